@@ -1,0 +1,34 @@
+/**
+ * `switchboard lint`.
+ */
+import type { Command } from 'commander';
+import { readFile } from 'node:fs/promises';
+import { lintTreeText } from '../../config/load.js';
+import { formatIssue } from '../../errors/config-error.js';
+import { EXIT, guard, loadTools, UsageError } from '../setup.js';
+
+export function registerLint(program: Command): void {
+  program
+  .command('lint <tree>')
+  .description('Check a tree and print every problem as file:line:col code message.')
+  .option('--tools <module>', 'a JS module exporting `tools` (default: the example tools)')
+  .option('--json', 'print the problems as JSON')
+  .action((treePath: string, options: { tools?: string; json?: boolean }) =>
+    guard(async () => {
+      const tools = await loadTools(options.tools);
+      let text: string;
+      try {
+        text = await readFile(treePath, 'utf8');
+      } catch {
+        throw new UsageError(`${treePath} does not exist or cannot be read.`);
+      }
+      const issues = lintTreeText(text, treePath, { tools });
+      if (options.json) process.stdout.write(`${JSON.stringify(issues, null, 2)}\n`);
+      else for (const issue of issues) process.stdout.write(`${formatIssue(issue)}\n`);
+      const errors = issues.filter((issue) => issue.severity === 'error').length;
+      const warnings = issues.length - errors;
+      if (!options.json) process.stderr.write(errors === 0 ? `${treePath}: ok${warnings ? ` (${warnings} warning${warnings === 1 ? '' : 's'})` : ''}\n` : `${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}\n`);
+      return errors === 0 ? EXIT.ok : EXIT.usage;
+    }),
+  );
+}

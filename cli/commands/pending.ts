@@ -1,0 +1,28 @@
+/**
+ * `switchboard pending`.
+ */
+import type { Command } from 'commander';
+import { listWaitingThreads } from '../../runtime/threads.js';
+import { common, EXIT, guard, openSession } from '../setup.js';
+import type { CommonOptions } from '../setup.js';
+
+export function registerPending(program: Command): void {
+  common(program.command('pending <tree>'))
+  .description('List threads waiting for a person.')
+  .option('-t, --thread <id...>', 'only these threads')
+  .option('--json', 'print JSON')
+  .action((treePath: string, options: CommonOptions & { thread?: string[]; json?: boolean }) =>
+    guard(async () => {
+      const session = await openSession(treePath, options);
+      try {
+        const waiting = await listWaitingThreads(session.graph, session.checkpointer.saver, options.thread);
+        if (options.json) process.stdout.write(`${JSON.stringify(waiting)}\n`);
+        else if (waiting.length === 0) process.stdout.write('No thread is waiting for a person.\n');
+        else for (const request of waiting) process.stdout.write(`${request.threadId}  ${request.agent}  from ${request.from}  ${request.reason ?? ''}\n`);
+        return EXIT.ok;
+      } finally {
+        await session.checkpointer.close();
+      }
+    }),
+  );
+}

@@ -1,0 +1,19 @@
+/**
+ * The `switchboard` command line: one file a command under cli/commands/.
+ */
+import { Command } from 'commander';
+import { registerRun } from './commands/run.js';
+import { registerChat } from './commands/chat.js';
+import { registerResume } from './commands/resume.js';
+import { registerPending } from './commands/pending.js';
+import { registerLint } from './commands/lint.js';
+import { registerDraw } from './commands/draw.js';
+
+const program = new Command('switchboard')
+  .description('Run, check and draw YAML agent trees compiled to LangGraph.')
+  .showHelpAfterError()
+  .configureOutput({ writeErr: (text) => process.stderr.write(text) });
+
+for (const register of [registerRun, registerChat, registerResume, registerPending, registerLint, registerDraw]) register(program);
+
+await program.parseAsync(process.argv);

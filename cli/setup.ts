@@ -1,0 +1,141 @@
+/**
+ * What every CLI command shares: loading the tree with the tool registry, opening the checkpointer,
+ * the logger, and turning user mistakes into one clear line on stderr (no stack traces).
+ */
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { StructuredToolInterface } from '@langchain/core/tools';
+import { pino } from 'pino';
+import type { Logger } from 'pino';
+import { loadTree } from '../config/load.js';
+import type { LoadedTree } from '../config/load.js';
+import { Option } from 'commander';
+import type { Command } from 'commander';
+import type { SwitchboardEvent } from '../runtime/events.js';
+import type { TurnResult } from '../runtime/turn.js';
+import { ConfigError, formatIssue } from '../errors/config-error.js';
+import { SwitchboardError } from '../errors/switchboard-error.js';
+import { compileTree } from '../graphs/compile.js';
+import type { SwitchboardGraph } from '../graphs/compile.js';
+import type { ModelOption } from '../models/resolve.js';
+import { DEFAULT_SQLITE_PATH, openCheckpointer } from '../runtime/checkpointer.js';
+import type { Checkpointer } from '../runtime/checkpointer.js';
+import { createExampleTools } from '../tools/examples.js';
+
+export interface CommonOptions {
+  tools?: string;
+  model?: string;
+  db?: string;
+  logLevel?: string;
+}
+
+/** Exit codes: 0 ok, 1 the turn failed, 2 a mistake in the input (tree, flags, files). */
+export const EXIT = { ok: 0, turnFailed: 1, usage: 2 } as const;
+
+/** A mistake of the person running the command: printed as one line, exit code 2. */
+export class UsageError extends SwitchboardError {
+  override readonly name = 'UsageError';
+  constructor(message: string) {
+    super('USAGE', message);
+  }
+}
+
+/** Loads the tools module (`--tools`), or the example tools. */
+export async function loadTools(modulePath: string | undefined): Promise<Record<string, StructuredToolInterface>> {
+  if (!modulePath) return createExampleTools();
+  const absolute = resolve(modulePath);
+  if (!existsSync(absolute)) throw new UsageError(`The tools module ${modulePath} does not exist.`);
+  const module = (await import(pathToFileURL(absolute).href)) as { tools?: unknown; default?: unknown };
+  const exported = module.tools ?? module.default;
+  if (Array.isArray(exported)) return Object.fromEntries((exported as StructuredToolInterface[]).map((tool) => [tool.name, tool]));
+  if (exported && typeof exported === 'object') return exported as Record<string, StructuredToolInterface>;
+  throw new UsageError(`${modulePath} must export \`tools\` (an object of tools by name, or a list of tools).`);
+}
+
+export function createLogger(level = 'warn'): Logger {
+  if (process.stderr.isTTY) {
+    return pino({ level, transport: { target: 'pino-pretty', options: { destination: 2, colorize: true, ignore: 'pid,hostname' } } });
+  }
+  return pino({ level }, pino.destination(2));
+}
+
+export function modelOption(model: string | undefined): ModelOption {
+  if (model === undefined || model === 'auto') return 'auto';
+  if (model === 'offline' || model === 'openai') return model;
+  throw new UsageError(`--model must be auto, offline or openai (not "${model}").`);
+}
+
+/** Which model the run uses, in words, for the first line of output. */
+export function describeModel(option: ModelOption): string {
+  if (option === 'offline' || (option === 'auto' && !process.env.OPENAI_API_KEY)) return 'offline model (a keyword router; set OPENAI_API_KEY for a real model)';
+  return `OpenAI${process.env.OPENAI_BASE_URL ? ` at ${process.env.OPENAI_BASE_URL}` : ''}`;
+}
+
+export interface Session {
+  tree: LoadedTree;
+  graph: SwitchboardGraph;
+  checkpointer: Checkpointer;
+  logger: Logger;
+  model: ModelOption;
+}
+
+export async function openSession(treePath: string, options: CommonOptions): Promise<Session> {
+  const tools = await loadTools(options.tools);
+  const tree = await loadTree(treePath, { tools });
+  const logger = createLogger(options.logLevel);
+  const checkpointer = await openCheckpointer(options.db ?? process.env.SWITCHBOARD_DB ?? DEFAULT_SQLITE_PATH);
+  const model = modelOption(options.model);
+  const graph = compileTree(tree, { tools, checkpointer: checkpointer.saver, logger, model });
+  return { tree, graph, checkpointer, logger, model };
+}
+
+/** Runs a command body; user mistakes become one line on stderr and exit code 2. */
+export async function guard(body: () => Promise<number | void>): Promise<void> {
+  try {
+    process.exitCode = (await body()) ?? EXIT.ok;
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      for (const issue of error.issues) process.stderr.write(`${formatIssue(issue)}\n`);
+      const errors = error.issues.filter((issue) => issue.severity === 'error').length;
+      process.stderr.write(`${errors} error${errors === 1 ? '' : 's'}\n`);
+      process.exitCode = EXIT.usage;
+    } else if (error instanceof SwitchboardError) {
+      process.stderr.write(`error ${error.code}: ${error.message}\n`);
+      process.exitCode = error instanceof UsageError || error.code === 'NOTHING_PENDING' || error.code === 'INVALID_REPLY' ? EXIT.usage : EXIT.turnFailed;
+    } else {
+      throw error;
+    }
+  }
+}
+
+export function common(command: Command): Command {
+  return command
+    .addOption(new Option('--model <mode>', 'auto (OpenAI when OPENAI_API_KEY is set, else offline), offline or openai').default('auto'))
+    .option('--db <target>', 'where threads persist: a SQLite file, "memory" or a postgres:// URL (default .switchboard/threads.sqlite, or $SWITCHBOARD_DB)')
+    .option('--tools <module>', 'a JS module exporting `tools` (default: the example tools)')
+    .option('--log-level <level>', 'pino log level on stderr', 'warn');
+}
+
+export function parseFields(entries: string[] | undefined): Record<string, string | number | boolean> | undefined {
+  if (!entries?.length) return undefined;
+  const fields: Record<string, string | number | boolean> = {};
+  for (const entry of entries) {
+    const index = entry.indexOf('=');
+    if (index <= 0) throw new UsageError(`--field takes name=value (got "${entry}").`);
+    const raw = entry.slice(index + 1);
+    fields[entry.slice(0, index)] = raw === 'true' ? true : raw === 'false' ? false : raw !== '' && !Number.isNaN(Number(raw)) ? Number(raw) : raw;
+  }
+  return fields;
+}
+
+export const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+export async function consume(events: AsyncGenerator<SwitchboardEvent, TurnResult>, onEvent: (event: SwitchboardEvent) => void): Promise<TurnResult> {
+  let next = await events.next();
+  while (!next.done) {
+    onEvent(next.value);
+    next = await events.next();
+  }
+  return next.value;
+}

@@ -1,0 +1,154 @@
+/**
+ * A validated tree → one flat LangGraph StateGraph. Every agent is a node that declares its possible
+ * targets in `ends`; START routes each user message to the agent that owns the conversation.
+ * What comes back is LangGraph's own compiled graph: `invoke`, `stream`, `getState` and every
+ * checkpointer work unchanged.
+ */
+import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
+import type { StructuredToolInterface } from '@langchain/core/tools';
+import { END, MemorySaver, START, StateGraph } from '@langchain/langgraph';
+import type { BaseCheckpointSaver } from '@langchain/langgraph';
+import { pino } from 'pino';
+import type { Logger } from 'pino';
+import { lintTree } from '../config/lint.js';
+import type { LoadedTree } from '../config/load.js';
+import { TreeSchema } from '../config/schema.js';
+import type { Tree } from '../config/schema.js';
+import { toConfigIssues } from '../config/schema-issues.js';
+import { ConfigError } from '../errors/config-error.js';
+import type { ConfigIssue } from '../errors/config-error.js';
+import type { ModelOption } from '../models/resolve.js';
+import { createAgentNode } from '../nodes/agent.js';
+import { createHumanNode } from '../nodes/human.js';
+import { createTreeRuntime } from '../runtime/context.js';
+import type { TreeRuntime } from '../runtime/context.js';
+import { DEFAULT_PRICES } from '../runtime/prices.js';
+import type { PriceTable } from '../runtime/prices.js';
+import { createStateSchema } from '../state/schema.js';
+import type { SwitchboardState } from '../state/schema.js';
+
+/** Function tools by name, or a list of tools (named by their `name`). */
+export type ToolRegistry = Record<string, StructuredToolInterface> | readonly StructuredToolInterface[];
+
+export interface CompileOptions {
+  /** The function tools agents may call, by the names the tree uses. */
+  tools?: ToolRegistry | undefined;
+  /** Where threads persist. Default: in memory. `false`: no persistence (each invoke stands alone). */
+  checkpointer?: BaseCheckpointSaver | false | undefined;
+  /** A pino logger; a child logger is made per agent. Default: silent. */
+  logger?: Logger | undefined;
+  /** How agents get their models (default `'auto'`: OpenAI when its key is set, offline otherwise). */
+  model?: ModelOption | undefined;
+  /** Chat models supplied by code, by the tree's model names (they win over `models:` in the tree). */
+  models?: Record<string, BaseChatModel> | undefined;
+  /** Prices per model id, over the built-in table and the tree's `prices:`. */
+  prices?: PriceTable | undefined;
+  /** The environment to read API keys and OPENAI_BASE_URL from. Default: `process.env`. */
+  env?: Record<string, string | undefined> | undefined;
+  /** How to wait between retries (tests replace it to not wait). */
+  sleep?: ((ms: number) => Promise<void>) | undefined;
+}
+
+const COMPILED = Symbol.for('switchboard.runtime');
+
+/** Compiles a tree into a LangGraph graph. Throws a {@link ConfigError} if the tree or the registry is wrong. */
+export function compileTree(tree: LoadedTree | Tree, options: CompileOptions = {}) {
+  const tools = toolMap(options.tools);
+  const spec = checkTree(tree, tools, options.models);
+  const logger = options.logger ?? pino({ level: 'silent' });
+  const runtime = createTreeRuntime(spec, {
+    tools,
+    logger,
+    prices: { ...DEFAULT_PRICES, ...spec.prices, ...options.prices },
+    model: options.model,
+    models: options.models,
+    env: options.env,
+    sleep: options.sleep,
+  });
+
+  const builder = new StateGraph(createStateSchema(spec));
+  const nodes: string[] = [];
+  for (const [name, agent] of runtime.agents) {
+    if (agent.spec.kind === 'helper') continue;
+    const node = agent.spec.kind === 'human' ? createHumanNode(runtime, agent) : createAgentNode(runtime, agent);
+    builder.addNode(name, node as never, { ends: [...agent.ends, END] });
+    nodes.push(name);
+  }
+  const routeToOwner = (state: SwitchboardState): string => {
+    if (nodes.includes(state.activeAgent)) return state.activeAgent;
+    if (state.activeAgent !== spec.root) logger.warn({ event: 'owner-missing', agent: state.activeAgent }, 'the agent that owned the conversation is not in the tree any more; the root takes it');
+    return spec.root;
+  };
+  (builder as unknown as { addConditionalEdges(from: string, route: typeof routeToOwner, targets: string[]): void }).addConditionalEdges(START, routeToOwner, nodes);
+
+  const checkpointer = options.checkpointer === false ? undefined : (options.checkpointer ?? new MemorySaver());
+  const graph = builder.compile({ ...(checkpointer ? { checkpointer } : {}), name: spec.name });
+  const compiled = graph.withConfig({ recursionLimit: recursionLimitOf(runtime), durability: 'sync' } as never) as typeof graph;
+  Object.defineProperty(compiled, COMPILED, { value: runtime, enumerable: false });
+  return compiled;
+}
+
+/** The graph type {@link compileTree} returns. */
+export type SwitchboardGraph = ReturnType<typeof compileTree>;
+
+/** The runtime a graph was compiled with (its tree, agents and edges). */
+export function runtimeOf(graph: SwitchboardGraph): TreeRuntime {
+  const runtime = (graph as unknown as Record<symbol, TreeRuntime | undefined>)[COMPILED];
+  if (!runtime) throw new Error('This graph was not compiled by compileTree().');
+  return runtime;
+}
+
+/**
+ * The most super-steps one invocation can take before Switchboard's own limits stop it: a model
+ * step and a tool step per model call, for the turn and once more after a limit redirect. LangGraph's
+ * default of 25 would cut a legitimate turn short.
+ */
+function recursionLimitOf(runtime: TreeRuntime): number {
+  let modelCalls = runtime.limits.modelCallsPerTurn;
+  let handoffs = runtime.limits.handoffsPerTurn;
+  for (const agent of runtime.agents.values()) {
+    modelCalls = Math.max(modelCalls, agent.limits.modelCallsPerTurn);
+    handoffs = Math.max(handoffs, agent.limits.handoffsPerTurn);
+  }
+  return 2 * (2 * modelCalls + handoffs + runtime.agents.size + 4);
+}
+
+function toolMap(tools: ToolRegistry | undefined): Map<string, StructuredToolInterface> {
+  if (!tools) return new Map();
+  if (Array.isArray(tools)) return new Map((tools as readonly StructuredToolInterface[]).map((tool) => [tool.name, tool]));
+  return new Map(Object.entries(tools as Record<string, StructuredToolInterface>));
+}
+
+/** Validates a plain tree object, and a loaded tree against the code's tools and models. */
+function checkTree(tree: LoadedTree | Tree, tools: Map<string, StructuredToolInterface>, models: Record<string, BaseChatModel> | undefined): Tree {
+  const loaded = isLoadedTree(tree) ? tree : undefined;
+  let spec: Tree;
+  const issues: ConfigIssue[] = [];
+  const file = loaded?.file ?? '<tree object>';
+  const position = (path: (string | number)[]) => loaded?.locate(path) ?? { line: 1, column: 1 };
+  const add = (issue: Omit<ConfigIssue, 'file' | 'line' | 'column' | 'severity'> & { severity?: ConfigIssue['severity'] }) =>
+    issues.push({ severity: 'error', ...issue, file, ...position(issue.path) });
+  if (loaded) {
+    spec = loaded.spec;
+  } else {
+    const parsed = TreeSchema.safeParse(tree);
+    if (!parsed.success) {
+      for (const issue of toConfigIssues(parsed.error.issues, TreeSchema, tree)) add(issue);
+      throw new ConfigError(issues);
+    }
+    spec = parsed.data;
+  }
+  const registryCodes = new Set(['UNKNOWN_TOOL', 'UNKNOWN_MODEL']);
+  lintTree(spec, { knownAgents: new Set(Object.keys(spec.agents)), tools: new Set(tools.keys()), models: new Set(Object.keys(models ?? {})) }, (issue) => {
+    const { at: _at, ...rest } = issue;
+    if (loaded && !registryCodes.has(issue.code)) return; // everything else was checked when the file loaded
+    add(rest);
+  });
+  if (issues.some((issue) => issue.severity === 'error')) throw new ConfigError(issues);
+  return spec;
+}
+
+function isLoadedTree(tree: LoadedTree | Tree): tree is LoadedTree {
+  return 'spec' in tree && 'locate' in tree;
+}
+

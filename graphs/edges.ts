@@ -1,0 +1,100 @@
+/**
+ * The edges a tree defines. Lint, compile and draw all read them from here, so what is checked,
+ * what runs and what is drawn are the same edges.
+ */
+import type { Agent, Tree } from '../config/schema.js';
+
+/**
+ * - delegate: a parent to a child; handback: a child to its parent (or a person back to whoever escalated);
+ * - sideways: to a sibling, where allowed; escalate: to an explicit escalation target;
+ * - fallback: taken by the runtime when an agent fails; limit: taken by the runtime when a turn crosses a limit;
+ * - helper: an agent called as a tool (control does not move).
+ */
+export type EdgeKind = 'delegate' | 'handback' | 'sideways' | 'escalate' | 'fallback' | 'limit' | 'helper';
+
+/** The kinds of edge a model takes by calling a handoff tool. */
+export type HandoffKind = 'delegate' | 'handback' | 'sideways' | 'escalate';
+
+export interface Edge {
+  from: string;
+  to: string;
+  kind: EdgeKind;
+  /** The tool the model calls to take the edge (handoff and helper edges). */
+  tool?: string;
+}
+
+/** The edge kinds a model takes by calling a handoff tool. */
+export const HANDOFF_KINDS: ReadonlySet<EdgeKind> = new Set<HandoffKind>(['delegate', 'handback', 'sideways', 'escalate']);
+
+/** The parent of each agent that is someone's child (the first parent, if a tree lists two). */
+export function parentsOf(tree: Pick<Tree, 'agents'>): Map<string, string> {
+  const parents = new Map<string, string>();
+  for (const [name, agent] of Object.entries(tree.agents)) {
+    for (const child of agent.children ?? []) if (!parents.has(child)) parents.set(child, name);
+  }
+  return parents;
+}
+
+/** The name of the tool that hands off to `target`. */
+export function handoffToolName(tree: Pick<Tree, 'agents'>, target: string): string {
+  return tree.agents[target]?.handoff?.tool ?? `transfer_to_${target}`;
+}
+
+/** The name of the tool that calls helper `helper`. */
+export function helperToolName(tree: Pick<Tree, 'agents'>, helper: string): string {
+  return tree.agents[helper]?.handoff?.tool ?? helper;
+}
+
+export function fallbacksOf(agent: Pick<Agent, 'fallback'>): string[] {
+  return agent.fallback === undefined ? [] : Array.isArray(agent.fallback) ? agent.fallback : [agent.fallback];
+}
+
+export function handbackAllowed(tree: Pick<Tree, 'defaults'>, agent: Pick<Agent, 'handback'>): boolean {
+  return agent.handback ?? tree.defaults?.handback ?? true;
+}
+
+/**
+ * Every edge of the tree, in a stable order (by agent, then delegate, handback, sideways, escalate,
+ * fallback, helper, limit). An edge to an agent the tree does not define is left out: lint reports it.
+ */
+export function listEdges(tree: Pick<Tree, 'agents' | 'defaults' | 'escalation' | 'root'>): Edge[] {
+  const parents = parentsOf(tree);
+  const edges: Edge[] = [];
+  const exists = (name: string) => Object.hasOwn(tree.agents, name);
+  for (const [name, agent] of Object.entries(tree.agents)) {
+    const seen = new Set<string>([name]);
+    const add = (to: string, kind: EdgeKind) => {
+      if (!exists(to) || seen.has(to) || tree.agents[to]?.kind === 'helper') return;
+      seen.add(to);
+      edges.push(HANDOFF_KINDS.has(kind) ? { from: name, to, kind, tool: handoffToolName(tree, to) } : { from: name, to, kind });
+    };
+    if (agent.kind === 'helper') continue;
+    for (const child of agent.children ?? []) add(child, 'delegate');
+    const parent = parents.get(name);
+    if (agent.kind === 'human') {
+      // A person can hand the conversation back to anyone who can hand off to them, or to the front desk.
+      for (const [source, sourceAgent] of Object.entries(tree.agents)) {
+        if (source === name || sourceAgent.kind === 'helper') continue;
+        const targets = [...(sourceAgent.children ?? []), ...(sourceAgent.sideways ?? []), ...(sourceAgent.escalate ?? [])];
+        if (targets.includes(name)) add(source, 'handback');
+      }
+      if (parent !== undefined) add(parent, 'handback');
+      add(tree.root, 'handback');
+    } else if (parent !== undefined && handbackAllowed(tree, agent)) {
+      add(parent, 'handback');
+    }
+    for (const sibling of agent.sideways ?? []) add(sibling, 'sideways');
+    for (const target of agent.escalate ?? []) add(target, 'escalate');
+    for (const fallback of fallbacksOf(agent)) add(fallback, 'fallback');
+    for (const helper of agent.helpers ?? []) {
+      if (exists(helper) && tree.agents[helper]?.kind === 'helper') edges.push({ from: name, to: helper, kind: 'helper', tool: helperToolName(tree, helper) });
+    }
+    if (tree.escalation !== undefined && agent.kind !== 'human') add(tree.escalation, 'limit');
+  }
+  return edges;
+}
+
+/** The edges that leave `agent`, by kind. */
+export function edgesFrom(edges: readonly Edge[], agent: string): Edge[] {
+  return edges.filter((edge) => edge.from === agent);
+}

@@ -1,0 +1,42 @@
+/**
+ * Small constructors over LangChain's message classes: its generic field types fight
+ * `exactOptionalPropertyTypes`, so the casts live here, once.
+ */
+import { AIMessage, AIMessageChunk } from '@langchain/core/messages';
+import type { InvalidToolCall, ToolCall, ToolCallChunk, UsageMetadata } from '@langchain/core/messages';
+
+export interface AIMessageInit {
+  content: AIMessage['content'];
+  id?: string | undefined;
+  name?: string | undefined;
+  toolCalls?: ToolCall[] | undefined;
+  invalidToolCalls?: InvalidToolCall[] | undefined;
+  usage?: UsageMetadata | undefined;
+  additionalKwargs?: Record<string, unknown> | undefined;
+  responseMetadata?: Record<string, unknown> | undefined;
+}
+
+export function aiMessage(init: AIMessageInit): AIMessage {
+  const fields: Record<string, unknown> = { content: init.content };
+  if (init.id !== undefined) fields.id = init.id;
+  if (init.name !== undefined) fields.name = init.name;
+  if (init.toolCalls) fields.tool_calls = init.toolCalls;
+  if (init.invalidToolCalls) fields.invalid_tool_calls = init.invalidToolCalls;
+  if (init.usage) fields.usage_metadata = init.usage;
+  if (init.additionalKwargs) fields.additional_kwargs = init.additionalKwargs;
+  if (init.responseMetadata) fields.response_metadata = init.responseMetadata;
+  return new AIMessage(fields);
+}
+
+export function aiMessageChunk(init: { content: string; id?: string | undefined; toolCallChunks?: ToolCallChunk[]; usage?: UsageMetadata | undefined }): AIMessageChunk {
+  const fields: Record<string, unknown> = { content: init.content };
+  if (init.id !== undefined) fields.id = init.id;
+  if (init.toolCallChunks) fields.tool_call_chunks = init.toolCallChunks;
+  if (init.usage) fields.usage_metadata = init.usage;
+  return new AIMessageChunk(fields);
+}
+
+/** The provider's token usage of a response, if it reported one. */
+export function usageOf(message: AIMessage | AIMessageChunk): UsageMetadata | undefined {
+  return (message as unknown as { usage_metadata?: UsageMetadata }).usage_metadata;
+}

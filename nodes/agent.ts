@@ -1,0 +1,295 @@
+/**
+ * The agent node: one graph node per agent. Each run of the node does one thing and returns a
+ * `Command`: call the model, or run the tool calls of the model's last response (so a response
+ * whose tools may have side effects is checkpointed before they run), then reply (END), continue
+ * (the node again), or move control (`goto` another agent, with the handoff in the update).
+ */
+import { AIMessage, RemoveMessage, SystemMessage, ToolMessage } from '@langchain/core/messages';
+import type { BaseMessage, ToolCall } from '@langchain/core/messages';
+import { Command, END } from '@langchain/langgraph';
+import type { LangGraphRunnableConfig } from '@langchain/langgraph';
+import type { Logger } from 'pino';
+import { aiMessage, usageOf } from '../models/messages.js';
+import type { AgentRuntime, TreeRuntime } from '../runtime/context.js';
+import { emit } from '../runtime/events.js';
+import { addUsage } from '../state/schema.js';
+import type { HandoffRecord, SwitchboardState, Turn, Usage } from '../state/schema.js';
+import { callModel, ModelCallFailure } from './model-call.js';
+import type { ModelCallResult } from './model-call.js';
+import { buildModelInput } from './prompt.js';
+import { answerToolCalls, needsExecution } from './tool-calls.js';
+import type { ChosenHandoff, ToolStep } from './tool-calls.js';
+import { agentCount, count, currentTurn, lastUserMessage, pathKey, threadIdOf, turnDurationMs } from './turn.js';
+import { accountUsage } from './usage.js';
+
+/** Stable codes of the errors that end a turn (`state.turn.error.code`). */
+export type TurnErrorCode =
+  | 'MESSAGE_TOO_LONG'
+  | 'HANDOFF_LIMIT'
+  | 'PING_PONG'
+  | 'MODEL_CALL_LIMIT'
+  | 'TOOL_CALL_LIMIT'
+  | 'TOKEN_LIMIT'
+  | 'MODEL_FAILED'
+  | 'CONTEXT_TOO_LONG'
+  | 'EMPTY_REPLY'
+  | 'TOOL_FAILED'
+  | 'REFUSED';
+
+const EMPTY_REPLY_NUDGE = 'Your last reply was empty. Answer the user, call one of your tools, or hand off.';
+
+export function createAgentNode(runtime: TreeRuntime, agent: AgentRuntime) {
+  const logger = runtime.logger.child({ agent: agent.name });
+  return async function agentNode(state: SwitchboardState, config: LangGraphRunnableConfig): Promise<Command> {
+    return new AgentStep(runtime, agent, logger, state, config).run();
+  };
+}
+
+interface Move {
+  to: string;
+  kind: HandoffRecord['kind'];
+  tool?: string | undefined;
+  payload: Record<string, unknown>;
+  reason?: string | undefined;
+}
+
+/** One run of an agent node: what it writes is collected here and returned as one Command. */
+class AgentStep {
+  private turn: Turn;
+  private readonly started: boolean;
+  private readonly now = new Date();
+  private readonly threadId: string;
+  private readonly messages: BaseMessage[] = [];
+  private readonly usage: Usage[] = [];
+
+  constructor(
+    private readonly runtime: TreeRuntime,
+    private readonly agent: AgentRuntime,
+    private readonly logger: Logger,
+    private readonly state: SwitchboardState,
+    private readonly config: LangGraphRunnableConfig,
+  ) {
+    const { turn, started } = currentTurn(state, agent.name, this.now);
+    this.turn = turn;
+    this.started = started;
+    this.threadId = threadIdOf(config);
+  }
+
+  async run(): Promise<Command> {
+    if (this.started) {
+      this.emit({ type: 'turn-start', threadId: this.threadId, turn: this.turn.number, agent: this.agent.name });
+      const user = lastUserMessage(this.state.messages);
+      if (user && user.text.length > this.agent.limits.messageChars) {
+        // The oversized message leaves the thread: it would poison every later turn.
+        if (user.id) this.messages.push(new RemoveMessage({ id: user.id }));
+        return this.endWithError('MESSAGE_TOO_LONG', `The message has ${user.text.length} characters; the limit is ${this.agent.limits.messageChars}.`);
+      }
+    }
+    const last = this.state.messages.at(-1);
+    if (last instanceof AIMessage && last.name === this.agent.name && (last.tool_calls?.length || last.invalid_tool_calls?.length)) {
+      return this.finishToolStep(await answerToolCalls(this.runtime, this.agent, this.state, last, this.turn, this.config));
+    }
+    return this.modelStep();
+  }
+
+  private async modelStep(): Promise<Command> {
+    const { limits } = this.agent;
+    if (this.turn.modelCalls >= this.runtime.limits.modelCallsPerTurn || agentCount(this.turn, this.agent.name, 'modelCalls') >= limits.modelCallsPerTurn) {
+      return this.limit('MODEL_CALL_LIMIT', `more than ${Math.min(limits.modelCallsPerTurn, this.runtime.limits.modelCallsPerTurn)} model calls in one turn`);
+    }
+    const usage = this.state.usage;
+    const sessionTokens = usage.total.inputTokens + usage.total.outputTokens;
+    const agentUsage = usage.byAgent[this.agent.name];
+    const agentTokens = (agentUsage?.inputTokens ?? 0) + (agentUsage?.outputTokens ?? 0);
+    if (sessionTokens >= this.runtime.limits.tokensPerSession || agentTokens >= limits.tokensPerSession) {
+      return this.limit('TOKEN_LIMIT', `the session used ${sessionTokens} tokens; the limit is ${Math.min(this.runtime.limits.tokensPerSession, limits.tokensPerSession)}`);
+    }
+
+    let input = buildModelInput(this.agent, this.state);
+    let result = await this.call(input);
+    if (result instanceof ModelCallFailure && result.kind === 'context-length') {
+      // Once: retry with only the current turn, without earlier tool traffic.
+      input = buildModelInput(this.agent, this.state, { turns: 1, toolCalls: false });
+      result = await this.call(input);
+    }
+    if (result instanceof ModelCallFailure) {
+      const code = result.kind === 'context-length' ? 'CONTEXT_TOO_LONG' : 'MODEL_FAILED';
+      return this.failed(code, `the model failed (${result.kind}) after ${result.attempts} attempt(s): ${result.message}`);
+    }
+    let message = this.named(result.message);
+    if (isEmpty(message)) {
+      const retry = await this.call([...input, new SystemMessage(EMPTY_REPLY_NUDGE)]);
+      if (retry instanceof ModelCallFailure) return this.failed('MODEL_FAILED', `the model failed (${retry.kind}): ${retry.message}`);
+      message = this.named(retry.message);
+      if (isEmpty(message)) return this.failed('EMPTY_REPLY', 'the model replied with nothing, twice');
+    }
+    const refusal = refusalOf(message);
+    if (refusal !== undefined && this.nextFallback() !== undefined) return this.failed('REFUSED', `the model refused: ${refusal}`);
+    if (refusal !== undefined && message.text.trim() === '') message = aiMessage({ content: refusal, id: message.id, name: this.agent.name, usage: usageOf(message) });
+
+    if (!message.tool_calls?.length && !message.invalid_tool_calls?.length) return this.reply(message);
+    if (needsExecution(this.agent, message)) {
+      // Checkpoint the response before tools with side effects run (the next step runs them).
+      this.messages.push(message);
+      return this.command(this.agent.name, {});
+    }
+    this.messages.push(message);
+    return this.finishToolStep(await answerToolCalls(this.runtime, this.agent, this.state, message, this.turn, this.config));
+  }
+
+  /** Calls the model, accounting every attempt; returns the failure instead of throwing it. */
+  private async call(input: BaseMessage[]): Promise<ModelCallResult | ModelCallFailure> {
+    try {
+      const result = await callModel(this.runtime, this.agent.name, this.agent.models, input, this.config);
+      const accounted = accountUsage(this.runtime, this.agent.name, this.turn, result);
+      this.turn = accounted.turn;
+      this.usage.push(accounted.usage);
+      this.emit({ type: 'usage', agent: this.agent.name, model: result.modelId, path: pathKey(this.turn), usage: accounted.usage.total });
+      return result;
+    } catch (error) {
+      if (!(error instanceof ModelCallFailure)) throw error;
+      this.turn = count(this.turn, this.agent.name, 'modelCalls', error.attempts);
+      return error;
+    }
+  }
+
+  private finishToolStep(step: ToolStep): Command {
+    this.messages.push(...step.messages);
+    this.turn = step.turn;
+    this.usage.push(...step.usage);
+    if (step.toolFailure && this.nextFallback() !== undefined) {
+      if (step.handoff) this.answer(step.handoff.call, `Not done: ${step.toolFailure.tool} failed, so ${this.agent.name}'s fallback takes over.`);
+      return this.failed('TOOL_FAILED', step.toolFailure.message);
+    }
+    if (step.handoff) return this.handOff(step.handoff);
+    if (step.limitHit) return this.limit('TOOL_CALL_LIMIT', `more than ${Math.min(this.agent.limits.toolCallsPerTurn, this.runtime.limits.toolCallsPerTurn)} tool calls in one turn`);
+    return this.command(this.agent.name, {});
+  }
+
+  private handOff({ target, payload, call }: ChosenHandoff): Command {
+    const max = Math.min(this.agent.limits.handoffsPerTurn, this.runtime.limits.handoffsPerTurn);
+    if (this.turn.handoffs >= this.runtime.limits.handoffsPerTurn || agentCount(this.turn, this.agent.name, 'handoffs') >= this.agent.limits.handoffsPerTurn) {
+      return this.limit('HANDOFF_LIMIT', `more than ${max} handoffs in one turn`, call);
+    }
+    if (this.isPingPong(target.to)) {
+      return this.limit('PING_PONG', `ping-pong between ${this.agent.name} and ${target.to} (${this.agent.name}→${target.to}→${this.agent.name}→${target.to})`, call);
+    }
+    this.turn = count(this.turn, this.agent.name, 'handoffs');
+    return this.move({ to: target.to, kind: target.kind, tool: call.name, payload }, call, `Transferred to ${target.to}: ${target.to} now owns the conversation.`, target.sets);
+  }
+
+  /** A→B→A→B within one turn: the last two moves were me→to and to→me. */
+  private isPingPong(to: string): boolean {
+    const moves = this.state.handoffs.filter((record) => record.turn === this.turn.number);
+    const previous = moves.at(-1);
+    const before = moves.at(-2);
+    return previous?.from === to && previous.to === this.agent.name && before?.from === this.agent.name && before.to === to;
+  }
+
+  /** A limit was crossed: the tree's escalation target takes over once a turn; otherwise the turn ends with an error. */
+  private limit(code: TurnErrorCode, message: string, pendingCall?: ToolCall): Command {
+    const target = this.runtime.tree.escalation;
+    const escalate = target !== undefined && target !== this.agent.name && !this.turn.redirected && this.runtime.agents.has(target);
+    this.emit({ type: 'limit-reach', agent: this.agent.name, limit: code, action: escalate ? 'escalate' : 'end', to: escalate ? target : undefined });
+    if (escalate) {
+      this.turn = { ...this.turn, handoffs: 0, modelCalls: 0, toolCalls: 0, byAgent: {}, redirected: true };
+      return this.move({ to: target, kind: 'limit', payload: { reason: message }, reason: code }, pendingCall, `Not done: ${message}. The conversation goes to ${target}.`);
+    }
+    if (pendingCall) this.answer(pendingCall, `Not done: ${message}. The turn ends.`);
+    return this.endWithError(code, message);
+  }
+
+  /** The agent failed: its next fallback takes over, or the turn ends with an error. */
+  private failed(code: TurnErrorCode, message: string): Command {
+    const fallback = this.nextFallback();
+    if (fallback === undefined) return this.endWithError(code, message);
+    this.emit({ type: 'fallback-start', from: this.agent.name, to: fallback, reason: code });
+    return this.move({ to: fallback, kind: 'fallback', payload: { reason: message }, reason: code }, undefined);
+  }
+
+  private nextFallback(): string | undefined {
+    return this.agent.fallbacks.find((name) => this.runtime.agents.has(name) && !this.turn.path.includes(name));
+  }
+
+  private move(move: Move, call: ToolCall | undefined, toolText?: string, sets: [string, string][] = []): Command {
+    if (call) this.answer(call, toolText ?? `Transferred to ${move.to}.`);
+    const record: HandoffRecord = {
+      from: this.agent.name,
+      to: move.to,
+      kind: move.kind,
+      ...(move.tool ? { tool: move.tool } : {}),
+      payload: move.payload,
+      turn: this.turn.number,
+      at: this.now.toISOString(),
+      ...(move.reason ? { reason: move.reason } : {}),
+    };
+    const fields: Record<string, unknown> = {};
+    for (const [payloadField, stateField] of sets) if (move.payload[payloadField] !== undefined) fields[stateField] = move.payload[payloadField];
+    const toHuman = this.runtime.tree.agents[move.to]?.kind === 'human';
+    this.turn = { ...this.turn, path: [...this.turn.path, move.to], status: toHuman ? 'waiting' : 'running' };
+    this.emit({ type: 'handoff-accept', from: this.agent.name, to: move.to, kind: move.kind, tool: move.tool, payload: move.payload });
+    if (toHuman) this.emit({ type: 'escalation-start', from: this.agent.name, to: move.to, payload: move.payload });
+    return this.command(move.to, { activeAgent: move.to, handoffs: [record], ...(Object.keys(fields).length ? { fields } : {}) });
+  }
+
+  private reply(message: AIMessage): Command {
+    this.messages.push(message);
+    this.turn = { ...this.turn, status: 'done' };
+    this.emit({ type: 'message-end', agent: this.agent.name, text: message.text });
+    this.emitTurnEnd();
+    return this.command(END, { activeAgent: this.agent.name });
+  }
+
+  private endWithError(code: TurnErrorCode, message: string): Command {
+    this.turn = { ...this.turn, status: 'error', error: { code, message } };
+    this.emitTurnEnd();
+    return this.command(END, {});
+  }
+
+  private answer(call: ToolCall, content: string): void {
+    this.messages.push(new ToolMessage({ content, tool_call_id: call.id ?? '', name: call.name }));
+  }
+
+  private named(message: AIMessage): AIMessage {
+    message.name = this.agent.name;
+    return message;
+  }
+
+  private command(goto: string, update: Record<string, unknown>): Command {
+    return new Command({
+      goto,
+      update: {
+        ...update,
+        ...(this.messages.length ? { messages: this.messages } : {}),
+        turn: this.turn,
+        ...(this.usage.length ? { usage: this.usage.reduce(addUsage) } : {}),
+      },
+    });
+  }
+
+  private emitTurnEnd(): void {
+    this.emit({
+      type: 'turn-end',
+      threadId: this.threadId,
+      turn: this.turn.number,
+      agent: this.agent.name,
+      status: this.turn.status,
+      error: this.turn.error,
+      durationMs: turnDurationMs(this.turn, this.now),
+    });
+  }
+
+  private emit(event: Parameters<typeof emit>[2]): void {
+    emit(this.config, this.logger, event, { thread_id: this.threadId, turn: this.turn.number });
+  }
+}
+
+function isEmpty(message: AIMessage): boolean {
+  return message.text.trim() === '' && !message.tool_calls?.length && !message.invalid_tool_calls?.length && refusalOf(message) === undefined;
+}
+
+/** The refusal text of an OpenAI response (`message.refusal`), if the model refused. */
+function refusalOf(message: AIMessage): string | undefined {
+  const refusal = (message.additional_kwargs as { refusal?: unknown } | undefined)?.refusal;
+  return typeof refusal === 'string' && refusal.trim() !== '' ? refusal : undefined;
+}

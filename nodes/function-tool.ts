@@ -1,0 +1,61 @@
+/**
+ * Running one function tool for an agent: arguments validated by the tool's own zod schema, the
+ * tool context (thread, idempotency key, shared-state fields) passed in its config, errors caught
+ * and turned into what the model is told.
+ */
+import type { ToolCall } from '@langchain/core/messages';
+import type { StructuredToolInterface } from '@langchain/core/tools';
+import type { LangGraphRunnableConfig } from '@langchain/langgraph';
+import type { SwitchboardState, Turn, Usage } from '../state/schema.js';
+import { toolConfig } from '../tools/context.js';
+import { threadIdOf } from './turn.js';
+
+export interface ToolRun {
+  ok: boolean;
+  content: string;
+  /** The tool itself failed (as opposed to the model passing bad arguments). */
+  failed?: boolean;
+  turn?: Turn;
+  usage?: Usage[];
+}
+
+export async function runFunctionTool(
+  tool: StructuredToolInterface,
+  agentName: string,
+  call: ToolCall,
+  state: Pick<SwitchboardState, 'fields'>,
+  turn: Turn,
+  config: LangGraphRunnableConfig,
+  idempotencyKey?: string,
+): Promise<ToolRun> {
+  const threadId = threadIdOf(config);
+  const toolCallId = call.id ?? '';
+  try {
+    const output: unknown = await tool.invoke(call.args, toolConfig(config, {
+      threadId,
+      agent: agentName,
+      toolCallId,
+      idempotencyKey: idempotencyKey ?? `${threadId}:${toolCallId}`,
+      fields: { ...state.fields },
+      turn: turn.number,
+    }));
+    return { ok: true, content: stringify(output) };
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    if ((error as Error)?.name === 'ToolInputParsingException' || /did not match expected schema/i.test(message)) {
+      return { ok: false, content: `Refused: invalid arguments for ${call.name}: ${firstLine(message)}. Call it again with arguments that match its schema.` };
+    }
+    return { ok: false, failed: true, content: `Error: ${call.name} failed: ${firstLine(message)}` };
+  }
+}
+
+function stringify(output: unknown): string {
+  if (typeof output === 'string') return output;
+  if (output && typeof output === 'object' && 'content' in output && typeof (output).content === 'string') return (output as { content: string }).content;
+  return JSON.stringify(output) ?? '';
+}
+
+function firstLine(text: string): string {
+  return text.split('\n')[0] ?? text;
+}
+

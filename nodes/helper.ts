@@ -1,0 +1,65 @@
+/**
+ * Helper agents, called as tools (the hybrid pattern): the calling agent keeps the conversation;
+ * the helper sees only its own prompt and the request, may call its own function tools, and returns
+ * text. Its model calls count toward the turn's limits and usage, attributed to the helper.
+ */
+import { HumanMessage, SystemMessage, ToolMessage } from '@langchain/core/messages';
+import type { BaseMessage } from '@langchain/core/messages';
+import type { LangGraphRunnableConfig } from '@langchain/langgraph';
+import type { TreeRuntime } from '../runtime/context.js';
+import type { SwitchboardState, Turn, Usage } from '../state/schema.js';
+import { runFunctionTool } from './function-tool.js';
+import type { ToolRun } from './function-tool.js';
+import { callModel, ModelCallFailure } from './model-call.js';
+import { accountUsage } from './usage.js';
+import { pathKey, threadIdOf } from './turn.js';
+import { emit } from '../runtime/events.js';
+
+/** A helper answers within this many model calls (tool rounds included). */
+export const HELPER_MAX_MODEL_CALLS = 4;
+
+export async function runHelper(
+  runtime: TreeRuntime,
+  helperName: string,
+  request: string,
+  state: Pick<SwitchboardState, 'fields'>,
+  startTurn: Turn,
+  outerCallId: string,
+  config: LangGraphRunnableConfig,
+): Promise<ToolRun> {
+  const helper = runtime.agents.get(helperName);
+  if (!helper) return { ok: false, content: `Error: no helper ${helperName}.` };
+  let turn = startTurn;
+  const logger = runtime.logger.child({ agent: helperName, thread_id: threadIdOf(config) });
+  const usage: Usage[] = [];
+  const messages: BaseMessage[] = [new SystemMessage(helper.spec.prompt ?? helper.spec.description), new HumanMessage(request)];
+  const threadId = threadIdOf(config);
+  let toolIndex = 0;
+  for (let round = 0; round < HELPER_MAX_MODEL_CALLS; round += 1) {
+    if (turn.modelCalls >= runtime.limits.modelCallsPerTurn) return { ok: false, content: `Refused: the limit of model calls in one turn is reached; ${helperName} did not answer.`, turn, usage };
+    let result;
+    try {
+      result = await callModel(runtime, helperName, helper.models, messages, config, { stream: false });
+    } catch (error) {
+      const kind = error instanceof ModelCallFailure ? error.kind : 'rejected';
+      return { ok: false, failed: true, content: `Error: ${helperName} failed (${kind}).`, turn, usage };
+    }
+    const accounted = accountUsage(runtime, helperName, turn, result);
+    turn = accounted.turn;
+    usage.push(accounted.usage);
+    emit(config, logger, { type: 'usage', agent: helperName, model: result.modelId, path: pathKey(turn), usage: accounted.usage.total }, { turn: turn.number });
+    const reply = result.message;
+    messages.push(reply);
+    const calls = reply.tool_calls ?? [];
+    if (calls.length === 0) return { ok: true, content: reply.text, turn, usage };
+    for (const call of calls) {
+      const tool = helper.functionTools.get(call.name);
+      const outcome = tool
+        ? await runFunctionTool(tool, helperName, call, state, turn, config, `${threadId}:${outerCallId}:${toolIndex}`)
+        : { ok: false, content: `Refused: ${call.name} is not one of your tools (${[...helper.functionTools.keys()].join(', ') || 'none'}).` };
+      toolIndex += 1;
+      messages.push(new ToolMessage({ content: outcome.content, tool_call_id: call.id ?? '', name: call.name, status: outcome.ok ? 'success' : 'error' }));
+    }
+  }
+  return { ok: false, content: `Error: ${helperName} did not finish within ${HELPER_MAX_MODEL_CALLS} model calls.`, turn, usage };
+}

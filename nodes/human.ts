@@ -1,0 +1,87 @@
+/**
+ * A person in the tree (`kind: human`). Reaching one pauses the thread with LangGraph's
+ * `interrupt()`, carrying what an operator needs; resuming delivers the person's reply and,
+ * optionally, hands the conversation back to an agent.
+ *
+ * LangGraph re-runs this node from the top on resume, so nothing before `interrupt()` has a side
+ * effect: it only reads state.
+ */
+import { AIMessage } from '@langchain/core/messages';
+import { Command, END, interrupt } from '@langchain/langgraph';
+import type { LangGraphRunnableConfig } from '@langchain/langgraph';
+import { z } from 'zod';
+import type { AgentRuntime, TreeRuntime } from '../runtime/context.js';
+import { emit } from '../runtime/events.js';
+import { transcript } from '../state/history.js';
+import type { HandoffRecord, SwitchboardState } from '../state/schema.js';
+import { incomingHandoff } from './prompt.js';
+import { currentTurn, lastUserMessage, threadIdOf, turnDurationMs } from './turn.js';
+
+/** What an operator sees for a thread waiting for a person. */
+export interface EscalationRequest {
+  type: 'escalation';
+  threadId: string;
+  /** The human agent of the tree the thread waits for. */
+  agent: string;
+  /** Who escalated (or `user` when the person already owns the conversation). */
+  from: string;
+  reason: string | undefined;
+  payload: Record<string, unknown>;
+  turn: number;
+  /** The user's latest message. */
+  message: string;
+  /** The last turns, one line a message. */
+  transcript: string;
+  /** Agents the person may hand the conversation back to. */
+  handBackTargets: string[];
+}
+
+/** The person's answer: the reply the user sees, and optionally who owns the conversation next. */
+export const HumanReplySchema = z.strictObject({
+  reply: z.string().min(1),
+  handBackTo: z.string().optional(),
+  operator: z.string().optional(),
+});
+export type HumanReply = z.output<typeof HumanReplySchema>;
+
+export function createHumanNode(runtime: TreeRuntime, agent: AgentRuntime) {
+  const logger = runtime.logger.child({ agent: agent.name });
+  return async function humanNode(state: SwitchboardState, config: LangGraphRunnableConfig): Promise<Command> {
+    const now = new Date();
+    const threadId = threadIdOf(config);
+    const { turn } = currentTurn(state, agent.name, now);
+    const handoff = incomingHandoff(state, agent.name);
+    const request: EscalationRequest = {
+      type: 'escalation',
+      threadId,
+      agent: agent.name,
+      from: handoff?.from ?? 'user',
+      reason: typeof handoff?.payload.reason === 'string' ? handoff.payload.reason : handoff?.reason,
+      payload: handoff?.payload ?? {},
+      turn: turn.number,
+      message: lastUserMessage(state.messages)?.text ?? '',
+      transcript: transcript(state.messages, 6),
+      handBackTargets: agent.ends,
+    };
+
+    const raw: unknown = interrupt(request);
+    const answer = HumanReplySchema.parse(typeof raw === 'string' ? { reply: raw } : raw);
+    // Everything below runs once: after the person answered.
+    if (answer.handBackTo !== undefined && !agent.ends.includes(answer.handBackTo)) {
+      throw new Error(`${agent.name} cannot hand the conversation to "${answer.handBackTo}"; allowed: ${agent.ends.join(', ')}.`);
+    }
+    const log = { thread_id: threadId, turn: turn.number };
+    const message = new AIMessage({ content: answer.reply, name: agent.name, ...(answer.operator ? { additional_kwargs: { operator: answer.operator } } : {}) });
+    emit(config, logger, { type: 'escalation-end', agent: agent.name, handBackTo: answer.handBackTo }, log);
+    emit(config, logger, { type: 'message-end', agent: agent.name, text: answer.reply }, log);
+    const done = { ...turn, status: 'done' as const };
+    emit(config, logger, { type: 'turn-end', threadId, turn: turn.number, agent: agent.name, status: 'done', durationMs: turnDurationMs(turn, now) }, log);
+    const owner = answer.handBackTo ?? agent.name;
+    const handoffs: HandoffRecord[] =
+      answer.handBackTo === undefined
+        ? []
+        : [{ from: agent.name, to: answer.handBackTo, kind: 'resume', payload: answer.operator ? { operator: answer.operator } : {}, turn: turn.number, at: now.toISOString() }];
+    if (answer.handBackTo) emit(config, logger, { type: 'handoff-accept', from: agent.name, to: answer.handBackTo, kind: 'resume', payload: {} }, log);
+    return new Command({ goto: END, update: { messages: [message], activeAgent: owner, turn: done, ...(handoffs.length ? { handoffs } : {}) } });
+  };
+}

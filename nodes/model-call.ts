@@ -1,0 +1,171 @@
+/**
+ * One model call of an agent, with the one retry layer: a timeout per call (the agent's SLA),
+ * retries with backoff for 429 (honouring Retry-After), 5xx and dropped connections, then the
+ * agent's model fallbacks in order. The OpenAI client's own retries are off (see models/resolve.ts).
+ */
+import { AIMessage } from '@langchain/core/messages';
+import type { AIMessageChunk, BaseMessage } from '@langchain/core/messages';
+import type { LangGraphRunnableConfig } from '@langchain/langgraph';
+import { aiMessage, usageOf } from '../models/messages.js';
+import type { BoundModel, TreeRuntime } from '../runtime/context.js';
+import { emit } from '../runtime/events.js';
+import { threadIdOf } from './turn.js';
+
+/** Why a model call failed, as far as what to do next is concerned. */
+export type ModelFailureKind = 'timeout' | 'rate-limit' | 'server' | 'connection' | 'context-length' | 'rejected';
+
+export class ModelCallFailure extends Error {
+  override readonly name = 'ModelCallFailure';
+  constructor(
+    readonly kind: ModelFailureKind,
+    message: string,
+    readonly attempts: number,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+export interface ModelCallResult {
+  message: AIMessage;
+  modelId: string;
+  latencyMs: number;
+  /** Calls sent to providers, retries and model fallbacks included. */
+  attempts: number;
+}
+
+/** The default time a model call may take when neither the model nor the tree sets one. */
+export const DEFAULT_MODEL_TIMEOUT_MS = 60_000;
+
+/**
+ * Calls the agent's models in order until one answers. Throws {@link ModelCallFailure} (the last
+ * failure) when every model failed; a context-length error is not retried on another model.
+ */
+export async function callModel(
+  runtime: TreeRuntime,
+  agent: string,
+  models: readonly BoundModel[],
+  messages: BaseMessage[],
+  config: LangGraphRunnableConfig,
+  options: { stream?: boolean } = {},
+): Promise<ModelCallResult> {
+  let attempts = 0;
+  let lastFailure: ModelCallFailure | undefined;
+  const logger = runtime.logger.child({ agent, thread_id: threadIdOf(config) });
+  for (const [index, model] of models.entries()) {
+    if (index > 0 && lastFailure) {
+      emit(config, logger, { type: 'model-fallback', agent, from: models[index - 1]?.id ?? '', to: model.id, reason: lastFailure.kind });
+    }
+    for (let retry = 0; ; retry += 1) {
+      attempts += 1;
+      const started = performance.now();
+      try {
+        const chunk = await invokeWithTimeout(model, messages, config, agent, options.stream ?? true);
+        return { message: toMessage(chunk), modelId: model.id, latencyMs: performance.now() - started, attempts };
+      } catch (error) {
+        if (config.signal?.aborted) throw error;
+        lastFailure = classify(error, attempts);
+        if (lastFailure.kind === 'context-length' || lastFailure.kind === 'rejected' || lastFailure.kind === 'timeout') break;
+        if (retry >= runtime.retry.attempts) break;
+        const delayMs = backoff(runtime, retry, error);
+        emit(config, logger, { type: 'model-retry', agent, attempt: retry + 1, delayMs, reason: lastFailure.kind });
+        await runtime.sleep(delayMs);
+      }
+    }
+    if (lastFailure?.kind === 'context-length') break;
+  }
+  const failure = lastFailure ?? new ModelCallFailure('rejected', 'The agent has no model.', attempts);
+  throw new ModelCallFailure(failure.kind, failure.message, attempts, { cause: failure.cause });
+}
+
+async function invokeWithTimeout(model: BoundModel, messages: BaseMessage[], config: LangGraphRunnableConfig, agent: string, stream: boolean): Promise<AIMessageChunk> {
+  const timeoutMs = model.timeoutMs ?? DEFAULT_MODEL_TIMEOUT_MS;
+  const controller = new AbortController();
+  const signals = config.signal ? [config.signal, controller.signal] : [controller.signal];
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      controller.abort();
+      reject(new ModelCallFailure('timeout', `The model did not answer within ${timeoutMs} ms.`, 0));
+    }, timeoutMs);
+  });
+  try {
+    return await Promise.race([
+      model.runnable.invoke(messages, {
+        ...(config.callbacks ? { callbacks: config.callbacks } : {}),
+        metadata: { ...config.metadata, switchboard_agent: agent },
+        // A helper's tokens are not the answer the user reads: keep them out of the messages stream.
+        tags: [...(config.tags ?? []), ...(stream ? [] : ['nostream'])],
+        signal: AbortSignal.any(signals),
+        runName: 'model',
+      }),
+      timeout,
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function toMessage(chunk: AIMessageChunk | AIMessage): AIMessage {
+  if (chunk instanceof AIMessage && chunk.constructor === AIMessage) return chunk;
+  return aiMessage({
+    content: chunk.content,
+    id: chunk.id,
+    toolCalls: chunk.tool_calls ?? [],
+    invalidToolCalls: chunk.invalid_tool_calls ?? [],
+    additionalKwargs: chunk.additional_kwargs,
+    responseMetadata: chunk.response_metadata,
+    usage: usageOf(chunk),
+  });
+}
+
+interface HttpLikeError {
+  status?: number;
+  code?: string;
+  headers?: Headers | Record<string, string>;
+  error?: { code?: string };
+  lc_error_code?: string;
+  cause?: unknown;
+}
+
+function classify(error: unknown, attempts: number): ModelCallFailure {
+  if (error instanceof ModelCallFailure) return new ModelCallFailure(error.kind, error.message, attempts, { cause: error });
+  const http = (error ?? {}) as HttpLikeError;
+  const status = http.status ?? (http.cause as HttpLikeError | undefined)?.status;
+  const message = error instanceof Error ? error.message : String(error);
+  const code = http.code ?? http.error?.code ?? '';
+  if (code === 'context_length_exceeded' || /context.length|maximum context|too many tokens/i.test(message)) {
+    return new ModelCallFailure('context-length', message, attempts, { cause: error });
+  }
+  if (status === 429) return new ModelCallFailure('rate-limit', message, attempts, { cause: error });
+  if (status !== undefined && status >= 500) return new ModelCallFailure('server', message, attempts, { cause: error });
+  if (status !== undefined) return new ModelCallFailure('rejected', message, attempts, { cause: error });
+  if (/timed? ?out|timeout/i.test(message) || (error as Error)?.name === 'TimeoutError') return new ModelCallFailure('timeout', message, attempts, { cause: error });
+  if (/ECONNREFUSED|ECONNRESET|socket hang up|fetch failed|connection error|network/i.test(message)) {
+    return new ModelCallFailure('connection', message, attempts, { cause: error });
+  }
+  return new ModelCallFailure('rejected', message, attempts, { cause: error });
+}
+
+/** Exponential backoff with jitter, or the server's Retry-After when it gives one (capped). */
+function backoff(runtime: TreeRuntime, retry: number, error: unknown): number {
+  const { initialDelayMs, maxDelayMs } = runtime.retry;
+  const retryAfter = retryAfterMs(error);
+  if (retryAfter !== undefined) return Math.min(retryAfter, maxDelayMs);
+  const exponential = initialDelayMs * 2 ** retry;
+  return Math.min(maxDelayMs, Math.round(exponential * (0.5 + Math.random() / 2)));
+}
+
+function retryAfterMs(error: unknown): number | undefined {
+  const headers = (error as HttpLikeError | undefined)?.headers ?? ((error as HttpLikeError | undefined)?.cause as HttpLikeError | undefined)?.headers;
+  if (!headers) return undefined;
+  const read = (name: string) => (typeof (headers as Headers).get === 'function' ? (headers as Headers).get(name) : (headers as Record<string, string>)[name]) ?? undefined;
+  const ms = read('retry-after-ms');
+  if (ms && !Number.isNaN(Number(ms))) return Number(ms);
+  const value = read('retry-after');
+  if (!value) return undefined;
+  const seconds = Number(value);
+  if (!Number.isNaN(seconds)) return seconds * 1000;
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+}

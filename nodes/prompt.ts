@@ -1,0 +1,32 @@
+/**
+ * What an agent's model sees: its prompt, how the conversation reached it (the handoff payload),
+ * the shared state, and the history its policy allows.
+ */
+import { SystemMessage } from '@langchain/core/messages';
+import type { BaseMessage } from '@langchain/core/messages';
+import type { History } from '../config/schema.js';
+import type { AgentRuntime } from '../runtime/context.js';
+import { selectHistory } from '../state/history.js';
+import type { HandoffRecord, SwitchboardState } from '../state/schema.js';
+
+/** The handoff that gave `agent` the conversation, while it still owns it. */
+export function incomingHandoff(state: Pick<SwitchboardState, 'handoffs'>, agent: string): HandoffRecord | undefined {
+  const last = state.handoffs.at(-1);
+  return last && last.to === agent ? last : undefined;
+}
+
+export function buildModelInput(agent: AgentRuntime, state: SwitchboardState, history: History = agent.history): BaseMessage[] {
+  const parts = [agent.spec.prompt ?? agent.spec.description];
+  const handoff = incomingHandoff(state, agent.name);
+  if (handoff) {
+    const how =
+      handoff.kind === 'fallback' || handoff.kind === 'limit'
+        ? `You are taking over from ${handoff.from} (${handoff.kind}: ${handoff.reason ?? 'no reason given'}).`
+        : `${handoff.from} handed this conversation to you (${handoff.kind}${handoff.tool ? ` via ${handoff.tool}` : ''}).`;
+    const payload = Object.keys(handoff.payload).length > 0 ? `\nHandoff details: ${JSON.stringify(handoff.payload)}` : '';
+    parts.push(`## Handoff\n${how}${payload}`);
+  }
+  const fields = Object.entries(state.fields);
+  if (fields.length > 0) parts.push(`## Shared state\n${fields.map(([key, value]) => `${key}: ${JSON.stringify(value)}`).join('\n')}`);
+  return [new SystemMessage(parts.join('\n\n')), ...selectHistory(state.messages, agent.name, history)];
+}

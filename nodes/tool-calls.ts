@@ -1,0 +1,144 @@
+/**
+ * Answering the tool calls of one model response. Every call gets exactly one ToolMessage:
+ * function tools and helpers run (in order); the first valid handoff is kept for last (a handoff is
+ * the last action of a response); a second handoff, another agent's tool, an unknown tool, invalid
+ * arguments or malformed JSON are refused with a ToolMessage that says why and what is allowed.
+ */
+import { ToolMessage } from '@langchain/core/messages';
+import type { AIMessage, ToolCall } from '@langchain/core/messages';
+import type { StructuredToolInterface } from '@langchain/core/tools';
+import type { LangGraphRunnableConfig } from '@langchain/langgraph';
+import type { AgentRuntime, HandoffTarget, TreeRuntime } from '../runtime/context.js';
+import { emit } from '../runtime/events.js';
+import type { SwitchboardState, Turn, Usage } from '../state/schema.js';
+import { runFunctionTool } from './function-tool.js';
+import { runHelper } from './helper.js';
+import { agentCount, count, threadIdOf } from './turn.js';
+
+export interface ChosenHandoff {
+  target: HandoffTarget;
+  payload: Record<string, unknown>;
+  call: ToolCall;
+}
+
+export interface ToolStep {
+  messages: ToolMessage[];
+  handoff?: ChosenHandoff;
+  /** A function tool that threw (not a refusal): the agent's fallback may take over. */
+  toolFailure?: { tool: string; message: string };
+  /** The tool-call ceiling was crossed (the calls past it were refused). */
+  limitHit?: boolean;
+  turn: Turn;
+  usage: Usage[];
+}
+
+/** Whether the response calls a tool that may have side effects (so it must be checkpointed first). */
+export function needsExecution(agent: AgentRuntime, message: AIMessage): boolean {
+  return (message.tool_calls ?? []).some((call) => agent.functionTools.has(call.name) || agent.helpers.has(call.name));
+}
+
+/** The calls of `message` that no ToolMessage in `messages` answers yet. */
+export function unansweredCalls(message: AIMessage, answered: ReadonlySet<string>): ToolCall[] {
+  return (message.tool_calls ?? []).filter((call) => call.id !== undefined && !answered.has(call.id));
+}
+
+export async function answerToolCalls(
+  runtime: TreeRuntime,
+  agent: AgentRuntime,
+  state: SwitchboardState,
+  message: AIMessage,
+  startTurn: Turn,
+  config: LangGraphRunnableConfig,
+): Promise<ToolStep> {
+  const logger = runtime.logger.child({ agent: agent.name, thread_id: threadIdOf(config) });
+  const messages: ToolMessage[] = [];
+  const usage: Usage[] = [];
+  let turn = startTurn;
+  let handoff: ChosenHandoff | undefined;
+  let toolFailure: ToolStep['toolFailure'];
+  let limitHit = false;
+  const answer = (call: { id?: string | undefined; name: string }, content: string, status: 'success' | 'error' = 'success') => {
+    messages.push(new ToolMessage({ content, tool_call_id: call.id ?? '', name: call.name, status }));
+  };
+  const refuse = (call: { id?: string | undefined; name: string }, reason: string, to?: string) => {
+    emit(config, logger, { type: 'handoff-refuse', from: agent.name, tool: call.name, to, reason }, { turn: turn.number });
+    answer(call, reason, 'error');
+  };
+
+  for (const call of message.invalid_tool_calls ?? []) {
+    const name = call.name ?? 'unknown';
+    const reason = `Refused: the arguments of ${name} are not valid JSON (${call.error ?? 'parse error'}). Call it again with a JSON object.`;
+    if (agent.handoffs.has(name)) refuse({ id: call.id, name }, reason);
+    else answer({ id: call.id, name }, reason, 'error');
+  }
+
+  for (const call of message.tool_calls ?? []) {
+    const target = agent.handoffs.get(call.name);
+    if (target) {
+      emit(config, logger, { type: 'handoff-request', from: agent.name, to: target.to, tool: call.name, payload: call.args }, { turn: turn.number });
+      if (handoff) {
+        refuse(call, `Refused: only one handoff per response; the conversation goes to ${handoff.target.to}, so ${call.name} was not done.`, target.to);
+        continue;
+      }
+      const parsed = target.payload.safeParse(call.args ?? {});
+      if (!parsed.success) {
+        const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'payload'}: ${issue.message}`).join('; ');
+        refuse(call, `Refused: the handoff payload is invalid (${problems}). Call ${call.name} again with a valid payload.`, target.to);
+        continue;
+      }
+      handoff = { target, payload: parsed.data, call };
+      continue;
+    }
+
+    const isFunction = agent.functionTools.has(call.name);
+    const helper = agent.helpers.get(call.name);
+    if (!isFunction && helper === undefined) {
+      refuse(call, refusal(runtime, agent, call.name), guessTarget(runtime, call.name));
+      continue;
+    }
+    if (turn.toolCalls >= runtime.limits.toolCallsPerTurn || agentCount(turn, agent.name, 'toolCalls') >= agent.limits.toolCallsPerTurn) {
+      limitHit = true;
+      answer(call, `Refused: the limit of tool calls in one turn is reached; ${call.name} was not run.`, 'error');
+      continue;
+    }
+    turn = count(turn, agent.name, 'toolCalls');
+    const started = performance.now();
+    emit(config, logger, { type: 'tool-call', agent: agent.name, tool: call.name, toolCallId: call.id ?? '', args: call.args }, { turn: turn.number });
+    const result =
+      helper !== undefined
+        ? await runHelper(runtime, helper, String((call.args as { request?: unknown }).request ?? ''), state, turn, call.id ?? '', config)
+        : await runFunctionTool(agent.functionTools.get(call.name) as StructuredToolInterface, agent.name, call, state, turn, config);
+    turn = result.turn ?? turn;
+    if (result.usage) usage.push(...result.usage);
+    const durationMs = Math.round(performance.now() - started);
+    emit(config, logger, { type: 'tool-result', agent: agent.name, tool: call.name, toolCallId: call.id ?? '', ok: result.ok, content: result.content, durationMs }, { turn: turn.number });
+    answer(call, result.content, result.ok ? 'success' : 'error');
+    if (!result.ok && result.failed) toolFailure = { tool: call.name, message: result.content };
+  }
+  return { messages, turn, usage, ...(handoff ? { handoff } : {}), ...(toolFailure ? { toolFailure } : {}), ...(limitHit ? { limitHit } : {}) };
+}
+
+/** Why a tool name is refused, and what the agent may call instead. */
+function refusal(runtime: TreeRuntime, agent: AgentRuntime, name: string): string {
+  const handoffs = [...agent.handoffs.values()].map((target) => `${target.tool} (to ${target.to})`);
+  const tools = [...agent.functionTools.keys(), ...agent.helpers.keys()];
+  const allowed = `You can hand off with: ${handoffs.join(', ') || 'nothing'}; your tools are: ${tools.join(', ') || 'none'}.`;
+  const owners = runtime.toolOwners.get(name);
+  if (owners?.length) {
+    const isHandoff = owners.some((owner) => runtime.agents.get(owner)?.handoffs.has(name));
+    return isHandoff
+      ? `Refused: ${name} is not a handoff you are allowed to make from ${agent.name}. ${allowed}`
+      : `Refused: ${name} belongs to another agent; ${agent.name} cannot call it. ${allowed}`;
+  }
+  return `Refused: there is no tool named ${name}. ${allowed}`;
+}
+
+/** For a refused handoff, the agent it aimed at (for events and audits). */
+function guessTarget(runtime: TreeRuntime, name: string): string | undefined {
+  for (const agent of runtime.agents.values()) {
+    const target = agent.handoffs.get(name);
+    if (target) return target.to;
+  }
+  const match = /^transfer_to_(.+)$/.exec(name);
+  return match?.[1];
+}

@@ -1,0 +1,76 @@
+/**
+ * Turn bookkeeping: a turn starts at a user message and ends when an agent answers, a person is
+ * waited for, or an error ends it. Counters live in `state.turn` so limits hold across super-steps.
+ */
+import type { BaseMessage } from '@langchain/core/messages';
+import type { LangGraphRunnableConfig } from '@langchain/langgraph';
+import type { SwitchboardState, Turn, Usage } from '../state/schema.js';
+
+/** The thread id of the running graph (`configurable.thread_id`), or "-" without a checkpointer. */
+export function threadIdOf(config: LangGraphRunnableConfig): string {
+  const id = config.configurable?.thread_id;
+  return typeof id === 'string' || typeof id === 'number' ? String(id) : '-';
+}
+
+export function lastUserMessage(messages: readonly BaseMessage[]): BaseMessage | undefined {
+  for (let index = messages.length - 1; index >= 0; index -= 1) {
+    const message = messages[index] as BaseMessage;
+    if (message.type === 'human') return message;
+  }
+  return undefined;
+}
+
+/** The current turn, starting a new one when a user message arrived since the last turn began. */
+export function currentTurn(state: SwitchboardState, agent: string, now: Date): { turn: Turn; started: boolean } {
+  const user = lastUserMessage(state.messages);
+  const turn = state.turn;
+  if (user && user.id !== turn.messageId) {
+    return {
+      started: true,
+      turn: {
+        number: turn.number + 1,
+        ...(user.id ? { messageId: user.id } : {}),
+        startedAt: now.toISOString(),
+        path: [agent],
+        handoffs: 0,
+        modelCalls: 0,
+        toolCalls: 0,
+        status: 'running',
+        byAgent: {},
+      },
+    };
+  }
+  const path = turn.path.at(-1) === agent ? turn.path : [...turn.path, agent];
+  return { started: false, turn: { ...turn, path, status: 'running' } };
+}
+
+export type Counter = 'modelCalls' | 'toolCalls' | 'handoffs';
+
+/** The turn with `counter` of `agent` (and of the turn) raised by `by`. */
+export function count(turn: Turn, agent: string, counter: Counter, by = 1): Turn {
+  const mine = turn.byAgent?.[agent] ?? { modelCalls: 0, toolCalls: 0, handoffs: 0 };
+  return {
+    ...turn,
+    [counter]: turn[counter] + by,
+    byAgent: { ...turn.byAgent, [agent]: { ...mine, [counter]: mine[counter] + by } },
+  };
+}
+
+export function agentCount(turn: Turn, agent: string, counter: Counter): number {
+  return turn.byAgent?.[agent]?.[counter] ?? 0;
+}
+
+/** The handoff path of the turn so far, e.g. `triage→billing`: usage is attributed to it. */
+export function pathKey(turn: Turn): string {
+  return turn.path.join('→');
+}
+
+export function turnDurationMs(turn: Turn, now: Date): number {
+  return turn.startedAt ? now.getTime() - Date.parse(turn.startedAt) : 0;
+}
+
+/** A usage record of one model call, attributed to the agent and the turn's path. */
+export function usageOf(agent: string, turn: Turn, modelCalls: number, inputTokens: number, outputTokens: number, costUsd: number, latencyMs: number): Usage {
+  const totals = { modelCalls, inputTokens, outputTokens, costUsd, latencyMs };
+  return { total: totals, byAgent: { [agent]: totals }, byPath: { [pathKey(turn)]: totals } };
+}

@@ -1,0 +1,198 @@
+/**
+ * Everything an agent node needs, prepared once when the tree is compiled: its models bound to its
+ * tools, its handoff targets with their payload schemas, its limits and history policy.
+ */
+import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
+import type { StructuredToolInterface } from '@langchain/core/tools';
+import { convertToOpenAITool } from '@langchain/core/utils/function_calling';
+import type { Runnable } from '@langchain/core/runnables';
+import type { BaseLanguageModelInput } from '@langchain/core/language_models/base';
+import type { AIMessageChunk } from '@langchain/core/messages';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import type { Agent, History, PayloadField, ResolvedLimits, Retry, Tree } from '../config/schema.js';
+import { DEFAULT_HISTORY, DEFAULT_LIMITS, DEFAULT_RETRY } from '../config/schema.js';
+import { fallbacksOf, listEdges } from '../graphs/edges.js';
+import type { Edge, HandoffKind } from '../graphs/edges.js';
+import { resolveModels } from '../models/resolve.js';
+import type { ResolveOptions } from '../models/resolve.js';
+import { fieldSchema } from '../state/schema.js';
+import type { PriceTable } from './prices.js';
+
+/** A handoff tool of one agent: where it goes and what payload it takes. */
+export interface HandoffTarget {
+  tool: string;
+  to: string;
+  kind: HandoffKind;
+  payload: z.ZodObject;
+  /** Payload field → shared-state field it is written to. */
+  sets: [string, string][];
+}
+
+/** A model of an agent, bound to the agent's tools. */
+export interface BoundModel {
+  id: string;
+  runnable: Runnable<BaseLanguageModelInput, AIMessageChunk>;
+  timeoutMs: number | undefined;
+}
+
+export interface AgentRuntime {
+  name: string;
+  spec: Agent;
+  models: BoundModel[];
+  handoffs: Map<string, HandoffTarget>;
+  functionTools: Map<string, StructuredToolInterface>;
+  /** Helper tool name → helper agent name. */
+  helpers: Map<string, string>;
+  history: History;
+  limits: ResolvedLimits;
+  /** Agents that take over when this one fails, in order. */
+  fallbacks: string[];
+  /** The node names this agent's node may go to (for LangGraph's `ends`). */
+  ends: string[];
+}
+
+export interface TreeRuntime {
+  tree: Tree;
+  edges: Edge[];
+  agents: Map<string, AgentRuntime>;
+  /** Every tool name of every agent, to tell "another agent's tool" from "no such tool". */
+  toolOwners: Map<string, string[]>;
+  logger: Logger;
+  prices: PriceTable;
+  retry: Retry;
+  /** The limits of the tree as a whole (an agent's own limits may be lower). */
+  limits: ResolvedLimits;
+  /** Sleeps between retries; replaceable so tests do not wait. */
+  sleep: (ms: number) => Promise<void>;
+}
+
+export interface RuntimeOptions extends ResolveOptions {
+  tools: Map<string, StructuredToolInterface>;
+  logger: Logger;
+  prices: PriceTable;
+  sleep?: ((ms: number) => Promise<void>) | undefined;
+}
+
+/** Prepares every agent of the tree. */
+export function createTreeRuntime(tree: Tree, options: RuntimeOptions): TreeRuntime {
+  const edges = listEdges(tree);
+  const agents = new Map<string, AgentRuntime>();
+  const toolOwners = new Map<string, string[]>();
+  const treeLimits: ResolvedLimits = { ...DEFAULT_LIMITS, ...definedOnly(tree.limits) };
+  for (const [name, spec] of Object.entries(tree.agents)) {
+    const runtime = createAgentRuntime(tree, name, spec, edges, treeLimits, options);
+    agents.set(name, runtime);
+    const tools = [...runtime.handoffs.keys(), ...runtime.functionTools.keys(), ...runtime.helpers.keys()];
+    for (const tool of tools) toolOwners.set(tool, [...(toolOwners.get(tool) ?? []), name]);
+  }
+  return {
+    tree,
+    edges,
+    agents,
+    toolOwners,
+    logger: options.logger,
+    prices: options.prices,
+    retry: { ...DEFAULT_RETRY, ...definedOnly(tree.retry) },
+    limits: treeLimits,
+    sleep: options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
+  };
+}
+
+function createAgentRuntime(tree: Tree, name: string, spec: Agent, edges: Edge[], treeLimits: ResolvedLimits, options: RuntimeOptions): AgentRuntime {
+  const outgoing = edges.filter((edge) => edge.from === name);
+  const handoffs = new Map<string, HandoffTarget>();
+  const helpers = new Map<string, string>();
+  const toolDefinitions: ReturnType<typeof convertToOpenAITool>[] = [];
+  for (const edge of outgoing) {
+    if (edge.tool === undefined) continue;
+    const target = tree.agents[edge.to] as Agent;
+    if (edge.kind === 'helper') {
+      helpers.set(edge.tool, edge.to);
+      toolDefinitions.push(functionDefinition(edge.tool, target.handoff?.description ?? target.description, HelperRequestSchema));
+      continue;
+    }
+    const payload = payloadSchema(target.handoff?.payload ?? {});
+    handoffs.set(edge.tool, {
+      tool: edge.tool,
+      to: edge.to,
+      kind: edge.kind as HandoffKind,
+      payload,
+      sets: Object.entries(target.handoff?.payload ?? {}).flatMap(([field, value]) => (value.sets ? [[field, value.sets] as [string, string]] : [])),
+    });
+    toolDefinitions.push(functionDefinition(edge.tool, handoffDescription(edge, target), payload));
+  }
+  const functionTools = new Map<string, StructuredToolInterface>();
+  for (const toolName of spec.tools ?? []) {
+    const tool = options.tools.get(toolName);
+    if (!tool) continue; // compileTree reports unknown tools before this runs
+    functionTools.set(toolName, tool);
+    toolDefinitions.push(convertToOpenAITool(tool));
+  }
+  const models: BoundModel[] =
+    spec.kind === 'human'
+      ? []
+      : resolveModels(tree, name, options).map((resolved) => ({
+          id: resolved.id,
+          runnable: bind(resolved.model, toolDefinitions),
+          timeoutMs: resolved.timeoutMs,
+        }));
+  return {
+    name,
+    spec,
+    models,
+    handoffs,
+    functionTools,
+    helpers,
+    history: { ...DEFAULT_HISTORY, ...definedOnly(tree.defaults?.history), ...definedOnly(spec.history) },
+    limits: { ...treeLimits, ...definedOnly(spec.limits) },
+    fallbacks: fallbacksOf(spec),
+    ends: [...new Set(outgoing.filter((edge) => edge.kind !== 'helper').map((edge) => edge.to))],
+  };
+}
+
+/** The arguments of a helper tool: what the calling agent asks of the helper. */
+export const HelperRequestSchema = z.object({
+  request: z.string().min(1).describe('What you need from this helper, with every detail it needs.'),
+});
+
+function bind(model: BaseChatModel, tools: ReturnType<typeof convertToOpenAITool>[]): BoundModel['runnable'] {
+  if (tools.length === 0) return model;
+  if (typeof model.bindTools !== 'function') throw new Error(`The model ${model._llmType()} cannot call tools (no bindTools).`);
+  return model.bindTools(tools) as BoundModel['runnable'];
+}
+
+function handoffDescription(edge: Edge, target: Agent): string {
+  const base = target.handoff?.description ?? target.description;
+  switch (edge.kind) {
+    case 'handback':
+      return `Hand the conversation back to ${edge.to}. ${base}`;
+    case 'escalate':
+      return `Escalate the conversation to ${edge.to}${target.kind === 'human' ? ' (a person)' : ''}. ${base}`;
+    default:
+      return `Transfer the conversation to ${edge.to}. ${base}`;
+  }
+}
+
+function functionDefinition(name: string, description: string, schema: z.ZodType): ReturnType<typeof convertToOpenAITool> {
+  const parameters = z.toJSONSchema(schema, { target: 'draft-07', io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  delete parameters.$schema;
+  return { type: 'function', function: { name, description, parameters } };
+}
+
+/** The zod schema of a handoff payload: required fields unless `required: false` or a default. */
+export function payloadSchema(fields: Record<string, PayloadField>): z.ZodObject {
+  const shape: Record<string, z.ZodType> = {};
+  for (const [name, field] of Object.entries(fields)) {
+    let schema = fieldSchema(field);
+    if (field.description) schema = schema.describe(field.description);
+    if (field.default !== undefined) shape[name] = schema.default(field.default as never);
+    else shape[name] = field.required === false ? schema.optional() : schema;
+  }
+  return z.object(shape);
+}
+
+/** The keys of `value` whose value is defined (so spreading it never writes undefined over a default). */
+function definedOnly<T extends object>(value: T | undefined): { [K in keyof T]?: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(value ?? {}).filter(([, entry]) => entry !== undefined)) as { [K in keyof T]?: Exclude<T[K], undefined> };
+}

@@ -1,0 +1,41 @@
+/**
+ * What model calls cost: US dollars per million tokens, per provider model id. The built-in table
+ * is a starting point; a tree's `prices:` and the `prices` compile option override it.
+ */
+export interface Price {
+  /** US dollars per million input tokens. */
+  input: number;
+  /** US dollars per million output tokens. */
+  output: number;
+}
+
+export type PriceTable = Record<string, Price>;
+
+/** List prices at the time of writing; check your provider's page and override where they differ. */
+export const DEFAULT_PRICES: PriceTable = {
+  offline: { input: 0, output: 0 },
+  'gpt-4o': { input: 2.5, output: 10 },
+  'gpt-4o-mini': { input: 0.15, output: 0.6 },
+  'gpt-4.1': { input: 2, output: 8 },
+  'gpt-4.1-mini': { input: 0.4, output: 1.6 },
+  'gpt-4.1-nano': { input: 0.1, output: 0.4 },
+  'o4-mini': { input: 1.1, output: 4.4 },
+  'gpt-5': { input: 1.25, output: 10 },
+  'gpt-5-mini': { input: 0.25, output: 2 },
+  'gpt-5-nano': { input: 0.05, output: 0.4 },
+};
+
+/** The price of `model`: an exact id first, then the longest known prefix (`gpt-4o-2024-08-06` → `gpt-4o`). */
+export function priceOf(model: string, prices: PriceTable): Price | undefined {
+  if (Object.hasOwn(prices, model)) return prices[model];
+  const prefix = Object.keys(prices)
+    .filter((known) => model.startsWith(`${known}-`))
+    .sort((a, b) => b.length - a.length)[0];
+  return prefix === undefined ? undefined : prices[prefix];
+}
+
+/** The cost in US dollars of one call, or 0 for a model with no known price. */
+export function costOf(model: string, inputTokens: number, outputTokens: number, prices: PriceTable): number {
+  const price = priceOf(model, prices);
+  return price ? (inputTokens * price.input + outputTokens * price.output) / 1_000_000 : 0;
+}

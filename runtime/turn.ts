@@ -1,0 +1,136 @@
+/**
+ * One user turn on a thread, for backend code that wants a typed result rather than raw state:
+ * {@link runTurn} (await the result), {@link streamTurn} (events as they happen, tokens included),
+ * {@link resumeThread} (a person's reply to an escalation).
+ */
+import { AIMessageChunk, HumanMessage } from '@langchain/core/messages';
+import { Command } from '@langchain/langgraph';
+import type { SwitchboardGraph } from '../graphs/compile.js';
+import { runtimeOf } from '../graphs/compile.js';
+import type { EscalationRequest, HumanReply } from '../nodes/human.js';
+import { HumanReplySchema } from '../nodes/human.js';
+import { addUsage, emptyUsage } from '../state/schema.js';
+import type { HandoffRecord, SwitchboardState, Turn, Usage } from '../state/schema.js';
+import { SwitchboardError } from '../errors/switchboard-error.js';
+import type { SwitchboardEvent } from './events.js';
+
+export interface TurnInput {
+  threadId: string;
+  /** What the user wrote. */
+  message: string;
+  /** Shared-state fields set by backend code for this turn (e.g. `customer_id` from the session). */
+  fields?: Record<string, string | number | boolean> | undefined;
+  signal?: AbortSignal | undefined;
+}
+
+export interface TurnResult {
+  threadId: string;
+  turn: number;
+  /** The agent that answered (or, when the turn waits for a person, the person's agent). */
+  agent: string;
+  /** The answer the user reads; undefined when the turn ended in error or waits for a person. */
+  reply: string | undefined;
+  status: Turn['status'];
+  error: { code: string; message: string } | undefined;
+  /** The handoffs of this turn, in order, with their payloads. */
+  handoffs: HandoffRecord[];
+  /** Set when the thread now waits for a person. */
+  waitingFor: EscalationRequest | undefined;
+  /** Model calls, tokens, cost and latency of this turn. */
+  usage: Usage;
+  /** The thread's totals so far. */
+  sessionUsage: Usage;
+  state: SwitchboardState;
+}
+
+/** A turn that ended with an error, as thrown by {@link runTurn} with `throwOnError`. */
+export class TurnError extends SwitchboardError {
+  override readonly name = 'TurnError';
+  constructor(readonly result: TurnResult) {
+    super(result.error?.code ?? 'TURN_FAILED', result.error?.message ?? 'The turn failed.');
+  }
+}
+
+/** Streams one turn: typed events (text deltas tagged with the agent, handoffs, tools…), then returns the result. */
+export async function* streamTurn(graph: SwitchboardGraph, input: TurnInput): AsyncGenerator<SwitchboardEvent, TurnResult> {
+  const payload = { messages: [new HumanMessage(input.message)], ...(input.fields ? { fields: input.fields } : {}) };
+  return yield* streamRun(graph, input.threadId, payload, input.signal);
+}
+
+/** Runs one turn and returns its result (an error ends the turn; see `result.error`). */
+export async function runTurn(graph: SwitchboardGraph, input: TurnInput & { throwOnError?: boolean }): Promise<TurnResult> {
+  const stream = streamTurn(graph, input);
+  let next = await stream.next();
+  while (!next.done) next = await stream.next();
+  if (input.throwOnError && next.value.status === 'error') throw new TurnError(next.value);
+  return next.value;
+}
+
+/** The escalations a thread waits on (empty when it waits for nobody). */
+export async function pendingEscalations(graph: SwitchboardGraph, threadId: string): Promise<EscalationRequest[]> {
+  const snapshot = await graph.getState({ configurable: { thread_id: threadId } });
+  return snapshot.tasks.flatMap((task) => task.interrupts.map((entry) => entry.value as EscalationRequest)).filter((value) => value?.type === 'escalation');
+}
+
+/**
+ * Delivers a person's reply to the escalation a thread waits on. Throws `NOTHING_PENDING` when the
+ * thread waits for nobody, `INVALID_REPLY` for a reply that cannot be delivered.
+ */
+export async function* streamResume(graph: SwitchboardGraph, threadId: string, reply: HumanReply): AsyncGenerator<SwitchboardEvent, TurnResult> {
+  const parsed = HumanReplySchema.safeParse(reply);
+  if (!parsed.success) throw new SwitchboardError('INVALID_REPLY', `The reply is invalid: ${parsed.error.issues.map((issue) => issue.message).join('; ')}.`);
+  const pending = await pendingEscalations(graph, threadId);
+  const waiting = pending[0];
+  if (!waiting) throw new SwitchboardError('NOTHING_PENDING', `Thread ${threadId} is not waiting for a person.`);
+  if (parsed.data.handBackTo !== undefined && !waiting.handBackTargets.includes(parsed.data.handBackTo)) {
+    throw new SwitchboardError('INVALID_REPLY', `${waiting.agent} cannot hand the conversation to "${parsed.data.handBackTo}". Allowed: ${waiting.handBackTargets.join(', ')}.`);
+  }
+  return yield* streamRun(graph, threadId, new Command({ resume: parsed.data }));
+}
+
+export async function resumeThread(graph: SwitchboardGraph, threadId: string, reply: HumanReply): Promise<TurnResult> {
+  const stream = streamResume(graph, threadId, reply);
+  let next = await stream.next();
+  while (!next.done) next = await stream.next();
+  return next.value;
+}
+
+async function* streamRun(graph: SwitchboardGraph, threadId: string, input: unknown, signal?: AbortSignal): AsyncGenerator<SwitchboardEvent, TurnResult> {
+  const runtime = runtimeOf(graph);
+  const config = { configurable: { thread_id: threadId } };
+  let usage = emptyUsage();
+  const stream = await graph.stream(input as never, { ...config, streamMode: ['custom', 'messages'], ...(signal ? { signal } : {}) } as never);
+  for await (const item of stream as unknown as AsyncIterable<[string, unknown]>) {
+    const [mode, data] = item;
+    if (mode === 'custom') {
+      const event = data as SwitchboardEvent;
+      if (event.type === 'usage') usage = addUsage(usage, { total: event.usage, byAgent: { [event.agent]: event.usage }, byPath: { [event.path]: event.usage } });
+      yield event;
+    } else if (mode === 'messages') {
+      const [chunk, metadata] = data as [unknown, Record<string, unknown>];
+      const agent = String(metadata.switchboard_agent ?? metadata.langgraph_node ?? '');
+      if (chunk instanceof AIMessageChunk && typeof chunk.content === 'string' && chunk.content !== '' && runtime.agents.has(agent)) {
+        yield { type: 'text-delta', agent, delta: chunk.content };
+      }
+    }
+  }
+  const snapshot = await graph.getState(config);
+  const state = snapshot.values as SwitchboardState;
+  const waiting = snapshot.tasks.flatMap((task) => task.interrupts.map((entry) => entry.value as EscalationRequest)).find((value) => value?.type === 'escalation');
+  const turn = state.turn;
+  const last = state.messages.at(-1);
+  const answered = turn.status === 'done' && last?.type === 'ai';
+  return {
+    threadId,
+    turn: turn.number,
+    agent: waiting?.agent ?? state.activeAgent,
+    reply: answered && !waiting ? last.text : undefined,
+    status: waiting ? 'waiting' : turn.status,
+    error: turn.error,
+    handoffs: state.handoffs.filter((record) => record.turn === turn.number),
+    waitingFor: waiting,
+    usage,
+    sessionUsage: state.usage,
+    state,
+  };
+}

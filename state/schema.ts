@@ -1,0 +1,167 @@
+/**
+ * The shared state every agent node reads and writes: one typed (zod) LangGraph state per tree.
+ */
+import { MessagesValue, ReducedValue, StateSchema } from '@langchain/langgraph';
+import { z } from 'zod';
+import type { Field, Tree } from '../config/schema.js';
+
+export const EDGE_KINDS = ['delegate', 'handback', 'sideways', 'escalate', 'fallback', 'limit', 'resume'] as const;
+
+/** One move of control: kept in the trail for backend code, not shown to models beyond their history. */
+export const HandoffRecordSchema = z.object({
+  from: z.string(),
+  to: z.string(),
+  /** How control moved: a handoff tool (delegate, handback, sideways, escalate), or the runtime (fallback, limit, resume). */
+  kind: z.enum(EDGE_KINDS),
+  /** The handoff tool the model called, if any. */
+  tool: z.string().optional(),
+  /** The validated handoff payload. */
+  payload: z.record(z.string(), z.unknown()),
+  /** The user turn it happened in (1-based). */
+  turn: z.int(),
+  /** ISO time. */
+  at: z.string(),
+  /** For runtime moves: why (a limit or failure code). */
+  reason: z.string().optional(),
+});
+export type HandoffRecord = z.output<typeof HandoffRecordSchema>;
+
+export const TurnErrorSchema = z.object({ code: z.string(), message: z.string() });
+
+/** The bookkeeping of the current (or last) user turn. */
+export const TurnSchema = z.object({
+  number: z.int().min(0),
+  /** The id of the user message that started the turn. */
+  messageId: z.string().optional(),
+  startedAt: z.string().optional(),
+  /** The agents that held control in this turn, in order. */
+  path: z.array(z.string()),
+  handoffs: z.int().min(0),
+  modelCalls: z.int().min(0),
+  toolCalls: z.int().min(0),
+  /** running; done (an agent answered); waiting (for a person); error (see `error`). */
+  status: z.enum(['running', 'done', 'waiting', 'error']),
+  error: TurnErrorSchema.optional(),
+  /** Model and tool calls of each agent in this turn (for per-agent limits). */
+  byAgent: z.record(z.string(), z.object({ modelCalls: z.int(), toolCalls: z.int(), handoffs: z.int() })).optional(),
+  /** Set once a limit sent the turn to the tree's escalation target: a second crossing ends the turn. */
+  redirected: z.boolean().optional(),
+});
+export type Turn = z.output<typeof TurnSchema>;
+
+export const EMPTY_TURN: Turn = { number: 0, path: [], handoffs: 0, modelCalls: 0, toolCalls: 0, status: 'done' };
+
+/** Model calls, tokens and cost, attributed to agents and handoff paths. */
+export const UsageTotalsSchema = z.object({
+  modelCalls: z.int(),
+  inputTokens: z.int(),
+  outputTokens: z.int(),
+  costUsd: z.number(),
+  latencyMs: z.number(),
+});
+export type UsageTotals = z.output<typeof UsageTotalsSchema>;
+
+export const UsageSchema = z.object({
+  total: UsageTotalsSchema,
+  byAgent: z.record(z.string(), UsageTotalsSchema),
+  byPath: z.record(z.string(), UsageTotalsSchema),
+});
+export type Usage = z.output<typeof UsageSchema>;
+
+export function emptyTotals(): UsageTotals {
+  return { modelCalls: 0, inputTokens: 0, outputTokens: 0, costUsd: 0, latencyMs: 0 };
+}
+export function emptyUsage(): Usage {
+  return { total: emptyTotals(), byAgent: {}, byPath: {} };
+}
+
+/** Adds usage `b` into `a` (a reducer: both are whole usage records). */
+export function addUsage(a: Usage, b: Usage): Usage {
+  const sum = (x: UsageTotals | undefined, y: UsageTotals): UsageTotals => ({
+    modelCalls: (x?.modelCalls ?? 0) + y.modelCalls,
+    inputTokens: (x?.inputTokens ?? 0) + y.inputTokens,
+    outputTokens: (x?.outputTokens ?? 0) + y.outputTokens,
+    costUsd: (x?.costUsd ?? 0) + y.costUsd,
+    latencyMs: (x?.latencyMs ?? 0) + y.latencyMs,
+  });
+  const merge = (x: Record<string, UsageTotals>, y: Record<string, UsageTotals>) => {
+    const result = { ...x };
+    for (const [key, value] of Object.entries(y)) result[key] = sum(x[key], value);
+    return result;
+  };
+  return { total: sum(a.total, b.total), byAgent: merge(a.byAgent, b.byAgent), byPath: merge(a.byPath, b.byPath) };
+}
+
+/** The zod type of one tree-declared field. */
+export function fieldSchema(field: Field): z.ZodType {
+  switch (field.type) {
+    case 'string':
+      return field.maxLength === undefined ? z.string() : z.string().max(field.maxLength);
+    case 'number': {
+      let schema = z.number();
+      if (field.min !== undefined) schema = schema.min(field.min);
+      if (field.max !== undefined) schema = schema.max(field.max);
+      return schema;
+    }
+    case 'boolean':
+      return z.boolean();
+    case 'enum':
+      return z.enum(field.values as [string, ...string[]]);
+  }
+}
+
+/** The values of tree fields that have defaults. */
+export function fieldDefaults(tree: Pick<Tree, 'state'>): Record<string, string | number | boolean> {
+  const defaults: Record<string, string | number | boolean> = {};
+  for (const [name, field] of Object.entries(tree.state ?? {})) if (field.default !== undefined) defaults[name] = field.default;
+  return defaults;
+}
+
+/** The zod object of the tree's own state fields (every field optional: set by handoffs or backend code). */
+export function fieldsSchema(tree: Pick<Tree, 'state'>) {
+  const shape: Record<string, z.ZodType> = {};
+  for (const [name, field] of Object.entries(tree.state ?? {})) shape[name] = fieldSchema(field).optional();
+  return z.strictObject(shape);
+}
+
+/**
+ * The LangGraph state of a tree:
+ * - `messages`: the conversation (LangGraph's messages reducer);
+ * - `activeAgent`: the agent that owns the conversation, where the next user message goes;
+ * - `handoffs`: the handoff trail (from, to, payload, turn, time), appended to;
+ * - `turn`: counters and status of the current turn;
+ * - `fields`: the tree's own typed fields (`state:` in YAML), merged key by key;
+ * - `usage`: model calls, tokens and cost of the thread so far.
+ */
+export function createStateSchema(tree: Pick<Tree, 'root' | 'state'>) {
+  const fields = fieldsSchema(tree);
+  const defaults = fieldDefaults(tree);
+  return new StateSchema({
+    messages: MessagesValue,
+    activeAgent: z.string().default(tree.root),
+    handoffs: new ReducedValue(z.array(HandoffRecordSchema).default(() => []), {
+      inputSchema: z.array(HandoffRecordSchema),
+      reducer: (trail: HandoffRecord[], added: HandoffRecord[]) => trail.concat(added),
+    }),
+    turn: TurnSchema.default(() => ({ ...EMPTY_TURN })),
+    fields: new ReducedValue(z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default(() => ({ ...defaults })), {
+      inputSchema: fields,
+      reducer: (current: Record<string, string | number | boolean>, update: Record<string, unknown>) => ({ ...current, ...(update as Record<string, string | number | boolean>) }),
+    }),
+    usage: new ReducedValue(UsageSchema.default(emptyUsage), {
+      inputSchema: UsageSchema,
+      reducer: addUsage,
+    }),
+  });
+}
+
+export type SwitchboardStateSchema = ReturnType<typeof createStateSchema>;
+/** The state of a thread, as `graph.invoke()` and `graph.getState()` return it. */
+export interface SwitchboardState {
+  messages: import('@langchain/core/messages').BaseMessage[];
+  activeAgent: string;
+  handoffs: HandoffRecord[];
+  turn: Turn;
+  fields: Record<string, string | number | boolean>;
+  usage: Usage;
+}

@@ -1,0 +1,42 @@
+/**
+ * Shared test setup: example trees compiled against the fake OpenAI server (real ChatOpenAI client)
+ * or the offline model, with captured logs.
+ */
+import { randomUUID } from 'node:crypto';
+import { loadTree } from '../config/load.js';
+import { compileTree } from '../graphs/compile.js';
+import type { CompileOptions } from '../graphs/compile.js';
+import { createExampleTools } from '../tools/examples.js';
+import { MemoryLedger } from '../tools/ledger.js';
+import { captureLogs } from '../testing/capture-logs.js';
+import type { FakeOpenAIServer } from '../testing/fake-openai-server.js';
+
+export const EXAMPLES = ['support', 'clinic', 'hybrid', 'after-hours'] as const;
+
+export function examplePath(name: string): string {
+  return new URL(`../config/${name}.yaml`, import.meta.url).pathname;
+}
+
+/** An example tree compiled with the example tools, a fresh ledger and captured logs. */
+export async function compileExample(name: string, options: CompileOptions = {}) {
+  const ledger = new MemoryLedger();
+  const tools = createExampleTools({ ledger });
+  const logs = captureLogs('debug');
+  const tree = await loadTree(examplePath(name), { tools });
+  const graph = compileTree(tree, { tools, logger: logs.logger, sleep: async () => {}, ...options });
+  return { graph, tree, tools, ledger, logs };
+}
+
+/** Options that point agents at the fake server through the real OpenAI client. */
+export function viaFakeOpenAI(server: FakeOpenAIServer): CompileOptions {
+  return { model: 'openai', env: { OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: server.url } };
+}
+
+export function newThread(): { threadId: string; config: { configurable: { thread_id: string } } } {
+  const threadId = `test-${randomUUID()}`;
+  return { threadId, config: { configurable: { thread_id: threadId } } };
+}
+
+export function user(content: string) {
+  return { messages: [{ role: 'user', content }] };
+}

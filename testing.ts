@@ -1,0 +1,9 @@
+/**
+ * Test helpers for trees, shared by Switchboard's own tests and yours (`switchboard/testing`).
+ */
+export { ScriptedChatModel, call } from './models/scripted.js';
+export type { ScriptStep, ScriptedRequest } from './models/scripted.js';
+export { startFakeOpenAI } from './testing/fake-openai-server.js';
+export type { FakeOpenAIServer, FakeRequest, FakeResponse, FakeHandler } from './testing/fake-openai-server.js';
+export { captureLogs } from './testing/capture-logs.js';
+export type { CapturedLogs } from './testing/capture-logs.js';

@@ -1,0 +1,43 @@
+/**
+ * What a function tool knows about the call it serves. Switchboard passes it in the tool's
+ * RunnableConfig; read it with {@link getToolContext}.
+ */
+import type { RunnableConfig } from '@langchain/core/runnables';
+
+export interface ToolContext {
+  threadId: string;
+  /** The agent whose model called the tool. */
+  agent: string;
+  toolCallId: string;
+  /**
+   * The same for every replay of this call (after a crash, a retry or a resume): record side
+   * effects under it so they happen once. `thread_id:tool_call_id`.
+   */
+  idempotencyKey: string;
+  /** The tree's shared-state fields as they were when the call started (e.g. `customer_id`, set by backend code). */
+  fields: Readonly<Record<string, string | number | boolean>>;
+  /** The user turn (1-based). */
+  turn: number;
+}
+
+const KEY = 'switchboard';
+
+/** Builds the config a tool is invoked with. */
+export function toolConfig(base: RunnableConfig, context: ToolContext): RunnableConfig {
+  return {
+    ...(base.callbacks ? { callbacks: base.callbacks } : {}),
+    ...(base.signal ? { signal: base.signal } : {}),
+    ...(base.metadata ? { metadata: base.metadata } : {}),
+    configurable: { thread_id: context.threadId, [KEY]: context },
+  };
+}
+
+/**
+ * The context of the current tool call. Identity (who the customer is) must come from here — from
+ * state set by backend code — never from the model's arguments.
+ */
+export function getToolContext(config: RunnableConfig | undefined): ToolContext {
+  const context = (config?.configurable as Record<string, unknown> | undefined)?.[KEY] as ToolContext | undefined;
+  if (!context) throw new Error('getToolContext: this tool was not called by a Switchboard agent.');
+  return context;
+}
