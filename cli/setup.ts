@@ -22,6 +22,7 @@ import type { ModelOption } from '../models/resolve.js';
 import { DEFAULT_SQLITE_PATH, openCheckpointer } from '../runtime/checkpointer.js';
 import type { Checkpointer } from '../runtime/checkpointer.js';
 import { createExampleTools } from '../tools/examples.js';
+import type { SideEffectLedger } from '../tools/ledger.js';
 
 export interface CommonOptions {
   tools?: string;
@@ -42,8 +43,8 @@ export class UsageError extends SwitchboardError {
 }
 
 /** Loads the tools module (`--tools`), or the example tools. */
-export async function loadTools(modulePath: string | undefined): Promise<Record<string, StructuredToolInterface>> {
-  if (!modulePath) return createExampleTools();
+export async function loadTools(modulePath: string | undefined, ledger?: SideEffectLedger): Promise<Record<string, StructuredToolInterface>> {
+  if (!modulePath) return createExampleTools(ledger ? { ledger } : {});
   const absolute = resolve(modulePath);
   if (!existsSync(absolute)) throw new UsageError(`The tools module ${modulePath} does not exist.`);
   const module = (await import(pathToFileURL(absolute).href)) as { tools?: unknown; default?: unknown };
@@ -81,13 +82,18 @@ export interface Session {
 }
 
 export async function openSession(treePath: string, options: CommonOptions): Promise<Session> {
-  const tools = await loadTools(options.tools);
-  const tree = await loadTree(treePath, { tools });
-  const logger = createLogger(options.logLevel);
-  const checkpointer = await openCheckpointer(options.db ?? process.env.SWITCHBOARD_DB ?? DEFAULT_SQLITE_PATH);
   const model = modelOption(options.model);
-  const graph = compileTree(tree, { tools, checkpointer: checkpointer.saver, logger, model });
-  return { tree, graph, checkpointer, logger, model };
+  const checkpointer = await openCheckpointer(options.db ?? process.env.SWITCHBOARD_DB ?? DEFAULT_SQLITE_PATH);
+  try {
+    const tools = await loadTools(options.tools, checkpointer.ledger);
+    const tree = await loadTree(treePath, { tools });
+    const logger = createLogger(options.logLevel);
+    const graph = compileTree(tree, { tools, checkpointer: checkpointer.saver, threadLock: checkpointer.threadLock, logger, model });
+    return { tree, graph, checkpointer, logger, model };
+  } catch (error) {
+    await checkpointer.close();
+    throw error;
+  }
 }
 
 /** Runs a command body; user mistakes become one line on stderr and exit code 2. */

@@ -23,6 +23,8 @@ import { createHumanNode } from '../nodes/human.js';
 import { createTreeRuntime } from '../runtime/context.js';
 import type { TreeRuntime } from '../runtime/context.js';
 import { DEFAULT_PRICES } from '../runtime/prices.js';
+import { createMemoryThreadLock } from '../runtime/thread-lock.js';
+import type { ThreadLock } from '../runtime/thread-lock.js';
 import type { PriceTable } from '../runtime/prices.js';
 import { createStateSchema } from '../state/schema.js';
 import type { SwitchboardState } from '../state/schema.js';
@@ -45,6 +47,8 @@ export interface CompileOptions {
   prices?: PriceTable | undefined;
   /** The environment to read API keys and OPENAI_BASE_URL from. Default: `process.env`. */
   env?: Record<string, string | undefined> | undefined;
+  /** One turn at a time per thread (default: in-process, policy `wait`). Use the one {@link openCheckpointer} returns with PostgreSQL. */
+  threadLock?: ThreadLock | undefined;
   /** How to wait between retries (tests replace it to not wait). */
   sleep?: ((ms: number) => Promise<void>) | undefined;
 }
@@ -64,6 +68,7 @@ export function compileTree(tree: LoadedTree | Tree, options: CompileOptions = {
     models: options.models,
     env: options.env,
     sleep: options.sleep,
+    threadLock: options.threadLock ?? createMemoryThreadLock(),
   });
 
   const builder = new StateGraph(createStateSchema(spec));

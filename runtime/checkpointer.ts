@@ -1,6 +1,7 @@
 /**
  * Where threads persist, from one string: `memory`, a SQLite file path (the CLI's default), or a
- * PostgreSQL URL (when several workers share threads).
+ * PostgreSQL URL (when several workers share threads). Each comes with the thread lock and the
+ * side-effect ledger that fit it.
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -8,32 +9,87 @@ import { MemorySaver } from '@langchain/langgraph';
 import type { BaseCheckpointSaver } from '@langchain/langgraph';
 import { SqliteSaver } from '@langchain/langgraph-checkpoint-sqlite';
 import { PostgresSaver } from '@langchain/langgraph-checkpoint-postgres';
+import Database from 'better-sqlite3';
+import pg from 'pg';
+import { MemoryLedger, PostgresLedger, SqliteLedger } from '../tools/ledger.js';
+import type { SideEffectLedger } from '../tools/ledger.js';
+import { createMemoryThreadLock, createPostgresThreadLock } from './thread-lock.js';
+import type { ThreadLock, ThreadLockOptions } from './thread-lock.js';
 
 /** The CLI keeps threads here unless told otherwise. */
 export const DEFAULT_SQLITE_PATH = '.switchboard/threads.sqlite';
 
+/**
+ * PostgreSQL pool defaults. Each turn holding a thread lock uses one connection for the lock and
+ * borrows others for checkpoint reads and writes, so `max` bounds concurrent turns per worker.
+ */
+export const POSTGRES_POOL_DEFAULTS = {
+  /** Connections per worker process. */
+  max: 10,
+  /** Give up connecting after this long (a database that is down fails the turn clearly). */
+  connectionTimeoutMillis: 5_000,
+  /** Close idle connections after this long. */
+  idleTimeoutMillis: 30_000,
+  /** No single statement may run longer than this. */
+  statement_timeout: 15_000,
+} as const;
+
 export interface Checkpointer {
   saver: BaseCheckpointSaver;
+  /** One turn at a time per thread (across processes with PostgreSQL). */
+  threadLock: ThreadLock;
+  /** Where tools record side effects by idempotency key, in the same store. */
+  ledger: SideEffectLedger;
   /** What it is, for messages: `memory`, `sqlite:<path>` or `postgres:<host/db>`. */
   describe: string;
   close(): Promise<void>;
+}
+
+export interface OpenCheckpointerOptions {
+  lock?: ThreadLockOptions;
+  /** PostgreSQL pool settings over {@link POSTGRES_POOL_DEFAULTS}. */
+  pool?: pg.PoolConfig;
 }
 
 export function isPostgresUrl(target: string): boolean {
   return /^postgres(ql)?:\/\//.test(target);
 }
 
-/** Opens the checkpointer `target` names. PostgreSQL tables are created when missing. */
-export async function openCheckpointer(target: string = DEFAULT_SQLITE_PATH): Promise<Checkpointer> {
-  if (target === 'memory') return { saver: new MemorySaver(), describe: 'memory', close: async () => {} };
+/** Opens the store `target` names. PostgreSQL tables are created when missing, once, even when many workers start together. */
+export async function openCheckpointer(target: string = DEFAULT_SQLITE_PATH, options: OpenCheckpointerOptions = {}): Promise<Checkpointer> {
+  if (target === 'memory') {
+    return { saver: new MemorySaver(), threadLock: createMemoryThreadLock(options.lock), ledger: new MemoryLedger(), describe: 'memory', close: async () => {} };
+  }
   if (isPostgresUrl(target)) {
-    const saver = PostgresSaver.fromConnString(target);
-    await saver.setup();
+    const pool = new pg.Pool({ connectionString: target, ...POSTGRES_POOL_DEFAULTS, ...options.pool });
+    // An idle client that loses its connection (a restart, a killed backend) must not crash the process.
+    pool.on('error', () => undefined);
+    const saver = new PostgresSaver(pool);
+    const ledger = new PostgresLedger(pool);
+    await migrateOnce(pool, async () => {
+      await saver.setup();
+      await ledger.setup();
+    });
     const url = new URL(target);
-    return { saver, describe: `postgres:${url.host}${url.pathname}`, close: () => saver.end() };
+    return { saver, threadLock: createPostgresThreadLock(pool, options.lock), ledger, describe: `postgres:${url.host}${url.pathname}`, close: () => pool.end() };
   }
   const path = target.replace(/^sqlite:/, '');
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-  const saver = SqliteSaver.fromConnString(path);
-  return { saver, describe: `sqlite:${path}`, close: async () => (saver as unknown as { db: { close(): void } }).db.close() };
+  const db = new Database(path);
+  db.pragma('journal_mode = WAL');
+  db.pragma('busy_timeout = 5000');
+  const saver = new SqliteSaver(db);
+  return { saver, threadLock: createMemoryThreadLock(options.lock), ledger: new SqliteLedger(db), describe: `sqlite:${path}`, close: async () => void db.close() };
+}
+
+/** Runs `migrate` under a database-wide advisory lock, so concurrent workers migrate one at a time. */
+async function migrateOnce(pool: pg.Pool, migrate: () => Promise<void>): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await client.query("SELECT pg_advisory_lock(hashtextextended('switchboard:migrate', 0))");
+    await migrate();
+  } finally {
+    await client.query("SELECT pg_advisory_unlock(hashtextextended('switchboard:migrate', 0))").catch(() => undefined);
+    client.release();
+  }
 }

@@ -18,6 +18,7 @@ import { resolveModels } from '../models/resolve.js';
 import type { ResolveOptions } from '../models/resolve.js';
 import { fieldSchema } from '../state/schema.js';
 import type { PriceTable } from './prices.js';
+import type { ThreadLock } from './thread-lock.js';
 
 /** A handoff tool of one agent: where it goes and what payload it takes. */
 export interface HandoffTarget {
@@ -65,6 +66,7 @@ export interface TreeRuntime {
   limits: ResolvedLimits;
   /** Sleeps between retries; replaceable so tests do not wait. */
   sleep: (ms: number) => Promise<void>;
+  threadLock: ThreadLock;
 }
 
 export interface RuntimeOptions extends ResolveOptions {
@@ -72,6 +74,7 @@ export interface RuntimeOptions extends ResolveOptions {
   logger: Logger;
   prices: PriceTable;
   sleep?: ((ms: number) => Promise<void>) | undefined;
+  threadLock: ThreadLock;
 }
 
 /** Prepares every agent of the tree. */
@@ -96,6 +99,7 @@ export function createTreeRuntime(tree: Tree, options: RuntimeOptions): TreeRunt
     retry: { ...DEFAULT_RETRY, ...definedOnly(tree.retry) },
     limits: treeLimits,
     sleep: options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
+    threadLock: options.threadLock,
   };
 }
 

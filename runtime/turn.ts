@@ -51,10 +51,17 @@ export class TurnError extends SwitchboardError {
   }
 }
 
-/** Streams one turn: typed events (text deltas tagged with the agent, handoffs, tools…), then returns the result. */
+/**
+ * Streams one turn: typed events (text deltas tagged with the agent, handoffs, tools…), then returns
+ * the result. Holds the thread's lock for the turn; a turn left unfinished by a crash is completed
+ * first (its tool calls replay under the same idempotency keys), so no message is lost.
+ */
 export async function* streamTurn(graph: SwitchboardGraph, input: TurnInput): AsyncGenerator<SwitchboardEvent, TurnResult> {
   const payload = { messages: [new HumanMessage(input.message)], ...(input.fields ? { fields: input.fields } : {}) };
-  return yield* streamRun(graph, input.threadId, payload, input.signal);
+  return yield* underLock(graph, input.threadId, async function* () {
+    await finishUnfinishedTurn(graph, input.threadId);
+    return yield* streamRun(graph, input.threadId, payload, input.signal);
+  });
 }
 
 /** Runs one turn and returns its result (an error ends the turn; see `result.error`). */
@@ -79,17 +86,66 @@ export async function pendingEscalations(graph: SwitchboardGraph, threadId: stri
 export async function* streamResume(graph: SwitchboardGraph, threadId: string, reply: HumanReply): AsyncGenerator<SwitchboardEvent, TurnResult> {
   const parsed = HumanReplySchema.safeParse(reply);
   if (!parsed.success) throw new SwitchboardError('INVALID_REPLY', `The reply is invalid: ${parsed.error.issues.map((issue) => issue.message).join('; ')}.`);
-  const pending = await pendingEscalations(graph, threadId);
-  const waiting = pending[0];
-  if (!waiting) throw new SwitchboardError('NOTHING_PENDING', `Thread ${threadId} is not waiting for a person.`);
-  if (parsed.data.handBackTo !== undefined && !waiting.handBackTargets.includes(parsed.data.handBackTo)) {
-    throw new SwitchboardError('INVALID_REPLY', `${waiting.agent} cannot hand the conversation to "${parsed.data.handBackTo}". Allowed: ${waiting.handBackTargets.join(', ')}.`);
-  }
-  return yield* streamRun(graph, threadId, new Command({ resume: parsed.data }));
+  return yield* underLock(graph, threadId, async function* () {
+    // Checked under the lock: of two concurrent resumes, the second finds nothing pending.
+    const waiting = (await pendingEscalations(graph, threadId))[0];
+    if (!waiting) throw new SwitchboardError('NOTHING_PENDING', `Thread ${threadId} is not waiting for a person.`);
+    if (parsed.data.handBackTo !== undefined && !waiting.handBackTargets.includes(parsed.data.handBackTo)) {
+      throw new SwitchboardError('INVALID_REPLY', `${waiting.agent} cannot hand the conversation to "${parsed.data.handBackTo}". Allowed: ${waiting.handBackTargets.join(', ')}.`);
+    }
+    return yield* streamRun(graph, threadId, new Command({ resume: parsed.data }));
+  });
+}
+
+/**
+ * Completes a turn a crash left unfinished (a worker died mid-turn), if any; returns its result, or
+ * undefined when the thread had nothing unfinished. Tool calls replay under their idempotency keys.
+ */
+export async function recoverThread(graph: SwitchboardGraph, threadId: string): Promise<TurnResult | undefined> {
+  const stream = underLock(graph, threadId, async function* () {
+    return await finishUnfinishedTurn(graph, threadId);
+  });
+  let next = await stream.next();
+  while (!next.done) next = await stream.next();
+  return next.value;
 }
 
 export async function resumeThread(graph: SwitchboardGraph, threadId: string, reply: HumanReply): Promise<TurnResult> {
   const stream = streamResume(graph, threadId, reply);
+  let next = await stream.next();
+  while (!next.done) next = await stream.next();
+  return next.value;
+}
+
+/** Runs `body` holding the thread's lock (released when the generator finishes or is abandoned). */
+async function* underLock<T>(graph: SwitchboardGraph, threadId: string, body: () => AsyncGenerator<SwitchboardEvent, T>): AsyncGenerator<SwitchboardEvent, T> {
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  let signalAcquired!: (error?: unknown) => void;
+  const acquired = new Promise<unknown>((resolve) => (signalAcquired = resolve));
+  const holding = runtimeOf(graph)
+    .threadLock.withLock(threadId, async () => {
+      signalAcquired();
+      await released;
+    })
+    .catch((error: unknown) => signalAcquired(error ?? new Error('lock failed')));
+  const failure = await acquired;
+  if (failure) throw failure;
+  try {
+    return yield* body();
+  } finally {
+    release();
+    await holding;
+  }
+}
+
+/** Runs the pending steps of an unfinished turn (not one waiting for a person). */
+async function finishUnfinishedTurn(graph: SwitchboardGraph, threadId: string): Promise<TurnResult | undefined> {
+  const snapshot = await graph.getState({ configurable: { thread_id: threadId } });
+  const waiting = snapshot.tasks.some((task) => task.interrupts.length > 0);
+  if (snapshot.next.length === 0 || waiting) return undefined;
+  runtimeOf(graph).logger.warn({ event: 'turn-recover', thread_id: threadId, next: snapshot.next }, 'turn-recover');
+  const stream = streamRun(graph, threadId, null);
   let next = await stream.next();
   while (!next.done) next = await stream.next();
   return next.value;

@@ -1,0 +1,110 @@
+/**
+ * One turn at a time per thread. Two messages sent at once on one thread would otherwise fork its
+ * history and lose one. The policy is one of:
+ * - `wait` (default): the second turn waits for the first (up to `waitMs`), then runs on its result;
+ * - `reject`: the second turn fails at once with a {@link ThreadBusyError}, writing nothing.
+ *
+ * The in-memory lock serialises turns within one process; the PostgreSQL lock (an advisory lock per
+ * thread, held on its own connection for the turn) serialises them across every worker sharing the
+ * database, and is released by PostgreSQL if the worker dies.
+ */
+import type { Pool, PoolClient } from 'pg';
+import { ThreadBusyError } from '../errors/thread-busy-error.js';
+
+export type ThreadLockPolicy = 'wait' | 'reject';
+
+export interface ThreadLockOptions {
+  policy?: ThreadLockPolicy;
+  /** Under `wait`, how long a turn waits for the thread before a ThreadBusyError. Default 30 s. */
+  waitMs?: number;
+}
+
+export interface ThreadLock {
+  readonly policy: ThreadLockPolicy;
+  /** Runs `body` holding the thread's lock. */
+  withLock<T>(threadId: string, body: () => Promise<T>): Promise<T>;
+}
+
+export const DEFAULT_LOCK_WAIT_MS = 30_000;
+
+/** Serialises turns per thread within this process. */
+export function createMemoryThreadLock(options: ThreadLockOptions = {}): ThreadLock {
+  const policy = options.policy ?? 'wait';
+  const waitMs = options.waitMs ?? DEFAULT_LOCK_WAIT_MS;
+  const tails = new Map<string, Promise<void>>();
+  return {
+    policy,
+    async withLock<T>(threadId: string, body: () => Promise<T>): Promise<T> {
+      const previous = tails.get(threadId);
+      if (previous && policy === 'reject') throw new ThreadBusyError(threadId, 'busy');
+      let release!: () => void;
+      const mine = new Promise<void>((resolve) => (release = resolve));
+      const tail = (previous ?? Promise.resolve()).then(() => mine);
+      tails.set(threadId, tail);
+      try {
+        if (previous) await waitFor(previous, waitMs, threadId);
+        return await body();
+      } finally {
+        release();
+        if (tails.get(threadId) === tail) tails.delete(threadId);
+      }
+    },
+  };
+}
+
+async function waitFor(previous: Promise<void>, waitMs: number, threadId: string): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([previous, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new ThreadBusyError(threadId, 'timeout')), waitMs)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Serialises turns per thread across every process using `pool`'s database. */
+export function createPostgresThreadLock(pool: Pool, options: ThreadLockOptions = {}): ThreadLock {
+  const policy = options.policy ?? 'wait';
+  const waitMs = options.waitMs ?? DEFAULT_LOCK_WAIT_MS;
+  const local = createMemoryThreadLock({ policy, waitMs });
+  return {
+    policy,
+    // The in-process lock first: one connection per waiting turn in this process is enough.
+    withLock: (threadId, body) =>
+      local.withLock(threadId, async () => {
+        const client = await pool.connect();
+        let held = false;
+        try {
+          held = await acquire(client, threadId, policy, waitMs);
+          if (!held) throw new ThreadBusyError(threadId, policy === 'reject' ? 'busy' : 'timeout');
+          return await body();
+        } finally {
+          if (held) await client.query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [lockKey(threadId)]).catch(() => undefined);
+          client.release();
+        }
+      }),
+  };
+}
+
+function lockKey(threadId: string): string {
+  return `switchboard:thread:${threadId}`;
+}
+
+async function acquire(client: PoolClient, threadId: string, policy: ThreadLockPolicy, waitMs: number): Promise<boolean> {
+  if (policy === 'reject') {
+    const result = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS locked', [lockKey(threadId)]);
+    return result.rows[0]?.locked === true;
+  }
+  const ms = Math.max(1, Math.round(waitMs));
+  try {
+    // The wait may outlast the pool's statement timeout: lift it for this statement only.
+    await client.query(`SET lock_timeout = ${ms}; SET statement_timeout = ${ms + 1000}`);
+    await client.query('SELECT pg_advisory_lock(hashtextextended($1, 0))', [lockKey(threadId)]);
+    return true;
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code === '55P03' || code === '57014') return false; // lock_not_available, query_canceled
+    throw error;
+  } finally {
+    await client.query('RESET lock_timeout; RESET statement_timeout').catch(() => undefined);
+  }
+}
