@@ -4,6 +4,7 @@
  */
 import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
 import { ChatOpenAI } from '@langchain/openai';
+import type { ChatOpenAICallOptions } from '@langchain/openai';
 import type { ModelConfig, Tree } from '../config/schema.js';
 import { SwitchboardError } from '../errors/switchboard-error.js';
 import { buildOfflineRules } from './offline-rules.js';
@@ -79,11 +80,13 @@ function resolveOne(tree: Tree, agent: string, modelName: string | undefined, op
  */
 export function createOpenAIModel(config: ModelConfig | undefined, modelId: string, apiKey: string, env: Record<string, string | undefined> = process.env): ChatOpenAI {
   const baseURL = config?.baseURL ?? env.OPENAI_BASE_URL;
-  return new ChatOpenAI({
+  return new ChatOpenAI<ChatOpenAICallOptions>({
     model: modelId,
     apiKey,
     maxRetries: 0,
     streamUsage: true,
+    // Chat Completions' `refusal` is dropped by the converter; the raw response keeps it (read and removed in nodes/model-call.ts).
+    __includeRawResponse: true,
     ...(config?.temperature !== undefined ? { temperature: config.temperature } : {}),
     ...(config?.maxTokens !== undefined ? { maxTokens: config.maxTokens } : {}),
     ...(baseURL ? { configuration: { baseURL } } : {}),

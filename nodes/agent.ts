@@ -86,7 +86,7 @@ class AgentStep {
       }
     }
     const last = this.state.messages.at(-1);
-    if (last instanceof AIMessage && last.name === this.agent.name && (last.tool_calls?.length || last.invalid_tool_calls?.length)) {
+    if (last instanceof AIMessage && last.name === this.agent.name && last.tool_calls?.length) {
       return this.finishToolStep(await answerToolCalls(this.runtime, this.agent, this.state, last, this.turn, this.config));
     }
     return this.modelStep();
@@ -127,7 +127,7 @@ class AgentStep {
     if (refusal !== undefined && this.nextFallback() !== undefined) return this.failed('REFUSED', `the model refused: ${refusal}`);
     if (refusal !== undefined && message.text.trim() === '') message = aiMessage({ content: refusal, id: message.id, name: this.agent.name, usage: usageOf(message) });
 
-    if (!message.tool_calls?.length && !message.invalid_tool_calls?.length) return this.reply(message);
+    if (!message.tool_calls?.length) return this.reply(message);
     if (needsExecution(this.agent, message)) {
       // Checkpoint the response before tools with side effects run (the next step runs them).
       this.messages.push(message);
@@ -285,7 +285,7 @@ class AgentStep {
 }
 
 function isEmpty(message: AIMessage): boolean {
-  return message.text.trim() === '' && !message.tool_calls?.length && !message.invalid_tool_calls?.length && refusalOf(message) === undefined;
+  return message.text.trim() === '' && !message.tool_calls?.length && refusalOf(message) === undefined;
 }
 
 /** The refusal text of an OpenAI response (`message.refusal`), if the model refused. */

@@ -3,8 +3,8 @@
  * retries with backoff for 429 (honouring Retry-After), 5xx and dropped connections, then the
  * agent's model fallbacks in order. The OpenAI client's own retries are off (see models/resolve.ts).
  */
-import { AIMessage } from '@langchain/core/messages';
-import type { AIMessageChunk, BaseMessage } from '@langchain/core/messages';
+import { randomUUID } from 'node:crypto';
+import type { AIMessage, AIMessageChunk, BaseMessage } from '@langchain/core/messages';
 import type { LangGraphRunnableConfig } from '@langchain/langgraph';
 import { aiMessage, usageOf } from '../models/messages.js';
 import type { BoundModel, TreeRuntime } from '../runtime/context.js';
@@ -68,6 +68,8 @@ export async function callModel(
         if (lastFailure.kind === 'context-length' || lastFailure.kind === 'rejected' || lastFailure.kind === 'timeout') break;
         if (retry >= runtime.retry.attempts) break;
         const delayMs = backoff(runtime, retry, error);
+        // A server asking for a longer pause than the tree allows: move on to the fallbacks instead.
+        if (delayMs === undefined) break;
         emit(config, logger, { type: 'model-retry', agent, attempt: retry + 1, delayMs, reason: lastFailure.kind });
         await runtime.sleep(delayMs);
       }
@@ -106,17 +108,35 @@ async function invokeWithTimeout(model: BoundModel, messages: BaseMessage[], con
   }
 }
 
+/**
+ * The response as Switchboard stores it:
+ * - a fresh id (the provider's id is kept in `response_metadata.provider_message_id`);
+ * - tool calls with malformed JSON arguments are kept as calls (with empty arguments) as well as in
+ *   `invalid_tool_calls`, so every call the provider sent is in the history and gets its ToolMessage;
+ * - an OpenAI refusal is read from the raw response into `additional_kwargs.refusal`, and the raw
+ *   response is dropped (it would bloat every checkpoint).
+ */
 function toMessage(chunk: AIMessageChunk | AIMessage): AIMessage {
-  if (chunk instanceof AIMessage && chunk.constructor === AIMessage) return chunk;
+  const { __raw_response: raw, tool_calls: _rawCalls, ...additionalKwargs } = (chunk.additional_kwargs ?? {}) as Record<string, unknown>;
+  const refusal = refusalIn(raw);
+  const invalid = chunk.invalid_tool_calls ?? [];
   return aiMessage({
     content: chunk.content,
-    id: chunk.id,
-    toolCalls: chunk.tool_calls ?? [],
-    invalidToolCalls: chunk.invalid_tool_calls ?? [],
-    additionalKwargs: chunk.additional_kwargs,
-    responseMetadata: chunk.response_metadata,
+    // Our own id: providers' ids are not always unique, and LangGraph's messages reducer replaces a
+    // message that has the id of an earlier one.
+    id: randomUUID(),
+    toolCalls: [...(chunk.tool_calls ?? []), ...invalid.map((call) => ({ id: call.id ?? '', name: call.name ?? 'unknown', args: {}, type: 'tool_call' as const }))],
+    invalidToolCalls: invalid,
+    additionalKwargs: refusal === undefined ? additionalKwargs : { ...additionalKwargs, refusal },
+    responseMetadata: chunk.id ? { ...chunk.response_metadata, provider_message_id: chunk.id } : chunk.response_metadata,
     usage: usageOf(chunk),
   });
+}
+
+function refusalIn(raw: unknown): string | undefined {
+  const choice = (raw as { choices?: { message?: { refusal?: unknown }; delta?: { refusal?: unknown } }[] } | undefined)?.choices?.[0];
+  const refusal = choice?.message?.refusal ?? choice?.delta?.refusal;
+  return typeof refusal === 'string' && refusal !== '' ? refusal : undefined;
 }
 
 interface HttpLikeError {
@@ -147,11 +167,14 @@ function classify(error: unknown, attempts: number): ModelCallFailure {
   return new ModelCallFailure('rejected', message, attempts, { cause: error });
 }
 
-/** Exponential backoff with jitter, or the server's Retry-After when it gives one (capped). */
-function backoff(runtime: TreeRuntime, retry: number, error: unknown): number {
+/**
+ * Exponential backoff with jitter, or exactly the server's Retry-After when it gives one; undefined
+ * when the server asks for more than `maxDelayMs` (waiting that long would break the agent's SLA).
+ */
+function backoff(runtime: TreeRuntime, retry: number, error: unknown): number | undefined {
   const { initialDelayMs, maxDelayMs } = runtime.retry;
   const retryAfter = retryAfterMs(error);
-  if (retryAfter !== undefined) return Math.min(retryAfter, maxDelayMs);
+  if (retryAfter !== undefined) return retryAfter <= maxDelayMs ? retryAfter : undefined;
   const exponential = initialDelayMs * 2 ** retry;
   return Math.min(maxDelayMs, Math.round(exponential * (0.5 + Math.random() / 2)));
 }

@@ -34,7 +34,8 @@ export interface ToolStep {
 
 /** Whether the response calls a tool that may have side effects (so it must be checkpointed first). */
 export function needsExecution(agent: AgentRuntime, message: AIMessage): boolean {
-  return (message.tool_calls ?? []).some((call) => agent.functionTools.has(call.name) || agent.helpers.has(call.name));
+  const invalid = new Set((message.invalid_tool_calls ?? []).map((call) => call.id));
+  return (message.tool_calls ?? []).some((call) => !invalid.has(call.id) && (agent.functionTools.has(call.name) || agent.helpers.has(call.name)));
 }
 
 /** The calls of `message` that no ToolMessage in `messages` answers yet. */
@@ -65,14 +66,15 @@ export async function answerToolCalls(
     answer(call, reason, 'error');
   };
 
-  for (const call of message.invalid_tool_calls ?? []) {
-    const name = call.name ?? 'unknown';
-    const reason = `Refused: the arguments of ${name} are not valid JSON (${call.error ?? 'parse error'}). Call it again with a JSON object.`;
-    if (agent.handoffs.has(name)) refuse({ id: call.id, name }, reason);
-    else answer({ id: call.id, name }, reason, 'error');
-  }
-
+  const invalid = new Map((message.invalid_tool_calls ?? []).map((call) => [call.id, call]));
   for (const call of message.tool_calls ?? []) {
+    const malformed = invalid.get(call.id);
+    if (malformed) {
+      const reason = `Refused: the arguments of ${call.name} are not valid JSON (${jsonError(malformed.error)}). Call it again with a JSON object.`;
+      if (agent.handoffs.has(call.name)) refuse(call, reason);
+      else answer(call, reason, 'error');
+      continue;
+    }
     const target = agent.handoffs.get(call.name);
     if (target) {
       emit(config, logger, { type: 'handoff-request', from: agent.name, to: target.to, tool: call.name, payload: call.args }, { turn: turn.number });
@@ -116,6 +118,11 @@ export async function answerToolCalls(
     if (!result.ok && result.failed) toolFailure = { tool: call.name, message: result.content };
   }
   return { messages, turn, usage, ...(handoff ? { handoff } : {}), ...(toolFailure ? { toolFailure } : {}), ...(limitHit ? { limitHit } : {}) };
+}
+
+/** The parser's complaint, without LangChain's troubleshooting boilerplate. */
+function jsonError(error: string | undefined): string {
+  return /Error: (.*)/.exec(error ?? '')?.[1]?.trim() ?? 'parse error';
 }
 
 /** Why a tool name is refused, and what the agent may call instead. */

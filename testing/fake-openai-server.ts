@@ -3,6 +3,7 @@
  * plain or streamed (SSE), so tests run the real `@langchain/openai` client end to end, offline.
  * Every request is recorded.
  */
+import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -18,6 +19,8 @@ export interface FakeResponse {
   headers?: Record<string, string>;
   /** The error body with `status`; default `{ error: { message, type, code } }`. */
   error?: { message: string; type?: string; code?: string };
+  /** The completion id (default: unique per response). */
+  id?: string;
   /** Wait this long before answering (timeouts). */
   delayMs?: number;
   usage?: { prompt_tokens: number; completion_tokens: number };
@@ -95,7 +98,7 @@ export async function startFakeOpenAI(options: { port?: number } = {}): Promise<
       function: { name: call.name, arguments: typeof call.arguments === 'string' ? call.arguments : JSON.stringify(call.arguments) },
     }));
     const usage = response.usage ?? { prompt_tokens: 100, completion_tokens: 20 };
-    const id = `chatcmpl-${requests.length}`;
+    const id = response.id ?? `chatcmpl-${randomUUID()}`;
     const created = Math.floor(Date.now() / 1000);
     const finish = toolCalls.length > 0 ? 'tool_calls' : 'stop';
     if (!request.stream) {

@@ -1,0 +1,270 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { AIMessage, BaseMessage, ToolMessage } from '@langchain/core/messages';
+import { tool } from '@langchain/core/tools';
+import { z } from 'zod';
+import { loadTree } from '../../config/load.js';
+import { compileTree } from '../../graphs/compile.js';
+import { runTurn } from '../../runtime/turn.js';
+import type { SwitchboardEvent } from '../../runtime/events.js';
+import { streamTurn } from '../../runtime/turn.js';
+import type { SwitchboardState } from '../../state/schema.js';
+import { captureLogs } from '../../testing/capture-logs.js';
+import { startFakeOpenAI } from '../../testing/fake-openai-server.js';
+import type { FakeOpenAIServer, FakeResponse } from '../../testing/fake-openai-server.js';
+import { createExampleTools } from '../../tools/examples.js';
+import { MemoryLedger } from '../../tools/ledger.js';
+import { newThread, user } from '../helpers.js';
+
+let server: FakeOpenAIServer;
+beforeAll(async () => {
+  server = await startFakeOpenAI();
+});
+afterAll(async () => {
+  await server.close();
+});
+beforeEach(() => {
+  server.requests.length = 0;
+});
+
+const toBilling: FakeResponse = { toolCalls: [{ name: 'transfer_to_billing', arguments: { reason: 'billing question' } }] };
+
+async function compileFaults() {
+  const ledger = new MemoryLedger();
+  const explode = tool(
+    async () => {
+      throw new Error('the invoice service is down');
+    },
+    { name: 'explode', description: 'Always fails.', schema: z.object({}) },
+  );
+  const tools = { ...createExampleTools({ ledger }), explode };
+  const sleeps: number[] = [];
+  const logs = captureLogs();
+  const tree = await loadTree(new URL('../fixtures/trees/faults.yaml', import.meta.url).pathname, { tools });
+  const graph = compileTree(tree, {
+    tools,
+    logger: logs.logger,
+    model: 'openai',
+    env: { OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: server.url },
+    sleep: async (ms) => void sleeps.push(ms),
+  });
+  return { graph, ledger, sleeps, logs };
+}
+
+/** Which model each request went to, as `agent:model` (the agent read from its system prompt). */
+function requestLog(): string[] {
+  return server.requests.map((request) => {
+    const system = String(request.messages[0]?.content);
+    const agent = system.startsWith('You are billing') ? 'billing' : system.startsWith('You are the backup') ? 'backup_desk' : system.startsWith('You are the manager') ? 'manager' : 'triage';
+    return `${agent}:${request.model}`;
+  });
+}
+
+function expectEveryCallAnswered(messages: BaseMessage[]): void {
+  const calls = messages.flatMap((message) => (message.type === 'ai' ? ((message as AIMessage).tool_calls ?? []).map((call) => call.id) : []));
+  const answers = messages.filter((message) => message.type === 'tool').map((message) => (message as ToolMessage).tool_call_id);
+  expect(answers.sort()).toEqual(calls.sort());
+}
+
+describe('the fault matrix (real ChatOpenAI client, fake server)', () => {
+  it('a timeout moves to the model fallback without retrying the same model', async () => {
+    const { graph } = await compileFaults();
+    server.enqueue(toBilling, { content: 'too late', delayMs: 2000 }, { content: 'Backup model here.' });
+    const state = (await graph.invoke(user('invoice?'), newThread().config)) as SwitchboardState;
+
+    expect(requestLog()).toEqual(['triage:gpt-4o-mini', 'billing:gpt-4o-mini', 'billing:gpt-4.1-mini']);
+    expect(state.activeAgent).toBe('billing');
+    expect(state.messages.at(-1)?.text).toBe('Backup model here.');
+    expect(state.turn.modelCalls).toBe(3);
+  });
+
+  it('a 429 is retried after exactly the Retry-After the server sent', async () => {
+    const { graph, sleeps } = await compileFaults();
+    server.enqueue(toBilling, { status: 429, headers: { 'retry-after': '0.05' } }, { content: 'Answer after the pause.' });
+    const state = (await graph.invoke(user('invoice?'), newThread().config)) as SwitchboardState;
+
+    expect(requestLog()).toEqual(['triage:gpt-4o-mini', 'billing:gpt-4o-mini', 'billing:gpt-4o-mini']);
+    expect(sleeps).toEqual([50]);
+    expect(state.messages.at(-1)?.text).toBe('Answer after the pause.');
+  });
+
+  it('a 429 asking for a longer pause than the tree allows goes to the model fallback', async () => {
+    const { graph, sleeps } = await compileFaults();
+    server.enqueue(toBilling, { status: 429, headers: { 'retry-after': '30' } }, { content: 'Backup model here.' });
+    const state = (await graph.invoke(user('invoice?'), newThread().config)) as SwitchboardState;
+
+    expect(requestLog()).toEqual(['triage:gpt-4o-mini', 'billing:gpt-4o-mini', 'billing:gpt-4.1-mini']);
+    expect(sleeps).toEqual([]);
+    expect(state.messages.at(-1)?.text).toBe('Backup model here.');
+  });
+
+  it('a 500 then success is retried once on the same model', async () => {
+    const { graph, sleeps } = await compileFaults();
+    server.enqueue(toBilling, { status: 500 }, { content: 'Fine now.' });
+    const state = (await graph.invoke(user('invoice?'), newThread().config)) as SwitchboardState;
+
+    expect(requestLog()).toEqual(['triage:gpt-4o-mini', 'billing:gpt-4o-mini', 'billing:gpt-4o-mini']);
+    expect(sleeps).toHaveLength(1);
+    expect(state.messages.at(-1)?.text).toBe('Fine now.');
+    expect(state.turn.modelCalls).toBe(3);
+  });
+
+  it('a 500 forever: each model is tried 1 + 2 retries times, then the agent fallback takes over', async () => {
+    const { graph } = await compileFaults();
+    server.enqueue(toBilling, ...Array.from({ length: 6 }, () => ({ status: 500 })), { content: 'Backup desk here.' });
+    const result = await runTurn(graph, { threadId: newThread().threadId, message: 'invoice?' });
+
+    expect(requestLog()).toEqual([
+      'triage:gpt-4o-mini',
+      ...Array.from({ length: 3 }, () => 'billing:gpt-4o-mini'),
+      ...Array.from({ length: 3 }, () => 'billing:gpt-4.1-mini'),
+      'backup_desk:gpt-4o-mini',
+    ]);
+    expect(result).toMatchObject({ agent: 'backup_desk', reply: 'Backup desk here.', status: 'done' });
+    expect(result.handoffs.at(-1)).toMatchObject({ from: 'billing', to: 'backup_desk', kind: 'fallback', reason: 'MODEL_FAILED' });
+    expect(result.state.turn.modelCalls).toBe(8);
+  });
+
+  it('malformed tool-call JSON is answered with a refusal and the model retries', async () => {
+    const { graph, ledger } = await compileFaults();
+    server.enqueue(toBilling, { toolCalls: [{ name: 'issue_refund', arguments: '{"invoice_id": "INV-1", "amount": ' }] }, { toolCalls: [{ name: 'issue_refund', arguments: { invoice_id: 'INV-1', amount: 10 } }] }, { content: 'Refunded.' });
+    const state = (await graph.invoke(user('refund'), newThread().config)) as SwitchboardState;
+
+    expect(requestLog()).toEqual(['triage:gpt-4o-mini', 'billing:gpt-4o-mini', 'billing:gpt-4o-mini', 'billing:gpt-4o-mini']);
+    expect(server.requests[2]?.messages.find((message) => message.role === 'tool')?.content).toMatch(/^Refused: the arguments of issue_refund are not valid JSON/);
+    expect(await ledger.list('refund')).toHaveLength(1);
+    expectEveryCallAnswered(state.messages);
+  });
+
+  it('an unknown tool is refused and the model retries', async () => {
+    const { graph } = await compileFaults();
+    server.enqueue(toBilling, { toolCalls: [{ name: 'delete_account', arguments: {} }] }, { content: 'I cannot do that.' });
+    const state = (await graph.invoke(user('delete my account'), newThread().config)) as SwitchboardState;
+
+    expect(requestLog()).toEqual(['triage:gpt-4o-mini', 'billing:gpt-4o-mini', 'billing:gpt-4o-mini']);
+    expect(state.messages.find((message) => message.type === 'tool' && (message as ToolMessage).name === 'delete_account')?.text).toMatch(/^Refused: there is no tool named delete_account\./);
+    expectEveryCallAnswered(state.messages);
+  });
+
+  it('an invented handoff target is refused; control stays', async () => {
+    const { graph } = await compileFaults();
+    server.enqueue(toBilling, { toolCalls: [{ name: 'transfer_to_admin', arguments: {} }] }, { content: 'Still billing.' });
+    const state = (await graph.invoke(user('admin please'), newThread().config)) as SwitchboardState;
+
+    expect(requestLog()).toHaveLength(3);
+    expect(state.activeAgent).toBe('billing');
+    expect(state.handoffs).toHaveLength(1);
+  });
+
+  it('two handoffs: the first wins, the second is refused', async () => {
+    const { graph } = await compileFaults();
+    server.enqueue(
+      toBilling,
+      { toolCalls: [{ name: 'transfer_to_manager', arguments: {} }, { name: 'transfer_to_triage', arguments: {} }] },
+      { content: 'Manager here.' },
+    );
+    const state = (await graph.invoke(user('manager'), newThread().config)) as SwitchboardState;
+
+    expect(requestLog()).toEqual(['triage:gpt-4o-mini', 'billing:gpt-4o-mini', 'manager:gpt-4o-mini']);
+    expect(state.activeAgent).toBe('manager');
+    expectEveryCallAnswered(state.messages);
+  });
+
+  it('a handoff mixed with a tool call: the tool runs, then control moves', async () => {
+    const { graph, ledger } = await compileFaults();
+    server.enqueue(toBilling, { toolCalls: [{ name: 'issue_refund', arguments: { invoice_id: 'INV-3', amount: 5 } }, { name: 'transfer_to_manager', arguments: {} }] }, { content: 'Manager here.' });
+    const state = (await graph.invoke(user('refund then manager'), newThread().config)) as SwitchboardState;
+
+    expect(requestLog()).toEqual(['triage:gpt-4o-mini', 'billing:gpt-4o-mini', 'manager:gpt-4o-mini']);
+    expect(await ledger.list('refund')).toHaveLength(1);
+    expect(state.activeAgent).toBe('manager');
+    expectEveryCallAnswered(state.messages);
+  });
+
+  it('an empty reply: the model is told once (not persisted) and answers', async () => {
+    const { graph } = await compileFaults();
+    server.enqueue(toBilling, { content: '' }, { content: 'Sorry — here is the answer.' });
+    const state = (await graph.invoke(user('invoice?'), newThread().config)) as SwitchboardState;
+
+    expect(requestLog()).toHaveLength(3);
+    expect(server.requests[2]?.messages.at(-1)).toMatchObject({ role: 'system', content: 'Your last reply was empty. Answer the user, call one of your tools, or hand off.' });
+    expect(state.messages.at(-1)?.text).toBe('Sorry — here is the answer.');
+    expect(state.messages.some((message) => message.text.startsWith('Your last reply was empty'))).toBe(false);
+  });
+
+  it('two empty replies: the agent fallback takes over', async () => {
+    const { graph } = await compileFaults();
+    server.enqueue(toBilling, { content: '' }, { content: '' }, { content: 'Backup desk here.' });
+    const result = await runTurn(graph, { threadId: newThread().threadId, message: 'invoice?' });
+
+    expect(requestLog()).toEqual(['triage:gpt-4o-mini', 'billing:gpt-4o-mini', 'billing:gpt-4o-mini', 'backup_desk:gpt-4o-mini']);
+    expect(result.handoffs.at(-1)).toMatchObject({ kind: 'fallback', reason: 'EMPTY_REPLY' });
+  });
+
+  it('a context-length error is retried once with only the current turn', async () => {
+    const { graph } = await compileFaults();
+    const { config } = newThread();
+    server.enqueue(toBilling, { content: 'First answer.' });
+    await graph.invoke(user('first question'), config);
+    server.requests.length = 0;
+    server.enqueue({ status: 400, error: { message: "This model's maximum context length is 128000 tokens.", type: 'invalid_request_error', code: 'context_length_exceeded' } }, { content: 'Short answer.' });
+    const state = (await graph.invoke(user('second question'), config)) as SwitchboardState;
+
+    expect(requestLog()).toEqual(['billing:gpt-4o-mini', 'billing:gpt-4o-mini']);
+    expect(server.requests[0]?.messages.filter((message) => message.role === 'user')).toHaveLength(2);
+    expect(server.requests[1]?.messages.filter((message) => message.role === 'user')).toHaveLength(1);
+    expect(state.turn).toMatchObject({ status: 'done' });
+    expect(state.messages.at(-1)?.text).toBe('Short answer.');
+  });
+
+  it('a refusal hands the conversation to the agent fallback', async () => {
+    const { graph } = await compileFaults();
+    server.enqueue(toBilling, { refusal: "I can't help with that." }, { content: 'Backup desk here.' });
+    const result = await runTurn(graph, { threadId: newThread().threadId, message: 'invoice?' });
+
+    expect(result.handoffs.at(-1)).toMatchObject({ from: 'billing', to: 'backup_desk', kind: 'fallback', reason: 'REFUSED' });
+    expect(result.reply).toBe('Backup desk here.');
+  });
+
+  it('a tool that fails hands the conversation to the agent fallback, the failed call answered', async () => {
+    const { graph } = await compileFaults();
+    server.enqueue(toBilling, { toolCalls: [{ name: 'explode', arguments: {} }] }, { content: 'Backup desk here.' });
+    const events: SwitchboardEvent[] = [];
+    const stream = streamTurn(graph, { threadId: newThread().threadId, message: 'invoice?' });
+    let next = await stream.next();
+    while (!next.done) {
+      events.push(next.value);
+      next = await stream.next();
+    }
+    const result = next.value;
+
+    expect(result.agent).toBe('backup_desk');
+    expect(events.filter((event) => event.type === 'fallback-start')).toEqual([{ type: 'fallback-start', from: 'billing', to: 'backup_desk', reason: 'TOOL_FAILED' }]);
+    const failed = result.state.messages.find((message) => message.type === 'tool' && (message as ToolMessage).name === 'explode');
+    expect(failed?.text).toBe('Error: explode failed: the invoice service is down');
+    expectEveryCallAnswered(result.state.messages);
+  });
+
+  it('with no fallback left, a failing model ends the turn with a clear error', async () => {
+    const { graph } = await compileFaults();
+    server.enqueue(...Array.from({ length: 3 }, () => ({ status: 503 })));
+    const result = await runTurn(graph, { threadId: newThread().threadId, message: 'hello' });
+
+    expect(requestLog()).toEqual(['triage:gpt-4o-mini', 'triage:gpt-4o-mini', 'triage:gpt-4o-mini']);
+    expect(result.status).toBe('error');
+    expect(result.error?.code).toBe('MODEL_FAILED');
+    expect(result.error?.message).toMatch(/^the model failed \(server\) after 3 attempt\(s\)/);
+    expect(result.reply).toBeUndefined();
+  });
+});
+
+describe('provider quirks', () => {
+  it('a provider that repeats response ids never overwrites earlier messages', async () => {
+    const { graph } = await compileFaults();
+    const { config } = newThread();
+    server.enqueue({ ...toBilling, id: 'chatcmpl-same' }, { content: 'First answer.', id: 'chatcmpl-same' }, { content: 'Second answer.', id: 'chatcmpl-same' });
+    await graph.invoke(user('first'), config);
+    const state = (await graph.invoke(user('second'), config)) as SwitchboardState;
+
+    expect(state.messages.map((message) => message.text)).toEqual(['first', '', 'Transferred to billing: billing now owns the conversation.', 'First answer.', 'second', 'Second answer.']);
+  });
+});
