@@ -101,13 +101,8 @@ export async function* streamResume(graph: SwitchboardGraph, threadId: string, r
  * Completes a turn a crash left unfinished (a worker died mid-turn), if any; returns its result, or
  * undefined when the thread had nothing unfinished. Tool calls replay under their idempotency keys.
  */
-export async function recoverThread(graph: SwitchboardGraph, threadId: string): Promise<TurnResult | undefined> {
-  const stream = underLock(graph, threadId, async function* () {
-    return await finishUnfinishedTurn(graph, threadId);
-  });
-  let next = await stream.next();
-  while (!next.done) next = await stream.next();
-  return next.value;
+export function recoverThread(graph: SwitchboardGraph, threadId: string): Promise<TurnResult | undefined> {
+  return runtimeOf(graph).threadLock.withLock(threadId, () => finishUnfinishedTurn(graph, threadId));
 }
 
 export async function resumeThread(graph: SwitchboardGraph, threadId: string, reply: HumanReply): Promise<TurnResult> {
@@ -130,7 +125,7 @@ async function* underLock<T>(graph: SwitchboardGraph, threadId: string, body: ()
     })
     .catch((error: unknown) => signalAcquired(error ?? new Error('lock failed')));
   const failure = await acquired;
-  if (failure) throw failure;
+  if (failure) throw failure instanceof Error ? failure : new Error(String(failure));
   try {
     return yield* body();
   } finally {
