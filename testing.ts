@@ -7,3 +7,5 @@ export { startFakeOpenAI } from './testing/fake-openai-server.js';
 export type { FakeOpenAIServer, FakeRequest, FakeResponse, FakeHandler } from './testing/fake-openai-server.js';
 export { captureLogs } from './testing/capture-logs.js';
 export type { CapturedLogs } from './testing/capture-logs.js';
+export { FaultyChatModel } from './testing/faulty-model.js';
+export type { Fault } from './testing/faulty-model.js';
