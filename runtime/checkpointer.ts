@@ -62,8 +62,10 @@ export async function openCheckpointer(target: string = DEFAULT_SQLITE_PATH, opt
   }
   if (isPostgresUrl(target)) {
     const pool = new pg.Pool({ connectionString: target, ...POSTGRES_POOL_DEFAULTS, ...options.pool });
-    // An idle client that loses its connection (a restart, a killed backend) must not crash the process.
+    // A client that loses its connection (a restart, a killed backend) must not crash the process:
+    // idle ones report to the pool, checked-out ones to themselves; the query in flight fails instead.
     pool.on('error', () => undefined);
+    pool.on('connect', (client) => client.on('error', () => undefined));
     const saver = new PostgresSaver(pool);
     const ledger = new PostgresLedger(pool);
     await migrateOnce(pool, async () => {

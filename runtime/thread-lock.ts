@@ -72,14 +72,20 @@ export function createPostgresThreadLock(pool: Pool, options: ThreadLockOptions 
     withLock: (threadId, body) =>
       local.withLock(threadId, async () => {
         const client = await pool.connect();
+        // The client sits idle while the turn runs: a dropped connection would otherwise be an unhandled 'error'.
+        const onError = () => (broken = true);
+        client.on('error', onError);
         let held = false;
+        let broken = false;
         try {
           held = await acquire(client, threadId, policy, waitMs);
           if (!held) throw new ThreadBusyError(threadId, policy === 'reject' ? 'busy' : 'timeout');
           return await body();
         } finally {
-          if (held) await client.query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [lockKey(threadId)]).catch(() => undefined);
-          client.release();
+          // A connection that died while the lock was held took the lock with it; drop it from the pool.
+          if (held) await client.query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [lockKey(threadId)]).catch(() => (broken = true));
+          client.off('error', onError);
+          client.release(broken);
         }
       }),
   };

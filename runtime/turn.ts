@@ -11,6 +11,7 @@ import type { EscalationRequest, HumanReply } from '../nodes/human.js';
 import { HumanReplySchema } from '../nodes/human.js';
 import { addUsage, emptyUsage } from '../state/schema.js';
 import type { HandoffRecord, SwitchboardState, Turn, Usage } from '../state/schema.js';
+import { StoreError } from '../errors/store-error.js';
 import { SwitchboardError } from '../errors/switchboard-error.js';
 import type { SwitchboardEvent } from './events.js';
 
@@ -76,22 +77,32 @@ export async function runTurn(graph: SwitchboardGraph, input: TurnInput & { thro
 /** The escalations a thread waits on (empty when it waits for nobody). */
 export async function pendingEscalations(graph: SwitchboardGraph, threadId: string): Promise<EscalationRequest[]> {
   const snapshot = await graph.getState({ configurable: { thread_id: threadId } });
-  return snapshot.tasks.flatMap((task) => task.interrupts.map((entry) => entry.value as EscalationRequest)).filter((value) => value?.type === 'escalation');
+  return snapshot.tasks
+    .flatMap((task) => task.interrupts.map((entry) => entry.value as EscalationRequest))
+    .filter((value) => value?.type === 'escalation');
 }
 
 /**
  * Delivers a person's reply to the escalation a thread waits on. Throws `NOTHING_PENDING` when the
  * thread waits for nobody, `INVALID_REPLY` for a reply that cannot be delivered.
  */
-export async function* streamResume(graph: SwitchboardGraph, threadId: string, reply: HumanReply): AsyncGenerator<SwitchboardEvent, TurnResult> {
+export async function* streamResume(
+  graph: SwitchboardGraph,
+  threadId: string,
+  reply: HumanReply,
+): AsyncGenerator<SwitchboardEvent, TurnResult> {
   const parsed = HumanReplySchema.safeParse(reply);
-  if (!parsed.success) throw new SwitchboardError('INVALID_REPLY', `The reply is invalid: ${parsed.error.issues.map((issue) => issue.message).join('; ')}.`);
+  if (!parsed.success)
+    throw new SwitchboardError('INVALID_REPLY', `The reply is invalid: ${parsed.error.issues.map((issue) => issue.message).join('; ')}.`);
   return yield* underLock(graph, threadId, async function* () {
     // Checked under the lock: of two concurrent resumes, the second finds nothing pending.
     const waiting = (await pendingEscalations(graph, threadId))[0];
     if (!waiting) throw new SwitchboardError('NOTHING_PENDING', `Thread ${threadId} is not waiting for a person.`);
     if (parsed.data.handBackTo !== undefined && !waiting.handBackTargets.includes(parsed.data.handBackTo)) {
-      throw new SwitchboardError('INVALID_REPLY', `${waiting.agent} cannot hand the conversation to "${parsed.data.handBackTo}". Allowed: ${waiting.handBackTargets.join(', ')}.`);
+      throw new SwitchboardError(
+        'INVALID_REPLY',
+        `${waiting.agent} cannot hand the conversation to "${parsed.data.handBackTo}". Allowed: ${waiting.handBackTargets.join(', ')}.`,
+      );
     }
     return yield* streamRun(graph, threadId, new Command({ resume: parsed.data }));
   });
@@ -101,8 +112,12 @@ export async function* streamResume(graph: SwitchboardGraph, threadId: string, r
  * Completes a turn a crash left unfinished (a worker died mid-turn), if any; returns its result, or
  * undefined when the thread had nothing unfinished. Tool calls replay under their idempotency keys.
  */
-export function recoverThread(graph: SwitchboardGraph, threadId: string): Promise<TurnResult | undefined> {
-  return runtimeOf(graph).threadLock.withLock(threadId, () => finishUnfinishedTurn(graph, threadId));
+export async function recoverThread(graph: SwitchboardGraph, threadId: string): Promise<TurnResult | undefined> {
+  try {
+    return await runtimeOf(graph).threadLock.withLock(threadId, () => finishUnfinishedTurn(graph, threadId));
+  } catch (error) {
+    throw storeErrorOr(threadId, error);
+  }
 }
 
 export async function resumeThread(graph: SwitchboardGraph, threadId: string, reply: HumanReply): Promise<TurnResult> {
@@ -112,8 +127,17 @@ export async function resumeThread(graph: SwitchboardGraph, threadId: string, re
   return next.value;
 }
 
+/** A database failure under the checkpointer or the lock, as a {@link StoreError}; anything else unchanged. */
+function storeErrorOr(threadId: string, error: unknown): unknown {
+  return StoreError.matches(error) ? new StoreError(threadId, error) : error;
+}
+
 /** Runs `body` holding the thread's lock (released when the generator finishes or is abandoned). */
-async function* underLock<T>(graph: SwitchboardGraph, threadId: string, body: () => AsyncGenerator<SwitchboardEvent, T>): AsyncGenerator<SwitchboardEvent, T> {
+async function* underLock<T>(
+  graph: SwitchboardGraph,
+  threadId: string,
+  body: () => AsyncGenerator<SwitchboardEvent, T>,
+): AsyncGenerator<SwitchboardEvent, T> {
   let release!: () => void;
   const released = new Promise<void>((resolve) => (release = resolve));
   let signalAcquired!: (error?: unknown) => void;
@@ -125,9 +149,11 @@ async function* underLock<T>(graph: SwitchboardGraph, threadId: string, body: ()
     })
     .catch((error: unknown) => signalAcquired(error ?? new Error('lock failed')));
   const failure = await acquired;
-  if (failure) throw failure instanceof Error ? failure : new Error(String(failure));
+  if (failure) throw storeErrorOr(threadId, failure instanceof Error ? failure : new Error(String(failure)));
   try {
     return yield* body();
+  } catch (error) {
+    throw storeErrorOr(threadId, error);
   } finally {
     release();
     await holding;
@@ -146,28 +172,49 @@ async function finishUnfinishedTurn(graph: SwitchboardGraph, threadId: string): 
   return next.value;
 }
 
-async function* streamRun(graph: SwitchboardGraph, threadId: string, input: unknown, signal?: AbortSignal): AsyncGenerator<SwitchboardEvent, TurnResult> {
+async function* streamRun(
+  graph: SwitchboardGraph,
+  threadId: string,
+  input: unknown,
+  signal?: AbortSignal,
+): AsyncGenerator<SwitchboardEvent, TurnResult> {
   const runtime = runtimeOf(graph);
   const config = { configurable: { thread_id: threadId } };
   let usage = emptyUsage();
-  const stream = await graph.stream(input as never, { ...config, streamMode: ['custom', 'messages'], ...(signal ? { signal } : {}) } as never);
-  for await (const item of stream as unknown as AsyncIterable<[string, unknown]>) {
-    const [mode, data] = item;
-    if (mode === 'custom') {
-      const event = data as SwitchboardEvent;
-      if (event.type === 'usage') usage = addUsage(usage, { total: event.usage, byAgent: { [event.agent]: event.usage }, byPath: { [event.path]: event.usage } });
-      yield event;
-    } else if (mode === 'messages') {
-      const [chunk, metadata] = data as [unknown, Record<string, unknown>];
-      const agent = String(metadata.switchboard_agent ?? metadata.langgraph_node ?? '');
-      if (chunk instanceof AIMessageChunk && typeof chunk.content === 'string' && chunk.content !== '' && runtime.agents.has(agent)) {
-        yield { type: 'text-delta', agent, delta: chunk.content };
+  yield* streamEvents();
+  return await resultOf(graph, threadId, usage);
+
+  async function* streamEvents(): AsyncGenerator<SwitchboardEvent> {
+    const stream = await graph.stream(
+      input as never,
+      { ...config, streamMode: ['custom', 'messages'], ...(signal ? { signal } : {}) } as never,
+    );
+    for await (const item of stream as unknown as AsyncIterable<[string, unknown]>) {
+      const [mode, data] = item;
+      if (mode === 'custom') {
+        const event = data as SwitchboardEvent;
+        if (event.type === 'usage')
+          usage = addUsage(usage, { total: event.usage, byAgent: { [event.agent]: event.usage }, byPath: { [event.path]: event.usage } });
+        yield event;
+      } else if (mode === 'messages') {
+        const [chunk, metadata] = data as [unknown, Record<string, unknown>];
+        const agent = String(metadata.switchboard_agent ?? metadata.langgraph_node ?? '');
+        if (chunk instanceof AIMessageChunk && typeof chunk.content === 'string' && chunk.content !== '' && runtime.agents.has(agent)) {
+          yield { type: 'text-delta', agent, delta: chunk.content };
+        }
       }
     }
   }
+}
+
+/** The typed result of the turn that just ran, read from the thread's state. */
+async function resultOf(graph: SwitchboardGraph, threadId: string, usage: Usage): Promise<TurnResult> {
+  const config = { configurable: { thread_id: threadId } };
   const snapshot = await graph.getState(config);
   const state = snapshot.values as SwitchboardState;
-  const waiting = snapshot.tasks.flatMap((task) => task.interrupts.map((entry) => entry.value as EscalationRequest)).find((value) => value?.type === 'escalation');
+  const waiting = snapshot.tasks
+    .flatMap((task) => task.interrupts.map((entry) => entry.value as EscalationRequest))
+    .find((value) => value?.type === 'escalation');
   const turn = state.turn;
   const last = state.messages.at(-1);
   const answered = turn.status === 'done' && last?.type === 'ai';

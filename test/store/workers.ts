@@ -1,0 +1,52 @@
+/**
+ * Spawning worker processes (test/workers/*.mjs, on the built code) against a shared PostgreSQL.
+ */
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+
+/** The PostgreSQL the tests use: they fail, not skip, when it is not there. */
+export const PG_URL = process.env.SWITCHBOARD_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+export interface WorkerRun {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  /** The last JSON line the worker printed. */
+  output: { results?: Record<string, unknown>[] } & Record<string, unknown>;
+}
+
+export function runWorker(script: string, job: Record<string, unknown>): Promise<WorkerRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [new URL(`../workers/${script}`, import.meta.url).pathname, JSON.stringify(job)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      const lines = stdout.trim().split('\n').filter(Boolean);
+      let output = {};
+      try {
+        output = JSON.parse(lines.at(-1) ?? '{}') as Record<string, unknown>;
+      } catch {
+        output = { unparsed: lines.at(-1) };
+      }
+      resolve({ code, signal, stdout, stderr, output });
+    });
+  });
+}
+
+export function uniqueThread(prefix: string): string {
+  return `${prefix}-${randomUUID()}`;
+}
+
+export async function withPool<T>(body: (pool: pg.Pool) => Promise<T>, url = PG_URL): Promise<T> {
+  const pool = new pg.Pool({ connectionString: url, max: 2 });
+  try {
+    return await body(pool);
+  } finally {
+    await pool.end();
+  }
+}
