@@ -18,6 +18,8 @@ export type { CompileOptions, SwitchboardGraph, ToolRegistry } from './graphs/co
 export { listEdges, handoffToolName } from './graphs/edges.js';
 export type { Edge, EdgeKind, HandoffKind } from './graphs/edges.js';
 export { OfflineChatModel, OFFLINE_MARK } from './models/offline.js';
+export { buildOfflineRules } from './models/offline-rules.js';
+export type { OfflineRules, OfflineRule } from './models/offline-rules.js';
 export { createOpenAIModel } from './models/resolve.js';
 export type { ModelOption, ModelRequest } from './models/resolve.js';
 export type { TurnErrorCode } from './nodes/agent.js';

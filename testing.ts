@@ -8,4 +8,4 @@ export type { FakeOpenAIServer, FakeRequest, FakeResponse, FakeHandler } from '.
 export { captureLogs } from './testing/capture-logs.js';
 export type { CapturedLogs } from './testing/capture-logs.js';
 export { FaultyChatModel } from './testing/faulty-model.js';
-export type { Fault } from './testing/faulty-model.js';
+export type { Fault, FaultOptions } from './testing/faulty-model.js';

@@ -20,8 +20,9 @@ import type { ThreadLock, ThreadLockOptions } from './thread-lock.js';
 export const DEFAULT_SQLITE_PATH = '.switchboard/threads.sqlite';
 
 /**
- * PostgreSQL pool defaults. Each turn holding a thread lock uses one connection for the lock and
- * borrows others for checkpoint reads and writes, so `max` bounds concurrent turns per worker.
+ * PostgreSQL pool defaults. A worker opens two pools: one for checkpoints and side effects, one for
+ * thread locks (each running turn holds one lock connection, so its size bounds the turns a worker
+ * runs at once; further turns wait in the worker, in order).
  */
 export const POSTGRES_POOL_DEFAULTS = {
   /** Connections per worker process. */
@@ -47,8 +48,10 @@ export interface Checkpointer {
 
 export interface OpenCheckpointerOptions {
   lock?: ThreadLockOptions;
-  /** PostgreSQL pool settings over {@link POSTGRES_POOL_DEFAULTS}. */
+  /** PostgreSQL pool settings over {@link POSTGRES_POOL_DEFAULTS} (for both pools). */
   pool?: pg.PoolConfig;
+  /** Connections of the lock pool: how many turns one worker runs at once (default 10). */
+  lockConnections?: number;
 }
 
 export function isPostgresUrl(target: string): boolean {
@@ -72,8 +75,20 @@ export async function openCheckpointer(target: string = DEFAULT_SQLITE_PATH, opt
       await saver.setup();
       await ledger.setup();
     });
+    // Locks get their own connections, so a turn holding one never starves the checkpointer.
+    const lockPool = new pg.Pool({ connectionString: target, ...POSTGRES_POOL_DEFAULTS, max: options.lockConnections ?? POSTGRES_POOL_DEFAULTS.max, ...options.pool, statement_timeout: 0 });
+    lockPool.on('error', () => undefined);
+    lockPool.on('connect', (client) => client.on('error', () => undefined));
     const url = new URL(target);
-    return { saver, threadLock: createPostgresThreadLock(pool, options.lock), ledger, describe: `postgres:${url.host}${url.pathname}`, close: () => pool.end() };
+    return {
+      saver,
+      threadLock: createPostgresThreadLock(lockPool, options.lock),
+      ledger,
+      describe: `postgres:${url.host}${url.pathname}`,
+      close: async () => {
+        await Promise.all([pool.end(), lockPool.end()]);
+      },
+    };
   }
   const path = target.replace(/^sqlite:/, '');
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });

@@ -55,39 +55,70 @@ export function createMemoryThreadLock(options: ThreadLockOptions = {}): ThreadL
 async function waitFor(previous: Promise<void>, waitMs: number, threadId: string): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   try {
-    await Promise.race([previous, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new ThreadBusyError(threadId, 'timeout')), waitMs)))]);
+    await Promise.race([
+      previous,
+      new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new ThreadBusyError(threadId, 'timeout')), waitMs))),
+    ]);
   } finally {
     clearTimeout(timer);
   }
 }
 
-/** Serialises turns per thread across every process using `pool`'s database. */
+/**
+ * Serialises turns per thread across every process using the database. `pool` must be the lock's
+ * own pool (not the checkpointer's): each running turn holds one of its connections, and a turn
+ * holding a lock must never wait for a connection that another lock holder has. At most
+ * `pool.options.max` turns run at once in this process; the others wait here, in order.
+ */
 export function createPostgresThreadLock(pool: Pool, options: ThreadLockOptions = {}): ThreadLock {
   const policy = options.policy ?? 'wait';
   const waitMs = options.waitMs ?? DEFAULT_LOCK_WAIT_MS;
   const local = createMemoryThreadLock({ policy, waitMs });
+  const slots = createSemaphore((pool.options as { max?: number }).max ?? 10);
   return {
     policy,
-    // The in-process lock first: one connection per waiting turn in this process is enough.
+    // The in-process lock first: one connection per thread in this process is enough.
     withLock: (threadId, body) =>
-      local.withLock(threadId, async () => {
-        const client = await pool.connect();
-        // The client sits idle while the turn runs: a dropped connection would otherwise be an unhandled 'error'.
-        const onError = () => (broken = true);
-        client.on('error', onError);
-        let held = false;
-        let broken = false;
-        try {
-          held = await acquire(client, threadId, policy, waitMs);
-          if (!held) throw new ThreadBusyError(threadId, policy === 'reject' ? 'busy' : 'timeout');
-          return await body();
-        } finally {
-          // A connection that died while the lock was held took the lock with it; drop it from the pool.
-          if (held) await client.query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [lockKey(threadId)]).catch(() => (broken = true));
-          client.off('error', onError);
-          client.release(broken);
-        }
-      }),
+      local.withLock(threadId, () =>
+        slots.run(async () => {
+          const client = await pool.connect();
+          // The client sits idle while the turn runs: a dropped connection would otherwise be an unhandled 'error'.
+          const onError = () => (broken = true);
+          client.on('error', onError);
+          let held = false;
+          let broken = false;
+          try {
+            held = await acquire(client, threadId, policy, waitMs);
+            if (!held) throw new ThreadBusyError(threadId, policy === 'reject' ? 'busy' : 'timeout');
+            return await body();
+          } finally {
+            // A connection that died while the lock was held took the lock with it; drop it from the pool.
+            if (held)
+              await client.query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [lockKey(threadId)]).catch(() => (broken = true));
+            client.off('error', onError);
+            client.release(broken);
+          }
+        }),
+      ),
+  };
+}
+
+/** At most `size` bodies at once; the rest wait in arrival order. */
+function createSemaphore(size: number): { run<T>(body: () => Promise<T>): Promise<T> } {
+  let free = size;
+  const waiting: (() => void)[] = [];
+  return {
+    async run<T>(body: () => Promise<T>): Promise<T> {
+      if (free > 0) free -= 1;
+      else await new Promise<void>((resolve) => waiting.push(resolve));
+      try {
+        return await body();
+      } finally {
+        const next = waiting.shift();
+        if (next) next();
+        else free += 1;
+      }
+    },
   };
 }
 
@@ -97,7 +128,9 @@ function lockKey(threadId: string): string {
 
 async function acquire(client: PoolClient, threadId: string, policy: ThreadLockPolicy, waitMs: number): Promise<boolean> {
   if (policy === 'reject') {
-    const result = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS locked', [lockKey(threadId)]);
+    const result = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS locked', [
+      lockKey(threadId),
+    ]);
     return result.rows[0]?.locked === true;
   }
   const ms = Math.max(1, Math.round(waitMs));

@@ -1,0 +1,42 @@
+// Soak worker: serves turns of many sessions (threads shared with another worker) against PostgreSQL,
+// with model faults injected at random (seeded). Prints one JSON line of what it sent and saw.
+// job: { db, tree, threads: string[], turns: number, worker: string, seed: number, faultRate: number }
+import { buildOfflineRules, compileTree, createExampleTools, loadTree, OfflineChatModel, openCheckpointer, runTurn } from '../../dist/index.js';
+import { FaultyChatModel } from '../../dist/testing.js';
+
+const job = JSON.parse(process.argv[2]);
+const store = await openCheckpointer(job.db, { lock: { policy: 'wait', waitMs: 120_000 } });
+const tools = createExampleTools({ ledger: store.ledger });
+const tree = await loadTree(job.tree, { tools });
+let seed = job.seed;
+const faults = [{ status: 500 }, { status: 429, headers: { 'retry-after': '0' } }, 'timeout', 'empty'];
+const graph = compileTree(tree, {
+  tools,
+  checkpointer: store.saver,
+  threadLock: store.threadLock,
+  sleep: async () => {},
+  model: ({ agent }) => new FaultyChatModel(new OfflineChatModel(buildOfflineRules(tree.spec, agent)), faults[seed % faults.length], { rate: job.faultRate, seed: seed++ }),
+});
+const prompts = ['I was charged twice and I need a refund', 'my webhook returns 502', 'can I get a demo of the enterprise plan', 'I want a refund for INV-1001 please', 'thanks, that is all'];
+const sent = [];
+const outcomes = {};
+const tasks = [];
+for (const [index, thread] of job.threads.entries()) {
+  tasks.push(
+    (async () => {
+      for (let turn = 0; turn < job.turns; turn += 1) {
+        const message = `${prompts[(index + 2 * turn + (job.worker === 'A' ? 0 : 1)) % prompts.length]} [${job.worker}#${turn}]`;
+        sent.push({ thread, message });
+        try {
+          const result = await runTurn(graph, { threadId: thread, message, fields: { customer_id: thread } });
+          outcomes[result.status] = (outcomes[result.status] ?? 0) + 1;
+        } catch (error) {
+          outcomes[error.code ?? 'thrown'] = (outcomes[error.code ?? 'thrown'] ?? 0) + 1;
+        }
+      }
+    })(),
+  );
+}
+await Promise.all(tasks);
+await store.close();
+process.stdout.write(`${JSON.stringify({ sent, outcomes })}\n`);
