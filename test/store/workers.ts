@@ -27,13 +27,7 @@ export function runWorker(script: string, job: Record<string, unknown>): Promise
     child.on('error', reject);
     child.on('close', (code, signal) => {
       const lines = stdout.trim().split('\n').filter(Boolean);
-      let output = {};
-      try {
-        output = JSON.parse(lines.at(-1) ?? '{}') as Record<string, unknown>;
-      } catch {
-        output = { unparsed: lines.at(-1) };
-      }
-      resolve({ code, signal, stdout, stderr, output });
+      resolve({ code, signal, stdout, stderr, output: parseLastLine(lines.at(-1)) });
     });
   });
 }
@@ -48,5 +42,13 @@ export async function withPool<T>(body: (pool: pg.Pool) => Promise<T>, url = PG_
     return await body(pool);
   } finally {
     await pool.end();
+  }
+}
+
+function parseLastLine(line: string | undefined): WorkerRun['output'] {
+  try {
+    return JSON.parse(line ?? '{}') as WorkerRun['output'];
+  } catch {
+    return { unparsed: line };
   }
 }
