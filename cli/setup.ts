@@ -21,6 +21,7 @@ import type { SwitchboardGraph } from '../graphs/compile.js';
 import type { ModelOption } from '../models/resolve.js';
 import { DEFAULT_SQLITE_PATH, openCheckpointer } from '../runtime/checkpointer.js';
 import type { Checkpointer } from '../runtime/checkpointer.js';
+import { LOG_REDACT_PATHS } from '../runtime/events.js';
 import { createExampleTools } from '../tools/examples.js';
 import type { SideEffectLedger } from '../tools/ledger.js';
 
@@ -54,11 +55,13 @@ export async function loadTools(modulePath: string | undefined, ledger?: SideEff
   throw new UsageError(`${modulePath} must export \`tools\` (an object of tools by name, or a list of tools).`);
 }
 
+/** The CLI's logger: pretty in a terminal, JSON lines otherwise, on stderr, with personal fields redacted. */
 export function createLogger(level = 'warn'): Logger {
+  const redact = { paths: LOG_REDACT_PATHS, censor: '[redacted]' };
   if (process.stderr.isTTY) {
-    return pino({ level, transport: { target: 'pino-pretty', options: { destination: 2, colorize: true, ignore: 'pid,hostname' } } });
+    return pino({ level, redact, transport: { target: 'pino-pretty', options: { destination: 2, colorize: true, ignore: 'pid,hostname' } } });
   }
-  return pino({ level }, pino.destination(2));
+  return pino({ level, redact }, pino.destination(2));
 }
 
 export function modelOption(model: string | undefined): ModelOption {

@@ -26,6 +26,13 @@ export type SwitchboardEvent =
 
 export type SwitchboardEventType = SwitchboardEvent['type'];
 
+/**
+ * pino redaction paths for loggers given to Switchboard (`pino({ redact: LOG_REDACT_PATHS })`): the
+ * events never log these fields, and redaction catches any that a tool or backend code adds. Paths
+ * come from code on purpose — never from a tree file someone can edit.
+ */
+export const LOG_REDACT_PATHS: string[] = ['text', 'delta', 'content', 'payload', 'args', 'fields', '*.text', '*.content', '*.payload', '*.args', '*.fields', '*.email', '*.phone', '*.customer_id', '*.patient_id', '*.caller_number'];
+
 /** Fields of an event that may hold what a user or a model wrote: never logged. */
 const PRIVATE_FIELDS = new Set(['text', 'delta', 'payload', 'args', 'content']);
 

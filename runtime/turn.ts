@@ -9,7 +9,7 @@ import type { SwitchboardGraph } from '../graphs/compile.js';
 import { runtimeOf } from '../graphs/compile.js';
 import type { EscalationRequest, HumanReply } from '../nodes/human.js';
 import { HumanReplySchema } from '../nodes/human.js';
-import { addUsage, emptyUsage } from '../state/schema.js';
+import { addUsage, emptyUsage, fieldsSchema } from '../state/schema.js';
 import type { HandoffRecord, SwitchboardState, Turn, Usage } from '../state/schema.js';
 import { StoreError } from '../errors/store-error.js';
 import { SwitchboardError } from '../errors/switchboard-error.js';
@@ -58,6 +58,7 @@ export class TurnError extends SwitchboardError {
  * first (its tool calls replay under the same idempotency keys), so no message is lost.
  */
 export async function* streamTurn(graph: SwitchboardGraph, input: TurnInput): AsyncGenerator<SwitchboardEvent, TurnResult> {
+  if (input.fields) checkFields(graph, input.fields);
   const payload = { messages: [new HumanMessage(input.message)], ...(input.fields ? { fields: input.fields } : {}) };
   return yield* underLock(graph, input.threadId, async function* () {
     await finishUnfinishedTurn(graph, input.threadId);
@@ -125,6 +126,18 @@ export async function resumeThread(graph: SwitchboardGraph, threadId: string, re
   let next = await stream.next();
   while (!next.done) next = await stream.next();
   return next.value;
+}
+
+/** Fields set by backend code must be the tree's own, with the declared types. */
+function checkFields(graph: SwitchboardGraph, fields: Record<string, unknown>): void {
+  const tree = runtimeOf(graph).tree;
+  const parsed = fieldsSchema(tree).safeParse(fields);
+  if (parsed.success) return;
+  const declared = Object.keys(tree.state ?? {});
+  const problems = parsed.error.issues.map((issue) =>
+    issue.code === 'unrecognized_keys' ? `${issue.keys.map((key) => `"${key}"`).join(', ')} not declared under state:` : `${issue.path.join('.')}: ${issue.message}`,
+  );
+  throw new SwitchboardError('INVALID_FIELDS', `The fields are invalid: ${problems.join('; ')}. The tree's fields: ${declared.join(', ') || '(none)'}.`);
 }
 
 /** A database failure under the checkpointer or the lock, as a {@link StoreError}; anything else unchanged. */

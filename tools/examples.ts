@@ -17,8 +17,9 @@ export interface ExampleToolsOptions {
   ledger?: SideEffectLedger;
 }
 
+/** The customer (or patient, or caller) the session belongs to, as backend code set it. */
 function customerOf(context: ToolContext): string {
-  const customer = context.fields.customer_id;
+  const customer = context.fields.customer_id ?? context.fields.patient_id ?? context.fields.caller_number;
   return typeof customer === 'string' && customer !== '' ? customer : 'anonymous';
 }
 
