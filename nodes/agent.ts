@@ -19,7 +19,7 @@ import type { ModelCallResult } from './model-call.js';
 import { buildModelInput } from './prompt.js';
 import { answerToolCalls, needsExecution } from './tool-calls.js';
 import type { ChosenHandoff, ToolStep } from './tool-calls.js';
-import { agentCount, count, currentTurn, lastUserMessage, pathKey, threadIdOf, turnDurationMs } from './turn.js';
+import { agentCount, count, currentTurn, lastUserMessage, logFields, pathKey, threadIdOf, turnDurationMs } from './turn.js';
 import { accountUsage } from './usage.js';
 
 /** Stable codes of the errors that end a turn (`state.turn.error.code`). */
@@ -140,7 +140,7 @@ class AgentStep {
   /** Calls the model, accounting every attempt; returns the failure instead of throwing it. */
   private async call(input: BaseMessage[]): Promise<ModelCallResult | ModelCallFailure> {
     try {
-      const result = await callModel(this.runtime, this.agent.name, this.agent.models, input, this.config);
+      const result = await callModel(this.runtime, this.agent.name, this.agent.models, input, this.config, { turn: this.turn });
       const accounted = accountUsage(this.runtime, this.agent.name, this.turn, result);
       this.turn = accounted.turn;
       this.usage.push(accounted.usage);
@@ -289,7 +289,7 @@ class AgentStep {
   }
 
   private emit(event: Parameters<typeof emit>[2]): void {
-    emit(this.config, this.logger, event, { thread_id: this.threadId, turn: this.turn.number });
+    emit(this.config, this.logger, event, { thread_id: this.threadId, ...logFields(this.turn) });
   }
 }
 

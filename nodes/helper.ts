@@ -12,7 +12,7 @@ import { runFunctionTool } from './function-tool.js';
 import type { ToolRun } from './function-tool.js';
 import { callModel, ModelCallFailure } from './model-call.js';
 import { accountUsage } from './usage.js';
-import { pathKey, threadIdOf } from './turn.js';
+import { logFields, pathKey, threadIdOf } from './turn.js';
 import { emit } from '../runtime/events.js';
 
 /** A helper answers within this many model calls (tool rounds included). */
@@ -39,7 +39,7 @@ export async function runHelper(
     if (turn.modelCalls >= runtime.limits.modelCallsPerTurn) return { ok: false, content: `Refused: the limit of model calls in one turn is reached; ${helperName} did not answer.`, turn, usage };
     let result;
     try {
-      result = await callModel(runtime, helperName, helper.models, messages, config, { stream: false });
+      result = await callModel(runtime, helperName, helper.models, messages, config, { stream: false, turn });
     } catch (error) {
       const kind = error instanceof ModelCallFailure ? error.kind : 'rejected';
       return { ok: false, failed: true, content: `Error: ${helperName} failed (${kind}).`, turn, usage };
@@ -47,7 +47,7 @@ export async function runHelper(
     const accounted = accountUsage(runtime, helperName, turn, result);
     turn = accounted.turn;
     usage.push(accounted.usage);
-    emit(config, logger, { type: 'usage', agent: helperName, model: result.modelId, path: pathKey(turn), usage: accounted.usage.total }, { turn: turn.number });
+    emit(config, logger, { type: 'usage', agent: helperName, model: result.modelId, path: pathKey(turn), usage: accounted.usage.total }, logFields(turn));
     const reply = result.message;
     messages.push(reply);
     const calls = reply.tool_calls ?? [];

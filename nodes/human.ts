@@ -15,7 +15,7 @@ import { emit } from '../runtime/events.js';
 import { transcript } from '../state/history.js';
 import type { HandoffRecord, SwitchboardState } from '../state/schema.js';
 import { incomingHandoff } from './prompt.js';
-import { currentTurn, lastUserMessage, threadIdOf, turnDurationMs } from './turn.js';
+import { currentTurn, lastUserMessage, logFields, threadIdOf, turnDurationMs } from './turn.js';
 
 /** What an operator sees for a thread waiting for a person. */
 export interface EscalationRequest {
@@ -70,7 +70,7 @@ export function createHumanNode(runtime: TreeRuntime, agent: AgentRuntime) {
     if (answer.handBackTo !== undefined && !agent.ends.includes(answer.handBackTo)) {
       throw new Error(`${agent.name} cannot hand the conversation to "${answer.handBackTo}"; allowed: ${agent.ends.join(', ')}.`);
     }
-    const log = { thread_id: threadId, turn: turn.number };
+    const log = { thread_id: threadId, ...logFields(turn) };
     const message = new AIMessage({ content: answer.reply, name: agent.name, ...(answer.operator ? { additional_kwargs: { operator: answer.operator } } : {}) });
     emit(config, logger, { type: 'escalation-end', agent: agent.name, handBackTo: answer.handBackTo }, log);
     emit(config, logger, { type: 'message-end', agent: agent.name, text: answer.reply }, log);

@@ -9,7 +9,8 @@ import type { LangGraphRunnableConfig } from '@langchain/langgraph';
 import { aiMessage, usageOf } from '../models/messages.js';
 import type { BoundModel, TreeRuntime } from '../runtime/context.js';
 import { emit } from '../runtime/events.js';
-import { threadIdOf } from './turn.js';
+import { logFields, threadIdOf } from './turn.js';
+import type { Turn } from '../state/schema.js';
 
 /** Why a model call failed, as far as what to do next is concerned. */
 export type ModelFailureKind = 'timeout' | 'rate-limit' | 'server' | 'connection' | 'context-length' | 'rejected';
@@ -47,14 +48,15 @@ export async function callModel(
   models: readonly BoundModel[],
   messages: BaseMessage[],
   config: LangGraphRunnableConfig,
-  options: { stream?: boolean } = {},
+  options: { stream?: boolean; turn?: Turn } = {},
 ): Promise<ModelCallResult> {
   let attempts = 0;
   let lastFailure: ModelCallFailure | undefined;
   const logger = runtime.logger.child({ agent, thread_id: threadIdOf(config) });
+  const log = options.turn ? logFields(options.turn) : {};
   for (const [index, model] of models.entries()) {
     if (index > 0 && lastFailure) {
-      emit(config, logger, { type: 'model-fallback', agent, from: models[index - 1]?.id ?? '', to: model.id, reason: lastFailure.kind });
+      emit(config, logger, { type: 'model-fallback', agent, from: models[index - 1]?.id ?? '', to: model.id, reason: lastFailure.kind }, log);
     }
     for (let retry = 0; ; retry += 1) {
       attempts += 1;
@@ -70,7 +72,7 @@ export async function callModel(
         const delayMs = backoff(runtime, retry, error);
         // A server asking for a longer pause than the tree allows: move on to the fallbacks instead.
         if (delayMs === undefined) break;
-        emit(config, logger, { type: 'model-retry', agent, attempt: retry + 1, delayMs, reason: lastFailure.kind });
+        emit(config, logger, { type: 'model-retry', agent, attempt: retry + 1, delayMs, reason: lastFailure.kind }, log);
         await runtime.sleep(delayMs);
       }
     }

@@ -13,7 +13,7 @@ import { emit } from '../runtime/events.js';
 import type { SwitchboardState, Turn, Usage } from '../state/schema.js';
 import { runFunctionTool } from './function-tool.js';
 import { runHelper } from './helper.js';
-import { agentCount, count, threadIdOf } from './turn.js';
+import { agentCount, count, logFields, threadIdOf } from './turn.js';
 
 export interface ChosenHandoff {
   target: HandoffTarget;
@@ -62,7 +62,7 @@ export async function answerToolCalls(
     messages.push(new ToolMessage({ content, tool_call_id: call.id ?? '', name: call.name, status }));
   };
   const refuse = (call: { id?: string | undefined; name: string }, reason: string, to?: string) => {
-    emit(config, logger, { type: 'handoff-refuse', from: agent.name, tool: call.name, to, reason }, { turn: turn.number });
+    emit(config, logger, { type: 'handoff-refuse', from: agent.name, tool: call.name, to, reason }, logFields(turn));
     answer(call, reason, 'error');
   };
 
@@ -77,7 +77,7 @@ export async function answerToolCalls(
     }
     const target = agent.handoffs.get(call.name);
     if (target) {
-      emit(config, logger, { type: 'handoff-request', from: agent.name, to: target.to, tool: call.name, payload: call.args }, { turn: turn.number });
+      emit(config, logger, { type: 'handoff-request', from: agent.name, to: target.to, tool: call.name, payload: call.args }, logFields(turn));
       if (handoff) {
         refuse(call, `Refused: only one handoff per response; the conversation goes to ${handoff.target.to}, so ${call.name} was not done.`, target.to);
         continue;
@@ -105,7 +105,7 @@ export async function answerToolCalls(
     }
     turn = count(turn, agent.name, 'toolCalls');
     const started = performance.now();
-    emit(config, logger, { type: 'tool-call', agent: agent.name, tool: call.name, toolCallId: call.id ?? '', args: call.args }, { turn: turn.number });
+    emit(config, logger, { type: 'tool-call', agent: agent.name, tool: call.name, toolCallId: call.id ?? '', args: call.args }, logFields(turn));
     const result =
       helper !== undefined
         ? await runHelper(runtime, helper, String((call.args as { request?: unknown }).request ?? ''), state, turn, call.id ?? '', config)
@@ -113,7 +113,7 @@ export async function answerToolCalls(
     turn = result.turn ?? turn;
     if (result.usage) usage.push(...result.usage);
     const durationMs = Math.round(performance.now() - started);
-    emit(config, logger, { type: 'tool-result', agent: agent.name, tool: call.name, toolCallId: call.id ?? '', ok: result.ok, content: result.content, durationMs }, { turn: turn.number });
+    emit(config, logger, { type: 'tool-result', agent: agent.name, tool: call.name, toolCallId: call.id ?? '', ok: result.ok, content: result.content, durationMs }, logFields(turn));
     answer(call, result.content, result.ok ? 'success' : 'error');
     if (!result.ok && result.failed) toolFailure = { tool: call.name, message: result.content };
   }

@@ -69,6 +69,11 @@ export function turnDurationMs(turn: Turn, now: Date): number {
   return turn.startedAt ? now.getTime() - Date.parse(turn.startedAt) : 0;
 }
 
+/** What every log record of a turn carries: the turn number and the time since the turn started. */
+export function logFields(turn: Turn): { turn: number; elapsedMs: number } {
+  return { turn: turn.number, elapsedMs: turnDurationMs(turn, new Date()) };
+}
+
 /** A usage record of one model call, attributed to the agent and the turn's path. */
 export function usageOf(agent: string, turn: Turn, modelCalls: number, inputTokens: number, outputTokens: number, costUsd: number, latencyMs: number): Usage {
   const totals = { modelCalls, inputTokens, outputTokens, costUsd, latencyMs };
