@@ -1,0 +1,159 @@
+/**
+ * `switchboard eval`: run a routing dataset on a tree; report accuracy, per-agent precision and
+ * recall, the confusion matrix, mismatches and usage; optionally gate CI on accuracy and compare
+ * with another version of the tree.
+ */
+import type { Command } from 'commander';
+import { Option } from 'commander';
+import cliProgress from 'cli-progress';
+import { loadTree } from '../../config/load.js';
+import type { LoadedTree } from '../../config/load.js';
+import { compileTree } from '../../graphs/compile.js';
+import type { ToolRegistry } from '../../graphs/compile.js';
+import { compareReports } from '../../eval/compare.js';
+import type { EvalComparison } from '../../eval/compare.js';
+import { loadDataset } from '../../eval/dataset.js';
+import { DatasetError, formatDatasetIssue } from '../../eval/dataset-error.js';
+import { formatComparison, formatReport } from '../../eval/format.js';
+import { DEFAULT_CONCURRENCY, runEval } from '../../eval/runner.js';
+import type { RunEvalOptions } from '../../eval/runner.js';
+import type { ModelOption } from '../../models/resolve.js';
+import { createLogger, describeModel, EXIT, guard, loadTools, modelOption, UsageError } from '../setup.js';
+import type { Logger } from 'pino';
+
+interface EvalOptions {
+  dataset: string;
+  against?: string;
+  concurrency: string;
+  minAccuracy?: string;
+  json?: boolean;
+  model?: string;
+  tools?: string;
+  logLevel?: string;
+}
+
+export function registerEval(program: Command): void {
+  program
+    .command('eval <tree>')
+    .description(
+      'Run a routing dataset on the tree and report accuracy, precision and recall per agent, the confusion matrix and every mismatch.',
+    )
+    .requiredOption('-d, --dataset <file>', 'the dataset: YAML (version: 1, cases: …) or JSONL (one case a line)')
+    .option('--against <tree>', 'also run the dataset on this other version of the tree and list the cases whose routing changed')
+    .option('-c, --concurrency <n>', 'cases run at once', String(DEFAULT_CONCURRENCY))
+    .option('--min-accuracy <x>', 'exit with code 1 when routing accuracy is below x (0.9 or 90%)')
+    .option('--json', 'print the report as JSON')
+    .addOption(new Option('--model <mode>', 'auto (OpenAI when OPENAI_API_KEY is set, else offline), offline or openai').default('auto'))
+    .option('--tools <module>', 'a JS module exporting `tools` (default: the example tools)')
+    .option('--log-level <level>', 'pino log level on stderr', 'warn')
+    .action((treePath: string, options: EvalOptions) => guard(() => evaluate(treePath, options)));
+}
+
+async function evaluate(treePath: string, options: EvalOptions): Promise<number> {
+  const concurrency = parseConcurrency(options.concurrency);
+  const minAccuracy = options.minAccuracy === undefined ? undefined : parseMinAccuracy(options.minAccuracy);
+  const model = modelOption(options.model);
+  const tools = await loadTools(options.tools);
+  const tree = await loadTree(treePath, { tools });
+  const other = options.against === undefined ? undefined : await loadTree(options.against, { tools });
+  let dataset;
+  try {
+    dataset = await loadDataset(options.dataset, { trees: other ? [tree, other] : [tree] });
+  } catch (error) {
+    if (!(error instanceof DatasetError)) throw error;
+    for (const issue of error.issues) process.stderr.write(`${formatDatasetIssue(issue)}\n`);
+    process.stderr.write(`${error.issues.length} error${error.issues.length === 1 ? '' : 's'}\n`);
+    return EXIT.usage;
+  }
+  const logger = createLogger(options.logLevel);
+  if (!options.json) process.stderr.write(`${dataset.cases.length} cases · ${describeModel(model)} · concurrency ${concurrency}\n`);
+
+  const progress = createProgress(dataset.cases.length * (other ? 2 : 1));
+  const run = (loaded: LoadedTree, file: string) =>
+    runEval(compileLoaded(loaded, { tools, logger, model }), dataset, { concurrency, treeFile: file, onCaseEnd: progress.tick });
+  let report;
+  let comparison: EvalComparison | undefined;
+  try {
+    report = await run(tree, treePath);
+    if (other && options.against) {
+      const before = await run(other, options.against);
+      comparison = { before, after: report, changes: compareReports(before, report) };
+    }
+  } finally {
+    progress.stop();
+  }
+
+  if (options.json) {
+    const changes = comparison
+      ? {
+          against: {
+            tree: comparison.before.tree,
+            accuracy: comparison.before.accuracy,
+            routing: comparison.before.routing,
+            path: comparison.before.path,
+            changes: comparison.changes,
+          },
+        }
+      : {};
+    process.stdout.write(`${JSON.stringify({ ...report, ...changes }, null, 2)}\n`);
+  } else {
+    const color = process.stdout.isTTY === true;
+    process.stdout.write(formatReport(report, { color }));
+    if (comparison) process.stdout.write(`\n${formatComparison(comparison, { color })}`);
+  }
+  if (minAccuracy !== undefined && (report.accuracy ?? 0) < minAccuracy) {
+    process.stderr.write(`routing accuracy ${percent(report.accuracy ?? 0)} is below --min-accuracy ${percent(minAccuracy)}\n`);
+    return EXIT.turnFailed;
+  }
+  return EXIT.ok;
+}
+
+function compileLoaded(tree: LoadedTree, options: { tools: ToolRegistry; logger: Logger; model: ModelOption }) {
+  // Threads live in memory: each case gets a fresh one, and nothing of an evaluation is kept.
+  return compileTree(tree, { tools: options.tools, logger: options.logger, model: options.model });
+}
+
+/** A progress bar on stderr when it is a terminal; otherwise nothing. */
+function createProgress(total: number): { tick: NonNullable<RunEvalOptions['onCaseEnd']>; stop: () => void } {
+  if (!process.stderr.isTTY) return { tick: () => {}, stop: () => {} };
+  const bar = new cliProgress.SingleBar(
+    {
+      stream: process.stderr,
+      format: 'eval [{bar}] {value}/{total} cases · {failed} failing · {duration_formatted}',
+      hideCursor: true,
+      clearOnComplete: true,
+    },
+    cliProgress.Presets.shades_classic,
+  );
+  let failed = 0;
+  bar.start(total, 0, { failed });
+  return {
+    tick: (outcome) => {
+      if (!outcome.passed) failed += 1;
+      bar.increment(1, { failed });
+    },
+    stop: () => bar.stop(),
+  };
+}
+
+/** `--min-accuracy`: a fraction (0.9) or a percentage (90%). */
+export function parseMinAccuracy(text: string): number {
+  const trimmed = text.trim();
+  const isPercent = trimmed.endsWith('%');
+  const value = Number(isPercent ? trimmed.slice(0, -1) : trimmed);
+  const fraction = isPercent ? value / 100 : value;
+  if (trimmed === '' || trimmed === '%' || !Number.isFinite(value) || fraction < 0 || fraction > 1) {
+    throw new UsageError(`--min-accuracy takes a fraction from 0 to 1 or a percentage, e.g. 0.9 or 90% (got "${text}").`);
+  }
+  return fraction;
+}
+
+function parseConcurrency(text: string): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1) throw new UsageError(`--concurrency takes a whole number of at least 1 (got "${text}").`);
+  return value;
+}
+
+function percent(rate: number): string {
+  return `${(rate * 100).toFixed(1)}%`;
+}

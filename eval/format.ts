@@ -1,0 +1,172 @@
+/**
+ * The report as a person reads it in a terminal: scores, per-agent precision and recall, the
+ * confusion matrix, every mismatch with its actual path, usage; and the routing changes of a
+ * comparison.
+ */
+import { styleText } from 'node:util';
+import type { EvalComparison, RoutingChange } from './compare.js';
+import type { Score } from './metrics.js';
+import { ERROR_AGENT } from './outcome.js';
+import type { EvalReport, Mismatch } from './report.js';
+
+export interface FormatOptions {
+  /** ANSI colours (for a terminal). Default: false. */
+  color?: boolean | undefined;
+}
+
+type Style = Parameters<typeof styleText>[0];
+
+/** The whole report as text, ending with a newline. */
+export function formatReport(report: EvalReport, options: FormatOptions = {}): string {
+  const paint = painter(options.color ?? false);
+  const lines: string[] = [];
+  const { dataset, tree } = report;
+  lines.push(paint('bold', `Routing evaluation of ${tree.name}${tree.file ? ` (${tree.file})` : ''} on ${dataset.name} (${dataset.file})`));
+  lines.push(
+    `${dataset.cases} cases, ${dataset.turns} turns (${dataset.scoredTurns} scored) · models: ${report.models.join(', ') || 'none'} · concurrency ${report.concurrency} · ${seconds(report.durationMs)}`,
+  );
+  lines.push('');
+  lines.push(
+    ...table(
+      [
+        ['Routing accuracy', ...scoreCells(report.routing)],
+        ['Path match', ...scoreCells(report.path)],
+        ['Payload match', ...scoreCells(report.payload)],
+        ['Cases passed', ...scoreCells(report.cases)],
+      ],
+      [false, true, true],
+    ),
+  );
+  lines.push('');
+  lines.push(paint('bold', 'Per agent'));
+  lines.push(
+    ...table(
+      [
+        ['agent', 'expected', 'answered', 'precision', 'recall'],
+        ...report.agents.map((agent) => [
+          agent.agent,
+          String(agent.expected),
+          String(agent.actual),
+          percent(agent.precision),
+          percent(agent.recall),
+        ]),
+      ],
+      [false, true, true, true, true],
+    ),
+  );
+  lines.push('');
+  lines.push(paint('bold', 'Confusion matrix (rows: expected, columns: answered)'));
+  lines.push(...confusionTable(report));
+  if (report.tags.length > 0) {
+    lines.push('');
+    lines.push(paint('bold', 'Routing accuracy by tag'));
+    lines.push(
+      ...table(
+        report.tags.map((tag) => [tag.tag, ...scoreCells(tag)]),
+        [false, true, true],
+      ),
+    );
+  }
+  lines.push('');
+  lines.push(paint('bold', `Mismatches (${report.mismatches.length})`));
+  if (report.mismatches.length === 0) lines.push(paint('green', 'none'));
+  for (const mismatch of report.mismatches) lines.push(...formatMismatch(mismatch, dataset.file, paint));
+  lines.push('');
+  const { usage } = report;
+  lines.push(
+    `Usage: ${usage.modelCalls} model calls · ${thousands(usage.inputTokens)} input + ${thousands(usage.outputTokens)} output tokens · ${dollars(usage.costUsd)} (${dollars(usage.costPerCaseUsd)} a case) · turn latency p50 ${milliseconds(usage.turnLatencyMs.p50)}, p95 ${milliseconds(usage.turnLatencyMs.p95)}`,
+  );
+  return `${lines.join('\n')}\n`;
+}
+
+/** The routing changes between two runs as text, ending with a newline. */
+export function formatComparison(comparison: EvalComparison, options: FormatOptions = {}): string {
+  const paint = painter(options.color ?? false);
+  const { before, after, changes } = comparison;
+  const name = (report: EvalReport) => report.tree.file ?? report.tree.name;
+  const lines = [paint('bold', `Routing changes: ${name(before)} → ${name(after)}`)];
+  lines.push(
+    `Routing accuracy ${percent(before.routing.rate)} → ${percent(after.routing.rate)} · path match ${percent(before.path.rate)} → ${percent(after.path.rate)}`,
+  );
+  const cases = new Set(changes.map((change) => change.case)).size;
+  const count = (verdict: RoutingChange['verdict']) => changes.filter((change) => change.verdict === verdict).length;
+  lines.push(
+    `${cases} of ${after.dataset.cases} cases changed routing (${changes.length} turns: ${count('fixed')} fixed, ${count('broken')} broken, ${count('changed')} changed)`,
+  );
+  for (const change of changes) {
+    const colour: Style = change.verdict === 'fixed' ? 'green' : change.verdict === 'broken' ? 'red' : 'yellow';
+    lines.push(
+      `${paint(colour, change.verdict.padEnd(7))} ${after.dataset.file}:${change.line} ${change.case} turn ${change.turn}: ${change.before.agent} → ${change.after.agent}${change.expected ? ` (expected ${change.expected})` : ''}`,
+    );
+    lines.push(`        ${JSON.stringify(change.message)}`);
+    lines.push(`        path was ${arrow(change.before.path)}, now ${arrow(change.after.path)}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function formatMismatch(mismatch: Mismatch, file: string, paint: (style: Style, text: string) => string): string[] {
+  const { expected, actual } = mismatch;
+  const lines = [
+    `${paint('red', '✗')} ${file}:${mismatch.line} ${mismatch.case} turn ${mismatch.turn} (${mismatch.failed.join(', ')}): ${JSON.stringify(mismatch.message)}`,
+  ];
+  lines.push(
+    `    expected ${expected.agent}${expected.path ? ` via ${arrow(expected.path)}` : ''}, got ${actual.agent} via ${arrow(actual.path)}`,
+  );
+  if (mismatch.failed.includes('payload'))
+    lines.push(`    payload expected ${JSON.stringify(expected.payload)}, got ${JSON.stringify(actual.payload)}`);
+  if (actual.error) lines.push(`    ${actual.status}: ${actual.error.code} ${actual.error.message}`);
+  return lines;
+}
+
+function confusionTable(report: EvalReport): string[] {
+  const { labels, counts } = report.confusion;
+  const rows = labels
+    .map((label, index) => ({ label, row: counts[index] ?? [] }))
+    .filter(({ label }) => label !== ERROR_AGENT)
+    .map(({ label, row }) => [label, ...row.map((count) => (count === 0 ? '.' : String(count)))]);
+  return table([['expected \\ answered', ...labels], ...rows], [false, ...labels.map(() => true)]);
+}
+
+/** Rows of cells → aligned lines (right-aligned where `right` says so). */
+function table(rows: string[][], right: boolean[]): string[] {
+  const widths = rows.reduce<number[]>((max, row) => row.map((cell, index) => Math.max(max[index] ?? 0, cell.length)), []);
+  return rows.map((row) =>
+    row
+      .map((cell, index) => (right[index] ? cell.padStart(widths[index] ?? 0) : cell.padEnd(widths[index] ?? 0)))
+      .join('  ')
+      .trimEnd(),
+  );
+}
+
+function scoreCells(value: Score): [string, string] {
+  return [`${value.correct}/${value.total}`, percent(value.rate)];
+}
+
+function percent(rate: number | null): string {
+  return rate === null ? '—' : `${(rate * 100).toFixed(1)}%`;
+}
+
+function arrow(path: readonly string[]): string {
+  return path.length === 0 ? '(nothing)' : path.join(' → ');
+}
+
+function dollars(value: number): string {
+  if (value === 0) return '$0';
+  return value < 0.01 ? `$${value.toFixed(6)}` : `$${value.toFixed(4)}`;
+}
+
+function thousands(value: number): string {
+  return value.toLocaleString('en-US');
+}
+
+function milliseconds(value: number | null): string {
+  return value === null ? '—' : `${value} ms`;
+}
+
+function seconds(value: number): string {
+  return `${(value / 1000).toFixed(1)} s`;
+}
+
+function painter(color: boolean): (style: Style, text: string) => string {
+  return (style, text) => (color ? styleText(style, text) : text);
+}

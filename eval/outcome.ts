@@ -1,0 +1,50 @@
+/**
+ * What running a case produced: per turn, what was expected, what happened, and which checks held.
+ */
+import type { TurnResult } from '../runtime/turn.js';
+import type { HandoffRecord, UsageTotals } from '../state/schema.js';
+import type { NormalizedTurn } from './dataset-schema.js';
+
+/** The actual agent of a turn that did not end with an answer or a wait for a person. */
+export const ERROR_AGENT = '(error)';
+
+/** What one turn of a case did, and how it compares with what was expected. */
+export interface TurnOutcome {
+  /** 1-based, within its case. */
+  turn: number;
+  /** The turn's line in the dataset file. */
+  line: number;
+  message: string;
+  expected: NormalizedTurn['expect'];
+  actual: {
+    /** The agent that answered (or the person's agent it waits for); {@link ERROR_AGENT} when the turn failed. */
+    agent: string;
+    /** The agents that held control during the turn, in order. */
+    path: string[];
+    /** The payload fields of the turn's handoffs, merged in order. */
+    payload: Record<string, unknown>;
+    handoffs: Pick<HandoffRecord, 'from' | 'to' | 'kind' | 'tool' | 'payload'>[];
+    /** `failed`: the turn threw; `skipped`: an earlier turn of the case threw. */
+    status: TurnResult['status'] | 'failed' | 'skipped';
+    error?: { code: string; message: string } | undefined;
+    reply?: string | undefined;
+  };
+  /** Which expectations held; undefined for a turn with no expectation. */
+  checks: { agent: boolean; path?: boolean | undefined; payload?: boolean | undefined } | undefined;
+  /** Model calls, tokens (from the provider's usage), cost and model latency of the turn. */
+  usage: UsageTotals;
+  /** Wall-clock time of the turn. */
+  durationMs: number;
+}
+
+/** One case, run. */
+export interface CaseOutcome {
+  id: string;
+  /** The case's line in the dataset file. */
+  line: number;
+  tags: string[];
+  threadId: string;
+  turns: TurnOutcome[];
+  /** Every expectation of every turn held. */
+  passed: boolean;
+}

@@ -1,0 +1,146 @@
+/**
+ * Case outcomes → the report: the numbers a person reads in a terminal and CI reads as JSON.
+ */
+import { ERROR_AGENT } from './outcome.js';
+import type { CaseOutcome, TurnOutcome } from './outcome.js';
+import { percentile, routingMetrics, score } from './metrics.js';
+import type { AgentScore, ConfusionMatrix, Score } from './metrics.js';
+
+/** A scored turn whose expectation did not hold, with what actually happened. */
+export interface Mismatch {
+  case: string;
+  /** The turn's line in the dataset file. */
+  line: number;
+  /** 1-based turn of the case. */
+  turn: number;
+  message: string;
+  /** Which expectations failed. */
+  failed: ('agent' | 'path' | 'payload')[];
+  expected: NonNullable<TurnOutcome['expected']>;
+  actual: Pick<TurnOutcome['actual'], 'agent' | 'path' | 'payload' | 'status' | 'error'>;
+}
+
+export interface TagScore extends Score {
+  tag: string;
+}
+
+/** Everything an evaluation run measured. Plain data: `JSON.stringify` it as is. */
+export interface EvalReport {
+  tree: { name: string; file?: string };
+  dataset: { name: string; file: string; cases: number; turns: number; scoredTurns: number };
+  /** The provider model ids the tree's agents are configured with, fallbacks included (`offline` for the offline model). */
+  models: string[];
+  concurrency: number;
+  /** Routing accuracy (the answering agent), as a number for CI: `routing.rate`, or null without scored turns. */
+  accuracy: number | null;
+  /** Scored turns answered by the expected agent. */
+  routing: Score;
+  /** Turns with an expected path whose actual path was exactly that. */
+  path: Score;
+  /** Turns with expected payload fields whose handoffs carried them. */
+  payload: Score;
+  /** Cases whose every expectation held. */
+  cases: Score;
+  agents: AgentScore[];
+  /** Rows: expected agent; columns: actual agent (`(error)` for failed turns). */
+  confusion: ConfusionMatrix;
+  /** Routing accuracy per case tag. */
+  tags: TagScore[];
+  mismatches: Mismatch[];
+  usage: {
+    modelCalls: number;
+    inputTokens: number;
+    outputTokens: number;
+    costUsd: number;
+    /** Mean cost of a case (a session). */
+    costPerCaseUsd: number;
+    /** Wall-clock time of one turn (includes waiting for other cases' calls when run concurrently). */
+    turnLatencyMs: { p50: number | null; p95: number | null; max: number | null };
+  };
+  /** Wall-clock time of the whole run. */
+  durationMs: number;
+  /** Every case, turn by turn. */
+  results: CaseOutcome[];
+}
+
+export interface ReportContext {
+  tree: EvalReport['tree'];
+  dataset: { name: string; file: string };
+  /** Agent names in tree order, to list agents the way the tree does. */
+  agentOrder: readonly string[];
+  models: string[];
+  concurrency: number;
+  durationMs: number;
+}
+
+/** Computes the report of a run. */
+export function buildReport(results: CaseOutcome[], context: ReportContext): EvalReport {
+  const turns = results.flatMap((outcome) => outcome.turns.map((turn) => ({ outcome, turn })));
+  const scored = turns.filter(({ turn }) => turn.expected && turn.checks);
+  const metrics = routingMetrics(
+    scored.map(({ turn }) => ({ expected: turn.expected?.agent as string, actual: turn.actual.agent })),
+    context.agentOrder,
+    ERROR_AGENT,
+  );
+  const withPath = scored.filter(({ turn }) => turn.checks?.path !== undefined);
+  const withPayload = scored.filter(({ turn }) => turn.checks?.payload !== undefined);
+  const tags = [...new Set(results.flatMap((outcome) => outcome.tags))].sort();
+  const durations = turns.filter(({ turn }) => turn.actual.status !== 'skipped').map(({ turn }) => turn.durationMs);
+  const totals = turns.reduce(
+    (sum, { turn }) => ({
+      modelCalls: sum.modelCalls + turn.usage.modelCalls,
+      inputTokens: sum.inputTokens + turn.usage.inputTokens,
+      outputTokens: sum.outputTokens + turn.usage.outputTokens,
+      costUsd: sum.costUsd + turn.usage.costUsd,
+    }),
+    { modelCalls: 0, inputTokens: 0, outputTokens: 0, costUsd: 0 },
+  );
+  return {
+    tree: context.tree,
+    dataset: { ...context.dataset, cases: results.length, turns: turns.length, scoredTurns: scored.length },
+    models: context.models,
+    concurrency: context.concurrency,
+    accuracy: metrics.accuracy.rate,
+    routing: metrics.accuracy,
+    path: score(withPath.filter(({ turn }) => turn.checks?.path).length, withPath.length),
+    payload: score(withPayload.filter(({ turn }) => turn.checks?.payload).length, withPayload.length),
+    cases: score(results.filter((outcome) => outcome.passed).length, results.length),
+    agents: metrics.agents,
+    confusion: metrics.confusion,
+    tags: tags.map((tag) => {
+      const tagged = scored.filter(({ outcome }) => outcome.tags.includes(tag));
+      return { tag, ...score(tagged.filter(({ turn }) => turn.checks?.agent).length, tagged.length) };
+    }),
+    mismatches: scored.flatMap(({ outcome, turn }) => mismatchOf(outcome, turn)),
+    usage: {
+      ...totals,
+      costPerCaseUsd: results.length === 0 ? 0 : totals.costUsd / results.length,
+      turnLatencyMs: {
+        p50: percentile(durations, 50),
+        p95: percentile(durations, 95),
+        max: durations.length === 0 ? null : Math.max(...durations),
+      },
+    },
+    durationMs: Math.round(context.durationMs),
+    results,
+  };
+}
+
+function mismatchOf(outcome: CaseOutcome, turn: TurnOutcome): Mismatch[] {
+  const checks = turn.checks;
+  if (!checks || !turn.expected) return [];
+  const failed = (['agent', 'path', 'payload'] as const).filter((check) => checks[check] === false);
+  if (failed.length === 0) return [];
+  const { agent, path, payload, status, error } = turn.actual;
+  return [
+    {
+      case: outcome.id,
+      line: turn.line,
+      turn: turn.turn,
+      message: turn.message,
+      failed,
+      expected: turn.expected,
+      actual: { agent, path, payload, status, ...(error ? { error } : {}) },
+    },
+  ];
+}

@@ -1,0 +1,163 @@
+/**
+ * Running a dataset on a compiled tree: each case on its own fresh thread, cases concurrently up
+ * to a limit, every turn through {@link runTurn} — the same path backend code takes, with whatever
+ * model the graph was compiled with (offline or a real provider).
+ */
+import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import type { SwitchboardGraph } from '../graphs/compile.js';
+import { runtimeOf } from '../graphs/compile.js';
+import { SwitchboardError } from '../errors/switchboard-error.js';
+import { runTurn } from '../runtime/turn.js';
+import type { TurnResult } from '../runtime/turn.js';
+import type { UsageTotals } from '../state/schema.js';
+import { emptyTotals } from '../state/schema.js';
+import type { Dataset } from './dataset.js';
+import type { DatasetCase, NormalizedTurn } from './dataset-schema.js';
+import { ERROR_AGENT } from './outcome.js';
+import type { CaseOutcome, TurnOutcome } from './outcome.js';
+import { mergePayloads, pathMatches, payloadMatches } from './match.js';
+import { mapConcurrently } from './pool.js';
+import { buildReport } from './report.js';
+import type { EvalReport } from './report.js';
+
+/** Cases in flight at once unless told otherwise. */
+export const DEFAULT_CONCURRENCY = 4;
+
+export interface RunEvalOptions {
+  /** Cases in flight at once (default {@link DEFAULT_CONCURRENCY}). */
+  concurrency?: number | undefined;
+  /** Called when a case starts (its first turn is about to run). */
+  onCaseStart?: ((testCase: DatasetCase) => void) | undefined;
+  /** Called after each case, e.g. to move a progress bar. */
+  onCaseEnd?: ((outcome: CaseOutcome, progress: { done: number; total: number }) => void) | undefined;
+  /** Cancels the run: running turns are aborted, no further case starts, and `runEval` rejects with the abort reason. */
+  signal?: AbortSignal | undefined;
+  /** The tree file, for the report. */
+  treeFile?: string | undefined;
+  /** Prefix of the thread ids (default `eval-`). */
+  threadPrefix?: string | undefined;
+}
+
+/**
+ * Runs every case of `dataset` on `graph` and returns the report: routing accuracy, per-agent
+ * precision and recall, the confusion matrix, mismatches, tokens, cost and latency.
+ */
+export async function runEval(graph: SwitchboardGraph, dataset: Dataset, options: RunEvalOptions = {}): Promise<EvalReport> {
+  const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
+  const started = performance.now();
+  let done = 0;
+  const outcomes = await mapConcurrently(dataset.cases, concurrency, async (testCase) => {
+    options.signal?.throwIfAborted();
+    options.onCaseStart?.(testCase);
+    const outcome = await runCase(graph, testCase, options);
+    done += 1;
+    options.onCaseEnd?.(outcome, { done, total: dataset.cases.length });
+    return outcome;
+  });
+  options.signal?.throwIfAborted();
+  const runtime = runtimeOf(graph);
+  const models = [...new Set([...runtime.agents.values()].flatMap((agent) => agent.models.map((model) => model.id)))];
+  return buildReport(outcomes, {
+    tree: { name: runtime.tree.name, ...(options.treeFile ? { file: options.treeFile } : {}) },
+    dataset: { name: dataset.name, file: dataset.file },
+    agentOrder: [...runtime.agents.keys()],
+    models,
+    concurrency,
+    durationMs: performance.now() - started,
+  });
+}
+
+/** Runs one case on a fresh thread. A turn that throws ends the case: later turns are `skipped`. */
+export async function runCase(
+  graph: SwitchboardGraph,
+  testCase: DatasetCase,
+  options: Pick<RunEvalOptions, 'signal' | 'threadPrefix'> = {},
+): Promise<CaseOutcome> {
+  const threadId = `${options.threadPrefix ?? 'eval-'}${testCase.id}-${randomUUID().slice(0, 8)}`;
+  const fields = Object.keys(testCase.fields).length > 0 ? testCase.fields : undefined;
+  const turns: TurnOutcome[] = [];
+  let failure: { code: string; message: string } | undefined;
+  for (const [index, turn] of testCase.turns.entries()) {
+    if (failure) {
+      turns.push(
+        outcomeOf(
+          testCase,
+          index,
+          turn,
+          { agent: ERROR_AGENT, path: [], payload: {}, handoffs: [], status: 'skipped', error: failure },
+          emptyTotals(),
+          0,
+        ),
+      );
+      continue;
+    }
+    const started = performance.now();
+    try {
+      const result = await runTurn(graph, { threadId, message: turn.message, fields, signal: options.signal });
+      turns.push(outcomeOf(testCase, index, turn, actualOf(result), result.usage.total, performance.now() - started));
+    } catch (error) {
+      failure = { code: error instanceof SwitchboardError ? error.code : 'TURN_THREW', message: (error as Error).message ?? String(error) };
+      turns.push(
+        outcomeOf(
+          testCase,
+          index,
+          turn,
+          { agent: ERROR_AGENT, path: [], payload: {}, handoffs: [], status: 'failed', error: failure },
+          emptyTotals(),
+          performance.now() - started,
+        ),
+      );
+    }
+  }
+  const passed = turns.every(
+    (outcome) => !outcome.checks || (outcome.checks.agent && outcome.checks.path !== false && outcome.checks.payload !== false),
+  );
+  return { id: testCase.id, line: testCase.line, tags: testCase.tags, threadId, turns, passed };
+}
+
+function actualOf(result: TurnResult): TurnOutcome['actual'] {
+  const answered = result.status === 'done' || result.status === 'waiting';
+  const handoffs = result.handoffs.map(({ from, to, kind, tool, payload }) => ({
+    from,
+    to,
+    kind,
+    ...(tool === undefined ? {} : { tool }),
+    payload,
+  }));
+  return {
+    agent: answered ? result.agent : ERROR_AGENT,
+    path: [...result.state.turn.path],
+    payload: mergePayloads(handoffs),
+    handoffs,
+    status: result.status,
+    ...(result.error ? { error: result.error } : {}),
+    ...(result.reply === undefined ? {} : { reply: result.reply }),
+  };
+}
+
+function outcomeOf(
+  testCase: DatasetCase,
+  index: number,
+  turn: NormalizedTurn,
+  actual: TurnOutcome['actual'],
+  usage: UsageTotals,
+  durationMs: number,
+): TurnOutcome {
+  const expected = turn.expect;
+  const checks = expected && {
+    agent: actual.agent === expected.agent,
+    ...(expected.path ? { path: pathMatches(expected.path, actual.path) } : {}),
+    ...(expected.payload ? { payload: payloadMatches(expected.payload, actual.payload) } : {}),
+  };
+  return {
+    turn: index + 1,
+    line: testCase.turnLines[index] ?? testCase.line,
+    message: turn.message,
+    expected,
+    actual,
+    checks,
+    usage,
+    durationMs: Math.round(durationMs),
+  };
+}
