@@ -68,7 +68,7 @@ function expectEveryCallAnswered(messages: BaseMessage[]): void {
 describe('the fault matrix (real ChatOpenAI client, fake server)', () => {
   it('a timeout moves to the model fallback without retrying the same model', async () => {
     const { graph } = await compileFaults();
-    server.enqueue(toBilling, { content: 'too late', delayMs: 2000 }, { content: 'Backup model here.' });
+    server.enqueue(toBilling, { content: 'too late', delayMs: 10_000 }, { content: 'Backup model here.' });
     const state = (await graph.invoke(user('invoice?'), newThread().config)) as SwitchboardState;
 
     expect(requestLog()).toEqual(['triage:gpt-4o-mini', 'billing:gpt-4o-mini', 'billing:gpt-4.1-mini']);
