@@ -9,13 +9,18 @@ import type { EdgeKind } from '../graphs/edges.js';
 export interface Matcher {
   keywords: string[];
   patterns: RegExp[];
+  /** Points a match is worth: words aimed at the target itself count double those of agents behind it. */
+  weight: number;
 }
+
+const DIRECT = 2;
+const INDIRECT = 1;
 
 export interface OfflineRule {
   /** The tool the model calls when the rule wins. */
   tool: string;
   kind: EdgeKind | 'function';
-  matcher: Matcher;
+  matchers: Matcher[];
   /** Fixed arguments (function tools) or payload values (handoffs). */
   args: Record<string, unknown>;
 }
@@ -24,7 +29,7 @@ export interface OfflineRules {
   agent: string;
   description: string;
   /** Words for which the agent answers itself rather than handing off. */
-  own: Matcher;
+  own: Matcher[];
   reply?: string | undefined;
   rules: OfflineRule[];
 }
@@ -38,30 +43,37 @@ export function buildOfflineRules(tree: Tree, agent: string): OfflineRules {
   for (const edge of listEdges(tree)) {
     if (edge.from !== agent || edge.tool === undefined) continue;
     if (HANDOFF_KINDS.has(edge.kind)) {
-      const covered =
+      // Direct: the target and its team. Indirect: whoever they escalate to (a path to a person), at half weight.
+      const direct =
         edge.kind === 'handback'
           ? subtree(children, edge.to).filter((name) => !subtree(children, agent).includes(name))
           : edge.kind === 'escalate'
             ? escalationChain(tree, edge.to)
             : subtree(children, edge.to);
-      rules.push({ tool: edge.tool, kind: edge.kind, matcher: mergeMatchers(tree, covered), args: { ...(tree.agents[edge.to]?.offline?.payload ?? {}) } });
+      const indirect = [...new Set(direct.flatMap((name) => escalationChain(tree, name)))].filter((name) => !direct.includes(name) && name !== agent);
+      rules.push({
+        tool: edge.tool,
+        kind: edge.kind,
+        matchers: [mergeMatchers(tree, direct, DIRECT), mergeMatchers(tree, edge.kind === 'handback' ? [] : indirect, INDIRECT)],
+        args: { ...(tree.agents[edge.to]?.offline?.payload ?? {}) },
+      });
     } else if (edge.kind === 'helper') {
-      rules.push({ tool: edge.tool, kind: 'helper', matcher: mergeMatchers(tree, [edge.to]), args: {} });
+      rules.push({ tool: edge.tool, kind: 'helper', matchers: [mergeMatchers(tree, [edge.to], DIRECT)], args: {} });
     }
   }
   for (const [tool, hint] of Object.entries(spec.offline?.tools ?? {})) {
     if (rules.some((rule) => rule.tool === tool)) {
       const helperRule = rules.find((rule) => rule.tool === tool) as OfflineRule;
-      helperRule.matcher = toMatcher(hint.keywords, hint.patterns);
+      helperRule.matchers = [toMatcher(hint.keywords, hint.patterns, DIRECT)];
       helperRule.args = hint.args ?? {};
       continue;
     }
-    rules.push({ tool, kind: 'function', matcher: toMatcher(hint.keywords, hint.patterns), args: hint.args ?? {} });
+    rules.push({ tool, kind: 'function', matchers: [toMatcher(hint.keywords, hint.patterns, DIRECT)], args: hint.args ?? {} });
   }
   return {
     agent,
     description: spec.description,
-    own: toMatcher(spec.offline?.keywords, spec.offline?.patterns),
+    own: [toMatcher(spec.offline?.keywords, spec.offline?.patterns, DIRECT)],
     reply: spec.offline?.reply,
     rules,
   };
@@ -99,43 +111,49 @@ function escalationChain(tree: Tree, name: string): string[] {
   return chain;
 }
 
-function mergeMatchers(tree: Tree, agents: string[]): Matcher {
-  const merged: Matcher = { keywords: [], patterns: [] };
+function mergeMatchers(tree: Tree, agents: string[], weight: number): Matcher {
+  const merged: Matcher = { keywords: [], patterns: [], weight };
   for (const name of agents) {
     const offline = tree.agents[name]?.offline;
-    const matcher = toMatcher(offline?.keywords, offline?.patterns);
+    const matcher = toMatcher(offline?.keywords, offline?.patterns, weight);
     merged.keywords.push(...matcher.keywords);
     merged.patterns.push(...matcher.patterns);
   }
   return merged;
 }
 
-function toMatcher(keywords: string[] | undefined, patterns: string[] | undefined): Matcher {
+function toMatcher(keywords: string[] | undefined, patterns: string[] | undefined, weight: number): Matcher {
   return {
     keywords: (keywords ?? []).map((keyword) => keyword.toLowerCase()),
     patterns: (patterns ?? []).map((pattern) => new RegExp(pattern, 'i')),
+    weight,
   };
 }
 
-/** How strongly `text` matches: one point per keyword or pattern found, plus a point per extra word of a phrase. */
-export function score(matcher: Matcher, text: string): { score: number; matched: string[] } {
+/**
+ * How strongly `text` matches: per matcher, one point per keyword or pattern found plus a point per
+ * extra word of a phrase, times the matcher's weight.
+ */
+export function score(matchers: readonly Matcher[], text: string): { score: number; matched: string[] } {
   const lower = text.toLowerCase();
   const matched: string[] = [];
   let total = 0;
-  for (const keyword of matcher.keywords) {
-    if (containsWord(lower, keyword)) {
-      matched.push(keyword);
-      total += keyword.split(/\s+/).length;
+  for (const matcher of matchers) {
+    for (const keyword of matcher.keywords) {
+      if (containsWord(lower, keyword)) {
+        matched.push(keyword);
+        total += keyword.split(/\s+/).length * matcher.weight;
+      }
+    }
+    for (const pattern of matcher.patterns) {
+      const found = pattern.exec(text);
+      if (found) {
+        matched.push(found[0]);
+        total += matcher.weight;
+      }
     }
   }
-  for (const pattern of matcher.patterns) {
-    const found = pattern.exec(text);
-    if (found) {
-      matched.push(found[0]);
-      total += 1;
-    }
-  }
-  return { score: total, matched };
+  return { score: total, matched: [...new Set(matched)] };
 }
 
 function containsWord(text: string, keyword: string): boolean {

@@ -103,7 +103,7 @@ export class OfflineChatModel extends BaseChatModel {
     const available = new Set(this.tools.map((tool) => tool.name));
     const candidates = this.rules.rules
       .filter((rule) => available.has(rule.tool))
-      .map((rule) => ({ rule, ...score(rule.matcher, text) }))
+      .map((rule) => ({ rule, ...score(rule.matchers, text) }))
       .filter((candidate) => candidate.score > 0);
 
     const calls = candidates.filter(({ rule }) => rule.kind === 'function' || rule.kind === 'helper');
