@@ -95,5 +95,6 @@ export function turnJson(result: TurnResult): Record<string, unknown> {
     handoffs: result.handoffs.map(({ from, to, kind, tool, payload, reason }) => ({ from, to, kind, tool: tool ?? null, payload, ...(reason ? { reason } : {}) })),
     waitingFor: result.waitingFor ?? null,
     usage: result.usage.total,
+    sessionUsage: result.sessionUsage.total,
   };
 }
