@@ -89,6 +89,10 @@ export function createTreeRuntime(tree: Tree, options: RuntimeOptions): TreeRunt
     const tools = [...runtime.handoffs.keys(), ...runtime.functionTools.keys(), ...runtime.helpers.keys()];
     for (const tool of tools) toolOwners.set(tool, [...(toolOwners.get(tool) ?? []), name]);
   }
+  const offline = [...agents.values()].filter((agent) => agent.models.some((model) => model.id === 'offline')).map((agent) => agent.name);
+  if (offline.length > 0 && (options.model ?? 'auto') === 'auto') {
+    options.logger.warn({ event: 'offline-model', agents: offline }, 'no API key for these agents: they run on the offline model (a keyword router)');
+  }
   return {
     tree,
     edges,
