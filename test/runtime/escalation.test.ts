@@ -1,0 +1,103 @@
+import { describe, expect, it } from 'vitest';
+import { loadTree } from '../../config/load.js';
+import { compileTree } from '../../graphs/compile.js';
+import { openCheckpointer } from '../../runtime/checkpointer.js';
+import { pendingEscalations, resumeThread, runTurn } from '../../runtime/turn.js';
+import { captureLogs } from '../../testing/capture-logs.js';
+import { createExampleTools } from '../../tools/examples.js';
+import { compileExample, examplePath, newThread } from '../helpers.js';
+import { PG_URL, uniqueThread } from '../store/workers.js';
+
+async function waitingThread(graph: Awaited<ReturnType<typeof compileExample>>['graph'], threadId = newThread().threadId) {
+  await runTurn(graph, { threadId, message: 'My webhook is broken' });
+  const result = await runTurn(graph, { threadId, message: 'I need to speak to a real person' });
+  expect(result.status).toBe('waiting');
+  return threadId;
+}
+
+describe('escalation to a person', () => {
+  it('lists what the operator needs, resumes with the reply, and sends the next message to the new owner', async () => {
+    const { graph } = await compileExample('support', { model: 'offline' });
+    const threadId = await waitingThread(graph);
+    const [request] = await pendingEscalations(graph, threadId);
+    expect(request).toMatchObject({
+      type: 'escalation',
+      threadId,
+      agent: 'human_agent',
+      from: 'escalation_manager',
+      message: 'I need to speak to a real person',
+      handBackTargets: expect.arrayContaining(['escalation_manager', 'triage']),
+    });
+    expect(request?.transcript).toContain('user: My webhook is broken');
+
+    const resumed = await resumeThread(graph, threadId, { reply: 'Dana here, I reset it.', handBackTo: 'triage', operator: 'dana' });
+    expect(resumed).toMatchObject({ agent: 'triage', reply: 'Dana here, I reset it.', status: 'done' });
+    expect(resumed.handoffs.at(-1)).toMatchObject({ from: 'human_agent', to: 'triage', kind: 'resume' });
+    expect(await pendingEscalations(graph, threadId)).toEqual([]);
+    const next = await runTurn(graph, { threadId, message: 'thanks' });
+    expect(next.state.turn.path[0]).toBe('triage');
+  });
+
+  it('keeps the person as owner when nobody is named: the next message waits for them again', async () => {
+    const { graph } = await compileExample('support', { model: 'offline' });
+    const threadId = await waitingThread(graph);
+    await resumeThread(graph, threadId, { reply: 'Looking into it.' });
+    const next = await runTurn(graph, { threadId, message: 'any news?' });
+    expect(next).toMatchObject({ status: 'waiting', agent: 'human_agent' });
+    expect(next.waitingFor).toMatchObject({ from: 'escalation_manager', message: 'any news?' });
+  });
+
+  it('rejects a resume with nothing pending, and a hand-back to an agent the person cannot reach', async () => {
+    const { graph } = await compileExample('support', { model: 'offline' });
+    const idle = newThread().threadId;
+    await runTurn(graph, { threadId: idle, message: 'hello' });
+    await expect(resumeThread(graph, idle, { reply: 'hi' })).rejects.toMatchObject({ code: 'NOTHING_PENDING', message: `Thread ${idle} is not waiting for a person.` });
+
+    const threadId = await waitingThread(graph);
+    await expect(resumeThread(graph, threadId, { reply: 'hi', handBackTo: 'sales' })).rejects.toMatchObject({
+      code: 'INVALID_REPLY',
+      message: expect.stringMatching(/^human_agent cannot hand the conversation to "sales"\. Allowed: /),
+    });
+    await expect(resumeThread(graph, threadId, { reply: '' })).rejects.toMatchObject({ code: 'INVALID_REPLY' });
+    expect(await pendingEscalations(graph, threadId)).toHaveLength(1);
+  });
+
+  it('applies two concurrent resumes of one escalation once', async () => {
+    const { graph } = await compileExample('support', { model: 'offline' });
+    const threadId = await waitingThread(graph);
+    const outcomes = await Promise.allSettled([resumeThread(graph, threadId, { reply: 'first operator' }), resumeThread(graph, threadId, { reply: 'second operator' })]);
+    expect(outcomes.map((outcome) => outcome.status).sort()).toEqual(['fulfilled', 'rejected']);
+    expect(outcomes.find((outcome) => outcome.status === 'rejected')).toMatchObject({ reason: { code: 'NOTHING_PENDING' } });
+    const state = (await graph.getState({ configurable: { thread_id: threadId } })).values as { messages: { text: string; name?: string }[] };
+    expect(state.messages.filter((message) => message.name === 'human_agent')).toHaveLength(1);
+  });
+
+  it('applies two concurrent resumes once across workers sharing PostgreSQL', async () => {
+    const tools = createExampleTools();
+    const tree = await loadTree(examplePath('support'), { tools });
+    const stores = [await openCheckpointer(PG_URL), await openCheckpointer(PG_URL)];
+    try {
+      const [first, second] = stores.map((store) => compileTree(tree, { tools, checkpointer: store.saver, threadLock: store.threadLock, model: 'offline' }));
+      const threadId = uniqueThread('resume');
+      await waitingThread(first!, threadId);
+      const outcomes = await Promise.allSettled([resumeThread(first!, threadId, { reply: 'worker one' }), resumeThread(second!, threadId, { reply: 'worker two' })]);
+      expect(outcomes.map((outcome) => outcome.status).sort()).toEqual(['fulfilled', 'rejected']);
+      const state = (await first!.getState({ configurable: { thread_id: threadId } })).values as { messages: { name?: string }[] };
+      expect(state.messages.filter((message) => message.name === 'human_agent')).toHaveLength(1);
+    } finally {
+      await Promise.all(stores.map((store) => store.close()));
+    }
+  });
+
+  it('runs nothing with a side effect before the interrupt: resuming does not repeat the escalation’s records', async () => {
+    const logs = captureLogs('debug');
+    const { graph } = await compileExample('support', { model: 'offline', logger: logs.logger });
+    const threadId = await waitingThread(graph);
+    const before = logs.records.filter((record) => record.agent === 'human_agent').length;
+    expect(before).toBe(0);
+    await resumeThread(graph, threadId, { reply: 'hello' });
+    const human = logs.records.filter((record) => record.agent === 'human_agent').map((record) => record.event);
+    expect(human).toEqual(['escalation-end', 'message-end', 'turn-end']);
+    expect(logs.records.filter((record) => record.event === 'escalation-start')).toHaveLength(1);
+  });
+});
