@@ -54,8 +54,8 @@ function resolveOne(tree: Tree, agent: string, modelName: string | undefined, op
   const supplied = modelName === undefined ? undefined : options.models?.[modelName];
   if (supplied) return { id: modelName ?? 'custom', model: supplied, timeoutMs: config?.timeoutMs };
   const choice = options.model ?? 'auto';
-  if (typeof choice === 'function' && !(choice instanceof Object && 'invoke' in choice)) {
-    const chosen = (choice)({ agent, modelName, config });
+  if (typeof choice === 'function') {
+    const chosen = choice({ agent, modelName, config });
     if (chosen) return { id: config?.name ?? modelName ?? 'custom', model: chosen, timeoutMs: config?.timeoutMs };
   } else if (typeof choice === 'object') {
     return { id: config?.name ?? modelName ?? 'custom', model: choice, timeoutMs: config?.timeoutMs };
