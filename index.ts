@@ -10,7 +10,7 @@ export { loadTree, parseTree, lintTreeText } from './config/load.js';
 export type { LoadedTree, TreeRegistry } from './config/load.js';
 export { TreeSchema, AgentSchema, FieldSchema, PayloadFieldSchema, DEFAULT_LIMITS, DEFAULT_HISTORY, DEFAULT_RETRY } from './config/schema.js';
 export type { Tree, TreeInput, Agent, Field, PayloadField, History, Limits, ResolvedLimits, ModelConfig, Retry } from './config/schema.js';
-export { ConfigError, formatIssue } from './errors/config-error.js';
+export { CONFIG_ISSUE_CODES, ConfigError, formatIssue } from './errors/config-error.js';
 export type { ConfigIssue, ConfigIssueCode } from './errors/config-error.js';
 export { SwitchboardError } from './errors/switchboard-error.js';
 export { compileTree, runtimeOf } from './graphs/compile.js';

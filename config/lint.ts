@@ -1,19 +1,20 @@
 /**
- * The rules JSON Schema cannot say: references exist, the tree is a tree, every agent has a way to
- * a person, names are safe for LangGraph and Mermaid. They run after the schema, on every part of the
- * tree that passed it, so one run reports every problem.
+ * The rules JSON Schema cannot say: references exist, names are safe for LangGraph and Mermaid,
+ * kinds fit, models, tools and state fields exist. They run after the schema, on every part of the
+ * tree that passed it, so one run reports every problem. The rules about the graph's shape are in
+ * lint-graph.ts.
  */
 import type { Agent, Field, PayloadField, Tree } from './schema.js';
-import { didYouMean } from './suggest.js';
+import { didYouMean, listNames } from './suggest.js';
 import { RESERVED_NAMES } from './reserved-names.js';
 import type { IssueInput } from './source.js';
-import { fallbacksOf, HANDOFF_KINDS, handoffToolName, helperToolName, listEdges, parentsOf } from '../graphs/edges.js';
-import type { Edge } from '../graphs/edges.js';
+import { lintGraph } from './lint-graph.js';
+import { agentOf, fallbacksOf, handoffToolName, helperToolName } from '../graphs/edges.js';
+import { fieldSchema } from '../state/schema.js';
 
 /** The built-in model names an agent may use without declaring them under `models:`. */
 export const BUILTIN_MODELS: readonly string[] = ['offline'];
-/** Beyond this many handoff targets, routing accuracy drops (the seeds' guideline). */
-export const MAX_HANDOFF_TARGETS = 5;
+export { MAX_HANDOFF_TARGETS } from './lint-graph.js';
 
 export interface LintContext {
   /** Every agent name in the file, including agents that failed the schema (to avoid echo errors). */
@@ -22,67 +23,50 @@ export interface LintContext {
   tools?: ReadonlySet<string> | undefined;
   /** Models the code supplies by name, besides the tree's own `models:`. */
   models?: ReadonlySet<string> | undefined;
-  /** False when some agents failed the schema: rules that need every agent (reachability, dead ends) are skipped. */
+  /** False when parts of the tree failed the schema: rules that need the whole graph (reachability, dead ends) are skipped. */
   complete?: boolean | undefined;
 }
 
 type Report = (issue: IssueInput) => void;
+type Path = (string | number)[];
 
 /** Checks a schema-valid (possibly partial) tree and reports every problem through `report`. */
 export function lintTree(tree: Tree, context: LintContext, report: Report): void {
-  const agents = Object.entries(tree.agents);
   const known = [...context.knownAgents];
-  const edges = listEdges(tree);
+  let brokenReference = false;
+  const checkReference = (name: string, path: Path) => {
+    if (context.knownAgents.has(name)) return;
+    brokenReference = true;
+    report({ code: 'UNKNOWN_AGENT', message: `"${name}" is not an agent.`, hint: `${didYouMean(name, known)}Agents: ${listNames(known)}.`, path });
+  };
 
-  checkNames(agents, report);
-  checkReference(tree.root, ['root'], known, report);
-  if (tree.escalation !== undefined) checkReference(tree.escalation, ['escalation'], known, report);
-  const rootAgent = tree.agents[tree.root];
+  checkReference(tree.root, ['root']);
+  if (tree.escalation !== undefined) checkReference(tree.escalation, ['escalation']);
+  const rootAgent = agentOf(tree, tree.root);
   if (rootAgent && rootAgent.kind !== 'agent') {
     report({ code: 'WRONG_AGENT_KIND', message: `The root "${tree.root}" is a ${rootAgent.kind}; the root must be an agent (kind: agent).`, hint: 'Point root at the triage agent.', path: ['root'] });
   }
-
-  for (const [name, agent] of agents) {
-    checkAgentReferences(tree, name, agent, known, report);
+  const models = [...Object.keys(tree.models ?? {}), ...BUILTIN_MODELS, ...(context.models ?? [])];
+  checkModelNames(models, tree.defaults?.model, ['defaults', 'model'], report);
+  for (const [name, agent] of Object.entries(tree.agents)) {
+    if (RESERVED_NAMES.has(name.toLowerCase())) {
+      report({ code: 'RESERVED_NAME', message: `"${name}" is a reserved name (it breaks LangGraph or Mermaid).`, hint: `Rename it, e.g. "${name}_desk".`, path: ['agents', name], at: 'key' });
+    }
+    checkAgentReferences(name, agent, checkReference, report);
     checkKinds(tree, name, agent, report);
-    checkModels(tree, name, agent, context, report);
+    checkModelNames(models, agent.model, ['agents', name, 'model'], report);
     checkTools(name, agent, context, report);
     checkPayload(tree, name, agent, report);
     checkOffline(tree, name, agent, report);
   }
-  checkStateDefaults(tree, report);
-  checkParents(tree, report);
-  checkSideways(tree, report);
-  checkToolNameCollisions(tree, edges, report);
-  if (context.complete !== false) {
-    checkReachable(tree, edges, report);
-    checkDeadEnds(tree, edges, report);
-  }
-  checkTargetCount(tree, edges, report);
-}
-
-function checkNames(agents: [string, Agent][], report: Report): void {
-  for (const [name] of agents) {
-    if (RESERVED_NAMES.has(name.toLowerCase())) {
-      report({ code: 'RESERVED_NAME', message: `"${name}" is a reserved name (it breaks LangGraph or Mermaid).`, hint: `Rename it, e.g. "${name}_desk".`, path: ['agents', name], at: 'key' });
-    }
-  }
-}
-
-function checkReference(name: string, path: (string | number)[], known: string[], report: Report): boolean {
-  if (known.includes(name)) return true;
-  report({
-    code: 'UNKNOWN_AGENT',
-    message: `"${name}" is not an agent.`,
-    hint: `${didYouMean(name, known)}Agents: ${known.join(', ') || '(none)'}.`,
-    path,
-  });
-  return false;
+  for (const [field, spec] of Object.entries(tree.state ?? {})) checkFieldDefault(spec, ['state', field], report);
+  // With a reference to nothing, the graph is not what the author meant: reachability would only echo it.
+  lintGraph(tree, { complete: context.complete !== false && !brokenReference }, report);
 }
 
 const REFERENCE_LISTS = ['children', 'sideways', 'escalate', 'helpers'] as const;
 
-function checkAgentReferences(tree: Tree, name: string, agent: Agent, known: string[], report: Report): void {
+function checkAgentReferences(name: string, agent: Agent, checkReference: (target: string, path: Path) => void, report: Report): void {
   for (const list of REFERENCE_LISTS) {
     const seen = new Set<string>();
     for (const [index, target] of (agent[list] ?? []).entries()) {
@@ -92,23 +76,26 @@ function checkAgentReferences(tree: Tree, name: string, agent: Agent, known: str
       } else if (seen.has(target)) {
         report({ code: 'DUPLICATE_AGENT', message: `"${target}" is listed twice in agents.${name}.${list}.`, hint: 'Remove one of them.', path });
       } else {
-        checkReference(target, path, known, report);
+        checkReference(target, path);
       }
       seen.add(target);
     }
   }
-  const fallbackPath = Array.isArray(agent.fallback) ? (index: number) => ['agents', name, 'fallback', index] : () => ['agents', name, 'fallback'];
   for (const [index, target] of fallbacksOf(agent).entries()) {
-    if (target === name) report({ code: 'SELF_REFERENCE', message: `"${name}" is its own fallback.`, hint: 'Name another agent.', path: fallbackPath(index) });
-    else checkReference(target, fallbackPath(index), known, report);
+    const path = fallbackPath(name, agent, index);
+    if (target === name) report({ code: 'SELF_REFERENCE', message: `"${name}" is its own fallback.`, hint: 'Name another agent.', path });
+    else checkReference(target, path);
   }
-  void tree;
+}
+
+function fallbackPath(name: string, agent: Agent, index: number): Path {
+  return Array.isArray(agent.fallback) ? ['agents', name, 'fallback', index] : ['agents', name, 'fallback'];
 }
 
 function checkKinds(tree: Tree, name: string, agent: Agent, report: Report): void {
-  const kindOf = (target: string) => tree.agents[target]?.kind;
+  const kindOf = (target: string) => agentOf(tree, target)?.kind;
   if (agent.kind !== 'human' && agent.prompt === undefined) {
-    report({ code: 'MISSING_PROMPT', message: `The ${agent.kind} "${name}" has no prompt.`, hint: 'Add prompt: with its instructions.', path: ['agents', name] });
+    report({ code: 'MISSING_PROMPT', message: `The ${agent.kind} "${name}" has no prompt.`, hint: 'Add prompt: with its instructions (a person needs none: kind: human).', path: ['agents', name], at: 'key' });
   }
   if (agent.kind === 'human') {
     for (const key of ['model', 'tools', 'helpers', 'prompt'] as const) {
@@ -129,39 +116,30 @@ function checkKinds(tree: Tree, name: string, agent: Agent, report: Report): voi
   for (const list of ['children', 'sideways', 'escalate'] as const) {
     for (const [index, target] of (agent[list] ?? []).entries()) {
       if (kindOf(target) === 'helper') {
-        report({ code: 'WRONG_AGENT_KIND', message: `"${target}" is a helper; it cannot take over a conversation (agents.${name}.${list}).`, hint: `List it under helpers: instead, or give it kind: agent.`, path: ['agents', name, list, index] });
+        report({ code: 'WRONG_AGENT_KIND', message: `"${target}" is a helper; it cannot take over a conversation (agents.${name}.${list}).`, hint: 'List it under helpers: instead, or give it kind: agent.', path: ['agents', name, list, index] });
       }
     }
   }
   for (const [index, target] of fallbacksOf(agent).entries()) {
-    const kind = kindOf(target);
-    if (kind === 'helper') {
-      const path = Array.isArray(agent.fallback) ? ['agents', name, 'fallback', index] : ['agents', name, 'fallback'];
-      report({ code: 'WRONG_AGENT_KIND', message: `"${target}" is a helper; it cannot take over as a fallback.`, hint: 'Name an agent or a human.', path });
+    if (kindOf(target) === 'helper') {
+      report({ code: 'WRONG_AGENT_KIND', message: `"${target}" is a helper; it cannot take over as a fallback.`, hint: 'Name an agent or a human.', path: fallbackPath(name, agent, index) });
     }
   }
-  if (tree.escalation !== undefined && kindOf(tree.escalation) === 'helper') {
-    report({ code: 'WRONG_AGENT_KIND', message: `"${tree.escalation}" is a helper; it cannot take escalations.`, hint: 'Name an agent or a human.', path: ['escalation'] });
+  if (name === tree.escalation && agent.kind === 'helper') {
+    report({ code: 'WRONG_AGENT_KIND', message: `"${name}" is a helper; it cannot take escalations.`, hint: 'Name an agent or a human.', path: ['escalation'] });
   }
 }
 
-function modelNames(agentModel: Agent['model']): string[] {
-  return agentModel === undefined ? [] : Array.isArray(agentModel) ? agentModel : [agentModel];
-}
-
-function checkModels(tree: Tree, name: string, agent: Agent, context: LintContext, report: Report): void {
-  const declared = [...Object.keys(tree.models ?? {}), ...BUILTIN_MODELS, ...(context.models ?? [])];
-  const check = (model: string, path: (string | number)[]) => {
-    if (!declared.includes(model)) {
-      report({ code: 'UNKNOWN_MODEL', message: `"${model}" is not a model of this tree.`, hint: `${didYouMean(model, declared)}Declare it under models:, or use one of: ${declared.join(', ')}.`, path });
-    }
-  };
-  const list = Array.isArray(agent.model);
-  for (const [index, model] of modelNames(agent.model).entries()) check(model, list ? ['agents', name, 'model', index] : ['agents', name, 'model']);
-  if (name === Object.keys(tree.agents)[0]) {
-    const defaults = tree.defaults?.model;
-    const defaultList = Array.isArray(defaults);
-    for (const [index, model] of modelNames(defaults).entries()) check(model, defaultList ? ['defaults', 'model', index] : ['defaults', 'model']);
+function checkModelNames(declared: readonly string[], model: Agent['model'], path: Path, report: Report): void {
+  const names = model === undefined ? [] : Array.isArray(model) ? model : [model];
+  for (const [index, name] of names.entries()) {
+    if (declared.includes(name)) continue;
+    report({
+      code: 'UNKNOWN_MODEL',
+      message: `"${name}" is not a model of this tree.`,
+      hint: `${didYouMean(name, declared)}Declare it under models:, or use one of: ${listNames(declared)}.`,
+      path: Array.isArray(model) ? [...path, index] : path,
+    });
   }
 }
 
@@ -170,20 +148,20 @@ function checkTools(name: string, agent: Agent, context: LintContext, report: Re
   const known = [...context.tools];
   for (const [index, tool] of (agent.tools ?? []).entries()) {
     if (!context.tools.has(tool)) {
-      report({ code: 'UNKNOWN_TOOL', message: `"${tool}" is not a registered tool.`, hint: `${didYouMean(tool, known)}Registered tools: ${known.join(', ') || '(none)'}.`, path: ['agents', name, 'tools', index] });
+      report({ code: 'UNKNOWN_TOOL', message: `"${tool}" is not a registered tool.`, hint: `${didYouMean(tool, known)}Registered tools: ${listNames(known)}.`, path: ['agents', name, 'tools', index] });
     }
   }
 }
 
 function checkPayload(tree: Tree, name: string, agent: Agent, report: Report): void {
+  const stateFields = Object.keys(tree.state ?? {});
   for (const [field, spec] of Object.entries(agent.handoff?.payload ?? {})) {
     const path = ['agents', name, 'handoff', 'payload', field];
     checkFieldDefault(spec, path, report);
     if (spec.sets === undefined) continue;
-    const target = tree.state?.[spec.sets];
-    const stateFields = Object.keys(tree.state ?? {});
+    const target = Object.hasOwn(tree.state ?? {}, spec.sets) ? tree.state?.[spec.sets] : undefined;
     if (!target) {
-      report({ code: 'UNKNOWN_STATE_FIELD', message: `"${spec.sets}" is not a state field.`, hint: `${didYouMean(spec.sets, stateFields)}Declare it under state:${stateFields.length ? ` (fields: ${stateFields.join(', ')})` : ''}.`, path: [...path, 'sets'] });
+      report({ code: 'UNKNOWN_STATE_FIELD', message: `"${spec.sets}" is not a state field.`, hint: `${didYouMean(spec.sets, stateFields)}Declare it under state:${stateFields.length ? ` (fields: ${listNames(stateFields)})` : ''}.`, path: [...path, 'sets'] });
     } else if (!fits(spec, target)) {
       report({ code: 'SETS_TYPE_MISMATCH', message: `Payload field "${field}" (${describeType(spec)}) cannot be stored in state field "${spec.sets}" (${describeType(target)}).`, hint: 'Give both the same type (and, for enums, values the state field allows).', path: [...path, 'sets'] });
     }
@@ -200,25 +178,24 @@ function describeType(field: Field | PayloadField): string {
   return field.type === 'enum' ? `enum ${field.values.join('|')}` : field.type;
 }
 
-function checkFieldDefault(field: Field | PayloadField, path: (string | number)[], report: Report): void {
+function checkFieldDefault(field: Field | PayloadField, path: Path, report: Report): void {
   if (field.type === 'enum' && field.default !== undefined && !field.values.includes(field.default)) {
-    report({ code: 'INVALID_DEFAULT', message: `The default "${field.default}" is not one of ${field.values.join(', ')}.`, hint: `${didYouMean(field.default, field.values)}Use one of the values.`, path: [...path, 'default'] });
+    report({ code: 'INVALID_DEFAULT', message: `The default "${field.default}" is not one of ${field.values.join(', ')}.`, hint: `${didYouMean(field.default, field.values)}Change the default to one of the values, or add "${field.default}" to values:.`, path: [...path, 'default'] });
   }
   if (field.type === 'number' && field.default !== undefined) {
     if ((field.min !== undefined && field.default < field.min) || (field.max !== undefined && field.default > field.max)) {
-      report({ code: 'INVALID_DEFAULT', message: `The default ${field.default} is outside ${field.min ?? '-∞'}..${field.max ?? '∞'}.`, hint: 'Pick a default inside min and max.', path: [...path, 'default'] });
+      report({ code: 'INVALID_DEFAULT', message: `The default ${field.default} is outside ${field.min ?? '-∞'}..${field.max ?? '∞'}.`, hint: 'Pick a default between min and max.', path: [...path, 'default'] });
     }
   }
-}
-
-function checkStateDefaults(tree: Tree, report: Report): void {
-  for (const [field, spec] of Object.entries(tree.state ?? {})) checkFieldDefault(spec, ['state', field], report);
+  if (field.type === 'string' && field.default !== undefined && field.maxLength !== undefined && field.default.length > field.maxLength) {
+    report({ code: 'INVALID_DEFAULT', message: `The default is ${field.default.length} characters long; maxLength is ${field.maxLength}.`, hint: 'Shorten the default, or raise maxLength.', path: [...path, 'default'] });
+  }
 }
 
 function checkOffline(tree: Tree, name: string, agent: Agent, report: Report): void {
   const offline = agent.offline;
   if (!offline) return;
-  const checkPatterns = (patterns: string[] | undefined, path: (string | number)[]) => {
+  const checkPatterns = (patterns: string[] | undefined, path: Path) => {
     for (const [index, pattern] of (patterns ?? []).entries()) {
       try {
         new RegExp(pattern, 'i');
@@ -235,158 +212,16 @@ function checkOffline(tree: Tree, name: string, agent: Agent, report: Report): v
       report({ code: 'UNUSED_OFFLINE_TOOL', message: `offline.tools names "${tool}", which "${name}" cannot call.`, hint: `${didYouMean(tool, callable)}Add it to tools:, or remove the hint.`, path: ['agents', name, 'offline', 'tools', tool], at: 'key' });
     }
   }
-  const payloadFields = Object.keys(agent.handoff?.payload ?? {});
-  for (const key of Object.keys(offline.payload ?? {})) {
-    if (!payloadFields.includes(key)) {
-      report({ code: 'UNKNOWN_KEY', message: `offline.payload sets "${key}", which is not a payload field of "${name}".`, hint: `${didYouMean(key, payloadFields)}Payload fields: ${payloadFields.join(', ') || '(none)'}.`, path: ['agents', name, 'offline', 'payload', key], at: 'key' });
-    }
-  }
-}
-
-function checkParents(tree: Tree, report: Report): void {
-  const firstParent = new Map<string, string>();
-  for (const [name, agent] of Object.entries(tree.agents)) {
-    for (const [index, child] of (agent.children ?? []).entries()) {
-      if (child === tree.root) {
-        report({ code: 'TREE_CYCLE', message: `The root "${tree.root}" is listed as a child of "${name}".`, hint: 'The root has no parent: remove it from the list (hand back to it instead).', path: ['agents', name, 'children', index] });
-        continue;
-      }
-      const other = firstParent.get(child);
-      if (other !== undefined && other !== name) {
-        report({ code: 'MULTIPLE_PARENTS', message: `"${child}" is a child of both "${other}" and "${name}".`, hint: `An agent has one parent: keep it under one, and use escalate: or sideways: for the other edge.`, path: ['agents', name, 'children', index] });
-      } else {
-        firstParent.set(child, name);
-      }
-    }
-  }
-  // A loop of parents that never reaches the root.
-  const parents = parentsOf(tree);
-  const reported = new Set<string>();
-  for (const start of parents.keys()) {
-    const chain: string[] = [];
-    let current: string | undefined = start;
-    while (current !== undefined && !chain.includes(current)) {
-      chain.push(current);
-      current = parents.get(current);
-    }
-    if (current === undefined || reported.has(current)) continue;
-    const loop = chain.slice(chain.indexOf(current));
-    loop.forEach((name) => reported.add(name));
-    const parent = parents.get(current) ?? current;
-    const index = tree.agents[parent]?.children?.indexOf(current) ?? 0;
-    report({ code: 'TREE_CYCLE', message: `The agents ${loop.join(' → ')} → ${current} are each other's parents.`, hint: 'Break the loop: one of them must not list the other as a child.', path: ['agents', parent, 'children', index] });
-  }
-}
-
-function checkSideways(tree: Tree, report: Report): void {
-  const parents = parentsOf(tree);
-  for (const [name, agent] of Object.entries(tree.agents)) {
-    for (const [index, target] of (agent.sideways ?? []).entries()) {
-      if (!tree.agents[target] || target === name) continue;
-      const mine = parents.get(name);
-      const theirs = parents.get(target);
-      if (mine === undefined || mine !== theirs) {
-        const siblings = mine === undefined ? [] : (tree.agents[mine]?.children ?? []).filter((child) => child !== name);
-        report({
-          code: 'SIDEWAYS_NOT_ALLOWED',
-          message: `"${target}" is not a sibling of "${name}", so a sideways handoff to it is not allowed.`,
-          hint: `${siblings.length ? `Siblings: ${siblings.join(', ')}. ` : ''}To reach an agent elsewhere in the tree, list it under escalate:.`,
-          path: ['agents', name, 'sideways', index],
-        });
-      }
-    }
-  }
-}
-
-function checkToolNameCollisions(tree: Tree, edges: Edge[], report: Report): void {
-  for (const [name, agent] of Object.entries(tree.agents)) {
-    const owners = new Map<string, string>();
-    const claim = (tool: string, owner: string, path: (string | number)[]) => {
-      const previous = owners.get(tool);
-      if (previous !== undefined) {
-        report({ code: 'DUPLICATE_TOOL_NAME', message: `"${name}" has two tools named "${tool}" (${previous} and ${owner}).`, hint: 'Rename one with handoff.tool on the target agent, or rename the function tool.', path });
-      } else {
-        owners.set(tool, owner);
-      }
-    };
-    for (const [index, tool] of (agent.tools ?? []).entries()) claim(tool, `function tool "${tool}"`, ['agents', name, 'tools', index]);
-    for (const edge of edges) {
-      if (edge.from !== name || edge.tool === undefined) continue;
-      const path = tree.agents[edge.to]?.handoff?.tool !== undefined ? ['agents', edge.to, 'handoff', 'tool'] : ['agents', edge.to];
-      claim(edge.tool, edge.kind === 'helper' ? `helper "${edge.to}"` : `the handoff to "${edge.to}"`, path);
-    }
-  }
-}
-
-function checkReachable(tree: Tree, edges: Edge[], report: Report): void {
-  if (!tree.agents[tree.root]) return;
-  const reached = new Set<string>([tree.root]);
-  const queue = [tree.root];
-  while (queue.length > 0) {
-    const current = queue.shift() as string;
-    for (const edge of edges) {
-      if (edge.from === current && !reached.has(edge.to)) {
-        reached.add(edge.to);
-        queue.push(edge.to);
-      }
-    }
-  }
-  for (const name of Object.keys(tree.agents)) {
-    if (!reached.has(name)) {
-      report({ code: 'UNREACHABLE_AGENT', message: `No conversation can reach "${name}" from the root "${tree.root}".`, hint: `List it under children:, escalate:, helpers: or fallback: of an agent that is reached.`, path: ['agents', name], at: 'key' });
-    }
-  }
-}
-
-function reachesHuman(tree: Tree, edges: Edge[], start: string): boolean {
-  const seen = new Set<string>([start]);
-  const queue = [start];
-  while (queue.length > 0) {
-    const current = queue.shift() as string;
-    if (tree.agents[current]?.kind === 'human') return true;
-    for (const edge of edges) {
-      if (edge.from === current && edge.kind !== 'helper' && !seen.has(edge.to)) {
-        seen.add(edge.to);
-        queue.push(edge.to);
-      }
-    }
-  }
-  return false;
-}
-
-function checkDeadEnds(tree: Tree, edges: Edge[], report: Report): void {
-  const parents = parentsOf(tree);
-  for (const [name, agent] of Object.entries(tree.agents)) {
-    if (agent.kind !== 'agent' || name === tree.root) continue;
-    const handsBack = edges.some((edge) => edge.from === name && edge.kind === 'handback');
-    if (!handsBack && !reachesHuman(tree, edges, name)) {
-      const parent = parents.get(name);
-      report({
-        code: 'DEAD_END',
-        message: `"${name}" is a dead end: it cannot hand back${parent ? ` to "${parent}"` : ''} and has no escalation path to a person.`,
-        hint: parent ? 'Remove handback: false, or add escalate: with a path to a kind: human agent.' : 'Add escalate: with a path to a kind: human agent.',
-        path: ['agents', name],
-        at: 'key',
-      });
-    }
-  }
-  if (tree.agents[tree.root] && !reachesHuman(tree, edges, tree.root)) {
-    report({ severity: 'warning', code: 'NO_HUMAN_ESCALATION', message: 'No conversation can reach a person: the tree has no path to a kind: human agent.', hint: 'Add a human agent and list it under escalate: (or as the tree escalation:).', path: ['root'] });
-  }
-}
-
-function checkTargetCount(tree: Tree, edges: Edge[], report: Report): void {
-  for (const name of Object.keys(tree.agents)) {
-    const targets = edges.filter((edge) => edge.from === name && HANDOFF_KINDS.has(edge.kind));
-    if (targets.length > MAX_HANDOFF_TARGETS) {
-      report({
-        severity: 'warning',
-        code: 'TOO_MANY_TARGETS',
-        message: `"${name}" can hand off to ${targets.length} agents (${targets.map((edge) => edge.to).join(', ')}); routing accuracy drops beyond ${MAX_HANDOFF_TARGETS}.`,
-        hint: 'Group some targets under a lead (a second triage level).',
-        path: ['agents', name],
-        at: 'key',
-      });
+  const payload = agent.handoff?.payload ?? {};
+  const payloadFields = Object.keys(payload);
+  for (const [key, value] of Object.entries(offline.payload ?? {})) {
+    const path = ['agents', name, 'offline', 'payload', key];
+    const field = Object.hasOwn(payload, key) ? payload[key] : undefined;
+    if (!field) {
+      report({ code: 'UNKNOWN_KEY', message: `offline.payload sets "${key}", which is not a payload field of "${name}".`, hint: `${didYouMean(key, payloadFields)}Payload fields: ${listNames(payloadFields)}.`, path, at: 'key' });
+    } else if (!fieldSchema(field).safeParse(value).success) {
+      const accepted = field.type === 'enum' ? `Use one of ${field.values.join(', ')}` : `Use a ${field.type}`;
+      report({ code: 'INVALID_VALUE', message: `offline.payload.${key} is ${JSON.stringify(value)}, which the payload field "${key}" (${describeType(field)}) does not accept.`, hint: `${accepted}: the offline model hands off with this value, and a refused payload never moves the conversation.`, path });
     }
   }
 }

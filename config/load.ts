@@ -6,10 +6,12 @@ import { readFile } from 'node:fs/promises';
 import { ConfigError } from '../errors/config-error.js';
 import type { ConfigIssue } from '../errors/config-error.js';
 import { lintTree } from './lint.js';
-import { AgentSchema, TreeSchema } from './schema.js';
-import type { Agent, Tree } from './schema.js';
+import { salvageTree } from './salvage.js';
+import { TreeSchema } from './schema.js';
+import type { Tree } from './schema.js';
 import { toConfigIssues } from './schema-issues.js';
 import { TreeSource } from './source.js';
+import type { IssueInput } from './source.js';
 
 /** What code registers: lint checks the tree's tool and model names against it. */
 export interface TreeRegistry {
@@ -54,31 +56,43 @@ export async function loadTree(path: string, registry: TreeRegistry = {}): Promi
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : `cannot be read (${(error as Error).message})`;
-    throw new ConfigError([{ code: 'FILE_NOT_FOUND', severity: 'error', message: `The file ${reason}.`, hint: 'Check the path, or create a tree with `switchboard init`.', path: [], file: path, line: 1, column: 1 }]);
+    throw new ConfigError([fileNotFound(path, error)]);
   }
   return parseTree(text, path, registry);
 }
 
+/** The issue for a tree file that cannot be read. */
+export function fileNotFound(path: string, error: unknown): ConfigIssue {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  const reason = code === 'ENOENT' ? 'does not exist' : code === 'EISDIR' ? 'is a folder, not a file' : `cannot be read (${code ?? String(error)})`;
+  return { code: 'FILE_NOT_FOUND', severity: 'error', message: `The tree file ${path} ${reason}.`, hint: 'Check the path (a relative path starts from the current folder).', path: [], file: path, line: 1, column: 1 };
+}
+
 function analyse(text: string, file: string, registry: TreeRegistry): { source: TreeSource; spec?: Tree } {
   const source = new TreeSource(file, text);
-  if (source.data === undefined || source.issues.some((issue) => issue.severity === 'error')) return finish(source);
+  if (source.data === undefined) return finish(source);
   const data = source.data;
+  const report = (issue: IssueInput) => source.add(issue);
   const parsed = TreeSchema.safeParse(data);
   if (parsed.success) {
-    lintTree(parsed.data, lintContext(parsed.data.agents, registry), (issue) => source.add(issue));
+    lintTree(parsed.data, { ...lintContext(Object.keys(parsed.data.agents), registry), complete: !source.ambiguous }, report);
     return finish(source, parsed.data);
   }
-  for (const issue of toConfigIssues(parsed.error.issues, TreeSchema, data)) source.add(issue);
-  const partial = partialTree(data);
-  if (partial) lintTree(partial.tree, { ...lintContext(partial.knownAgents, registry), complete: partial.complete }, (issue) => source.add(issue));
+  for (const issue of toConfigIssues(parsed.error.issues, TreeSchema, data)) report(issue);
+  const salvaged = salvageTree(data);
+  if (salvaged) {
+    const context = { ...lintContext(salvaged.knownAgents, registry), complete: salvaged.complete && !source.ambiguous };
+    lintTree(salvaged.tree, context, (issue) => (salvaged.rootMissing && issue.path[0] === 'root' ? undefined : report(issue)));
+  }
   return finish(source);
 }
 
+/** Sorts by position and drops repeats; the spec only comes back when there is no error. */
 function finish(source: TreeSource, spec?: Tree): { source: TreeSource; spec?: Tree } {
-  source.issues.sort((a, b) => a.line - b.line || a.column - b.column || a.code.localeCompare(b.code));
+  source.issues.sort((a, b) => a.line - b.line || a.column - b.column || a.code.localeCompare(b.code) || a.message.localeCompare(b.message));
   dedupe(source.issues);
-  return spec ? { source, spec } : { source };
+  const failed = source.issues.some((issue) => issue.severity === 'error');
+  return spec && !failed ? { source, spec } : { source };
 }
 
 function dedupe(issues: ConfigIssue[]): void {
@@ -91,45 +105,14 @@ function dedupe(issues: ConfigIssue[]): void {
   }
 }
 
-function lintContext(knownAgents: Iterable<string> | Record<string, unknown>, registry: TreeRegistry) {
+function lintContext(knownAgents: Iterable<string>, registry: TreeRegistry) {
   return {
-    knownAgents: new Set(names(knownAgents)),
+    knownAgents: new Set(knownAgents),
     tools: registry.tools === undefined ? undefined : new Set(names(registry.tools)),
     models: registry.models === undefined ? undefined : new Set(names(registry.models)),
   };
 }
 
 function names(source: Iterable<string> | Record<string, unknown>): string[] {
-  return Symbol.iterator in source ? [...(source)] : Object.keys(source);
-}
-
-/**
- * The parts of a schema-invalid tree that are valid on their own, so that lint can still report
- * reference and structure problems in the same run. Agents that fail the schema are left out, but
- * their names still count as known (no echo "unknown agent" errors).
- */
-function partialTree(data: unknown): { tree: Tree; knownAgents: string[]; complete: boolean } | undefined {
-  if (!isRecord(data) || !isRecord(data.agents)) return undefined;
-  const agents: Record<string, Agent> = {};
-  for (const [name, value] of Object.entries(data.agents)) {
-    const parsed = AgentSchema.safeParse(value);
-    if (parsed.success) agents[name] = parsed.data;
-  }
-  const pick = <K extends keyof Tree>(key: K): Tree[K] | undefined => {
-    const shape = TreeSchema.shape[key];
-    const parsed = shape.safeParse(data[key]);
-    return parsed.success ? (parsed.data as Tree[K]) : undefined;
-  };
-  const root = pick('root');
-  if (root === undefined) return undefined;
-  const tree: Tree = { version: 1, name: 'partial', root, agents };
-  for (const key of ['escalation', 'defaults', 'models', 'state'] as const) {
-    const value = pick(key);
-    if (value !== undefined) Object.assign(tree, { [key]: value });
-  }
-  return { tree, knownAgents: Object.keys(data.agents), complete: Object.keys(agents).length === Object.keys(data.agents).length };
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
+  return Symbol.iterator in source ? [...source] : Object.keys(source);
 }

@@ -1,10 +1,11 @@
 /**
  * zod issues → positioned config issues with stable codes and hints that say what to do.
  */
-import type { z } from 'zod';
+import { z } from 'zod';
 import type { ConfigIssueCode } from '../errors/config-error.js';
 import { didYouMean } from './suggest.js';
 import { RESERVED_NAMES } from './reserved-names.js';
+import { NAME_PATTERN, TOOL_NAME_PATTERN } from './schema.js';
 import type { IssueInput } from './source.js';
 
 type ZodIssue = z.core.$ZodIssue;
@@ -18,107 +19,128 @@ export function toConfigIssues(issues: readonly ZodIssue[], schema: z.ZodType, d
 function convert(issue: ZodIssue, schema: z.ZodType, data: unknown): IssueInput[] {
   const path = issue.path.filter((segment): segment is string | number => typeof segment !== 'symbol');
   const where = describePath(path);
+  const received = valueAt(data, path);
   switch (issue.code) {
     case 'unrecognized_keys': {
       const allowed = allowedKeys(schema, path, data);
-      return issue.keys.map((key) => ({
-        code: 'UNKNOWN_KEY' as const,
-        message: `"${key}" is not a known key of ${where}.`,
-        hint: /\s/.test(key.trim())
-          ? 'Inside { … } a comma ends a value: put text that contains commas in quotes.'
-          : allowed.length > 0
-            ? `${didYouMean(key, allowed)}Known keys: ${allowed.join(', ')}.`
-            : 'Remove it.',
-        path: [...path, key],
-        at: 'key' as const,
-      }));
+      return issue.keys.map((key) => ({ code: 'UNKNOWN_KEY' as const, message: `${quote(key)} is not a known key of ${where}.`, hint: unknownKeyHint(key, allowed), path: [...path, key], at: 'key' as const }));
     }
-    case 'invalid_key': {
-      const key = String(path[path.length - 1]);
-      const reserved = RESERVED_NAMES.has(key.toLowerCase());
-      return [
-        {
-          code: reserved ? 'RESERVED_NAME' : 'INVALID_NAME',
-          message: reserved
-            ? `"${key}" is a reserved name (it breaks LangGraph or Mermaid).`
-            : `"${key}" is not a valid name: it must start with a letter and use only letters, digits, "_" or "-" (48 characters at most).`,
-          hint: reserved ? `Rename it, e.g. "${key.replace(/^_+/, '')}_desk".` : `Rename it, e.g. "${suggestName(key)}".`,
-          path,
-          at: 'key',
-        },
-      ];
-    }
+    case 'invalid_key':
+      return [invalidName(String(path[path.length - 1]), path, 'key')];
     case 'invalid_type': {
-      const received = valueAt(data, path);
-      if (received === undefined) {
-        return [{ code: 'MISSING_FIELD', message: `${where} is required.`, hint: `Add ${String(path[path.length - 1])}: (${issue.expected === 'object' ? 'a mapping' : issue.expected}).`, path }];
-      }
-      return [{ code: 'INVALID_TYPE', message: `${where} must be ${article(issue.expected)}, not ${describeValue(received)}.`, hint: hintForType(issue.expected), path }];
+      if (received === undefined) return [missingField(path, issue.expected, schema, data)];
+      const state = received === null ? 'is empty' : `is ${describeValue(received)}`;
+      return [{ code: 'INVALID_TYPE', message: `${where} ${state}; it must be ${article(issue.expected)}.`, hint: hintForType(issue.expected), path }];
     }
     case 'invalid_value': {
+      if (received === undefined) return [missingField(path, typeof issue.values[0], schema, data)];
       if (path.length === 1 && path[0] === 'version') {
-        return [{ code: 'UNSUPPORTED_VERSION', message: `Tree format version ${JSON.stringify(valueAt(data, path))} is not supported.`, hint: 'Use version: 1.', path }];
+        return [
+          received === '1'
+            ? { code: 'UNSUPPORTED_VERSION', message: 'version is the text "1"; it must be the number 1.', hint: 'Write version: 1 without quotes.', path }
+            : { code: 'UNSUPPORTED_VERSION', message: `Tree format version ${JSON.stringify(received)} is not supported.`, hint: 'Use version: 1 (the only version so far).', path },
+        ];
       }
       const values = issue.values.map((value) => JSON.stringify(value));
-      const received = valueAt(data, path);
-      return [
-        {
-          code: 'INVALID_VALUE',
-          message: `${where} is ${JSON.stringify(received)}; it must be one of ${values.join(', ')}.`,
-          hint: typeof received === 'string' ? `${didYouMean(received, issue.values.map(String))}`.trim() || undefined : undefined,
-          path,
-        } as IssueInput,
-      ].map(dropUndefinedHint);
+      const suggestion = typeof received === 'string' ? didYouMean(received, issue.values.map(String)).trim() : '';
+      return [{ code: 'INVALID_VALUE', message: `${where} is ${describeValue(received)}; it must be one of ${values.join(', ')}.`, hint: suggestion || 'Write one of these values.', path }];
     }
     case 'too_small':
-    case 'too_big': {
-      const bound = issue.code === 'too_small' ? `at least ${String(issue.minimum)}` : `at most ${String(issue.maximum)}`;
-      const unit = issue.origin === 'array' ? ' items' : issue.origin === 'string' ? ' characters' : '';
-      return [{ code: 'OUT_OF_RANGE', message: `${where} must be ${bound}${unit}.`, hint: `Change it to ${bound}${unit}.`, path }];
-    }
+    case 'too_big':
+      return [outOfRange(issue, path)];
     case 'invalid_format': {
-      const received = valueAt(data, path);
-      return [
-        {
-          code: 'INVALID_VALUE',
-          message: `${where} is ${JSON.stringify(received)}: it ${issue.message.replace(/^Invalid input: /, '')}.`.replace(/\.\.$/, '.'),
-          hint: issue.format === 'url' ? 'Write a full URL such as http://127.0.0.1:11434/v1.' : `Rename it, e.g. "${suggestName(String(received))}".`,
-          path,
-        },
-      ];
+      if (issue.format === 'regex' && (issue.pattern === String(NAME_PATTERN) || issue.pattern === String(TOOL_NAME_PATTERN))) {
+        return [invalidName(String(received), path, 'value', issue.pattern === String(TOOL_NAME_PATTERN))];
+      }
+      const rule = issue.format === 'url' ? 'must be a full URL' : issue.message.replace(/^Invalid (input|string): /, '');
+      const hint = FORMAT_HINTS[String(path[path.length - 1])] ?? 'Change the value to follow the rule.';
+      return [{ code: 'INVALID_VALUE', message: `${where} is ${describeValue(received)}; it ${rule}.`, hint, path }];
     }
     case 'invalid_union': {
-      const received = valueAt(data, path);
-      const type = received && typeof received === 'object' ? (received as { type?: unknown }).type : undefined;
-      if (type !== undefined && path.length > 0 && isTypedValuePath(path)) {
-        return [{ code: 'INVALID_VALUE', message: `${where}.type is ${JSON.stringify(type)}; it must be one of "string", "number", "boolean", "enum".`, hint: `${didYouMean(String(type), ['string', 'number', 'boolean', 'enum'])}`.trim() || 'Pick one of the four types.', path: [...path, 'type'] }];
+      if (issue.discriminator !== undefined) {
+        const field = [...path.slice(0, -1), issue.discriminator];
+        const options = ('options' in issue ? (issue.options ?? []) : []).map(String);
+        const value = valueAt(data, field);
+        if (value === undefined) return [{ code: 'MISSING_FIELD', message: `${describePath(field)} is required.`, hint: `Add ${issue.discriminator}: with one of ${options.join(', ')}.`, path: field, at: 'key' }];
+        const suggestion = typeof value === 'string' ? didYouMean(value, options) : '';
+        return [{ code: 'INVALID_VALUE', message: `${describePath(field)} is ${describeValue(value)}; it must be one of ${options.map((option) => JSON.stringify(option)).join(', ')}.`, hint: suggestion.trim() || `Write one of ${options.join(', ')}.`, path: field }];
       }
-      if (received && typeof received === 'object' && !Array.isArray(received) && isTypedValuePath(path)) {
-        return [{ code: 'MISSING_FIELD', message: `${where}.type is required.`, hint: 'Add type: string, number, boolean or enum.', path }];
-      }
-      // A union of alternatives (e.g. a name or a list of names): report the first branch's own issues when the type fits.
-      const nested = issue.errors.find((branch) => branch.every((inner) => inner.code !== 'invalid_type'));
-      if (nested) return nested.flatMap((inner) => convert({ ...inner, path: [...issue.path, ...inner.path] }, schema, data));
-      return [{ code: 'INVALID_TYPE', message: `${where} has the wrong type (${describeValue(received)}).`, hint: unionHint(issue), path }];
+      // A name or a list of names: report the issues of the branch whose type fits.
+      const fitting = issue.errors.find((branch) => branch.every((inner) => inner.code !== 'invalid_type'));
+      if (fitting) return fitting.flatMap((inner) => convert({ ...inner, path: [...issue.path, ...inner.path] }, schema, data));
+      return [{ code: 'INVALID_TYPE', message: `${where} is ${describeValue(received)}; it must be ${unionTypes(issue)}.`, hint: `Write ${unionTypes(issue)}.`, path }];
     }
     default:
-      return [{ code: 'INVALID_VALUE', message: `${where}: ${issue.message}.`, path }];
+      return [{ code: 'INVALID_VALUE', message: `${where}: ${issue.message}.`, hint: 'Check this value against the tree format (schema/tree.schema.json).', path }];
   }
 }
 
-const dropUndefinedHint = (issue: IssueInput): IssueInput => {
-  if (issue.hint === undefined) delete issue.hint;
-  return issue;
+const FORMAT_HINTS: Record<string, string> = {
+  baseURL: 'Write a full URL such as http://127.0.0.1:11434/v1.',
+  apiKeyEnv: 'Put the API key in an environment variable and write the variable\'s name here, never the key itself.',
 };
 
-function isTypedValuePath(path: Path): boolean {
-  const parent = path[path.length - 2];
-  return parent === 'state' || parent === 'payload';
+function unknownKeyHint(key: string, allowed: string[]): string {
+  if (key === '<<') return 'Merge keys (<<) are not supported: write the keys out (an alias *name can still share a whole value).';
+  if (/\s/.test(key.trim())) return 'Inside { … } a comma ends a value: put text that contains commas in quotes.';
+  return allowed.length > 0 ? `${didYouMean(key, allowed)}Known keys: ${allowed.join(', ')}.` : 'Remove it.';
 }
 
-function unionHint(issue: z.core.$ZodIssueInvalidUnion): string {
-  const expected = issue.errors.flatMap((branch) => branch.filter((inner) => inner.code === 'invalid_type').map((inner) => (inner as { expected: string }).expected));
-  return expected.length > 0 ? `Write ${[...new Set(expected)].map(article).join(' or ')}.` : 'Check the type.';
+function invalidName(name: string, path: Path, at: 'key' | 'value', tool = false): IssueInput {
+  const where = at === 'key' ? '' : ` (${describePath(path)})`;
+  if (RESERVED_NAMES.has(name.toLowerCase())) {
+    return { code: 'RESERVED_NAME', message: `${quote(name)}${where} is a reserved name (it breaks LangGraph or Mermaid).`, hint: `Rename it, e.g. "${suggestName(`${name.replace(/^_+|_+$/g, '')}_desk`)}".`, path, at };
+  }
+  const length = tool ? 64 : 48;
+  const rule = tool ? `a tool name has 1 to ${length} letters, digits, "_" or "-"` : `a name starts with a letter and has only letters, digits, "_" or "-" (${length} at most)`;
+  const suggestion = suggestName(name, length);
+  return {
+    code: 'INVALID_NAME',
+    message: `${quote(name)}${where} is not a valid name: ${nameFault(name, length, tool)}; ${rule}.`,
+    hint: suggestion ? `Rename it, e.g. "${suggestion}".` : 'Give it a name that starts with a letter.',
+    path,
+    at,
+  };
+}
+
+/** What is wrong with a name, naming the character (a zero-width space, a Cyrillic letter …). */
+function nameFault(name: string, length: number, tool: boolean): string {
+  const bad = /[^A-Za-z0-9_-]/u.exec(name)?.[0];
+  if (name === '') return 'it is empty';
+  if (bad === ' ') return 'it contains a space';
+  if (bad !== undefined) return `it contains ${JSON.stringify(bad)} (U+${(bad.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')})`;
+  if (name.length > length) return `it has ${name.length} characters`;
+  return tool ? 'it does not fit' : 'it does not start with a letter';
+}
+
+function missingField(path: Path, expected: string, schema: z.ZodType, data: unknown): IssueInput {
+  const key = String(path[path.length - 1]);
+  const where = describePath(path);
+  if (path.length === 1 && key === 'version') return { code: 'MISSING_FIELD', message: 'version is required.', hint: 'Add version: 1 at the top of the file.', path, at: 'key' };
+  const description = describedAt(schema, path, data);
+  const placeholder = PLACEHOLDERS[expected] ?? `<${expected}>`;
+  return { code: 'MISSING_FIELD', message: `${where} is required.`, hint: `Add ${key}: ${placeholder}${description ? ` — ${lowerFirst(description)}` : '.'}`, path, at: 'key' };
+}
+
+const PLACEHOLDERS: Record<string, string> = { string: '<text>', number: '<number>', int: '<number>', boolean: 'true or false', array: '<list>', object: '<mapping>', record: '<mapping>' };
+
+function outOfRange(issue: z.core.$ZodIssueTooSmall | z.core.$ZodIssueTooBig, path: Path): IssueInput {
+  const where = describePath(path);
+  const small = issue.code === 'too_small';
+  const limit = Number(small ? issue.minimum : issue.maximum);
+  if (small && limit === 1 && (issue.origin === 'string' || issue.origin === 'array')) {
+    return { code: 'OUT_OF_RANGE', message: `${where} is empty.`, hint: issue.origin === 'string' ? 'Write some text, or remove the key.' : 'List at least one item, or remove the key.', path };
+  }
+  const inclusive = issue.inclusive !== false;
+  const bound = small ? (inclusive ? `at least ${limit}` : `more than ${limit}`) : inclusive ? `at most ${limit}` : `less than ${limit}`;
+  const unit = issue.origin === 'array' ? (limit === 1 ? ' item' : ' items') : issue.origin === 'string' ? (limit === 1 ? ' character' : ' characters') : '';
+  const verb = issue.origin === 'array' ? 'must have' : 'must be';
+  return { code: 'OUT_OF_RANGE', message: `${where} ${verb} ${bound}${unit}.`, hint: `Change it to ${bound}${unit}.`, path };
+}
+
+function unionTypes(issue: z.core.$ZodIssueInvalidUnion): string {
+  const expected = issue.errors.flatMap((branch) => branch.filter((inner) => inner.code === 'invalid_type').map((inner) => inner.expected));
+  return [...new Set(expected)].map(article).join(' or ') || 'another type';
 }
 
 function hintForType(expected: string): string {
@@ -126,7 +148,8 @@ function hintForType(expected: string): string {
     case 'array':
       return 'Write a list, e.g. [billing, sales] or one "- item" per line.';
     case 'object':
-      return 'Write a mapping of keys to values.';
+    case 'record':
+      return 'Write a mapping: "key: value" lines, indented under it.';
     case 'string':
       return 'Write text; quote it if YAML reads it as something else.';
     case 'number':
@@ -140,16 +163,21 @@ function hintForType(expected: string): string {
 }
 
 function article(type: string): string {
-  const name = type === 'int' ? 'integer' : type === 'object' ? 'mapping' : type === 'array' ? 'list' : type;
+  const name = type === 'int' ? 'integer' : type === 'object' || type === 'record' ? 'mapping' : type === 'array' ? 'list' : type;
   return /^[aeiou]/.test(name) ? `an ${name}` : `a ${name}`;
 }
 
 function describeValue(value: unknown): string {
-  if (value === null) return 'null';
+  if (value === null) return 'empty';
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a mapping';
-  if (typeof value === 'string') return `the text ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
-  return `${typeof value} ${JSON.stringify(value)}`;
+  if (typeof value === 'string') return `the text ${quote(value)}`;
+  return `the ${typeof value} ${String(value)}`;
+}
+
+/** `"billing"`, shortened when long. */
+function quote(text: string): string {
+  return JSON.stringify(text.length > 60 ? `${text.slice(0, 60)}…` : text);
 }
 
 /** `agents.billing.children[1]` */
@@ -158,9 +186,14 @@ export function describePath(path: Path): string {
   return path.reduce<string>((text, segment) => (typeof segment === 'number' ? `${text}[${segment}]` : text ? `${text}.${segment}` : segment), '');
 }
 
-function suggestName(name: string): string {
-  const cleaned = name.replace(/[^A-Za-z0-9_-]+/g, '_').replace(/^[^A-Za-z]+/, '');
-  return (cleaned || 'agent').slice(0, 48);
+function suggestName(name: string, length = 48): string {
+  // Accents and invisible characters go (café → cafe, bill\u200Bing → billing); anything else becomes "_".
+  const cleaned = name.normalize('NFKD').replace(/[\p{M}\p{Cf}]/gu, '').replace(/[^A-Za-z0-9_-]+/g, '_').replace(/^[^A-Za-z]+/, '').replace(/_+$/, '');
+  return cleaned.slice(0, length);
+}
+
+function lowerFirst(text: string): string {
+  return /^[A-Z][a-z]/.test(text) ? `${text[0]?.toLowerCase()}${text.slice(1)}` : text;
 }
 
 function valueAt(data: unknown, path: Path): unknown {
@@ -175,19 +208,34 @@ function valueAt(data: unknown, path: Path): unknown {
 
 /** The keys the schema allows at `path`, for "did you mean" on unknown keys. */
 function allowedKeys(schema: z.ZodType, path: Path, data: unknown): string[] {
+  const found = schemaAt(schema, path, data);
+  const def = found && (unwrap(found, valueAt(data, path))._zod.def as unknown as Record<string, unknown>);
+  return def?.type === 'object' ? Object.keys(def.shape as object) : [];
+}
+
+/** The description (`.meta()`) of the field at `path`, if the schema gives one. */
+function describedAt(schema: z.ZodType, path: Path, data: unknown): string | undefined {
+  let found = schemaAt(schema, path, data);
+  while (found) {
+    const description = z.globalRegistry.get(found as z.ZodType)?.description;
+    if (description) return description;
+    const inner = (found._zod.def as unknown as { innerType?: z.core.$ZodType }).innerType;
+    found = inner;
+  }
+  return undefined;
+}
+
+/** The schema of the field at `path` (as declared, before unwrapping optional or default). */
+function schemaAt(schema: z.ZodType, path: Path, data: unknown): z.core.$ZodType | undefined {
   let current: z.core.$ZodType | undefined = schema;
-  for (let index = 0; index <= path.length && current; index += 1) {
-    current = unwrap(current, valueAt(data, path.slice(0, index)));
-    if (index === path.length) break;
-    const def = current._zod.def as unknown as Record<string, unknown>;
+  for (let index = 0; index < path.length && current; index += 1) {
+    const def = unwrap(current, valueAt(data, path.slice(0, index)))._zod.def as unknown as Record<string, unknown>;
     if (def.type === 'object') current = (def.shape as Record<string, z.core.$ZodType>)[String(path[index])];
     else if (def.type === 'record') current = def.valueType as z.core.$ZodType;
     else if (def.type === 'array') current = def.element as z.core.$ZodType;
     else current = undefined;
   }
-  if (!current) return [];
-  const def = current._zod.def as unknown as Record<string, unknown>;
-  return def.type === 'object' ? Object.keys(def.shape as object) : [];
+  return current;
 }
 
 function unwrap(schema: z.core.$ZodType, value: unknown): z.core.$ZodType {

@@ -107,7 +107,7 @@ export const ModelSchema = z
     baseURL: z.url().optional().meta({ description: 'An OpenAI-compatible endpoint; default: $OPENAI_BASE_URL.' }),
     apiKeyEnv: z
       .string()
-      .regex(/^[A-Z_][A-Z0-9_]*$/)
+      .regex(/^[A-Z_][A-Z0-9_]*$/, { error: 'must be the name of an environment variable, such as OPENAI_API_KEY' })
       .optional()
       .meta({ description: 'The environment variable holding the API key (default OPENAI_API_KEY). Never the key itself.' }),
     timeoutMs: z.int().positive().optional().meta({ description: 'Time allowed for one call before it counts as failed.' }),

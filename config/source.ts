@@ -2,9 +2,10 @@
  * YAML text → plain data, keeping positions: every later problem (schema or semantic) is reported
  * at the `file:line:column` of the YAML node it is about.
  */
-import { Document, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit } from 'yaml';
-import type { Node } from 'yaml';
+import { Document, isAlias, isMap, isPair, isScalar, isSeq, parseDocument, visit } from 'yaml';
+import type { Node, Pair, YAMLError, YAMLMap } from 'yaml';
 import type { ConfigIssue } from '../errors/config-error.js';
+import { describeSyntaxError } from './syntax-errors.js';
 
 /** Larger tree files are refused before parsing. */
 export const MAX_FILE_BYTES = 1_000_000;
@@ -14,64 +15,100 @@ export const MAX_DEPTH = 40;
 export const MAX_ALIAS_COUNT = 200;
 /** Keys that would touch an object prototype in careless code downstream. */
 export const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+/**
+ * After a syntax error the parser often reports every later line as unexpected; past the first few,
+ * those say nothing new.
+ */
+const MAX_SYNTAX_ISSUES = 5;
+/** Characters YAML does not allow in a file (its c-printable set, inverted): binary data. */
+const NOT_PRINTABLE = /[^\t\n\r\x20-\x7E\x85\xA0-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u;
 
 export type IssueInput = Omit<ConfigIssue, 'file' | 'line' | 'column' | 'severity'> & {
   severity?: ConfigIssue['severity'];
-  /** Point at the key rather than the value (for unknown or forbidden keys). */
+  /**
+   * Point at the key rather than the value (for unknown or forbidden keys). For a key that does not
+   * exist (a missing field), that is the key of the mapping that lacks it.
+   */
   at?: 'key' | 'value';
 };
 
 /** A parsed tree file: its data, and a way to turn a path into a position. */
 export class TreeSource {
   readonly issues: ConfigIssue[] = [];
+  /** The data, when the YAML is safe to use (it may still have duplicate keys: see {@link ambiguous}). */
   data: unknown = undefined;
-  private readonly lineCounter = new LineCounter();
+  /** The text as parsed (without a byte order mark, which editors do not count as a column). */
+  readonly text: string;
+  /** Where each line starts. Counted here: after a syntax error the parser's own line counter drifts. */
+  private readonly lineStarts: number[] = [0];
   private readonly document: Document.Parsed | undefined;
+  private readonly pairIndex = new WeakMap<YAMLMap, Map<string, Pair>>();
 
   constructor(
     readonly file: string,
-    readonly text: string,
+    text: string,
   ) {
-    if (Buffer.byteLength(text) > MAX_FILE_BYTES) {
+    this.text = text.startsWith('\uFEFF') ? text.slice(1) : text;
+    const bytes = Buffer.byteLength(text);
+    if (bytes > MAX_FILE_BYTES) {
+      this.addAtOffset({ code: 'FILE_TOO_LARGE', message: `The file is ${bytes} bytes; a tree file may have at most ${MAX_FILE_BYTES}.`, hint: 'Shorten the prompts, or split the tree into smaller trees.', path: [] }, 0);
+      return;
+    }
+    for (let index = this.text.indexOf('\n'); index !== -1; index = this.text.indexOf('\n', index + 1)) this.lineStarts.push(index + 1);
+    if (this.text.trim() === '') {
+      this.addAtOffset({ code: 'EMPTY_FILE', message: 'The file is empty.', hint: EMPTY_HINT, path: [] }, 0);
+      return;
+    }
+    const binary = NOT_PRINTABLE.exec(this.text);
+    if (binary) {
+      const code = (binary[0].codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0');
       this.addAtOffset(
-        { code: 'FILE_TOO_LARGE', message: `The file is larger than ${MAX_FILE_BYTES} bytes.`, hint: 'Split the tree or shorten the prompts.', path: [] },
-        0,
+        { code: 'YAML_SYNTAX', message: `The file contains the character U+${code}, which YAML does not allow: is it a binary file?`, hint: 'Save the tree as UTF-8 text, without control characters.', path: [] },
+        binary.index,
       );
       return;
     }
-    if (text.trim() === '') {
-      this.addAtOffset({ code: 'EMPTY_FILE', message: 'The file is empty.', hint: 'Start from `switchboard init`.', path: [] }, 0);
-      return;
-    }
-    const document = parseDocument(text, {
-      lineCounter: this.lineCounter,
+    const document = parseDocument(this.text, {
       prettyErrors: false,
-      uniqueKeys: true,
+      // Duplicate keys are found in checkStructure: the parser's own check is quadratic in the keys of a mapping.
+      uniqueKeys: false,
       merge: false,
       strict: true,
+      // YAML 1.2 core even under a `%YAML 1.1` directive: no merge keys, no `yes` booleans, no octal 0777.
+      schema: 'core',
+      // YAML 1.1 tags (!!binary, !!set, !!timestamp …) become unknown tags instead of Sets and Dates.
+      resolveKnownTags: false,
+      logLevel: 'error',
     });
     this.document = document;
     this.collectParserIssues(document);
     if (document.errors.length > 0) return;
+    if (document.contents === null) {
+      this.addAtOffset({ code: 'EMPTY_FILE', message: 'The file holds no tree, only comments or document markers.', hint: EMPTY_HINT, path: [] }, 0);
+      return;
+    }
     if (!this.checkStructure(document)) return;
     try {
       this.data = document.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
-    } catch (error) {
+    } catch {
+      // Bad aliases were ruled out above: what is left to fail is the expansion limit.
+      let firstAlias = 0;
+      visit(document, { Alias: (_key, node) => ((firstAlias = nodeStart(node) ?? 0), visit.BREAK) });
       this.addAtOffset(
         {
           code: 'ALIAS_LIMIT',
-          message: `Aliases expand to too much data (${(error as Error).message}).`,
-          hint: `Use fewer aliases (at most ${MAX_ALIAS_COUNT} expansions).`,
+          message: `The aliases (*name) in this file expand to more than ${MAX_ALIAS_COUNT} copies of data: an alias bomb.`,
+          hint: 'Write the values out, or use far fewer aliases of aliases.',
           path: [],
         },
-        0,
+        firstAlias,
       );
     }
   }
 
-  /** True when the file parsed and nothing so far is an error. */
-  get ok(): boolean {
-    return this.data !== undefined && !this.issues.some((issue) => issue.severity === 'error');
+  /** True when some mapping has a key twice: the data holds the last value only. */
+  get ambiguous(): boolean {
+    return this.issues.some((issue) => issue.code === 'DUPLICATE_KEY' || issue.code === 'DUPLICATE_AGENT');
   }
 
   /** Adds an issue positioned at the YAML node of `path` (or its nearest existing ancestor). */
@@ -81,28 +118,43 @@ export class TreeSource {
 
   /** The 1-based line and column of `path`. */
   locate(path: (string | number)[], at: 'key' | 'value' = 'value'): { line: number; column: number } {
-    const { line, col } = this.lineCounter.linePos(this.offsetOf(path, at));
-    return { line, column: col };
+    return this.position(this.offsetOf(path, at));
+  }
+
+  /** The 1-based line and column of a character offset. */
+  private position(offset: number): { line: number; column: number } {
+    let low = 0;
+    let high = this.lineStarts.length - 1;
+    while (low < high) {
+      const middle = (low + high + 1) >> 1;
+      if ((this.lineStarts[middle] as number) <= offset) low = middle;
+      else high = middle - 1;
+    }
+    return { line: low + 1, column: Math.max(offset - (this.lineStarts[low] as number), 0) + 1 };
   }
 
   private addAtOffset(input: IssueInput, offset: number): void {
-    const { line, col } = this.lineCounter.linePos(offset);
-    const { at: _at, severity = 'error', ...rest } = input;
-    this.issues.push({ ...rest, severity, file: this.file, line: Math.max(line, 1), column: Math.max(col, 1) });
+    const { line, column } = this.position(Math.min(Math.max(offset, 0), this.text.length));
+    const { at: _at, severity = 'error', message, hint, ...rest } = input;
+    const issue: ConfigIssue = { ...rest, severity, message: printable(message), file: this.file, line, column };
+    if (hint !== undefined) issue.hint = printable(hint);
+    this.issues.push(issue);
   }
 
   private offsetOf(path: (string | number)[], at: 'key' | 'value'): number {
     let node: unknown = this.document?.contents;
     let offset = nodeStart(node) ?? 0;
+    let keyOffset: number | undefined;
     for (const [index, segment] of path.entries()) {
       const last = index === path.length - 1;
       if (isAlias(node) && this.document) node = node.resolve(this.document);
       if (isMap(node)) {
-        const pair = node.items.find((item) => isScalar(item.key) && String(item.key.value) === String(segment));
-        if (!pair) break;
-        if (last && at === 'key') return nodeStart(pair.key) ?? offset;
+        const pair = this.pairsOf(node).get(String(segment));
+        if (!pair) return at === 'key' ? (keyOffset ?? offset) : offset;
+        keyOffset = nodeStart(pair.key) ?? offset;
+        if (last && at === 'key') return keyOffset;
         node = pair.value;
-        offset = nodeStart(pair.value) ?? nodeStart(pair.key) ?? offset;
+        offset = nodeStart(pair.value) ?? keyOffset;
       } else if (isSeq(node) && typeof segment === 'number') {
         const item = node.items[segment];
         if (item === undefined) break;
@@ -115,80 +167,124 @@ export class TreeSource {
     return offset;
   }
 
+  /** The pairs of a mapping by key (the first of duplicates), indexed once: big files have thousands of issues. */
+  private pairsOf(map: YAMLMap): Map<string, Pair> {
+    let index = this.pairIndex.get(map);
+    if (!index) {
+      index = new Map();
+      for (const pair of map.items) if (isScalar(pair.key) && !index.has(keyText(pair.key.value))) index.set(keyText(pair.key.value), pair);
+      this.pairIndex.set(map, index);
+    }
+    return index;
+  }
+
   private collectParserIssues(document: Document.Parsed): void {
     for (const error of document.errors) {
-      const offset = error.pos[0];
-      if (error.code === 'DUPLICATE_KEY') {
-        const agent = this.agentKeyAt(document, offset);
-        this.addAtOffset(
-          agent === undefined
-            ? { code: 'DUPLICATE_KEY', message: duplicateMessage(this.text, offset), hint: 'Each key may appear once in a mapping; merge the two entries.', path: [] }
-            : { code: 'DUPLICATE_AGENT', message: `The agent "${agent}" is defined twice.`, hint: 'Rename one of them or merge the two definitions.', path: [] },
-          offset,
-        );
-      } else if (error.code === 'RESOURCE_EXHAUSTION') {
-        this.addAtOffset({ code: 'TOO_DEEP', message: 'The file nests too deeply to parse.', hint: `Nest at most ${MAX_DEPTH} levels.`, path: [] }, offset);
+      if (error.code === 'RESOURCE_EXHAUSTION') {
+        if (this.issues.some((issue) => issue.code === 'TOO_DEEP')) continue;
+        this.addAtOffset({ code: 'TOO_DEEP', message: 'The file nests too deeply to parse.', hint: `Nest at most ${MAX_DEPTH} levels.`, path: [] }, error.pos[0]);
       } else {
-        this.addAtOffset({ code: 'YAML_SYNTAX', message: firstLine(error.message), hint: 'Fix the YAML syntax at this position.', path: [] }, offset);
+        const { message, hint, offset } = describeSyntaxError(error, document);
+        // The parser often reports one mistake several times on its line: the first says it best.
+        const syntax = this.issues.filter((issue) => issue.code === 'YAML_SYNTAX');
+        if (syntax.length >= MAX_SYNTAX_ISSUES || syntax.some((issue) => issue.line === this.position(offset).line)) continue;
+        this.addAtOffset({ code: 'YAML_SYNTAX', message, hint, path: [] }, offset);
       }
     }
-    for (const warning of document.warnings) {
-      if (warning.code === 'TAG_RESOLVE_FAILED') {
-        const tag = /Unresolved tag: (.*)$/.exec(firstLine(warning.message))?.[1] ?? 'tag';
-        this.addAtOffset(
-          { code: 'UNKNOWN_TAG', message: `The tag ${tag} is not allowed.`, hint: 'Remove the tag: tree files hold plain strings, numbers, booleans, lists and maps.', path: [] },
-          warning.pos[0],
-        );
-      } else {
-        this.addAtOffset({ code: 'YAML_SYNTAX', message: firstLine(warning.message), hint: 'Fix the YAML at this position.', path: [] }, warning.pos[0]);
+    for (const warning of document.warnings) this.addWarning(warning);
+  }
+
+  private addWarning(warning: YAMLError): void {
+    const offset = warning.pos[0];
+    if (warning.code !== 'TAG_RESOLVE_FAILED') {
+      const { message, hint } = describeSyntaxError(warning, undefined);
+      this.addAtOffset({ code: 'YAML_SYNTAX', message, hint, path: [] }, offset);
+      return;
+    }
+    const uri = /Unresolved tag: (\S+)/.exec(warning.message)?.[1];
+    const tag = uri?.replace(/^tag:yaml\.org,2002:/, '!!') ?? this.text.slice(offset).split(/\s/)[0] ?? 'tag';
+    const core = ['!!str', '!!int', '!!float', '!!bool', '!!null', '!!map', '!!seq'].includes(tag);
+    this.addAtOffset(
+      core
+        ? { code: 'UNKNOWN_TAG', message: `The value does not fit its tag ${tag}.`, hint: 'Remove the tag: a tree file needs none.', path: [] }
+        : { code: 'UNKNOWN_TAG', message: `The tag ${tag} is not allowed.`, hint: 'Remove the tag: a tree file holds only text, numbers, true/false, lists and mappings.', path: [] },
+      offset,
+    );
+  }
+
+  /** Keys seen twice in `map` (as toJS would write them): in the `agents` mapping, an agent defined twice. */
+  private checkDuplicates(document: Document.Parsed, map: YAMLMap): void {
+    const first = new Map<string, number>();
+    const agents: unknown = isMap(document.contents) ? document.contents.get('agents') : undefined;
+    for (const pair of map.items) {
+      if (!isScalar(pair.key) && pair.key !== null) continue;
+      const name = isScalar(pair.key) ? keyText(pair.key.value) : '';
+      const offset = nodeStart(pair.key) ?? nodeStart(map) ?? 0;
+      const seen = first.get(name);
+      if (seen === undefined) {
+        first.set(name, offset);
+        continue;
       }
+      const where = `(first on line ${this.position(seen).line})`;
+      this.addAtOffset(
+        map === agents
+          ? { code: 'DUPLICATE_AGENT', message: `The agent "${name}" is defined twice ${where}.`, hint: 'Rename one of them, or merge the two definitions into one.', path: [] }
+          : { code: 'DUPLICATE_KEY', message: `The key "${name}" appears twice in the same mapping ${where}.`, hint: 'Keep one of the two: delete this one or the first, or merge their values.', path: [] },
+        offset,
+      );
     }
   }
 
-  /** The agent name whose key starts at `offset` in the top-level `agents` map, if any. */
-  private agentKeyAt(document: Document.Parsed, offset: number): string | undefined {
-    const agents = isMap(document.contents) ? document.contents.get('agents', true) : undefined;
-    if (!isMap(agents)) return undefined;
-    const pair = agents.items.find((item) => nodeStart(item.key) === offset);
-    return pair && isScalar(pair.key) ? String(pair.key.value) : undefined;
-  }
-
-  /** Rejects forbidden keys, custom tags and excessive depth; returns false if toJS is unsafe. */
+  /** Rejects forbidden keys, keys that are not text, bad aliases and excessive depth; false if toJS is unsafe. */
   private checkStructure(document: Document.Parsed): boolean {
     let safe = true;
-    const depthOf = new Map<unknown, number>();
+    const anchors = new Set<string>();
+    const report = (input: IssueInput, node: unknown) => {
+      this.addAtOffset(input, nodeStart(node) ?? 0);
+      safe = false;
+    };
     visit(document, (_key, node, path) => {
       const depth = path.filter((ancestor) => isMap(ancestor) || isSeq(ancestor)).length;
       if (depth > MAX_DEPTH) {
-        if (!depthOf.has('reported')) {
-          depthOf.set('reported', depth);
-          this.addAtOffset({ code: 'TOO_DEEP', message: `The file nests deeper than ${MAX_DEPTH} levels.`, hint: `Nest at most ${MAX_DEPTH} levels.`, path: [] }, nodeStart(node) ?? 0);
-        }
-        safe = false;
+        report({ code: 'TOO_DEEP', message: `The file nests deeper than ${MAX_DEPTH} levels.`, hint: `Nest at most ${MAX_DEPTH} levels.`, path: [] }, isPair(node) ? node.key : node);
         return visit.BREAK;
       }
-      if (isPair(node) && isScalar(node.key) && FORBIDDEN_KEYS.has(String(node.key.value))) {
-        this.addAtOffset(
-          { code: 'FORBIDDEN_KEY', message: `The key "${String(node.key.value)}" is not allowed.`, hint: 'Rename it: this key name is reserved by JavaScript.', path: [] },
-          nodeStart(node.key) ?? 0,
-        );
-        safe = false;
+      if (isMap(node)) this.checkDuplicates(document, node);
+      if (isAlias(node)) {
+        const inside = path.some((ancestor) => (ancestor as { anchor?: string }).anchor === node.source);
+        if (inside || !anchors.has(node.source)) {
+          const message = inside ? `The alias *${node.source} is inside the value it refers to, so it would never end.` : `The alias *${node.source} refers to no anchor &${node.source} above it.`;
+          report({ code: 'YAML_SYNTAX', message, hint: 'Write the value out, or define the anchor (&name) on an earlier value.', path: [] }, node);
+        }
+      } else if (isPair(node) && !isScalar(node.key) && node.key !== null) {
+        report({ code: 'INVALID_TYPE', message: 'A key must be plain text, not a list, a mapping or an alias.', hint: 'Write the key as plain text.', path: [] }, node.key);
+      } else if (isPair(node) && isScalar(node.key) && FORBIDDEN_KEYS.has(keyText(node.key.value))) {
+        const key = keyText(node.key.value);
+        report({ code: 'FORBIDDEN_KEY', message: `The key "${key}" is not allowed: JavaScript reserves it on every object.`, hint: 'Rename or remove it.', path: [] }, node.key);
       }
+      if ((node as { anchor?: string } | null)?.anchor) anchors.add((node as { anchor: string }).anchor);
       return undefined;
     });
     return safe;
   }
 }
 
+const EMPTY_HINT = 'Start with version: 1, name:, root: and agents: (see config/support.yaml in the switchboard package).';
+
 function nodeStart(node: unknown): number | undefined {
   return (node as Node | undefined)?.range?.[0];
 }
 
-function firstLine(text: string): string {
-  return text.split('\n')[0]?.trim() ?? text;
+/** A key as toJS writes it: `~` becomes the empty string. */
+function keyText(value: unknown): string {
+  return value === null ? '' : String(value);
 }
 
-function duplicateMessage(text: string, offset: number): string {
-  const key = /^[\s"']*([^:"'\n]+)/.exec(text.slice(offset, offset + 80))?.[1]?.trim();
-  return key ? `The key "${key}" appears twice in the same mapping.` : 'A key appears twice in the same mapping.';
+/**
+ * Makes invisible characters visible (`\u{200B}`), so a name with a zero-width space or a
+ * right-to-left mark does not look like its twin; keeps one issue on one line.
+ */
+export function printable(text: string): string {
+  const escaped = text.replace(/[\p{Cc}\p{Cf}\u2028\u2029]/gu, (char) => `\\u{${(char.codePointAt(0) ?? 0).toString(16).toUpperCase()}}`);
+  return escaped.length > 2000 ? `${escaped.slice(0, 2000)}…` : escaped;
 }

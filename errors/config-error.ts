@@ -1,44 +1,48 @@
 import { SwitchboardError } from './switchboard-error.js';
 
 /** Every problem a tree file can have, by stable code. */
-export type ConfigIssueCode =
-  | 'FILE_NOT_FOUND'
-  | 'FILE_TOO_LARGE'
-  | 'EMPTY_FILE'
-  | 'YAML_SYNTAX'
-  | 'DUPLICATE_KEY'
-  | 'UNKNOWN_TAG'
-  | 'ALIAS_LIMIT'
-  | 'TOO_DEEP'
-  | 'FORBIDDEN_KEY'
-  | 'UNKNOWN_KEY'
-  | 'MISSING_FIELD'
-  | 'INVALID_TYPE'
-  | 'INVALID_VALUE'
-  | 'OUT_OF_RANGE'
-  | 'UNSUPPORTED_VERSION'
-  | 'INVALID_NAME'
-  | 'RESERVED_NAME'
-  | 'DUPLICATE_AGENT'
-  | 'DUPLICATE_TOOL_NAME'
-  | 'UNKNOWN_AGENT'
-  | 'UNKNOWN_TOOL'
-  | 'UNKNOWN_MODEL'
-  | 'UNKNOWN_STATE_FIELD'
-  | 'SETS_TYPE_MISMATCH'
-  | 'INVALID_DEFAULT'
-  | 'INVALID_PATTERN'
-  | 'MISSING_PROMPT'
-  | 'WRONG_AGENT_KIND'
-  | 'MULTIPLE_PARENTS'
-  | 'TREE_CYCLE'
-  | 'SELF_REFERENCE'
-  | 'UNREACHABLE_AGENT'
-  | 'SIDEWAYS_NOT_ALLOWED'
-  | 'DEAD_END'
-  | 'NO_HUMAN_ESCALATION'
-  | 'TOO_MANY_TARGETS'
-  | 'UNUSED_OFFLINE_TOOL';
+export const CONFIG_ISSUE_CODES = [
+  'FILE_NOT_FOUND',
+  'FILE_TOO_LARGE',
+  'EMPTY_FILE',
+  'YAML_SYNTAX',
+  'DUPLICATE_KEY',
+  'UNKNOWN_TAG',
+  'ALIAS_LIMIT',
+  'TOO_DEEP',
+  'FORBIDDEN_KEY',
+  'UNKNOWN_KEY',
+  'MISSING_FIELD',
+  'INVALID_TYPE',
+  'INVALID_VALUE',
+  'OUT_OF_RANGE',
+  'UNSUPPORTED_VERSION',
+  'INVALID_NAME',
+  'RESERVED_NAME',
+  'DUPLICATE_AGENT',
+  'DUPLICATE_TOOL_NAME',
+  'UNKNOWN_AGENT',
+  'UNKNOWN_TOOL',
+  'UNKNOWN_MODEL',
+  'UNKNOWN_STATE_FIELD',
+  'SETS_TYPE_MISMATCH',
+  'INVALID_DEFAULT',
+  'INVALID_PATTERN',
+  'MISSING_PROMPT',
+  'WRONG_AGENT_KIND',
+  'MULTIPLE_PARENTS',
+  'TREE_CYCLE',
+  'SELF_REFERENCE',
+  'UNREACHABLE_AGENT',
+  'SIDEWAYS_NOT_ALLOWED',
+  'DEAD_END',
+  'NO_HUMAN_ESCALATION',
+  'TOO_MANY_TARGETS',
+  'UNUSED_OFFLINE_TOOL',
+] as const;
+
+/** A stable code of a {@link ConfigIssue}: match on it, not on the message. */
+export type ConfigIssueCode = (typeof CONFIG_ISSUE_CODES)[number];
 
 /** One problem in a tree file, positioned for editors (`file:line:column`, 1-based). */
 export interface ConfigIssue {

@@ -15,6 +15,7 @@ import type { LoadedTree } from '../config/load.js';
 import { TreeSchema } from '../config/schema.js';
 import type { Tree } from '../config/schema.js';
 import { toConfigIssues } from '../config/schema-issues.js';
+import type { IssueInput } from '../config/source.js';
 import { ConfigError } from '../errors/config-error.js';
 import type { ConfigIssue } from '../errors/config-error.js';
 import type { ModelOption } from '../models/resolve.js';
@@ -124,36 +125,29 @@ function toolMap(tools: ToolRegistry | undefined): Map<string, StructuredToolInt
   return new Map(Object.entries(tools as Record<string, StructuredToolInterface>));
 }
 
-/** Validates a plain tree object, and a loaded tree against the code's tools and models. */
+/**
+ * Validates the tree again, whatever it is: a plain object, or a loaded tree (its spec may have
+ * been changed since it was loaded, and the code's tools and models are only known now). A graph
+ * never comes out of a tree with an error.
+ */
 function checkTree(tree: LoadedTree | Tree, tools: Map<string, StructuredToolInterface>, models: Record<string, BaseChatModel> | undefined): Tree {
   const loaded = isLoadedTree(tree) ? tree : undefined;
-  let spec: Tree;
   const issues: ConfigIssue[] = [];
   const file = loaded?.file ?? '<tree object>';
-  const position = (path: (string | number)[]) => loaded?.locate(path) ?? { line: 1, column: 1 };
-  const add = (issue: Omit<ConfigIssue, 'file' | 'line' | 'column' | 'severity'> & { severity?: ConfigIssue['severity'] }) =>
-    issues.push({ severity: 'error', ...issue, file, ...position(issue.path) });
-  if (loaded) {
-    spec = loaded.spec;
-  } else {
-    const parsed = TreeSchema.safeParse(tree);
-    if (!parsed.success) {
-      for (const issue of toConfigIssues(parsed.error.issues, TreeSchema, tree)) add(issue);
-      throw new ConfigError(issues);
-    }
-    spec = parsed.data;
+  const add = ({ at: _at, severity = 'error', ...issue }: IssueInput) => issues.push({ ...issue, severity, file, ...(loaded?.locate(issue.path) ?? { line: 1, column: 1 }) });
+  const input = loaded ? loaded.spec : tree;
+  const parsed = TreeSchema.safeParse(input);
+  if (!parsed.success) {
+    for (const issue of toConfigIssues(parsed.error.issues, TreeSchema, input)) add(issue);
+    throw new ConfigError(issues);
   }
-  const registryCodes = new Set(['UNKNOWN_TOOL', 'UNKNOWN_MODEL']);
-  lintTree(spec, { knownAgents: new Set(Object.keys(spec.agents)), tools: new Set(tools.keys()), models: new Set(Object.keys(models ?? {})) }, (issue) => {
-    const { at: _at, ...rest } = issue;
-    if (loaded && !registryCodes.has(issue.code)) return; // everything else was checked when the file loaded
-    add(rest);
-  });
+  const spec = parsed.data;
+  lintTree(spec, { knownAgents: new Set(Object.keys(spec.agents)), tools: new Set(tools.keys()), models: new Set(Object.keys(models ?? {})) }, add);
   if (issues.some((issue) => issue.severity === 'error')) throw new ConfigError(issues);
   return spec;
 }
 
 function isLoadedTree(tree: LoadedTree | Tree): tree is LoadedTree {
-  return 'spec' in tree && 'locate' in tree;
+  return typeof tree === 'object' && tree !== null && 'spec' in tree && 'locate' in tree;
 }
 

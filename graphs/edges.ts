@@ -26,6 +26,11 @@ export interface Edge {
 /** The edge kinds a model takes by calling a handoff tool. */
 export const HANDOFF_KINDS: ReadonlySet<EdgeKind> = new Set<HandoffKind>(['delegate', 'handback', 'sideways', 'escalate']);
 
+/** The agent named `name`, if the tree defines it (never an inherited property such as `toString`). */
+export function agentOf(tree: Pick<Tree, 'agents'>, name: string): Agent | undefined {
+  return Object.hasOwn(tree.agents, name) ? tree.agents[name] : undefined;
+}
+
 /** The parent of each agent that is someone's child (the first parent, if a tree lists two). */
 export function parentsOf(tree: Pick<Tree, 'agents'>): Map<string, string> {
   const parents = new Map<string, string>();
@@ -37,12 +42,12 @@ export function parentsOf(tree: Pick<Tree, 'agents'>): Map<string, string> {
 
 /** The name of the tool that hands off to `target`. */
 export function handoffToolName(tree: Pick<Tree, 'agents'>, target: string): string {
-  return tree.agents[target]?.handoff?.tool ?? `transfer_to_${target}`;
+  return agentOf(tree, target)?.handoff?.tool ?? `transfer_to_${target}`;
 }
 
 /** The name of the tool that calls helper `helper`. */
 export function helperToolName(tree: Pick<Tree, 'agents'>, helper: string): string {
-  return tree.agents[helper]?.handoff?.tool ?? helper;
+  return agentOf(tree, helper)?.handoff?.tool ?? helper;
 }
 
 export function fallbacksOf(agent: Pick<Agent, 'fallback'>): string[] {
@@ -61,10 +66,20 @@ export function listEdges(tree: Pick<Tree, 'agents' | 'defaults' | 'escalation' 
   const parents = parentsOf(tree);
   const edges: Edge[] = [];
   const exists = (name: string) => Object.hasOwn(tree.agents, name);
+  // Who can hand off to each agent (for a person's hand-back), in the order of the agents.
+  const sources = new Map<string, string[]>();
+  for (const [source, sourceAgent] of Object.entries(tree.agents)) {
+    if (sourceAgent.kind === 'helper') continue;
+    for (const target of [...(sourceAgent.children ?? []), ...(sourceAgent.sideways ?? []), ...(sourceAgent.escalate ?? [])]) {
+      const list = sources.get(target) ?? [];
+      if (list[list.length - 1] !== source) list.push(source);
+      sources.set(target, list);
+    }
+  }
   for (const [name, agent] of Object.entries(tree.agents)) {
     const seen = new Set<string>([name]);
     const add = (to: string, kind: EdgeKind) => {
-      if (!exists(to) || seen.has(to) || tree.agents[to]?.kind === 'helper') return;
+      if (!exists(to) || seen.has(to) || agentOf(tree, to)?.kind === 'helper') return;
       seen.add(to);
       edges.push(HANDOFF_KINDS.has(kind) ? { from: name, to, kind, tool: handoffToolName(tree, to) } : { from: name, to, kind });
     };
@@ -73,11 +88,7 @@ export function listEdges(tree: Pick<Tree, 'agents' | 'defaults' | 'escalation' 
     const parent = parents.get(name);
     if (agent.kind === 'human') {
       // A person can hand the conversation back to anyone who can hand off to them, or to the front desk.
-      for (const [source, sourceAgent] of Object.entries(tree.agents)) {
-        if (source === name || sourceAgent.kind === 'helper') continue;
-        const targets = [...(sourceAgent.children ?? []), ...(sourceAgent.sideways ?? []), ...(sourceAgent.escalate ?? [])];
-        if (targets.includes(name)) add(source, 'handback');
-      }
+      for (const source of sources.get(name) ?? []) add(source, 'handback');
       if (parent !== undefined) add(parent, 'handback');
       add(tree.root, 'handback');
     } else if (parent !== undefined && handbackAllowed(tree, agent)) {
@@ -87,7 +98,7 @@ export function listEdges(tree: Pick<Tree, 'agents' | 'defaults' | 'escalation' 
     for (const target of agent.escalate ?? []) add(target, 'escalate');
     for (const fallback of fallbacksOf(agent)) add(fallback, 'fallback');
     for (const helper of agent.helpers ?? []) {
-      if (exists(helper) && tree.agents[helper]?.kind === 'helper') edges.push({ from: name, to: helper, kind: 'helper', tool: helperToolName(tree, helper) });
+      if (agentOf(tree, helper)?.kind === 'helper') edges.push({ from: name, to: helper, kind: 'helper', tool: helperToolName(tree, helper) });
     }
     if (tree.escalation !== undefined && agent.kind !== 'human') add(tree.escalation, 'limit');
   }

@@ -3,9 +3,9 @@
  */
 import type { Command } from 'commander';
 import { readFile } from 'node:fs/promises';
-import { lintTreeText } from '../../config/load.js';
+import { fileNotFound, lintTreeText } from '../../config/load.js';
 import { formatIssue } from '../../errors/config-error.js';
-import { EXIT, guard, loadTools, UsageError } from '../setup.js';
+import { EXIT, guard, loadTools } from '../setup.js';
 
 export function registerLint(program: Command): void {
   program
@@ -16,13 +16,8 @@ export function registerLint(program: Command): void {
   .action((treePath: string, options: { tools?: string; json?: boolean }) =>
     guard(async () => {
       const tools = await loadTools(options.tools);
-      let text: string;
-      try {
-        text = await readFile(treePath, 'utf8');
-      } catch {
-        throw new UsageError(`${treePath} does not exist or cannot be read.`);
-      }
-      const issues = lintTreeText(text, treePath, { tools });
+      const read = await readFile(treePath, 'utf8').then((text) => ({ text }), (error: unknown) => ({ error }));
+      const issues = 'text' in read ? lintTreeText(read.text, treePath, { tools }) : [fileNotFound(treePath, read.error)];
       if (options.json) process.stdout.write(`${JSON.stringify(issues, null, 2)}\n`);
       else for (const issue of issues) process.stdout.write(`${formatIssue(issue)}\n`);
       const errors = issues.filter((issue) => issue.severity === 'error').length;

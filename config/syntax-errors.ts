@@ -1,0 +1,72 @@
+/**
+ * YAML parser errors → a message in the tree author's words, a hint that says what to type, and the
+ * position an editor should jump to (the opening quote or bracket that is never closed, not the end
+ * of the file where the parser gave up).
+ */
+import { isCollection, isScalar, Scalar, visit } from 'yaml';
+import type { Document, ErrorCode, YAMLError } from 'yaml';
+
+const HINTS: Partial<Record<ErrorCode, string>> = {
+  TAB_AS_INDENT: 'Indent with spaces, not tabs.',
+  BAD_INDENT: 'Indent this line like the other entries of its mapping or list.',
+  BLOCK_AS_IMPLICIT_KEY: 'Put a nested mapping on its own lines under its key, or quote a value that contains ": ".',
+  MULTILINE_IMPLICIT_KEY: 'Check the indentation and the ":" of this line and the line above.',
+  UNEXPECTED_TOKEN: 'Check the indentation and the ":" of this line, or quote the value.',
+  BAD_SCALAR_START: 'Quote the value: plain text cannot start with @ or `.',
+  BAD_DQ_ESCAPE: 'Fix the backslash escape, or use single quotes (where \\ is an ordinary character).',
+  KEY_OVER_1024_CHARS: 'Shorten the key, or add the missing ":" after it.',
+  BLOCK_IN_FLOW: 'Inside [ ] or { } separate the entries with commas; "- " lines belong outside brackets.',
+  MULTIPLE_ANCHORS: 'Give a value one &anchor at most.',
+  MULTIPLE_TAGS: 'Remove the tags: a tree file needs none.',
+  BAD_PROP_ORDER: 'Remove the tag, and put the &anchor right before the value.',
+  BAD_ALIAS: 'Give the anchor a name, e.g. &shared, and refer to it as *shared.',
+  BAD_DIRECTIVE: 'Remove the % directive line.',
+  MULTIPLE_DOCS: 'Keep one tree per file: remove the second "---" and what follows, or move it to a file of its own.',
+};
+
+/** What to print for a parser error or warning, and where. */
+export function describeSyntaxError(
+  error: YAMLError,
+  document: Document.Parsed | undefined,
+): { message: string; hint: string; offset: number } {
+  const offset = error.pos[0];
+  const text = error.message.split('\n')[0]?.trim() ?? error.message;
+  if (error.code === 'MULTIPLE_DOCS')
+    return { message: 'The file holds a second YAML document (after a "---" line).', hint: HINTS.MULTIPLE_DOCS as string, offset };
+  const unclosed = /closing (["'])quote|end with an? ([\]}])/.exec(text);
+  if (unclosed && document) {
+    const closer = unclosed[1] ?? unclosed[2] ?? '';
+    const start = openingBefore(document, offset, closer);
+    const what =
+      closer === ']' ? 'The list [ opened here' : closer === '}' ? 'The mapping { opened here' : `The text quoted with ${closer} here`;
+    return {
+      message: `${what} is never closed.`,
+      hint: `Add the closing ${closer}${closer === '"' || closer === "'" ? ' quote' : ''}, or indent its continuation lines further than its key.`,
+      offset: start ?? offset,
+    };
+  }
+  if (/followed by map values/.test(text))
+    return {
+      message: 'This line has no ":" after its key.',
+      hint: 'Add ": " after the key, or indent the line to continue the value above.',
+      offset,
+    };
+  return { message: `${text.replace(/\.$/, '')}.`, hint: HINTS[error.code] ?? 'Fix the YAML syntax here.', offset };
+}
+
+/** The start of the innermost quoted text or flow collection that the parser reached the end of at `offset`. */
+function openingBefore(document: Document.Parsed, offset: number, closer: string): number | undefined {
+  let start: number | undefined;
+  visit(document, (_key, node) => {
+    const range = (node as { range?: [number, number, number] } | null)?.range;
+    if (!range || range[0] >= offset || range[2] < offset) return;
+    const fits =
+      closer === '"'
+        ? isScalar(node) && node.type === Scalar.QUOTE_DOUBLE
+        : closer === "'"
+          ? isScalar(node) && node.type === Scalar.QUOTE_SINGLE
+          : isCollection(node) && node.flow === true;
+    if (fits && (start === undefined || range[0] > start)) start = range[0];
+  });
+  return start;
+}

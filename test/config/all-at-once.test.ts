@@ -1,0 +1,109 @@
+import { describe, expect, it } from 'vitest';
+import { lintTreeText, parseTree } from '../../config/load.js';
+import { ConfigError } from '../../errors/config-error.js';
+import { exampleTools, lintFixture, readFixture } from './lint-fixtures.js';
+
+const FOLDER = 'test/fixtures/all-at-once';
+
+describe('lintTreeText(): every problem at once', () => {
+  it('reports schema errors, YAML errors and reference errors of one file in one run, sorted by position', () => {
+    expect(lintFixture('schema-and-references', 'all-at-once')).toMatchInlineSnapshot(`
+      "test/fixtures/all-at-once/schema-and-references.yaml:3:7 error INVALID_NAME "support desk" (name) is not a valid name: it contains a space; a name starts with a letter and has only letters, digits, "_" or "-" (48 at most). Rename it, e.g. "support_desk".
+        name: support desk
+              ^
+      test/fixtures/all-at-once/schema-and-references.yaml:5:1 error UNKNOWN_KEY "escalaton" is not a known key of the tree. Did you mean "escalation"? Known keys: version, name, description, root, escalation, defaults, limits, retry, models, prices, state, agents.
+        escalaton: manager
+        ^
+      test/fixtures/all-at-once/schema-and-references.yaml:8:20 error OUT_OF_RANGE limits.handoffsPerTurn must be at least 1. Change it to at least 1.
+          handoffsPerTurn: 0
+                           ^
+      test/fixtures/all-at-once/schema-and-references.yaml:11:62 error OUT_OF_RANGE models.small.temperature must be at most 2. Change it to at most 2.
+          small: { provider: openai, name: gpt-4o-mini, temperature: 3 }
+                                                                     ^
+      test/fixtures/all-at-once/schema-and-references.yaml:14:57 error INVALID_DEFAULT The default "medium" is not one of low, high. Change the default to one of the values, or add "medium" to values:.
+          priority: { type: enum, values: [low, high], default: medium }
+                                                                ^
+      test/fixtures/all-at-once/schema-and-references.yaml:20:12 error UNKNOWN_MODEL "smal" is not a model of this tree. Did you mean "small"? Declare it under models:, or use one of: small, offline.
+            model: smal
+                   ^
+      test/fixtures/all-at-once/schema-and-references.yaml:21:16 error UNKNOWN_AGENT "biling" is not an agent. Did you mean "billing"? Agents: triage, billing, sales, manager, person.
+            children: [biling, sales]
+                       ^
+      test/fixtures/all-at-once/schema-and-references.yaml:23:18 error INVALID_PATTERN "refund (now" is not a valid regular expression (Invalid regular expression: /refund (now/i: Unterminated group). Escape special characters such as ( [ + ? with a backslash.
+              patterns: ['refund (now']
+                         ^
+      test/fixtures/all-at-once/schema-and-references.yaml:26:18 error INVALID_TYPE agents.billing.description is the number 42; it must be a string. Write text; quote it if YAML reads it as something else.
+            description: 42
+                         ^
+      test/fixtures/all-at-once/schema-and-references.yaml:28:29 error UNKNOWN_TOOL "issue_refunds" is not a registered tool. Did you mean "issue_refund"? Registered tools: lookup_invoice, issue_refund, fetch_call_log, book_demo, schedule_appointment, check_insurance, lookup_balance, create_invoice, capture_voicemail, send_sms, book_callback, route_emergency, log_missed_call.
+            tools: [lookup_invoice, issue_refunds]
+                                    ^
+      test/fixtures/all-at-once/schema-and-references.yaml:29:16 error SELF_REFERENCE "billing" lists itself in escalate. Remove it from the list.
+            escalate: [billing, manager]
+                       ^
+      test/fixtures/all-at-once/schema-and-references.yaml:32:59 error UNKNOWN_STATE_FIELD "priorty" is not a state field. Did you mean "priority"? Declare it under state: (fields: priority).
+                urgency: { type: enum, values: [low, high], sets: priorty }
+                                                                  ^
+      test/fixtures/all-at-once/schema-and-references.yaml:35:11 error INVALID_VALUE agents.sales.kind is the text "agnet"; it must be one of "agent", "human", "helper". Did you mean "agent"?
+            kind: agnet
+                  ^
+      test/fixtures/all-at-once/schema-and-references.yaml:42:5 error DUPLICATE_KEY The key "description" appears twice in the same mapping (first on line 40). Keep one of the two: delete this one or the first, or merge their values.
+            description: The manager.
+            ^
+      test/fixtures/all-at-once/schema-and-references.yaml:44:16 error SIDEWAYS_NOT_ALLOWED "billing" is not a sibling of "manager", so a sideways handoff to it is not allowed. To reach an agent elsewhere in the tree, list it under escalate:.
+            sideways: [billing]
+                       ^
+      test/fixtures/all-at-once/schema-and-references.yaml:50:5 error WRONG_AGENT_KIND "person" is a human; prompt has no meaning for a person. Remove prompt, or make it kind: agent.
+            prompt: You are a person.
+            ^"
+    `);
+  });
+
+  it('reports errors in the shape of the graph next to schema errors in leaf fields', () => {
+    expect(lintFixture('schema-and-graph', 'all-at-once')).toMatchInlineSnapshot(`
+      "test/fixtures/all-at-once/schema-and-graph.yaml:6:20 error OUT_OF_RANGE retry.attempts must be at most 10. Change it to at most 10.
+        retry: { attempts: 20 }
+                           ^
+      test/fixtures/all-at-once/schema-and-graph.yaml:13:23 error OUT_OF_RANGE agents.triage.history.turns must be at least 1. Change it to at least 1.
+            history: { turns: 0 }
+                              ^
+      test/fixtures/all-at-once/schema-and-graph.yaml:24:5 error DEAD_END "refunds" is a dead end: it cannot hand back to "billing" and has no escalation path to a person. Remove handback: false, or add escalate: [person].
+            handback: false
+            ^
+      test/fixtures/all-at-once/schema-and-graph.yaml:29:16 error MULTIPLE_PARENTS "refunds" is a child of both "billing" and "sales". An agent has one parent: keep it under one, and use escalate: or sideways: for the other edge.
+            children: [refunds]
+                       ^
+      test/fixtures/all-at-once/schema-and-graph.yaml:30:34 error INVALID_TYPE agents.sales.limits.modelCallsPerTurn is the text "many"; it must be a number. Write a number without quotes.
+            limits: { modelCallsPerTurn: many }
+                                         ^
+      test/fixtures/all-at-once/schema-and-graph.yaml:32:3 error UNREACHABLE_AGENT No conversation can reach "archive" from the root "triage". List it under children: of an agent (or escalate:, helpers:, fallback:), or remove it.
+          archive:
+          ^"
+    `);
+  });
+
+  it('returns the issues sorted by line and column', () => {
+    for (const name of ['schema-and-references', 'schema-and-graph']) {
+      const path = `${FOLDER}/${name}.yaml`;
+      const issues = lintTreeText(readFixture(path), path, { tools: exampleTools });
+      const positions = issues.map((issue) => issue.line * 10_000 + issue.column);
+      expect(positions).toEqual([...positions].sort((a, b) => a - b));
+    }
+  });
+
+  it('gives backend code the same issues as data on the ConfigError that parseTree throws', () => {
+    const path = `${FOLDER}/schema-and-references.yaml`;
+    const text = readFixture(path);
+    const error: unknown = (() => {
+      try {
+        parseTree(text, path, { tools: exampleTools });
+      } catch (caught) {
+        return caught;
+      }
+      return undefined;
+    })();
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).code).toBe('CONFIG_INVALID');
+    expect((error as ConfigError).issues).toEqual(lintTreeText(text, path, { tools: exampleTools }));
+  });
+});

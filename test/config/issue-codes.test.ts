@@ -1,0 +1,352 @@
+import { existsSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { loadTree, lintTreeText } from '../../config/load.js';
+import { MAX_FILE_BYTES } from '../../config/source.js';
+import { ConfigError, CONFIG_ISSUE_CODES, formatIssue } from '../../errors/config-error.js';
+import { exampleTools, kebab, lintFixture, readFixture, REPO, showIssues } from './lint-fixtures.js';
+
+/** Codes that need no fixture file: the file is missing, or generated in the test. */
+const NO_FIXTURE = new Set(['FILE_NOT_FOUND', 'FILE_TOO_LARGE']);
+
+describe('lintTreeText(): every issue code', () => {
+  it('has a fixture for every code, and the fixture gets that code', () => {
+    for (const code of CONFIG_ISSUE_CODES.filter((entry) => !NO_FIXTURE.has(entry))) {
+      const path = `test/fixtures/invalid/${kebab(code)}.yaml`;
+      expect(existsSync(`${REPO}${path}`), path).toBe(true);
+      const codes = lintTreeText(readFixture(path), path, { tools: exampleTools }).map((issue) => issue.code);
+      expect(codes, path).toContain(code);
+    }
+  });
+
+  it('rejects a missing file with FILE_NOT_FOUND on a ConfigError', async () => {
+    const error: unknown = await loadTree('test/fixtures/invalid/no-such-tree.yaml').catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).issues.map(formatIssue).join('\n')).toMatchInlineSnapshot(
+      `"test/fixtures/invalid/no-such-tree.yaml:1:1 error FILE_NOT_FOUND The tree file test/fixtures/invalid/no-such-tree.yaml does not exist. Check the path (a relative path starts from the current folder)."`,
+    );
+  });
+
+  it('refuses a file over 1 MB with FILE_TOO_LARGE before parsing it', () => {
+    const text = `version: 1\nname: big\nroot: triage\nagents:\n  triage:\n    description: Front desk.\n    prompt: "${'x'.repeat(MAX_FILE_BYTES)}"\n`;
+    expect(lintTreeText(text, 'big.yaml').map(formatIssue).join('\n')).toMatchInlineSnapshot(
+      `"big.yaml:1:1 error FILE_TOO_LARGE The file is 1000096 bytes; a tree file may have at most 1000000. Shorten the prompts, or split the tree into smaller trees."`,
+    );
+  });
+
+  it('reports a file with only comments as EMPTY_FILE, saying what a tree starts with', () => {
+    expect(lintFixture('empty-file')).toMatchInlineSnapshot(`
+      "test/fixtures/invalid/empty-file.yaml:1:1 error EMPTY_FILE The file holds no tree, only comments or document markers. Start with version: 1, name:, root: and agents: (see config/support.yaml in the switchboard package).
+        # A tree file with nothing but a comment.
+        ^"
+    `);
+  });
+
+  it('points YAML_SYNTAX at the bracket that is never closed, not where the parser gave up', () => {
+    expect(lintFixture('yaml-syntax')).toMatchInlineSnapshot(`
+      "test/fixtures/invalid/yaml-syntax.yaml:8:15 error YAML_SYNTAX The list [ opened here is never closed. Add the closing ], or indent its continuation lines further than its key.
+            children: [billing
+                      ^"
+    `);
+  });
+
+  it('points DUPLICATE_KEY at the second key and names the line of the first', () => {
+    expect(lintFixture('duplicate-key')).toMatchInlineSnapshot(`
+      "test/fixtures/invalid/duplicate-key.yaml:13:5 error DUPLICATE_KEY The key "prompt" appears twice in the same mapping (first on line 11). Keep one of the two: delete this one or the first, or merge their values.
+            prompt: You are the refunds specialist.
+            ^"
+    `);
+  });
+
+  it('rejects a !!js/function tag as UNKNOWN_TAG instead of reading it as text', () => {
+    expect(lintFixture('unknown-tag')).toMatchInlineSnapshot(`
+      "test/fixtures/invalid/unknown-tag.yaml:7:13 error UNKNOWN_TAG The tag !!js/function is not allowed. Remove the tag: a tree file holds only text, numbers, true/false, lists and mappings.
+            prompt: !!js/function 'function () { return process.exit(1) }'
+                    ^"
+    `);
+  });
+
+  it('stops an alias bomb with ALIAS_LIMIT at the first alias, before expanding it', () => {
+    expect(lintFixture('alias-limit')).toMatchInlineSnapshot(`
+      "test/fixtures/invalid/alias-limit.yaml:5:8 error ALIAS_LIMIT The aliases (*name) in this file expand to more than 200 copies of data: an alias bomb. Write the values out, or use far fewer aliases of aliases.
+        b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]
+               ^"
+    `);
+  });
+
+  it('rejects nesting deeper than 40 levels as TOO_DEEP where the limit is crossed', () => {
+    expect(lintFixture('too-deep')).toMatchInlineSnapshot(`
+      "test/fixtures/invalid/too-deep.yaml:9:53 error TOO_DEEP The file nests deeper than 40 levels. Nest at most 40 levels.
+              payload: [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]…
+                                                            ^"
+    `);
+  });
+
+  it('rejects a __proto__ key as FORBIDDEN_KEY at the key', () => {
+    expect(lintFixture('forbidden-key')).toMatchInlineSnapshot(`
+      "test/fixtures/invalid/forbidden-key.yaml:9:5 error FORBIDDEN_KEY The key "__proto__" is not allowed: JavaScript reserves it on every object. Rename or remove it.
+            __proto__:
+            ^"
+    `);
+  });
+
+  it('points UNKNOWN_KEY at the misspelled key and suggests the known one', () => {
+    expect(lintFixture('unknown-key')).toMatchInlineSnapshot(`
+      "test/fixtures/invalid/unknown-key.yaml:8:5 error UNKNOWN_KEY "childern" is not a known key of agents.triage. Did you mean "children"? Known keys: kind, description, prompt, model, tools, helpers, children, handback, sideways, escalate, fallback, handoff, history, limits, offline.
+            childern: [billing]
+            ^"
+    `);
+  });
+
+  it('points MISSING_FIELD at the agent that lacks the field and says what the field is', () => {
+    expect(lintFixture('missing-field')).toMatchInlineSnapshot(`
+      "test/fixtures/invalid/missing-field.yaml:9:3 error MISSING_FIELD agents.billing.description is required. Add description: <text> — what this agent handles. It becomes the handoff tool description.
+          billing:
+          ^"
+    `);
+  });
+
+  it('reports INVALID_TYPE with the type found and the type expected', () => {
+    expect(lintFixture('invalid-type')).toMatchInlineSnapshot(`
+      "test/fixtures/invalid/invalid-type.yaml:8:15 error INVALID_TYPE agents.triage.children is the text "billing"; it must be a list. Write a list, e.g. [billing, sales] or one "- item" per line.
+            children: billing
+                      ^"
+    `);
+  });
+
+  it('reports INVALID_VALUE with the allowed values and the closest one', () => {
+    expect(lintFixture('invalid-value')).toMatchInlineSnapshot(`
+      "test/fixtures/invalid/invalid-value.yaml:14:11 error INVALID_VALUE agents.person.kind is the text "humna"; it must be one of "agent", "human", "helper". Did you mean "human"?
+            kind: humna
+                  ^"
+    `);
+  });
+
+  it('reports OUT_OF_RANGE with the bound to respect', () => {
+    expect(lintFixture('out-of-range')).toMatchInlineSnapshot(`
+      "test/fixtures/invalid/out-of-range.yaml:5:20 error OUT_OF_RANGE limits.handoffsPerTurn must be at least 1. Change it to at least 1.
+          handoffsPerTurn: 0
+                           ^"
+    `);
+  });
+
+  it('reports UNSUPPORTED_VERSION at the version number', () => {
+    expect(lintFixture('unsupported-version')).toMatchInlineSnapshot(`
+      "test/fixtures/invalid/unsupported-version.yaml:1:10 error UNSUPPORTED_VERSION Tree format version 2 is not supported. Use version: 1 (the only version so far).
+        version: 2
+                 ^"
+    `);
+  });
+
+  it('reports INVALID_NAME at the bad agent key and at the reference to it, with a valid name to use', () => {
+    expect(lintFixture('invalid-name')).toMatchInlineSnapshot(`
+      "test/fixtures/invalid/invalid-name.yaml:8:16 error INVALID_NAME "billing desk" (agents.triage.children[0]) is not a valid name: it contains a space; a name starts with a letter and has only letters, digits, "_" or "-" (48 at most). Rename it, e.g. "billing_desk".
+            children: [billing desk]
+                       ^
+      test/fixtures/invalid/invalid-name.yaml:9:3 error INVALID_NAME "billing desk" is not a valid name: it contains a space; a name starts with a letter and has only letters, digits, "_" or "-" (48 at most). Rename it, e.g. "billing_desk".
+          billing desk:
+          ^"
+    `);
+  });
+
+  it('reports RESERVED_NAME for an agent called end, which would break LangGraph and Mermaid', () => {
+    expect(lintFixture('reserved-name')).toMatchInlineSnapshot(`
+      "test/fixtures/invalid/reserved-name.yaml:9:3 error RESERVED_NAME "end" is a reserved name (it breaks LangGraph or Mermaid). Rename it, e.g. "end_desk".
+          end:
+          ^"
+    `);
+  });
+
+  it('reports DUPLICATE_AGENT at the second definition of an agent', () => {
+    expect(lintFixture('duplicate-agent')).toMatchInlineSnapshot(`
+      "test/fixtures/invalid/duplicate-agent.yaml:16:3 error DUPLICATE_AGENT The agent "billing" is defined twice (first on line 9). Rename one of them, or merge the two definitions into one.
+          billing:
+          ^"
+    `);
+  });
+
+  it('reports DUPLICATE_TOOL_NAME once, at the handoff tool name that clashes', () => {
+    expect(lintFixture('duplicate-tool-name')).toMatchInlineSnapshot(`
+      "test/fixtures/invalid/duplicate-tool-name.yaml:18:22 error DUPLICATE_TOOL_NAME "triage" has two tools named "transfer_to_desk" (the handoff to "billing" and the handoff to "sales"). Rename one with handoff.tool on the target agent, or rename the function tool.
+            handoff: { tool: transfer_to_desk }
+                             ^"
+    `);
+  });
+
+  it('reports UNKNOWN_AGENT at the reference with "did you mean", and no echo errors', () => {
+    expect(lintFixture('unknown-agent')).toMatchInlineSnapshot(`
+      "test/fixtures/invalid/unknown-agent.yaml:8:16 error UNKNOWN_AGENT "biling" is not an agent. Did you mean "billing"? Agents: triage, billing, person.
+            children: [biling]
+                       ^"
+    `);
+  });
+
+  it('reports UNKNOWN_TOOL at the tool name with the closest registered tool', () => {
+    expect(lintFixture('unknown-tool')).toMatchInlineSnapshot(`
+      "test/fixtures/invalid/unknown-tool.yaml:12:29 error UNKNOWN_TOOL "issue_refunds" is not a registered tool. Did you mean "issue_refund"? Registered tools: lookup_invoice, issue_refund, fetch_call_log, book_demo, schedule_appointment, check_insurance, lookup_balance, create_invoice, capture_voicemail, send_sms, book_callback, route_emergency, log_missed_call.
+            tools: [lookup_invoice, issue_refunds]
+                                    ^"
+    `);
+  });
+
+  it('reports UNKNOWN_MODEL at the model name with the closest declared model', () => {
+    expect(lintFixture('unknown-model')).toMatchInlineSnapshot(`
+      "test/fixtures/invalid/unknown-model.yaml:10:12 error UNKNOWN_MODEL "smal" is not a model of this tree. Did you mean "small"? Declare it under models:, or use one of: small, offline.
+            model: smal
+                   ^"
+    `);
+  });
+
+  it('reports UNKNOWN_STATE_FIELD at sets: with the closest state field', () => {
+    expect(lintFixture('unknown-state-field')).toMatchInlineSnapshot(`
+      "test/fixtures/invalid/unknown-state-field.yaml:17:59 error UNKNOWN_STATE_FIELD "priorty" is not a state field. Did you mean "priority"? Declare it under state: (fields: priority).
+                urgency: { type: enum, values: [low, high], sets: priorty }
+                                                                  ^"
+    `);
+  });
+
+  it('reports SETS_TYPE_MISMATCH when a payload field cannot be stored in its state field', () => {
+    expect(lintFixture('sets-type-mismatch')).toMatchInlineSnapshot(`
+      "test/fixtures/invalid/sets-type-mismatch.yaml:17:40 error SETS_TYPE_MISMATCH Payload field "urgency" (number) cannot be stored in state field "priority" (enum low|high). Give both the same type (and, for enums, values the state field allows).
+                urgency: { type: number, sets: priority }
+                                               ^"
+    `);
+  });
+
+  it('reports INVALID_DEFAULT at an enum default that is not one of the values', () => {
+    expect(lintFixture('invalid-default')).toMatchInlineSnapshot(`
+      "test/fixtures/invalid/invalid-default.yaml:5:65 error INVALID_DEFAULT The default "urgent" is not one of low, medium, high. Change the default to one of the values, or add "urgent" to values:.
+          priority: { type: enum, values: [low, medium, high], default: urgent }
+                                                                        ^"
+    `);
+  });
+
+  it('reports INVALID_PATTERN at an offline pattern that is not a regular expression', () => {
+    expect(lintFixture('invalid-pattern')).toMatchInlineSnapshot(`
+      "test/fixtures/invalid/invalid-pattern.yaml:14:18 error INVALID_PATTERN "refund (please" is not a valid regular expression (Invalid regular expression: /refund (please/i: Unterminated group). Escape special characters such as ( [ + ? with a backslash.
+              patterns: ['refund (please']
+                         ^"
+    `);
+  });
+
+  it('reports MISSING_PROMPT at an agent without a prompt', () => {
+    expect(lintFixture('missing-prompt')).toMatchInlineSnapshot(`
+      "test/fixtures/invalid/missing-prompt.yaml:9:3 error MISSING_PROMPT The agent "billing" has no prompt. Add prompt: with its instructions (a person needs none: kind: human).
+          billing:
+          ^"
+    `);
+  });
+
+  it('reports WRONG_AGENT_KIND at a key that means nothing for a person', () => {
+    expect(lintFixture('wrong-agent-kind')).toMatchInlineSnapshot(`
+      "test/fixtures/invalid/wrong-agent-kind.yaml:16:5 error WRONG_AGENT_KIND "person" is a human; tools has no meaning for a person. Remove tools, or make it kind: agent.
+            tools: [lookup_invoice]
+            ^"
+    `);
+  });
+
+  it("reports MULTIPLE_PARENTS at the second parent's children entry", () => {
+    expect(lintFixture('multiple-parents')).toMatchInlineSnapshot(`
+      "test/fixtures/invalid/multiple-parents.yaml:16:16 error MULTIPLE_PARENTS "billing" is a child of both "triage" and "sales". An agent has one parent: keep it under one, and use escalate: or sideways: for the other edge.
+            children: [billing]
+                       ^"
+    `);
+  });
+
+  it('reports TREE_CYCLE, with the loop, where an agent lists its own ancestor as a child', () => {
+    expect(lintFixture('tree-cycle')).toMatchInlineSnapshot(`
+      "test/fixtures/invalid/tree-cycle.yaml:17:16 error TREE_CYCLE "refunds" lists its own ancestor "billing" as a child: billing → refunds → billing is a loop. Remove "billing" from this list; to send a conversation back up, hand back or escalate instead.
+            children: [billing]
+                       ^"
+    `);
+  });
+
+  it('reports SELF_REFERENCE where an agent escalates to itself', () => {
+    expect(lintFixture('self-reference')).toMatchInlineSnapshot(`
+      "test/fixtures/invalid/self-reference.yaml:12:16 error SELF_REFERENCE "billing" lists itself in escalate. Remove it from the list.
+            escalate: [billing, person]
+                       ^"
+    `);
+  });
+
+  it("reports UNREACHABLE_AGENT for an agent that only a person's hand-back could reach", () => {
+    expect(lintFixture('unreachable-agent')).toMatchInlineSnapshot(`
+      "test/fixtures/invalid/unreachable-agent.yaml:13:3 error UNREACHABLE_AGENT No conversation can reach "sales" from the root "triage". List it under children: of an agent (or escalate:, helpers:, fallback:), or remove it.
+          sales:
+          ^"
+    `);
+  });
+
+  it('reports SIDEWAYS_NOT_ALLOWED for a sideways handoff to an agent that is not a sibling', () => {
+    expect(lintFixture('sideways-not-allowed')).toMatchInlineSnapshot(`
+      "test/fixtures/invalid/sideways-not-allowed.yaml:17:16 error SIDEWAYS_NOT_ALLOWED "sales" is not a sibling of "refunds", so a sideways handoff to it is not allowed. To reach an agent elsewhere in the tree, list it under escalate:.
+            sideways: [sales]
+                       ^"
+    `);
+  });
+
+  it('reports DEAD_END at handback: false when the agent has no way to a person either', () => {
+    expect(lintFixture('dead-end')).toMatchInlineSnapshot(`
+      "test/fixtures/invalid/dead-end.yaml:16:5 error DEAD_END "sales" is a dead end: it cannot hand back to "triage" and has no escalation path to a person. Remove handback: false, or add escalate: [person].
+            handback: false
+            ^"
+    `);
+  });
+
+  it('warns NO_HUMAN_ESCALATION when no conversation can reach a person', () => {
+    expect(lintFixture('no-human-escalation')).toMatchInlineSnapshot(`
+      "test/fixtures/invalid/no-human-escalation.yaml:3:7 warning NO_HUMAN_ESCALATION No conversation can reach a person: the tree has no path to a kind: human agent. Add a kind: human agent and list it under escalate: (or as the tree escalation:).
+        root: triage
+              ^"
+    `);
+  });
+
+  it('warns TOO_MANY_TARGETS for more than 5 handoff targets', () => {
+    expect(lintFixture('too-many-targets')).toMatchInlineSnapshot(`
+      "test/fixtures/invalid/too-many-targets.yaml:5:3 warning TOO_MANY_TARGETS "triage" can hand off to 7 agents (billing, sales, technical, shipping, returns, accounts, person); routing accuracy drops beyond 5. Group some targets under a lead (a second triage level).
+          triage:
+          ^"
+    `);
+  });
+
+  it('reports UNUSED_OFFLINE_TOOL for an offline hint about a tool the agent cannot call', () => {
+    expect(lintFixture('unused-offline-tool')).toMatchInlineSnapshot(`
+      "test/fixtures/invalid/unused-offline-tool.yaml:16:9 error UNUSED_OFFLINE_TOOL offline.tools names "issue_refund", which "billing" cannot call. Add it to tools:, or remove the hint.
+                issue_refund: { keywords: [refund], args: { invoice_id: INV-1001, amount: 10 } }
+                ^"
+    `);
+  });
+
+  it('shows an invisible character in a name as \\u{…}, and names it', () => {
+    const text =
+      'version: 1\nname: desk\nroot: triage\nagents:\n  triage:\n    description: Front desk.\n    prompt: Route.\n    children: [bill\u200Bing]\n';
+    expect(showIssues(text, lintTreeText(text, 'desk.yaml'))).toMatchInlineSnapshot(`
+      "desk.yaml:8:16 error INVALID_NAME "bill\\u{200B}ing" (agents.triage.children[0]) is not a valid name: it contains "\\u{200B}" (U+200B); a name starts with a letter and has only letters, digits, "_" or "-" (48 at most). Rename it, e.g. "billing".
+            children: [bill?ing]
+                       ^"
+    `);
+  });
+
+  it('reports an offline payload value that the payload field refuses as INVALID_VALUE', () => {
+    const text = readFixture('test/fixtures/invalid/unknown-state-field.yaml').replace(
+      'sets: priorty }',
+      'sets: priority }\n    offline: { payload: { urgency: urgent } }',
+    );
+    expect(showIssues(text, lintTreeText(text, 'desk.yaml'))).toMatchInlineSnapshot(`
+      "desk.yaml:18:36 error INVALID_VALUE offline.payload.urgency is "urgent", which the payload field "urgency" (enum low|high) does not accept. Use one of low, high: the offline model hands off with this value, and a refused payload never moves the conversation.
+            offline: { payload: { urgency: urgent } }
+                                           ^"
+    `);
+  });
+
+  it('points a missing field of the tree at the top of the file and says what to write', () => {
+    const text = 'name: desk\nroot: triage\nagents:\n  triage: { description: Front desk., prompt: Route. }\n';
+    expect(showIssues(text, lintTreeText(text, 'desk.yaml'))).toMatchInlineSnapshot(`
+      "desk.yaml:1:1 error MISSING_FIELD version is required. Add version: 1 at the top of the file.
+        name: desk
+        ^
+      desk.yaml:2:7 warning NO_HUMAN_ESCALATION No conversation can reach a person: the tree has no path to a kind: human agent. Add a kind: human agent and list it under escalate: (or as the tree escalation:).
+        root: triage
+              ^"
+    `);
+  });
+});

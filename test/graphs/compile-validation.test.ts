@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import { parseTree } from '../../config/load.js';
+import type { TreeInput } from '../../config/schema.js';
+import { ConfigError, formatIssue } from '../../errors/config-error.js';
+import { compileTree } from '../../graphs/compile.js';
+import { exampleTools } from '../config/lint-fixtures.js';
+
+const DESK = `version: 1
+name: desk
+root: triage
+agents:
+  triage:
+    description: Front desk.
+    prompt: Route billing questions to billing.
+    children: [billing]
+  billing:
+    description: Charges and refunds.
+    prompt: You are the billing specialist.
+    tools: [lookup_invoice]
+    escalate: [person]
+  person:
+    kind: human
+    description: A person on the billing team.
+`;
+
+function compileError(run: () => unknown): string {
+  try {
+    run();
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as ConfigError).issues.map(formatIssue).join('\n');
+  }
+  throw new Error('compileTree returned a graph');
+}
+
+const options = { tools: exampleTools, model: 'offline' as const, checkpointer: false as const };
+
+describe('compileTree() never returns a graph for an invalid tree', () => {
+  it('validates a plain tree object with the schema and the lint rules', () => {
+    const tree: TreeInput = {
+      version: 1,
+      name: 'desk',
+      root: 'triage',
+      agents: {
+        triage: { description: 'Front desk.', prompt: 'Route.', children: ['biling'] },
+        billing: { description: 'Billing.', prompt: 'Billing.' },
+      },
+    };
+    expect(compileError(() => compileTree(tree as never, options))).toMatchInlineSnapshot(
+      `"<tree object>:1:1 error UNKNOWN_AGENT "biling" is not an agent. Did you mean "billing"? Agents: triage, billing."`,
+    );
+  });
+
+  it('turns input that is not a tree at all into a ConfigError, not a TypeError', () => {
+    for (const input of [null, undefined, 'version: 1', 42, [], {}]) {
+      expect(compileError(() => compileTree(input as never, options))).toMatch(/^<tree object>:1:1 error /);
+    }
+  });
+
+  it('checks a loaded tree again: a spec changed after loading is caught, at its position in the file', () => {
+    const tree = parseTree(DESK, 'desk.yaml', { tools: exampleTools });
+    tree.spec.agents.triage?.children?.push('ghost');
+    expect(compileError(() => compileTree(tree, options))).toMatchInlineSnapshot(
+      `"desk.yaml:8:15 error UNKNOWN_AGENT "ghost" is not an agent. Agents: triage, billing, person."`,
+    );
+  });
+
+  it('checks the tools of a loaded tree against the registry the code passes', () => {
+    const tree = parseTree(DESK, 'desk.yaml');
+    expect(compileError(() => compileTree(tree, { ...options, tools: [] }))).toMatchInlineSnapshot(
+      `"desk.yaml:12:13 error UNKNOWN_TOOL "lookup_invoice" is not a registered tool. Registered tools: (none)."`,
+    );
+  });
+
+  it('compiles the same tree when it is valid', () => {
+    const graph = compileTree(parseTree(DESK, 'desk.yaml', { tools: exampleTools }), options);
+    expect(Object.keys(graph.getGraph().nodes)).toEqual(expect.arrayContaining(['triage', 'billing', 'person']));
+  });
+});
