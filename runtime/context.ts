@@ -90,7 +90,8 @@ export function createTreeRuntime(tree: Tree, options: RuntimeOptions): TreeRunt
     for (const tool of tools) toolOwners.set(tool, [...(toolOwners.get(tool) ?? []), name]);
   }
   const offline = [...agents.values()].filter((agent) => agent.models.some((model) => model.id === 'offline')).map((agent) => agent.name);
-  if (offline.length > 0 && (options.model ?? 'auto') === 'auto') {
+  // Backend code that chose no model gets told; the CLI says it in its own first line.
+  if (offline.length > 0 && options.model === undefined) {
     options.logger.warn({ event: 'offline-model', agents: offline }, 'no API key for these agents: they run on the offline model (a keyword router)');
   }
   return {

@@ -86,7 +86,7 @@ describe('mistakes get one clear line on stderr, never a stack trace', () => {
   it('a missing tree file', async () => {
     const result = await cli(['run', 'config/nope.yaml', '--db', 'memory', '-m', 'hi']);
     expect(result).toMatchObject({ code: 2, stdout: '' });
-    expect(result.stderr).toBe('config/nope.yaml:1:1 error FILE_NOT_FOUND The file does not exist. Check the path, or create a tree with `switchboard init`.\n1 error\n');
+    expect(result.stderr).toBe('config/nope.yaml:1:1 error FILE_NOT_FOUND The tree file config/nope.yaml does not exist. Check the path (a relative path starts from the current folder).\n1 error\n');
   });
 
   it('a bad flag value', async () => {
