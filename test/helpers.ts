@@ -9,7 +9,10 @@ import type { CompileOptions } from '../graphs/compile.js';
 import { createExampleTools } from '../tools/examples.js';
 import { MemoryLedger } from '../tools/ledger.js';
 import { captureLogs } from '../testing/capture-logs.js';
+import { startFakeOpenAI } from '../testing/fake-openai-server.js';
 import type { FakeOpenAIServer } from '../testing/fake-openai-server.js';
+import { afterAll, beforeEach, expect } from 'vitest';
+import type { AIMessage, BaseMessage, ToolMessage } from '@langchain/core/messages';
 
 export const EXAMPLES = ['support', 'clinic', 'hybrid', 'after-hours'] as const;
 
@@ -39,4 +42,22 @@ export function newThread(): { threadId: string; config: { configurable: { threa
 
 export function user(content: string) {
   return { messages: [{ role: 'user', content }] };
+}
+
+/** A fake OpenAI server for the whole test file (closed after it; requests and fallback cleared before each test). */
+export async function fakeOpenAIForFile(): Promise<FakeOpenAIServer> {
+  const server = await startFakeOpenAI();
+  afterAll(() => server.close());
+  beforeEach(() => {
+    server.requests.length = 0;
+    server.fallback(undefined);
+  });
+  return server;
+}
+
+/** Every tool call in the thread has exactly one ToolMessage, and every ToolMessage answers a call. */
+export function expectEveryCallAnswered(messages: BaseMessage[]): void {
+  const calls = messages.flatMap((message) => (message.type === 'ai' ? ((message as AIMessage).tool_calls ?? []).map((call) => call.id) : []));
+  const answers = messages.filter((message) => message.type === 'tool').map((message) => (message as ToolMessage).tool_call_id);
+  expect(answers.sort()).toEqual(calls.sort());
 }

@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { AIMessage, BaseMessage, ToolMessage } from '@langchain/core/messages';
+import { describe, expect, it } from 'vitest';
+import type { ToolMessage } from '@langchain/core/messages';
 import { tool } from '@langchain/core/tools';
 import { z } from 'zod';
 import { loadTree } from '../../config/load.js';
@@ -9,22 +9,12 @@ import type { SwitchboardEvent } from '../../runtime/events.js';
 import { streamTurn } from '../../runtime/turn.js';
 import type { SwitchboardState } from '../../state/schema.js';
 import { captureLogs } from '../../testing/capture-logs.js';
-import { startFakeOpenAI } from '../../testing/fake-openai-server.js';
-import type { FakeOpenAIServer, FakeResponse } from '../../testing/fake-openai-server.js';
+import type { FakeResponse } from '../../testing/fake-openai-server.js';
 import { createExampleTools } from '../../tools/examples.js';
 import { MemoryLedger } from '../../tools/ledger.js';
-import { newThread, user } from '../helpers.js';
+import { expectEveryCallAnswered, fakeOpenAIForFile, newThread, user } from '../helpers.js';
 
-let server: FakeOpenAIServer;
-beforeAll(async () => {
-  server = await startFakeOpenAI();
-});
-afterAll(async () => {
-  await server.close();
-});
-beforeEach(() => {
-  server.requests.length = 0;
-});
+const server = await fakeOpenAIForFile();
 
 const toBilling: FakeResponse = { toolCalls: [{ name: 'transfer_to_billing', arguments: { reason: 'billing question' } }] };
 
@@ -59,11 +49,6 @@ function requestLog(): string[] {
   });
 }
 
-function expectEveryCallAnswered(messages: BaseMessage[]): void {
-  const calls = messages.flatMap((message) => (message.type === 'ai' ? ((message as AIMessage).tool_calls ?? []).map((call) => call.id) : []));
-  const answers = messages.filter((message) => message.type === 'tool').map((message) => (message as ToolMessage).tool_call_id);
-  expect(answers.sort()).toEqual(calls.sort());
-}
 
 describe('the fault matrix (real ChatOpenAI client, fake server)', () => {
   it('a timeout moves to the model fallback without retrying the same model', async () => {

@@ -1,29 +1,11 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { AIMessage, BaseMessage, ToolMessage } from '@langchain/core/messages';
-import { startFakeOpenAI } from '../../testing/fake-openai-server.js';
-import type { FakeOpenAIServer } from '../../testing/fake-openai-server.js';
+import { describe, expect, it } from 'vitest';
+import type { ToolMessage } from '@langchain/core/messages';
 import { runTurn } from '../../runtime/turn.js';
 import type { SwitchboardState } from '../../state/schema.js';
-import { compileExample, newThread, user, viaFakeOpenAI } from '../helpers.js';
+import { compileExample, expectEveryCallAnswered, fakeOpenAIForFile, newThread, user, viaFakeOpenAI } from '../helpers.js';
 
-let server: FakeOpenAIServer;
-beforeAll(async () => {
-  server = await startFakeOpenAI();
-});
-afterAll(async () => {
-  await server.close();
-});
-beforeEach(() => {
-  server.requests.length = 0;
-  server.fallback(undefined);
-});
+const server = await fakeOpenAIForFile();
 
-/** Every tool call in the thread has exactly one ToolMessage. */
-function expectEveryCallAnswered(messages: BaseMessage[]): void {
-  const calls = messages.flatMap((message) => (message.type === 'ai' ? ((message as AIMessage).tool_calls ?? []).map((call) => call.id) : []));
-  const answers = messages.filter((message) => message.type === 'tool').map((message) => (message as ToolMessage).tool_call_id);
-  expect(answers.sort()).toEqual(calls.sort());
-}
 
 const system = (index: number) => String(server.requests[index]?.messages[0]?.content);
 

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseTree } from '../../config/load.js';
 import { compileTree } from '../../graphs/compile.js';
 import { call, ScriptedChatModel } from '../../models/scripted.js';
@@ -6,21 +6,10 @@ import type { SwitchboardEvent } from '../../runtime/events.js';
 import { resumeThread, runTurn, streamResume, streamTurn } from '../../runtime/turn.js';
 import type { TurnResult } from '../../runtime/turn.js';
 import { captureLogs } from '../../testing/capture-logs.js';
-import { startFakeOpenAI } from '../../testing/fake-openai-server.js';
-import type { FakeOpenAIServer } from '../../testing/fake-openai-server.js';
 import { createExampleTools } from '../../tools/examples.js';
-import { compileExample, newThread, viaFakeOpenAI } from '../helpers.js';
+import { compileExample, fakeOpenAIForFile, newThread, viaFakeOpenAI } from '../helpers.js';
 
-let server: FakeOpenAIServer;
-beforeAll(async () => {
-  server = await startFakeOpenAI();
-});
-afterAll(async () => {
-  await server.close();
-});
-beforeEach(() => {
-  server.requests.length = 0;
-});
+const server = await fakeOpenAIForFile();
 
 async function collect(stream: AsyncGenerator<SwitchboardEvent, TurnResult>): Promise<{ events: SwitchboardEvent[]; result: TurnResult }> {
   const events: SwitchboardEvent[] = [];
