@@ -8,12 +8,13 @@ import { registerResume } from './commands/resume.js';
 import { registerPending } from './commands/pending.js';
 import { registerLint } from './commands/lint.js';
 import { registerDraw } from './commands/draw.js';
+import { registerInit } from './commands/init.js';
 
 const program = new Command('switchboard')
   .description('Run, check and draw YAML agent trees compiled to LangGraph.')
   .showHelpAfterError()
   .configureOutput({ writeErr: (text) => process.stderr.write(text) });
 
-for (const register of [registerRun, registerChat, registerResume, registerPending, registerLint, registerDraw]) register(program);
+for (const register of [registerRun, registerChat, registerResume, registerPending, registerLint, registerDraw, registerInit]) register(program);
 
 await program.parseAsync(process.argv);

@@ -3,9 +3,13 @@
  * its exit code and output.
  */
 import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** tsx's loader by absolute URL, so the command runs from any working directory. */
+const TSX_LOADER = pathToFileURL(join(REPO_ROOT, 'node_modules/tsx/dist/loader.mjs')).href;
 
 export interface CliResult {
   code: number | null;
@@ -16,7 +20,7 @@ export interface CliResult {
 export function runCli(args: string[], options: { cwd?: string; input?: string } = {}): Promise<CliResult> {
   const env = { ...process.env };
   delete env.OPENAI_API_KEY;
-  const child = spawn(process.execPath, ['--import', 'tsx', `${REPO_ROOT}cli/main.ts`, ...args], {
+  const child = spawn(process.execPath, ['--import', TSX_LOADER, join(REPO_ROOT, 'cli/main.ts'), ...args], {
     cwd: options.cwd ?? REPO_ROOT,
     env,
     stdio: ['pipe', 'pipe', 'pipe'],
