@@ -250,9 +250,18 @@ class AgentStep {
     this.messages.push(new ToolMessage({ content, tool_call_id: call.id ?? '', name: call.name }));
   }
 
+  /** The response, signed with the agent's name (in the constructor fields, so it survives checkpoints). */
   private named(message: AIMessage): AIMessage {
-    message.name = this.agent.name;
-    return message;
+    return aiMessage({
+      content: message.content,
+      id: message.id,
+      name: this.agent.name,
+      toolCalls: message.tool_calls,
+      invalidToolCalls: message.invalid_tool_calls,
+      usage: usageOf(message),
+      additionalKwargs: message.additional_kwargs,
+      responseMetadata: message.response_metadata,
+    });
   }
 
   private command(goto: string, update: Record<string, unknown>): Command {
