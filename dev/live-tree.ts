@@ -14,6 +14,7 @@ import { ConfigError } from '../errors/config-error.js';
 import type { ConfigIssue } from '../errors/config-error.js';
 import { compileTree } from '../graphs/compile.js';
 import type { SwitchboardGraph, ToolRegistry } from '../graphs/compile.js';
+import { toolNamesOf } from '../graphs/tool-names.js';
 import type { ModelOption } from '../models/resolve.js';
 import { describeGraph } from '../viz/diagram.js';
 import type { Diagram } from '../viz/diagram.js';
@@ -128,13 +129,13 @@ export class LiveTree {
     }
     if (text === this.lastText) return; // the same content saved again
     this.lastText = text;
-    const issues = lintTreeText(text, file, { tools: toolNames(tools) });
+    const issues = lintTreeText(text, file, { tools: toolNamesOf(tools) });
     if (issues.some((issue) => issue.severity === 'error')) {
       this.publish(issues);
       return;
     }
     try {
-      const loaded = parseTree(text, file, { tools: toolNames(tools) });
+      const loaded = parseTree(text, file, { tools: toolNamesOf(tools) });
       const graph = compileTree(loaded, { tools, checkpointer: this.options.checkpointer, logger, model: this.options.model });
       const diagram = await describeGraph(graph);
       const svg = stripProlog(await renderSvg(toDot(diagram)));
@@ -156,10 +157,6 @@ export class LiveTree {
     this.state = { revision: this.state.revision + 1, good: good ?? this.state.good, issues, failure, broken };
     for (const listener of this.listeners) listener(this.state);
   }
-}
-
-function toolNames(tools: ToolRegistry): string[] {
-  return Array.isArray(tools) ? (tools as readonly { name: string }[]).map((tool) => tool.name) : Object.keys(tools);
 }
 
 /** Graphviz's SVG without the XML declaration, DOCTYPE and comments: an element to put in a page. */
