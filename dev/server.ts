@@ -123,11 +123,16 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     server.once('error', (error: NodeJS.ErrnoException) => {
       tree.close();
       hub.close();
-      reject(
-        error.code === 'EADDRINUSE'
-          ? new SwitchboardError('PORT_IN_USE', `Port ${options.port} on ${DEV_HOST} is in use: choose another with --port.`)
-          : error,
-      );
+      const port = options.port ?? 0;
+      if (error.code === 'EADDRINUSE')
+        reject(new SwitchboardError('PORT_IN_USE', `Port ${port} on ${DEV_HOST} is in use: choose another with --port.`));
+      else
+        reject(
+          new SwitchboardError(
+            'PORT_UNAVAILABLE',
+            `Port ${port} on ${DEV_HOST} cannot be opened (${error.code ?? error.message}): choose another with --port.`,
+          ),
+        );
     });
     server.listen(options.port ?? 0, DEV_HOST, () => resolve());
   });

@@ -49,11 +49,6 @@ export class ThreadRunner {
     return this.run(threadId, stream, () => streamResume(graph, threadId, { ...answer, operator: 'dev page' }));
   }
 
-  /** Whether a turn runs on `threadId` now. */
-  busy(threadId: string): boolean {
-    return this.running.has(threadId);
-  }
-
   private async run(threadId: string, stream: NdjsonStream, start: () => AsyncGenerator<SwitchboardEvent, TurnResult>): Promise<void> {
     if (this.running.has(threadId)) {
       stream.write({ type: 'error', error: { code: 'THREAD_BUSY', message: `A turn is already running on thread ${threadId}.` } });

@@ -51,7 +51,8 @@ export function registerDev(program: Command): void {
           });
         } catch (error) {
           await checkpointer.close();
-          if (error instanceof SwitchboardError && error.code === 'PORT_IN_USE') throw new UsageError(error.message);
+          if (error instanceof SwitchboardError && (error.code === 'PORT_IN_USE' || error.code === 'PORT_UNAVAILABLE'))
+            throw new UsageError(error.message);
           throw error;
         }
         const report = (state: TreeState) => {

@@ -150,7 +150,7 @@ export class Chat {
         this.note('error', `Limit ${event.limit} reached by ${event.agent}${event.to ? `; ${event.to} takes over` : ''}`);
         break;
       case 'escalation-start':
-        this.note('handoff', `⏸ ${event.to} (a person) is asked to take over. Answer under “Waiting for a person”.`);
+        this.note('handoff', `☎ ${event.to} (a person) is asked to take over. Answer under “Waiting for a person”.`);
         break;
       case 'turn-end':
         if (event.status === 'error' && event.error) this.note('error', `${event.error.code}: ${event.error.message}`);
