@@ -53,6 +53,8 @@ export interface LiveTreeOptions {
   checkpointer: BaseCheckpointSaver;
   logger: Logger;
   model: ModelOption;
+  /** The environment API keys and OPENAI_BASE_URL are read from. Default: `process.env`. */
+  env?: Record<string, string | undefined> | undefined;
   /** Quiet time after a file event before reloading, so one save reloads once. Default 60 ms. */
   debounceMs?: number | undefined;
 }
@@ -136,7 +138,13 @@ export class LiveTree {
     }
     try {
       const loaded = parseTree(text, file, { tools: toolNamesOf(tools) });
-      const graph = compileTree(loaded, { tools, checkpointer: this.options.checkpointer, logger, model: this.options.model });
+      const graph = compileTree(loaded, {
+        tools,
+        checkpointer: this.options.checkpointer,
+        logger,
+        model: this.options.model,
+        env: this.options.env,
+      });
       const diagram = await describeGraph(graph);
       const svg = stripProlog(await renderSvg(toDot(diagram)));
       const version = (this.state.good?.version ?? 0) + 1;

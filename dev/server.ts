@@ -32,7 +32,7 @@ export interface DevServerOptions {
   /** Where threads persist. Default: in memory (shared across reloads of the tree). */
   checkpointer?: BaseCheckpointSaver | undefined;
   logger?: Logger | undefined;
-  /** The environment the model choice is read from. Default: `process.env`. */
+  /** The environment API keys and OPENAI_BASE_URL are read from. Default: `process.env`. */
   env?: Record<string, string | undefined> | undefined;
 }
 
@@ -53,7 +53,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   const checkpointer = options.checkpointer ?? new MemorySaver();
   const model = options.model ?? 'auto';
   const modelText = describeModelChoice(model, options.env ?? process.env);
-  const tree = new LiveTree({ file: options.file, tools: options.tools ?? {}, checkpointer, logger, model });
+  const tree = new LiveTree({ file: options.file, tools: options.tools ?? {}, checkpointer, logger, model, env: options.env });
   const hub = new EventHub();
   const runner = new ThreadRunner();
   await tree.reload();

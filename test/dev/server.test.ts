@@ -7,6 +7,7 @@ import type { PageSnapshot } from '../../dev/page-data.js';
 import { startDevServer } from '../../dev/server.js';
 import type { DevServer } from '../../dev/server.js';
 import { captureLogs } from '../../testing/capture-logs.js';
+import { startFakeOpenAI } from '../../testing/fake-openai-server.js';
 import { createExampleTools } from '../../tools/examples.js';
 import { examplePath } from '../helpers.js';
 
@@ -31,7 +32,12 @@ async function post(
   body: unknown,
 ): Promise<{
   status: number;
-  lines: { type: string; event?: { type: string }; result?: Record<string, unknown>; error?: { code: string; message: string } }[];
+  lines: {
+    type: string;
+    event?: { type: string; delta?: string };
+    result?: Record<string, unknown>;
+    error?: { code: string; message: string };
+  }[];
   json: unknown;
 }> {
   const response = await fetch(new URL(path, server.url), {
@@ -257,6 +263,37 @@ describe('the dev server API', () => {
     expect(await invalid.json()).toEqual({ error: 'The body is not valid JSON.' });
     expect((await fetch(new URL('/api/nothing', server.url))).status).toBe(404);
     expect(await requestWithHost(server, 'attacker.example')).toBe(403);
+  });
+
+  it('runs a real model when a key is set (here the fake OpenAI server, through the real client)', async () => {
+    const openai = await startFakeOpenAI();
+    try {
+      const file = join(mkdtempSync(join(tmpdir(), 'switchboard-dev-')), 'tree.yaml');
+      writeFileSync(file, DESK);
+      const server = await startDevServer({
+        file,
+        model: 'auto',
+        env: { OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: openai.url },
+        logger: captureLogs('warn').logger,
+      });
+      servers.push(server);
+      expect(((await (await fetch(new URL('/api/tree', server.url))).json()) as PageSnapshot).model).toBe(`OpenAI at ${openai.url}`);
+      openai.enqueue(
+        { toolCalls: [{ name: 'transfer_to_billing', arguments: { reason: 'double charge' } }] },
+        { content: 'I see two charges of $49.' },
+      );
+      const { lines } = await post(server, '/api/chat', { threadId: 't-5', message: 'I was charged twice' });
+      const deltas = lines.flatMap((line) => (line.event?.type === 'text-delta' ? [line.event.delta ?? ''] : []));
+      expect(deltas.join('')).toBe('I see two charges of $49.');
+      expect(lines.at(-1)?.result).toMatchObject({
+        agent: 'billing',
+        reply: 'I see two charges of $49.',
+        state: { handoffs: [{ payload: { reason: 'double charge' } }] },
+      });
+      expect(openai.requests).toHaveLength(2);
+    } finally {
+      await openai.close();
+    }
   });
 
   it('says which port is taken', async () => {
