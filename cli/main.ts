@@ -9,12 +9,14 @@ import { registerPending } from './commands/pending.js';
 import { registerLint } from './commands/lint.js';
 import { registerDraw } from './commands/draw.js';
 import { registerEval } from './commands/eval.js';
+import { registerInit } from './commands/init.js';
+import { registerDev } from './commands/dev.js';
 
 const program = new Command('switchboard')
   .description('Run, check and draw YAML agent trees compiled to LangGraph.')
   .showHelpAfterError()
   .configureOutput({ writeErr: (text) => process.stderr.write(text) });
 
-for (const register of [registerRun, registerChat, registerResume, registerPending, registerLint, registerDraw, registerEval]) register(program);
+for (const register of [registerInit, registerLint, registerDraw, registerDev, registerRun, registerChat, registerPending, registerResume, registerEval]) register(program);
 
 await program.parseAsync(process.argv);

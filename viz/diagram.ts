@@ -5,8 +5,9 @@
 import type { Tree } from '../config/schema.js';
 import type { SwitchboardGraph } from '../graphs/compile.js';
 import { runtimeOf } from '../graphs/compile.js';
-import { parentsOf } from '../graphs/edges.js';
+import { fallbacksOf, parentsOf } from '../graphs/edges.js';
 import type { EdgeKind } from '../graphs/edges.js';
+import { edgeLabel } from './styles.js';
 
 export type NodeRole = 'root' | 'lead' | 'specialist' | 'human' | 'helper' | 'fallback';
 
@@ -21,7 +22,9 @@ export interface DiagramEdge {
   from: string;
   to: string;
   kind: EdgeKind;
-  /** The handoff or helper tool name; for runtime edges, what takes them. */
+  /** The handoff or helper tool a model calls to take it (none for fallback and limit edges). */
+  tool?: string | undefined;
+  /** What the drawing writes on it: the tool name, `on failure` or `on limit`. */
   label: string;
 }
 
@@ -29,36 +32,48 @@ export interface Diagram {
   name: string;
   root: string;
   nodes: DiagramNode[];
+  /** In the order `listEdges()` gives them. */
   edges: DiagramEdge[];
 }
 
-/** The diagram of a compiled graph: exactly its agent-to-agent edges, plus helper calls (tools, not nodes). */
+/**
+ * The diagram of a compiled graph: every edge the tree defines (the order of `listEdges()`), each
+ * checked against the edges LangGraph compiled (helpers are tools, not nodes, so theirs come from
+ * the tree alone). A mismatch either way is a bug in Switchboard and throws.
+ */
 export async function describeGraph(graph: SwitchboardGraph): Promise<Diagram> {
   const runtime = runtimeOf(graph);
   const drawable = await graph.getGraphAsync();
-  const kinds = new Map(runtime.edges.map((edge) => [`${edge.from}>${edge.to}`, edge]));
-  const edges: DiagramEdge[] = [];
+  const compiled = new Set<string>();
   for (const edge of drawable.edges) {
-    if (edge.source.startsWith('__') || edge.target.startsWith('__') || edge.source === edge.target) continue;
-    const defined = kinds.get(`${edge.source}>${edge.target}`);
-    if (!defined) throw new Error(`The compiled graph has an edge ${edge.source} → ${edge.target} that the tree does not define.`);
-    edges.push({ from: edge.source, to: edge.target, kind: defined.kind, label: labelOf(defined.kind, defined.tool) });
+    if (isInternalNode(edge.source) || isInternalNode(edge.target) || edge.source === edge.target) continue;
+    compiled.add(edgeKey(edge.source, edge.target));
   }
-  for (const edge of runtime.edges) {
-    if (edge.kind === 'helper') edges.push({ from: edge.from, to: edge.to, kind: 'helper', label: edge.tool ?? edge.to });
+  const defined = new Set(runtime.edges.filter((edge) => edge.kind !== 'helper').map((edge) => edgeKey(edge.from, edge.to)));
+  for (const key of compiled) {
+    if (!defined.has(key)) throw new Error(`The compiled graph has an edge ${key} that the tree does not define.`);
   }
+  const edges = runtime.edges.map((edge): DiagramEdge => {
+    if (edge.kind !== 'helper' && !compiled.has(edgeKey(edge.from, edge.to))) {
+      throw new Error(`The tree defines the edge ${edgeKey(edge.from, edge.to)} but the compiled graph lacks it.`);
+    }
+    return { from: edge.from, to: edge.to, kind: edge.kind, tool: edge.tool, label: edgeLabel(edge.kind, edge.tool) };
+  });
   return { name: runtime.tree.name, root: runtime.tree.root, nodes: describeNodes(runtime.tree), edges };
 }
 
-function labelOf(kind: EdgeKind, tool: string | undefined): string {
-  if (kind === 'fallback') return 'on failure';
-  if (kind === 'limit') return 'on limit';
-  return tool ?? kind;
+/** LangGraph's own `__start__` and `__end__`. */
+function isInternalNode(name: string): boolean {
+  return name.startsWith('__') && name.endsWith('__');
+}
+
+function edgeKey(from: string, to: string): string {
+  return `${from} → ${to}`;
 }
 
 function describeNodes(tree: Tree): DiagramNode[] {
   const parents = parentsOf(tree);
-  const fallbacks = new Set(Object.values(tree.agents).flatMap((agent) => (agent.fallback === undefined ? [] : Array.isArray(agent.fallback) ? agent.fallback : [agent.fallback])));
+  const fallbacks = new Set(Object.values(tree.agents).flatMap((agent) => fallbacksOf(agent)));
   return Object.entries(tree.agents).map(([name, agent]) => {
     let role: NodeRole;
     if (agent.kind === 'human') role = 'human';

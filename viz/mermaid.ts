@@ -1,96 +1,97 @@
 /**
- * Mermaid flowchart text. Node ids are generated (`a0`, `a1`…) and names go in quoted labels, so any
- * agent name is valid Mermaid — even ones that break LangGraph's own `drawMermaid()`.
+ * Mermaid flowchart text. Node ids are generated (`a0`, `a1`…) and every label is quoted with each
+ * character outside a small safe set written as a `#code;` entity, so any agent name or description
+ * is valid Mermaid — even ones that break LangGraph's own `drawMermaid()` (end, graph, style…).
  */
-import type { Diagram, DiagramEdge, NodeRole } from './diagram.js';
+import type { EdgeKind } from '../graphs/edges.js';
+import type { Diagram, NodeRole } from './diagram.js';
+import { EDGE_ORDER, EDGE_STYLES, ROLE_ORDER, ROLE_STYLES, wrapWords } from './styles.js';
 
-const ARROWS: Record<DiagramEdge['kind'], string> = {
+const ARROWS: Record<EdgeKind, string> = {
   delegate: '-->',
   handback: '-.->',
   sideways: '-->',
   escalate: '==>',
   fallback: '-.->',
   limit: '-.->',
-  helper: '--o',
+  helper: '-.-o',
 };
 
 const SHAPES: Record<NodeRole, [string, string]> = {
-  root: ['[["', '"]]'],
-  lead: ['["', '"]'],
-  specialist: ['("', '")'],
-  human: ['[/"', '"/]'],
-  helper: ['{{"', '"}}'],
-  fallback: ['[("', '")]'],
+  root: ['[[', ']]'],
+  lead: ['[', ']'],
+  specialist: ['(', ')'],
+  human: ['[/', '/]'],
+  helper: ['{{', '}}'],
+  fallback: ['[(', ')]'],
 };
 
-const CLASSES: Record<NodeRole, string> = {
-  root: 'fill:#fff4c2,stroke:#b08900,stroke-width:2px',
-  lead: 'fill:#e0e7ff,stroke:#4f46e5',
-  specialist: 'fill:#ecfdf5,stroke:#059669',
-  human: 'fill:#fde2e2,stroke:#c0392b,stroke-width:2px',
-  helper: 'fill:#f3f4f6,stroke:#6b7280,stroke-dasharray:4 2',
-  fallback: 'fill:#fff1e6,stroke:#d9480f',
-};
+/** Mermaid line dash patterns that set kinds drawn with the same arrow apart. */
+const DASHES: Partial<Record<EdgeKind, string>> = { fallback: '8 4', limit: '2 3', handback: '5 4' };
 
 export interface MermaidOptions {
   /** Add a legend subgraph explaining shapes and arrows. Default: true. */
-  legend?: boolean;
+  legend?: boolean | undefined;
+  /** Write each agent's description under its name. Default: false. */
+  descriptions?: boolean | undefined;
 }
 
+/** The diagram as Mermaid flowchart text (`flowchart TD`). */
 export function toMermaid(diagram: Diagram, options: MermaidOptions = {}): string {
   const ids = new Map(diagram.nodes.map((node, index) => [node.name, `a${index}`]));
   const lines = ['flowchart TD'];
   for (const node of diagram.nodes) {
     const [open, close] = SHAPES[node.role];
-    lines.push(`  ${ids.get(node.name)}${open}${escapeLabel(node.name)}${close}:::${node.role}`);
+    const description = options.descriptions && node.description.trim() !== '' ? wrapWords(node.description).map(mermaidText) : [];
+    const label = [mermaidText(node.name), ...description].join('<br/>');
+    lines.push(`  ${ids.get(node.name)}${open}"${label}"${close}:::${node.role}`);
   }
-  diagram.edges.forEach((edge) => {
-    lines.push(`  ${ids.get(edge.from)} ${ARROWS[edge.kind]}|"${escapeLabel(edge.label)}"| ${ids.get(edge.to)}`);
-  });
-  // linkStyle numbers follow the edge order above.
-  diagram.edges.forEach((edge, index) => {
-    const style = edgeStyle(edge.kind);
-    if (style) lines.push(`  linkStyle ${index} ${style}`);
-  });
-  if (options.legend !== false) lines.push(...legend());
-  for (const [role, style] of Object.entries(CLASSES)) lines.push(`  classDef ${role} ${style}`);
+  const kinds: EdgeKind[] = [];
+  for (const edge of diagram.edges) {
+    const from = ids.get(edge.from);
+    const to = ids.get(edge.to);
+    if (from === undefined || to === undefined)
+      throw new Error(`The diagram has an edge ${edge.from} → ${edge.to} to an agent it does not list.`);
+    lines.push(`  ${from} ${ARROWS[edge.kind]}|"${mermaidText(edge.label)}"| ${to}`);
+    kinds.push(edge.kind);
+  }
+  if (options.legend !== false) {
+    lines.push('  subgraph legend["Legend"]', '    direction LR');
+    ROLE_ORDER.forEach((role, index) => {
+      const [open, close] = SHAPES[role];
+      lines.push(`    r${index}${open}"${mermaidText(ROLE_STYLES[role].legend)}"${close}:::${role}`);
+    });
+    EDGE_ORDER.forEach((kind, index) => {
+      lines.push(`    k${index}s[" "]:::legendEnd ${ARROWS[kind]}|"${mermaidText(EDGE_STYLES[kind].legend)}"| k${index}t[" "]:::legendEnd`);
+      kinds.push(kind);
+    });
+    lines.push('  end');
+  }
+  // linkStyle numbers count every edge in the order written above, legend edges included.
+  kinds.forEach((kind, index) => lines.push(`  linkStyle ${index} ${linkStyle(kind)}`));
+  for (const role of ROLE_ORDER) {
+    const style = ROLE_STYLES[role];
+    const dashed = role === 'helper' ? ',stroke-dasharray:4 2' : '';
+    lines.push(`  classDef ${role} fill:${style.fill},stroke:${style.stroke},stroke-width:${style.penwidth}px,color:#111827${dashed}`);
+  }
+  lines.push('  classDef legendEnd fill:#ffffff,stroke:#d1d5db,color:#ffffff');
   return `${lines.join('\n')}\n`;
 }
 
-function edgeStyle(kind: DiagramEdge['kind']): string | undefined {
-  switch (kind) {
-    case 'escalate':
-      return 'stroke:#c0392b,stroke-width:2px';
-    case 'handback':
-      return 'stroke:#6b7280';
-    case 'sideways':
-      return 'stroke:#7c3aed';
-    case 'fallback':
-      return 'stroke:#d9480f';
-    case 'limit':
-      return 'stroke:#9ca3af';
-    case 'helper':
-      return 'stroke:#6b7280';
-    default:
-      return undefined;
+function linkStyle(kind: EdgeKind): string {
+  const style = EDGE_STYLES[kind];
+  const dash = DASHES[kind];
+  return `stroke:${style.color},stroke-width:${style.penwidth}px${dash ? `,stroke-dasharray:${dash}` : ''}`;
+}
+
+/**
+ * Text for a quoted Mermaid label: letters, digits, spaces and `_.,:-` stay; everything else
+ * (quotes, brackets, `#`, `;`, `|`, `%`, `<`, line breaks, any non-ASCII) becomes `#<code>;`.
+ */
+export function mermaidText(text: string): string {
+  let result = '';
+  for (const character of text.replace(/[\r\n\t]+/g, ' ')) {
+    result += /[A-Za-z0-9 _.,:-]/.test(character) ? character : `#${character.codePointAt(0)};`;
   }
-}
-
-function legend(): string[] {
-  return [
-    '  subgraph legend["Legend"]',
-    '    direction LR',
-    '    l0[["root"]]:::root',
-    '    l1["lead"]:::lead',
-    '    l2("specialist"):::specialist',
-    '    l3[/"person"/]:::human',
-    '    l4{{"helper (tool)"}}:::helper',
-    '    l5[("fallback")]:::fallback',
-    '  end',
-  ];
-}
-
-/** Mermaid labels in double quotes: quotes become #quot; and line breaks spaces. */
-function escapeLabel(text: string): string {
-  return text.replace(/"/g, '#quot;').replace(/[\r\n]+/g, ' ');
+  return result === '' ? '#160;' : result;
 }

@@ -1,29 +1,71 @@
 /**
- * `switchboard draw`.
+ * `switchboard draw`: the compiled tree as Mermaid, DOT, SVG or PNG, drawn offline.
  */
 import type { Command } from 'commander';
 import { writeFile } from 'node:fs/promises';
 import { Option } from 'commander';
 import { loadTree } from '../../config/load.js';
+import { SwitchboardError } from '../../errors/switchboard-error.js';
 import { compileTree } from '../../graphs/compile.js';
-import { describeGraph } from '../../viz/diagram.js';
-import { toMermaid } from '../../viz/mermaid.js';
-import { guard, loadTools } from '../setup.js';
+import { DRAWING_FORMATS, drawGraph, formatOfFile } from '../../viz/draw.js';
+import type { DrawingFormat } from '../../viz/draw.js';
+import { collect, guard, loadTools, UsageError } from '../setup.js';
+
+interface DrawCommandOptions {
+  format?: DrawingFormat;
+  output?: string;
+  tools?: string;
+  legend: boolean;
+  descriptions?: boolean;
+  scale?: string;
+  font?: string[];
+}
 
 export function registerDraw(program: Command): void {
   program
-  .command('draw <tree>')
-  .description('Draw the compiled tree.')
-  .addOption(new Option('-f, --format <format>', 'output format').choices(['mermaid']).default('mermaid'))
-  .option('-o, --output <file>', 'write to a file instead of stdout')
-  .option('--tools <module>', 'a JS module exporting `tools` (default: the example tools)')
-  .action((treePath: string, options: { format: string; output?: string; tools?: string }) =>
-    guard(async () => {
-      const tools = await loadTools(options.tools);
-      const graph = compileTree(await loadTree(treePath, { tools }), { tools, model: 'offline', checkpointer: false });
-      const text = toMermaid(await describeGraph(graph));
-      if (options.output) await writeFile(options.output, text);
-      else process.stdout.write(text);
-    }),
-  );
+    .command('draw <tree>')
+    .description('Draw the compiled tree (offline): Mermaid or DOT text, or an SVG or PNG picture.')
+    .addOption(new Option('-f, --format <format>', 'output format (default: from the -o file name, else mermaid)').choices(DRAWING_FORMATS))
+    .option('-o, --output <file>', 'write to a file instead of stdout')
+    .option('--no-legend', 'leave the legend out')
+    .option('--descriptions', "write each agent's description under its name")
+    .option('--scale <factor>', 'PNG pixels per SVG unit', '2')
+    .option('--font <file>', 'PNG: a font file to draw text with (repeatable; default DejaVu Sans from the system)', collect)
+    .option('--tools <module>', 'a JS module exporting `tools` (default: the example tools)')
+    .action((treePath: string, options: DrawCommandOptions) =>
+      guard(async () => {
+        const format = options.format ?? (options.output ? formatOfFile(options.output) : undefined) ?? 'mermaid';
+        const scale = Number(options.scale ?? '2');
+        if (!Number.isFinite(scale) || scale <= 0 || scale > 16)
+          throw new UsageError(`--scale must be a number above 0 and at most 16 (not "${options.scale}").`);
+        if (format === 'png' && !options.output && process.stdout.isTTY)
+          throw new UsageError('A PNG is binary: write it to a file with -o FILE (or pipe stdout).');
+        const tools = await loadTools(options.tools);
+        const tree = await loadTree(treePath, { tools });
+        const graph = compileTree(tree, { tools, model: 'offline', checkpointer: false });
+        let drawing: string | Buffer;
+        try {
+          drawing = await drawGraph(graph, format, {
+            legend: options.legend,
+            descriptions: options.descriptions,
+            scale,
+            fontFiles: options.font,
+          });
+        } catch (error) {
+          // Missing fonts are a problem of this machine, not a failed turn: exit 2 with the fix.
+          if (error instanceof SwitchboardError && error.code === 'NO_FONTS') throw new UsageError(error.message);
+          throw error;
+        }
+        if (!options.output) {
+          process.stdout.write(drawing);
+          return;
+        }
+        try {
+          await writeFile(options.output, drawing);
+        } catch (error) {
+          throw new UsageError(`Cannot write ${options.output}: ${(error as NodeJS.ErrnoException).code ?? String(error)}.`);
+        }
+        process.stderr.write(`${options.output}: ${format} drawing of tree ${tree.spec.name}\n`);
+      }),
+    );
 }

@@ -1,0 +1,82 @@
+/**
+ * `switchboard dev`: the dev page on 127.0.0.1 (see dev/server.ts).
+ */
+import type { Command } from 'commander';
+import { existsSync } from 'node:fs';
+import { formatIssue } from '../../errors/config-error.js';
+import { SwitchboardError } from '../../errors/switchboard-error.js';
+import { openCheckpointer } from '../../runtime/checkpointer.js';
+import { startDevServer } from '../../dev/server.js';
+import type { TreeState } from '../../dev/live-tree.js';
+import { createLogger, describeModel, guard, loadTools, modelOption, UsageError } from '../setup.js';
+
+/** The port `switchboard dev` listens on unless told otherwise. */
+export const DEFAULT_DEV_PORT = 4310;
+
+interface DevCommandOptions {
+  port: string;
+  model?: string;
+  tools?: string;
+  db: string;
+  logLevel: string;
+}
+
+export function registerDev(program: Command): void {
+  program
+    .command('dev <tree>')
+    .description('Open a local page that draws the tree, redraws it on save, shows its errors and runs conversations.')
+    .option('-p, --port <number>', 'the port on 127.0.0.1', String(DEFAULT_DEV_PORT))
+    .option('--model <mode>', 'auto (OpenAI when OPENAI_API_KEY is set, else offline), offline or openai', 'auto')
+    .option('--tools <module>', 'a JS module exporting `tools` (default: the example tools); loaded once')
+    .option('--db <target>', 'where threads persist: "memory", a SQLite file or a postgres:// URL', 'memory')
+    .option('--log-level <level>', 'pino log level on stderr', 'warn')
+    .action((treePath: string, options: DevCommandOptions) =>
+      guard(async () => {
+        const port = Number(options.port);
+        if (!Number.isInteger(port) || port < 0 || port > 65535)
+          throw new UsageError(`--port must be a whole number from 0 to 65535 (not "${options.port}").`);
+        if (!existsSync(treePath)) throw new UsageError(`${treePath} does not exist. Create a tree with: switchboard init ${treePath}`);
+        const model = modelOption(options.model);
+        const tools = await loadTools(options.tools);
+        const checkpointer = await openCheckpointer(options.db);
+        let server;
+        try {
+          server = await startDevServer({
+            file: treePath,
+            port,
+            tools,
+            model,
+            checkpointer: checkpointer.saver,
+            logger: createLogger(options.logLevel),
+          });
+        } catch (error) {
+          await checkpointer.close();
+          if (error instanceof SwitchboardError && (error.code === 'PORT_IN_USE' || error.code === 'PORT_UNAVAILABLE'))
+            throw new UsageError(error.message);
+          throw error;
+        }
+        const report = (state: TreeState) => {
+          for (const issue of state.issues) process.stderr.write(`${formatIssue(issue)}\n`);
+          if (state.failure) process.stderr.write(`${treePath}: error ${state.failure}\n`);
+          if (state.broken)
+            process.stderr.write(
+              `${treePath}: broken — the page keeps the last good tree${state.good ? ` (version ${state.good.version})` : ''}\n`,
+            );
+          else if (state.good)
+            process.stderr.write(`${treePath}: loaded version ${state.good.version} (${state.good.diagram.nodes.length} agents)\n`);
+        };
+        report(server.tree.current);
+        server.tree.subscribe(report);
+        process.stdout.write(
+          `Switchboard dev page: ${server.url}\nTree ${treePath} · ${describeModel(model)} · threads in ${checkpointer.describe}\nSaving the file redraws the page. Ctrl-C stops.\n`,
+        );
+        await new Promise<void>((resolve) => {
+          const stop = () => resolve();
+          process.once('SIGINT', stop);
+          process.once('SIGTERM', stop);
+        });
+        await server.close();
+        await checkpointer.close();
+      }),
+    );
+}

@@ -1,0 +1,237 @@
+// The conversation panel: sends user messages (and people's replies), reads the streamed events,
+// writes the transcript and keeps the path of handoffs for the drawing.
+
+/**
+ * @typedef {import('./drawing.js').Hop} Hop
+ * @typedef {{ type: string, [key: string]: any }} TurnEvent
+ */
+
+/** Reads an NDJSON response line by line. @param {Response} response @param {(value: any) => void} onValue */
+export async function readNdjson(response, onValue) {
+  if (!response.body) return;
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder();
+  let buffer = '';
+  for (;;) {
+    const { done, value } = await reader.read();
+    buffer += decoder.decode(value, { stream: !done });
+    let index;
+    while ((index = buffer.indexOf('\n')) >= 0) {
+      const line = buffer.slice(0, index).trim();
+      buffer = buffer.slice(index + 1);
+      if (line) onValue(JSON.parse(line));
+    }
+    if (done) return;
+  }
+}
+
+export class Chat {
+  /**
+   * @param {{ transcript: HTMLElement, path: HTMLElement, state: HTMLElement, threadId: HTMLElement }} elements
+   * @param {(marks: { path?: Hop[], speaking?: string | null, active?: string | null }) => void} onMarks
+   */
+  constructor(elements, onMarks) {
+    this.elements = elements;
+    this.onMarks = onMarks;
+    /** @type {Hop[]} */
+    this.path = [];
+    /** @type {HTMLElement | null} the agent message being streamed */
+    this.bubble = null;
+    this.bubbleAgent = '';
+    /** @type {string | null} who wrote the last message of the current turn */
+    this.lastSpeaker = null;
+    this.reset();
+  }
+
+  /** Starts a new conversation on a fresh thread. */
+  reset() {
+    this.threadId = `dev-${Math.random().toString(36).slice(2, 10)}`;
+    this.elements.threadId.textContent = this.threadId;
+    this.elements.transcript.replaceChildren();
+    this.elements.state.textContent = 'No conversation yet.';
+    this.setPath([]);
+    this.onMarks({ speaking: null, active: null });
+  }
+
+  /** Shows an existing thread (its transcript, state and path). @param {any} thread */
+  show(thread) {
+    this.threadId = thread.threadId;
+    this.elements.threadId.textContent = thread.threadId;
+    this.elements.transcript.replaceChildren();
+    for (const message of thread.messages ?? []) {
+      if (message.role === 'user') this.note('user', message.text);
+      else this.agentMessage(message.agent ?? 'agent', message.text);
+    }
+    if (thread.state) this.showState(thread.state);
+  }
+
+  /** Sends a user message and streams the turn. @param {string} message */
+  async send(message) {
+    this.note('user', message);
+    await this.stream(
+      fetch('/api/chat', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ threadId: this.threadId, message }),
+      }),
+    );
+  }
+
+  /** Delivers a person's reply to a waiting thread and streams what follows. @param {string} threadId @param {{ reply: string, handBackTo?: string }} reply */
+  async reply(threadId, reply) {
+    this.note('note', `A person answers on ${threadId}${reply.handBackTo ? ` and hands back to ${reply.handBackTo}` : ''}.`);
+    await this.stream(
+      fetch(`/api/escalations/${encodeURIComponent(threadId)}/reply`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(reply),
+      }),
+    );
+  }
+
+  /** @param {Promise<Response>} request */
+  async stream(request) {
+    this.bubble = null;
+    this.lastSpeaker = null;
+    let response;
+    try {
+      response = await request;
+    } catch (error) {
+      this.note('error', `The dev server cannot be reached: ${error}`);
+      return;
+    }
+    if (!response.ok) {
+      const body = await response.json().catch(() => ({}));
+      this.note('error', body.error ?? `HTTP ${response.status}`);
+      return;
+    }
+    await readNdjson(response, (line) => {
+      if (line.type === 'event') this.event(line.event);
+      else if (line.type === 'result') this.result(line.result);
+      else if (line.type === 'error') this.note('error', `${line.error.code}: ${line.error.message}`);
+    });
+  }
+
+  /** @param {TurnEvent} event */
+  event(event) {
+    switch (event.type) {
+      case 'turn-start':
+        this.onMarks({ speaking: event.agent });
+        break;
+      case 'text-delta':
+        this.delta(event.agent, event.delta);
+        break;
+      case 'message-end':
+        this.agentMessage(event.agent, event.text);
+        this.bubble = null;
+        this.lastSpeaker = event.agent;
+        break;
+      case 'handoff-accept':
+        this.bubble = null;
+        this.hop({ from: event.from, to: event.to, kind: event.kind });
+        this.note('handoff', `↪ ${event.from} → ${event.to} (${event.kind}${event.tool ? `, ${event.tool}` : ''})`, event.payload);
+        this.onMarks({ speaking: event.to });
+        break;
+      case 'handoff-refuse':
+        this.note('note', `✕ ${event.from} could not call ${event.tool}: ${event.reason}`);
+        break;
+      case 'tool-call':
+        this.note('note', `⚙ ${event.agent} calls ${event.tool}`, event.args);
+        break;
+      case 'tool-result':
+        this.note('note', `${event.ok ? '✓' : '✕'} ${event.tool}: ${String(event.content).slice(0, 240)}`);
+        break;
+      case 'fallback-start':
+        this.hop({ from: event.from, to: event.to, kind: 'fallback' });
+        this.note('handoff', `⤳ ${event.from} failed (${event.reason}); ${event.to} takes over`);
+        break;
+      case 'limit-reach':
+        if (event.to) this.hop({ from: event.agent, to: event.to, kind: 'limit' });
+        this.note('error', `Limit ${event.limit} reached by ${event.agent}${event.to ? `; ${event.to} takes over` : ''}`);
+        break;
+      case 'escalation-start':
+        this.note('handoff', `☎ ${event.to} (a person) is asked to take over. Answer under “Waiting for a person”.`);
+        break;
+      case 'turn-end':
+        if (event.status === 'error' && event.error) this.note('error', `${event.error.code}: ${event.error.message}`);
+        break;
+      default:
+        break;
+    }
+  }
+
+  /** @param {any} result */
+  result(result) {
+    this.showState(result.state);
+    this.onMarks({ speaking: this.lastSpeaker ?? result.agent, active: result.state.activeAgent });
+  }
+
+  /** @param {any} state */
+  showState(state) {
+    this.setPath(state.handoffs.map((/** @type {any} */ record) => ({ from: record.from, to: record.to, kind: record.kind })));
+    this.elements.state.textContent = JSON.stringify(
+      { activeAgent: state.activeAgent, fields: state.fields, turn: state.turn, handoffs: state.handoffs, usage: state.usage },
+      null,
+      2,
+    );
+    this.onMarks({ active: state.activeAgent });
+  }
+
+  /** @param {Hop} hop */
+  hop(hop) {
+    this.setPath([...this.path, hop]);
+  }
+
+  /** @param {Hop[]} path */
+  setPath(path) {
+    this.path = path;
+    this.onMarks({ path });
+    const hops = path.map((hop) => `${hop.from} → ${hop.to}`);
+    this.elements.path.textContent = hops.length ? `Path: ${hops.join(' · ')}` : 'No handoff yet.';
+  }
+
+  /** @param {string} agent @param {string} delta */
+  delta(agent, delta) {
+    if (!this.bubble || this.bubbleAgent !== agent) {
+      this.bubble = this.agentMessage(agent, '');
+      this.bubbleAgent = agent;
+      this.onMarks({ speaking: agent });
+    }
+    const text = this.bubble.querySelector('.text');
+    if (text) text.textContent += delta;
+    this.scroll();
+  }
+
+  /** Writes (or completes) an agent's message. @param {string} agent @param {string} text */
+  agentMessage(agent, text) {
+    if (this.bubble && this.bubbleAgent === agent) {
+      const target = this.bubble.querySelector('.text');
+      if (target) target.textContent = text;
+      return this.bubble;
+    }
+    const item = document.createElement('li');
+    item.className = 'agent';
+    item.dataset.agent = agent;
+    const who = Object.assign(document.createElement('span'), { className: 'who', textContent: agent });
+    item.append(who, Object.assign(document.createElement('span'), { className: 'text', textContent: text }));
+    this.elements.transcript.append(item);
+    this.scroll();
+    return item;
+  }
+
+  /** @param {'user' | 'note' | 'handoff' | 'error'} kind @param {string} text @param {unknown} [details] */
+  note(kind, text, details) {
+    const item = document.createElement('li');
+    item.className = kind;
+    item.textContent = text;
+    if (details !== undefined && !(typeof details === 'object' && details !== null && Object.keys(details).length === 0)) {
+      item.append(Object.assign(document.createElement('pre'), { textContent: JSON.stringify(details, null, 2) }));
+    }
+    this.elements.transcript.append(item);
+    this.scroll();
+  }
+
+  scroll() {
+    this.elements.transcript.scrollTop = this.elements.transcript.scrollHeight;
+  }
+}

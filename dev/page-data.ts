@@ -1,0 +1,132 @@
+/**
+ * What the dev page receives, as plain JSON: the tree (drawing, agents, edges with their SVG ids),
+ * the file's problems, and threads (transcript, shared state, handoff trail).
+ */
+import type { BaseMessage } from '@langchain/core/messages';
+import { formatIssue } from '../errors/config-error.js';
+import type { EdgeKind } from '../graphs/edges.js';
+import type { TurnResult } from '../runtime/turn.js';
+import type { HandoffRecord, SwitchboardState } from '../state/schema.js';
+import type { NodeRole } from '../viz/diagram.js';
+import { edgeElementId, nodeElementId } from '../viz/dot.js';
+import type { TreeState } from './live-tree.js';
+
+export interface PageIssue {
+  /** `file:line:col severity CODE message hint`, as the terminal prints it. */
+  text: string;
+  severity: 'error' | 'warning';
+  line: number;
+  column: number;
+}
+
+export interface PageTree {
+  name: string;
+  root: string;
+  version: number;
+  loadedAt: string;
+  svg: string;
+  agents: { name: string; role: NodeRole; description: string; elementId: string }[];
+  edges: { from: string; to: string; kind: EdgeKind; label: string; elementId: string }[];
+}
+
+export interface PageSnapshot {
+  revision: number;
+  file: string;
+  /** Which model runs the agents, in words. */
+  model: string;
+  /** The last good tree (null until the file first loads). */
+  tree: PageTree | null;
+  issues: PageIssue[];
+  /** The file as saved has errors: `tree` is the last good version. */
+  broken: boolean;
+}
+
+/** The page's view of the live tree. */
+export function toPageSnapshot(state: TreeState, file: string, model: string): PageSnapshot {
+  const good = state.good;
+  const issues: PageIssue[] = state.issues.map((issue) => ({
+    text: formatIssue(issue),
+    severity: issue.severity,
+    line: issue.line,
+    column: issue.column,
+  }));
+  if (state.failure !== undefined)
+    issues.unshift({ text: `${file}:1:1 error INTERNAL ${state.failure}`, severity: 'error', line: 1, column: 1 });
+  return {
+    revision: state.revision,
+    file,
+    model,
+    tree: good
+      ? {
+          name: good.diagram.name,
+          root: good.diagram.root,
+          version: good.version,
+          loadedAt: good.loadedAt,
+          svg: good.svg,
+          agents: good.diagram.nodes.map((node, index) => ({ ...node, elementId: nodeElementId(index) })),
+          edges: good.diagram.edges.map((edge, index) => ({
+            from: edge.from,
+            to: edge.to,
+            kind: edge.kind,
+            label: edge.label,
+            elementId: edgeElementId(index),
+          })),
+        }
+      : null,
+    issues,
+    broken: state.broken,
+  };
+}
+
+export interface PageMessage {
+  role: 'user' | 'agent';
+  /** The agent that wrote it. */
+  agent?: string | undefined;
+  text: string;
+}
+
+export interface PageThreadState {
+  threadId: string;
+  activeAgent: string;
+  fields: Record<string, unknown>;
+  turn: { number: number; status: string; path: string[] };
+  handoffs: Pick<HandoffRecord, 'from' | 'to' | 'kind' | 'tool' | 'payload' | 'turn' | 'reason'>[];
+  usage: SwitchboardState['usage']['total'];
+}
+
+/** The shared state of a thread, without the messages (they go in the transcript). */
+export function toPageState(threadId: string, state: SwitchboardState): PageThreadState {
+  return {
+    threadId,
+    activeAgent: state.activeAgent,
+    fields: state.fields,
+    turn: { number: state.turn.number, status: state.turn.status, path: state.turn.path },
+    handoffs: state.handoffs.map(({ from, to, kind, tool, payload, turn, reason }) => ({ from, to, kind, tool, payload, turn, reason })),
+    usage: state.usage.total,
+  };
+}
+
+/** The messages a person reads: user messages and agent replies (tool traffic and empty tool-call turns left out). */
+export function toPageMessages(messages: BaseMessage[]): PageMessage[] {
+  const shown: PageMessage[] = [];
+  for (const message of messages) {
+    const text = message.text;
+    if (message.type === 'human') shown.push({ role: 'user', text });
+    else if (message.type === 'ai' && text.trim() !== '') shown.push({ role: 'agent', agent: message.name, text });
+  }
+  return shown;
+}
+
+/** A turn's result for the page. */
+export function toPageResult(result: TurnResult) {
+  return {
+    threadId: result.threadId,
+    turn: result.turn,
+    agent: result.agent,
+    reply: result.reply ?? null,
+    status: result.status,
+    error: result.error ?? null,
+    waitingFor: result.waitingFor ?? null,
+    state: toPageState(result.threadId, result.state),
+  };
+}

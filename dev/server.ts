@@ -1,0 +1,164 @@
+/**
+ * `switchboard dev`: a local page on 127.0.0.1 that draws the tree, redraws it when the file is
+ * saved, shows the file's problems with `file:line:col`, and runs conversations on the last good
+ * tree with the path of handoffs highlighted. Nothing on the page comes from outside this server.
+ */
+import { createServer } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { MemorySaver } from '@langchain/langgraph';
+import type { BaseCheckpointSaver } from '@langchain/langgraph';
+import { pino } from 'pino';
+import type { Logger } from 'pino';
+import { SwitchboardError } from '../errors/switchboard-error.js';
+import type { ToolRegistry } from '../graphs/compile.js';
+import type { ModelOption } from '../models/resolve.js';
+import { readAsset } from './assets.js';
+import { EventHub, HttpError, NdjsonStream, readJson, sendJson } from './http.js';
+import { LiveTree } from './live-tree.js';
+import type { GoodTree } from './live-tree.js';
+import { toPageSnapshot } from './page-data.js';
+import { ChatRequestSchema, listEscalations, parseBody, readThread, ReplyRequestSchema, ThreadIdSchema, ThreadRunner } from './threads.js';
+
+export interface DevServerOptions {
+  /** The tree file to serve and watch. */
+  file: string;
+  /** The port on 127.0.0.1; 0 picks a free one. Default 0. */
+  port?: number | undefined;
+  /** Function tools the tree may use, by name. */
+  tools?: ToolRegistry | undefined;
+  /** Default `'auto'`: the offline model unless OPENAI_API_KEY is set. */
+  model?: ModelOption | undefined;
+  /** Where threads persist. Default: in memory (shared across reloads of the tree). */
+  checkpointer?: BaseCheckpointSaver | undefined;
+  logger?: Logger | undefined;
+  /** The environment API keys and OPENAI_BASE_URL are read from. Default: `process.env`. */
+  env?: Record<string, string | undefined> | undefined;
+}
+
+export interface DevServer {
+  /** `http://127.0.0.1:<port>/` */
+  url: string;
+  port: number;
+  tree: LiveTree;
+  close(): Promise<void>;
+}
+
+/** The host the dev server listens on: this machine only. */
+export const DEV_HOST = '127.0.0.1';
+
+/** Loads the tree, starts watching it and serves the page. Resolves once the server listens. */
+export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
+  const logger = options.logger ?? pino({ level: 'silent' });
+  const checkpointer = options.checkpointer ?? new MemorySaver();
+  const model = options.model ?? 'auto';
+  const modelText = describeModelChoice(model, options.env ?? process.env);
+  const tree = new LiveTree({ file: options.file, tools: options.tools ?? {}, checkpointer, logger, model, env: options.env });
+  const hub = new EventHub();
+  const runner = new ThreadRunner();
+  await tree.reload();
+  tree.subscribe((state) => hub.send('tree', toPageSnapshot(state, options.file, modelText)));
+  tree.watch();
+
+  let port = 0;
+  const server = createServer((request, response) => {
+    handle(request, response).catch((error: unknown) => {
+      if (error instanceof HttpError) return sendJson(response, error.status, { error: error.message });
+      logger.error({ event: 'dev-request-failure', url: request.url, error: (error as Error).message }, 'a dev page request failed');
+      if (!response.headersSent) sendJson(response, 500, { error: (error as Error).message });
+      else response.end();
+    });
+  });
+
+  async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    // Only this machine's names: a page elsewhere cannot reach the server through DNS rebinding.
+    const host = request.headers.host ?? '';
+    if (host !== `${DEV_HOST}:${port}` && host !== `localhost:${port}`) throw new HttpError(403, `Unexpected host "${host}".`);
+    const url = new URL(request.url ?? '/', `http://${DEV_HOST}:${port}`);
+    const method = request.method ?? 'GET';
+    const route = `${method} ${url.pathname}`;
+    if (route === 'GET /' || route.startsWith('GET /assets/')) {
+      const asset = await readAsset(url.pathname === '/' ? 'index.html' : url.pathname.slice('/assets/'.length));
+      if (!asset) throw new HttpError(404, `No such file: ${url.pathname}`);
+      response.writeHead(200, {
+        'content-type': asset.type,
+        'cache-control': 'no-store',
+        'content-security-policy': CONTENT_SECURITY_POLICY,
+      });
+      response.end(asset.body);
+      return;
+    }
+    if (route === 'GET /api/tree') return sendJson(response, 200, toPageSnapshot(tree.current, options.file, modelText));
+    if (route === 'GET /api/events')
+      return hub.add(request, response, { event: 'tree', data: toPageSnapshot(tree.current, options.file, modelText) });
+    if (route === 'POST /api/chat') {
+      const body = parseBody(ChatRequestSchema, await readJson(request));
+      const good = requireGoodTree();
+      return runner.chat(good.graph, body.threadId, body.message, new NdjsonStream(response));
+    }
+    if (route === 'GET /api/escalations') return sendJson(response, 200, await listEscalations(requireGoodTree().graph, checkpointer));
+    const reply = /^POST \/api\/escalations\/([^/]+)\/reply$/.exec(route);
+    if (reply) {
+      const threadId = parseBody(ThreadIdSchema, decodeURIComponent(reply[1] ?? ''));
+      const body = parseBody(ReplyRequestSchema, await readJson(request));
+      return runner.reply(requireGoodTree().graph, threadId, body, new NdjsonStream(response));
+    }
+    const thread = /^GET \/api\/threads\/([^/]+)$/.exec(route);
+    if (thread)
+      return sendJson(
+        response,
+        200,
+        await readThread(requireGoodTree().graph, parseBody(ThreadIdSchema, decodeURIComponent(thread[1] ?? ''))),
+      );
+    throw new HttpError(404, `No such page: ${method} ${url.pathname}`);
+  }
+
+  function requireGoodTree(): GoodTree {
+    const good = tree.current.good;
+    if (!good) throw new HttpError(409, 'The tree has not loaded yet: fix the errors shown on the page and save.');
+    return good;
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      tree.close();
+      hub.close();
+      const port = options.port ?? 0;
+      if (error.code === 'EADDRINUSE')
+        reject(new SwitchboardError('PORT_IN_USE', `Port ${port} on ${DEV_HOST} is in use: choose another with --port.`));
+      else
+        reject(
+          new SwitchboardError(
+            'PORT_UNAVAILABLE',
+            `Port ${port} on ${DEV_HOST} cannot be opened (${error.code ?? error.message}): choose another with --port.`,
+          ),
+        );
+    });
+    server.listen(options.port ?? 0, DEV_HOST, () => resolve());
+  });
+  port = (server.address() as AddressInfo).port;
+  logger.info({ event: 'dev-start', port, file: options.file }, 'dev page ready');
+  return {
+    url: `http://${DEV_HOST}:${port}/`,
+    port,
+    tree,
+    close: async () => {
+      tree.close();
+      hub.close();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    },
+  };
+}
+
+/** Scripts, styles and connections from this server only. */
+const CONTENT_SECURITY_POLICY =
+  "default-src 'self'; img-src 'self' data:; style-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+function describeModelChoice(model: ModelOption, env: Record<string, string | undefined>): string {
+  if (model === 'offline' || (model === 'auto' && !env.OPENAI_API_KEY)) return 'offline model (keyword router)';
+  if (model === 'openai' || model === 'auto') return `OpenAI${env.OPENAI_BASE_URL ? ` at ${env.OPENAI_BASE_URL}` : ''}`;
+  return 'models supplied by code';
+}

@@ -1,0 +1,105 @@
+/**
+ * The dev page's conversations: a user turn or a person's reply, streamed to the page as NDJSON
+ * (every Switchboard event, then the result with the shared state), and threads read back.
+ */
+import type { BaseCheckpointSaver } from '@langchain/langgraph';
+import { z } from 'zod';
+import { SwitchboardError } from '../errors/switchboard-error.js';
+import type { SwitchboardGraph } from '../graphs/compile.js';
+import type { SwitchboardEvent } from '../runtime/events.js';
+import { listWaitingThreads } from '../runtime/threads.js';
+import { streamResume, streamTurn } from '../runtime/turn.js';
+import type { TurnResult } from '../runtime/turn.js';
+import type { SwitchboardState } from '../state/schema.js';
+import { HttpError } from './http.js';
+import type { NdjsonStream } from './http.js';
+import { toPageMessages, toPageResult, toPageState } from './page-data.js';
+
+export const ThreadIdSchema = z.string().regex(/^[\w.:-]{1,100}$/, { error: 'must be 1 to 100 letters, digits, "_", ".", ":" or "-"' });
+
+export const ChatRequestSchema = z.strictObject({
+  threadId: ThreadIdSchema,
+  message: z.string().trim().min(1, { error: 'must not be empty' }),
+});
+export const ReplyRequestSchema = z.strictObject({
+  reply: z.string().trim().min(1, { error: 'must not be empty' }),
+  handBackTo: z.string().min(1).optional(),
+});
+
+/** Parses a request body, or throws a 400 that names the field. */
+export function parseBody<TSchema extends z.ZodType>(schema: TSchema, body: unknown): z.output<TSchema> {
+  const parsed = schema.safeParse(body);
+  if (!parsed.success)
+    throw new HttpError(400, parsed.error.issues.map((issue) => `${issue.path.join('.') || 'body'} ${issue.message}`).join('; '));
+  return parsed.data;
+}
+
+/** Runs turns one at a time per thread: a message sent while one runs is refused, not queued. */
+export class ThreadRunner {
+  private readonly running = new Set<string>();
+
+  /** Streams a user turn to `stream`. */
+  chat(graph: SwitchboardGraph, threadId: string, message: string, stream: NdjsonStream): Promise<void> {
+    return this.run(threadId, stream, () => streamTurn(graph, { threadId, message }));
+  }
+
+  /** Streams a person's reply to a waiting thread to `stream`. */
+  reply(graph: SwitchboardGraph, threadId: string, reply: z.output<typeof ReplyRequestSchema>, stream: NdjsonStream): Promise<void> {
+    const answer = reply.handBackTo === undefined ? { reply: reply.reply } : { reply: reply.reply, handBackTo: reply.handBackTo };
+    return this.run(threadId, stream, () => streamResume(graph, threadId, { ...answer, operator: 'dev page' }));
+  }
+
+  private async run(threadId: string, stream: NdjsonStream, start: () => AsyncGenerator<SwitchboardEvent, TurnResult>): Promise<void> {
+    if (this.running.has(threadId)) {
+      stream.write({ type: 'error', error: { code: 'THREAD_BUSY', message: `A turn is already running on thread ${threadId}.` } });
+      stream.end();
+      return;
+    }
+    this.running.add(threadId);
+    try {
+      const events = start();
+      let next = await events.next();
+      while (!next.done) {
+        stream.write({ type: 'event', event: next.value });
+        next = await events.next();
+      }
+      stream.write({ type: 'result', result: toPageResult(next.value) });
+    } catch (error) {
+      // Mistakes (nothing pending, a bad hand-back target) and failed turns are shown in the page.
+      const code = error instanceof SwitchboardError ? error.code : 'INTERNAL';
+      stream.write({ type: 'error', error: { code, message: (error as Error).message } });
+    } finally {
+      this.running.delete(threadId);
+      stream.end();
+    }
+  }
+}
+
+/** A thread's transcript and shared state, or `exists: false` for a thread never run. */
+export async function readThread(graph: SwitchboardGraph, threadId: string) {
+  const snapshot = await graph.getState({ configurable: { thread_id: threadId } });
+  const state = snapshot.values as Partial<SwitchboardState>;
+  if (!state.messages) return { threadId, exists: false as const };
+  return {
+    threadId,
+    exists: true as const,
+    messages: toPageMessages(state.messages),
+    state: toPageState(threadId, state as SwitchboardState),
+  };
+}
+
+/** Every thread that waits for a person, with what the person needs to answer. */
+export async function listEscalations(graph: SwitchboardGraph, saver: BaseCheckpointSaver) {
+  const waiting = await listWaitingThreads(graph, saver);
+  return waiting.map(({ threadId, agent, from, reason, payload, turn, message, transcript, handBackTargets }) => ({
+    threadId,
+    agent,
+    from,
+    reason: reason ?? null,
+    payload,
+    turn,
+    message,
+    transcript,
+    handBackTargets,
+  }));
+}

@@ -1,0 +1,68 @@
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import type { PageSnapshot } from '../../dev/page-data.js';
+import { REPO_ROOT, runCli } from './run-cli.js';
+
+describe('switchboard dev', () => {
+  it('serves the page on 127.0.0.1, prints its address, and stops cleanly on Ctrl-C', async () => {
+    const env = { ...process.env };
+    delete env.OPENAI_API_KEY;
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        pathToFileURL(join(REPO_ROOT, 'node_modules/tsx/dist/loader.mjs')).href,
+        join(REPO_ROOT, 'cli/main.ts'),
+        'dev',
+        'examples/desk.yaml',
+        '--port',
+        '0',
+      ],
+      { cwd: REPO_ROOT, env },
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    const url = await new Promise<string>((resolve, reject) => {
+      child.stdout.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString();
+        const match = /Switchboard dev page: (http:\/\/127\.0\.0\.1:\d+\/)/.exec(stdout);
+        if (match?.[1]) resolve(match[1]);
+      });
+      child.on('close', () => reject(new Error(`dev exited early: ${stderr}`)));
+    });
+    expect(stdout).toContain('offline model');
+    expect(stderr).toContain('examples/desk.yaml: loaded version 1 (3 agents)');
+    const snapshot = (await (await fetch(new URL('/api/tree', url))).json()) as PageSnapshot;
+    expect(snapshot.tree?.agents.map((agent) => agent.name)).toEqual(['triage', 'billing', 'person']);
+    child.kill('SIGINT');
+    expect(await exited).toBe(0);
+  });
+
+  it('refuses a port in use, a bad port and a missing file with exit code 2', async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const port = (blocker.address() as AddressInfo).port;
+    try {
+      expect(await runCli(['dev', 'examples/desk.yaml', '--port', String(port)])).toMatchObject({
+        code: 2,
+        stderr: expect.stringContaining(`error USAGE: Port ${port} on 127.0.0.1 is in use: choose another with --port.`),
+      });
+    } finally {
+      blocker.close();
+    }
+    expect(await runCli(['dev', 'examples/desk.yaml', '--port', 'http'])).toMatchObject({
+      code: 2,
+      stderr: 'error USAGE: --port must be a whole number from 0 to 65535 (not "http").\n',
+    });
+    expect(await runCli(['dev', 'nowhere.yaml'])).toMatchObject({
+      code: 2,
+      stderr: 'error USAGE: nowhere.yaml does not exist. Create a tree with: switchboard init nowhere.yaml\n',
+    });
+  });
+});

@@ -1,0 +1,102 @@
+import { JSDOM } from 'jsdom';
+import { describe, expect, it } from 'vitest';
+import type { EdgeKind } from '../../graphs/edges.js';
+import type { Diagram, NodeRole } from '../../viz/diagram.js';
+import { toDot } from '../../viz/dot.js';
+import { toMermaid } from '../../viz/mermaid.js';
+import { renderSvg } from '../../viz/render.js';
+import { parseFlowchart } from './mermaid-parser.js';
+
+/** Names no tree file may use (lint rejects most), which the drawings must still survive. */
+const NAMES = [
+  'end',
+  'graph',
+  'style',
+  'class',
+  'classDef',
+  'linkStyle',
+  'flowchart',
+  'call',
+  'href',
+  'click',
+  'subgraph',
+  'direction',
+  'a0',
+  'r0',
+  'k0s',
+  'legend',
+  'node',
+  'edge',
+  'digraph',
+  'cluster_legend',
+  'A"B',
+  "it's",
+  'x]y[z',
+  '{{hex}}',
+  '(round)',
+  '|pipe|',
+  '#quot;',
+  '#35;',
+  '&amp;',
+  '%%comment',
+  'semi;colon',
+  '-->',
+  '==>',
+  '-.-o',
+  '<b>bold</b>',
+  '<script>alert(1)</script>',
+  '`tick`',
+  '\\N \\G',
+  'émoji 😀',
+  'tab\there',
+  'back\\slash',
+  'multi\nline',
+];
+const ROLES: NodeRole[] = ['root', 'lead', 'specialist', 'human', 'helper', 'fallback'];
+const KINDS: EdgeKind[] = ['delegate', 'handback', 'sideways', 'escalate', 'fallback', 'limit', 'helper'];
+
+const diagram: Diagram = {
+  name: 'end"; graph {',
+  root: 'end',
+  nodes: NAMES.map((name, index) => ({
+    name,
+    role: ROLES[index % ROLES.length]!,
+    description: `About ${name}: "quotes" ]] end --> %% <i>x</i> ;`,
+  })),
+  edges: NAMES.slice(1).map((name, index) => ({ from: NAMES[index]!, to: name, kind: KINDS[index % KINDS.length]!, label: `via ${name}` })),
+};
+
+/** How a name reads once drawn on one line (line breaks and tabs become spaces). */
+const shown = (text: string) => text.replace(/[\r\n\t]+/g, ' ');
+
+describe('drawings of agents with hostile names and descriptions', () => {
+  it('writes Mermaid the real parser accepts, keeping every name and label as written', async () => {
+    for (const descriptions of [false, true]) {
+      const parsed = await parseFlowchart(toMermaid(diagram, { descriptions }));
+      const agents = [...parsed.vertices.values()].filter((vertex) => /^a\d+$/.test(vertex.id));
+      expect(agents.map((vertex) => vertex.lines[0])).toEqual(NAMES.map(shown));
+      if (descriptions) expect(agents[0]?.lines.slice(1).join(' ')).toBe('About end: "quotes" ]] end --> %% <i>x</i> ;');
+      const edges = parsed.edges.filter((edge) => /^a\d+$/.test(edge.from));
+      expect(edges.map((edge) => edge.text)).toEqual(diagram.edges.map((edge) => shown(edge.label)));
+    }
+  });
+
+  it('writes DOT Graphviz draws, with every name as the text of its node', async () => {
+    for (const descriptions of [false, true]) {
+      const svg = await renderSvg(toDot(diagram, { descriptions }));
+      const document = new JSDOM(svg, { contentType: 'image/svg+xml' }).window.document;
+      NAMES.forEach((name, index) => {
+        const texts = Array.from(document.querySelectorAll(`#sb-node-${index} text`), (text) => text.textContent);
+        expect(texts[0]).toBe(shown(name));
+      });
+      expect(document.querySelectorAll('g.sb-edge')).toHaveLength(diagram.edges.length);
+      expect(document.querySelector('#sb-graph > text')?.textContent).toBe('end"; graph {');
+    }
+  });
+
+  it('puts nothing executable in the SVG', async () => {
+    const svg = await renderSvg(toDot(diagram, { descriptions: true }));
+    expect(svg).not.toContain('<script');
+    expect(svg).not.toContain('<b>');
+  });
+});
