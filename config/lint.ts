@@ -9,7 +9,7 @@ import { didYouMean, listNames } from './suggest.js';
 import { RESERVED_NAMES } from './reserved-names.js';
 import type { IssueInput } from './source.js';
 import { lintGraph } from './lint-graph.js';
-import { agentOf, fallbacksOf, handoffToolName, helperToolName } from '../graphs/edges.js';
+import { agentOf, fallbacksOf, helperToolName } from '../graphs/edges.js';
 import { fieldSchema } from '../state/schema.js';
 
 /** The built-in model names an agent may use without declaring them under `models:`. */
@@ -226,4 +226,3 @@ function checkOffline(tree: Tree, name: string, agent: Agent, report: Report): v
   }
 }
 
-export { handoffToolName };
