@@ -24,6 +24,8 @@ import { createHumanNode } from '../nodes/human.js';
 import { createTreeRuntime } from '../runtime/context.js';
 import type { TreeRuntime } from '../runtime/context.js';
 import { DEFAULT_PRICES } from '../runtime/prices.js';
+import { createCheckpointAdapter } from '../runtime/retention.js';
+import type { Retention } from '../runtime/retention.js';
 import { createMemoryThreadLock } from '../runtime/thread-lock.js';
 import type { ThreadLock } from '../runtime/thread-lock.js';
 import type { PriceTable } from '../runtime/prices.js';
@@ -50,6 +52,12 @@ export interface CompileOptions {
   env?: Record<string, string | undefined> | undefined;
   /** One turn at a time per thread (default: in-process, policy `wait`). Use the one {@link openCheckpointer} returns with PostgreSQL. */
   threadLock?: ThreadLock | undefined;
+  /**
+   * Checkpoints kept per thread after each turn run by `runTurn`, `streamTurn` or `resumeThread`
+   * (default 1: what a thread needs to continue, recover or resume). `'all'` keeps LangGraph's full
+   * history for time travel; storage then grows with the square of a thread's length.
+   */
+  retention?: Retention | undefined;
   /** How to wait between retries (tests replace it to not wait). */
   sleep?: ((ms: number) => Promise<void>) | undefined;
 }
@@ -61,6 +69,7 @@ export function compileTree(tree: LoadedTree | Tree, options: CompileOptions = {
   const tools = toolMap(options.tools);
   const spec = checkTree(tree, tools, options.models);
   const logger = options.logger ?? pino({ level: 'silent' });
+  const checkpointer = options.checkpointer === false ? undefined : (options.checkpointer ?? new MemorySaver());
   const runtime = createTreeRuntime(spec, {
     tools,
     logger,
@@ -70,6 +79,7 @@ export function compileTree(tree: LoadedTree | Tree, options: CompileOptions = {
     env: options.env,
     sleep: options.sleep,
     threadLock: options.threadLock ?? createMemoryThreadLock(),
+    checkpoints: createCheckpointAdapter(checkpointer, options.retention),
   });
 
   const builder = new StateGraph(createStateSchema(spec));
@@ -87,7 +97,6 @@ export function compileTree(tree: LoadedTree | Tree, options: CompileOptions = {
   };
   (builder as unknown as { addConditionalEdges(from: string, route: typeof routeToOwner, targets: string[]): void }).addConditionalEdges(START, routeToOwner, nodes);
 
-  const checkpointer = options.checkpointer === false ? undefined : (options.checkpointer ?? new MemorySaver());
   const graph = builder.compile({ ...(checkpointer ? { checkpointer } : {}), name: spec.name });
   const compiled = graph.withConfig({ recursionLimit: recursionLimitOf(runtime), durability: 'sync' } as never) as typeof graph;
   Object.defineProperty(compiled, COMPILED, { value: runtime, enumerable: false });

@@ -4,7 +4,7 @@
  */
 import type { Tree } from '../config/schema.js';
 import { listEdges, parentsOf, HANDOFF_KINDS } from '../graphs/edges.js';
-import type { EdgeKind } from '../graphs/edges.js';
+import type { Edge, EdgeKind } from '../graphs/edges.js';
 
 export interface Matcher {
   keywords: string[];
@@ -38,19 +38,21 @@ export interface OfflineRules {
 export function buildOfflineRules(tree: Tree, agent: string): OfflineRules {
   const spec = tree.agents[agent];
   if (!spec) throw new Error(`buildOfflineRules: no agent "${agent}"`);
-  const children = childrenMap(tree);
+  const { children, edgesFrom } = indexOf(tree);
   const rules: OfflineRule[] = [];
-  for (const edge of listEdges(tree)) {
-    if (edge.from !== agent || edge.tool === undefined) continue;
+  for (const edge of edgesFrom.get(agent) ?? []) {
+    if (edge.tool === undefined) continue;
     if (HANDOFF_KINDS.has(edge.kind)) {
       // Direct: the target and its team. Indirect: whoever they escalate to (a path to a person), at half weight.
+      const mine = edge.kind === 'handback' ? new Set(subtree(children, agent)) : undefined;
       const direct =
         edge.kind === 'handback'
-          ? subtree(children, edge.to).filter((name) => !subtree(children, agent).includes(name))
+          ? subtree(children, edge.to).filter((name) => !mine?.has(name))
           : edge.kind === 'escalate'
             ? escalationChain(tree, edge.to)
             : subtree(children, edge.to);
-      const indirect = [...new Set(direct.flatMap((name) => escalationChain(tree, name)))].filter((name) => !direct.includes(name) && name !== agent);
+      const inDirect = new Set(direct);
+      const indirect = [...new Set(direct.flatMap((name) => escalationChain(tree, name)))].filter((name) => !inDirect.has(name) && name !== agent);
       rules.push({
         tool: edge.tool,
         kind: edge.kind,
@@ -79,21 +81,36 @@ export function buildOfflineRules(tree: Tree, agent: string): OfflineRules {
   };
 }
 
-function childrenMap(tree: Tree): Map<string, string[]> {
-  const map = new Map<string, string[]>();
-  for (const [child, parent] of parentsOf(tree)) map.set(parent, [...(map.get(parent) ?? []), child]);
-  return map;
+interface TreeIndex {
+  children: Map<string, string[]>;
+  edgesFrom: Map<string, Edge[]>;
 }
 
-/** `name` and every agent below it. */
+/** Each tree's children and edges, computed once for all its agents (rules are built per agent). */
+const indexes = new WeakMap<Tree, TreeIndex>();
+
+function indexOf(tree: Tree): TreeIndex {
+  let index = indexes.get(tree);
+  if (!index) {
+    const children = new Map<string, string[]>();
+    for (const [child, parent] of parentsOf(tree)) children.set(parent, [...(children.get(parent) ?? []), child]);
+    const edgesFrom = new Map<string, Edge[]>();
+    for (const edge of listEdges(tree)) edgesFrom.set(edge.from, [...(edgesFrom.get(edge.from) ?? []), edge]);
+    indexes.set(tree, (index = { children, edgesFrom }));
+  }
+  return index;
+}
+
+/** `name` and every agent below it, breadth first. */
 function subtree(children: Map<string, string[]>, name: string): string[] {
-  const result: string[] = [];
-  const queue = [name];
-  while (queue.length > 0) {
-    const current = queue.shift() as string;
-    if (result.includes(current)) continue;
-    result.push(current);
-    queue.push(...(children.get(current) ?? []));
+  const seen = new Set<string>([name]);
+  const result = [name];
+  for (let index = 0; index < result.length; index += 1) {
+    for (const child of children.get(result[index] as string) ?? []) {
+      if (seen.has(child)) continue;
+      seen.add(child);
+      result.push(child);
+    }
   }
   return result;
 }

@@ -84,8 +84,13 @@ export async function callModel(
 
 async function invokeWithTimeout(model: BoundModel, messages: BaseMessage[], config: LangGraphRunnableConfig, agent: string, stream: boolean): Promise<AIMessageChunk> {
   const timeoutMs = model.timeoutMs ?? DEFAULT_MODEL_TIMEOUT_MS;
+  // One controller aborts the call on a timeout or when the run is aborted (AbortSignal.any costs
+  // more than the whole rest of the call's bookkeeping).
   const controller = new AbortController();
-  const signals = config.signal ? [config.signal, controller.signal] : [controller.signal];
+  const outer = config.signal;
+  const abort = () => controller.abort(outer?.reason);
+  if (outer?.aborted) abort();
+  else outer?.addEventListener('abort', abort, { once: true });
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
@@ -100,13 +105,14 @@ async function invokeWithTimeout(model: BoundModel, messages: BaseMessage[], con
         metadata: { ...config.metadata, switchboard_agent: agent },
         // A helper's tokens are not the answer the user reads: keep them out of the messages stream.
         tags: [...(config.tags ?? []), ...(stream ? [] : ['nostream'])],
-        signal: AbortSignal.any(signals),
+        signal: controller.signal,
         runName: 'model',
       }),
       timeout,
     ]);
   } finally {
     clearTimeout(timer);
+    outer?.removeEventListener('abort', abort);
   }
 }
 

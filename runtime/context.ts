@@ -2,6 +2,7 @@
  * Everything an agent node needs, prepared once when the tree is compiled: its models bound to its
  * tools, its handoff targets with their payload schemas, its limits and history policy.
  */
+import type { CheckpointAdapter } from './retention.js';
 import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
 import type { StructuredToolInterface } from '@langchain/core/tools';
 import { convertToOpenAITool } from '@langchain/core/utils/function_calling';
@@ -67,6 +68,10 @@ export interface TreeRuntime {
   /** Sleeps between retries; replaceable so tests do not wait. */
   sleep: (ms: number) => Promise<void>;
   threadLock: ThreadLock;
+  /** Prunes a thread's checkpoints after a turn and reads their newest id (see `retention`). */
+  checkpoints: CheckpointAdapter | undefined;
+  /** The thread heads this process last settled: the newest checkpoint id and who owns the conversation. */
+  heads: Map<string, { checkpointId: string; owner: string }>;
 }
 
 export interface RuntimeOptions extends ResolveOptions {
@@ -75,6 +80,7 @@ export interface RuntimeOptions extends ResolveOptions {
   prices: PriceTable;
   sleep?: ((ms: number) => Promise<void>) | undefined;
   threadLock: ThreadLock;
+  checkpoints?: CheckpointAdapter | undefined;
 }
 
 /** Prepares every agent of the tree. */
@@ -83,8 +89,10 @@ export function createTreeRuntime(tree: Tree, options: RuntimeOptions): TreeRunt
   const agents = new Map<string, AgentRuntime>();
   const toolOwners = new Map<string, string[]>();
   const treeLimits: ResolvedLimits = { ...DEFAULT_LIMITS, ...definedOnly(tree.limits) };
+  const outgoing = new Map<string, Edge[]>();
+  for (const edge of edges) outgoing.set(edge.from, [...(outgoing.get(edge.from) ?? []), edge]);
   for (const [name, spec] of Object.entries(tree.agents)) {
-    const runtime = createAgentRuntime(tree, name, spec, edges, treeLimits, options);
+    const runtime = createAgentRuntime(tree, name, spec, outgoing.get(name) ?? [], treeLimits, options);
     agents.set(name, runtime);
     const tools = [...runtime.handoffs.keys(), ...runtime.functionTools.keys(), ...runtime.helpers.keys()];
     for (const tool of tools) toolOwners.set(tool, [...(toolOwners.get(tool) ?? []), name]);
@@ -105,11 +113,12 @@ export function createTreeRuntime(tree: Tree, options: RuntimeOptions): TreeRunt
     limits: treeLimits,
     sleep: options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
     threadLock: options.threadLock,
+    checkpoints: options.checkpoints,
+    heads: new Map(),
   };
 }
 
-function createAgentRuntime(tree: Tree, name: string, spec: Agent, edges: Edge[], treeLimits: ResolvedLimits, options: RuntimeOptions): AgentRuntime {
-  const outgoing = edges.filter((edge) => edge.from === name);
+function createAgentRuntime(tree: Tree, name: string, spec: Agent, outgoing: Edge[], treeLimits: ResolvedLimits, options: RuntimeOptions): AgentRuntime {
   const handoffs = new Map<string, HandoffTarget>();
   const helpers = new Map<string, string>();
   const toolDefinitions: ReturnType<typeof convertToOpenAITool>[] = [];

@@ -97,6 +97,9 @@ export function emit(
 ): void {
   config?.writer?.(event);
   if (event.type === 'text-delta') return;
+  const level = event.type === 'turn-end' && event.status === 'error' ? 'error' : LOG_LEVELS[event.type];
+  // A record nobody logs is not built (the default logger is silent).
+  if (!logger.isLevelEnabled(level)) return;
   const record: Record<string, unknown> = { event: event.type, ...extra };
   for (const [key, value] of Object.entries(event)) {
     // The agent is bound by the child logger; the thread id comes in `extra` as thread_id.
@@ -107,6 +110,5 @@ export function emit(
     }
     record[key] = value;
   }
-  if (event.type === 'turn-end' && event.status === 'error') logger.error(record, event.type);
-  else logger[LOG_LEVELS[event.type]](record, event.type);
+  logger[level](record, event.type);
 }

@@ -9,6 +9,7 @@ import type { SwitchboardGraph } from '../graphs/compile.js';
 import { runtimeOf } from '../graphs/compile.js';
 import type { EscalationRequest, HumanReply } from '../nodes/human.js';
 import { HumanReplySchema } from '../nodes/human.js';
+import { lastUserMessage } from '../nodes/turn.js';
 import { addUsage, emptyUsage, fieldsSchema } from '../state/schema.js';
 import type { HandoffRecord, SwitchboardState, Turn, Usage } from '../state/schema.js';
 import { StoreError } from '../errors/store-error.js';
@@ -58,17 +59,64 @@ export class TurnError extends SwitchboardError {
  * first (its tool calls replay under the same idempotency keys), so no message is lost.
  */
 export async function* streamTurn(graph: SwitchboardGraph, input: TurnInput): AsyncGenerator<SwitchboardEvent, TurnResult> {
+  return yield* turnEvents(graph, input, { tokens: true });
+}
+
+/**
+ * The turn itself. The user message goes straight to the agent that owns the conversation (a
+ * `Command` with `goto`: no routing step, one checkpoint fewer per turn); graph invocations that
+ * pass plain input still route from START. Text deltas are streamed only when somebody reads them.
+ */
+async function* turnEvents(graph: SwitchboardGraph, input: TurnInput, options: { tokens: boolean }): AsyncGenerator<SwitchboardEvent, TurnResult> {
   if (input.fields) checkFields(graph, input.fields);
   const payload = { messages: [new HumanMessage(input.message)], ...(input.fields ? { fields: input.fields } : {}) };
   return yield* underLock(graph, input.threadId, async function* () {
-    await finishUnfinishedTurn(graph, input.threadId);
-    return yield* streamRun(graph, input.threadId, payload, input.signal);
+    let head = await readHead(graph, input.threadId);
+    if (head.maybeUnfinished) {
+      await finishUnfinishedTurn(graph, input.threadId);
+      head = await readHead(graph, input.threadId);
+    }
+    const owner = head.owner === undefined ? undefined : ownerOf(graph, head.owner);
+    const run = owner === undefined ? payload : new Command({ goto: owner, update: payload });
+    return yield* streamRun(graph, input.threadId, run, { signal: input.signal, tokens: options.tokens });
   });
+}
+
+/**
+ * What the thread's latest checkpoint says, read without preparing LangGraph's next tasks: the
+ * agent that owns the conversation, and whether the last turn may be unfinished (a turn still
+ * running, a user message not yet taken, a handoff to a person not yet raised). When it may be,
+ * LangGraph's own view decides ({@link finishUnfinishedTurn}). No checkpointer: no owner (START routes).
+ */
+async function readHead(graph: SwitchboardGraph, threadId: string): Promise<{ owner: string | undefined; maybeUnfinished: boolean }> {
+  const saver = graph.checkpointer;
+  if (!saver || typeof saver === 'boolean') return { owner: undefined, maybeUnfinished: false };
+  // Nobody wrote the thread since this process settled its last turn: what it knew still holds.
+  const runtime = runtimeOf(graph);
+  const known = runtime.heads.get(threadId);
+  if (known && runtime.checkpoints && (await runtime.checkpoints.head(threadId)) === known.checkpointId) return { owner: known.owner, maybeUnfinished: false };
+  const tuple = await saver.getTuple({ configurable: { thread_id: threadId, checkpoint_ns: '' } });
+  if (!tuple) return { owner: runtime.tree.root, maybeUnfinished: false };
+  const values = tuple.checkpoint.channel_values as Partial<SwitchboardState>;
+  const turn = values.turn;
+  const user = values.messages ? lastUserMessage(values.messages) : undefined;
+  const settled = turn !== undefined && (turn.status === 'done' || turn.status === 'error') && (user === undefined || user.id === turn.messageId);
+  const pending = (tuple.pendingWrites ?? []).length > 0;
+  return { owner: values.activeAgent ?? runtime.tree.root, maybeUnfinished: !settled || pending };
+}
+
+/** The agent a new user message goes to: the owner, or the root when the owner left the tree. */
+function ownerOf(graph: SwitchboardGraph, owner: string): string {
+  const runtime = runtimeOf(graph);
+  const agent = runtime.agents.get(owner);
+  if (agent && agent.spec.kind !== 'helper') return owner;
+  runtime.logger.warn({ event: 'owner-missing', agent: owner }, 'the agent that owned the conversation is not in the tree any more; the root takes it');
+  return runtime.tree.root;
 }
 
 /** Runs one turn and returns its result (an error ends the turn; see `result.error`). */
 export async function runTurn(graph: SwitchboardGraph, input: TurnInput & { throwOnError?: boolean }): Promise<TurnResult> {
-  const stream = streamTurn(graph, input);
+  const stream = turnEvents(graph, input, { tokens: false });
   let next = await stream.next();
   while (!next.done) next = await stream.next();
   if (input.throwOnError && next.value.status === 'error') throw new TurnError(next.value);
@@ -115,7 +163,11 @@ export async function* streamResume(
  */
 export async function recoverThread(graph: SwitchboardGraph, threadId: string): Promise<TurnResult | undefined> {
   try {
-    return await runtimeOf(graph).threadLock.withLock(threadId, () => finishUnfinishedTurn(graph, threadId));
+    return await runtimeOf(graph).threadLock.withLock(threadId, async () => {
+      const result = await finishUnfinishedTurn(graph, threadId);
+      await settle(graph, threadId, result);
+      return result;
+    });
   } catch (error) {
     throw storeErrorOr(threadId, error);
   }
@@ -146,11 +198,11 @@ function storeErrorOr(threadId: string, error: unknown): unknown {
 }
 
 /** Runs `body` holding the thread's lock (released when the generator finishes or is abandoned). */
-async function* underLock<T>(
+async function* underLock(
   graph: SwitchboardGraph,
   threadId: string,
-  body: () => AsyncGenerator<SwitchboardEvent, T>,
-): AsyncGenerator<SwitchboardEvent, T> {
+  body: () => AsyncGenerator<SwitchboardEvent, TurnResult>,
+): AsyncGenerator<SwitchboardEvent, TurnResult> {
   let release!: () => void;
   const released = new Promise<void>((resolve) => (release = resolve));
   let signalAcquired!: (error?: unknown) => void;
@@ -164,7 +216,9 @@ async function* underLock<T>(
   const failure = await acquired;
   if (failure) throw storeErrorOr(threadId, failure instanceof Error ? failure : new Error(String(failure)));
   try {
-    return yield* body();
+    const result = yield* body();
+    await settle(graph, threadId, result);
+    return result;
   } catch (error) {
     throw storeErrorOr(threadId, error);
   } finally {
@@ -172,6 +226,30 @@ async function* underLock<T>(
     await holding;
   }
 }
+
+/**
+ * After a turn, holding the thread's lock: drops the thread's older checkpoints (the retention) and
+ * remembers its newest checkpoint and owner when the turn settled, so the next turn need not read
+ * the checkpoint back. The turn is already durable: a failure here is logged, and the next turn
+ * reads the thread as usual.
+ */
+async function settle(graph: SwitchboardGraph, threadId: string, result: TurnResult | undefined): Promise<void> {
+  const runtime = runtimeOf(graph);
+  runtime.heads.delete(threadId);
+  if (!runtime.checkpoints) return;
+  try {
+    const checkpointId = await runtime.checkpoints.afterTurn(threadId);
+    if (checkpointId === undefined || !result || (result.status !== 'done' && result.status !== 'error')) return;
+    runtime.heads.set(threadId, { checkpointId, owner: result.state.activeAgent });
+    // Bounded: the oldest entries go first (a Map iterates in insertion order).
+    if (runtime.heads.size > MAX_CACHED_HEADS) runtime.heads.delete(runtime.heads.keys().next().value as string);
+  } catch (error) {
+    runtime.logger.warn({ event: 'prune-fail', thread_id: threadId, err: error }, 'could not drop old checkpoints; the next turn tries again');
+  }
+}
+
+const MAX_CACHED_HEADS = 10_000;
+const INTERRUPT_KEY = '__interrupt__';
 
 /** Runs the pending steps of an unfinished turn (not one waiting for a person). */
 async function finishUnfinishedTurn(graph: SwitchboardGraph, threadId: string): Promise<TurnResult | undefined> {
@@ -189,45 +267,49 @@ async function* streamRun(
   graph: SwitchboardGraph,
   threadId: string,
   input: unknown,
-  signal?: AbortSignal,
+  options: { signal?: AbortSignal | undefined; tokens?: boolean } = {},
 ): AsyncGenerator<SwitchboardEvent, TurnResult> {
   const runtime = runtimeOf(graph);
   const config = { configurable: { thread_id: threadId } };
   let usage = emptyUsage();
-  yield* streamEvents();
-  return await resultOf(graph, threadId, usage);
-
-  async function* streamEvents(): AsyncGenerator<SwitchboardEvent> {
-    const stream = await graph.stream(
-      input as never,
-      { ...config, streamMode: ['custom', 'messages'], ...(signal ? { signal } : {}) } as never,
-    );
-    for await (const item of stream as unknown as AsyncIterable<[string, unknown]>) {
-      const [mode, data] = item;
-      if (mode === 'custom') {
-        const event = data as SwitchboardEvent;
-        if (event.type === 'usage')
-          usage = addUsage(usage, { total: event.usage, byAgent: { [event.agent]: event.usage }, byPath: { [event.path]: event.usage } });
-        yield event;
-      } else if (mode === 'messages') {
-        const [chunk, metadata] = data as [unknown, Record<string, unknown>];
-        const agent = String(metadata.switchboard_agent ?? metadata.langgraph_node ?? '');
-        if (chunk instanceof AIMessageChunk && typeof chunk.content === 'string' && chunk.content !== '' && runtime.agents.has(agent)) {
-          yield { type: 'text-delta', agent, delta: chunk.content };
-        }
+  let last: SwitchboardState | undefined;
+  let interrupted = false;
+  const modes = options.tokens === false ? ['custom', 'values'] : ['custom', 'values', 'messages'];
+  const stream = await graph.stream(input as never, { ...config, streamMode: modes, ...(options.signal ? { signal: options.signal } : {}) } as never);
+  for await (const item of stream as unknown as AsyncIterable<[string, unknown]>) {
+    const [mode, data] = item;
+    if (mode === 'values') {
+      // An interrupt comes through this mode too, as `{ __interrupt__ }`: the turn waits for a person.
+      if (INTERRUPT_KEY in (data as object)) interrupted = true;
+      else last = data as SwitchboardState;
+    } else if (mode === 'custom') {
+      const event = data as SwitchboardEvent;
+      if (event.type === 'usage') usage = addUsage(usage, { total: event.usage, byAgent: { [event.agent]: event.usage }, byPath: { [event.path]: event.usage } });
+      yield event;
+    } else if (mode === 'messages') {
+      const [chunk, metadata] = data as [unknown, Record<string, unknown>];
+      const agent = String(metadata.switchboard_agent ?? metadata.langgraph_node ?? '');
+      if (chunk instanceof AIMessageChunk && typeof chunk.content === 'string' && chunk.content !== '' && runtime.agents.has(agent)) {
+        yield { type: 'text-delta', agent, delta: chunk.content };
       }
     }
   }
+  // A turn that settled (answered or failed) is taken from the stream; one waiting for a person is
+  // read back, with the interrupt it waits on.
+  const settled = !interrupted && last !== undefined && (last.turn.status === 'done' || last.turn.status === 'error');
+  return settled && last ? resultOf(threadId, last, undefined, usage) : await readResult(graph, threadId, usage);
 }
 
-/** The typed result of the turn that just ran, read from the thread's state. */
-async function resultOf(graph: SwitchboardGraph, threadId: string, usage: Usage): Promise<TurnResult> {
-  const config = { configurable: { thread_id: threadId } };
-  const snapshot = await graph.getState(config);
-  const state = snapshot.values as SwitchboardState;
+/** The result of the turn that just ran, read from the thread's state (for turns waiting on a person). */
+async function readResult(graph: SwitchboardGraph, threadId: string, usage: Usage): Promise<TurnResult> {
+  const snapshot = await graph.getState({ configurable: { thread_id: threadId } });
   const waiting = snapshot.tasks
     .flatMap((task) => task.interrupts.map((entry) => entry.value as EscalationRequest))
     .find((value) => value?.type === 'escalation');
+  return resultOf(threadId, snapshot.values as SwitchboardState, waiting, usage);
+}
+
+function resultOf(threadId: string, state: SwitchboardState, waiting: EscalationRequest | undefined, usage: Usage): TurnResult {
   const turn = state.turn;
   const last = state.messages.at(-1);
   const answered = turn.status === 'done' && last?.type === 'ai';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ToolMessage } from '@langchain/core/messages';
-import { runTurn } from '../../runtime/turn.js';
+import { runTurn, streamTurn } from '../../runtime/turn.js';
 import type { SwitchboardState } from '../../state/schema.js';
 import { compileExample, expectEveryCallAnswered, fakeOpenAIForFile, newThread, user, viaFakeOpenAI } from '../helpers.js';
 
@@ -181,12 +181,28 @@ describe('handoffs through the real ChatOpenAI client', () => {
     const { graph } = await compileExample('support', viaFakeOpenAI(server));
     const { threadId } = newThread();
     server.enqueue({ toolCalls: [{ name: 'transfer_to_billing', arguments: { reason: 'double charge', priority: 'high' } }] }, { content: 'I can see both charges of $99.' });
-    const result = await runTurn(graph, { threadId, message: 'charged twice' });
+    const stream = streamTurn(graph, { threadId, message: 'charged twice' });
+    const deltas: string[] = [];
+    let next = await stream.next();
+    for (; !next.done; next = await stream.next()) if (next.value.type === 'text-delta') deltas.push(next.value.delta);
+    const result = next.value;
 
     expect(server.requests.map((request) => request.stream)).toEqual([true, true]);
+    expect(deltas.join('')).toBe('I can see both charges of $99.');
     expect(result).toMatchObject({ agent: 'billing', reply: 'I can see both charges of $99.', status: 'done', turn: 1 });
     expect(result.handoffs[0]?.payload).toEqual({ reason: 'double charge', priority: 'high' });
     expect(result.usage.total).toMatchObject({ modelCalls: 2, inputTokens: 200, outputTokens: 40 });
     expect(Object.keys(result.usage.byPath)).toEqual(['triage', 'triage→billing']);
+  });
+
+  it('asks for whole responses when nobody reads the tokens (runTurn), with the same result', async () => {
+    const { graph } = await compileExample('support', viaFakeOpenAI(server));
+    const { threadId } = newThread();
+    server.enqueue({ toolCalls: [{ name: 'transfer_to_billing', arguments: { reason: 'double charge', priority: 'high' } }] }, { content: 'I can see both charges of $99.' });
+    const result = await runTurn(graph, { threadId, message: 'charged twice' });
+
+    expect(server.requests.map((request) => Boolean(request.stream))).toEqual([false, false]);
+    expect(result).toMatchObject({ agent: 'billing', reply: 'I can see both charges of $99.', status: 'done', turn: 1 });
+    expect(result.usage.total).toMatchObject({ modelCalls: 2, inputTokens: 200, outputTokens: 40 });
   });
 });

@@ -1,0 +1,112 @@
+/**
+ * The checkpointers of the LangGraph-based contenders, opened the way Switchboard opens them
+ * (`openCheckpointer`: MemorySaver, SqliteSaver in WAL mode, PostgresSaver), and what each keeps
+ * per session, in bytes. Session ids start with the contender's name, so contenders can share one
+ * database.
+ */
+import { join } from 'node:path';
+import { MemorySaver } from '@langchain/langgraph';
+import type { BaseCheckpointSaver } from '@langchain/langgraph';
+import Database from 'better-sqlite3';
+import pg from 'pg';
+import { openCheckpointer } from '../../runtime/checkpointer.js';
+import { createMemoryThreadLock } from '../../runtime/thread-lock.js';
+import type { ThreadLock } from '../../runtime/thread-lock.js';
+import type { ContenderOptions } from '../workload.js';
+
+export const BENCH_PG_URL = process.env.BENCH_PG_URL ?? 'postgresql://postgres@127.0.0.1:5432/test';
+
+export interface Store {
+  readonly saver: BaseCheckpointSaver;
+  readonly threadLock: ThreadLock;
+  bytesKept(sessionId: string): Promise<number>;
+  /** Forgets every session of this contender. */
+  reset(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function openStore(contender: string, options: ContenderOptions): Promise<Store> {
+  if (options.store === 'memory') return memoryStore(contender);
+  const target = options.store === 'sqlite' ? join(options.dir, `${contender}.sqlite`) : BENCH_PG_URL;
+  const opened = await openCheckpointer(target);
+  if (options.store === 'sqlite') {
+    const db = new Database(target, { readonly: true });
+    return {
+      saver: opened.saver,
+      threadLock: opened.threadLock,
+      bytesKept: async (id) => {
+        const row = db
+          .prepare(
+            `SELECT (SELECT COALESCE(SUM(LENGTH(checkpoint) + LENGTH(metadata) + LENGTH(checkpoint_id) + LENGTH(thread_id)), 0) FROM checkpoints WHERE thread_id = ?) +
+                    (SELECT COALESCE(SUM(LENGTH(value) + LENGTH(channel) + LENGTH(task_id)), 0) FROM writes WHERE thread_id = ?) AS bytes`,
+          )
+          .get(id, id) as { bytes: number };
+        return row.bytes;
+      },
+      reset: async () => {
+        // The saver creates its tables on first use: a store never used has nothing to forget.
+        const writer = new Database(target);
+        const tables = writer.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('checkpoints', 'writes')").all() as { name: string }[];
+        for (const { name } of tables) writer.prepare(`DELETE FROM ${name}`).run();
+        writer.close();
+      },
+      close: async () => {
+        db.close();
+        await opened.close();
+      },
+    };
+  }
+  const pool = new pg.Pool({ connectionString: BENCH_PG_URL, max: 2 });
+  const like = `${contender}:%`;
+  return {
+    saver: opened.saver,
+    threadLock: opened.threadLock,
+    bytesKept: async (id) => {
+      const { rows } = await pool.query<{ bytes: string }>(
+        `SELECT (SELECT COALESCE(SUM(pg_column_size(c.*)), 0) FROM checkpoints c WHERE thread_id = $1) +
+                (SELECT COALESCE(SUM(pg_column_size(b.*)), 0) FROM checkpoint_blobs b WHERE thread_id = $1) +
+                (SELECT COALESCE(SUM(pg_column_size(w.*)), 0) FROM checkpoint_writes w WHERE thread_id = $1) AS bytes`,
+        [id],
+      );
+      return Number(rows[0]?.bytes ?? 0);
+    },
+    reset: async () => {
+      for (const table of ['checkpoints', 'checkpoint_blobs', 'checkpoint_writes']) await pool.query(`DELETE FROM ${table} WHERE thread_id LIKE $1`, [like]);
+    },
+    close: async () => {
+      await pool.end();
+      await opened.close();
+    },
+  };
+}
+
+/** A MemorySaver; what it keeps for a thread is what its `storage` and `writes` hold, in bytes. */
+function memoryStore(_contender: string): Store {
+  let saver = new MemorySaver();
+  return {
+    get saver() {
+      return saver;
+    },
+    threadLock: createMemoryThreadLock(),
+    bytesKept: async (id) => memorySaverBytes(saver, id),
+    reset: async () => {
+      saver = new MemorySaver();
+    },
+    close: async () => {},
+  };
+}
+
+export function memorySaverBytes(saver: MemorySaver, threadId: string): number {
+  let bytes = 0;
+  const count = (value: unknown): void => {
+    if (value instanceof Uint8Array) bytes += value.byteLength;
+    else if (typeof value === 'string') bytes += Buffer.byteLength(value);
+    else if (Array.isArray(value)) value.forEach(count);
+  };
+  for (const checkpoints of Object.values(saver.storage[threadId] ?? {})) for (const saved of Object.values(checkpoints)) count(saved);
+  for (const [key, writes] of Object.entries(saver.writes)) {
+    if ((JSON.parse(key) as string[])[0] !== threadId) continue;
+    for (const write of Object.values(writes)) count(write);
+  }
+  return bytes;
+}

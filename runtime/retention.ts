@@ -1,0 +1,144 @@
+/**
+ * Checkpoint retention. LangGraph keeps every checkpoint of a thread, and each one holds the whole
+ * state, so a thread's storage grows with the square of its length. After each turn Switchboard
+ * keeps only the newest `retention` checkpoints of the thread (their pending writes, and with
+ * PostgreSQL the channel blobs they use): what a thread needs to continue, recover an unfinished
+ * turn or resume an escalation. `'all'` keeps LangGraph's full history (time travel).
+ */
+import { MemorySaver } from '@langchain/langgraph';
+import type { BaseCheckpointSaver } from '@langchain/langgraph';
+import { SqliteSaver } from '@langchain/langgraph-checkpoint-sqlite';
+import { PostgresSaver } from '@langchain/langgraph-checkpoint-postgres';
+import type pg from 'pg';
+import { SwitchboardError } from '../errors/switchboard-error.js';
+
+/** Checkpoints kept per thread after each turn, or `'all'`. */
+export type Retention = number | 'all';
+
+/** The default: the newest checkpoint only. */
+export const DEFAULT_RETENTION: Retention = 1;
+
+/**
+ * What Switchboard does to a thread's checkpoints around a turn, for the checkpointers it knows:
+ * `afterTurn` drops the older checkpoints (unless everything is kept) and returns the id of the
+ * newest; `head` reads that id alone, without loading the checkpoint. Together they let a turn skip
+ * re-reading a thread that nobody wrote since its last turn.
+ */
+export interface CheckpointAdapter {
+  afterTurn(threadId: string): Promise<string | undefined>;
+  head(threadId: string): Promise<string | undefined>;
+}
+
+/**
+ * The adapter for LangGraph's MemorySaver, SqliteSaver and PostgresSaver. With any other
+ * checkpointer there is none: the default retention keeps everything and an explicit number is an
+ * error (it could not be honoured).
+ */
+export function createCheckpointAdapter(saver: BaseCheckpointSaver | undefined, retention: Retention | undefined): CheckpointAdapter | undefined {
+  const keep = retention ?? DEFAULT_RETENTION;
+  if (keep !== 'all' && (!Number.isInteger(keep) || keep < 1)) {
+    throw new SwitchboardError('INVALID_OPTION', `retention must be a whole number of checkpoints (1 or more) or 'all'; got ${String(keep)}.`);
+  }
+  if (!saver) return undefined;
+  if (saver instanceof MemorySaver) {
+    return {
+      afterTurn: async (threadId) => {
+        if (keep !== 'all') pruneMemory(saver, threadId, keep);
+        return memoryHead(saver, threadId);
+      },
+      head: async (threadId) => memoryHead(saver, threadId),
+    };
+  }
+  if (saver instanceof SqliteSaver) {
+    const head = (threadId: string) =>
+      (saver.db.prepare(`SELECT MAX(checkpoint_id) AS id FROM checkpoints WHERE thread_id = ? AND checkpoint_ns = ''`).get(threadId) as { id: string | null }).id ?? undefined;
+    return {
+      afterTurn: async (threadId) => {
+        if (keep !== 'all') pruneSqlite(saver, threadId, keep);
+        return head(threadId);
+      },
+      head: async (threadId) => head(threadId),
+    };
+  }
+  if (saver instanceof PostgresSaver) {
+    const { pool, options } = saver as unknown as { pool: pg.Pool; options: { schema: string } };
+    const schema = `"${options.schema.replace(/"/g, '""')}"`;
+    const head = async (threadId: string) => {
+      const { rows } = await pool.query<{ id: string | null }>(`SELECT MAX(checkpoint_id) AS id FROM ${schema}.checkpoints WHERE thread_id = $1 AND checkpoint_ns = ''`, [threadId]);
+      return rows[0]?.id ?? undefined;
+    };
+    return { afterTurn: (threadId) => (keep === 'all' ? head(threadId) : prunePostgres(pool, schema, threadId, keep)), head };
+  }
+  if (retention === undefined || retention === 'all') return undefined;
+  throw new SwitchboardError(
+    'INVALID_OPTION',
+    `retention: ${keep} needs LangGraph's MemorySaver, SqliteSaver or PostgresSaver; this checkpointer is a ${saver.constructor.name}. Pass retention: 'all'.`,
+  );
+}
+
+/** The newest checkpoint id of the thread's root namespace (ids are time-ordered uuid6 strings). */
+function memoryHead(saver: MemorySaver, threadId: string): string | undefined {
+  let newest: string | undefined;
+  for (const id in saver.storage[threadId]?.[''] ?? {}) if (newest === undefined || id > newest) newest = id;
+  return newest;
+}
+
+function pruneMemory(saver: MemorySaver, threadId: string, keep: number): void {
+  const namespaces = saver.storage[threadId];
+  if (!namespaces) return;
+  const kept = new Set<string>();
+  for (const [namespace, checkpoints] of Object.entries(namespaces)) {
+    // Checkpoint ids are time-ordered (uuid6), as LangGraph itself sorts them.
+    const ids = Object.keys(checkpoints).sort();
+    for (const id of ids.slice(0, -keep)) delete checkpoints[id];
+    for (const id of ids.slice(-keep)) kept.add(JSON.stringify([threadId, namespace, id]));
+  }
+  for (const key of Object.keys(saver.writes)) {
+    if (kept.has(key)) continue;
+    const [thread] = JSON.parse(key) as [string];
+    if (thread === threadId) delete saver.writes[key];
+  }
+}
+
+function pruneSqlite(saver: SqliteSaver, threadId: string, keep: number): void {
+  const db = saver.db;
+  db.transaction(() => {
+    db.prepare(
+      `DELETE FROM checkpoints WHERE thread_id = ? AND checkpoint_id NOT IN (
+         SELECT checkpoint_id FROM checkpoints AS newest
+         WHERE newest.thread_id = checkpoints.thread_id AND newest.checkpoint_ns = checkpoints.checkpoint_ns
+         ORDER BY checkpoint_id DESC LIMIT ?)`,
+    ).run(threadId, keep);
+    db.prepare(
+      `DELETE FROM writes WHERE thread_id = ? AND NOT EXISTS (
+         SELECT 1 FROM checkpoints AS kept
+         WHERE kept.thread_id = writes.thread_id AND kept.checkpoint_ns = writes.checkpoint_ns AND kept.checkpoint_id = writes.checkpoint_id)`,
+    ).run(threadId);
+  })();
+}
+
+/** Prunes in one statement (the deletes see one snapshot and commit together); returns the newest id. */
+async function prunePostgres(pool: pg.Pool, schema: string, threadId: string, keep: number): Promise<string | undefined> {
+  const { rows } = await pool.query<{ id: string | null }>(
+    `WITH dropped AS (
+       DELETE FROM ${schema}.checkpoints AS c
+       WHERE c.thread_id = $1 AND c.checkpoint_id NOT IN (
+         SELECT newest.checkpoint_id FROM ${schema}.checkpoints AS newest
+         WHERE newest.thread_id = c.thread_id AND newest.checkpoint_ns = c.checkpoint_ns
+         ORDER BY newest.checkpoint_id DESC LIMIT $2)
+       RETURNING c.checkpoint_ns, c.checkpoint_id),
+     kept AS (
+       SELECT k.checkpoint_ns, k.checkpoint_id, k.checkpoint FROM ${schema}.checkpoints AS k
+       WHERE k.thread_id = $1 AND NOT EXISTS (SELECT 1 FROM dropped AS d WHERE d.checkpoint_ns = k.checkpoint_ns AND d.checkpoint_id = k.checkpoint_id)),
+     writes AS (
+       DELETE FROM ${schema}.checkpoint_writes AS w
+       WHERE w.thread_id = $1 AND NOT EXISTS (SELECT 1 FROM kept WHERE kept.checkpoint_ns = w.checkpoint_ns AND kept.checkpoint_id = w.checkpoint_id)),
+     blobs AS (
+       DELETE FROM ${schema}.checkpoint_blobs AS b
+       WHERE b.thread_id = $1 AND NOT EXISTS (
+         SELECT 1 FROM kept WHERE kept.checkpoint_ns = b.checkpoint_ns AND kept.checkpoint -> 'channel_versions' ->> b.channel = b.version))
+     SELECT MAX(checkpoint_id) AS id FROM kept WHERE checkpoint_ns = ''`,
+    [threadId, keep],
+  );
+  return rows[0]?.id ?? undefined;
+}
