@@ -86,17 +86,16 @@ function memoryHead(saver: MemorySaver, threadId: string): string | undefined {
 function pruneMemory(saver: MemorySaver, threadId: string, keep: number): void {
   const namespaces = saver.storage[threadId];
   if (!namespaces) return;
-  const kept = new Set<string>();
   for (const [namespace, checkpoints] of Object.entries(namespaces)) {
     // Checkpoint ids are time-ordered (uuid6), as LangGraph itself sorts them.
-    const ids = Object.keys(checkpoints).sort();
-    for (const id of ids.slice(0, -keep)) delete checkpoints[id];
-    for (const id of ids.slice(-keep)) kept.add(JSON.stringify([threadId, namespace, id]));
-  }
-  for (const key of Object.keys(saver.writes)) {
-    if (kept.has(key)) continue;
-    const [thread] = JSON.parse(key) as [string];
-    if (thread === threadId) delete saver.writes[key];
+    for (const id of Object.keys(checkpoints).sort().slice(0, -keep)) {
+      const parent = checkpoints[id]?.[2];
+      delete checkpoints[id];
+      delete saver.writes[JSON.stringify([threadId, namespace, id])];
+      // Writes made against a parent that is gone go with it. (A new thread's first input is written
+      // against an empty checkpoint that is never stored nor named: those few hundred bytes stay.)
+      if (parent !== undefined && !(parent in checkpoints)) delete saver.writes[JSON.stringify([threadId, namespace, parent])];
+    }
   }
 }
 
