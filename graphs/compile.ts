@@ -21,7 +21,7 @@ import type { ConfigIssue } from '../errors/config-error.js';
 import type { ModelOption } from '../models/resolve.js';
 import { createAgentNode } from '../nodes/agent.js';
 import { createHumanNode } from '../nodes/human.js';
-import { createTreeRuntime } from '../runtime/context.js';
+import { createTreeRuntime, ownerOf } from '../runtime/context.js';
 import type { TreeRuntime } from '../runtime/context.js';
 import { DEFAULT_PRICES } from '../runtime/prices.js';
 import { createCheckpointAdapter } from '../runtime/retention.js';
@@ -90,11 +90,7 @@ export function compileTree(tree: LoadedTree | Tree, options: CompileOptions = {
     builder.addNode(name, node as never, { ends: [...agent.ends, END] });
     nodes.push(name);
   }
-  const routeToOwner = (state: SwitchboardState): string => {
-    if (nodes.includes(state.activeAgent)) return state.activeAgent;
-    if (state.activeAgent !== spec.root) logger.warn({ event: 'owner-missing', agent: state.activeAgent }, 'the agent that owned the conversation is not in the tree any more; the root takes it');
-    return spec.root;
-  };
+  const routeToOwner = (state: SwitchboardState): string => ownerOf(runtime, state.activeAgent);
   (builder as unknown as { addConditionalEdges(from: string, route: typeof routeToOwner, targets: string[]): void }).addConditionalEdges(START, routeToOwner, nodes);
 
   const graph = builder.compile({ ...(checkpointer ? { checkpointer } : {}), name: spec.name });

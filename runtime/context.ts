@@ -118,6 +118,17 @@ export function createTreeRuntime(tree: Tree, options: RuntimeOptions): TreeRunt
   };
 }
 
+/**
+ * The agent a new user message goes to: the one that owns the conversation, or the root when the
+ * owner is not a node of the tree any more (a helper, or an agent removed from the YAML).
+ */
+export function ownerOf(runtime: TreeRuntime, owner: string): string {
+  const agent = runtime.agents.get(owner);
+  if (agent && agent.spec.kind !== 'helper') return owner;
+  runtime.logger.warn({ event: 'owner-missing', agent: owner }, 'the agent that owned the conversation is not in the tree any more; the root takes it');
+  return runtime.tree.root;
+}
+
 function createAgentRuntime(tree: Tree, name: string, spec: Agent, outgoing: Edge[], treeLimits: ResolvedLimits, options: RuntimeOptions): AgentRuntime {
   const handoffs = new Map<string, HandoffTarget>();
   const helpers = new Map<string, string>();

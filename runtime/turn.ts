@@ -7,6 +7,7 @@ import { AIMessageChunk, HumanMessage } from '@langchain/core/messages';
 import { Command } from '@langchain/langgraph';
 import type { SwitchboardGraph } from '../graphs/compile.js';
 import { runtimeOf } from '../graphs/compile.js';
+import { ownerOf } from './context.js';
 import type { EscalationRequest, HumanReply } from '../nodes/human.js';
 import { HumanReplySchema } from '../nodes/human.js';
 import { lastUserMessage } from '../nodes/turn.js';
@@ -76,7 +77,7 @@ async function* turnEvents(graph: SwitchboardGraph, input: TurnInput, options: {
       await finishUnfinishedTurn(graph, input.threadId);
       head = await readHead(graph, input.threadId);
     }
-    const owner = head.owner === undefined ? undefined : ownerOf(graph, head.owner);
+    const owner = head.owner === undefined ? undefined : ownerOf(runtimeOf(graph), head.owner);
     const run = owner === undefined ? payload : new Command({ goto: owner, update: payload });
     return yield* streamRun(graph, input.threadId, run, { signal: input.signal, tokens: options.tokens });
   });
@@ -103,15 +104,6 @@ async function readHead(graph: SwitchboardGraph, threadId: string): Promise<{ ow
   const settled = turn !== undefined && (turn.status === 'done' || turn.status === 'error') && (user === undefined || user.id === turn.messageId);
   const pending = (tuple.pendingWrites ?? []).length > 0;
   return { owner: values.activeAgent ?? runtime.tree.root, maybeUnfinished: !settled || pending };
-}
-
-/** The agent a new user message goes to: the owner, or the root when the owner left the tree. */
-function ownerOf(graph: SwitchboardGraph, owner: string): string {
-  const runtime = runtimeOf(graph);
-  const agent = runtime.agents.get(owner);
-  if (agent && agent.spec.kind !== 'helper') return owner;
-  runtime.logger.warn({ event: 'owner-missing', agent: owner }, 'the agent that owned the conversation is not in the tree any more; the root takes it');
-  return runtime.tree.root;
 }
 
 /** Runs one turn and returns its result (an error ends the turn; see `result.error`). */

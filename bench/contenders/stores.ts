@@ -26,7 +26,7 @@ export interface Store {
 }
 
 export async function openStore(contender: string, options: ContenderOptions): Promise<Store> {
-  if (options.store === 'memory') return memoryStore(contender);
+  if (options.store === 'memory') return memoryStore();
   const target = options.store === 'sqlite' ? join(options.dir, `${contender}.sqlite`) : BENCH_PG_URL;
   const opened = await openCheckpointer(target);
   if (options.store === 'sqlite') {
@@ -81,7 +81,7 @@ export async function openStore(contender: string, options: ContenderOptions): P
 }
 
 /** A MemorySaver; what it keeps for a thread is what its `storage` and `writes` hold, in bytes. */
-function memoryStore(_contender: string): Store {
+function memoryStore(): Store {
   let saver = new MemorySaver();
   return {
     get saver() {
