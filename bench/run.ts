@@ -1,15 +1,15 @@
 /**
  * The benchmark: the same workload (bench/workload.ts) on every contender, interleaved in one
  * process and one run, so ratios hold even on a noisy machine. `npm run bench` prints the tables of
- * BENCHMARKS.md; `-- --quick` runs every section small (a smoke run); `-- --only latency,bytes`
+ * BENCHMARKS.md; `-- --quick` runs every section small (a smoke run); `-- --sessions N` sets the sessions of
+ * the per-turn figures; `-- --only latency,bytes`
  * picks sections; `-- --json FILE` writes the figures.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { parseTree } from '../config/load.js';
-import { compileTree } from '../graphs/compile.js';
+import { switchboard } from './build.js';
 import { CONTENDERS } from './contenders/index.js';
 import { switchboardContender } from './contenders/switchboard.js';
 import { generateTree } from './trees.js';
@@ -196,6 +196,7 @@ async function stores(options: BenchOptions, dir: string): Promise<NonNullable<F
 /** Load + lint (parseTree) and compile, for generated trees; the median of several runs. */
 function cold(options: BenchOptions): NonNullable<Figures['cold']> {
   const texts = options.treeSizes.map((agents) => ({ agents, text: generateTree(agents) }));
+  const { compileTree, parseTree } = switchboard;
   // Warm up on the smallest tree.
   for (let index = 0; index < 5; index += 1) compileTree(parseTree(texts[0]!.text, 'warm.yaml'), { checkpointer: false, model: 'offline' });
   return texts.map(({ agents, text }) => {
@@ -308,10 +309,13 @@ export function formatFigures(figures: Figures): string {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, only: { type: 'string' }, json: { type: 'string' } } });
+  const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, only: { type: 'string' }, sessions: { type: 'string' }, json: { type: 'string' } } });
   const sections = new Set((values.only?.split(',') ?? SECTIONS) as Section[]);
   for (const section of sections) if (!SECTIONS.includes(section)) throw new Error(`Unknown section "${section}". Sections: ${SECTIONS.join(', ')}.`);
-  const figures = await runBench({ ...(values.quick ? QUICK : FULL), sections, log: (line) => process.stderr.write(`${line}\n`) });
+  const base = values.quick ? QUICK : FULL;
+  const sessions = values.sessions === undefined ? base.sessions : Number(values.sessions);
+  if (!Number.isInteger(sessions) || sessions < 1) throw new Error(`--sessions takes a whole number of sessions, got "${values.sessions}".`);
+  const figures = await runBench({ ...base, sessions, sections, log: (line) => process.stderr.write(`${line}\n`) });
   if (values.json) writeFileSync(values.json, `${JSON.stringify(figures, null, 2)}\n`);
   process.stdout.write(`${formatFigures(figures)}\n`);
 }

@@ -3,7 +3,7 @@
  * `exactOptionalPropertyTypes`, so the casts live here, once.
  */
 import { AIMessage, AIMessageChunk } from '@langchain/core/messages';
-import type { InvalidToolCall, ToolCall, ToolCallChunk, UsageMetadata } from '@langchain/core/messages';
+import type { BaseMessage, InvalidToolCall, ToolCall, ToolCallChunk, UsageMetadata } from '@langchain/core/messages';
 
 export interface AIMessageInit {
   content: AIMessage['content'];
@@ -39,4 +39,13 @@ export function aiMessageChunk(init: { content: string; id?: string | undefined;
 /** The provider's token usage of a response, if it reported one. */
 export function usageOf(message: AIMessage | AIMessageChunk): UsageMetadata | undefined {
   return (message as unknown as { usage_metadata?: UsageMetadata }).usage_metadata;
+}
+
+/**
+ * The text of a message. The same as LangChain's `message.text`, which converts the content to
+ * standard blocks on every read (most of the cost of a short message's bookkeeping): plain string
+ * content, the usual case, is returned as it is.
+ */
+export function textOf(message: BaseMessage): string {
+  return typeof message.content === 'string' ? message.content : message.text;
 }

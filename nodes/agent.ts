@@ -9,7 +9,7 @@ import type { BaseMessage, ToolCall } from '@langchain/core/messages';
 import { Command, END } from '@langchain/langgraph';
 import type { LangGraphRunnableConfig } from '@langchain/langgraph';
 import type { Logger } from 'pino';
-import { aiMessage, usageOf } from '../models/messages.js';
+import { aiMessage, textOf, usageOf } from '../models/messages.js';
 import type { AgentRuntime, TreeRuntime } from '../runtime/context.js';
 import { emit } from '../runtime/events.js';
 import { addUsage } from '../state/schema.js';
@@ -79,10 +79,11 @@ class AgentStep {
     if (this.started) {
       this.emit({ type: 'turn-start', threadId: this.threadId, turn: this.turn.number, agent: this.agent.name });
       const user = lastUserMessage(this.state.messages);
-      if (user && user.text.length > this.agent.limits.messageChars) {
+      const length = user ? textOf(user).length : 0;
+      if (user && length > this.agent.limits.messageChars) {
         // The oversized message leaves the thread: it would poison every later turn.
         if (user.id) this.messages.push(new RemoveMessage({ id: user.id }));
-        return this.endWithError('MESSAGE_TOO_LONG', `The message has ${user.text.length} characters; the limit is ${this.agent.limits.messageChars}.`);
+        return this.endWithError('MESSAGE_TOO_LONG', `The message has ${length} characters; the limit is ${this.agent.limits.messageChars}.`);
       }
     }
     const last = this.state.messages.at(-1);
@@ -116,16 +117,16 @@ class AgentStep {
       const code = result.kind === 'context-length' ? 'CONTEXT_TOO_LONG' : 'MODEL_FAILED';
       return this.failed(code, `the model failed (${result.kind}) after ${result.attempts} attempt(s): ${result.message}`);
     }
-    let message = this.named(result.message);
+    let message = result.message;
     if (isEmpty(message)) {
       const retry = await this.call([...input, new SystemMessage(EMPTY_REPLY_NUDGE)]);
       if (retry instanceof ModelCallFailure) return this.failed('MODEL_FAILED', `the model failed (${retry.kind}): ${retry.message}`);
-      message = this.named(retry.message);
+      message = retry.message;
       if (isEmpty(message)) return this.failed('EMPTY_REPLY', 'the model replied with nothing, twice');
     }
     const refusal = refusalOf(message);
     if (refusal !== undefined && this.nextFallback() !== undefined) return this.failed('REFUSED', `the model refused: ${refusal}`);
-    if (refusal !== undefined && message.text.trim() === '') message = aiMessage({ content: refusal, id: message.id, name: this.agent.name, usage: usageOf(message) });
+    if (refusal !== undefined && textOf(message).trim() === '') message = aiMessage({ content: refusal, id: message.id, name: this.agent.name, usage: usageOf(message) });
 
     if (!message.tool_calls?.length) return this.reply(message);
     if (needsExecution(this.agent, message)) {
@@ -235,9 +236,10 @@ class AgentStep {
   private reply(message: AIMessage): Command {
     this.messages.push(message);
     this.turn = { ...this.turn, status: 'done' };
-    this.emit({ type: 'message-end', agent: this.agent.name, text: message.text });
+    this.emit({ type: 'message-end', agent: this.agent.name, text: textOf(message) });
     this.emitTurnEnd();
-    return this.command(END, { activeAgent: this.agent.name });
+    // The replying agent owns the conversation (written only when that changed: one write fewer a step).
+    return this.command(END, this.state.activeAgent === this.agent.name ? {} : { activeAgent: this.agent.name });
   }
 
   private endWithError(code: TurnErrorCode, message: string): Command {
@@ -248,20 +250,6 @@ class AgentStep {
 
   private answer(call: ToolCall, content: string): void {
     this.messages.push(new ToolMessage({ content, tool_call_id: call.id ?? '', name: call.name }));
-  }
-
-  /** The response, signed with the agent's name (in the constructor fields, so it survives checkpoints). */
-  private named(message: AIMessage): AIMessage {
-    return aiMessage({
-      content: message.content,
-      id: message.id,
-      name: this.agent.name,
-      toolCalls: message.tool_calls,
-      invalidToolCalls: message.invalid_tool_calls,
-      usage: usageOf(message),
-      additionalKwargs: message.additional_kwargs,
-      responseMetadata: message.response_metadata,
-    });
   }
 
   private command(goto: string, update: Record<string, unknown>): Command {
@@ -294,7 +282,7 @@ class AgentStep {
 }
 
 function isEmpty(message: AIMessage): boolean {
-  return message.text.trim() === '' && !message.tool_calls?.length && refusalOf(message) === undefined;
+  return textOf(message).trim() === '' && !message.tool_calls?.length && refusalOf(message) === undefined;
 }
 
 /** The refusal text of an OpenAI response (`message.refusal`), if the model refused. */

@@ -6,6 +6,7 @@
 import { HumanMessage, SystemMessage, ToolMessage } from '@langchain/core/messages';
 import type { BaseMessage } from '@langchain/core/messages';
 import type { LangGraphRunnableConfig } from '@langchain/langgraph';
+import { textOf } from '../models/messages.js';
 import type { TreeRuntime } from '../runtime/context.js';
 import type { SwitchboardState, Turn, Usage } from '../state/schema.js';
 import { runFunctionTool } from './function-tool.js';
@@ -51,7 +52,7 @@ export async function runHelper(
     const reply = result.message;
     messages.push(reply);
     const calls = reply.tool_calls ?? [];
-    if (calls.length === 0) return { ok: true, content: reply.text, turn, usage };
+    if (calls.length === 0) return { ok: true, content: textOf(reply), turn, usage };
     for (const call of calls) {
       const tool = helper.functionTools.get(call.name);
       const outcome = tool

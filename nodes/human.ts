@@ -11,6 +11,7 @@ import { Command, END, interrupt } from '@langchain/langgraph';
 import type { LangGraphRunnableConfig } from '@langchain/langgraph';
 import { z } from 'zod';
 import type { AgentRuntime, TreeRuntime } from '../runtime/context.js';
+import { textOf } from '../models/messages.js';
 import { emit } from '../runtime/events.js';
 import { transcript } from '../state/history.js';
 import type { HandoffRecord, SwitchboardState } from '../state/schema.js';
@@ -51,6 +52,7 @@ export function createHumanNode(runtime: TreeRuntime, agent: AgentRuntime) {
     const threadId = threadIdOf(config);
     const { turn } = currentTurn(state, agent.name, now);
     const handoff = incomingHandoff(state, agent.name);
+    const user = lastUserMessage(state.messages);
     const request: EscalationRequest = {
       type: 'escalation',
       threadId,
@@ -59,7 +61,7 @@ export function createHumanNode(runtime: TreeRuntime, agent: AgentRuntime) {
       reason: typeof handoff?.payload.reason === 'string' ? handoff.payload.reason : handoff?.reason,
       payload: handoff?.payload ?? {},
       turn: turn.number,
-      message: lastUserMessage(state.messages)?.text ?? '',
+      message: user ? textOf(user) : '',
       transcript: transcript(state.messages, 6),
       handBackTargets: agent.ends,
     };

@@ -52,18 +52,19 @@ export async function callModel(
 ): Promise<ModelCallResult> {
   let attempts = 0;
   let lastFailure: ModelCallFailure | undefined;
-  const logger = runtime.logger.child({ agent, thread_id: threadIdOf(config) });
+  // Made when a retry or a fallback is logged, not on every call.
+  const logger = () => runtime.logger.child({ agent, thread_id: threadIdOf(config) });
   const log = options.turn ? logFields(options.turn) : {};
   for (const [index, model] of models.entries()) {
     if (index > 0 && lastFailure) {
-      emit(config, logger, { type: 'model-fallback', agent, from: models[index - 1]?.id ?? '', to: model.id, reason: lastFailure.kind }, log);
+      emit(config, logger(), { type: 'model-fallback', agent, from: models[index - 1]?.id ?? '', to: model.id, reason: lastFailure.kind }, log);
     }
     for (let retry = 0; ; retry += 1) {
       attempts += 1;
       const started = performance.now();
       try {
         const chunk = await invokeWithTimeout(model, messages, config, agent, options.stream ?? true);
-        return { message: toMessage(chunk), modelId: model.id, latencyMs: performance.now() - started, attempts };
+        return { message: toMessage(chunk, agent), modelId: model.id, latencyMs: performance.now() - started, attempts };
       } catch (error) {
         if (config.signal?.aborted) throw error;
         lastFailure = classify(error, attempts);
@@ -72,7 +73,7 @@ export async function callModel(
         const delayMs = backoff(runtime, retry, error);
         // A server asking for a longer pause than the tree allows: move on to the fallbacks instead.
         if (delayMs === undefined) break;
-        emit(config, logger, { type: 'model-retry', agent, attempt: retry + 1, delayMs, reason: lastFailure.kind }, log);
+        emit(config, logger(), { type: 'model-retry', agent, attempt: retry + 1, delayMs, reason: lastFailure.kind }, log);
         await runtime.sleep(delayMs);
       }
     }
@@ -118,13 +119,14 @@ async function invokeWithTimeout(model: BoundModel, messages: BaseMessage[], con
 
 /**
  * The response as Switchboard stores it:
+ * - signed with the agent's name (in the constructor fields, so it survives checkpoints);
  * - a fresh id (the provider's id is kept in `response_metadata.provider_message_id`);
  * - tool calls with malformed JSON arguments are kept as calls (with empty arguments) as well as in
  *   `invalid_tool_calls`, so every call the provider sent is in the history and gets its ToolMessage;
  * - an OpenAI refusal is read from the raw response into `additional_kwargs.refusal`, and the raw
  *   response is dropped (it would bloat every checkpoint).
  */
-function toMessage(chunk: AIMessageChunk | AIMessage): AIMessage {
+function toMessage(chunk: AIMessageChunk | AIMessage, agent: string): AIMessage {
   const { __raw_response: raw, tool_calls: _rawCalls, ...additionalKwargs } = (chunk.additional_kwargs ?? {}) as Record<string, unknown>;
   const refusal = refusalIn(raw);
   const invalid = chunk.invalid_tool_calls ?? [];
@@ -133,6 +135,7 @@ function toMessage(chunk: AIMessageChunk | AIMessage): AIMessage {
     // Our own id: providers' ids are not always unique, and LangGraph's messages reducer replaces a
     // message that has the id of an earlier one.
     id: randomUUID(),
+    name: agent,
     toolCalls: [...(chunk.tool_calls ?? []), ...invalid.map((call) => ({ id: call.id ?? '', name: call.name ?? 'unknown', args: {}, type: 'tool_call' as const }))],
     invalidToolCalls: invalid,
     additionalKwargs: refusal === undefined ? additionalKwargs : { ...additionalKwargs, refusal },

@@ -7,6 +7,7 @@ import { AIMessageChunk, HumanMessage } from '@langchain/core/messages';
 import { Command } from '@langchain/langgraph';
 import type { SwitchboardGraph } from '../graphs/compile.js';
 import { runtimeOf } from '../graphs/compile.js';
+import { textOf } from '../models/messages.js';
 import { ownerOf } from './context.js';
 import type { EscalationRequest, HumanReply } from '../nodes/human.js';
 import { HumanReplySchema } from '../nodes/human.js';
@@ -60,15 +61,16 @@ export class TurnError extends SwitchboardError {
  * first (its tool calls replay under the same idempotency keys), so no message is lost.
  */
 export async function* streamTurn(graph: SwitchboardGraph, input: TurnInput): AsyncGenerator<SwitchboardEvent, TurnResult> {
-  return yield* turnEvents(graph, input, { tokens: true });
+  return yield* turnEvents(graph, input, { listening: true });
 }
 
 /**
  * The turn itself. The user message goes straight to the agent that owns the conversation (a
  * `Command` with `goto`: no routing step, one checkpoint fewer per turn); graph invocations that
- * pass plain input still route from START. Text deltas are streamed only when somebody reads them.
+ * pass plain input still route from START. Events and text deltas are streamed only when somebody
+ * reads them.
  */
-async function* turnEvents(graph: SwitchboardGraph, input: TurnInput, options: { tokens: boolean }): AsyncGenerator<SwitchboardEvent, TurnResult> {
+async function* turnEvents(graph: SwitchboardGraph, input: TurnInput, options: { listening: boolean }): AsyncGenerator<SwitchboardEvent, TurnResult> {
   if (input.fields) checkFields(graph, input.fields);
   const payload = { messages: [new HumanMessage(input.message)], ...(input.fields ? { fields: input.fields } : {}) };
   return yield* underLock(graph, input.threadId, async function* () {
@@ -79,7 +81,7 @@ async function* turnEvents(graph: SwitchboardGraph, input: TurnInput, options: {
     }
     const owner = head.owner === undefined ? undefined : ownerOf(runtimeOf(graph), head.owner);
     const run = owner === undefined ? payload : new Command({ goto: owner, update: payload });
-    return yield* streamRun(graph, input.threadId, run, { signal: input.signal, tokens: options.tokens });
+    return yield* streamRun(graph, input.threadId, run, { signal: input.signal, listening: options.listening });
   });
 }
 
@@ -108,7 +110,7 @@ async function readHead(graph: SwitchboardGraph, threadId: string): Promise<{ ow
 
 /** Runs one turn and returns its result (an error ends the turn; see `result.error`). */
 export async function runTurn(graph: SwitchboardGraph, input: TurnInput & { throwOnError?: boolean }): Promise<TurnResult> {
-  const stream = turnEvents(graph, input, { tokens: false });
+  const stream = turnEvents(graph, input, { listening: false });
   let next = await stream.next();
   while (!next.done) next = await stream.next();
   if (input.throwOnError && next.value.status === 'error') throw new TurnError(next.value);
@@ -127,10 +129,15 @@ export async function pendingEscalations(graph: SwitchboardGraph, threadId: stri
  * Delivers a person's reply to the escalation a thread waits on. Throws `NOTHING_PENDING` when the
  * thread waits for nobody, `INVALID_REPLY` for a reply that cannot be delivered.
  */
-export async function* streamResume(
+export async function* streamResume(graph: SwitchboardGraph, threadId: string, reply: HumanReply): AsyncGenerator<SwitchboardEvent, TurnResult> {
+  return yield* resumeEvents(graph, threadId, reply, { listening: true });
+}
+
+async function* resumeEvents(
   graph: SwitchboardGraph,
   threadId: string,
   reply: HumanReply,
+  options: { listening: boolean },
 ): AsyncGenerator<SwitchboardEvent, TurnResult> {
   const parsed = HumanReplySchema.safeParse(reply);
   if (!parsed.success)
@@ -145,7 +152,7 @@ export async function* streamResume(
         `${waiting.agent} cannot hand the conversation to "${parsed.data.handBackTo}". Allowed: ${waiting.handBackTargets.join(', ')}.`,
       );
     }
-    return yield* streamRun(graph, threadId, new Command({ resume: parsed.data }));
+    return yield* streamRun(graph, threadId, new Command({ resume: parsed.data }), options);
   });
 }
 
@@ -166,7 +173,7 @@ export async function recoverThread(graph: SwitchboardGraph, threadId: string): 
 }
 
 export async function resumeThread(graph: SwitchboardGraph, threadId: string, reply: HumanReply): Promise<TurnResult> {
-  const stream = streamResume(graph, threadId, reply);
+  const stream = resumeEvents(graph, threadId, reply, { listening: false });
   let next = await stream.next();
   while (!next.done) next = await stream.next();
   return next.value;
@@ -249,7 +256,7 @@ async function finishUnfinishedTurn(graph: SwitchboardGraph, threadId: string): 
   const waiting = snapshot.tasks.some((task) => task.interrupts.length > 0);
   if (snapshot.next.length === 0 || waiting) return undefined;
   runtimeOf(graph).logger.warn({ event: 'turn-recover', thread_id: threadId, next: snapshot.next }, 'turn-recover');
-  const stream = streamRun(graph, threadId, null);
+  const stream = streamRun(graph, threadId, null, { listening: false });
   let next = await stream.next();
   while (!next.done) next = await stream.next();
   return next.value;
@@ -259,15 +266,20 @@ async function* streamRun(
   graph: SwitchboardGraph,
   threadId: string,
   input: unknown,
-  options: { signal?: AbortSignal | undefined; tokens?: boolean } = {},
+  options: { signal?: AbortSignal | undefined; listening: boolean },
 ): AsyncGenerator<SwitchboardEvent, TurnResult> {
   const runtime = runtimeOf(graph);
-  const config = { configurable: { thread_id: threadId } };
   let usage = emptyUsage();
+  const count = (event: SwitchboardEvent) => {
+    if (event.type === 'usage') usage = addUsage(usage, { total: event.usage, byAgent: { [event.agent]: event.usage }, byPath: { [event.path]: event.usage } });
+  };
   let last: SwitchboardState | undefined;
   let interrupted = false;
-  const modes = options.tokens === false ? ['custom', 'values'] : ['custom', 'values', 'messages'];
-  const stream = await graph.stream(input as never, { ...config, streamMode: modes, ...(options.signal ? { signal: options.signal } : {}) } as never);
+  // Nobody reads the events of a turn run for its result: they go straight to the usage count
+  // (the nodes' `config.writer`), not through LangGraph's stream, which costs a good part of a turn.
+  const modes = options.listening ? ['custom', 'values', 'messages'] : ['values'];
+  const config = { configurable: { thread_id: threadId }, streamMode: modes, ...(options.listening ? {} : { writer: count }), ...(options.signal ? { signal: options.signal } : {}) };
+  const stream = await graph.stream(input as never, config as never);
   for await (const item of stream as unknown as AsyncIterable<[string, unknown]>) {
     const [mode, data] = item;
     if (mode === 'values') {
@@ -276,7 +288,7 @@ async function* streamRun(
       else last = data as SwitchboardState;
     } else if (mode === 'custom') {
       const event = data as SwitchboardEvent;
-      if (event.type === 'usage') usage = addUsage(usage, { total: event.usage, byAgent: { [event.agent]: event.usage }, byPath: { [event.path]: event.usage } });
+      count(event);
       yield event;
     } else if (mode === 'messages') {
       const [chunk, metadata] = data as [unknown, Record<string, unknown>];
@@ -309,7 +321,7 @@ function resultOf(threadId: string, state: SwitchboardState, waiting: Escalation
     threadId,
     turn: turn.number,
     agent: waiting?.agent ?? state.activeAgent,
-    reply: answered && !waiting ? last.text : undefined,
+    reply: answered && !waiting ? textOf(last) : undefined,
     status: waiting ? 'waiting' : turn.status,
     error: turn.error,
     handoffs: state.handoffs.filter((record) => record.turn === turn.number),

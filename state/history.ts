@@ -2,7 +2,7 @@
  * The history policy: which messages of the thread an agent's model sees.
  */
 import type { AIMessage, BaseMessage, ToolMessage } from '@langchain/core/messages';
-import { aiMessage } from '../models/messages.js';
+import { aiMessage, textOf } from '../models/messages.js';
 import type { History } from '../config/schema.js';
 
 /**
@@ -20,8 +20,8 @@ export function selectHistory(messages: readonly BaseMessage[], agent: string, p
   for (const [index, message] of window.entries()) {
     if (index >= keepToolsFrom || (message.type !== 'tool' && !hasToolCalls(message))) {
       shown.push(message);
-    } else if (message.type === 'ai' && message.text.trim() !== '') {
-      shown.push(aiMessage({ content: message.text, id: message.id, name: message.name }));
+    } else if (message.type === 'ai' && textOf(message).trim() !== '') {
+      shown.push(aiMessage({ content: textOf(message), id: message.id, name: message.name }));
     }
   }
   return pairToolMessages(shown);
@@ -31,8 +31,8 @@ export function selectHistory(messages: readonly BaseMessage[], agent: string, p
 export function transcript(messages: readonly BaseMessage[], turns: number): string {
   return messages
     .slice(windowStart(messages, turns))
-    .filter((message) => (message.type === 'human' || message.type === 'ai') && message.text.trim() !== '')
-    .map((message) => `${message.type === 'human' ? 'user' : (message.name ?? 'assistant')}: ${message.text}`)
+    .filter((message) => (message.type === 'human' || message.type === 'ai') && textOf(message).trim() !== '')
+    .map((message) => `${message.type === 'human' ? 'user' : (message.name ?? 'assistant')}: ${textOf(message)}`)
     .join('\n');
 }
 
@@ -75,6 +75,6 @@ function pairToolMessages(messages: BaseMessage[]): BaseMessage[] {
     if (message.type === 'tool') return called.has((message as ToolMessage).tool_call_id) ? [message] : [];
     const calls = (message as AIMessage).tool_calls ?? [];
     if (message.type !== 'ai' || calls.length === 0 || calls.every((call) => call.id && answered.has(call.id))) return [message];
-    return message.text.trim() ? [aiMessage({ content: message.text, id: message.id, name: message.name })] : [];
+    return textOf(message).trim() ? [aiMessage({ content: textOf(message), id: message.id, name: message.name })] : [];
   });
 }

@@ -125,6 +125,16 @@ export function fieldsSchema(tree: Pick<Tree, 'state'>) {
 }
 
 /**
+ * The input schema of a channel only Switchboard's own nodes write (`turn`, `usage`, `handoffs`):
+ * it describes writes as `schema` does (JSON Schema for LangGraph Studio and the API) but takes
+ * them as they come. Their writers are typed, and LangGraph would otherwise parse every write with
+ * zod at every step, which costs more than the rest of a step's own bookkeeping.
+ */
+function writtenByNodes<T>(schema: z.ZodType<T>): { '~standard': z.ZodType<T>['~standard'] } {
+  return { '~standard': { ...schema['~standard'], validate: (value: unknown) => ({ value: value as T }) } };
+}
+
+/**
  * The LangGraph state of a tree:
  * - `messages`: the conversation (LangGraph's messages reducer);
  * - `activeAgent`: the agent that owns the conversation, where the next user message goes;
@@ -140,16 +150,19 @@ export function createStateSchema(tree: Pick<Tree, 'root' | 'state'>) {
     messages: MessagesValue,
     activeAgent: z.string().default(tree.root),
     handoffs: new ReducedValue(z.array(HandoffRecordSchema).default(() => []), {
-      inputSchema: z.array(HandoffRecordSchema),
+      inputSchema: writtenByNodes(z.array(HandoffRecordSchema)),
       reducer: (trail: HandoffRecord[], added: HandoffRecord[]) => trail.concat(added),
     }),
-    turn: TurnSchema.default(() => ({ ...EMPTY_TURN })),
+    turn: new ReducedValue(TurnSchema.default(() => ({ ...EMPTY_TURN })), {
+      inputSchema: writtenByNodes(TurnSchema),
+      reducer: (_: Turn, next: Turn) => next,
+    }),
     fields: new ReducedValue(z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default(() => ({ ...defaults })), {
       inputSchema: fields,
       reducer: (current: Record<string, string | number | boolean>, update: Record<string, unknown>) => ({ ...current, ...(update as Record<string, string | number | boolean>) }),
     }),
     usage: new ReducedValue(UsageSchema.default(emptyUsage), {
-      inputSchema: UsageSchema,
+      inputSchema: writtenByNodes(UsageSchema),
       reducer: addUsage,
     }),
   });

@@ -1,12 +1,11 @@
 /**
  * Switchboard: the tree in bench/desk.yaml, loaded, linted and compiled, run the way backend code
- * runs it (`runTurn`: thread lock, recovery check, durable checkpoint, typed result).
+ * runs it (`runTurn`: thread lock, recovery check, durable checkpoint, typed result), from the
+ * build users install (bench/build.ts).
  */
 import { fileURLToPath } from 'node:url';
-import { loadTree } from '../../config/load.js';
-import { compileTree } from '../../graphs/compile.js';
 import type { CompileOptions } from '../../graphs/compile.js';
-import { runTurn } from '../../runtime/turn.js';
+import { switchboard } from '../build.js';
 import { BILLING_REPLY } from '../workload.js';
 import type { ContenderFactory } from '../workload.js';
 import { FakeChatModel } from './fake-chat-model.js';
@@ -16,6 +15,7 @@ export const DESK_TREE = fileURLToPath(new URL('../desk.yaml', import.meta.url))
 
 export function switchboardContender(name: string, compileOptions: Partial<CompileOptions> = {}): ContenderFactory {
   return async (options) => {
+    const { compileTree, loadTree, runTurn } = switchboard;
     const tree = await loadTree(DESK_TREE);
     const store = await openStore(name, options);
     let graph = compile();
