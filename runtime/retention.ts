@@ -10,6 +10,7 @@ import type { BaseCheckpointSaver } from '@langchain/langgraph';
 import { SqliteSaver } from '@langchain/langgraph-checkpoint-sqlite';
 import { PostgresSaver } from '@langchain/langgraph-checkpoint-postgres';
 import type pg from 'pg';
+import type { Statement } from 'better-sqlite3';
 import { SwitchboardError } from '../errors/switchboard-error.js';
 
 /** Checkpoints kept per thread after each turn, or `'all'`. */
@@ -50,11 +51,11 @@ export function createCheckpointAdapter(saver: BaseCheckpointSaver | undefined, 
     };
   }
   if (saver instanceof SqliteSaver) {
-    const head = (threadId: string) =>
-      (saver.db.prepare(`SELECT MAX(checkpoint_id) AS id FROM checkpoints WHERE thread_id = ? AND checkpoint_ns = ''`).get(threadId) as { id: string | null }).id ?? undefined;
+    const statements = sqliteStatements(saver);
+    const head = (threadId: string) => (statements().head.get(threadId) as { id: string | null }).id ?? undefined;
     return {
       afterTurn: async (threadId) => {
-        if (keep !== 'all') pruneSqlite(saver, threadId, keep);
+        if (keep !== 'all') statements().prune(threadId, keep);
         return head(threadId);
       },
       head: async (threadId) => head(threadId),
@@ -99,21 +100,35 @@ function pruneMemory(saver: MemorySaver, threadId: string, keep: number): void {
   }
 }
 
-function pruneSqlite(saver: SqliteSaver, threadId: string, keep: number): void {
-  const db = saver.db;
-  db.transaction(() => {
-    db.prepare(
+/**
+ * The SQLite statements, prepared once, on first use (the saver creates its tables on its own first
+ * use, and a thread is only pruned or checked after a turn wrote it).
+ */
+function sqliteStatements(saver: SqliteSaver) {
+  let prepared: { head: Statement; prune: (threadId: string, keep: number) => void } | undefined;
+  return () => {
+    if (prepared) return prepared;
+    const db = saver.db;
+    const dropCheckpoints = db.prepare(
       `DELETE FROM checkpoints WHERE thread_id = ? AND checkpoint_id NOT IN (
          SELECT checkpoint_id FROM checkpoints AS newest
          WHERE newest.thread_id = checkpoints.thread_id AND newest.checkpoint_ns = checkpoints.checkpoint_ns
          ORDER BY checkpoint_id DESC LIMIT ?)`,
-    ).run(threadId, keep);
-    db.prepare(
+    );
+    const dropWrites = db.prepare(
       `DELETE FROM writes WHERE thread_id = ? AND NOT EXISTS (
          SELECT 1 FROM checkpoints AS kept
          WHERE kept.thread_id = writes.thread_id AND kept.checkpoint_ns = writes.checkpoint_ns AND kept.checkpoint_id = writes.checkpoint_id)`,
-    ).run(threadId);
-  })();
+    );
+    prepared = {
+      head: db.prepare(`SELECT MAX(checkpoint_id) AS id FROM checkpoints WHERE thread_id = ? AND checkpoint_ns = ''`),
+      prune: db.transaction((threadId: string, keep: number) => {
+        dropCheckpoints.run(threadId, keep);
+        dropWrites.run(threadId);
+      }),
+    };
+    return prepared;
+  };
 }
 
 /** Prunes in one statement (the deletes see one snapshot and commit together); returns the newest id. */

@@ -93,8 +93,7 @@ export function createPostgresThreadLock(pool: Pool, options: ThreadLockOptions 
             return await body();
           } finally {
             // A connection that died while the lock was held took the lock with it; drop it from the pool.
-            if (held)
-              await client.query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [lockKey(threadId)]).catch(() => (broken = true));
+            if (held) await release(client, threadId, policy).catch(() => (broken = true));
             client.off('error', onError);
             client.release(broken);
           }
@@ -122,28 +121,34 @@ function createSemaphore(size: number): { run<T>(body: () => Promise<T>): Promis
   };
 }
 
-function lockKey(threadId: string): string {
-  return `switchboard:thread:${threadId}`;
+/** The lock's key as an SQL literal (thread ids come from users: escaped, never pasted). */
+function lockKey(client: PoolClient, threadId: string): string {
+  return `hashtextextended(${client.escapeLiteral(`switchboard:thread:${threadId}`)}, 0)`;
 }
 
+/**
+ * Takes the thread's advisory lock in one round trip. Under `wait`, the session's lock and
+ * statement timeouts are lifted to the wait for the lock statement: the three statements run as
+ * one implicit transaction, so a wait that times out leaves the session's settings as they were.
+ */
 async function acquire(client: PoolClient, threadId: string, policy: ThreadLockPolicy, waitMs: number): Promise<boolean> {
   if (policy === 'reject') {
-    const result = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS locked', [
-      lockKey(threadId),
-    ]);
+    const result = await client.query<{ locked: boolean }>(`SELECT pg_try_advisory_lock(${lockKey(client, threadId)}) AS locked`);
     return result.rows[0]?.locked === true;
   }
   const ms = Math.max(1, Math.round(waitMs));
   try {
-    // The wait may outlast the pool's statement timeout: lift it for this statement only.
-    await client.query(`SET lock_timeout = ${ms}; SET statement_timeout = ${ms + 1000}`);
-    await client.query('SELECT pg_advisory_lock(hashtextextended($1, 0))', [lockKey(threadId)]);
+    await client.query(`SET lock_timeout = ${ms}; SET statement_timeout = ${ms + 1000}; SELECT pg_advisory_lock(${lockKey(client, threadId)})`);
     return true;
   } catch (error) {
     const code = (error as { code?: string }).code;
     if (code === '55P03' || code === '57014') return false; // lock_not_available, query_canceled
     throw error;
-  } finally {
-    await client.query('RESET lock_timeout; RESET statement_timeout').catch(() => undefined);
   }
+}
+
+/** Releases the lock, and under `wait` restores the session's timeouts, in one round trip. */
+async function release(client: PoolClient, threadId: string, policy: ThreadLockPolicy): Promise<void> {
+  const reset = policy === 'wait' ? '; RESET lock_timeout; RESET statement_timeout' : '';
+  await client.query(`SELECT pg_advisory_unlock(${lockKey(client, threadId)})${reset}`);
 }

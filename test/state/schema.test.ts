@@ -12,12 +12,12 @@ describe('the shared state schema', () => {
   it('still describes every channel in JSON Schema, for LangGraph Studio and the API', () => {
     const schema = createStateSchema({ root: 'triage', state: { plan: { type: 'enum', values: ['free', 'pro'] } } });
     for (const json of [schema.getJsonSchema(), schema.getInputJsonSchema()]) {
-      const properties = json.properties as Record<string, { type?: string; properties?: Record<string, unknown>; items?: { properties?: Record<string, unknown> } }>;
+      const properties = (json as unknown as { properties: unknown }).properties as Record<string, { type?: string; properties?: Record<string, unknown>; items?: { properties?: Record<string, unknown> } }>;
       expect(Object.keys(properties.turn?.properties ?? {})).toEqual(expect.arrayContaining(['number', 'path', 'modelCalls', 'status', 'byAgent']));
       expect(Object.keys(properties.usage?.properties ?? {})).toEqual(['total', 'byAgent', 'byPath']);
       expect(Object.keys(properties.handoffs?.items?.properties ?? {})).toEqual(expect.arrayContaining(['from', 'to', 'kind', 'payload', 'turn']));
     }
-    const fields = (schema.getInputJsonSchema().properties as Record<string, { properties?: Record<string, { enum?: string[] }> }>).fields;
+    const fields = ((schema.getInputJsonSchema() as unknown as { properties: unknown }).properties as Record<string, { properties?: Record<string, { enum?: string[] }> }>).fields;
     expect(fields?.properties?.plan?.enum).toEqual(['free', 'pro']);
   });
 

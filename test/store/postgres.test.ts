@@ -6,7 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AIMessage, BaseMessage, ToolMessage } from '@langchain/core/messages';
 import { loadTree } from '../../config/load.js';
 import { compileTree } from '../../graphs/compile.js';
+import pg from 'pg';
 import { openCheckpointer } from '../../runtime/checkpointer.js';
+import { createPostgresThreadLock } from '../../runtime/thread-lock.js';
 import { runTurn } from '../../runtime/turn.js';
 import { startFakeOpenAI } from '../../testing/fake-openai-server.js';
 import type { FakeOpenAIServer } from '../../testing/fake-openai-server.js';
@@ -120,6 +122,47 @@ describe('PostgreSQL: many workers, one database', () => {
     const humans = (await threadMessages(thread)).filter((message) => message.type === 'human').map((message) => message.text);
     expect([...humans].sort()).toEqual([...accepted].sort());
     for (const message of rejected) expect(humans).not.toContain(message);
+  });
+
+  it('the advisory lock: a second worker waits, times out with THREAD_BUSY, and leaves every session setting as it was', async () => {
+    // Two workers' lock pools of one connection each, so the test reads the very sessions that locked.
+    const pools = [0, 1].map(() => new pg.Pool({ connectionString: PG_URL, max: 1, statement_timeout: 15_000 }));
+    const [first, second] = pools.map((pool) => createPostgresThreadLock(pool, { waitMs: 300 })) as [ReturnType<typeof createPostgresThreadLock>, ReturnType<typeof createPostgresThreadLock>];
+    const settings = async (pool: pg.Pool) => (await pool.query<{ lock: string; statement: string }>('SELECT current_setting($1) AS lock, current_setting($2) AS statement', ['lock_timeout', 'statement_timeout'])).rows[0];
+    // A hostile thread id is a literal, never SQL.
+    const thread = `${uniqueThread('lock')}'); SELECT pg_sleep(5); --`;
+    try {
+      const before = await settings(pools[1]!);
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      let entered!: () => void;
+      const inside = new Promise<void>((resolve) => (entered = resolve));
+      const holding = first.withLock(thread, async () => {
+        entered();
+        await held;
+        return 'first';
+      });
+      await inside;
+      await expect(second.withLock(thread, async () => 'second')).rejects.toMatchObject({ name: 'ThreadBusyError', code: 'THREAD_BUSY' });
+      expect(await settings(pools[1]!)).toEqual(before);
+
+      // While the first turn runs, its lock is held in the database, under the thread's key.
+      const locks = await pools[1]!.query<{ count: string }>(
+        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND ((classid::bigint << 32) | objid::bigint) = hashtextextended($1, 0)",
+        [`switchboard:thread:${thread}`],
+      );
+      expect(locks.rows[0]?.count).toBe('1');
+      release();
+      expect(await holding).toBe('first');
+      expect(await settings(pools[0]!)).toEqual(before);
+      // Released: the second worker gets the thread at once, and its settings are restored after.
+      expect(await second.withLock(thread, async () => 'second')).toBe('second');
+      expect(await settings(pools[1]!)).toEqual(before);
+      const { rows } = await pools[0]!.query<{ count: string }>("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()");
+      expect(rows[0]?.count).toBe('0');
+    } finally {
+      await Promise.all(pools.map((pool) => pool.end()));
+    }
   });
 
   it('a database that goes away fails the affected turn clearly, and the next turn works once it is back', async () => {
