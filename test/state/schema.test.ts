@@ -24,8 +24,8 @@ describe('the shared state schema', () => {
   it('keeps validating what backend code writes: undeclared or mistyped fields are refused', async () => {
     const { graph } = await compileExample('support', viaFakeOpenAI(server));
     const { config } = newThread();
-    await expect(graph.invoke({ ...user('hi'), fields: { not_declared: 'x' } } as never, config)).rejects.toThrow(/not_declared/);
-    await expect(graph.invoke({ ...user('hi'), fields: { priority: 'sky-high' } } as never, config)).rejects.toThrow(/priority/);
+    await expect(graph.invoke({ ...user('hi'), fields: { not_declared: 'x' } }, config)).rejects.toThrow(/not_declared/);
+    await expect(graph.invoke({ ...user('hi'), fields: { priority: 'sky-high' } }, config)).rejects.toThrow(/priority/);
     expect(server.requests).toHaveLength(0);
   });
 
