@@ -1,9 +1,9 @@
 /**
  * The benchmark: the same workload (bench/workload.ts) on every contender, interleaved in one
  * process and one run, so ratios hold even on a noisy machine. `npm run bench` prints the tables of
- * BENCHMARKS.md; `-- --quick` runs every section small (a smoke run); `-- --sessions N` sets the sessions of
- * the per-turn figures; `-- --only latency,bytes`
- * picks sections; `-- --json FILE` writes the figures.
+ * BENCHMARKS.md; `-- --quick` runs every section small (a smoke run); `-- --sessions N` sets the
+ * sessions of the per-turn figures; `-- --only latency,bytes` picks sections; `-- --json FILE`
+ * writes the figures.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
