@@ -196,7 +196,8 @@ function lowerFirst(text: string): string {
   return /^[A-Z][a-z]/.test(text) ? `${text[0]?.toLowerCase()}${text.slice(1)}` : text;
 }
 
-function valueAt(data: unknown, path: Path): unknown {
+/** The value at `path` in parsed YAML data, or undefined when the path leads nowhere. */
+export function valueAt(data: unknown, path: Path): unknown {
   let value = data;
   for (const segment of path) {
     if (value === null || typeof value !== 'object') return undefined;

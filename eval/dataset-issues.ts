@@ -3,6 +3,7 @@
  * that says what to do.
  */
 import type { z } from 'zod';
+import { valueAt } from '../config/schema-issues.js';
 import { didYouMean } from '../config/suggest.js';
 import type { DatasetIssueCode } from './dataset-error.js';
 import { CASE_KEYS, DATASET_KEYS, TURN_KEYS } from './dataset-schema.js';
@@ -137,15 +138,6 @@ function allowedKeys(path: Path, root: IssueRoot): string[] {
   if (inTurn) return TURN_KEYS;
   if (root === 'case' || path.length === 2) return CASE_KEYS;
   return path.length === 0 ? DATASET_KEYS : [];
-}
-
-function valueAt(data: unknown, path: Path): unknown {
-  let value = data;
-  for (const segment of path) {
-    if (value === null || typeof value !== 'object' || !Object.hasOwn(value, segment)) return undefined;
-    value = (value as Record<string | number, unknown>)[segment];
-  }
-  return value;
 }
 
 function nameOf(type: string): string {

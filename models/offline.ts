@@ -12,7 +12,7 @@ import { ChatGenerationChunk } from '@langchain/core/outputs';
 import type { ChatResult } from '@langchain/core/outputs';
 import type { CallbackManagerForLLMRun } from '@langchain/core/callbacks/manager';
 import { convertToOpenAITool } from '@langchain/core/utils/function_calling';
-import { aiMessage, aiMessageChunk, usageOf } from './messages.js';
+import { aiMessage, aiMessageChunk, textOf, usageOf } from './messages.js';
 import { score } from './offline-rules.js';
 import type { OfflineRule, OfflineRules } from './offline-rules.js';
 
@@ -54,7 +54,7 @@ export class OfflineChatModel extends BaseChatModel {
 
   async _generate(messages: BaseMessage[]): Promise<ChatResult> {
     const message = this.decide(messages);
-    return { generations: [{ text: message.text, message }] };
+    return { generations: [{ text: textOf(message), message }] };
   }
 
   override async *_streamResponseChunks(
@@ -73,7 +73,7 @@ export class OfflineChatModel extends BaseChatModel {
       yield new ChatGenerationChunk({ text: '', message: chunk });
       return;
     }
-    const words = message.text.split(/(?<= )/);
+    const words = textOf(message).split(/(?<= )/);
     for (const [index, word] of words.entries()) {
       const last = index === words.length - 1;
       const chunk = aiMessageChunk({ content: word, id: message.id, usage: last ? usageOf(message) : undefined });
@@ -85,7 +85,7 @@ export class OfflineChatModel extends BaseChatModel {
   /** The whole decision: one response for the conversation as the agent sees it. */
   decide(messages: BaseMessage[]): AIMessage {
     const lastHuman = findLastIndex(messages, (message) => message.type === 'human');
-    const text = lastHuman >= 0 ? (messages[lastHuman] as BaseMessage).text : '';
+    const text = lastHuman >= 0 ? textOf(messages[lastHuman] as BaseMessage) : '';
     const sinceUser = messages.slice(lastHuman + 1);
     const usage = estimateUsage(messages);
     const id = `offline-${randomUUID()}`;
@@ -96,7 +96,7 @@ export class OfflineChatModel extends BaseChatModel {
       (message) => message.type === 'ai' && (message as AIMessage).tool_calls?.length && (message.name === undefined || message.name === this.rules.agent),
     );
     if (ownCalls.length > 0) {
-      const summary = results.map((message) => `${(message as { name?: string }).name ?? 'tool'}: ${message.text}`).join('; ');
+      const summary = results.map((message) => `${(message as { name?: string }).name ?? 'tool'}: ${textOf(message)}`).join('; ');
       return this.reply(id, usage, text, summary);
     }
 
@@ -174,7 +174,7 @@ function guess(name: string, property: JsonSchemaProperty, text: string, matched
 
 /** About four characters a token: the offline model has no tokenizer, and its cost is zero anyway. */
 function estimateUsage(messages: BaseMessage[]): UsageMetadata {
-  const input = Math.ceil(messages.reduce((sum, message) => sum + message.text.length, 0) / 4);
+  const input = Math.ceil(messages.reduce((sum, message) => sum + textOf(message).length, 0) / 4);
   return { input_tokens: input, output_tokens: 24, total_tokens: input + 24 };
 }
 

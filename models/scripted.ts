@@ -8,7 +8,7 @@ import type { BindToolsInput } from '@langchain/core/language_models/chat_models
 import type { BaseMessage } from '@langchain/core/messages';
 import type { ChatResult } from '@langchain/core/outputs';
 import { convertToOpenAITool } from '@langchain/core/utils/function_calling';
-import { aiMessage } from './messages.js';
+import { aiMessage, textOf } from './messages.js';
 
 /** What the model was asked: the messages it saw and the names of the tools it was offered. */
 export interface ScriptedRequest {
@@ -58,10 +58,11 @@ export class ScriptedChatModel extends BaseChatModel {
   }
 
   async _generate(messages: BaseMessage[]): Promise<ChatResult> {
+    const system = messages.find((message) => message.type === 'system');
     const request: ScriptedRequest = {
       messages,
       tools: this.toolNames,
-      system: messages.find((message) => message.type === 'system')?.text ?? '',
+      system: system ? textOf(system) : '',
     };
     this.requests.push(request);
     let step = this.steps.shift();
@@ -78,6 +79,6 @@ export class ScriptedChatModel extends BaseChatModel {
             toolCalls: (step.toolCalls ?? []).map((toolCall) => ({ id: toolCall.id ?? `call_${randomUUID()}`, name: toolCall.name, args: toolCall.args ?? {}, type: 'tool_call' as const })),
             usage,
           });
-    return { generations: [{ text: message.text, message }] };
+    return { generations: [{ text: textOf(message), message }] };
   }
 }
