@@ -29,6 +29,7 @@ export { HumanReplySchema } from './nodes/human.js';
 export type { EscalationRequest, HumanReply } from './nodes/human.js';
 export { openCheckpointer, DEFAULT_SQLITE_PATH, POSTGRES_POOL_DEFAULTS } from './runtime/checkpointer.js';
 export type { Checkpointer, OpenCheckpointerOptions } from './runtime/checkpointer.js';
+export { BatchedPostgresSaver } from './runtime/postgres-saver.js';
 export type { Retention } from './runtime/retention.js';
 export { LOG_REDACT_PATHS } from './runtime/events.js';
 export type { SwitchboardEvent, SwitchboardEventType } from './runtime/events.js';

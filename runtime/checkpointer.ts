@@ -8,9 +8,9 @@ import { dirname } from 'node:path';
 import { MemorySaver } from '@langchain/langgraph';
 import type { BaseCheckpointSaver } from '@langchain/langgraph';
 import { SqliteSaver } from '@langchain/langgraph-checkpoint-sqlite';
-import { PostgresSaver } from '@langchain/langgraph-checkpoint-postgres';
 import Database from 'better-sqlite3';
 import pg from 'pg';
+import { BatchedPostgresSaver } from './postgres-saver.js';
 import { MemoryLedger, PostgresLedger, SqliteLedger } from '../tools/ledger.js';
 import type { SideEffectLedger } from '../tools/ledger.js';
 import { createMemoryThreadLock, createPostgresThreadLock } from './thread-lock.js';
@@ -69,7 +69,7 @@ export async function openCheckpointer(target: string = DEFAULT_SQLITE_PATH, opt
     // idle ones report to the pool, checked-out ones to themselves; the query in flight fails instead.
     pool.on('error', () => undefined);
     pool.on('connect', (client) => client.on('error', () => undefined));
-    const saver = new PostgresSaver(pool);
+    const saver = new BatchedPostgresSaver(pool);
     const ledger = new PostgresLedger(pool);
     await migrateOnce(pool, async () => {
       await saver.setup();

@@ -63,12 +63,11 @@ export function createCheckpointAdapter(saver: BaseCheckpointSaver | undefined, 
   }
   if (saver instanceof PostgresSaver) {
     const { pool, options } = saver as unknown as { pool: pg.Pool; options: { schema: string } };
-    const schema = `"${options.schema.replace(/"/g, '""')}"`;
-    const head = async (threadId: string) => {
-      const { rows } = await pool.query<{ id: string | null }>(`SELECT MAX(checkpoint_id) AS id FROM ${schema}.checkpoints WHERE thread_id = $1 AND checkpoint_ns = ''`, [threadId]);
-      return rows[0]?.id ?? undefined;
-    };
-    return { afterTurn: (threadId) => (keep === 'all' ? head(threadId) : prunePostgres(pool, schema, threadId, keep)), head };
+    const sql = postgresStatements(options.schema);
+    const newest = async (statement: { name: string; text: string }, values: unknown[]) =>
+      (await pool.query<{ id: string | null }>({ ...statement, values })).rows[0]?.id ?? undefined;
+    const head = (threadId: string) => newest(sql.head, [threadId]);
+    return { afterTurn: (threadId) => (keep === 'all' ? head(threadId) : newest(sql.prune, [threadId, keep])), head };
   }
   if (retention === undefined || retention === 'all') return undefined;
   throw new SwitchboardError(
@@ -131,10 +130,21 @@ function sqliteStatements(saver: SqliteSaver) {
   };
 }
 
-/** Prunes in one statement (the deletes see one snapshot and commit together); returns the newest id. */
-async function prunePostgres(pool: pg.Pool, schema: string, threadId: string, keep: number): Promise<string | undefined> {
-  const { rows } = await pool.query<{ id: string | null }>(
-    `WITH dropped AS (
+/**
+ * The PostgreSQL statements, named so each connection plans them once (planning the prune took as
+ * long as running it). The prune is one statement: the deletes see one snapshot and commit
+ * together; it returns the newest id.
+ */
+function postgresStatements(schemaName: string) {
+  const schema = `"${schemaName.replace(/"/g, '""')}"`;
+  return {
+    head: {
+      name: `switchboard:head:${schemaName}`,
+      text: `SELECT MAX(checkpoint_id) AS id FROM ${schema}.checkpoints WHERE thread_id = $1 AND checkpoint_ns = ''`,
+    },
+    prune: {
+      name: `switchboard:prune:${schemaName}`,
+      text: `WITH dropped AS (
        DELETE FROM ${schema}.checkpoints AS c
        WHERE c.thread_id = $1 AND c.checkpoint_id NOT IN (
          SELECT newest.checkpoint_id FROM ${schema}.checkpoints AS newest
@@ -152,7 +162,6 @@ async function prunePostgres(pool: pg.Pool, schema: string, threadId: string, ke
        WHERE b.thread_id = $1 AND NOT EXISTS (
          SELECT 1 FROM kept WHERE kept.checkpoint_ns = b.checkpoint_ns AND kept.checkpoint -> 'channel_versions' ->> b.channel = b.version))
      SELECT MAX(checkpoint_id) AS id FROM kept WHERE checkpoint_ns = ''`,
-    [threadId, keep],
-  );
-  return rows[0]?.id ?? undefined;
+    },
+  };
 }

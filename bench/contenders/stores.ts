@@ -1,7 +1,7 @@
 /**
- * The checkpointers of the LangGraph-based contenders, opened the way Switchboard opens them
- * (`openCheckpointer`: MemorySaver, SqliteSaver in WAL mode, PostgresSaver), and what each keeps
- * per session, in bytes. Session ids start with the contender's name, so contenders can share one
+ * The checkpointers of the LangGraph-based contenders (MemorySaver, SqliteSaver in WAL mode,
+ * PostgresSaver; Switchboard's from its own `openCheckpointer`), and what each keeps per session,
+ * in bytes. Session ids start with the contender's name, so contenders can share one
  * database.
  */
 import { join } from 'node:path';
@@ -9,7 +9,10 @@ import { MemorySaver } from '@langchain/langgraph';
 import type { BaseCheckpointSaver } from '@langchain/langgraph';
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import { openCheckpointer } from '../../runtime/checkpointer.js';
+import { PostgresSaver } from '@langchain/langgraph-checkpoint-postgres';
+import { isPostgresUrl, openCheckpointer } from '../../runtime/checkpointer.js';
+import type { Checkpointer } from '../../runtime/checkpointer.js';
+import { MemoryLedger } from '../../tools/ledger.js';
 import { createMemoryThreadLock } from '../../runtime/thread-lock.js';
 import type { ThreadLock } from '../../runtime/thread-lock.js';
 import type { ContenderOptions } from '../workload.js';
@@ -25,10 +28,14 @@ export interface Store {
   close(): Promise<void>;
 }
 
-export async function openStore(contender: string, options: ContenderOptions): Promise<Store> {
+/**
+ * Switchboard's store comes from its build's `openCheckpointer` (with PostgreSQL, its batched
+ * saver); the hand-written graphs get LangGraph's own savers, as their authors would use them.
+ */
+export async function openStore(contender: string, options: ContenderOptions, open: (target: string) => Promise<Checkpointer> = openStock): Promise<Store> {
   if (options.store === 'memory') return memoryStore();
   const target = options.store === 'sqlite' ? join(options.dir, `${contender}.sqlite`) : BENCH_PG_URL;
-  const opened = await openCheckpointer(target);
+  const opened = await open(target);
   if (options.store === 'sqlite') {
     const db = new Database(target, { readonly: true });
     return {
@@ -78,6 +85,15 @@ export async function openStore(contender: string, options: ContenderOptions): P
       await opened.close();
     },
   };
+}
+
+/** openCheckpointer's SQLite store (LangGraph's SqliteSaver), or LangGraph's PostgresSaver on a pool. */
+async function openStock(target: string): Promise<Checkpointer> {
+  if (!isPostgresUrl(target)) return openCheckpointer(target);
+  const pool = new pg.Pool({ connectionString: target });
+  const saver = new PostgresSaver(pool);
+  await saver.setup();
+  return { saver, threadLock: createMemoryThreadLock(), ledger: new MemoryLedger(), describe: 'postgres', close: () => pool.end() };
 }
 
 /** A MemorySaver; what it keeps for a thread is what its `storage` and `writes` hold, in bytes. */

@@ -15,9 +15,9 @@ export const DESK_TREE = fileURLToPath(new URL('../desk.yaml', import.meta.url))
 
 export function switchboardContender(name: string, compileOptions: Partial<CompileOptions> = {}): ContenderFactory {
   return async (options) => {
-    const { compileTree, loadTree, runTurn } = switchboard;
+    const { compileTree, loadTree, openCheckpointer, runTurn } = switchboard;
     const tree = await loadTree(DESK_TREE);
-    const store = await openStore(name, options);
+    const store = await openStore(name, options, openCheckpointer);
     let graph = compile();
     function compile() {
       return compileTree(tree, { models: { fake: new FakeChatModel(options.modelDelayMs) }, checkpointer: store.saver, threadLock: store.threadLock, ...compileOptions });
