@@ -9,7 +9,10 @@ import type { ChannelVersions, Checkpoint, CheckpointMetadata, PendingWrite } fr
 import { PostgresSaver } from '@langchain/langgraph-checkpoint-postgres';
 import type { BaseCheckpointSaver } from '@langchain/langgraph';
 import pg from 'pg';
+import { openCheckpointer } from '../../runtime/checkpointer.js';
 import { BatchedPostgresSaver } from '../../runtime/postgres-saver.js';
+import { runTurn } from '../../runtime/turn.js';
+import { compileExample } from '../helpers.js';
 import { PG_URL, uniqueThread } from './workers.js';
 
 // A channel name with what a PostgreSQL array literal must quote. (Not a backslash: LangGraph's
@@ -151,6 +154,25 @@ describe('BatchedPostgresSaver', () => {
       expect(await rows(b)).toEqual(await rows(a));
     } finally {
       await counting.end();
+    }
+  });
+
+  it('is the store openCheckpointer opens, and LangGraph’s saver continues its threads', async () => {
+    const id = thread('switch');
+    const store = await openCheckpointer(PG_URL);
+    try {
+      expect(store.saver).toBeInstanceOf(BatchedPostgresSaver);
+      const { graph } = await compileExample('support', { checkpointer: store.saver, threadLock: store.threadLock, model: 'offline' });
+      const first = await runTurn(graph, { threadId: id, message: 'I was charged twice on my invoice' });
+      expect([first.status, first.agent]).toEqual(['done', 'billing']);
+      // The same thread on LangGraph's own saver: same state, and the next turn goes to the owner.
+      const { graph: onStock } = await compileExample('support', { checkpointer: stock, model: 'offline' });
+      const config = { configurable: { thread_id: id } };
+      expect((await onStock.getState(config)).values).toEqual((await graph.getState(config)).values);
+      const second = await runTurn(onStock, { threadId: id, message: 'and the refund?' });
+      expect([second.status, second.agent, second.turn]).toEqual(['done', 'billing', 2]);
+    } finally {
+      await store.close();
     }
   });
 });
