@@ -1,7 +1,7 @@
 /**
  * LangGraph's PostgresSaver, writing in one round trip. The stock saver stores a checkpoint as
  * BEGIN, one INSERT per changed channel, one for the checkpoint, COMMIT, each waiting for the
- * database, and a task's writes the same way: a two-agent turn made about twenty round trips. This
+ * database, and a task's writes the same way: the benchmark's turns took 25 to 37 round trips. This
  * saver sends each checkpoint, and each batch of writes, as one statement (a statement commits or
  * fails as a whole, like the stock saver's transaction). The tables, the encoding and the reads are
  * the stock saver's, so either saver reads what the other wrote.
@@ -16,16 +16,15 @@ export class BatchedPostgresSaver extends PostgresSaver {
   readonly #pool: pg.Pool;
   readonly #sql: ReturnType<typeof statements>;
 
-  constructor(pool: pg.Pool, serde?: SerializerProtocol, options?: { schema?: string }) {
+  constructor(pool: pg.Pool, serde?: SerializerProtocol, options?: ConstructorParameters<typeof PostgresSaver>[2]) {
     super(pool, serde, options);
     this.#pool = pool;
     this.#sql = statements(options?.schema ?? 'public');
   }
 
   override async put(config: RunnableConfig, checkpoint: Checkpoint, metadata: CheckpointMetadata, newVersions: ChannelVersions): Promise<RunnableConfig> {
-    if (config.configurable === undefined) throw new Error('Missing "configurable" field in "config" param');
-    const { thread_id: threadId, checkpoint_ns: namespace = '', checkpoint_id: parentId } = config.configurable as Record<string, string | undefined>;
-    const [blobs, dumpedMetadata] = await Promise.all([this._dumpBlobs(threadId!, namespace, checkpoint.channel_values, newVersions), this._dumpMetadata(metadata)]);
+    const { thread_id: threadId, checkpoint_ns: namespace = '', checkpoint_id: parentId } = configurableOf(config, 'a checkpoint');
+    const [blobs, dumpedMetadata] = await Promise.all([this._dumpBlobs(threadId, namespace, checkpoint.channel_values, newVersions), this._dumpMetadata(metadata)]);
     await this.#pool.query({
       name: this.#sql.put.name,
       text: this.#sql.put.text,
@@ -47,11 +46,12 @@ export class BatchedPostgresSaver extends PostgresSaver {
 
   override async putWrites(config: RunnableConfig, writes: PendingWrite[], taskId: string): Promise<void> {
     if (writes.length === 0) return;
-    const { thread_id: threadId, checkpoint_ns: namespace = '', checkpoint_id: checkpointId } = (config.configurable ?? {}) as Record<string, string | undefined>;
+    const { thread_id: threadId, checkpoint_ns: namespace = '', checkpoint_id: checkpointId } = configurableOf(config, 'writes');
+    if (checkpointId === undefined) throw new Error('Cannot store writes: the config has no configurable.checkpoint_id.');
     // As the stock saver: writes to the special channels (errors, interrupts…) replace earlier ones;
     // a batch with any other write keeps what is already stored.
     const replace = writes.every(([channel]) => channel in WRITES_IDX_MAP);
-    const dumped = await this._dumpWrites(threadId!, namespace, checkpointId!, taskId, writes);
+    const dumped = await this._dumpWrites(threadId, namespace, checkpointId, taskId, writes);
     // One statement cannot write a row twice: of two writes to one special channel, the one the
     // stock saver's row-by-row upsert would keep (the last when replacing, else the first).
     const byIndex = new Map<number, (typeof dumped)[number]>();
@@ -64,6 +64,12 @@ export class BatchedPostgresSaver extends PostgresSaver {
       values: [threadId, namespace, checkpointId, taskId, rows.map((row) => row[4]), rows.map((row) => row[5]), rows.map((row) => row[6]), rows.map((row) => row[7])],
     });
   }
+}
+
+function configurableOf(config: RunnableConfig, what: string): { thread_id: string; checkpoint_ns?: string; checkpoint_id?: string } {
+  const configurable = (config.configurable ?? {}) as { thread_id?: string | number; checkpoint_ns?: string; checkpoint_id?: string };
+  if (configurable.thread_id === undefined || configurable.thread_id === null) throw new Error(`Cannot store ${what}: the config has no configurable.thread_id.`);
+  return { ...configurable, thread_id: String(configurable.thread_id) };
 }
 
 /** The statements, named so each connection plans them once; the names carry the schema. */

@@ -125,6 +125,13 @@ describe('BatchedPostgresSaver', () => {
     expect((await rows(id)).writes).toEqual([]);
   });
 
+  it('refuses a config without a thread or checkpoint id, before sending anything', async () => {
+    const one = checkpoint('c1', { a: 1 }, { a: 1 });
+    await expect(batched.put({ configurable: {} }, one, metadata(-1), { a: 1 })).rejects.toThrow('Cannot store a checkpoint: the config has no configurable.thread_id.');
+    await expect(batched.putWrites({}, [['a', 1]], 'task-1')).rejects.toThrow('Cannot store writes: the config has no configurable.thread_id.');
+    await expect(batched.putWrites(at(thread('no-checkpoint')), [['a', 1]], 'task-1')).rejects.toThrow('Cannot store writes: the config has no configurable.checkpoint_id.');
+  });
+
   it('sends each checkpoint and each batch of writes as one statement', async () => {
     // Every statement any connection of this pool sends is counted.
     const counting = new pg.Pool({ connectionString: PG_URL, max: 2 });
