@@ -10,7 +10,7 @@ import { PostgresSaver } from '@langchain/langgraph-checkpoint-postgres';
 import { WRITES_IDX_MAP } from '@langchain/langgraph-checkpoint';
 import type { ChannelVersions, Checkpoint, CheckpointMetadata, PendingWrite, SerializerProtocol } from '@langchain/langgraph-checkpoint';
 import type { RunnableConfig } from '@langchain/core/runnables';
-import type pg from 'pg';
+import pg from 'pg';
 
 export class BatchedPostgresSaver extends PostgresSaver {
   readonly #pool: pg.Pool;
@@ -74,7 +74,7 @@ function configurableOf(config: RunnableConfig, what: string): { thread_id: stri
 
 /** The statements, named so each connection plans them once; the names carry the schema. */
 function statements(schema: string) {
-  const prefix = `"${schema.replace(/"/g, '""')}"`;
+  const prefix = pg.escapeIdentifier(schema);
   const named = (name: string, text: string) => ({ name: `switchboard:${name}:${schema}`, text });
   const writes = `INSERT INTO ${prefix}.checkpoint_writes (thread_id, checkpoint_ns, checkpoint_id, task_id, idx, channel, type, blob)
     SELECT $1, $2, $3, $4, w.idx, w.channel, w.type, w.blob FROM unnest($5::int[], $6::text[], $7::text[], $8::bytea[]) AS w(idx, channel, type, blob)

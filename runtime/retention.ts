@@ -9,7 +9,7 @@ import { MemorySaver } from '@langchain/langgraph';
 import type { BaseCheckpointSaver } from '@langchain/langgraph';
 import { SqliteSaver } from '@langchain/langgraph-checkpoint-sqlite';
 import { PostgresSaver } from '@langchain/langgraph-checkpoint-postgres';
-import type pg from 'pg';
+import pg from 'pg';
 import type { Statement } from 'better-sqlite3';
 import { SwitchboardError } from '../errors/switchboard-error.js';
 
@@ -136,7 +136,7 @@ function sqliteStatements(saver: SqliteSaver) {
  * together; it returns the newest id.
  */
 function postgresStatements(schemaName: string) {
-  const schema = `"${schemaName.replace(/"/g, '""')}"`;
+  const schema = pg.escapeIdentifier(schemaName);
   return {
     head: {
       name: `switchboard:head:${schemaName}`,
