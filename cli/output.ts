@@ -2,7 +2,7 @@
  * How turns look in a terminal: who speaks, each handoff with its payload, each tool call.
  */
 import { styleText } from 'node:util';
-import type { SwitchboardEvent } from '../runtime/events.js';
+import type { SwitchboardEvent } from '../nodes/events.js';
 import type { TurnResult } from '../runtime/turn.js';
 
 type Style = Parameters<typeof styleText>[0];

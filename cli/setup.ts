@@ -12,18 +12,18 @@ import { loadTree } from '../config/load.js';
 import type { LoadedTree } from '../config/load.js';
 import { Option } from 'commander';
 import type { Command } from 'commander';
-import type { SwitchboardEvent } from '../runtime/events.js';
+import type { SwitchboardEvent } from '../nodes/events.js';
 import type { TurnResult } from '../runtime/turn.js';
 import { ConfigError, formatIssue } from '../errors/config-error.js';
 import { SwitchboardError } from '../errors/switchboard-error.js';
 import { compileTree } from '../graphs/compile.js';
 import type { SwitchboardGraph } from '../graphs/compile.js';
 import type { ModelOption } from '../models/resolve.js';
-import { DEFAULT_SQLITE_PATH, openCheckpointer } from '../runtime/checkpointer.js';
-import type { Checkpointer } from '../runtime/checkpointer.js';
-import { LOG_REDACT_PATHS } from '../runtime/events.js';
+import { DEFAULT_SQLITE_PATH, openCheckpointer } from '../store/checkpointer.js';
+import type { Checkpointer } from '../store/checkpointer.js';
+import { LOG_REDACT_PATHS } from '../nodes/events.js';
 import { createExampleTools } from '../tools/examples.js';
-import type { SideEffectLedger } from '../tools/ledger.js';
+import type { SideEffectLedger } from '../store/ledger.js';
 
 export interface CommonOptions {
   tools?: string;

@@ -6,8 +6,8 @@
  */
 import type { Tree } from './schema.js';
 import type { IssueInput } from './source.js';
-import { agentOf, HANDOFF_KINDS, listEdges, parentsOf } from '../graphs/edges.js';
-import type { Edge } from '../graphs/edges.js';
+import { agentOf, HANDOFF_KINDS, listEdges, parentsOf } from './edges.js';
+import type { Edge } from './edges.js';
 
 /** Beyond this many handoff targets, routing accuracy drops (the seeds' guideline). */
 export const MAX_HANDOFF_TARGETS = 5;

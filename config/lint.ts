@@ -9,8 +9,8 @@ import { didYouMean, listNames } from './suggest.js';
 import { RESERVED_NAMES } from './reserved-names.js';
 import type { IssueInput } from './source.js';
 import { lintGraph } from './lint-graph.js';
-import { agentOf, fallbacksOf, helperToolName } from '../graphs/edges.js';
-import { fieldSchema } from '../state/schema.js';
+import { agentOf, fallbacksOf, helperToolName } from './edges.js';
+import { fieldSchema } from './field-schema.js';
 
 /** The built-in model names an agent may use without declaring them under `models:`. */
 export const BUILTIN_MODELS: readonly string[] = ['offline'];

@@ -4,7 +4,7 @@
  */
 import type { BaseMessage } from '@langchain/core/messages';
 import { formatIssue } from '../errors/config-error.js';
-import type { EdgeKind } from '../graphs/edges.js';
+import type { EdgeKind } from '../config/edges.js';
 import type { TurnResult } from '../runtime/turn.js';
 import type { HandoffRecord, SwitchboardState } from '../state/schema.js';
 import type { NodeRole } from '../viz/diagram.js';

@@ -6,7 +6,7 @@ import type { BaseCheckpointSaver } from '@langchain/langgraph';
 import { z } from 'zod';
 import { SwitchboardError } from '../errors/switchboard-error.js';
 import type { SwitchboardGraph } from '../graphs/compile.js';
-import type { SwitchboardEvent } from '../runtime/events.js';
+import type { SwitchboardEvent } from '../nodes/events.js';
 import { listWaitingThreads } from '../runtime/threads.js';
 import { streamResume, streamTurn } from '../runtime/turn.js';
 import type { TurnResult } from '../runtime/turn.js';

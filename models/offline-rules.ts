@@ -3,8 +3,8 @@
  * hand off to each target, when to call a helper or a function tool, and what to answer otherwise.
  */
 import type { Tree } from '../config/schema.js';
-import { listEdges, parentsOf, HANDOFF_KINDS } from '../graphs/edges.js';
-import type { Edge, EdgeKind } from '../graphs/edges.js';
+import { listEdges, parentsOf, HANDOFF_KINDS } from '../config/edges.js';
+import type { Edge, EdgeKind } from '../config/edges.js';
 
 export interface Matcher {
   keywords: string[];

@@ -7,7 +7,7 @@ import type { ToolCall } from '@langchain/core/messages';
 import type { StructuredToolInterface } from '@langchain/core/tools';
 import type { LangGraphRunnableConfig } from '@langchain/langgraph';
 import type { SwitchboardState, Turn, Usage } from '../state/schema.js';
-import { toolConfig } from '../tools/context.js';
+import { toolConfig } from './tool-context.js';
 import { threadIdOf } from './turn.js';
 
 export interface ToolRun {

@@ -7,14 +7,14 @@ import { HumanMessage, SystemMessage, ToolMessage } from '@langchain/core/messag
 import type { BaseMessage } from '@langchain/core/messages';
 import type { LangGraphRunnableConfig } from '@langchain/langgraph';
 import { textOf } from '../models/messages.js';
-import type { TreeRuntime } from '../runtime/context.js';
+import type { TreeRuntime } from './context.js';
 import type { SwitchboardState, Turn, Usage } from '../state/schema.js';
 import { runFunctionTool } from './function-tool.js';
 import type { ToolRun } from './function-tool.js';
 import { callModel, ModelCallFailure } from './model-call.js';
 import { accountUsage } from './usage.js';
 import { logFields, pathKey, threadIdOf } from './turn.js';
-import { emit } from '../runtime/events.js';
+import { emit } from './events.js';
 
 /** A helper answers within this many model calls (tool rounds included). */
 export const HELPER_MAX_MODEL_CALLS = 4;

@@ -7,8 +7,8 @@ import { randomUUID } from 'node:crypto';
 import type { AIMessage, AIMessageChunk, BaseMessage } from '@langchain/core/messages';
 import type { LangGraphRunnableConfig } from '@langchain/langgraph';
 import { aiMessage, usageOf } from '../models/messages.js';
-import type { BoundModel, TreeRuntime } from '../runtime/context.js';
-import { emit } from '../runtime/events.js';
+import type { BoundModel, TreeRuntime } from './context.js';
+import { emit } from './events.js';
 import { logFields, threadIdOf } from './turn.js';
 import type { Turn } from '../state/schema.js';
 

@@ -5,7 +5,7 @@
 import { SystemMessage } from '@langchain/core/messages';
 import type { BaseMessage } from '@langchain/core/messages';
 import type { History } from '../config/schema.js';
-import type { AgentRuntime } from '../runtime/context.js';
+import type { AgentRuntime } from './context.js';
 import { selectHistory } from '../state/history.js';
 import type { HandoffRecord, SwitchboardState } from '../state/schema.js';
 

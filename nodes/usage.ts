@@ -3,8 +3,8 @@
  * provider's usage, latency, cost from the price table) attributed to the agent and the path.
  */
 import { usageOf } from '../models/messages.js';
-import type { TreeRuntime } from '../runtime/context.js';
-import { costOf } from '../runtime/prices.js';
+import type { TreeRuntime } from './context.js';
+import { costOf } from '../models/prices.js';
 import type { Turn, Usage } from '../state/schema.js';
 import type { ModelCallResult } from './model-call.js';
 import { count, usageOf as usageRecord } from './turn.js';

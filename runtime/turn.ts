@@ -8,7 +8,7 @@ import { Command } from '@langchain/langgraph';
 import type { SwitchboardGraph } from '../graphs/compile.js';
 import { runtimeOf } from '../graphs/compile.js';
 import { textOf } from '../models/messages.js';
-import { ownerOf } from './context.js';
+import { ownerOf } from '../nodes/context.js';
 import type { EscalationRequest, HumanReply } from '../nodes/human.js';
 import { HumanReplySchema } from '../nodes/human.js';
 import { lastUserMessage } from '../nodes/turn.js';
@@ -16,7 +16,7 @@ import { addUsage, emptyUsage, fieldsSchema } from '../state/schema.js';
 import type { HandoffRecord, SwitchboardState, Turn, Usage } from '../state/schema.js';
 import { StoreError } from '../errors/store-error.js';
 import { SwitchboardError } from '../errors/switchboard-error.js';
-import type { SwitchboardEvent } from './events.js';
+import type { SwitchboardEvent } from '../nodes/events.js';
 
 export interface TurnInput {
   threadId: string;

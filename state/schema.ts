@@ -3,7 +3,8 @@
  */
 import { MessagesValue, ReducedValue, StateSchema } from '@langchain/langgraph';
 import { z } from 'zod';
-import type { Field, Tree } from '../config/schema.js';
+import type { Tree } from '../config/schema.js';
+import { fieldSchema } from '../config/field-schema.js';
 
 export const EDGE_KINDS = ['delegate', 'handback', 'sideways', 'escalate', 'fallback', 'limit', 'resume'] as const;
 
@@ -90,24 +91,6 @@ export function addUsage(a: Usage, b: Usage): Usage {
     return result;
   };
   return { total: sum(a.total, b.total), byAgent: merge(a.byAgent, b.byAgent), byPath: merge(a.byPath, b.byPath) };
-}
-
-/** The zod type of one tree-declared field. */
-export function fieldSchema(field: Field): z.ZodType {
-  switch (field.type) {
-    case 'string':
-      return field.maxLength === undefined ? z.string() : z.string().max(field.maxLength);
-    case 'number': {
-      let schema = z.number();
-      if (field.min !== undefined) schema = schema.min(field.min);
-      if (field.max !== undefined) schema = schema.max(field.max);
-      return schema;
-    }
-    case 'boolean':
-      return z.boolean();
-    case 'enum':
-      return z.enum(field.values as [string, ...string[]]);
-  }
 }
 
 /** The values of tree fields that have defaults. */

@@ -7,7 +7,7 @@ import { loadTree } from '../config/load.js';
 import { compileTree } from '../graphs/compile.js';
 import type { CompileOptions } from '../graphs/compile.js';
 import { createExampleTools } from '../tools/examples.js';
-import { MemoryLedger } from '../tools/ledger.js';
+import { MemoryLedger } from '../store/ledger.js';
 import { captureLogs } from '../testing/capture-logs.js';
 import { startFakeOpenAI } from '../testing/fake-openai-server.js';
 import type { FakeOpenAIServer } from '../testing/fake-openai-server.js';

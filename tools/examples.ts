@@ -7,10 +7,10 @@
 import { tool } from '@langchain/core/tools';
 import type { StructuredToolInterface } from '@langchain/core/tools';
 import { z } from 'zod';
-import { getToolContext } from './context.js';
-import type { ToolContext } from './context.js';
-import { MemoryLedger } from './ledger.js';
-import type { SideEffectLedger } from './ledger.js';
+import { getToolContext } from '../nodes/tool-context.js';
+import type { ToolContext } from '../nodes/tool-context.js';
+import { MemoryLedger } from '../store/ledger.js';
+import type { SideEffectLedger } from '../store/ledger.js';
 
 export interface ExampleToolsOptions {
   /** Where side effects are recorded. Default: in memory. */

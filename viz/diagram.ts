@@ -5,8 +5,8 @@
 import type { Tree } from '../config/schema.js';
 import type { SwitchboardGraph } from '../graphs/compile.js';
 import { runtimeOf } from '../graphs/compile.js';
-import { fallbacksOf, parentsOf } from '../graphs/edges.js';
-import type { EdgeKind } from '../graphs/edges.js';
+import { fallbacksOf, parentsOf } from '../config/edges.js';
+import type { EdgeKind } from '../config/edges.js';
 import { edgeLabel } from './styles.js';
 
 export type NodeRole = 'root' | 'lead' | 'specialist' | 'human' | 'helper' | 'fallback';

@@ -3,7 +3,7 @@
  * character outside a small safe set written as a `#code;` entity, so any agent name or description
  * is valid Mermaid — even ones that break LangGraph's own `drawMermaid()` (end, graph, style…).
  */
-import type { EdgeKind } from '../graphs/edges.js';
+import type { EdgeKind } from '../config/edges.js';
 import type { Diagram, NodeRole } from './diagram.js';
 import { EDGE_ORDER, EDGE_STYLES, ROLE_ORDER, ROLE_STYLES, wrapWords } from './styles.js';
 

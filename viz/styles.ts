@@ -2,7 +2,7 @@
  * How each kind of agent and each kind of edge looks, in one place: the Mermaid text, the DOT text
  * (and so the SVG and PNG drawings) and the dev page's legend all read these.
  */
-import type { EdgeKind } from '../graphs/edges.js';
+import type { EdgeKind } from '../config/edges.js';
 import type { NodeRole } from './diagram.js';
 
 /** The look of one kind of agent. */

@@ -10,11 +10,11 @@ import type { BaseCheckpointSaver } from '@langchain/langgraph';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { PostgresSaver } from '@langchain/langgraph-checkpoint-postgres';
-import { isPostgresUrl, openCheckpointer } from '../../runtime/checkpointer.js';
-import type { Checkpointer } from '../../runtime/checkpointer.js';
-import { MemoryLedger } from '../../tools/ledger.js';
-import { createMemoryThreadLock } from '../../runtime/thread-lock.js';
-import type { ThreadLock } from '../../runtime/thread-lock.js';
+import { isPostgresUrl, openCheckpointer } from '../../store/checkpointer.js';
+import type { Checkpointer } from '../../store/checkpointer.js';
+import { MemoryLedger } from '../../store/ledger.js';
+import { createMemoryThreadLock } from '../../store/thread-lock.js';
+import type { ThreadLock } from '../../store/thread-lock.js';
 import type { ContenderOptions } from '../workload.js';
 
 export const BENCH_PG_URL = process.env.BENCH_PG_URL ?? 'postgresql://postgres@127.0.0.1:5432/test';

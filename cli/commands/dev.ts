@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { formatIssue } from '../../errors/config-error.js';
 import { SwitchboardError } from '../../errors/switchboard-error.js';
-import { openCheckpointer } from '../../runtime/checkpointer.js';
+import { openCheckpointer } from '../../store/checkpointer.js';
 import { startDevServer } from '../../dev/server.js';
 import type { TreeState } from '../../dev/live-tree.js';
 import { createLogger, describeModel, guard, loadTools, modelOption, UsageError } from '../setup.js';

@@ -10,7 +10,7 @@ import { runTurn } from '../../runtime/turn.js';
 import { FaultyChatModel } from '../../testing/faulty-model.js';
 import type { Fault } from '../../testing/faulty-model.js';
 import { createExampleTools } from '../../tools/examples.js';
-import { MemoryLedger } from '../../tools/ledger.js';
+import { MemoryLedger } from '../../store/ledger.js';
 import { examplePath, newThread } from '../helpers.js';
 
 /** The after-hours tree on the offline model, with faults injected per agent and broken tools. */

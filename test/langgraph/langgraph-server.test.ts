@@ -7,7 +7,7 @@ import { basename, join } from 'node:path';
 import { Client } from '@langchain/langgraph-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadTree } from '../../config/load.js';
-import { listEdges } from '../../graphs/edges.js';
+import { listEdges } from '../../config/edges.js';
 import { REPO_ROOT } from '../cli/run-cli.js';
 import { writeNetGuard } from './net-guard.js';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadTree } from '../../config/load.js';
 import { compileTree } from '../../graphs/compile.js';
-import { openCheckpointer } from '../../runtime/checkpointer.js';
+import { openCheckpointer } from '../../store/checkpointer.js';
 import { pendingEscalations, resumeThread, runTurn } from '../../runtime/turn.js';
 import { captureLogs } from '../../testing/capture-logs.js';
 import { createExampleTools } from '../../tools/examples.js';

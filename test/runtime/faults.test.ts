@@ -5,13 +5,13 @@ import { z } from 'zod';
 import { loadTree } from '../../config/load.js';
 import { compileTree } from '../../graphs/compile.js';
 import { runTurn } from '../../runtime/turn.js';
-import type { SwitchboardEvent } from '../../runtime/events.js';
+import type { SwitchboardEvent } from '../../nodes/events.js';
 import { streamTurn } from '../../runtime/turn.js';
 import type { SwitchboardState } from '../../state/schema.js';
 import { captureLogs } from '../../testing/capture-logs.js';
 import type { FakeResponse } from '../../testing/fake-openai-server.js';
 import { createExampleTools } from '../../tools/examples.js';
-import { MemoryLedger } from '../../tools/ledger.js';
+import { MemoryLedger } from '../../store/ledger.js';
 import { expectEveryCallAnswered, fakeOpenAIForFile, newThread, user } from '../helpers.js';
 
 const server = await fakeOpenAIForFile();

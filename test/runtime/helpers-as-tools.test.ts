@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ScriptedChatModel } from '../../models/scripted.js';
-import type { SwitchboardEvent } from '../../runtime/events.js';
+import type { SwitchboardEvent } from '../../nodes/events.js';
 import { streamTurn } from '../../runtime/turn.js';
 import { compileExample, newThread } from '../helpers.js';
 

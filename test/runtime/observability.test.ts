@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseTree } from '../../config/load.js';
 import { compileTree } from '../../graphs/compile.js';
 import { call, ScriptedChatModel } from '../../models/scripted.js';
-import type { SwitchboardEvent } from '../../runtime/events.js';
+import type { SwitchboardEvent } from '../../nodes/events.js';
 import { resumeThread, runTurn, streamResume, streamTurn } from '../../runtime/turn.js';
 import type { TurnResult } from '../../runtime/turn.js';
 import { captureLogs } from '../../testing/capture-logs.js';

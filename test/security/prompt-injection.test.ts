@@ -8,13 +8,13 @@
 import { describe, expect, it } from 'vitest';
 import { loadTree } from '../../config/load.js';
 import { compileTree } from '../../graphs/compile.js';
-import { listEdges } from '../../graphs/edges.js';
+import { listEdges } from '../../config/edges.js';
 import { call, ScriptedChatModel } from '../../models/scripted.js';
 import type { ScriptStep } from '../../models/scripted.js';
-import type { SwitchboardEvent } from '../../runtime/events.js';
+import type { SwitchboardEvent } from '../../nodes/events.js';
 import { streamTurn } from '../../runtime/turn.js';
 import { createExampleTools } from '../../tools/examples.js';
-import { MemoryLedger } from '../../tools/ledger.js';
+import { MemoryLedger } from '../../store/ledger.js';
 import { examplePath, newThread } from '../helpers.js';
 
 interface Attack {

@@ -9,8 +9,8 @@ import type { ChannelVersions, Checkpoint, CheckpointMetadata, PendingWrite } fr
 import { PostgresSaver } from '@langchain/langgraph-checkpoint-postgres';
 import type { BaseCheckpointSaver } from '@langchain/langgraph';
 import pg from 'pg';
-import { openCheckpointer } from '../../runtime/checkpointer.js';
-import { BatchedPostgresSaver } from '../../runtime/postgres-saver.js';
+import { openCheckpointer } from '../../store/checkpointer.js';
+import { BatchedPostgresSaver } from '../../store/postgres-saver.js';
 import { runTurn } from '../../runtime/turn.js';
 import { compileExample } from '../helpers.js';
 import { PG_URL, uniqueThread } from './workers.js';

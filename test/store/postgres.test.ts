@@ -7,13 +7,13 @@ import type { AIMessage, BaseMessage, ToolMessage } from '@langchain/core/messag
 import { loadTree } from '../../config/load.js';
 import { compileTree } from '../../graphs/compile.js';
 import pg from 'pg';
-import { openCheckpointer } from '../../runtime/checkpointer.js';
-import { createPostgresThreadLock } from '../../runtime/thread-lock.js';
+import { openCheckpointer } from '../../store/checkpointer.js';
+import { createPostgresThreadLock } from '../../store/thread-lock.js';
 import { runTurn } from '../../runtime/turn.js';
 import { startFakeOpenAI } from '../../testing/fake-openai-server.js';
 import type { FakeOpenAIServer } from '../../testing/fake-openai-server.js';
 import { createExampleTools } from '../../tools/examples.js';
-import { PostgresLedger } from '../../tools/ledger.js';
+import { PostgresLedger } from '../../store/ledger.js';
 import { examplePath } from '../helpers.js';
 import { startTcpProxy } from './tcp-proxy.js';
 import { PG_URL, runWorker, uniqueThread, withPool } from './workers.js';

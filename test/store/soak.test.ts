@@ -6,9 +6,9 @@ import { describe, expect, it } from 'vitest';
 import type { AIMessage, BaseMessage, ToolMessage } from '@langchain/core/messages';
 import { loadTree } from '../../config/load.js';
 import { compileTree } from '../../graphs/compile.js';
-import { openCheckpointer } from '../../runtime/checkpointer.js';
+import { openCheckpointer } from '../../store/checkpointer.js';
 import { createExampleTools } from '../../tools/examples.js';
-import { PostgresLedger } from '../../tools/ledger.js';
+import { PostgresLedger } from '../../store/ledger.js';
 import { examplePath } from '../helpers.js';
 import { PG_URL, runWorker, uniqueThread, withPool } from './workers.js';
 

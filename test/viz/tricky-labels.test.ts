@@ -1,6 +1,6 @@
 import { JSDOM } from 'jsdom';
 import { describe, expect, it } from 'vitest';
-import type { EdgeKind } from '../../graphs/edges.js';
+import type { EdgeKind } from '../../config/edges.js';
 import type { Diagram, NodeRole } from '../../viz/diagram.js';
 import { toDot } from '../../viz/dot.js';
 import { toMermaid } from '../../viz/mermaid.js';

@@ -10,11 +10,11 @@ import { loadTree } from '../../config/load.js';
 import { SwitchboardError } from '../../errors/switchboard-error.js';
 import { compileTree } from '../../graphs/compile.js';
 import type { CompileOptions } from '../../graphs/compile.js';
-import { openCheckpointer } from '../../runtime/checkpointer.js';
+import { openCheckpointer } from '../../store/checkpointer.js';
 import { pendingEscalations, resumeThread, runTurn } from '../../runtime/turn.js';
 import { captureLogs } from '../../testing/capture-logs.js';
 import { newThread } from '../helpers.js';
-import { PG_URL, withPool } from '../store/workers.js';
+import { PG_URL, withPool } from './workers.js';
 
 const DESK = new URL('../../examples/desk.yaml', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'switchboard-retention-'));

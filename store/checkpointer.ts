@@ -11,8 +11,8 @@ import { SqliteSaver } from '@langchain/langgraph-checkpoint-sqlite';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { BatchedPostgresSaver } from './postgres-saver.js';
-import { MemoryLedger, PostgresLedger, SqliteLedger } from '../tools/ledger.js';
-import type { SideEffectLedger } from '../tools/ledger.js';
+import { MemoryLedger, PostgresLedger, SqliteLedger } from './ledger.js';
+import type { SideEffectLedger } from './ledger.js';
 import { createMemoryThreadLock, createPostgresThreadLock } from './thread-lock.js';
 import type { ThreadLock, ThreadLockOptions } from './thread-lock.js';
 

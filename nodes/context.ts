@@ -2,7 +2,7 @@
  * Everything an agent node needs, prepared once when the tree is compiled: its models bound to its
  * tools, its handoff targets with their payload schemas, its limits and history policy.
  */
-import type { CheckpointAdapter } from './retention.js';
+import type { CheckpointAdapter } from '../store/retention.js';
 import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
 import type { StructuredToolInterface } from '@langchain/core/tools';
 import { convertToOpenAITool } from '@langchain/core/utils/function_calling';
@@ -13,13 +13,13 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { Agent, History, PayloadField, ResolvedLimits, Retry, Tree } from '../config/schema.js';
 import { DEFAULT_HISTORY, DEFAULT_LIMITS, DEFAULT_RETRY } from '../config/schema.js';
-import { fallbacksOf, listEdges } from '../graphs/edges.js';
-import type { Edge, HandoffKind } from '../graphs/edges.js';
+import { fallbacksOf, listEdges } from '../config/edges.js';
+import type { Edge, HandoffKind } from '../config/edges.js';
 import { resolveModels } from '../models/resolve.js';
 import type { ResolveOptions } from '../models/resolve.js';
-import { fieldSchema } from '../state/schema.js';
-import type { PriceTable } from './prices.js';
-import type { ThreadLock } from './thread-lock.js';
+import { fieldSchema } from '../config/field-schema.js';
+import type { PriceTable } from '../models/prices.js';
+import type { ThreadLock } from '../store/thread-lock.js';
 
 /** A handoff tool of one agent: where it goes and what payload it takes. */
 export interface HandoffTarget {

@@ -2,7 +2,7 @@
  * The edges a tree defines. Lint, compile and draw all read them from here, so what is checked,
  * what runs and what is drawn are the same edges.
  */
-import type { Agent, Tree } from '../config/schema.js';
+import type { Agent, Tree } from './schema.js';
 
 /**
  * - delegate: a parent to a child; handback: a child to its parent (or a person back to whoever escalated);
