@@ -27,6 +27,7 @@ import { DEFAULT_PRICES } from '../models/prices.js';
 import { createCheckpointAdapter } from '../store/retention.js';
 import type { Retention } from '../store/retention.js';
 import { createMemoryThreadLock } from '../store/thread-lock.js';
+import { pairedLock } from '../store/fences.js';
 import type { ThreadLock } from '../store/thread-lock.js';
 import type { PriceTable } from '../models/prices.js';
 import { createStateSchema } from '../state/schema.js';
@@ -78,7 +79,7 @@ export function compileTree(tree: LoadedTree | Tree, options: CompileOptions = {
     models: options.models,
     env: options.env,
     sleep: options.sleep,
-    threadLock: options.threadLock ?? createMemoryThreadLock(),
+    threadLock: options.threadLock ?? pairedLock<ThreadLock>(checkpointer) ?? createMemoryThreadLock(),
     checkpoints: createCheckpointAdapter(checkpointer, options.retention),
   });
 

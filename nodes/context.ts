@@ -71,7 +71,7 @@ export interface TreeRuntime {
   /** Prunes a thread's checkpoints after a turn and reads their newest id (see `retention`). */
   checkpoints: CheckpointAdapter | undefined;
   /** The thread heads this process last settled: the newest checkpoint id and who owns the conversation. */
-  heads: Map<string, { checkpointId: string; owner: string }>;
+  heads: Map<string, { checkpointId: string; owner: string; lastMessageId: string | undefined; messageIds: ReadonlySet<string> }>;
 }
 
 export interface RuntimeOptions extends ResolveOptions {

@@ -7,6 +7,8 @@ import type { ToolCall } from '@langchain/core/messages';
 import type { StructuredToolInterface } from '@langchain/core/tools';
 import type { LangGraphRunnableConfig } from '@langchain/langgraph';
 import type { SwitchboardState, Turn, Usage } from '../state/schema.js';
+import { LockLostError } from '../errors/store-error.js';
+import { fenceOf } from '../store/fences.js';
 import { toolConfig } from './tool-context.js';
 import { threadIdOf } from './turn.js';
 
@@ -38,9 +40,14 @@ export async function runFunctionTool(
       idempotencyKey: idempotencyKey ?? `${threadId}:${toolCallId}`,
       fields: { ...state.fields },
       turn: turn.number,
+      fence: fenceOf(config),
+      signal: config.signal,
     }));
     return { ok: true, content: stringify(output) };
   } catch (error) {
+    // The turn lost the thread (or was aborted): it stops here, whatever the tool made of it.
+    if (config.signal?.aborted) throw config.signal.reason;
+    if (error instanceof LockLostError) throw error;
     const message = error instanceof Error ? error.message : String(error);
     if ((error as Error)?.name === 'ToolInputParsingException' || /did not match expected schema/i.test(message)) {
       return { ok: false, content: `Refused: invalid arguments for ${call.name}: ${firstLine(message)}. Call it again with arguments that match its schema.` };

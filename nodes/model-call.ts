@@ -121,6 +121,9 @@ async function invokeWithTimeout(model: BoundModel, messages: BaseMessage[], con
  * The response as Switchboard stores it:
  * - signed with the agent's name (in the constructor fields, so it survives checkpoints);
  * - a fresh id (the provider's id is kept in `response_metadata.provider_message_id`);
+ * - fresh tool-call ids, minted here (the provider's are kept in `response_metadata.provider_tool_call_ids`):
+ *   some providers send `call_0` every time, and a tool call's id is its side effects' idempotency key.
+ *   The response is checkpointed before tools with side effects run, so a replay sees the same ids;
  * - tool calls with malformed JSON arguments are kept as calls (with empty arguments) as well as in
  *   `invalid_tool_calls`, so every call the provider sent is in the history and gets its ToolMessage;
  * - an OpenAI refusal is read from the raw response into `additional_kwargs.refusal`, and the raw
@@ -129,19 +132,27 @@ async function invokeWithTimeout(model: BoundModel, messages: BaseMessage[], con
 function toMessage(chunk: AIMessageChunk | AIMessage, agent: string): AIMessage {
   const { __raw_response: raw, tool_calls: _rawCalls, ...additionalKwargs } = (chunk.additional_kwargs ?? {}) as Record<string, unknown>;
   const refusal = refusalIn(raw);
-  const invalid = chunk.invalid_tool_calls ?? [];
+  const calls = (chunk.tool_calls ?? []).map((call) => ({ ...call, id: mintToolCallId() }));
+  const invalid = (chunk.invalid_tool_calls ?? []).map((call) => ({ ...call, id: mintToolCallId() }));
+  const providerIds = [...(chunk.tool_calls ?? []), ...(chunk.invalid_tool_calls ?? [])].map((call) => call.id ?? null);
+  const metadata = { ...chunk.response_metadata, ...(chunk.id ? { provider_message_id: chunk.id } : {}), ...(providerIds.length ? { provider_tool_call_ids: providerIds } : {}) };
   return aiMessage({
     content: chunk.content,
     // Our own id: providers' ids are not always unique, and LangGraph's messages reducer replaces a
     // message that has the id of an earlier one.
     id: randomUUID(),
     name: agent,
-    toolCalls: [...(chunk.tool_calls ?? []), ...invalid.map((call) => ({ id: call.id ?? '', name: call.name ?? 'unknown', args: {}, type: 'tool_call' as const }))],
+    toolCalls: [...calls, ...invalid.map((call) => ({ id: call.id, name: call.name ?? 'unknown', args: {}, type: 'tool_call' as const }))],
     invalidToolCalls: invalid,
     additionalKwargs: refusal === undefined ? additionalKwargs : { ...additionalKwargs, refusal },
-    responseMetadata: chunk.id ? { ...chunk.response_metadata, provider_message_id: chunk.id } : chunk.response_metadata,
+    responseMetadata: metadata,
     usage: usageOf(chunk),
   });
+}
+
+/** A tool-call id of Switchboard's own: unique, and in the alphabet every provider accepts back. */
+export function mintToolCallId(): string {
+  return `call_sb${randomUUID().replaceAll('-', '').slice(0, 24)}`;
 }
 
 function refusalIn(raw: unknown): string | undefined {

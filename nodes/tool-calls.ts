@@ -103,6 +103,8 @@ export async function answerToolCalls(
       answer(call, `Refused: the limit of tool calls in one turn is reached; ${call.name} was not run.`, 'error');
       continue;
     }
+    // A turn that lost its hold on the thread runs no further tool.
+    config.signal?.throwIfAborted();
     turn = count(turn, agent.name, 'toolCalls');
     const started = performance.now();
     emit(config, logger, { type: 'tool-call', agent: agent.name, tool: call.name, toolCallId: call.id ?? '', args: call.args }, logFields(turn));

@@ -3,6 +3,7 @@
  * RunnableConfig; read it with {@link getToolContext}.
  */
 import type { RunnableConfig } from '@langchain/core/runnables';
+import type { Fence } from '../store/fences.js';
 
 export interface ToolContext {
   threadId: string;
@@ -10,10 +11,18 @@ export interface ToolContext {
   agent: string;
   toolCallId: string;
   /**
-   * The same for every replay of this call (after a crash, a retry or a resume): record side
-   * effects under it so they happen once. `thread_id:tool_call_id`.
+   * The same for every replay of this call (after a crash, a retry or a resume), and different for
+   * every call: record side effects under it so they happen once. `thread_id:tool_call_id`, where
+   * the tool-call id is minted by Switchboard (never the provider's, which some providers reuse).
    */
   idempotencyKey: string;
+  /**
+   * The turn's hold on the thread: pass it to `ledger.record(effect, fence)` (or check it in your
+   * own store) so a worker that lost the thread records nothing. Undefined outside `runTurn`.
+   */
+  fence?: Fence | undefined;
+  /** Aborts when the turn stops (its hold on the thread was lost, or the caller aborted): pass it to your HTTP calls. */
+  signal?: AbortSignal | undefined;
   /** The tree's shared-state fields as they were when the call started (e.g. `customer_id`, set by backend code). */
   fields: Readonly<Record<string, string | number | boolean>>;
   /** The user turn (1-based). */

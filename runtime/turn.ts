@@ -3,7 +3,9 @@
  * {@link runTurn} (await the result), {@link streamTurn} (events as they happen, tokens included),
  * {@link resumeThread} (a person's reply to an escalation).
  */
+import { randomUUID } from 'node:crypto';
 import { AIMessageChunk, HumanMessage } from '@langchain/core/messages';
+import type { AIMessage, BaseMessage } from '@langchain/core/messages';
 import { Command } from '@langchain/langgraph';
 import type { SwitchboardGraph } from '../graphs/compile.js';
 import { runtimeOf } from '../graphs/compile.js';
@@ -14,14 +16,25 @@ import { HumanReplySchema } from '../nodes/human.js';
 import { lastUserMessage } from '../nodes/turn.js';
 import { addUsage, emptyUsage, fieldsSchema } from '../state/schema.js';
 import type { HandoffRecord, SwitchboardState, Turn, Usage } from '../state/schema.js';
-import { StoreError } from '../errors/store-error.js';
+import { InputError } from '../errors/input-error.js';
+import { LockLostError, StoreError } from '../errors/store-error.js';
+import type { StoreErrorDetails } from '../errors/store-error.js';
 import { SwitchboardError } from '../errors/switchboard-error.js';
+import { FENCE_KEY, PROGRESS_KEY } from '../store/fences.js';
+import type { TurnProgress } from '../store/fences.js';
+import type { ThreadLease } from '../store/thread-lock.js';
 import type { SwitchboardEvent } from '../nodes/events.js';
 
 export interface TurnInput {
   threadId: string;
   /** What the user wrote. */
   message: string;
+  /**
+   * The message's idempotency key (your backend's message id). The same id sent again never adds
+   * the message twice: the finished turn's result is returned, or the unfinished turn is finished.
+   * Default: a new UUID (so a resend after an error must pass `result.messageId`/`error.messageId`).
+   */
+  messageId?: string | undefined;
   /** Shared-state fields set by backend code for this turn (e.g. `customer_id` from the session). */
   fields?: Record<string, string | number | boolean> | undefined;
   signal?: AbortSignal | undefined;
@@ -29,6 +42,10 @@ export interface TurnInput {
 
 export interface TurnResult {
   threadId: string;
+  /** The id of the user message this turn answered (see {@link TurnInput.messageId}). */
+  messageId: string | undefined;
+  /** True when the message had been handled before: this is that turn's result, nothing ran again. */
+  replayed: boolean;
   turn: number;
   /** The agent that answered (or, when the turn waits for a person, the person's agent). */
   agent: string;
@@ -71,41 +88,106 @@ export async function* streamTurn(graph: SwitchboardGraph, input: TurnInput): As
  * reads them.
  */
 async function* turnEvents(graph: SwitchboardGraph, input: TurnInput, options: { listening: boolean }): AsyncGenerator<SwitchboardEvent, TurnResult> {
+  checkId(input.threadId, 'threadId');
+  const messageId = input.messageId ?? randomUUID();
+  checkId(messageId, 'messageId');
+  if (typeof input.message !== 'string') throw new InputError('The message must be a string.');
   if (input.fields) checkFields(graph, input.fields);
-  const payload = { messages: [new HumanMessage(input.message)], ...(input.fields ? { fields: input.fields } : {}) };
-  return yield* underLock(graph, input.threadId, async function* () {
-    let head = await readHead(graph, input.threadId);
+  const payload = { messages: [new HumanMessage({ content: input.message, id: messageId })], ...(input.fields ? { fields: input.fields } : {}) };
+  const details: StoreErrorDetails = { messageId, saved: 'nothing' };
+  return yield* underLock(graph, input.threadId, details, async function* (lease, progress) {
+    let head = await readHead(graph, input.threadId, messageId);
+    if (head.seen !== undefined) {
+      // The message was sent before: its turn's result, finished first if a failure cut it short.
+      details.saved = 'message';
+      if (head.seen === 'latest' && head.maybeUnfinished) {
+        const finished = await finishUnfinishedTurn(graph, input.threadId, lease, progress);
+        if (finished) return { ...finished, replayed: true };
+      }
+      return await replayedResult(graph, input.threadId, messageId);
+    }
     if (head.maybeUnfinished) {
-      await finishUnfinishedTurn(graph, input.threadId);
-      head = await readHead(graph, input.threadId);
+      // Another message's turn was cut short (a dead worker, a failed store): finish it first. Its
+      // reply is in the thread, and reaches the caller through the `turn-recover` event.
+      await finishUnfinishedTurn(graph, input.threadId, lease, progress);
+      head = await readHead(graph, input.threadId, messageId);
     }
     const owner = head.owner === undefined ? undefined : ownerOf(runtimeOf(graph), head.owner);
     const run = owner === undefined ? payload : new Command({ goto: owner, update: payload });
-    return yield* streamRun(graph, input.threadId, run, { signal: input.signal, listening: options.listening });
+    const before = progress.saved;
+    try {
+      return yield* streamRun(graph, input.threadId, run, { signal: input.signal, listening: options.listening, lease, progress });
+    } finally {
+      if (progress.saved > before) details.saved = 'message';
+    }
   });
+}
+
+/** Thread and message ids are stored and compared as given: a NUL, a control character or a lone surrogate could never be stored alike everywhere. */
+function checkId(id: unknown, what: string): void {
+  if (typeof id !== 'string' || id === '') throw new InputError(`The ${what} must be a non-empty string.`);
+  if (id.length > 1024) throw new InputError(`The ${what} has ${id.length} characters; at most 1024 are allowed.`);
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f-\u009f]/.test(id)) throw new InputError(`The ${what} contains a control character (such as NUL); ids must be printable text.`);
+  if (/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(id)) throw new InputError(`The ${what} contains a lone surrogate (malformed UTF-16); ids must be well-formed text.`);
 }
 
 /**
  * What the thread's latest checkpoint says, read without preparing LangGraph's next tasks: the
- * agent that owns the conversation, and whether the last turn may be unfinished (a turn still
- * running, a user message not yet taken, a handoff to a person not yet raised). When it may be,
- * LangGraph's own view decides ({@link finishUnfinishedTurn}). No checkpointer: no owner (START routes).
+ * agent that owns the conversation, whether the last turn may be unfinished (a turn still running,
+ * a user message not yet taken, a handoff to a person not yet raised; LangGraph's own view then
+ * decides, see {@link finishUnfinishedTurn}), and whether `messageId` is already in the thread (as
+ * its latest user message, or an earlier one). No checkpointer: no owner (START routes).
  */
-async function readHead(graph: SwitchboardGraph, threadId: string): Promise<{ owner: string | undefined; maybeUnfinished: boolean }> {
+async function readHead(graph: SwitchboardGraph, threadId: string, messageId: string): Promise<{ owner: string | undefined; maybeUnfinished: boolean; seen: 'latest' | 'earlier' | undefined }> {
   const saver = graph.checkpointer;
-  if (!saver || typeof saver === 'boolean') return { owner: undefined, maybeUnfinished: false };
+  if (!saver || typeof saver === 'boolean') return { owner: undefined, maybeUnfinished: false, seen: undefined };
   // Nobody wrote the thread since this process settled its last turn: what it knew still holds.
   const runtime = runtimeOf(graph);
   const known = runtime.heads.get(threadId);
-  if (known && runtime.checkpoints && (await runtime.checkpoints.head(threadId)) === known.checkpointId) return { owner: known.owner, maybeUnfinished: false };
+  if (known && runtime.checkpoints && (await runtime.checkpoints.head(threadId)) === known.checkpointId) {
+    const seen = known.lastMessageId === messageId ? 'latest' : known.messageIds.has(messageId) ? 'earlier' : undefined;
+    return { owner: known.owner, maybeUnfinished: false, seen };
+  }
   const tuple = await saver.getTuple({ configurable: { thread_id: threadId, checkpoint_ns: '' } });
-  if (!tuple) return { owner: runtime.tree.root, maybeUnfinished: false };
+  if (!tuple) return { owner: runtime.tree.root, maybeUnfinished: false, seen: undefined };
   const values = tuple.checkpoint.channel_values as Partial<SwitchboardState>;
   const turn = values.turn;
-  const user = values.messages ? lastUserMessage(values.messages) : undefined;
+  const messages = values.messages ?? [];
+  const user = lastUserMessage(messages);
   const settled = turn !== undefined && (turn.status === 'done' || turn.status === 'error') && (user === undefined || user.id === turn.messageId);
   const pending = (tuple.pendingWrites ?? []).length > 0;
-  return { owner: values.activeAgent ?? runtime.tree.root, maybeUnfinished: !settled || pending };
+  const seen = user?.id === messageId ? 'latest' : messages.some((message) => message.type === 'human' && message.id === messageId) ? 'earlier' : undefined;
+  return { owner: values.activeAgent ?? runtime.tree.root, maybeUnfinished: !settled || pending, seen };
+}
+
+/** The result of a message handled before: its turn's answer, read from the thread. */
+async function replayedResult(graph: SwitchboardGraph, threadId: string, messageId: string): Promise<TurnResult> {
+  const snapshot = await graph.getState({ configurable: { thread_id: threadId } });
+  const state = snapshot.values as SwitchboardState;
+  const waiting = snapshot.tasks.flatMap((task) => task.interrupts.map((entry) => entry.value as EscalationRequest)).find((value) => value?.type === 'escalation');
+  if (lastUserMessage(state.messages)?.id === messageId) return { ...resultOf(threadId, state, waiting, emptyUsage()), replayed: true };
+  // An earlier message: its answer is the last reply before the next user message.
+  const start = state.messages.findIndex((message) => message.type === 'human' && message.id === messageId);
+  const next = state.messages.findIndex((message, index) => index > start && message.type === 'human');
+  const span = state.messages.slice(start + 1, next === -1 ? undefined : next);
+  const reply = [...span].reverse().find((message): message is AIMessage => message.type === 'ai' && !(message as AIMessage).tool_calls?.length && textOf(message) !== '');
+  const number = state.messages.slice(0, start + 1).filter((message: BaseMessage) => message.type === 'human').length;
+  return {
+    threadId,
+    messageId,
+    replayed: true,
+    turn: number,
+    agent: reply?.name ?? state.activeAgent,
+    reply: reply ? textOf(reply) : undefined,
+    status: reply ? 'done' : 'error',
+    error: reply ? undefined : { code: 'NO_REPLY', message: 'That message was handled before and got no reply.' },
+    handoffs: state.handoffs.filter((record) => record.turn === number),
+    waitingFor: undefined,
+    usage: emptyUsage(),
+    sessionUsage: state.usage,
+    state,
+  };
 }
 
 /** Runs one turn and returns its result (an error ends the turn; see `result.error`). */
@@ -142,7 +224,8 @@ async function* resumeEvents(
   const parsed = HumanReplySchema.safeParse(reply);
   if (!parsed.success)
     throw new SwitchboardError('INVALID_REPLY', `The reply is invalid: ${parsed.error.issues.map((issue) => issue.message).join('; ')}.`);
-  return yield* underLock(graph, threadId, async function* () {
+  checkId(threadId, 'threadId');
+  return yield* underLock(graph, threadId, {}, async function* (lease, progress) {
     // Checked under the lock: of two concurrent resumes, the second finds nothing pending.
     const waiting = (await pendingEscalations(graph, threadId))[0];
     if (!waiting) throw new SwitchboardError('NOTHING_PENDING', `Thread ${threadId} is not waiting for a person.`);
@@ -152,7 +235,7 @@ async function* resumeEvents(
         `${waiting.agent} cannot hand the conversation to "${parsed.data.handBackTo}". Allowed: ${waiting.handBackTargets.join(', ')}.`,
       );
     }
-    return yield* streamRun(graph, threadId, new Command({ resume: parsed.data }), options);
+    return yield* streamRun(graph, threadId, new Command({ resume: parsed.data }), { ...options, lease, progress });
   });
 }
 
@@ -161,14 +244,15 @@ async function* resumeEvents(
  * undefined when the thread had nothing unfinished. Tool calls replay under their idempotency keys.
  */
 export async function recoverThread(graph: SwitchboardGraph, threadId: string): Promise<TurnResult | undefined> {
+  checkId(threadId, 'threadId');
   try {
-    return await runtimeOf(graph).threadLock.withLock(threadId, async () => {
-      const result = await finishUnfinishedTurn(graph, threadId);
+    return await runtimeOf(graph).threadLock.withLock(threadId, async (lease) => {
+      const result = await finishUnfinishedTurn(graph, threadId, lease, { saved: 0 });
       await settle(graph, threadId, result);
       return result;
     });
   } catch (error) {
-    throw storeErrorOr(threadId, error);
+    throw storeErrorOr(threadId, error, {});
   }
 }
 
@@ -191,35 +275,47 @@ function checkFields(graph: SwitchboardGraph, fields: Record<string, unknown>): 
   throw new SwitchboardError('INVALID_FIELDS', `The fields are invalid: ${problems.join('; ')}. The tree's fields: ${declared.join(', ') || '(none)'}.`);
 }
 
-/** A database failure under the checkpointer or the lock, as a {@link StoreError}; anything else unchanged. */
-function storeErrorOr(threadId: string, error: unknown): unknown {
-  return StoreError.matches(error) ? new StoreError(threadId, error) : error;
+/**
+ * A database failure under the checkpointer or the lock, or a lost hold on the thread, as a
+ * {@link StoreError} that says what was saved and how to resend; anything else unchanged.
+ */
+function storeErrorOr(threadId: string, error: unknown, details: StoreErrorDetails): unknown {
+  if (error instanceof LockLostError) return new LockLostError(threadId, error.cause ?? error, details);
+  if (error instanceof StoreError) return new StoreError(threadId, error.cause ?? error, details);
+  return StoreError.matches(error) ? new StoreError(threadId, error, details) : error;
 }
 
-/** Runs `body` holding the thread's lock (released when the generator finishes or is abandoned). */
+/**
+ * Runs `body` holding the thread's lock (released when the generator finishes or is abandoned).
+ * The body's run stops when the hold is lost (the lease's signal aborts it).
+ */
 async function* underLock(
   graph: SwitchboardGraph,
   threadId: string,
-  body: () => AsyncGenerator<SwitchboardEvent, TurnResult>,
+  details: StoreErrorDetails,
+  body: (lease: ThreadLease, progress: TurnProgress) => AsyncGenerator<SwitchboardEvent, TurnResult>,
 ): AsyncGenerator<SwitchboardEvent, TurnResult> {
   let release!: () => void;
   const released = new Promise<void>((resolve) => (release = resolve));
-  let signalAcquired!: (error?: unknown) => void;
-  const acquired = new Promise<unknown>((resolve) => (signalAcquired = resolve));
+  let signalAcquired!: (outcome: { lease?: ThreadLease; error?: unknown }) => void;
+  const acquired = new Promise<{ lease?: ThreadLease; error?: unknown }>((resolve) => (signalAcquired = resolve));
   const holding = runtimeOf(graph)
-    .threadLock.withLock(threadId, async () => {
-      signalAcquired();
+    .threadLock.withLock(threadId, async (lease) => {
+      signalAcquired({ lease });
       await released;
     })
-    .catch((error: unknown) => signalAcquired(error ?? new Error('lock failed')));
-  const failure = await acquired;
-  if (failure) throw storeErrorOr(threadId, failure instanceof Error ? failure : new Error(String(failure)));
+    .catch((error: unknown) => signalAcquired({ error: error ?? new Error('lock failed') }));
+  const outcome = await acquired;
+  if (!outcome.lease) throw storeErrorOr(threadId, outcome.error, details);
+  const progress: TurnProgress = { saved: 0 };
   try {
-    const result = yield* body();
+    const result = yield* body(outcome.lease, progress);
     await settle(graph, threadId, result);
     return result;
   } catch (error) {
-    throw storeErrorOr(threadId, error);
+    // A turn stopped because the hold was lost fails with LockLostError, whatever surfaced first.
+    const lost = outcome.lease.signal.aborted ? (outcome.lease.signal.reason as unknown) : undefined;
+    throw storeErrorOr(threadId, lost instanceof LockLostError ? lost : error, details);
   } finally {
     release();
     await holding;
@@ -239,7 +335,9 @@ async function settle(graph: SwitchboardGraph, threadId: string, result: TurnRes
   try {
     const checkpointId = await runtime.checkpoints.afterTurn(threadId);
     if (checkpointId === undefined || !result || (result.status !== 'done' && result.status !== 'error')) return;
-    runtime.heads.set(threadId, { checkpointId, owner: result.state.activeAgent });
+    const messageIds = new Set<string>();
+    for (const message of result.state.messages) if (message.type === 'human' && message.id) messageIds.add(message.id);
+    runtime.heads.set(threadId, { checkpointId, owner: result.state.activeAgent, lastMessageId: lastUserMessage(result.state.messages)?.id, messageIds });
     // Bounded: the oldest entries go first (a Map iterates in insertion order).
     if (runtime.heads.size > MAX_CACHED_HEADS) runtime.heads.delete(runtime.heads.keys().next().value as string);
   } catch (error) {
@@ -251,12 +349,12 @@ const MAX_CACHED_HEADS = 10_000;
 const INTERRUPT_KEY = '__interrupt__';
 
 /** Runs the pending steps of an unfinished turn (not one waiting for a person). */
-async function finishUnfinishedTurn(graph: SwitchboardGraph, threadId: string): Promise<TurnResult | undefined> {
+async function finishUnfinishedTurn(graph: SwitchboardGraph, threadId: string, lease: ThreadLease, progress: TurnProgress): Promise<TurnResult | undefined> {
   const snapshot = await graph.getState({ configurable: { thread_id: threadId } });
   const waiting = snapshot.tasks.some((task) => task.interrupts.length > 0);
   if (snapshot.next.length === 0 || waiting) return undefined;
   runtimeOf(graph).logger.warn({ event: 'turn-recover', thread_id: threadId, next: snapshot.next }, 'turn-recover');
-  const stream = streamRun(graph, threadId, null, { listening: false });
+  const stream = streamRun(graph, threadId, null, { listening: false, lease, progress });
   let next = await stream.next();
   while (!next.done) next = await stream.next();
   return next.value;
@@ -266,7 +364,7 @@ async function* streamRun(
   graph: SwitchboardGraph,
   threadId: string,
   input: unknown,
-  options: { signal?: AbortSignal | undefined; listening: boolean },
+  options: { signal?: AbortSignal | undefined; listening: boolean; lease: ThreadLease; progress: TurnProgress },
 ): AsyncGenerator<SwitchboardEvent, TurnResult> {
   const runtime = runtimeOf(graph);
   let usage = emptyUsage();
@@ -278,7 +376,11 @@ async function* streamRun(
   // Nobody reads the events of a turn run for its result: they go straight to the usage count
   // (the nodes' `config.writer`), not through LangGraph's stream, which costs a good part of a turn.
   const modes = options.listening ? ['custom', 'values', 'messages'] : ['values'];
-  const config = { configurable: { thread_id: threadId }, streamMode: modes, ...(options.listening ? {} : { writer: count }), ...(options.signal ? { signal: options.signal } : {}) };
+  // Every write carries the lease's fencing token; the run stops when the hold is lost or the caller aborts.
+  const signal = options.signal ? AbortSignal.any([options.signal, options.lease.signal]) : options.lease.signal;
+  const domain = runtime.threadLock.fences;
+  const configurable = { thread_id: threadId, [PROGRESS_KEY]: options.progress, ...(domain ? { [FENCE_KEY]: { token: options.lease.fence, domain } } : {}) };
+  const config = { configurable, streamMode: modes, ...(options.listening ? {} : { writer: count }), signal };
   const stream = await graph.stream(input as never, config as never);
   for await (const item of stream as unknown as AsyncIterable<[string, unknown]>) {
     const [mode, data] = item;
@@ -317,8 +419,11 @@ function resultOf(threadId: string, state: SwitchboardState, waiting: Escalation
   const turn = state.turn;
   const last = state.messages.at(-1);
   const answered = turn.status === 'done' && last?.type === 'ai';
+  const user = lastUserMessage(state.messages);
   return {
     threadId,
+    messageId: user?.id ?? turn.messageId,
+    replayed: false,
     turn: turn.number,
     agent: waiting?.agent ?? state.activeAgent,
     reply: answered && !waiting ? textOf(last) : undefined,

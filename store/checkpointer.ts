@@ -5,16 +5,20 @@
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { MemorySaver } from '@langchain/langgraph';
 import type { BaseCheckpointSaver } from '@langchain/langgraph';
-import { SqliteSaver } from '@langchain/langgraph-checkpoint-sqlite';
 import Database from 'better-sqlite3';
 import pg from 'pg';
+import { FencedMemorySaver, FencedSqliteSaver } from './fenced-savers.js';
+import { MemoryFences, pairLock } from './fences.js';
 import { BatchedPostgresSaver } from './postgres-saver.js';
 import { MemoryLedger, PostgresLedger, SqliteLedger } from './ledger.js';
 import type { SideEffectLedger } from './ledger.js';
-import { createMemoryThreadLock, createPostgresThreadLock } from './thread-lock.js';
-import type { ThreadLock, ThreadLockOptions } from './thread-lock.js';
+import { createPostgresThreadLock, fenceTableSql } from './postgres-thread-lock.js';
+import type { PostgresThreadLockOptions } from './postgres-thread-lock.js';
+import { createSqliteThreadLock, SqliteThreads } from './sqlite-thread-lock.js';
+import type { SqliteThreadLockOptions } from './sqlite-thread-lock.js';
+import { createMemoryThreadLock } from './thread-lock.js';
+import type { ThreadLock } from './thread-lock.js';
 
 /** The CLI keeps threads here unless told otherwise. */
 export const DEFAULT_SQLITE_PATH = '.switchboard/threads.sqlite';
@@ -31,8 +35,12 @@ export const POSTGRES_POOL_DEFAULTS = {
   connectionTimeoutMillis: 5_000,
   /** Close idle connections after this long. */
   idleTimeoutMillis: 30_000,
-  /** No single statement may run longer than this. */
+  /** No single statement may run longer than this (on the server). */
   statement_timeout: 15_000,
+  /** Nor wait longer than this for an answer (on this side: a stalled connection fails the turn). */
+  query_timeout: 15_000,
+  /** TCP keepalive, so a dead peer is noticed. */
+  keepAlive: true,
 } as const;
 
 export interface Checkpointer {
@@ -47,7 +55,8 @@ export interface Checkpointer {
 }
 
 export interface OpenCheckpointerOptions {
-  lock?: ThreadLockOptions;
+  /** The thread lock: policy and wait for every store; the lease (SQLite) and heartbeat (PostgreSQL) where they apply. */
+  lock?: SqliteThreadLockOptions & PostgresThreadLockOptions;
   /** PostgreSQL pool settings over {@link POSTGRES_POOL_DEFAULTS} (for both pools). */
   pool?: pg.PoolConfig;
   /** Connections of the lock pool: how many turns one worker runs at once (default 10). */
@@ -61,7 +70,8 @@ export function isPostgresUrl(target: string): boolean {
 /** Opens the store `target` names. PostgreSQL tables are created when missing, once, even when many workers start together. */
 export async function openCheckpointer(target: string = DEFAULT_SQLITE_PATH, options: OpenCheckpointerOptions = {}): Promise<Checkpointer> {
   if (target === 'memory') {
-    return { saver: new MemorySaver(), threadLock: createMemoryThreadLock(options.lock), ledger: new MemoryLedger(), describe: 'memory', close: async () => {} };
+    const fences = new MemoryFences();
+    return paired({ saver: new FencedMemorySaver(fences), threadLock: createMemoryThreadLock(options.lock, fences), ledger: new MemoryLedger(fences), describe: 'memory', close: async () => {} });
   }
   if (isPostgresUrl(target)) {
     const pool = new pg.Pool({ connectionString: target, ...POSTGRES_POOL_DEFAULTS, ...options.pool });
@@ -69,34 +79,51 @@ export async function openCheckpointer(target: string = DEFAULT_SQLITE_PATH, opt
     // idle ones report to the pool, checked-out ones to themselves; the query in flight fails instead.
     pool.on('error', () => undefined);
     pool.on('connect', (client) => client.on('error', () => undefined));
-    const saver = new BatchedPostgresSaver(pool);
-    const ledger = new PostgresLedger(pool);
+    const fences = { store: 'postgres' };
+    const saver = new BatchedPostgresSaver(pool, undefined, { fences });
+    const ledger = new PostgresLedger(pool, { fences });
     await migrateOnce(pool, async () => {
       await saver.setup();
       await ledger.setup();
+      await pool.query(fenceTableSql('public', pg.escapeIdentifier));
     });
     // Locks get their own connections, so a turn holding one never starves the checkpointer.
     const lockPool = new pg.Pool({ connectionString: target, ...POSTGRES_POOL_DEFAULTS, max: options.lockConnections ?? POSTGRES_POOL_DEFAULTS.max, ...options.pool, statement_timeout: 0 });
     lockPool.on('error', () => undefined);
     lockPool.on('connect', (client) => client.on('error', () => undefined));
     const url = new URL(target);
-    return {
+    return paired({
       saver,
-      threadLock: createPostgresThreadLock(lockPool, options.lock),
+      threadLock: createPostgresThreadLock(lockPool, { ...options.lock, fences }),
       ledger,
       describe: `postgres:${url.host}${url.pathname}`,
       close: async () => {
         await Promise.all([pool.end(), lockPool.end()]);
       },
-    };
+    });
   }
   const path = target.replace(/^sqlite:/, '');
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const db = new Database(path);
   db.pragma('journal_mode = WAL');
   db.pragma('busy_timeout = 5000');
-  const saver = new SqliteSaver(db);
-  return { saver, threadLock: createMemoryThreadLock(options.lock), ledger: new SqliteLedger(db), describe: `sqlite:${path}`, close: async () => void db.close() };
+  const threads = new SqliteThreads(db);
+  return paired({
+    saver: new FencedSqliteSaver(threads),
+    threadLock: createSqliteThreadLock(threads, options.lock),
+    ledger: new SqliteLedger(threads),
+    describe: `sqlite:${path}`,
+    close: async () => {
+      await threads.exclusive(() => undefined);
+      db.close();
+    },
+  });
+}
+
+/** The store, with its saver paired to its lock (compiling with the saver alone then uses the lock). */
+function paired(store: Checkpointer): Checkpointer {
+  pairLock(store.saver, store.threadLock);
+  return store;
 }
 
 /** Runs `migrate` under a database-wide advisory lock, so concurrent workers migrate one at a time. */

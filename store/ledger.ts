@@ -1,7 +1,19 @@
 /**
  * A record of side effects by idempotency key: a replayed tool call (after a crash, a retry or a
- * resume) finds its first record and does not act twice.
+ * resume) finds its first record and does not act twice. The ledger `openCheckpointer` returns
+ * shares its store's fencing tokens: a record made for a turn carries the turn's fence
+ * (`getToolContext(config).fence`) and is refused, with a `LockLostError`, when another worker has
+ * taken the thread since, in the same statement or transaction as the insert. A ledger built
+ * alone (`new MemoryLedger()`, `new SqliteLedger(db)`, `new PostgresLedger(pool)`) ignores fences.
+ * Details are stored as JSON text, so any string a model sends (a NUL, a lone surrogate) is kept
+ * exactly, on every store.
  */
+import type { Database } from 'better-sqlite3';
+import type { Pool } from 'pg';
+import { fenceIn, MemoryFences, staleWrite } from './fences.js';
+import type { Fence, FenceDomain } from './fences.js';
+import { SqliteThreads } from './sqlite-thread-lock.js';
+
 export interface SideEffect {
   key: string;
   kind: string;
@@ -11,19 +23,24 @@ export interface SideEffect {
 
 export interface SideEffectLedger {
   /** Records the effect under `key` unless it exists; returns the stored one and whether it is new. */
-  record(effect: Omit<SideEffect, 'at'>): Promise<{ effect: SideEffect; created: boolean }>;
+  record(effect: Omit<SideEffect, 'at'>, fence?: Fence): Promise<{ effect: SideEffect; created: boolean }>;
   list(kind?: string): Promise<SideEffect[]>;
 }
 
 export class MemoryLedger implements SideEffectLedger {
   private readonly effects = new Map<string, SideEffect>();
 
-  async record(effect: Omit<SideEffect, 'at'>): Promise<{ effect: SideEffect; created: boolean }> {
-    const existing = this.effects.get(effect.key);
-    if (existing) return { effect: existing, created: false };
-    const stored = { ...effect, at: new Date().toISOString() };
-    this.effects.set(effect.key, stored);
-    return { effect: stored, created: true };
+  /** `fences`: the memory store's, when the ledger should refuse records of a stale turn. */
+  constructor(private readonly fences?: MemoryFences) {}
+
+  record(effect: Omit<SideEffect, 'at'>, fence?: Fence): Promise<{ effect: SideEffect; created: boolean }> {
+    return (this.fences ?? UNFENCED).guard(fence, async () => {
+      const existing = this.effects.get(effect.key);
+      if (existing) return { effect: existing, created: false };
+      const stored = { ...effect, details: structuredClone(effect.details), at: new Date().toISOString() };
+      this.effects.set(effect.key, stored);
+      return { effect: stored, created: true };
+    });
   }
 
   async list(kind?: string): Promise<SideEffect[]> {
@@ -31,29 +48,48 @@ export class MemoryLedger implements SideEffectLedger {
   }
 }
 
+const UNFENCED = new MemoryFences();
+
+interface Row {
+  key: string;
+  kind: string;
+  details: string;
+  at: string | Date;
+}
+
+function effectOf(row: Row): SideEffect {
+  return { key: row.key, kind: row.kind, details: JSON.parse(row.details) as Record<string, unknown>, at: typeof row.at === 'string' ? row.at : row.at.toISOString() };
+}
+
 /** A ledger in a SQLite file (the CLI keeps it next to the threads). */
 export class SqliteLedger implements SideEffectLedger {
-  private readonly db: import('better-sqlite3').Database;
+  private readonly threads: SqliteThreads;
+  private readonly fenced: boolean;
 
-  constructor(db: import('better-sqlite3').Database) {
-    this.db = db;
-    this.db.exec('CREATE TABLE IF NOT EXISTS switchboard_side_effects (key TEXT PRIMARY KEY, kind TEXT NOT NULL, details TEXT NOT NULL, at TEXT NOT NULL)');
+  /** A SQLite database, or the store's {@link SqliteThreads} (whose fences the ledger then checks). */
+  constructor(db: Database | SqliteThreads) {
+    this.fenced = db instanceof SqliteThreads;
+    this.threads = db instanceof SqliteThreads ? db : new SqliteThreads(db);
+    this.threads.db.exec('CREATE TABLE IF NOT EXISTS switchboard_side_effects (key TEXT PRIMARY KEY, kind TEXT NOT NULL, details TEXT NOT NULL, at TEXT NOT NULL)');
   }
 
-  async record(effect: Omit<SideEffect, 'at'>): Promise<{ effect: SideEffect; created: boolean }> {
-    const at = new Date().toISOString();
-    const inserted = this.db
-      .prepare('INSERT INTO switchboard_side_effects (key, kind, details, at) VALUES (?, ?, ?, ?) ON CONFLICT (key) DO NOTHING')
-      .run(effect.key, effect.kind, JSON.stringify(effect.details), at);
-    const row = this.db.prepare('SELECT key, kind, details, at FROM switchboard_side_effects WHERE key = ?').get(effect.key) as { key: string; kind: string; details: string; at: string };
-    return { effect: { key: row.key, kind: row.kind, details: JSON.parse(row.details) as Record<string, unknown>, at: row.at }, created: inserted.changes === 1 };
+  record(effect: Omit<SideEffect, 'at'>, fence?: Fence): Promise<{ effect: SideEffect; created: boolean }> {
+    const db = this.threads.db;
+    return this.threads.guard(this.fenced ? fence : undefined, async () => {
+      const inserted = db
+        .prepare('INSERT INTO switchboard_side_effects (key, kind, details, at) VALUES (?, ?, ?, ?) ON CONFLICT (key) DO NOTHING')
+        .run(effect.key, effect.kind, JSON.stringify(effect.details), new Date().toISOString());
+      const row = db.prepare('SELECT key, kind, details, at FROM switchboard_side_effects WHERE key = ?').get(effect.key) as Row;
+      return { effect: effectOf(row), created: inserted.changes === 1 };
+    });
   }
 
   async list(kind?: string): Promise<SideEffect[]> {
+    const db = this.threads.db;
     const rows = (kind === undefined
-      ? this.db.prepare('SELECT key, kind, details, at FROM switchboard_side_effects ORDER BY at').all()
-      : this.db.prepare('SELECT key, kind, details, at FROM switchboard_side_effects WHERE kind = ? ORDER BY at').all(kind)) as { key: string; kind: string; details: string; at: string }[];
-    return rows.map((row) => ({ ...row, details: JSON.parse(row.details) as Record<string, unknown> }));
+      ? db.prepare('SELECT key, kind, details, at FROM switchboard_side_effects ORDER BY at').all()
+      : db.prepare('SELECT key, kind, details, at FROM switchboard_side_effects WHERE kind = ? ORDER BY at').all(kind)) as Row[];
+    return rows.map(effectOf);
   }
 }
 
@@ -61,31 +97,59 @@ export class SqliteLedger implements SideEffectLedger {
 export class PostgresLedger implements SideEffectLedger {
   private ready: Promise<unknown> | undefined;
 
-  constructor(private readonly pool: import('pg').Pool) {}
+  /** `options.fences`: the fence family of the store's thread lock (as `openCheckpointer` sets it). */
+  constructor(
+    private readonly pool: Pool,
+    private readonly options: { fences?: FenceDomain } = {},
+  ) {}
 
-  /** Creates the table if missing (idempotent, safe from several workers at once). */
+  /**
+   * Creates the table if missing (idempotent, safe from several workers at once); a table from an
+   * earlier version, with JSONB details (which refuse NUL and lone surrogates), becomes text.
+   */
   setup(): Promise<unknown> {
     this.ready ??= this.pool.query(
-      "SELECT pg_advisory_xact_lock(hashtextextended('switchboard:ledger-setup', 0)); CREATE TABLE IF NOT EXISTS switchboard_side_effects (key TEXT PRIMARY KEY, kind TEXT NOT NULL, details JSONB NOT NULL, at TIMESTAMPTZ NOT NULL DEFAULT now())",
+      `SELECT pg_advisory_xact_lock(hashtextextended('switchboard:ledger-setup', 0));
+       CREATE TABLE IF NOT EXISTS switchboard_side_effects (key TEXT PRIMARY KEY, kind TEXT NOT NULL, details TEXT NOT NULL, at TIMESTAMPTZ NOT NULL DEFAULT now());
+       CREATE TABLE IF NOT EXISTS switchboard_thread_fences (thread_id TEXT PRIMARY KEY, fence BIGINT NOT NULL);
+       DO $$ BEGIN
+         IF (SELECT data_type FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'switchboard_side_effects' AND column_name = 'details') = 'jsonb' THEN
+           ALTER TABLE switchboard_side_effects ALTER COLUMN details TYPE TEXT USING details::text;
+         END IF;
+       END $$`,
     );
     return this.ready;
   }
 
-  async record(effect: Omit<SideEffect, 'at'>): Promise<{ effect: SideEffect; created: boolean }> {
+  async record(effect: Omit<SideEffect, 'at'>, fence?: Fence): Promise<{ effect: SideEffect; created: boolean }> {
     await this.setup();
-    const inserted = await this.pool.query('INSERT INTO switchboard_side_effects (key, kind, details) VALUES ($1, $2, $3) ON CONFLICT (key) DO NOTHING', [effect.key, effect.kind, JSON.stringify(effect.details)]);
-    const { rows } = await this.pool.query<{ key: string; kind: string; details: Record<string, unknown>; at: Date }>('SELECT key, kind, details, at FROM switchboard_side_effects WHERE key = $1', [effect.key]);
+    fence = this.options.fences ? fenceIn(fence, this.options.fences) : undefined;
+    const details = JSON.stringify(effect.details);
+    // One statement: the fence row is locked (FOR SHARE) while the record is written, and the
+    // stored record is returned whether it was inserted now or before.
+    const { rows } = await this.pool.query<Row & { created: boolean; held: boolean }>(
+      `WITH fence AS (SELECT 1 FROM switchboard_thread_fences WHERE thread_id = $4 AND fence = $5 FOR SHARE),
+            held AS (SELECT ($4::text IS NULL OR EXISTS (SELECT 1 FROM fence)) AS held),
+            inserted AS (
+              INSERT INTO switchboard_side_effects (key, kind, details) SELECT $1, $2, $3 FROM held WHERE held.held
+              ON CONFLICT (key) DO NOTHING RETURNING key, kind, details, at)
+       SELECT i.key, i.kind, i.details, i.at, true AS created, h.held FROM inserted i, held h
+       UNION ALL
+       SELECT e.key, e.kind, e.details, e.at, false AS created, h.held FROM switchboard_side_effects e, held h WHERE e.key = $1 AND NOT EXISTS (SELECT 1 FROM inserted)`,
+      [effect.key, effect.kind, details, fence?.threadId ?? null, fence?.token ?? null],
+    );
     const row = rows[0];
+    if (fence && rows.every((candidate) => !candidate.held)) throw staleWrite(fence);
     if (!row) throw new Error(`The side effect ${effect.key} was neither inserted nor found.`);
-    return { effect: { key: row.key, kind: row.kind, details: row.details, at: row.at.toISOString() }, created: inserted.rowCount === 1 };
+    return { effect: effectOf(row), created: row.created };
   }
 
   async list(kind?: string): Promise<SideEffect[]> {
     await this.setup();
-    const { rows } = await this.pool.query<{ key: string; kind: string; details: Record<string, unknown>; at: Date }>(
+    const { rows } = await this.pool.query<Row>(
       kind === undefined ? 'SELECT key, kind, details, at FROM switchboard_side_effects ORDER BY at' : 'SELECT key, kind, details, at FROM switchboard_side_effects WHERE kind = $1 ORDER BY at',
       kind === undefined ? [] : [kind],
     );
-    return rows.map((row) => ({ key: row.key, kind: row.kind, details: row.details, at: row.at.toISOString() }));
+    return rows.map(effectOf);
   }
 }

@@ -28,7 +28,7 @@ export function createExampleTools(options: ExampleToolsOptions = {}): Record<st
   const ledger = options.ledger ?? new MemoryLedger();
   const sideEffect = (kind: string, describe: (details: Record<string, unknown>, id: string) => string) =>
     async (details: Record<string, unknown>, context: ToolContext): Promise<string> => {
-      const { effect, created } = await ledger.record({ key: context.idempotencyKey, kind, details: { ...details, customer: customerOf(context) } });
+      const { effect, created } = await ledger.record({ key: context.idempotencyKey, kind, details: { ...details, customer: customerOf(context) } }, context.fence);
       const id = `${kind.slice(0, 3).toUpperCase()}-${hash(effect.key)}`;
       return `${describe(effect.details, id)}${created ? '' : ' (already recorded; not repeated)'}`;
     };

@@ -8,7 +8,7 @@ import { loadTree } from '../../config/load.js';
 import { compileTree } from '../../graphs/compile.js';
 import pg from 'pg';
 import { openCheckpointer } from '../../store/checkpointer.js';
-import { createPostgresThreadLock } from '../../store/thread-lock.js';
+import { createPostgresThreadLock } from '../../store/postgres-thread-lock.js';
 import { runTurn } from '../../runtime/turn.js';
 import { startFakeOpenAI } from '../../testing/fake-openai-server.js';
 import type { FakeOpenAIServer } from '../../testing/fake-openai-server.js';
@@ -180,7 +180,11 @@ describe('PostgreSQL: many workers, one database', () => {
       await expect(runTurn(graph, { threadId: thread, message: 'are you there?' })).rejects.toMatchObject({
         name: 'StoreError',
         code: 'STORE_UNAVAILABLE',
-        message: expect.stringMatching(/^The thread store failed during a turn on outage-.*; the turn was not saved\. Send the message again when the store is back\.$/),
+        saved: 'nothing',
+        messageId: expect.any(String),
+        message: expect.stringMatching(
+          /^The thread store failed during a turn on outage-.*\. Nothing of this turn was saved\. Send the message again with the same messageId \(.+\) once the store is back: it is never added twice, and an unfinished turn is finished\.$/,
+        ),
       });
 
       proxy.up();
