@@ -31,8 +31,9 @@ export { openCheckpointer, DEFAULT_SQLITE_PATH, POSTGRES_POOL_DEFAULTS } from '.
 export type { Checkpointer, OpenCheckpointerOptions } from './store/checkpointer.js';
 export { BatchedPostgresSaver } from './store/postgres-saver.js';
 export type { Retention } from './store/retention.js';
-export { LOG_REDACT_PATHS } from './nodes/events.js';
-export type { SwitchboardEvent, SwitchboardEventType } from './nodes/events.js';
+export { LOG_REDACT_PATHS, hashThreadId, hashThreadIds, MIN_THREAD_ID_KEY_BYTES } from './nodes/events.js';
+export type { HandoffRefuseCode, HashThreadIdsOptions, SwitchboardEvent, SwitchboardEventType } from './nodes/events.js';
+export { escapeControlCharacters, escapeControlCharactersIn, stringifyForTerminal } from './dev/control-characters.js';
 export { DEFAULT_PRICES, costOf } from './models/prices.js';
 export type { Price, PriceTable } from './models/prices.js';
 export { listWaitingThreads, listThreadIds } from './runtime/threads.js';

@@ -1,7 +1,10 @@
 /**
- * How turns look in a terminal: who speaks, each handoff with its payload, each tool call.
+ * How turns look in a terminal: who speaks, each handoff with its payload, each tool call. What a
+ * model or a tree wrote is printed with its control characters made visible (see
+ * dev/control-characters.ts); only our own colours reach the terminal as escape sequences.
  */
 import { styleText } from 'node:util';
+import { escapeControlCharacters, escapeControlCharactersIn } from '../dev/control-characters.js';
 import type { SwitchboardEvent } from '../nodes/events.js';
 import type { TurnResult } from '../runtime/turn.js';
 
@@ -20,7 +23,8 @@ export class TurnPrinter {
   }
 
   /** Prints one event as it happens. `streamed` agents print their text as deltas. */
-  event(event: SwitchboardEvent): void {
+  event(raw: SwitchboardEvent): void {
+    const event = escapeControlCharactersIn(raw);
     switch (event.type) {
       case 'text-delta':
         if (this.speaking !== event.agent) {
@@ -64,11 +68,11 @@ export class TurnPrinter {
   result(result: TurnResult, treePath: string): void {
     this.endLine();
     if (result.status === 'error' && result.error) {
-      this.line(this.paint('red', `error ${result.error.code}: ${result.error.message}`));
+      this.line(this.paint('red', escapeControlCharacters(`error ${result.error.code}: ${result.error.message}`)));
     }
     if (result.waitingFor) {
-      this.line(this.paint('magenta', `waiting for ${result.waitingFor.agent}. Answer as the person with:`));
-      this.line(`  switchboard resume ${treePath} --thread ${result.threadId} --reply "…"`);
+      this.line(this.paint('magenta', escapeControlCharacters(`waiting for ${result.waitingFor.agent}. Answer as the person with:`)));
+      this.line(escapeControlCharacters(`  switchboard resume ${treePath} --thread ${result.threadId} --reply "…"`));
     }
   }
 

@@ -21,7 +21,8 @@ import type { SwitchboardGraph } from '../graphs/compile.js';
 import type { ModelOption } from '../models/resolve.js';
 import { DEFAULT_SQLITE_PATH, openCheckpointer } from '../store/checkpointer.js';
 import type { Checkpointer } from '../store/checkpointer.js';
-import { LOG_REDACT_PATHS } from '../nodes/events.js';
+import { hashThreadIds, LOG_REDACT_PATHS, MIN_THREAD_ID_KEY_BYTES } from '../nodes/events.js';
+import { escapeControlCharacters } from '../dev/control-characters.js';
 import { createExampleTools } from '../tools/examples.js';
 import type { SideEffectLedger } from '../store/ledger.js';
 
@@ -30,7 +31,11 @@ export interface CommonOptions {
   model?: string;
   db?: string;
   logLevel?: string;
+  hashThreadIds?: boolean;
 }
+
+/** The environment variable that holds the key thread ids are hashed with in logs; setting it turns hashing on. */
+export const LOG_HASH_KEY_ENV = 'SWITCHBOARD_LOG_HASH_KEY';
 
 /** Exit codes: 0 ok, 1 the turn failed, 2 a mistake in the input (tree, flags, files). */
 export const EXIT = { ok: 0, turnFailed: 1, usage: 2 } as const;
@@ -55,13 +60,37 @@ export async function loadTools(modulePath: string | undefined, ledger?: SideEff
   throw new UsageError(`${modulePath} must export \`tools\` (an object of tools by name, or a list of tools).`);
 }
 
-/** The CLI's logger: pretty in a terminal, JSON lines otherwise, on stderr, with personal fields redacted. */
-export function createLogger(level = 'warn'): Logger {
+export interface CreateLoggerOptions {
+  /** Log thread ids as keyed hashes (the key comes from $SWITCHBOARD_LOG_HASH_KEY, which also turns this on). */
+  hashThreadIds?: boolean | undefined;
+  env?: Record<string, string | undefined>;
+}
+
+/**
+ * The CLI's logger: pretty in a terminal, JSON lines otherwise, on stderr, with personal fields
+ * redacted and, when asked, thread ids hashed. JSON lines go through `process.stderr` itself, the
+ * stream the CLI's own messages use, so a log line never lands in the middle of one of them.
+ */
+export function createLogger(level = 'warn', options: CreateLoggerOptions = {}): Logger {
+  const key = threadIdKey(options);
   const redact = { paths: LOG_REDACT_PATHS, censor: '[redacted]' };
-  if (process.stderr.isTTY) {
-    return pino({ level, redact, transport: { target: 'pino-pretty', options: { destination: 2, colorize: true, ignore: 'pid,hostname' } } });
+  const logger = process.stderr.isTTY
+    ? pino({ level, redact, transport: { target: 'pino-pretty', options: { destination: 2, colorize: true, ignore: 'pid,hostname' } } })
+    : pino({ level, redact }, process.stderr);
+  return key === undefined ? logger : hashThreadIds(logger, { key });
+}
+
+/** The key thread ids are hashed with, or undefined when hashing is off. */
+function threadIdKey(options: CreateLoggerOptions): string | undefined {
+  const key = (options.env ?? process.env)[LOG_HASH_KEY_ENV];
+  if (key === undefined || key === '') {
+    if (options.hashThreadIds)
+      throw new UsageError(`--hash-thread-ids needs a secret key in $${LOG_HASH_KEY_ENV} (${MIN_THREAD_ID_KEY_BYTES} bytes or more, e.g. from \`openssl rand -hex 32\`).`);
+    return undefined;
   }
-  return pino({ level, redact }, pino.destination(2));
+  if (Buffer.byteLength(key) < MIN_THREAD_ID_KEY_BYTES)
+    throw new UsageError(`$${LOG_HASH_KEY_ENV} must be at least ${MIN_THREAD_ID_KEY_BYTES} bytes long; make one with \`openssl rand -hex 32\`.`);
+  return key;
 }
 
 export function modelOption(model: string | undefined): ModelOption {
@@ -90,7 +119,7 @@ export async function openSession(treePath: string, options: CommonOptions): Pro
   try {
     const tools = await loadTools(options.tools, checkpointer.ledger);
     const tree = await loadTree(treePath, { tools });
-    const logger = createLogger(options.logLevel);
+    const logger = createLogger(options.logLevel, { hashThreadIds: options.hashThreadIds });
     const graph = compileTree(tree, { tools, checkpointer: checkpointer.saver, threadLock: checkpointer.threadLock, logger, model });
     return { tree, graph, checkpointer, logger, model };
   } catch (error) {
@@ -105,12 +134,12 @@ export async function guard(body: () => Promise<number | void>): Promise<void> {
     process.exitCode = (await body()) ?? EXIT.ok;
   } catch (error) {
     if (error instanceof ConfigError) {
-      for (const issue of error.issues) process.stderr.write(`${formatIssue(issue)}\n`);
+      for (const issue of error.issues) process.stderr.write(`${escapeControlCharacters(formatIssue(issue))}\n`);
       const errors = error.issues.filter((issue) => issue.severity === 'error').length;
       process.stderr.write(`${errors} error${errors === 1 ? '' : 's'}\n`);
       process.exitCode = EXIT.usage;
     } else if (error instanceof SwitchboardError) {
-      process.stderr.write(`error ${error.code}: ${error.message}\n`);
+      process.stderr.write(`${escapeControlCharacters(`error ${error.code}: ${error.message}`)}\n`);
       process.exitCode = error instanceof UsageError || error.code === 'NOTHING_PENDING' || error.code === 'INVALID_REPLY' ? EXIT.usage : EXIT.turnFailed;
     } else {
       throw error;
@@ -123,7 +152,8 @@ export function common(command: Command): Command {
     .addOption(new Option('--model <mode>', 'auto (OpenAI when OPENAI_API_KEY is set, else offline), offline or openai').default('auto'))
     .option('--db <target>', 'where threads persist: a SQLite file, "memory" or a postgres:// URL (default .switchboard/threads.sqlite, or $SWITCHBOARD_DB)')
     .option('--tools <module>', 'a JS module exporting `tools` (default: the example tools)')
-    .option('--log-level <level>', 'pino log level on stderr', 'warn');
+    .option('--log-level <level>', 'pino log level on stderr', 'warn')
+    .option('--hash-thread-ids', `log thread ids as keyed hashes (HMAC-SHA256 with the key in $${LOG_HASH_KEY_ENV}; setting that key turns this on)`);
 }
 
 export function parseFields(entries: string[] | undefined): Record<string, string | number | boolean> | undefined {

@@ -1,8 +1,16 @@
 /**
  * Small HTTP helpers for the dev server (node:http, no framework): JSON in and out, NDJSON streams,
- * Server-Sent Events.
+ * Server-Sent Events. Everything sent has its control characters made visible (see
+ * control-characters.ts): the page shows model and tree text as it is, never as terminal or bidi
+ * controls.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { escapeControlCharactersIn } from './control-characters.js';
+
+/** JSON for the page, with control characters in every string and key made visible. */
+export function toPageJson(value: unknown): string {
+  return JSON.stringify(escapeControlCharactersIn(value));
+}
 
 /** An HTTP error with a status and a message for the page. */
 export class HttpError extends Error {
@@ -16,7 +24,7 @@ export class HttpError extends Error {
 
 export function sendJson(response: ServerResponse, status: number, body: unknown): void {
   response.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
-  response.end(JSON.stringify(body));
+  response.end(toPageJson(body));
 }
 
 /** Reads a JSON body (at most `limit` bytes). Only `application/json` is accepted, which keeps other sites' forms out. */
@@ -47,7 +55,7 @@ export class NdjsonStream {
   }
 
   write(value: unknown): void {
-    if (!this.response.writableEnded) this.response.write(`${JSON.stringify(value)}\n`);
+    if (!this.response.writableEnded) this.response.write(`${toPageJson(value)}\n`);
   }
 
   end(): void {
@@ -87,5 +95,5 @@ export class EventHub {
 }
 
 function formatEvent(event: string, data: unknown): string {
-  return `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+  return `event: ${event}\ndata: ${toPageJson(data)}\n\n`;
 }

@@ -64,7 +64,8 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   const server = createServer((request, response) => {
     handle(request, response).catch((error: unknown) => {
       if (error instanceof HttpError) return sendJson(response, error.status, { error: error.message });
-      logger.error({ event: 'dev-request-failure', url: request.url, error: (error as Error).message }, 'a dev page request failed');
+      // The route, not the URL: a thread id in the path may be a phone number or an e-mail address.
+      logger.error({ event: 'dev-request-failure', method: request.method, path: routeOf(request.url), error: (error as Error).message }, 'a dev page request failed');
       if (!response.headersSent) sendJson(response, 500, { error: (error as Error).message });
       else response.end();
     });
@@ -151,6 +152,11 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       });
     },
   };
+}
+
+/** A request's path with thread ids replaced by `:thread` and without its query. */
+function routeOf(url: string | undefined): string {
+  return (url ?? '/').replace(/[?#].*$/s, '').replace(/\/(threads|escalations)\/[^/]+/, '/$1/:thread');
 }
 
 /** Scripts, styles and connections from this server only. */

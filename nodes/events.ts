@@ -2,6 +2,7 @@
  * What happens in a turn, as typed events: written to LangGraph's "custom" stream (so backend code
  * gets them from `graph.stream(..., { streamMode: 'custom' })` or {@link streamTurn}), and logged.
  */
+import { createHmac, randomBytes } from 'node:crypto';
 import type { LangGraphRunnableConfig } from '@langchain/langgraph';
 import type { Logger } from 'pino';
 import type { HandoffRecord, Turn, UsageTotals } from '../state/schema.js';
@@ -19,7 +20,17 @@ export type SwitchboardEvent =
       tool?: string | undefined;
       payload: Record<string, unknown>;
     }
-  | { type: 'handoff-refuse'; from: string; tool: string; to?: string | undefined; reason: string }
+  | {
+      type: 'handoff-refuse';
+      from: string;
+      /** The name the model called: one of the tree's tools, or one it invented (see `code`). */
+      tool: string;
+      to?: string | undefined;
+      /** Why, in words for the model (it may quote what the model wrote): streamed, never logged. */
+      reason: string;
+      /** Why, as a code; `UNKNOWN_TOOL` means `tool` is not a name of the tree. */
+      code?: HandoffRefuseCode | undefined;
+    }
   | { type: 'tool-call'; agent: string; tool: string; toolCallId: string; args: unknown }
   | { type: 'tool-result'; agent: string; tool: string; toolCallId: string; ok: boolean; content: string; durationMs: number }
   | { type: 'escalation-start'; from: string; to: string; payload: Record<string, unknown> }
@@ -40,6 +51,18 @@ export type SwitchboardEvent =
     };
 
 export type SwitchboardEventType = SwitchboardEvent['type'];
+
+/**
+ * Why a tool call was refused. Every code but `UNKNOWN_TOOL` means the called name is one of the
+ * tree's own tools or handoffs; `UNKNOWN_TOOL` means the model invented it.
+ */
+export type HandoffRefuseCode =
+  | 'INVALID_JSON'
+  | 'SECOND_HANDOFF'
+  | 'INVALID_PAYLOAD'
+  | 'NOT_ALLOWED'
+  | 'OTHER_AGENTS_TOOL'
+  | 'UNKNOWN_TOOL';
 
 /**
  * pino redaction paths for loggers given to Switchboard (`pino({ redact: LOG_REDACT_PATHS })`): the
@@ -85,10 +108,11 @@ const LOG_LEVELS: Record<SwitchboardEventType, 'debug' | 'info' | 'warn'> = {
   'text-delta': 'debug',
 };
 
-/** Fields of an event that may hold what a user or a model wrote: never logged. */
-const PRIVATE_FIELDS = new Set(['text', 'delta', 'payload', 'args', 'content']);
-
-/** Emits an event to the stream (when someone listens) and to the log, without message text. */
+/**
+ * Emits an event to the stream (when someone listens) and to the log. The stream gets the whole
+ * event; the log gets only what the tree and the runtime chose — names of the tree's agents, tools
+ * and models, codes, counts and timings — never what a user or a model wrote.
+ */
 export function emit(
   config: LangGraphRunnableConfig | undefined,
   logger: Logger,
@@ -100,15 +124,127 @@ export function emit(
   const level = event.type === 'turn-end' && event.status === 'error' ? 'error' : LOG_LEVELS[event.type];
   // A record nobody logs is not built (the default logger is silent).
   if (!logger.isLevelEnabled(level)) return;
-  const record: Record<string, unknown> = { event: event.type, ...extra };
-  for (const [key, value] of Object.entries(event)) {
-    // The agent is bound by the child logger; the thread id comes in `extra` as thread_id.
-    if (key === 'type' || key === 'agent' || key === 'threadId') continue;
-    if (PRIVATE_FIELDS.has(key)) {
-      if (key === 'payload' && value && typeof value === 'object') record.payloadKeys = Object.keys(value);
-      continue;
+  logger[level]({ event: event.type, ...extra, ...logFieldsOf(event) }, event.type);
+}
+
+/**
+ * What the log keeps of an event, field by field: a new event type or field is logged only once it
+ * is listed here. The agent is bound by the child logger; the thread id comes in `extra` as
+ * `thread_id`. Left out on purpose: message text and deltas, tool arguments and results, payload
+ * values, handoff-request payload keys (the model chose them; accepted payloads keep only the keys
+ * of the tree's schema), refusal reasons and turn error messages (they quote the model or a tool),
+ * and tool names the model invented.
+ */
+function logFieldsOf(event: SwitchboardEvent): Record<string, unknown> {
+  switch (event.type) {
+    case 'turn-start':
+      return { turn: event.turn };
+    case 'turn-end':
+      return { turn: event.turn, status: event.status, durationMs: event.durationMs, ...(event.error ? { error: { code: event.error.code } } : {}) };
+    case 'message-end':
+    case 'text-delta':
+      return {};
+    case 'handoff-request':
+      return { from: event.from, to: event.to, tool: event.tool, payloadKeyCount: keyCount(event.payload) };
+    case 'handoff-accept':
+      return { from: event.from, to: event.to, kind: event.kind, tool: event.tool, payloadKeys: Object.keys(event.payload) };
+    case 'handoff-refuse': {
+      const code = event.code ?? refuseCodeOf(event.reason);
+      // A name the tree does not have is the model's text: its length and a short keyed hash only.
+      if (code === undefined || code === 'UNKNOWN_TOOL') return { from: event.from, code: code ?? 'UNKNOWN_TOOL', ...nameFingerprint('tool', event.tool) };
+      return { from: event.from, code, tool: event.tool, to: event.to };
     }
-    record[key] = value;
+    case 'tool-call':
+      return { tool: event.tool, toolCallId: event.toolCallId };
+    case 'tool-result':
+      return { tool: event.tool, toolCallId: event.toolCallId, ok: event.ok, durationMs: event.durationMs };
+    case 'escalation-start':
+      return { from: event.from, to: event.to, payloadKeys: Object.keys(event.payload) };
+    case 'escalation-end':
+      return { handBackTo: event.handBackTo };
+    case 'fallback-start':
+      return { from: event.from, to: event.to, reason: event.reason };
+    case 'model-fallback':
+      return { from: event.from, to: event.to, reason: event.reason };
+    case 'model-retry':
+      return { attempt: event.attempt, delayMs: event.delayMs, reason: event.reason };
+    case 'limit-reach':
+      return { limit: event.limit, action: event.action, to: event.to };
+    case 'usage':
+      return { model: event.model, path: event.path, usage: event.usage };
+    default:
+      return unreachable(event);
   }
-  logger[level](record, event.type);
+}
+
+function unreachable(event: never): Record<string, unknown> {
+  return { type: (event as { type: string }).type };
+}
+
+function keyCount(value: unknown): number {
+  return value && typeof value === 'object' ? Object.keys(value).length : 0;
+}
+
+/**
+ * The code of a refusal from its wording, for events that do not carry `code` yet. Wording it does
+ * not recognise gives `undefined`, which logs the name as invented: the safe side.
+ */
+function refuseCodeOf(reason: string): HandoffRefuseCode | undefined {
+  if (reason.startsWith('Refused: there is no tool named ')) return 'UNKNOWN_TOOL';
+  if (/^Refused: the arguments of .* are not valid JSON/s.test(reason)) return 'INVALID_JSON';
+  if (reason.startsWith('Refused: only one handoff per response')) return 'SECOND_HANDOFF';
+  if (reason.startsWith('Refused: the handoff payload is invalid')) return 'INVALID_PAYLOAD';
+  if (/^Refused: .* is not a handoff you are allowed to make from /s.test(reason)) return 'NOT_ALLOWED';
+  if (/^Refused: .* belongs to another agent; /s.test(reason)) return 'OTHER_AGENTS_TOOL';
+  return undefined;
+}
+
+/**
+ * A per-process key for fingerprints of names a model invented: the same name gives the same
+ * `toolHash` within one process (so a model that keeps inventing it shows), and nobody can find the
+ * name by hashing guesses, since the key is never written anywhere.
+ */
+const FINGERPRINT_KEY = randomBytes(32);
+
+function nameFingerprint(field: string, name: string): Record<string, unknown> {
+  return { [`${field}Hash`]: createHmac('sha256', FINGERPRINT_KEY).update(name).digest('hex').slice(0, 8), [`${field}Length`]: name.length };
+}
+
+/** What {@link hashThreadIds} needs: the secret the hashes are keyed with. */
+export interface HashThreadIdsOptions {
+  /** At least 16 bytes; keep it secret and the same across processes to join their records. */
+  key: string | Uint8Array;
+}
+
+/** Log fields that hold a thread id. */
+const THREAD_ID_FIELDS = ['thread_id', 'threadId'] as const;
+
+/** The shortest key {@link hashThreadIds} accepts, in bytes. */
+export const MIN_THREAD_ID_KEY_BYTES = 16;
+
+/**
+ * The hash {@link hashThreadIds} logs instead of `threadId`: `h:` and the first 16 hex digits
+ * (64 bits) of HMAC-SHA256(key, threadId). Compute it to find a thread's records in the logs.
+ */
+export function hashThreadId(threadId: string, key: string | Uint8Array): string {
+  return `h:${createHmac('sha256', key).update(threadId).digest('hex').slice(0, 16)}`;
+}
+
+/**
+ * A child of `logger` that writes every `thread_id` (and `threadId`) as {@link hashThreadId}: in
+ * records and in the bindings of its own child loggers, so for everything Switchboard logs. Thread
+ * ids are often phone numbers or e-mail addresses; keyed hashes keep them out of the logs while the
+ * records of one thread still share one value. Give the result to `compileTree(tree, { logger })`.
+ */
+export function hashThreadIds(logger: Logger, options: HashThreadIdsOptions): Logger {
+  const key = options.key;
+  const length = typeof key === 'string' ? Buffer.byteLength(key) : key.byteLength;
+  if (length < MIN_THREAD_ID_KEY_BYTES) {
+    throw new RangeError(
+      `hashThreadIds needs a key of at least ${MIN_THREAD_ID_KEY_BYTES} bytes (got ${length}); make one with \`openssl rand -hex 32\`.`,
+    );
+  }
+  // pino runs serializers on record fields and on child-logger bindings, and children inherit them.
+  const hash = (value: unknown) => (typeof value === 'string' || typeof value === 'number' ? (value === '-' ? value : hashThreadId(String(value), key)) : value);
+  return logger.child({}, { serializers: Object.fromEntries(THREAD_ID_FIELDS.map((field) => [field, hash])) });
 }

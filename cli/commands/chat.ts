@@ -9,6 +9,7 @@ import { streamResume, streamTurn } from '../../runtime/turn.js';
 import { collect, common, consume, describeModel, guard, openSession, parseFields } from '../setup.js';
 import type { CommonOptions } from '../setup.js';
 import { TurnPrinter } from '../output.js';
+import { escapeControlCharacters } from '../../dev/control-characters.js';
 
 export function registerChat(program: Command): void {
   common(program.command('chat <tree>'))
@@ -21,7 +22,7 @@ export function registerChat(program: Command): void {
       const threadId = options.thread ?? `t-${randomUUID().slice(0, 8)}`;
       const printer = new TurnPrinter((text) => process.stdout.write(text), process.stdout.isTTY);
       const fields = parseFields(options.field);
-      process.stdout.write(`Switchboard · tree ${session.tree.spec.name} · thread ${threadId} · ${describeModel(session.model)}\n`);
+      process.stdout.write(`${escapeControlCharacters(`Switchboard · tree ${session.tree.spec.name} · thread ${threadId} · ${describeModel(session.model)}`)}\n`);
       process.stdout.write('Type a message. /reply <text> answers as the person when a thread waits for one; /quit leaves.\n');
       const prompt = createInterface({ input: process.stdin, output: process.stdout, terminal: process.stdin.isTTY });
       prompt.setPrompt('you> ');
@@ -32,7 +33,7 @@ export function registerChat(program: Command): void {
           const line = raw.trim();
           if (line === '/quit' || line === '/exit') break;
           if (line !== '') {
-            if (!process.stdin.isTTY) process.stdout.write(`${line}\n`);
+            if (!process.stdin.isTTY) process.stdout.write(`${escapeControlCharacters(line)}\n`);
             const events = line.startsWith('/reply ')
               ? streamResume(session.graph, threadId, { reply: line.slice('/reply '.length) })
               : streamTurn(session.graph, { threadId, message: line, fields });
@@ -40,7 +41,7 @@ export function registerChat(program: Command): void {
               printer.result(await consume(events, (event) => printer.event(event)), treePath);
             } catch (error) {
               if (!(error instanceof SwitchboardError)) throw error;
-              process.stdout.write(`error ${error.code}: ${error.message}\n`);
+              process.stdout.write(`${escapeControlCharacters(`error ${error.code}: ${error.message}`)}\n`);
             }
           }
           prompt.prompt();
@@ -49,7 +50,7 @@ export function registerChat(program: Command): void {
         prompt.close();
         await session.checkpointer.close();
       }
-      process.stdout.write(`\nContinue this conversation with: switchboard chat ${treePath} --thread ${threadId}\n`);
+      process.stdout.write(`\n${escapeControlCharacters(`Continue this conversation with: switchboard chat ${treePath} --thread ${threadId}`)}\n`);
     }),
   );
 }

@@ -8,7 +8,8 @@ import { SwitchboardError } from '../../errors/switchboard-error.js';
 import { openCheckpointer } from '../../store/checkpointer.js';
 import { startDevServer } from '../../dev/server.js';
 import type { TreeState } from '../../dev/live-tree.js';
-import { createLogger, describeModel, guard, loadTools, modelOption, UsageError } from '../setup.js';
+import { createLogger, describeModel, guard, LOG_HASH_KEY_ENV, loadTools, modelOption, UsageError } from '../setup.js';
+import { escapeControlCharacters } from '../../dev/control-characters.js';
 
 /** The port `switchboard dev` listens on unless told otherwise. */
 export const DEFAULT_DEV_PORT = 4310;
@@ -19,6 +20,7 @@ interface DevCommandOptions {
   tools?: string;
   db: string;
   logLevel: string;
+  hashThreadIds?: boolean;
 }
 
 export function registerDev(program: Command): void {
@@ -30,6 +32,7 @@ export function registerDev(program: Command): void {
     .option('--tools <module>', 'a JS module exporting `tools` (default: the example tools); loaded once')
     .option('--db <target>', 'where threads persist: "memory", a SQLite file or a postgres:// URL', 'memory')
     .option('--log-level <level>', 'pino log level on stderr', 'warn')
+    .option('--hash-thread-ids', `log thread ids as keyed hashes (HMAC-SHA256 with the key in $${LOG_HASH_KEY_ENV}; setting that key turns this on)`)
     .action((treePath: string, options: DevCommandOptions) =>
       guard(async () => {
         const port = Number(options.port);
@@ -47,7 +50,7 @@ export function registerDev(program: Command): void {
             tools,
             model,
             checkpointer: checkpointer.saver,
-            logger: createLogger(options.logLevel),
+            logger: createLogger(options.logLevel, { hashThreadIds: options.hashThreadIds }),
           });
         } catch (error) {
           await checkpointer.close();
@@ -56,8 +59,8 @@ export function registerDev(program: Command): void {
           throw error;
         }
         const report = (state: TreeState) => {
-          for (const issue of state.issues) process.stderr.write(`${formatIssue(issue)}\n`);
-          if (state.failure) process.stderr.write(`${treePath}: error ${state.failure}\n`);
+          for (const issue of state.issues) process.stderr.write(`${escapeControlCharacters(formatIssue(issue))}\n`);
+          if (state.failure) process.stderr.write(`${escapeControlCharacters(`${treePath}: error ${state.failure}`)}\n`);
           if (state.broken)
             process.stderr.write(
               `${treePath}: broken — the page keeps the last good tree${state.good ? ` (version ${state.good.version})` : ''}\n`,

@@ -10,6 +10,7 @@ import { compileTree } from '../../graphs/compile.js';
 import { DRAWING_FORMATS, drawGraph, formatOfFile } from '../../viz/draw.js';
 import type { DrawingFormat } from '../../viz/draw.js';
 import { collect, guard, loadTools, UsageError } from '../setup.js';
+import { escapeControlCharacters } from '../../dev/control-characters.js';
 
 interface DrawCommandOptions {
   format?: DrawingFormat;
@@ -57,7 +58,8 @@ export function registerDraw(program: Command): void {
           throw error;
         }
         if (!options.output) {
-          process.stdout.write(drawing);
+          // Text drawings quote the tree's descriptions: no control character of theirs reaches a terminal.
+          process.stdout.write(typeof drawing === 'string' ? escapeControlCharacters(drawing) : drawing);
           return;
         }
         try {
@@ -65,7 +67,7 @@ export function registerDraw(program: Command): void {
         } catch (error) {
           throw new UsageError(`Cannot write ${options.output}: ${(error as NodeJS.ErrnoException).code ?? String(error)}.`);
         }
-        process.stderr.write(`${options.output}: ${format} drawing of tree ${tree.spec.name}\n`);
+        process.stderr.write(`${escapeControlCharacters(`${options.output}: ${format} drawing of tree ${tree.spec.name}`)}\n`);
       }),
     );
 }

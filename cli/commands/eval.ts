@@ -18,7 +18,8 @@ import { formatComparison, formatReport } from '../../eval/format.js';
 import { DEFAULT_CONCURRENCY, runEval } from '../../eval/runner.js';
 import type { RunEvalOptions } from '../../eval/runner.js';
 import type { ModelOption } from '../../models/resolve.js';
-import { createLogger, describeModel, EXIT, guard, loadTools, modelOption, UsageError } from '../setup.js';
+import { createLogger, describeModel, EXIT, guard, LOG_HASH_KEY_ENV, loadTools, modelOption, UsageError } from '../setup.js';
+import { escapeControlCharacters, escapeControlCharactersIn, stringifyForTerminal } from '../../dev/control-characters.js';
 import type { Logger } from 'pino';
 
 interface EvalOptions {
@@ -30,6 +31,7 @@ interface EvalOptions {
   model?: string;
   tools?: string;
   logLevel?: string;
+  hashThreadIds?: boolean;
 }
 
 export function registerEval(program: Command): void {
@@ -46,6 +48,7 @@ export function registerEval(program: Command): void {
     .addOption(new Option('--model <mode>', 'auto (OpenAI when OPENAI_API_KEY is set, else offline), offline or openai').default('auto'))
     .option('--tools <module>', 'a JS module exporting `tools` (default: the example tools)')
     .option('--log-level <level>', 'pino log level on stderr', 'warn')
+    .option('--hash-thread-ids', `log thread ids as keyed hashes (HMAC-SHA256 with the key in $${LOG_HASH_KEY_ENV}; setting that key turns this on)`)
     .action((treePath: string, options: EvalOptions) => guard(() => evaluate(treePath, options)));
 }
 
@@ -61,11 +64,11 @@ async function evaluate(treePath: string, options: EvalOptions): Promise<number>
     dataset = await loadDataset(options.dataset, { trees: other ? [tree, other] : [tree] });
   } catch (error) {
     if (!(error instanceof DatasetError)) throw error;
-    for (const issue of error.issues) process.stderr.write(`${formatDatasetIssue(issue)}\n`);
+    for (const issue of error.issues) process.stderr.write(`${escapeControlCharacters(formatDatasetIssue(issue))}\n`);
     process.stderr.write(`${error.issues.length} error${error.issues.length === 1 ? '' : 's'}\n`);
     return EXIT.usage;
   }
-  const logger = createLogger(options.logLevel);
+  const logger = createLogger(options.logLevel, { hashThreadIds: options.hashThreadIds });
   if (!options.json) process.stderr.write(`${dataset.cases.length} cases · ${describeModel(model)} · concurrency ${concurrency}\n`);
 
   const progress = createProgress(dataset.cases.length * (other ? 2 : 1));
@@ -95,11 +98,12 @@ async function evaluate(treePath: string, options: EvalOptions): Promise<number>
           },
         }
       : {};
-    process.stdout.write(`${JSON.stringify({ ...report, ...changes }, null, 2)}\n`);
+    process.stdout.write(`${stringifyForTerminal({ ...report, ...changes }, 2)}\n`);
   } else {
     const color = process.stdout.isTTY === true;
-    process.stdout.write(formatReport(report, { color }));
-    if (comparison) process.stdout.write(`\n${formatComparison(comparison, { color })}`);
+    // The report quotes datasets, trees and replies: their control characters are made visible before our colours go in.
+    process.stdout.write(formatReport(escapeControlCharactersIn(report), { color }));
+    if (comparison) process.stdout.write(`\n${formatComparison(escapeControlCharactersIn(comparison), { color })}`);
   }
   if (minAccuracy !== undefined && (report.accuracy ?? 0) < minAccuracy) {
     process.stderr.write(`routing accuracy ${percent(report.accuracy ?? 0)} is below --min-accuracy ${percent(minAccuracy)}\n`);

@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { fileNotFound, lintTreeText } from '../../config/load.js';
 import { formatIssue } from '../../errors/config-error.js';
 import { EXIT, guard, loadTools } from '../setup.js';
+import { escapeControlCharacters, stringifyForTerminal } from '../../dev/control-characters.js';
 
 export function registerLint(program: Command): void {
   program
@@ -18,8 +19,8 @@ export function registerLint(program: Command): void {
       const tools = await loadTools(options.tools);
       const read = await readFile(treePath, 'utf8').then((text) => ({ text }), (error: unknown) => ({ error }));
       const issues = 'text' in read ? lintTreeText(read.text, treePath, { tools }) : [fileNotFound(treePath, read.error)];
-      if (options.json) process.stdout.write(`${JSON.stringify(issues, null, 2)}\n`);
-      else for (const issue of issues) process.stdout.write(`${formatIssue(issue)}\n`);
+      if (options.json) process.stdout.write(`${stringifyForTerminal(issues, 2)}\n`);
+      else for (const issue of issues) process.stdout.write(`${escapeControlCharacters(formatIssue(issue))}\n`);
       const errors = issues.filter((issue) => issue.severity === 'error').length;
       const warnings = issues.length - errors;
       if (!options.json) process.stderr.write(errors === 0 ? `${treePath}: ok${warnings ? ` (${warnings} warning${warnings === 1 ? '' : 's'})` : ''}\n` : `${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}\n`);

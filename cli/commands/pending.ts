@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { listWaitingThreads } from '../../runtime/threads.js';
 import { common, EXIT, guard, openSession } from '../setup.js';
 import type { CommonOptions } from '../setup.js';
+import { escapeControlCharacters, stringifyForTerminal } from '../../dev/control-characters.js';
 
 export function registerPending(program: Command): void {
   common(program.command('pending <tree>'))
@@ -16,9 +17,9 @@ export function registerPending(program: Command): void {
       const session = await openSession(treePath, options);
       try {
         const waiting = await listWaitingThreads(session.graph, session.checkpointer.saver, options.thread);
-        if (options.json) process.stdout.write(`${JSON.stringify(waiting)}\n`);
+        if (options.json) process.stdout.write(`${stringifyForTerminal(waiting)}\n`);
         else if (waiting.length === 0) process.stdout.write('No thread is waiting for a person.\n');
-        else for (const request of waiting) process.stdout.write(`${request.threadId}  ${request.agent}  from ${request.from}  ${request.reason ?? ''}\n`);
+        else for (const request of waiting) process.stdout.write(`${escapeControlCharacters(`${request.threadId}  ${request.agent}  from ${request.from}  ${request.reason ?? ''}`)}\n`);
         return EXIT.ok;
       } finally {
         await session.checkpointer.close();

@@ -6,6 +6,7 @@ import { streamResume } from '../../runtime/turn.js';
 import { common, consume, EXIT, guard, openSession } from '../setup.js';
 import type { CommonOptions } from '../setup.js';
 import { TurnPrinter, turnJson } from '../output.js';
+import { stringifyForTerminal } from '../../dev/control-characters.js';
 
 export function registerResume(program: Command): void {
   common(program.command('resume <tree>'))
@@ -24,7 +25,7 @@ export function registerResume(program: Command): void {
         const result = await consume(streamResume(session.graph, options.thread, reply), (event) => {
           if (!options.json) printer.event(event);
         });
-        if (options.json) process.stdout.write(`${JSON.stringify(turnJson(result))}\n`);
+        if (options.json) process.stdout.write(`${stringifyForTerminal(turnJson(result))}\n`);
         else printer.result(result, treePath);
         return EXIT.ok;
       } finally {

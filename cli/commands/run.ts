@@ -7,6 +7,7 @@ import { streamTurn } from '../../runtime/turn.js';
 import { collect, common, consume, describeModel, EXIT, guard, openSession, parseFields } from '../setup.js';
 import type { CommonOptions } from '../setup.js';
 import { TurnPrinter, turnJson } from '../output.js';
+import { escapeControlCharacters, stringifyForTerminal } from '../../dev/control-characters.js';
 
 export function registerRun(program: Command): void {
   common(program.command('run <tree>'))
@@ -21,11 +22,11 @@ export function registerRun(program: Command): void {
       try {
         const threadId = options.thread ?? `t-${randomUUID().slice(0, 8)}`;
         const printer = new TurnPrinter((text) => process.stdout.write(text), process.stdout.isTTY);
-        if (!options.json) process.stderr.write(`thread ${threadId} · ${describeModel(session.model)} · ${session.checkpointer.describe}\n`);
+        if (!options.json) process.stderr.write(`${escapeControlCharacters(`thread ${threadId} · ${describeModel(session.model)} · ${session.checkpointer.describe}`)}\n`);
         const result = await consume(streamTurn(session.graph, { threadId, message: options.message, fields: parseFields(options.field) }), (event) => {
           if (!options.json) printer.event(event);
         });
-        if (options.json) process.stdout.write(`${JSON.stringify(turnJson(result))}\n`);
+        if (options.json) process.stdout.write(`${stringifyForTerminal(turnJson(result))}\n`);
         else printer.result(result, treePath);
         return result.status === 'error' ? EXIT.turnFailed : EXIT.ok;
       } finally {

@@ -17,9 +17,11 @@ export interface CliResult {
   stderr: string;
 }
 
-export function runCli(args: string[], options: { cwd?: string; input?: string } = {}): Promise<CliResult> {
+/** `env` is added to this process's environment, which loses OPENAI_API_KEY (so the offline model runs unless `env` sets one). */
+export function runCli(args: string[], options: { cwd?: string; input?: string; env?: Record<string, string> } = {}): Promise<CliResult> {
   const env = { ...process.env };
   delete env.OPENAI_API_KEY;
+  Object.assign(env, options.env);
   const child = spawn(process.execPath, ['--import', TSX_LOADER, join(REPO_ROOT, 'cli/main.ts'), ...args], {
     cwd: options.cwd ?? REPO_ROOT,
     env,

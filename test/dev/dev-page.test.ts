@@ -133,6 +133,21 @@ describe('the dev page in Chromium', () => {
     await waiting.waitFor({ state: 'detached' });
   });
 
+  it('shows model text as text: markup stays literal, control characters show as escapes', { timeout: 120_000 }, async () => {
+    const { page } = browser;
+    await page.click('#new-thread');
+    // The offline model quotes the user's words in its reply.
+    await send('hi <img src=x onerror="document.body.dataset.pwned=1"> \u001b]0;pwned\u0007\u202eevil');
+    const reply = page.locator('#transcript li.agent .text').last();
+    await expectText(reply, '\\x1b]0;pwned\\x07\\u202eevil');
+    const text = (await reply.textContent()) ?? '';
+    expect(text).toContain('<img src=x onerror="document.body.dataset.pwned=1">');
+    // eslint-disable-next-line no-control-regex -- looking for control characters is the point
+    expect(text).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/);
+    expect(await page.locator('#transcript li.agent img').count()).toBe(0);
+    expect(await page.evaluate(() => document.body.dataset.pwned)).toBeUndefined();
+  });
+
   it('made no request outside the dev server, and no script error', () => {
     expect(browser.requests.length).toBeGreaterThan(5);
     expect(browser.requests.filter((url) => !url.startsWith(server.url))).toEqual([]);

@@ -296,6 +296,30 @@ describe('the dev server API', () => {
     }
   });
 
+  it('sends model text with its control characters made visible, in events and results', async () => {
+    const openai = await startFakeOpenAI();
+    try {
+      const file = join(mkdtempSync(join(tmpdir(), 'switchboard-dev-')), 'tree.yaml');
+      writeFileSync(file, DESK);
+      const server = await startDevServer({ file, model: 'auto', env: { OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: openai.url }, logger: captureLogs('warn').logger });
+      servers.push(server);
+      openai.enqueue({ content: 'Hi \u001b]0;pwned\u0007\u001b[2J\u202e there' });
+      const response = await fetch(new URL('/api/chat', server.url), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ threadId: 't-6', message: 'hello' }),
+      });
+      const text = await response.text();
+      // JSON would carry them as \u escapes: none is there, raw or escaped; the visible form is.
+      // eslint-disable-next-line no-control-regex -- looking for control characters is the point
+      expect(text).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]|(?<!\\)\\u/);
+      const lines = text.trim().split('\n').map((line) => JSON.parse(line) as { type: string; result?: { reply: string } });
+      expect(lines.at(-1)?.result?.reply).toBe('Hi \\x1b]0;pwned\\x07\\x1b[2J\\u202e there');
+    } finally {
+      await openai.close();
+    }
+  });
+
   it('says which port is taken', async () => {
     const { server } = await start(DESK);
     await expect(startDevServer({ file: examplePath('support'), port: server.port, model: 'offline' })).rejects.toMatchObject({
