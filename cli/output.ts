@@ -91,6 +91,8 @@ export class TurnPrinter {
 export function turnJson(result: TurnResult): Record<string, unknown> {
   return {
     threadId: result.threadId,
+    messageId: result.messageId ?? null,
+    replayed: result.replayed,
     turn: result.turn,
     agent: result.agent,
     reply: result.reply ?? null,

@@ -95,7 +95,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     if (route === 'POST /api/chat') {
       const body = parseBody(ChatRequestSchema, await readJson(request));
       const good = requireGoodTree();
-      return runner.chat(good.graph, body.threadId, body.message, new NdjsonStream(response));
+      return runner.chat(good.graph, body.threadId, body.message, new NdjsonStream(response), body.messageId);
     }
     if (route === 'GET /api/escalations') return sendJson(response, 200, await listEscalations(requireGoodTree().graph, checkpointer));
     const reply = /^POST \/api\/escalations\/([^/]+)\/reply$/.exec(route);

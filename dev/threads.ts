@@ -20,6 +20,8 @@ export const ThreadIdSchema = z.string().regex(/^[\w.:-]{1,100}$/, { error: 'mus
 export const ChatRequestSchema = z.strictObject({
   threadId: ThreadIdSchema,
   message: z.string().trim().min(1, { error: 'must not be empty' }),
+  /** The page's id for this message: a resend (after a dropped connection) is never added twice. */
+  messageId: ThreadIdSchema.optional(),
 });
 export const ReplyRequestSchema = z.strictObject({
   reply: z.string().trim().min(1, { error: 'must not be empty' }),
@@ -39,8 +41,8 @@ export class ThreadRunner {
   private readonly running = new Set<string>();
 
   /** Streams a user turn to `stream`. */
-  chat(graph: SwitchboardGraph, threadId: string, message: string, stream: NdjsonStream): Promise<void> {
-    return this.run(threadId, stream, () => streamTurn(graph, { threadId, message }));
+  chat(graph: SwitchboardGraph, threadId: string, message: string, stream: NdjsonStream, messageId?: string): Promise<void> {
+    return this.run(threadId, stream, () => streamTurn(graph, { threadId, message, messageId }));
   }
 
   /** Streams a person's reply to a waiting thread to `stream`. */

@@ -191,16 +191,21 @@ function bind(model: BaseChatModel, tools: ReturnType<typeof convertToOpenAITool
   return model.bindTools(tools) as BoundModel['runnable'];
 }
 
+/**
+ * The handoff tool's description: `handoff.description` exactly as the tree writes it; otherwise a
+ * sentence naming the move, followed by the agent's description.
+ */
 function handoffDescription(edge: Edge, target: Agent): string {
-  const base = target.handoff?.description ?? target.description;
-  switch (edge.kind) {
-    case 'handback':
-      return `Hand the conversation back to ${edge.to}. ${base}`;
-    case 'escalate':
-      return `Escalate the conversation to ${edge.to}${target.kind === 'human' ? ' (a person)' : ''}. ${base}`;
-    default:
-      return `Transfer the conversation to ${edge.to}. ${base}`;
-  }
+  const written = target.handoff?.description?.trim();
+  if (written) return written;
+  const base = target.description.trim();
+  const move =
+    edge.kind === 'handback'
+      ? `Hand the conversation back to ${edge.to}.`
+      : edge.kind === 'escalate'
+        ? `Escalate the conversation to ${edge.to}${target.kind === 'human' ? ' (a person)' : ''}.`
+        : `Transfer the conversation to ${edge.to}.`;
+  return base ? `${move} ${base}` : move;
 }
 
 function functionDefinition(name: string, description: string, schema: z.ZodType): ReturnType<typeof convertToOpenAITool> {
@@ -209,7 +214,11 @@ function functionDefinition(name: string, description: string, schema: z.ZodType
   return { type: 'function', function: { name, description, parameters } };
 }
 
-/** The zod schema of a handoff payload: required fields unless `required: false` or a default. */
+/**
+ * The zod schema of a handoff payload: required fields unless `required: false` or a default; no
+ * other key (the model is told, rather than the key silently dropped; the tool schema says
+ * `additionalProperties: false`).
+ */
 export function payloadSchema(fields: Record<string, PayloadField>): z.ZodObject {
   const shape: Record<string, z.ZodType> = {};
   for (const [name, field] of Object.entries(fields)) {
@@ -218,7 +227,7 @@ export function payloadSchema(fields: Record<string, PayloadField>): z.ZodObject
     if (field.default !== undefined) shape[name] = schema.default(field.default as never);
     else shape[name] = field.required === false ? schema.optional() : schema;
   }
-  return z.object(shape);
+  return z.strictObject(shape);
 }
 
 /** The keys of `value` whose value is defined (so spreading it never writes undefined over a default). */

@@ -29,7 +29,7 @@ export type SwitchboardEvent =
       /** Why, in words for the model (it may quote what the model wrote): streamed, never logged. */
       reason: string;
       /** Why, as a code; `UNKNOWN_TOOL` means `tool` is not a name of the tree. */
-      code?: HandoffRefuseCode | undefined;
+      code: HandoffRefuseCode;
     }
   | { type: 'tool-call'; agent: string; tool: string; toolCallId: string; args: unknown }
   | { type: 'tool-result'; agent: string; tool: string; toolCallId: string; ok: boolean; content: string; durationMs: number }
@@ -149,10 +149,9 @@ function logFieldsOf(event: SwitchboardEvent): Record<string, unknown> {
     case 'handoff-accept':
       return { from: event.from, to: event.to, kind: event.kind, tool: event.tool, payloadKeys: Object.keys(event.payload) };
     case 'handoff-refuse': {
-      const code = event.code ?? refuseCodeOf(event.reason);
       // A name the tree does not have is the model's text: its length and a short keyed hash only.
-      if (code === undefined || code === 'UNKNOWN_TOOL') return { from: event.from, code: code ?? 'UNKNOWN_TOOL', ...nameFingerprint('tool', event.tool) };
-      return { from: event.from, code, tool: event.tool, to: event.to };
+      if (event.code === 'UNKNOWN_TOOL') return { from: event.from, code: event.code, ...nameFingerprint('tool', event.tool) };
+      return { from: event.from, code: event.code, tool: event.tool, to: event.to };
     }
     case 'tool-call':
       return { tool: event.tool, toolCallId: event.toolCallId };
@@ -183,20 +182,6 @@ function unreachable(event: never): Record<string, unknown> {
 
 function keyCount(value: unknown): number {
   return value && typeof value === 'object' ? Object.keys(value).length : 0;
-}
-
-/**
- * The code of a refusal from its wording, for events that do not carry `code` yet. Wording it does
- * not recognise gives `undefined`, which logs the name as invented: the safe side.
- */
-function refuseCodeOf(reason: string): HandoffRefuseCode | undefined {
-  if (reason.startsWith('Refused: there is no tool named ')) return 'UNKNOWN_TOOL';
-  if (/^Refused: the arguments of .* are not valid JSON/s.test(reason)) return 'INVALID_JSON';
-  if (reason.startsWith('Refused: only one handoff per response')) return 'SECOND_HANDOFF';
-  if (reason.startsWith('Refused: the handoff payload is invalid')) return 'INVALID_PAYLOAD';
-  if (/^Refused: .* is not a handoff you are allowed to make from /s.test(reason)) return 'NOT_ALLOWED';
-  if (/^Refused: .* belongs to another agent; /s.test(reason)) return 'OTHER_AGENTS_TOOL';
-  return undefined;
 }
 
 /**

@@ -132,8 +132,10 @@ async function invokeWithTimeout(model: BoundModel, messages: BaseMessage[], con
 function toMessage(chunk: AIMessageChunk | AIMessage, agent: string): AIMessage {
   const { __raw_response: raw, tool_calls: _rawCalls, ...additionalKwargs } = (chunk.additional_kwargs ?? {}) as Record<string, unknown>;
   const refusal = refusalIn(raw);
-  const calls = (chunk.tool_calls ?? []).map((call) => ({ ...call, id: mintToolCallId() }));
-  const invalid = (chunk.invalid_tool_calls ?? []).map((call) => ({ ...call, id: mintToolCallId() }));
+  // Empty arguments (`""`, which some servers send for a call without parameters) mean `{}`.
+  const blank = (call: { args?: string | undefined }) => (call.args ?? '').trim() === '';
+  const calls = [...(chunk.tool_calls ?? []), ...(chunk.invalid_tool_calls ?? []).filter(blank).map((call) => ({ name: call.name ?? 'unknown', args: {}, type: 'tool_call' as const }))].map((call) => ({ ...call, id: mintToolCallId() }));
+  const invalid = (chunk.invalid_tool_calls ?? []).filter((call) => !blank(call)).map((call) => ({ ...call, id: mintToolCallId() }));
   const providerIds = [...(chunk.tool_calls ?? []), ...(chunk.invalid_tool_calls ?? [])].map((call) => call.id ?? null);
   const metadata = { ...chunk.response_metadata, ...(chunk.id ? { provider_message_id: chunk.id } : {}), ...(providerIds.length ? { provider_tool_call_ids: providerIds } : {}) };
   return aiMessage({

@@ -10,6 +10,7 @@ import type { StructuredToolInterface } from '@langchain/core/tools';
 import type { LangGraphRunnableConfig } from '@langchain/langgraph';
 import type { AgentRuntime, HandoffTarget, TreeRuntime } from './context.js';
 import { emit } from './events.js';
+import type { HandoffRefuseCode } from './events.js';
 import type { SwitchboardState, Turn, Usage } from '../state/schema.js';
 import { runFunctionTool } from './function-tool.js';
 import { runHelper } from './helper.js';
@@ -61,8 +62,8 @@ export async function answerToolCalls(
   const answer = (call: { id?: string | undefined; name: string }, content: string, status: 'success' | 'error' = 'success') => {
     messages.push(new ToolMessage({ content, tool_call_id: call.id ?? '', name: call.name, status }));
   };
-  const refuse = (call: { id?: string | undefined; name: string }, reason: string, to?: string) => {
-    emit(config, logger, { type: 'handoff-refuse', from: agent.name, tool: call.name, to, reason }, logFields(turn));
+  const refuse = (call: { id?: string | undefined; name: string }, code: HandoffRefuseCode, reason: string, to?: string) => {
+    emit(config, logger, { type: 'handoff-refuse', from: agent.name, tool: call.name, to, reason, code }, logFields(turn));
     answer(call, reason, 'error');
   };
 
@@ -71,7 +72,7 @@ export async function answerToolCalls(
     const malformed = invalid.get(call.id);
     if (malformed) {
       const reason = `Refused: the arguments of ${call.name} are not valid JSON (${jsonError(malformed.error)}). Call it again with a JSON object.`;
-      if (agent.handoffs.has(call.name)) refuse(call, reason);
+      if (agent.handoffs.has(call.name)) refuse(call, 'INVALID_JSON', reason);
       else answer(call, reason, 'error');
       continue;
     }
@@ -79,13 +80,13 @@ export async function answerToolCalls(
     if (target) {
       emit(config, logger, { type: 'handoff-request', from: agent.name, to: target.to, tool: call.name, payload: call.args }, logFields(turn));
       if (handoff) {
-        refuse(call, `Refused: only one handoff per response; the conversation goes to ${handoff.target.to}, so ${call.name} was not done.`, target.to);
+        refuse(call, 'SECOND_HANDOFF', `Refused: only one handoff per response; the conversation goes to ${handoff.target.to}, so ${call.name} was not done.`, target.to);
         continue;
       }
-      const parsed = target.payload.safeParse(call.args ?? {});
+      const parsed = target.payload.safeParse(withoutNulls(call.args));
       if (!parsed.success) {
         const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'payload'}: ${issue.message}`).join('; ');
-        refuse(call, `Refused: the handoff payload is invalid (${problems}). Call ${call.name} again with a valid payload.`, target.to);
+        refuse(call, 'INVALID_PAYLOAD', `Refused: the handoff payload is invalid (${problems}). Call ${call.name} again with a valid payload.`, target.to);
         continue;
       }
       handoff = { target, payload: parsed.data, call };
@@ -95,7 +96,8 @@ export async function answerToolCalls(
     const isFunction = agent.functionTools.has(call.name);
     const helper = agent.helpers.get(call.name);
     if (!isFunction && helper === undefined) {
-      refuse(call, refusal(runtime, agent, call.name), guessTarget(runtime, call.name));
+      const why = refusal(runtime, agent, call.name);
+      refuse(call, why.code, why.text, guessTarget(runtime, call.name));
       continue;
     }
     if (turn.toolCalls >= runtime.limits.toolCallsPerTurn || agentCount(turn, agent.name, 'toolCalls') >= agent.limits.toolCallsPerTurn) {
@@ -122,13 +124,21 @@ export async function answerToolCalls(
   return { messages, turn, usage, ...(handoff ? { handoff } : {}), ...(toolFailure ? { toolFailure } : {}), ...(limitHit ? { limitHit } : {}) };
 }
 
+/**
+ * A payload's arguments with `null` values left out: models often send `null` for an optional field
+ * they have no value for, which means the same as leaving it out (a required one is then missing).
+ */
+function withoutNulls(args: Record<string, unknown> | undefined): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(args ?? {}).filter(([, value]) => value !== null));
+}
+
 /** The parser's complaint, without LangChain's troubleshooting boilerplate. */
 function jsonError(error: string | undefined): string {
   return /Error: (.*)/.exec(error ?? '')?.[1]?.trim() ?? 'parse error';
 }
 
-/** Why a tool name is refused, and what the agent may call instead. */
-function refusal(runtime: TreeRuntime, agent: AgentRuntime, name: string): string {
+/** Why a tool name is refused (as a code and in words), and what the agent may call instead. */
+function refusal(runtime: TreeRuntime, agent: AgentRuntime, name: string): { code: HandoffRefuseCode; text: string } {
   const handoffs = [...agent.handoffs.values()].map((target) => `${target.tool} (to ${target.to})`);
   const tools = [...agent.functionTools.keys(), ...agent.helpers.keys()];
   const allowed = `You can hand off with: ${handoffs.join(', ') || 'nothing'}; your tools are: ${tools.join(', ') || 'none'}.`;
@@ -136,10 +146,10 @@ function refusal(runtime: TreeRuntime, agent: AgentRuntime, name: string): strin
   if (owners?.length) {
     const isHandoff = owners.some((owner) => runtime.agents.get(owner)?.handoffs.has(name));
     return isHandoff
-      ? `Refused: ${name} is not a handoff you are allowed to make from ${agent.name}. ${allowed}`
-      : `Refused: ${name} belongs to another agent; ${agent.name} cannot call it. ${allowed}`;
+      ? { code: 'NOT_ALLOWED', text: `Refused: ${name} is not a handoff you are allowed to make from ${agent.name}. ${allowed}` }
+      : { code: 'OTHER_AGENTS_TOOL', text: `Refused: ${name} belongs to another agent; ${agent.name} cannot call it. ${allowed}` };
   }
-  return `Refused: there is no tool named ${name}. ${allowed}`;
+  return { code: 'UNKNOWN_TOOL', text: `Refused: there is no tool named ${name}. ${allowed}` };
 }
 
 /** For a refused handoff, the agent it aimed at (for events and audits). */

@@ -46,6 +46,8 @@ export interface TurnResult {
   messageId: string | undefined;
   /** True when the message had been handled before: this is that turn's result, nothing ran again. */
   replayed: boolean;
+  /** An earlier message's turn that a failure had cut short, finished before this one (show its reply too). */
+  recovered?: TurnResult | undefined;
   turn: number;
   /** The agent that answered (or, when the turn waits for a person, the person's agent). */
   agent: string;
@@ -106,17 +108,19 @@ async function* turnEvents(graph: SwitchboardGraph, input: TurnInput, options: {
       }
       return await replayedResult(graph, input.threadId, messageId);
     }
+    let recovered: TurnResult | undefined;
     if (head.maybeUnfinished) {
-      // Another message's turn was cut short (a dead worker, a failed store): finish it first. Its
-      // reply is in the thread, and reaches the caller through the `turn-recover` event.
-      await finishUnfinishedTurn(graph, input.threadId, lease, progress);
+      // Another message's turn was cut short (a dead worker, a failed store): finish it first; its
+      // result comes back beside this turn's (`result.recovered`), so its reply can be shown.
+      recovered = await finishUnfinishedTurn(graph, input.threadId, lease, progress);
       head = await readHead(graph, input.threadId, messageId);
     }
     const owner = head.owner === undefined ? undefined : ownerOf(runtimeOf(graph), head.owner);
     const run = owner === undefined ? payload : new Command({ goto: owner, update: payload });
     const before = progress.saved;
     try {
-      return yield* streamRun(graph, input.threadId, run, { signal: input.signal, listening: options.listening, lease, progress });
+      const result = yield* streamRun(graph, input.threadId, run, { signal: input.signal, listening: options.listening, lease, progress });
+      return recovered ? { ...result, recovered } : result;
     } finally {
       if (progress.saved > before) details.saved = 'message';
     }
@@ -341,7 +345,9 @@ async function settle(graph: SwitchboardGraph, threadId: string, result: TurnRes
     // Bounded: the oldest entries go first (a Map iterates in insertion order).
     if (runtime.heads.size > MAX_CACHED_HEADS) runtime.heads.delete(runtime.heads.keys().next().value as string);
   } catch (error) {
-    runtime.logger.warn({ event: 'prune-fail', thread_id: threadId, err: error }, 'could not drop old checkpoints; the next turn tries again');
+    // The error's name and code only: a database's detail text can quote key values (thread ids).
+    const { name, code } = error as { name?: string; code?: string };
+    runtime.logger.warn({ event: 'prune-fail', thread_id: threadId, error: { name, code } }, 'could not drop old checkpoints; the next turn tries again');
   }
 }
 
@@ -377,33 +383,56 @@ async function* streamRun(
   // (the nodes' `config.writer`), not through LangGraph's stream, which costs a good part of a turn.
   const modes = options.listening ? ['custom', 'values', 'messages'] : ['values'];
   // Every write carries the lease's fencing token; the run stops when the hold is lost or the caller aborts.
-  const signal = options.signal ? AbortSignal.any([options.signal, options.lease.signal]) : options.lease.signal;
+  const run = runSignal([options.signal, options.lease.signal]);
   const domain = runtime.threadLock.fences;
   const configurable = { thread_id: threadId, [PROGRESS_KEY]: options.progress, ...(domain ? { [FENCE_KEY]: { token: options.lease.fence, domain } } : {}) };
-  const config = { configurable, streamMode: modes, ...(options.listening ? {} : { writer: count }), signal };
-  const stream = await graph.stream(input as never, config as never);
-  for await (const item of stream as unknown as AsyncIterable<[string, unknown]>) {
-    const [mode, data] = item;
-    if (mode === 'values') {
-      // An interrupt comes through this mode too, as `{ __interrupt__ }`: the turn waits for a person.
-      if (INTERRUPT_KEY in (data as object)) interrupted = true;
-      else last = data as SwitchboardState;
-    } else if (mode === 'custom') {
-      const event = data as SwitchboardEvent;
-      count(event);
-      yield event;
-    } else if (mode === 'messages') {
-      const [chunk, metadata] = data as [unknown, Record<string, unknown>];
-      const agent = String(metadata.switchboard_agent ?? metadata.langgraph_node ?? '');
-      if (chunk instanceof AIMessageChunk && typeof chunk.content === 'string' && chunk.content !== '' && runtime.agents.has(agent)) {
-        yield { type: 'text-delta', agent, delta: chunk.content };
+  const config = { configurable, streamMode: modes, ...(options.listening ? {} : { writer: count }), signal: run.signal };
+  try {
+    const stream = await graph.stream(input as never, config as never);
+    for await (const item of stream as unknown as AsyncIterable<[string, unknown]>) {
+      const [mode, data] = item;
+      if (mode === 'values') {
+        // An interrupt comes through this mode too, as `{ __interrupt__ }`: the turn waits for a person.
+        if (INTERRUPT_KEY in (data as object)) interrupted = true;
+        else last = data as SwitchboardState;
+      } else if (mode === 'custom') {
+        const event = data as SwitchboardEvent;
+        count(event);
+        yield event;
+      } else if (mode === 'messages') {
+        const [chunk, metadata] = data as [unknown, Record<string, unknown>];
+        const agent = String(metadata.switchboard_agent ?? metadata.langgraph_node ?? '');
+        if (chunk instanceof AIMessageChunk && typeof chunk.content === 'string' && chunk.content !== '' && runtime.agents.has(agent)) {
+          yield { type: 'text-delta', agent, delta: chunk.content };
+        }
       }
     }
+  } finally {
+    run.dispose();
   }
   // A turn that settled (answered or failed) is taken from the stream; one waiting for a person is
   // read back, with the interrupt it waits on.
   const settled = !interrupted && last !== undefined && (last.turn.status === 'done' || last.turn.status === 'error');
   return settled && last ? resultOf(threadId, last, undefined, usage) : await readResult(graph, threadId, usage);
+}
+
+/**
+ * A signal for one run that aborts when any of `sources` does, unlinked from them by `dispose`.
+ * LangGraph adds an abort listener to the signal a run is given and never removes it; the lease's
+ * signal can outlive the turn (the memory lock's lives as long as the process), so passing it
+ * directly would leave one listener, and the run's state it holds, behind after every turn.
+ */
+function runSignal(sources: (AbortSignal | undefined)[]): { signal: AbortSignal; dispose: () => void } {
+  const controller = new AbortController();
+  const linked = sources.filter((source): source is AbortSignal => source !== undefined);
+  const dispose = () => linked.forEach((source) => source.removeEventListener('abort', abort));
+  const abort = () => {
+    controller.abort(linked.find((source) => source.aborted)?.reason);
+    dispose();
+  };
+  if (linked.some((source) => source.aborted)) abort();
+  else linked.forEach((source) => source.addEventListener('abort', abort, { once: true }));
+  return { signal: controller.signal, dispose };
 }
 
 /** The result of the turn that just ran, read from the thread's state (for turns waiting on a person). */

@@ -72,7 +72,7 @@ export class Chat {
       fetch('/api/chat', {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ threadId: this.threadId, message }),
+        body: JSON.stringify({ threadId: this.threadId, message, messageId: crypto.randomUUID() }),
       }),
     );
   }

@@ -67,8 +67,8 @@ describe('logs carry no personal data', () => {
       const { graph } = await compileExample('support', { ...viaFakeOpenAI(server), logger });
 
       // Turn 1. Triage calls names it invented (one shaped like a handoff), another agent's tool, a
-      // handoff it may not make, a handoff with broken JSON, one with an invalid payload, the right
-      // one (with a payload key the model made up), then a second handoff.
+      // handoff it may not make, a handoff with broken JSON, one with an invalid payload, one with a
+      // payload key the model made up, the right one, then a second handoff.
       server.enqueue(
         {
           toolCalls: [
@@ -79,6 +79,7 @@ describe('logs carry no personal data', () => {
             { name: 'transfer_to_technical', arguments: `{"reason": "${PII.phone} ${PII.email}` },
             { name: 'transfer_to_billing', arguments: { reason: PII.name, priority: `${PII.name} urgent` } },
             { name: 'transfer_to_billing', arguments: { reason: `${PII.name} ${PII.email}`, priority: 'high', [PII.email]: PII.phone } },
+            { name: 'transfer_to_billing', arguments: { reason: `${PII.name} ${PII.email}`, priority: 'high' } },
             { name: 'transfer_to_sales', arguments: { interest: PII.card } },
           ],
         },
@@ -122,6 +123,7 @@ describe('logs carry no personal data', () => {
         { code: 'UNKNOWN_TOOL', tool: undefined, to: undefined, toolLength: invented[1].length },
         { code: 'OTHER_AGENTS_TOOL', tool: 'issue_refund', to: undefined, toolLength: undefined },
         { code: 'NOT_ALLOWED', tool: 'escalate_to_human', to: 'human_agent', toolLength: undefined },
+        { code: 'INVALID_PAYLOAD', tool: 'transfer_to_billing', to: 'billing', toolLength: undefined },
         { code: 'INVALID_PAYLOAD', tool: 'transfer_to_billing', to: 'billing', toolLength: undefined },
         { code: 'SECOND_HANDOFF', tool: 'transfer_to_sales', to: 'sales', toolLength: undefined },
         { code: 'INVALID_JSON', tool: 'transfer_to_technical', to: undefined, toolLength: undefined },
