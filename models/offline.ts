@@ -141,7 +141,7 @@ function fillArguments(definition: OfflineToolDefinition | undefined, fixed: Rec
   const required = new Set(definition?.parameters.required ?? []);
   const args: Record<string, unknown> = {};
   for (const [name, property] of Object.entries(properties)) {
-    if (name in fixed) {
+    if (Object.hasOwn(fixed, name)) {
       args[name] = fixed[name];
       continue;
     }
