@@ -1,16 +1,19 @@
 /**
- * The rules JSON Schema cannot say: references exist, names are safe for LangGraph and Mermaid,
- * kinds fit, models, tools and state fields exist. They run after the schema, on every part of the
- * tree that passed it, so one run reports every problem. The rules about the graph's shape are in
- * lint-graph.ts.
+ * The rules JSON Schema cannot say: references exist, names are safe for LangGraph, Mermaid and
+ * JavaScript objects, kinds fit, models, tools and state fields exist, a model reads only an API-key
+ * variable, no handoff payload writes a field backend code owns, offline patterns compile for RE2.
+ * They run after the schema, on every part of the tree that passed it, so one run reports every
+ * problem. The rules about the graph's shape are in lint-graph.ts.
  */
 import type { Agent, Field, PayloadField, Tree } from './schema.js';
 import { didYouMean, listNames } from './suggest.js';
-import { RESERVED_NAMES } from './reserved-names.js';
+import { nameCollision, RESERVED_NAMES } from './reserved-names.js';
 import type { IssueInput } from './source.js';
 import { lintGraph } from './lint-graph.js';
 import { agentOf, fallbacksOf, helperToolName } from './edges.js';
 import { fieldSchema } from './field-schema.js';
+import { unsupportedPattern } from './offline-pattern.js';
+import { unsafeTextIssue } from './schema-issues.js';
 
 /** The built-in model names an agent may use without declaring them under `models:`. */
 export const BUILTIN_MODELS: readonly string[] = ['offline'];
@@ -25,7 +28,14 @@ export interface LintContext {
   models?: ReadonlySet<string> | undefined;
   /** False when parts of the tree failed the schema: rules that need the whole graph (reachability, dead ends) are skipped. */
   complete?: boolean | undefined;
+  /** Environment variables a model's `apiKeyEnv` may name besides those ending in `_API_KEY`. */
+  allowedKeyEnv?: ReadonlySet<string> | undefined;
+  /** State fields backend code owns, besides those marked `owner: backend`: no handoff payload may `sets:` them. */
+  backendFields?: ReadonlySet<string> | undefined;
 }
+
+/** The suffix of the environment variables a model may read its API key from, unless code allows others. */
+export const API_KEY_ENV_SUFFIX = '_API_KEY';
 
 type Report = (issue: IssueInput) => void;
 type Path = (string | number)[];
@@ -48,23 +58,53 @@ export function lintTree(tree: Tree, context: LintContext, report: Report): void
   }
   const models = [...Object.keys(tree.models ?? {}), ...BUILTIN_MODELS, ...(context.models ?? [])];
   checkModelNames(models, tree.defaults?.model, ['defaults', 'model'], report);
+  checkModels(tree, context, report);
   for (const [name, agent] of Object.entries(tree.agents)) {
     if (RESERVED_NAMES.has(name.toLowerCase())) {
       report({ code: 'RESERVED_NAME', message: `"${name}" is a reserved name (it breaks LangGraph or Mermaid).`, hint: `Rename it, e.g. "${name}_desk".`, path: ['agents', name], at: 'key' });
+    } else {
+      checkCollision(name, ['agents', name], 'agent', report);
     }
     checkAgentReferences(name, agent, checkReference, report);
     checkKinds(tree, name, agent, report);
     checkModelNames(models, agent.model, ['agents', name, 'model'], report);
     checkTools(name, agent, context, report);
-    checkPayload(tree, name, agent, report);
+    checkPayload(tree, name, agent, context, report);
     checkOffline(tree, name, agent, report);
   }
-  for (const [field, spec] of Object.entries(tree.state ?? {})) checkFieldDefault(spec, ['state', field], report);
+  for (const [field, spec] of Object.entries(tree.state ?? {})) {
+    checkCollision(field, ['state', field], 'state field', report);
+    checkFieldDefault(spec, ['state', field], report);
+  }
   // With a reference to nothing, the graph is not what the author meant: reachability would only echo it.
   lintGraph(tree, { complete: context.complete !== false && !brokenReference }, report);
 }
 
 const REFERENCE_LISTS = ['children', 'sideways', 'escalate', 'helpers'] as const;
+
+/** A name LangGraph or careless JavaScript would mistake for something else: a state channel, an Object.prototype member. */
+function checkCollision(name: string, path: Path, what: 'agent' | 'state field' | 'payload field', report: Report): void {
+  // A payload field is not a node or a channel, only a key of the payload: prototype members are what break it.
+  const collision = nameCollision(name, { channels: what !== 'payload field' });
+  if (collision === undefined) return;
+  const suffix = what === 'agent' ? 'desk' : 'value';
+  report({ code: 'NAME_COLLISION', message: `The ${what} "${name}" collides with ${collision}.`, hint: `Rename it, e.g. "${name}_${suffix}".`, path, at: 'key' });
+}
+
+/** Which environment variable a model sends to the endpoint the tree names: an API key, never `PGPASSWORD` or `DATABASE_URL`. */
+function checkModels(tree: Tree, context: LintContext, report: Report): void {
+  for (const [name, model] of Object.entries(tree.models ?? {})) {
+    const variable = model.apiKeyEnv;
+    if (variable === undefined || variable.endsWith(API_KEY_ENV_SUFFIX) || context.allowedKeyEnv?.has(variable)) continue;
+    const allowed = [...(context.allowedKeyEnv ?? [])];
+    report({
+      code: 'API_KEY_ENV_NOT_ALLOWED',
+      message: `models.${name}.apiKeyEnv names ${variable}, which is not an API key variable: the model would send its value to ${model.baseURL ?? 'the provider'}.`,
+      hint: `Name a variable ending in ${API_KEY_ENV_SUFFIX} (such as OPENAI_API_KEY)${allowed.length === 1 ? ` or ${allowed[0]}` : allowed.length > 1 ? ` or one of ${listNames(allowed)}` : ''}, or allow it in code: loadTree(path, { allowedKeyEnv: ['${variable}'] }).`,
+      path: ['models', name, 'apiKeyEnv'],
+    });
+  }
+}
 
 function checkAgentReferences(name: string, agent: Agent, checkReference: (target: string, path: Path) => void, report: Report): void {
   for (const list of REFERENCE_LISTS) {
@@ -153,15 +193,24 @@ function checkTools(name: string, agent: Agent, context: LintContext, report: Re
   }
 }
 
-function checkPayload(tree: Tree, name: string, agent: Agent, report: Report): void {
+function checkPayload(tree: Tree, name: string, agent: Agent, context: LintContext, report: Report): void {
   const stateFields = Object.keys(tree.state ?? {});
   for (const [field, spec] of Object.entries(agent.handoff?.payload ?? {})) {
     const path = ['agents', name, 'handoff', 'payload', field];
+    checkCollision(field, path, 'payload field', report);
     checkFieldDefault(spec, path, report);
     if (spec.sets === undefined) continue;
     const target = Object.hasOwn(tree.state ?? {}, spec.sets) ? tree.state?.[spec.sets] : undefined;
     if (!target) {
       report({ code: 'UNKNOWN_STATE_FIELD', message: `"${spec.sets}" is not a state field.`, hint: `${didYouMean(spec.sets, stateFields)}Declare it under state:${stateFields.length ? ` (fields: ${listNames(stateFields)})` : ''}.`, path: [...path, 'sets'] });
+    } else if (target.owner === 'backend' || context.backendFields?.has(spec.sets)) {
+      const why = target.owner === 'backend' ? 'it is marked owner: backend' : 'backend code declares it (backendFields)';
+      report({
+        code: 'SETS_BACKEND_FIELD',
+        message: `Payload field "${field}" sets state field "${spec.sets}", which only backend code may write: ${why}.`,
+        hint: `Remove sets: ${spec.sets}. Backend code sets "${spec.sets}" (runTurn fields:), from the authenticated session; a model must not be able to change it.`,
+        path: [...path, 'sets'],
+      });
     } else if (!fits(spec, target)) {
       report({ code: 'SETS_TYPE_MISMATCH', message: `Payload field "${field}" (${describeType(spec)}) cannot be stored in state field "${spec.sets}" (${describeType(target)}).`, hint: 'Give both the same type (and, for enums, values the state field allows).', path: [...path, 'sets'] });
     }
@@ -192,15 +241,37 @@ function checkFieldDefault(field: Field | PayloadField, path: Path, report: Repo
   }
 }
 
+/** Fixed tool arguments are free-form: their text (keys and values, at any depth) is checked here rather than by the schema. */
+function checkArgumentText(value: unknown, path: Path, report: Report): void {
+  if (typeof value === 'string') {
+    const issue = unsafeTextIssue(value, path);
+    if (issue) report(issue);
+  } else if (Array.isArray(value)) {
+    for (const [index, item] of value.entries()) checkArgumentText(item, [...path, index], report);
+  } else if (value !== null && typeof value === 'object') {
+    for (const [key, item] of Object.entries(value)) {
+      const issue = unsafeTextIssue(key, [...path, key], 'key');
+      if (issue) report(issue);
+      checkArgumentText(item, [...path, key], report);
+    }
+  }
+}
+
 function checkOffline(tree: Tree, name: string, agent: Agent, report: Report): void {
   const offline = agent.offline;
   if (!offline) return;
   const checkPatterns = (patterns: string[] | undefined, path: Path) => {
     for (const [index, pattern] of (patterns ?? []).entries()) {
       try {
+        // Never run: only whether the pattern is a regular expression at all.
         new RegExp(pattern, 'i');
       } catch (error) {
         report({ code: 'INVALID_PATTERN', message: `"${pattern}" is not a valid regular expression (${(error as Error).message}).`, hint: 'Escape special characters such as ( [ + ? with a backslash.', path: [...path, index] });
+        continue;
+      }
+      const unsupported = unsupportedPattern(pattern);
+      if (unsupported) {
+        report({ code: 'UNSUPPORTED_PATTERN', message: `"${pattern}" is a regular expression RE2 cannot run (${unsupported.reason}).`, hint: unsupported.hint, path: [...path, index] });
       }
     }
   };
@@ -208,6 +279,7 @@ function checkOffline(tree: Tree, name: string, agent: Agent, report: Report): v
   const callable = [...(agent.tools ?? []), ...(agent.helpers ?? []).map((helper) => helperToolName(tree, helper))];
   for (const [tool, hint] of Object.entries(offline.tools ?? {})) {
     checkPatterns(hint.patterns, ['agents', name, 'offline', 'tools', tool, 'patterns']);
+    checkArgumentText(hint.args, ['agents', name, 'offline', 'tools', tool, 'args'], report);
     if (!callable.includes(tool)) {
       report({ code: 'UNUSED_OFFLINE_TOOL', message: `offline.tools names "${tool}", which "${name}" cannot call.`, hint: `${didYouMean(tool, callable)}Add it to tools:, or remove the hint.`, path: ['agents', name, 'offline', 'tools', tool], at: 'key' });
     }

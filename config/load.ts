@@ -13,12 +13,29 @@ import { toConfigIssues } from './schema-issues.js';
 import { TreeSource } from './source.js';
 import type { IssueInput } from './source.js';
 
-/** What code registers: lint checks the tree's tool and model names against it. */
+/** What code registers and allows: lint checks the tree against it. */
 export interface TreeRegistry {
   /** Function tool names (or a registry object keyed by tool name). */
   tools?: Iterable<string> | Record<string, unknown> | undefined;
   /** Model names supplied by code, besides the tree's own `models:`. */
   models?: Iterable<string> | Record<string, unknown> | undefined;
+  /**
+   * Environment variables a model's `apiKeyEnv` may name besides those ending in `_API_KEY`
+   * (e.g. `['AZURE_OPENAI_KEY']`). Any other name is refused: a tree must not send `PGPASSWORD`
+   * or `DATABASE_URL` to the endpoint it names.
+   */
+  allowedKeyEnv?: readonly string[] | ReadonlySet<string> | undefined;
+  /**
+   * State fields backend code owns, such as the customer's identity (e.g. `['customer_id']`): a
+   * handoff payload's `sets:` into one is refused, as for a field marked `owner: backend`.
+   */
+  backendFields?: readonly string[] | ReadonlySet<string> | undefined;
+}
+
+/** The rules code set for a tree ({@link TreeRegistry.allowedKeyEnv}, {@link TreeRegistry.backendFields}), to check it again with the same rules. */
+export interface TreePolicy {
+  allowedKeyEnv: ReadonlySet<string>;
+  backendFields: ReadonlySet<string>;
 }
 
 /** A validated tree with where it came from, ready for {@link compileTree}. */
@@ -29,6 +46,8 @@ export interface LoadedTree {
   file: string;
   /** Warnings lint found; errors make loading throw instead. */
   warnings: ConfigIssue[];
+  /** What code allowed when loading it: checking the tree again (compileTree) needs the same. */
+  policy: TreePolicy;
   /** The 1-based position of a path in the file, for errors found later. */
   locate(path: (string | number)[]): { line: number; column: number };
 }
@@ -46,6 +65,7 @@ export function parseTree(text: string, file = '<tree>', registry: TreeRegistry 
     spec,
     file,
     warnings: source.issues,
+    policy: policyOf(registry),
     locate: (path) => source.locate(path),
   };
 }
@@ -110,7 +130,13 @@ function lintContext(knownAgents: Iterable<string>, registry: TreeRegistry) {
     knownAgents: new Set(knownAgents),
     tools: registry.tools === undefined ? undefined : new Set(names(registry.tools)),
     models: registry.models === undefined ? undefined : new Set(names(registry.models)),
+    ...policyOf(registry),
   };
+}
+
+/** The policy part of `registry`, as sets. */
+export function policyOf(registry: Pick<TreeRegistry, 'allowedKeyEnv' | 'backendFields'>): TreePolicy {
+  return { allowedKeyEnv: new Set(registry.allowedKeyEnv ?? []), backendFields: new Set(registry.backendFields ?? []) };
 }
 
 function names(source: Iterable<string> | Record<string, unknown>): string[] {

@@ -5,15 +5,44 @@ import { z } from 'zod';
 import type { ConfigIssueCode } from '../errors/config-error.js';
 import { didYouMean } from './suggest.js';
 import { RESERVED_NAMES } from './reserved-names.js';
-import { NAME_PATTERN, TOOL_NAME_PATTERN } from './schema.js';
+import { MAX_TIMER_MS, NAME_PATTERN, TOOL_NAME_PATTERN } from './schema.js';
 import type { IssueInput } from './source.js';
+import { findUnsafeCharacter, SAFE_TEXT_PATTERN } from './unsafe-text.js';
 
 type ZodIssue = z.core.$ZodIssue;
 type Path = (string | number)[];
 
 /** Turns every zod issue of a failed parse into config issues. */
 export function toConfigIssues(issues: readonly ZodIssue[], schema: z.ZodType, data: unknown): IssueInput[] {
-  return issues.flatMap((issue) => convert(issue, schema, data));
+  return withoutLooserBounds(issues).flatMap((issue) => convert(issue, schema, data));
+}
+
+/** A huge integer breaks both the knob's own maximum and the safe-integer range: keep the tighter bound. */
+function withoutLooserBounds(issues: readonly ZodIssue[]): readonly ZodIssue[] {
+  const tightest = new Map<string, number>();
+  for (const issue of issues) {
+    if (issue.code !== 'too_big') continue;
+    const key = JSON.stringify(issue.path.map(String));
+    tightest.set(key, Math.min(tightest.get(key) ?? Infinity, Number(issue.maximum)));
+  }
+  return issues.filter((issue) => issue.code !== 'too_big' || Number(issue.maximum) === tightest.get(JSON.stringify(issue.path.map(String))));
+}
+
+/**
+ * The issue for a text (a value, or with `at: 'key'` a mapping key) that holds a control character or
+ * a bidirectional override; undefined when it holds neither.
+ */
+export function unsafeTextIssue(text: string, path: Path, at: 'key' | 'value' = 'value'): IssueInput | undefined {
+  const found = findUnsafeCharacter(text);
+  if (!found) return undefined;
+  const where = at === 'key' ? `The key ${quote(text)} of ${describePath(path.slice(0, -1))}` : describePath(path);
+  return {
+    code: 'UNSAFE_CHARACTER',
+    message: `${where} contains ${found.description} (character ${found.index + 1}).`,
+    hint: 'Remove it: text in a tree may hold tabs and line breaks, but no other control character and no bidirectional override or isolate (in double quotes, "\\e" and "\\u202E" write them).',
+    path,
+    at,
+  };
 }
 
 function convert(issue: ZodIssue, schema: z.ZodType, data: unknown): IssueInput[] {
@@ -25,12 +54,22 @@ function convert(issue: ZodIssue, schema: z.ZodType, data: unknown): IssueInput[
       const allowed = allowedKeys(schema, path, data);
       return issue.keys.map((key) => ({ code: 'UNKNOWN_KEY' as const, message: `${quote(key)} is not a known key of ${where}.`, hint: unknownKeyHint(key, allowed), path: [...path, key], at: 'key' as const }));
     }
-    case 'invalid_key':
-      return [invalidName(String(path[path.length - 1]), path, 'key')];
+    case 'invalid_key': {
+      const key = String(path[path.length - 1]);
+      const unsafe = issue.issues.some((inner) => inner.code === 'invalid_format' && 'pattern' in inner && inner.pattern === String(SAFE_TEXT_PATTERN));
+      return [(unsafe && unsafeTextIssue(key, path, 'key')) || invalidName(key, path, 'key')];
+    }
     case 'invalid_type': {
       if (received === undefined) return [missingField(path, issue.expected, schema, data)];
+      if (typeof received === 'number' && Number.isNaN(received)) {
+        return [{ code: 'INVALID_TYPE', message: `${where} is .nan, which is not a number.`, hint: 'Write a number such as 10, or remove the key.', path }];
+      }
+      if (typeof received === 'number' && !Number.isFinite(received)) {
+        return [{ code: 'NUMBER_TOO_LARGE', message: `${where} is ${received > 0 ? '.inf' : '-.inf'}; it must be a finite number.`, hint: 'Write a number such as 10, or remove the key.', path }];
+      }
       const state = received === null ? 'is empty' : `is ${describeValue(received)}`;
-      return [{ code: 'INVALID_TYPE', message: `${where} ${state}; it must be ${article(issue.expected)}.`, hint: hintForType(issue.expected), path }];
+      const hint = issue.expected === 'int' && typeof received === 'number' ? 'Write a whole number, without a fraction.' : hintForType(issue.expected);
+      return [{ code: 'INVALID_TYPE', message: `${where} ${state}; it must be ${article(issue.expected)}.`, hint, path }];
     }
     case 'invalid_value': {
       if (received === undefined) return [missingField(path, typeof issue.values[0], schema, data)];
@@ -47,10 +86,17 @@ function convert(issue: ZodIssue, schema: z.ZodType, data: unknown): IssueInput[
     }
     case 'too_small':
     case 'too_big':
-      return [outOfRange(issue, path)];
+      return [outOfRange(issue, path, received)];
     case 'invalid_format': {
       if (issue.format === 'regex' && (issue.pattern === String(NAME_PATTERN) || issue.pattern === String(TOOL_NAME_PATTERN))) {
         return [invalidName(String(received), path, 'value', issue.pattern === String(TOOL_NAME_PATTERN))];
+      }
+      if (issue.format === 'regex' && issue.pattern === String(SAFE_TEXT_PATTERN) && typeof received === 'string') {
+        const unsafe = unsafeTextIssue(received, path);
+        if (unsafe) return [unsafe];
+      }
+      if (issue.format === 'url' && path[path.length - 1] === 'baseURL') {
+        return [{ code: 'BASE_URL_NOT_HTTP', message: `${where} is ${describeValue(received)}; it must be an http:// or https:// URL.`, hint: FORMAT_HINTS.baseURL as string, path }];
       }
       const rule = issue.format === 'url' ? 'must be a full URL' : issue.message.replace(/^Invalid (input|string): /, '');
       const hint = FORMAT_HINTS[String(path[path.length - 1])] ?? 'Change the value to follow the rule.';
@@ -65,8 +111,10 @@ function convert(issue: ZodIssue, schema: z.ZodType, data: unknown): IssueInput[
         const suggestion = typeof value === 'string' ? didYouMean(value, options) : '';
         return [{ code: 'INVALID_VALUE', message: `${describePath(field)} is ${describeValue(value)}; it must be one of ${options.map((option) => JSON.stringify(option)).join(', ')}.`, hint: suggestion.trim() || `Write one of ${options.join(', ')}.`, path: field }];
       }
-      // A name or a list of names: report the issues of the branch whose type fits.
-      const fitting = issue.errors.find((branch) => branch.every((inner) => inner.code !== 'invalid_type'));
+      // A name or a list of names: report the issues of the branch whose type fits. A number that is
+      // not a whole one fits the integer branch (turns: 2.5), not the "all" beside it.
+      const numeric = typeof received === 'number' ? issue.errors.find((branch) => branch.some((inner) => inner.code === 'invalid_type' && inner.expected === 'int')) : undefined;
+      const fitting = numeric ?? issue.errors.find((branch) => branch.every((inner) => inner.code !== 'invalid_type'));
       if (fitting) return fitting.flatMap((inner) => convert({ ...inner, path: [...issue.path, ...inner.path] }, schema, data));
       return [{ code: 'INVALID_TYPE', message: `${where} is ${describeValue(received)}; it must be ${unionTypes(issue)}.`, hint: `Write ${unionTypes(issue)}.`, path }];
     }
@@ -76,7 +124,7 @@ function convert(issue: ZodIssue, schema: z.ZodType, data: unknown): IssueInput[
 }
 
 const FORMAT_HINTS: Record<string, string> = {
-  baseURL: 'Write a full URL such as http://127.0.0.1:11434/v1.',
+  baseURL: 'Write the endpoint of an OpenAI-compatible server, such as http://127.0.0.1:11434/v1 or https://api.openai.com/v1: the model sends its API key there.',
   apiKeyEnv: 'Put the API key in an environment variable and write the variable\'s name here, never the key itself.',
 };
 
@@ -124,7 +172,7 @@ function missingField(path: Path, expected: string, schema: z.ZodType, data: unk
 
 const PLACEHOLDERS: Record<string, string> = { string: '<text>', number: '<number>', int: '<number>', boolean: 'true or false', array: '<list>', object: '<mapping>', record: '<mapping>' };
 
-function outOfRange(issue: z.core.$ZodIssueTooSmall | z.core.$ZodIssueTooBig, path: Path): IssueInput {
+function outOfRange(issue: z.core.$ZodIssueTooSmall | z.core.$ZodIssueTooBig, path: Path, received: unknown): IssueInput {
   const where = describePath(path);
   const small = issue.code === 'too_small';
   const limit = Number(small ? issue.minimum : issue.maximum);
@@ -132,10 +180,31 @@ function outOfRange(issue: z.core.$ZodIssueTooSmall | z.core.$ZodIssueTooBig, pa
     return { code: 'OUT_OF_RANGE', message: `${where} is empty.`, hint: issue.origin === 'string' ? 'Write some text, or remove the key.' : 'List at least one item, or remove the key.', path };
   }
   const inclusive = issue.inclusive !== false;
+  if (!small && (issue.origin === 'number' || issue.origin === 'int')) return numberTooLarge(path, limit, received);
   const bound = small ? (inclusive ? `at least ${limit}` : `more than ${limit}`) : inclusive ? `at most ${limit}` : `less than ${limit}`;
   const unit = issue.origin === 'array' ? (limit === 1 ? ' item' : ' items') : issue.origin === 'string' ? (limit === 1 ? ' character' : ' characters') : '';
   const verb = issue.origin === 'array' ? 'must have' : 'must be';
   return { code: 'OUT_OF_RANGE', message: `${where} ${verb} ${bound}${unit}.`, hint: `Change it to ${bound}${unit}.`, path };
+}
+
+/** Why some knobs stop where they do, by key. */
+const MAXIMUM_REASONS: Record<string, string> = {
+  timeoutMs: `A model call that takes longer has failed anyway, and Node.js fires a timer set over ${MAX_TIMER_MS} ms after 1 ms.`,
+  maxDelayMs: `A longer pause only keeps the user waiting, and Node.js fires a timer set over ${MAX_TIMER_MS} ms after 1 ms.`,
+  initialDelayMs: 'The first pause is the shortest: raise maxDelayMs for longer ones.',
+  turns: 'Write "all" for the whole thread.',
+};
+
+function numberTooLarge(path: Path, limit: number, received: unknown): IssueInput {
+  const value = typeof received === 'number' ? ` is ${received}; it` : '';
+  const reason = MAXIMUM_REASONS[String(path[path.length - 1])];
+  const readable = limit >= 10_000 ? limit.toLocaleString('en-US') : String(limit);
+  return {
+    code: 'NUMBER_TOO_LARGE',
+    message: `${describePath(path)}${value} must be at most ${readable}.`,
+    hint: `Change it to at most ${readable}.${reason ? ` ${reason}` : ''}`,
+    path,
+  };
 }
 
 function unionTypes(issue: z.core.$ZodIssueInvalidUnion): string {

@@ -6,11 +6,23 @@
  * with it, and the types the rest of the code uses are inferred from it.
  */
 import { z } from 'zod';
+import { SAFE_TEXT_PATTERN } from './unsafe-text.js';
 
 /** Names of agents, models, state fields and payload fields: they end up in tool names and node ids. */
 export const NAME_PATTERN = /^[A-Za-z][A-Za-z0-9_-]{0,47}$/;
 /** OpenAI function names: `^[a-zA-Z0-9_-]{1,64}$`. */
 export const TOOL_NAME_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+
+/**
+ * Text an author writes (descriptions, prompts, replies, keywords, enum values): it reaches terminals
+ * and models, so control characters other than tab and line feed, and bidirectional overrides, are refused.
+ */
+const TextSchema = z.string().regex(SAFE_TEXT_PATTERN, { error: 'must not contain control characters or bidirectional overrides' });
+
+/** The longest wait Node.js timers honour (2³¹−1 ms): beyond it, they fire after 1 ms. */
+export const MAX_TIMER_MS = 2_147_483_647;
+/** The most any per-call wait may be: a model call or a retry pause over 10 minutes is a mistake. */
+export const MAX_WAIT_MS = 600_000;
 
 const NameSchema = z.string().regex(NAME_PATTERN, {
   error: 'must start with a letter and use only letters, digits, "_" or "-" (48 characters at most)',
@@ -20,7 +32,7 @@ const ToolNameSchema = z.string().regex(TOOL_NAME_PATTERN, {
   error: 'must be 1 to 64 letters, digits, "_" or "-"',
 });
 
-const fieldDescription = z.string().optional().meta({ description: 'What the field means; shown to the model.' });
+const fieldDescription = TextSchema.optional().meta({ description: 'What the field means; shown to the model.' });
 
 /** The four kinds of typed value, with `extra` keys added to each. */
 function typedValue<TExtra extends z.ZodRawShape>(extra: TExtra) {
@@ -28,8 +40,8 @@ function typedValue<TExtra extends z.ZodRawShape>(extra: TExtra) {
     z.strictObject({
       type: z.literal('string'),
       description: fieldDescription,
-      default: z.string().optional(),
-      maxLength: z.int().positive().optional().meta({ description: 'Longest accepted value.' }),
+      default: TextSchema.optional(),
+      maxLength: z.int().positive().max(1_000_000).optional().meta({ description: 'Longest accepted value (at most 1,000,000).' }),
       ...extra,
     }),
     z.strictObject({
@@ -44,17 +56,25 @@ function typedValue<TExtra extends z.ZodRawShape>(extra: TExtra) {
     z.strictObject({
       type: z.literal('enum'),
       description: fieldDescription,
-      values: z.array(z.string().min(1)).min(1).meta({ description: 'The allowed values.' }),
-      default: z.string().optional(),
+      values: z.array(TextSchema.min(1)).min(1).meta({ description: 'The allowed values.' }),
+      default: TextSchema.optional(),
       ...extra,
     }),
   ]);
 }
 
 /** A typed value: a shared-state field. */
-export const FieldSchema = typedValue({}).meta({
+export const FieldSchema = typedValue({
+  owner: z.enum(['agents', 'backend']).optional().meta({
+    description:
+      'Who writes the field. agents (default): handoff payloads may set it (sets:). backend: only backend code does (runTurn fields:), e.g. the customer id of the authenticated session; a sets: into it is an error.',
+  }),
+}).meta({
   description: 'A typed value: string, number, boolean or enum.',
-  examples: [{ type: 'enum', values: ['low', 'medium', 'high'], default: 'medium' }],
+  examples: [
+    { type: 'enum', values: ['low', 'medium', 'high'], default: 'medium' },
+    { type: 'string', owner: 'backend', description: 'Set by backend code from the authenticated session.' },
+  ],
 });
 export type Field = z.output<typeof FieldSchema>;
 
@@ -76,9 +96,9 @@ export type PayloadField = z.output<typeof PayloadFieldSchema>;
 export const HistorySchema = z
   .strictObject({
     turns: z
-      .union([z.int().min(1), z.literal('all')])
+      .union([z.int().min(1).max(1_000), z.literal('all')])
       .default(6)
-      .meta({ description: 'How many of the latest user turns the agent sees ("all" for the whole thread).' }),
+      .meta({ description: 'How many of the latest user turns the agent sees (at most 1,000; "all" for the whole thread).' }),
     toolCalls: z.boolean().default(false).meta({
       description:
         "Whether the agent sees earlier tool calls and results (its own calls in progress are always kept).",
@@ -92,8 +112,8 @@ export const LimitsSchema = z
     handoffsPerTurn: z.int().min(1).max(50).optional().meta({ description: 'Handoffs allowed in one user turn.' }),
     modelCallsPerTurn: z.int().min(1).max(200).optional().meta({ description: 'Model calls allowed in one user turn.' }),
     toolCallsPerTurn: z.int().min(0).max(200).optional().meta({ description: 'Tool calls allowed in one user turn.' }),
-    tokensPerSession: z.int().min(1).optional().meta({ description: 'Input plus output tokens allowed in one thread.' }),
-    messageChars: z.int().min(1).optional().meta({ description: 'The longest user message accepted, in characters.' }),
+    tokensPerSession: z.int().min(1).max(1_000_000_000).optional().meta({ description: 'Input plus output tokens allowed in one thread (at most 1,000,000,000).' }),
+    messageChars: z.int().min(1).max(1_000_000).optional().meta({ description: 'The longest user message accepted, in characters (at most 1,000,000).' }),
   })
   .meta({ description: 'Hard ceilings. Crossing one escalates, or ends the turn with an error.' });
 export type Limits = z.output<typeof LimitsSchema>;
@@ -101,16 +121,27 @@ export type Limits = z.output<typeof LimitsSchema>;
 export const ModelSchema = z
   .strictObject({
     provider: z.enum(['openai', 'offline']).default('openai').meta({ description: 'Who serves the model.' }),
-    name: z.string().min(1).optional().meta({ description: 'The provider model id, e.g. gpt-4o-mini.' }),
+    name: TextSchema.min(1).optional().meta({ description: 'The provider model id, e.g. gpt-4o-mini.' }),
     temperature: z.number().min(0).max(2).optional(),
-    maxTokens: z.int().positive().optional().meta({ description: 'Most output tokens per call.' }),
-    baseURL: z.url().optional().meta({ description: 'An OpenAI-compatible endpoint; default: $OPENAI_BASE_URL.' }),
+    maxTokens: z.int().positive().max(1_000_000).optional().meta({ description: 'Most output tokens per call (at most 1,000,000).' }),
+    baseURL: z
+      .url({ protocol: /^https?$/ })
+      .optional()
+      .meta({ description: 'An OpenAI-compatible endpoint, http:// or https:// only; default: $OPENAI_BASE_URL.' }),
     apiKeyEnv: z
       .string()
       .regex(/^[A-Z_][A-Z0-9_]*$/, { error: 'must be the name of an environment variable, such as OPENAI_API_KEY' })
       .optional()
-      .meta({ description: 'The environment variable holding the API key (default OPENAI_API_KEY). Never the key itself.' }),
-    timeoutMs: z.int().positive().optional().meta({ description: 'Time allowed for one call before it counts as failed.' }),
+      .meta({
+        description:
+          'The environment variable holding the API key (default OPENAI_API_KEY). Never the key itself. Its name must end in _API_KEY unless backend code allows it (allowedKeyEnv).',
+      }),
+    timeoutMs: z
+      .int()
+      .positive()
+      .max(MAX_WAIT_MS)
+      .optional()
+      .meta({ description: 'Time allowed for one call before it counts as failed, in milliseconds (at most 600,000: 10 minutes).' }),
   })
   .meta({ description: 'A model the agents can name.', examples: [{ provider: 'openai', name: 'gpt-4o-mini' }] });
 export type ModelConfig = z.output<typeof ModelSchema>;
@@ -118,15 +149,18 @@ export type ModelConfig = z.output<typeof ModelSchema>;
 export const RetrySchema = z
   .strictObject({
     attempts: z.int().min(0).max(10).default(2).meta({ description: 'Retries after a 429, a 5xx or a timeout.' }),
-    initialDelayMs: z.int().min(0).default(250),
-    maxDelayMs: z.int().min(0).default(8000),
+    initialDelayMs: z.int().min(0).max(60_000).default(250).meta({ description: 'The first pause, in milliseconds (at most 60,000).' }),
+    maxDelayMs: z.int().min(0).max(MAX_WAIT_MS).default(8000).meta({ description: 'The longest pause, in milliseconds (at most 600,000: 10 minutes).' }),
   })
   .meta({ description: 'The one retry layer for model calls.' });
 export type Retry = z.output<typeof RetrySchema>;
 
-const KeywordsSchema = z.array(z.string().min(1)).meta({ description: 'Case-insensitive words or phrases.' });
-const PatternsSchema = z.array(z.string().min(1)).meta({ description: 'Case-insensitive regular expressions.' });
-const ScalarSchema = z.union([z.string(), z.number(), z.boolean()]);
+const KeywordsSchema = z.array(TextSchema.min(1)).meta({ description: 'Case-insensitive words or phrases.' });
+const PatternsSchema = z.array(TextSchema.min(1)).meta({
+  description:
+    'Case-insensitive regular expressions in RE2 syntax, matched in time linear in the message: no backreferences, no lookahead or lookbehind.',
+});
+const ScalarSchema = z.union([TextSchema, z.number(), z.boolean()]);
 
 export const OfflineSchema = z
   .strictObject({
@@ -135,7 +169,7 @@ export const OfflineSchema = z
     payload: z.record(NameSchema, ScalarSchema).optional().meta({
       description: 'Payload values the offline model uses when it hands off to this agent.',
     }),
-    reply: z.string().optional().meta({ description: 'What the offline model answers as this agent.' }),
+    reply: TextSchema.optional().meta({ description: 'What the offline model answers as this agent.' }),
     tools: z
       .record(
         ToolNameSchema,
@@ -158,7 +192,7 @@ export type Offline = z.output<typeof OfflineSchema>;
 export const HandoffSchema = z
   .strictObject({
     tool: ToolNameSchema.optional().meta({ description: 'The handoff tool name (default: transfer_to_<agent>).' }),
-    description: z.string().optional().meta({ description: 'The handoff tool description (default: the agent description).' }),
+    description: TextSchema.optional().meta({ description: 'The handoff tool description (default: the agent description).' }),
     payload: z
       .record(NameSchema, PayloadFieldSchema)
       .optional()
@@ -175,8 +209,8 @@ export const AgentSchema = z
       .enum(['agent', 'human', 'helper'])
       .default('agent')
       .meta({ description: 'agent: a model that can own the conversation; human: a person (pauses the thread); helper: called as a tool.' }),
-    description: z.string().min(1).meta({ description: 'What this agent handles. It becomes the handoff tool description.' }),
-    prompt: z.string().min(1).optional().meta({ description: 'The system prompt (required for agents and helpers).' }),
+    description: TextSchema.min(1).meta({ description: 'What this agent handles. It becomes the handoff tool description.' }),
+    prompt: TextSchema.min(1).optional().meta({ description: 'The system prompt (required for agents and helpers).' }),
     model: z
       .union([NameSchema, z.array(NameSchema).min(1)])
       .optional()
@@ -212,8 +246,8 @@ export const DefaultsSchema = z
 
 export const PriceSchema = z
   .strictObject({
-    input: z.number().min(0).meta({ description: 'US dollars per million input tokens.' }),
-    output: z.number().min(0).meta({ description: 'US dollars per million output tokens.' }),
+    input: z.number().min(0).max(10_000).meta({ description: 'US dollars per million input tokens (at most 10,000).' }),
+    output: z.number().min(0).max(10_000).meta({ description: 'US dollars per million output tokens (at most 10,000).' }),
   })
   .meta({ description: 'The price of a model.' });
 
@@ -221,7 +255,7 @@ export const TreeSchema = z
   .strictObject({
     version: z.literal(1).meta({ description: 'The format version. Only 1 exists.' }),
     name: NameSchema.meta({ description: 'The tree name.' }),
-    description: z.string().optional(),
+    description: TextSchema.optional(),
     root: AgentRefSchema.meta({ description: 'The agent every new conversation starts with (the triage desk).' }),
     escalation: AgentRefSchema.optional().meta({
       description: 'Where a turn goes when it crosses a limit or ping-pongs (often a manager or a human).',
@@ -230,7 +264,7 @@ export const TreeSchema = z
     limits: LimitsSchema.optional(),
     retry: RetrySchema.optional(),
     models: z.record(NameSchema, ModelSchema).optional().meta({ description: 'The models agents can name.' }),
-    prices: z.record(z.string().min(1), PriceSchema).optional().meta({ description: 'Prices per model id, over the built-in table.' }),
+    prices: z.record(TextSchema.min(1), PriceSchema).optional().meta({ description: 'Prices per model id, over the built-in table.' }),
     state: z.record(NameSchema, FieldSchema).optional().meta({ description: 'Typed fields the tree adds to the shared state.' }),
     agents: z.record(NameSchema, AgentSchema).meta({ description: 'Every agent of the tree, by name.' }),
   })

@@ -17,7 +17,7 @@ describe('lintTreeText(): every problem at once', () => {
       test/fixtures/all-at-once/schema-and-references.yaml:8:20 error OUT_OF_RANGE limits.handoffsPerTurn must be at least 1. Change it to at least 1.
           handoffsPerTurn: 0
                            ^
-      test/fixtures/all-at-once/schema-and-references.yaml:11:62 error OUT_OF_RANGE models.small.temperature must be at most 2. Change it to at most 2.
+      test/fixtures/all-at-once/schema-and-references.yaml:11:62 error NUMBER_TOO_LARGE models.small.temperature is 3; it must be at most 2. Change it to at most 2.
           small: { provider: openai, name: gpt-4o-mini, temperature: 3 }
                                                                      ^
       test/fixtures/all-at-once/schema-and-references.yaml:14:57 error INVALID_DEFAULT The default "medium" is not one of low, high. Change the default to one of the values, or add "medium" to values:.
@@ -61,7 +61,7 @@ describe('lintTreeText(): every problem at once', () => {
 
   it('reports errors in the shape of the graph next to schema errors in leaf fields', () => {
     expect(lintFixture('schema-and-graph', 'all-at-once')).toMatchInlineSnapshot(`
-      "test/fixtures/all-at-once/schema-and-graph.yaml:6:20 error OUT_OF_RANGE retry.attempts must be at most 10. Change it to at most 10.
+      "test/fixtures/all-at-once/schema-and-graph.yaml:6:20 error NUMBER_TOO_LARGE retry.attempts is 20; it must be at most 10. Change it to at most 10.
         retry: { attempts: 20 }
                            ^
       test/fixtures/all-at-once/schema-and-graph.yaml:13:23 error OUT_OF_RANGE agents.triage.history.turns must be at least 1. Change it to at least 1.

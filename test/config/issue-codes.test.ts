@@ -121,11 +121,27 @@ describe('lintTreeText(): every issue code', () => {
     `);
   });
 
+  it('reports UNSAFE_CHARACTER at text with a terminal escape sequence, naming the character', () => {
+    expect(lintFixture('unsafe-character')).toMatchInlineSnapshot(`
+      "test/fixtures/invalid/unsafe-character.yaml:10:18 error UNSAFE_CHARACTER agents.billing.description contains U+001B (ESC), a control character that can rewrite a terminal (character 21). Remove it: text in a tree may hold tabs and line breaks, but no other control character and no bidirectional override or isolate (in double quotes, "\\e" and "\\u202E" write them).
+            description: "Charges and refunds.\\e]0;pwned\\a\\e[2J"
+                         ^"
+    `);
+  });
+
   it('reports OUT_OF_RANGE with the bound to respect', () => {
     expect(lintFixture('out-of-range')).toMatchInlineSnapshot(`
       "test/fixtures/invalid/out-of-range.yaml:5:20 error OUT_OF_RANGE limits.handoffsPerTurn must be at least 1. Change it to at least 1.
           handoffsPerTurn: 0
                            ^"
+    `);
+  });
+
+  it('reports NUMBER_TOO_LARGE for a timeout Node.js would fire after 1 ms, with the maximum and why', () => {
+    expect(lintFixture('number-too-large')).toMatchInlineSnapshot(`
+      "test/fixtures/invalid/number-too-large.yaml:5:59 error NUMBER_TOO_LARGE models.slow.timeoutMs is 2147483648; it must be at most 600,000. Change it to at most 600,000. A model call that takes longer has failed anyway, and Node.js fires a timer set over 2147483647 ms after 1 ms.
+          slow: { provider: openai, name: gpt-4o-mini, timeoutMs: 2147483648 }
+                                                                  ^"
     `);
   });
 
@@ -152,6 +168,14 @@ describe('lintTreeText(): every issue code', () => {
     expect(lintFixture('reserved-name')).toMatchInlineSnapshot(`
       "test/fixtures/invalid/reserved-name.yaml:9:3 error RESERVED_NAME "end" is a reserved name (it breaks LangGraph or Mermaid). Rename it, e.g. "end_desk".
           end:
+          ^"
+    `);
+  });
+
+  it('reports NAME_COLLISION for an agent named like a channel of the shared state, which LangGraph refuses', () => {
+    expect(lintFixture('name-collision')).toMatchInlineSnapshot(`
+      "test/fixtures/invalid/name-collision.yaml:9:3 error NAME_COLLISION The agent "turn" collides with the shared state's channel "turn". Rename it, e.g. "turn_desk".
+          turn:
           ^"
     `);
   });
@@ -196,6 +220,22 @@ describe('lintTreeText(): every issue code', () => {
     `);
   });
 
+  it('reports API_KEY_ENV_NOT_ALLOWED for a model that would send PGPASSWORD to its endpoint', () => {
+    expect(lintFixture('api-key-env-not-allowed')).toMatchInlineSnapshot(`
+      "test/fixtures/invalid/api-key-env-not-allowed.yaml:9:16 error API_KEY_ENV_NOT_ALLOWED models.local.apiKeyEnv names PGPASSWORD, which is not an API key variable: the model would send its value to https://models.example.com/v1. Name a variable ending in _API_KEY (such as OPENAI_API_KEY), or allow it in code: loadTree(path, { allowedKeyEnv: ['PGPASSWORD'] }).
+            apiKeyEnv: PGPASSWORD
+                       ^"
+    `);
+  });
+
+  it('reports BASE_URL_NOT_HTTP for a file:// endpoint', () => {
+    expect(lintFixture('base-url-not-http')).toMatchInlineSnapshot(`
+      "test/fixtures/invalid/base-url-not-http.yaml:5:58 error BASE_URL_NOT_HTTP models.local.baseURL is the text "file:///etc/passwd"; it must be an http:// or https:// URL. Write the endpoint of an OpenAI-compatible server, such as http://127.0.0.1:11434/v1 or https://api.openai.com/v1: the model sends its API key there.
+          local: { provider: openai, name: gpt-4o-mini, baseURL: 'file:///etc/passwd' }
+                                                                 ^"
+    `);
+  });
+
   it('reports UNKNOWN_STATE_FIELD at sets: with the closest state field', () => {
     expect(lintFixture('unknown-state-field')).toMatchInlineSnapshot(`
       "test/fixtures/invalid/unknown-state-field.yaml:17:59 error UNKNOWN_STATE_FIELD "priorty" is not a state field. Did you mean "priority"? Declare it under state: (fields: priority).
@@ -212,6 +252,14 @@ describe('lintTreeText(): every issue code', () => {
     `);
   });
 
+  it('reports SETS_BACKEND_FIELD at a sets: into a field backend code owns', () => {
+    expect(lintFixture('sets-backend-field')).toMatchInlineSnapshot(`
+      "test/fixtures/invalid/sets-backend-field.yaml:17:77 error SETS_BACKEND_FIELD Payload field "account" sets state field "customer_id", which only backend code may write: it is marked owner: backend. Remove sets: customer_id. Backend code sets "customer_id" (runTurn fields:), from the authenticated session; a model must not be able to change it.
+                account: { type: string, description: The customer's account, sets: customer_id }
+                                                                                    ^"
+    `);
+  });
+
   it('reports INVALID_DEFAULT at an enum default that is not one of the values', () => {
     expect(lintFixture('invalid-default')).toMatchInlineSnapshot(`
       "test/fixtures/invalid/invalid-default.yaml:5:65 error INVALID_DEFAULT The default "urgent" is not one of low, medium, high. Change the default to one of the values, or add "urgent" to values:.
@@ -224,6 +272,14 @@ describe('lintTreeText(): every issue code', () => {
     expect(lintFixture('invalid-pattern')).toMatchInlineSnapshot(`
       "test/fixtures/invalid/invalid-pattern.yaml:14:18 error INVALID_PATTERN "refund (please" is not a valid regular expression (Invalid regular expression: /refund (please/i: Unterminated group). Escape special characters such as ( [ + ? with a backslash.
               patterns: ['refund (please']
+                         ^"
+    `);
+  });
+
+  it('reports UNSUPPORTED_PATTERN for a backreference, which the linear-time engine has not', () => {
+    expect(lintFixture('unsupported-pattern')).toMatchInlineSnapshot(`
+      "test/fixtures/invalid/unsupported-pattern.yaml:14:18 error UNSUPPORTED_PATTERN "(charged)\\s+\\1" is a regular expression RE2 cannot run (invalid escape sequence: \`\\1\`). The offline model matches with RE2, in linear time: it has no backreferences. Repeat the group instead, or list the words under keywords:.
+              patterns: ['(charged)\\s+\\1']
                          ^"
     `);
   });
