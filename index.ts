@@ -47,6 +47,7 @@ export type { SqliteThreadLockOptions } from './store/sqlite-thread-lock.js';
 export { FENCE_KEY, MemoryFences } from './store/fences.js';
 export type { Fence } from './store/fences.js';
 export { ThreadBusyError } from './errors/thread-busy-error.js';
+export { ThreadTreeError } from './errors/thread-tree-error.js';
 export { LockLostError, StoreError } from './errors/store-error.js';
 export type { StoreErrorDetails, StoreErrorSaved } from './errors/store-error.js';
 export { InputError } from './errors/input-error.js';

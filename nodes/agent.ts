@@ -79,7 +79,8 @@ class AgentStep {
     if (this.started) {
       this.emit({ type: 'turn-start', threadId: this.threadId, turn: this.turn.number, agent: this.agent.name });
       const user = lastUserMessage(this.state.messages);
-      const length = user ? textOf(user).length : 0;
+      // Characters as a person counts them (code points): an emoji is one, not two UTF-16 units.
+      const length = user ? [...textOf(user)].length : 0;
       if (user && length > this.agent.limits.messageChars) {
         // The oversized message leaves the thread: it would poison every later turn.
         if (user.id) this.messages.push(new RemoveMessage({ id: user.id }));

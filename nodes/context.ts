@@ -52,6 +52,8 @@ export interface AgentRuntime {
   fallbacks: string[];
   /** The node names this agent's node may go to (for LangGraph's `ends`). */
   ends: string[];
+  /** The shared-state fields the tree declares now, with their types (a thread may hold older ones). */
+  fields: ReadonlyMap<string, z.ZodType>;
 }
 
 export interface TreeRuntime {
@@ -70,8 +72,11 @@ export interface TreeRuntime {
   threadLock: ThreadLock;
   /** Prunes a thread's checkpoints after a turn and reads their newest id (see `retention`). */
   checkpoints: CheckpointAdapter | undefined;
-  /** The thread heads this process last settled: the newest checkpoint id and who owns the conversation. */
-  heads: Map<string, { checkpointId: string; owner: string; lastMessageId: string | undefined; messageIds: ReadonlySet<string> }>;
+  /**
+   * The thread heads this process last settled: the newest checkpoint id, who owns the conversation,
+   * and the fencing token the turn held (the next turn trusts the entry only under the very next token).
+   */
+  heads: Map<string, { checkpointId: string; fence: number; owner: string; lastMessageId: string | undefined; messageIds: ReadonlySet<string> }>;
 }
 
 export interface RuntimeOptions extends ResolveOptions {
@@ -177,6 +182,7 @@ function createAgentRuntime(tree: Tree, name: string, spec: Agent, outgoing: Edg
     limits: { ...treeLimits, ...definedOnly(spec.limits) },
     fallbacks: fallbacksOf(spec),
     ends: [...new Set(outgoing.filter((edge) => edge.kind !== 'helper').map((edge) => edge.to))],
+    fields: new Map(Object.entries(tree.state ?? {}).map(([field, declared]) => [field, fieldSchema(declared)])),
   };
 }
 

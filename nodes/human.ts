@@ -45,13 +45,28 @@ export const HumanReplySchema = z.strictObject({
 });
 export type HumanReply = z.output<typeof HumanReplySchema>;
 
+/**
+ * Who a person may hand the conversation back to: the agent that escalated to them (or that a limit
+ * or a fallback redirected from), every agent on the path that led to them this turn, and the tree's
+ * own hand-back edges (whoever can hand off to them, their parent, the root). Agents only: never a
+ * person, never a helper.
+ */
+function handBackTargets(runtime: TreeRuntime, agent: AgentRuntime, path: readonly string[], handoff: HandoffRecord | undefined): string[] {
+  const candidates = [...(handoff ? [handoff.from] : []), ...[...path].reverse(), ...agent.ends];
+  const isAgent = (name: string) => name !== agent.name && runtime.tree.agents[name] !== undefined && (runtime.tree.agents[name].kind ?? 'agent') === 'agent';
+  return [...new Set(candidates.filter((name) => Object.hasOwn(runtime.tree.agents, name) && isAgent(name)))];
+}
+
 export function createHumanNode(runtime: TreeRuntime, agent: AgentRuntime) {
   const logger = runtime.logger.child({ agent: agent.name });
   return async function humanNode(state: SwitchboardState, config: LangGraphRunnableConfig): Promise<Command> {
     const now = new Date();
     const threadId = threadIdOf(config);
     const { turn } = currentTurn(state, agent.name, now);
-    const handoff = incomingHandoff(state, agent.name);
+    // The handoff that brought the person this turn; a person who already owns the conversation
+    // hears from the user directly.
+    const incoming = incomingHandoff(state, agent.name);
+    const handoff = incoming?.turn === turn.number ? incoming : undefined;
     const user = lastUserMessage(state.messages);
     const request: EscalationRequest = {
       type: 'escalation',
@@ -63,14 +78,14 @@ export function createHumanNode(runtime: TreeRuntime, agent: AgentRuntime) {
       turn: turn.number,
       message: user ? textOf(user) : '',
       transcript: transcript(state.messages, 6),
-      handBackTargets: agent.ends,
+      handBackTargets: handBackTargets(runtime, agent, turn.path, handoff),
     };
 
     const raw: unknown = interrupt(request);
     const answer = HumanReplySchema.parse(typeof raw === 'string' ? { reply: raw } : raw);
     // Everything below runs once: after the person answered.
-    if (answer.handBackTo !== undefined && !agent.ends.includes(answer.handBackTo)) {
-      throw new Error(`${agent.name} cannot hand the conversation to "${answer.handBackTo}"; allowed: ${agent.ends.join(', ')}.`);
+    if (answer.handBackTo !== undefined && !request.handBackTargets.includes(answer.handBackTo)) {
+      throw new Error(`${agent.name} cannot hand the conversation to "${answer.handBackTo}"; allowed: ${request.handBackTargets.join(', ')}.`);
     }
     const log = { thread_id: threadId, ...logFields(turn) };
     const message = new AIMessage({ content: answer.reply, name: agent.name, ...(answer.operator ? { additional_kwargs: { operator: answer.operator } } : {}) });

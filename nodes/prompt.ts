@@ -26,7 +26,9 @@ export function buildModelInput(agent: AgentRuntime, state: SwitchboardState, hi
     const payload = Object.keys(handoff.payload).length > 0 ? `\nHandoff details: ${JSON.stringify(handoff.payload)}` : '';
     parts.push(`## Handoff\n${how}${payload}`);
   }
-  const fields = Object.entries(state.fields);
+  // Only what the tree declares now, with its declared type: a field removed or retyped by a tree
+  // edit may linger in an older thread's state.
+  const fields = Object.entries(state.fields).filter(([key, value]) => agent.fields.get(key)?.safeParse(value).success === true);
   if (fields.length > 0) parts.push(`## Shared state\n${fields.map(([key, value]) => `${key}: ${JSON.stringify(value)}`).join('\n')}`);
   return [new SystemMessage(parts.join('\n\n')), ...selectHistory(state.messages, agent.name, history)];
 }

@@ -4,13 +4,22 @@
 import type { BaseCheckpointSaver } from '@langchain/langgraph';
 import type { SwitchboardGraph } from '../graphs/compile.js';
 import type { EscalationRequest } from '../nodes/human.js';
+import { runtimeOf } from '../graphs/compile.js';
 import { pendingEscalations } from './turn.js';
 
-/** The escalations waiting for a person, newest thread first (all threads, or the ones named). */
+/**
+ * The escalations of this graph's tree waiting for a person, newest thread first (all threads, or
+ * the ones named). Threads of other trees in the same store are left out.
+ */
 export async function listWaitingThreads(graph: SwitchboardGraph, saver: BaseCheckpointSaver, threadIds?: string[]): Promise<EscalationRequest[]> {
   const ids = threadIds ?? (await listThreadIds(saver));
+  const tree = runtimeOf(graph).tree.name;
   const waiting: EscalationRequest[] = [];
-  for (const threadId of ids) waiting.push(...(await pendingEscalations(graph, threadId)));
+  for (const threadId of ids) {
+    const threadTree = ((await saver.getTuple({ configurable: { thread_id: threadId, checkpoint_ns: '' } }))?.checkpoint.channel_values as { tree?: unknown } | undefined)?.tree;
+    if (threadTree !== undefined && threadTree !== tree) continue;
+    waiting.push(...(await pendingEscalations(graph, threadId)));
+  }
   return waiting;
 }
 

@@ -17,6 +17,7 @@ import { lastUserMessage } from '../nodes/turn.js';
 import { addUsage, emptyUsage, fieldsSchema } from '../state/schema.js';
 import type { HandoffRecord, SwitchboardState, Turn, Usage } from '../state/schema.js';
 import { InputError } from '../errors/input-error.js';
+import { ThreadTreeError } from '../errors/thread-tree-error.js';
 import { LockLostError, StoreError } from '../errors/store-error.js';
 import type { StoreErrorDetails } from '../errors/store-error.js';
 import { SwitchboardError } from '../errors/switchboard-error.js';
@@ -98,7 +99,9 @@ async function* turnEvents(graph: SwitchboardGraph, input: TurnInput, options: {
   const payload = { messages: [new HumanMessage({ content: input.message, id: messageId })], ...(input.fields ? { fields: input.fields } : {}) };
   const details: StoreErrorDetails = { messageId, saved: 'nothing' };
   return yield* underLock(graph, input.threadId, details, async function* (lease, progress) {
-    let head = await readHead(graph, input.threadId, messageId);
+    let head = await readHead(graph, input.threadId, messageId, lease.fence);
+    const treeName = runtimeOf(graph).tree.name;
+    if (head.tree !== undefined && head.tree !== treeName) throw new ThreadTreeError(input.threadId, head.tree, treeName);
     if (head.seen !== undefined) {
       // The message was sent before: its turn's result, finished first if a failure cut it short.
       details.saved = 'message';
@@ -113,10 +116,19 @@ async function* turnEvents(graph: SwitchboardGraph, input: TurnInput, options: {
       // Another message's turn was cut short (a dead worker, a failed store): finish it first; its
       // result comes back beside this turn's (`result.recovered`), so its reply can be shown.
       recovered = await finishUnfinishedTurn(graph, input.threadId, lease, progress);
-      head = await readHead(graph, input.threadId, messageId);
+      head = await readHead(graph, input.threadId, messageId, lease.fence);
+      // The unfinished turn was this very message's: a worker died after saving its input (pending
+      // writes, which `seen` does not read) and before the checkpoint that takes it in. It is
+      // answered now; running it again would answer it twice.
+      if (head.seen !== undefined) {
+        details.saved = 'message';
+        return await replayedResult(graph, input.threadId, messageId);
+      }
     }
     const owner = head.owner === undefined ? undefined : ownerOf(runtimeOf(graph), head.owner);
-    const run = owner === undefined ? payload : new Command({ goto: owner, update: payload });
+    // A new thread (or one from before trees were recorded) is marked as this tree's.
+    const update = head.tree === undefined ? { ...payload, tree: treeName } : payload;
+    const run = owner === undefined ? update : new Command({ goto: owner, update });
     const before = progress.saved;
     try {
       const result = yield* streamRun(graph, input.threadId, run, { signal: input.signal, listening: options.listening, lease, progress });
@@ -143,18 +155,25 @@ function checkId(id: unknown, what: string): void {
  * decides, see {@link finishUnfinishedTurn}), and whether `messageId` is already in the thread (as
  * its latest user message, or an earlier one). No checkpointer: no owner (START routes).
  */
-async function readHead(graph: SwitchboardGraph, threadId: string, messageId: string): Promise<{ owner: string | undefined; maybeUnfinished: boolean; seen: 'latest' | 'earlier' | undefined }> {
+async function readHead(
+  graph: SwitchboardGraph,
+  threadId: string,
+  messageId: string,
+  fence: number,
+): Promise<{ owner: string | undefined; maybeUnfinished: boolean; seen: 'latest' | 'earlier' | undefined; tree: string | undefined }> {
   const saver = graph.checkpointer;
-  if (!saver || typeof saver === 'boolean') return { owner: undefined, maybeUnfinished: false, seen: undefined };
+  if (!saver || typeof saver === 'boolean') return { owner: undefined, maybeUnfinished: false, seen: undefined, tree: undefined };
   // Nobody wrote the thread since this process settled its last turn: what it knew still holds.
+  // Nobody took it either (this hold's token is the very next one): a worker that died after
+  // writing pending writes, before any checkpoint, leaves the newest checkpoint id as it was.
   const runtime = runtimeOf(graph);
   const known = runtime.heads.get(threadId);
-  if (known && runtime.checkpoints && (await runtime.checkpoints.head(threadId)) === known.checkpointId) {
+  if (known && known.fence + 1 === fence && runtime.checkpoints && (await runtime.checkpoints.head(threadId)) === known.checkpointId) {
     const seen = known.lastMessageId === messageId ? 'latest' : known.messageIds.has(messageId) ? 'earlier' : undefined;
-    return { owner: known.owner, maybeUnfinished: false, seen };
+    return { owner: known.owner, maybeUnfinished: false, seen, tree: runtime.tree.name };
   }
   const tuple = await saver.getTuple({ configurable: { thread_id: threadId, checkpoint_ns: '' } });
-  if (!tuple) return { owner: runtime.tree.root, maybeUnfinished: false, seen: undefined };
+  if (!tuple) return { owner: runtime.tree.root, maybeUnfinished: false, seen: undefined, tree: undefined };
   const values = tuple.checkpoint.channel_values as Partial<SwitchboardState>;
   const turn = values.turn;
   const messages = values.messages ?? [];
@@ -162,7 +181,7 @@ async function readHead(graph: SwitchboardGraph, threadId: string, messageId: st
   const settled = turn !== undefined && (turn.status === 'done' || turn.status === 'error') && (user === undefined || user.id === turn.messageId);
   const pending = (tuple.pendingWrites ?? []).length > 0;
   const seen = user?.id === messageId ? 'latest' : messages.some((message) => message.type === 'human' && message.id === messageId) ? 'earlier' : undefined;
-  return { owner: values.activeAgent ?? runtime.tree.root, maybeUnfinished: !settled || pending, seen };
+  return { owner: values.activeAgent ?? runtime.tree.root, maybeUnfinished: !settled || pending, seen, tree: values.tree };
 }
 
 /** The result of a message handled before: its turn's answer, read from the thread. */
@@ -205,10 +224,11 @@ export async function runTurn(graph: SwitchboardGraph, input: TurnInput & { thro
 
 /** The escalations a thread waits on (empty when it waits for nobody). */
 export async function pendingEscalations(graph: SwitchboardGraph, threadId: string): Promise<EscalationRequest[]> {
-  const snapshot = await graph.getState({ configurable: { thread_id: threadId } });
-  return snapshot.tasks
-    .flatMap((task) => task.interrupts.map((entry) => entry.value as EscalationRequest))
-    .filter((value) => value?.type === 'escalation');
+  return escalationsOf(await graph.getState({ configurable: { thread_id: threadId } }));
+}
+
+function escalationsOf(snapshot: { tasks: readonly { interrupts: readonly { value?: unknown }[] }[] }): EscalationRequest[] {
+  return snapshot.tasks.flatMap((task) => task.interrupts.map((entry) => entry.value as EscalationRequest)).filter((value) => value?.type === 'escalation');
 }
 
 /**
@@ -231,7 +251,11 @@ async function* resumeEvents(
   checkId(threadId, 'threadId');
   return yield* underLock(graph, threadId, {}, async function* (lease, progress) {
     // Checked under the lock: of two concurrent resumes, the second finds nothing pending.
-    const waiting = (await pendingEscalations(graph, threadId))[0];
+    const snapshot = await graph.getState({ configurable: { thread_id: threadId } });
+    const threadTree = (snapshot.values as Partial<SwitchboardState>).tree;
+    const treeName = runtimeOf(graph).tree.name;
+    if (threadTree !== undefined && threadTree !== treeName) throw new ThreadTreeError(threadId, threadTree, treeName);
+    const waiting = escalationsOf(snapshot)[0];
     if (!waiting) throw new SwitchboardError('NOTHING_PENDING', `Thread ${threadId} is not waiting for a person.`);
     if (parsed.data.handBackTo !== undefined && !waiting.handBackTargets.includes(parsed.data.handBackTo)) {
       throw new SwitchboardError(
@@ -252,7 +276,7 @@ export async function recoverThread(graph: SwitchboardGraph, threadId: string): 
   try {
     return await runtimeOf(graph).threadLock.withLock(threadId, async (lease) => {
       const result = await finishUnfinishedTurn(graph, threadId, lease, { saved: 0 });
-      await settle(graph, threadId, result);
+      await settle(graph, threadId, result, lease.fence);
       return result;
     });
   } catch (error) {
@@ -314,7 +338,7 @@ async function* underLock(
   const progress: TurnProgress = { saved: 0 };
   try {
     const result = yield* body(outcome.lease, progress);
-    await settle(graph, threadId, result);
+    await settle(graph, threadId, result, outcome.lease.fence);
     return result;
   } catch (error) {
     // A turn stopped because the hold was lost fails with LockLostError, whatever surfaced first.
@@ -332,7 +356,7 @@ async function* underLock(
  * the checkpoint back. The turn is already durable: a failure here is logged, and the next turn
  * reads the thread as usual.
  */
-async function settle(graph: SwitchboardGraph, threadId: string, result: TurnResult | undefined): Promise<void> {
+async function settle(graph: SwitchboardGraph, threadId: string, result: TurnResult | undefined, fence: number): Promise<void> {
   const runtime = runtimeOf(graph);
   runtime.heads.delete(threadId);
   if (!runtime.checkpoints) return;
@@ -341,7 +365,7 @@ async function settle(graph: SwitchboardGraph, threadId: string, result: TurnRes
     if (checkpointId === undefined || !result || (result.status !== 'done' && result.status !== 'error')) return;
     const messageIds = new Set<string>();
     for (const message of result.state.messages) if (message.type === 'human' && message.id) messageIds.add(message.id);
-    runtime.heads.set(threadId, { checkpointId, owner: result.state.activeAgent, lastMessageId: lastUserMessage(result.state.messages)?.id, messageIds });
+    runtime.heads.set(threadId, { checkpointId, fence, owner: result.state.activeAgent, lastMessageId: lastUserMessage(result.state.messages)?.id, messageIds });
     // Bounded: the oldest entries go first (a Map iterates in insertion order).
     if (runtime.heads.size > MAX_CACHED_HEADS) runtime.heads.delete(runtime.heads.keys().next().value as string);
   } catch (error) {
@@ -445,7 +469,9 @@ async function readResult(graph: SwitchboardGraph, threadId: string, usage: Usag
 }
 
 function resultOf(threadId: string, state: SwitchboardState, waiting: EscalationRequest | undefined, usage: Usage): TurnResult {
-  const turn = state.turn;
+  // A turn waiting for a person who already owned the conversation has not written its turn yet:
+  // the escalation carries its number.
+  const turn = waiting && waiting.turn !== state.turn.number ? { ...state.turn, number: waiting.turn, status: 'waiting' as const, error: undefined } : state.turn;
   const last = state.messages.at(-1);
   const answered = turn.status === 'done' && last?.type === 'ai';
   const user = lastUserMessage(state.messages);

@@ -124,7 +124,8 @@ function writtenByNodes<T>(schema: z.ZodType<T>): { '~standard': z.ZodType<T>['~
  * - `handoffs`: the handoff trail (from, to, payload, turn, time), appended to;
  * - `turn`: counters and status of the current turn;
  * - `fields`: the tree's own typed fields (`state:` in YAML), merged key by key;
- * - `usage`: model calls, tokens and cost of the thread so far.
+ * - `usage`: model calls, tokens and cost of the thread so far;
+ * - `tree`: the name of the tree the thread belongs to (another tree refuses to open it).
  */
 export function createStateSchema(tree: Pick<Tree, 'root' | 'state'>) {
   const fields = fieldsSchema(tree);
@@ -148,6 +149,7 @@ export function createStateSchema(tree: Pick<Tree, 'root' | 'state'>) {
       inputSchema: writtenByNodes(UsageSchema),
       reducer: addUsage,
     }),
+    tree: z.string().optional(),
   });
 }
 
@@ -160,4 +162,6 @@ export interface SwitchboardState {
   turn: Turn;
   fields: Record<string, string | number | boolean>;
   usage: Usage;
+  /** The tree the thread belongs to (unset in threads from before trees were recorded). */
+  tree?: string | undefined;
 }

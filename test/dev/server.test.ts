@@ -166,16 +166,17 @@ describe('the dev server API', () => {
         threadId: 't-2',
         agent: 'human_agent',
         from: 'escalation_manager',
-        handBackTargets: ['escalation_manager', 'triage'],
+        handBackTargets: ['escalation_manager', 'billing', 'triage'],
       }),
     ]);
-    const refused = await post(server, '/api/escalations/t-2/reply', { reply: 'Done.', handBackTo: 'billing' });
+    // Billing, on the path that led to the person, is allowed; sales is not.
+    const refused = await post(server, '/api/escalations/t-2/reply', { reply: 'Done.', handBackTo: 'sales' });
     expect(refused.lines).toEqual([
       {
         type: 'error',
         error: {
           code: 'INVALID_REPLY',
-          message: 'human_agent cannot hand the conversation to "billing". Allowed: escalation_manager, triage.',
+          message: 'human_agent cannot hand the conversation to "sales". Allowed: escalation_manager, billing, triage.',
         },
       },
     ]);

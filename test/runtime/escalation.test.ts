@@ -44,7 +44,9 @@ describe('escalation to a person', () => {
     await resumeThread(graph, threadId, { reply: 'Looking into it.' });
     const next = await runTurn(graph, { threadId, message: 'any news?' });
     expect(next).toMatchObject({ status: 'waiting', agent: 'human_agent' });
-    expect(next.waitingFor).toMatchObject({ from: 'escalation_manager', message: 'any news?' });
+    // The person owns the conversation now: the new message comes from the user, not from the manager.
+    expect(next.waitingFor).toMatchObject({ from: 'user', message: 'any news?', turn: next.turn });
+    expect(next.handoffs).toEqual([]);
   });
 
   it('rejects a resume with nothing pending, and a hand-back to an agent the person cannot reach', async () => {
