@@ -29,7 +29,7 @@ export const RESERVED_NAMES: ReadonlySet<string> = new Set([
  * named like one. Written out here because the tree format sits below the state in the layers; a
  * test keeps the two lists equal.
  */
-export const STATE_CHANNELS: readonly string[] = ['messages', 'activeAgent', 'handoffs', 'turn', 'fields', 'usage'];
+export const STATE_CHANNELS: readonly string[] = ['messages', 'activeAgent', 'handoffs', 'turn', 'fields', 'usage', 'tree'];
 
 const CHANNELS = new Map(STATE_CHANNELS.map((channel) => [channel.toLowerCase(), channel]));
 const PROTOTYPE_MEMBERS = new Map(Object.getOwnPropertyNames(Object.prototype).map((member) => [member.toLowerCase(), member]));
