@@ -148,7 +148,8 @@ function checkTree(tree: LoadedTree | Tree, tools: Map<string, StructuredToolInt
     throw new ConfigError(issues);
   }
   const spec = parsed.data;
-  lintTree(spec, { knownAgents: new Set(Object.keys(spec.agents)), tools: new Set(tools.keys()), models: new Set(Object.keys(models ?? {})) }, add);
+  // Linted with what code allowed when it loaded the tree (key variables, backend-owned fields).
+  lintTree(spec, { ...loaded?.policy, knownAgents: new Set(Object.keys(spec.agents)), tools: new Set(tools.keys()), models: new Set(Object.keys(models ?? {})) }, add);
   if (issues.some((issue) => issue.severity === 'error')) throw new ConfigError(issues);
   return spec;
 }

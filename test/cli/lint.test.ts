@@ -43,7 +43,7 @@ describe('switchboard lint', () => {
     const result = lint('test/fixtures/all-at-once/schema-and-graph.yaml');
     expect(result.status).toBe(2);
     expect(result.stdout).toMatchInlineSnapshot(`
-      "test/fixtures/all-at-once/schema-and-graph.yaml:6:20 error OUT_OF_RANGE retry.attempts must be at most 10. Change it to at most 10.
+      "test/fixtures/all-at-once/schema-and-graph.yaml:6:20 error NUMBER_TOO_LARGE retry.attempts is 20; it must be at most 10. Change it to at most 10.
       test/fixtures/all-at-once/schema-and-graph.yaml:13:23 error OUT_OF_RANGE agents.triage.history.turns must be at least 1. Change it to at least 1.
       test/fixtures/all-at-once/schema-and-graph.yaml:24:5 error DEAD_END "refunds" is a dead end: it cannot hand back to "billing" and has no escalation path to a person. Remove handback: false, or add escalate: [person].
       test/fixtures/all-at-once/schema-and-graph.yaml:29:16 error MULTIPLE_PARENTS "refunds" is a child of both "billing" and "sales". An agent has one parent: keep it under one, and use escalate: or sideways: for the other edge.

@@ -76,4 +76,11 @@ describe('compileTree() never returns a graph for an invalid tree', () => {
     const graph = compileTree(parseTree(DESK, 'desk.yaml', { tools: exampleTools }), options);
     expect(Object.keys(graph.getGraph().nodes)).toEqual(expect.arrayContaining(['triage', 'billing', 'person']));
   });
+
+  it('keeps what code allowed when it loaded the tree: an allowed key variable compiles, and stays refused without the option', () => {
+    const text = `${DESK}models:\n  azure: { provider: openai, name: gpt-4o, apiKeyEnv: AZURE_OPENAI_KEY }\n`;
+    const allowed = parseTree(text, 'desk.yaml', { tools: exampleTools, allowedKeyEnv: ['AZURE_OPENAI_KEY'] });
+    expect(Object.keys(compileTree(allowed, options).getGraph().nodes)).toContain('triage');
+    expect(() => parseTree(text, 'desk.yaml', { tools: exampleTools })).toThrow(/API_KEY_ENV_NOT_ALLOWED/);
+  });
 });
