@@ -7,7 +7,7 @@ import type { ToolCall } from '@langchain/core/messages';
 import type { StructuredToolInterface } from '@langchain/core/tools';
 import type { LangGraphRunnableConfig } from '@langchain/langgraph';
 import type { SwitchboardState, Turn, Usage } from '../state/schema.js';
-import { LockLostError } from '../errors/store-error.js';
+import { StoreError } from '../errors/store-error.js';
 import { fenceOf } from '../store/fences.js';
 import { toolConfig } from './tool-context.js';
 import { threadIdOf } from './turn.js';
@@ -47,7 +47,10 @@ export async function runFunctionTool(
   } catch (error) {
     // The turn lost the thread (or was aborted): it stops here, whatever the tool made of it.
     if (config.signal?.aborted) throw config.signal.reason;
-    if (error instanceof LockLostError) throw error;
+    // So does a store failure (a LockLostError, or a side effect whose record may or may not have
+    // landed): the message is sent again and the call replays under its idempotency key, where a
+    // model told "failed" could call the tool again under a new one.
+    if (error instanceof StoreError) throw error;
     const message = error instanceof Error ? error.message : String(error);
     if ((error as Error)?.name === 'ToolInputParsingException' || /did not match expected schema/i.test(message)) {
       return { ok: false, content: `Refused: invalid arguments for ${call.name}: ${firstLine(message)}. Call it again with arguments that match its schema.` };

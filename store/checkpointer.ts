@@ -61,6 +61,11 @@ export interface OpenCheckpointerOptions {
   pool?: pg.PoolConfig;
   /** Connections of the lock pool: how many turns one worker runs at once (default 10). */
   lockConnections?: number;
+  /**
+   * Settings of the lock pool alone, over `pool`: e.g. its own `application_name`, or session
+   * options (`options: '-c …'`) that must not reach the checkpointer's connections.
+   */
+  lockPool?: pg.PoolConfig;
 }
 
 export function isPostgresUrl(target: string): boolean {
@@ -88,7 +93,7 @@ export async function openCheckpointer(target: string = DEFAULT_SQLITE_PATH, opt
       await pool.query(fenceTableSql('public', pg.escapeIdentifier));
     });
     // Locks get their own connections, so a turn holding one never starves the checkpointer.
-    const lockPool = new pg.Pool({ connectionString: target, ...POSTGRES_POOL_DEFAULTS, max: options.lockConnections ?? POSTGRES_POOL_DEFAULTS.max, ...options.pool, statement_timeout: 0 });
+    const lockPool = new pg.Pool({ connectionString: target, ...POSTGRES_POOL_DEFAULTS, max: options.lockConnections ?? POSTGRES_POOL_DEFAULTS.max, ...options.pool, ...options.lockPool, statement_timeout: 0 });
     lockPool.on('error', () => undefined);
     lockPool.on('connect', (client) => client.on('error', () => undefined));
     const url = new URL(target);

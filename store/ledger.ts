@@ -6,10 +6,13 @@
  * taken the thread since, in the same statement or transaction as the insert. A ledger built
  * alone (`new MemoryLedger()`, `new SqliteLedger(db)`, `new PostgresLedger(pool)`) ignores fences.
  * Details are stored as JSON text, so any string a model sends (a NUL, a lone surrogate) is kept
- * exactly, on every store.
+ * exactly, on every store. When the database fails during a record (a dropped or stalled
+ * connection), `PostgresLedger` throws a `StoreError`: the record may still land, so the turn stops
+ * (it is not told to the model as a failed tool) and the resent message replays the call under its key.
  */
 import type { Database } from 'better-sqlite3';
 import type { Pool } from 'pg';
+import { StoreError } from '../errors/store-error.js';
 import { fenceIn, MemoryFences, staleWrite } from './fences.js';
 import type { Fence, FenceDomain } from './fences.js';
 import { SqliteThreads } from './sqlite-thread-lock.js';
@@ -117,11 +120,26 @@ export class PostgresLedger implements SideEffectLedger {
            ALTER TABLE switchboard_side_effects ALTER COLUMN details TYPE TEXT USING details::text;
          END IF;
        END $$`,
-    );
+    ).catch((error: unknown) => {
+      // A setup that failed (the database was down) is tried again by the next call, not kept.
+      this.ready = undefined;
+      throw error;
+    });
     return this.ready;
   }
 
   async record(effect: Omit<SideEffect, 'at'>, fence?: Fence): Promise<{ effect: SideEffect; created: boolean }> {
+    try {
+      return await this.insert(effect, fence);
+    } catch (error) {
+      // Whether the record landed is unknown (a timed-out insert may still run): not a tool failure
+      // for the model to work around (it could try again under a new key), but a store failure.
+      if (error instanceof StoreError || !StoreError.matches(error)) throw error;
+      throw new StoreError(fence?.threadId ?? effect.key, error);
+    }
+  }
+
+  private async insert(effect: Omit<SideEffect, 'at'>, fence?: Fence): Promise<{ effect: SideEffect; created: boolean }> {
     await this.setup();
     fence = this.options.fences ? fenceIn(fence, this.options.fences) : undefined;
     const details = JSON.stringify(effect.details);
