@@ -4,7 +4,8 @@
  * `role-<role>`, `sb-edge-<n>`, `kind-<kind>`) that the dev page uses to highlight a conversation.
  */
 import type { Diagram, DiagramNode } from './diagram.js';
-import { EDGE_ORDER, EDGE_STYLES, ROLE_ORDER, ROLE_STYLES, wrapWords } from './styles.js';
+import type { LayoutDirection } from './direction.js';
+import { EDGE_STYLES, legendOf, ROLE_STYLES, wrapWords } from './styles.js';
 import type { EdgeStyle, RoleStyle } from './styles.js';
 
 /** The font the drawings use: Graphviz has its metrics built in, and the PNG renderer loads it. */
@@ -17,6 +18,13 @@ export interface DotOptions {
   descriptions?: boolean | undefined;
   /** Write the tree name above the drawing. Default: true. */
   title?: boolean | undefined;
+  /** `TB`: the root at the top, each level below (default). `LR`: the root on the left, each level to its right. */
+  direction?: LayoutDirection | undefined;
+  /**
+   * Rewrites every text the drawing shows (names, descriptions, edge labels, the title, the legend)
+   * before Graphviz measures it. PNG drawings use it to spell out characters the fonts cannot draw.
+   */
+  drawableText?: ((text: string) => string) | undefined;
 }
 
 /** The SVG id of the `index`th node of a diagram. */
@@ -32,11 +40,13 @@ export function edgeElementId(index: number): string {
 /** The diagram as a Graphviz `digraph`. */
 export function toDot(diagram: Diagram, options: DotOptions = {}): string {
   const ids = new Map(diagram.nodes.map((node, index) => [node.name, `a${index}`]));
+  const shown = options.drawableText ?? ((text: string) => text);
+  const direction = options.direction ?? 'TB';
   const lines = [
     `digraph ${dotString(diagram.name)} {`,
     `  graph [${attributes({
       id: 'sb-graph',
-      rankdir: 'TB',
+      rankdir: direction,
       bgcolor: '#ffffff',
       pad: '0.3',
       nodesep: '0.5',
@@ -45,14 +55,14 @@ export function toDot(diagram: Diagram, options: DotOptions = {}): string {
       fontsize: '16',
       labelloc: 't',
       newrank: 'true',
-      ...(options.title === false ? {} : { label: diagram.name }),
+      ...(options.title === false ? {} : { label: shown(diagram.name) }),
     })}];`,
     `  node [${attributes({ fontname: DRAWING_FONT, fontsize: '12', margin: '0.2,0.08', fontcolor: '#111827' })}];`,
     `  edge [${attributes({ fontname: DRAWING_FONT, fontsize: '9', fontcolor: '#374151' })}];`,
   ];
   diagram.nodes.forEach((node, index) => {
     lines.push(
-      `  a${index} [${attributes({ id: nodeElementId(index), class: `sb-node role-${node.role}`, label: nodeLabel(node, options), tooltip: tooltipOf(node), ...roleAttributes(ROLE_STYLES[node.role]) })}];`,
+      `  a${index} [${attributes({ id: nodeElementId(index), class: `sb-node role-${node.role}`, label: shown(nodeLabel(node, options)), tooltip: tooltipOf(node), ...roleAttributes(ROLE_STYLES[node.role]) })}];`,
     );
   });
   diagram.edges.forEach((edge, index) => {
@@ -62,10 +72,10 @@ export function toDot(diagram: Diagram, options: DotOptions = {}): string {
       throw new Error(`The diagram has an edge ${edge.from} → ${edge.to} to an agent it does not list.`);
     const tooltip = `${edge.from} → ${edge.to} (${EDGE_STYLES[edge.kind].legend})`;
     lines.push(
-      `  ${from} -> ${to} [${attributes({ id: edgeElementId(index), class: `sb-edge kind-${edge.kind}`, label: edge.label, tooltip, ...edgeAttributes(EDGE_STYLES[edge.kind]) })}];`,
+      `  ${from} -> ${to} [${attributes({ id: edgeElementId(index), class: `sb-edge kind-${edge.kind}`, label: shown(edge.label), tooltip, ...edgeAttributes(EDGE_STYLES[edge.kind]) })}];`,
     );
   });
-  if (options.legend !== false) lines.push(...legend(diagram.nodes.length));
+  if (options.legend !== false) lines.push(...legend(diagram, direction, shown));
   lines.push('}');
   return `${lines.join('\n')}\n`;
 }
@@ -90,34 +100,71 @@ function edgeAttributes(style: EdgeStyle): Record<string, string> {
 }
 
 /**
- * A legend cluster below the tree: one sample node per role in a row, then one sample edge per kind
- * in a row. Invisible edges from every agent (weight 0, so they do not pull agents sideways) keep it
- * under the tree; `newrank` ranks the cluster together with the tree.
+ * A legend cluster after the tree (below it top to bottom, right of it left to right), listing only
+ * the kinds of agent and edge the tree has. Top to bottom it holds a row of sample agents, then a row
+ * of sample edges; left to right, a column of sample agents beside a column of sample edges. Invisible
+ * edges from every agent (weight 0, so they do not pull agents aside) keep it after the tree;
+ * `newrank` ranks the cluster together with the tree.
  */
-function legend(nodeCount: number): string[] {
+function legend(diagram: Diagram, direction: LayoutDirection, shown: (text: string) => string): string[] {
+  const { roles, edges } = legendOf(diagram);
   const lines = [
     '  subgraph cluster_legend {',
     `    graph [${attributes({ id: 'sb-legend', label: 'Legend', fontsize: '12', style: 'rounded,filled', fillcolor: '#f9fafb', color: '#d1d5db', margin: '12' })}];`,
     `    node [${attributes({ fontsize: '10', margin: '0.1,0.04', height: '0.3' })}];`,
   ];
-  ROLE_ORDER.forEach((role, index) => {
+  for (const { kind: role, label } of roles) {
     lines.push(
-      `    lr${index} [${attributes({ id: `sb-legend-role-${index}`, class: `sb-legend role-${role}`, label: ROLE_STYLES[role].legend, tooltip: ROLE_STYLES[role].legend, ...roleAttributes(ROLE_STYLES[role]) })}];`,
+      `    ${dotString(`lr_${role}`)} [${attributes({ id: `sb-legend-role-${role}`, class: `sb-legend role-${role}`, label: shown(label), tooltip: label, ...roleAttributes(ROLE_STYLES[role]) })}];`,
     );
-  });
-  lines.push(`    { rank=same; ${ROLE_ORDER.map((_, index) => `lr${index};`).join(' ')} }`);
+  }
+  lines.push(`    { rank=same; ${roles.map(({ kind }) => `${dotString(`lr_${kind}`)};`).join(' ')} }`);
+  lines.push(
+    ...inOrder(
+      roles.map(({ kind }) => dotString(`lr_${kind}`)),
+      direction,
+    ),
+  );
   const point = attributes({ shape: 'point', width: '0.05', color: '#9ca3af', label: '' });
-  EDGE_ORDER.forEach((kind, index) => {
-    lines.push(`    lk${index}s [${point}];`, `    lk${index}t [${point}];`);
+  for (const { kind, label } of edges) {
+    lines.push(`    ${dotString(`lk_${kind}_s`)} [${point}];`, `    ${dotString(`lk_${kind}_t`)} [${point}];`);
     lines.push(
-      `    lk${index}s -> lk${index}t [${attributes({ id: `sb-legend-edge-${index}`, class: `sb-legend kind-${kind}`, label: EDGE_STYLES[kind].legend, tooltip: EDGE_STYLES[kind].legend, ...edgeAttributes(EDGE_STYLES[kind]) })}];`,
+      `    ${dotString(`lk_${kind}_s`)} -> ${dotString(`lk_${kind}_t`)} [${attributes({ id: `sb-legend-edge-${kind}`, class: `sb-legend kind-${kind}`, label: shown(label), tooltip: label, ...edgeAttributes(EDGE_STYLES[kind]) })}];`,
     );
-  });
-  lines.push(`    { rank=same; ${EDGE_ORDER.map((_, index) => `lk${index}s; lk${index}t;`).join(' ')} }`);
-  lines.push('    lr0 -> lk0s [style=invis];');
+  }
+  if (direction === 'TB') {
+    // One row of sample edges.
+    lines.push(`    { rank=same; ${edges.map(({ kind }) => `${dotString(`lk_${kind}_s`)}; ${dotString(`lk_${kind}_t`)};`).join(' ')} }`);
+  } else {
+    // One column of sample edges, each lying across: their starts share a rank, and so do their ends.
+    lines.push(`    { rank=same; ${edges.map(({ kind }) => `${dotString(`lk_${kind}_s`)};`).join(' ')} }`);
+    lines.push(`    { rank=same; ${edges.map(({ kind }) => `${dotString(`lk_${kind}_t`)};`).join(' ')} }`);
+    lines.push(
+      ...inOrder(
+        edges.map(({ kind }) => dotString(`lk_${kind}_s`)),
+        direction,
+      ),
+    );
+  }
+  const [firstRole] = roles;
+  const [firstEdge] = edges;
+  if (firstRole && firstEdge)
+    lines.push(`    ${dotString(`lr_${firstRole.kind}`)} -> ${dotString(`lk_${firstEdge.kind}_s`)} [style=invis];`);
   lines.push('  }');
-  for (let index = 0; index < nodeCount; index += 1) lines.push(`  a${index} -> lr0 [style=invis, weight=0];`);
+  if (firstRole) {
+    for (let index = 0; index < diagram.nodes.length; index += 1)
+      lines.push(`  a${index} -> ${dotString(`lr_${firstRole.kind}`)} [style=invis, weight=0];`);
+  }
   return lines;
+}
+
+/**
+ * Invisible edges between nodes of one rank, which keep them in this order: left to right, or top
+ * down when the drawing runs left to right (Graphviz stacks such a rank from the bottom up).
+ */
+function inOrder(ids: string[], direction: LayoutDirection): string[] {
+  const ordered = direction === 'LR' ? [...ids].reverse() : ids;
+  return ordered.slice(1).map((id, index) => `    ${ordered[index]} -> ${id} [style=invis];`);
 }
 
 function attributes(values: Record<string, string>): string {

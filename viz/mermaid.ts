@@ -5,7 +5,8 @@
  */
 import type { EdgeKind } from '../config/edges.js';
 import type { Diagram, NodeRole } from './diagram.js';
-import { EDGE_ORDER, EDGE_STYLES, ROLE_ORDER, ROLE_STYLES, wrapWords } from './styles.js';
+import type { LayoutDirection } from './direction.js';
+import { EDGE_STYLES, legendOf, ROLE_STYLES, wrapWords } from './styles.js';
 
 const ARROWS: Record<EdgeKind, string> = {
   delegate: '-->',
@@ -34,12 +35,15 @@ export interface MermaidOptions {
   legend?: boolean | undefined;
   /** Write each agent's description under its name. Default: false. */
   descriptions?: boolean | undefined;
+  /** `TB`: the root at the top (`flowchart TD`, the default). `LR`: the root on the left (`flowchart LR`). */
+  direction?: LayoutDirection | undefined;
 }
 
-/** The diagram as Mermaid flowchart text (`flowchart TD`). */
+/** The diagram as Mermaid flowchart text (`flowchart TD`, or `flowchart LR`). */
 export function toMermaid(diagram: Diagram, options: MermaidOptions = {}): string {
   const ids = new Map(diagram.nodes.map((node, index) => [node.name, `a${index}`]));
-  const lines = ['flowchart TD'];
+  const across = options.direction === 'LR';
+  const lines = [across ? 'flowchart LR' : 'flowchart TD'];
   for (const node of diagram.nodes) {
     const [open, close] = SHAPES[node.role];
     const description = options.descriptions && node.description.trim() !== '' ? wrapWords(node.description).map(mermaidText) : [];
@@ -55,21 +59,23 @@ export function toMermaid(diagram: Diagram, options: MermaidOptions = {}): strin
     lines.push(`  ${from} ${ARROWS[edge.kind]}|"${mermaidText(edge.label)}"| ${to}`);
     kinds.push(edge.kind);
   }
+  const legend = legendOf(diagram);
   if (options.legend !== false) {
-    lines.push('  subgraph legend["Legend"]', '    direction LR');
-    ROLE_ORDER.forEach((role, index) => {
+    // Only the kinds this tree has; the legend runs across the tree's own direction.
+    lines.push('  subgraph legend["Legend"]', `    direction ${across ? 'TB' : 'LR'}`);
+    legend.roles.forEach(({ kind: role, label }, index) => {
       const [open, close] = SHAPES[role];
-      lines.push(`    r${index}${open}"${mermaidText(ROLE_STYLES[role].legend)}"${close}:::${role}`);
+      lines.push(`    r${index}${open}"${mermaidText(label)}"${close}:::${role}`);
     });
-    EDGE_ORDER.forEach((kind, index) => {
-      lines.push(`    k${index}s[" "]:::legendEnd ${ARROWS[kind]}|"${mermaidText(EDGE_STYLES[kind].legend)}"| k${index}t[" "]:::legendEnd`);
+    legend.edges.forEach(({ kind, label }, index) => {
+      lines.push(`    k${index}s[" "]:::legendEnd ${ARROWS[kind]}|"${mermaidText(label)}"| k${index}t[" "]:::legendEnd`);
       kinds.push(kind);
     });
     lines.push('  end');
   }
   // linkStyle numbers count every edge in the order written above, legend edges included.
   kinds.forEach((kind, index) => lines.push(`  linkStyle ${index} ${linkStyle(kind)}`));
-  for (const role of ROLE_ORDER) {
+  for (const { kind: role } of legend.roles) {
     const style = ROLE_STYLES[role];
     const dashed = role === 'helper' ? ',stroke-dasharray:4 2' : '';
     lines.push(`  classDef ${role} fill:${style.fill},stroke:${style.stroke},stroke-width:${style.penwidth}px,color:#111827${dashed}`);

@@ -3,11 +3,11 @@
  * (and so the SVG and PNG drawings) and the dev page's legend all read these.
  */
 import type { EdgeKind } from '../config/edges.js';
-import type { NodeRole } from './diagram.js';
+import type { Diagram, NodeRole } from './diagram.js';
 
 /** The look of one kind of agent. */
 export interface RoleStyle {
-  /** What the legend calls it. */
+  /** What the legend calls it (the root's entry also names the root agent). */
   legend: string;
   fill: string;
   stroke: string;
@@ -33,7 +33,7 @@ export interface EdgeStyle {
 export const ROLE_ORDER: readonly NodeRole[] = ['root', 'lead', 'specialist', 'human', 'helper', 'fallback'];
 
 export const ROLE_STYLES: Readonly<Record<NodeRole, RoleStyle>> = {
-  root: { legend: 'root (triage)', fill: '#fff4c2', stroke: '#b08900', shape: 'box', dotStyle: 'rounded,filled,bold', penwidth: 2 },
+  root: { legend: 'root', fill: '#fff4c2', stroke: '#b08900', shape: 'box', dotStyle: 'rounded,filled,bold', penwidth: 2 },
   lead: { legend: 'lead', fill: '#e0e7ff', stroke: '#4f46e5', shape: 'box', dotStyle: 'rounded,filled', penwidth: 1.5 },
   specialist: { legend: 'specialist', fill: '#ecfdf5', stroke: '#059669', shape: 'box', dotStyle: 'rounded,filled', penwidth: 1.2 },
   human: { legend: 'person', fill: '#fde2e2', stroke: '#c0392b', shape: 'parallelogram', dotStyle: 'filled,bold', penwidth: 2 },
@@ -60,6 +60,28 @@ export const EDGE_STYLES: Readonly<Record<EdgeKind, EdgeStyle>> = {
   limit: { legend: 'on limit', color: '#9ca3af', line: 'dotted', arrowhead: 'vee', penwidth: 1.2 },
   helper: { legend: 'helper call (tool)', color: '#0e7490', line: 'dotted', arrowhead: 'odot', penwidth: 1.4 },
 };
+
+/** One legend entry: a kind of agent or of edge that the drawn tree has, and what the legend calls it. */
+export interface LegendEntry<TKind> {
+  kind: TKind;
+  label: string;
+}
+
+/**
+ * What a diagram's legend lists: only the kinds of agent and edge the diagram has, in legend order.
+ * The root's entry names the root agent (`root (primary)`), whatever it is called.
+ */
+export function legendOf(diagram: Diagram): { roles: LegendEntry<NodeRole>[]; edges: LegendEntry<EdgeKind>[] } {
+  const roles = new Set(diagram.nodes.map((node) => node.role));
+  const kinds = new Set(diagram.edges.map((edge) => edge.kind));
+  return {
+    roles: ROLE_ORDER.filter((role) => roles.has(role)).map((role) => ({
+      kind: role,
+      label: role === 'root' ? `${ROLE_STYLES.root.legend} (${diagram.root.replace(/[\r\n\t]+/g, ' ')})` : ROLE_STYLES[role].legend,
+    })),
+    edges: EDGE_ORDER.filter((kind) => kinds.has(kind)).map((kind) => ({ kind, label: EDGE_STYLES[kind].legend })),
+  };
+}
 
 /** The label of an edge in a drawing: the tool the model calls, or what makes the runtime take it. */
 export function edgeLabel(kind: EdgeKind, tool: string | undefined): string {

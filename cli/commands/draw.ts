@@ -9,6 +9,8 @@ import { SwitchboardError } from '../../errors/switchboard-error.js';
 import { compileTree } from '../../graphs/compile.js';
 import { DRAWING_FORMATS, drawGraph, formatOfFile } from '../../viz/draw.js';
 import type { DrawingFormat } from '../../viz/draw.js';
+import { DIRECTION_CHOICES } from '../../viz/direction.js';
+import type { DirectionChoice } from '../../viz/direction.js';
 import { collect, guard, loadTools, UsageError } from '../setup.js';
 import { escapeControlCharacters } from '../../dev/control-characters.js';
 
@@ -18,6 +20,7 @@ interface DrawCommandOptions {
   tools?: string;
   legend: boolean;
   descriptions?: boolean;
+  direction?: DirectionChoice;
   scale?: string;
   font?: string[];
 }
@@ -30,6 +33,11 @@ export function registerDraw(program: Command): void {
     .option('-o, --output <file>', 'write to a file instead of stdout')
     .option('--no-legend', 'leave the legend out')
     .option('--descriptions', "write each agent's description under its name")
+    .addOption(
+      new Option('--direction <direction>', 'TB: root at the top; LR: root on the left; auto: whichever is narrower')
+        .choices(DIRECTION_CHOICES)
+        .default('auto'),
+    )
     .option('--scale <factor>', 'PNG pixels per SVG unit', '2')
     .option('--font <file>', 'PNG: a font file to draw text with (repeatable; default DejaVu Sans from the system)', collect)
     .option('--tools <module>', 'a JS module exporting `tools` (default: the example tools)')
@@ -49,6 +57,7 @@ export function registerDraw(program: Command): void {
           drawing = await drawGraph(graph, format, {
             legend: options.legend,
             descriptions: options.descriptions,
+            direction: options.direction,
             scale,
             fontFiles: options.font,
           });

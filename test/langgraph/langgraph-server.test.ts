@@ -140,6 +140,77 @@ describe('LangGraph’s own server (langgraph-cli dev) with the official SDK cli
     expect(edges.sort()).toEqual(defined.sort());
   });
 
+  it('shows a broken YAML to the client with its file:line:col errors, for the graph and for a run', async () => {
+    const file = join(project, 'config/clinic.yaml');
+    const original = readFileSync(file, 'utf8');
+    const broken = original.replace('children: [clinical_lead, ops_lead]', 'children: [clinical_lead, ops_leed]');
+    expect(broken).not.toBe(original);
+    const lines = broken.split('\n');
+    const line = lines.findIndex((text) => text.includes('ops_leed'));
+    const position = `config/clinic.yaml:${line + 1}:${(lines[line] ?? '').indexOf('ops_leed') + 1}`;
+    const expected = `The tree has 1 error:\n${position} error UNKNOWN_AGENT "ops_leed" is not an agent. Did you mean "ops_lead"?`;
+    writeFileSync(file, broken);
+    try {
+      const assistant = await assistantOf('clinic');
+      // 422, not a bare 500: the SDK does not retry it, and its message is the positioned errors.
+      const error: unknown = await client.assistants.getGraph(assistant).then(
+        () => undefined,
+        (caught: unknown) => caught,
+      );
+      expect(error).toMatchObject({ status: 422, message: expect.stringContaining(`HTTP 422: ${expected}`) });
+
+      const thread = await client.threads.create();
+      const chunks = await collect(
+        client.runs.stream(thread.thread_id, assistant, { input: { messages: [{ role: 'user', content: 'I need an appointment' }] } }),
+      );
+      expect(chunks.at(-1)).toMatchObject({ event: 'error', data: { error: 'ConfigError', message: expect.stringContaining(expected) } });
+    } finally {
+      writeFileSync(file, original);
+    }
+    expect((await client.assistants.getGraph(await assistantOf('clinic'))).nodes.length).toBeGreaterThan(2);
+  }, 60_000);
+
+  it('pauses a thread for a person and resumes it with the reply as `command: { resume }`', async () => {
+    const assistant = await assistantOf('support');
+    const thread = await client.threads.create();
+    const first = await collect(
+      client.runs.stream(thread.thread_id, assistant, {
+        input: { messages: [{ role: 'user', content: 'I need to speak to a real person' }] },
+        streamMode: ['updates'],
+      }),
+    );
+    // The interrupt carries what the person needs: who escalated, why, the message, who to hand back to.
+    expect(first.filter((chunk) => chunk.event === 'updates').map((chunk) => chunk.data)).toContainEqual({
+      __interrupt__: [
+        expect.objectContaining({
+          value: expect.objectContaining({ type: 'escalation', agent: 'human_agent', message: 'I need to speak to a real person' }),
+        }),
+      ],
+    });
+    const paused = await client.threads.get(thread.thread_id);
+    expect(paused.status).toBe('interrupted');
+    const [interrupt] = Object.values(paused.interrupts ?? {}).flat();
+    const request = interrupt?.value as { handBackTargets: string[] };
+    expect(request.handBackTargets).toContain('triage');
+
+    await client.runs.wait(thread.thread_id, assistant, {
+      command: { resume: { reply: 'Hi, Dana here. I have refunded the double charge.', handBackTo: 'triage', operator: 'dana' } },
+    });
+    const state = await client.threads.getState<{
+      activeAgent: string;
+      handoffs: { from: string; to: string; kind: string }[];
+      messages: { type: string; name?: string; content: string }[];
+    }>(thread.thread_id);
+    expect(state.values.activeAgent).toBe('triage');
+    expect(state.values.handoffs.at(-1)).toMatchObject({ from: 'human_agent', to: 'triage', kind: 'resume' });
+    expect(state.values.messages.at(-1)).toMatchObject({
+      type: 'ai',
+      name: 'human_agent',
+      content: 'Hi, Dana here. I have refunded the double charge.',
+    });
+    expect((await client.threads.get(thread.thread_id)).status).toBe('idle');
+  });
+
   it('reads the YAML on every call: a saved edit shows at once, without a restart', async () => {
     const file = join(project, 'config/support.yaml');
     const original = readFileSync(file, 'utf8');
