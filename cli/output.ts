@@ -3,23 +3,40 @@
  * model or a tree wrote is printed with its control characters made visible (see
  * dev/control-characters.ts); only our own colours reach the terminal as escape sequences.
  */
-import { styleText } from 'node:util';
 import { escapeControlCharacters, escapeControlCharactersIn } from '../dev/control-characters.js';
 import type { SwitchboardEvent } from '../nodes/events.js';
 import type { TurnResult } from '../runtime/turn.js';
+import type { HandoffRecord } from '../state/schema.js';
+import { paint } from './color.js';
+import type { Style } from './color.js';
+import { suggestCommand, withoutPassword } from './command-line.js';
 
-type Style = Parameters<typeof styleText>[0];
+export interface TurnPrinterOptions {
+  /** Colour the output (see colorEnabled). */
+  color: boolean;
+  /**
+   * Print text as the model writes it. Off when the output is not a terminal: text is then written
+   * in whole lines, so log lines on the same file or pipe never land inside one.
+   */
+  streaming: boolean;
+  /** The lines that say how to answer a thread waiting for a person (they differ between `run` and `chat`). */
+  howToAnswer: (result: TurnResult) => string[];
+}
 
 export class TurnPrinter {
   private speaking: string | undefined;
+  /** Text of the current line not written yet (when not streaming). */
+  private pending = '';
+  /** Whether a message of the current turn was printed (a replayed turn prints its reply from the result). */
+  private spoke = false;
 
   constructor(
     private readonly write: (text: string) => void,
-    private readonly color: boolean,
+    private readonly options: TurnPrinterOptions,
   ) {}
 
   private paint(style: Style, text: string): string {
-    return this.color ? styleText(style, text) : text;
+    return paint(this.options.color, style, text);
   }
 
   /** Prints one event as it happens. `streamed` agents print their text as deltas. */
@@ -29,17 +46,19 @@ export class TurnPrinter {
       case 'text-delta':
         if (this.speaking !== event.agent) {
           this.endLine();
-          this.write(`${this.paint('bold', `${event.agent}:`)} `);
+          this.text(`${this.paint('bold', `${event.agent}:`)} `);
           this.speaking = event.agent;
         }
-        this.write(event.delta);
+        this.text(event.delta);
+        this.spoke = true;
         return;
       case 'message-end':
         if (this.speaking === event.agent) this.endLine();
         else this.line(`${this.paint('bold', `${event.agent}:`)} ${event.text}`);
+        this.spoke = true;
         return;
       case 'handoff-accept':
-        this.line(this.paint('cyan', `↪ ${event.from} → ${event.to} (${event.kind}${event.tool ? `, ${event.tool}` : ''}) ${JSON.stringify(event.payload)}`));
+        this.line(this.handoffLine(event));
         return;
       case 'handoff-refuse':
         this.line(this.paint('yellow', `✗ ${event.from}: ${event.tool} refused — ${event.reason}`));
@@ -50,11 +69,19 @@ export class TurnPrinter {
       case 'fallback-start':
         this.line(this.paint('yellow', `⤳ ${event.from} failed (${event.reason}); ${event.to} takes over`));
         return;
+      case 'model-fallback':
+        this.line(this.paint('yellow', `⤳ ${event.agent}: model ${event.from} failed (${event.reason}); trying ${event.to}`));
+        return;
       case 'model-retry':
         this.line(this.paint('yellow', `↻ ${event.agent}: model retry ${event.attempt} in ${event.delayMs} ms (${event.reason})`));
         return;
       case 'limit-reach':
-        this.line(this.paint('yellow', `⛔ ${event.agent}: limit ${event.limit} reached → ${event.action === 'escalate' ? `escalates to ${event.to}` : 'turn ends'}`));
+        this.line(
+          this.paint(
+            'yellow',
+            `⛔ ${event.agent}: limit ${event.limit} reached → ${event.action === 'escalate' ? `escalates to ${event.to}` : 'turn ends'}`,
+          ),
+        );
         return;
       case 'escalation-start':
         this.line(this.paint('magenta', `⏸ ${event.to} (a person) takes over from ${event.from}`));
@@ -64,16 +91,43 @@ export class TurnPrinter {
     }
   }
 
-  /** The closing lines of a turn. */
-  result(result: TurnResult, treePath: string): void {
+  /**
+   * An earlier message's turn that a failure cut short and that was finished before this one
+   * (`result.recovered`): printed, marked as such, before the new turn's output.
+   */
+  recovered(result: TurnResult): void {
     this.endLine();
+    this.line(this.paint('yellow', `↻ recovered: turn ${result.turn} was cut short by a failure and is finished now`));
+    for (const handoff of result.handoffs) this.line(this.handoffLine(escapeControlCharactersIn(handoff)));
+    this.closing(result, true);
+  }
+
+  /** The closing lines of a turn. */
+  result(result: TurnResult): void {
+    this.endLine();
+    if (result.replayed) this.line(this.paint('gray', '(this message was handled before: its answer, nothing ran again)'));
+    this.closing(result, !this.spoke);
+    this.spoke = false;
+  }
+
+  private closing(result: TurnResult, withReply: boolean): void {
+    if (withReply && result.reply !== undefined)
+      this.line(`${this.paint('bold', `${result.agent}:`)} ${escapeControlCharacters(result.reply)}`);
     if (result.status === 'error' && result.error) {
       this.line(this.paint('red', escapeControlCharacters(`error ${result.error.code}: ${result.error.message}`)));
     }
     if (result.waitingFor) {
-      this.line(this.paint('magenta', escapeControlCharacters(`waiting for ${result.waitingFor.agent}. Answer as the person with:`)));
-      this.line(escapeControlCharacters(`  switchboard resume ${treePath} --thread ${result.threadId} --reply "…"`));
+      const [first, ...rest] = this.options.howToAnswer(result).map((line) => escapeControlCharacters(line));
+      if (first !== undefined) this.line(this.paint('magenta', first));
+      for (const line of rest) this.line(line);
     }
+  }
+
+  private handoffLine(handoff: Pick<HandoffRecord, 'from' | 'to' | 'kind' | 'tool' | 'payload'>): string {
+    return this.paint(
+      'cyan',
+      `↪ ${handoff.from} → ${handoff.to} (${handoff.kind}${handoff.tool ? `, ${handoff.tool}` : ''}) ${JSON.stringify(handoff.payload)}`,
+    );
   }
 
   private line(text: string): void {
@@ -81,13 +135,58 @@ export class TurnPrinter {
     this.write(`${text}\n`);
   }
 
+  /** Text inside a line: written now when streaming, else once its line is whole. */
+  private text(text: string): void {
+    if (this.options.streaming) {
+      this.write(text);
+      return;
+    }
+    this.pending += text;
+    const end = this.pending.lastIndexOf('\n');
+    if (end === -1) return;
+    this.write(this.pending.slice(0, end + 1));
+    this.pending = this.pending.slice(end + 1);
+  }
+
   private endLine(): void {
-    if (this.speaking !== undefined) this.write('\n');
+    if (this.speaking !== undefined) {
+      this.write(this.options.streaming ? '\n' : `${this.pending}\n`);
+      this.pending = '';
+    }
     this.speaking = undefined;
   }
 }
 
-/** The `--json` form of a turn: one object. */
+/**
+ * How `run` and `resume` say to answer a thread waiting for a person: the `resume` command to paste,
+ * with the `--db` and `--tools` this command was given. A thread kept in memory ends with the
+ * command, so that case says how to keep one instead.
+ */
+export function resumeHint(
+  result: TurnResult,
+  context: { treePath: string; db?: string | undefined; tools?: string | undefined; store: string },
+): string[] {
+  const agent = result.waitingFor?.agent ?? result.agent;
+  if (context.store === 'memory')
+    return [
+      `waiting for ${agent}. This thread was kept in memory and ends with this command: use --db FILE (or the default store) to answer it with \`npx switchboard resume\`.`,
+    ];
+  const options = [
+    ...(context.db !== undefined ? ['--db', withoutPassword(context.db)] : []),
+    ...(context.tools !== undefined ? ['--tools', context.tools] : []),
+  ];
+  return [
+    `waiting for ${agent}. Answer as the person with:`,
+    `  ${suggestCommand(['resume', context.treePath, ...options, '--thread', result.threadId], '--reply "…"')}`,
+  ];
+}
+
+/** How `chat` says to answer a thread waiting for a person: its own `/reply` command. */
+export function chatReplyHint(result: TurnResult): string[] {
+  return [`waiting for ${result.waitingFor?.agent ?? result.agent}. Answer as the person with:`, '  /reply …'];
+}
+
+/** The `--json` form of a turn: one object (with the turn a failure had cut short, finished first, under `recovered`). */
 export function turnJson(result: TurnResult): Record<string, unknown> {
   return {
     threadId: result.threadId,
@@ -98,8 +197,16 @@ export function turnJson(result: TurnResult): Record<string, unknown> {
     reply: result.reply ?? null,
     status: result.status,
     error: result.error ?? null,
-    handoffs: result.handoffs.map(({ from, to, kind, tool, payload, reason }) => ({ from, to, kind, tool: tool ?? null, payload, ...(reason ? { reason } : {}) })),
+    handoffs: result.handoffs.map(({ from, to, kind, tool, payload, reason }) => ({
+      from,
+      to,
+      kind,
+      tool: tool ?? null,
+      payload,
+      ...(reason ? { reason } : {}),
+    })),
     waitingFor: result.waitingFor ?? null,
+    recovered: result.recovered ? turnJson(result.recovered) : null,
     usage: result.usage.total,
     sessionUsage: result.sessionUsage.total,
   };

@@ -18,13 +18,17 @@ import { ConfigError, formatIssue } from '../errors/config-error.js';
 import { SwitchboardError } from '../errors/switchboard-error.js';
 import { compileTree } from '../graphs/compile.js';
 import type { SwitchboardGraph } from '../graphs/compile.js';
+import { planModels } from '../models/resolve.js';
 import type { ModelOption } from '../models/resolve.js';
+import type { Tree } from '../config/schema.js';
+import { fieldsSchema } from '../state/schema.js';
 import { DEFAULT_SQLITE_PATH, openCheckpointer } from '../store/checkpointer.js';
 import type { Checkpointer } from '../store/checkpointer.js';
 import { hashThreadIds, LOG_REDACT_PATHS, MIN_THREAD_ID_KEY_BYTES } from '../nodes/events.js';
 import { escapeControlCharacters } from '../dev/control-characters.js';
 import { createExampleTools } from '../tools/examples.js';
 import type { SideEffectLedger } from '../store/ledger.js';
+import { colorEnabled } from './color.js';
 
 export interface CommonOptions {
   tools?: string;
@@ -34,11 +38,20 @@ export interface CommonOptions {
   hashThreadIds?: boolean;
 }
 
+/** The level the CLI logs at when `--log-level` is not given. */
+export const DEFAULT_LOG_LEVEL = 'warn';
+
 /** The environment variable that holds the key thread ids are hashed with in logs; setting it turns hashing on. */
 export const LOG_HASH_KEY_ENV = 'SWITCHBOARD_LOG_HASH_KEY';
 
 /** Exit codes: 0 ok, 1 the turn failed, 2 a mistake in the input (tree, flags, files). */
 export const EXIT = { ok: 0, turnFailed: 1, usage: 2 } as const;
+
+/**
+ * Error codes that mean the input was wrong (exit 2): retrying the same command cannot help.
+ * Everything else Switchboard throws on purpose is a failed turn (exit 1).
+ */
+const USAGE_ERROR_CODES: ReadonlySet<string> = new Set(['USAGE', 'NOTHING_PENDING', 'INVALID_REPLY', 'INVALID_FIELDS', 'INVALID_INPUT', 'THREAD_OF_ANOTHER_TREE']);
 
 /** A mistake of the person running the command: printed as one line, exit code 2. */
 export class UsageError extends SwitchboardError {
@@ -63,20 +76,44 @@ export async function loadTools(modulePath: string | undefined, ledger?: SideEff
 export interface CreateLoggerOptions {
   /** Log thread ids as keyed hashes (the key comes from $SWITCHBOARD_LOG_HASH_KEY, which also turns this on). */
   hashThreadIds?: boolean | undefined;
+  /**
+   * Events the command's own output already shows (a turn's error, a retry…): not logged again
+   * unless `--log-level` was given, so nothing is printed twice.
+   */
+  shown?: ReadonlySet<string> | undefined;
   env?: Record<string, string | undefined>;
 }
 
+/** What every command that runs turns shows itself: the turn's error (text and `--json`) and a recovered turn. */
+export const SHOWN_BY_EVERY_COMMAND: ReadonlySet<string> = new Set(['turn-end', 'turn-recover']);
+/** What the text output also shows (see TurnPrinter). */
+export const SHOWN_AS_TEXT: ReadonlySet<string> = new Set([...SHOWN_BY_EVERY_COMMAND, 'limit-reach', 'fallback-start', 'model-fallback', 'model-retry']);
+
 /**
  * The CLI's logger: pretty in a terminal, JSON lines otherwise, on stderr, with personal fields
- * redacted and, when asked, thread ids hashed. JSON lines go through `process.stderr` itself, the
- * stream the CLI's own messages use, so a log line never lands in the middle of one of them.
+ * redacted and, when asked, thread ids hashed. JSON lines go through `process.stderr` itself, one
+ * write a line, and the text output writes whole lines when it is not a terminal either (see
+ * TurnPrinter), so with both streams in one file or pipe a log line never lands inside a line of
+ * text. Without `level` (no `--log-level`), warnings and errors are logged, except the events in
+ * `options.shown`, which the command prints itself.
  */
-export function createLogger(level = 'warn', options: CreateLoggerOptions = {}): Logger {
+export function createLogger(level?: string, options: CreateLoggerOptions = {}): Logger {
   const key = threadIdKey(options);
   const redact = { paths: LOG_REDACT_PATHS, censor: '[redacted]' };
+  const shown = level === undefined ? options.shown : undefined;
+  const hooks = shown?.size
+    ? {
+        logMethod(this: Logger, args: Parameters<Logger['info']>, method: (...args: Parameters<Logger['info']>) => void) {
+          const fields = args[0] as { event?: unknown } | undefined;
+          if (fields && typeof fields === 'object' && typeof fields.event === 'string' && shown.has(fields.event)) return;
+          method.apply(this, args);
+        },
+      }
+    : undefined;
+  const settings = { level: level ?? DEFAULT_LOG_LEVEL, redact, ...(hooks ? { hooks } : {}) };
   const logger = process.stderr.isTTY
-    ? pino({ level, redact, transport: { target: 'pino-pretty', options: { destination: 2, colorize: true, ignore: 'pid,hostname' } } })
-    : pino({ level, redact }, process.stderr);
+    ? pino({ ...settings, transport: { target: 'pino-pretty', options: { destination: 2, colorize: colorEnabled(process.stderr, options.env), ignore: 'pid,hostname' } } })
+    : pino(settings, process.stderr);
   return key === undefined ? logger : hashThreadIds(logger, { key });
 }
 
@@ -99,10 +136,35 @@ export function modelOption(model: string | undefined): ModelOption {
   throw new UsageError(`--model must be auto, offline or openai (not "${model}").`);
 }
 
-/** Which model the run uses, in words, for the first line of output. */
-export function describeModel(option: ModelOption): string {
-  if (option === 'offline' || (option === 'auto' && !process.env.OPENAI_API_KEY)) return 'offline model (a keyword router; set OPENAI_API_KEY for a real model)';
-  return `OpenAI${process.env.OPENAI_BASE_URL ? ` at ${process.env.OPENAI_BASE_URL}` : ''}`;
+/**
+ * Which models the run uses, in words, for the first line of output: per agent when they differ
+ * (in `auto`, an agent whose key variable is not set runs the offline model, and the line says
+ * which agents and why).
+ */
+export function describeModel(tree: Tree, option: ModelOption, env: Record<string, string | undefined> = process.env): string {
+  if (typeof option !== 'string') return 'models supplied by code';
+  const plans = planModels(tree, { model: option, env });
+  const offline = plans.flatMap((entry) => (entry.plan.provider === 'offline' ? [{ agent: entry.agent, plan: entry.plan }] : []));
+  const online = plans.flatMap((entry) => (entry.plan.provider === 'openai' ? [{ agent: entry.agent, plan: entry.plan }] : []));
+  const why = (plan: (typeof offline)[number]['plan']) =>
+    plan.reason === 'chosen' ? '--model offline' : plan.reason === 'tree' ? 'offline in the tree' : `${plan.keyVariable ?? 'OPENAI_API_KEY'} is not set`;
+  const endpoints = groupBy(online, (entry) => (entry.plan.baseURL ? `OpenAI at ${entry.plan.baseURL}` : 'OpenAI'));
+  if (offline.length === 0) {
+    if (endpoints.size <= 1) return [...endpoints.keys()][0] ?? 'OpenAI';
+    return [...endpoints].map(([endpoint, agents]) => `${endpoint}: ${agents.map((entry) => entry.agent).join(', ')}`).join('; ');
+  }
+  const reasons = groupBy(offline, (entry) => why(entry.plan));
+  if (online.length === 0) return `offline model (${[...reasons.keys()].join('; ')})`;
+  return [
+    ...[...endpoints].map(([endpoint, agents]) => `${endpoint}: ${agents.map((entry) => entry.agent).join(', ')}`),
+    ...[...reasons].map(([reason, agents]) => `offline model (${reason}): ${agents.map((entry) => entry.agent).join(', ')}`),
+  ].join('; ');
+}
+
+function groupBy<T>(items: T[], keyOf: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) groups.set(keyOf(item), [...(groups.get(keyOf(item)) ?? []), item]);
+  return groups;
 }
 
 export interface Session {
@@ -113,13 +175,13 @@ export interface Session {
   model: ModelOption;
 }
 
-export async function openSession(treePath: string, options: CommonOptions): Promise<Session> {
+export async function openSession(treePath: string, options: CommonOptions, logging: { shown?: ReadonlySet<string> } = {}): Promise<Session> {
   const model = modelOption(options.model);
   const checkpointer = await openCheckpointer(options.db ?? process.env.SWITCHBOARD_DB ?? DEFAULT_SQLITE_PATH);
   try {
     const tools = await loadTools(options.tools, checkpointer.ledger);
     const tree = await loadTree(treePath, { tools });
-    const logger = createLogger(options.logLevel, { hashThreadIds: options.hashThreadIds });
+    const logger = createLogger(options.logLevel, { hashThreadIds: options.hashThreadIds, shown: logging.shown });
     const graph = compileTree(tree, { tools, checkpointer: checkpointer.saver, threadLock: checkpointer.threadLock, logger, model });
     return { tree, graph, checkpointer, logger, model };
   } catch (error) {
@@ -140,11 +202,16 @@ export async function guard(body: () => Promise<number | void>): Promise<void> {
       process.exitCode = EXIT.usage;
     } else if (error instanceof SwitchboardError) {
       process.stderr.write(`${escapeControlCharacters(`error ${error.code}: ${error.message}`)}\n`);
-      process.exitCode = error instanceof UsageError || error.code === 'NOTHING_PENDING' || error.code === 'INVALID_REPLY' ? EXIT.usage : EXIT.turnFailed;
+      process.exitCode = exitCodeOf(error);
     } else {
       throw error;
     }
   }
+}
+
+/** The exit code of an error Switchboard threw on purpose: 2 for a mistake in the input, 1 for a failed turn. */
+export function exitCodeOf(error: SwitchboardError): number {
+  return error instanceof UsageError || USAGE_ERROR_CODES.has(error.code) ? EXIT.usage : EXIT.turnFailed;
 }
 
 export function common(command: Command): Command {
@@ -152,8 +219,37 @@ export function common(command: Command): Command {
     .addOption(new Option('--model <mode>', 'auto (OpenAI when OPENAI_API_KEY is set, else offline), offline or openai').default('auto'))
     .option('--db <target>', 'where threads persist: a SQLite file, "memory" or a postgres:// URL (default .switchboard/threads.sqlite, or $SWITCHBOARD_DB)')
     .option('--tools <module>', 'a JS module exporting `tools` (default: the example tools)')
-    .option('--log-level <level>', 'pino log level on stderr', 'warn')
+    .option('--log-level <level>', LOG_LEVEL_HELP)
     .option('--hash-thread-ids', `log thread ids as keyed hashes (HMAC-SHA256 with the key in $${LOG_HASH_KEY_ENV}; setting that key turns this on)`);
+}
+
+/** The help of `--log-level`, shared by the commands that log. */
+export const LOG_LEVEL_HELP = `pino log level on stderr (default: ${DEFAULT_LOG_LEVEL}, leaving out what the output already shows)`;
+
+/** The user message of `-m`: text that is not only white space (an empty message is never sent to a model). */
+export function requireMessage(message: string): string {
+  if (message.trim() === '') throw new UsageError('-m/--message is empty: write what the user says, e.g. -m "I was charged twice".');
+  return message;
+}
+
+/** The person's reply of `-r`: text that is not only white space (the user would get an empty answer). */
+export function requireReply(reply: string): string {
+  if (reply.trim() === '') throw new UsageError('-r/--reply is empty: write what the person answers, e.g. -r "Hi, Dana here."');
+  return reply;
+}
+
+/** `--field` values checked against the tree's `state:` before anything runs (a wrong one is a usage error, exit 2). */
+export function checkFieldOptions(tree: Tree, fields: Record<string, string | number | boolean> | undefined): void {
+  if (!fields) return;
+  const parsed = fieldsSchema(tree).safeParse(fields);
+  if (parsed.success) return;
+  const declared = Object.keys(tree.state ?? {});
+  const problems = parsed.error.issues.map((issue) =>
+    issue.code === 'unrecognized_keys'
+      ? `${issue.keys.map((key) => `"${key}"`).join(', ')} ${issue.keys.length === 1 ? 'is' : 'are'} not declared under the tree's state`
+      : `"${issue.path.join('.')}": ${issue.message}`,
+  );
+  throw new UsageError(`--field ${problems.join('; ')}. The tree's state fields: ${declared.join(', ') || '(none)'}.`);
 }
 
 export function parseFields(entries: string[] | undefined): Record<string, string | number | boolean> | undefined {

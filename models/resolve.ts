@@ -61,17 +61,53 @@ function resolveOne(tree: Tree, agent: string, modelName: string | undefined, op
     return { id: config?.name ?? modelName ?? 'custom', model: choice, timeoutMs: config?.timeoutMs };
   }
   const env = options.env ?? process.env;
-  const mode = typeof choice === 'string' ? choice : 'auto';
-  const offline = () => ({ id: 'offline', model: new OfflineChatModel(buildOfflineRules(tree, agent)), timeoutMs: undefined });
-  if (modelName === 'offline' || config?.provider === 'offline' || mode === 'offline') return offline();
+  const plan = planProvider(modelName, config, typeof choice === 'string' ? choice : 'auto', env);
+  if (plan.provider === 'offline') return { id: 'offline', model: new OfflineChatModel(buildOfflineRules(tree, agent)), timeoutMs: undefined };
+  const apiKey = env[plan.keyVariable];
+  if (!apiKey) throw new SwitchboardError('MODEL_KEY_MISSING', `Agent "${agent}" uses OpenAI, but ${plan.keyVariable} is not set. Set it, or run with the offline model.`);
+  return { id: plan.modelId, model: createOpenAIModel(config, plan.modelId, apiKey, env), timeoutMs: config?.timeoutMs };
+}
+
+/** Why an agent runs on the offline model: `--model offline` (or `model: 'offline'`), the tree says so, or its API key variable is not set (in `'auto'`). */
+export type OfflineReason = 'chosen' | 'tree' | 'key-missing';
+
+/** Which provider a model of the tree resolves to, decided without creating it (what {@link resolveModels} does, in words). */
+export type ModelPlan =
+  | { provider: 'offline'; reason: OfflineReason; /** For `key-missing`: the variable that is not set. */ keyVariable: string | undefined }
+  | { provider: 'openai'; modelId: string; /** The endpoint; undefined for OpenAI's own. */ baseURL: string | undefined; keyVariable: string };
+
+function planProvider(modelName: string | undefined, config: ModelConfig | undefined, mode: 'auto' | 'openai' | 'offline', env: Record<string, string | undefined>): ModelPlan {
+  if (mode === 'offline') return { provider: 'offline', reason: 'chosen', keyVariable: undefined };
+  if (modelName === 'offline' || config?.provider === 'offline') return { provider: 'offline', reason: 'tree', keyVariable: undefined };
   const keyVariable = config?.apiKeyEnv ?? 'OPENAI_API_KEY';
-  const apiKey = env[keyVariable];
-  if (!apiKey) {
-    if (mode === 'auto') return offline();
-    throw new SwitchboardError('MODEL_KEY_MISSING', `Agent "${agent}" uses OpenAI, but ${keyVariable} is not set. Set it, or run with the offline model.`);
-  }
-  const modelId = config?.name ?? env.OPENAI_MODEL ?? 'gpt-4o-mini';
-  return { id: modelId, model: createOpenAIModel(config, modelId, apiKey, env), timeoutMs: config?.timeoutMs };
+  // 'auto' without the key: this model runs offline (planModels lets a banner say so).
+  if (!env[keyVariable] && mode === 'auto') return { provider: 'offline', reason: 'key-missing', keyVariable };
+  return { provider: 'openai', modelId: config?.name ?? env.OPENAI_MODEL ?? 'gpt-4o-mini', baseURL: config?.baseURL ?? env.OPENAI_BASE_URL, keyVariable };
+}
+
+/** The first model of each agent that has one (people have none), as {@link planModels} decides it. */
+export interface AgentModelPlan {
+  agent: string;
+  /** The tree's name for the model (a key of `models:`), if any. */
+  modelName: string | undefined;
+  plan: ModelPlan;
+}
+
+/**
+ * Which provider each agent's first model resolves to under a string model option, without
+ * creating any model: what a banner or a check says about a run before it starts (for example, in
+ * `'auto'`, which agents run offline because their key variable is not set).
+ */
+export function planModels(tree: Tree, options: { model?: 'auto' | 'openai' | 'offline' | undefined; env?: Record<string, string | undefined> | undefined } = {}): AgentModelPlan[] {
+  const env = options.env ?? process.env;
+  return Object.entries(tree.agents)
+    .filter(([, spec]) => spec.kind !== 'human')
+    .map(([agent, spec]) => {
+      const named = spec.model ?? tree.defaults?.model;
+      const modelName = Array.isArray(named) ? named[0] : named;
+      const config = modelName === undefined ? undefined : tree.models?.[modelName];
+      return { agent, modelName, plan: planProvider(modelName, config, options.model ?? 'auto', env) };
+    });
 }
 
 /**

@@ -5,52 +5,89 @@ import type { Command } from 'commander';
 import { randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline/promises';
 import { SwitchboardError } from '../../errors/switchboard-error.js';
-import { streamResume, streamTurn } from '../../runtime/turn.js';
-import { collect, common, consume, describeModel, guard, openSession, parseFields } from '../setup.js';
+import { recoverThread, streamResume, streamTurn } from '../../runtime/turn.js';
+import { checkFieldOptions, collect, common, consume, describeModel, guard, openSession, parseFields, SHOWN_AS_TEXT } from '../setup.js';
 import type { CommonOptions } from '../setup.js';
-import { TurnPrinter } from '../output.js';
+import { chatReplyHint, TurnPrinter } from '../output.js';
+import { colorEnabled } from '../color.js';
+import { suggestCommand, withoutPassword } from '../command-line.js';
 import { escapeControlCharacters } from '../../dev/control-characters.js';
+
+const REPLY_COMMAND = '/reply';
 
 export function registerChat(program: Command): void {
   common(program.command('chat <tree>'))
-  .description('Chat with a tree in the terminal (each line is one user turn). /quit to leave.')
-  .option('-t, --thread <id>', 'continue this thread (default: a new one)')
-  .option('--field <name=value>', 'set a shared-state field (repeatable)', collect)
-  .action((treePath: string, options: CommonOptions & { thread?: string; field?: string[] }) =>
-    guard(async () => {
-      const session = await openSession(treePath, options);
-      const threadId = options.thread ?? `t-${randomUUID().slice(0, 8)}`;
-      const printer = new TurnPrinter((text) => process.stdout.write(text), process.stdout.isTTY);
-      const fields = parseFields(options.field);
-      process.stdout.write(`${escapeControlCharacters(`Switchboard · tree ${session.tree.spec.name} · thread ${threadId} · ${describeModel(session.model)}`)}\n`);
-      process.stdout.write('Type a message. /reply <text> answers as the person when a thread waits for one; /quit leaves.\n');
-      const prompt = createInterface({ input: process.stdin, output: process.stdout, terminal: process.stdin.isTTY });
-      prompt.setPrompt('you> ');
-      prompt.prompt();
-      try {
-        // The async iterator buffers lines, so piped input is never lost while a turn runs.
-        for await (const raw of prompt) {
-          const line = raw.trim();
-          if (line === '/quit' || line === '/exit') break;
-          if (line !== '') {
-            if (!process.stdin.isTTY) process.stdout.write(`${escapeControlCharacters(line)}\n`);
-            const events = line.startsWith('/reply ')
-              ? streamResume(session.graph, threadId, { reply: line.slice('/reply '.length) })
-              : streamTurn(session.graph, { threadId, message: line, fields });
-            try {
-              printer.result(await consume(events, (event) => printer.event(event)), treePath);
-            } catch (error) {
-              if (!(error instanceof SwitchboardError)) throw error;
-              process.stdout.write(`${escapeControlCharacters(`error ${error.code}: ${error.message}`)}\n`);
-            }
-          }
+    .description('Chat with a tree in the terminal (each line is one user turn). /reply <text> answers as the person; /quit to leave.')
+    .option('-t, --thread <id>', 'continue this thread (default: a new one)')
+    .option('--field <name=value>', 'set a shared-state field (repeatable)', collect)
+    .action((treePath: string, options: CommonOptions & { thread?: string; field?: string[] }) =>
+      guard(async () => {
+        const fields = parseFields(options.field);
+        const session = await openSession(treePath, options, { shown: SHOWN_AS_TEXT });
+        let prompt: ReturnType<typeof createInterface> | undefined;
+        const threadId = options.thread ?? `t-${randomUUID().slice(0, 8)}`;
+        const inMemory = session.checkpointer.describe === 'memory';
+        try {
+          checkFieldOptions(session.tree.spec, fields);
+          const printer = new TurnPrinter((text) => process.stdout.write(text), {
+            color: colorEnabled(process.stdout),
+            streaming: process.stdout.isTTY === true,
+            howToAnswer: chatReplyHint,
+          });
+          process.stdout.write(
+            `${escapeControlCharacters(`Switchboard · tree ${session.tree.spec.name} · thread ${threadId} · ${describeModel(session.tree.spec, session.model)}`)}\n`,
+          );
+          process.stdout.write(
+            `Type a message. ${REPLY_COMMAND} <text> answers as the person when a thread waits for one; /quit leaves.\n`,
+          );
+          // A turn a dead worker left on the thread is finished, and shown, before the first message.
+          const early = options.thread === undefined ? undefined : await recoverThread(session.graph, threadId);
+          if (early) printer.recovered(early);
+          prompt = createInterface({ input: process.stdin, output: process.stdout, terminal: process.stdin.isTTY });
+          prompt.setPrompt('you> ');
           prompt.prompt();
+          // The async iterator buffers lines, so piped input is never lost while a turn runs.
+          for await (const raw of prompt) {
+            const line = raw.trim();
+            if (line === '/quit' || line === '/exit') break;
+            if (line !== '') {
+              if (!process.stdin.isTTY) process.stdout.write(`${escapeControlCharacters(line)}\n`);
+              const reply =
+                line === REPLY_COMMAND || line.startsWith(`${REPLY_COMMAND} `) ? line.slice(REPLY_COMMAND.length).trim() : undefined;
+              if (reply === '') process.stdout.write(`${REPLY_COMMAND} needs the person's answer: ${REPLY_COMMAND} <text>\n`);
+              else {
+                const events =
+                  reply !== undefined
+                    ? streamResume(session.graph, threadId, { reply })
+                    : streamTurn(session.graph, { threadId, message: line, fields });
+                try {
+                  const result = await consume(events, (event) => printer.event(event));
+                  if (result.recovered) printer.recovered(result.recovered);
+                  printer.result(result);
+                } catch (error) {
+                  if (!(error instanceof SwitchboardError)) throw error;
+                  process.stdout.write(`${escapeControlCharacters(`error ${error.code}: ${error.message}`)}\n`);
+                }
+              }
+            }
+            prompt.prompt();
+          }
+        } finally {
+          prompt?.close();
+          await session.checkpointer.close();
         }
-      } finally {
-        prompt.close();
-        await session.checkpointer.close();
-      }
-      process.stdout.write(`\n${escapeControlCharacters(`Continue this conversation with: switchboard chat ${treePath} --thread ${threadId}`)}\n`);
-    }),
-  );
+        // A thread kept in memory is gone now: no command could continue it.
+        const resume = [
+          ...(options.db !== undefined ? ['--db', withoutPassword(options.db)] : []),
+          ...(options.tools !== undefined ? ['--tools', options.tools] : []),
+        ];
+        process.stdout.write(
+          `\n${escapeControlCharacters(
+            inMemory
+              ? 'This thread was kept in memory and has ended (use --db FILE, or the default store, to continue a conversation later).'
+              : `Continue this conversation with: ${suggestCommand(['chat', treePath, ...resume, '--thread', threadId])}`,
+          )}\n`,
+        );
+      }),
+    );
 }

@@ -8,7 +8,8 @@ import { SwitchboardError } from '../../errors/switchboard-error.js';
 import { openCheckpointer } from '../../store/checkpointer.js';
 import { startDevServer } from '../../dev/server.js';
 import type { TreeState } from '../../dev/live-tree.js';
-import { createLogger, describeModel, guard, LOG_HASH_KEY_ENV, loadTools, modelOption, UsageError } from '../setup.js';
+import { createLogger, describeModel, guard, LOG_HASH_KEY_ENV, LOG_LEVEL_HELP, loadTools, modelOption, UsageError } from '../setup.js';
+import { suggestCommand } from '../command-line.js';
 import { escapeControlCharacters } from '../../dev/control-characters.js';
 
 /** The port `switchboard dev` listens on unless told otherwise. */
@@ -19,7 +20,7 @@ interface DevCommandOptions {
   model?: string;
   tools?: string;
   db: string;
-  logLevel: string;
+  logLevel?: string;
   hashThreadIds?: boolean;
 }
 
@@ -31,14 +32,14 @@ export function registerDev(program: Command): void {
     .option('--model <mode>', 'auto (OpenAI when OPENAI_API_KEY is set, else offline), offline or openai', 'auto')
     .option('--tools <module>', 'a JS module exporting `tools` (default: the example tools); loaded once')
     .option('--db <target>', 'where threads persist: "memory", a SQLite file or a postgres:// URL', 'memory')
-    .option('--log-level <level>', 'pino log level on stderr', 'warn')
+    .option('--log-level <level>', LOG_LEVEL_HELP)
     .option('--hash-thread-ids', `log thread ids as keyed hashes (HMAC-SHA256 with the key in $${LOG_HASH_KEY_ENV}; setting that key turns this on)`)
     .action((treePath: string, options: DevCommandOptions) =>
       guard(async () => {
         const port = Number(options.port);
         if (!Number.isInteger(port) || port < 0 || port > 65535)
           throw new UsageError(`--port must be a whole number from 0 to 65535 (not "${options.port}").`);
-        if (!existsSync(treePath)) throw new UsageError(`${treePath} does not exist. Create a tree with: switchboard init ${treePath}`);
+        if (!existsSync(treePath)) throw new UsageError(`${treePath} does not exist. Create a tree with: ${suggestCommand(['init', treePath])}`);
         const model = modelOption(options.model);
         const tools = await loadTools(options.tools);
         const checkpointer = await openCheckpointer(options.db);
@@ -70,8 +71,11 @@ export function registerDev(program: Command): void {
         };
         report(server.tree.current);
         server.tree.subscribe(report);
+        // The models as the tree first loaded names them (a broken file: the option alone).
+        const loaded = server.tree.current.good?.loaded.spec;
+        const models = loaded ? describeModel(loaded, model) : typeof model === 'string' ? `--model ${model}` : 'models supplied by code';
         process.stdout.write(
-          `Switchboard dev page: ${server.url}\nTree ${treePath} · ${describeModel(model)} · threads in ${checkpointer.describe}\nSaving the file redraws the page. Ctrl-C stops.\n`,
+          `${escapeControlCharacters(`Switchboard dev page: ${server.url}\nTree ${treePath} · ${models} · threads in ${checkpointer.describe}`)}\nSaving the file redraws the page. Ctrl-C stops.\n`,
         );
         await new Promise<void>((resolve) => {
           const stop = () => resolve();

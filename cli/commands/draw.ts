@@ -7,6 +7,7 @@ import { Option } from 'commander';
 import { loadTree } from '../../config/load.js';
 import { SwitchboardError } from '../../errors/switchboard-error.js';
 import { compileTree } from '../../graphs/compile.js';
+import { extname } from 'node:path';
 import { DRAWING_FORMATS, drawGraph, formatOfFile } from '../../viz/draw.js';
 import type { DrawingFormat } from '../../viz/draw.js';
 import { DIRECTION_CHOICES } from '../../viz/direction.js';
@@ -43,7 +44,7 @@ export function registerDraw(program: Command): void {
     .option('--tools <module>', 'a JS module exporting `tools` (default: the example tools)')
     .action((treePath: string, options: DrawCommandOptions) =>
       guard(async () => {
-        const format = options.format ?? (options.output ? formatOfFile(options.output) : undefined) ?? 'mermaid';
+        const format = drawingFormat(options);
         const scale = Number(options.scale ?? '2');
         if (!Number.isFinite(scale) || scale <= 0 || scale > 16)
           throw new UsageError(`--scale must be a number above 0 and at most 16 (not "${options.scale}").`);
@@ -79,4 +80,31 @@ export function registerDraw(program: Command): void {
         process.stderr.write(`${escapeControlCharacters(`${options.output}: ${format} drawing of tree ${tree.spec.name}`)}\n`);
       }),
     );
+}
+
+/** The file name endings `draw -o` knows, by format. */
+const EXTENSIONS: Record<DrawingFormat, string> = { mermaid: '.mmd or .mermaid', dot: '.dot or .gv', svg: '.svg', png: '.png' };
+
+/**
+ * The format to draw: `--format`, else the one the `-o` file name implies, else Mermaid on stdout.
+ * A file whose name says another format (`out.jpg`, `tree.svg --format png`) is refused rather than
+ * written with contents its name lies about.
+ */
+function drawingFormat(options: DrawCommandOptions): DrawingFormat {
+  if (!options.output) return options.format ?? 'mermaid';
+  const extension = extname(options.output);
+  const implied = formatOfFile(options.output);
+  const known = Object.values(EXTENSIONS).join(', ');
+  if (options.format) {
+    const text = options.format === 'mermaid' || options.format === 'dot';
+    if (extension !== '' && implied !== options.format && !(text && extension.toLowerCase() === '.txt'))
+      throw new UsageError(`-o ${options.output}: a ${options.format} drawing goes in a ${EXTENSIONS[options.format]} file (or a name without an extension${text ? ', or .txt' : ''}), not ${extension}.`);
+    return options.format;
+  }
+  if (implied) return implied;
+  throw new UsageError(
+    extension === ''
+      ? `-o ${options.output}: name the file ${known}, or pass --format (${DRAWING_FORMATS.join(', ')}).`
+      : `-o ${options.output}: draw cannot write ${extension} files; it writes ${known} (Mermaid, DOT, SVG, PNG).`,
+  );
 }

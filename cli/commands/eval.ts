@@ -18,7 +18,8 @@ import { formatComparison, formatReport } from '../../eval/format.js';
 import { DEFAULT_CONCURRENCY, runEval } from '../../eval/runner.js';
 import type { RunEvalOptions } from '../../eval/runner.js';
 import type { ModelOption } from '../../models/resolve.js';
-import { createLogger, describeModel, EXIT, guard, LOG_HASH_KEY_ENV, loadTools, modelOption, UsageError } from '../setup.js';
+import { createLogger, describeModel, EXIT, guard, LOG_HASH_KEY_ENV, LOG_LEVEL_HELP, loadTools, modelOption, UsageError } from '../setup.js';
+import { colorEnabled } from '../color.js';
 import { escapeControlCharacters, escapeControlCharactersIn, stringifyForTerminal } from '../../dev/control-characters.js';
 import type { Logger } from 'pino';
 
@@ -47,7 +48,7 @@ export function registerEval(program: Command): void {
     .option('--json', 'print the report as JSON')
     .addOption(new Option('--model <mode>', 'auto (OpenAI when OPENAI_API_KEY is set, else offline), offline or openai').default('auto'))
     .option('--tools <module>', 'a JS module exporting `tools` (default: the example tools)')
-    .option('--log-level <level>', 'pino log level on stderr', 'warn')
+    .option('--log-level <level>', LOG_LEVEL_HELP)
     .option('--hash-thread-ids', `log thread ids as keyed hashes (HMAC-SHA256 with the key in $${LOG_HASH_KEY_ENV}; setting that key turns this on)`)
     .action((treePath: string, options: EvalOptions) => guard(() => evaluate(treePath, options)));
 }
@@ -69,7 +70,7 @@ async function evaluate(treePath: string, options: EvalOptions): Promise<number>
     return EXIT.usage;
   }
   const logger = createLogger(options.logLevel, { hashThreadIds: options.hashThreadIds });
-  if (!options.json) process.stderr.write(`${dataset.cases.length} cases · ${describeModel(model)} · concurrency ${concurrency}\n`);
+  if (!options.json) process.stderr.write(`${escapeControlCharacters(`${dataset.cases.length} cases · ${describeModel(tree.spec, model)} · concurrency ${concurrency}`)}\n`);
 
   const progress = createProgress(dataset.cases.length * (other ? 2 : 1));
   const run = (loaded: LoadedTree, file: string) =>
@@ -100,7 +101,7 @@ async function evaluate(treePath: string, options: EvalOptions): Promise<number>
       : {};
     process.stdout.write(`${stringifyForTerminal({ ...report, ...changes }, 2)}\n`);
   } else {
-    const color = process.stdout.isTTY === true;
+    const color = colorEnabled(process.stdout);
     // The report quotes datasets, trees and replies: their control characters are made visible before our colours go in.
     process.stdout.write(formatReport(escapeControlCharactersIn(report), { color }));
     if (comparison) process.stdout.write(`\n${formatComparison(escapeControlCharactersIn(comparison), { color })}`);

@@ -2,13 +2,14 @@
  * `switchboard init`: writes a starter tree whose `$schema` line points at the package's JSON Schema.
  */
 import type { Command } from 'commander';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, join, relative, resolve, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { NAME_PATTERN } from '../../config/schema.js';
 import { starterTreeText } from '../../config/starter.js';
 import { guard, UsageError } from '../setup.js';
+import { suggestCommand } from '../command-line.js';
+import { packageRoot } from '../package.js';
 
 /** The default file `switchboard init` writes. */
 export const DEFAULT_TREE_FILE = 'tree.yaml';
@@ -37,7 +38,7 @@ export function registerInit(program: Command): void {
         }
         const shown = relative(process.cwd(), target) || target;
         process.stdout.write(
-          `Wrote ${shown} (tree "${name}").\nNext: switchboard lint ${shown} · switchboard draw ${shown} -o ${name}.svg · switchboard dev ${shown} · switchboard chat ${shown}\n`,
+          `Wrote ${shown} (tree "${name}").\nNext: ${[['lint', shown], ['draw', shown, '-o', `${name}.svg`], ['dev', shown], ['chat', shown]].map((args) => suggestCommand(args)).join(' · ')}\n`,
         );
       }),
     );
@@ -54,16 +55,4 @@ export function schemaReference(fromDir: string): string {
   const schema = join(packageRoot(), 'schema', 'tree.schema.json');
   const path = relative(fromDir, schema).split(sep).join('/');
   return path.startsWith('.') ? path : `./${path}`;
-}
-
-/** The folder of Switchboard's package.json, from this file (in the sources or in dist/). */
-function packageRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const manifest = join(dir, 'package.json');
-    if (existsSync(manifest) && (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string }).name === 'switchboard') return dir;
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error('Switchboard cannot find its own package.json.');
-    dir = parent;
-  }
 }

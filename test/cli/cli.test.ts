@@ -67,7 +67,7 @@ describe('switchboard chat, pending and resume', () => {
     expect(chat.code).toBe(0);
     expect(chat.stdout).toContain('↪ triage → technical (delegate, transfer_to_technical)');
     expect(chat.stdout).toContain('⏸ human_agent (a person) takes over from escalation_manager');
-    expect(chat.stdout).toContain('switchboard resume config/support.yaml --thread c1 --reply "…"');
+    expect(chat.stdout).toContain('waiting for human_agent. Answer as the person with:\n  /reply …\n');
 
     const pending = await cli(['pending', 'config/support.yaml', '--db', db, '--json']);
     expect(JSON.parse(pending.stdout)).toEqual([expect.objectContaining({ threadId: 'c1', agent: 'human_agent', from: 'escalation_manager' })]);
@@ -96,8 +96,8 @@ describe('mistakes get one clear line on stderr, never a stack trace', () => {
 
   it('an unknown state field', async () => {
     const result = await cli(['run', 'config/support.yaml', '--db', 'memory', '--field', 'ssn=123', '-m', 'hi']);
-    expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/^error INVALID_FIELDS: The fields are invalid: "ssn" not declared under state:/m);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/^error USAGE: --field "ssn" is not declared under the tree's state\./m);
     expect(result.stderr).not.toMatch(/\n\s+at /);
   });
 

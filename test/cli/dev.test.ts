@@ -62,7 +62,7 @@ describe('switchboard dev', () => {
     });
     expect(await runCli(['dev', 'nowhere.yaml'])).toMatchObject({
       code: 2,
-      stderr: 'error USAGE: nowhere.yaml does not exist. Create a tree with: switchboard init nowhere.yaml\n',
+      stderr: 'error USAGE: nowhere.yaml does not exist. Create a tree with: npx switchboard init nowhere.yaml\n',
     });
   });
 });

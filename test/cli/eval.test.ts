@@ -77,7 +77,7 @@ describe('switchboard eval', () => {
     const run = await switchboard(['eval', 'config/support.yaml', '--dataset', join(folder, 'small.yaml')]);
 
     expect(run.code).toBe(0);
-    expect(run.stderr).toContain('3 cases · offline model (a keyword router');
+    expect(run.stderr).toContain('3 cases · offline model (OPENAI_API_KEY is not set) · concurrency 4');
     expect(run.stdout).toContain('Routing accuracy  2/3  66.7%');
     expect(run.stdout).toContain('Path match        1/2  50.0%');
     expect(run.stdout).toMatch(/sales\s+1\s+0\s+—\s+0\.0%/);

@@ -3,6 +3,8 @@
  * its exit code and output.
  */
 import { spawn } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -17,11 +19,39 @@ export interface CliResult {
   stderr: string;
 }
 
-/** `env` is added to this process's environment, which loses OPENAI_API_KEY (so the offline model runs unless `env` sets one). */
-export function runCli(args: string[], options: { cwd?: string; input?: string; env?: Record<string, string> } = {}): Promise<CliResult> {
+/**
+ * Runs the command with stdout and stderr in one file, as `2>&1` into a file or a CI log does
+ * (Node writes to files synchronously, so the text is in the order it was written). Neither
+ * stream is a terminal.
+ */
+export function runCliCombined(args: string[], options: { cwd?: string; env?: Record<string, string> } = {}): Promise<{ code: number | null; output: string }> {
+  const file = join(mkdtempSync(join(tmpdir(), 'switchboard-output-')), 'output.txt');
+  const fd = openSync(file, 'w');
+  const child = spawn(process.execPath, ['--import', TSX_LOADER, join(REPO_ROOT, 'cli/main.ts'), ...args], {
+    cwd: options.cwd ?? REPO_ROOT,
+    env: environment(options.env),
+    stdio: ['ignore', fd, fd],
+  });
+  closeSync(fd);
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, output: readFileSync(file, 'utf8') }));
+  });
+}
+
+function environment(extra: Record<string, string> | undefined): NodeJS.ProcessEnv {
   const env = { ...process.env };
-  delete env.OPENAI_API_KEY;
-  Object.assign(env, options.env);
+  for (const name of ['OPENAI_API_KEY', 'OPENAI_BASE_URL', 'SWITCHBOARD_DB', 'SWITCHBOARD_LOG_HASH_KEY', 'FORCE_COLOR', 'NO_COLOR']) delete env[name];
+  return Object.assign(env, extra);
+}
+
+/**
+ * `env` is added to this process's environment, which loses OPENAI_API_KEY, OPENAI_BASE_URL,
+ * the SWITCHBOARD_ settings, FORCE_COLOR and NO_COLOR (so the offline model runs, in the default
+ * store, uncoloured, unless `env` says otherwise).
+ */
+export function runCli(args: string[], options: { cwd?: string; input?: string; env?: Record<string, string> } = {}): Promise<CliResult> {
+  const env = environment(options.env);
   const child = spawn(process.execPath, ['--import', TSX_LOADER, join(REPO_ROOT, 'cli/main.ts'), ...args], {
     cwd: options.cwd ?? REPO_ROOT,
     env,
