@@ -91,3 +91,5 @@ export { renderSvg, renderPng } from './viz/render.js';
 export type { PngOptions } from './viz/render.js';
 export { drawGraph, drawDiagram, DRAWING_FORMATS } from './viz/draw.js';
 export type { DrawingFormat, DrawOptions } from './viz/draw.js';
+export { chooseDirection, DIRECTION_CHOICES } from './viz/direction.js';
+export type { DirectionChoice, LayoutDirection } from './viz/direction.js';

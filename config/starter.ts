@@ -14,7 +14,7 @@ export interface StarterOptions {
 export function starterTreeText(options: StarterOptions): string {
   return `# yaml-language-server: $schema=${options.schema}
 # A starter tree: a front desk that routes to two specialists, who can escalate to a person.
-# Edit it, then: switchboard lint <file> · switchboard draw <file> -o tree.svg · switchboard dev <file>
+# Edit it, then: npx switchboard lint <file> · switchboard draw <file> -o tree.svg · switchboard dev <file>
 version: 1
 name: ${options.name ?? 'starter'}
 description: A front desk, two specialists and a person to escalate to.

@@ -275,6 +275,11 @@ export async function recoverThread(graph: SwitchboardGraph, threadId: string): 
   checkId(threadId, 'threadId');
   try {
     return await runtimeOf(graph).threadLock.withLock(threadId, async (lease) => {
+      // Another tree's thread is never finished with this tree's graph.
+      const snapshot = await graph.getState({ configurable: { thread_id: threadId } });
+      const threadTree = (snapshot.values as Partial<SwitchboardState>).tree;
+      const treeName = runtimeOf(graph).tree.name;
+      if (threadTree !== undefined && threadTree !== treeName) throw new ThreadTreeError(threadId, threadTree, treeName);
       const result = await finishUnfinishedTurn(graph, threadId, lease, { saved: 0 });
       await settle(graph, threadId, result, lease.fence);
       return result;

@@ -12,7 +12,7 @@ import { compileTree } from '../../graphs/compile.js';
 import { call, ScriptedChatModel } from '../../models/scripted.js';
 import { openCheckpointer } from '../../store/checkpointer.js';
 import { listWaitingThreads } from '../../runtime/threads.js';
-import { pendingEscalations, resumeThread, runTurn } from '../../runtime/turn.js';
+import { pendingEscalations, recoverThread, resumeThread, runTurn } from '../../runtime/turn.js';
 import { createExampleTools } from '../../tools/examples.js';
 import { compileExample, examplePath, newThread } from '../helpers.js';
 
@@ -135,6 +135,7 @@ describe('threads and trees', () => {
         message: `Thread ${threadId} belongs to the tree "support", not "clinic". Use another thread id, or open it with the tree "support".`,
       });
       await expect(resumeThread(clinic, threadId, { reply: 'hi' })).rejects.toMatchObject({ code: 'THREAD_OF_ANOTHER_TREE' });
+      await expect(recoverThread(clinic, threadId)).rejects.toMatchObject({ code: 'THREAD_OF_ANOTHER_TREE' });
       expect((await listWaitingThreads(clinic, store.saver)).map((request) => request.threadId)).not.toContain(threadId);
       expect((await listWaitingThreads(support, store.saver)).map((request) => request.threadId)).toContain(threadId);
       expect(await pendingEscalations(support, threadId)).toHaveLength(1);
