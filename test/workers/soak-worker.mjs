@@ -5,6 +5,7 @@
 // job: { db, tree, threads: string[], turns: number, worker: string, seed: number, faultRate: number, applicationName? }
 import { buildOfflineRules, compileTree, createExampleTools, loadTree, OfflineChatModel, openCheckpointer, runTurn } from '../../dist/index.js';
 import { FaultyChatModel } from '../../dist/testing.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const job = JSON.parse(process.argv[2]);
 const store = await openCheckpointer(job.db, { lock: { policy: 'wait', waitMs: 120_000 }, pool: { application_name: job.applicationName ?? 'switchboard-soak' } });
@@ -42,7 +43,7 @@ for (const [index, thread] of job.threads.entries()) {
             const retry = (error.code === 'STORE_UNAVAILABLE' || error.code === 'LOCK_LOST') && attempt < 20;
             if (!retry) break;
             resends += 1;
-            await new Promise((resolve) => setTimeout(resolve, 50 * (attempt + 1)));
+            await sleep(50 * (attempt + 1));
           }
         }
       }
