@@ -387,8 +387,11 @@ const INTERRUPT_KEY = '__interrupt__';
 async function finishUnfinishedTurn(graph: SwitchboardGraph, threadId: string, lease: ThreadLease, progress: TurnProgress): Promise<TurnResult | undefined> {
   const snapshot = await graph.getState({ configurable: { thread_id: threadId } });
   const waiting = snapshot.tasks.some((task) => task.interrupts.length > 0);
-  if (snapshot.next.length === 0 || waiting) return undefined;
-  runtimeOf(graph).logger.warn({ event: 'turn-recover', thread_id: threadId, next: snapshot.next }, 'turn-recover');
+  // `tasks`, not `next`: LangGraph leaves out of `next` a task whose writes were saved when its
+  // worker died before the checkpoint that takes them in. The turn is unfinished all the same, and
+  // running on applies those writes (the task does not run again) and goes to the next node.
+  if (snapshot.tasks.length === 0 || waiting) return undefined;
+  runtimeOf(graph).logger.warn({ event: 'turn-recover', thread_id: threadId, next: snapshot.tasks.map((task) => task.name) }, 'turn-recover');
   const stream = streamRun(graph, threadId, null, { listening: false, lease, progress });
   let next = await stream.next();
   while (!next.done) next = await stream.next();
