@@ -2,32 +2,91 @@
  * The rules about the shape of the graph a tree defines: one parent per agent and no loops of
  * parents, sideways only between siblings, distinct tool names per agent, every agent reachable,
  * no dead end without a way to a person, and not too many handoff targets. They read the same edges
- * that compile and draw use (graphs/edges.ts).
+ * that compile and draw use (config/edges.ts). In a tree with schema errors they run on what was
+ * salvaged: the rules that report an edge that exists (parents, loops, tool names) on the edges that
+ * are known; the rules that report an edge missing (sideways, reachable, dead ends) count every edge
+ * the broken parts may hide (graph-gaps.ts).
  */
 import type { Tree } from './schema.js';
 import type { IssueInput } from './source.js';
-import { agentOf, HANDOFF_KINDS, listEdges, parentsOf } from './edges.js';
+import { agentOf, fallbacksOf, HANDOFF_KINDS, listEdges, parentsOf } from './edges.js';
 import type { Edge } from './edges.js';
+import { GraphGaps } from './graph-gaps.js';
 
 /** Beyond this many handoff targets, routing accuracy drops (the seeds' guideline). */
 export const MAX_HANDOFF_TARGETS = 5;
 
-type Report = (issue: IssueInput) => void;
+/** The 1-based position of a path in the tree file. */
+export type Locate = (path: (string | number)[], at?: 'key' | 'value') => { line: number; column: number };
 
-/** `complete: false` skips the rules that need the whole graph (some of it failed the schema or points nowhere). */
-export function lintGraph(tree: Tree, options: { complete: boolean }, report: Report): void {
+export interface GraphLintOptions {
+  /**
+   * What the checks cannot see, in a tree that failed the schema. Every rule runs on the rest; the
+   * ones a hidden edge could change count the edges the gaps may hide, so they never blame a broken part.
+   */
+  gaps?: GraphGaps | undefined;
+  /** Where a path is in the file: a clash of tool names is reported at the later of the two. */
+  locate?: Locate | undefined;
+}
+
+type Report = (issue: IssueInput) => void;
+type Path = (string | number)[];
+
+/** Edges the gaps may hide, from each agent; `anywhere`: agents that may lead to any agent. */
+interface PossibleEdges {
+  edges: Map<string, Set<string>>;
+  anywhere: Set<string>;
+}
+
+/** Checks the shape of the graph `tree` defines (what `options.gaps` hides aside) and reports every problem through `report`. */
+export function lintGraph(tree: Tree, options: GraphLintOptions, report: Report): void {
+  const gaps = options.gaps ?? new GraphGaps();
   const outgoing = new Map<string, Edge[]>();
   for (const edge of listEdges(tree)) append(outgoing, edge.from, edge);
   const parents = parentsOf(tree);
   const loops = checkParents(tree, parents, report);
-  checkSideways(tree, parents, report);
-  checkToolNames(tree, outgoing, report);
-  // In a loop of parents, "hand back" and "reachable" mean nothing: the loop is the error to fix.
-  if (options.complete && !loops) {
-    checkReachable(tree, outgoing, parents, report);
-    checkDeadEnds(tree, outgoing, parents, report);
+  checkSideways(tree, parents, gaps, report);
+  checkToolNames(tree, outgoing, gaps, options.locate, report);
+  // In a loop of parents, "hand back" and "reachable" mean nothing: the loop is the error to fix. Without a root, neither do they.
+  if (!loops && !gaps.rootUnknown) {
+    const possible = possibleEdges(tree, parents, gaps);
+    checkReachable(tree, outgoing, parents, possible, gaps, report);
+    checkDeadEnds(tree, outgoing, parents, possible, gaps, report);
   }
   checkTargetCount(tree, outgoing, report);
+}
+
+/**
+ * The edges the gaps may hide: to the agents a broken part names, from an agent that may hand back
+ * to its parent, and to the agents the checked tree leaves out (listEdges leaves out every edge to
+ * an agent it does not have).
+ */
+function possibleEdges(tree: Tree, parents: Map<string, string>, gaps: GraphGaps): PossibleEdges {
+  const possible: PossibleEdges = { edges: new Map(), anywhere: new Set() };
+  const add = (from: string, to: string) => {
+    const targets = possible.edges.get(from);
+    if (targets) targets.add(to);
+    else possible.edges.set(from, new Set([to]));
+  };
+  const everyone = [...Object.keys(tree.agents), ...gaps.lostAgents];
+  const sources = gaps.sources();
+  for (const name of sources.includes(null) ? everyone : (sources as string[])) {
+    for (const to of gaps.leadsOf(name)) {
+      if (to === null) possible.anywhere.add(name);
+      else add(name, to);
+    }
+  }
+  for (const name of gaps.mayHandBack) {
+    const parent = parents.get(name);
+    if (parent !== undefined) add(name, parent);
+  }
+  if (gaps.lostAgents.size === 0) return possible;
+  for (const [name, agent] of Object.entries(tree.agents)) {
+    const targets = [...(agent.children ?? []), ...(agent.sideways ?? []), ...(agent.escalate ?? []), ...(agent.helpers ?? []), ...fallbacksOf(agent)];
+    if (tree.escalation !== undefined) targets.push(tree.escalation);
+    for (const target of targets) if (gaps.lostAgents.has(target)) add(name, target);
+  }
+  return possible;
 }
 
 /** `name`, its parent, its parent's parent … (stopping at a loop). */
@@ -104,12 +163,13 @@ function checkParents(tree: Tree, parents: Map<string, string>, report: Report):
   return loops;
 }
 
-function checkSideways(tree: Tree, parents: Map<string, string>, report: Report): void {
+function checkSideways(tree: Tree, parents: Map<string, string>, gaps: GraphGaps, report: Report): void {
   for (const [name, agent] of Object.entries(tree.agents)) {
     for (const [index, target] of (agent.sideways ?? []).entries()) {
       if (!agentOf(tree, target) || target === name) continue;
       const mine = parents.get(name);
       if (mine !== undefined && mine === parents.get(target)) continue;
+      if (maySiblings(name, target, parents, gaps)) continue;
       const siblings = mine === undefined ? [] : (agentOf(tree, mine)?.children ?? []).filter((child) => child !== name);
       report({
         code: 'SIDEWAYS_NOT_ALLOWED',
@@ -121,35 +181,75 @@ function checkSideways(tree: Tree, parents: Map<string, string>, report: Report)
   }
 }
 
-/** Each agent's tools (function tools, handoffs, helpers) need distinct names; one report per clash. */
-function checkToolNames(tree: Tree, outgoing: Map<string, Edge[]>, report: Report): void {
+/** Whether a list that failed the schema may make `name` and `other` children of the same agent. */
+function maySiblings(name: string, other: string, parents: Map<string, string>, gaps: GraphGaps): boolean {
+  const possibleParents = (agent: string) => {
+    const leaders = gaps.leadersOf(agent);
+    const known = parents.get(agent);
+    if (known !== undefined) leaders.agents.add(known);
+    return leaders;
+  };
+  const mine = possibleParents(name);
+  const theirs = possibleParents(other);
+  if (mine.any || theirs.any) return true;
+  return [...mine.agents].some((parent) => theirs.agents.has(parent));
+}
+
+/** One name in an agent's tools: who it belongs to, and where it is written. */
+interface ToolClaim {
+  owner: string;
+  path: Path;
+  at: 'key' | 'value';
+}
+
+/**
+ * Each agent's tools (function tools, handoffs, helpers) need distinct names; one report per clash,
+ * at the later of the two names in the file: a name in `tools:`, a target's `handoff.tool`, or the
+ * key of a target whose tool has the default name (`transfer_to_<agent>`, a helper's own name).
+ */
+function checkToolNames(tree: Tree, outgoing: Map<string, Edge[]>, gaps: GraphGaps, locate: Locate | undefined, report: Report): void {
   const reported = new Set<string>();
+  // Without positions, the one claimed second counts as later.
+  const before = (first: ToolClaim, second: ToolClaim) => {
+    if (!locate) return true;
+    const a = locate(first.path, first.at);
+    const b = locate(second.path, second.at);
+    return a.line < b.line || (a.line === b.line && a.column <= b.column);
+  };
   for (const [name, agent] of Object.entries(tree.agents)) {
-    const owners = new Map<string, string>();
-    const claim = (tool: string, owner: string, path: (string | number)[]) => {
-      const previous = owners.get(tool);
-      if (previous === undefined) return void owners.set(tool, owner);
-      const key = `${path.join('\u0000')}\u0000${tool}`;
+    const claims = new Map<string, ToolClaim>();
+    const claim = (tool: string, current: ToolClaim) => {
+      const previous = claims.get(tool);
+      if (previous === undefined) return void claims.set(tool, current);
+      const [first, second] = before(previous, current) ? [previous, current] : [current, previous];
+      claims.set(tool, first);
+      const key = `${second.path.join('\u0000')}\u0000${tool}`;
       if (reported.has(key)) return;
       reported.add(key);
       report({
         code: 'DUPLICATE_TOOL_NAME',
-        message: `"${name}" has two tools named "${tool}" (${previous} and ${owner}).`,
+        message: `"${name}" has two tools named "${tool}" (${first.owner} and ${second.owner}).`,
         hint: 'Rename one with handoff.tool on the target agent, or rename the function tool.',
-        path,
+        path: second.path,
+        at: second.at,
       });
     };
-    for (const [index, tool] of (agent.tools ?? []).entries()) claim(tool, `function tool "${tool}"`, ['agents', name, 'tools', index]);
+    for (const [index, tool] of (agent.tools ?? []).entries()) claim(tool, { owner: `function tool "${tool}"`, path: ['agents', name, 'tools', index], at: 'value' });
     for (const edge of outgoing.get(name) ?? []) {
-      if (edge.tool === undefined) continue;
-      const path = agentOf(tree, edge.to)?.handoff?.tool !== undefined ? ['agents', edge.to, 'handoff', 'tool'] : ['agents', edge.to];
-      claim(edge.tool, edge.kind === 'helper' ? `helper "${edge.to}"` : `the handoff to "${edge.to}"`, path);
+      // A target whose handoff: failed the schema may name its tool otherwise.
+      if (edge.tool === undefined || gaps.unknownToolName.has(edge.to)) continue;
+      const named = agentOf(tree, edge.to)?.handoff?.tool !== undefined;
+      claim(edge.tool, {
+        owner: edge.kind === 'helper' ? `helper "${edge.to}"` : `the handoff to "${edge.to}"`,
+        path: named ? ['agents', edge.to, 'handoff', 'tool'] : ['agents', edge.to],
+        at: named ? 'value' : 'key',
+      });
     }
   }
 }
 
-function checkReachable(tree: Tree, outgoing: Map<string, Edge[]>, parents: Map<string, string>, report: Report): void {
-  if (!agentOf(tree, tree.root)) return;
+function checkReachable(tree: Tree, outgoing: Map<string, Edge[]>, parents: Map<string, string>, possible: PossibleEdges, gaps: GraphGaps, report: Report): void {
+  if (!agentOf(tree, tree.root) && !gaps.lostAgents.has(tree.root)) return;
   // A person may hand a conversation back to whoever escalated to them: that only reaches agents reached already.
   const leads = (edge: Edge) =>
     !(
@@ -158,8 +258,13 @@ function checkReachable(tree: Tree, outgoing: Map<string, Edge[]>, parents: Map<
       edge.to !== parents.get(edge.from) &&
       edge.to !== tree.root
     );
-  const reached = reachable(outgoing, [tree.root], leads);
-  for (const name of Object.keys(tree.agents)) {
+  const reached = reachable([tree.root], (name) => [
+    ...(outgoing.get(name) ?? []).filter(leads).map((edge) => edge.to),
+    ...(possible.edges.get(name) ?? []),
+  ]);
+  // Past an agent whose broken part may lead anywhere, any agent may be reachable.
+  if ([...possible.anywhere].some((name) => reached.has(name))) return;
+  for (const name of [...Object.keys(tree.agents), ...gaps.lostAgents]) {
     if (reached.has(name)) continue;
     report({
       code: 'UNREACHABLE_AGENT',
@@ -171,21 +276,30 @@ function checkReachable(tree: Tree, outgoing: Map<string, Edge[]>, parents: Map<
   }
 }
 
-function checkDeadEnds(tree: Tree, outgoing: Map<string, Edge[]>, parents: Map<string, string>, report: Report): void {
+function checkDeadEnds(tree: Tree, outgoing: Map<string, Edge[]>, parents: Map<string, string>, possible: PossibleEdges, gaps: GraphGaps, report: Report): void {
   const humans = Object.entries(tree.agents)
     .filter(([, agent]) => agent.kind === 'human')
     .map(([name]) => name);
+  // An agent whose kind is unknown may be a person; one whose broken part leads anywhere may reach one.
+  const people = [...humans, ...gaps.unknownKind];
+  const starts = people.length > 0 ? [...people, ...possible.anywhere] : [];
   // Who can reach a person: walk the handoff edges backwards from every person, once.
-  const incoming = new Map<string, Edge[]>();
-  for (const edge of [...outgoing.values()].flat()) {
-    if (edge.kind !== 'helper') append(incoming, edge.to, { ...edge, from: edge.to, to: edge.from });
-  }
-  const reachesHuman = reachable(incoming, humans, () => true);
+  const incoming = new Map<string, string[]>();
+  const addIncoming = (from: string, to: string) => {
+    const list = incoming.get(to);
+    if (list) list.push(from);
+    else incoming.set(to, [from]);
+  };
+  for (const edge of [...outgoing.values()].flat()) if (edge.kind !== 'helper') addIncoming(edge.from, edge.to);
+  for (const [from, targets] of possible.edges) for (const to of targets) addIncoming(from, to);
+  const reachesHuman = reachable(starts, (name) => incoming.get(name) ?? []);
   const escalateTo = humans.length > 0 ? `add escalate: [${humans[0]}]` : 'add a kind: human agent and list it under escalate:';
   for (const [name, agent] of Object.entries(tree.agents)) {
     if (agent.kind !== 'agent' || name === tree.root || reachesHuman.has(name)) continue;
     if ((outgoing.get(name) ?? []).some((edge) => edge.kind === 'handback')) continue;
     const parent = parents.get(name);
+    // It may hand back after all: its handback: failed the schema, or a list that failed the schema may make it a child.
+    if (gaps.mayHandBack.has(name) || gaps.unknownKind.has(name) || (parent === undefined && mayHaveParent(name, gaps))) continue;
     const own = agent.handback === false;
     report({
       code: 'DEAD_END',
@@ -208,21 +322,26 @@ function checkDeadEnds(tree: Tree, outgoing: Map<string, Edge[]>, parents: Map<s
   }
 }
 
+function mayHaveParent(name: string, gaps: GraphGaps): boolean {
+  const leaders = gaps.leadersOf(name);
+  return leaders.any || leaders.agents.size > 0;
+}
+
 function append(map: Map<string, Edge[]>, key: string, edge: Edge): void {
   const list = map.get(key);
   if (list) list.push(edge);
   else map.set(key, [edge]);
 }
 
-/** Every agent reachable from `starts` along the edges `follow` accepts. */
-function reachable(outgoing: Map<string, Edge[]>, starts: string[], follow: (edge: Edge) => boolean): Set<string> {
+/** Every agent reachable from `starts`, one step at a time along `next`. */
+function reachable(starts: readonly string[], next: (name: string) => Iterable<string>): Set<string> {
   const reached = new Set<string>(starts);
   const queue = [...starts];
   for (let current = queue.pop(); current !== undefined; current = queue.pop()) {
-    for (const edge of outgoing.get(current) ?? []) {
-      if (reached.has(edge.to) || !follow(edge)) continue;
-      reached.add(edge.to);
-      queue.push(edge.to);
+    for (const to of next(current)) {
+      if (reached.has(to)) continue;
+      reached.add(to);
+      queue.push(to);
     }
   }
   return reached;

@@ -6,10 +6,12 @@
  * problem. The rules about the graph's shape are in lint-graph.ts.
  */
 import type { Agent, Field, PayloadField, Tree } from './schema.js';
-import { didYouMean, listNames } from './suggest.js';
+import { closestName, didYouMean, listNames, suggestRename } from './suggest.js';
 import { nameCollision, RESERVED_NAMES } from './reserved-names.js';
 import type { IssueInput } from './source.js';
 import { lintGraph } from './lint-graph.js';
+import type { Locate } from './lint-graph.js';
+import { GraphGaps } from './graph-gaps.js';
 import { agentOf, fallbacksOf, helperToolName } from './edges.js';
 import { fieldSchema } from './field-schema.js';
 import { unsupportedPattern } from './offline-pattern.js';
@@ -26,8 +28,10 @@ export interface LintContext {
   tools?: ReadonlySet<string> | undefined;
   /** Models the code supplies by name, besides the tree's own `models:`. */
   models?: ReadonlySet<string> | undefined;
-  /** False when parts of the tree failed the schema: rules that need the whole graph (reachability, dead ends) are skipped. */
-  complete?: boolean | undefined;
+  /** What the graph checks cannot see, when parts of the tree failed the schema; lint adds the references to no agent. */
+  gaps?: GraphGaps | undefined;
+  /** Where a path is in the file, to point at the later of two clashing names; without it, at the one found second. */
+  locate?: Locate | undefined;
   /** Environment variables a model's `apiKeyEnv` may name besides those ending in `_API_KEY`. */
   allowedKeyEnv?: ReadonlySet<string> | undefined;
   /** State fields backend code owns, besides those marked `owner: backend`: no handoff payload may `sets:` them. */
@@ -43,10 +47,13 @@ type Path = (string | number)[];
 /** Checks a schema-valid (possibly partial) tree and reports every problem through `report`. */
 export function lintTree(tree: Tree, context: LintContext, report: Report): void {
   const known = [...context.knownAgents];
-  let brokenReference = false;
+  const gaps = context.gaps ?? new GraphGaps();
   const checkReference = (name: string, path: Path) => {
     if (context.knownAgents.has(name)) return;
-    brokenReference = true;
+    // The graph checks count the edge the author meant: to the agent it resembles, or, resembling none, to any agent.
+    const meant = closestName(name, known) ?? null;
+    if (path[0] === 'root') gaps.rootUnknown = true;
+    else gaps.addLead(path[0] === 'agents' ? String(path[1]) : null, meant);
     report({ code: 'UNKNOWN_AGENT', message: `"${name}" is not an agent.`, hint: `${didYouMean(name, known)}Agents: ${listNames(known)}.`, path });
   };
 
@@ -61,9 +68,9 @@ export function lintTree(tree: Tree, context: LintContext, report: Report): void
   checkModels(tree, context, report);
   for (const [name, agent] of Object.entries(tree.agents)) {
     if (RESERVED_NAMES.has(name.toLowerCase())) {
-      report({ code: 'RESERVED_NAME', message: `"${name}" is a reserved name (it breaks LangGraph or Mermaid).`, hint: `Rename it, e.g. "${name}_desk".`, path: ['agents', name], at: 'key' });
+      report({ code: 'RESERVED_NAME', message: `"${name}" is a reserved name (it breaks LangGraph or Mermaid).`, hint: `Rename it, e.g. "${suggestRename(name, 'desk', known)}".`, path: ['agents', name], at: 'key' });
     } else {
-      checkCollision(name, ['agents', name], 'agent', report);
+      checkCollision(name, ['agents', name], 'agent', known, report);
     }
     checkAgentReferences(name, agent, checkReference, report);
     checkKinds(tree, name, agent, report);
@@ -73,22 +80,21 @@ export function lintTree(tree: Tree, context: LintContext, report: Report): void
     checkOffline(tree, name, agent, report);
   }
   for (const [field, spec] of Object.entries(tree.state ?? {})) {
-    checkCollision(field, ['state', field], 'state field', report);
+    checkCollision(field, ['state', field], 'state field', Object.keys(tree.state ?? {}), report);
     checkFieldDefault(spec, ['state', field], report);
   }
-  // With a reference to nothing, the graph is not what the author meant: reachability would only echo it.
-  lintGraph(tree, { complete: context.complete !== false && !brokenReference }, report);
+  lintGraph(tree, { gaps, locate: context.locate }, report);
 }
 
 const REFERENCE_LISTS = ['children', 'sideways', 'escalate', 'helpers'] as const;
 
 /** A name LangGraph or careless JavaScript would mistake for something else: a state channel, an Object.prototype member. */
-function checkCollision(name: string, path: Path, what: 'agent' | 'state field' | 'payload field', report: Report): void {
+function checkCollision(name: string, path: Path, what: 'agent' | 'state field' | 'payload field', taken: readonly string[], report: Report): void {
   // A payload field is not a node or a channel, only a key of the payload: prototype members are what break it.
   const collision = nameCollision(name, { channels: what !== 'payload field' });
   if (collision === undefined) return;
-  const suffix = what === 'agent' ? 'desk' : 'value';
-  report({ code: 'NAME_COLLISION', message: `The ${what} "${name}" collides with ${collision}.`, hint: `Rename it, e.g. "${name}_${suffix}".`, path, at: 'key' });
+  const suggestion = suggestRename(name, what === 'agent' ? 'desk' : 'value', taken);
+  report({ code: 'NAME_COLLISION', message: `The ${what} "${name}" collides with ${collision}.`, hint: `Rename it, e.g. "${suggestion}".`, path, at: 'key' });
 }
 
 /** Which environment variable a model sends to the endpoint the tree names: an API key, never `PGPASSWORD` or `DATABASE_URL`. */
@@ -197,7 +203,7 @@ function checkPayload(tree: Tree, name: string, agent: Agent, context: LintConte
   const stateFields = Object.keys(tree.state ?? {});
   for (const [field, spec] of Object.entries(agent.handoff?.payload ?? {})) {
     const path = ['agents', name, 'handoff', 'payload', field];
-    checkCollision(field, path, 'payload field', report);
+    checkCollision(field, path, 'payload field', Object.keys(agent.handoff?.payload ?? {}), report);
     checkFieldDefault(spec, path, report);
     if (spec.sets === undefined) continue;
     const target = Object.hasOwn(tree.state ?? {}, spec.sets) ? tree.state?.[spec.sets] : undefined;

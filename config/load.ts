@@ -94,17 +94,14 @@ function analyse(text: string, file: string, registry: TreeRegistry): { source: 
   const data = source.data;
   const report = (issue: IssueInput) => source.add(issue);
   const parsed = TreeSchema.safeParse(data);
-  if (parsed.success) {
-    lintTree(parsed.data, { ...lintContext(Object.keys(parsed.data.agents), registry), complete: !source.ambiguous }, report);
-    return finish(source, parsed.data);
-  }
-  for (const issue of toConfigIssues(parsed.error.issues, TreeSchema, data)) report(issue);
-  const salvaged = salvageTree(data);
+  if (!parsed.success) for (const issue of toConfigIssues(parsed.error.issues, TreeSchema, data)) report(issue);
+  // What failed the schema (or a duplicate key hid) is salvaged around: the rules after the schema still run on the rest.
+  const salvaged = salvageTree(data, source.lost, parsed.success ? parsed.data : undefined);
   if (salvaged) {
-    const context = { ...lintContext(salvaged.knownAgents, registry), complete: salvaged.complete && !source.ambiguous };
+    const context = { ...lintContext(salvaged.knownAgents, registry), gaps: salvaged.gaps, locate: source.locate.bind(source) };
     lintTree(salvaged.tree, context, (issue) => (salvaged.rootMissing && issue.path[0] === 'root' ? undefined : report(issue)));
   }
-  return finish(source);
+  return finish(source, parsed.success ? parsed.data : undefined);
 }
 
 /** Sorts by position and drops repeats; the spec only comes back when there is no error. */

@@ -3,78 +3,224 @@
  * structure problems in the same run as the schema errors.
  *
  * A field that fails the schema is left out, or stood in for where leaving it out would make lint
- * report a problem that is not there (a missing prompt, an unknown model). An agent whose `kind` is
- * wrong is left out, but its name still counts as known. When something the tree's shape depends
- * on is left out, the salvage is not `complete` and the rules that need the whole graph
- * (reachability, dead ends) are skipped rather than guessed.
+ * report a problem that is not there (a missing prompt, an unknown model). A list of agent names keeps
+ * its entries that name agents. An agent whose `kind` is wrong is left out, but its name still counts
+ * as known. Whatever the graph loses this way (an edge in a broken list, a misspelled `childern:`, an
+ * agent left out, a value a duplicate key hid) is recorded as a {@link GraphGaps}: the graph checks
+ * count it as a possible edge, so it never makes an agent look unreachable or a dead end.
  */
 import type { z } from 'zod';
-import { AgentSchema, DefaultsSchema, FieldSchema, HandoffSchema, ModelSchema, PayloadFieldSchema, TreeSchema } from './schema.js';
+import { closestName } from './suggest.js';
+import { GraphGaps, isReferenceKey, KnownAgents, REFERENCE_KEYS } from './graph-gaps.js';
+import { AgentSchema, DefaultsSchema, FieldSchema, HandoffSchema, ModelSchema, NAME_PATTERN, PayloadFieldSchema, TreeSchema } from './schema.js';
 import type { Agent, Handoff, Tree } from './schema.js';
+import type { LostValue } from './source.js';
 
 export interface SalvagedTree {
   tree: Tree;
-  /** Every agent name in the file, salvaged or not. */
+  /** Every agent name in the file, salvaged or not (left out of the data too: a forbidden name). */
   knownAgents: string[];
-  /** False when a part the graph's shape depends on is missing. */
-  complete: boolean;
+  /** What the graph checks cannot see. */
+  gaps: GraphGaps;
   /** True when `root` was missing or invalid: the stand-in root must not be reported on. */
   rootMissing: boolean;
 }
 
-/** Fields whose loss changes the graph's edges. */
-const STRUCTURAL = new Set(['kind', 'children', 'handback', 'sideways', 'escalate', 'fallback', 'helpers']);
 const STAND_IN = '(invalid)';
 
-export function salvageTree(data: unknown): SalvagedTree | undefined {
+/**
+ * The tree lint can check: `parsed` (when the data passed the schema) or what can be salvaged of
+ * `data`, with what the graph checks cannot see in it and in the values the data lost (`lost`:
+ * the earlier values of duplicate keys, dropped keys).
+ */
+export function salvageTree(data: unknown, lost: readonly LostValue[] = [], parsed?: Tree): SalvagedTree | undefined {
   if (!isRecord(data) || !isRecord(data.agents)) return undefined;
-  let complete = true;
+  const rawAgents = data.agents;
+  const gaps = new GraphGaps();
+  const lostAgents = lostDefinitions(lost).filter(({ name }) => !Object.hasOwn(rawAgents, name));
+  const knownAgents = [...new Set([...Object.keys(rawAgents), ...lostAgents.map(({ name }) => name)])];
+  const known = new KnownAgents(knownAgents);
+  const { tree, rootMissing } = parsed ? { tree: parsed, rootMissing: false } : salvageParts(data, rawAgents, known, gaps);
+  for (const value of lost) addLostValue(gaps, value, rawAgents, known);
+  return { tree, knownAgents, gaps, rootMissing };
+}
+
+function salvageParts(data: Record<string, unknown>, rawAgents: Record<string, unknown>, known: KnownAgents, gaps: GraphGaps): { tree: Tree; rootMissing: boolean } {
   const agents: Record<string, Agent> = {};
-  for (const [name, value] of Object.entries(data.agents)) {
-    const salvaged = salvageAgent(value);
-    if (salvaged) agents[name] = salvaged.agent;
-    complete &&= salvaged?.complete ?? false;
+  for (const [name, value] of Object.entries(rawAgents)) {
+    const agent = salvageAgent(name, value, rawAgents, known, gaps);
+    if (agent) agents[name] = agent;
   }
-  if (hasUnknownKeys(data, TreeSchema.shape) || (isRecord(data.defaults) && hasUnknownKeys(data.defaults, DefaultsSchema.shape)))
-    complete = false;
-  const root = valid(TreeSchema.shape.root, data.root);
+  for (const key of Object.keys(data)) {
+    // A misspelled escalation: may lead every agent to the agents it names.
+    if (!Object.hasOwn(TreeSchema.shape, key)) gaps.addMentions(null, data[key], known, isReferenceKey(key));
+  }
+  const root = valid(TreeSchema.shape.root, data.root) ?? agentName(data.root, rawAgents);
+  if (root === undefined) gaps.rootUnknown = true;
   const tree: Tree = { version: 1, name: 'tree', root: root ?? '', agents };
-  const escalation = valid(TreeSchema.shape.escalation, data.escalation);
+  const escalation = valid(TreeSchema.shape.escalation, data.escalation) ?? agentName(data.escalation, rawAgents);
   if (escalation !== undefined) tree.escalation = escalation;
-  else if (data.escalation !== undefined) complete = false;
+  else if (data.escalation !== undefined) gaps.addMentions(null, data.escalation, known, true);
+  // A defaults.handback that failed the schema is left out: agents keep handback: true, the default.
   const defaults = valid(DefaultsSchema, data.defaults) ?? salvageDefaults(data.defaults);
   if (defaults !== undefined) tree.defaults = defaults;
-  if (isRecord(data.defaults) && data.defaults.handback !== undefined && defaults?.handback === undefined) complete = false;
   // Any model entry counts as declared, so agents naming it get no echo "unknown model".
   const models = entries(data.models, (value) => valid(ModelSchema, value) ?? { provider: 'offline' as const });
   if (models) tree.models = models;
   const state = entries(data.state, (value) => valid(FieldSchema, value));
   if (state) tree.state = state;
   dropUncheckableSets(agents, data.state, state);
-  return { tree, knownAgents: Object.keys(data.agents), complete: complete && root !== undefined, rootMissing: root === undefined };
+  return { tree, rootMissing: root === undefined };
 }
 
-function salvageAgent(value: unknown): { agent: Agent; complete: boolean } | undefined {
+function salvageAgent(name: string, value: unknown, rawAgents: Record<string, unknown>, known: KnownAgents, gaps: GraphGaps): Agent | undefined {
   const whole = AgentSchema.safeParse(value);
-  if (whole.success) return { agent: whole.data, complete: true };
-  if (!isRecord(value) || !AgentSchema.shape.kind.safeParse(value.kind).success) return undefined;
-  // An unknown key may be a misspelled edge (`childern:`), so the graph is not known; or a
-  // misspelled prompt (`promt:`), so no "missing prompt" either.
-  const unknownKeys = hasUnknownKeys(value, AgentSchema.shape);
-  let complete = !unknownKeys;
-  const kept: Record<string, unknown> = { description: STAND_IN, ...(unknownKeys && value.kind !== 'human' ? { prompt: STAND_IN } : {}) };
+  if (whole.success) return whole.data;
+  if (!isRecord(value) || !AgentSchema.shape.kind.safeParse(value.kind).success) {
+    loseAgent(gaps, name, value, known);
+    return undefined;
+  }
+  // An unknown key may be a misspelled edge (`childern:`), or a misspelled prompt (`promt:`), so no "missing prompt" either.
+  const unknownKeys = Object.keys(value).filter((key) => !Object.hasOwn(AgentSchema.shape, key));
+  for (const key of unknownKeys) addLooseKey(gaps, name, key, value[key], known);
+  const kept: Record<string, unknown> = { description: STAND_IN, ...(unknownKeys.length > 0 && value.kind !== 'human' ? { prompt: STAND_IN } : {}) };
+  const references: Partial<Record<string, string | string[]>> = {};
   for (const [key, schema] of Object.entries(AgentSchema.shape)) {
     if (!Object.hasOwn(value, key)) continue;
     if ((schema as z.ZodType).safeParse(value[key]).success) kept[key] = value[key];
     else if (key === 'description' || key === 'prompt') kept[key] = STAND_IN;
-    else if (key === 'handoff') kept.handoff = salvageHandoff(value.handoff);
-    else if (STRUCTURAL.has(key)) complete = false;
+    else if (key === 'handoff') {
+      kept.handoff = salvageHandoff(value.handoff);
+      if (!toolNameKnown(value.handoff)) gaps.unknownToolName.add(name);
+    } else if (REFERENCE_KEYS.includes(key)) {
+      const salvaged = salvageReferences(name, key, value[key], rawAgents, known, gaps);
+      if (salvaged !== undefined) references[key] = salvaged;
+    } else if (key === 'handback') gaps.mayHandBack.add(name);
   }
   // Without its payload fields, the offline payload would look wrong: leave it out too.
   if (value.handoff !== undefined && kept.handoff === undefined && isRecord(kept.offline))
     kept.offline = { ...kept.offline, payload: undefined };
   const parsed = AgentSchema.safeParse(kept);
-  return parsed.success ? { agent: parsed.data, complete } : undefined;
+  if (!parsed.success) {
+    loseAgent(gaps, name, value, known);
+    return undefined;
+  }
+  // Set after the schema: an entry may name an agent whose own name the schema refuses (`__start__`), and the edge is still there.
+  return Object.assign(parsed.data, references);
+}
+
+/**
+ * The entries of a list of agent names (or a fallback name) that name agents of the file; every
+ * other entry is a gap that may lead to the agent it resembles, or anywhere.
+ */
+function salvageReferences(name: string, key: string, value: unknown, rawAgents: Record<string, unknown>, known: KnownAgents, gaps: GraphGaps): string | string[] | undefined {
+  if (key === 'fallback' && typeof value === 'string') {
+    const target = agentName(value, rawAgents);
+    if (target === undefined) gaps.addMentions(name, value, known, true);
+    return target;
+  }
+  if (!Array.isArray(value)) {
+    gaps.addMentions(name, value, known, true);
+    return undefined;
+  }
+  const kept: string[] = [];
+  for (const entry of value) {
+    const target = agentName(entry, rawAgents);
+    if (target !== undefined) kept.push(target);
+    else gaps.addMentions(name, entry, known, true);
+  }
+  return kept.length > 0 || key !== 'fallback' ? kept : undefined;
+}
+
+/**
+ * `value` when it is a name: a valid one (lint reports it if it names no agent), or the name of an
+ * agent of the file that the schema refuses (`__start__`: its key is reported already).
+ */
+function agentName(value: unknown, rawAgents: Record<string, unknown>): string | undefined {
+  return typeof value === 'string' && (NAME_PATTERN.test(value) || Object.hasOwn(rawAgents, value)) ? value : undefined;
+}
+
+/** Whether a handoff that failed the schema still says its tool name for sure (only its payload failed). */
+function toolNameKnown(handoff: unknown): boolean {
+  return (
+    isRecord(handoff) &&
+    HandoffSchema.shape.tool.safeParse(handoff.tool).success &&
+    Object.keys(handoff).every((key) => Object.hasOwn(HandoffSchema.shape, key))
+  );
+}
+
+/** An agent the checked tree leaves out: what it is and where it leads are unknown, except for the agents it names. */
+function loseAgent(gaps: GraphGaps, name: string, value: unknown, known: KnownAgents): void {
+  gaps.lostAgents.add(name);
+  markUncertain(gaps, name, value, known);
+}
+
+function markUncertain(gaps: GraphGaps, name: string, value: unknown, known: KnownAgents): void {
+  gaps.unknownKind.add(name);
+  gaps.mayHandBack.add(name);
+  gaps.unknownToolName.add(name);
+  if (value === undefined) gaps.addLead(name, null);
+  else gaps.addMentions(name, value, known, false);
+}
+
+/** A key of agent `name` the checked tree does not have (unknown, or lost): it may be a misspelled edge, handback, kind or handoff. */
+function addLooseKey(gaps: GraphGaps, name: string, key: string | undefined, value: unknown, known: KnownAgents): void {
+  if (value === undefined) gaps.addLead(name, null);
+  else gaps.addMentions(name, value, known, key !== undefined && isReferenceKey(key));
+  if (key === undefined) return;
+  if (resembles(key, 'handback')) gaps.mayHandBack.add(name);
+  if (resembles(key, 'kind')) gaps.unknownKind.add(name);
+  if (resembles(key, 'handoff')) gaps.unknownToolName.add(name);
+}
+
+/** The agent definitions among the lost values (an agent defined twice, an agent with a forbidden name), the whole lost `agents:` included. */
+function lostDefinitions(lost: readonly LostValue[]): { name: string; value: unknown }[] {
+  const definitions: { name: string; value: unknown }[] = [];
+  for (const { path, key, value } of lost) {
+    if (key === undefined) continue;
+    if (path.length === 1 && path[0] === 'agents') definitions.push({ name: key, value });
+    if (path.length === 0 && key === 'agents' && isRecord(value)) {
+      for (const [name, definition] of Object.entries(value)) definitions.push({ name, value: definition });
+    }
+  }
+  return definitions;
+}
+
+/** What a value the data lost (a duplicate key's earlier value, a dropped key) may hide from the graph. */
+function addLostValue(gaps: GraphGaps, lost: LostValue, rawAgents: Record<string, unknown>, known: KnownAgents): void {
+  const { path, key, value } = lost;
+  const [top, agent, field] = path;
+  if (path.length === 0) {
+    if (key === 'agents') {
+      for (const definition of lostDefinitions([lost])) lostDefinition(gaps, definition.name, definition.value, rawAgents, known);
+    } else if (key === 'root') {
+      gaps.rootUnknown = true;
+    } else if (key === 'defaults') {
+      for (const name of Object.keys(rawAgents)) gaps.mayHandBack.add(name);
+    } else if (value === undefined) {
+      gaps.addLead(null, null);
+    } else {
+      gaps.addMentions(null, value, known, key !== undefined && isReferenceKey(key));
+    }
+  } else if (top === 'agents' && path.length === 1) {
+    if (key !== undefined) lostDefinition(gaps, key, value, rawAgents, known);
+  } else if (top === 'agents' && typeof agent === 'string' && path.length === 2) {
+    addLooseKey(gaps, agent, key, value, known);
+  } else if (top === 'agents' && typeof agent === 'string' && field === 'handoff') {
+    gaps.unknownToolName.add(agent);
+  } else if (top === 'defaults' && path.length === 1 && key !== undefined && resembles(key, 'handback')) {
+    for (const name of Object.keys(rawAgents)) gaps.mayHandBack.add(name);
+  }
+}
+
+/** An agent definition the data lost: the agent is left out when the data has no other definition of it. */
+function lostDefinition(gaps: GraphGaps, name: string, value: unknown, rawAgents: Record<string, unknown>, known: KnownAgents): void {
+  if (Object.hasOwn(rawAgents, name)) markUncertain(gaps, name, value, known);
+  else loseAgent(gaps, name, value, known);
+}
+
+function resembles(key: string, field: string): boolean {
+  return closestName(key, [field]) !== undefined;
 }
 
 /** The handoff with its valid parts; an invalid payload field becomes a plain string field. */
@@ -127,10 +273,6 @@ function valid<T extends z.ZodType>(schema: T, value: unknown): z.output<T> | un
   if (value === undefined) return undefined;
   const parsed = schema.safeParse(value);
   return parsed.success ? parsed.data : undefined;
-}
-
-function hasUnknownKeys(value: Record<string, unknown>, shape: object): boolean {
-  return Object.keys(value).some((key) => !Object.hasOwn(shape, key));
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

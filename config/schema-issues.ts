@@ -3,7 +3,8 @@
  */
 import { z } from 'zod';
 import type { ConfigIssueCode } from '../errors/config-error.js';
-import { didYouMean } from './suggest.js';
+import { cleanName, didYouMean, isUsableName, suggestRename } from './suggest.js';
+import { REFERENCE_KEYS } from './graph-gaps.js';
 import { RESERVED_NAMES } from './reserved-names.js';
 import { MAX_TIMER_MS, NAME_PATTERN, TOOL_NAME_PATTERN } from './schema.js';
 import type { IssueInput } from './source.js';
@@ -57,7 +58,7 @@ function convert(issue: ZodIssue, schema: z.ZodType, data: unknown): IssueInput[
     case 'invalid_key': {
       const key = String(path[path.length - 1]);
       const unsafe = issue.issues.some((inner) => inner.code === 'invalid_format' && 'pattern' in inner && inner.pattern === String(SAFE_TEXT_PATTERN));
-      return [(unsafe && unsafeTextIssue(key, path, 'key')) || invalidName(key, path, 'key')];
+      return [(unsafe && unsafeTextIssue(key, path, 'key')) || invalidName(key, path, 'key', data)];
     }
     case 'invalid_type': {
       if (received === undefined) return [missingField(path, issue.expected, schema, data)];
@@ -89,7 +90,7 @@ function convert(issue: ZodIssue, schema: z.ZodType, data: unknown): IssueInput[
       return [outOfRange(issue, path, received)];
     case 'invalid_format': {
       if (issue.format === 'regex' && (issue.pattern === String(NAME_PATTERN) || issue.pattern === String(TOOL_NAME_PATTERN))) {
-        return [invalidName(String(received), path, 'value', issue.pattern === String(TOOL_NAME_PATTERN))];
+        return [invalidName(String(received), path, 'value', data, issue.pattern === String(TOOL_NAME_PATTERN))];
       }
       if (issue.format === 'regex' && issue.pattern === String(SAFE_TEXT_PATTERN) && typeof received === 'string') {
         const unsafe = unsafeTextIssue(received, path);
@@ -134,14 +135,14 @@ function unknownKeyHint(key: string, allowed: string[]): string {
   return allowed.length > 0 ? `${didYouMean(key, allowed)}Known keys: ${allowed.join(', ')}.` : 'Remove it.';
 }
 
-function invalidName(name: string, path: Path, at: 'key' | 'value', tool = false): IssueInput {
+function invalidName(name: string, path: Path, at: 'key' | 'value', data: unknown, tool = false): IssueInput {
   const where = at === 'key' ? '' : ` (${describePath(path)})`;
-  if (RESERVED_NAMES.has(name.toLowerCase())) {
-    return { code: 'RESERVED_NAME', message: `${quote(name)}${where} is a reserved name (it breaks LangGraph or Mermaid).`, hint: `Rename it, e.g. "${suggestName(`${name.replace(/^_+|_+$/g, '')}_desk`)}".`, path, at };
-  }
   const length = tool ? 64 : 48;
+  const suggestion = tool ? cleanName(name, length) : renameFor(name, path, at, data);
+  if (RESERVED_NAMES.has(name.toLowerCase())) {
+    return { code: 'RESERVED_NAME', message: `${quote(name)}${where} is a reserved name (it breaks LangGraph or Mermaid).`, hint: `Rename it, e.g. "${suggestion ?? 'desk'}".`, path, at };
+  }
   const rule = tool ? `a tool name has 1 to ${length} letters, digits, "_" or "-"` : `a name starts with a letter and has only letters, digits, "_" or "-" (${length} at most)`;
-  const suggestion = suggestName(name, length);
   return {
     code: 'INVALID_NAME',
     message: `${quote(name)}${where} is not a valid name: ${nameFault(name, length, tool)}; ${rule}.`,
@@ -149,6 +150,31 @@ function invalidName(name: string, path: Path, at: 'key' | 'value', tool = false
     path,
     at,
   };
+}
+
+/**
+ * The name to offer instead of a refused one. An agent's new name must be no other agent's, and a
+ * reference to an agent gets the same offer as the agent's key; but a reference that, cleaned, names
+ * an agent (`bill\u200Bing` → `billing`) gets that agent.
+ */
+function renameFor(name: string, path: Path, at: 'key' | 'value', data: unknown): string | undefined {
+  const agent = isAgentName(path, at);
+  const taken = namesBeside(path, at, agent, data);
+  const cleaned = cleanName(name);
+  if (agent && at === 'value' && taken.includes(cleaned) && isUsableName(cleaned)) return cleaned;
+  return suggestRename(name, agent ? 'desk' : 'value', taken);
+}
+
+/** Whether the name at `path` is an agent's: a key of `agents:`, the root, the escalation, or an entry of a list of agents. */
+function isAgentName(path: Path, at: 'key' | 'value'): boolean {
+  if (at === 'key') return path.length === 2 && path[0] === 'agents';
+  return path[0] === 'root' || path[0] === 'escalation' || (path[0] === 'agents' && REFERENCE_KEYS.includes(String(path[2])));
+}
+
+/** The names a rename must not take: the agents, for an agent's name; the other keys of its mapping, for another key. */
+function namesBeside(path: Path, at: 'key' | 'value', agent: boolean, data: unknown): string[] {
+  const holder = agent ? valueAt(data, ['agents']) : at === 'key' ? valueAt(data, path.slice(0, -1)) : undefined;
+  return holder !== null && typeof holder === 'object' ? Object.keys(holder) : [];
 }
 
 /** What is wrong with a name, naming the character (a zero-width space, a Cyrillic letter …). */
@@ -253,12 +279,6 @@ function quote(text: string): string {
 export function describePath(path: Path): string {
   if (path.length === 0) return 'the tree';
   return path.reduce<string>((text, segment) => (typeof segment === 'number' ? `${text}[${segment}]` : text ? `${text}.${segment}` : segment), '');
-}
-
-function suggestName(name: string, length = 48): string {
-  // Accents and invisible characters go (café → cafe, bill\u200Bing → billing); anything else becomes "_".
-  const cleaned = name.normalize('NFKD').replace(/[\p{M}\p{Cf}]/gu, '').replace(/[^A-Za-z0-9_-]+/g, '_').replace(/^[^A-Za-z]+/, '').replace(/_+$/, '');
-  return cleaned.slice(0, length);
 }
 
 function lowerFirst(text: string): string {

@@ -32,11 +32,28 @@ export type IssueInput = Omit<ConfigIssue, 'file' | 'line' | 'column' | 'severit
   at?: 'key' | 'value';
 };
 
+/**
+ * A value the data leaves out: a key given twice keeps only its last value, and a forbidden key or
+ * a key that is not text is dropped. Salvage reads them to know what the checks cannot see.
+ */
+export interface LostValue {
+  /** The data path of the mapping that held it. */
+  path: (string | number)[];
+  /** Its key; undefined for a key that is not text. */
+  key: string | undefined;
+  /** The value as data; undefined when it cannot be read. */
+  value: unknown;
+}
+
+type Path = (string | number)[];
+
 /** A parsed tree file: its data, and a way to turn a path into a position. */
 export class TreeSource {
   readonly issues: ConfigIssue[] = [];
-  /** The data, when the YAML is safe to use (it may still have duplicate keys: see {@link ambiguous}). */
+  /** The data, when the YAML is safe to use (without forbidden keys and keys that are not text; see {@link lost}). */
   data: unknown = undefined;
+  /** What the data leaves out: the earlier values of keys given twice, and dropped keys. */
+  readonly lost: LostValue[] = [];
   /** The text as parsed (without a byte order mark, which editors do not count as a column). */
   readonly text: string;
   /** Where each line starts. Counted here: after a syntax error the parser's own line counter drifts. */
@@ -87,9 +104,13 @@ export class TreeSource {
       this.addAtOffset({ code: 'EMPTY_FILE', message: 'The file holds no tree, only comments or document markers.', hint: EMPTY_HINT, path: [] }, 0);
       return;
     }
-    if (!this.checkStructure(document)) return;
+    const structure = this.checkStructure(document);
+    if (!structure) return;
     try {
-      this.data = document.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+      this.data = withoutPairs(structure.dropped, () => {
+        for (const { path, key, node } of structure.lost) this.lost.push({ path, key, value: readValue(document, node) });
+        return document.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+      });
     } catch {
       // Bad aliases were ruled out above: what is left to fail is the expansion limit.
       let firstAlias = 0;
@@ -104,11 +125,6 @@ export class TreeSource {
         firstAlias,
       );
     }
-  }
-
-  /** True when some mapping has a key twice: the data holds the last value only. */
-  get ambiguous(): boolean {
-    return this.issues.some((issue) => issue.code === 'DUPLICATE_KEY' || issue.code === 'DUPLICATE_AGENT');
   }
 
   /** Adds an issue positioned at the YAML node of `path` (or its nearest existing ancestor). */
@@ -212,19 +228,24 @@ export class TreeSource {
     );
   }
 
-  /** Keys seen twice in `map` (as toJS would write them): in the `agents` mapping, an agent defined twice. */
-  private checkDuplicates(document: Document.Parsed, map: YAMLMap): void {
+  /** Keys seen twice in `map` (as toJS would write them): in the `agents` mapping, an agent defined twice. The earlier values are lost. */
+  private checkDuplicates(document: Document.Parsed, map: YAMLMap, mapPath: () => Path | undefined, lost: LostNode[]): void {
     const first = new Map<string, number>();
+    const latest = new Map<string, Pair>();
     const agents: unknown = isMap(document.contents) ? document.contents.get('agents') : undefined;
     for (const pair of map.items) {
       if (!isScalar(pair.key) && pair.key !== null) continue;
       const name = isScalar(pair.key) ? keyText(pair.key.value) : '';
       const offset = nodeStart(pair.key) ?? nodeStart(map) ?? 0;
+      const previous = latest.get(name);
+      latest.set(name, pair);
       const seen = first.get(name);
-      if (seen === undefined) {
+      if (previous === undefined || seen === undefined) {
         first.set(name, offset);
         continue;
       }
+      const path = mapPath();
+      if (path) lost.push({ path, key: name, node: previous.value });
       const where = `(first on line ${this.position(seen).line})`;
       this.addAtOffset(
         map === agents
@@ -235,38 +256,109 @@ export class TreeSource {
     }
   }
 
-  /** Rejects forbidden keys, keys that are not text, bad aliases and excessive depth; false if toJS is unsafe. */
-  private checkStructure(document: Document.Parsed): boolean {
+  /**
+   * Rejects forbidden keys, keys that are not text, bad aliases and excessive depth. Undefined when
+   * toJS is unsafe (bad aliases, too deep); else the pairs to leave out of the data (forbidden keys,
+   * keys that are not text) and the values the data loses.
+   */
+  private checkStructure(document: Document.Parsed): { dropped: DroppedPair[]; lost: LostNode[] } | undefined {
     let safe = true;
+    const dropped: DroppedPair[] = [];
+    const lost: LostNode[] = [];
     const anchors = new Set<string>();
-    const report = (input: IssueInput, node: unknown) => {
-      this.addAtOffset(input, nodeStart(node) ?? 0);
-      safe = false;
+    const report = (input: IssueInput, node: unknown) => this.addAtOffset(input, nodeStart(node) ?? 0);
+    /** Leaves a pair out of the data, and remembers its value as lost. */
+    const drop = (pair: Pair, ancestors: readonly unknown[], key: string | undefined) => {
+      const map = ancestors[ancestors.length - 1];
+      if (!isMap(map)) return;
+      dropped.push({ map, pair });
+      const path = dataPath(ancestors.slice(0, -1), map);
+      if (path) lost.push({ path, key, node: pair.value });
     };
     visit(document, (_key, node, path) => {
       const depth = path.filter((ancestor) => isMap(ancestor) || isSeq(ancestor)).length;
       if (depth > MAX_DEPTH) {
         report({ code: 'TOO_DEEP', message: `The file nests deeper than ${MAX_DEPTH} levels.`, hint: `Nest at most ${MAX_DEPTH} levels.`, path: [] }, isPair(node) ? node.key : node);
+        safe = false;
         return visit.BREAK;
       }
-      if (isMap(node)) this.checkDuplicates(document, node);
+      if (isMap(node)) this.checkDuplicates(document, node, () => dataPath(path, node), lost);
       if (isAlias(node)) {
         const inside = path.some((ancestor) => (ancestor as { anchor?: string }).anchor === node.source);
         if (inside || !anchors.has(node.source)) {
           const message = inside ? `The alias *${node.source} is inside the value it refers to, so it would never end.` : `The alias *${node.source} refers to no anchor &${node.source} above it.`;
           report({ code: 'YAML_SYNTAX', message, hint: 'Write the value out, or define the anchor (&name) on an earlier value.', path: [] }, node);
+          safe = false;
         }
       } else if (isPair(node) && !isScalar(node.key) && node.key !== null) {
         report({ code: 'INVALID_TYPE', message: 'A key must be plain text, not a list, a mapping or an alias.', hint: 'Write the key as plain text.', path: [] }, node.key);
+        drop(node, path, undefined);
       } else if (isPair(node) && isScalar(node.key) && FORBIDDEN_KEYS.has(keyText(node.key.value))) {
         const key = keyText(node.key.value);
         report({ code: 'FORBIDDEN_KEY', message: `The key "${key}" is not allowed: JavaScript reserves it on every object.`, hint: 'Rename or remove it.', path: [] }, node.key);
+        drop(node, path, key);
       }
       if ((node as { anchor?: string } | null)?.anchor) anchors.add((node as { anchor: string }).anchor);
       return undefined;
     });
-    return safe;
+    return safe ? { dropped, lost } : undefined;
   }
+}
+
+/** A pair left out of the data, and the mapping it belongs to. */
+interface DroppedPair {
+  map: YAMLMap;
+  pair: Pair;
+}
+
+/** A lost value before it is read as data. */
+interface LostNode {
+  path: Path;
+  key: string | undefined;
+  node: unknown;
+}
+
+/** Runs `read` with the dropped pairs taken out of their mappings, then puts them back (positions still find them). */
+function withoutPairs<T>(dropped: readonly DroppedPair[], read: () => T): T {
+  const removed: { map: YAMLMap; pair: Pair; index: number }[] = [];
+  for (const { map, pair } of dropped) {
+    const index = map.items.indexOf(pair);
+    if (index === -1) continue;
+    map.items.splice(index, 1);
+    removed.push({ map, pair, index });
+  }
+  try {
+    return read();
+  } finally {
+    for (const { map, pair, index } of removed.reverse()) map.items.splice(index, 0, pair);
+  }
+}
+
+/** A lost value as data; undefined when it cannot be read (an alias bomb, say). */
+function readValue(document: Document.Parsed, node: unknown): unknown {
+  if (node === null || node === undefined) return null;
+  try {
+    return (node as Node).toJS(document, { maxAliasCount: MAX_ALIAS_COUNT }) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The data path of `node`, from the ancestors `visit` gives; undefined inside a key (which has no data path). */
+function dataPath(ancestors: readonly unknown[], node: unknown): Path | undefined {
+  const chain = [...ancestors, node];
+  const path: Path = [];
+  for (let index = 1; index < chain.length; index += 1) {
+    const parent = chain[index - 1];
+    const child = chain[index];
+    if (isPair(parent)) {
+      if (child !== parent.value || !isScalar(parent.key)) return undefined;
+      path.push(keyText(parent.key.value));
+    } else if (isSeq(parent)) {
+      path.push(parent.items.indexOf(child));
+    }
+  }
+  return path;
 }
 
 const EMPTY_HINT = 'Start with version: 1, name:, root: and agents: (see config/support.yaml in the switchboard package).';

@@ -1,4 +1,9 @@
 import { closest, distance } from 'fastest-levenshtein';
+import { nameCollision, RESERVED_NAMES } from './reserved-names.js';
+import { NAME_PATTERN } from './schema.js';
+
+/** The longest agent, state field or model name ({@link NAME_PATTERN}). */
+const MAX_NAME_LENGTH = 48;
 
 /**
  * `Did you mean "billing"? ` when a known name is close to `name` (trailing space included), else ''.
@@ -30,4 +35,40 @@ export function closestName(name: string, known: readonly string[]): string | un
 export function listNames(names: readonly string[]): string {
   if (names.length === 0) return '(none)';
   return names.length > MAX_LISTED ? `${names.slice(0, MAX_LISTED).join(', ')} … (${names.length} in all)` : names.join(', ');
+}
+
+/**
+ * `name` made into a valid name, or '' when nothing of it is left: accents and invisible characters
+ * go (café → cafe, bill\u200Bing → billing), any other character outside letters, digits, "_" and
+ * "-" becomes "_", and it starts with a letter and ends without "_".
+ */
+export function cleanName(name: string, length = 48): string {
+  const cleaned = name.normalize('NFKD').replace(/[\p{M}\p{Cf}]/gu, '').replace(/[^A-Za-z0-9_-]+/g, '_').replace(/^[^A-Za-z]+/, '').replace(/_+$/, '');
+  return cleaned.slice(0, length);
+}
+
+/**
+ * The name to offer instead of `name`, which a check refused: `name` cleaned ({@link cleanName}) if
+ * that passes (`bill ing` → `billing`), else with `_<suffix>` (`__start__` → `start` is reserved too:
+ * `start_desk`), numbered `_2`, `_3` … when that is taken. Whatever it offers passes every check a
+ * name of the tree goes through: {@link NAME_PATTERN}, not a reserved name, no collision with a state
+ * channel or an Object.prototype member, and none of `taken` (case aside), which holds `name` itself.
+ * Undefined when nothing of `name` is left (`123`).
+ */
+export function suggestRename(name: string, suffix: string, taken: Iterable<string> = []): string | undefined {
+  const base = cleanName(name);
+  if (base === '') return undefined;
+  const used = new Set([name, ...taken].map((entry) => entry.toLowerCase()));
+  const fits = (candidate: string) => isUsableName(candidate) && !used.has(candidate.toLowerCase());
+  if (fits(base)) return base;
+  for (let number = 1; ; number += 1) {
+    const tail = number === 1 ? `_${suffix}` : `_${suffix}_${number}`;
+    const candidate = `${base.slice(0, MAX_NAME_LENGTH - tail.length).replace(/_+$/, '')}${tail}`;
+    if (fits(candidate)) return candidate;
+  }
+}
+
+/** Whether `name` passes every check a name of the tree goes through: {@link NAME_PATTERN}, not reserved, no collision. */
+export function isUsableName(name: string): boolean {
+  return NAME_PATTERN.test(name) && !RESERVED_NAMES.has(name.toLowerCase()) && nameCollision(name) === undefined;
 }

@@ -82,8 +82,68 @@ describe('lintTreeText(): every problem at once', () => {
     `);
   });
 
+  it('runs the graph checks on what the schema errors leave: __proto__ keys, an unknown key, wrong types, a wrong kind', () => {
+    // billing and sales are not unreachable though triage's children: failed, nor refunds though it is
+    // only under billing's misspelled childern:; refunds is no dead end: supervisor, whose kind failed, may be a person.
+    expect(lintFixture('broken-agents-and-graph', 'all-at-once')).toMatchInlineSnapshot(`
+      "test/fixtures/all-at-once/broken-agents-and-graph.yaml:7:1 error FORBIDDEN_KEY The key "__proto__" is not allowed: JavaScript reserves it on every object. Rename or remove it.
+        __proto__: { polluted: true }
+        ^
+      test/fixtures/all-at-once/broken-agents-and-graph.yaml:13:15 error INVALID_TYPE agents.triage.children is the text "billing, sales"; it must be a list. Write a list, e.g. [billing, sales] or one "- item" per line.
+            children: billing, sales
+                      ^
+      test/fixtures/all-at-once/broken-agents-and-graph.yaml:14:23 error INVALID_VALUE agents.triage.history.turns is the text "none"; it must be one of "all". Write one of these values.
+            history: { turns: none }
+                              ^
+      test/fixtures/all-at-once/broken-agents-and-graph.yaml:19:5 error UNKNOWN_KEY "childern" is not a known key of agents.billing. Did you mean "children"? Known keys: kind, description, prompt, model, tools, helpers, children, handback, sideways, escalate, fallback, handoff, history, limits, offline.
+            childern: [refunds]
+            ^
+      test/fixtures/all-at-once/broken-agents-and-graph.yaml:29:5 error FORBIDDEN_KEY The key "__proto__" is not allowed: JavaScript reserves it on every object. Rename or remove it.
+            __proto__: { polluted: true }
+            ^
+      test/fixtures/all-at-once/broken-agents-and-graph.yaml:33:16 error UNKNOWN_AGENT "persn" is not an agent. Did you mean "person"? Agents: triage, billing, refunds, sales, quotes, renewals, archive, supervisor, person.
+            escalate: [persn]
+                       ^
+      test/fixtures/all-at-once/broken-agents-and-graph.yaml:38:5 error DEAD_END "quotes" is a dead end: it cannot hand back to "sales" and has no escalation path to a person. Remove handback: false, or add escalate: [person].
+            handback: false
+            ^
+      test/fixtures/all-at-once/broken-agents-and-graph.yaml:43:16 error SIDEWAYS_NOT_ALLOWED "billing" is not a sibling of "renewals", so a sideways handoff to it is not allowed. Siblings: quotes. To reach an agent elsewhere in the tree, list it under escalate:.
+            sideways: [billing]
+                       ^
+      test/fixtures/all-at-once/broken-agents-and-graph.yaml:46:3 error UNREACHABLE_AGENT No conversation can reach "archive" from the root "triage". List it under children: of an agent (or escalate:, helpers:, fallback:), or remove it.
+          archive:
+          ^
+      test/fixtures/all-at-once/broken-agents-and-graph.yaml:49:16 error MULTIPLE_PARENTS "renewals" is a child of both "sales" and "archive". An agent has one parent: keep it under one, and use escalate: or sideways: for the other edge.
+            children: [renewals]
+                       ^
+      test/fixtures/all-at-once/broken-agents-and-graph.yaml:53:11 error INVALID_VALUE agents.supervisor.kind is the text "humna"; it must be one of "agent", "human", "helper". Did you mean "human"?
+            kind: humna
+                  ^"
+    `);
+  });
+
+  it('blames no agent for what a broken part may hide', () => {
+    const tree = (billing: string) =>
+      `version: 1\nname: desk\nroot: triage\nagents:\n  triage: { description: d, prompt: p, escalate: [person], ${billing} }\n` +
+      '  billing: { description: d, prompt: p, handback: false }\n  person: { kind: human, description: d }\n';
+    const graphCodes = (text: string) =>
+      lintTreeText(text, 'desk.yaml')
+        .map((issue) => issue.code)
+        .filter((code) => ['UNREACHABLE_AGENT', 'DEAD_END', 'SIDEWAYS_NOT_ALLOWED', 'NO_HUMAN_ESCALATION'].includes(code));
+    // With nothing broken, billing is unreachable, and a dead end.
+    expect(graphCodes(tree('sideways: []'))).toEqual(['UNREACHABLE_AGENT', 'DEAD_END']);
+    // An entry that names no agent may mean any of them: billing may be reachable, and hand back.
+    expect(graphCodes(tree('children: [42]'))).toEqual([]);
+    expect(graphCodes(tree('children: [biling]'))).toEqual([]);
+    // An entry that names some other agent leaves billing as it is.
+    expect(graphCodes(tree('children: person'))).toEqual(['UNREACHABLE_AGENT', 'DEAD_END']);
+    // A misspelled key that may be an edge counts as one; a misspelled prompt does not.
+    expect(graphCodes(tree('childen: [billing]'))).toEqual([]);
+    expect(graphCodes(tree('promt: Route to billing.'))).toEqual(['UNREACHABLE_AGENT', 'DEAD_END']);
+  });
+
   it('returns the issues sorted by line and column', () => {
-    for (const name of ['schema-and-references', 'schema-and-graph']) {
+    for (const name of ['schema-and-references', 'schema-and-graph', 'broken-agents-and-graph']) {
       const path = `${FOLDER}/${name}.yaml`;
       const issues = lintTreeText(readFixture(path), path, { tools: exampleTools });
       const positions = issues.map((issue) => issue.line * 10_000 + issue.column);

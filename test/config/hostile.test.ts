@@ -69,9 +69,9 @@ describe('lintTreeText() on hostile YAML', () => {
       multiple-documents.yaml: YAML_SYNTAX@16:1
       non-string-keys.yaml: INVALID_TYPE@4:3 INVALID_TYPE@6:1
       numbers-past-bounds.yaml: NUMBER_TOO_LARGE@6:28 INVALID_TYPE@6:52 OUT_OF_RANGE@6:75 NUMBER_TOO_LARGE@6:97 NUMBER_TOO_LARGE@6:117 OUT_OF_RANGE@7:20 INVALID_TYPE@7:40 NUMBER_TOO_LARGE@7:57 NUMBER_TOO_LARGE@9:61 INVALID_TYPE@9:78 NUMBER_TOO_LARGE@9:94 INVALID_TYPE@10:60 NUMBER_TOO_LARGE@10:77 OUT_OF_RANGE@10:120 NUMBER_TOO_LARGE@11:33 NUMBER_TOO_LARGE@11:46 NUMBER_TOO_LARGE@13:36 NUMBER_TOO_LARGE@15:21 INVALID_TYPE@22:23
-      proto-agent-name.yaml: FORBIDDEN_KEY@16:3 FORBIDDEN_KEY@19:3
-      proto-deep-keys.yaml: FORBIDDEN_KEY@16:29 FORBIDDEN_KEY@19:9
-      proto-json-style.yaml: FORBIDDEN_KEY@1:107
+      proto-agent-name.yaml: FORBIDDEN_KEY@16:3 UNREACHABLE_AGENT@16:3 FORBIDDEN_KEY@19:3 UNREACHABLE_AGENT@19:3
+      proto-deep-keys.yaml: UNUSED_OFFLINE_TOOL@15:9 FORBIDDEN_KEY@16:29 FORBIDDEN_KEY@19:9
+      proto-json-style.yaml: NO_HUMAN_ESCALATION@1:40 FORBIDDEN_KEY@1:107
       proto-top-level.yaml: FORBIDDEN_KEY@4:1
       prototype-method-names.yaml: UNKNOWN_AGENT@3:7 UNKNOWN_AGENT@4:13 UNKNOWN_AGENT@9:25 INVALID_NAME@13:24
       regex-engine-limits.yaml: UNSUPPORTED_PATTERN@17:53 UNSUPPORTED_PATTERN@17:70 UNSUPPORTED_PATTERN@17:88 UNSUPPORTED_PATTERN@17:106 UNSUPPORTED_PATTERN@17:119 UNSUPPORTED_PATTERN@19:38 UNSUPPORTED_PATTERN@19:54
@@ -192,7 +192,7 @@ describe('lintTreeText() on hostile YAML', () => {
     const key = `? "${'k'.repeat(500_000)}\\n\\u200B"\n: 1`;
     const text = `version: 1\nname: long\nroot: a\n${key}\nagents:\n  a: { description: "${'d'.repeat(400_000)}", prompt: p, children: ["${'c'.repeat(50_000)}"] }\n`;
     const issues = expectRejected(text, 'long.yaml');
-    expect(issues.map((issue) => issue.code)).toEqual(['UNKNOWN_KEY', 'INVALID_NAME']);
+    expect(issues.map((issue) => issue.code)).toEqual(['NO_HUMAN_ESCALATION', 'UNKNOWN_KEY', 'INVALID_NAME']);
     for (const issue of issues) expect(`${issue.message} ${issue.hint ?? ''}`.length).toBeLessThan(2_000);
   });
 

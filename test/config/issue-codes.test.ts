@@ -188,11 +188,70 @@ describe('lintTreeText(): every issue code', () => {
     `);
   });
 
-  it('reports DUPLICATE_TOOL_NAME once, at the handoff tool name that clashes', () => {
+  it('reports DUPLICATE_TOOL_NAME once, at the later of the two handoff tool names in the file', () => {
+    // triage hands off to sales first, but billing's name comes first in the file: sales's is the duplicate.
     expect(lintFixture('duplicate-tool-name')).toMatchInlineSnapshot(`
-      "test/fixtures/invalid/duplicate-tool-name.yaml:18:22 error DUPLICATE_TOOL_NAME "triage" has two tools named "transfer_to_desk" (the handoff to "billing" and the handoff to "sales"). Rename one with handoff.tool on the target agent, or rename the function tool.
+      "test/fixtures/invalid/duplicate-tool-name.yaml:25:22 error DUPLICATE_TOOL_NAME "triage" has two tools named "transfer_to_desk" (the handoff to "billing" and the handoff to "sales"). Rename one with handoff.tool on the target agent, or rename the function tool.
             handoff: { tool: transfer_to_desk }
                              ^"
+    `);
+  });
+
+  it('points DUPLICATE_TOOL_NAME at a function tool named like a handoff when the tools: list comes later in the file', () => {
+    const text = [
+      'version: 1',
+      'name: desk',
+      'root: triage',
+      'agents:',
+      '  billing:',
+      '    description: Charges and refunds.',
+      '    prompt: You are the billing specialist.',
+      '    escalate: [person]',
+      '  person:',
+      '    kind: human',
+      '    description: A person on the billing team.',
+      '  triage:',
+      '    description: Front desk.',
+      '    prompt: Route billing questions to billing.',
+      '    children: [billing]',
+      '    tools: [lookup_invoice, transfer_to_billing]',
+      '',
+    ].join('\n');
+    expect(showIssues(text, lintTreeText(text, 'desk.yaml', { tools: ['lookup_invoice', 'transfer_to_billing'] }))).toMatchInlineSnapshot(`
+      "desk.yaml:16:29 error DUPLICATE_TOOL_NAME "triage" has two tools named "transfer_to_billing" (the handoff to "billing" and function tool "transfer_to_billing"). Rename one with handoff.tool on the target agent, or rename the function tool.
+            tools: [lookup_invoice, transfer_to_billing]
+                                    ^"
+    `);
+  });
+
+  it('points DUPLICATE_TOOL_NAME at the agent whose default handoff name clashes when that agent comes later in the file', () => {
+    const text = [
+      'version: 1',
+      'name: desk',
+      'root: triage',
+      'agents:',
+      '  triage:',
+      '    description: Front desk.',
+      '    prompt: Route billing questions to billing.',
+      '    tools: [transfer_to_billing]',
+      '    children: [technical, billing]',
+      '  technical:',
+      '    description: Bugs and outages.',
+      '    prompt: You are the technical specialist.',
+      '    escalate: [person]',
+      '  person:',
+      '    kind: human',
+      '    description: A person on the support team.',
+      '  billing:',
+      '    description: Charges and refunds.',
+      '    prompt: You are the billing specialist.',
+      '    escalate: [person]',
+      '',
+    ].join('\n');
+    expect(showIssues(text, lintTreeText(text, 'desk.yaml', { tools: ['transfer_to_billing'] }))).toMatchInlineSnapshot(`
+      "desk.yaml:17:3 error DUPLICATE_TOOL_NAME "triage" has two tools named "transfer_to_billing" (function tool "transfer_to_billing" and the handoff to "billing"). Rename one with handoff.tool on the target agent, or rename the function tool.
+          billing:
+          ^"
     `);
   });
 
@@ -376,7 +435,10 @@ describe('lintTreeText(): every issue code', () => {
     const text =
       'version: 1\nname: desk\nroot: triage\nagents:\n  triage:\n    description: Front desk.\n    prompt: Route.\n    children: [bill\u200Bing]\n';
     expect(showIssues(text, lintTreeText(text, 'desk.yaml'))).toMatchInlineSnapshot(`
-      "desk.yaml:8:16 error INVALID_NAME "bill\\u{200B}ing" (agents.triage.children[0]) is not a valid name: it contains "\\u{200B}" (U+200B); a name starts with a letter and has only letters, digits, "_" or "-" (48 at most). Rename it, e.g. "billing".
+      "desk.yaml:3:7 warning NO_HUMAN_ESCALATION No conversation can reach a person: the tree has no path to a kind: human agent. Add a kind: human agent and list it under escalate: (or as the tree escalation:).
+        root: triage
+              ^
+      desk.yaml:8:16 error INVALID_NAME "bill\\u{200B}ing" (agents.triage.children[0]) is not a valid name: it contains "\\u{200B}" (U+200B); a name starts with a letter and has only letters, digits, "_" or "-" (48 at most). Rename it, e.g. "billing".
             children: [bill?ing]
                        ^"
     `);
