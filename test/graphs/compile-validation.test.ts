@@ -47,7 +47,10 @@ describe('compileTree() never returns a graph for an invalid tree', () => {
       },
     };
     expect(compileError(() => compileTree(tree as never, options))).toMatchInlineSnapshot(
-      `"<tree object>:1:1 error UNKNOWN_AGENT "biling" is not an agent. Did you mean "billing"? Agents: triage, billing."`,
+      `
+      "<tree object>:1:1 error UNKNOWN_AGENT "biling" is not an agent. Did you mean "billing"? Agents: triage, billing.
+      <tree object>:1:1 warning NO_HUMAN_ESCALATION No conversation can reach a person: the tree has no path to a kind: human agent. Add a kind: human agent and list it under escalate: (or as the tree escalation:)."
+    `,
     );
   });
 
