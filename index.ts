@@ -32,7 +32,9 @@ export type { Checkpointer, OpenCheckpointerOptions } from './store/checkpointer
 export { BatchedPostgresSaver } from './store/postgres-saver.js';
 export type { Retention } from './store/retention.js';
 export { LOG_REDACT_PATHS, hashThreadId, hashThreadIds, MIN_THREAD_ID_KEY_BYTES } from './nodes/events.js';
-export type { HandoffRefuseCode, HashThreadIdsOptions, SwitchboardEvent, SwitchboardEventType } from './nodes/events.js';
+export type { EventContext, EventObserver, HandoffRefuseCode, HashThreadIdsOptions, SwitchboardEvent, SwitchboardEventType } from './nodes/events.js';
+export { MemoryJournal } from './store/journal.js';
+export type { JournalEntry, JournalEntryInput, JournalKind, JournalPage, JournalThread, ListJournalThreadsOptions, ReadJournalOptions, ScanJournalOptions, ThreadJournal } from './store/journal.js';
 export { escapeControlCharacters, escapeControlCharactersIn, stringifyForTerminal } from './dev/control-characters.js';
 export { DEFAULT_PRICES, costOf } from './models/prices.js';
 export type { Price, PriceTable } from './models/prices.js';

@@ -23,6 +23,7 @@ import { createAgentNode } from '../nodes/agent.js';
 import { createHumanNode } from '../nodes/human.js';
 import { createTreeRuntime, ownerOf } from '../nodes/context.js';
 import type { TreeRuntime } from '../nodes/context.js';
+import type { EventObserver } from '../nodes/events.js';
 import { DEFAULT_PRICES } from '../models/prices.js';
 import { createCheckpointAdapter } from '../store/retention.js';
 import type { Retention } from '../store/retention.js';
@@ -59,6 +60,11 @@ export interface CompileOptions {
    * history for time travel; storage then grows with the square of a thread's length.
    */
   retention?: Retention | undefined;
+  /**
+   * Code watching the tree's events as they happen, message text included (tracing, analytics, a
+   * step-trace recorder). Synchronous; an observer that throws is logged and the turn goes on.
+   */
+  observers?: readonly EventObserver[] | undefined;
   /** How to wait between retries (tests replace it to not wait). */
   sleep?: ((ms: number) => Promise<void>) | undefined;
 }
@@ -74,6 +80,7 @@ export function compileTree(tree: LoadedTree | Tree, options: CompileOptions = {
   const runtime = createTreeRuntime(spec, {
     tools,
     logger,
+    observers: options.observers,
     prices: { ...DEFAULT_PRICES, ...spec.prices, ...options.prices },
     model: options.model,
     models: options.models,

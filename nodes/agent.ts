@@ -41,7 +41,17 @@ const EMPTY_REPLY_NUDGE = 'Your last reply was empty. Answer the user, call one 
 export function createAgentNode(runtime: TreeRuntime, agent: AgentRuntime) {
   const logger = runtime.logger.child({ agent: agent.name });
   return async function agentNode(state: SwitchboardState, config: LangGraphRunnableConfig): Promise<Command> {
-    return new AgentStep(runtime, agent, logger, state, config).run();
+    if (runtime.observers.length === 0) return new AgentStep(runtime, agent, logger, state, config).run();
+    // Observers see the step as a span: its start and its end (also when it throws).
+    const started = performance.now();
+    const turn = currentTurn(state, agent.name, new Date()).turn.number;
+    const log = { thread_id: threadIdOf(config) };
+    emit(config, logger, { type: 'step-start', agent: agent.name, turn }, log, runtime.observers);
+    try {
+      return await new AgentStep(runtime, agent, logger, state, config).run();
+    } finally {
+      emit(config, logger, { type: 'step-end', agent: agent.name, turn, durationMs: performance.now() - started }, log, runtime.observers);
+    }
   };
 }
 
@@ -141,16 +151,26 @@ class AgentStep {
 
   /** Calls the model, accounting every attempt; returns the failure instead of throwing it. */
   private async call(input: BaseMessage[]): Promise<ModelCallResult | ModelCallFailure> {
+    const startedAt = Date.now();
+    const started = performance.now();
     try {
       const result = await callModel(this.runtime, this.agent.name, this.agent.models, input, this.config, { turn: this.turn });
       const accounted = accountUsage(this.runtime, this.agent.name, this.turn, result);
       this.turn = accounted.turn;
       this.usage.push(accounted.usage);
       this.emit({ type: 'usage', agent: this.agent.name, model: result.modelId, path: pathKey(this.turn), usage: accounted.usage.total });
+      if (this.runtime.observers.length > 0) {
+        const usage = accounted.usage.total;
+        this.emit({ type: 'model-call', agent: this.agent.name, model: result.modelId, turn: this.turn.number, input, output: result.message, usage, attempts: result.attempts, startedAt, durationMs: performance.now() - started });
+      }
       return result;
     } catch (error) {
       if (!(error instanceof ModelCallFailure)) throw error;
       this.turn = count(this.turn, this.agent.name, 'modelCalls', error.attempts);
+      if (this.runtime.observers.length > 0) {
+        const model = this.agent.models.at(-1)?.id ?? '';
+        this.emit({ type: 'model-call', agent: this.agent.name, model, turn: this.turn.number, input, output: undefined, error: { kind: error.kind, message: error.message }, usage: undefined, attempts: error.attempts, startedAt, durationMs: performance.now() - started });
+      }
       return error;
     }
   }
@@ -278,7 +298,7 @@ class AgentStep {
   }
 
   private emit(event: Parameters<typeof emit>[2]): void {
-    emit(this.config, this.logger, event, { thread_id: this.threadId, ...logFields(this.turn) });
+    emit(this.config, this.logger, event, { thread_id: this.threadId, ...logFields(this.turn) }, this.runtime.observers);
   }
 }
 

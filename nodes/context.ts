@@ -20,6 +20,7 @@ import type { ResolveOptions } from '../models/resolve.js';
 import { fieldSchema } from '../config/field-schema.js';
 import type { PriceTable } from '../models/prices.js';
 import type { ThreadLock } from '../store/thread-lock.js';
+import type { EventObserver } from './events.js';
 
 /** A handoff tool of one agent: where it goes and what payload it takes. */
 export interface HandoffTarget {
@@ -63,6 +64,8 @@ export interface TreeRuntime {
   /** Every tool name of every agent, to tell "another agent's tool" from "no such tool". */
   toolOwners: Map<string, string[]>;
   logger: Logger;
+  /** Code watching the tree's events (see `observers` in compile options). */
+  observers: readonly EventObserver[];
   prices: PriceTable;
   retry: Retry;
   /** The limits of the tree as a whole (an agent's own limits may be lower). */
@@ -82,6 +85,7 @@ export interface TreeRuntime {
 export interface RuntimeOptions extends ResolveOptions {
   tools: Map<string, StructuredToolInterface>;
   logger: Logger;
+  observers?: readonly EventObserver[] | undefined;
   prices: PriceTable;
   sleep?: ((ms: number) => Promise<void>) | undefined;
   threadLock: ThreadLock;
@@ -113,6 +117,7 @@ export function createTreeRuntime(tree: Tree, options: RuntimeOptions): TreeRunt
     agents,
     toolOwners,
     logger: options.logger,
+    observers: options.observers ?? [],
     prices: options.prices,
     retry: { ...DEFAULT_RETRY, ...definedOnly(tree.retry) },
     limits: treeLimits,

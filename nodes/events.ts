@@ -3,6 +3,7 @@
  * gets them from `graph.stream(..., { streamMode: 'custom' })` or {@link streamTurn}), and logged.
  */
 import { createHmac, randomBytes } from 'node:crypto';
+import type { AIMessage, BaseMessage } from '@langchain/core/messages';
 import type { LangGraphRunnableConfig } from '@langchain/langgraph';
 import type { Logger } from 'pino';
 import type { HandoffRecord, Turn, UsageTotals } from '../state/schema.js';
@@ -10,6 +11,27 @@ import type { HandoffRecord, Turn, UsageTotals } from '../state/schema.js';
 export type SwitchboardEvent =
   | { type: 'turn-start'; threadId: string; turn: number; agent: string }
   | { type: 'text-delta'; agent: string; delta: string }
+  /** Observers only (not streamed): an agent node runs (one LangGraph step of the agent: a model call and what follows it, or its tools). */
+  | { type: 'step-start'; agent: string; turn: number }
+  | { type: 'step-end'; agent: string; turn: number; durationMs: number }
+  | {
+      /** Observers only (not streamed): one model call (retries and model fallbacks included), with exactly what the model was sent. */
+      type: 'model-call';
+      agent: string;
+      /** The model that answered, or the last one tried. */
+      model: string;
+      turn: number;
+      input: readonly BaseMessage[];
+      /** The response as Switchboard keeps it; undefined when every attempt failed. */
+      output: AIMessage | undefined;
+      error?: { kind: string; message: string } | undefined;
+      /** Tokens and cost of this call (undefined when it failed). */
+      usage: UsageTotals | undefined;
+      attempts: number;
+      /** Epoch milliseconds. */
+      startedAt: number;
+      durationMs: number;
+    }
   | { type: 'message-end'; agent: string; text: string }
   | { type: 'handoff-request'; from: string; to: string; tool: string; payload: unknown }
   | {
@@ -102,6 +124,9 @@ const LOG_LEVELS: Record<SwitchboardEventType, 'debug' | 'info' | 'warn'> = {
   'model-fallback': 'warn',
   'model-retry': 'warn',
   'handoff-request': 'debug',
+  'step-start': 'debug',
+  'step-end': 'debug',
+  'model-call': 'debug',
   'tool-call': 'debug',
   usage: 'debug',
   'message-end': 'debug',
@@ -109,7 +134,21 @@ const LOG_LEVELS: Record<SwitchboardEventType, 'debug' | 'info' | 'warn'> = {
 };
 
 /**
- * Emits an event to the stream (when someone listens) and to the log. The stream gets the whole
+ * Code watching a tree's events as they happen (tracing, analytics, a step-trace recorder): given
+ * to {@link compileTree} as `observers`. Called synchronously with each event; an observer that
+ * throws is logged and does not stop the turn. Observers see everything, message text included.
+ */
+export type EventObserver = (event: SwitchboardEvent, context: EventContext) => void;
+
+export interface EventContext {
+  /** The thread's id as the backend gave it (observers hash it themselves where they must). */
+  threadId: string;
+  /** When the event happened (epoch milliseconds). */
+  at: number;
+}
+
+/**
+ * Emits an event to the stream (when someone listens), to the tree's observers and to the log. The stream gets the whole
  * event; the log gets only what the tree and the runtime chose — names of the tree's agents, tools
  * and models, codes, counts and timings — never what a user or a model wrote.
  */
@@ -117,14 +156,30 @@ export function emit(
   config: LangGraphRunnableConfig | undefined,
   logger: Logger,
   event: SwitchboardEvent,
-  extra: Record<string, unknown> = {},
+  extra: Record<string, unknown>,
+  observers: readonly EventObserver[],
 ): void {
-  config?.writer?.(event);
+  if (!OBSERVERS_ONLY.has(event.type)) config?.writer?.(event);
+  if (observers.length > 0) notify(observers, config, logger, event);
   if (event.type === 'text-delta') return;
   const level = event.type === 'turn-end' && event.status === 'error' ? 'error' : LOG_LEVELS[event.type];
   // A record nobody logs is not built (the default logger is silent).
   if (!logger.isLevelEnabled(level)) return;
   logger[level]({ event: event.type, ...extra, ...logFieldsOf(event) }, event.type);
+}
+
+/** Events for observers and the log, not the stream (a model call carries the whole prompt). */
+const OBSERVERS_ONLY: ReadonlySet<SwitchboardEventType> = new Set(['step-start', 'step-end', 'model-call']);
+
+function notify(observers: readonly EventObserver[], config: LangGraphRunnableConfig | undefined, logger: Logger, event: SwitchboardEvent): void {
+  const context: EventContext = { threadId: String(config?.configurable?.thread_id ?? ''), at: Date.now() };
+  for (const observer of observers) {
+    try {
+      observer(event, context);
+    } catch (error) {
+      logger.warn({ event: 'observer-error', observed: event.type, error: error instanceof Error ? error.name : typeof error }, 'an event observer threw');
+    }
+  }
 }
 
 /**
@@ -144,6 +199,12 @@ function logFieldsOf(event: SwitchboardEvent): Record<string, unknown> {
     case 'message-end':
     case 'text-delta':
       return {};
+    case 'step-start':
+      return { turn: event.turn };
+    case 'step-end':
+      return { turn: event.turn, durationMs: event.durationMs };
+    case 'model-call':
+      return { model: event.model, attempts: event.attempts, durationMs: event.durationMs, ok: event.output !== undefined, ...(event.error ? { errorKind: event.error.kind } : {}), ...(event.usage ? { usage: event.usage } : {}) };
     case 'handoff-request':
       return { from: event.from, to: event.to, tool: event.tool, payloadKeyCount: keyCount(event.payload) };
     case 'handoff-accept':

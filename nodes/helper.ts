@@ -48,7 +48,7 @@ export async function runHelper(
     const accounted = accountUsage(runtime, helperName, turn, result);
     turn = accounted.turn;
     usage.push(accounted.usage);
-    emit(config, logger, { type: 'usage', agent: helperName, model: result.modelId, path: pathKey(turn), usage: accounted.usage.total }, logFields(turn));
+    emit(config, logger, { type: 'usage', agent: helperName, model: result.modelId, path: pathKey(turn), usage: accounted.usage.total }, logFields(turn), runtime.observers);
     const reply = result.message;
     messages.push(reply);
     const calls = reply.tool_calls ?? [];

@@ -89,16 +89,16 @@ export function createHumanNode(runtime: TreeRuntime, agent: AgentRuntime) {
     }
     const log = { thread_id: threadId, ...logFields(turn) };
     const message = new AIMessage({ content: answer.reply, name: agent.name, ...(answer.operator ? { additional_kwargs: { operator: answer.operator } } : {}) });
-    emit(config, logger, { type: 'escalation-end', agent: agent.name, handBackTo: answer.handBackTo }, log);
-    emit(config, logger, { type: 'message-end', agent: agent.name, text: answer.reply }, log);
+    emit(config, logger, { type: 'escalation-end', agent: agent.name, handBackTo: answer.handBackTo }, log, runtime.observers);
+    emit(config, logger, { type: 'message-end', agent: agent.name, text: answer.reply }, log, runtime.observers);
     const done = { ...turn, status: 'done' as const };
-    emit(config, logger, { type: 'turn-end', threadId, turn: turn.number, agent: agent.name, status: 'done', durationMs: turnDurationMs(turn, now) }, log);
+    emit(config, logger, { type: 'turn-end', threadId, turn: turn.number, agent: agent.name, status: 'done', durationMs: turnDurationMs(turn, now) }, log, runtime.observers);
     const owner = answer.handBackTo ?? agent.name;
     const handoffs: HandoffRecord[] =
       answer.handBackTo === undefined
         ? []
         : [{ from: agent.name, to: answer.handBackTo, kind: 'resume', payload: answer.operator ? { operator: answer.operator } : {}, turn: turn.number, at: now.toISOString() }];
-    if (answer.handBackTo) emit(config, logger, { type: 'handoff-accept', from: agent.name, to: answer.handBackTo, kind: 'resume', payload: {} }, log);
+    if (answer.handBackTo) emit(config, logger, { type: 'handoff-accept', from: agent.name, to: answer.handBackTo, kind: 'resume', payload: {} }, log, runtime.observers);
     return new Command({ goto: END, update: { messages: [message], activeAgent: owner, turn: done, ...(handoffs.length ? { handoffs } : {}) } });
   };
 }

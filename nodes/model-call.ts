@@ -57,7 +57,7 @@ export async function callModel(
   const log = options.turn ? logFields(options.turn) : {};
   for (const [index, model] of models.entries()) {
     if (index > 0 && lastFailure) {
-      emit(config, logger(), { type: 'model-fallback', agent, from: models[index - 1]?.id ?? '', to: model.id, reason: lastFailure.kind }, log);
+      emit(config, logger(), { type: 'model-fallback', agent, from: models[index - 1]?.id ?? '', to: model.id, reason: lastFailure.kind }, log, runtime.observers);
     }
     for (let retry = 0; ; retry += 1) {
       attempts += 1;
@@ -73,7 +73,7 @@ export async function callModel(
         const delayMs = backoff(runtime, retry, error);
         // A server asking for a longer pause than the tree allows: move on to the fallbacks instead.
         if (delayMs === undefined) break;
-        emit(config, logger(), { type: 'model-retry', agent, attempt: retry + 1, delayMs, reason: lastFailure.kind }, log);
+        emit(config, logger(), { type: 'model-retry', agent, attempt: retry + 1, delayMs, reason: lastFailure.kind }, log, runtime.observers);
         await runtime.sleep(delayMs);
       }
     }

@@ -63,7 +63,7 @@ export async function answerToolCalls(
     messages.push(new ToolMessage({ content, tool_call_id: call.id ?? '', name: call.name, status }));
   };
   const refuse = (call: { id?: string | undefined; name: string }, code: HandoffRefuseCode, reason: string, to?: string) => {
-    emit(config, logger, { type: 'handoff-refuse', from: agent.name, tool: call.name, to, reason, code }, logFields(turn));
+    emit(config, logger, { type: 'handoff-refuse', from: agent.name, tool: call.name, to, reason, code }, logFields(turn), runtime.observers);
     answer(call, reason, 'error');
   };
 
@@ -78,7 +78,7 @@ export async function answerToolCalls(
     }
     const target = agent.handoffs.get(call.name);
     if (target) {
-      emit(config, logger, { type: 'handoff-request', from: agent.name, to: target.to, tool: call.name, payload: call.args }, logFields(turn));
+      emit(config, logger, { type: 'handoff-request', from: agent.name, to: target.to, tool: call.name, payload: call.args }, logFields(turn), runtime.observers);
       if (handoff) {
         refuse(call, 'SECOND_HANDOFF', `Refused: only one handoff per response; the conversation goes to ${handoff.target.to}, so ${call.name} was not done.`, target.to);
         continue;
@@ -109,7 +109,7 @@ export async function answerToolCalls(
     config.signal?.throwIfAborted();
     turn = count(turn, agent.name, 'toolCalls');
     const started = performance.now();
-    emit(config, logger, { type: 'tool-call', agent: agent.name, tool: call.name, toolCallId: call.id ?? '', args: call.args }, logFields(turn));
+    emit(config, logger, { type: 'tool-call', agent: agent.name, tool: call.name, toolCallId: call.id ?? '', args: call.args }, logFields(turn), runtime.observers);
     const result =
       helper !== undefined
         ? await runHelper(runtime, helper, String((call.args as { request?: unknown }).request ?? ''), state, turn, call.id ?? '', config)
@@ -117,7 +117,7 @@ export async function answerToolCalls(
     turn = result.turn ?? turn;
     if (result.usage) usage.push(...result.usage);
     const durationMs = Math.round(performance.now() - started);
-    emit(config, logger, { type: 'tool-result', agent: agent.name, tool: call.name, toolCallId: call.id ?? '', ok: result.ok, content: result.content, durationMs }, logFields(turn));
+    emit(config, logger, { type: 'tool-result', agent: agent.name, tool: call.name, toolCallId: call.id ?? '', ok: result.ok, content: result.content, durationMs }, logFields(turn), runtime.observers);
     answer(call, result.content, result.ok ? 'success' : 'error');
     if (!result.ok && result.failed) toolFailure = { tool: call.name, message: result.content };
   }

@@ -28,6 +28,9 @@ describe('types carry the API’s promises', () => {
     expectTypeOf<SwitchboardEvent['type']>().toEqualTypeOf<
       | 'turn-start'
       | 'text-delta'
+      | 'step-start'
+      | 'step-end'
+      | 'model-call'
       | 'message-end'
       | 'handoff-request'
       | 'handoff-accept'

@@ -1,0 +1,154 @@
+/**
+ * A thread's journal: what a thread said and did, kept append-only beside its checkpoints, in the
+ * same store. The checkpoint (hot state) holds what the next turn needs; the journal holds the rest:
+ * - `message`: every message of the conversation, in order (the transcript);
+ * - `turn`: one summary per finished turn (owner, status, handoffs, usage…), read by thread lists
+ *   and routing analytics;
+ * - `event`: the step trace of a turn (model calls with what each model was sent, tool calls,
+ *   handoffs), when tracing is on.
+ * The store keeps entries as JSON; their shapes belong to the layers that write them. An entry
+ * carries a key unique in its thread, so a turn finished again after a crash appends nothing twice.
+ */
+import type { Fence } from './fences.js';
+
+export type JournalKind = 'message' | 'turn' | 'event';
+
+export interface JournalEntryInput {
+  kind: JournalKind;
+  /** The user turn it belongs to (1-based). */
+  turn: number;
+  /** Unique within the thread: an entry whose key is already there is not appended again. */
+  key: string;
+  /** A JSON value. */
+  data: unknown;
+}
+
+export interface JournalEntry extends JournalEntryInput {
+  threadId: string;
+  /** Order within the thread (ascending, not necessarily contiguous). */
+  seq: number;
+  /** When it was appended (ISO time). */
+  at: string;
+}
+
+export interface ReadJournalOptions {
+  /** Only these kinds (default: all). */
+  kinds?: readonly JournalKind[] | undefined;
+  /** Only this turn. */
+  turn?: number | undefined;
+  /** Entries after this `seq` (the `next` of the previous page). */
+  after?: number | undefined;
+  /** At most this many (default 100). */
+  limit?: number | undefined;
+}
+
+export interface JournalPage {
+  entries: JournalEntry[];
+  /** Pass as `after` for the next page; undefined on the last page. */
+  next: number | undefined;
+}
+
+export interface ScanJournalOptions {
+  kinds: readonly JournalKind[];
+  /** Entries appended at or after this time (ISO). */
+  since?: string | undefined;
+  /** Entries appended before this time (ISO). */
+  until?: string | undefined;
+}
+
+export interface JournalThread {
+  threadId: string;
+  /** The thread's latest `turn` entry (undefined while it has none). */
+  lastTurn: JournalEntry | undefined;
+  /** How many `turn` entries it has. */
+  turns: number;
+  /** When its latest entry was appended (ISO). */
+  lastAt: string;
+}
+
+export interface ListJournalThreadsOptions {
+  /** Only threads whose id contains this text. */
+  search?: string | undefined;
+  /** At most this many, newest activity first (default 100). */
+  limit?: number | undefined;
+}
+
+export interface ThreadJournal {
+  /**
+   * Appends entries in order. With a fence, refused (`LockLostError`) unless the fence is still
+   * the thread's newest, in the same transaction as the write.
+   */
+  append(threadId: string, entries: readonly JournalEntryInput[], fence?: Fence): Promise<void>;
+  /** One thread's entries, oldest first, a page at a time. */
+  read(threadId: string, options?: ReadJournalOptions): Promise<JournalPage>;
+  /** Every thread's entries of some kinds, in append order (for analytics). */
+  scan(options: ScanJournalOptions): AsyncIterable<JournalEntry>;
+  /** The threads with entries, newest activity first. */
+  threads(options?: ListJournalThreadsOptions): Promise<JournalThread[]>;
+}
+
+export const DEFAULT_JOURNAL_PAGE = 100;
+
+/** A journal in this process's memory (tests, `memory` stores). */
+export class MemoryJournal implements ThreadJournal {
+  readonly #threads = new Map<string, { entries: JournalEntry[]; keys: Set<string> }>();
+  #seq = 0;
+
+  constructor(private readonly guard: <T>(fence: Fence | undefined, write: () => Promise<T>) => Promise<T> = (_fence, write) => write()) {}
+
+  async append(threadId: string, entries: readonly JournalEntryInput[], fence?: Fence): Promise<void> {
+    await this.guard(fence, async () => {
+      let thread = this.#threads.get(threadId);
+      if (!thread) this.#threads.set(threadId, (thread = { entries: [], keys: new Set() }));
+      const at = new Date().toISOString();
+      for (const entry of entries) {
+        if (thread.keys.has(entry.key)) continue;
+        thread.keys.add(entry.key);
+        thread.entries.push({ ...entry, data: structuredClone(entry.data), threadId, seq: ++this.#seq, at });
+      }
+    });
+  }
+
+  async read(threadId: string, options: ReadJournalOptions = {}): Promise<JournalPage> {
+    const limit = options.limit ?? DEFAULT_JOURNAL_PAGE;
+    const matching = (this.#threads.get(threadId)?.entries ?? []).filter(
+      (entry) => entry.seq > (options.after ?? 0) && (!options.kinds || options.kinds.includes(entry.kind)) && (options.turn === undefined || entry.turn === options.turn),
+    );
+    const entries = matching.slice(0, limit).map((entry) => structuredClone(entry));
+    return { entries, next: matching.length > limit ? entries.at(-1)?.seq : undefined };
+  }
+
+  async *scan(options: ScanJournalOptions): AsyncIterable<JournalEntry> {
+    const all = [...this.#threads.values()].flatMap((thread) => thread.entries).sort((a, b) => a.seq - b.seq);
+    for (const entry of all) {
+      if (!options.kinds.includes(entry.kind)) continue;
+      if (options.since !== undefined && entry.at < options.since) continue;
+      if (options.until !== undefined && entry.at >= options.until) continue;
+      yield structuredClone(entry);
+    }
+  }
+
+  async threads(options: ListJournalThreadsOptions = {}): Promise<JournalThread[]> {
+    const rows: JournalThread[] = [];
+    for (const [threadId, thread] of this.#threads) {
+      if (options.search !== undefined && !threadId.includes(options.search)) continue;
+      const turns = thread.entries.filter((entry) => entry.kind === 'turn');
+      const last = thread.entries.at(-1);
+      if (!last) continue;
+      rows.push({ threadId, lastTurn: turns.at(-1) && structuredClone(turns.at(-1)), turns: turns.length, lastAt: last.at });
+    }
+    rows.sort((a, b) => (a.lastAt < b.lastAt ? 1 : a.lastAt > b.lastAt ? -1 : 0));
+    return rows.slice(0, options.limit ?? DEFAULT_JOURNAL_PAGE);
+  }
+}
+
+const journals = new WeakMap<object, ThreadJournal>();
+
+/** Remembers the journal that goes with a saver (so compiling with the saver alone uses it). */
+export function pairJournal(saver: object, journal: ThreadJournal): void {
+  journals.set(saver, journal);
+}
+
+export function pairedJournal(saver: object | undefined): ThreadJournal | undefined {
+  return saver ? journals.get(saver) : undefined;
+}
