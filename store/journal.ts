@@ -79,6 +79,8 @@ export interface ThreadJournal {
    * the thread's newest, in the same transaction as the write.
    */
   append(threadId: string, entries: readonly JournalEntryInput[], fence?: Fence): Promise<void>;
+  /** The thread's entry with this key, if any (for example `message:<id>`, to tell a message seen before). */
+  get(threadId: string, key: string): Promise<JournalEntry | undefined>;
   /** One thread's entries, oldest first, a page at a time. */
   read(threadId: string, options?: ReadJournalOptions): Promise<JournalPage>;
   /** Every thread's entries of some kinds, in append order (for analytics). */
@@ -107,6 +109,11 @@ export class MemoryJournal implements ThreadJournal {
         thread.entries.push({ ...entry, data: structuredClone(entry.data), threadId, seq: ++this.#seq, at });
       }
     });
+  }
+
+  async get(threadId: string, key: string): Promise<JournalEntry | undefined> {
+    const entry = this.#threads.get(threadId)?.entries.find((candidate) => candidate.key === key);
+    return entry && structuredClone(entry);
   }
 
   async read(threadId: string, options: ReadJournalOptions = {}): Promise<JournalPage> {
