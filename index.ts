@@ -65,6 +65,8 @@ export type { RunEvalOptions } from './eval/runner.js';
 export { ERROR_AGENT } from './eval/outcome.js';
 export type { CaseOutcome, TurnOutcome } from './eval/outcome.js';
 export { buildReport } from './eval/report.js';
+export { judgeHandoffs, readVerdict, handoffReasonRubric, JUDGE_SCORE_RANGE, DEFAULT_JUDGE_LOWEST } from './eval/judge.js';
+export type { JudgeOptions, JudgeReport, JudgedHandoff } from './eval/judge.js';
 export type { EvalReport, Mismatch, ReportContext, TagScore } from './eval/report.js';
 export { routingMetrics, percentile, score } from './eval/metrics.js';
 export type { AgentScore, ConfusionMatrix, RoutingMetrics, Score } from './eval/metrics.js';

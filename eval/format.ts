@@ -5,6 +5,7 @@
  */
 import { styleText } from 'node:util';
 import type { EvalComparison, RoutingChange } from './compare.js';
+import type { JudgeReport } from './judge.js';
 import type { Score } from './metrics.js';
 import { ERROR_AGENT } from './outcome.js';
 import type { EvalReport, Mismatch } from './report.js';
@@ -76,7 +77,25 @@ export function formatReport(report: EvalReport, options: FormatOptions = {}): s
   lines.push(
     `Usage: ${usage.modelCalls} model calls · ${thousands(usage.inputTokens)} input + ${thousands(usage.outputTokens)} output tokens · ${dollars(usage.costUsd)} (${dollars(usage.costPerCaseUsd)} a case) · turn latency p50 ${milliseconds(usage.turnLatencyMs.p50)}, p95 ${milliseconds(usage.turnLatencyMs.p95)}`,
   );
+  if (report.judge) lines.push('', ...formatJudge(report.judge, dataset.file, paint));
   return `${lines.join('\n')}\n`;
+}
+
+function formatJudge(judge: JudgeReport, file: string, paint: (style: Style, text: string) => string): string[] {
+  const share = (value: number | null) => (value === null ? 'n/a' : percent(value));
+  const lines = [paint('bold', `Handoff reasons, graded by ${judge.model} (1–5)`)];
+  lines.push(
+    `Mean score ${judge.meanScore === null ? 'n/a' : judge.meanScore.toFixed(2)} over ${judge.scored} handoffs · specific ${share(judge.criteria.specific)} · topical ${share(judge.criteria.topical)} · consistent ${share(judge.criteria.consistent)}` +
+      (judge.withoutReason > 0 ? ` · ${judge.withoutReason} without a reason` : '') +
+      (judge.errors > 0 ? ` · ${judge.errors} unreadable judge answers` : ''),
+  );
+  if (judge.lowest.length > 0) lines.push('Lowest scored:');
+  for (const graded of judge.lowest) {
+    const score = graded.score === undefined ? paint('red', '  ?') : paint(graded.score <= 2 ? 'red' : graded.score === 3 ? 'yellow' : 'green', `${graded.score}/5`);
+    lines.push(`${score} ${file}:${graded.line} ${graded.case} turn ${graded.turn}: ${graded.from} → ${graded.to}, reason ${JSON.stringify(graded.reason)}`);
+    lines.push(`    ${graded.error ?? graded.explanation ?? ''}`);
+  }
+  return lines;
 }
 
 /** The routing changes between two runs as text, ending with a newline. */

@@ -1,6 +1,7 @@
 /**
  * Case outcomes → the report: the numbers a person reads in a terminal and CI reads as JSON.
  */
+import type { JudgeReport } from './judge.js';
 import { ERROR_AGENT } from './outcome.js';
 import type { CaseOutcome, TurnOutcome } from './outcome.js';
 import { percentile, routingMetrics, score } from './metrics.js';
@@ -61,6 +62,8 @@ export interface EvalReport {
   durationMs: number;
   /** Every case, turn by turn. */
   results: CaseOutcome[];
+  /** The rationale judge's grades of the handoffs' reasons (`switchboard eval --judge`). */
+  judge?: JudgeReport | undefined;
 }
 
 export interface ReportContext {

@@ -3,6 +3,7 @@
  * recall, the confusion matrix, mismatches and usage; optionally gate CI on accuracy and compare
  * with another version of the tree.
  */
+import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import cliProgress from 'cli-progress';
@@ -17,7 +18,10 @@ import { DatasetError, formatDatasetIssue } from '../../eval/dataset-error.js';
 import { formatComparison, formatReport } from '../../eval/format.js';
 import { DEFAULT_CONCURRENCY, runEval } from '../../eval/runner.js';
 import type { RunEvalOptions } from '../../eval/runner.js';
+import { JUDGE_SCORE_RANGE, judgeHandoffs } from '../../eval/judge.js';
 import type { ModelOption } from '../../models/resolve.js';
+import { createOpenAIModel } from '../../models/resolve.js';
+import type { ChatOpenAI } from '@langchain/openai';
 import { createLogger, describeModel, EXIT, guard, LOG_HASH_KEY_ENV, LOG_LEVEL_HELP, loadTools, modelOption, UsageError } from '../setup.js';
 import { colorEnabled } from '../color.js';
 import { escapeControlCharacters, escapeControlCharactersIn, stringifyForTerminal } from '../../dev/control-characters.js';
@@ -33,6 +37,9 @@ interface EvalOptions {
   tools?: string;
   logLevel?: string;
   hashThreadIds?: boolean;
+  judge?: string;
+  minJudge?: string;
+  rubric?: string;
 }
 
 export function registerEval(program: Command): void {
@@ -45,6 +52,9 @@ export function registerEval(program: Command): void {
     .option('--against <tree>', 'also run the dataset on this other version of the tree and list the cases whose routing changed')
     .option('-c, --concurrency <n>', 'cases run at once', String(DEFAULT_CONCURRENCY))
     .option('--min-accuracy <x>', 'exit with code 1 when routing accuracy is below x (0.9 or 90%)')
+    .option('--judge <model>', 'grade each handoff\'s reason with this model as an LLM judge (OpenAI or a compatible server: OPENAI_API_KEY, OPENAI_BASE_URL)')
+    .option('--rubric <file>', 'with --judge: grade against this rubric (Markdown) instead of the built-in eval/rubrics/handoff-reason.md')
+    .option('--min-judge <score>', 'with --judge: exit with code 1 when the mean judge score (1 to 5) is below this')
     .option('--json', 'print the report as JSON')
     .addOption(new Option('--model <mode>', 'auto (OpenAI when OPENAI_API_KEY is set, else offline), offline or openai').default('auto'))
     .option('--tools <module>', 'a JS module exporting `tools` (default: the example tools)')
@@ -57,6 +67,9 @@ async function evaluate(treePath: string, options: EvalOptions): Promise<number>
   const concurrency = parseConcurrency(options.concurrency);
   const minAccuracy = options.minAccuracy === undefined ? undefined : parseMinAccuracy(options.minAccuracy);
   const model = modelOption(options.model);
+  const minJudge = options.minJudge === undefined ? undefined : parseMinJudge(options.minJudge, options.judge);
+  const judge = options.judge === undefined ? undefined : judgeModel(options.judge);
+  const rubric = options.rubric === undefined ? undefined : await readRubric(options.rubric, options.judge);
   const tools = await loadTools(options.tools);
   const tree = await loadTree(treePath, { tools });
   const other = options.against === undefined ? undefined : await loadTree(options.against, { tools });
@@ -86,6 +99,10 @@ async function evaluate(treePath: string, options: EvalOptions): Promise<number>
   } finally {
     progress.stop();
   }
+  if (judge) {
+    if (!options.json) process.stderr.write(`${escapeControlCharacters(`grading handoff reasons with ${judge.modelId}`)}\n`);
+    report = { ...report, judge: await judgeHandoffs(report, tree.spec, { ...judge, concurrency, rubric }) };
+  }
 
   if (options.json) {
     const changes = comparison
@@ -108,6 +125,11 @@ async function evaluate(treePath: string, options: EvalOptions): Promise<number>
   }
   if (minAccuracy !== undefined && (report.accuracy ?? 0) < minAccuracy) {
     process.stderr.write(`routing accuracy ${percent(report.accuracy ?? 0)} is below --min-accuracy ${percent(minAccuracy)}\n`);
+    return EXIT.turnFailed;
+  }
+  if (minJudge !== undefined && (report.judge?.meanScore ?? 0) < minJudge) {
+    const mean = report.judge?.meanScore;
+    process.stderr.write(`mean judge score ${mean === null || mean === undefined ? 'n/a (nothing graded)' : mean.toFixed(2)} is below --min-judge ${minJudge}\n`);
     return EXIT.turnFailed;
   }
   return EXIT.ok;
@@ -151,6 +173,34 @@ export function parseMinAccuracy(text: string): number {
     throw new UsageError(`--min-accuracy takes a fraction from 0 to 1 or a percentage, e.g. 0.9 or 90% (got "${text}").`);
   }
   return fraction;
+}
+
+async function readRubric(file: string, judge: string | undefined): Promise<string> {
+  if (judge === undefined) throw new UsageError('--rubric needs --judge <model> (the model that grades against it).');
+  try {
+    return await readFile(file, 'utf8');
+  } catch (error) {
+    throw new UsageError(`Cannot read the rubric ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}.`);
+  }
+}
+
+/** `--min-judge`: a score from 1 to 5, only with `--judge`. */
+function parseMinJudge(text: string, judge: string | undefined): number {
+  if (judge === undefined) throw new UsageError('--min-judge needs --judge <model> (the model that grades the handoff reasons).');
+  const value = Number(text.trim());
+  if (text.trim() === '' || !Number.isFinite(value) || value < JUDGE_SCORE_RANGE.min || value > JUDGE_SCORE_RANGE.max) {
+    throw new UsageError(`--min-judge takes a score from ${JUDGE_SCORE_RANGE.min} to ${JUDGE_SCORE_RANGE.max}, e.g. 3.5 (got "${text}").`);
+  }
+  return value;
+}
+
+/** The judge: an OpenAI (or OpenAI-compatible) model, `gpt-4o` or `openai:gpt-4o`. */
+function judgeModel(name: string): { model: ChatOpenAI; modelId: string } {
+  const modelId = name.startsWith('openai:') ? name.slice('openai:'.length) : name;
+  if (!/^[\w.:/-]{1,100}$/.test(modelId)) throw new UsageError(`--judge takes a model id such as gpt-4o (got "${name}").`);
+  const apiKey = process.env.OPENAI_API_KEY;
+  if (!apiKey) throw new UsageError('--judge needs OPENAI_API_KEY (and OPENAI_BASE_URL for an OpenAI-compatible server).');
+  return { model: createOpenAIModel(undefined, modelId, apiKey), modelId };
 }
 
 function parseConcurrency(text: string): number {

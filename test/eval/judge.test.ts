@@ -1,0 +1,126 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { compileTree } from '../../graphs/compile.js';
+import { parseDataset } from '../../eval/dataset.js';
+import { judgeHandoffs, readVerdict } from '../../eval/judge.js';
+import { formatReport } from '../../eval/format.js';
+import { runEval } from '../../eval/runner.js';
+import { createOpenAIModel } from '../../models/resolve.js';
+import { startFakeOpenAI } from '../../testing/fake-openai-server.js';
+import type { FakeOpenAIServer } from '../../testing/fake-openai-server.js';
+import { createExampleTools } from '../../tools/examples.js';
+import { runCli } from '../cli/run-cli.js';
+import { loadExample, writeTemp } from './helpers.js';
+
+let server: FakeOpenAIServer;
+beforeAll(async () => {
+  server = await startFakeOpenAI();
+});
+afterAll(() => server.close());
+
+const DATASET = `version: 1
+name: reasons
+cases:
+  - id: charged
+    message: Why was I charged $99 twice in May?
+    agent: billing
+  - id: webhook
+    message: My webhook returns 502 every 10 minutes.
+    agent: technical
+  - id: discount
+    message: Can I get a discount if I prepay annually?
+    agent: sales
+`;
+
+const verdict = (score: number, explanation: string, flags: Partial<Record<'specific' | 'topical' | 'consistent', boolean>> = {}) =>
+  JSON.stringify({ score, specific: true, topical: true, consistent: true, explanation, ...flags });
+
+async function offlineReport() {
+  const tools = createExampleTools();
+  const tree = await loadExample('support');
+  const dataset = parseDataset(DATASET, 'reasons.yaml', { trees: [tree] });
+  return { tree, report: await runEval(compileTree(tree, { tools, model: 'offline' }), dataset, { concurrency: 1 }) };
+}
+
+describe('readVerdict()', () => {
+  it('reads the JSON also inside a code fence, and says what is wrong with anything else', () => {
+    expect(readVerdict('```json\n{"score": 4, "specific": true, "topical": true, "consistent": false, "explanation": "ok"}\n```')).toEqual({
+      success: true,
+      data: { score: 4, specific: true, topical: true, consistent: false, explanation: 'ok' },
+    });
+    expect(readVerdict('I think it is good')).toEqual({ success: false, error: 'the judge did not answer with a JSON object' });
+    expect(readVerdict('{"score": 4,')).toMatchObject({ success: false });
+    expect(readVerdict('{"score": 9, "specific": true, "topical": true, "consistent": true, "explanation": ""}')).toMatchObject({
+      success: false,
+      error: expect.stringContaining('score'),
+    });
+  });
+});
+
+describe('judgeHandoffs()', () => {
+  it('grades each handoff reason: mean score, criteria, the lowest first, unreadable answers counted apart', async () => {
+    const { tree, report } = await offlineReport();
+    // Offline: billing and technical handoffs carry a `reason`; sales' payload has none (not graded).
+    server.enqueue({ content: verdict(5, 'names the double charge') }, { content: verdict(2, 'generic', { specific: false }) });
+    const judge = createOpenAIModel(undefined, 'judge-model', 'test-key', { OPENAI_BASE_URL: server.url });
+    const graded = await judgeHandoffs(report, tree.spec, { model: judge, modelId: 'judge-model', concurrency: 1 });
+
+    expect(graded).toMatchObject({ model: 'judge-model', handoffs: 3, withoutReason: 1, scored: 2, errors: 0, meanScore: 3.5 });
+    expect(graded.criteria).toEqual({ specific: 0.5, topical: 1, consistent: 1 });
+    expect(graded.lowest.map((result) => [result.case, result.score, result.to])).toEqual([
+      ['webhook', 2, 'technical'],
+      ['charged', 5, 'billing'],
+    ]);
+    // The judge read the rubric, and the handoff as data: message, both agents' descriptions, the reason.
+    const [system, user] = server.requests.at(-2)!.body.messages as { role: string; content: string }[];
+    expect(system?.content).toContain('Rubric: the reason a handoff gives');
+    const data = JSON.parse(user!.content.replace('<<<HANDOFF\n', '').replace('\nHANDOFF>>>', '')) as Record<string, unknown>;
+    expect(data).toMatchObject({
+      user_message: 'Why was I charged $99 twice in May?',
+      from_agent: { name: 'triage' },
+      chosen_target: { name: 'billing', description: tree.spec.agents.billing?.description },
+      reason: expect.stringContaining('charge'),
+    });
+    expect((data.other_targets as { name: string }[]).map((target) => target.name)).toEqual(expect.arrayContaining(['technical', 'sales']));
+
+    const text = formatReport(report && { ...report, judge: graded });
+    expect(text).toContain('Handoff reasons, graded by judge-model (1–5)');
+    expect(text).toContain('Mean score 3.50 over 2 handoffs');
+    expect(text).toContain('reasons.yaml:');
+  });
+
+  it('an unusable judge answer or a failing judge is reported per handoff, never a crash', async () => {
+    const { tree, report } = await offlineReport();
+    server.enqueue({ content: 'Looks fine to me.' }, { status: 500 });
+    const judge = createOpenAIModel(undefined, 'judge-model', 'test-key', { OPENAI_BASE_URL: server.url });
+    const graded = await judgeHandoffs(report, tree.spec, { model: judge, modelId: 'judge-model', concurrency: 1 });
+    expect(graded).toMatchObject({ scored: 0, errors: 2, meanScore: null });
+    expect(graded.results.map((result) => result.error)).toEqual(['the judge did not answer with a JSON object', expect.stringMatching(/^the judge failed: /)]);
+  });
+});
+
+describe('switchboard eval --judge', () => {
+  it('adds the grades to the report and gates CI on --min-judge', async () => {
+    const folder = await writeTemp({});
+    await writeFile(join(folder, 'reasons.yaml'), DATASET);
+    server.enqueue({ content: verdict(3, 'fits sales nearly as well', { consistent: false }) }, { content: verdict(4, 'fine') });
+    const env = { OPENAI_API_KEY: 'test-key', OPENAI_BASE_URL: server.url };
+    const result = await runCli(['eval', 'config/support.yaml', '-d', join(folder, 'reasons.yaml'), '--model', 'offline', '--judge', 'judge-model', '--min-judge', '4', '--json', '-c', '1'], { env });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('mean judge score 3.50 is below --min-judge 4');
+    const report = JSON.parse(result.stdout) as { accuracy: number; judge: { meanScore: number; scored: number } };
+    expect(report.judge).toMatchObject({ meanScore: 3.5, scored: 2 });
+    expect(report.accuracy).toBe(1);
+  });
+
+  it('refuses --min-judge without --judge, a score out of range, and --judge without a key (usage, exit 2)', async () => {
+    const base = ['eval', 'config/support.yaml', '-d', 'eval/datasets/support.yaml', '--model', 'offline'];
+    const without = await runCli([...base, '--min-judge', '4']);
+    expect([without.code, without.stderr]).toEqual([2, expect.stringContaining('--min-judge needs --judge')]);
+    const range = await runCli([...base, '--judge', 'm', '--min-judge', '7'], { env: { OPENAI_API_KEY: 'k' } });
+    expect([range.code, range.stderr]).toEqual([2, expect.stringContaining('from 1 to 5')]);
+    const noKey = await runCli([...base, '--judge', 'm'], { env: { OPENAI_API_KEY: '' } });
+    expect([noKey.code, noKey.stderr]).toEqual([2, expect.stringContaining('--judge needs OPENAI_API_KEY')]);
+  });
+});
