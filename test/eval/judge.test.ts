@@ -109,7 +109,7 @@ describe('switchboard eval --judge', () => {
     const result = await runCli(['eval', 'config/support.yaml', '-d', join(folder, 'reasons.yaml'), '--model', 'offline', '--judge', 'judge-model', '--min-judge', '4', '--json', '-c', '1'], { env });
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('mean judge score 3.50 is below --min-judge 4');
-    const report = JSON.parse(result.stdout) as { accuracy: number; judge: { meanScore: number; scored: number } };
+    const report = JSON.parse(result.stdout.toString('utf8')) as { accuracy: number; judge: { meanScore: number; scored: number } };
     expect(report.judge).toMatchObject({ meanScore: 3.5, scored: 2 });
     expect(report.accuracy).toBe(1);
   });
