@@ -80,7 +80,8 @@ export function compileTree(tree: LoadedTree | Tree, options: CompileOptions = {
   const runtime = createTreeRuntime(spec, {
     tools,
     logger,
-    observers: options.observers,
+    // Observers learn which tree an event comes from (one observer may serve several graphs).
+    observers: options.observers?.map((observer): EventObserver => (event, context) => observer(event, { ...context, tree: spec.name })),
     prices: { ...DEFAULT_PRICES, ...spec.prices, ...options.prices },
     model: options.model,
     models: options.models,

@@ -157,6 +157,8 @@ export function emit(
   logger: Logger,
   event: SwitchboardEvent,
   extra: Record<string, unknown>,
+  /** The name of the tree whose graph emitted the event (set by {@link compileTree}), so one observer can serve several graphs. */
+  tree?: string | undefined;
   observers: readonly EventObserver[],
 ): void {
   if (!OBSERVERS_ONLY.has(event.type)) config?.writer?.(event);

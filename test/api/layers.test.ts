@@ -20,6 +20,7 @@ const RANK: Record<string, number> = {
   dev: 6,
   viz: 6,
   testing: 6,
+  tracing: 6,
   cli: 7,
 };
 
