@@ -10,6 +10,10 @@ import Database from 'better-sqlite3';
 import pg from 'pg';
 import { FencedMemorySaver, FencedSqliteSaver } from './fenced-savers.js';
 import { MemoryFences, pairLock } from './fences.js';
+import { MemoryJournal, pairJournal } from './journal.js';
+import type { ThreadJournal } from './journal.js';
+import { PostgresJournal } from './postgres-journal.js';
+import { SqliteJournal } from './sqlite-journal.js';
 import { BatchedPostgresSaver } from './postgres-saver.js';
 import { MemoryLedger, PostgresLedger, SqliteLedger } from './ledger.js';
 import type { SideEffectLedger } from './ledger.js';
@@ -49,6 +53,8 @@ export interface Checkpointer {
   threadLock: ThreadLock;
   /** Where tools record side effects by idempotency key, in the same store. */
   ledger: SideEffectLedger;
+  /** The threads' transcripts, turn summaries and traces, in the same store, fenced like the checkpoints. */
+  journal: ThreadJournal;
   /** What it is, for messages: `memory`, `sqlite:<path>` or `postgres:<host/db>`. */
   describe: string;
   close(): Promise<void>;
@@ -76,7 +82,7 @@ export function isPostgresUrl(target: string): boolean {
 export async function openCheckpointer(target: string = DEFAULT_SQLITE_PATH, options: OpenCheckpointerOptions = {}): Promise<Checkpointer> {
   if (target === 'memory') {
     const fences = new MemoryFences();
-    return paired({ saver: new FencedMemorySaver(fences), threadLock: createMemoryThreadLock(options.lock, fences), ledger: new MemoryLedger(fences), describe: 'memory', close: async () => {} });
+    return paired({ saver: new FencedMemorySaver(fences), threadLock: createMemoryThreadLock(options.lock, fences), ledger: new MemoryLedger(fences), journal: new MemoryJournal((fence, write) => fences.guard(fence, write)), describe: 'memory', close: async () => {} });
   }
   if (isPostgresUrl(target)) {
     const pool = new pg.Pool({ connectionString: target, ...POSTGRES_POOL_DEFAULTS, ...options.pool });
@@ -87,10 +93,12 @@ export async function openCheckpointer(target: string = DEFAULT_SQLITE_PATH, opt
     const fences = { store: 'postgres' };
     const saver = new BatchedPostgresSaver(pool, undefined, { fences });
     const ledger = new PostgresLedger(pool, { fences });
+    const journal = new PostgresJournal(pool, { fences });
     await migrateOnce(pool, async () => {
       await saver.setup();
       await ledger.setup();
       await pool.query(fenceTableSql('public', pg.escapeIdentifier));
+      await journal.setup();
     });
     // Locks get their own connections, so a turn holding one never starves the checkpointer.
     const lockPool = new pg.Pool({ connectionString: target, ...POSTGRES_POOL_DEFAULTS, max: options.lockConnections ?? POSTGRES_POOL_DEFAULTS.max, ...options.pool, ...options.lockPool, statement_timeout: 0 });
@@ -101,6 +109,7 @@ export async function openCheckpointer(target: string = DEFAULT_SQLITE_PATH, opt
       saver,
       threadLock: createPostgresThreadLock(lockPool, { ...options.lock, fences }),
       ledger,
+      journal,
       describe: `postgres:${url.host}${url.pathname}`,
       close: async () => {
         await Promise.all([pool.end(), lockPool.end()]);
@@ -117,6 +126,7 @@ export async function openCheckpointer(target: string = DEFAULT_SQLITE_PATH, opt
     saver: new FencedSqliteSaver(threads),
     threadLock: createSqliteThreadLock(threads, options.lock),
     ledger: new SqliteLedger(threads),
+    journal: new SqliteJournal(threads),
     describe: `sqlite:${path}`,
     close: async () => {
       await threads.exclusive(() => undefined);
@@ -128,6 +138,7 @@ export async function openCheckpointer(target: string = DEFAULT_SQLITE_PATH, opt
 /** The store, with its saver paired to its lock (compiling with the saver alone then uses the lock). */
 function paired(store: Checkpointer): Checkpointer {
   pairLock(store.saver, store.threadLock);
+  pairJournal(store.saver, store.journal);
   return store;
 }
 

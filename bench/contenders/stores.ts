@@ -12,6 +12,7 @@ import pg from 'pg';
 import { PostgresSaver } from '@langchain/langgraph-checkpoint-postgres';
 import { isPostgresUrl, openCheckpointer } from '../../store/checkpointer.js';
 import type { Checkpointer } from '../../store/checkpointer.js';
+import { MemoryJournal } from '../../store/journal.js';
 import { MemoryLedger } from '../../store/ledger.js';
 import { createMemoryThreadLock } from '../../store/thread-lock.js';
 import type { ThreadLock } from '../../store/thread-lock.js';
@@ -93,7 +94,7 @@ async function openStock(target: string): Promise<Checkpointer> {
   const pool = new pg.Pool({ connectionString: target });
   const saver = new PostgresSaver(pool);
   await saver.setup();
-  return { saver, threadLock: createMemoryThreadLock(), ledger: new MemoryLedger(), describe: 'postgres', close: () => pool.end() };
+  return { saver, threadLock: createMemoryThreadLock(), ledger: new MemoryLedger(), journal: new MemoryJournal(), describe: 'postgres', close: () => pool.end() };
 }
 
 /** A MemorySaver; what it keeps for a thread is what its `storage` and `writes` hold, in bytes. */
