@@ -103,11 +103,12 @@ async function invokeWithTimeout(model: BoundModel, messages: BaseMessage[], con
     return await Promise.race([
       model.runnable.invoke(messages, {
         ...(config.callbacks ? { callbacks: config.callbacks } : {}),
-        metadata: { ...config.metadata, switchboard_agent: agent },
+        // Tracers (LangSmith's via LANGSMITH_TRACING) show the call as "<agent> model", with the agent and model id.
+        metadata: { ...config.metadata, switchboard_agent: agent, switchboard_model: model.id },
         // A helper's tokens are not the answer the user reads: keep them out of the messages stream.
         tags: [...(config.tags ?? []), ...(stream ? [] : ['nostream'])],
         signal: controller.signal,
-        runName: 'model',
+        runName: `${agent} model`,
       }),
       timeout,
     ]);
