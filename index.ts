@@ -39,6 +39,8 @@ export { escapeControlCharacters, escapeControlCharactersIn, stringifyForTermina
 export { DEFAULT_PRICES, costOf } from './models/prices.js';
 export type { Price, PriceTable } from './models/prices.js';
 export { listWaitingThreads, listThreadIds } from './runtime/threads.js';
+export { routingStats, summarizeTurns } from './runtime/stats.js';
+export type { PathCost, PathCount, RoutingStats, StatsPeriod, TurnFacts } from './runtime/stats.js';
 export { runTurn, streamTurn, resumeThread, streamResume, pendingEscalations, recoverThread, TurnError } from './runtime/turn.js';
 export { createMemoryThreadLock, DEFAULT_LOCK_WAIT_MS } from './store/thread-lock.js';
 export type { ThreadLease, ThreadLock, ThreadLockOptions, ThreadLockPolicy } from './store/thread-lock.js';

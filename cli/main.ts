@@ -1,38 +1,75 @@
 /**
- * The `switchboard` command line: one file a command under cli/commands/.
+ * The `switchboard` command line: one file a command under cli/commands/, imported only when that
+ * command runs (see commands/index.ts), after the project file (switchboard.config.json) is read.
  */
 import { Command, CommanderError } from 'commander';
-import { registerRun } from './commands/run.js';
-import { registerChat } from './commands/chat.js';
-import { registerResume } from './commands/resume.js';
-import { registerPending } from './commands/pending.js';
-import { registerLint } from './commands/lint.js';
-import { registerDraw } from './commands/draw.js';
-import { registerEval } from './commands/eval.js';
-import { registerInit } from './commands/init.js';
-import { registerDev } from './commands/dev.js';
+import { COMMANDS } from './commands/index.js';
 import { COMMAND_PREFIX } from './command-line.js';
 import { packageVersion } from './package.js';
-import { EXIT } from './setup.js';
+import { EXIT } from './exit-codes.js';
+import { formatProjectIssue, PROJECT_FILE, ProjectFileError, readProjectSettings } from './project-file.js';
+import type { ProjectSettings } from './project-file.js';
+import { applyProject, prepareCommand } from './project.js';
+
+/** Program options that take a value (so the word after them is not the command). */
+const VALUE_OPTIONS = new Set(['-c', '--config']);
+
+/** The command the arguments run (`help run` shows run's help), before commander parses them. */
+function chosenCommand(args: string[]): string | undefined {
+  for (let index = 0; index < args.length; index++) {
+    const arg = args[index]!;
+    if (VALUE_OPTIONS.has(arg)) index++;
+    else if (arg === '--') return args[index + 1];
+    else if (!arg.startsWith('-')) return arg === 'help' ? args[index + 1] : arg;
+  }
+  return undefined;
+}
+
+/** `--config FILE` (or `--config=FILE`, `-c FILE`) from the arguments, before commander parses them. */
+function configOption(args: string[]): string | undefined {
+  let value: string | undefined;
+  for (let index = 0; index < args.length; index++) {
+    const arg = args[index]!;
+    if (arg === '--') break;
+    if (VALUE_OPTIONS.has(arg)) value = args[++index];
+    else if (arg.startsWith('--config=')) value = arg.slice('--config='.length);
+  }
+  return value;
+}
+
+const args = process.argv.slice(2);
+const chosen = COMMANDS.find((entry) => entry.name === chosenCommand(args));
 
 const program = new Command('switchboard')
   .description('Run, check and draw YAML agent trees compiled to LangGraph.')
   .version(packageVersion(), '-V, --version', 'print the version')
+  .option('-c, --config <file>', `the project file (default: the nearest ${PROJECT_FILE}, from here upward)`)
+  // The list of commands shows each one's arguments even when its module is not loaded.
+  .configureHelp({ subcommandTerm: (command) => `${command.name()} ${command.usage()}`.trim() })
   // Parser errors (an unknown option, a missing -m…) are usage errors like ours: exit 2, not 1.
   .exitOverride();
 
-for (const register of [
-  registerInit,
-  registerLint,
-  registerDraw,
-  registerDev,
-  registerRun,
-  registerChat,
-  registerPending,
-  registerResume,
-  registerEval,
-])
-  register(program);
+let settings: ProjectSettings | undefined;
+try {
+  // Only a command reads the project file: `switchboard --help` works beside a broken one.
+  if (chosen) settings = readProjectSettings(configOption(args));
+} catch (error) {
+  if (!(error instanceof ProjectFileError)) throw error;
+  const asksForHelp = args.includes('--help') || args.includes('-h') || args[0] === 'help';
+  if (!asksForHelp) {
+    for (const issue of error.issues) process.stderr.write(`${formatProjectIssue(issue)}\n`);
+    process.stderr.write(`${error.issues.length} error${error.issues.length === 1 ? '' : 's'}\n`);
+    process.exit(EXIT.usage);
+  }
+}
+
+for (const entry of COMMANDS) {
+  if (entry === chosen) {
+    (await entry.load())(program);
+    prepareCommand(program.commands.at(-1)!, settings);
+  } else program.command(entry.name).usage(entry.usage).description(entry.summary);
+}
+program.hook('preAction', (_program, command) => applyProject(command, settings));
 
 // A parser error reads like the CLI's own usage errors, with where to find the options.
 for (const command of [program, ...program.commands]) {

@@ -6,3 +6,5 @@
 export { openTelemetryObserver } from './otel.js';
 export type { OpenTelemetryObserverOptions } from './otel.js';
 export { ATTRIBUTE as GEN_AI_ATTRIBUTES, OPERATION as GEN_AI_OPERATIONS, SWITCHBOARD as SWITCHBOARD_ATTRIBUTES } from './gen-ai.js';
+export { openTelemetryMetrics } from './metrics.js';
+export type { OpenTelemetryMetricsOptions } from './metrics.js';

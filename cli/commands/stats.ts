@@ -1,0 +1,77 @@
+/**
+ * `switchboard stats`: routing analytics of a tree's live conversations, read from the store.
+ */
+import type { Command } from 'commander';
+import { routingStats } from '../../runtime/stats.js';
+import type { RoutingStats } from '../../runtime/stats.js';
+import { common, EXIT, guard, openSession, UsageError } from '../setup.js';
+import type { CommonOptions } from '../setup.js';
+import { escapeControlCharacters, stringifyForTerminal } from '../../dev/control-characters.js';
+
+interface StatsOptions extends CommonOptions {
+  since?: string;
+  until?: string;
+  json?: boolean;
+}
+
+export function registerStats(program: Command): void {
+  common(program.command('stats <tree>'))
+    .description('Routing analytics of the tree\'s conversations in the store: handoffs per conversation, escalation rates, paths, refusals, limits, fallbacks, cost per path.')
+    .option('--since <when>', 'only turns that ended since then: an ISO date or time (2026-12-01, 2026-12-01T09:00Z) or a duration back from now (90m, 24h, 7d)')
+    .option('--until <when>', 'only turns that ended before then (same forms as --since)')
+    .option('--json', 'print JSON')
+    .action((treePath: string, options: StatsOptions) =>
+      guard(async () => {
+        const now = new Date();
+        const since = options.since === undefined ? undefined : parseWhen(options.since, '--since', now);
+        const until = options.until === undefined ? undefined : parseWhen(options.until, '--until', now);
+        if (since && until && since >= until) throw new UsageError(`--since (${since.toISOString()}) must be before --until (${until.toISOString()}).`);
+        const session = await openSession(treePath, options);
+        try {
+          const stats = await routingStats(session.graph, { since, until });
+          process.stdout.write(options.json ? `${stringifyForTerminal(stats)}\n` : escapeControlCharacters(formatStats(stats)));
+          return EXIT.ok;
+        } finally {
+          await session.checkpointer.close();
+        }
+      }),
+    );
+}
+
+const DURATION = /^(\d+)(m|h|d|w)$/;
+const UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 } as const;
+
+/** An ISO date/time, or a duration back from `now` (`90m`, `24h`, `7d`, `2w`). */
+export function parseWhen(text: string, flag: string, now: Date): Date {
+  const trimmed = text.trim();
+  const duration = DURATION.exec(trimmed);
+  if (duration) return new Date(now.getTime() - Number(duration[1]) * UNIT_MS[duration[2] as keyof typeof UNIT_MS]);
+  const date = /^\d{4}-\d{2}-\d{2}/.test(trimmed) ? new Date(trimmed) : new Date(Number.NaN);
+  if (Number.isNaN(date.getTime())) throw new UsageError(`${flag} takes an ISO date or time (2026-12-01, 2026-12-01T09:00Z) or a duration such as 24h or 7d (got "${text}").`);
+  return date;
+}
+
+/** The figures as a person reads them. */
+export function formatStats(stats: RoutingStats): string {
+  const rate = (value: number | null) => (value === null ? 'n/a' : `${(value * 100).toFixed(1)}%`);
+  const period = stats.since || stats.until ? ` from ${stats.since ?? 'the start'} to ${stats.until ?? 'now'}` : '';
+  const lines = [`Routing stats of ${stats.tree}${period}`];
+  if (stats.turns === 0) return `${lines[0]}\nNo turn in the store for this tree${period ? ' in this period' : ''}.\n`;
+  const statuses = Object.entries(stats.statuses)
+    .map(([status, count]) => `${count} ${status}`)
+    .join(', ');
+  lines.push(`${stats.conversations} conversations, ${stats.turns} turns (${statuses})`);
+  lines.push(`${stats.handoffs} handoffs, ${stats.handoffsPerConversation === null ? 'n/a' : stats.handoffsPerConversation.toFixed(2)} per conversation`);
+  lines.push(
+    `Escalation: to a person ${stats.escalations.toPerson} (${rate(stats.escalations.personRate)} of conversations), to a manager ${stats.escalations.toManager} (${rate(stats.escalations.managerRate)})`,
+  );
+  lines.push(`Refused handoffs ${stats.refused.reduce((sum, row) => sum + row.count, 0)} · ping-pongs ${stats.pingPongs} · limits ${stats.limits.reduce((sum, row) => sum + row.count, 0)} · fallbacks ${stats.fallbacks.agent} agent, ${stats.fallbacks.model} model`);
+  lines.push(`Model cost $${stats.cost.totalUsd.toFixed(4)} ($${(stats.cost.perConversationUsd ?? 0).toFixed(4)} a conversation)`);
+  if (stats.paths.length > 0) lines.push('', 'Handoff paths:', ...stats.paths.map((path) => `  ${String(path.count).padStart(5)}  ${path.from} → ${path.to} (${path.kind})`));
+  if (stats.refused.length > 0) lines.push('', 'Refused:', ...stats.refused.map((row) => `  ${String(row.count).padStart(5)}  ${row.code}`));
+  if (stats.limits.length > 0) lines.push('', 'Limits:', ...stats.limits.map((row) => `  ${String(row.count).padStart(5)}  ${row.limit}`));
+  if (stats.cost.byPath.length > 0) {
+    lines.push('', 'Cost per path:', ...stats.cost.byPath.map((row) => `  $${row.costUsd.toFixed(4).padStart(9)}  ${row.modelCalls} calls  ${row.inputTokens}+${row.outputTokens} tokens  ${row.path}`));
+  }
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,182 @@
+/**
+ * Routing analytics over live conversations: what the store's journal says happened, per tree and
+ * period — conversations, turns, handoffs per conversation, escalation rates, counts per handoff
+ * path, refused handoffs, ping-pongs, limits, fallbacks and model cost per path. `switchboard stats`
+ * prints it; {@link routingStats} returns it to backend code.
+ */
+import type { SwitchboardGraph } from '../graphs/compile.js';
+import { runtimeOf } from '../graphs/compile.js';
+import type { UsageTotals } from '../state/schema.js';
+import type { ThreadJournal } from '../store/journal.js';
+
+/** What stats read of a turn's summary (the journal's `turn` entries). */
+export interface TurnFacts {
+  tree: string;
+  turn: number;
+  /** done, waiting or error. */
+  status: string;
+  endedAt?: string | undefined;
+  handoffs?: readonly { from: string; to: string; kind: string }[] | undefined;
+  refused?: readonly { code: string }[] | undefined;
+  limits?: readonly { limit: string }[] | undefined;
+  fallbacks?: readonly unknown[] | undefined;
+  modelFallbacks?: readonly unknown[] | undefined;
+  pingPongs?: number | undefined;
+  usage?: { total?: UsageTotals; byPath?: Record<string, UsageTotals> } | undefined;
+}
+
+export interface StatsPeriod {
+  /** Turns that ended at or after this time. */
+  since?: Date | undefined;
+  /** Turns that ended before this time. */
+  until?: Date | undefined;
+}
+
+export interface PathCount {
+  from: string;
+  to: string;
+  kind: string;
+  count: number;
+}
+
+export interface PathCost extends UsageTotals {
+  /** The agents that held control, e.g. `triage>billing`. */
+  path: string;
+}
+
+export interface RoutingStats {
+  tree: string;
+  since: string | undefined;
+  until: string | undefined;
+  /** Threads with at least one turn in the period. */
+  conversations: number;
+  turns: number;
+  /** Turns by how they ended. */
+  statuses: Record<string, number>;
+  /** Moves of control (handoffs by models, fallbacks, limits, hand-backs by people). */
+  handoffs: number;
+  /** `handoffs / conversations`; null without conversations. */
+  handoffsPerConversation: number | null;
+  escalations: {
+    /** Moves to a person (a `kind: human` agent). */
+    toPerson: number;
+    /** Escalations to an agent (a manager, a lead), by a model or by a limit. */
+    toManager: number;
+    /** Share of conversations with at least one move to a person. */
+    personRate: number | null;
+    /** Share of conversations with at least one escalation to a manager. */
+    managerRate: number | null;
+  };
+  /** Counts per handoff path (from → to, by kind), most frequent first. */
+  paths: PathCount[];
+  /** Refused handoffs by code, most frequent first. */
+  refused: { code: string; count: number }[];
+  pingPongs: number;
+  /** Limits reached, by limit. */
+  limits: { limit: string; count: number }[];
+  fallbacks: { agent: number; model: number };
+  cost: {
+    totalUsd: number;
+    /** Null without conversations. */
+    perConversationUsd: number | null;
+    /** Model usage per path of agents, most expensive first. */
+    byPath: PathCost[];
+  };
+}
+
+/**
+ * Routing analytics of the threads of `graph`'s tree in its store (the journal), over a period.
+ * Reads every turn summary of the period once; nothing is kept.
+ */
+export async function routingStats(graph: SwitchboardGraph, period: StatsPeriod = {}): Promise<RoutingStats> {
+  const runtime = runtimeOf(graph);
+  const journal = (runtime as unknown as { journal?: ThreadJournal }).journal;
+  if (!journal) throw new Error('This graph keeps no journal (compiled with `journal: false`): there is nothing to count.');
+  const humans = new Set(Object.entries(runtime.tree.agents).filter(([, agent]) => agent.kind === 'human').map(([name]) => name));
+  const facts: (TurnFacts & { threadId: string })[] = [];
+  for await (const entry of journal.scan({ kinds: ['turn'], since: period.since?.toISOString(), until: period.until?.toISOString() })) {
+    const summary = entry.data as TurnFacts | undefined;
+    if (summary?.tree === runtime.tree.name) facts.push({ ...summary, threadId: entry.threadId });
+  }
+  return summarizeTurns(facts, { tree: runtime.tree.name, humans, ...period });
+}
+
+/** The figures of a set of turn summaries (pure: {@link routingStats} without the store). */
+export function summarizeTurns(
+  turns: Iterable<TurnFacts & { threadId: string }>,
+  options: { tree: string; humans: ReadonlySet<string> } & StatsPeriod,
+): RoutingStats {
+  const conversations = new Set<string>();
+  const withPerson = new Set<string>();
+  const withManager = new Set<string>();
+  const statuses: Record<string, number> = {};
+  const paths = new Map<string, PathCount>();
+  const refused = new Map<string, number>();
+  const limits = new Map<string, number>();
+  const costs = new Map<string, PathCost>();
+  let turnCount = 0;
+  let handoffs = 0;
+  let toPerson = 0;
+  let toManager = 0;
+  let pingPongs = 0;
+  let agentFallbacks = 0;
+  let modelFallbacks = 0;
+  let totalUsd = 0;
+  for (const turn of turns) {
+    turnCount += 1;
+    conversations.add(turn.threadId);
+    statuses[turn.status] = (statuses[turn.status] ?? 0) + 1;
+    for (const move of turn.handoffs ?? []) {
+      handoffs += 1;
+      const key = `${move.from}\u0000${move.to}\u0000${move.kind}`;
+      const path = paths.get(key) ?? { from: move.from, to: move.to, kind: move.kind, count: 0 };
+      path.count += 1;
+      paths.set(key, path);
+      if (options.humans.has(move.to)) {
+        toPerson += 1;
+        withPerson.add(turn.threadId);
+      } else if (move.kind === 'escalate' || move.kind === 'limit') {
+        toManager += 1;
+        withManager.add(turn.threadId);
+      }
+    }
+    for (const refusal of turn.refused ?? []) refused.set(refusal.code, (refused.get(refusal.code) ?? 0) + 1);
+    for (const limit of turn.limits ?? []) limits.set(limit.limit, (limits.get(limit.limit) ?? 0) + 1);
+    pingPongs += turn.pingPongs ?? 0;
+    agentFallbacks += turn.fallbacks?.length ?? 0;
+    modelFallbacks += turn.modelFallbacks?.length ?? 0;
+    totalUsd += turn.usage?.total?.costUsd ?? 0;
+    for (const [path, usage] of Object.entries(turn.usage?.byPath ?? {})) {
+      const sum = costs.get(path) ?? { path, modelCalls: 0, inputTokens: 0, outputTokens: 0, costUsd: 0, latencyMs: 0 };
+      sum.modelCalls += usage.modelCalls;
+      sum.inputTokens += usage.inputTokens;
+      sum.outputTokens += usage.outputTokens;
+      sum.costUsd += usage.costUsd;
+      sum.latencyMs += usage.latencyMs;
+      costs.set(path, sum);
+    }
+  }
+  const perConversation = (count: number) => (conversations.size === 0 ? null : count / conversations.size);
+  const byCount = <T extends { count: number }>(rows: T[], name: (row: T) => string) => rows.sort((a, b) => b.count - a.count || name(a).localeCompare(name(b)));
+  return {
+    tree: options.tree,
+    since: options.since?.toISOString(),
+    until: options.until?.toISOString(),
+    conversations: conversations.size,
+    turns: turnCount,
+    statuses,
+    handoffs,
+    handoffsPerConversation: perConversation(handoffs),
+    escalations: { toPerson, toManager, personRate: perConversation(withPerson.size), managerRate: perConversation(withManager.size) },
+    paths: byCount([...paths.values()], (row) => `${row.from}>${row.to}>${row.kind}`),
+    refused: byCount([...refused].map(([code, count]) => ({ code, count })), (row) => row.code),
+    pingPongs,
+    limits: byCount([...limits].map(([limit, count]) => ({ limit, count })), (row) => row.limit),
+    fallbacks: { agent: agentFallbacks, model: modelFallbacks },
+    cost: {
+      totalUsd,
+      perConversationUsd: perConversation(totalUsd),
+      byPath: [...costs.values()].sort((a, b) => b.costUsd - a.costUsd || a.path.localeCompare(b.path)),
+    },
+  };
+}
