@@ -36,7 +36,7 @@ export async function startFakeLangSmith(): Promise<FakeLangSmith> {
   const runs = new Map<string, PostedRun>();
   const bodies: string[] = [];
   const requests: string[] = [];
-  const merge = (id: string, fields: Partial<PostedRun>) => runs.set(id, { ...runs.get(id), ...fields, id } as PostedRun);
+  const merge = (id: string, fields: Partial<PostedRun>) => runs.set(id, { ...runs.get(id), ...fields, id });
 
   const handle = async (incoming: IncomingMessage, outgoing: ServerResponse) => {
     const chunks: Buffer[] = [];
