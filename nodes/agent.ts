@@ -70,7 +70,8 @@ class AgentStep {
   private readonly now = new Date();
   private readonly threadId: string;
   private readonly messages: BaseMessage[] = [];
-  private readonly usage: Usage[] = [];
+  /** What an earlier turn left unsettled (a crash nobody finished): settled by this turn's first step. */
+  private readonly leftover: { moves: HandoffRecord[]; usage: Usage | undefined };
 
   constructor(
     private readonly runtime: TreeRuntime,
@@ -83,6 +84,8 @@ class AgentStep {
     this.turn = turn;
     this.started = started;
     this.threadId = threadIdOf(config);
+    const previous = state.turn;
+    this.leftover = started && previous.status === 'running' ? { moves: previous.moves ?? [], usage: previous.usage } : { moves: [], usage: undefined };
   }
 
   async run(): Promise<Command> {
@@ -109,10 +112,14 @@ class AgentStep {
     if (this.turn.modelCalls >= this.runtime.limits.modelCallsPerTurn || agentCount(this.turn, this.agent.name, 'modelCalls') >= limits.modelCallsPerTurn) {
       return this.limit('MODEL_CALL_LIMIT', `more than ${Math.min(limits.modelCallsPerTurn, this.runtime.limits.modelCallsPerTurn)} model calls in one turn`);
     }
-    const usage = this.state.usage;
-    const sessionTokens = usage.total.inputTokens + usage.total.outputTokens;
-    const agentUsage = usage.byAgent[this.agent.name];
-    const agentTokens = (agentUsage?.inputTokens ?? 0) + (agentUsage?.outputTokens ?? 0);
+    // The thread's settled turns, plus this turn so far (and what an unsettled earlier turn used).
+    let sessionTokens = 0;
+    let agentTokens = 0;
+    for (const usage of [this.state.usage, this.leftover.usage, this.turn.usage]) {
+      if (!usage) continue;
+      sessionTokens += usage.total.inputTokens + usage.total.outputTokens;
+      agentTokens += (usage.byAgent[this.agent.name]?.inputTokens ?? 0) + (usage.byAgent[this.agent.name]?.outputTokens ?? 0);
+    }
     if (sessionTokens >= this.runtime.limits.tokensPerSession || agentTokens >= limits.tokensPerSession) {
       return this.limit('TOKEN_LIMIT', `the session used ${sessionTokens} tokens; the limit is ${Math.min(this.runtime.limits.tokensPerSession, limits.tokensPerSession)}`);
     }
@@ -157,7 +164,6 @@ class AgentStep {
       const result = await callModel(this.runtime, this.agent.name, this.agent.models, input, this.config, { turn: this.turn });
       const accounted = accountUsage(this.runtime, this.agent.name, this.turn, result);
       this.turn = accounted.turn;
-      this.usage.push(accounted.usage);
       this.emit({ type: 'usage', agent: this.agent.name, model: result.modelId, path: pathKey(this.turn), usage: accounted.usage.total });
       if (this.runtime.observers.length > 0) {
         const usage = accounted.usage.total;
@@ -177,8 +183,8 @@ class AgentStep {
 
   private finishToolStep(step: ToolStep): Command {
     this.messages.push(...step.messages);
+    // The step's turn carries the usage of the helpers it ran (see accountUsage).
     this.turn = step.turn;
-    this.usage.push(...step.usage);
     if (step.toolFailure && this.nextFallback() !== undefined) {
       if (step.handoff) this.answer(step.handoff.call, `Not done: ${step.toolFailure.tool} failed, so ${this.agent.name}'s fallback takes over.`);
       return this.failed('TOOL_FAILED', step.toolFailure.message);
@@ -202,7 +208,7 @@ class AgentStep {
 
   /** A→B→A→B within one turn: the last two moves were me→to and to→me. */
   private isPingPong(to: string): boolean {
-    const moves = this.state.handoffs.filter((record) => record.turn === this.turn.number);
+    const moves = this.turn.moves ?? [];
     const previous = moves.at(-1);
     const before = moves.at(-2);
     return previous?.from === to && previous.to === this.agent.name && before?.from === this.agent.name && before.to === to;
@@ -248,10 +254,11 @@ class AgentStep {
     const fields: Record<string, unknown> = {};
     for (const [payloadField, stateField] of sets) if (move.payload[payloadField] !== undefined) fields[stateField] = move.payload[payloadField];
     const toHuman = this.runtime.tree.agents[move.to]?.kind === 'human';
-    this.turn = { ...this.turn, path: [...this.turn.path, move.to], status: toHuman ? 'waiting' : 'running' };
+    this.turn = { ...this.turn, path: [...this.turn.path, move.to], moves: [...(this.turn.moves ?? []), record], status: toHuman ? 'waiting' : 'running' };
     this.emit({ type: 'handoff-accept', from: this.agent.name, to: move.to, kind: move.kind, tool: move.tool, payload: move.payload });
     if (toHuman) this.emit({ type: 'escalation-start', from: this.agent.name, to: move.to, payload: move.payload });
-    return this.command(move.to, { activeAgent: move.to, handoffs: [record], ...(Object.keys(fields).length ? { fields } : {}) });
+    // The owner is written when the turn settles (here only when a person takes it): one write fewer a move.
+    return this.command(move.to, { ...(toHuman ? { activeAgent: move.to } : {}), ...(Object.keys(fields).length ? { fields } : {}) });
   }
 
   private reply(message: AIMessage): Command {
@@ -266,7 +273,9 @@ class AgentStep {
   private endWithError(code: TurnErrorCode, message: string): Command {
     this.turn = { ...this.turn, status: 'error', error: { code, message } };
     this.emitTurnEnd();
-    return this.command(END, {});
+    // After moves, the agent the turn ended in owns the conversation (as the last move made it).
+    const moved = (this.turn.moves?.length ?? 0) > 0 && this.state.activeAgent !== this.agent.name;
+    return this.command(END, moved ? { activeAgent: this.agent.name } : {});
   }
 
   private answer(call: ToolCall, content: string): void {
@@ -280,9 +289,21 @@ class AgentStep {
         ...update,
         ...(this.messages.length ? { messages: this.messages } : {}),
         turn: this.turn,
-        ...(this.usage.length ? { usage: this.usage.reduce(addUsage) } : {}),
+        ...this.settlement(),
       },
     });
+  }
+
+  /**
+   * Until the turn settles (an answer, an error, a wait for a person), a step writes its bookkeeping
+   * to `turn` alone; then the trail takes the turn's moves and the thread's usage its usage, once.
+   */
+  private settlement(): { handoffs?: HandoffRecord[]; usage?: Usage } {
+    const settled = this.turn.status !== 'running';
+    const moves = settled && this.turn.moves?.length ? [...this.leftover.moves, ...this.turn.moves] : this.leftover.moves;
+    const usages = settled && this.turn.usage ? [this.turn.usage] : [];
+    if (this.leftover.usage) usages.unshift(this.leftover.usage);
+    return { ...(moves.length ? { handoffs: moves } : {}), ...(usages.length ? { usage: usages.reduce(addUsage) } : {}) };
   }
 
   private emitTurnEnd(): void {

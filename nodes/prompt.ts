@@ -7,11 +7,12 @@ import type { BaseMessage } from '@langchain/core/messages';
 import type { History } from '../config/schema.js';
 import type { AgentRuntime } from './context.js';
 import { selectHistory } from '../state/history.js';
+import { lastMove } from '../state/trail.js';
 import type { HandoffRecord, SwitchboardState } from '../state/schema.js';
 
 /** The handoff that gave `agent` the conversation, while it still owns it. */
-export function incomingHandoff(state: Pick<SwitchboardState, 'handoffs'>, agent: string): HandoffRecord | undefined {
-  const last = state.handoffs.at(-1);
+export function incomingHandoff(state: Pick<SwitchboardState, 'handoffs' | 'turn'>, agent: string): HandoffRecord | undefined {
+  const last = lastMove(state);
   return last && last.to === agent ? last : undefined;
 }
 

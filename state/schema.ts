@@ -5,6 +5,7 @@ import { MessagesValue, ReducedValue, StateSchema } from '@langchain/langgraph';
 import { z } from 'zod';
 import type { Tree } from '../config/schema.js';
 import { fieldSchema } from '../config/field-schema.js';
+import { appendToTrail } from './trail.js';
 
 export const EDGE_KINDS = ['delegate', 'handback', 'sideways', 'escalate', 'fallback', 'limit', 'resume'] as const;
 
@@ -26,31 +27,6 @@ export const HandoffRecordSchema = z.object({
   reason: z.string().optional(),
 });
 export type HandoffRecord = z.output<typeof HandoffRecordSchema>;
-
-export const TurnErrorSchema = z.object({ code: z.string(), message: z.string() });
-
-/** The bookkeeping of the current (or last) user turn. */
-export const TurnSchema = z.object({
-  number: z.int().min(0),
-  /** The id of the user message that started the turn. */
-  messageId: z.string().optional(),
-  startedAt: z.string().optional(),
-  /** The agents that held control in this turn, in order. */
-  path: z.array(z.string()),
-  handoffs: z.int().min(0),
-  modelCalls: z.int().min(0),
-  toolCalls: z.int().min(0),
-  /** running; done (an agent answered); waiting (for a person); error (see `error`). */
-  status: z.enum(['running', 'done', 'waiting', 'error']),
-  error: TurnErrorSchema.optional(),
-  /** Model and tool calls of each agent in this turn (for per-agent limits). */
-  byAgent: z.record(z.string(), z.object({ modelCalls: z.int(), toolCalls: z.int(), handoffs: z.int() })).optional(),
-  /** Set once a limit sent the turn to the tree's escalation target: a second crossing ends the turn. */
-  redirected: z.boolean().optional(),
-});
-export type Turn = z.output<typeof TurnSchema>;
-
-export const EMPTY_TURN: Turn = { number: 0, path: [], handoffs: 0, modelCalls: 0, toolCalls: 0, status: 'done' };
 
 /** Model calls, tokens and cost, attributed to agents and handoff paths. */
 export const UsageTotalsSchema = z.object({
@@ -93,6 +69,38 @@ export function addUsage(a: Usage, b: Usage): Usage {
   return { total: sum(a.total, b.total), byAgent: merge(a.byAgent, b.byAgent), byPath: merge(a.byPath, b.byPath) };
 }
 
+export const TurnErrorSchema = z.object({ code: z.string(), message: z.string() });
+
+/** The bookkeeping of the current (or last) user turn. */
+export const TurnSchema = z.object({
+  number: z.int().min(0),
+  /** The id of the user message that started the turn. */
+  messageId: z.string().optional(),
+  startedAt: z.string().optional(),
+  /** The agents that held control in this turn, in order. */
+  path: z.array(z.string()),
+  handoffs: z.int().min(0),
+  modelCalls: z.int().min(0),
+  toolCalls: z.int().min(0),
+  /** running; done (an agent answered); waiting (for a person); error (see `error`). */
+  status: z.enum(['running', 'done', 'waiting', 'error']),
+  error: TurnErrorSchema.optional(),
+  /** Model and tool calls of each agent in this turn (for per-agent limits). */
+  byAgent: z.record(z.string(), z.object({ modelCalls: z.int(), toolCalls: z.int(), handoffs: z.int() })).optional(),
+  /** Set once a limit sent the turn to the tree's escalation target: a second crossing ends the turn. */
+  redirected: z.boolean().optional(),
+  /**
+   * The moves of this turn so far. They join the `handoffs` trail when the turn settles (answered,
+   * failed, or waiting for a person), so a step writes its bookkeeping in this one channel.
+   */
+  moves: z.array(HandoffRecordSchema).optional(),
+  /** Model calls, tokens and cost of this turn so far; added to `usage` when the turn settles. */
+  usage: UsageSchema.optional(),
+});
+export type Turn = z.output<typeof TurnSchema>;
+
+export const EMPTY_TURN: Turn = { number: 0, path: [], handoffs: 0, modelCalls: 0, toolCalls: 0, status: 'done' };
+
 /** The values of tree fields that have defaults. */
 export function fieldDefaults(tree: Pick<Tree, 'state'>): Record<string, string | number | boolean> {
   const defaults: Record<string, string | number | boolean> = {};
@@ -121,10 +129,13 @@ function writtenByNodes<T>(schema: z.ZodType<T>): { '~standard': z.ZodType<T>['~
  * The LangGraph state of a tree:
  * - `messages`: the conversation (LangGraph's messages reducer);
  * - `activeAgent`: the agent that owns the conversation, where the next user message goes;
- * - `handoffs`: the handoff trail (from, to, payload, turn, time), appended to;
- * - `turn`: counters and status of the current turn;
+ * - `handoffs`: the moves (from, to, payload, turn, time) of the latest turn that moved control
+ *   (the whole trail is in the thread's journal: one `turn` entry a turn);
+ * - `turn`: counters, status, moves and usage of the current turn (the one channel a step's
+ *   bookkeeping is written to; `handoffs` and `usage` take the turn's moves and usage when it settles);
  * - `fields`: the tree's own typed fields (`state:` in YAML), merged key by key;
- * - `usage`: model calls, tokens and cost of the thread so far;
+ * - `usage`: model calls, tokens and cost of the thread's settled turns (add `turn.usage` for a
+ *   turn still running);
  * - `tree`: the name of the tree the thread belongs to (another tree refuses to open it).
  */
 export function createStateSchema(tree: Pick<Tree, 'root' | 'state'>) {
@@ -135,7 +146,7 @@ export function createStateSchema(tree: Pick<Tree, 'root' | 'state'>) {
     activeAgent: z.string().default(tree.root),
     handoffs: new ReducedValue(z.array(HandoffRecordSchema).default(() => []), {
       inputSchema: writtenByNodes(z.array(HandoffRecordSchema)),
-      reducer: (trail: HandoffRecord[], added: HandoffRecord[]) => trail.concat(added),
+      reducer: appendToTrail,
     }),
     turn: new ReducedValue(TurnSchema.default(() => ({ ...EMPTY_TURN })), {
       inputSchema: writtenByNodes(TurnSchema),
@@ -158,9 +169,12 @@ export type SwitchboardStateSchema = ReturnType<typeof createStateSchema>;
 export interface SwitchboardState {
   messages: import('@langchain/core/messages').BaseMessage[];
   activeAgent: string;
+  /** The moves of the latest turn that moved control (the whole trail: the thread's journal). */
   handoffs: HandoffRecord[];
+  /** The current (or last) turn: counters, status, and its own moves and usage so far. */
   turn: Turn;
   fields: Record<string, string | number | boolean>;
+  /** The thread's settled turns (a running turn's usage so far is `turn.usage`). */
   usage: Usage;
   /** The tree the thread belongs to (unset in threads from before trees were recorded). */
   tree?: string | undefined;
