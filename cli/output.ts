@@ -164,7 +164,7 @@ export class TurnPrinter {
  */
 export function resumeHint(
   result: TurnResult,
-  context: { treePath: string; db?: string | undefined; tools?: string | undefined; store: string },
+  context: { treePath?: string | undefined; db?: string | undefined; tools?: string | undefined; config?: string | undefined; store: string },
 ): string[] {
   const agent = result.waitingFor?.agent ?? result.agent;
   if (context.store === 'memory')
@@ -172,12 +172,13 @@ export function resumeHint(
       `waiting for ${agent}. This thread was kept in memory and ends with this command: use --db FILE (or the default store) to answer it with \`npx switchboard resume\`.`,
     ];
   const options = [
+    ...(context.config !== undefined ? ['--config', context.config] : []),
     ...(context.db !== undefined ? ['--db', withoutPassword(context.db)] : []),
     ...(context.tools !== undefined ? ['--tools', context.tools] : []),
   ];
   return [
     `waiting for ${agent}. Answer as the person with:`,
-    `  ${suggestCommand(['resume', context.treePath, ...options, '--thread', result.threadId], '--reply "…"')}`,
+    `  ${suggestCommand(['resume', ...(context.treePath !== undefined ? [context.treePath] : []), ...options, '--thread', result.threadId], '--reply "…"')}`,
   ];
 }
 

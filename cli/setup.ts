@@ -3,8 +3,7 @@
  * the logger, and turning user mistakes into one clear line on stderr (no stack traces).
  */
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { relative, resolve } from 'node:path';
 import type { StructuredToolInterface } from '@langchain/core/tools';
 import { pino } from 'pino';
 import type { Logger } from 'pino';
@@ -18,7 +17,7 @@ import { ConfigError, formatIssue } from '../errors/config-error.js';
 import { SwitchboardError } from '../errors/switchboard-error.js';
 import { compileTree } from '../graphs/compile.js';
 import type { SwitchboardGraph } from '../graphs/compile.js';
-import { planModels } from '../models/resolve.js';
+import { planModels, providerLabel } from '../models/resolve.js';
 import type { ModelOption } from '../models/resolve.js';
 import type { Tree } from '../config/schema.js';
 import { fieldsSchema } from '../state/schema.js';
@@ -29,6 +28,10 @@ import { escapeControlCharacters } from '../dev/control-characters.js';
 import { createExampleTools } from '../tools/examples.js';
 import type { SideEffectLedger } from '../store/ledger.js';
 import { colorEnabled } from './color.js';
+import { importToolsModule, ToolsModuleError } from './tools-module.js';
+import { chosenLogFormat } from './project.js';
+import type { LogFormat } from './project-file.js';
+import { EXIT } from './exit-codes.js';
 
 export interface CommonOptions {
   tools?: string;
@@ -44,14 +47,13 @@ export const DEFAULT_LOG_LEVEL = 'warn';
 /** The environment variable that holds the key thread ids are hashed with in logs; setting it turns hashing on. */
 export const LOG_HASH_KEY_ENV = 'SWITCHBOARD_LOG_HASH_KEY';
 
-/** Exit codes: 0 ok, 1 the turn failed, 2 a mistake in the input (tree, flags, files). */
-export const EXIT = { ok: 0, turnFailed: 1, usage: 2 } as const;
+export { EXIT } from './exit-codes.js';
 
 /**
  * Error codes that mean the input was wrong (exit 2): retrying the same command cannot help.
  * Everything else Switchboard throws on purpose is a failed turn (exit 1).
  */
-const USAGE_ERROR_CODES: ReadonlySet<string> = new Set(['USAGE', 'NOTHING_PENDING', 'INVALID_REPLY', 'INVALID_FIELDS', 'INVALID_INPUT', 'THREAD_OF_ANOTHER_TREE']);
+const USAGE_ERROR_CODES: ReadonlySet<string> = new Set(['USAGE', 'NOTHING_PENDING', 'INVALID_REPLY', 'INVALID_FIELDS', 'INVALID_INPUT', 'THREAD_OF_ANOTHER_TREE', 'TOOLS_MODULE', 'INVALID_PROJECT_FILE', 'MISSING_PACKAGE']);
 
 /** A mistake of the person running the command: printed as one line, exit code 2. */
 export class UsageError extends SwitchboardError {
@@ -61,16 +63,17 @@ export class UsageError extends SwitchboardError {
   }
 }
 
-/** Loads the tools module (`--tools`), or the example tools. */
+/** Loads the tools module (`--tools`, or the project file's "tools"), or the example tools. */
 export async function loadTools(modulePath: string | undefined, ledger?: SideEffectLedger): Promise<Record<string, StructuredToolInterface>> {
   if (!modulePath) return createExampleTools(ledger ? { ledger } : {});
   const absolute = resolve(modulePath);
-  if (!existsSync(absolute)) throw new UsageError(`The tools module ${modulePath} does not exist.`);
-  const module = (await import(pathToFileURL(absolute).href)) as { tools?: unknown; default?: unknown };
+  const shown = relative(process.cwd(), absolute) || modulePath;
+  if (!existsSync(absolute)) throw new UsageError(`The tools module ${shown} does not exist.`);
+  const module = (await importToolsModule(absolute, shown)) as { tools?: unknown; default?: unknown };
   const exported = module.tools ?? module.default;
   if (Array.isArray(exported)) return Object.fromEntries((exported as StructuredToolInterface[]).map((tool) => [tool.name, tool]));
   if (exported && typeof exported === 'object') return exported as Record<string, StructuredToolInterface>;
-  throw new UsageError(`${modulePath} must export \`tools\` (an object of tools by name, or a list of tools).`);
+  throw new ToolsModuleError(`${shown} must export \`tools\` (an object of tools by name, or a list of tools), e.g. export const tools = { lookup_invoice };`);
 }
 
 export interface CreateLoggerOptions {
@@ -82,6 +85,8 @@ export interface CreateLoggerOptions {
    */
   shown?: ReadonlySet<string> | undefined;
   env?: Record<string, string | undefined>;
+  /** pretty, JSON lines, or auto (pretty in a terminal); default: `--log-format`, else the project file's, else auto. */
+  format?: LogFormat | undefined;
 }
 
 /** What every command that runs turns shows itself: the turn's error (text and `--json`) and a recovered turn. */
@@ -111,7 +116,8 @@ export function createLogger(level?: string, options: CreateLoggerOptions = {}):
       }
     : undefined;
   const settings = { level: level ?? DEFAULT_LOG_LEVEL, redact, ...(hooks ? { hooks } : {}) };
-  const logger = process.stderr.isTTY
+  const format = options.format ?? chosenLogFormat();
+  const logger = format === 'pretty' || (format === 'auto' && process.stderr.isTTY)
     ? pino({ ...settings, transport: { target: 'pino-pretty', options: { destination: 2, colorize: colorEnabled(process.stderr, options.env), ignore: 'pid,hostname' } } })
     : pino(settings, process.stderr);
   return key === undefined ? logger : hashThreadIds(logger, { key });
@@ -145,10 +151,10 @@ export function describeModel(tree: Tree, option: ModelOption, env: Record<strin
   if (typeof option !== 'string') return 'models supplied by code';
   const plans = planModels(tree, { model: option, env });
   const offline = plans.flatMap((entry) => (entry.plan.provider === 'offline' ? [{ agent: entry.agent, plan: entry.plan }] : []));
-  const online = plans.flatMap((entry) => (entry.plan.provider === 'openai' ? [{ agent: entry.agent, plan: entry.plan }] : []));
+  const online = plans.flatMap((entry) => (entry.plan.provider !== 'offline' ? [{ agent: entry.agent, plan: entry.plan }] : []));
   const why = (plan: (typeof offline)[number]['plan']) =>
     plan.reason === 'chosen' ? '--model offline' : plan.reason === 'tree' ? 'offline in the tree' : `${plan.keyVariable ?? 'OPENAI_API_KEY'} is not set`;
-  const endpoints = groupBy(online, (entry) => (entry.plan.baseURL ? `OpenAI at ${entry.plan.baseURL}` : 'OpenAI'));
+  const endpoints = groupBy(online, (entry) => (entry.plan.baseURL ? `${providerLabel(entry.plan.provider)} at ${entry.plan.baseURL}` : providerLabel(entry.plan.provider)));
   if (offline.length === 0) {
     if (endpoints.size <= 1) return [...endpoints.keys()][0] ?? 'OpenAI';
     return [...endpoints].map(([endpoint, agents]) => `${endpoint}: ${agents.map((entry) => entry.agent).join(', ')}`).join('; ');
@@ -217,11 +223,14 @@ export function exitCodeOf(error: SwitchboardError): number {
 export function common(command: Command): Command {
   return command
     .addOption(new Option('--model <mode>', 'auto (OpenAI when OPENAI_API_KEY is set, else offline), offline or openai').default('auto'))
-    .option('--db <target>', 'where threads persist: a SQLite file, "memory" or a postgres:// URL (default .switchboard/threads.sqlite, or $SWITCHBOARD_DB)')
-    .option('--tools <module>', 'a JS module exporting `tools` (default: the example tools)')
+    .option('--db <target>', 'where threads persist: a SQLite file, "memory" or a postgres:// URL (default: $SWITCHBOARD_DB, else the project file\'s "db", else .switchboard/threads.sqlite)')
+    .option('--tools <module>', TOOLS_HELP)
     .option('--log-level <level>', LOG_LEVEL_HELP)
     .option('--hash-thread-ids', `log thread ids as keyed hashes (HMAC-SHA256 with the key in $${LOG_HASH_KEY_ENV}; setting that key turns this on)`);
 }
+
+/** The help of `--tools`, shared by the commands that load tools. */
+export const TOOLS_HELP = 'a .js or .ts module exporting `tools` (default: the project file\'s "tools", else the example tools)';
 
 /** The help of `--log-level`, shared by the commands that log. */
 export const LOG_LEVEL_HELP = `pino log level on stderr (default: ${DEFAULT_LOG_LEVEL}, leaving out what the output already shows)`;

@@ -10,6 +10,7 @@ import { checkFieldOptions, collect, common, consume, describeModel, guard, open
 import type { CommonOptions } from '../setup.js';
 import { chatReplyHint, TurnPrinter } from '../output.js';
 import { colorEnabled } from '../color.js';
+import { typedOnCommandLine } from '../project.js';
 import { suggestCommand, withoutPassword } from '../command-line.js';
 import { escapeControlCharacters } from '../../dev/control-characters.js';
 
@@ -77,15 +78,18 @@ export function registerChat(program: Command): void {
           await session.checkpointer.close();
         }
         // A thread kept in memory is gone now: no command could continue it.
+        const typed = typedOnCommandLine();
         const resume = [
-          ...(options.db !== undefined ? ['--db', withoutPassword(options.db)] : []),
-          ...(options.tools !== undefined ? ['--tools', options.tools] : []),
+          ...(typed.tree !== undefined ? [typed.tree] : []),
+          ...(typed.config !== undefined ? ['--config', typed.config] : []),
+          ...(typed.db !== undefined ? ['--db', withoutPassword(typed.db)] : []),
+          ...(typed.tools !== undefined ? ['--tools', typed.tools] : []),
         ];
         process.stdout.write(
           `\n${escapeControlCharacters(
             inMemory
               ? 'This thread was kept in memory and has ended (use --db FILE, or the default store, to continue a conversation later).'
-              : `Continue this conversation with: ${suggestCommand(['chat', treePath, ...resume, '--thread', threadId])}`,
+              : `Continue this conversation with: ${suggestCommand(['chat', ...resume, '--thread', threadId])}`,
           )}\n`,
         );
       }),

@@ -5,7 +5,8 @@ import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { formatIssue } from '../../errors/config-error.js';
 import { SwitchboardError } from '../../errors/switchboard-error.js';
-import { openCheckpointer } from '../../store/checkpointer.js';
+import { DEFAULT_SQLITE_PATH, openCheckpointer } from '../../store/checkpointer.js';
+import type { Retention } from '../../store/retention.js';
 import { startDevServer } from '../../dev/server.js';
 import type { TreeState } from '../../dev/live-tree.js';
 import { createLogger, describeModel, guard, LOG_HASH_KEY_ENV, LOG_LEVEL_HELP, loadTools, modelOption, UsageError } from '../setup.js';
@@ -19,7 +20,8 @@ interface DevCommandOptions {
   port: string;
   model?: string;
   tools?: string;
-  db: string;
+  db?: string;
+  retention: string;
   logLevel?: string;
   hashThreadIds?: boolean;
 }
@@ -31,7 +33,8 @@ export function registerDev(program: Command): void {
     .option('-p, --port <number>', 'the port on 127.0.0.1', String(DEFAULT_DEV_PORT))
     .option('--model <mode>', 'auto (OpenAI when OPENAI_API_KEY is set, else offline), offline or openai', 'auto')
     .option('--tools <module>', 'a JS module exporting `tools` (default: the example tools); loaded once')
-    .option('--db <target>', 'where threads persist: "memory", a SQLite file or a postgres:// URL', 'memory')
+    .option('--db <target>', 'where threads persist: a SQLite file, "memory" or a postgres:// URL (default .switchboard/threads.sqlite, or $SWITCHBOARD_DB: the threads of run and chat)')
+    .option('--retention <n|all>', 'checkpoints kept per thread: all (every turn can be revisited and forked) or a number', 'all')
     .option('--log-level <level>', LOG_LEVEL_HELP)
     .option('--hash-thread-ids', `log thread ids as keyed hashes (HMAC-SHA256 with the key in $${LOG_HASH_KEY_ENV}; setting that key turns this on)`)
     .action((treePath: string, options: DevCommandOptions) =>
@@ -41,8 +44,15 @@ export function registerDev(program: Command): void {
           throw new UsageError(`--port must be a whole number from 0 to 65535 (not "${options.port}").`);
         if (!existsSync(treePath)) throw new UsageError(`${treePath} does not exist. Create a tree with: ${suggestCommand(['init', treePath])}`);
         const model = modelOption(options.model);
-        const tools = await loadTools(options.tools);
-        const checkpointer = await openCheckpointer(options.db);
+        const retention = retentionOption(options.retention);
+        const checkpointer = await openCheckpointer(options.db ?? process.env.SWITCHBOARD_DB ?? DEFAULT_SQLITE_PATH);
+        let tools;
+        try {
+          tools = await loadTools(options.tools, checkpointer.ledger);
+        } catch (error) {
+          await checkpointer.close();
+          throw error;
+        }
         let server;
         try {
           server = await startDevServer({
@@ -51,6 +61,8 @@ export function registerDev(program: Command): void {
             tools,
             model,
             checkpointer: checkpointer.saver,
+            threadLock: checkpointer.threadLock,
+            retention,
             logger: createLogger(options.logLevel, { hashThreadIds: options.hashThreadIds }),
           });
         } catch (error) {
@@ -86,4 +98,12 @@ export function registerDev(program: Command): void {
         await checkpointer.close();
       }),
     );
+}
+
+/** `--retention`: `all` or a whole number of checkpoints from 1. */
+export function retentionOption(text: string): Retention {
+  if (text === 'all') return 'all';
+  const count = Number(text);
+  if (!Number.isInteger(count) || count < 1) throw new UsageError(`--retention must be all or a whole number from 1 (not "${text}").`);
+  return count;
 }

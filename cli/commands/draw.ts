@@ -12,7 +12,7 @@ import { DRAWING_FORMATS, drawGraph, formatOfFile } from '../../viz/draw.js';
 import type { DrawingFormat } from '../../viz/draw.js';
 import { DIRECTION_CHOICES } from '../../viz/direction.js';
 import type { DirectionChoice } from '../../viz/direction.js';
-import { collect, guard, loadTools, UsageError } from '../setup.js';
+import { collect, guard, loadTools, UsageError, TOOLS_HELP } from '../setup.js';
 import { escapeControlCharacters } from '../../dev/control-characters.js';
 
 interface DrawCommandOptions {
@@ -41,7 +41,7 @@ export function registerDraw(program: Command): void {
     )
     .option('--scale <factor>', 'PNG pixels per SVG unit', '2')
     .option('--font <file>', 'PNG: a font file to draw text with (repeatable; default DejaVu Sans from the system)', collect)
-    .option('--tools <module>', 'a JS module exporting `tools` (default: the example tools)')
+    .option('--tools <module>', TOOLS_HELP)
     .action((treePath: string, options: DrawCommandOptions) =>
       guard(async () => {
         const format = drawingFormat(options);

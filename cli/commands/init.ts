@@ -10,6 +10,7 @@ import { starterTreeText } from '../../config/starter.js';
 import { guard, UsageError } from '../setup.js';
 import { suggestCommand } from '../command-line.js';
 import { packageRoot } from '../package.js';
+import { findProjectFile, PROJECT_FILE, projectFileText } from '../project-file.js';
 
 /** The default file `switchboard init` writes. */
 export const DEFAULT_TREE_FILE = 'tree.yaml';
@@ -17,9 +18,10 @@ export const DEFAULT_TREE_FILE = 'tree.yaml';
 export function registerInit(program: Command): void {
   program
     .command('init [file]')
-    .description(`Write a starter tree (default ${DEFAULT_TREE_FILE}) that editors complete and check through its $schema line.`)
+    .description(`Write a starter tree (default ${DEFAULT_TREE_FILE}) and a ${PROJECT_FILE} beside it; editors complete and check both through their $schema.`)
     .option('--name <name>', 'the tree name (default: from the file name)')
-    .action((file: string | undefined, options: { name?: string }) =>
+    .option('--no-project', `do not write ${PROJECT_FILE}`)
+    .action((file: string | undefined, options: { name?: string; project: boolean }) =>
       guard(async () => {
         const target = resolve(file ?? DEFAULT_TREE_FILE);
         const name = options.name ?? treeNameOf(target);
@@ -37,11 +39,40 @@ export function registerInit(program: Command): void {
           throw new UsageError(`Cannot write ${file ?? DEFAULT_TREE_FILE}: ${(error as NodeJS.ErrnoException).code ?? String(error)}.`);
         }
         const shown = relative(process.cwd(), target) || target;
+        process.stdout.write(`Wrote ${shown} (tree "${name}").\n`);
+        const project = options.project ? await writeProjectFile(target) : undefined;
+        // With the project file naming the tree, the commands run from its folder need no tree argument.
+        const tree = project ? [] : [shown];
         process.stdout.write(
-          `Wrote ${shown} (tree "${name}").\nNext: ${[['lint', shown], ['draw', shown, '-o', `${name}.svg`], ['dev', shown], ['chat', shown]].map((args) => suggestCommand(args)).join(' · ')}\n`,
+          `Next: ${[['lint', ...tree], ['draw', ...tree, '-o', `${name}.svg`], ['dev', ...tree], ['chat', ...tree]].map((args) => suggestCommand(args)).join(' · ')}\n`,
         );
       }),
     );
+}
+
+/**
+ * Writes the project file naming `tree`: in the working folder when the tree is inside it (the
+ * commands run from there then find it), else beside the tree. Nothing is written where a project
+ * file already applies (one is found from there upward): it is the user's, and init says so.
+ */
+async function writeProjectFile(tree: string): Promise<string | undefined> {
+  const cwd = process.cwd();
+  const inside = !relative(cwd, tree).startsWith('..');
+  const folder = inside ? cwd : dirname(tree);
+  const existing = findProjectFile(folder);
+  if (existing) {
+    process.stdout.write(`Kept ${relative(cwd, existing) || existing}, which already applies here: name the new tree in its "tree" or "trees".\n`);
+    return undefined;
+  }
+  const file = join(folder, PROJECT_FILE);
+  const text = projectFileText({ schema: schemaReference(folder, 'project.schema.json'), tree: relative(folder, tree).split(sep).join('/') });
+  try {
+    await writeFile(file, text, { flag: 'wx' });
+  } catch (error) {
+    throw new UsageError(`Cannot write ${PROJECT_FILE}: ${(error as NodeJS.ErrnoException).code ?? String(error)}.`);
+  }
+  process.stdout.write(`Wrote ${relative(cwd, file) || file} (the project file: its tree, store and logs are every command's defaults).\n`);
+  return inside ? file : undefined;
 }
 
 /** The tree name a file name suggests (`config/my-desk.yaml` → `my-desk`), or `starter`. */
@@ -50,9 +81,9 @@ function treeNameOf(file: string): string {
   return NAME_PATTERN.test(stem) ? stem : 'starter';
 }
 
-/** The package's schema/tree.schema.json, relative to `fromDir` with forward slashes. */
-export function schemaReference(fromDir: string): string {
-  const schema = join(packageRoot(), 'schema', 'tree.schema.json');
+/** A JSON Schema of the package (schema/tree.schema.json by default), relative to `fromDir` with forward slashes. */
+export function schemaReference(fromDir: string, file = 'tree.schema.json'): string {
+  const schema = join(packageRoot(), 'schema', file);
   const path = relative(fromDir, schema).split(sep).join('/');
   return path.startsWith('.') ? path : `./${path}`;
 }

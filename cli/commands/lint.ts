@@ -5,14 +5,14 @@ import type { Command } from 'commander';
 import { readFile } from 'node:fs/promises';
 import { fileNotFound, lintTreeText } from '../../config/load.js';
 import { formatIssue } from '../../errors/config-error.js';
-import { EXIT, guard, loadTools } from '../setup.js';
+import { EXIT, guard, loadTools, TOOLS_HELP } from '../setup.js';
 import { escapeControlCharacters, stringifyForTerminal } from '../../dev/control-characters.js';
 
 export function registerLint(program: Command): void {
   program
   .command('lint <tree>')
   .description('Check a tree and print every problem as file:line:col code message.')
-  .option('--tools <module>', 'a JS module exporting `tools` (default: the example tools)')
+  .option('--tools <module>', TOOLS_HELP)
   .option('--json', 'print the problems as JSON')
   .action((treePath: string, options: { tools?: string; json?: boolean }) =>
     guard(async () => {

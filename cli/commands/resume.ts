@@ -7,6 +7,7 @@ import { common, consume, EXIT, guard, openSession, requireReply, SHOWN_AS_TEXT,
 import type { CommonOptions } from '../setup.js';
 import { resumeHint, TurnPrinter, turnJson } from '../output.js';
 import { colorEnabled } from '../color.js';
+import { typedOnCommandLine } from '../project.js';
 import { stringifyForTerminal } from '../../dev/control-characters.js';
 
 export function registerResume(program: Command): void {
@@ -33,7 +34,7 @@ export function registerResume(program: Command): void {
               color: colorEnabled(process.stdout),
               streaming: process.stdout.isTTY === true,
               howToAnswer: (result) =>
-                resumeHint(result, { treePath, db: options.db, tools: options.tools, store: session.checkpointer.describe }),
+                resumeHint(result, { ...typedOnCommandLine(), treePath: typedOnCommandLine().tree, store: session.checkpointer.describe }),
             });
             const reply = {
               reply: text,

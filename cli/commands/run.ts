@@ -21,6 +21,7 @@ import {
 import type { CommonOptions } from '../setup.js';
 import { resumeHint, TurnPrinter, turnJson } from '../output.js';
 import { colorEnabled } from '../color.js';
+import { typedOnCommandLine } from '../project.js';
 import { escapeControlCharacters, stringifyForTerminal } from '../../dev/control-characters.js';
 
 export function registerRun(program: Command): void {
@@ -51,7 +52,7 @@ export function registerRun(program: Command): void {
               color: colorEnabled(process.stdout),
               streaming: process.stdout.isTTY === true,
               howToAnswer: (result) =>
-                resumeHint(result, { treePath, db: options.db, tools: options.tools, store: session.checkpointer.describe }),
+                resumeHint(result, { ...typedOnCommandLine(), treePath: typedOnCommandLine().tree, store: session.checkpointer.describe }),
             });
             if (!options.json)
               process.stderr.write(

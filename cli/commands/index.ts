@@ -1,0 +1,71 @@
+/**
+ * The CLI's commands, as `switchboard --help` lists them. Each command's module is imported only
+ * when that command runs (or shows its own help), so `switchboard --help` loads none of them, and
+ * `switchboard lint` never loads the drawing, the dev server or eval. `summary` is the command's
+ * description, and `usage` its arguments, exactly as its module declares them (a test checks).
+ */
+import type { Command } from 'commander';
+
+export interface CommandEntry {
+  name: string;
+  usage: string;
+  summary: string;
+  load: () => Promise<(program: Command) => void>;
+}
+
+export const COMMANDS: CommandEntry[] = [
+  {
+    name: 'init',
+    usage: '[options] [file]',
+    summary: 'Write a starter tree (default tree.yaml) and a switchboard.config.json beside it; editors complete and check both through their $schema.',
+    load: async () => (await import('./init.js')).registerInit,
+  },
+  {
+    name: 'lint',
+    usage: '[options] <tree>',
+    summary: 'Check a tree and print every problem as file:line:col code message.',
+    load: async () => (await import('./lint.js')).registerLint,
+  },
+  {
+    name: 'draw',
+    usage: '[options] <tree>',
+    summary: 'Draw the compiled tree (offline): Mermaid or DOT text, or an SVG or PNG picture.',
+    load: async () => (await import('./draw.js')).registerDraw,
+  },
+  {
+    name: 'dev',
+    usage: '[options] <tree>',
+    summary: 'Open a local page that draws the tree, redraws it on save, shows its errors and runs conversations.',
+    load: async () => (await import('./dev.js')).registerDev,
+  },
+  {
+    name: 'run',
+    usage: '[options] <tree>',
+    summary: 'Send one user message and print the turn.',
+    load: async () => (await import('./run.js')).registerRun,
+  },
+  {
+    name: 'chat',
+    usage: '[options] <tree>',
+    summary: 'Chat with a tree in the terminal (each line is one user turn). /reply <text> answers as the person; /quit to leave.',
+    load: async () => (await import('./chat.js')).registerChat,
+  },
+  {
+    name: 'pending',
+    usage: '[options] <tree>',
+    summary: 'List threads waiting for a person.',
+    load: async () => (await import('./pending.js')).registerPending,
+  },
+  {
+    name: 'resume',
+    usage: '[options] <tree>',
+    summary: 'Answer, as the person, a thread waiting for one; optionally hand it back to an agent.',
+    load: async () => (await import('./resume.js')).registerResume,
+  },
+  {
+    name: 'eval',
+    usage: '[options] <tree>',
+    summary: 'Run a routing dataset on the tree and report accuracy, precision and recall per agent, the confusion matrix and every mismatch.',
+    load: async () => (await import('./eval.js')).registerEval,
+  },
+];

@@ -1,0 +1,94 @@
+/**
+ * Imports a tools module (`--tools`, or "tools" in the project file): JavaScript as it is, and
+ * TypeScript through Node's own type stripping where this Node has it on (22.18+, 23.6+), else
+ * through tsx. A module that cannot be loaded is one line naming the file and the fix (a
+ * {@link ToolsModuleError}), never a stack trace.
+ */
+import { extname } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { SwitchboardError } from '../errors/switchboard-error.js';
+
+/** A tools module that did not load: the message names the file and what to do. */
+export class ToolsModuleError extends SwitchboardError {
+  override readonly name = 'ToolsModuleError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('TOOLS_MODULE', message, options);
+  }
+}
+
+const TYPESCRIPT = new Set(['.ts', '.mts', '.cts', '.tsx']);
+const JAVASCRIPT = new Set(['.js', '.mjs', '.cjs']);
+
+/** Whether this Node strips TypeScript types itself (on by default since 22.18 and 23.6). */
+export function nodeStripsTypes(): boolean {
+  return Boolean((process.features as { typescript?: string | false }).typescript);
+}
+
+/** Imports the module at `absolute`; `shown` is how the user wrote its path. */
+export async function importToolsModule(absolute: string, shown: string): Promise<Record<string, unknown>> {
+  const extension = extname(absolute).toLowerCase();
+  if (!TYPESCRIPT.has(extension) && !JAVASCRIPT.has(extension))
+    throw new ToolsModuleError(`${shown} is not a module: the tools module is a .js, .mjs, .cjs, .ts, .mts or .cts file that exports \`tools\`.`);
+  const url = pathToFileURL(absolute).href;
+  try {
+    if (!TYPESCRIPT.has(extension) || (extension !== '.tsx' && nodeStripsTypes())) {
+      try {
+        return (await import(url)) as Record<string, unknown>;
+      } catch (error) {
+        // Node's stripping fails before running anything on what only a compiler can do (an enum, a
+        // namespace) or an import written `./x.js` for x.ts; tsx does both.
+        if (!TYPESCRIPT.has(extension) || !strippingFellShort(error)) throw error;
+      }
+    }
+    return await importWithTsx(url, shown);
+  } catch (error) {
+    if (error instanceof ToolsModuleError) throw error;
+    throw new ToolsModuleError(explain(error, shown), { cause: error });
+  }
+}
+
+function strippingFellShort(error: unknown): boolean {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return code === 'ERR_UNSUPPORTED_TYPESCRIPT_SYNTAX' || code === 'ERR_MODULE_NOT_FOUND' || code === 'ERR_UNKNOWN_FILE_EXTENSION';
+}
+
+async function importWithTsx(url: string, shown: string): Promise<Record<string, unknown>> {
+  let tsx: { tsImport: (specifier: string, options: { parentURL: string; tsconfig?: false | string }) => Promise<unknown> };
+  try {
+    tsx = (await import('tsx/esm/api'));
+  } catch {
+    throw new ToolsModuleError(
+      `${shown} is TypeScript and Node ${process.versions.node} does not strip types: install tsx (npm install --save-dev tsx), run on Node 22.18 or later, or compile ${shown} to JavaScript.`,
+    );
+  }
+  return (await tsx.tsImport(url, { parentURL: import.meta.url })) as Record<string, unknown>;
+}
+
+/** One line: what went wrong while loading the module, where, and the fix. */
+function explain(error: unknown, shown: string): string {
+  const failure = error instanceof Error ? error : new Error(String(error));
+  const code = (failure as { code?: unknown }).code;
+  const firstLine = (text: string) => text.split('\n').find((line) => line.trim() !== '')?.trim() ?? '';
+  // esbuild (through tsx): "Transform failed with 1 error:\n/abs/file.ts:3:10: ERROR: Expected ";" but found "x"".
+  const esbuild = /(\/[^\n:]+|[A-Za-z]:\\[^\n:]+):(\d+):(\d+): ERROR: ([^\n]+)/.exec(failure.message);
+  if (esbuild) return `${located(esbuild[1]!, shown)}:${esbuild[2]}:${esbuild[3]} has a syntax error: ${esbuild[4]}. Fix it and run the command again.`;
+  if (failure instanceof SyntaxError || code === 'ERR_UNSUPPORTED_TYPESCRIPT_SYNTAX') {
+    const where = /^(file:\/\/[^\n]+?):(\d+)\n/.exec(failure.stack ?? '');
+    const place = where ? `${located(fileURLToPath(where[1]!), shown)}:${where[2]}` : shown;
+    const missingExport = /does not provide an export named '([^']+)'/.exec(failure.message);
+    if (missingExport) return `${place}: ${firstLine(failure.message)}. Export ${missingExport[1]} there, or import what that module does export.`;
+    return `${place} has a syntax error: ${firstLine(failure.message)}. Fix it and run the command again.`;
+  }
+  if (code === 'ERR_MODULE_NOT_FOUND') {
+    const missingPackage = /Cannot find package '([^']+)'/.exec(failure.message);
+    if (missingPackage) return `${shown} imports ${missingPackage[1]}, which is not installed: npm install ${missingPackage[1]}.`;
+    const missingFile = /Cannot find module '([^']+)'/.exec(failure.message);
+    return `${shown} imports ${missingFile ? missingFile[1] : 'a file'} that does not exist: fix the import's path.`;
+  }
+  return `${shown} threw while loading: ${failure.name}: ${firstLine(failure.message)}. Fix the module: it runs once, when the command starts.`;
+}
+
+/** The file an error names, as the user wrote it when it is the tools module itself. */
+function located(file: string, shown: string): string {
+  return file.endsWith(shown.replace(/^\.\//, '')) ? shown : file;
+}
