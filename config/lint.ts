@@ -16,6 +16,8 @@ import { agentOf, fallbacksOf, helperToolName } from './edges.js';
 import { fieldSchema } from './field-schema.js';
 import { unsupportedPattern } from './offline-pattern.js';
 import { unsafeTextIssue } from './schema-issues.js';
+import { lintConditions } from './condition-lint.js';
+import { packageInstalled, providerSpec } from './providers.js';
 
 /** The built-in model names an agent may use without declaring them under `models:`. */
 export const BUILTIN_MODELS: readonly string[] = ['offline'];
@@ -83,6 +85,7 @@ export function lintTree(tree: Tree, context: LintContext, report: Report): void
     checkCollision(field, ['state', field], 'state field', Object.keys(tree.state ?? {}), report);
     checkFieldDefault(spec, ['state', field], report);
   }
+  lintConditions(tree, context.knownAgents, report);
   lintGraph(tree, { gaps, locate: context.locate }, report);
 }
 
@@ -97,18 +100,58 @@ function checkCollision(name: string, path: Path, what: 'agent' | 'state field' 
   report({ code: 'NAME_COLLISION', message: `The ${what} "${name}" collides with ${collision}.`, hint: `Rename it, e.g. "${suggestion}".`, path, at: 'key' });
 }
 
-/** Which environment variable a model sends to the endpoint the tree names: an API key, never `PGPASSWORD` or `DATABASE_URL`. */
+/**
+ * What each model of `models:` needs: a key variable that is an API key (never `PGPASSWORD` or
+ * `DATABASE_URL`), options its provider takes, and the provider's package (a warning: a tree can
+ * still run offline, or on models code supplies).
+ */
 function checkModels(tree: Tree, context: LintContext, report: Report): void {
   for (const [name, model] of Object.entries(tree.models ?? {})) {
+    const spec = model.provider === 'offline' ? undefined : providerSpec(model.provider);
     const variable = model.apiKeyEnv;
-    if (variable === undefined || variable.endsWith(API_KEY_ENV_SUFFIX) || context.allowedKeyEnv?.has(variable)) continue;
-    const allowed = [...(context.allowedKeyEnv ?? [])];
-    report({
-      code: 'API_KEY_ENV_NOT_ALLOWED',
-      message: `models.${name}.apiKeyEnv names ${variable}, which is not an API key variable: the model would send its value to ${model.baseURL ?? 'the provider'}.`,
-      hint: `Name a variable ending in ${API_KEY_ENV_SUFFIX} (such as OPENAI_API_KEY)${allowed.length === 1 ? ` or ${allowed[0]}` : allowed.length > 1 ? ` or one of ${listNames(allowed)}` : ''}, or allow it in code: loadTree(path, { allowedKeyEnv: ['${variable}'] }).`,
-      path: ['models', name, 'apiKeyEnv'],
-    });
+    if (spec && variable !== undefined && spec.keyVariable === undefined && !context.allowedKeyEnv?.has(variable)) {
+      report({
+        code: 'API_KEY_ENV_NOT_ALLOWED',
+        message: `models.${name}.apiKeyEnv names ${variable}, but provider ${model.provider} takes no API key from the tree (${spec.className} finds its own credentials).`,
+        hint: `Remove apiKeyEnv, or allow it in code: loadTree(path, { allowedKeyEnv: ['${variable}'] }).`,
+        path: ['models', name, 'apiKeyEnv'],
+      });
+    } else if (variable !== undefined && !variable.endsWith(API_KEY_ENV_SUFFIX) && !context.allowedKeyEnv?.has(variable)) {
+      const allowed = [...(context.allowedKeyEnv ?? [])];
+      report({
+        code: 'API_KEY_ENV_NOT_ALLOWED',
+        message: `models.${name}.apiKeyEnv names ${variable}, which is not an API key variable: the model would send its value to ${model.baseURL ?? 'the provider'}.`,
+        hint: `Name a variable ending in ${API_KEY_ENV_SUFFIX} (such as ${spec?.keyVariable ?? 'OPENAI_API_KEY'})${allowed.length === 1 ? ` or ${allowed[0]}` : allowed.length > 1 ? ` or one of ${listNames(allowed)}` : ''}, or allow it in code: loadTree(path, { allowedKeyEnv: ['${variable}'] }).`,
+        path: ['models', name, 'apiKeyEnv'],
+      });
+    }
+    if (spec && model.baseURL !== undefined && spec.baseURLField === undefined) {
+      report({
+        code: 'UNKNOWN_KEY',
+        message: `models.${name}.baseURL: provider ${model.provider} (${spec.className}) takes no endpoint from the tree.`,
+        hint: 'Remove baseURL; for an OpenAI-compatible endpoint, write provider: openai with this baseURL.',
+        path: ['models', name, 'baseURL'],
+        at: 'key',
+      });
+    }
+    if (spec && model.provider !== 'openai' && model.name === undefined) {
+      report({
+        code: 'MISSING_FIELD',
+        message: `models.${name} uses provider ${model.provider} but names no model.`,
+        hint: `Add name: with the provider's model id${model.provider === 'anthropic' ? ', e.g. claude-haiku-4-5' : ''}.`,
+        path: ['models', name],
+        at: 'key',
+      });
+    }
+    if (spec && !packageInstalled(spec.package)) {
+      report({
+        code: 'PROVIDER_PACKAGE_MISSING',
+        severity: 'warning',
+        message: `models.${name} uses provider ${model.provider}, whose package ${spec.package} is not installed: agents on this model can run only offline or on a model code supplies.`,
+        hint: `Install it: npm install ${spec.package}`,
+        path: ['models', name, 'provider'],
+      });
+    }
   }
 }
 

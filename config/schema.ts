@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import { SAFE_TEXT_PATTERN } from './unsafe-text.js';
+import { PROVIDER_NAMES } from './providers.js';
 
 /** Names of agents, models, state fields and payload fields: they end up in tool names and node ids. */
 export const NAME_PATTERN = /^[A-Za-z][A-Za-z0-9_-]{0,47}$/;
@@ -120,21 +121,24 @@ export type Limits = z.output<typeof LimitsSchema>;
 
 export const ModelSchema = z
   .strictObject({
-    provider: z.enum(['openai', 'offline']).default('openai').meta({ description: 'Who serves the model.' }),
-    name: TextSchema.min(1).optional().meta({ description: 'The provider model id, e.g. gpt-4o-mini.' }),
+    provider: z.enum(PROVIDER_NAMES).default('openai').meta({
+      description:
+        "Who serves the model: a provider of LangChain's initChatModel (its package, e.g. @langchain/anthropic for anthropic, is installed by you and loaded only when a tree names it), or offline (Switchboard's rule-based model).",
+    }),
+    name: TextSchema.min(1).optional().meta({ description: 'The provider model id, e.g. gpt-4o-mini or claude-haiku-4-5.' }),
     temperature: z.number().min(0).max(2).optional(),
     maxTokens: z.int().positive().max(1_000_000).optional().meta({ description: 'Most output tokens per call (at most 1,000,000).' }),
     baseURL: z
       .url({ protocol: /^https?$/ })
       .optional()
-      .meta({ description: 'An OpenAI-compatible endpoint, http:// or https:// only; default: $OPENAI_BASE_URL.' }),
+      .meta({ description: "The provider's endpoint, http:// or https:// only (e.g. an OpenAI-compatible server for provider openai); default: the provider's own ($OPENAI_BASE_URL for openai)." }),
     apiKeyEnv: z
       .string()
       .regex(/^[A-Z_][A-Z0-9_]*$/, { error: 'must be the name of an environment variable, such as OPENAI_API_KEY' })
       .optional()
       .meta({
         description:
-          'The environment variable holding the API key (default OPENAI_API_KEY). Never the key itself. Its name must end in _API_KEY unless backend code allows it (allowedKeyEnv).',
+          "The environment variable holding the API key (default: the provider's, e.g. OPENAI_API_KEY, ANTHROPIC_API_KEY). Never the key itself. Its name must end in _API_KEY unless backend code allows it (allowedKeyEnv).",
       }),
     timeoutMs: z
       .int()
@@ -143,7 +147,13 @@ export const ModelSchema = z
       .optional()
       .meta({ description: 'Time allowed for one call before it counts as failed, in milliseconds (at most 600,000: 10 minutes).' }),
   })
-  .meta({ description: 'A model the agents can name.', examples: [{ provider: 'openai', name: 'gpt-4o-mini' }] });
+  .meta({
+    description: 'A model the agents can name.',
+    examples: [
+      { provider: 'openai', name: 'gpt-4o-mini' },
+      { provider: 'anthropic', name: 'claude-sonnet-4-5', maxTokens: 2048 },
+    ],
+  });
 export type ModelConfig = z.output<typeof ModelSchema>;
 
 export const RetrySchema = z
@@ -189,6 +199,18 @@ export const OfflineSchema = z
   });
 export type Offline = z.output<typeof OfflineSchema>;
 
+/**
+ * A condition on a handoff (`when:`): a CEL expression over the tree's state fields and the clock,
+ * true when the handoff is offered (config/conditions.ts).
+ */
+export const ConditionSchema = TextSchema.min(1)
+  .max(1000)
+  .meta({
+    description:
+      'A CEL expression over state fields and the clock; the handoff is offered only while it is true. Clock: business_hours("Europe/Paris", "09:00-18:00", "mon-fri"), weekday(tz) ("mon"…"sun"), hour(tz) (0…23), time(tz) ("HH:MM"), date(tz) ("YYYY-MM-DD"), with IANA time zone names.',
+    examples: ['business_hours("Europe/Paris", "09:00-18:00", "mon-fri")', 'vip && intent != "other"'],
+  });
+
 export const HandoffSchema = z
   .strictObject({
     tool: ToolNameSchema.optional().meta({ description: 'The handoff tool name (default: transfer_to_<agent>).' }),
@@ -197,6 +219,11 @@ export const HandoffSchema = z
       .record(NameSchema, PayloadFieldSchema)
       .optional()
       .meta({ description: 'What the handing-off model must say, validated before control moves.' }),
+    when: ConditionSchema.optional().meta({
+      description:
+        'Other agents may hand off to this one only while this is true (the handoff tool is not offered otherwise, and refused if called). A CEL expression over state fields and the clock.',
+      examples: ['business_hours("Europe/Paris", "09:00-18:00", "mon-fri")'],
+    }),
   })
   .meta({ description: 'How other agents hand off to this one.' });
 export type Handoff = z.output<typeof HandoffSchema>;
@@ -226,6 +253,19 @@ export const AgentSchema = z
       .optional()
       .meta({ description: 'Who takes over, in order, when this agent times out, its model keeps failing or a tool errors.' }),
     handoff: HandoffSchema.optional(),
+    when: z
+      .record(NameSchema, ConditionSchema)
+      .optional()
+      .meta({
+        description:
+          'Conditions on this agent\'s own handoffs, by target (a child, sibling, escalation target or its parent): the handoff is offered only while its condition is true.',
+        examples: [{ senior_agent: 'vip', daytime_desk: '!business_hours("America/New_York", "08:00-20:00")' }],
+      }),
+    approval: z.enum(['required', 'none']).optional().meta({
+      description:
+        'required: every handoff into this agent (by any agent\'s handoff tool) waits for a person to approve it (approveHandoff, `switchboard approve`, the dev page); a denial is told to the model that asked, which goes on. Limit redirects and fallbacks are not gated. Default: none.',
+      examples: ['required'],
+    }),
     history: HistorySchema.optional(),
     limits: LimitsSchema.optional(),
     offline: OfflineSchema.optional(),

@@ -1,23 +1,33 @@
 /**
  * Which chat model each agent uses: the tree names models (`models:` and `agent.model`), code may
- * supply its own by name, and the provider is OpenAI (any OpenAI-compatible server) or offline.
+ * supply its own by name, and the provider is any of LangChain's initChatModel (OpenAI and any
+ * OpenAI-compatible server, Anthropic, Google, Ollama, …: config/providers.ts) or offline.
  */
 import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
 import { ChatOpenAI } from '@langchain/openai';
 import type { ChatOpenAICallOptions } from '@langchain/openai';
 import type { ModelConfig, Tree } from '../config/schema.js';
+import { packageInstalled, PROVIDERS } from '../config/providers.js';
+import type { ProviderName } from '../config/providers.js';
 import { SwitchboardError } from '../errors/switchboard-error.js';
 import { buildOfflineRules } from './offline-rules.js';
 import { OfflineChatModel } from './offline.js';
+import { ProviderChatModel, providerFields } from './provider-model.js';
 
 /**
  * How to pick models:
- * - `'auto'` (default): OpenAI where its API key is set in the environment, the offline model otherwise;
- * - `'openai'`: always OpenAI (an error if the key is missing); `'offline'`: always the offline model;
+ * - `'auto'` (default): each model on its provider where the provider's API key variable is set in
+ *   the environment (`OPENAI_API_KEY`, `ANTHROPIC_API_KEY`, … or the model's `apiKeyEnv`), the
+ *   offline model otherwise;
+ * - `'online'` (or its older name `'openai'`): each model on its provider, always (an error if a
+ *   key is missing); `'offline'`: always the offline model;
  * - a chat model: that model for every agent (e.g. a {@link ScriptedChatModel} in tests);
  * - a function: your choice per agent (return undefined to fall back to `'auto'`).
  */
-export type ModelOption = 'auto' | 'openai' | 'offline' | BaseChatModel | ((request: ModelRequest) => BaseChatModel | undefined);
+export type ModelOption = ModelMode | BaseChatModel | ((request: ModelRequest) => BaseChatModel | undefined);
+
+/** The model options that are words: what the CLI's `--model` takes. */
+export type ModelMode = 'auto' | 'online' | 'openai' | 'offline';
 
 export interface ModelRequest {
   agent: string;
@@ -28,7 +38,7 @@ export interface ModelRequest {
 
 /** One model of an agent, with the name used in logs, usage and prices. */
 export interface ResolvedModel {
-  /** The provider's model id (for prices), e.g. `gpt-4o-mini` or `offline`. */
+  /** The provider's model id (for prices), e.g. `gpt-4o-mini`, `claude-haiku-4-5` or `offline`. */
   id: string;
   model: BaseChatModel;
   timeoutMs: number | undefined;
@@ -63,9 +73,25 @@ function resolveOne(tree: Tree, agent: string, modelName: string | undefined, op
   const env = options.env ?? process.env;
   const plan = planProvider(modelName, config, typeof choice === 'string' ? choice : 'auto', env);
   if (plan.provider === 'offline') return { id: 'offline', model: new OfflineChatModel(buildOfflineRules(tree, agent)), timeoutMs: undefined };
-  const apiKey = env[plan.keyVariable];
-  if (!apiKey) throw new SwitchboardError('MODEL_KEY_MISSING', `Agent "${agent}" uses OpenAI, but ${plan.keyVariable} is not set. Set it, or run with the offline model.`);
-  return { id: plan.modelId, model: createOpenAIModel(config, plan.modelId, apiKey, env), timeoutMs: config?.timeoutMs };
+  const apiKey = plan.keyVariable === undefined ? undefined : env[plan.keyVariable];
+  if (plan.keyVariable !== undefined && !apiKey) {
+    throw new SwitchboardError('MODEL_KEY_MISSING', `Agent "${agent}" uses ${providerLabel(plan.provider)}, but ${plan.keyVariable} is not set. Set it, or run with the offline model.`);
+  }
+  if (plan.provider === 'openai') return { id: plan.modelId, model: createOpenAIModel(config, plan.modelId, apiKey ?? '', env), timeoutMs: config?.timeoutMs };
+  const spec = PROVIDERS[plan.provider];
+  if (!packageInstalled(spec.package)) {
+    throw new SwitchboardError(
+      'PROVIDER_PACKAGE_MISSING',
+      `Agent "${agent}" uses ${providerLabel(plan.provider)} (models.${modelName ?? '?'}), whose package ${spec.package} is not installed. Install it (npm install ${spec.package}), or run with the offline model.`,
+    );
+  }
+  const fields = providerFields(spec, { apiKey, baseURL: plan.baseURL, temperature: config?.temperature, maxTokens: config?.maxTokens });
+  return { id: plan.modelId, model: new ProviderChatModel({ provider: plan.provider, model: plan.modelId, fields }), timeoutMs: config?.timeoutMs };
+}
+
+/** How a provider is named in messages: `OpenAI`, `Anthropic`, or the provider's name in the tree. */
+export function providerLabel(provider: ProviderName): string {
+  return provider === 'openai' ? 'OpenAI' : provider === 'anthropic' ? 'Anthropic' : provider;
 }
 
 /** Why an agent runs on the offline model: `--model offline` (or `model: 'offline'`), the tree says so, or its API key variable is not set (in `'auto'`). */
@@ -74,15 +100,26 @@ export type OfflineReason = 'chosen' | 'tree' | 'key-missing';
 /** Which provider a model of the tree resolves to, decided without creating it (what {@link resolveModels} does, in words). */
 export type ModelPlan =
   | { provider: 'offline'; reason: OfflineReason; /** For `key-missing`: the variable that is not set. */ keyVariable: string | undefined }
-  | { provider: 'openai'; modelId: string; /** The endpoint; undefined for OpenAI's own. */ baseURL: string | undefined; keyVariable: string };
+  | {
+      provider: ProviderName;
+      modelId: string;
+      /** The endpoint; undefined for the provider's own. */
+      baseURL: string | undefined;
+      /** Where the API key is read from; undefined for a provider that takes none from the tree (e.g. ollama). */
+      keyVariable: string | undefined;
+    };
 
-function planProvider(modelName: string | undefined, config: ModelConfig | undefined, mode: 'auto' | 'openai' | 'offline', env: Record<string, string | undefined>): ModelPlan {
+function planProvider(modelName: string | undefined, config: ModelConfig | undefined, mode: ModelMode, env: Record<string, string | undefined>): ModelPlan {
   if (mode === 'offline') return { provider: 'offline', reason: 'chosen', keyVariable: undefined };
   if (modelName === 'offline' || config?.provider === 'offline') return { provider: 'offline', reason: 'tree', keyVariable: undefined };
-  const keyVariable = config?.apiKeyEnv ?? 'OPENAI_API_KEY';
-  // 'auto' without the key: this model runs offline (planModels lets a banner say so).
-  if (!env[keyVariable] && mode === 'auto') return { provider: 'offline', reason: 'key-missing', keyVariable };
-  return { provider: 'openai', modelId: config?.name ?? env.OPENAI_MODEL ?? 'gpt-4o-mini', baseURL: config?.baseURL ?? env.OPENAI_BASE_URL, keyVariable };
+  const provider: ProviderName = config?.provider ?? 'openai';
+  const spec = PROVIDERS[provider];
+  const keyVariable = config?.apiKeyEnv ?? spec.keyVariable;
+  // 'auto' without the provider's key: this model runs offline (planModels lets a banner say so).
+  if (keyVariable !== undefined && !env[keyVariable] && mode === 'auto') return { provider: 'offline', reason: 'key-missing', keyVariable };
+  const modelId = config?.name ?? (provider === 'openai' ? (env.OPENAI_MODEL ?? 'gpt-4o-mini') : provider);
+  const baseURL = config?.baseURL ?? (spec.baseURLVariable === undefined ? undefined : env[spec.baseURLVariable] || undefined);
+  return { provider, modelId, baseURL, keyVariable };
 }
 
 /** The first model of each agent that has one (people have none), as {@link planModels} decides it. */
@@ -98,7 +135,7 @@ export interface AgentModelPlan {
  * creating any model: what a banner or a check says about a run before it starts (for example, in
  * `'auto'`, which agents run offline because their key variable is not set).
  */
-export function planModels(tree: Tree, options: { model?: 'auto' | 'openai' | 'offline' | undefined; env?: Record<string, string | undefined> | undefined } = {}): AgentModelPlan[] {
+export function planModels(tree: Tree, options: { model?: ModelMode | undefined; env?: Record<string, string | undefined> | undefined } = {}): AgentModelPlan[] {
   const env = options.env ?? process.env;
   return Object.entries(tree.agents)
     .filter(([, spec]) => spec.kind !== 'human')
