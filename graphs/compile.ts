@@ -21,6 +21,8 @@ import type { ConfigIssue } from '../errors/config-error.js';
 import type { ModelOption } from '../models/resolve.js';
 import { createAgentNode } from '../nodes/agent.js';
 import { createHumanNode } from '../nodes/human.js';
+import { attachHooks } from '../nodes/hooks.js';
+import type { HooksOptions } from '../nodes/hooks.js';
 import { createTreeRuntime, ownerOf } from '../nodes/context.js';
 import type { TreeRuntime } from '../nodes/context.js';
 import type { EventObserver } from '../nodes/events.js';
@@ -30,6 +32,9 @@ import type { Retention } from '../store/retention.js';
 import { createMemoryThreadLock } from '../store/thread-lock.js';
 import { pairedLock } from '../store/fences.js';
 import type { ThreadLock } from '../store/thread-lock.js';
+import { MemoryJournal, pairedJournal } from '../store/journal.js';
+import type { ThreadJournal } from '../store/journal.js';
+import { TurnRecorder } from '../nodes/turn-recorder.js';
 import type { PriceTable } from '../models/prices.js';
 import { createStateSchema } from '../state/schema.js';
 import type { SwitchboardState } from '../state/schema.js';
@@ -65,8 +70,25 @@ export interface CompileOptions {
    * step-trace recorder). Synchronous; an observer that throws is logged and the turn goes on.
    */
   observers?: readonly EventObserver[] | undefined;
+  /**
+   * Where turns run by `runTurn`, `streamTurn` and `resumeThread` append their messages (the
+   * transcript) and a summary each, read by `getTranscript`, `getTurnSummaries` and `listThreads`.
+   * Default: the journal of the store the checkpointer came from (`openCheckpointer`), or one in
+   * memory with the default in-memory checkpointer. `false`: no journal.
+   */
+  journal?: ThreadJournal | false | undefined;
+  /** Journal each turn's step trace too (model calls with exactly what each model was sent, tools, handoffs); read by `getTrace`. Default false. */
+  trace?: boolean | undefined;
+  /**
+   * Code run when a handoff is accepted (`onHandoff`) or a conversation goes to a person
+   * (`onEscalation`), for every target or by target agent: it may set shared-state fields for the
+   * receiving agent or refuse the move. Runs once per handoff (its outcome is recorded by key).
+   */
+  hooks?: HooksOptions | undefined;
   /** How to wait between retries (tests replace it to not wait). */
   sleep?: ((ms: number) => Promise<void>) | undefined;
+  /** The time conditions (`when:`: business hours, weekdays, dates) read before each model call. Default: the system clock; tests set it. */
+  clock?: (() => Date) | undefined;
 }
 
 const COMPILED = Symbol.for('switchboard.runtime');
@@ -77,19 +99,27 @@ export function compileTree(tree: LoadedTree | Tree, options: CompileOptions = {
   const spec = checkTree(tree, tools, options.models);
   const logger = options.logger ?? pino({ level: 'silent' });
   const checkpointer = options.checkpointer === false ? undefined : (options.checkpointer ?? new MemorySaver());
+  const journal = options.journal === false ? undefined : (options.journal ?? pairedJournal(checkpointer) ?? (options.checkpointer === undefined ? new MemoryJournal() : undefined));
+  const recorder = journal ? new TurnRecorder() : undefined;
   const runtime = createTreeRuntime(spec, {
     tools,
     logger,
     // Observers learn which tree an event comes from (one observer may serve several graphs).
-    observers: options.observers?.map((observer): EventObserver => (event, context) => observer(event, { ...context, tree: spec.name })),
+    observers: [...(options.observers?.map((observer): EventObserver => (event, context) => observer(event, { ...context, tree: spec.name })) ?? []), ...(recorder ? [recorder.observer] : [])],
+    journal,
+    trace: options.trace,
+    recorder,
     prices: { ...DEFAULT_PRICES, ...spec.prices, ...options.prices },
     model: options.model,
     models: options.models,
     env: options.env,
     sleep: options.sleep,
+    clock: options.clock,
     threadLock: options.threadLock ?? pairedLock<ThreadLock>(checkpointer) ?? createMemoryThreadLock(),
     checkpoints: createCheckpointAdapter(checkpointer, options.retention),
   });
+
+  attachHooks(runtime, options.hooks);
 
   const builder = new StateGraph(createStateSchema(spec));
   const nodes: string[] = [];
@@ -148,7 +178,7 @@ function checkTree(tree: LoadedTree | Tree, tools: Map<string, StructuredToolInt
   const loaded = isLoadedTree(tree) ? tree : undefined;
   const issues: ConfigIssue[] = [];
   const file = loaded?.file ?? '<tree object>';
-  const add = ({ at: _at, severity = 'error', ...issue }: IssueInput) => issues.push({ ...issue, severity, file, ...(loaded?.locate(issue.path) ?? { line: 1, column: 1 }) });
+  const add = ({ at: _at, within: _within, severity = 'error', ...issue }: IssueInput) => issues.push({ ...issue, severity, file, ...(loaded?.locate(issue.path) ?? { line: 1, column: 1 }) });
   const input = loaded ? loaded.spec : tree;
   const parsed = TreeSchema.safeParse(input);
   if (!parsed.success) {

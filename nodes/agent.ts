@@ -21,6 +21,11 @@ import { answerToolCalls, needsExecution } from './tool-calls.js';
 import type { ChosenHandoff, ToolStep } from './tool-calls.js';
 import { agentCount, count, currentTurn, lastUserMessage, logFields, pathKey, threadIdOf, turnDurationMs } from './turn.js';
 import { accountUsage } from './usage.js';
+import { modelsForCall } from './conditions.js';
+import { awaitApproval, deniedText, needsCheckpointBeforeHandoff } from './approval.js';
+import type { DecidedApproval } from './approval.js';
+import { hookFailureEndsTurn, runHandoffHook } from './hooks.js';
+import type { HandoffRefuseCode } from './events.js';
 
 /** Stable codes of the errors that end a turn (`state.turn.error.code`). */
 export type TurnErrorCode =
@@ -34,7 +39,9 @@ export type TurnErrorCode =
   | 'CONTEXT_TOO_LONG'
   | 'EMPTY_REPLY'
   | 'TOOL_FAILED'
-  | 'REFUSED';
+  | 'REFUSED'
+  /** A handoff hook threw, timed out or returned bad fields, and `hooks.onError` is `'fail-turn'`. */
+  | 'HOOK_FAILED';
 
 const EMPTY_REPLY_NUDGE = 'Your last reply was empty. Answer the user, call one of your tools, or hand off.';
 
@@ -102,7 +109,9 @@ class AgentStep {
     }
     const last = this.state.messages.at(-1);
     if (last instanceof AIMessage && last.name === this.agent.name && last.tool_calls?.length) {
-      return this.finishToolStep(await answerToolCalls(this.runtime, this.agent, this.state, last, this.turn, this.config));
+      // A handoff into an agent that requires approval pauses here, before any tool runs.
+      const approval = this.awaitApproval(last);
+      return this.finishToolStep(await answerToolCalls(this.runtime, this.agent, this.state, last, this.turn, this.config), approval);
     }
     return this.modelStep();
   }
@@ -147,8 +156,9 @@ class AgentStep {
     if (refusal !== undefined && textOf(message).trim() === '') message = aiMessage({ content: refusal, id: message.id, name: this.agent.name, usage: usageOf(message) });
 
     if (!message.tool_calls?.length) return this.reply(message);
-    if (needsExecution(this.agent, message)) {
-      // Checkpoint the response before tools with side effects run (the next step runs them).
+    if (needsExecution(this.agent, message) || needsCheckpointBeforeHandoff(this.runtime, this.agent, message)) {
+      // Checkpoint the response before tools with side effects run (the next step runs them), and
+      // before a handoff that waits for approval or runs a hook (so a replay meets the same call).
       this.messages.push(message);
       return this.command(this.agent.name, {});
     }
@@ -161,7 +171,7 @@ class AgentStep {
     const startedAt = Date.now();
     const started = performance.now();
     try {
-      const result = await callModel(this.runtime, this.agent.name, this.agent.models, input, this.config, { turn: this.turn });
+      const result = await callModel(this.runtime, this.agent.name, modelsForCall(this.runtime, this.agent, this.state), input, this.config, { turn: this.turn });
       const accounted = accountUsage(this.runtime, this.agent.name, this.turn, result);
       this.turn = accounted.turn;
       this.emit({ type: 'usage', agent: this.agent.name, model: result.modelId, path: pathKey(this.turn), usage: accounted.usage.total });
@@ -181,7 +191,7 @@ class AgentStep {
     }
   }
 
-  private finishToolStep(step: ToolStep): Command {
+  private async finishToolStep(step: ToolStep, approval?: DecidedApproval): Promise<Command> {
     this.messages.push(...step.messages);
     // The step's turn carries the usage of the helpers it ran (see accountUsage).
     this.turn = step.turn;
@@ -189,12 +199,17 @@ class AgentStep {
       if (step.handoff) this.answer(step.handoff.call, `Not done: ${step.toolFailure.tool} failed, so ${this.agent.name}'s fallback takes over.`);
       return this.failed('TOOL_FAILED', step.toolFailure.message);
     }
-    if (step.handoff) return this.handOff(step.handoff);
+    if (step.handoff) {
+      const moved = await this.handOff(step.handoff, approval);
+      if (moved) return moved;
+    }
     if (step.limitHit) return this.limit('TOOL_CALL_LIMIT', `more than ${Math.min(this.agent.limits.toolCallsPerTurn, this.runtime.limits.toolCallsPerTurn)} tool calls in one turn`);
     return this.command(this.agent.name, {});
   }
 
-  private handOff({ target, payload, call }: ChosenHandoff): Command {
+  /** The handoff, once allowed (approval, limits, hook); undefined when it was refused and the model told why. */
+  private async handOff({ target, payload, call }: ChosenHandoff, approval?: DecidedApproval): Promise<Command | undefined> {
+    if (approval && approval.toolCallId === call.id && !approval.approved) return this.refuseHandoff(call, target.to, 'APPROVAL_DENIED', deniedText(approval, this.agent.name));
     const max = Math.min(this.agent.limits.handoffsPerTurn, this.runtime.limits.handoffsPerTurn);
     if (this.turn.handoffs >= this.runtime.limits.handoffsPerTurn || agentCount(this.turn, this.agent.name, 'handoffs') >= this.agent.limits.handoffsPerTurn) {
       return this.limit('HANDOFF_LIMIT', `more than ${max} handoffs in one turn`, call);
@@ -202,8 +217,34 @@ class AgentStep {
     if (this.isPingPong(target.to)) {
       return this.limit('PING_PONG', `ping-pong between ${this.agent.name} and ${target.to} (${this.agent.name}→${target.to}→${this.agent.name}→${target.to})`, call);
     }
+    const hooked = await runHandoffHook(this.runtime, { from: this.agent.name, to: target.to, kind: target.kind, tool: call.name, toolCallId: call.id ?? '', payload }, this.state, this.turn.number, this.config, this.logger);
+    if (hooked?.action === 'refuse') {
+      return this.refuseHandoff(call, target.to, 'HOOK_REFUSED', `Refused: the handoff to ${target.to} is not allowed: ${hooked.reason}. ${this.agent.name} keeps the conversation: help the user yourself, or choose another way.`);
+    }
+    if (hooked?.action === 'fail') {
+      if (hookFailureEndsTurn(this.runtime)) {
+        this.answer(call, `Not done: the handoff to ${target.to} could not be checked. The turn ends.`);
+        return this.endWithError('HOOK_FAILED', `the handoff hook for ${target.to} failed: ${hooked.message}`);
+      }
+      return this.refuseHandoff(call, target.to, 'HOOK_FAILED', `Refused: the handoff to ${target.to} could not be checked right now (${hooked.kind === 'timeout' ? 'the check took too long' : 'the check failed'}). ${this.agent.name} keeps the conversation: help the user yourself, or try again later.`);
+    }
     this.turn = count(this.turn, this.agent.name, 'handoffs');
-    return this.move({ to: target.to, kind: target.kind, tool: call.name, payload }, call, `Transferred to ${target.to}: ${target.to} now owns the conversation.`, target.sets);
+    return this.move({ to: target.to, kind: target.kind, tool: call.name, payload }, call, `Transferred to ${target.to}: ${target.to} now owns the conversation.`, target.sets, hooked?.fields);
+  }
+
+  /** Pauses for a person when this response's handoff needs approval; the decision once given. */
+  private awaitApproval(message: AIMessage): DecidedApproval | undefined {
+    return awaitApproval(this.runtime, this.agent, this.state, message, this.turn.number, this.config, {
+      onPause: (request) => this.emit({ type: 'approval-start', from: request.from, to: request.to, tool: request.tool, payload: request.payload }),
+      onDecision: (decision) => this.emit({ type: 'approval-end', from: this.agent.name, to: decision.to, tool: decision.tool, approved: decision.approved }),
+    });
+  }
+
+  /** The handoff does not happen: the model is told why (control stays with this agent). */
+  private refuseHandoff(call: ToolCall, to: string, code: HandoffRefuseCode, reason: string): undefined {
+    this.emit({ type: 'handoff-refuse', from: this.agent.name, tool: call.name, to, reason, code });
+    this.messages.push(new ToolMessage({ content: reason, tool_call_id: call.id ?? '', name: call.name, status: 'error' }));
+    return undefined;
   }
 
   /** A→B→A→B within one turn: the last two moves were me→to and to→me. */
@@ -239,7 +280,7 @@ class AgentStep {
     return this.agent.fallbacks.find((name) => this.runtime.agents.has(name) && !this.turn.path.includes(name));
   }
 
-  private move(move: Move, call: ToolCall | undefined, toolText?: string, sets: [string, string][] = []): Command {
+  private move(move: Move, call: ToolCall | undefined, toolText?: string, sets: [string, string][] = [], hookFields: Record<string, unknown> = {}): Command {
     if (call) this.answer(call, toolText ?? `Transferred to ${move.to}.`);
     const record: HandoffRecord = {
       from: this.agent.name,
@@ -253,6 +294,8 @@ class AgentStep {
     };
     const fields: Record<string, unknown> = {};
     for (const [payloadField, stateField] of sets) if (move.payload[payloadField] !== undefined) fields[stateField] = move.payload[payloadField];
+    // A hook's fields (backend code) win over the payload's.
+    Object.assign(fields, hookFields);
     const toHuman = this.runtime.tree.agents[move.to]?.kind === 'human';
     this.turn = { ...this.turn, path: [...this.turn.path, move.to], moves: [...(this.turn.moves ?? []), record], status: toHuman ? 'waiting' : 'running' };
     this.emit({ type: 'handoff-accept', from: this.agent.name, to: move.to, kind: move.kind, tool: move.tool, payload: move.payload });

@@ -57,6 +57,10 @@ export type SwitchboardEvent =
   | { type: 'tool-result'; agent: string; tool: string; toolCallId: string; ok: boolean; content: string; durationMs: number }
   | { type: 'escalation-start'; from: string; to: string; payload: Record<string, unknown> }
   | { type: 'escalation-end'; agent: string; handBackTo?: string | undefined }
+  /** A handoff into an agent with `approval: required` waits for a person (the thread pauses). */
+  | { type: 'approval-start'; from: string; to: string; tool: string; payload: Record<string, unknown> }
+  /** The person decided: the move happens (approved) or the model is told it was denied. */
+  | { type: 'approval-end'; from: string; to: string; tool: string; approved: boolean }
   | { type: 'fallback-start'; from: string; to: string; reason: string }
   | { type: 'model-fallback'; agent: string; from: string; to: string; reason: string }
   | { type: 'model-retry'; agent: string; attempt: number; delayMs: number; reason: string }
@@ -84,7 +88,15 @@ export type HandoffRefuseCode =
   | 'INVALID_PAYLOAD'
   | 'NOT_ALLOWED'
   | 'OTHER_AGENTS_TOOL'
-  | 'UNKNOWN_TOOL';
+  | 'UNKNOWN_TOOL'
+  /** An `onHandoff`/`onEscalation` hook refused the move. */
+  | 'HOOK_REFUSED'
+  /** The hook threw, timed out or returned fields the tree does not declare (the move is refused). */
+  | 'HOOK_FAILED'
+  /** A person denied the approval the target agent requires. */
+  | 'APPROVAL_DENIED'
+  /** The handoff's condition (`when:`) is false now: it was not offered, and control does not move. */
+  | 'CONDITION_FALSE';
 
 /**
  * pino redaction paths for loggers given to Switchboard (`pino({ redact: LOG_REDACT_PATHS })`): the
@@ -119,6 +131,8 @@ const LOG_LEVELS: Record<SwitchboardEventType, 'debug' | 'info' | 'warn'> = {
   'tool-result': 'info',
   'escalation-start': 'info',
   'escalation-end': 'info',
+  'approval-start': 'info',
+  'approval-end': 'info',
   'limit-reach': 'warn',
   'fallback-start': 'warn',
   'model-fallback': 'warn',
@@ -145,6 +159,8 @@ export interface EventContext {
   threadId: string;
   /** When the event happened (epoch milliseconds). */
   at: number;
+  /** The name of the tree whose graph emitted the event (set by {@link compileTree}), so one observer can serve several graphs. */
+  tree?: string | undefined;
 }
 
 /**
@@ -157,8 +173,6 @@ export function emit(
   logger: Logger,
   event: SwitchboardEvent,
   extra: Record<string, unknown>,
-  /** The name of the tree whose graph emitted the event (set by {@link compileTree}), so one observer can serve several graphs. */
-  tree?: string | undefined;
   observers: readonly EventObserver[],
 ): void {
   if (!OBSERVERS_ONLY.has(event.type)) config?.writer?.(event);
@@ -224,6 +238,10 @@ function logFieldsOf(event: SwitchboardEvent): Record<string, unknown> {
       return { from: event.from, to: event.to, payloadKeys: Object.keys(event.payload) };
     case 'escalation-end':
       return { handBackTo: event.handBackTo };
+    case 'approval-start':
+      return { from: event.from, to: event.to, tool: event.tool, payloadKeys: Object.keys(event.payload) };
+    case 'approval-end':
+      return { from: event.from, to: event.to, tool: event.tool, approved: event.approved };
     case 'fallback-start':
       return { from: event.from, to: event.to, reason: event.reason };
     case 'model-fallback':

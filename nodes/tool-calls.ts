@@ -15,6 +15,7 @@ import type { SwitchboardState, Turn, Usage } from '../state/schema.js';
 import { runFunctionTool } from './function-tool.js';
 import { runHelper } from './helper.js';
 import { agentCount, count, logFields, threadIdOf } from './turn.js';
+import { hiddenHandoffs } from './conditions.js';
 
 export interface ChosenHandoff {
   target: HandoffTarget;
@@ -67,6 +68,8 @@ export async function answerToolCalls(
     answer(call, reason, 'error');
   };
 
+  // Handoffs whose condition (`when:`) is false now: not offered to the model, and refused if called anyway.
+  const hidden = hiddenHandoffs(runtime, agent, state);
   const invalid = new Map((message.invalid_tool_calls ?? []).map((call) => [call.id, call]));
   for (const call of message.tool_calls ?? []) {
     const malformed = invalid.get(call.id);
@@ -83,6 +86,11 @@ export async function answerToolCalls(
         refuse(call, 'SECOND_HANDOFF', `Refused: only one handoff per response; the conversation goes to ${handoff.target.to}, so ${call.name} was not done.`, target.to);
         continue;
       }
+      if (hidden.has(call.name)) {
+        const text = `Refused: ${call.name} is not available now (its condition is false), so ${agent.name} keeps the conversation. ${allowedText(agent, hidden)}`;
+        refuse(call, 'CONDITION_FALSE', text, target.to);
+        continue;
+      }
       const parsed = target.payload.safeParse(withoutNulls(call.args));
       if (!parsed.success) {
         const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'payload'}: ${issue.message}`).join('; ');
@@ -96,7 +104,7 @@ export async function answerToolCalls(
     const isFunction = agent.functionTools.has(call.name);
     const helper = agent.helpers.get(call.name);
     if (!isFunction && helper === undefined) {
-      const why = refusal(runtime, agent, call.name);
+      const why = refusal(runtime, agent, call.name, hidden);
       refuse(call, why.code, why.text, guessTarget(runtime, call.name));
       continue;
     }
@@ -128,7 +136,7 @@ export async function answerToolCalls(
  * A payload's arguments with `null` values left out: models often send `null` for an optional field
  * they have no value for, which means the same as leaving it out (a required one is then missing).
  */
-function withoutNulls(args: Record<string, unknown> | undefined): Record<string, unknown> {
+export function withoutNulls(args: Record<string, unknown> | undefined): Record<string, unknown> {
   return Object.fromEntries(Object.entries(args ?? {}).filter(([, value]) => value !== null));
 }
 
@@ -138,10 +146,8 @@ function jsonError(error: string | undefined): string {
 }
 
 /** Why a tool name is refused (as a code and in words), and what the agent may call instead. */
-function refusal(runtime: TreeRuntime, agent: AgentRuntime, name: string): { code: HandoffRefuseCode; text: string } {
-  const handoffs = [...agent.handoffs.values()].map((target) => `${target.tool} (to ${target.to})`);
-  const tools = [...agent.functionTools.keys(), ...agent.helpers.keys()];
-  const allowed = `You can hand off with: ${handoffs.join(', ') || 'nothing'}; your tools are: ${tools.join(', ') || 'none'}.`;
+function refusal(runtime: TreeRuntime, agent: AgentRuntime, name: string, hidden: ReadonlySet<string>): { code: HandoffRefuseCode; text: string } {
+  const allowed = allowedText(agent, hidden);
   const owners = runtime.toolOwners.get(name);
   if (owners?.length) {
     const isHandoff = owners.some((owner) => runtime.agents.get(owner)?.handoffs.has(name));
@@ -150,6 +156,13 @@ function refusal(runtime: TreeRuntime, agent: AgentRuntime, name: string): { cod
       : { code: 'OTHER_AGENTS_TOOL', text: `Refused: ${name} belongs to another agent; ${agent.name} cannot call it. ${allowed}` };
   }
   return { code: 'UNKNOWN_TOOL', text: `Refused: there is no tool named ${name}. ${allowed}` };
+}
+
+/** What the agent may call now: its handoffs (those whose condition holds) and its tools. */
+function allowedText(agent: AgentRuntime, hidden: ReadonlySet<string>): string {
+  const handoffs = [...agent.handoffs.values()].filter((target) => !hidden.has(target.tool)).map((target) => `${target.tool} (to ${target.to})`);
+  const tools = [...agent.functionTools.keys(), ...agent.helpers.keys()];
+  return `You can hand off with: ${handoffs.join(', ') || 'nothing'}; your tools are: ${tools.join(', ') || 'none'}.`;
 }
 
 /** For a refused handoff, the agent it aimed at (for events and audits). */

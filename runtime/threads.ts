@@ -3,22 +3,23 @@
  */
 import type { BaseCheckpointSaver } from '@langchain/langgraph';
 import type { SwitchboardGraph } from '../graphs/compile.js';
-import type { EscalationRequest } from '../nodes/human.js';
 import { runtimeOf } from '../graphs/compile.js';
-import { pendingEscalations } from './turn.js';
+import { waitingRequestsOf } from './approval.js';
+import type { WaitingRequest } from './approval.js';
 
 /**
- * The escalations of this graph's tree waiting for a person, newest thread first (all threads, or
- * the ones named). Threads of other trees in the same store are left out.
+ * What this graph's tree waits on from a person, newest thread first (all threads, or the ones
+ * named): escalations to answer (`type: 'escalation'`) and handoffs to approve (`type: 'approval'`).
+ * Threads of other trees in the same store are left out.
  */
-export async function listWaitingThreads(graph: SwitchboardGraph, saver: BaseCheckpointSaver, threadIds?: string[]): Promise<EscalationRequest[]> {
+export async function listWaitingThreads(graph: SwitchboardGraph, saver: BaseCheckpointSaver, threadIds?: string[]): Promise<WaitingRequest[]> {
   const ids = threadIds ?? (await listThreadIds(saver));
   const tree = runtimeOf(graph).tree.name;
-  const waiting: EscalationRequest[] = [];
+  const waiting: WaitingRequest[] = [];
   for (const threadId of ids) {
     const threadTree = ((await saver.getTuple({ configurable: { thread_id: threadId, checkpoint_ns: '' } }))?.checkpoint.channel_values as { tree?: unknown } | undefined)?.tree;
     if (threadTree !== undefined && threadTree !== tree) continue;
-    waiting.push(...(await pendingEscalations(graph, threadId)));
+    waiting.push(...waitingRequestsOf(await graph.getState({ configurable: { thread_id: threadId } })));
   }
   return waiting;
 }

@@ -12,6 +12,7 @@ import { runtimeOf } from '../graphs/compile.js';
 import { textOf } from '../models/messages.js';
 import { ownerOf } from '../nodes/context.js';
 import type { EscalationRequest, HumanReply } from '../nodes/human.js';
+import type { ApprovalRequest } from '../nodes/approval.js';
 import { HumanReplySchema } from '../nodes/human.js';
 import { lastUserMessage } from '../nodes/turn.js';
 import { addUsage, emptyUsage, fieldsSchema } from '../state/schema.js';
@@ -25,6 +26,7 @@ import { FENCE_KEY, PROGRESS_KEY } from '../store/fences.js';
 import type { TurnProgress } from '../store/fences.js';
 import type { ThreadLease } from '../store/thread-lock.js';
 import type { SwitchboardEvent } from '../nodes/events.js';
+import { catchUpJournal, journalTurn } from './turn-journal.js';
 
 export interface TurnInput {
   threadId: string;
@@ -58,8 +60,8 @@ export interface TurnResult {
   error: { code: string; message: string } | undefined;
   /** The handoffs of this turn, in order, with their payloads. */
   handoffs: HandoffRecord[];
-  /** Set when the thread now waits for a person. */
-  waitingFor: EscalationRequest | undefined;
+  /** Set when the thread now waits for a person: to answer (an escalation) or to approve a handoff (an approval). */
+  waitingFor: EscalationRequest | ApprovalRequest | undefined;
   /** Model calls, tokens, cost and latency of this turn. */
   usage: Usage;
   /** The thread's totals so far. */
@@ -102,6 +104,9 @@ async function* turnEvents(graph: SwitchboardGraph, input: TurnInput, options: {
     let head = await readHead(graph, input.threadId, messageId, lease.fence);
     const treeName = runtimeOf(graph).tree.name;
     if (head.tree !== undefined && head.tree !== treeName) throw new ThreadTreeError(input.threadId, head.tree, treeName);
+    // Read from the checkpoint (not known from this process's last turn): a turn whose journal
+    // append a crash cut short is journaled before anything else happens on the thread.
+    if (head.values) await catchUpJournal(runtimeOf(graph), input.threadId, head.values, lease);
     if (head.seen !== undefined) {
       // The message was sent before: its turn's result, finished first if a failure cut it short.
       details.saved = 'message';
@@ -160,7 +165,7 @@ async function readHead(
   threadId: string,
   messageId: string,
   fence: number,
-): Promise<{ owner: string | undefined; maybeUnfinished: boolean; seen: 'latest' | 'earlier' | undefined; tree: string | undefined }> {
+): Promise<{ owner: string | undefined; maybeUnfinished: boolean; seen: 'latest' | 'earlier' | undefined; tree: string | undefined; values?: Partial<SwitchboardState> }> {
   const saver = graph.checkpointer;
   if (!saver || typeof saver === 'boolean') return { owner: undefined, maybeUnfinished: false, seen: undefined, tree: undefined };
   // Nobody wrote the thread since this process settled its last turn: what it knew still holds.
@@ -181,14 +186,14 @@ async function readHead(
   const settled = turn !== undefined && (turn.status === 'done' || turn.status === 'error') && (user === undefined || user.id === turn.messageId);
   const pending = (tuple.pendingWrites ?? []).length > 0;
   const seen = user?.id === messageId ? 'latest' : messages.some((message) => message.type === 'human' && message.id === messageId) ? 'earlier' : undefined;
-  return { owner: values.activeAgent ?? runtime.tree.root, maybeUnfinished: !settled || pending, seen, tree: values.tree };
+  return { owner: values.activeAgent ?? runtime.tree.root, maybeUnfinished: !settled || pending, seen, tree: values.tree, values };
 }
 
 /** The result of a message handled before: its turn's answer, read from the thread. */
 async function replayedResult(graph: SwitchboardGraph, threadId: string, messageId: string): Promise<TurnResult> {
   const snapshot = await graph.getState({ configurable: { thread_id: threadId } });
   const state = snapshot.values as SwitchboardState;
-  const waiting = snapshot.tasks.flatMap((task) => task.interrupts.map((entry) => entry.value as EscalationRequest)).find((value) => value?.type === 'escalation');
+  const waiting = waitingOf(snapshot);
   if (lastUserMessage(state.messages)?.id === messageId) return { ...resultOf(threadId, state, waiting, emptyUsage()), replayed: true };
   // An earlier message: its answer is the last reply before the next user message.
   const start = state.messages.findIndex((message) => message.type === 'human' && message.id === messageId);
@@ -257,13 +262,14 @@ async function* resumeEvents(
     if (threadTree !== undefined && threadTree !== treeName) throw new ThreadTreeError(threadId, threadTree, treeName);
     const waiting = escalationsOf(snapshot)[0];
     if (!waiting) throw new SwitchboardError('NOTHING_PENDING', `Thread ${threadId} is not waiting for a person.`);
+    await catchUpJournal(runtimeOf(graph), threadId, snapshot.values as Partial<SwitchboardState>, lease);
     if (parsed.data.handBackTo !== undefined && !waiting.handBackTargets.includes(parsed.data.handBackTo)) {
       throw new SwitchboardError(
         'INVALID_REPLY',
         `${waiting.agent} cannot hand the conversation to "${parsed.data.handBackTo}". Allowed: ${waiting.handBackTargets.join(', ')}.`,
       );
     }
-    return yield* streamRun(graph, threadId, new Command({ resume: parsed.data }), { ...options, lease, progress });
+    return yield* streamRun(graph, threadId, new Command({ resume: parsed.data }), { ...options, lease, progress, resumed: true });
   });
 }
 
@@ -280,6 +286,7 @@ export async function recoverThread(graph: SwitchboardGraph, threadId: string): 
       const threadTree = (snapshot.values as Partial<SwitchboardState>).tree;
       const treeName = runtimeOf(graph).tree.name;
       if (threadTree !== undefined && threadTree !== treeName) throw new ThreadTreeError(threadId, threadTree, treeName);
+      await catchUpJournal(runtimeOf(graph), threadId, snapshot.values as Partial<SwitchboardState>, lease);
       const result = await finishUnfinishedTurn(graph, threadId, lease, { saved: 0 });
       await settle(graph, threadId, result, lease.fence);
       return result;
@@ -368,6 +375,7 @@ async function settle(graph: SwitchboardGraph, threadId: string, result: TurnRes
   try {
     const checkpointId = await runtime.checkpoints.afterTurn(threadId);
     if (checkpointId === undefined || !result || (result.status !== 'done' && result.status !== 'error')) return;
+    if (runtime.journal && !journaled.has(result.state)) return;
     const messageIds = new Set<string>();
     for (const message of result.state.messages) if (message.type === 'human' && message.id) messageIds.add(message.id);
     runtime.heads.set(threadId, { checkpointId, fence, owner: result.state.activeAgent, lastMessageId: lastUserMessage(result.state.messages)?.id, messageIds });
@@ -392,7 +400,7 @@ async function finishUnfinishedTurn(graph: SwitchboardGraph, threadId: string, l
   // running on applies those writes (the task does not run again) and goes to the next node.
   if (snapshot.tasks.length === 0 || waiting) return undefined;
   runtimeOf(graph).logger.warn({ event: 'turn-recover', thread_id: threadId, next: snapshot.tasks.map((task) => task.name) }, 'turn-recover');
-  const stream = streamRun(graph, threadId, null, { listening: false, lease, progress });
+  const stream = streamRun(graph, threadId, null, { listening: false, lease, progress, recovered: true });
   let next = await stream.next();
   while (!next.done) next = await stream.next();
   return next.value;
@@ -402,9 +410,11 @@ async function* streamRun(
   graph: SwitchboardGraph,
   threadId: string,
   input: unknown,
-  options: { signal?: AbortSignal | undefined; listening: boolean; lease: ThreadLease; progress: TurnProgress },
+  options: { signal?: AbortSignal | undefined; listening: boolean; lease: ThreadLease; progress: TurnProgress; resumed?: boolean; recovered?: boolean },
 ): AsyncGenerator<SwitchboardEvent, TurnResult> {
   const runtime = runtimeOf(graph);
+  // The turn's events, for its journal entries (summary, and trace when tracing is on).
+  const recorded = runtime.recorder?.start(threadId);
   let usage = emptyUsage();
   const count = (event: SwitchboardEvent) => {
     if (event.type === 'usage') usage = addUsage(usage, { total: event.usage, byAgent: { [event.agent]: event.usage }, byPath: { [event.path]: event.usage } });
@@ -441,12 +451,18 @@ async function* streamRun(
     }
   } finally {
     run.dispose();
+    if (recorded) runtime.recorder?.stop(threadId, recorded);
   }
   // A turn that settled (answered or failed) is taken from the stream; one waiting for a person is
   // read back, with the interrupt it waits on.
   const settled = !interrupted && last !== undefined && (last.turn.status === 'done' || last.turn.status === 'error');
-  return settled && last ? resultOf(threadId, last, undefined, usage) : await readResult(graph, threadId, usage);
+  const result = settled && last ? resultOf(threadId, last, undefined, usage) : await readResult(graph, threadId, usage);
+  if (await journalTurn(runtime, threadId, result, recorded ?? [], options.lease, options)) journaled.add(result.state);
+  return result;
 }
+
+/** States whose turn is journaled: only then may the next turn skip reading the checkpoint (and the journal check it brings). */
+const journaled = new WeakSet<object>();
 
 /**
  * A signal for one run that aborts when any of `sources` does, unlinked from them by `dispose`.
@@ -470,13 +486,40 @@ function runSignal(sources: (AbortSignal | undefined)[]): { signal: AbortSignal;
 /** The result of the turn that just ran, read from the thread's state (for turns waiting on a person). */
 async function readResult(graph: SwitchboardGraph, threadId: string, usage: Usage): Promise<TurnResult> {
   const snapshot = await graph.getState({ configurable: { thread_id: threadId } });
-  const waiting = snapshot.tasks
-    .flatMap((task) => task.interrupts.map((entry) => entry.value as EscalationRequest))
-    .find((value) => value?.type === 'escalation');
+  const waiting = waitingOf(snapshot);
   return resultOf(threadId, snapshot.values as SwitchboardState, waiting, usage);
 }
 
-function resultOf(threadId: string, state: SwitchboardState, waiting: EscalationRequest | undefined, usage: Usage): TurnResult {
+/** What a thread waits on: a person's answer (escalation) or a person's approval of a handoff. */
+function waitingOf(snapshot: { tasks: readonly { interrupts: readonly { value?: unknown }[] }[] }): EscalationRequest | ApprovalRequest | undefined {
+  return snapshot.tasks
+    .flatMap((task) => task.interrupts.map((entry) => entry.value as EscalationRequest | ApprovalRequest | undefined))
+    .find((value) => value?.type === 'escalation' || value?.type === 'approval');
+}
+
+/**
+ * Resumes a thread paused by an `interrupt()` other than an escalation (an approval gate): under the
+ * thread's lock and fences like {@link streamResume}. `decide` reads the thread's state under the
+ * lock and returns the value to resume with (it throws when there is nothing to resume).
+ */
+export async function* streamResumeWith(
+  graph: SwitchboardGraph,
+  threadId: string,
+  decide: (snapshot: Awaited<ReturnType<SwitchboardGraph['getState']>>) => unknown,
+  options: { listening: boolean },
+): AsyncGenerator<SwitchboardEvent, TurnResult> {
+  checkId(threadId, 'threadId');
+  return yield* underLock(graph, threadId, {}, async function* (lease, progress) {
+    const snapshot = await graph.getState({ configurable: { thread_id: threadId } });
+    const threadTree = (snapshot.values as Partial<SwitchboardState>).tree;
+    const treeName = runtimeOf(graph).tree.name;
+    if (threadTree !== undefined && threadTree !== treeName) throw new ThreadTreeError(threadId, threadTree, treeName);
+    const value = decide(snapshot);
+    return yield* streamRun(graph, threadId, new Command({ resume: value }), { ...options, lease, progress });
+  });
+}
+
+function resultOf(threadId: string, state: SwitchboardState, waiting: EscalationRequest | ApprovalRequest | undefined, usage: Usage): TurnResult {
   // A turn waiting for a person who already owned the conversation has not written its turn yet:
   // the escalation carries its number.
   const turn = waiting && waiting.turn !== state.turn.number ? { ...state.turn, number: waiting.turn, status: 'waiting' as const, error: undefined } : state.turn;

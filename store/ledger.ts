@@ -28,6 +28,8 @@ export interface SideEffectLedger {
   /** Records the effect under `key` unless it exists; returns the stored one and whether it is new. */
   record(effect: Omit<SideEffect, 'at'>, fence?: Fence): Promise<{ effect: SideEffect; created: boolean }>;
   list(kind?: string): Promise<SideEffect[]>;
+  /** The effect recorded under `key`, if any (optional for ledgers written before it existed). */
+  get?(key: string): Promise<SideEffect | undefined>;
 }
 
 export class MemoryLedger implements SideEffectLedger {
@@ -48,6 +50,10 @@ export class MemoryLedger implements SideEffectLedger {
 
   async list(kind?: string): Promise<SideEffect[]> {
     return [...this.effects.values()].filter((effect) => kind === undefined || effect.kind === kind);
+  }
+
+  async get(key: string): Promise<SideEffect | undefined> {
+    return this.effects.get(key);
   }
 }
 
@@ -93,6 +99,11 @@ export class SqliteLedger implements SideEffectLedger {
       ? db.prepare('SELECT key, kind, details, at FROM switchboard_side_effects ORDER BY at').all()
       : db.prepare('SELECT key, kind, details, at FROM switchboard_side_effects WHERE kind = ? ORDER BY at').all(kind)) as Row[];
     return rows.map(effectOf);
+  }
+
+  async get(key: string): Promise<SideEffect | undefined> {
+    const row = this.threads.db.prepare('SELECT key, kind, details, at FROM switchboard_side_effects WHERE key = ?').get(key) as Row | undefined;
+    return row ? effectOf(row) : undefined;
   }
 }
 
@@ -169,5 +180,11 @@ export class PostgresLedger implements SideEffectLedger {
       kind === undefined ? [] : [kind],
     );
     return rows.map(effectOf);
+  }
+
+  async get(key: string): Promise<SideEffect | undefined> {
+    await this.setup();
+    const { rows } = await this.pool.query<Row>('SELECT key, kind, details, at FROM switchboard_side_effects WHERE key = $1', [key]);
+    return rows[0] ? effectOf(rows[0]) : undefined;
   }
 }

@@ -39,6 +39,8 @@ describe('types carry the API’s promises', () => {
       | 'tool-result'
       | 'escalation-start'
       | 'escalation-end'
+      | 'approval-start'
+      | 'approval-end'
       | 'fallback-start'
       | 'model-fallback'
       | 'model-retry'

@@ -1,0 +1,148 @@
+/**
+ * Approval gates: a handoff into an agent with `approval: required` waits for a person. The agent's
+ * tool step pauses the thread with LangGraph's `interrupt()` before anything with a side effect runs
+ * (its function tools, the handoff hook, the move); LangGraph runs the step again from the top when
+ * the decision comes, and `interrupt()` then returns it.
+ */
+import type { AIMessage } from '@langchain/core/messages';
+import { interrupt, isGraphInterrupt } from '@langchain/langgraph';
+import type { LangGraphRunnableConfig } from '@langchain/langgraph';
+import { z } from 'zod';
+import type { HandoffKind } from '../config/edges.js';
+import { textOf } from '../models/messages.js';
+import { transcript } from '../state/history.js';
+import type { SwitchboardState } from '../state/schema.js';
+import type { AgentRuntime, TreeRuntime } from './context.js';
+import { hookFor } from './hooks.js';
+import { withoutNulls } from './tool-calls.js';
+import { lastUserMessage, threadIdOf } from './turn.js';
+
+/** What a person sees for a handoff waiting for approval (an item of the threads waiting for a person). */
+export interface ApprovalRequest {
+  type: 'approval';
+  threadId: string;
+  /** The agent whose handoff waits (the same as `from`). */
+  agent: string;
+  from: string;
+  /** The agent the conversation would move to. */
+  to: string;
+  kind: HandoffKind;
+  /** The handoff tool the model called, and its call id (the decision answers that call). */
+  tool: string;
+  toolCallId: string;
+  /** The payload's `reason`, when it has one. */
+  reason: string | undefined;
+  /** The validated payload. */
+  payload: Record<string, unknown>;
+  turn: number;
+  /** The user's latest message. */
+  message: string;
+  /** The last turns, one line a message. */
+  transcript: string;
+  /** Always empty: an approval is not answered with a reply (kept so waiting items read alike). */
+  handBackTargets: string[];
+}
+
+/** The person's decision on an {@link ApprovalRequest}. */
+export const ApprovalDecisionSchema = z.strictObject({
+  approved: z.boolean(),
+  /** Why (told to the model when denied; kept with the decision). */
+  reason: z.string().max(2_000).optional(),
+  /** Who decided. */
+  operator: z.string().max(200).optional(),
+});
+export type ApprovalDecision = z.output<typeof ApprovalDecisionSchema>;
+
+/** A decision on one handoff call. */
+export interface DecidedApproval extends ApprovalDecision {
+  toolCallId: string;
+  to: string;
+  tool: string;
+}
+
+/** Whether a handoff into `to` needs a person's approval. */
+export function requiresApproval(runtime: TreeRuntime, to: string): boolean {
+  return runtime.tree.agents[to]?.approval === 'required';
+}
+
+/**
+ * The handoff `answerToolCalls` would accept from `message` (the first handoff call that parses
+ * and whose payload is valid), when its target needs approval. Reads only.
+ */
+export function gatedHandoff(runtime: TreeRuntime, agent: AgentRuntime, message: AIMessage): { to: string; kind: HandoffKind; tool: string; toolCallId: string; payload: Record<string, unknown> } | undefined {
+  const invalid = new Set((message.invalid_tool_calls ?? []).map((call) => call.id));
+  for (const call of message.tool_calls ?? []) {
+    if (invalid.has(call.id)) continue;
+    const target = agent.handoffs.get(call.name);
+    if (!target) continue;
+    const parsed = target.payload.safeParse(withoutNulls(call.args));
+    if (!parsed.success) continue;
+    if (!requiresApproval(runtime, target.to)) return undefined;
+    return { to: target.to, kind: target.kind, tool: call.name, toolCallId: call.id ?? '', payload: parsed.data };
+  }
+  return undefined;
+}
+
+/**
+ * Pauses for a person's decision when the response's handoff needs one; returns the decision once
+ * given. Runs before any side effect of the step (LangGraph runs the step again on resume).
+ * `onPause`/`onDecision` are told when the thread pauses and when it resumes (once each).
+ */
+export function awaitApproval(
+  runtime: TreeRuntime,
+  agent: AgentRuntime,
+  state: SwitchboardState,
+  message: AIMessage,
+  turn: number,
+  config: LangGraphRunnableConfig,
+  events: { onPause: (request: ApprovalRequest) => void; onDecision: (decision: DecidedApproval) => void },
+): DecidedApproval | undefined {
+  const gated = gatedHandoff(runtime, agent, message);
+  if (!gated) return undefined;
+  const user = lastUserMessage(state.messages);
+  const request: ApprovalRequest = {
+    type: 'approval',
+    threadId: threadIdOf(config),
+    agent: agent.name,
+    from: agent.name,
+    to: gated.to,
+    kind: gated.kind,
+    tool: gated.tool,
+    toolCallId: gated.toolCallId,
+    reason: typeof gated.payload.reason === 'string' ? gated.payload.reason : undefined,
+    payload: gated.payload,
+    turn,
+    message: user ? textOf(user) : '',
+    transcript: transcript(state.messages, 6),
+    handBackTargets: [],
+  };
+  let raw: unknown;
+  try {
+    raw = interrupt(request);
+  } catch (error) {
+    // The first run: the thread pauses here (told once; the run on resume gets the decision).
+    if (isGraphInterrupt(error)) events.onPause(request);
+    throw error;
+  }
+  const decision = ApprovalDecisionSchema.parse(typeof raw === 'boolean' ? { approved: raw } : raw);
+  const decided = { ...decision, toolCallId: gated.toolCallId, to: gated.to, tool: gated.tool };
+  events.onDecision(decided);
+  return decided;
+}
+
+/** What the model is told when a person denied its handoff. */
+export function deniedText(decision: DecidedApproval, from: string): string {
+  const why = decision.reason?.trim() ? `: ${decision.reason.trim()}` : '';
+  return `Refused: the handoff to ${decision.to} needs a person's approval, and it was denied${why}. ${from} keeps the conversation: help the user yourself, or choose another way.`;
+}
+
+/**
+ * Whether a response must be checkpointed before its handoff is handled: the handoff waits for
+ * approval or runs a hook, and a replay (on resume, or after a crash) must meet the very same call.
+ */
+export function needsCheckpointBeforeHandoff(runtime: TreeRuntime, agent: AgentRuntime, message: AIMessage): boolean {
+  return (message.tool_calls ?? []).some((call) => {
+    const target = agent.handoffs.get(call.name);
+    return target !== undefined && (requiresApproval(runtime, target.to) || hookFor(runtime, target.to) !== undefined);
+  });
+}

@@ -1,0 +1,256 @@
+/**
+ * Code that runs when a handoff is accepted (`onHandoff`) or a conversation is escalated to a
+ * person (`onEscalation`), given to `compileTree` as `hooks`. A hook sees the move (who, where, the
+ * validated payload), the shared state and an idempotency key; it may return shared-state fields for
+ * the receiving agent (its model sees them in its prompt) or refuse the move (the model is told, and
+ * control stays). A hook runs once per accepted handoff: its outcome is recorded in a side-effect
+ * ledger under its key before control moves, so a turn replayed after a crash reuses it.
+ */
+import type { LangGraphRunnableConfig } from '@langchain/langgraph';
+import type { Logger } from 'pino';
+import type { HandoffKind } from '../config/edges.js';
+import { fieldsSchema } from '../state/schema.js';
+import type { SwitchboardState } from '../state/schema.js';
+import { MemoryLedger } from '../store/ledger.js';
+import type { SideEffect, SideEffectLedger } from '../store/ledger.js';
+import { fenceOf } from '../store/fences.js';
+import type { Fence } from '../store/fences.js';
+import { StoreError } from '../errors/store-error.js';
+import { SwitchboardError } from '../errors/switchboard-error.js';
+import type { TreeRuntime } from './context.js';
+import { threadIdOf } from './turn.js';
+
+type FieldValue = string | number | boolean;
+
+/** What a hook is told about the move it may shape. */
+export interface HandoffHookContext {
+  /** The agent handing off. */
+  from: string;
+  /** The agent (or person) receiving the conversation. */
+  to: string;
+  kind: HandoffKind;
+  /** The handoff tool the model called. */
+  tool: string;
+  /** The payload, validated against the target's `handoff.payload` (defaults applied). */
+  payload: Readonly<Record<string, unknown>>;
+  /** The shared-state fields as they are before the move (e.g. `customer_id`, set by backend code). */
+  fields: Readonly<Record<string, FieldValue>>;
+  threadId: string;
+  /** The user turn (1-based). */
+  turn: number;
+  /** The tool-call id of the handoff (minted by Switchboard, the same on every replay). */
+  toolCallId: string;
+  /** The same for every replay of this handoff: record your own side effects under it. */
+  idempotencyKey: string;
+  /** The turn's hold on the thread (pass it to `ledger.record(effect, fence)`); undefined outside `runTurn`. */
+  fence?: Fence | undefined;
+  /** Aborts when the hook's time is up or the turn stops: pass it to your HTTP calls. */
+  signal: AbortSignal;
+}
+
+/**
+ * What a hook returns: nothing (the move goes ahead), `{ fields }` (set in the shared state before
+ * the receiving agent runs; they must be fields the tree declares, with their types), or
+ * `{ refuse: 'why' }` (the move does not happen; the model that asked is told why).
+ */
+export type HandoffHookResult = void | undefined | { fields?: Record<string, FieldValue> | undefined } | { refuse: string };
+
+export type HandoffHook = (context: HandoffHookContext) => HandoffHookResult | Promise<HandoffHookResult>;
+
+/** One hook for every target, or hooks by target agent name (`'*'`: the others). */
+export type HandoffHooks = HandoffHook | Record<string, HandoffHook>;
+
+export interface HooksOptions {
+  /** Runs when a handoff into an agent (not a person) is accepted. */
+  onHandoff?: HandoffHooks | undefined;
+  /** Runs when a handoff into a person (`kind: human`) is accepted, before the thread pauses. */
+  onEscalation?: HandoffHooks | undefined;
+  /** How long a hook may take, in milliseconds (default 5,000). Past it the hook counts as failed. */
+  timeoutMs?: number | undefined;
+  /**
+   * What a hook that throws, times out or returns undeclared fields does: `'refuse'` (default) refuses
+   * the handoff and tells the model; `'fail-turn'` ends the turn with the error `HOOK_FAILED`.
+   */
+  onError?: 'refuse' | 'fail-turn' | undefined;
+  /**
+   * Where hook outcomes are recorded by idempotency key (default: in this process's memory). Pass the
+   * store's ledger (`openCheckpointer(…).ledger`) so a turn finished by another worker after a crash
+   * reuses the outcome too.
+   */
+  ledger?: SideEffectLedger | undefined;
+}
+
+export const DEFAULT_HOOK_TIMEOUT_MS = 5_000;
+
+/** What became of a hook, as recorded in the ledger (kind `handoff-hook`). */
+export type HookOutcome =
+  | { action: 'accept'; fields: Record<string, FieldValue> }
+  | { action: 'refuse'; reason: string }
+  | { action: 'fail'; kind: 'threw' | 'timeout' | 'invalid-fields'; message: string };
+
+interface ResolvedHooks {
+  onHandoff: HandoffHooks | undefined;
+  onEscalation: HandoffHooks | undefined;
+  timeoutMs: number;
+  onError: 'refuse' | 'fail-turn';
+  ledger: SideEffectLedger;
+}
+
+const attached = new WeakMap<TreeRuntime, ResolvedHooks>();
+
+/** Checks the hooks against the tree and attaches them to a compiled tree's runtime. */
+export function attachHooks(runtime: TreeRuntime, options: HooksOptions | undefined): void {
+  if (!options) return;
+  for (const name of ['onHandoff', 'onEscalation'] as const) {
+    const hooks = options[name];
+    if (hooks === undefined || typeof hooks === 'function') continue;
+    if (typeof hooks !== 'object' || hooks === null) throw new SwitchboardError('INVALID_HOOKS', `hooks.${name} must be a function or an object of functions by target agent.`);
+    for (const [target, hook] of Object.entries(hooks)) {
+      if (typeof hook !== 'function') throw new SwitchboardError('INVALID_HOOKS', `hooks.${name}.${target} must be a function.`);
+      if (target !== '*' && !Object.hasOwn(runtime.tree.agents, target)) {
+        throw new SwitchboardError('INVALID_HOOKS', `hooks.${name} names "${target}", which is not an agent of the tree "${runtime.tree.name}". Agents: ${Object.keys(runtime.tree.agents).join(', ')} (or "*" for every target).`);
+      }
+    }
+  }
+  const timeoutMs = options.timeoutMs ?? DEFAULT_HOOK_TIMEOUT_MS;
+  if (!Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > 2_147_483_647) {
+    throw new SwitchboardError('INVALID_HOOKS', `hooks.timeoutMs must be a whole number of milliseconds from 1 to 2147483647 (got ${String(options.timeoutMs)}).`);
+  }
+  attached.set(runtime, {
+    onHandoff: options.onHandoff,
+    onEscalation: options.onEscalation,
+    timeoutMs,
+    onError: options.onError ?? 'refuse',
+    ledger: options.ledger ?? new MemoryLedger(),
+  });
+}
+
+/** The hook a move into `to` runs, if any. */
+export function hookFor(runtime: TreeRuntime, to: string): HandoffHook | undefined {
+  const hooks = attached.get(runtime);
+  if (!hooks) return undefined;
+  const toHuman = runtime.tree.agents[to]?.kind === 'human';
+  const chosen = toHuman ? hooks.onEscalation : hooks.onHandoff;
+  if (chosen === undefined || typeof chosen === 'function') return chosen;
+  return Object.hasOwn(chosen, to) ? chosen[to] : Object.hasOwn(chosen, '*') ? chosen['*'] : undefined;
+}
+
+/** Whether a failed hook ends the turn (`onError: 'fail-turn'`) rather than refusing the handoff. */
+export function hookFailureEndsTurn(runtime: TreeRuntime): boolean {
+  return attached.get(runtime)?.onError === 'fail-turn';
+}
+
+export interface HookMove {
+  from: string;
+  to: string;
+  kind: HandoffKind;
+  tool: string;
+  toolCallId: string;
+  payload: Record<string, unknown>;
+}
+
+/**
+ * Runs the hook of a move once: an outcome already recorded under the move's key is reused (the
+ * hook does not run again); otherwise the hook runs, bounded by its time limit, and its outcome is
+ * recorded before control moves. Returns undefined when no hook applies.
+ */
+export async function runHandoffHook(
+  runtime: TreeRuntime,
+  move: HookMove,
+  state: Pick<SwitchboardState, 'fields'>,
+  turn: number,
+  config: LangGraphRunnableConfig,
+  logger: Logger,
+): Promise<HookOutcome | undefined> {
+  const hook = hookFor(runtime, move.to);
+  const hooks = attached.get(runtime);
+  if (!hook || !hooks) return undefined;
+  const threadId = threadIdOf(config);
+  const idempotencyKey = `${threadId}:${move.toolCallId}`;
+  const key = `${idempotencyKey}:hook`;
+  const known = await recorded(hooks.ledger, key);
+  if (known) return known.details.outcome as HookOutcome;
+  config.signal?.throwIfAborted();
+  const outcome = await invoke(runtime, hook, hooks.timeoutMs, {
+    from: move.from,
+    to: move.to,
+    kind: move.kind,
+    tool: move.tool,
+    payload: structuredClone(move.payload),
+    fields: { ...state.fields },
+    threadId,
+    turn,
+    toolCallId: move.toolCallId,
+    idempotencyKey,
+    fence: fenceOf(config),
+  }, config.signal);
+  if (outcome.action === 'fail') {
+    // The kind and the hook's error name only: a hook's message may quote what the user wrote.
+    logger.warn({ event: 'hook-fail', hook: runtime.tree.agents[move.to]?.kind === 'human' ? 'onEscalation' : 'onHandoff', from: move.from, to: move.to, kind: outcome.kind, thread_id: threadId }, 'a handoff hook failed');
+  }
+  const hookName = runtime.tree.agents[move.to]?.kind === 'human' ? 'onEscalation' : 'onHandoff';
+  const { effect } = await hooks.ledger.record({ key, kind: 'handoff-hook', details: { hook: hookName, from: move.from, to: move.to, tool: move.tool, outcome } }, fenceOf(config));
+  // Another run recorded first (a worker that took the thread over): its outcome stands.
+  return effect.details.outcome as HookOutcome;
+}
+
+async function recorded(ledger: SideEffectLedger, key: string): Promise<SideEffect | undefined> {
+  if (ledger.get) return ledger.get(key);
+  return (await ledger.list('handoff-hook')).find((effect) => effect.key === key);
+}
+
+async function invoke(
+  runtime: TreeRuntime,
+  hook: HandoffHook,
+  timeoutMs: number,
+  context: Omit<HandoffHookContext, 'signal'>,
+  turnSignal: AbortSignal | undefined,
+): Promise<HookOutcome> {
+  const controller = new AbortController();
+  const stopWithTurn = () => controller.abort(turnSignal?.reason);
+  turnSignal?.addEventListener('abort', stopWithTurn, { once: true });
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => {
+      controller.abort(new Error(`the hook took longer than ${timeoutMs} ms`));
+      resolve('timeout');
+    }, timeoutMs);
+  });
+  try {
+    const result = await Promise.race([Promise.resolve().then(() => hook({ ...context, signal: controller.signal })), timedOut]);
+    if (result === 'timeout') return { action: 'fail', kind: 'timeout', message: `the hook did not finish within ${timeoutMs} ms` };
+    turnSignal?.throwIfAborted();
+    return outcomeOf(runtime, result);
+  } catch (error) {
+    // The turn lost the thread (or was aborted), or a store failed under the hook: the turn stops
+    // and the handoff replays under its key, as a tool call does.
+    if (turnSignal?.aborted) throw turnSignal.reason;
+    if (error instanceof StoreError) throw error;
+    const name = error instanceof Error ? error.name : typeof error;
+    return { action: 'fail', kind: 'threw', message: `the hook threw ${name}: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}` };
+  } finally {
+    clearTimeout(timer);
+    turnSignal?.removeEventListener('abort', stopWithTurn);
+  }
+}
+
+function outcomeOf(runtime: TreeRuntime, result: HandoffHookResult): HookOutcome {
+  if (result === undefined || result === null) return { action: 'accept', fields: {} };
+  if (typeof result !== 'object') return { action: 'fail', kind: 'invalid-fields', message: `the hook returned ${typeof result}; return nothing, { fields } or { refuse: "why" }` };
+  if ('refuse' in result) {
+    const reason = typeof result.refuse === 'string' && result.refuse.trim() !== '' ? result.refuse : 'the handoff was refused by policy';
+    return { action: 'refuse', reason };
+  }
+  const fields = result.fields ?? {};
+  const parsed = fieldsSchema(runtime.tree).safeParse(fields);
+  if (!parsed.success) {
+    const declared = Object.keys(runtime.tree.state ?? {});
+    const problems = parsed.error.issues.map((issue) =>
+      issue.code === 'unrecognized_keys' ? `${issue.keys.map((key) => `"${key}"`).join(', ')} not declared under state:` : `${issue.path.join('.')}: ${issue.message}`,
+    );
+    return { action: 'fail', kind: 'invalid-fields', message: `the hook returned invalid fields (${problems.join('; ')}); the tree's fields: ${declared.join(', ') || '(none)'}` };
+  }
+  // Only the keys the hook returned (a declared default must not overwrite what the state holds).
+  const data = parsed.data as Record<string, FieldValue>;
+  return { action: 'accept', fields: Object.fromEntries(Object.keys(fields).filter((key) => data[key] !== undefined).map((key) => [key, data[key] as FieldValue])) };
+}

@@ -1,0 +1,82 @@
+/**
+ * Approval gates, from backend code: the handoffs a thread waits on, and a person's decision —
+ * {@link approveHandoff} (the move happens and the receiving agent answers in the same call) or
+ * {@link denyHandoff} (the model that asked is told, and goes on). Under the thread's lock and fences,
+ * like `resumeThread`.
+ */
+import type { SwitchboardGraph } from '../graphs/compile.js';
+import { ApprovalDecisionSchema } from '../nodes/approval.js';
+import type { ApprovalDecision, ApprovalRequest } from '../nodes/approval.js';
+import type { SwitchboardEvent } from '../nodes/events.js';
+import type { EscalationRequest } from '../nodes/human.js';
+import { SwitchboardError } from '../errors/switchboard-error.js';
+import { streamResumeWith } from './turn.js';
+import type { TurnResult } from './turn.js';
+
+/** An item of the threads waiting for a person: an escalation to answer or a handoff to approve. */
+export type WaitingRequest = EscalationRequest | ApprovalRequest;
+
+type Snapshot = { tasks: readonly { interrupts: readonly { value?: unknown }[] }[] };
+
+/** What a thread's state says it waits on (escalations and approvals). */
+export function waitingRequestsOf(snapshot: Snapshot): WaitingRequest[] {
+  return snapshot.tasks
+    .flatMap((task) => task.interrupts.map((entry) => entry.value as WaitingRequest | undefined))
+    .filter((value): value is WaitingRequest => value?.type === 'escalation' || value?.type === 'approval');
+}
+
+/** The handoffs a thread waits to have approved (empty when none). */
+export async function pendingApprovals(graph: SwitchboardGraph, threadId: string): Promise<ApprovalRequest[]> {
+  const snapshot = await graph.getState({ configurable: { thread_id: threadId } });
+  return waitingRequestsOf(snapshot).filter((request): request is ApprovalRequest => request.type === 'approval');
+}
+
+/**
+ * Delivers a person's decision on the handoff a thread waits on, streaming the turn's events.
+ * Throws `INVALID_DECISION` for a malformed decision, `NOTHING_PENDING` when the thread waits for no
+ * approval (an escalation is answered with `resumeThread`).
+ */
+export async function* streamApproval(graph: SwitchboardGraph, threadId: string, decision: ApprovalDecision): AsyncGenerator<SwitchboardEvent, TurnResult> {
+  return yield* decide(graph, threadId, decision, true);
+}
+
+/** Delivers a person's decision on the handoff a thread waits on; returns the turn's result. */
+export async function resolveApproval(graph: SwitchboardGraph, threadId: string, decision: ApprovalDecision): Promise<TurnResult> {
+  const stream = decide(graph, threadId, decision, false);
+  let next = await stream.next();
+  while (!next.done) next = await stream.next();
+  return next.value;
+}
+
+/** Approves the handoff a thread waits on: control moves, and the receiving agent answers in this call. */
+export function approveHandoff(graph: SwitchboardGraph, threadId: string, options: { operator?: string; reason?: string } = {}): Promise<TurnResult> {
+  return resolveApproval(graph, threadId, { approved: true, ...options });
+}
+
+/** Denies the handoff a thread waits on: the model that asked is told (with the reason) and goes on. */
+export function denyHandoff(graph: SwitchboardGraph, threadId: string, options: { reason?: string; operator?: string } = {}): Promise<TurnResult> {
+  return resolveApproval(graph, threadId, { approved: false, ...options });
+}
+
+async function* decide(graph: SwitchboardGraph, threadId: string, decision: ApprovalDecision, listening: boolean): AsyncGenerator<SwitchboardEvent, TurnResult> {
+  const parsed = ApprovalDecisionSchema.safeParse(decision);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'decision'}: ${issue.message}`).join('; ');
+    throw new SwitchboardError('INVALID_DECISION', `The decision is invalid (${problems}). Pass { approved: true } or { approved: false, reason: "…" }.`);
+  }
+  return yield* streamResumeWith(
+    graph,
+    threadId,
+    (snapshot) => {
+      // Checked under the lock: of two concurrent decisions, the second finds nothing pending.
+      const waiting = waitingRequestsOf(snapshot);
+      if (waiting.some((request) => request.type === 'approval')) return parsed.data;
+      const escalation = waiting.find((request) => request.type === 'escalation');
+      if (escalation) {
+        throw new SwitchboardError('NOTHING_PENDING', `Thread ${threadId} waits for ${escalation.agent} to answer, not for an approval: answer it with resumeThread (switchboard resume).`);
+      }
+      throw new SwitchboardError('NOTHING_PENDING', `Thread ${threadId} is not waiting for an approval.`);
+    },
+    { listening },
+  );
+}

@@ -1,0 +1,246 @@
+/**
+ * Handoff hooks (compile option `hooks`): what they return reaches the receiving model; a refusal,
+ * a throw or a timeout never moves control and the model is told; a crash between the hook and the
+ * move does not run the hook twice.
+ */
+import { describe, expect, it } from 'vitest';
+import type { ToolMessage } from '@langchain/core/messages';
+import { runTurn } from '../../runtime/turn.js';
+import { openCheckpointer } from '../../store/checkpointer.js';
+import type { HandoffHookContext } from '../../nodes/hooks.js';
+import type { SwitchboardEvent } from '../../nodes/events.js';
+import { compileExample, expectEveryCallAnswered, fakeOpenAIForFile, newThread, viaFakeOpenAI } from '../helpers.js';
+
+const server = fakeOpenAIForFile();
+
+const toBilling = { toolCalls: [{ name: 'transfer_to_billing', arguments: { reason: 'charged twice' } }] };
+
+function systemText(request: { messages: { role: string; content?: unknown }[] }): string {
+  return String(request.messages.find((message) => message.role === 'system')?.content ?? '');
+}
+
+function toolAnswers(messages: { type: string }[]): string[] {
+  return messages.filter((message) => message.type === 'tool').map((message) => String((message as ToolMessage).content));
+}
+
+describe('onHandoff', () => {
+  it('gives the receiving model the fields the hook returns, with the move, payload and key it was told', async () => {
+    const fake = await server;
+    const seen: HandoffHookContext[] = [];
+    const { graph } = await compileExample('support', {
+      ...viaFakeOpenAI(fake),
+      hooks: {
+        onHandoff: {
+          billing: (context) => {
+            seen.push(context);
+            return { fields: { customer_id: 'C-42', department: 'billing-eu' } };
+          },
+        },
+      },
+    });
+    const { threadId } = newThread();
+    fake.enqueue(toBilling, { content: 'I see the double charge.' });
+    const result = await runTurn(graph, { threadId, message: 'I was charged twice', fields: { priority: 'low' } });
+    expect(result).toMatchObject({ status: 'done', agent: 'billing', reply: 'I see the double charge.' });
+    expect(result.state.fields).toMatchObject({ customer_id: 'C-42', department: 'billing-eu', priority: 'medium' });
+    // What billing's model was sent: the hook's fields in its system prompt.
+    const billingRequest = fake.requests[1]!;
+    expect(systemText(billingRequest)).toContain('customer_id: "C-42"');
+    expect(systemText(billingRequest)).toContain('department: "billing-eu"');
+    expect(seen).toHaveLength(1);
+    const context = seen[0]!;
+    expect(context).toMatchObject({ from: 'triage', to: 'billing', kind: 'delegate', tool: 'transfer_to_billing', payload: { reason: 'charged twice', priority: 'medium' }, fields: { priority: 'low' }, threadId, turn: 1 });
+    expect(context.idempotencyKey).toBe(`${threadId}:${context.toolCallId}`);
+    expect(context.signal).toBeInstanceOf(AbortSignal);
+  });
+
+  it('never moves control when the hook refuses, and tells the model why', async () => {
+    const fake = await server;
+    const events: SwitchboardEvent[] = [];
+    const { graph } = await compileExample('support', {
+      ...viaFakeOpenAI(fake),
+      observers: [(event) => events.push(event)],
+      hooks: { onHandoff: () => ({ refuse: 'billing is closed on Sundays' }) },
+    });
+    const { threadId } = newThread();
+    fake.enqueue({ toolCalls: [{ name: 'transfer_to_billing', arguments: { reason: 'sunday refund' } }] }, { content: 'Billing is closed today; I can note your case.' });
+    const result = await runTurn(graph, { threadId, message: 'I was charged twice' });
+    expect(result).toMatchObject({ status: 'done', agent: 'triage', reply: 'Billing is closed today; I can note your case.', handoffs: [] });
+    expect(result.state.activeAgent).toBe('triage');
+    expect(toolAnswers(result.state.messages)).toEqual([expect.stringMatching(/^Refused: the handoff to billing is not allowed: billing is closed on Sundays\./)]);
+    // Triage's second call was sent the refusal.
+    expect(fake.requests.at(-1)!.messages.find((message) => message.role === 'tool')?.content).toMatch(/billing is closed on Sundays/);
+    // Billing's model was never called.
+    expect(fake.requests.filter((request) => systemText(request).includes('sunday refund'))).toEqual([]);
+    expect(events.filter((event) => event.type === 'handoff-accept')).toEqual([]);
+    expect(events.find((event) => event.type === 'handoff-refuse')).toMatchObject({ code: 'HOOK_REFUSED', to: 'billing', tool: 'transfer_to_billing' });
+    expectEveryCallAnswered(result.state.messages);
+  });
+
+  it('refuses the handoff when the hook throws, with a log record that quotes nothing the user wrote', async () => {
+    const fake = await server;
+    const { graph, logs } = await compileExample('support', {
+      ...viaFakeOpenAI(fake),
+      hooks: { onHandoff: () => { throw new Error('CRM down while looking up "I was charged twice"'); } },
+    });
+    const { threadId } = newThread();
+    fake.enqueue(toBilling, { content: 'Let me help you here.' });
+    const result = await runTurn(graph, { threadId, message: 'I was charged twice' });
+    expect(result).toMatchObject({ status: 'done', agent: 'triage', handoffs: [] });
+    expect(toolAnswers(result.state.messages)).toEqual([expect.stringMatching(/^Refused: the handoff to billing could not be checked right now \(the check failed\)/)]);
+    const record = logs.records.find((entry) => entry.event === 'hook-fail');
+    expect(record).toMatchObject({ hook: 'onHandoff', from: 'triage', to: 'billing', kind: 'threw', level: 40 });
+    expect(logs.lines.join('\n')).not.toContain('charged twice');
+  });
+
+  it('refuses the handoff when the hook exceeds its time limit, and aborts its signal', async () => {
+    const fake = await server;
+    let aborted = false;
+    const { graph } = await compileExample('support', {
+      ...viaFakeOpenAI(fake),
+      hooks: {
+        timeoutMs: 30,
+        onHandoff: ({ signal }) =>
+          new Promise((resolve) => {
+            signal.addEventListener('abort', () => {
+              aborted = true;
+              resolve({ fields: { department: 'too late' } });
+            });
+          }),
+      },
+    });
+    const { threadId } = newThread();
+    fake.enqueue(toBilling, { content: 'Let me help you here.' });
+    const result = await runTurn(graph, { threadId, message: 'I was charged twice' });
+    expect(result).toMatchObject({ status: 'done', agent: 'triage', handoffs: [] });
+    expect(result.state.fields.department).toBeUndefined();
+    expect(toolAnswers(result.state.messages)[0]).toMatch(/could not be checked right now \(the check took too long\)/);
+    expect(aborted).toBe(true);
+  });
+
+  it("ends the turn with HOOK_FAILED when onError is 'fail-turn'", async () => {
+    const fake = await server;
+    const { graph } = await compileExample('support', {
+      ...viaFakeOpenAI(fake),
+      hooks: { onError: 'fail-turn', onHandoff: () => Promise.reject(new Error('boom')) },
+    });
+    const { threadId } = newThread();
+    fake.enqueue(toBilling);
+    const result = await runTurn(graph, { threadId, message: 'I was charged twice' });
+    expect(result).toMatchObject({ status: 'error', error: { code: 'HOOK_FAILED' }, handoffs: [] });
+    expect(result.error?.message).toMatch(/the handoff hook for billing failed: the hook threw Error: boom/);
+    expect(result.state.activeAgent).toBe('triage');
+    expectEveryCallAnswered(result.state.messages);
+  });
+
+  it('refuses fields the tree does not declare or of the wrong type, naming them', async () => {
+    const fake = await server;
+    const { graph } = await compileExample('support', {
+      ...viaFakeOpenAI(fake),
+      hooks: { onError: 'fail-turn', onHandoff: () => ({ fields: { plan: 'gold', priority: 'urgent' } }) },
+    });
+    const { threadId } = newThread();
+    fake.enqueue(toBilling);
+    const result = await runTurn(graph, { threadId, message: 'I was charged twice' });
+    expect(result).toMatchObject({ status: 'error', error: { code: 'HOOK_FAILED' } });
+    expect(result.error?.message).toMatch(/"plan" not declared under state:/);
+    expect(result.error?.message).toMatch(/the tree's fields: priority, department, customer_id/);
+  });
+
+  it('runs hooks by target: another target goes without', async () => {
+    const fake = await server;
+    let calls = 0;
+    const { graph } = await compileExample('support', { ...viaFakeOpenAI(fake), hooks: { onHandoff: { technical: () => void calls++ } } });
+    fake.enqueue(toBilling, { content: 'Billing here.' });
+    expect(await runTurn(graph, { ...newThread(), message: 'I was charged twice' })).toMatchObject({ agent: 'billing' });
+    expect(calls).toBe(0);
+  });
+
+  it('refuses hooks named for an agent the tree does not have', async () => {
+    await expect(compileExample('support', { model: 'offline', hooks: { onHandoff: { biling: () => undefined } } })).rejects.toMatchObject({
+      code: 'INVALID_HOOKS',
+      message: expect.stringMatching(/"biling", which is not an agent of the tree "support"/),
+    });
+  });
+});
+
+describe('onEscalation', () => {
+  it('runs when a person is reached, and its fields are in the state the person sees', async () => {
+    const fake = await server;
+    const escalations: string[] = [];
+    const handoffs: string[] = [];
+    const { graph } = await compileExample('support', {
+      ...viaFakeOpenAI(fake),
+      hooks: {
+        onEscalation: ({ to }) => {
+          escalations.push(to);
+          return { fields: { department: 'people' } };
+        },
+        onHandoff: ({ to }) => void handoffs.push(to),
+      },
+    });
+    fake.enqueue(
+      { toolCalls: [{ name: 'transfer_to_billing', arguments: { reason: 'dispute' } }] },
+      { toolCalls: [{ name: 'escalate_to_manager', arguments: { reason: 'customer is angry' } }] },
+      { toolCalls: [{ name: 'escalate_to_human', arguments: { reason: 'wants a person', summary: 'double charge' } }] },
+    );
+    const result = await runTurn(graph, { ...newThread(), message: 'I want a person now' });
+    expect(result).toMatchObject({ status: 'waiting', waitingFor: { type: 'escalation', agent: 'human_agent' } });
+    expect(escalations).toEqual(['human_agent']);
+    expect(handoffs).toEqual(['billing', 'escalation_manager']);
+    expect(result.state.fields.department).toBe('people');
+  });
+});
+
+describe('crash recovery', () => {
+  it('does not run the hook twice when the store fails between the hook and the move', async () => {
+    const fake = await server;
+    const store = await openCheckpointer('memory');
+    let runs = 0;
+    let storeDown = false;
+    let armed = true;
+    const { graph } = await compileExample('support', {
+      ...viaFakeOpenAI(fake),
+      checkpointer: store.saver,
+      threadLock: store.threadLock,
+      hooks: {
+        ledger: store.ledger,
+        onHandoff: () => {
+          runs += 1;
+          return { fields: { customer_id: 'C-7' } };
+        },
+      },
+    });
+    // The store goes down right after the hook ran, until the turn has failed: the turn dies between
+    // the hook and the checkpoint that moves control, as a crash would leave it.
+    const saver = store.saver as unknown as Record<'put' | 'putWrites', (...args: unknown[]) => Promise<unknown>>;
+    for (const method of ['put', 'putWrites'] as const) {
+      const original = saver[method].bind(store.saver);
+      saver[method] = async (...args: unknown[]) => {
+        if (storeDown || (armed && runs === 1)) {
+          storeDown = true;
+          armed = false;
+          throw Object.assign(new Error('Connection terminated unexpectedly'), { code: 'ECONNRESET' });
+        }
+        return original(...args);
+      };
+    }
+    const { threadId } = newThread();
+    fake.enqueue(toBilling);
+    const failed = await runTurn(graph, { threadId, messageId: 'm-1', message: 'I was charged twice' }).catch((error: unknown) => error);
+    expect(failed).toMatchObject({ name: 'StoreError', code: 'STORE_UNAVAILABLE', messageId: 'm-1' });
+    expect(runs).toBe(1);
+    storeDown = false;
+    // The same message again: the turn finishes from its checkpoint; the hook's recorded outcome is
+    // reused (its fields reach billing) and the hook does not run again.
+    fake.enqueue({ content: 'Billing here, customer C-7.' });
+    const second = await runTurn(graph, { threadId, messageId: 'm-1', message: 'I was charged twice' });
+    expect(second).toMatchObject({ status: 'done', agent: 'billing', reply: 'Billing here, customer C-7.' });
+    expect(runs).toBe(1);
+    expect(second.state.fields.customer_id).toBe('C-7');
+    expect(systemText(fake.requests.at(-1)!)).toContain('customer_id: "C-7"');
+    expect(await store.ledger.list('handoff-hook')).toHaveLength(1);
+    expectEveryCallAnswered(second.state.messages);
+    await store.close();
+  });
+});
