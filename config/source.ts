@@ -6,6 +6,7 @@ import { Document, isAlias, isMap, isPair, isScalar, isSeq, parseDocument, visit
 import type { Node, Pair, YAMLError, YAMLMap } from 'yaml';
 import type { ConfigIssue } from '../errors/config-error.js';
 import { describeSyntaxError } from './syntax-errors.js';
+import { offsetWithin } from './condition-position.js';
 
 /** Larger tree files are refused before parsing. */
 export const MAX_FILE_BYTES = 1_000_000;
@@ -30,6 +31,8 @@ export type IssueInput = Omit<ConfigIssue, 'file' | 'line' | 'column' | 'severit
    * exist (a missing field), that is the key of the mapping that lacks it.
    */
   at?: 'key' | 'value';
+  /** A character of the string value at `path` to point at (an error inside a condition), rather than the value's start. */
+  within?: number;
 };
 
 /**
@@ -129,7 +132,9 @@ export class TreeSource {
 
   /** Adds an issue positioned at the YAML node of `path` (or its nearest existing ancestor). */
   add(input: IssueInput): void {
-    this.addAtOffset(input, this.offsetOf(input.path, input.at ?? 'value'));
+    const offset = this.offsetOf(input.path, input.at ?? 'value');
+    const value = input.within === undefined ? undefined : valueAt(this.data, input.path);
+    this.addAtOffset(input, typeof value === 'string' && input.within !== undefined ? offsetWithin(this.text, offset, value, input.within) : offset);
   }
 
   /** The 1-based line and column of `path`. */
@@ -151,7 +156,7 @@ export class TreeSource {
 
   private addAtOffset(input: IssueInput, offset: number): void {
     const { line, column } = this.position(Math.min(Math.max(offset, 0), this.text.length));
-    const { at: _at, severity = 'error', message, hint, ...rest } = input;
+    const { at: _at, within: _within, severity = 'error', message, hint, ...rest } = input;
     const issue: ConfigIssue = { ...rest, severity, message: printable(message), file: this.file, line, column };
     if (hint !== undefined) issue.hint = printable(hint);
     this.issues.push(issue);
@@ -359,6 +364,16 @@ function dataPath(ancestors: readonly unknown[], node: unknown): Path | undefine
     }
   }
   return path;
+}
+
+/** The data at `path` (own keys only), if there is any. */
+function valueAt(data: unknown, path: Path): unknown {
+  let value = data;
+  for (const segment of path) {
+    if (value === null || typeof value !== 'object' || !Object.hasOwn(value, segment)) return undefined;
+    value = (value as Record<string | number, unknown>)[segment];
+  }
+  return value;
 }
 
 const EMPTY_HINT = 'Start with version: 1, name:, root: and agents: (see config/support.yaml in the switchboard package).';

@@ -21,6 +21,9 @@ import { fieldSchema } from '../config/field-schema.js';
 import type { PriceTable } from '../models/prices.js';
 import type { ThreadLock } from '../store/thread-lock.js';
 import type { EventObserver } from './events.js';
+import { compileCondition, conditionsOfEdge, createConditionEnvironment, hasConditions } from '../config/conditions.js';
+import type { CompiledCondition, ConditionEnvironment } from '../config/conditions.js';
+import type { AgentConditions } from './conditions.js';
 
 /** A handoff tool of one agent: where it goes and what payload it takes. */
 export interface HandoffTarget {
@@ -55,6 +58,8 @@ export interface AgentRuntime {
   ends: string[];
   /** The shared-state fields the tree declares now, with their types (a thread may hold older ones). */
   fields: ReadonlyMap<string, z.ZodType>;
+  /** Its handoffs' conditions (`when:`), when it has any: the tools are then chosen at each model call. */
+  conditions?: AgentConditions | undefined;
 }
 
 export interface TreeRuntime {
@@ -72,6 +77,8 @@ export interface TreeRuntime {
   limits: ResolvedLimits;
   /** Sleeps between retries; replaceable so tests do not wait. */
   sleep: (ms: number) => Promise<void>;
+  /** The time conditions (`when:`) read; replaceable so tests set it. */
+  clock: () => Date;
   threadLock: ThreadLock;
   /** Prunes a thread's checkpoints after a turn and reads their newest id (see `retention`). */
   checkpoints: CheckpointAdapter | undefined;
@@ -88,6 +95,8 @@ export interface RuntimeOptions extends ResolveOptions {
   observers?: readonly EventObserver[] | undefined;
   prices: PriceTable;
   sleep?: ((ms: number) => Promise<void>) | undefined;
+  /** The time conditions (`when:`) read. Default: the system clock. */
+  clock?: (() => Date) | undefined;
   threadLock: ThreadLock;
   checkpoints?: CheckpointAdapter | undefined;
 }
@@ -100,8 +109,10 @@ export function createTreeRuntime(tree: Tree, options: RuntimeOptions): TreeRunt
   const treeLimits: ResolvedLimits = { ...DEFAULT_LIMITS, ...definedOnly(tree.limits) };
   const outgoing = new Map<string, Edge[]>();
   for (const edge of edges) outgoing.set(edge.from, [...(outgoing.get(edge.from) ?? []), edge]);
+  // Only a tree with conditions builds their environment.
+  const conditions = hasConditions(tree) ? createConditionEnvironment(tree.state) : undefined;
   for (const [name, spec] of Object.entries(tree.agents)) {
-    const runtime = createAgentRuntime(tree, name, spec, outgoing.get(name) ?? [], treeLimits, options);
+    const runtime = createAgentRuntime(tree, name, spec, outgoing.get(name) ?? [], treeLimits, options, conditions);
     agents.set(name, runtime);
     const tools = [...runtime.handoffs.keys(), ...runtime.functionTools.keys(), ...runtime.helpers.keys()];
     for (const tool of tools) toolOwners.set(tool, [...(toolOwners.get(tool) ?? []), name]);
@@ -122,6 +133,7 @@ export function createTreeRuntime(tree: Tree, options: RuntimeOptions): TreeRunt
     retry: { ...DEFAULT_RETRY, ...definedOnly(tree.retry) },
     limits: treeLimits,
     sleep: options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
+    clock: options.clock ?? (() => new Date()),
     threadLock: options.threadLock,
     checkpoints: options.checkpoints,
     heads: new Map(),
@@ -139,8 +151,17 @@ export function ownerOf(runtime: TreeRuntime, owner: string): string {
   return runtime.tree.root;
 }
 
-function createAgentRuntime(tree: Tree, name: string, spec: Agent, outgoing: Edge[], treeLimits: ResolvedLimits, options: RuntimeOptions): AgentRuntime {
+function createAgentRuntime(
+  tree: Tree,
+  name: string,
+  spec: Agent,
+  outgoing: Edge[],
+  treeLimits: ResolvedLimits,
+  options: RuntimeOptions,
+  environment: ConditionEnvironment | undefined,
+): AgentRuntime {
   const handoffs = new Map<string, HandoffTarget>();
+  const conditional = new Map<string, CompiledCondition[]>();
   const helpers = new Map<string, string>();
   const toolDefinitions: ReturnType<typeof convertToOpenAITool>[] = [];
   for (const edge of outgoing) {
@@ -160,6 +181,8 @@ function createAgentRuntime(tree: Tree, name: string, spec: Agent, outgoing: Edg
       sets: Object.entries(target.handoff?.payload ?? {}).flatMap(([field, value]) => (value.sets ? [[field, value.sets] as [string, string]] : [])),
     });
     toolDefinitions.push(functionDefinition(edge.tool, handoffDescription(edge, target), payload));
+    const written = environment ? conditionsOfEdge(tree, edge) : [];
+    if (environment && written.length > 0) conditional.set(edge.tool, written.map((text) => compileCondition(environment, text)));
   }
   const functionTools = new Map<string, StructuredToolInterface>();
   for (const toolName of spec.tools ?? []) {
@@ -168,14 +191,10 @@ function createAgentRuntime(tree: Tree, name: string, spec: Agent, outgoing: Edg
     functionTools.set(toolName, tool);
     toolDefinitions.push(convertToOpenAITool(tool));
   }
-  const models: BoundModel[] =
-    spec.kind === 'human'
-      ? []
-      : resolveModels(tree, name, options).map((resolved) => ({
-          id: resolved.id,
-          runnable: bind(resolved.model, toolDefinitions),
-          timeoutMs: resolved.timeoutMs,
-        }));
+  const resolved = spec.kind === 'human' ? [] : resolveModels(tree, name, options);
+  const bindAll = (definitions: typeof toolDefinitions): BoundModel[] =>
+    resolved.map((entry) => ({ id: entry.id, runnable: bind(entry.model, definitions), timeoutMs: entry.timeoutMs }));
+  const models = bindAll(toolDefinitions);
   return {
     name,
     spec,
@@ -188,6 +207,32 @@ function createAgentRuntime(tree: Tree, name: string, spec: Agent, outgoing: Edg
     fallbacks: fallbacksOf(spec),
     ends: [...new Set(outgoing.filter((edge) => edge.kind !== 'helper').map((edge) => edge.to))],
     fields: new Map(Object.entries(tree.state ?? {}).map(([field, declared]) => [field, fieldSchema(declared)])),
+    conditions: conditional.size > 0 && resolved.length > 0 ? agentConditions(conditional, toolDefinitions, bindAll) : undefined,
+  };
+}
+
+/** Past this many tool subsets an agent's cache of bound models starts over (2^n subsets are possible, a few are met). */
+const MAX_BOUND_SUBSETS = 64;
+
+/** The conditions of an agent's handoffs, and its models bound to a subset of its tools, bound once per subset. */
+function agentConditions(
+  byTool: Map<string, CompiledCondition[]>,
+  definitions: ReturnType<typeof convertToOpenAITool>[],
+  bindAll: (definitions: ReturnType<typeof convertToOpenAITool>[]) => BoundModel[],
+): AgentConditions {
+  const cache = new Map<string, BoundModel[]>();
+  return {
+    byTool,
+    modelsWithout(hidden) {
+      const key = [...hidden].sort().join('\u0000');
+      let models = cache.get(key);
+      if (!models) {
+        models = bindAll(definitions.filter((definition) => !hidden.has(definition.function.name)));
+        if (cache.size >= MAX_BOUND_SUBSETS) cache.clear();
+        cache.set(key, models);
+      }
+      return models;
+    },
   };
 }
 

@@ -8,6 +8,7 @@ import { runtimeOf } from '../graphs/compile.js';
 import { fallbacksOf, parentsOf } from '../config/edges.js';
 import type { EdgeKind } from '../config/edges.js';
 import { edgeLabel } from './styles.js';
+import { conditionsOfEdge } from '../config/conditions.js';
 
 export type NodeRole = 'root' | 'lead' | 'specialist' | 'human' | 'helper' | 'fallback';
 
@@ -24,8 +25,10 @@ export interface DiagramEdge {
   kind: EdgeKind;
   /** The handoff or helper tool a model calls to take it (none for fallback and limit edges). */
   tool?: string | undefined;
-  /** What the drawing writes on it: the tool name, `on failure` or `on limit`. */
+  /** What the drawing writes on it: the tool name, `on failure` or `on limit`; `(when)` after a conditional handoff's tool. */
   label: string;
+  /** A handoff with a condition (`when:`): offered only while it holds. */
+  conditional?: boolean | undefined;
 }
 
 export interface Diagram {
@@ -57,7 +60,9 @@ export async function describeGraph(graph: SwitchboardGraph): Promise<Diagram> {
     if (edge.kind !== 'helper' && !compiled.has(edgeKey(edge.from, edge.to))) {
       throw new Error(`The tree defines the edge ${edgeKey(edge.from, edge.to)} but the compiled graph lacks it.`);
     }
-    return { from: edge.from, to: edge.to, kind: edge.kind, tool: edge.tool, label: edgeLabel(edge.kind, edge.tool) };
+    const label = edgeLabel(edge.kind, edge.tool);
+    if (conditionsOfEdge(runtime.tree, edge).length === 0) return { from: edge.from, to: edge.to, kind: edge.kind, tool: edge.tool, label };
+    return { from: edge.from, to: edge.to, kind: edge.kind, tool: edge.tool, label: `${label} (when)`, conditional: true };
   });
   return { name: runtime.tree.name, root: runtime.tree.root, nodes: describeNodes(runtime.tree), edges };
 }

@@ -91,7 +91,7 @@ describe('lintTreeText(): every issue code', () => {
 
   it('points UNKNOWN_KEY at the misspelled key and suggests the known one', () => {
     expect(lintFixture('unknown-key')).toMatchInlineSnapshot(`
-      "test/fixtures/invalid/unknown-key.yaml:8:5 error UNKNOWN_KEY "childern" is not a known key of agents.triage. Did you mean "children"? Known keys: kind, description, prompt, model, tools, helpers, children, handback, sideways, escalate, fallback, handoff, history, limits, offline.
+      "test/fixtures/invalid/unknown-key.yaml:8:5 error UNKNOWN_KEY "childern" is not a known key of agents.triage. Did you mean "children"? Known keys: kind, description, prompt, model, tools, helpers, children, handback, sideways, escalate, fallback, handoff, when, approval, history, limits, offline.
             childern: [billing]
             ^"
     `);

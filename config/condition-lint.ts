@@ -1,0 +1,262 @@
+/**
+ * Lint of conditions (`when:`): each expression parses, names only the tree's fields and known
+ * functions, has the types its operators need and is true or false; clock arguments written out
+ * are real time zones, hours and days; enum fields are compared with their own values; and an
+ * agent's `when:` names only targets it can hand off to. Each problem points inside the expression,
+ * at the token the library blames.
+ */
+import type { ASTNode } from '@marcbachmann/cel-js';
+import type { Tree } from './schema.js';
+import type { IssueInput } from './source.js';
+import { agentOf, HANDOFF_KINDS, listEdges } from './edges.js';
+import { closestName, didYouMean, listNames } from './suggest.js';
+import { CLOCK_FUNCTIONS, createConditionEnvironment, EXCLUDED_FUNCTIONS, isConditionName } from './conditions.js';
+import type { ConditionEnvironment } from './conditions.js';
+import { isTimeZone, parseDays, parseHours, timeZoneNames, WEEKDAYS } from './condition-clock.js';
+
+type Report = (issue: IssueInput) => void;
+type Path = (string | number)[];
+
+/** Checks every condition of `tree`; `knownAgents` holds every agent name in the file (to tell a typo from a broken agent). */
+export function lintConditions(tree: Tree, knownAgents: ReadonlySet<string>, report: Report): void {
+  let environment: ConditionEnvironment | undefined;
+  const check = (text: string, path: Path) => {
+    environment ??= createConditionEnvironment(tree.state);
+    checkCondition(tree, environment, text, path, report);
+  };
+  let targets: Map<string, Set<string>> | undefined;
+  for (const [name, agent] of Object.entries(tree.agents)) {
+    if (agent.handoff?.when !== undefined) {
+      const path = ['agents', name, 'handoff', 'when'];
+      if (agent.kind === 'helper') {
+        report({ code: 'CONDITION_NOT_AN_EDGE', message: `"${name}" is a helper (called as a tool, control does not move); handoff.when has no meaning for it.`, hint: 'Remove handoff.when, or make it kind: agent.', path, at: 'key' });
+      } else {
+        check(agent.handoff.when, path);
+      }
+    }
+    for (const [target, text] of Object.entries(agent.when ?? {})) {
+      const path = ['agents', name, 'when', target];
+      targets ??= handoffTargets(tree);
+      const allowed = [...(targets.get(name) ?? [])];
+      if (agent.kind === 'human') {
+        report({ code: 'CONDITION_NOT_AN_EDGE', message: `"${name}" is a person (kind: human): a person is not offered tools, so when: has no meaning.`, hint: 'Remove when:, or write the condition on the target (handoff.when) for the models that hand off to it.', path: ['agents', name, 'when'], at: 'key' });
+        break;
+      }
+      if (!knownAgents.has(target)) {
+        report({ code: 'UNKNOWN_AGENT', message: `when: names "${target}", which is not an agent.`, hint: `${didYouMean(target, [...knownAgents])}"${name}" hands off to: ${listNames(allowed)}.`, path, at: 'key' });
+        continue;
+      }
+      if (!allowed.includes(target) && agentOf(tree, target) !== undefined) {
+        report({
+          code: 'CONDITION_NOT_AN_EDGE',
+          message: `when: names "${target}", which "${name}" cannot hand off to.`,
+          hint: `${didYouMean(target, allowed)}A condition goes on a handoff of "${name}": ${listNames(allowed)}. List "${target}" under children:, sideways: or escalate: first (fallbacks and helpers are not conditional).`,
+          path,
+          at: 'key',
+        });
+        continue;
+      }
+      check(text, path);
+    }
+  }
+}
+
+/** Each agent's handoff targets (the edges a model takes by a tool). */
+function handoffTargets(tree: Tree): Map<string, Set<string>> {
+  const targets = new Map<string, Set<string>>();
+  for (const edge of listEdges(tree)) {
+    if (!HANDOFF_KINDS.has(edge.kind)) continue;
+    const set = targets.get(edge.from) ?? new Set<string>();
+    set.add(edge.to);
+    targets.set(edge.from, set);
+  }
+  return targets;
+}
+
+interface LibraryError {
+  code?: string;
+  summary?: string;
+  message: string;
+  range?: { start: number; end: number };
+}
+
+/** Checks one expression; reports at `path`, pointing inside the text. */
+export function checkCondition(tree: Pick<Tree, 'state'>, environment: ConditionEnvironment, text: string, path: Path, report: Report): void {
+  const fields = Object.keys(tree.state ?? {});
+  const at = (within: number | undefined) => (within === undefined ? {} : { within });
+  let parsed: ReturnType<ConditionEnvironment['cel']['parse']>;
+  try {
+    parsed = environment.cel.parse(text);
+  } catch (error) {
+    const problem = error as LibraryError;
+    report({
+      code: 'CONDITION_SYNTAX',
+      message: `The condition is not a valid expression: ${problem.summary ?? problem.message}.`,
+      hint: 'Write a CEL expression such as vip && business_hours("Europe/Paris", "09:00-18:00", "mon-fri"): text in double quotes, && || ! for and, or, not.',
+      path,
+      ...at(problem.range?.start),
+    });
+    return;
+  }
+  // Problems the type checker cannot name well come first; a call already reported is not checked again.
+  const reported = checkCalls(parsed.ast, path, report);
+  if (reported) return;
+  const checked = parsed.check();
+  if (!checked.valid) {
+    const problem = (checked.error ?? { message: 'type error' }) as LibraryError;
+    report(typeIssue(problem, text, fields, path));
+    return;
+  }
+  if (checked.type !== 'bool') {
+    report({ code: 'CONDITION_TYPE', message: `The condition gives ${article(checked.type ?? 'value')}, not true or false.`, hint: 'Compare it with something, e.g. intent == "billing" or hour("Europe/Paris") >= 9.', path, ...at(0) });
+    return;
+  }
+  checkValues(tree, parsed.ast, path, report);
+}
+
+function typeIssue(problem: LibraryError, text: string, fields: readonly string[], path: Path): IssueInput {
+  const within = problem.range?.start;
+  const position = within === undefined ? {} : { within };
+  if (problem.code === 'unknown_variable') {
+    const name = /Unknown variable: (\S+)/.exec(problem.summary ?? problem.message)?.[1] ?? text.slice(problem.range?.start ?? 0, problem.range?.end ?? 0);
+    const usable = fields.filter(isConditionName);
+    const unusable = fields.filter((field) => !isConditionName(field) && field.startsWith(name));
+    const why = unusable.length ? ` A field named ${listNames(unusable)} cannot be named in a condition: rename it with "_" instead of "-".` : '';
+    return {
+      code: 'CONDITION_UNKNOWN_FIELD',
+      message: `The condition reads "${name}", which is not a state field.`,
+      hint: `${didYouMean(name, usable)}Declare it under state:${usable.length ? ` (fields: ${listNames(usable)})` : ''}, or write text in double quotes.${why}`,
+      path,
+      ...position,
+    };
+  }
+  return {
+    code: 'CONDITION_TYPE',
+    message: `The condition mixes types: ${problem.summary ?? problem.message}.`,
+    hint: 'Compare like with like: a number field with a number (3 or 3.5), text and enum fields with "quoted text", a boolean field on its own or with true/false.',
+    path,
+    ...position,
+  };
+}
+
+/** Every node under `node` (itself included), depth first. */
+function* nodesOf(node: ASTNode): Generator<ASTNode> {
+  yield node;
+  const args: unknown = node.args;
+  if (!Array.isArray(args)) return;
+  for (const arg of args.flat(2) as unknown[]) {
+    if (arg !== null && typeof arg === 'object' && 'op' in arg) yield* nodesOf(arg as ASTNode);
+  }
+}
+
+/** A string literal's text, if `node` is one. */
+function stringLiteral(node: ASTNode | undefined): string | undefined {
+  return node?.op === 'value' && typeof node.args === 'string' ? node.args : undefined;
+}
+
+/** Unknown or excluded functions, and clock arguments written out: returns whether it reported anything. */
+function checkCalls(ast: ASTNode, path: Path, report: Report): boolean {
+  let reported = false;
+  const functions = Object.keys(CLOCK_FUNCTIONS);
+  for (const node of nodesOf(ast)) {
+    if (node.op === 'rcall') {
+      const [name] = node.args;
+      if (EXCLUDED_FUNCTIONS.has(name)) {
+        reported = true;
+        report({ code: 'CONDITION_UNKNOWN_FUNCTION', message: `${name}() is not available in conditions: a regular expression can take exponential time on text a model wrote.`, hint: 'Use contains("…"), startsWith("…"), endsWith("…") or a list: intent in ["billing", "refund"].', path, within: node.range.start });
+      }
+      continue;
+    }
+    if (node.op !== 'call') continue;
+    const [name, args] = node.args;
+    if (EXCLUDED_FUNCTIONS.has(name) || (!Object.hasOwn(CLOCK_FUNCTIONS, name) && !CEL_FUNCTIONS.has(name))) {
+      reported = true;
+      report({
+        code: 'CONDITION_UNKNOWN_FUNCTION',
+        message: `The condition calls ${name}(), which conditions do not have.`,
+        hint: `${didYouMean(name, functions)}Conditions have the clock functions business_hours(zone, hours, days), weekday(zone), hour(zone), time(zone), date(zone), and CEL's size(), contains(), startsWith(), endsWith().`,
+        path,
+        within: node.range.start,
+      });
+      continue;
+    }
+    if (!Object.hasOwn(CLOCK_FUNCTIONS, name)) continue;
+    const zone = args[0];
+    const zoneName = stringLiteral(zone);
+    if (zone && zoneName !== undefined && !isTimeZone(zoneName)) {
+      reported = true;
+      report({ code: 'CONDITION_TIME_ZONE', message: `"${zoneName}" is not a time zone.`, hint: `${suggestZone(zoneName)}Name an IANA time zone, such as Europe/Paris, America/New_York or UTC.`, path, within: zone.range.start + 1 });
+    }
+    if (name !== 'business_hours') continue;
+    const hours = args[1];
+    const hoursText = stringLiteral(hours);
+    const parsedHours = hoursText === undefined ? undefined : parseHours(hoursText);
+    if (hours && parsedHours && !Array.isArray(parsedHours)) {
+      reported = true;
+      report({ code: 'CONDITION_HOURS', message: `business_hours: ${parsedHours.problem}.`, hint: 'Write opening hours as HH:MM-HH:MM on a 24-hour clock, several separated by commas: "09:00-12:00,14:00-18:00" (24:00 ends a day).', path, within: hours.range.start + 1 });
+    }
+    const days = args[2];
+    const daysText = stringLiteral(days);
+    const parsedDays = daysText === undefined ? undefined : parseDays(daysText);
+    if (days && parsedDays && !(parsedDays instanceof Set)) {
+      reported = true;
+      report({ code: 'CONDITION_DAYS', message: `business_hours: ${parsedDays.problem}.`, hint: `Write days as ${WEEKDAYS.join(', ')}, ranges (mon-fri) or a list (mon-fri,sat), or daily.`, path, within: days.range.start + 1 });
+    }
+  }
+  return reported;
+}
+
+/** `Did you mean "Europe/Paris"? ` for a misspelt zone or a bare city. */
+function suggestZone(name: string): string {
+  const zones = timeZoneNames();
+  const city = name.includes('/') ? undefined : zones.find((zone) => zone.toLowerCase().endsWith(`/${name.toLowerCase().replaceAll(' ', '_')}`));
+  if (city !== undefined) return `Did you mean "${city}"? `;
+  const region = name.split('/')[0]?.toLowerCase() ?? '';
+  const sameRegion = zones.filter((zone) => zone.toLowerCase().startsWith(`${region}/`));
+  const match = closestName(name, sameRegion.length ? sameRegion : zones);
+  return match === undefined ? '' : `Did you mean "${match}"? `;
+}
+
+/** Enum fields and weekday() compared with text they can never hold. */
+function checkValues(tree: Pick<Tree, 'state'>, ast: ASTNode, path: Path, report: Report): void {
+  const allowedOf = (node: ASTNode | undefined): { what: string; values: readonly string[] } | undefined => {
+    if (node?.op === 'id') {
+      const field = Object.hasOwn(tree.state ?? {}, node.args) ? tree.state?.[node.args] : undefined;
+      return field?.type === 'enum' ? { what: `the enum field "${node.args}"`, values: field.values } : undefined;
+    }
+    if (node?.op === 'call' && node.args[0] === 'weekday') return { what: 'weekday()', values: WEEKDAYS };
+    return undefined;
+  };
+  const checkLiteral = (allowed: { what: string; values: readonly string[] }, literal: ASTNode | undefined) => {
+    const value = stringLiteral(literal);
+    if (literal === undefined || value === undefined || allowed.values.includes(value)) return;
+    report({
+      code: 'INVALID_VALUE',
+      message: `"${value}" is not a value of ${allowed.what}, so this comparison never matches.`,
+      hint: `${didYouMean(value, allowed.values)}Values: ${listNames(allowed.values)}.`,
+      path,
+      within: literal.range.start + 1,
+    });
+  };
+  for (const node of nodesOf(ast)) {
+    if (node.op === '==' || node.op === '!=') {
+      const [left, right] = node.args;
+      const leftAllowed = allowedOf(left);
+      const rightAllowed = allowedOf(right);
+      if (leftAllowed) checkLiteral(leftAllowed, right);
+      if (rightAllowed) checkLiteral(rightAllowed, left);
+    } else if (node.op === 'in') {
+      const [item, list] = node.args;
+      const allowed = allowedOf(item);
+      if (allowed && list.op === 'list') for (const entry of list.args) checkLiteral(allowed, entry);
+    }
+  }
+}
+
+/** CEL's own functions a condition may call (macros such as has() and all() included). */
+const CEL_FUNCTIONS: ReadonlySet<string> = new Set(['dyn', 'type', 'bool', 'size', 'bytes', 'double', 'int', 'uint', 'string', 'has', 'timestamp', 'duration']);
+
+/** `an int`, `a string`. */
+function article(type: string): string {
+  return `${/^[aeiou]/i.test(type) ? 'an' : 'a'} ${type}`;
+}
