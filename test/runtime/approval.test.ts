@@ -1,0 +1,150 @@
+/**
+ * Approval gates (`approval: required` on an agent): a handoff into it pauses the thread before any
+ * side effect, is listed with the threads waiting for a person, and is approved (the move happens and
+ * the receiving agent answers in the same call) or denied (the model is told and goes on); on memory
+ * and SQLite.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ToolMessage } from '@langchain/core/messages';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadTree } from '../../config/load.js';
+import { compileTree } from '../../graphs/compile.js';
+import type { CompileOptions } from '../../graphs/compile.js';
+import { approveHandoff, denyHandoff, pendingApprovals, resolveApproval } from '../../runtime/approval.js';
+import { listWaitingThreads } from '../../runtime/threads.js';
+import { resumeThread, runTurn } from '../../runtime/turn.js';
+import { openCheckpointer } from '../../store/checkpointer.js';
+import type { Checkpointer } from '../../store/checkpointer.js';
+import { MemoryLedger } from '../../store/ledger.js';
+import { createExampleTools } from '../../tools/examples.js';
+import type { SwitchboardEvent } from '../../nodes/events.js';
+import { examplePath, expectEveryCallAnswered, fakeOpenAIForFile, newThread, viaFakeOpenAI } from '../helpers.js';
+
+const server = fakeOpenAIForFile();
+const dir = mkdtempSync(join(tmpdir(), 'switchboard-approval-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const STORES = {
+  memory: () => openCheckpointer('memory'),
+  sqlite: () => openCheckpointer(join(dir, `threads-${Math.random().toString(36).slice(2)}.sqlite`)),
+} satisfies Record<string, () => Promise<Checkpointer>>;
+
+/** The support tree with the escalation manager behind an approval gate. */
+async function gatedSupport(store: Checkpointer, options: CompileOptions = {}) {
+  const ledger = new MemoryLedger();
+  const tools = createExampleTools({ ledger });
+  const tree = await loadTree(examplePath('support'), { tools });
+  tree.spec.agents.escalation_manager!.approval = 'required';
+  const events: SwitchboardEvent[] = [];
+  const graph = compileTree(tree, { tools, checkpointer: store.saver, threadLock: store.threadLock, sleep: async () => {}, observers: [(event) => events.push(event)], ...options });
+  return { graph, ledger, events };
+}
+
+const toBilling = { toolCalls: [{ name: 'transfer_to_billing', arguments: { reason: 'double charge' } }] };
+/** Billing refunds and escalates in one response: the refund must wait for the decision too. */
+const refundAndEscalate = {
+  toolCalls: [
+    { name: 'issue_refund', arguments: { invoice_id: 'INV-1001', amount: 10 } },
+    { name: 'escalate_to_manager', arguments: { reason: 'customer disputes the rest' } },
+  ],
+};
+
+const toolTexts = (messages: { type: string }[]) => messages.filter((message) => message.type === 'tool').map((message) => String((message as ToolMessage).content));
+
+describe.each(Object.keys(STORES) as (keyof typeof STORES)[])('on %s', (kind) => {
+  it('pauses before any side effect, lists the approval, and on approval the receiving agent answers in the same call', async () => {
+    const fake = await server;
+    const store = await STORES[kind]();
+    try {
+      const { graph, ledger, events } = await gatedSupport(store, viaFakeOpenAI(fake));
+      const { threadId } = newThread();
+      fake.enqueue(toBilling, refundAndEscalate);
+      const paused = await runTurn(graph, { threadId, message: `I was charged twice and want the rest back (${kind})` });
+      expect(paused).toMatchObject({
+        status: 'waiting',
+        agent: 'billing',
+        reply: undefined,
+        waitingFor: { type: 'approval', threadId, from: 'billing', to: 'escalation_manager', tool: 'escalate_to_manager', payload: { reason: 'customer disputes the rest' }, reason: 'customer disputes the rest', turn: 1, message: `I was charged twice and want the rest back (${kind})` },
+      });
+      // Nothing with a side effect ran: no refund, no handoff.
+      expect(await ledger.list('refund')).toEqual([]);
+      const managerCalls = () => fake.requests.filter((request) => String(request.messages[0]?.content).includes('senior escalation manager') && JSON.stringify(request.messages).includes(`(${kind})`));
+      expect(managerCalls()).toEqual([]);
+      expect(events.filter((event) => event.type === 'approval-start')).toHaveLength(1);
+
+      const listed = await listWaitingThreads(graph, store.saver);
+      expect(listed).toEqual([expect.objectContaining({ type: 'approval', threadId, from: 'billing', to: 'escalation_manager', payload: { reason: 'customer disputes the rest' } })]);
+      expect(await pendingApprovals(graph, threadId)).toHaveLength(1);
+      // A reply as the person is not an approval.
+      await expect(resumeThread(graph, threadId, { reply: 'hello' })).rejects.toMatchObject({ code: 'NOTHING_PENDING' });
+
+      fake.enqueue({ content: 'Manager here: I will sort out the rest by Friday.' });
+      const approved = await approveHandoff(graph, threadId, { operator: 'ana' });
+      expect(approved).toMatchObject({ status: 'done', agent: 'escalation_manager', reply: 'Manager here: I will sort out the rest by Friday.', waitingFor: undefined });
+      expect(approved.handoffs.map((record) => `${record.from}→${record.to}`)).toEqual(['triage→billing', 'billing→escalation_manager']);
+      expect(await ledger.list('refund')).toHaveLength(1);
+      expect(managerCalls()).toHaveLength(1);
+      expect(events.filter((event) => event.type === 'approval-start')).toHaveLength(1);
+      expect(events.find((event) => event.type === 'approval-end')).toMatchObject({ from: 'billing', to: 'escalation_manager', approved: true });
+      expect(await listWaitingThreads(graph, store.saver)).toEqual([]);
+      await expect(approveHandoff(graph, threadId)).rejects.toMatchObject({ code: 'NOTHING_PENDING', message: `Thread ${threadId} is not waiting for an approval.` });
+      expectEveryCallAnswered(approved.state.messages);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('on denial tells the model why, and it goes on with the conversation', async () => {
+    const fake = await server;
+    const store = await STORES[kind]();
+    try {
+      const { graph, ledger, events } = await gatedSupport(store, viaFakeOpenAI(fake));
+      const { threadId } = newThread();
+      fake.enqueue(toBilling, refundAndEscalate);
+      expect(await runTurn(graph, { threadId, message: 'refund me and get me a manager' })).toMatchObject({ status: 'waiting' });
+      fake.enqueue({ content: 'I refunded $10; the manager line is closed, but I can help further.' });
+      const denied = await denyHandoff(graph, threadId, { reason: 'managers are busy with an outage' });
+      expect(denied).toMatchObject({ status: 'done', agent: 'billing', reply: 'I refunded $10; the manager line is closed, but I can help further.' });
+      expect(denied.state.activeAgent).toBe('billing');
+      expect(denied.handoffs.map((record) => record.to)).toEqual(['billing']);
+      // The refund runs after the decision; the handoff's answer says it was denied and why.
+      expect(await ledger.list('refund')).toHaveLength(1);
+      expect(toolTexts(denied.state.messages).at(-1)).toBe(
+        "Refused: the handoff to escalation_manager needs a person's approval, and it was denied: managers are busy with an outage. billing keeps the conversation: help the user yourself, or choose another way.",
+      );
+      // What billing's model was sent next.
+      const sent = fake.requests.at(-1)!.messages.filter((message) => message.role === 'tool').map((message) => String(message.content));
+      expect(sent.at(-1)).toMatch(/denied: managers are busy with an outage/);
+      expect(events.find((event) => event.type === 'handoff-refuse')).toMatchObject({ code: 'APPROVAL_DENIED', to: 'escalation_manager' });
+      expect(events.find((event) => event.type === 'approval-end')).toMatchObject({ approved: false });
+      expectEveryCallAnswered(denied.state.messages);
+      // The next message goes to billing, which kept the conversation.
+      fake.enqueue({ content: 'Anything else?' });
+      expect(await runTurn(graph, { threadId, message: 'ok thanks' })).toMatchObject({ agent: 'billing', status: 'done', turn: 2 });
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe('resolveApproval()', () => {
+  it('refuses a malformed decision and a thread waiting for a reply instead, saying what to do', async () => {
+    const fake = await server;
+    const store = await openCheckpointer('memory');
+    const { graph } = await gatedSupport(store, viaFakeOpenAI(fake));
+    const { threadId } = newThread();
+    await expect(resolveApproval(graph, threadId, { approved: 'yes' } as never)).rejects.toMatchObject({ code: 'INVALID_DECISION', message: expect.stringMatching(/approved: .*Pass \{ approved: true \}/) });
+    await expect(approveHandoff(graph, threadId)).rejects.toMatchObject({ code: 'NOTHING_PENDING' });
+    // A person's reply is pending: the error points at resumeThread.
+    fake.enqueue({ toolCalls: [{ name: 'transfer_to_sales', arguments: { interest: 'demo' } }] }, { toolCalls: [{ name: 'escalate_to_manager', arguments: { reason: 'vip' } }] });
+    const paused = await runTurn(graph, { threadId, message: 'I want a demo, and a manager' });
+    expect(paused.waitingFor?.type).toBe('approval');
+    fake.enqueue({ toolCalls: [{ name: 'escalate_to_human', arguments: { reason: 'wants a person', summary: 'vip demo' } }] });
+    const atPerson = await approveHandoff(graph, threadId);
+    expect(atPerson).toMatchObject({ status: 'waiting', waitingFor: { type: 'escalation', agent: 'human_agent' } });
+    await expect(denyHandoff(graph, threadId, { reason: 'no' })).rejects.toMatchObject({ code: 'NOTHING_PENDING', message: expect.stringMatching(/waits for human_agent to answer, not for an approval: answer it with resumeThread/) });
+    await store.close();
+  });
+});
