@@ -21,6 +21,8 @@ import { fieldSchema } from '../config/field-schema.js';
 import type { PriceTable } from '../models/prices.js';
 import type { ThreadLock } from '../store/thread-lock.js';
 import type { EventObserver } from './events.js';
+import type { ThreadJournal } from '../store/journal.js';
+import type { TurnRecorder } from './turn-recorder.js';
 import { compileCondition, conditionsOfEdge, createConditionEnvironment, hasConditions } from '../config/conditions.js';
 import type { CompiledCondition, ConditionEnvironment } from '../config/conditions.js';
 import type { AgentConditions } from './conditions.js';
@@ -87,6 +89,12 @@ export interface TreeRuntime {
    * and the fencing token the turn held (the next turn trusts the entry only under the very next token).
    */
   heads: Map<string, { checkpointId: string; fence: number; owner: string; lastMessageId: string | undefined; messageIds: ReadonlySet<string> }>;
+  /** Where turns run by the runtime append their messages, summaries and traces (see `journal` in compile options); undefined: nowhere. */
+  journal: ThreadJournal | undefined;
+  /** Whether turns also journal their step trace (`event` entries). */
+  trace: boolean;
+  /** Records the events of running turns for the journal (present when `journal` is). */
+  recorder: TurnRecorder | undefined;
 }
 
 export interface RuntimeOptions extends ResolveOptions {
@@ -99,6 +107,9 @@ export interface RuntimeOptions extends ResolveOptions {
   clock?: (() => Date) | undefined;
   threadLock: ThreadLock;
   checkpoints?: CheckpointAdapter | undefined;
+  journal?: ThreadJournal | undefined;
+  trace?: boolean | undefined;
+  recorder?: TurnRecorder | undefined;
 }
 
 /** Prepares every agent of the tree. */
@@ -137,6 +148,9 @@ export function createTreeRuntime(tree: Tree, options: RuntimeOptions): TreeRunt
     threadLock: options.threadLock,
     checkpoints: options.checkpoints,
     heads: new Map(),
+    journal: options.journal,
+    trace: options.trace ?? false,
+    recorder: options.recorder,
   };
 }
 

@@ -1,0 +1,195 @@
+/**
+ * Writing the thread journal: at the end of each turn the runtime runs, one fenced append of the
+ * turn's new messages (`message:<id>`), its step trace when tracing is on (`event:<turn>:<index>`)
+ * and its summary (`turn:<n>`; `turn:<n>:waiting` while it waits for a person), in that order, so a
+ * turn entry is there only with everything before it. A turn whose append never happened (a crash
+ * between its last checkpoint and the append) is journaled from the checkpoint before the next
+ * turn runs; keys make every append idempotent.
+ */
+import type { BaseMessage } from '@langchain/core/messages';
+import type { TreeRuntime } from '../nodes/context.js';
+import type { SwitchboardEvent } from '../nodes/events.js';
+import type { RecordedEvent } from '../nodes/turn-recorder.js';
+import { messageToJournal } from '../state/journal-message.js';
+import type { HandoffRecord, SwitchboardState, Turn } from '../state/schema.js';
+import { emptyUsage } from '../state/schema.js';
+import type { Fence } from '../store/fences.js';
+import type { JournalEntryInput } from '../store/journal.js';
+import type { ThreadLease } from '../store/thread-lock.js';
+import { addTallies, emptyTally, tallyOf } from './turn-summary.js';
+import type { TurnSummary, TurnTally } from './turn-summary.js';
+
+/** The key of a turn's summary: one while it waits for a person, one when it is over. */
+export function turnKey(turn: number, status: TurnSummary['status']): string {
+  return status === 'waiting' ? `turn:${turn}:waiting` : `turn:${turn}`;
+}
+
+export function messageKey(id: string): string {
+  return `message:${id}`;
+}
+
+/** What a finished (or waiting) turn left, as the runtime's result has it. */
+export interface FinishedTurn {
+  turn: number;
+  messageId: string | undefined;
+  agent: string;
+  status: Turn['status'];
+  error: { code: string; message: string } | undefined;
+  handoffs: HandoffRecord[];
+  state: SwitchboardState;
+}
+
+export interface JournalTurnOptions {
+  /** The run was a person's reply: the turn's waiting part is journaled already, and is merged in. */
+  resumed?: boolean | undefined;
+  /** The run finished a turn a crash had cut short. */
+  recovered?: boolean | undefined;
+}
+
+/** The fence of a lease in the runtime's store, for the journal (none when the lock issues no tokens). */
+export function fenceOfLease(runtime: TreeRuntime, lease: ThreadLease): Fence | undefined {
+  const domain = runtime.threadLock.fences;
+  return domain ? { threadId: lease.threadId, token: lease.fence, domain } : undefined;
+}
+
+/**
+ * Appends the turn to the journal; false when it could not (the failure is logged: the turn is
+ * saved in its checkpoint, and the next turn journals it from there).
+ */
+export async function journalTurn(runtime: TreeRuntime, threadId: string, result: FinishedTurn, recorded: readonly RecordedEvent[], lease: ThreadLease, options: JournalTurnOptions = {}): Promise<boolean> {
+  const journal = runtime.journal;
+  if (!journal) return false;
+  // A run that stopped mid-turn (aborted) is journaled when the turn is finished.
+  if (result.status === 'running') return false;
+  try {
+    const status = result.status;
+    const waitingPart = options.resumed && status !== 'waiting' ? ((await journal.get(threadId, turnKey(result.turn, 'waiting')))?.data as TurnSummary | undefined) : undefined;
+    const offset = waitingPart?.events ?? 0;
+    const events = runtime.trace ? recorded.map((entry, index) => traceEntry(result.turn, offset + index, entry)) : [];
+    const tally = tallyOf(recorded);
+    const messages = turnMessages(result.state.messages, result.messageId);
+    // Who answered: the author of the turn's last answer (a person who handed back answered too).
+    const answer = status === 'done' ? [...messages].reverse().find((message) => message.type === 'ai' && message.name !== undefined) : undefined;
+    const summary: TurnSummary = {
+      tree: runtime.tree.name,
+      turn: result.turn,
+      messageId: result.messageId,
+      startedAt: waitingPart?.startedAt ?? (result.state.turn.number === result.turn ? result.state.turn.startedAt : undefined),
+      endedAt: new Date().toISOString(),
+      status,
+      ...(result.error ? { error: result.error } : {}),
+      agent: answer?.name ?? result.agent,
+      owner: result.state.activeAgent,
+      handoffs: result.handoffs,
+      ...(waitingPart ? addTallies(tallyPart(waitingPart), tally) : tally),
+      events: offset + events.length,
+      ...(options.recovered || waitingPart?.recovered ? { recovered: true as const } : {}),
+    };
+    const entries: JournalEntryInput[] = [
+      ...messageEntries(messages, result.turn),
+      ...events,
+      { kind: 'turn', turn: result.turn, key: turnKey(result.turn, status), data: summary },
+    ];
+    await journal.append(threadId, entries, fenceOfLease(runtime, lease));
+    return true;
+  } catch (error) {
+    // The error's name and code only: a database's detail text can quote key values (thread ids).
+    const { name, code } = error as { name?: string; code?: string };
+    runtime.logger.warn({ event: 'journal-fail', thread_id: threadId, turn: result.turn, error: { name, code } }, 'could not journal the turn; the next turn journals it from the checkpoint');
+    return false;
+  }
+}
+
+/**
+ * Before a turn runs on a thread read from its checkpoint: journals the thread's last settled (or
+ * waiting) turn if its append never happened. One keyed read when nothing is missing.
+ */
+export async function catchUpJournal(runtime: TreeRuntime, threadId: string, values: Partial<SwitchboardState>, lease: ThreadLease): Promise<void> {
+  const journal = runtime.journal;
+  const turn = values.turn;
+  if (!journal || !turn || turn.number === 0 || turn.status === 'running') return;
+  const key = turnKey(turn.number, turn.status);
+  if (await journal.get(threadId, key)) return;
+  const messages = values.messages ?? [];
+  const numbered = numberMessages(messages, turn);
+  const handoffs = (values.handoffs ?? []).filter((record) => record.turn === turn.number);
+  const owner = values.activeAgent ?? runtime.tree.root;
+  const ownTurn = numbered.filter(({ turn: number }) => number === turn.number).map(({ message }) => message);
+  const answer = [...ownTurn].reverse().find((message) => message.type === 'ai' && message.name !== undefined);
+  const isPerson = (agent: string) => runtime.tree.agents[agent]?.kind === 'human';
+  const limits = handoffs.filter((record) => record.kind === 'limit');
+  const summary: TurnSummary = {
+    tree: runtime.tree.name,
+    turn: turn.number,
+    messageId: turn.messageId,
+    startedAt: turn.startedAt,
+    endedAt: new Date().toISOString(),
+    status: turn.status,
+    ...(turn.error ? { error: turn.error } : {}),
+    agent: turn.status === 'waiting' ? owner : (answer?.name ?? owner),
+    owner,
+    handoffs,
+    ...emptyTally(),
+    limits: limits.map((record) => ({ limit: record.reason ?? '', agent: record.from, action: 'escalate' as const, to: record.to })),
+    fallbacks: handoffs.filter((record) => record.kind === 'fallback').map((record) => ({ from: record.from, to: record.to, reason: record.reason ?? '' })),
+    escalations: handoffs.filter((record) => isPerson(record.to)).map((record) => ({ from: record.from, to: record.to })),
+    usage: emptyUsage(),
+    modelCalls: turn.modelCalls,
+    toolCalls: turn.toolCalls,
+    pingPongs: limits.filter((record) => record.reason === 'PING_PONG').length,
+    events: 0,
+    recovered: true,
+  };
+  const entries: JournalEntryInput[] = [
+    // Every message the checkpoint holds up to this turn: any a failed append left out lands now.
+    ...numbered.filter(({ turn: number }) => number <= turn.number).flatMap(({ message, turn: number }) => messageEntries([message], number)),
+    { kind: 'turn', turn: turn.number, key, data: summary },
+  ];
+  await journal.append(threadId, entries, fenceOfLease(runtime, lease));
+  runtime.logger.warn({ event: 'journal-recover', thread_id: threadId, turn: turn.number }, 'journaled a turn whose append a failure had cut short');
+}
+
+/** The messages of the turn that `messageId` started: from that user message on. */
+export function turnMessages(messages: readonly BaseMessage[], messageId: string | undefined): BaseMessage[] {
+  if (messageId === undefined) return [];
+  for (let index = messages.length - 1; index >= 0; index -= 1) {
+    const message = messages[index] as BaseMessage;
+    if (message.type === 'human' && message.id === messageId) return messages.slice(index);
+  }
+  return [];
+}
+
+function messageEntries(messages: readonly BaseMessage[], turn: number): JournalEntryInput[] {
+  // Every message in a thread has an id (LangGraph's messages reducer gives one to any without).
+  return messages.filter((message) => message.id !== undefined).map((message) => ({ kind: 'message', turn, key: messageKey(message.id as string), data: messageToJournal(message) }));
+}
+
+/** Each message with the turn it belongs to: the user message `turn.messageId` opened `turn.number`. */
+function numberMessages(messages: readonly BaseMessage[], turn: Turn): { message: BaseMessage; turn: number }[] {
+  const humans = messages.flatMap((message, index) => (message.type === 'human' ? [index] : []));
+  const anchor = humans.findLastIndex((index) => (messages[index] as BaseMessage).id === turn.messageId);
+  // Without the opening message (a thread from before message ids), the last user message opened it.
+  const base = turn.number - (anchor === -1 ? humans.length - 1 : anchor);
+  let seen = -1;
+  return messages.map((message) => {
+    if (message.type === 'human') seen += 1;
+    return { message, turn: Math.max(0, base + Math.max(seen, 0)) };
+  });
+}
+
+function tallyPart(summary: TurnSummary): TurnTally {
+  const { refused, limits, fallbacks, modelFallbacks, escalations, usage, modelCalls, toolCalls, pingPongs } = summary;
+  return { refused, limits, fallbacks, modelFallbacks, escalations, usage, modelCalls, toolCalls, pingPongs };
+}
+
+/** An event as the trace keeps it: plain JSON, when it happened; a model call with its whole input and output. */
+function traceEntry(turn: number, index: number, { event, at }: RecordedEvent): JournalEntryInput {
+  return { kind: 'event', turn, key: `event:${turn}:${index}`, data: { ...traceEventOf(event), at } };
+}
+
+export type TraceEvent = Exclude<SwitchboardEvent, { type: 'model-call' } | { type: 'text-delta' }> | (Omit<Extract<SwitchboardEvent, { type: 'model-call' }>, 'input' | 'output'> & { input: ReturnType<typeof messageToJournal>[]; output: ReturnType<typeof messageToJournal> | undefined });
+
+function traceEventOf(event: SwitchboardEvent): TraceEvent | SwitchboardEvent {
+  if (event.type !== 'model-call') return event;
+  return { ...event, input: event.input.map(messageToJournal), output: event.output ? messageToJournal(event.output) : undefined };
+}
