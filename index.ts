@@ -5,6 +5,11 @@
  * const graph = compileTree(await loadTree('config/support.yaml'), { tools, checkpointer });
  * const result = await runTurn(graph, { threadId, message: 'I was charged twice' });
  * ```
+ *
+ * This entry loads what a backend turn needs. Drawings are in `switchboard/viz`, the dev page's
+ * server in `switchboard/dev`, routing evaluation in `switchboard/eval`, the PostgreSQL parts in
+ * `switchboard/postgres` (a postgres:// URL given to `openCheckpointer` loads them itself; they need
+ * `npm install pg @langchain/langgraph-checkpoint-postgres`), and the CLI loads each command when it runs.
  */
 export { loadTree, parseTree, lintTreeText } from './config/load.js';
 export type { LoadedTree, TreeRegistry } from './config/load.js';
@@ -27,9 +32,14 @@ export type { ModelOption, ModelRequest } from './models/resolve.js';
 export type { TurnErrorCode } from './nodes/agent.js';
 export { HumanReplySchema } from './nodes/human.js';
 export type { EscalationRequest, HumanReply } from './nodes/human.js';
+export { ApprovalDecisionSchema } from './nodes/approval.js';
+export type { ApprovalDecision, ApprovalRequest } from './nodes/approval.js';
+export { DEFAULT_HOOK_TIMEOUT_MS } from './nodes/hooks.js';
+export type { HandoffHook, HandoffHookContext, HandoffHookResult, HandoffHooks, HooksOptions } from './nodes/hooks.js';
+export { approveHandoff, denyHandoff, pendingApprovals, resolveApproval, streamApproval } from './runtime/approval.js';
+export type { WaitingRequest } from './runtime/approval.js';
 export { openCheckpointer, DEFAULT_SQLITE_PATH, POSTGRES_POOL_DEFAULTS } from './store/checkpointer.js';
 export type { Checkpointer, OpenCheckpointerOptions } from './store/checkpointer.js';
-export { BatchedPostgresSaver } from './store/postgres-saver.js';
 export type { Retention } from './store/retention.js';
 export { LOG_REDACT_PATHS, hashThreadId, hashThreadIds, MIN_THREAD_ID_KEY_BYTES } from './nodes/events.js';
 export type { EventContext, EventObserver, HandoffRefuseCode, HashThreadIdsOptions, SwitchboardEvent, SwitchboardEventType } from './nodes/events.js';
@@ -39,6 +49,13 @@ export { escapeControlCharacters, escapeControlCharactersIn, stringifyForTermina
 export { DEFAULT_PRICES, costOf } from './models/prices.js';
 export type { Price, PriceTable } from './models/prices.js';
 export { listWaitingThreads, listThreadIds } from './runtime/threads.js';
+export { getTranscript, getTurnSummaries, getTrace, listThreads } from './runtime/transcript.js';
+export type { ThreadListing, TraceEntry, TranscriptMessage, TranscriptOptions, TranscriptPage } from './runtime/transcript.js';
+export type { TurnSummary } from './runtime/turn-summary.js';
+export { messageFromJournal, messageToJournal } from './state/journal-message.js';
+export type { JournalMessage } from './state/journal-message.js';
+export { SqliteJournal } from './store/sqlite-journal.js';
+export { PostgresJournal } from './store/postgres-journal.js';
 export { routingStats, summarizeTurns } from './runtime/stats.js';
 export type { PathCost, PathCount, RoutingStats, StatsPeriod, TurnFacts } from './runtime/stats.js';
 export { runTurn, streamTurn, resumeThread, streamResume, pendingEscalations, recoverThread, TurnError } from './runtime/turn.js';
@@ -56,27 +73,6 @@ export { LockLostError, StoreError } from './errors/store-error.js';
 export type { StoreErrorDetails, StoreErrorSaved } from './errors/store-error.js';
 export { InputError } from './errors/input-error.js';
 export type { TurnInput, TurnResult } from './runtime/turn.js';
-export { loadDataset, parseDataset, datasetFormatOf } from './eval/dataset.js';
-export type { Dataset, DatasetFormat, DatasetOptions } from './eval/dataset.js';
-export { DatasetSchema, EvalCaseSchema, EvalTurnSchema } from './eval/dataset-schema.js';
-export type { DatasetCase, DatasetFile, DatasetFileInput, EvalCase, EvalCaseInput, EvalTurnInput, NormalizedTurn } from './eval/dataset-schema.js';
-export { DatasetError, formatDatasetIssue } from './eval/dataset-error.js';
-export type { DatasetIssue, DatasetIssueCode } from './eval/dataset-error.js';
-export { runEval, runCase, DEFAULT_CONCURRENCY } from './eval/runner.js';
-export type { RunEvalOptions } from './eval/runner.js';
-export { ERROR_AGENT } from './eval/outcome.js';
-export type { CaseOutcome, TurnOutcome } from './eval/outcome.js';
-export { buildReport } from './eval/report.js';
-export { judgeHandoffs, readVerdict, handoffReasonRubric, JUDGE_SCORE_RANGE, DEFAULT_JUDGE_LOWEST } from './eval/judge.js';
-export type { JudgeOptions, JudgeReport, JudgedHandoff } from './eval/judge.js';
-export type { EvalReport, Mismatch, ReportContext, TagScore } from './eval/report.js';
-export { routingMetrics, percentile, score } from './eval/metrics.js';
-export type { AgentScore, ConfusionMatrix, RoutingMetrics, Score } from './eval/metrics.js';
-export { compareReports } from './eval/compare.js';
-export type { EvalComparison, RoutingChange } from './eval/compare.js';
-export { formatReport, formatComparison } from './eval/format.js';
-export type { FormatOptions } from './eval/format.js';
-export { datasetJsonSchema } from './eval/json-schema.js';
 export { createStateSchema } from './state/schema.js';
 export type { SwitchboardState, HandoffRecord, Turn, Usage, UsageTotals } from './state/schema.js';
 export { selectHistory } from './state/history.js';
@@ -85,17 +81,3 @@ export type { ToolContext } from './nodes/tool-context.js';
 export { createExampleTools } from './tools/examples.js';
 export { MemoryLedger, SqliteLedger, PostgresLedger } from './store/ledger.js';
 export type { SideEffect, SideEffectLedger } from './store/ledger.js';
-export { describeGraph } from './viz/diagram.js';
-export type { Diagram, DiagramEdge, DiagramNode, NodeRole } from './viz/diagram.js';
-export { startDevServer } from './dev/server.js';
-export type { DevServer, DevServerOptions } from './dev/server.js';
-export { toMermaid } from './viz/mermaid.js';
-export type { MermaidOptions } from './viz/mermaid.js';
-export { toDot } from './viz/dot.js';
-export type { DotOptions } from './viz/dot.js';
-export { renderSvg, renderPng } from './viz/render.js';
-export type { PngOptions } from './viz/render.js';
-export { drawGraph, drawDiagram, DRAWING_FORMATS } from './viz/draw.js';
-export type { DrawingFormat, DrawOptions } from './viz/draw.js';
-export { chooseDirection, DIRECTION_CHOICES } from './viz/direction.js';
-export type { DirectionChoice, LayoutDirection } from './viz/direction.js';

@@ -17,6 +17,7 @@ import { fieldSchema } from './field-schema.js';
 import { unsupportedPattern } from './offline-pattern.js';
 import { unsafeTextIssue } from './schema-issues.js';
 import { lintConditions } from './condition-lint.js';
+import { lintApproval } from './lint-approval.js';
 import { packageInstalled, providerSpec } from './providers.js';
 
 /** The built-in model names an agent may use without declaring them under `models:`. */
@@ -86,6 +87,7 @@ export function lintTree(tree: Tree, context: LintContext, report: Report): void
     checkFieldDefault(spec, ['state', field], report);
   }
   lintConditions(tree, context.knownAgents, report);
+  lintApproval(tree, report);
   lintGraph(tree, { gaps, locate: context.locate }, report);
 }
 

@@ -55,6 +55,7 @@ export const CONFIG_ISSUE_CODES = [
   'CONDITION_HOURS',
   'CONDITION_DAYS',
   'CONDITION_NOT_AN_EDGE',
+  'APPROVAL_NEVER_ASKED',
 ] as const;
 
 /** A stable code of a {@link ConfigIssue}: match on it, not on the message. */

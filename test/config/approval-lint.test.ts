@@ -1,0 +1,56 @@
+/**
+ * Lint of `approval:` (an agent's approval gate): positioned errors with hints.
+ */
+import { describe, expect, it } from 'vitest';
+import { lintTreeText } from '../../config/load.js';
+import { formatIssue } from '../../errors/config-error.js';
+import { lintFixture, showIssues } from './lint-fixtures.js';
+
+const tree = (extra: string) => `version: 1
+name: desk
+root: triage
+agents:
+  triage:
+    description: Front desk.
+    prompt: Route.
+    children: [billing]
+    helpers: [lookup]
+  billing:
+    description: Charges.
+    prompt: Bill.
+    escalate: [person]
+${extra}
+  lookup:
+    kind: helper
+    description: Looks things up.
+    prompt: Look up.
+  person:
+    kind: human
+    description: A person.
+`;
+
+describe('approval:', () => {
+  it('accepts approval: required on an agent a handoff tool reaches, and on a person', () => {
+    const text = tree('    approval: required').replace('    kind: human\n', '    kind: human\n    approval: required\n');
+    expect(lintTreeText(text, 'desk.yaml')).toEqual([]);
+  });
+
+  it('warns when no handoff tool leads into the gated agent, pointing at the key', () => {
+    expect(lintFixture('approval-never-asked')).toMatchInlineSnapshot(`
+      "test/fixtures/invalid/approval-never-asked.yaml:18:5 warning APPROVAL_NEVER_ASKED No agent hands off to "manager" with a handoff tool, so its approval gate is never asked (limit redirects, fallbacks, a person's hand-back and the root's new conversations are not gated). List "manager" under another agent's children:, sideways: or escalate:, or remove approval.
+            approval: required
+            ^"
+    `);
+  });
+
+  it('refuses approval on a helper, and a value other than required or none, with positions', () => {
+    const text = tree('    approval: yes please').replace('    kind: helper\n', '    kind: helper\n    approval: required\n');
+    const issues = lintTreeText(text, 'desk.yaml');
+    expect(issues.map(formatIssue).join('\n')).toMatch(/^desk\.yaml:14:15 error INVALID_VALUE .*"required"/m);
+    expect(showIssues(text, issues.filter((issue) => issue.code === 'WRONG_AGENT_KIND'))).toMatchInlineSnapshot(`
+      "desk.yaml:17:5 error WRONG_AGENT_KIND "lookup" is a helper (called as a tool, keeping control); no handoff moves into it, so approval: required has no meaning. Remove approval, or make it kind: agent and hand off to it.
+            approval: required
+            ^"
+    `);
+  });
+});
