@@ -49,3 +49,16 @@ export function usageOf(message: AIMessage | AIMessageChunk): UsageMetadata | un
 export function textOf(message: BaseMessage): string {
   return typeof message.content === 'string' ? message.content : message.text;
 }
+
+/**
+ * The text a streamed chunk adds: its content when it is a string (OpenAI), or its text blocks
+ * (Anthropic streams `[{ type: 'text', text, index }]`, and tool input as other blocks).
+ */
+export function deltaTextOf(chunk: AIMessageChunk): string {
+  const content: unknown = chunk.content;
+  if (typeof content === 'string') return content;
+  if (!Array.isArray(content)) return '';
+  let text = '';
+  for (const block of content as { type?: unknown; text?: unknown }[]) if (block.type === 'text' && typeof block.text === 'string') text += block.text;
+  return text;
+}

@@ -23,6 +23,18 @@ export const DEFAULT_PRICES: PriceTable = {
   'gpt-5': { input: 1.25, output: 10 },
   'gpt-5-mini': { input: 0.25, output: 2 },
   'gpt-5-nano': { input: 0.05, output: 0.4 },
+  // Anthropic: dated ids (claude-sonnet-4-5-20250929) and -latest aliases match by prefix.
+  'claude-opus-4-5': { input: 5, output: 25 },
+  'claude-opus-4-1': { input: 15, output: 75 },
+  'claude-opus-4': { input: 15, output: 75 },
+  'claude-sonnet-4-5': { input: 3, output: 15 },
+  'claude-sonnet-4': { input: 3, output: 15 },
+  'claude-haiku-4-5': { input: 1, output: 5 },
+  'claude-3-7-sonnet': { input: 3, output: 15 },
+  'claude-3-5-sonnet': { input: 3, output: 15 },
+  'claude-3-5-haiku': { input: 0.8, output: 4 },
+  'claude-3-opus': { input: 15, output: 75 },
+  'claude-3-haiku': { input: 0.25, output: 1.25 },
 };
 
 /** The price of `model`: an exact id first, then the longest known prefix (`gpt-4o-2024-08-06` → `gpt-4o`). */

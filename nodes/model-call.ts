@@ -138,9 +138,13 @@ function toMessage(chunk: AIMessageChunk | AIMessage, agent: string): AIMessage 
   const calls = [...(chunk.tool_calls ?? []), ...(chunk.invalid_tool_calls ?? []).filter(blank).map((call) => ({ name: call.name ?? 'unknown', args: {}, type: 'tool_call' as const }))].map((call) => ({ ...call, id: mintToolCallId() }));
   const invalid = (chunk.invalid_tool_calls ?? []).filter((call) => !blank(call)).map((call) => ({ ...call, id: mintToolCallId() }));
   const providerIds = [...(chunk.tool_calls ?? []), ...(chunk.invalid_tool_calls ?? [])].map((call) => call.id ?? null);
+  // Anthropic sends the calls back as tool_use blocks of the content too: they must carry the ids the ToolMessages answer.
+  const renamed = new Map<string, string>();
+  [...(chunk.tool_calls ?? []), ...(chunk.invalid_tool_calls ?? []).filter(blank)].forEach((call, index) => call.id && renamed.set(call.id, calls[index]?.id as string));
+  (chunk.invalid_tool_calls ?? []).filter((call) => !blank(call)).forEach((call, index) => call.id && renamed.set(call.id, invalid[index]?.id as string));
   const metadata = { ...chunk.response_metadata, ...(chunk.id ? { provider_message_id: chunk.id } : {}), ...(providerIds.length ? { provider_tool_call_ids: providerIds } : {}) };
   return aiMessage({
-    content: chunk.content,
+    content: renameToolUseIds(chunk.content, renamed),
     // Our own id: providers' ids are not always unique, and LangGraph's messages reducer replaces a
     // message that has the id of an earlier one.
     id: randomUUID(),
@@ -151,6 +155,15 @@ function toMessage(chunk: AIMessageChunk | AIMessage, agent: string): AIMessage 
     responseMetadata: metadata,
     usage: usageOf(chunk),
   });
+}
+
+/** Content blocks with the tool-call ids Switchboard minted in place of the provider's (string content as it is). */
+function renameToolUseIds(content: AIMessage['content'], renamed: Map<string, string>): AIMessage['content'] {
+  if (typeof content === 'string' || renamed.size === 0) return content;
+  return content.map((block) => {
+    const id = (block as { id?: unknown }).id;
+    return typeof id === 'string' && renamed.has(id) ? { ...block, id: renamed.get(id) } : block;
+  }) as AIMessage['content'];
 }
 
 /** A tool-call id of Switchboard's own: unique, and in the alphabet every provider accepts back. */
@@ -179,12 +192,15 @@ function classify(error: unknown, attempts: number): ModelCallFailure {
   const status = http.status ?? (http.cause as HttpLikeError | undefined)?.status;
   const message = error instanceof Error ? error.message : String(error);
   const code = http.code ?? http.error?.code ?? '';
-  if (code === 'context_length_exceeded' || /context.length|maximum context|too many tokens/i.test(message)) {
+  // OpenAI's context_length_exceeded; Anthropic's "prompt is too long" (LangChain's ContextOverflowError).
+  if (code === 'context_length_exceeded' || (error as Error | undefined)?.name === 'ContextOverflowError' || /context.length|maximum context|too many tokens|prompt is too long/i.test(message)) {
     return new ModelCallFailure('context-length', message, attempts, { cause: error });
   }
   if (status === 429) return new ModelCallFailure('rate-limit', message, attempts, { cause: error });
   if (status !== undefined && status >= 500) return new ModelCallFailure('server', message, attempts, { cause: error });
   if (status !== undefined) return new ModelCallFailure('rejected', message, attempts, { cause: error });
+  // Anthropic's overloaded_error inside a stream that began with 200: no status, a server failure all the same.
+  if (/overloaded_error|\bapi_error\b/.test(message)) return new ModelCallFailure('server', message, attempts, { cause: error });
   if (/timed? ?out|timeout/i.test(message) || (error as Error)?.name === 'TimeoutError') return new ModelCallFailure('timeout', message, attempts, { cause: error });
   if (/ECONNREFUSED|ECONNRESET|socket hang up|fetch failed|connection error|network/i.test(message)) {
     return new ModelCallFailure('connection', message, attempts, { cause: error });

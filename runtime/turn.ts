@@ -5,11 +5,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { AIMessageChunk, HumanMessage } from '@langchain/core/messages';
-import type { AIMessage, BaseMessage } from '@langchain/core/messages';
 import { Command } from '@langchain/langgraph';
 import type { SwitchboardGraph } from '../graphs/compile.js';
 import { runtimeOf } from '../graphs/compile.js';
-import { textOf } from '../models/messages.js';
+import { deltaTextOf, textOf } from '../models/messages.js';
 import { ownerOf } from '../nodes/context.js';
 import type { EscalationRequest, HumanReply } from '../nodes/human.js';
 import type { ApprovalRequest } from '../nodes/approval.js';
@@ -27,6 +26,8 @@ import type { TurnProgress } from '../store/fences.js';
 import type { ThreadLease } from '../store/thread-lock.js';
 import type { SwitchboardEvent } from '../nodes/events.js';
 import { catchUpJournal, journalTurn } from './turn-journal.js';
+import { isTrimmed, journaledUserMessage } from '../nodes/hot-window.js';
+import { earlierTurnResult } from './replay.js';
 
 export interface TurnInput {
   threadId: string;
@@ -174,7 +175,7 @@ async function readHead(
   const runtime = runtimeOf(graph);
   const known = runtime.heads.get(threadId);
   if (known && known.fence + 1 === fence && runtime.checkpoints && (await runtime.checkpoints.head(threadId)) === known.checkpointId) {
-    const seen = known.lastMessageId === messageId ? 'latest' : known.messageIds.has(messageId) ? 'earlier' : undefined;
+    const seen = known.lastMessageId === messageId ? 'latest' : known.messageIds.has(messageId) || (known.trimmed && (await journaledUserMessage(runtime, threadId, messageId))) ? 'earlier' : undefined;
     return { owner: known.owner, maybeUnfinished: false, seen, tree: runtime.tree.name };
   }
   const tuple = await saver.getTuple({ configurable: { thread_id: threadId, checkpoint_ns: '' } });
@@ -185,7 +186,9 @@ async function readHead(
   const user = lastUserMessage(messages);
   const settled = turn !== undefined && (turn.status === 'done' || turn.status === 'error') && (user === undefined || user.id === turn.messageId);
   const pending = (tuple.pendingWrites ?? []).length > 0;
-  const seen = user?.id === messageId ? 'latest' : messages.some((message) => message.type === 'human' && message.id === messageId) ? 'earlier' : undefined;
+  // A message older than the hot window is known by the journal (see state/window.ts).
+  const earlier = messages.some((message) => message.type === 'human' && message.id === messageId) || (turn !== undefined && isTrimmed(turn.number, messages) && (await journaledUserMessage(runtime, threadId, messageId)) !== undefined);
+  const seen = user?.id === messageId ? 'latest' : earlier ? 'earlier' : undefined;
   return { owner: values.activeAgent ?? runtime.tree.root, maybeUnfinished: !settled || pending, seen, tree: values.tree, values };
 }
 
@@ -195,27 +198,8 @@ async function replayedResult(graph: SwitchboardGraph, threadId: string, message
   const state = snapshot.values as SwitchboardState;
   const waiting = waitingOf(snapshot);
   if (lastUserMessage(state.messages)?.id === messageId) return { ...resultOf(threadId, state, waiting, emptyUsage()), replayed: true };
-  // An earlier message: its answer is the last reply before the next user message.
-  const start = state.messages.findIndex((message) => message.type === 'human' && message.id === messageId);
-  const next = state.messages.findIndex((message, index) => index > start && message.type === 'human');
-  const span = state.messages.slice(start + 1, next === -1 ? undefined : next);
-  const reply = [...span].reverse().find((message): message is AIMessage => message.type === 'ai' && !(message as AIMessage).tool_calls?.length && textOf(message) !== '');
-  const number = state.messages.slice(0, start + 1).filter((message: BaseMessage) => message.type === 'human').length;
-  return {
-    threadId,
-    messageId,
-    replayed: true,
-    turn: number,
-    agent: reply?.name ?? state.activeAgent,
-    reply: reply ? textOf(reply) : undefined,
-    status: reply ? 'done' : 'error',
-    error: reply ? undefined : { code: 'NO_REPLY', message: 'That message was handled before and got no reply.' },
-    handoffs: state.handoffs.filter((record) => record.turn === number),
-    waitingFor: undefined,
-    usage: emptyUsage(),
-    sessionUsage: state.usage,
-    state,
-  };
+  // An earlier message: its answer is the last reply of its turn (from the journal once the turn left the hot state).
+  return earlierTurnResult(runtimeOf(graph), threadId, messageId, state);
 }
 
 /** Runs one turn and returns its result (an error ends the turn; see `result.error`). */
@@ -378,7 +362,9 @@ async function settle(graph: SwitchboardGraph, threadId: string, result: TurnRes
     if (runtime.journal && !journaled.has(result.state)) return;
     const messageIds = new Set<string>();
     for (const message of result.state.messages) if (message.type === 'human' && message.id) messageIds.add(message.id);
-    runtime.heads.set(threadId, { checkpointId, fence, owner: result.state.activeAgent, lastMessageId: lastUserMessage(result.state.messages)?.id, messageIds });
+    // The hot window's user messages (older ones are looked up in the journal: `trimmed`).
+    const trimmed = isTrimmed(result.state.turn.number, result.state.messages);
+    runtime.heads.set(threadId, { checkpointId, fence, owner: result.state.activeAgent, lastMessageId: lastUserMessage(result.state.messages)?.id, messageIds, trimmed });
     // Bounded: the oldest entries go first (a Map iterates in insertion order).
     if (runtime.heads.size > MAX_CACHED_HEADS) runtime.heads.delete(runtime.heads.keys().next().value as string);
   } catch (error) {
@@ -444,9 +430,8 @@ async function* streamRun(
       } else if (mode === 'messages') {
         const [chunk, metadata] = data as [unknown, Record<string, unknown>];
         const agent = String(metadata.switchboard_agent ?? metadata.langgraph_node ?? '');
-        if (chunk instanceof AIMessageChunk && typeof chunk.content === 'string' && chunk.content !== '' && runtime.agents.has(agent)) {
-          yield { type: 'text-delta', agent, delta: chunk.content };
-        }
+        const delta = chunk instanceof AIMessageChunk ? deltaTextOf(chunk) : '';
+        if (delta !== '' && runtime.agents.has(agent)) yield { type: 'text-delta', agent, delta };
       }
     }
   } finally {
