@@ -1,0 +1,275 @@
+/**
+ * The transcript API over the thread journal: every message of every turn, in order, on each store,
+ * across a restart and across crashes (a worker killed after its checkpoint and before its journal
+ * append, or mid-turn: no gap, no duplicate); turn summaries that say what happened; the step trace
+ * with exactly what each model was sent, only when tracing is on.
+ */
+import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type { BaseMessage } from '@langchain/core/messages';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parseTree } from '../../config/load.js';
+import { compileTree } from '../../graphs/compile.js';
+import { call, ScriptedChatModel } from '../../models/scripted.js';
+import { getTrace, getTranscript, getTurnSummaries, listThreads } from '../../runtime/transcript.js';
+import type { TranscriptMessage } from '../../runtime/transcript.js';
+import { resumeThread, runTurn } from '../../runtime/turn.js';
+import type { TurnResult } from '../../runtime/turn.js';
+import { messageFromJournal } from '../../state/journal-message.js';
+import { openCheckpointer } from '../../store/checkpointer.js';
+import type { Checkpointer } from '../../store/checkpointer.js';
+import { createExampleTools } from '../../tools/examples.js';
+import { compileExample, newThread } from '../helpers.js';
+import { PG_URL } from '../store/workers.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'switchboard-transcript-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const STORES = {
+  memory: () => openCheckpointer('memory'),
+  sqlite: () => openCheckpointer(join(dir, `threads-${randomUUID()}.sqlite`)),
+  postgres: () => openCheckpointer(PG_URL),
+} satisfies Record<string, () => Promise<Checkpointer>>;
+
+const CONVERSATION = [
+  'I was charged twice on my invoice',
+  'I want a refund for my invoice please',
+  'thanks, and the webhook returns error 500',
+  'I want to talk to a manager, this is unacceptable',
+];
+
+/** Every message each turn's result held, in order, once (what the transcript must be). */
+function accumulate(seen: Map<string, BaseMessage>, result: TurnResult): void {
+  for (const message of result.state.messages) if (message.id && !seen.has(message.id)) seen.set(message.id, message);
+}
+
+async function wholeTranscript(graph: Parameters<typeof getTranscript>[0], threadId: string, limit?: number): Promise<TranscriptMessage[]> {
+  const all: TranscriptMessage[] = [];
+  let after: number | undefined;
+  do {
+    const page = await getTranscript(graph, threadId, { after, limit });
+    all.push(...page.messages);
+    after = page.next;
+  } while (after !== undefined);
+  return all;
+}
+
+describe.each(Object.keys(STORES) as (keyof typeof STORES)[])('transcript on %s', (kind) => {
+  it('holds every message of every turn, in order, page by page; turn summaries and the thread list follow', async () => {
+    const store = await STORES[kind]();
+    try {
+      const { graph } = await compileExample('support', { checkpointer: store.saver, threadLock: store.threadLock, model: 'offline' });
+      const { threadId } = newThread();
+      const seen = new Map<string, BaseMessage>();
+      for (const message of CONVERSATION) accumulate(seen, await runTurn(graph, { threadId, message }));
+
+      const transcript = await wholeTranscript(graph, threadId, 3);
+      expect(transcript.map((message) => message.id)).toEqual([...seen.keys()]);
+      expect(transcript.map((message) => message.content)).toEqual([...seen.values()].map((message) => message.content));
+      expect(transcript.filter((message) => message.type === 'human').map((message) => [message.turn, message.content])).toEqual(CONVERSATION.map((text, index) => [index + 1, text]));
+      // An agent's answer names the agent; its tool calls and their answers pair up.
+      const billingCall = transcript.find((message) => message.type === 'ai' && message.tool_calls?.some((toolCall) => toolCall.name === 'issue_refund'));
+      expect(billingCall).toMatchObject({ name: 'billing', turn: 2 });
+      const refundId = billingCall!.tool_calls!.find((toolCall) => toolCall.name === 'issue_refund')!.id;
+      expect(transcript.find((message) => message.type === 'tool' && message.tool_call_id === refundId)).toMatchObject({ name: 'issue_refund', turn: 2 });
+      // The same page read twice is the same; a page's `next` continues it.
+      const first = await getTranscript(graph, threadId, { limit: 2 });
+      expect(first.messages).toEqual(transcript.slice(0, 2));
+      expect((await getTranscript(graph, threadId, { after: first.next, limit: 2 })).messages).toEqual(transcript.slice(2, 4));
+      // LangChain messages, for code that wants them.
+      expect(messageFromJournal(transcript[0]!).type).toBe('human');
+
+      const summaries = await getTurnSummaries(graph, threadId);
+      expect(summaries.map((summary) => [summary.turn, summary.status])).toEqual(CONVERSATION.map((_, index) => [index + 1, expect.stringMatching(/done|waiting/)]));
+      expect(summaries[0]).toMatchObject({ tree: 'support', messageId: expect.any(String), owner: 'billing', handoffs: [expect.objectContaining({ from: 'triage', to: 'billing', kind: 'delegate' })] });
+      expect(summaries.every((summary) => summary.recovered === undefined)).toBe(true);
+      const listed = await listThreads(graph, { search: threadId });
+      expect(listed).toEqual([{ threadId, lastTurn: summaries.at(-1), turns: expect.any(Number), lastAt: expect.any(String) }]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('a turn whose journal append failed after its checkpoint is journaled by the next turn: no gap, no duplicate', async () => {
+    const store = await STORES[kind]();
+    try {
+      const { graph } = await compileExample('support', { checkpointer: store.saver, threadLock: store.threadLock, model: 'offline' });
+      const { threadId } = newThread();
+      const seen = new Map<string, BaseMessage>();
+      accumulate(seen, await runTurn(graph, { threadId, message: CONVERSATION[0]! }));
+      const append = store.journal.append.bind(store.journal);
+      store.journal.append = async () => {
+        throw Object.assign(new Error('Connection terminated unexpectedly'), { code: 'ECONNRESET' });
+      };
+      const second = await runTurn(graph, { threadId, message: CONVERSATION[1]! });
+      expect(second.status).toBe('done');
+      accumulate(seen, second);
+      store.journal.append = append;
+      expect((await wholeTranscript(graph, threadId)).map((message) => message.id)).not.toContain(second.state.messages.at(-1)!.id);
+
+      accumulate(seen, await runTurn(graph, { threadId, message: CONVERSATION[2]! }));
+      expect((await wholeTranscript(graph, threadId)).map((message) => message.id)).toEqual([...seen.keys()]);
+      const summaries = await getTurnSummaries(graph, threadId);
+      expect(summaries.map((summary) => [summary.turn, summary.recovered ?? false])).toEqual([
+        [1, false],
+        [2, true],
+        [3, false],
+      ]);
+      expect(summaries[1]).toMatchObject({ status: 'done', agent: 'billing', owner: 'billing', modelCalls: second.state.turn.modelCalls });
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe('transcript on a SQLite file across processes', () => {
+  const run = promisify(execFile);
+  const worker = new URL('../workers/journal-crash-worker.ts', import.meta.url).pathname;
+  const turnIn = async (db: string, threadId: string, mode: string, message: string) =>
+    run(process.execPath, ['--import', 'tsx', worker, db, threadId, mode, message], { cwd: new URL('../..', import.meta.url).pathname }).then(
+      () => 'finished',
+      (error: { signal?: string }) => error.signal ?? 'failed',
+    );
+
+  it.each(['after-checkpoint', 'mid-turn'])('a worker killed %s: the next process journals the turn once, and the transcript has no gap', async (mode) => {
+    const db = join(dir, `crash-${randomUUID()}.sqlite`);
+    const threadId = `crash-${randomUUID()}`;
+    expect(await turnIn(db, threadId, 'none', CONVERSATION[0]!)).toBe('finished');
+    expect(await turnIn(db, threadId, mode, CONVERSATION[1]!)).toBe('SIGKILL');
+
+    // A restart: the file opened again by this process, the tree compiled again.
+    const store = await openCheckpointer(db);
+    try {
+      const { graph } = await compileExample('support', { checkpointer: store.saver, model: 'offline' });
+      const third = await runTurn(graph, { threadId, message: CONVERSATION[2]!, messageId: `${threadId}:${CONVERSATION[2]}` });
+      expect(third.recovered === undefined).toBe(mode === 'after-checkpoint');
+      const transcript = await wholeTranscript(graph, threadId);
+      const ids = transcript.map((message) => message.id);
+      expect(new Set(ids).size).toBe(ids.length);
+      // Every message the thread holds is in the transcript, in the thread's order.
+      const state = (await graph.getState({ configurable: { thread_id: threadId } })).values as { messages: BaseMessage[] };
+      expect(ids).toEqual(state.messages.map((message) => message.id));
+      expect(transcript.filter((message) => message.type === 'human').map((message) => message.content)).toEqual(CONVERSATION.slice(0, 3));
+      // The refund of turn 2 happened once, and its call and answer are both in the transcript.
+      const refunds = transcript.filter((message) => message.type === 'tool' && message.name === 'issue_refund');
+      expect(refunds).toHaveLength(1);
+      const summaries = await getTurnSummaries(graph, threadId);
+      expect(summaries.map((summary) => [summary.turn, summary.status, summary.recovered ?? false])).toEqual([
+        [1, 'done', false],
+        [2, 'done', true],
+        [3, 'done', false],
+      ]);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+const EVENTS_TREE = `
+version: 1
+name: events
+root: front
+escalation: boss
+limits: { toolCallsPerTurn: 1, handoffsPerTurn: 10 }
+agents:
+  front: { description: Front, prompt: Front., children: [worker], escalate: [boss] }
+  worker: { description: Worker, prompt: Worker., tools: [lookup_invoice], fallback: spare }
+  spare: { description: Spare, prompt: Spare., escalate: [person] }
+  boss: { description: Boss, prompt: Boss., escalate: [person] }
+  person: { kind: human, description: A person }
+`;
+
+function compileEvents(steps: ConstructorParameters<typeof ScriptedChatModel>[0], trace: boolean) {
+  const tools = createExampleTools();
+  const model = new ScriptedChatModel(steps);
+  const graph = compileTree(parseTree(EVENTS_TREE, 'events.yaml', { tools }), { tools, model, trace, sleep: async () => {} });
+  return { graph, model };
+}
+
+describe('turn summaries and traces', () => {
+  it('a summary says what happened: handoffs, refusals, limits, escalation, usage; a resumed turn is summarised whole', async () => {
+    const { graph } = compileEvents(
+      [
+        call('transfer_to_worker'),
+        { toolCalls: [{ name: 'lookup_invoice', args: { invoice_id: 'A' } }, { name: 'lookup_invoice', args: { invoice_id: 'B' } }, { name: 'transfer_to_nobody' }] },
+        call('transfer_to_person'),
+      ],
+      false,
+    );
+    const { threadId } = newThread();
+    const waiting = await runTurn(graph, { threadId, message: 'go' });
+    expect(waiting.status).toBe('waiting');
+    const [whileWaiting] = await getTurnSummaries(graph, threadId);
+    expect(whileWaiting).toMatchObject({ turn: 1, status: 'waiting', agent: 'person', owner: 'person', escalations: [{ from: 'boss', to: 'person' }] });
+
+    const done = await resumeThread(graph, threadId, { reply: 'Dana here.', handBackTo: 'front' });
+    expect(done.status).toBe('done');
+    const summaries = await getTurnSummaries(graph, threadId);
+    expect(summaries).toHaveLength(1);
+    expect(summaries[0]).toMatchObject({
+      tree: 'events',
+      turn: 1,
+      status: 'done',
+      agent: 'person',
+      owner: 'front',
+      startedAt: whileWaiting!.startedAt,
+      refused: [{ code: 'UNKNOWN_TOOL', tool: 'transfer_to_nobody' }],
+      limits: [{ limit: 'TOOL_CALL_LIMIT', agent: 'worker', action: 'escalate', to: 'boss' }],
+      fallbacks: [],
+      modelFallbacks: [],
+      escalations: [{ from: 'boss', to: 'person' }],
+      modelCalls: 3,
+      toolCalls: 1,
+      pingPongs: 0,
+      events: 0,
+    });
+    expect(summaries[0]!.handoffs.map((record) => `${record.kind}:${record.from}>${record.to}`)).toEqual(['delegate:front>worker', 'limit:worker>boss', 'escalate:boss>person', 'resume:person>front']);
+    expect(summaries[0]!.usage.total).toMatchObject({ modelCalls: 3, inputTokens: 30, outputTokens: 15 });
+    expect(Object.keys(summaries[0]!.usage.byAgent).sort()).toEqual(['boss', 'front', 'worker']);
+    expect(await getTrace(graph, threadId, 1)).toEqual([]);
+    // The person's reply is in the transcript, once.
+    const transcript = await wholeTranscript(graph, threadId);
+    expect(transcript.filter((message) => message.content === 'Dana here.')).toMatchObject([{ type: 'ai', name: 'person', turn: 1 }]);
+  });
+
+  it('counts agent fallbacks and ping-pongs', async () => {
+    const { graph } = compileEvents([call('transfer_to_worker'), new Error('worker model down'), 'Spare here.', call('transfer_to_worker'), call('transfer_to_front'), call('transfer_to_worker'), 'Boss here.'], false);
+    const { threadId } = newThread();
+    expect(await runTurn(graph, { threadId, message: 'first' })).toMatchObject({ status: 'done', agent: 'spare' });
+    const [fallback] = await getTurnSummaries(graph, threadId);
+    expect(fallback).toMatchObject({ fallbacks: [{ from: 'worker', to: 'spare', reason: 'MODEL_FAILED' }], modelCalls: 3, agent: 'spare', owner: 'spare' });
+    expect(fallback!.usage.total.modelCalls).toBe(2);
+
+    const other = newThread().threadId;
+    const pingPong = await runTurn(graph, { threadId: other, message: 'loop' });
+    expect(pingPong).toMatchObject({ status: 'done', agent: 'boss' });
+    const [summary] = await getTurnSummaries(graph, other);
+    expect(summary).toMatchObject({ pingPongs: 1, limits: [{ limit: 'PING_PONG', agent: 'front', action: 'escalate', to: 'boss' }] });
+  });
+
+  it('with trace on, the trace holds each model call with exactly the messages the model was sent', async () => {
+    const { graph, model } = compileEvents([call('transfer_to_worker'), 'Worker answer.'], true);
+    const { threadId } = newThread();
+    await runTurn(graph, { threadId, message: 'look at my invoice' });
+    const trace = await getTrace(graph, threadId, 1);
+    expect(trace.map((event) => event.type)).not.toContain('text-delta');
+    const calls = trace.filter((event): event is Extract<(typeof trace)[number], { type: 'model-call' }> => event.type === 'model-call');
+    expect(calls.map((entry) => entry.agent)).toEqual(['front', 'worker']);
+    expect(calls.map((entry) => entry.input.map((message) => [message.type, message.content]))).toEqual(
+      model.requests.map((request) => request.messages.map((message) => [message.type, message.content])),
+    );
+    expect(calls[1]!.output).toMatchObject({ type: 'ai', content: 'Worker answer.', name: 'worker' });
+    expect(trace.every((event) => typeof event.at === 'number')).toBe(true);
+    expect((await getTurnSummaries(graph, threadId))[0]!.events).toBe(trace.length);
+    expect(await getTrace(graph, threadId, 2)).toEqual([]);
+  });
+
+  it('a graph without a journal says so by code', async () => {
+    const { graph } = await compileExample('support', { model: 'offline', journal: false });
+    await expect(getTranscript(graph, 'any')).rejects.toMatchObject({ code: 'NO_JOURNAL' });
+  });
+});
