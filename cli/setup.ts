@@ -188,7 +188,8 @@ export async function openSession(treePath: string, options: CommonOptions, logg
     const tools = await loadTools(options.tools, checkpointer.ledger);
     const tree = await loadTree(treePath, { tools });
     const logger = createLogger(options.logLevel, { hashThreadIds: options.hashThreadIds, shown: logging.shown });
-    const graph = compileTree(tree, { tools, checkpointer: checkpointer.saver, threadLock: checkpointer.threadLock, logger, model });
+    // The step trace is kept with each thread, for `switchboard trace` and the dev page.
+    const graph = compileTree(tree, { tools, checkpointer: checkpointer.saver, threadLock: checkpointer.threadLock, logger, model, trace: true });
     return { tree, graph, checkpointer, logger, model };
   } catch (error) {
     await checkpointer.close();

@@ -3,8 +3,7 @@
  * `npx @langchain/langgraph-cli dev --no-browser` serves them (offline unless OPENAI_API_KEY is set).
  * Each call reads the YAML again, so saved edits show in the next request.
  */
-import { createGraphFactory } from '../graphs/factory.js';
-import { createExampleTools } from '../tools/examples.js';
+import { createExampleTools, createGraphFactory } from 'switchboard';
 
 // One set of tools (and side-effect ledger) for the life of the server.
 const tools = createExampleTools();

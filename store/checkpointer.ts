@@ -7,21 +7,19 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { BaseCheckpointSaver } from '@langchain/langgraph';
 import Database from 'better-sqlite3';
-import pg from 'pg';
+import type pg from 'pg';
 import { FencedMemorySaver, FencedSqliteSaver } from './fenced-savers.js';
 import { MemoryFences, pairLock } from './fences.js';
 import { MemoryJournal, pairJournal } from './journal.js';
 import type { ThreadJournal } from './journal.js';
-import { PostgresJournal } from './postgres-journal.js';
 import { SqliteJournal } from './sqlite-journal.js';
-import { BatchedPostgresSaver } from './postgres-saver.js';
-import { MemoryLedger, PostgresLedger, SqliteLedger } from './ledger.js';
+import { MemoryLedger, SqliteLedger } from './ledger.js';
 import type { SideEffectLedger } from './ledger.js';
-import { createPostgresThreadLock, fenceTableSql } from './postgres-thread-lock.js';
 import type { PostgresThreadLockOptions } from './postgres-thread-lock.js';
 import { createSqliteThreadLock, SqliteThreads } from './sqlite-thread-lock.js';
 import type { SqliteThreadLockOptions } from './sqlite-thread-lock.js';
 import { createMemoryThreadLock } from './thread-lock.js';
+import { SwitchboardError } from '../errors/switchboard-error.js';
 import type { ThreadLock } from './thread-lock.js';
 
 /** The CLI keeps threads here unless told otherwise. */
@@ -84,38 +82,7 @@ export async function openCheckpointer(target: string = DEFAULT_SQLITE_PATH, opt
     const fences = new MemoryFences();
     return paired({ saver: new FencedMemorySaver(fences), threadLock: createMemoryThreadLock(options.lock, fences), ledger: new MemoryLedger(fences), journal: new MemoryJournal((fence, write) => fences.guard(fence, write)), describe: 'memory', close: async () => {} });
   }
-  if (isPostgresUrl(target)) {
-    const pool = new pg.Pool({ connectionString: target, ...POSTGRES_POOL_DEFAULTS, ...options.pool });
-    // A client that loses its connection (a restart, a killed backend) must not crash the process:
-    // idle ones report to the pool, checked-out ones to themselves; the query in flight fails instead.
-    pool.on('error', () => undefined);
-    pool.on('connect', (client) => client.on('error', () => undefined));
-    const fences = { store: 'postgres' };
-    const saver = new BatchedPostgresSaver(pool, undefined, { fences });
-    const ledger = new PostgresLedger(pool, { fences });
-    const journal = new PostgresJournal(pool, { fences });
-    await migrateOnce(pool, async () => {
-      await saver.setup();
-      await ledger.setup();
-      await pool.query(fenceTableSql('public', pg.escapeIdentifier));
-      await journal.setup();
-    });
-    // Locks get their own connections, so a turn holding one never starves the checkpointer.
-    const lockPool = new pg.Pool({ connectionString: target, ...POSTGRES_POOL_DEFAULTS, max: options.lockConnections ?? POSTGRES_POOL_DEFAULTS.max, ...options.pool, ...options.lockPool, statement_timeout: 0 });
-    lockPool.on('error', () => undefined);
-    lockPool.on('connect', (client) => client.on('error', () => undefined));
-    const url = new URL(target);
-    return paired({
-      saver,
-      threadLock: createPostgresThreadLock(lockPool, { ...options.lock, fences }),
-      ledger,
-      journal,
-      describe: `postgres:${url.host}${url.pathname}`,
-      close: async () => {
-        await Promise.all([pool.end(), lockPool.end()]);
-      },
-    });
-  }
+  if (isPostgresUrl(target)) return paired(await (await loadPostgresStore()).openPostgresStore(target, options));
   const path = target.replace(/^sqlite:/, '');
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const db = new Database(path);
@@ -142,14 +109,17 @@ function paired(store: Checkpointer): Checkpointer {
   return store;
 }
 
-/** Runs `migrate` under a database-wide advisory lock, so concurrent workers migrate one at a time. */
-async function migrateOnce(pool: pg.Pool, migrate: () => Promise<void>): Promise<void> {
-  const client = await pool.connect();
+/** The PostgreSQL store's module, loaded on first use: its packages are optional peer dependencies. */
+async function loadPostgresStore(): Promise<typeof import('./postgres-store.js')> {
   try {
-    await client.query("SELECT pg_advisory_lock(hashtextextended('switchboard:migrate', 0))");
-    await migrate();
-  } finally {
-    await client.query("SELECT pg_advisory_unlock(hashtextextended('switchboard:migrate', 0))").catch(() => undefined);
-    client.release();
+    return await import('./postgres-store.js');
+  } catch (error) {
+    const missing = /Cannot find (?:package|module) '(pg|@langchain\/langgraph-checkpoint-postgres)'/.exec(String((error as Error | undefined)?.message));
+    if ((error as NodeJS.ErrnoException | undefined)?.code !== 'ERR_MODULE_NOT_FOUND' || !missing) throw error;
+    throw new SwitchboardError(
+      'STORE_PACKAGE_MISSING',
+      `A postgres:// store needs the packages pg and @langchain/langgraph-checkpoint-postgres (${missing[1]} is not installed): npm install pg @langchain/langgraph-checkpoint-postgres`,
+      { cause: error },
+    );
   }
 }

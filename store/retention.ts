@@ -8,8 +8,8 @@
 import { MemorySaver } from '@langchain/langgraph';
 import type { BaseCheckpointSaver } from '@langchain/langgraph';
 import { SqliteSaver } from '@langchain/langgraph-checkpoint-sqlite';
-import { PostgresSaver } from '@langchain/langgraph-checkpoint-postgres';
-import pg from 'pg';
+import type { PostgresSaver } from '@langchain/langgraph-checkpoint-postgres';
+import type pg from 'pg';
 import type { Statement } from 'better-sqlite3';
 import { SwitchboardError } from '../errors/switchboard-error.js';
 
@@ -61,7 +61,7 @@ export function createCheckpointAdapter(saver: BaseCheckpointSaver | undefined, 
       head: async (threadId) => head(threadId),
     };
   }
-  if (saver instanceof PostgresSaver) {
+  if (isPostgresSaver(saver)) {
     const { pool, options } = saver as unknown as { pool: pg.Pool; options: { schema: string } };
     const sql = postgresStatements(options.schema);
     const newest = async (statement: { name: string; text: string }, values: unknown[]) =>
@@ -74,6 +74,22 @@ export function createCheckpointAdapter(saver: BaseCheckpointSaver | undefined, 
     'INVALID_OPTION',
     `retention: ${keep} needs LangGraph's MemorySaver, SqliteSaver or PostgresSaver; this checkpointer is a ${saver.constructor.name}. Pass retention: 'all'.`,
   );
+}
+
+/**
+ * Whether `saver` is LangGraph's PostgresSaver (or extends it), told by its class names: the
+ * PostgreSQL packages are optional peer dependencies, loaded only for a postgres:// store, so this
+ * module cannot import the class to compare with.
+ */
+function isPostgresSaver(saver: BaseCheckpointSaver): saver is PostgresSaver {
+  for (let prototype: unknown = Object.getPrototypeOf(saver); prototype; prototype = Object.getPrototypeOf(prototype))
+    if ((prototype as { constructor?: { name?: string } }).constructor?.name === 'PostgresSaver') return true;
+  return false;
+}
+
+/** pg's escapeIdentifier: a name in double quotes, its own double quotes doubled. */
+function escapeIdentifier(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
 }
 
 /** The newest checkpoint id of the thread's root namespace (ids are time-ordered uuid6 strings). */
@@ -136,7 +152,7 @@ function sqliteStatements(saver: SqliteSaver) {
  * together; it returns the newest id.
  */
 function postgresStatements(schemaName: string) {
-  const schema = pg.escapeIdentifier(schemaName);
+  const schema = escapeIdentifier(schemaName);
   return {
     head: {
       name: `switchboard:head:${schemaName}`,

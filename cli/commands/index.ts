@@ -63,9 +63,33 @@ export const COMMANDS: CommandEntry[] = [
     load: async () => (await import('./resume.js')).registerResume,
   },
   {
+    name: 'approve',
+    usage: '[options] <tree>',
+    summary: 'Approve the handoff a thread waits on (approval: required): the conversation moves, and the receiving agent answers.',
+    load: async () => (await import('./approval.js')).registerApprove,
+  },
+  {
+    name: 'deny',
+    usage: '[options] <tree>',
+    summary: 'Deny the handoff a thread waits on (approval: required): the agent that asked is told, with --reason, and goes on.',
+    load: async () => (await import('./approval.js')).registerDeny,
+  },
+  {
     name: 'eval',
     usage: '[options] <tree>',
     summary: 'Run a routing dataset on the tree and report accuracy, precision and recall per agent, the confusion matrix and every mismatch.',
     load: async () => (await import('./eval.js')).registerEval,
+  },
+  {
+    name: 'trace',
+    usage: '[options] <tree>',
+    summary: "Print a turn's step trace: model calls with the messages each model received, tool calls, handoffs, fallbacks and limits.",
+    load: async () => (await import('./trace.js')).registerTrace,
+  },
+  {
+    name: 'stats',
+    usage: '[options] <tree>',
+    summary: "Routing analytics of the tree's conversations in the store: handoffs per conversation, escalation rates, paths, refusals, limits, fallbacks, cost per path.",
+    load: async () => (await import('./stats.js')).registerStats,
   },
 ];

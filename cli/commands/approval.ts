@@ -1,0 +1,58 @@
+/**
+ * `switchboard approve` and `switchboard deny`: a person's decision on a handoff waiting for
+ * approval (an agent with `approval: required`).
+ */
+import type { Command } from 'commander';
+import { streamApproval } from '../../runtime/approval.js';
+import { common, consume, EXIT, guard, openSession, SHOWN_AS_TEXT, SHOWN_BY_EVERY_COMMAND } from '../setup.js';
+import type { CommonOptions } from '../setup.js';
+import { resumeHint, TurnPrinter, turnJson } from '../output.js';
+import { colorEnabled } from '../color.js';
+import { stringifyForTerminal } from '../../dev/control-characters.js';
+
+type DecisionOptions = CommonOptions & { thread: string; reason?: string; operator?: string; json?: boolean };
+
+export const APPROVE_SUMMARY = 'Approve the handoff a thread waits on (approval: required): the conversation moves, and the receiving agent answers.';
+export const DENY_SUMMARY = 'Deny the handoff a thread waits on (approval: required): the agent that asked is told, with --reason, and goes on.';
+
+export function registerApprove(program: Command): void {
+  registerDecision(program, true);
+}
+
+export function registerDeny(program: Command): void {
+  registerDecision(program, false);
+}
+
+function registerDecision(program: Command, approved: boolean): void {
+    common(program.command(`${approved ? 'approve' : 'deny'} <tree>`))
+      .description(approved ? APPROVE_SUMMARY : DENY_SUMMARY)
+      .requiredOption('-t, --thread <id>', 'the waiting thread (see switchboard pending)')
+      .option('--reason <text>', approved ? 'why (kept with the decision)' : 'why, told to the agent that asked')
+      .option('--operator <name>', 'who decides')
+      .option('--json', 'print one JSON object instead of text')
+      .action((treePath: string, options: DecisionOptions) =>
+        guard(async () => {
+          const session = await openSession(treePath, options, { shown: options.json ? SHOWN_BY_EVERY_COMMAND : SHOWN_AS_TEXT });
+          try {
+            const printer = new TurnPrinter((output) => process.stdout.write(output), {
+              color: colorEnabled(process.stdout),
+              streaming: process.stdout.isTTY === true,
+              howToAnswer: (result) => resumeHint(result, { treePath, db: options.db, tools: options.tools, store: session.checkpointer.describe }),
+            });
+            const decision = {
+              approved,
+              ...(options.reason !== undefined ? { reason: options.reason } : {}),
+              ...(options.operator !== undefined ? { operator: options.operator } : {}),
+            };
+            const result = await consume(streamApproval(session.graph, options.thread, decision), (event) => {
+              if (!options.json) printer.event(event);
+            });
+            if (options.json) process.stdout.write(`${stringifyForTerminal(turnJson(result))}\n`);
+            else printer.result(result);
+            return EXIT.ok;
+          } finally {
+            await session.checkpointer.close();
+          }
+        }),
+      );
+}
