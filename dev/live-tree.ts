@@ -13,12 +13,14 @@ import type { LoadedTree } from '../config/load.js';
 import { ConfigError } from '../errors/config-error.js';
 import type { ConfigIssue } from '../errors/config-error.js';
 import { compileTree } from '../graphs/compile.js';
-import type { SwitchboardGraph, ToolRegistry } from '../graphs/compile.js';
+import type { CompileOptions, SwitchboardGraph, ToolRegistry } from '../graphs/compile.js';
 import { toolNamesOf } from '../graphs/tool-names.js';
 import type { ModelOption } from '../models/resolve.js';
 import { describeGraph } from '../viz/diagram.js';
 import type { Diagram } from '../viz/diagram.js';
 import { toDot } from '../viz/dot.js';
+import { svgSize } from '../viz/direction.js';
+import type { LayoutDirection } from '../viz/direction.js';
 import { renderSvg } from '../viz/render.js';
 
 /** A version of the tree that loaded, compiled and drew. */
@@ -28,8 +30,12 @@ export interface GoodTree {
   loaded: LoadedTree;
   graph: SwitchboardGraph;
   diagram: Diagram;
-  /** The drawing, an `<svg>` element (no XML prolog). */
+  /** The drawing, an `<svg>` element (no XML prolog), laid out the narrower way (see chooseDirection). */
   svg: string;
+  /** The way `svg` runs. */
+  direction: LayoutDirection;
+  /** The drawing each way, for the page's direction switch. */
+  svgs: Record<LayoutDirection, string>;
   loadedAt: string;
 }
 
@@ -55,6 +61,8 @@ export interface LiveTreeOptions {
   model: ModelOption;
   /** The environment API keys and OPENAI_BASE_URL are read from. Default: `process.env`. */
   env?: Record<string, string | undefined> | undefined;
+  /** More compile options for every version (retention, thread lock, observers, trace…). */
+  compile?: Partial<CompileOptions> | undefined;
   /** Quiet time after a file event before reloading, so one save reloads once. Default 60 ms. */
   debounceMs?: number | undefined;
 }
@@ -139,6 +147,7 @@ export class LiveTree {
     try {
       const loaded = parseTree(text, file, { tools: toolNamesOf(tools) });
       const graph = compileTree(loaded, {
+        ...this.options.compile,
         tools,
         checkpointer: this.options.checkpointer,
         logger,
@@ -146,10 +155,15 @@ export class LiveTree {
         env: this.options.env,
       });
       const diagram = await describeGraph(graph);
-      const svg = stripProlog(await renderSvg(toDot(diagram)));
+      // Both ways (as chooseDirection does), keeping the narrower as the first shown.
+      const [down, across] = await Promise.all([renderSvg(toDot(diagram, { direction: 'TB' })), renderSvg(toDot(diagram, { direction: 'LR' }))]);
+      const [downSize, acrossSize] = [svgSize(down), svgSize(across)];
+      const direction: LayoutDirection = downSize && acrossSize && acrossSize.width < downSize.width ? 'LR' : 'TB';
+      const svgs = { TB: stripProlog(down), LR: stripProlog(across) };
+      const svg = svgs[direction];
       const version = (this.state.good?.version ?? 0) + 1;
       logger.info({ event: 'tree-reload', version, agents: diagram.nodes.length }, 'tree loaded');
-      this.publish(issues, { version, loaded, graph, diagram, svg, loadedAt: new Date().toISOString() });
+      this.publish(issues, { version, loaded, graph, diagram, svg, direction, svgs, loadedAt: new Date().toISOString() });
     } catch (error) {
       if (error instanceof ConfigError) {
         this.publish(error.issues);

@@ -25,7 +25,13 @@ export interface PageTree {
   version: number;
   loadedAt: string;
   svg: string;
+  /** The way `svg` runs: `LR` for wide trees, else `TB`. */
+  direction: 'TB' | 'LR';
+  /** The drawing each way. */
+  svgs: { TB: string; LR: string };
   agents: { name: string; role: NodeRole; description: string; elementId: string }[];
+  /** The tree's shared-state fields (`state:`), with their types (and allowed values for enums). */
+  fields: { name: string; type: 'string' | 'number' | 'boolean' | 'enum'; values?: string[] | undefined }[];
   edges: { from: string; to: string; kind: EdgeKind; label: string; elementId: string }[];
 }
 
@@ -63,7 +69,14 @@ export function toPageSnapshot(state: TreeState, file: string, model: string): P
           version: good.version,
           loadedAt: good.loadedAt,
           svg: good.svg,
+          direction: good.direction,
+          svgs: good.svgs,
           agents: good.diagram.nodes.map((node, index) => ({ ...node, elementId: nodeElementId(index) })),
+          fields: Object.entries(good.loaded.spec.state ?? {}).map(([name, field]) => ({
+            name,
+            type: field.type,
+            ...(field.type === 'enum' ? { values: field.values } : {}),
+          })),
           edges: good.diagram.edges.map((edge, index) => ({
             from: edge.from,
             to: edge.to,
@@ -80,6 +93,8 @@ export function toPageSnapshot(state: TreeState, file: string, model: string): P
 
 export interface PageMessage {
   role: 'user' | 'agent';
+  /** The user turn it belongs to (1-based). */
+  turn: number;
   /** The agent that wrote it. */
   agent?: string | undefined;
   text: string;
@@ -109,10 +124,11 @@ export function toPageState(threadId: string, state: SwitchboardState): PageThre
 /** The messages a person reads: user messages and agent replies (tool traffic and empty tool-call turns left out). */
 export function toPageMessages(messages: BaseMessage[]): PageMessage[] {
   const shown: PageMessage[] = [];
+  let turn = 0;
   for (const message of messages) {
     const text = message.text;
-    if (message.type === 'human') shown.push({ role: 'user', text });
-    else if (message.type === 'ai' && text.trim() !== '') shown.push({ role: 'agent', agent: message.name, text });
+    if (message.type === 'human') shown.push({ role: 'user', turn: ++turn, text });
+    else if (message.type === 'ai' && text.trim() !== '') shown.push({ role: 'agent', turn, agent: message.name, text });
   }
   return shown;
 }

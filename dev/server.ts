@@ -8,6 +8,12 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { MemorySaver } from '@langchain/langgraph';
 import type { BaseCheckpointSaver } from '@langchain/langgraph';
+import { MemoryJournal, pairedJournal } from '../store/journal.js';
+import type { ThreadJournal } from '../store/journal.js';
+import type { Retention } from '../store/retention.js';
+import type { ThreadLock } from '../store/thread-lock.js';
+import { runtimeOf } from '../graphs/compile.js';
+import type { CompileOptions } from '../graphs/compile.js';
 import { pino } from 'pino';
 import type { Logger } from 'pino';
 import { SwitchboardError } from '../errors/switchboard-error.js';
@@ -19,6 +25,8 @@ import { LiveTree } from './live-tree.js';
 import type { GoodTree } from './live-tree.js';
 import { toPageSnapshot } from './page-data.js';
 import { ChatRequestSchema, listEscalations, parseBody, readThread, ReplyRequestSchema, ThreadIdSchema, ThreadRunner } from './threads.js';
+import { ForkRequestSchema, ThreadHistory } from './thread-history.js';
+import { createTraceRecorder } from './trace-recorder.js';
 
 export interface DevServerOptions {
   /** The tree file to serve and watch. */
@@ -31,6 +39,10 @@ export interface DevServerOptions {
   model?: ModelOption | undefined;
   /** Where threads persist. Default: in memory (shared across reloads of the tree). */
   checkpointer?: BaseCheckpointSaver | undefined;
+  /** The store's thread lock (default: the one paired with the checkpointer, else in-process). */
+  threadLock?: ThreadLock | undefined;
+  /** Checkpoints kept per thread. Default `'all'`: every turn can be revisited and forked. */
+  retention?: Retention | undefined;
   logger?: Logger | undefined;
   /** The environment API keys and OPENAI_BASE_URL are read from. Default: `process.env`. */
   env?: Record<string, string | undefined> | undefined;
@@ -53,7 +65,21 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   const checkpointer = options.checkpointer ?? new MemorySaver();
   const model = options.model ?? 'auto';
   const modelText = describeModelChoice(model, options.env ?? process.env);
-  const tree = new LiveTree({ file: options.file, tools: options.tools ?? {}, checkpointer, logger, model, env: options.env });
+  // The step trace goes to the store's journal (in memory when the store has none): written by the
+  // graph itself when it traces, else by this recorder.
+  const journal: ThreadJournal = pairedJournal(checkpointer) ?? new MemoryJournal();
+  const tracesItself = () => {
+    const good = tree.current.good;
+    return good !== undefined && (runtimeOf(good.graph) as { trace?: boolean }).trace === true;
+  };
+  const compile: Partial<CompileOptions> = {
+    retention: options.retention ?? 'all',
+    ...(options.threadLock ? { threadLock: options.threadLock } : {}),
+    observers: [createTraceRecorder(journal, logger, tracesItself)],
+    ...({ trace: true } as Partial<CompileOptions>),
+  };
+  const tree: LiveTree = new LiveTree({ file: options.file, tools: options.tools ?? {}, checkpointer, logger, model, env: options.env, compile });
+  const history = new ThreadHistory(checkpointer, journal);
   const hub = new EventHub();
   const runner = new ThreadRunner();
   await tree.reload();
@@ -104,13 +130,24 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       const body = parseBody(ReplyRequestSchema, await readJson(request));
       return runner.reply(requireGoodTree().graph, threadId, body, new NdjsonStream(response));
     }
-    const thread = /^GET \/api\/threads\/([^/]+)$/.exec(route);
-    if (thread)
-      return sendJson(
-        response,
-        200,
-        await readThread(requireGoodTree().graph, parseBody(ThreadIdSchema, decodeURIComponent(thread[1] ?? ''))),
-      );
+    if (route === 'GET /api/threads')
+      return sendJson(response, 200, await history.list(url.searchParams.get('search') ?? undefined, url.searchParams.get('limit') ?? undefined));
+    const thread = /^(GET|POST) \/api\/threads\/([^/]+)(?:\/(trace|turns\/(\d+)|fork))?$/.exec(route);
+    if (thread) {
+      const [, verb, rawId, action, turnText] = thread;
+      const threadId = parseBody(ThreadIdSchema, decodeURIComponent(rawId ?? ''));
+      const graph = requireGoodTree().graph;
+      if (verb === 'GET' && action === undefined) {
+        const found = await readThread(graph, threadId);
+        return sendJson(response, 200, found.exists ? { ...found, ...(await history.turns(graph, threadId)) } : found);
+      }
+      if (verb === 'GET' && action === 'trace') return sendJson(response, 200, await history.trace(threadId, url.searchParams.get('turn') ?? undefined));
+      if (verb === 'GET' && turnText !== undefined) return sendJson(response, 200, await history.atTurn(graph, threadId, Number(turnText)));
+      if (verb === 'POST' && action === 'fork') {
+        const body = parseBody(ForkRequestSchema, await readJson(request));
+        return sendJson(response, 200, await history.fork(graph, threadId, body));
+      }
+    }
     throw new HttpError(404, `No such page: ${method} ${url.pathname}`);
   }
 

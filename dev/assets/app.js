@@ -1,23 +1,51 @@
 // The dev page: follows the tree over Server-Sent Events, draws it, shows the file's problems, and
-// wires the conversation and the waiting threads to the drawing.
+// wires the threads, the conversation, its turns (step trace, time travel) and the waiting threads
+// to the drawing.
 import { Chat } from './chat.js';
 import { Drawing } from './drawing.js';
 import { Escalations } from './escalations.js';
+import { ThreadsPanel } from './threads.js';
+import { TimeTravel } from './time-travel.js';
+import { TracePanel } from './trace.js';
 
 /** @param {string} id */
 const byId = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
 
 const drawing = new Drawing(byId('drawing'));
-const chat = new Chat({ transcript: byId('transcript'), path: byId('path'), state: byId('state'), threadId: byId('thread-id') }, (marks) =>
-  drawing.mark(marks),
+const trace = new TracePanel({ panel: byId('trace-panel'), title: byId('trace-title'), list: byId('trace') });
+const threads = new ThreadsPanel({ list: byId('threads'), search: /** @type {HTMLInputElement} */ (byId('thread-search')) }, (threadId) => void openThread(threadId));
+const timeTravel = new TimeTravel({ panel: byId('turn-panel'), title: byId('turn-title'), body: byId('turn-body') }, (fork) => {
+  chat.show(fork.thread);
+  chat.note('note', `Forked from ${fork.from.threadId} at turn ${fork.from.turn}: write a different message to continue.`);
+  timeTravel.hide();
+  trace.hide();
+  void threads.refresh();
+  byId('message').focus();
+});
+const chat = new Chat(
+  { transcript: byId('transcript'), path: byId('path'), state: byId('state'), threadId: byId('thread-id') },
+  (marks) => drawing.mark(marks),
+  {
+    onTurn: (threadId, turn) => {
+      void trace.show(threadId, turn);
+      void timeTravel.show(threadId, turn);
+    },
+    onThread: (threadId) => threads.select(threadId),
+  },
 );
 const escalations = new Escalations(byId('waiting'), async (escalation, reply) => {
-  if (chat.threadId !== escalation.threadId) {
-    const response = await fetch(`/api/threads/${encodeURIComponent(escalation.threadId)}`);
-    if (response.ok) chat.show(await response.json());
-  }
+  if (chat.threadId !== escalation.threadId) await openThread(escalation.threadId);
   await chat.reply(escalation.threadId, reply);
 });
+
+/** Opens a thread of the store in the conversation panel: its transcript, state and path on the drawing. @param {string} threadId */
+async function openThread(threadId) {
+  const response = await fetch(`/api/threads/${encodeURIComponent(threadId)}`);
+  if (!response.ok) return;
+  trace.hide();
+  timeTravel.hide();
+  chat.show(await response.json());
+}
 
 /** @param {any} snapshot */
 function showSnapshot(snapshot) {
@@ -28,6 +56,8 @@ function showSnapshot(snapshot) {
     : `${snapshot.file} · ${snapshot.model}`;
   drawing.render(tree);
   drawing.setStale(snapshot.broken && tree !== null);
+  threads.tree = tree?.name ?? null;
+  timeTravel.declared = tree?.fields ?? [];
   const issues = byId('issues');
   const errors = snapshot.issues.filter((/** @type {any} */ issue) => issue.severity === 'error').length;
   issues.hidden = snapshot.issues.length === 0;
@@ -41,6 +71,7 @@ function showSnapshot(snapshot) {
     ),
   );
   void escalations.refresh();
+  void threads.refresh();
 }
 
 const events = new EventSource('/api/events');
@@ -65,7 +96,7 @@ form.addEventListener('submit', (event) => {
   send.disabled = true;
   void chat
     .send(message)
-    .then(() => escalations.refresh())
+    .then(() => Promise.all([escalations.refresh(), threads.refresh()]))
     .finally(() => {
       send.disabled = false;
       input.focus();
@@ -77,5 +108,19 @@ input.addEventListener('keydown', (event) => {
     form.requestSubmit();
   }
 });
-byId('new-thread').addEventListener('click', () => chat.reset());
+byId('new-thread').addEventListener('click', () => {
+  chat.reset();
+  trace.hide();
+  timeTravel.hide();
+});
 byId('refresh-waiting').addEventListener('click', () => void escalations.refresh());
+byId('refresh-threads').addEventListener('click', () => void threads.refresh());
+byId('close-trace').addEventListener('click', () => trace.hide());
+byId('close-turn').addEventListener('click', () => timeTravel.hide());
+byId('zoom-in').addEventListener('click', () => drawing.zoom(1.25));
+byId('zoom-out').addEventListener('click', () => drawing.zoom(0.8));
+byId('fit').addEventListener('click', () => drawing.fit());
+byId('fit-width').addEventListener('click', () => drawing.fitWidth());
+byId('direction').addEventListener('change', (event) =>
+  drawing.setDirection(/** @type {'auto' | 'TB' | 'LR'} */ (/** @type {HTMLSelectElement} */ (event.target).value)),
+);

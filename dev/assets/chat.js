@@ -29,10 +29,12 @@ export class Chat {
   /**
    * @param {{ transcript: HTMLElement, path: HTMLElement, state: HTMLElement, threadId: HTMLElement }} elements
    * @param {(marks: { path?: Hop[], speaking?: string | null, active?: string | null }) => void} onMarks
+   * @param {{ onTurn?: (threadId: string, turn: number) => void, onThread?: (threadId: string) => void }} [hooks]
    */
-  constructor(elements, onMarks) {
+  constructor(elements, onMarks, hooks = {}) {
     this.elements = elements;
     this.onMarks = onMarks;
+    this.hooks = hooks;
     /** @type {Hop[]} */
     this.path = [];
     /** @type {HTMLElement | null} the agent message being streamed */
@@ -51,6 +53,7 @@ export class Chat {
     this.elements.state.textContent = 'No conversation yet.';
     this.setPath([]);
     this.onMarks({ speaking: null, active: null });
+    this.hooks.onThread?.(this.threadId);
   }
 
   /** Shows an existing thread (its transcript, state and path). @param {any} thread */
@@ -58,11 +61,29 @@ export class Chat {
     this.threadId = thread.threadId;
     this.elements.threadId.textContent = thread.threadId;
     this.elements.transcript.replaceChildren();
-    for (const message of thread.messages ?? []) {
+    this.bubble = null;
+    const messages = thread.messages ?? [];
+    messages.forEach((/** @type {any} */ message, /** @type {number} */ index) => {
       if (message.role === 'user') this.note('user', message.text);
       else this.agentMessage(message.agent ?? 'agent', message.text);
-    }
+      this.bubble = null;
+      const next = messages[index + 1];
+      if (!next || next.turn !== message.turn) this.marker(message.turn);
+    });
     if (thread.state) this.showState(thread.state);
+    this.hooks.onThread?.(this.threadId);
+  }
+
+  /** A turn's end in the transcript: opens its step trace and its state, to fork from. @param {number} turn */
+  marker(turn) {
+    const item = document.createElement('li');
+    item.className = 'turn-marker';
+    item.dataset.turn = String(turn);
+    const button = Object.assign(document.createElement('button'), { type: 'button', textContent: `turn ${turn} · trace · time travel` });
+    const threadId = this.threadId;
+    button.addEventListener('click', () => this.hooks.onTurn?.(threadId, turn));
+    item.append(button);
+    this.elements.transcript.append(item);
   }
 
   /** Sends a user message and streams the turn. @param {string} message */
@@ -163,6 +184,7 @@ export class Chat {
   /** @param {any} result */
   result(result) {
     this.showState(result.state);
+    this.marker(result.turn);
     this.onMarks({ speaking: this.lastSpeaker ?? result.agent, active: result.state.activeAgent });
   }
 

@@ -1,12 +1,16 @@
-// The tree drawing: the server's SVG, annotated with agent names, and highlighted with the path of
-// the conversation (edges taken, agents visited, the agent speaking).
+// The tree drawing: the server's SVG, annotated with agent names, highlighted with the path of the
+// conversation (edges taken, agents visited, the agent speaking), and moved with zoom and pan
+// (the wheel or the buttons zoom, dragging pans; "Fit" shows it whole, "Width" fits its width).
 
 /**
  * @typedef {{ name: string, role: string, description: string, elementId: string }} PageAgent
  * @typedef {{ from: string, to: string, kind: string, label: string, elementId: string }} PageEdge
- * @typedef {{ name: string, root: string, version: number, svg: string, agents: PageAgent[], edges: PageEdge[] }} PageTree
+ * @typedef {{ name: string, root: string, version: number, svg: string, direction: 'TB' | 'LR', svgs: { TB: string, LR: string }, agents: PageAgent[], edges: PageEdge[] }} PageTree
  * @typedef {{ from: string, to: string, kind: string }} Hop
  */
+
+const MIN_SCALE = 0.1;
+const MAX_SCALE = 8;
 
 export class Drawing {
   /** @param {HTMLElement} container */
@@ -14,14 +18,23 @@ export class Drawing {
     this.container = container;
     /** @type {PageTree | null} */
     this.tree = null;
+    /** @type {'auto' | 'TB' | 'LR'} */
+    this.direction = 'auto';
+    /** @type {string | null} the direction drawn */
+    this.drawn = null;
     /** @type {{ path: Hop[], speaking: string | null, active: string | null }} */
     this.marks = { path: [], speaking: null, active: null };
+    this.view = { x: 0, y: 0, scale: 1 };
+    /** @type {{ width: number, height: number }} the drawing's own size */
+    this.size = { width: 1, height: 1 };
+    this.listen();
   }
 
   /** Draws a tree (a new version replaces the old one; the highlights carry over). @param {PageTree | null} tree */
   render(tree) {
     if (!tree) {
       this.tree = null;
+      this.drawn = null;
       this.container.replaceChildren(
         Object.assign(document.createElement('p'), {
           className: 'empty',
@@ -30,13 +43,19 @@ export class Drawing {
       );
       return;
     }
-    if (this.tree && this.tree.version === tree.version) return;
+    const direction = this.direction === 'auto' ? tree.direction : this.direction;
+    if (this.tree && this.tree.version === tree.version && this.drawn === direction) return;
+    const fresh = !this.tree || this.drawn !== direction;
     this.tree = tree;
-    const parsed = new DOMParser().parseFromString(tree.svg, 'image/svg+xml').documentElement;
+    this.drawn = direction;
+    const parsed = new DOMParser().parseFromString(tree.svgs?.[direction] ?? tree.svg, 'image/svg+xml').documentElement;
     const svg = /** @type {SVGSVGElement} */ (document.importNode(parsed, true));
-    svg.removeAttribute('width');
-    svg.removeAttribute('height');
+    const box = svg.viewBox.baseVal;
+    this.size = { width: box?.width || 800, height: box?.height || 600 };
+    svg.setAttribute('width', String(this.size.width));
+    svg.setAttribute('height', String(this.size.height));
     svg.dataset.version = String(tree.version);
+    svg.dataset.direction = direction;
     for (const agent of tree.agents) {
       const element = svg.querySelector(`#${CSS.escape(agent.elementId)}`);
       if (!element) continue;
@@ -51,7 +70,85 @@ export class Drawing {
       element.setAttribute('data-kind', edge.kind);
     }
     this.container.replaceChildren(svg);
+    if (fresh) this.fit();
+    else this.transform();
     this.apply();
+  }
+
+  /** Lays the tree out top to bottom, left to right, or (auto) the narrower way. @param {'auto' | 'TB' | 'LR'} direction */
+  setDirection(direction) {
+    this.direction = direction;
+    if (this.tree) this.render(this.tree);
+  }
+
+  /** Shows the whole drawing. */
+  fit() {
+    const { clientWidth, clientHeight } = this.container;
+    if (!clientWidth || !clientHeight) return this.set({ x: 0, y: 0, scale: 1 });
+    const scale = Math.min(clientWidth / this.size.width, clientHeight / this.size.height);
+    this.set({ x: (clientWidth - this.size.width * scale) / 2, y: (clientHeight - this.size.height * scale) / 2, scale });
+  }
+
+  /** Fits the drawing's width (a tall tree then scrolls by dragging). */
+  fitWidth() {
+    const width = this.container.clientWidth || this.size.width;
+    this.set({ x: 0, y: 0, scale: width / this.size.width });
+  }
+
+  /** Zooms by `factor` around a point of the container (default: its centre). @param {number} factor @param {number} [atX] @param {number} [atY] */
+  zoom(factor, atX = this.container.clientWidth / 2, atY = this.container.clientHeight / 2) {
+    const scale = Math.min(MAX_SCALE, Math.max(MIN_SCALE, this.view.scale * factor));
+    const ratio = scale / this.view.scale;
+    this.set({ x: atX - (atX - this.view.x) * ratio, y: atY - (atY - this.view.y) * ratio, scale });
+  }
+
+  /** @param {number} dx @param {number} dy */
+  pan(dx, dy) {
+    this.set({ ...this.view, x: this.view.x + dx, y: this.view.y + dy });
+  }
+
+  /** @param {{ x: number, y: number, scale: number }} view */
+  set(view) {
+    this.view = view;
+    this.transform();
+  }
+
+  transform() {
+    const svg = this.container.querySelector('svg');
+    if (!svg) return;
+    svg.style.transform = `translate(${this.view.x.toFixed(1)}px, ${this.view.y.toFixed(1)}px) scale(${this.view.scale.toFixed(4)})`;
+    this.container.dataset.scale = this.view.scale.toFixed(3);
+  }
+
+  listen() {
+    this.container.addEventListener(
+      'wheel',
+      (event) => {
+        event.preventDefault();
+        const rect = this.container.getBoundingClientRect();
+        this.zoom(Math.exp(-event.deltaY * 0.0015), event.clientX - rect.left, event.clientY - rect.top);
+      },
+      { passive: false },
+    );
+    /** @type {{ x: number, y: number } | null} */
+    let dragging = null;
+    this.container.addEventListener('pointerdown', (event) => {
+      if (event.button !== 0) return;
+      dragging = { x: event.clientX, y: event.clientY };
+      this.container.setPointerCapture(event.pointerId);
+      this.container.classList.add('dragging');
+    });
+    this.container.addEventListener('pointermove', (event) => {
+      if (!dragging) return;
+      this.pan(event.clientX - dragging.x, event.clientY - dragging.y);
+      dragging = { x: event.clientX, y: event.clientY };
+    });
+    const stop = () => {
+      dragging = null;
+      this.container.classList.remove('dragging');
+    };
+    this.container.addEventListener('pointerup', stop);
+    this.container.addEventListener('pointercancel', stop);
   }
 
   /** Shows the dimmed look of a tree kept from an earlier, good save. @param {boolean} stale */

@@ -1,6 +1,8 @@
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -8,9 +10,12 @@ import type { PageSnapshot } from '../../dev/page-data.js';
 import { REPO_ROOT, runCli } from './run-cli.js';
 
 describe('switchboard dev', () => {
-  it('serves the page on 127.0.0.1, prints its address, and stops cleanly on Ctrl-C', async () => {
+  it('serves the page on 127.0.0.1, prints its address, keeps threads in the CLI\'s store, and stops cleanly on Ctrl-C', async () => {
     const env = { ...process.env };
     delete env.OPENAI_API_KEY;
+    // The store run and chat use (here through $SWITCHBOARD_DB, as they read it): not memory.
+    const db = join(mkdtempSync(join(tmpdir(), 'switchboard-dev-cli-')), 'threads.sqlite');
+    env.SWITCHBOARD_DB = db;
     const child = spawn(
       process.execPath,
       [
@@ -37,9 +42,20 @@ describe('switchboard dev', () => {
       child.on('close', () => reject(new Error(`dev exited early: ${stderr}`)));
     });
     expect(stdout).toContain('offline model');
+    expect(stdout).toContain(`threads in sqlite:${db}`);
     expect(stderr).toContain('examples/desk.yaml: loaded version 1 (3 agents)');
     const snapshot = (await (await fetch(new URL('/api/tree', url))).json()) as PageSnapshot;
     expect(snapshot.tree?.agents.map((agent) => agent.name)).toEqual(['triage', 'billing', 'person']);
+    // A thread run by the page is in that file, listed by the threads panel.
+    const chat = await fetch(new URL('/api/chat', url), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ threadId: 'dev-cli-1', message: 'I was charged twice' }),
+    });
+    expect(chat.status).toBe(200);
+    await chat.text();
+    const threads = (await (await fetch(new URL('/api/threads', url))).json()) as { threads: { threadId: string; tree: string }[] };
+    expect(threads.threads).toEqual([expect.objectContaining({ threadId: 'dev-cli-1', tree: 'desk' })]);
     child.kill('SIGINT');
     expect(await exited).toBe(0);
   });
@@ -63,6 +79,10 @@ describe('switchboard dev', () => {
     expect(await runCli(['dev', 'nowhere.yaml'])).toMatchObject({
       code: 2,
       stderr: 'error USAGE: nowhere.yaml does not exist. Create a tree with: npx switchboard init nowhere.yaml\n',
+    });
+    expect(await runCli(['dev', 'examples/desk.yaml', '--retention', 'some'])).toMatchObject({
+      code: 2,
+      stderr: 'error USAGE: --retention must be all or a whole number from 1 (not "some").\n',
     });
   });
 });

@@ -1,0 +1,125 @@
+// Time travel: a thread as it was at the end of a turn (its messages and shared-state fields), and a
+// fork from there into a new thread, with fields edited, to continue with a different message.
+
+/** @param {string} tag @param {string} [className] @param {string} [text] */
+function element(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+export class TimeTravel {
+  /**
+   * @param {{ panel: HTMLElement, title: HTMLElement, body: HTMLElement }} elements
+   * @param {(fork: { from: { threadId: string, turn: number }, thread: any }) => void} onForked
+   */
+  constructor(elements, onForked) {
+    this.elements = elements;
+    this.onForked = onForked;
+    /** @type {{ name: string, type: string, values?: string[] }[]} the tree's fields */
+    this.declared = [];
+  }
+
+  hide() {
+    this.elements.panel.hidden = true;
+  }
+
+  /** @param {string} threadId @param {number} turn */
+  async show(threadId, turn) {
+    this.elements.panel.hidden = false;
+    this.elements.panel.dataset.thread = threadId;
+    this.elements.panel.dataset.turn = String(turn);
+    this.elements.title.textContent = `Turn ${turn} of ${threadId}`;
+    const response = await fetch(`/api/threads/${encodeURIComponent(threadId)}/turns/${turn}`);
+    const body = await response.json();
+    if (!response.ok) {
+      this.elements.body.replaceChildren(element('p', 'error', body.error ?? `HTTP ${response.status}`));
+      return;
+    }
+    this.render(body);
+  }
+
+  /** @param {{ threadId: string, turn: number, messages: any[], state: any }} at */
+  render(at) {
+    const state = at.state;
+    const summary = element(
+      'p',
+      'at-summary',
+      `As it was at the end of turn ${at.turn}: owner ${state.activeAgent}, ${at.messages.length} messages, ${state.handoffs.length} handoffs, status ${state.turn.status}.`,
+    );
+    const messages = element('ol', 'at-messages');
+    for (const message of at.messages) {
+      const item = element('li', message.role);
+      item.append(element('span', 'who', message.role === 'user' ? 'user' : (message.agent ?? 'agent')), ` ${message.text}`);
+      messages.append(item);
+    }
+    const form = element('form', 'fork-form');
+    const fields = element('fieldset');
+    fields.append(element('legend', '', 'Shared-state fields (edit before forking)'));
+    const names = new Set([...this.declared.map((field) => field.name), ...Object.keys(state.fields)]);
+    for (const name of names) fields.append(fieldInput(name, state.fields[name], this.declared.find((field) => field.name === name)));
+    if (names.size === 0) fields.append(element('p', 'muted', 'This tree declares no fields.'));
+    const id = Object.assign(document.createElement('input'), { name: 'newThreadId', placeholder: 'new thread id (optional)', pattern: '[\\w.:\\-]{1,100}' });
+    const button = Object.assign(element('button', 'fork', `Fork from turn ${at.turn}`), { type: 'submit' });
+    const status = element('p', 'fork-status');
+    form.append(fields, id, button, status);
+    form.addEventListener('submit', (event) => {
+      event.preventDefault();
+      button.disabled = true;
+      void this.fork(at, form, status).finally(() => (button.disabled = false));
+    });
+    this.elements.body.replaceChildren(summary, messages, form);
+  }
+
+  /** @param {{ threadId: string, turn: number, state: any }} at @param {HTMLFormElement} form @param {HTMLElement} status */
+  async fork(at, form, status) {
+    /** @type {Record<string, string | number | boolean>} */
+    const fields = {};
+    for (const input of form.querySelectorAll('input[data-field]')) {
+      const field = /** @type {HTMLInputElement} */ (input);
+      const name = field.dataset.field ?? '';
+      if (at.state.fields[name] === undefined && (field.type === 'checkbox' ? !field.checked : field.value === '')) continue;
+      const value = field.type === 'checkbox' ? field.checked : field.type === 'number' ? Number(field.value) : field.value;
+      if (value !== at.state.fields[name]) fields[name] = value;
+    }
+    const newThreadId = /** @type {HTMLInputElement} */ (form.elements.namedItem('newThreadId')).value.trim();
+    const response = await fetch(`/api/threads/${encodeURIComponent(at.threadId)}/fork`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ turn: at.turn, ...(newThreadId ? { newThreadId } : {}), ...(Object.keys(fields).length ? { fields } : {}) }),
+    });
+    const body = await response.json();
+    if (!response.ok) {
+      status.className = 'fork-status error';
+      status.textContent = body.error ?? `HTTP ${response.status}`;
+      return;
+    }
+    status.className = 'fork-status';
+    status.textContent = `Forked into ${body.thread.threadId}.`;
+    this.onForked(body);
+  }
+}
+
+/** @param {string} name @param {unknown} value @param {{ type: string, values?: string[] } | undefined} declared */
+function fieldInput(name, value, declared) {
+  const label = element('label', 'field');
+  label.append(element('span', 'name', name));
+  const input = document.createElement('input');
+  input.dataset.field = name;
+  input.name = `field-${name}`;
+  const type = declared?.type ?? typeof value;
+  label.title = declared ? `${declared.type}${declared.values ? `: ${declared.values.join(', ')}` : ''}` : '';
+  if (type === 'boolean') {
+    input.type = 'checkbox';
+    input.checked = value === true;
+  } else if (type === 'number') {
+    input.type = 'number';
+    input.step = 'any';
+    input.value = value === undefined ? '' : String(value);
+  } else {
+    input.value = String(value ?? '');
+  }
+  label.append(input);
+  return label;
+}

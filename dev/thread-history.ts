@@ -1,0 +1,86 @@
+/**
+ * The dev page's view of the store's history: every thread (threads panel), the turns a thread can
+ * be taken back to, the state at the end of a turn, a turn's step trace, and forks. Reading never
+ * writes; a fork writes only the new thread (see runtime/fork.ts).
+ */
+import type { BaseCheckpointSaver } from '@langchain/langgraph';
+import { z } from 'zod';
+import { SwitchboardError } from '../errors/switchboard-error.js';
+import type { SwitchboardGraph } from '../graphs/compile.js';
+import { forkThread, listTurnCheckpoints, threadAtTurn } from '../runtime/fork.js';
+import type { ThreadJournal } from '../store/journal.js';
+import { HttpError } from './http.js';
+import { toPageMessages, toPageState } from './page-data.js';
+import { buildTrace, readTraceEvents, tracedTurns } from './step-trace.js';
+import type { StepTrace } from './step-trace.js';
+import { listThreadRows } from './thread-list.js';
+import { readThread, ThreadIdSchema } from './threads.js';
+
+export const ForkRequestSchema = z.strictObject({
+  turn: z.int().min(1),
+  newThreadId: ThreadIdSchema.optional(),
+  fields: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+});
+
+/** HTTP statuses of the mistakes a history request can make. */
+const STATUS_OF: Readonly<Record<string, number>> = {
+  UNKNOWN_THREAD: 404,
+  TURN_NOT_KEPT: 404,
+  THREAD_EXISTS: 409,
+  FORK_WAITING: 409,
+  THREAD_OF_ANOTHER_TREE: 409,
+  INVALID_FIELDS: 400,
+  INVALID_INPUT: 400,
+};
+
+export class ThreadHistory {
+  constructor(
+    private readonly saver: BaseCheckpointSaver,
+    private readonly journal: ThreadJournal,
+  ) {}
+
+  /** Every thread in the store, newest activity first. */
+  async list(search: string | undefined, limitText: string | undefined) {
+    const limit = limitText === undefined ? 100 : Number(limitText);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new HttpError(400, 'limit must be a whole number from 1 to 1000.');
+    if (search !== undefined && search.length > 100) throw new HttpError(400, 'search must be at most 100 characters.');
+    return { threads: await listThreadRows(this.saver, { search: search || undefined, limit }) };
+  }
+
+  /** The turns of a thread that can be revisited (checkpoints kept) and that have a trace. */
+  async turns(graph: SwitchboardGraph, threadId: string) {
+    const kept = await listTurnCheckpoints(graph, threadId);
+    return { keptTurns: kept.map((entry) => entry.turn), tracedTurns: await tracedTurns(this.journal, threadId) };
+  }
+
+  /** The thread as it was at the end of `turn`: its messages and shared state. */
+  async atTurn(graph: SwitchboardGraph, threadId: string, turn: number) {
+    const at = await httpErrors(() => threadAtTurn(graph, threadId, turn));
+    return { threadId, turn, checkpointId: at.checkpointId, createdAt: at.createdAt ?? null, messages: toPageMessages(at.state.messages), state: toPageState(threadId, at.state) };
+  }
+
+  /** A turn's step trace (default: the thread's latest traced turn). */
+  async trace(threadId: string, turnText: string | undefined): Promise<StepTrace> {
+    let turn = turnText === undefined ? undefined : Number(turnText);
+    if (turn !== undefined && (!Number.isInteger(turn) || turn < 1)) throw new HttpError(400, 'turn must be a whole number from 1.');
+    turn ??= (await tracedTurns(this.journal, threadId)).at(-1);
+    if (turn === undefined) return { threadId, turn: 0, items: [] };
+    return buildTrace(threadId, turn, await readTraceEvents(this.journal, threadId, turn));
+  }
+
+  /** Forks a new thread from the end of a turn, with fields edited; returns the new thread as the page shows threads. */
+  async fork(graph: SwitchboardGraph, threadId: string, request: z.output<typeof ForkRequestSchema>) {
+    const forked = await httpErrors(() => forkThread(graph, { threadId, ...request }));
+    return { from: forked.from, thread: { ...(await readThread(graph, forked.threadId)), ...(await this.turns(graph, forked.threadId)) } };
+  }
+}
+
+/** Runs `body`; a Switchboard error that is the request's mistake becomes an HTTP error with its message. */
+async function httpErrors<T>(body: () => Promise<T>): Promise<T> {
+  try {
+    return await body();
+  } catch (error) {
+    if (error instanceof SwitchboardError && STATUS_OF[error.code] !== undefined) throw new HttpError(STATUS_OF[error.code] ?? 400, `${error.code}: ${error.message}`);
+    throw error;
+  }
+}

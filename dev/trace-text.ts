@@ -1,0 +1,98 @@
+/**
+ * A turn's step trace as terminal text (`switchboard trace`): one block per step, times relative to
+ * the turn's start, every message a model was sent printed whole under its call. The caller escapes
+ * control characters before printing (see control-characters.ts).
+ */
+import type { StepTrace, TraceItem, TraceMessage } from './step-trace.js';
+
+/** The trace as lines of text (without a final newline). */
+export function formatTrace(trace: StepTrace): string {
+  const start = trace.items[0]?.at ?? 0;
+  const counts = countOf(trace.items);
+  const lines = [`Thread ${trace.threadId} · turn ${trace.turn} · ${counts}`];
+  for (const item of trace.items) {
+    lines.push(`${`+${Math.max(0, Math.round(item.at - start))} ms`.padStart(9)}  ${headline(item)}`);
+    for (const detail of details(item)) lines.push(indent(detail, 11));
+  }
+  return lines.join('\n');
+}
+
+function countOf(items: readonly TraceItem[]): string {
+  const models = items.filter((item) => item.kind === 'model-call').length;
+  const tools = items.filter((item) => item.kind === 'tool-call').length;
+  const handoffs = items.filter((item) => item.kind === 'handoff').length;
+  return `${plural(models, 'model call')} · ${plural(tools, 'tool call')} · ${plural(handoffs, 'handoff')}`;
+}
+
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}
+
+function headline(item: TraceItem): string {
+  switch (item.kind) {
+    case 'turn-start':
+      return `turn ${item.turn} starts with ${item.agent}`;
+    case 'model-call': {
+      const usage = item.usage ? ` · ${item.usage.inputTokens} in / ${item.usage.outputTokens} out tokens · $${item.usage.costUsd.toFixed(6)}` : '';
+      const attempts = item.attempts > 1 ? ` · ${item.attempts} attempts` : '';
+      return `model call  ${item.agent} · ${item.model} · ${Math.round(item.durationMs)} ms${usage}${attempts}${item.error ? ` · failed (${item.error.kind})` : ''}`;
+    }
+    case 'tool-call':
+      return `tool call   ${item.agent} → ${item.tool} · ${item.ok === null ? 'no result' : item.ok ? 'ok' : 'failed'}${item.durationMs === null ? '' : ` · ${Math.round(item.durationMs)} ms`} · key ${item.idempotencyKey}`;
+    case 'handoff':
+      return `handoff     ${item.from} → ${item.to} (${item.handoff}${item.tool ? `, ${item.tool}` : ''})`;
+    case 'handoff-refused':
+      return `refused     ${item.from} → ${item.to ?? '?'} (${item.tool}) ${item.code}`;
+    case 'escalation':
+      return `escalation  ${item.from} → ${item.to} (a person)`;
+    case 'fallback':
+      return `fallback    ${item.from} failed (${item.reason}); ${item.to} takes over`;
+    case 'model-fallback':
+      return `model       ${item.agent}: ${item.from} failed (${item.reason}); ${item.to} answers`;
+    case 'model-retry':
+      return `retry       ${item.agent}: attempt ${item.attempt} in ${item.delayMs} ms (${item.reason})`;
+    case 'limit':
+      return `limit       ${item.agent} reached ${item.limit}; ${item.to ? `${item.to} takes over` : item.action}`;
+    case 'turn-end':
+      return `turn ends   ${item.status} with ${item.agent} · ${Math.round(item.durationMs)} ms${item.error ? ` · ${item.error.code}: ${item.error.message}` : ''}`;
+  }
+}
+
+function details(item: TraceItem): string[] {
+  switch (item.kind) {
+    case 'model-call': {
+      const sent = item.messages.map((message, index) => `[${index + 1}] ${messageText(message)}`);
+      const reply = item.reply ? [`returned: ${messageText(item.reply)}`] : [];
+      const error = item.error ? [`error: ${item.error.message}`] : [];
+      return [...sent, ...reply, ...error];
+    }
+    case 'tool-call':
+      return [`args: ${json(item.args)}`, ...(item.result === null ? [] : [`result: ${item.result}`])];
+    case 'handoff':
+    case 'escalation':
+      return [`payload: ${json(item.payload)}`];
+    case 'handoff-refused':
+      return [`reason: ${item.reason}`];
+    default:
+      return [];
+  }
+}
+
+function messageText(message: TraceMessage): string {
+  const who = message.name ? `${message.role} (${message.name})` : message.role;
+  const calls = (message.toolCalls ?? []).map((call) => `\n→ ${call.name} ${json(call.args)}${call.id ? ` [${call.id}]` : ''}`).join('');
+  const answers = message.toolCallId ? ` [answers ${message.toolCallId}]` : '';
+  return `${who}${answers}: ${message.text}${calls}`;
+}
+
+function json(value: unknown): string {
+  return JSON.stringify(value ?? null);
+}
+
+function indent(text: string, spaces: number): string {
+  const pad = ' '.repeat(spaces);
+  return text
+    .split('\n')
+    .map((line) => `${pad}${line}`)
+    .join('\n');
+}

@@ -1,0 +1,202 @@
+/**
+ * Time travel: a thread as it was at the end of one of its turns, and a new thread forked from
+ * there (LangGraph's checkpoint history, written into a new thread id with `updateState`), with
+ * shared-state fields edited, to continue with a different message. Turns can be travelled to as
+ * far back as the store keeps checkpoints: compile with `retention: 'all'` to keep every turn.
+ *
+ * The thread forked from is only read. The new thread is written under its own lock and fencing
+ * token, like a turn, and must not exist yet.
+ */
+import { randomUUID } from 'node:crypto';
+import type { BaseCheckpointSaver } from '@langchain/langgraph';
+import { runtimeOf } from '../graphs/compile.js';
+import type { SwitchboardGraph } from '../graphs/compile.js';
+import { InputError } from '../errors/input-error.js';
+import { SwitchboardError } from '../errors/switchboard-error.js';
+import { ThreadTreeError } from '../errors/thread-tree-error.js';
+import { ownerOf } from '../nodes/context.js';
+import { lastUserMessage } from '../nodes/turn.js';
+import { emptyUsage, fieldsSchema } from '../state/schema.js';
+import type { SwitchboardState } from '../state/schema.js';
+import { FENCE_KEY } from '../store/fences.js';
+import type { Fence } from '../store/fences.js';
+import { pairedJournal } from '../store/journal.js';
+import type { JournalEntryInput, ThreadJournal } from '../store/journal.js';
+
+/** A turn the store still has the end of. */
+export interface TurnCheckpoint {
+  turn: number;
+  checkpointId: string;
+  status: SwitchboardState['turn']['status'];
+  /** When the checkpoint was written (ISO time). */
+  createdAt: string | undefined;
+}
+
+export interface ThreadAtTurn extends TurnCheckpoint {
+  threadId: string;
+  state: SwitchboardState;
+}
+
+export interface ForkThreadOptions {
+  /** The thread to fork from (only read). */
+  threadId: string;
+  /** The turn (1-based) whose end the new thread starts from. */
+  turn: number;
+  /** The new thread's id (default: `<threadId>-fork-<8 random characters>`). It must not exist yet. */
+  newThreadId?: string | undefined;
+  /** Shared-state fields to change in the new thread (the tree's own, with their declared types). */
+  fields?: Record<string, string | number | boolean> | undefined;
+}
+
+export interface ForkResult {
+  threadId: string;
+  /** Where it came from. */
+  from: { threadId: string; turn: number; checkpointId: string };
+  /** The new thread's state (the old one's at that turn, with the edited fields). */
+  state: SwitchboardState;
+}
+
+/**
+ * The turns of a thread the store still has the end of, oldest first (with the default retention,
+ * only the last; with `'all'`, every one).
+ */
+export async function listTurnCheckpoints(graph: SwitchboardGraph, threadId: string): Promise<TurnCheckpoint[]> {
+  return [...(await turnEnds(checkpointerOf(graph), threadId)).values()].map(({ state: _state, ...turn }) => turn).sort((a, b) => a.turn - b.turn);
+}
+
+/** The thread as it was at the end of `turn`. Throws `UNKNOWN_THREAD`, or `TURN_NOT_KEPT` when the store no longer has that turn. */
+export async function threadAtTurn(graph: SwitchboardGraph, threadId: string, turn: number): Promise<ThreadAtTurn> {
+  if (!Number.isInteger(turn) || turn < 1) throw new InputError(`The turn must be a whole number from 1 (got ${String(turn)}).`);
+  const saver = checkpointerOf(graph);
+  const ends = await turnEnds(saver, threadId);
+  const found = ends.get(turn);
+  if (found) return { ...found, threadId };
+  if (!(await saver.getTuple({ configurable: { thread_id: threadId, checkpoint_ns: '' } })))
+    throw new SwitchboardError('UNKNOWN_THREAD', `There is no thread ${threadId} in this store.`);
+  const turns = [...ends.keys()].sort((a, b) => a - b).join(', ') || 'none';
+  throw new SwitchboardError(
+    'TURN_NOT_KEPT',
+    `The store no longer has the end of turn ${turn} of thread ${threadId} (turns kept: ${turns}). Keep every turn with retention 'all' (the dev page's default).`,
+  );
+}
+
+/**
+ * The end of each turn the store still has, by turn: the newest checkpoint of the turn that is
+ * settled. Read from the checkpoints as saved (not LangGraph's snapshots, whose values already
+ * hold the next turn's message while it is a pending write).
+ */
+async function turnEnds(saver: BaseCheckpointSaver, threadId: string): Promise<Map<number, TurnCheckpoint & { state: SwitchboardState }>> {
+  const ends = new Map<number, TurnCheckpoint & { state: SwitchboardState }>();
+  for await (const tuple of saver.list({ configurable: { thread_id: threadId, checkpoint_ns: '' } })) {
+    const values = tuple.checkpoint.channel_values as Partial<SwitchboardState>;
+    const turn = values.turn;
+    // Newest first: the first settled checkpoint of a turn is its end.
+    if (!turn || turn.number < 1 || ends.has(turn.number) || !settled(values)) continue;
+    const state: SwitchboardState = {
+      messages: values.messages ?? [],
+      activeAgent: values.activeAgent ?? '',
+      handoffs: values.handoffs ?? [],
+      turn,
+      fields: values.fields ?? {},
+      usage: values.usage ?? emptyUsage(),
+      ...(values.tree === undefined ? {} : { tree: values.tree }),
+    };
+    ends.set(turn.number, { turn: turn.number, checkpointId: tuple.checkpoint.id, status: turn.status, createdAt: tuple.checkpoint.ts, state });
+  }
+  return ends;
+}
+
+/**
+ * Forks a new thread from the end of one turn of another: the new thread has the same messages,
+ * owner, handoff trail, fields (with `fields` changed) and usage, and its next message continues
+ * from there. The old thread is not written. Errors: `INVALID_INPUT` (ids, turn), `INVALID_FIELDS`,
+ * `THREAD_EXISTS` (the new id is taken), `UNKNOWN_THREAD`, `TURN_NOT_KEPT`, `FORK_WAITING` (that
+ * turn waits for a person), `THREAD_OF_ANOTHER_TREE`.
+ */
+export async function forkThread(graph: SwitchboardGraph, options: ForkThreadOptions): Promise<ForkResult> {
+  const runtime = runtimeOf(graph);
+  const saver = checkpointerOf(graph);
+  const newThreadId = options.newThreadId ?? `${options.threadId}-fork-${randomUUID().slice(0, 8)}`;
+  checkId(options.threadId, 'threadId');
+  checkId(newThreadId, 'newThreadId');
+  if (newThreadId === options.threadId) throw new InputError('The new thread id must differ from the thread forked from.');
+  if (options.fields) checkFields(runtime.tree, options.fields);
+  const source = await threadAtTurn(graph, options.threadId, options.turn);
+  const treeName = runtime.tree.name;
+  if (source.state.tree !== undefined && source.state.tree !== treeName) throw new ThreadTreeError(options.threadId, source.state.tree, treeName);
+  if (source.status === 'waiting')
+    throw new SwitchboardError('FORK_WAITING', `Turn ${options.turn} of thread ${options.threadId} ended waiting for a person: fork from another turn.`);
+
+  return runtime.threadLock.withLock(newThreadId, async (lease) => {
+    // Checked under the new thread's lock: of two forks to one id, the second finds it taken.
+    if (await saver.getTuple({ configurable: { thread_id: newThreadId, checkpoint_ns: '' } }))
+      throw new SwitchboardError('THREAD_EXISTS', `Thread ${newThreadId} already exists: fork into a new thread id.`);
+    const domain = runtime.threadLock.fences;
+    const fence: Fence | undefined = domain ? { threadId: newThreadId, token: lease.fence, domain } : undefined;
+    const old = { ...source.state, activeAgent: source.state.activeAgent || runtime.tree.root };
+    const values = {
+      messages: old.messages,
+      activeAgent: old.activeAgent,
+      handoffs: old.handoffs,
+      turn: old.turn,
+      fields: { ...old.fields, ...options.fields },
+      usage: old.usage,
+      tree: old.tree ?? treeName,
+    };
+    const config = { configurable: { thread_id: newThreadId, ...(domain ? { [FENCE_KEY]: { token: lease.fence, domain } } : {}) } };
+    // As the owner's node: agent nodes route by Command, so nothing is left to run.
+    await graph.updateState(config, values, ownerOf(runtime, old.activeAgent));
+    await copyJournal(journalOf(graph, saver), options.threadId, newThreadId, options.turn, fence);
+    const state = (await graph.getState({ configurable: { thread_id: newThreadId } })).values as SwitchboardState;
+    return { threadId: newThreadId, from: { threadId: options.threadId, turn: options.turn, checkpointId: source.checkpointId }, state };
+  });
+}
+
+/** A turn's end: it finished (or waits) and its user message is the thread's last. */
+function settled(state: Partial<SwitchboardState>): boolean {
+  const turn = state.turn;
+  if (!turn || turn.status === 'running') return false;
+  const user = lastUserMessage(state.messages ?? []);
+  return user === undefined || user.id === turn.messageId;
+}
+
+function checkpointerOf(graph: SwitchboardGraph): BaseCheckpointSaver {
+  const saver = graph.checkpointer;
+  if (!saver || typeof saver === 'boolean') throw new SwitchboardError('NO_CHECKPOINTER', 'Forking needs a graph compiled with a checkpointer.');
+  return saver;
+}
+
+/** The journal kept beside the graph's checkpoints, if any. */
+function journalOf(graph: SwitchboardGraph, saver: BaseCheckpointSaver): ThreadJournal | undefined {
+  return (runtimeOf(graph) as { journal?: ThreadJournal | undefined }).journal ?? pairedJournal(saver);
+}
+
+/** The old thread's journal up to `turn` (transcript, turn summaries, step trace), appended to the new thread. */
+async function copyJournal(journal: ThreadJournal | undefined, from: string, to: string, turn: number, fence: Fence | undefined): Promise<void> {
+  if (!journal) return;
+  let after: number | undefined;
+  do {
+    const page = await journal.read(from, { after, limit: 500 });
+    const entries: JournalEntryInput[] = page.entries
+      .filter((entry) => entry.turn <= turn)
+      .map(({ kind, turn: entryTurn, key, data }) => ({ kind, turn: entryTurn, key, data }));
+    if (entries.length > 0) await journal.append(to, entries, fence);
+    after = page.next;
+  } while (after !== undefined);
+}
+
+function checkId(id: unknown, what: string): void {
+  if (typeof id !== 'string' || id === '' || id.length > 1024) throw new InputError(`The ${what} must be a non-empty string of at most 1024 characters.`);
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f-\u009f]/.test(id)) throw new InputError(`The ${what} contains a control character; ids must be printable text.`);
+}
+
+function checkFields(tree: Parameters<typeof fieldsSchema>[0], fields: Record<string, unknown>): void {
+  const parsed = fieldsSchema(tree).safeParse(fields);
+  if (parsed.success) return;
+  const declared = Object.keys(tree.state ?? {});
+  const problems = parsed.error.issues.map((issue) =>
+    issue.code === 'unrecognized_keys' ? `${issue.keys.map((key) => `"${key}"`).join(', ')} not declared under state:` : `${issue.path.join('.')}: ${issue.message}`,
+  );
+  throw new SwitchboardError('INVALID_FIELDS', `The fields are invalid: ${problems.join('; ')}. The tree's fields: ${declared.join(', ') || '(none)'}.`);
+}
