@@ -21,6 +21,7 @@ import { answerToolCalls, needsExecution } from './tool-calls.js';
 import type { ChosenHandoff, ToolStep } from './tool-calls.js';
 import { agentCount, count, currentTurn, lastUserMessage, logFields, pathKey, threadIdOf, turnDurationMs } from './turn.js';
 import { accountUsage } from './usage.js';
+import { removalsBeforeWindow } from './hot-window.js';
 import { modelsForCall } from './conditions.js';
 import { awaitApproval, deniedText, needsCheckpointBeforeHandoff } from './approval.js';
 import type { DecidedApproval } from './approval.js';
@@ -98,6 +99,8 @@ class AgentStep {
   async run(): Promise<Command> {
     if (this.started) {
       this.emit({ type: 'turn-start', threadId: this.threadId, turn: this.turn.number, agent: this.agent.name });
+      // Earlier turns past the tree's largest history window leave the checkpoint (the journal has them).
+      this.messages.push(...(await removalsBeforeWindow(this.runtime, this.threadId, this.state.messages)));
       const user = lastUserMessage(this.state.messages);
       // Characters as a person counts them (code points): an emoji is one, not two UTF-16 units.
       const length = user ? [...textOf(user)].length : 0;

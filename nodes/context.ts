@@ -21,6 +21,7 @@ import { fieldSchema } from '../config/field-schema.js';
 import type { PriceTable } from '../models/prices.js';
 import type { ThreadLock } from '../store/thread-lock.js';
 import type { EventObserver } from './events.js';
+import { hotTurns } from '../state/window.js';
 import type { ThreadJournal } from '../store/journal.js';
 import type { TurnRecorder } from './turn-recorder.js';
 import { compileCondition, conditionsOfEdge, createConditionEnvironment, hasConditions } from '../config/conditions.js';
@@ -88,7 +89,9 @@ export interface TreeRuntime {
    * The thread heads this process last settled: the newest checkpoint id, who owns the conversation,
    * and the fencing token the turn held (the next turn trusts the entry only under the very next token).
    */
-  heads: Map<string, { checkpointId: string; fence: number; owner: string; lastMessageId: string | undefined; messageIds: ReadonlySet<string> }>;
+  heads: Map<string, { checkpointId: string; fence: number; owner: string; lastMessageId: string | undefined; messageIds: ReadonlySet<string>; trimmed: boolean }>;
+  /** The user turns a thread's checkpoint keeps (the tree's largest history window; see state/window.ts). */
+  hotTurns: History['turns'];
   /** Where turns run by the runtime append their messages, summaries and traces (see `journal` in compile options); undefined: nowhere. */
   journal: ThreadJournal | undefined;
   /** Whether turns also journal their step trace (`event` entries). */
@@ -148,6 +151,7 @@ export function createTreeRuntime(tree: Tree, options: RuntimeOptions): TreeRunt
     threadLock: options.threadLock,
     checkpoints: options.checkpoints,
     heads: new Map(),
+    hotTurns: hotTurns(tree),
     journal: options.journal,
     trace: options.trace ?? false,
     recorder: options.recorder,

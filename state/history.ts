@@ -36,7 +36,11 @@ export function transcript(messages: readonly BaseMessage[], turns: number): str
     .join('\n');
 }
 
-function windowStart(messages: readonly BaseMessage[], turns: History['turns']): number {
+/** How many of the last turns a person is shown when a thread waits for them (an escalation, an approval). */
+export const PERSON_TRANSCRIPT_TURNS = 6;
+
+/** Where the last `turns` user turns start in `messages` (0 with fewer turns than that, or `all`). */
+export function windowStart(messages: readonly BaseMessage[], turns: History['turns']): number {
   if (turns === 'all') return 0;
   let seen = 0;
   for (let index = messages.length - 1; index >= 0; index -= 1) {
