@@ -49,6 +49,8 @@ export { escapeControlCharacters, escapeControlCharactersIn, stringifyForTermina
 export { DEFAULT_PRICES, costOf } from './models/prices.js';
 export type { Price, PriceTable } from './models/prices.js';
 export { listWaitingThreads, listThreadIds } from './runtime/threads.js';
+export { forkThread, threadAtTurn, listTurnCheckpoints } from './runtime/fork.js';
+export type { ForkThreadOptions, ForkResult, ThreadAtTurn, TurnCheckpoint } from './runtime/fork.js';
 export { getTranscript, getTurnSummaries, getTrace, listThreads } from './runtime/transcript.js';
 export type { ThreadListing, TraceEntry, TranscriptMessage, TranscriptOptions, TranscriptPage } from './runtime/transcript.js';
 export type { TurnSummary } from './runtime/turn-summary.js';
