@@ -7,7 +7,7 @@
 import type { SwitchboardGraph } from '../graphs/compile.js';
 import { runtimeOf } from '../graphs/compile.js';
 import type { UsageTotals } from '../state/schema.js';
-import type { ThreadJournal } from '../store/journal.js';
+import { journalOf } from './transcript.js';
 
 /** What stats read of a turn's summary (the journal's `turn` entries). */
 export interface TurnFacts {
@@ -90,15 +90,15 @@ export interface RoutingStats {
  */
 export async function routingStats(graph: SwitchboardGraph, period: StatsPeriod = {}): Promise<RoutingStats> {
   const runtime = runtimeOf(graph);
-  const journal = (runtime as unknown as { journal?: ThreadJournal }).journal;
-  if (!journal) throw new Error('This graph keeps no journal (compiled with `journal: false`): there is nothing to count.');
+  const journal = journalOf(graph);
   const humans = new Set(Object.entries(runtime.tree.agents).filter(([, agent]) => agent.kind === 'human').map(([name]) => name));
-  const facts: (TurnFacts & { threadId: string })[] = [];
+  // A turn that waited for a person has a summary while waiting and a final one: the latest counts.
+  const facts = new Map<string, TurnFacts & { threadId: string }>();
   for await (const entry of journal.scan({ kinds: ['turn'], since: period.since?.toISOString(), until: period.until?.toISOString() })) {
     const summary = entry.data as TurnFacts | undefined;
-    if (summary?.tree === runtime.tree.name) facts.push({ ...summary, threadId: entry.threadId });
+    if (summary?.tree === runtime.tree.name) facts.set(`${entry.threadId}\u0000${summary.turn}`, { ...summary, threadId: entry.threadId });
   }
-  return summarizeTurns(facts, { tree: runtime.tree.name, humans, ...period });
+  return summarizeTurns(facts.values(), { tree: runtime.tree.name, humans, ...period });
 }
 
 /** The figures of a set of turn summaries (pure: {@link routingStats} without the store). */

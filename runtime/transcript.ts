@@ -106,7 +106,8 @@ export async function listThreads(graph: SwitchboardGraph, options: { search?: s
     .filter((thread) => thread.lastTurn === undefined || thread.lastTurn.tree === tree);
 }
 
-function journalOf(graph: SwitchboardGraph): ThreadJournal {
+/** The journal of `graph`, or a NO_JOURNAL error saying how to get one. */
+export function journalOf(graph: SwitchboardGraph): ThreadJournal {
   const journal = runtimeOf(graph).journal;
   if (!journal) {
     throw new SwitchboardError('NO_JOURNAL', 'This graph keeps no journal (compiled with `journal: false`, or with a checkpointer that has none): compile it with the checkpointer openCheckpointer returns, or pass `journal`.');

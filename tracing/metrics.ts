@@ -4,7 +4,8 @@
  * counters and histograms, beside the spans of {@link openTelemetryObserver}.
  *
  * Instruments (attributes in brackets; only names the tree chose — never what a user or model wrote):
- * - `switchboard.turns` [switchboard.tree, switchboard.turn.status]
+ * - `switchboard.turns` [switchboard.tree, switchboard.turn.status]: turns that stopped — ended (done, error)
+ *   or waiting for a person; a turn that waited counts again when it ends after the person's reply
  * - `switchboard.turn.duration` histogram, s [switchboard.tree, switchboard.turn.status]
  * - `switchboard.turn.handoffs` histogram: moves of control per turn [switchboard.tree]
  * - `switchboard.handoffs` [switchboard.tree, switchboard.handoff.from, .to, .kind]
@@ -59,24 +60,34 @@ export function openTelemetryMetrics(options: OpenTelemetryMetricsOptions): Even
     unit: 's',
     advice: { explicitBucketBoundaries: [0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92] },
   });
-  // Moves of control of each thread's running turn (a turn's events come in order on its thread).
-  const movesByThread = new Map<string, number>();
+  // Each thread's running turn: when it started and its moves of control (a turn's events come in order on its thread).
+  const running = new Map<string, { startedAt: number; moves: number }>();
+  const stopped = (threadId: string, status: string, durationMs: number | undefined) => {
+    const attributes: Attributes = { ...tree, 'switchboard.turn.status': status };
+    turns.add(1, attributes);
+    const turn = running.get(threadId);
+    if (durationMs !== undefined) turnDuration.record(durationMs / 1000, attributes);
+    if (turn) turnHandoffs.record(turn.moves, tree);
+    running.delete(threadId);
+  };
 
-  return (event, { threadId }) => {
+  return (event, { threadId, at }) => {
     switch (event.type) {
       case 'turn-start':
-        movesByThread.set(threadId, 0);
+        running.set(threadId, { startedAt: at, moves: 0 });
         return;
-      case 'turn-end': {
-        const attributes: Attributes = { ...tree, 'switchboard.turn.status': event.status };
-        turns.add(1, attributes);
-        turnDuration.record(event.durationMs / 1000, attributes);
-        turnHandoffs.record(movesByThread.get(threadId) ?? 0, tree);
-        movesByThread.delete(threadId);
+      case 'turn-end':
+        stopped(threadId, event.status, event.durationMs);
+        return;
+      case 'escalation-start': {
+        // The turn stops here to wait for a person (no turn-end until the person replies).
+        const turn = running.get(threadId);
+        if (humans.has(event.to)) stopped(threadId, 'waiting', turn ? at - turn.startedAt : undefined);
         return;
       }
       case 'handoff-accept': {
-        movesByThread.set(threadId, (movesByThread.get(threadId) ?? 0) + 1);
+        const turn = running.get(threadId);
+        if (turn) turn.moves += 1;
         const move = { 'switchboard.handoff.from': event.from, 'switchboard.handoff.to': event.to };
         handoffs.add(1, { ...tree, ...move, 'switchboard.handoff.kind': event.kind });
         if (humans.has(event.to)) escalations.add(1, { ...tree, ...move, 'switchboard.escalation.target': 'person' });
