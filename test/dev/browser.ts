@@ -1,5 +1,5 @@
 /**
- * Debian's Chromium driven by playwright-core: headless, no sandbox, no background networking, a
+ * Chromium (Debian's, or see ./chromium.ts) driven by playwright-core: headless, no sandbox, no background networking, a
  * fresh profile for every launch. Every request the page makes is recorded, to prove none leaves
  * the server under test.
  */
@@ -8,8 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import type { BrowserContext, Page } from 'playwright-core';
-
-export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+import { chromiumPath } from './chromium.js';
 
 export interface BrowserSession {
   context: BrowserContext;
@@ -22,9 +21,10 @@ export interface BrowserSession {
 }
 
 export async function openBrowser(): Promise<BrowserSession> {
+  const executablePath = chromiumPath();
   const profile = mkdtempSync(join(tmpdir(), 'switchboard-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM_PATH,
+    executablePath,
     headless: true,
     viewport: { width: 1400, height: 900 },
     args: [

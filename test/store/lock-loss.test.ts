@@ -20,10 +20,7 @@
  * 'in-flight' (recorded, then let go once the checkpointer's connections stall: the turn's next
  * checkpoint write is in flight when the lock goes, and lands after the takeover: refused).
  */
-import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { readdirSync } from 'node:fs';
-import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { BaseMessage, ToolMessage } from '@langchain/core/messages';
 import { loadTree } from '../../config/load.js';
@@ -36,6 +33,8 @@ import { FaultWorker } from './fault-workers.js';
 import type { FaultEvent, Hold, ThrownError, TurnOutcome, WriteAttempt } from './fault-workers.js';
 import { startTcpProxy } from './tcp-proxy.js';
 import type { TcpProxy } from './tcp-proxy.js';
+import { probe } from '../postgres-server.js';
+import { restartTestPostgres, startTestPostgresAgain } from '../postgres-url.js';
 import { PG_URL, uniqueThread, withPool } from './workers.js';
 
 const SUPPORT = examplePath('support');
@@ -405,35 +404,28 @@ function expectSafe(probes: Probe[], figures: Figures, boundMs: number): void {
   expect(figures.lateRefused).toBe(probes.filter((probe) => probe.hold === 'before').length);
 }
 
-const execute = promisify(execFile);
-const CLUSTER = readdirSync('/etc/postgresql').sort()[0] ?? '15';
-
+/** Until the server answers again (at most a minute). */
 async function untilReady(): Promise<void> {
   const deadline = Date.now() + 60_000;
   for (;;) {
-    try {
-      await execute('pg_isready', ['-h', pgHost, '-p', String(pgPort), '-q']);
-      return;
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
+    const unreachable = await probe(PG_URL);
+    if (unreachable === undefined) return;
+    if (Date.now() > deadline) throw new Error(`PostgreSQL did not come back within 60 s: ${unreachable}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }
 
+/** The server under the tests, restarted: the embedded one with pg_ctl, this machine's Debian cluster with pg_ctlcluster. */
 async function restartPostgres(): Promise<void> {
-  await execute('pg_ctlcluster', ['--skip-systemctl-redirect', CLUSTER, 'main', 'restart']);
+  await restartTestPostgres();
   await untilReady();
 }
 
 /** The database is up when this file is done, whatever happened in it. */
 async function ensurePostgresUp(): Promise<void> {
-  try {
-    await execute('pg_isready', ['-h', pgHost, '-p', String(pgPort), '-q']);
-  } catch {
-    await execute('pg_ctlcluster', ['--skip-systemctl-redirect', CLUSTER, 'main', 'start']).catch(() => undefined);
-    await untilReady();
-  }
+  if ((await probe(PG_URL)) === undefined) return;
+  await startTestPostgresAgain();
+  await untilReady();
 }
 
 async function shutDown(workers: (FaultWorker | undefined)[], proxy?: TcpProxy): Promise<void> {

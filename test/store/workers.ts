@@ -4,9 +4,10 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
+import { PG_URL } from '../postgres-url.js';
 
-/** The PostgreSQL the tests use: they fail, not skip, when it is not there. */
-export const PG_URL = process.env.SWITCHBOARD_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/test';
+/** This run's own PostgreSQL database (see test/global-setup.ts). */
+export { PG_URL };
 
 export interface WorkerRun {
   code: number | null;
