@@ -176,9 +176,17 @@ export function resumeHint(
     ...(context.db !== undefined ? ['--db', withoutPassword(context.db)] : []),
     ...(context.tools !== undefined ? ['--tools', context.tools] : []),
   ];
+  const tree = context.treePath !== undefined ? [context.treePath] : [];
+  if (result.waitingFor?.type === 'approval') {
+    return [
+      `waiting for a person to approve ${result.waitingFor.from} → ${result.waitingFor.to}. Decide with:`,
+      `  ${suggestCommand(['approve', ...tree, ...options, '--thread', result.threadId])}`,
+      `  ${suggestCommand(['deny', ...tree, ...options, '--thread', result.threadId], '--reason "…"')}`,
+    ];
+  }
   return [
     `waiting for ${agent}. Answer as the person with:`,
-    `  ${suggestCommand(['resume', ...(context.treePath !== undefined ? [context.treePath] : []), ...options, '--thread', result.threadId], '--reply "…"')}`,
+    `  ${suggestCommand(['resume', ...tree, ...options, '--thread', result.threadId], '--reply "…"')}`,
   ];
 }
 

@@ -19,7 +19,14 @@ export function registerPending(program: Command): void {
         const waiting = await listWaitingThreads(session.graph, session.checkpointer.saver, options.thread);
         if (options.json) process.stdout.write(`${stringifyForTerminal(waiting)}\n`);
         else if (waiting.length === 0) process.stdout.write('No thread is waiting for a person.\n');
-        else for (const request of waiting) process.stdout.write(`${escapeControlCharacters(`${request.threadId}  ${request.agent}  from ${request.from}  ${request.reason ?? ''}`)}\n`);
+        else
+          for (const request of waiting) {
+            // An approval names the move it waits on: approve or deny it (switchboard approve|deny).
+            const line = request.type === 'approval'
+              ? `${request.threadId}  approval  ${request.from} → ${request.to}  ${JSON.stringify(request.payload)}`
+              : `${request.threadId}  ${request.agent}  from ${request.from}  ${request.reason ?? ''}`;
+            process.stdout.write(`${escapeControlCharacters(line)}\n`);
+          }
         return EXIT.ok;
       } finally {
         await session.checkpointer.close();

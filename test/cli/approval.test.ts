@@ -1,0 +1,56 @@
+/**
+ * `switchboard approve` and `switchboard deny`: a handoff into an agent with `approval: required`
+ * waits, `pending` lists it as an approval, and the CLI decides it.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it, vi } from 'vitest';
+import { runCli } from './run-cli.js';
+
+// Each command is a separate Node process (a few seconds on a busy machine).
+vi.setConfig({ testTimeout: 120_000 });
+
+const TREE = 'test/fixtures/trees/gated-desk.yaml';
+
+interface TurnJson {
+  status: string;
+  agent: string;
+  reply: string | null;
+  waitingFor: { type: string; from: string; to: string; agent: string } | null;
+}
+
+describe('switchboard approve|deny', () => {
+  it('lists a gated handoff in pending, approves it (the person is reached), and denies another with the reason told to billing', async () => {
+    const db = join(mkdtempSync(join(tmpdir(), 'switchboard-approval-')), 'threads.sqlite');
+    const run = async (thread: string, message: string) => JSON.parse((await runCli(['run', TREE, '--db', db, '--thread', thread, '--json', '-m', message])).stdout.toString()) as TurnJson;
+    await run('a1', 'I was charged twice on my invoice');
+    const paused = await run('a1', 'I want to talk to a person');
+    expect(paused).toMatchObject({ status: 'waiting', agent: 'billing', reply: null, waitingFor: { type: 'approval', from: 'billing', to: 'person' } });
+
+    // run's text says how to decide.
+    await run('a2', 'I was charged twice on my invoice');
+    const text = await runCli(['run', TREE, '--db', db, '--thread', 'a2', '-m', 'I want to talk to a person']);
+    expect(text.stdout.toString()).toContain('waiting for a person to approve billing → person. Decide with:');
+    expect(text.stdout.toString()).toMatch(/npx switchboard approve test\/fixtures\/trees\/gated-desk\.yaml --db \S+ --thread a2/);
+
+    const pending = await runCli(['pending', TREE, '--db', db]);
+    expect(pending.stdout.toString()).toMatch(/^a1 {2}approval {2}billing → person {2}\{\}$/m);
+    const listed = JSON.parse((await runCli(['pending', TREE, '--db', db, '--json'])).stdout.toString()) as { type: string; threadId: string }[];
+    expect(listed.map((request) => `${request.threadId}:${request.type}`).sort()).toEqual(['a1:approval', 'a2:approval']);
+
+    const approved = JSON.parse((await runCli(['approve', TREE, '--db', db, '--thread', 'a1', '--operator', 'ana', '--json'])).stdout.toString()) as TurnJson;
+    expect(approved).toMatchObject({ status: 'waiting', agent: 'person', waitingFor: { type: 'escalation', agent: 'person', from: 'billing' } });
+
+    const denied = await runCli(['deny', TREE, '--db', db, '--thread', 'a2', '--reason', 'the paid line is closed']);
+    expect(denied.code).toBe(0);
+    expect(denied.stdout.toString()).toContain('Billing here. I can look at your invoice.');
+    const after = JSON.parse((await runCli(['pending', TREE, '--db', db, '--json'])).stdout.toString()) as { type: string; threadId: string }[];
+    expect(after.map((request) => `${request.threadId}:${request.type}`)).toEqual(['a1:escalation']);
+
+    // Nothing to decide: a clear error, not a crash.
+    const again = await runCli(['deny', TREE, '--db', db, '--thread', 'a2']);
+    expect(again.code).not.toBe(0);
+    expect(again.stderr).toMatch(/NOTHING_PENDING.*Thread a2 is not waiting for an approval/);
+  });
+});
