@@ -136,10 +136,13 @@ function threadIdKey(options: CreateLoggerOptions): string | undefined {
   return key;
 }
 
+/** `--model`'s help, the same for every command. */
+export const MODEL_HELP = "auto (each agent on its provider when that provider's key is set, e.g. OPENAI_API_KEY or ANTHROPIC_API_KEY, else offline), online (always the providers; openai is an older name for it) or offline";
+
 export function modelOption(model: string | undefined): ModelOption {
   if (model === undefined || model === 'auto') return 'auto';
-  if (model === 'offline' || model === 'openai') return model;
-  throw new UsageError(`--model must be auto, offline or openai (not "${model}").`);
+  if (model === 'offline' || model === 'online' || model === 'openai') return model;
+  throw new UsageError(`--model must be auto, online or offline (not "${model}").`);
 }
 
 /**
@@ -223,7 +226,7 @@ export function exitCodeOf(error: SwitchboardError): number {
 
 export function common(command: Command): Command {
   return command
-    .addOption(new Option('--model <mode>', 'auto (OpenAI when OPENAI_API_KEY is set, else offline), offline or openai').default('auto'))
+    .addOption(new Option('--model <mode>', MODEL_HELP).default('auto'))
     .option('--db <target>', 'where threads persist: a SQLite file, "memory" or a postgres:// URL (default: $SWITCHBOARD_DB, else the project file\'s "db", else .switchboard/threads.sqlite)')
     .option('--tools <module>', TOOLS_HELP)
     .option('--log-level <level>', LOG_LEVEL_HELP)

@@ -9,7 +9,7 @@ import { DEFAULT_SQLITE_PATH, openCheckpointer } from '../../store/checkpointer.
 import type { Retention } from '../../store/retention.js';
 import { startDevServer } from '../../dev/server.js';
 import type { TreeState } from '../../dev/live-tree.js';
-import { createLogger, describeModel, guard, LOG_HASH_KEY_ENV, LOG_LEVEL_HELP, loadTools, modelOption, UsageError } from '../setup.js';
+import { createLogger, describeModel, guard, LOG_HASH_KEY_ENV, LOG_LEVEL_HELP, loadTools, MODEL_HELP, modelOption, UsageError } from '../setup.js';
 import { suggestCommand } from '../command-line.js';
 import { escapeControlCharacters } from '../../dev/control-characters.js';
 
@@ -31,7 +31,7 @@ export function registerDev(program: Command): void {
     .command('dev <tree>')
     .description('Open a local page that draws the tree, redraws it on save, shows its errors and runs conversations.')
     .option('-p, --port <number>', 'the port on 127.0.0.1', String(DEFAULT_DEV_PORT))
-    .option('--model <mode>', 'auto (OpenAI when OPENAI_API_KEY is set, else offline), offline or openai', 'auto')
+    .option('--model <mode>', MODEL_HELP, 'auto')
     .option('--tools <module>', 'a JS module exporting `tools` (default: the example tools); loaded once')
     .option('--db <target>', 'where threads persist: a SQLite file, "memory" or a postgres:// URL (default .switchboard/threads.sqlite, or $SWITCHBOARD_DB: the threads of run and chat)')
     .option('--retention <n|all>', 'checkpoints kept per thread: all (every turn can be revisited and forked) or a number', 'all')

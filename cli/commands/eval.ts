@@ -22,7 +22,7 @@ import { JUDGE_SCORE_RANGE, judgeHandoffs } from '../../eval/judge.js';
 import type { ModelOption } from '../../models/resolve.js';
 import { createOpenAIModel } from '../../models/resolve.js';
 import type { ChatOpenAI } from '@langchain/openai';
-import { createLogger, describeModel, EXIT, guard, LOG_HASH_KEY_ENV, LOG_LEVEL_HELP, loadTools, modelOption, UsageError, TOOLS_HELP } from '../setup.js';
+import { createLogger, describeModel, EXIT, guard, LOG_HASH_KEY_ENV, LOG_LEVEL_HELP, loadTools, MODEL_HELP, modelOption, UsageError, TOOLS_HELP } from '../setup.js';
 import { colorEnabled } from '../color.js';
 import { escapeControlCharacters, escapeControlCharactersIn, stringifyForTerminal } from '../../dev/control-characters.js';
 import type { Logger } from 'pino';
@@ -56,7 +56,7 @@ export function registerEval(program: Command): void {
     .option('--rubric <file>', 'with --judge: grade against this rubric (Markdown) instead of the built-in eval/rubrics/handoff-reason.md')
     .option('--min-judge <score>', 'with --judge: exit with code 1 when the mean judge score (1 to 5) is below this')
     .option('--json', 'print the report as JSON')
-    .addOption(new Option('--model <mode>', 'auto (OpenAI when OPENAI_API_KEY is set, else offline), offline or openai').default('auto'))
+    .addOption(new Option('--model <mode>', MODEL_HELP).default('auto'))
     .option('--tools <module>', TOOLS_HELP)
     .option('--log-level <level>', LOG_LEVEL_HELP)
     .option('--hash-thread-ids', `log thread ids as keyed hashes (HMAC-SHA256 with the key in $${LOG_HASH_KEY_ENV}; setting that key turns this on)`)

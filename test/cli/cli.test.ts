@@ -91,7 +91,7 @@ describe('mistakes get one clear line on stderr, never a stack trace', () => {
 
   it('a bad flag value', async () => {
     const result = await cli(['run', 'config/support.yaml', '--model', 'gpt5', '-m', 'hi']);
-    expect(result).toMatchObject({ code: 2, stdout: '', stderr: 'error USAGE: --model must be auto, offline or openai (not "gpt5").\n' });
+    expect(result).toMatchObject({ code: 2, stdout: '', stderr: 'error USAGE: --model must be auto, online or offline (not "gpt5").\n' });
   });
 
   it('an unknown state field', async () => {
