@@ -1,0 +1,87 @@
+/**
+ * `switchboard trace`: a turn's step trace, read from the SQLite file `switchboard run` wrote.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { StepTrace } from '../../dev/step-trace.js';
+import { examplePath } from '../helpers.js';
+import { runCli } from './run-cli.js';
+
+let db: string;
+const tree = examplePath('support');
+
+beforeAll(async () => {
+  db = join(mkdtempSync(join(tmpdir(), 'switchboard-trace-')), 'threads.sqlite');
+  const first = await runCli(['run', tree, '-m', 'I was charged twice on my invoice', '--thread', 'trace-1', '--db', db]);
+  expect(first.code).toBe(0);
+  const second = await runCli(['run', tree, '-m', 'thanks \u001b]0;pwned\u0007 and my app crashes', '--thread', 'trace-1', '--db', db]);
+  expect(second.code).toBe(0);
+}, 120_000);
+
+describe('switchboard trace', () => {
+  it("prints turn 1: each model call with the messages it received, billing's system prompt with the handoff payload, the tool call and its key", { timeout: 60_000 }, async () => {
+    const { code, stdout, stderr } = await runCli(['trace', tree, '--thread', 'trace-1', '--turn', '1', '--db', db]);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    const text = stdout.toString('utf8');
+    const lines = text.split('\n');
+    expect(lines[0]).toBe('Thread trace-1 · turn 1 · 3 model calls · 1 tool call · 1 handoff');
+    expect(lines[1]).toMatch(/^ {4}\+0 ms {2}turn 1 starts with triage$/);
+    expect(text).toMatch(/\+\d+ ms {2}model call {2}triage · offline · \d+ ms · \d+ in \/ \d+ out tokens · \$0\.000000/);
+    expect(text).toMatch(/handoff {5}triage → billing \(delegate, transfer_to_billing\)\n {11}payload: \{"reason":"\[offline\] matched [^\n]*","priority":"high"\}/);
+    // Billing's system prompt, line by line as its model received it.
+    expect(text).toContain(
+      [
+        '           [1] system: You are a billing specialist. Handle charge disputes, refunds, plan changes and invoice',
+        '           questions. Always look up the invoice before changing anything. Escalate disputes you',
+        '           cannot resolve to the escalation manager.',
+      ].join('\n'),
+    );
+    expect(text).toMatch(/ {11}## Handoff\n {11}triage handed this conversation to you \(delegate via transfer_to_billing\)\.\n {11}Handoff details: \{"reason":"\[offline\] matched [^\n]*I was charged twice on my invoice","priority":"high"\}\n {11}\n {11}## Shared state\n {11}priority: "high"/);
+    expect(text).toMatch(/tool call {3}billing → lookup_invoice · ok · \d+ ms · key trace-1:call_\w+\n {11}args: \{"invoice_id":"INV-1001"\}\n {11}result: \{"invoice_id":"INV-1001"/);
+    expect(text).toMatch(/turn ends {3}done with billing · \d+ ms\n$/);
+  });
+
+  it('prints the last turn by default, with control characters escaped, and JSON with --json', { timeout: 60_000 }, async () => {
+    const last = await runCli(['trace', tree, '--thread', 'trace-1', '--db', db]);
+    expect(last.code).toBe(0);
+    const text = last.stdout.toString('utf8');
+    expect(text.split('\n')[0]).toMatch(/^Thread trace-1 · turn 2 · /);
+    expect(text).toContain('thanks \\x1b]0;pwned\\x07 and my app crashes');
+    // eslint-disable-next-line no-control-regex -- looking for control characters is the point
+    expect(text).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
+    expect(text).toContain('handoff     billing → triage (handback, transfer_to_triage)');
+
+    const json = await runCli(['trace', tree, '--thread', 'trace-1', '--turn', '1', '--json', '--db', db]);
+    expect(json.code).toBe(0);
+    const trace = JSON.parse(json.stdout.toString('utf8')) as StepTrace;
+    expect(trace).toMatchObject({ threadId: 'trace-1', turn: 1 });
+    expect(trace.items.map((item) => item.kind)).toEqual(['turn-start', 'model-call', 'handoff', 'model-call', 'tool-call', 'model-call', 'turn-end']);
+    const billing = trace.items.find((item) => item.kind === 'model-call' && item.agent === 'billing');
+    expect(billing).toMatchObject({ kind: 'model-call', model: 'offline', messages: [{ role: 'system' }, { role: 'human', text: 'I was charged twice on my invoice' }] });
+  });
+
+  it('says what is wrong, with exit code 2: an unknown thread, a turn without a trace, another tree, a bad --turn', { timeout: 60_000 }, async () => {
+    expect(await runCli(['trace', tree, '--thread', 'nobody', '--db', db])).toMatchObject({
+      code: 2,
+      stderr: `error USAGE: There is no thread nobody in sqlite:${db}. Pass the store its turns ran in with --db.\n`,
+    });
+    expect(await runCli(['trace', tree, '--thread', 'trace-1', '--turn', '5', '--db', db])).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('error USAGE: No step trace was kept for turn 5 of thread trace-1. Turns traced: 1, 2.'),
+    });
+    expect(await runCli(['trace', examplePath('clinic'), '--thread', 'trace-1', '--db', db])).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('error THREAD_OF_ANOTHER_TREE: Thread trace-1 belongs to the tree "support", not "clinic".'),
+    });
+    expect(await runCli(['trace', tree, '--thread', 'trace-1', '--turn', 'last', '--db', db])).toMatchObject({
+      code: 2,
+      stderr: 'error USAGE: --turn must be a whole number from 1 (not "last").\n',
+    });
+    const missing = await runCli(['trace', tree, '--db', db]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain("required option '-t, --thread <id>' not specified");
+  });
+});
