@@ -24,6 +24,8 @@ import { EventHub, HttpError, NdjsonStream, readJson, sendJson } from './http.js
 import { LiveTree } from './live-tree.js';
 import type { GoodTree } from './live-tree.js';
 import { toPageSnapshot } from './page-data.js';
+import { resolveApproval } from '../runtime/approval.js';
+import { ApprovalDecisionSchema } from '../nodes/approval.js';
 import { ChatRequestSchema, listEscalations, parseBody, readThread, ReplyRequestSchema, ThreadIdSchema, ThreadRunner } from './threads.js';
 import { ForkRequestSchema, ThreadHistory } from './thread-history.js';
 import { createTraceRecorder } from './trace-recorder.js';
@@ -76,7 +78,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     retention: options.retention ?? 'all',
     ...(options.threadLock ? { threadLock: options.threadLock } : {}),
     observers: [createTraceRecorder(journal, logger, tracesItself)],
-    ...({ trace: true } as Partial<CompileOptions>),
+    trace: true,
   };
   const tree: LiveTree = new LiveTree({ file: options.file, tools: options.tools ?? {}, checkpointer, logger, model, env: options.env, compile });
   const history = new ThreadHistory(checkpointer, journal);
@@ -124,6 +126,13 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       return runner.chat(good.graph, body.threadId, body.message, new NdjsonStream(response), body.messageId);
     }
     if (route === 'GET /api/escalations') return sendJson(response, 200, await listEscalations(requireGoodTree().graph, checkpointer));
+    const decision = /^POST \/api\/escalations\/([^/]+)\/decision$/.exec(route);
+    if (decision) {
+      // A person's decision on a handoff waiting for approval: { approved, reason? }.
+      const threadId = parseBody(ThreadIdSchema, decodeURIComponent(decision[1] ?? ''));
+      const result = await resolveApproval(requireGoodTree().graph, threadId, parseBody(ApprovalDecisionSchema, await readJson(request)));
+      return sendJson(response, 200, { threadId, status: result.status, agent: result.agent, reply: result.reply ?? null });
+    }
     const reply = /^POST \/api\/escalations\/([^/]+)\/reply$/.exec(route);
     if (reply) {
       const threadId = parseBody(ThreadIdSchema, decodeURIComponent(reply[1] ?? ''));

@@ -93,7 +93,10 @@ export async function readThread(graph: SwitchboardGraph, threadId: string) {
 /** Every thread that waits for a person, with what the person needs to answer. */
 export async function listEscalations(graph: SwitchboardGraph, saver: BaseCheckpointSaver) {
   const waiting = await listWaitingThreads(graph, saver);
-  return waiting.map(({ threadId, agent, from, reason, payload, turn, message, transcript, handBackTargets }) => ({
+  return waiting.map(({ threadId, agent, from, reason, payload, turn, message, transcript, handBackTargets, ...request }) => ({
+    // An approval (approval: required) is decided, not answered: the page shows approve and deny.
+    type: request.type,
+    to: request.type === 'approval' ? request.to : agent,
     threadId,
     agent,
     from,

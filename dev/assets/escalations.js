@@ -41,6 +41,10 @@ export class Escalations {
         textContent: `${escalation.transcript}\n\n${JSON.stringify(escalation.payload, null, 2)}`,
       }),
     );
+    if (escalation.type === 'approval') {
+      item.append(title, reason, details, this.decision(escalation));
+      return item;
+    }
     const form = document.createElement('form');
     const text = Object.assign(document.createElement('textarea'), {
       name: 'reply',
@@ -64,5 +68,25 @@ export class Escalations {
     });
     item.append(title, reason, details, form);
     return item;
+  }
+
+  /**
+   * Approve and deny buttons for a handoff waiting for approval (approval: required in the tree).
+   * @param {Escalation & { type?: string, to?: string }} escalation
+   */
+  decision(escalation) {
+    const form = document.createElement('form');
+    const why = Object.assign(document.createElement('input'), { name: 'reason', placeholder: 'Reason (told to the agent when denied)' });
+    const decide = (approved) => {
+      form.querySelectorAll('button').forEach((button) => (button.disabled = true));
+      const body = JSON.stringify(why.value.trim() ? { approved, reason: why.value.trim() } : { approved });
+      void fetch(`/api/escalations/${encodeURIComponent(escalation.threadId)}/decision`, { method: 'POST', headers: { 'content-type': 'application/json' }, body }).finally(() => this.refresh());
+    };
+    const approve = Object.assign(document.createElement('button'), { type: 'button', textContent: `Approve ${escalation.from} → ${escalation.to}` });
+    const deny = Object.assign(document.createElement('button'), { type: 'button', textContent: 'Deny' });
+    approve.addEventListener('click', () => decide(true));
+    deny.addEventListener('click', () => decide(false));
+    form.append(why, approve, deny);
+    return form;
   }
 }
