@@ -10,7 +10,7 @@ import type { LangGraphRunnableConfig } from '@langchain/langgraph';
 import { z } from 'zod';
 import type { HandoffKind } from '../config/edges.js';
 import { textOf } from '../models/messages.js';
-import { transcript } from '../state/history.js';
+import { PERSON_TRANSCRIPT_TURNS, transcript } from '../state/history.js';
 import type { SwitchboardState } from '../state/schema.js';
 import type { AgentRuntime, TreeRuntime } from './context.js';
 import { hookFor } from './hooks.js';
@@ -113,7 +113,7 @@ export function awaitApproval(
     payload: gated.payload,
     turn,
     message: user ? textOf(user) : '',
-    transcript: transcript(state.messages, 6),
+    transcript: transcript(state.messages, PERSON_TRANSCRIPT_TURNS),
     handBackTargets: [],
   };
   let raw: unknown;

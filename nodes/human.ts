@@ -13,7 +13,7 @@ import { z } from 'zod';
 import type { AgentRuntime, TreeRuntime } from './context.js';
 import { textOf } from '../models/messages.js';
 import { emit } from './events.js';
-import { transcript } from '../state/history.js';
+import { PERSON_TRANSCRIPT_TURNS, transcript } from '../state/history.js';
 import type { HandoffRecord, SwitchboardState } from '../state/schema.js';
 import { incomingHandoff } from './prompt.js';
 import { currentTurn, lastUserMessage, logFields, threadIdOf, turnDurationMs } from './turn.js';
@@ -77,7 +77,7 @@ export function createHumanNode(runtime: TreeRuntime, agent: AgentRuntime) {
       payload: handoff?.payload ?? {},
       turn: turn.number,
       message: user ? textOf(user) : '',
-      transcript: transcript(state.messages, 6),
+      transcript: transcript(state.messages, PERSON_TRANSCRIPT_TURNS),
       handBackTargets: handBackTargets(runtime, agent, turn.path, handoff),
     };
 

@@ -1,9 +1,11 @@
 /**
  * Checkpoint retention. LangGraph keeps every checkpoint of a thread, and each one holds the whole
- * state, so a thread's storage grows with the square of its length. After each turn Switchboard
- * keeps only the newest `retention` checkpoints of the thread (their pending writes, and with
- * PostgreSQL the channel blobs they use): what a thread needs to continue, recover an unfinished
- * turn or resume an escalation. `'all'` keeps LangGraph's full history (time travel).
+ * hot state, so a thread's storage grows with its length times the number of checkpoints. After
+ * each turn Switchboard keeps only the newest `retention` checkpoints of the thread (their pending
+ * writes, and with PostgreSQL the channel blobs they use): what a thread needs to continue, recover
+ * an unfinished turn or resume an escalation. `'all'` keeps LangGraph's full history (time travel).
+ * Retention bounds how many checkpoints stay; the hot window (state/window.ts) bounds what each one
+ * holds: the messages of the tree's largest history window, the older ones being in the journal.
  */
 import { MemorySaver } from '@langchain/langgraph';
 import type { BaseCheckpointSaver } from '@langchain/langgraph';
