@@ -4,6 +4,7 @@
  * through tsx. A module that cannot be loaded is one line naming the file and the fix (a
  * {@link ToolsModuleError}), never a stack trace.
  */
+import { spawnSync } from 'node:child_process';
 import { extname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { SwitchboardError } from '../errors/switchboard-error.js';
@@ -43,7 +44,7 @@ export async function importToolsModule(absolute: string, shown: string): Promis
     return await importWithTsx(url, shown);
   } catch (error) {
     if (error instanceof ToolsModuleError) throw error;
-    throw new ToolsModuleError(explain(error, shown), { cause: error });
+    throw new ToolsModuleError(explain(error, absolute, shown), { cause: error });
   }
 }
 
@@ -65,7 +66,7 @@ async function importWithTsx(url: string, shown: string): Promise<Record<string,
 }
 
 /** One line: what went wrong while loading the module, where, and the fix. */
-function explain(error: unknown, shown: string): string {
+function explain(error: unknown, absolute: string, shown: string): string {
   const failure = error instanceof Error ? error : new Error(String(error));
   const code = (failure as { code?: unknown }).code;
   const firstLine = (text: string) => text.split('\n').find((line) => line.trim() !== '')?.trim() ?? '';
@@ -73,8 +74,9 @@ function explain(error: unknown, shown: string): string {
   const esbuild = /(\/[^\n:]+|[A-Za-z]:\\[^\n:]+):(\d+):(\d+): ERROR: ([^\n]+)/.exec(failure.message);
   if (esbuild) return `${located(esbuild[1]!, shown)}:${esbuild[2]}:${esbuild[3]} has a syntax error: ${esbuild[4]}. Fix it and run the command again.`;
   if (failure instanceof SyntaxError || code === 'ERR_UNSUPPORTED_TYPESCRIPT_SYNTAX') {
-    const where = /^(file:\/\/[^\n]+?):(\d+)\n/.exec(failure.stack ?? '');
-    const place = where ? `${located(fileURLToPath(where[1]!), shown)}:${where[2]}` : shown;
+    const inStack = /^(file:\/\/[^\n]+?):(\d+)\n/.exec(failure.stack ?? '');
+    const where = inStack ? { url: inStack[1]!, line: inStack[2]! } : syntaxErrorLine(absolute);
+    const place = where ? `${located(fileURLToPath(where.url), shown)}:${where.line}` : shown;
     const missingExport = /does not provide an export named '([^']+)'/.exec(failure.message);
     if (missingExport) return `${place}: ${firstLine(failure.message)}. Export ${missingExport[1]} there, or import what that module does export.`;
     return `${place} has a syntax error: ${firstLine(failure.message)}. Fix it and run the command again.`;
@@ -86,6 +88,18 @@ function explain(error: unknown, shown: string): string {
     return `${shown} imports ${missingFile ? missingFile[1] : 'a file'} that does not exist: fix the import's path.`;
   }
   return `${shown} threw while loading: ${failure.name}: ${firstLine(failure.message)}. Fix the module: it runs once, when the command starts.`;
+}
+
+/**
+ * Where a JavaScript module's syntax error is: Node keeps the line out of an imported module's
+ * SyntaxError, and `node --check` prints it (only on this failure path).
+ */
+function syntaxErrorLine(absolute: string): { url: string; line: string } | undefined {
+  if (!JAVASCRIPT.has(extname(absolute).toLowerCase())) return undefined;
+  const check = spawnSync(process.execPath, ['--check', absolute], { encoding: 'utf8', timeout: 10_000 });
+  const match = /^(.+?):(\d+)\n/.exec(check.stderr ?? '');
+  if (!match) return undefined;
+  return { url: match[1]!.startsWith('file://') ? match[1]! : pathToFileURL(match[1]!).href, line: match[2]! };
 }
 
 /** The file an error names, as the user wrote it when it is the tools module itself. */
