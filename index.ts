@@ -57,7 +57,6 @@ export type { TurnSummary } from './runtime/turn-summary.js';
 export { messageFromJournal, messageToJournal } from './state/journal-message.js';
 export type { JournalMessage } from './state/journal-message.js';
 export { SqliteJournal } from './store/sqlite-journal.js';
-export { PostgresJournal } from './store/postgres-journal.js';
 export { routingStats, summarizeTurns } from './runtime/stats.js';
 export type { PathCost, PathCount, RoutingStats, StatsPeriod, TurnFacts } from './runtime/stats.js';
 export { runTurn, streamTurn, resumeThread, streamResume, pendingEscalations, recoverThread, TurnError } from './runtime/turn.js';

@@ -8,3 +8,4 @@ export { PostgresLedger } from './ledger.js';
 export { createPostgresThreadLock } from './postgres-thread-lock.js';
 export type { PostgresThreadLockOptions } from './postgres-thread-lock.js';
 export { openPostgresStore } from './postgres-store.js';
+export { PostgresJournal } from './postgres-journal.js';
