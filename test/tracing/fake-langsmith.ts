@@ -50,7 +50,9 @@ export async function startFakeLangSmith(): Promise<FakeLangSmith> {
     if (incoming.headers['content-encoding']) return send(outgoing, 415, { detail: 'this fake reads uncompressed bodies only' });
     if (incoming.method === 'POST' && path === '/runs/multipart') {
       const form = await new Response(body, { headers: { 'content-type': String(incoming.headers['content-type']) } }).formData();
-      for (const [name, value] of form.entries()) {
+      const fields: [string, FormDataEntryValue][] = [];
+      form.forEach((value, name) => fields.push([name, value]));
+      for (const [name, value] of fields) {
         const text = typeof value === 'string' ? value : await value.text();
         bodies.push(text);
         const [, id, field] = /^(?:post|patch)\.([^.]+)(?:\.(\w+))?$/.exec(name) ?? [];

@@ -136,11 +136,11 @@ describe('openTelemetryObserver()', () => {
     const first = one(spans(), 'invoke_workflow support');
     expect(first.attributes).toMatchObject({ 'switchboard.turn.status': 'waiting', 'switchboard.turn.agent': 'human_agent' });
     const manager = spans().find((span) => span.name === 'invoke_agent escalation_manager')!;
-    expect(manager.events.map((event) => [event.name, event.attributes['switchboard.handoff.to']])).toEqual([
+    expect(manager.events.map((event) => [event.name, event.attributes?.['switchboard.handoff.to']])).toEqual([
       ['switchboard.handoff', 'human_agent'],
       ['switchboard.escalation.start', 'human_agent'],
     ]);
-    expect(manager.events[0]!.attributes['switchboard.handoff.kind']).toBe('escalate');
+    expect(manager.events[0]!.attributes?.['switchboard.handoff.kind']).toBe('escalate');
 
     const answered = await resumeThread(graph, threadId, { reply: 'Refund approved.', handBackTo: 'billing' });
     expect(answered.status).toBe('done');
