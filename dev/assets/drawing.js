@@ -27,7 +27,12 @@ export class Drawing {
     this.view = { x: 0, y: 0, scale: 1 };
     /** @type {{ width: number, height: number }} the drawing's own size */
     this.size = { width: 1, height: 1 };
+    /** True until the person zooms or pans: the drawing then follows the container's size. */
+    this.fitted = true;
     this.listen();
+    new ResizeObserver(() => {
+      if (this.fitted && this.tree) this.fit();
+    }).observe(container);
   }
 
   /** Draws a tree (a new version replaces the old one; the highlights carry over). @param {PageTree | null} tree */
@@ -87,12 +92,14 @@ export class Drawing {
     if (!clientWidth || !clientHeight) return this.set({ x: 0, y: 0, scale: 1 });
     const scale = Math.min(clientWidth / this.size.width, clientHeight / this.size.height);
     this.set({ x: (clientWidth - this.size.width * scale) / 2, y: (clientHeight - this.size.height * scale) / 2, scale });
+    this.fitted = true;
   }
 
   /** Fits the drawing's width (a tall tree then scrolls by dragging). */
   fitWidth() {
     const width = this.container.clientWidth || this.size.width;
     this.set({ x: 0, y: 0, scale: width / this.size.width });
+    this.fitted = false;
   }
 
   /** Zooms by `factor` around a point of the container (default: its centre). @param {number} factor @param {number} [atX] @param {number} [atY] */
@@ -100,11 +107,13 @@ export class Drawing {
     const scale = Math.min(MAX_SCALE, Math.max(MIN_SCALE, this.view.scale * factor));
     const ratio = scale / this.view.scale;
     this.set({ x: atX - (atX - this.view.x) * ratio, y: atY - (atY - this.view.y) * ratio, scale });
+    this.fitted = false;
   }
 
   /** @param {number} dx @param {number} dy */
   pan(dx, dy) {
     this.set({ ...this.view, x: this.view.x + dx, y: this.view.y + dy });
+    this.fitted = false;
   }
 
   /** @param {{ x: number, y: number, scale: number }} view */

@@ -70,14 +70,16 @@ export class TimeTravel {
       void this.fork(at, form, status).finally(() => (button.disabled = false));
     });
     this.elements.body.replaceChildren(summary, messages, form);
+    this.elements.panel.scrollIntoView({ block: 'nearest' });
   }
 
   /** @param {{ threadId: string, turn: number, state: any }} at @param {HTMLFormElement} form @param {HTMLElement} status */
   async fork(at, form, status) {
     /** @type {Record<string, string | number | boolean>} */
     const fields = {};
-    for (const input of form.querySelectorAll('input[data-field]')) {
+    for (const input of form.querySelectorAll('[data-field]')) {
       const field = /** @type {HTMLInputElement} */ (input);
+      if (field.tagName === 'SELECT' && field.value === '') continue;
       const name = field.dataset.field ?? '';
       if (at.state.fields[name] === undefined && (field.type === 'checkbox' ? !field.checked : field.value === '')) continue;
       const value = field.type === 'checkbox' ? field.checked : field.type === 'number' ? Number(field.value) : field.value;
@@ -105,11 +107,20 @@ export class TimeTravel {
 function fieldInput(name, value, declared) {
   const label = element('label', 'field');
   label.append(element('span', 'name', name));
+  const type = declared?.type ?? typeof value;
+  label.title = declared ? `${declared.type}${declared.values ? `: ${declared.values.join(', ')}` : ''}` : '';
+  if (declared?.values) {
+    const select = document.createElement('select');
+    select.dataset.field = name;
+    select.name = `field-${name}`;
+    select.append(new Option('(not set)', ''), ...declared.values.map((option) => new Option(option, option)));
+    select.value = typeof value === 'string' ? value : '';
+    label.append(select);
+    return label;
+  }
   const input = document.createElement('input');
   input.dataset.field = name;
   input.name = `field-${name}`;
-  const type = declared?.type ?? typeof value;
-  label.title = declared ? `${declared.type}${declared.values ? `: ${declared.values.join(', ')}` : ''}` : '';
   if (type === 'boolean') {
     input.type = 'checkbox';
     input.checked = value === true;

@@ -102,6 +102,8 @@ describe('the dev page in Chromium', () => {
       // The last good tree still runs while the file is broken.
       await send('Is anyone still there?');
       await expectText(page.locator('#transcript li.agent[data-agent="retention"] .text').last(), 'Is anyone still there?');
+      // SWITCHBOARD_SCREENSHOTS=docs/images keeps the page as it is now, for docs/visualisation.md.
+      if (process.env.SWITCHBOARD_SCREENSHOTS) await page.screenshot({ path: join(process.env.SWITCHBOARD_SCREENSHOTS, 'dev-page.png') });
 
       // Fixing the file clears the errors.
       save(WITH_RETENTION.replace('Keeps customers who want to cancel.', 'Keeps customers who want to leave.'));

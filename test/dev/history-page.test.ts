@@ -51,6 +51,9 @@ beforeAll(async () => {
   const first = await runBuiltCli(['run', tree, '-m', 'I was charged twice on my invoice', '--thread', 'cli-thread-1', '--db', db]);
   expect(first.stderr).not.toContain('error');
   expect(first.code).toBe(0);
+  // And one that waits for a person.
+  for (const message of ['My invoice is wrong', 'This is unacceptable, I want a real person now'])
+    expect((await runBuiltCli(['run', tree, '-m', message, '--thread', 'cli-waiting', '--db', db])).code).toBe(0);
   store = await openCheckpointer(db);
   server = await startDevServer({
     file: tree,
@@ -79,6 +82,11 @@ describe('the dev page as a debugger, in Chromium', () => {
     await expectText(row, 'owner billing');
     await expectText(row, '1 turn');
     expect(await row.getAttribute('data-status')).toBe('done');
+    // Newest first; the thread waiting for a person stands out.
+    const waiting = page.locator('#threads li[data-thread="cli-waiting"]');
+    await expectText(waiting.locator('.status.waiting'), 'waiting for a person');
+    expect(await waiting.getAttribute('data-status')).toBe('waiting');
+    expect(await page.locator('#threads li').evaluateAll((items) => items.map((item) => (item as HTMLElement).dataset.thread))).toEqual(['cli-waiting', 'cli-thread-1']);
     await row.locator('button').click();
     await expectText(page.locator('#thread-id'), 'cli-thread-1');
     await expectText(page.locator('#transcript li.user').first(), 'I was charged twice on my invoice');
@@ -93,12 +101,16 @@ describe('the dev page as a debugger, in Chromium', () => {
     await page.locator('#send:not([disabled])').waitFor();
     await expectText(row, '2 turns');
     expect(await page.locator('#transcript li.turn-marker').count()).toBe(2);
+    if (SCREENSHOTS) await page.screenshot({ path: join(SCREENSHOTS, 'dev-threads.png') });
 
     // Search by id: another thread's id hides it.
     await page.fill('#thread-search', 'no-such-thread');
     await row.waitFor({ state: 'detached' });
     await page.fill('#thread-search', 'cli-thread');
     await row.waitFor();
+    expect(await page.locator('#threads li[data-thread="cli-waiting"]').count()).toBe(0);
+    await page.fill('#thread-search', '');
+    await page.locator('#threads li[data-thread="cli-waiting"]').waitFor();
   });
 
   it("shows turn 1's step trace: the exact system prompt billing received, with the handoff payload", { timeout: 120_000 }, async () => {
@@ -119,7 +131,11 @@ describe('the dev page as a debugger, in Chromium', () => {
     expect(prompt).toContain('## Shared state\npriority: "high"');
     await expectText(page.locator('#trace li[data-kind="tool-call"]'), 'idempotency key cli-thread-1:call_');
     await expectText(page.locator('#trace li[data-kind="tool-call"] pre.args'), '"invoice_id": "INV-1001"');
-    if (SCREENSHOTS) await page.screenshot({ path: join(SCREENSHOTS, 'dev-trace.png') });
+    if (SCREENSHOTS) {
+      await page.locator('#trace li[data-kind="handoff"]').scrollIntoViewIfNeeded();
+      await page.locator('#trace').evaluate((list) => (list.scrollTop = (list.querySelector('[data-kind="handoff"]') as HTMLElement).offsetTop - list.offsetTop));
+      await page.screenshot({ path: join(SCREENSHOTS, 'dev-trace.png') });
+    }
   });
 
   it('forks from turn 1 with a field edited and continues with a different message', { timeout: 120_000 }, async () => {
@@ -127,9 +143,8 @@ describe('the dev page as a debugger, in Chromium', () => {
     const turn = page.locator('#turn-panel');
     await expectText(page.locator('#turn-title'), 'Turn 1 of cli-thread-1');
     await expectText(turn.locator('.at-summary'), 'owner billing');
-    await turn.locator('input[data-field="priority"]').fill('low');
+    await turn.locator('select[data-field="priority"]').selectOption('low');
     await turn.locator('input[name="newThreadId"]').fill('cli-thread-1-fork');
-    if (SCREENSHOTS) await page.screenshot({ path: join(SCREENSHOTS, 'dev-fork.png') });
     await turn.locator('button.fork').click();
     await expectText(page.locator('#thread-id'), 'cli-thread-1-fork');
     // The fork holds turn 1 only: the second message of the old thread is not in it.
@@ -144,6 +159,7 @@ describe('the dev page as a debugger, in Chromium', () => {
     await page.locator('#drawing [data-from="triage"][data-to="technical"].taken').waitFor();
     await expectText(page.locator('#state'), '"activeAgent": "technical"');
     await expectText(page.locator('#threads li[data-thread="cli-thread-1-fork"]'), 'owner technical');
+    if (SCREENSHOTS) await page.screenshot({ path: join(SCREENSHOTS, 'dev-fork.png') });
 
     // The old thread is as it was.
     await page.locator('#threads li[data-thread="cli-thread-1"] button').click();
