@@ -5,10 +5,10 @@
  * offline turn run with node. Needs the registry and the built `dist/` (`npm test` builds it first).
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TurnResult } from 'switchboard';
 
@@ -23,8 +23,8 @@ interface Exit {
 }
 
 /** Runs a command to its end and collects its exit code and output (never inherited: the test prints nothing). */
-function runCommand(command: string, args: string[], cwd: string): Promise<Exit> {
-  const env = { ...process.env };
+function runCommand(command: string, args: string[], cwd: string, extraEnv: Record<string, string> = {}): Promise<Exit> {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...extraEnv };
   delete env.OPENAI_API_KEY;
   const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const stdout: Buffer[] = [];
@@ -175,6 +175,70 @@ describe('a fresh app that installs the packed tarball', () => {
       expect(result.handoffs[0]).toMatchObject({ from: 'triage', to: 'billing', kind: 'delegate', tool: 'transfer_to_billing' });
       expect(result).toMatchObject({ agent: 'billing', status: 'done', lookups: ['INV-7'] });
       expect(result.reply).toContain('lookup_invoice: {"invoice_id":"INV-7","amount":99,"status":"paid"}');
+    },
+    STEP_TIMEOUT_MS,
+  );
+
+  it(
+    'stays light: the turn loads no drawing, dev server, eval, CLI or PostgreSQL module',
+    async () => {
+      await mustRun(process.execPath, [join(appDir, 'node_modules/typescript/bin/tsc'), '-p', '.'], appDir);
+      const record = join(workDir, 'modules.txt');
+      const recorder = pathToFileURL(join(REPO_ROOT, 'test/workers/record-modules.mjs')).href;
+      const exit = await runCommand(process.execPath, ['--import', recorder, 'app.js'], appDir, { SWITCHBOARD_RECORD_MODULES: record });
+      expect(exit).toMatchObject({ code: 0, stderr: '' });
+      const modules = [...new Set(readFileSync(record, 'utf8').trim().split('\n'))];
+      expect(modules.some((url) => url.includes('/node_modules/switchboard/dist/runtime/turn.js'))).toBe(true);
+      const heavy = modules.filter((url) =>
+        /\/node_modules\/switchboard\/dist\/(viz|eval|cli|tracing)\/|\/node_modules\/switchboard\/dist\/dev\/(?!control-characters)|\/node_modules\/(pg|@langchain\/langgraph-checkpoint-postgres|@viz-js\/viz|@resvg\/resvg-js|commander|cli-progress|pino-pretty|tsx)\//.test(url),
+      );
+      expect(heavy).toEqual([]);
+    },
+    STEP_TIMEOUT_MS,
+  );
+
+  it(
+    'says what to install for a postgres:// store (pg is an optional peer, not installed)',
+    async () => {
+      expect(existsSync(join(appDir, 'node_modules/pg'))).toBe(false);
+      const script = "import { openCheckpointer } from 'switchboard'; try { await openCheckpointer('postgres://127.0.0.1:1/none'); } catch (error) { process.stdout.write(error.code + ': ' + error.message); }";
+      const exit = await runCommand(process.execPath, ['--input-type=module', '-e', script], appDir);
+      expect(exit.stdout).toBe(
+        'STORE_PACKAGE_MISSING: A postgres:// store needs the packages pg and @langchain/langgraph-checkpoint-postgres (pg is not installed): npm install pg @langchain/langgraph-checkpoint-postgres',
+      );
+    },
+    STEP_TIMEOUT_MS,
+  );
+
+  it(
+    "runs the package's examples where they are installed, importing switchboard by name, offline",
+    async () => {
+      const examples = join(appDir, 'node_modules/switchboard/examples');
+      for (const name of readdirSync(examples).filter((file) => file.endsWith('.ts'))) {
+        const source = readFileSync(join(examples, name), 'utf8');
+        expect({ name, relativeImports: [...source.matchAll(/from '(\.{1,2}\/[^']+)'/g)].map((match) => match[1]) }).toEqual({ name, relativeImports: [] });
+      }
+      // tsx comes with Switchboard (it loads TypeScript tools modules on Node 20).
+      const exit = await runCommand(process.execPath, ['--import', 'tsx', 'node_modules/switchboard/examples/backend.ts'], appDir);
+      expect(exit.code).toBe(0);
+      expect(exit.stdout).toContain('billing: [offline]');
+      expect(exit.stdout).toContain('triage → billing');
+      expect(exit.stdout).toContain('cost this turn: $0.00000');
+    },
+    STEP_TIMEOUT_MS,
+  );
+
+  it(
+    'ships the sources its source maps point at (inside the maps)',
+    () => {
+      const dist = join(appDir, 'node_modules/switchboard/dist');
+      const maps = (readdirSync(dist, { recursive: true, encoding: 'utf8' })).filter((file) => file.endsWith('.js.map'));
+      expect(maps.length).toBeGreaterThan(50);
+      const incomplete = maps.filter((file) => {
+        const map = JSON.parse(readFileSync(join(dist, file), 'utf8')) as { sources: string[]; sourcesContent?: (string | null)[] };
+        return map.sources.length === 0 || map.sources.some((_, index) => typeof map.sourcesContent?.[index] !== 'string');
+      });
+      expect(incomplete).toEqual([]);
     },
     STEP_TIMEOUT_MS,
   );
