@@ -133,7 +133,7 @@ describe('the dev page as a debugger, in Chromium', () => {
     await expectText(page.locator('#trace li[data-kind="tool-call"] pre.args'), '"invoice_id": "INV-1001"');
     if (SCREENSHOTS) {
       await page.locator('#trace li[data-kind="handoff"]').scrollIntoViewIfNeeded();
-      await page.locator('#trace').evaluate((list) => (list.scrollTop = (list.querySelector('[data-kind="handoff"]') as HTMLElement).offsetTop - list.offsetTop));
+      await page.locator('#trace').evaluate((list: HTMLElement) => (list.scrollTop = (list.querySelector('[data-kind="handoff"]') as HTMLElement).offsetTop - list.offsetTop));
       await page.screenshot({ path: join(SCREENSHOTS, 'dev-trace.png') });
     }
   });
