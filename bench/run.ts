@@ -2,8 +2,9 @@
  * The benchmark: the same workload (bench/workload.ts) on every contender, interleaved in one
  * process and one run, so ratios hold even on a noisy machine. `npm run bench` prints the tables of
  * BENCHMARKS.md; `-- --quick` runs every section small (a smoke run); `-- --sessions N` sets the
- * sessions of the per-turn figures; `-- --only latency,bytes` picks sections; `-- --json FILE`
- * writes the figures.
+ * sessions of the per-turn figures; `-- --only latency,bytes` (or `--section long`) picks sections
+ * (`all`: every one; `issue15`: latency, long and depth, the figures of the hot-state targets);
+ * `-- --json FILE` writes the figures. Contenders run in a new order each round (bench/order.ts).
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,6 +13,11 @@ import { parseArgs } from 'node:util';
 import { switchboard } from './build.js';
 import { CONTENDERS } from './contenders/index.js';
 import { switchboardContender } from './contenders/switchboard.js';
+import { formatDepth, handoffDepth } from './handoff-depth.js';
+import type { DepthFigures, DepthOptions } from './handoff-depth.js';
+import { formatLong, longConversation } from './long-conversation.js';
+import type { LongFigures, LongOptions } from './long-conversation.js';
+import { roundOrder } from './order.js';
 import { generateTree } from './trees.js';
 import { delay, FIRST_MESSAGE, LATER_MESSAGE } from './workload.js';
 import type { Contender, ContenderFactory, ContenderOptions } from './workload.js';
@@ -31,11 +37,15 @@ export interface BenchOptions {
    * each user reads before writing again (sessions start spread over one such pause).
    */
   slow: { sessions: number; modelMs: number; turns: number; thinkMs: number };
+  long: LongOptions;
+  depth: DepthOptions;
   sections: Set<Section>;
   log: (line: string) => void;
 }
 
-export const SECTIONS = ['latency', 'throughput', 'bytes', 'stores', 'cold', 'slow'] as const;
+export const SECTIONS = ['latency', 'throughput', 'bytes', 'stores', 'cold', 'slow', 'long', 'depth'] as const;
+/** Named groups of sections for `--only` / `--section`. */
+export const SECTION_GROUPS: Record<string, readonly Section[]> = { all: SECTIONS, issue15: ['latency', 'long', 'depth'] };
 export type Section = (typeof SECTIONS)[number];
 
 export const FULL: Omit<BenchOptions, 'sections' | 'log'> = {
@@ -45,6 +55,8 @@ export const FULL: Omit<BenchOptions, 'sections' | 'log'> = {
   storeSessions: 200,
   treeSizes: [10, 100, 1000],
   slow: { sessions: 500, modelMs: 300, turns: 4, thinkMs: 3000 },
+  long: { checkpoints: [2, 20, 50, 200], threads: 4, stores: ['memory', 'sqlite', 'postgres'] },
+  depth: { handoffs: [1, 2, 4, 8], sessions: 400, rounds: 8 },
 };
 export const QUICK: Omit<BenchOptions, 'sections' | 'log'> = {
   sessions: 20,
@@ -53,6 +65,8 @@ export const QUICK: Omit<BenchOptions, 'sections' | 'log'> = {
   storeSessions: 4,
   treeSizes: [10, 50],
   slow: { sessions: 10, modelMs: 20, turns: 2, thinkMs: 50 },
+  long: { checkpoints: [2, 8], threads: 1, stores: ['memory', 'sqlite'] },
+  depth: { handoffs: [1, 2], sessions: 4, rounds: 2 },
 };
 
 /** Contenders of the memory figures; the keep-all Switchboard shows what retention saves. */
@@ -66,6 +80,8 @@ export interface Figures {
   stores?: Record<string, Record<string, { medianMs: number; p95Ms: number }>>;
   cold?: { agents: number; loadLintMs: number; compileMs: number; totalMs: number; perAgentUs: number }[];
   slow?: Record<string, { p95Ratio: number; p50Ratio: number; maxRatio: number; thinkMs: number }[]>;
+  long?: LongFigures;
+  depth?: DepthFigures;
 }
 
 export async function runBench(options: BenchOptions): Promise<Figures> {
@@ -79,6 +95,8 @@ export async function runBench(options: BenchOptions): Promise<Figures> {
     if (options.sections.has('stores')) figures.stores = await stores(options, dir);
     if (options.sections.has('cold')) figures.cold = cold(options);
     if (options.sections.has('slow')) figures.slow = await slow(options, dir);
+    if (options.sections.has('long')) figures.long = await longConversation(options.long, dir, options.log);
+    if (options.sections.has('depth')) figures.depth = await handoffDepth(options.depth, dir, options.log);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -106,14 +124,11 @@ async function session(contender: Contender, id: string, turns = 2): Promise<num
   return times;
 }
 
-/** Runs `work` on every contender, round after round, in a rotating order. */
+/** Runs `work` on every contender, round after round, in a new order each round (its neighbours change too). */
 async function interleave(contenders: Map<string, Contender>, rounds: number, work: (contender: Contender, name: string, round: number) => Promise<void>): Promise<void> {
   const names = [...contenders.keys()];
   for (let round = 0; round < rounds; round += 1) {
-    for (let index = 0; index < names.length; index += 1) {
-      const name = names[(index + round) % names.length]!;
-      await work(contenders.get(name)!, name, round);
-    }
+    for (const name of roundOrder(names, round)) await work(contenders.get(name)!, name, round);
   }
 }
 
@@ -268,6 +283,9 @@ export function formatFigures(figures: Figures): string {
     const sb = figures.latency.switchboard;
     const swarm = figures.latency.swarm;
     if (sb && swarm) out.push('', `Swarm's median ÷ Switchboard's: ${ratio(swarm.medianMs, sb.medianMs)} (target ≥ 2.5×).`);
+    if (sb && base) out.push(`Switchboard's median ÷ the hand-written graph's: ${ratio(sb.medianMs, base.medianMs)} (target ≤ 1.0×).`);
+    const agents = figures.latency['openai-agents'];
+    if (sb && agents) out.push(`Switchboard's median ÷ the OpenAI Agents SDK's: ${ratio(sb.medianMs, agents.medianMs)} (stretch ≤ 2.5×).`);
     out.push('');
   }
   if (figures.throughput) {
@@ -305,13 +323,20 @@ export function formatFigures(figures: Figures): string {
     }
     out.push('');
   }
+  if (figures.long) out.push(...formatLong(figures.long, ms, ratio));
+  if (figures.depth) out.push(...formatDepth(figures.depth, ms, ratio));
   return out.join('\n');
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, only: { type: 'string' }, sessions: { type: 'string' }, json: { type: 'string' } } });
-  const sections = new Set((values.only?.split(',') ?? SECTIONS) as Section[]);
-  for (const section of sections) if (!SECTIONS.includes(section)) throw new Error(`Unknown section "${section}". Sections: ${SECTIONS.join(', ')}.`);
+  const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, only: { type: 'string' }, section: { type: 'string' }, sessions: { type: 'string' }, json: { type: 'string' } } });
+  const sections = new Set<Section>();
+  for (const section of (values.only ?? values.section ?? 'all').split(',')) {
+    const group = SECTION_GROUPS[section];
+    if (group) group.forEach((name) => sections.add(name));
+    else if ((SECTIONS as readonly string[]).includes(section)) sections.add(section as Section);
+    else throw new Error(`Unknown section "${section}". Sections: ${SECTIONS.join(', ')}, or ${Object.keys(SECTION_GROUPS).join(', ')}.`);
+  }
   const base = values.quick ? QUICK : FULL;
   const sessions = values.sessions === undefined ? base.sessions : Number(values.sessions);
   if (!Number.isInteger(sessions) || sessions < 1) throw new Error(`--sessions takes a whole number of sessions, got "${values.sessions}".`);

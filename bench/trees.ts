@@ -26,3 +26,41 @@ export function generateTree(agents: number): string {
   }
   return stringify(tree);
 }
+
+/** The agents of a chain of `handoffs` handoffs: `step_0` (the root) to `step_<handoffs>`. */
+export function chainAgents(handoffs: number): string[] {
+  return Array.from({ length: handoffs + 1 }, (_, index) => `step_${index}`);
+}
+
+/**
+ * The handoff-depth tree: a chain `step_0 → step_1 → … → step_<handoffs>`, each agent the one child
+ * of the one before (so each holds a handoff tool to its child and one back to its parent, as in the
+ * hand-written chain of bench/contenders/chain.ts), each handoff with a `reason` payload. The fake
+ * model reads which step it is from the prompt ({@link chainStepOf}) and hands on to the next step,
+ * so one turn walks the whole chain and the last agent answers.
+ */
+export function chainTree(handoffs: number): string {
+  const names = chainAgents(handoffs);
+  const agents: Record<string, unknown> = {};
+  names.forEach((name, index) => {
+    const child = names[index + 1];
+    agents[name] = {
+      description: `Step ${index} of the chain.`,
+      prompt: chainPrompt(index),
+      ...(child ? { children: [child] } : {}),
+      ...(index > 0 ? { handoff: { payload: { reason: { type: 'string', description: `Why ${name} takes the conversation.` } } } } : {}),
+    };
+  });
+  return stringify({ version: 1, name: `chain-${handoffs}`, root: names[0], defaults: { model: 'fake' }, models: { fake: { provider: 'openai', name: 'bench-fake' } }, agents });
+}
+
+/** The prompt of chain step `index` (the same in Switchboard's tree and the hand-written chain). */
+export function chainPrompt(index: number): string {
+  return `You are step_${index}. Pass the conversation on to the next step; the last step answers.`;
+}
+
+/** Which chain step a model call is for, from the prompt it is shown (undefined: not a chain). */
+export function chainStepOf(text: string): number | undefined {
+  const match = /You are step_(\d+)\./.exec(text);
+  return match ? Number(match[1]) : undefined;
+}

@@ -34,9 +34,22 @@ export interface Contender {
   send(sessionId: string, text: string): Promise<string>;
   /** Bytes the contender keeps for a session (its persisted history and checkpoints, serialised). */
   bytesKept(sessionId: string): Promise<number>;
+  /**
+   * The session's latest checkpoint, serialised by its saver (`bytes`), and the same checkpoint with
+   * only the messages of the last `windowTurns` user turns (`windowBytes`: what the largest history
+   * window needs). LangGraph-based contenders only.
+   */
+  hotCheckpoint?(sessionId: string): Promise<HotCheckpoint>;
   /** Forgets sessions (between measurements, so memory stays flat). */
   reset(): Promise<void>;
   close(): Promise<void>;
+}
+
+export interface HotCheckpoint {
+  bytes: number;
+  windowBytes: number;
+  messages: number;
+  windowMessages: number;
 }
 
 export type ContenderFactory = (options: ContenderOptions) => Promise<Contender>;

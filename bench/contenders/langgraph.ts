@@ -1,8 +1,12 @@
 /**
  * A hand-written @langchain/langgraph graph doing the same work, the way the LangGraph docs write
  * a handoff: a node per agent, a handoff tool, `Command({ goto, update })`, and an `activeAgent`
- * channel that START routes on, so the next turn goes to the agent that owns the conversation.
- * It has none of Switchboard's checks (limits, payload validation, locks, usage, events).
+ * channel. In its fairest form: the app remembers who owns each session (a Map, as the Agents SDK
+ * contender does; a new session starts at triage), so each message goes straight to its owner as
+ * `Command({ goto: owner, update })` input, with no START routing step (LangGraph then writes one
+ * checkpoint fewer per turn). START still routes on `activeAgent` for plain input (a session this
+ * process does not know). It has none of Switchboard's checks (limits, payload validation, locks,
+ * usage, events) and keeps no transcript beside its checkpoints.
  */
 import { ToolMessage } from '@langchain/core/messages';
 import type { AIMessage } from '@langchain/core/messages';
@@ -12,7 +16,10 @@ import { z } from 'zod';
 import { BILLING_PROMPT, BILLING_REPLY, HANDOFF_TOOL, TRIAGE_PROMPT } from '../workload.js';
 import type { ContenderFactory } from '../workload.js';
 import { FakeChatModel } from './fake-chat-model.js';
-import { openStore } from './stores.js';
+import { hotCheckpointBytes, openStore } from './stores.js';
+
+/** The user turns the desk's agents are shown (Switchboard's default history window). */
+export const DESK_WINDOW_TURNS = 6;
 
 const State = Annotation.Root({
   ...MessagesAnnotation.spec,
@@ -57,16 +64,21 @@ export const create: ContenderFactory = async (options) => {
   const store = await openStore('langgraph', options);
   const builder = buildGraph(options.modelDelayMs);
   let graph = builder.compile({ checkpointer: store.saver });
+  const owners = new Map<string, string>();
   return {
     name: 'langgraph',
     async send(sessionId, text) {
-      const state = await graph.invoke({ messages: [{ role: 'user', content: text }] }, { configurable: { thread_id: sessionId } });
+      const update = { messages: [{ role: 'user', content: text }] };
+      const state = await graph.invoke(new Command({ goto: owners.get(sessionId) ?? 'triage', update }) as Parameters<typeof graph.invoke>[0], { configurable: { thread_id: sessionId } });
       const reply = state.messages.at(-1)?.text;
       if (reply !== BILLING_REPLY || state.activeAgent !== 'billing') throw new Error(`langgraph: unexpected reply ${reply}`);
+      owners.set(sessionId, state.activeAgent);
       return reply;
     },
     bytesKept: (sessionId) => store.bytesKept(sessionId),
+    hotCheckpoint: (sessionId) => hotCheckpointBytes(store.saver, sessionId, DESK_WINDOW_TURNS),
     async reset() {
+      owners.clear();
       await store.reset();
       graph = builder.compile({ checkpointer: store.saver });
     },

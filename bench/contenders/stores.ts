@@ -16,7 +16,7 @@ import { MemoryJournal } from '../../store/journal.js';
 import { MemoryLedger } from '../../store/ledger.js';
 import { createMemoryThreadLock } from '../../store/thread-lock.js';
 import type { ThreadLock } from '../../store/thread-lock.js';
-import type { ContenderOptions } from '../workload.js';
+import type { ContenderOptions, HotCheckpoint } from '../workload.js';
 
 export const BENCH_PG_URL = process.env.BENCH_PG_URL ?? 'postgresql://postgres@127.0.0.1:5432/test';
 
@@ -126,4 +126,33 @@ export function memorySaverBytes(saver: MemorySaver, threadId: string): number {
     for (const write of Object.values(writes)) count(write);
   }
   return bytes;
+}
+
+/**
+ * The thread's latest checkpoint as its saver serialises it, whole and with only the messages of the
+ * last `windowTurns` user turns (the same serialiser on every store, so the figures compare).
+ */
+export async function hotCheckpointBytes(saver: BaseCheckpointSaver, threadId: string, windowTurns: number): Promise<HotCheckpoint> {
+  const tuple = await saver.getTuple({ configurable: { thread_id: threadId, checkpoint_ns: '' } });
+  if (!tuple) return { bytes: 0, windowBytes: 0, messages: 0, windowMessages: 0 };
+  const checkpoint = tuple.checkpoint;
+  const messages = (checkpoint.channel_values.messages ?? []) as { getType?: () => string; _getType?: () => string; type?: string }[];
+  let start = 0;
+  let users = 0;
+  for (let index = messages.length - 1; index >= 0; index -= 1) {
+    const message = messages[index]!;
+    const type = message.type ?? message.getType?.() ?? message._getType?.();
+    if (type === 'human' && ++users === windowTurns) {
+      start = index;
+      break;
+    }
+  }
+  const window = messages.slice(start);
+  const size = async (value: unknown) => (await saver.serde.dumpsTyped(value))[1].byteLength;
+  return {
+    bytes: await size(checkpoint),
+    windowBytes: await size({ ...checkpoint, channel_values: { ...checkpoint.channel_values, messages: window } }),
+    messages: messages.length,
+    windowMessages: window.length,
+  };
 }

@@ -4,6 +4,9 @@ import { compileTree, runtimeOf } from '../../graphs/compile.js';
 import { formatFigures, QUICK, runBench } from '../../bench/run.js';
 import { summarise, packageOf } from '../../bench/profile.js';
 import { generateTree } from '../../bench/trees.js';
+import { handwrittenChain, switchboardChain } from '../../bench/contenders/chain.js';
+import { roundOrder } from '../../bench/order.js';
+import { BILLING_REPLY } from '../../bench/workload.js';
 
 // The benchmark's own machinery: it must keep running, on every contender, doing the same work
 // (each contender throws when a turn does not end with billing's answer). No figure here is a
@@ -34,6 +37,47 @@ describe('the benchmark', () => {
     expect(switchboard.after10 / switchboard.after2).toBeLessThan(5);
     expect(keepAll.after10 / keepAll.after2).toBeGreaterThan(5);
   }, 60_000);
+
+  it('runs long conversations and handoff chains on Switchboard and the hand-written graph, keeping only the window hot', async () => {
+    const { long, depth } = await runBench({ ...QUICK, sections: new Set(['long', 'depth']), log: () => {} });
+    expect(long!.checkpoints).toEqual(QUICK.long.checkpoints);
+    for (const store of QUICK.long.stores) {
+      const figures = long!.stores[store]!;
+      expect(Object.keys(figures.perTurn).sort()).toEqual(store === 'memory' ? ['langgraph', 'openai-agents', 'switchboard'] : ['langgraph', 'switchboard']);
+      // Turn 8 of the desk: 8 user turns, each with billing's answer (and the first turn's handoff).
+      // Switchboard's checkpoint holds the last 6 turns only (its default history window), the
+      // hand-written graph every message.
+      const switchboard = figures.hot.switchboard!;
+      const langgraph = figures.hot.langgraph!;
+      expect(switchboard.messages).toBe(12);
+      expect(switchboard.windowMessages).toBe(12);
+      expect(switchboard.bytes).toBe(switchboard.windowBytes);
+      expect(langgraph.messages).toBe(18);
+      expect(langgraph.bytes).toBeGreaterThan(langgraph.windowBytes);
+    }
+    expect(Object.keys(depth!).map(Number)).toEqual(QUICK.depth.handoffs);
+    const table = formatFigures({ long, depth });
+    for (const heading of ['Long conversations', 'The hot checkpoint after 8 turns', 'Handoff depth']) expect(table).toContain(heading);
+  }, 120_000);
+
+  it('walks the whole chain in one turn, on Switchboard and on the hand-written graph', async () => {
+    for (const handoffs of [1, 4]) {
+      for (const factory of [switchboardChain(handoffs), handwrittenChain(handoffs)]) {
+        const contender = await factory({ modelDelayMs: 0, store: 'memory', dir: '/tmp' });
+        // Each contender throws unless the last step of the chain answers.
+        expect(await contender.send(`${contender.name}:chain`, 'help')).toBe(BILLING_REPLY);
+        await contender.close();
+      }
+    }
+  });
+
+  it('changes each contender\'s neighbours from round to round', () => {
+    const names = ['a', 'b', 'c', 'd', 'e'];
+    const orders = Array.from({ length: 6 }, (_, round) => roundOrder(names, round));
+    for (const order of orders) expect([...order].sort()).toEqual(names);
+    const neighbours = new Set(orders.flatMap((order) => order.slice(1).map((name, index) => `${order[index]}>${name}`)));
+    expect(neighbours.size).toBeGreaterThan(names.length);
+  });
 
   it('generates valid trees of any size, with every agent compiled', () => {
     for (const agents of [10, 100, 1000]) {
