@@ -88,7 +88,11 @@ function hydrateSymlinks(nativeDir: string): void {
   const packageDir = dirname(nativeDir);
   for (const { source, target } of JSON.parse(readFileSync(listing, 'utf8')) as { source: string; target: string }[]) {
     const link = join(packageDir, target);
-    if (!existsSync(link)) symlinkSync(relative(dirname(link), join(packageDir, source)), link);
+    try {
+      if (!existsSync(link)) symlinkSync(relative(dirname(link), join(packageDir, source)), link);
+    } catch {
+      // A read-only install: initdb then says which library it misses.
+    }
   }
 }
 

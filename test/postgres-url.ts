@@ -4,8 +4,18 @@
  */
 import { inject } from 'vitest';
 import { restartPostgres, startPostgresAgain } from './postgres-server.js';
+import type { TestPostgres } from './postgres-server.js';
 
-export const TEST_POSTGRES = inject('postgres');
+export const TEST_POSTGRES = provided();
+
+function provided(): TestPostgres {
+  const postgres = inject('postgres') as TestPostgres | undefined;
+  if (!postgres)
+    throw new Error(
+      'No test PostgreSQL was provided: run the tests with vitest.config.ts (`npm test`, or `npx vitest run <file>`), whose global setup (test/global-setup.ts) provides it.',
+    );
+  return postgres;
+}
 
 /** This run's own database (switchboard_test_<pid>_<random>), on SWITCHBOARD_TEST_PG's server or the embedded one. */
 export const PG_URL = TEST_POSTGRES.url;
