@@ -50,7 +50,12 @@ export type TraceItem =
   | { kind: 'model-fallback'; at: number; agent: string; from: string; to: string; reason: string }
   | { kind: 'model-retry'; at: number; agent: string; attempt: number; delayMs: number; reason: string }
   | { kind: 'limit'; at: number; agent: string; limit: string; action: string; to: string | null }
-  | { kind: 'turn-end'; at: number; agent: string; status: string; error: { code: string; message: string } | null; durationMs: number };
+  | { kind: 'turn-end'; at: number; agent: string; status: string; error: { code: string; message: string } | null; durationMs: number }
+  /** An event this timeline has no row of its own for (a newer kind), shown with its fields. */
+  | { kind: 'other'; at: number; type: string; fields: Record<string, unknown> };
+
+/** Events shown inside other rows (a tool result in its call, a request in its handoff) or not at all (step bounds, usage, the text). */
+const FOLDED: ReadonlySet<string> = new Set(['tool-result', 'handoff-request', 'step-start', 'step-end', 'usage', 'message-end', 'text-delta', 'escalation-end']);
 
 export interface StepTrace {
   threadId: string;
@@ -168,6 +173,10 @@ export function buildTrace(threadId: string, turn: number, entries: readonly Jou
         });
         break;
       default:
+        if (typeof event.type === 'string' && !FOLDED.has(event.type)) {
+          const { type, at: _at, ...fields } = event;
+          items.push({ kind: 'other', at, type, fields });
+        }
         break;
     }
   }

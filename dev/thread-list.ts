@@ -1,10 +1,11 @@
 /**
  * Every thread in the store, for the dev page's threads panel: newest activity first, searchable by
  * id, each with its tree, owner, status, turns and last activity. Read from the checkpoints the
- * store holds (so threads of `switchboard run` and `chat` appear beside the page's own), latest
- * checkpoint of each thread only. Reading never writes: it takes no lock.
+ * store holds (so threads of `switchboard run` and `chat` appear beside the page's own, journal or
+ * not), the latest checkpoint of each thread only. Reading never writes: it takes no lock.
  */
-import type { BaseCheckpointSaver } from '@langchain/langgraph';
+import type { BaseCheckpointSaver, CheckpointTuple } from '@langchain/langgraph';
+import { SqliteSaver } from '@langchain/langgraph-checkpoint-sqlite';
 import type { SwitchboardState, Turn } from '../state/schema.js';
 
 export interface ThreadRow {
@@ -31,26 +32,57 @@ export interface ListThreadRowsOptions {
 
 /** The threads `saver` holds, newest activity first. */
 export async function listThreadRows(saver: BaseCheckpointSaver, options: ListThreadRowsOptions = {}): Promise<ThreadRow[]> {
+  const limit = options.limit ?? 100;
   const search = options.search?.toLowerCase() ?? '';
-  const rows = new Map<string, ThreadRow>();
+  const latest = saver instanceof SqliteSaver ? await sqliteHeads(saver, search, limit) : await scannedHeads(saver, search);
+  return latest
+    .map(toRow)
+    .sort((a, b) => (b.lastActivity ?? '').localeCompare(a.lastActivity ?? ''))
+    .slice(0, limit);
+}
+
+function toRow(tuple: CheckpointTuple): ThreadRow {
+  const values = tuple.checkpoint.channel_values as Partial<SwitchboardState>;
+  return {
+    threadId: String(tuple.config.configurable?.thread_id),
+    tree: values.tree ?? null,
+    owner: values.activeAgent ?? '',
+    status: values.turn?.status ?? 'done',
+    waiting: values.turn?.status === 'waiting',
+    turns: values.turn?.number ?? 0,
+    lastActivity: tuple.checkpoint.ts ?? null,
+  };
+}
+
+/**
+ * SQLite: the newest checkpoint id of each thread in one query (checkpoint ids grow with time), then
+ * only the `limit` newest threads' checkpoints are read.
+ */
+async function sqliteHeads(saver: SqliteSaver, search: string, limit: number): Promise<CheckpointTuple[]> {
+  const rows = saver.db
+    .prepare(
+      `SELECT thread_id AS threadId, MAX(checkpoint_id) AS newest FROM checkpoints
+       WHERE checkpoint_ns = '' AND instr(lower(thread_id), ?) > 0
+       GROUP BY thread_id ORDER BY newest DESC LIMIT ?`,
+    )
+    .all(search, limit) as { threadId: string; newest: string }[];
+  const tuples: CheckpointTuple[] = [];
+  for (const row of rows) {
+    const tuple = await saver.getTuple({ configurable: { thread_id: row.threadId, checkpoint_ns: '', checkpoint_id: row.newest } });
+    if (tuple) tuples.push(tuple);
+  }
+  return tuples;
+}
+
+/** Any other store: every checkpoint listed, newest first within a thread, the first of each thread kept. */
+async function scannedHeads(saver: BaseCheckpointSaver, search: string): Promise<CheckpointTuple[]> {
+  const heads = new Map<string, CheckpointTuple>();
   for await (const tuple of saver.list({})) {
     const threadId = tuple.config.configurable?.thread_id;
-    if (typeof threadId !== 'string' || rows.has(threadId)) continue;
+    if (typeof threadId !== 'string' || heads.has(threadId)) continue;
     if ((tuple.config.configurable?.checkpoint_ns ?? '') !== '') continue;
     if (search !== '' && !threadId.toLowerCase().includes(search)) continue;
-    const values = tuple.checkpoint.channel_values as Partial<SwitchboardState>;
-    // The thread's newest checkpoint comes first only if the store lists newest first: keep the newest seen.
-    const row: ThreadRow = {
-      threadId,
-      tree: values.tree ?? null,
-      owner: values.activeAgent ?? '',
-      status: values.turn?.status ?? 'done',
-      waiting: values.turn?.status === 'waiting',
-      turns: values.turn?.number ?? 0,
-      lastActivity: tuple.checkpoint.ts ?? null,
-    };
-    rows.set(threadId, row);
+    heads.set(threadId, tuple);
   }
-  const sorted = [...rows.values()].sort((a, b) => (b.lastActivity ?? '').localeCompare(a.lastActivity ?? ''));
-  return sorted.slice(0, options.limit ?? 100);
+  return [...heads.values()];
 }

@@ -55,6 +55,8 @@ function headline(item: TraceItem): string {
       return `limit       ${item.agent} reached ${item.limit}; ${item.to ? `${item.to} takes over` : item.action}`;
     case 'turn-end':
       return `turn ends   ${item.status} with ${item.agent} · ${Math.round(item.durationMs)} ms${item.error ? ` · ${item.error.code}: ${item.error.message}` : ''}`;
+    case 'other':
+      return `${item.type.padEnd(11)} ${json(item.fields)}`;
   }
 }
 

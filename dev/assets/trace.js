@@ -111,7 +111,7 @@ export class TracePanel {
         body.append(`Turn ends ${item.status} with ${item.agent} · ${Math.round(item.durationMs)} ms${item.error ? ` · ${item.error.code}: ${item.error.message}` : ''}`);
         break;
       default:
-        body.append(item.kind);
+        body.append(element('strong', '', item.type ?? item.kind), element('pre', 'fields', json(item.fields ?? {})));
     }
     return row;
   }

@@ -1,0 +1,124 @@
+/**
+ * The dev page's history, below the page: the thread list read from the store's checkpoints, and
+ * the step trace built from journal entries, as the page and `switchboard trace` show it.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SystemMessage, HumanMessage } from '@langchain/core/messages';
+import { afterEach, describe, expect, it } from 'vitest';
+import { buildTrace, readTraceEvents, toTraceMessage, tracedTurns } from '../../dev/step-trace.js';
+import { listThreadRows } from '../../dev/thread-list.js';
+import { formatTrace } from '../../dev/trace-text.js';
+import { runTurn } from '../../runtime/turn.js';
+import { openCheckpointer } from '../../store/checkpointer.js';
+import type { Checkpointer } from '../../store/checkpointer.js';
+import { MemoryJournal } from '../../store/journal.js';
+import { messageToJournal } from '../../state/journal-message.js';
+import { compileExample } from '../helpers.js';
+
+const stores: Checkpointer[] = [];
+afterEach(async () => {
+  for (const store of stores.splice(0)) await store.close();
+});
+
+describe.each(['memory', 'sqlite'] as const)('listThreadRows on %s', (kind) => {
+  it('lists every thread newest first, with its tree, owner, status (waiting stands out) and turns; searches by id; stops at the limit', async () => {
+    const store = await openCheckpointer(kind === 'memory' ? 'memory' : join(mkdtempSync(join(tmpdir(), 'switchboard-threads-')), 'threads.sqlite'));
+    stores.push(store);
+    const { graph: support } = await compileExample('support', { checkpointer: store.saver, model: 'offline', retention: 'all' });
+    const { graph: clinic } = await compileExample('clinic', { checkpointer: store.saver, model: 'offline' });
+    await runTurn(support, { threadId: 'Order-1', message: 'I was charged twice on my invoice' });
+    await runTurn(support, { threadId: 'order-2', message: 'My invoice is wrong' });
+    await runTurn(support, { threadId: 'order-2', message: 'This is unacceptable, I want a real person now' });
+    await runTurn(clinic, { threadId: 'clinic-1', message: 'I need to book an appointment' });
+    await runTurn(support, { threadId: 'Order-1', message: 'And can I get a refund for it?' });
+
+    const rows = await listThreadRows(store.saver);
+    expect(rows.map((row) => row.threadId)).toEqual(['Order-1', 'clinic-1', 'order-2']);
+    expect(rows[0]).toMatchObject({ tree: 'support', owner: 'billing', status: 'done', waiting: false, turns: 2 });
+    expect(rows[1]).toMatchObject({ tree: 'clinic', turns: 1 });
+    expect(rows[2]).toMatchObject({ tree: 'support', owner: 'human_agent', status: 'waiting', waiting: true, turns: 2 });
+    expect(Date.parse(rows[0]?.lastActivity ?? '')).toBeGreaterThan(Date.parse(rows[2]?.lastActivity ?? ''));
+
+    expect((await listThreadRows(store.saver, { search: 'ORDER' })).map((row) => row.threadId)).toEqual(['Order-1', 'order-2']);
+    expect((await listThreadRows(store.saver, { search: '%' })).map((row) => row.threadId)).toEqual([]);
+    expect((await listThreadRows(store.saver, { limit: 1 })).map((row) => row.threadId)).toEqual(['Order-1']);
+  });
+});
+
+describe('the step trace', () => {
+  it('builds a timeline from journal events: calls with their messages, tools with results and keys, refusals with reasons, fallbacks, limits and newer events', async () => {
+    const journal = new MemoryJournal();
+    const at = 1_800_000_000_000;
+    const events: Record<string, unknown>[] = [
+      { type: 'turn-start', threadId: 't', turn: 1, agent: 'triage' },
+      {
+        type: 'model-call',
+        agent: 'triage',
+        model: 'gpt-4.1-mini',
+        turn: 1,
+        // As the journal keeps messages (messageToJournal), and LangChain's serialized form.
+        input: [messageToJournal(new SystemMessage('You are triage.\n## Shared state\ntier: "gold"')), JSON.parse(JSON.stringify(new HumanMessage('help')))],
+        output: { type: 'ai', id: 'm1', name: 'triage', content: '', tool_calls: [{ id: 'call_1', name: 'transfer_to_billing', args: { reason: 'money' } }] },
+        usage: { modelCalls: 1, inputTokens: 120, outputTokens: 9, costUsd: 0.00012, latencyMs: 15 },
+        attempts: 2,
+        startedAt: at + 1,
+        durationMs: 15.4,
+      },
+      { type: 'handoff-refuse', from: 'triage', tool: 'transfer_to_sales', to: 'sales', reason: 'sales is not a child of triage', code: 'NOT_ALLOWED' },
+      { type: 'handoff-accept', from: 'triage', to: 'billing', kind: 'delegate', tool: 'transfer_to_billing', payload: { reason: 'money' } },
+      { type: 'tool-call', agent: 'billing', tool: 'lookup_invoice', toolCallId: 'call_2', args: { invoice_id: 'INV-1' } },
+      { type: 'tool-result', agent: 'billing', tool: 'lookup_invoice', toolCallId: 'call_2', ok: true, content: '{"paid":true}', durationMs: 7 },
+      { type: 'model-fallback', agent: 'billing', from: 'gpt-4.1', to: 'gpt-4.1-mini', reason: 'RATE_LIMIT' },
+      { type: 'fallback-start', from: 'billing', to: 'escalation_manager', reason: 'MODEL_ERROR' },
+      { type: 'limit-reach', agent: 'escalation_manager', limit: 'modelCallsPerTurn', action: 'end' },
+      { type: 'approval-start', agent: 'billing', tool: 'issue_refund' },
+      { type: 'usage', agent: 'billing', model: 'x', path: 'triage>billing', usage: {} },
+      { type: 'turn-end', threadId: 't', turn: 1, agent: 'escalation_manager', status: 'error', error: { code: 'LIMIT', message: 'too many calls' }, durationMs: 80 },
+    ];
+    await journal.append(
+      't',
+      events.map((event, index) => ({ kind: 'event' as const, turn: 1, key: `event:1:${index}`, data: { ...event, at: at + index * 10 } })),
+    );
+    await journal.append('t', [{ kind: 'event', turn: 2, key: 'event:2:0', data: { type: 'turn-start', turn: 2, agent: 'billing', at } }]);
+    expect(await tracedTurns(journal, 't')).toEqual([1, 2]);
+
+    const trace = buildTrace('t', 1, await readTraceEvents(journal, 't', 1));
+    expect(trace.items.map((item) => item.kind)).toEqual(['turn-start', 'model-call', 'handoff-refused', 'handoff', 'tool-call', 'model-fallback', 'fallback', 'limit', 'other', 'turn-end']);
+    expect(trace.items[1]).toMatchObject({
+      kind: 'model-call',
+      at: at + 1,
+      messages: [
+        { role: 'system', text: 'You are triage.\n## Shared state\ntier: "gold"' },
+        { role: 'human', text: 'help' },
+      ],
+      reply: { role: 'ai', name: 'triage', toolCalls: [{ id: 'call_1', name: 'transfer_to_billing', args: { reason: 'money' } }] },
+      usage: { inputTokens: 120, outputTokens: 9, costUsd: 0.00012 },
+    });
+    expect(trace.items[4]).toMatchObject({ kind: 'tool-call', idempotencyKey: 't:call_2', ok: true, result: '{"paid":true}', durationMs: 7 });
+    expect(trace.items[8]).toMatchObject({ kind: 'other', type: 'approval-start', fields: { agent: 'billing', tool: 'issue_refund' } });
+
+    const text = formatTrace(trace).split('\n');
+    expect(text[0]).toBe('Thread t · turn 1 · 1 model call · 1 tool call · 1 handoff');
+    expect(text).toContain('    +1 ms  model call  triage · gpt-4.1-mini · 15 ms · 120 in / 9 out tokens · $0.000120 · 2 attempts');
+    expect(text).toContain('           [1] system: You are triage.');
+    expect(text).toContain('           ## Shared state');
+    expect(text).toContain('           → transfer_to_billing {"reason":"money"} [call_1]');
+    expect(text).toContain('   +20 ms  refused     triage → sales (transfer_to_sales) NOT_ALLOWED');
+    expect(text).toContain('           reason: sales is not a child of triage');
+    expect(text).toContain('   +40 ms  tool call   billing → lookup_invoice · ok · 7 ms · key t:call_2');
+    expect(text).toContain('   +60 ms  model       billing: gpt-4.1 failed (RATE_LIMIT); gpt-4.1-mini answers');
+    expect(text).toContain('   +70 ms  fallback    billing failed (MODEL_ERROR); escalation_manager takes over');
+    expect(text).toContain('   +80 ms  limit       escalation_manager reached modelCallsPerTurn; end');
+    expect(text).toContain('   +90 ms  approval-start {"agent":"billing","tool":"issue_refund"}');
+    expect(text.at(-1)).toBe('  +110 ms  turn ends   error with escalation_manager · 80 ms · LIMIT: too many calls');
+  });
+
+  it('reads a message in any form the journal may hold', () => {
+    expect(toTraceMessage({ role: 'tool', name: 'lookup', content: [{ type: 'text', text: 'a' }, 'b'], toolCallId: 'c1' })).toEqual({ role: 'tool', name: 'lookup', text: 'ab', toolCallId: 'c1' });
+    expect(toTraceMessage({ type: 'tool', content: 'x', tool_call_id: 'c2' })).toEqual({ role: 'tool', text: 'x', toolCallId: 'c2' });
+    expect(toTraceMessage(JSON.parse(JSON.stringify(new SystemMessage('sys'))))).toEqual({ role: 'system', text: 'sys' });
+    expect(toTraceMessage(null)).toEqual({ role: '', text: '' });
+  });
+});
