@@ -56,7 +56,7 @@ describe('the benchmark', () => {
       expect(langgraph.bytes).toBeGreaterThan(langgraph.windowBytes);
     }
     expect(Object.keys(depth!).map(Number)).toEqual(QUICK.depth.handoffs);
-    const table = formatFigures({ long, depth });
+    const table = formatFigures({ long: long!, depth: depth! });
     for (const heading of ['Long conversations', 'The hot checkpoint after 8 turns', 'Handoff depth']) expect(table).toContain(heading);
   }, 120_000);
 
