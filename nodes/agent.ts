@@ -22,6 +22,7 @@ import type { ChosenHandoff, ToolStep } from './tool-calls.js';
 import { agentCount, count, currentTurn, lastUserMessage, logFields, pathKey, threadIdOf, turnDurationMs } from './turn.js';
 import { accountUsage } from './usage.js';
 import { removalsBeforeWindow } from './hot-window.js';
+import { turnWriteOf } from '../state/turn-write.js';
 import { modelsForCall } from './conditions.js';
 import { awaitApproval, deniedText, needsCheckpointBeforeHandoff } from './approval.js';
 import type { DecidedApproval } from './approval.js';
@@ -80,6 +81,8 @@ class AgentStep {
   private readonly messages: BaseMessage[] = [];
   /** What an earlier turn left unsettled (a crash nobody finished): settled by this turn's first step. */
   private readonly leftover: { moves: HandoffRecord[]; usage: Usage | undefined };
+  /** The usage of each model call of this step (helpers' included), in order: the step's write adds them to the turn's. */
+  private readonly stepUsage: Usage[] = [];
 
   constructor(
     private readonly runtime: TreeRuntime,
@@ -177,6 +180,7 @@ class AgentStep {
       const result = await callModel(this.runtime, this.agent.name, modelsForCall(this.runtime, this.agent, this.state), input, this.config, { turn: this.turn });
       const accounted = accountUsage(this.runtime, this.agent.name, this.turn, result);
       this.turn = accounted.turn;
+      this.stepUsage.push(accounted.usage);
       this.emit({ type: 'usage', agent: this.agent.name, model: result.modelId, path: pathKey(this.turn), usage: accounted.usage.total });
       if (this.runtime.observers.length > 0) {
         const usage = accounted.usage.total;
@@ -198,6 +202,7 @@ class AgentStep {
     this.messages.push(...step.messages);
     // The step's turn carries the usage of the helpers it ran (see accountUsage).
     this.turn = step.turn;
+    this.stepUsage.push(...step.usage);
     if (step.toolFailure && this.nextFallback() !== undefined) {
       if (step.handoff) this.answer(step.handoff.call, `Not done: ${step.toolFailure.tool} failed, so ${this.agent.name}'s fallback takes over.`);
       return this.failed('TOOL_FAILED', step.toolFailure.message);
@@ -334,7 +339,8 @@ class AgentStep {
       update: {
         ...update,
         ...(this.messages.length ? { messages: this.messages } : {}),
-        turn: this.turn,
+        // The turn's counters, and only the moves and usage this step added (see state/turn-write.ts).
+        turn: turnWriteOf(this.state.turn, this.turn, this.stepUsage),
         ...this.settlement(),
       },
     });

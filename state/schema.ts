@@ -6,6 +6,8 @@ import { z } from 'zod';
 import type { Tree } from '../config/schema.js';
 import { fieldSchema } from '../config/field-schema.js';
 import { appendToTrail } from './trail.js';
+import { applyTurnWrite } from './turn-write.js';
+import type { TurnWrite } from './turn-write.js';
 
 export const EDGE_KINDS = ['delegate', 'handback', 'sideways', 'escalate', 'fallback', 'limit', 'resume'] as const;
 
@@ -149,8 +151,9 @@ export function createStateSchema(tree: Pick<Tree, 'root' | 'state'>) {
       reducer: appendToTrail,
     }),
     turn: new ReducedValue(TurnSchema.default(() => ({ ...EMPTY_TURN })), {
-      inputSchema: writtenByNodes(TurnSchema),
-      reducer: (_: Turn, next: Turn) => next,
+      // A whole turn (as described), or a step's write (see state/turn-write.ts).
+      inputSchema: writtenByNodes(TurnSchema as z.ZodType<Turn | TurnWrite>),
+      reducer: applyTurnWrite,
     }),
     fields: new ReducedValue(z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default(() => ({ ...defaults })), {
       inputSchema: fields,
