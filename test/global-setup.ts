@@ -8,6 +8,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 import {
@@ -57,8 +58,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
     );
     // Should the run end without its teardown (an interrupted run), the server still goes.
     const { pgCtl, dataDir, user, root } = started;
-    stopAtExit = () =>
-      void spawnSync(pgCtl, ['stop', '-m', 'immediate', '-D', dataDir], { cwd: root, ...(user ? { uid: user.uid, gid: user.gid } : {}) });
+    stopAtExit = () => {
+      spawnSync(pgCtl, ['stop', '-m', 'immediate', '-D', dataDir], { cwd: root, ...(user ? { uid: user.uid, gid: user.gid } : {}) });
+      rmSync(root, { recursive: true, force: true });
+    };
     process.once('exit', stopAtExit);
   }
 
