@@ -26,6 +26,7 @@ import { MemoryJournal } from '../../store/journal.js';
 import type { FakeRequest, FakeResponse } from '../../testing/fake-openai-server.js';
 import { createExampleTools } from '../../tools/examples.js';
 import { compileExample, examplePath, fakeOpenAIForFile, newThread, viaFakeOpenAI } from '../helpers.js';
+import { PG_URL } from '../store/workers.js';
 
 const server = await fakeOpenAIForFile();
 const dir = mkdtempSync(join(tmpdir(), 'switchboard-hot-state-'));
@@ -238,6 +239,7 @@ describe('the hot state', () => {
 const STORES = {
   memory: () => openCheckpointer('memory'),
   sqlite: () => openCheckpointer(join(dir, `threads-${Math.random().toString(36).slice(2)}.sqlite`)),
+  postgres: () => openCheckpointer(PG_URL),
 } satisfies Record<string, () => Promise<Checkpointer>>;
 
 describe.each(Object.keys(STORES) as (keyof typeof STORES)[])('on %s', (kind) => {
