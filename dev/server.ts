@@ -12,7 +12,6 @@ import { MemoryJournal, pairedJournal } from '../store/journal.js';
 import type { ThreadJournal } from '../store/journal.js';
 import type { Retention } from '../store/retention.js';
 import type { ThreadLock } from '../store/thread-lock.js';
-import { runtimeOf } from '../graphs/compile.js';
 import type { CompileOptions } from '../graphs/compile.js';
 import { pino } from 'pino';
 import type { Logger } from 'pino';
@@ -28,7 +27,6 @@ import { resolveApproval } from '../runtime/approval.js';
 import { ApprovalDecisionSchema } from '../nodes/approval.js';
 import { ChatRequestSchema, listEscalations, parseBody, readThread, ReplyRequestSchema, ThreadIdSchema, ThreadRunner } from './threads.js';
 import { ForkRequestSchema, ThreadHistory } from './thread-history.js';
-import { createTraceRecorder } from './trace-recorder.js';
 
 export interface DevServerOptions {
   /** The tree file to serve and watch. */
@@ -67,20 +65,15 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   const checkpointer = options.checkpointer ?? new MemorySaver();
   const model = options.model ?? 'auto';
   const modelText = describeModelChoice(model, options.env ?? process.env);
-  // The step trace goes to the store's journal (in memory when the store has none): written by the
-  // graph itself when it traces, else by this recorder.
+  // Transcripts, turn summaries and step traces go to the store's journal (one in memory when the store has none).
   const journal: ThreadJournal = pairedJournal(checkpointer) ?? new MemoryJournal();
-  const tracesItself = () => {
-    const good = tree.current.good;
-    return good !== undefined && (runtimeOf(good.graph) as { trace?: boolean }).trace === true;
-  };
   const compile: Partial<CompileOptions> = {
     retention: options.retention ?? 'all',
     ...(options.threadLock ? { threadLock: options.threadLock } : {}),
-    observers: [createTraceRecorder(journal, logger, tracesItself)],
+    journal,
     trace: true,
   };
-  const tree: LiveTree = new LiveTree({ file: options.file, tools: options.tools ?? {}, checkpointer, logger, model, env: options.env, compile });
+  const tree = new LiveTree({ file: options.file, tools: options.tools ?? {}, checkpointer, logger, model, env: options.env, compile });
   const history = new ThreadHistory(checkpointer, journal);
   const hub = new EventHub();
   const runner = new ThreadRunner();

@@ -7,7 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SystemMessage, HumanMessage } from '@langchain/core/messages';
 import { afterEach, describe, expect, it } from 'vitest';
+import { startDevServer } from '../../dev/server.js';
 import { buildTrace, readTraceEvents, toTraceMessage, tracedTurns } from '../../dev/step-trace.js';
+import type { StepTrace } from '../../dev/step-trace.js';
 import { listThreadRows } from '../../dev/thread-list.js';
 import { formatTrace } from '../../dev/trace-text.js';
 import { runTurn } from '../../runtime/turn.js';
@@ -15,7 +17,9 @@ import { openCheckpointer } from '../../store/checkpointer.js';
 import type { Checkpointer } from '../../store/checkpointer.js';
 import { MemoryJournal } from '../../store/journal.js';
 import { messageToJournal } from '../../state/journal-message.js';
-import { compileExample } from '../helpers.js';
+import { captureLogs } from '../../testing/capture-logs.js';
+import { createExampleTools } from '../../tools/examples.js';
+import { compileExample, examplePath } from '../helpers.js';
 
 const stores: Checkpointer[] = [];
 afterEach(async () => {
@@ -120,5 +124,35 @@ describe('the step trace', () => {
     expect(toTraceMessage({ type: 'tool', content: 'x', tool_call_id: 'c2' })).toEqual({ role: 'tool', text: 'x', toolCallId: 'c2' });
     expect(toTraceMessage(JSON.parse(JSON.stringify(new SystemMessage('sys'))))).toEqual({ role: 'system', text: 'sys' });
     expect(toTraceMessage(null)).toEqual({ role: '', text: '' });
+  });
+});
+
+describe('the dev server history API (default in-memory store)', () => {
+  it('lists threads, serves a turn, its trace and forks; mistakes get a status and the error code', async () => {
+    const server = await startDevServer({ file: examplePath('support'), port: 0, tools: createExampleTools(), model: 'offline', logger: captureLogs('warn').logger });
+    try {
+      const call = async (path: string, body?: unknown) => {
+        const response = await fetch(new URL(path, server.url), body === undefined ? {} : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+        return { status: response.status, body: (await (response.headers.get('content-type')?.includes('ndjson') ? response.text() : response.json())) as Record<string, unknown> };
+      };
+      await call('/api/chat', { threadId: 'api-1', message: 'I was charged twice on my invoice' });
+      await call('/api/chat', { threadId: 'api-1', message: 'And can I get a refund for it?' });
+      expect((await call('/api/threads')).body).toEqual({ threads: [expect.objectContaining({ threadId: 'api-1', tree: 'support', owner: 'billing', turns: 2 })] });
+      expect((await call('/api/threads/api-1')).body).toMatchObject({ exists: true, keptTurns: [1, 2], tracedTurns: [1, 2] });
+      const atOne = await call('/api/threads/api-1/turns/1');
+      expect(atOne.body).toMatchObject({ turn: 1, messages: [{ role: 'user', turn: 1, text: 'I was charged twice on my invoice' }, { role: 'agent', agent: 'billing' }], state: { activeAgent: 'billing' } });
+      const trace = (await call('/api/threads/api-1/trace?turn=1')).body as unknown as StepTrace;
+      expect(trace.items.filter((item) => item.kind === 'model-call').map((item) => (item as { agent: string }).agent)).toEqual(['triage', 'billing', 'billing']);
+      const fork = await call('/api/threads/api-1/fork', { turn: 1, newThreadId: 'api-1-b', fields: { priority: 'critical' } });
+      expect(fork).toMatchObject({ status: 200, body: { from: { threadId: 'api-1', turn: 1 }, thread: { threadId: 'api-1-b', exists: true, state: { fields: { priority: 'critical' } }, keptTurns: [1] } } });
+      expect(await call('/api/threads/api-1/fork', { turn: 1, newThreadId: 'api-1-b' })).toEqual({ status: 409, body: { error: 'THREAD_EXISTS: Thread api-1-b already exists: fork into a new thread id.' } });
+      expect((await call('/api/threads/api-1/fork', { turn: 1, fields: { priority: 'urgent' } })).status).toBe(400);
+      expect((await call('/api/threads/api-1/fork', { turn: 0 })).status).toBe(400);
+      expect((await call('/api/threads/nobody/turns/1')).status).toBe(404);
+      expect((await call('/api/threads?limit=0')).status).toBe(400);
+      expect((await call('/api/threads?search=api-1-b')).body).toEqual({ threads: [expect.objectContaining({ threadId: 'api-1-b' })] });
+    } finally {
+      await server.close();
+    }
   });
 });
