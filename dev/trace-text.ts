@@ -18,10 +18,13 @@ export function formatTrace(trace: StepTrace): string {
 }
 
 function countOf(items: readonly TraceItem[]): string {
-  const models = items.filter((item) => item.kind === 'model-call').length;
+  const calls = items.filter((item) => item.kind === 'model-call');
   const tools = items.filter((item) => item.kind === 'tool-call').length;
   const handoffs = items.filter((item) => item.kind === 'handoff').length;
-  return `${plural(models, 'model call')} · ${plural(tools, 'tool call')} · ${plural(handoffs, 'handoff')}`;
+  const tokensIn = calls.reduce((sum, call) => sum + (call.usage?.inputTokens ?? 0), 0);
+  const tokensOut = calls.reduce((sum, call) => sum + (call.usage?.outputTokens ?? 0), 0);
+  const cost = calls.reduce((sum, call) => sum + (call.usage?.costUsd ?? 0), 0);
+  return `${plural(calls.length, 'model call')} · ${plural(tools, 'tool call')} · ${plural(handoffs, 'handoff')} · ${tokensIn} in / ${tokensOut} out tokens · $${cost.toFixed(6)}`;
 }
 
 function plural(count: number, noun: string): string {

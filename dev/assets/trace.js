@@ -45,7 +45,14 @@ export class TracePanel {
       return;
     }
     const start = trace.items[0].at;
-    this.elements.list.replaceChildren(...trace.items.map((item) => this.item(item, start)));
+    const calls = trace.items.filter((item) => item.kind === 'model-call');
+    const sum = (/** @type {string} */ key) => calls.reduce((total, call) => total + (call.usage?.[key] ?? 0), 0);
+    const totals = element(
+      'li',
+      'trace-totals',
+      `${calls.length} model calls · ${trace.items.filter((item) => item.kind === 'tool-call').length} tool calls · ${trace.items.filter((item) => item.kind === 'handoff').length} handoffs · ${sum('inputTokens')} in / ${sum('outputTokens')} out tokens · $${sum('costUsd').toFixed(6)}`,
+    );
+    this.elements.list.replaceChildren(totals, ...trace.items.map((item) => this.item(item, start)));
   }
 
   /** @param {any} item @param {number} start */

@@ -27,7 +27,7 @@ describe('switchboard trace', () => {
     expect(code).toBe(0);
     const text = stdout.toString('utf8');
     const lines = text.split('\n');
-    expect(lines[0]).toBe('Thread trace-1 · turn 1 · 3 model calls · 1 tool call · 1 handoff');
+    expect(lines[0]).toMatch(/^Thread trace-1 · turn 1 · 3 model calls · 1 tool call · 1 handoff · \d+ in \/ \d+ out tokens · \$0\.000000$/);
     expect(lines[1]).toMatch(/^ {4}\+0 ms {2}turn 1 starts with triage$/);
     expect(text).toMatch(/\+\d+ ms {2}model call {2}triage · offline · \d+ ms · \d+ in \/ \d+ out tokens · \$0\.000000/);
     expect(text).toMatch(/handoff {5}triage → billing \(delegate, transfer_to_billing\)\n {11}payload: \{"reason":"\[offline\] matched [^\n]*","priority":"high"\}/);

@@ -104,7 +104,7 @@ describe('the step trace', () => {
     expect(trace.items[8]).toMatchObject({ kind: 'other', type: 'approval-start', fields: { agent: 'billing', tool: 'issue_refund' } });
 
     const text = formatTrace(trace).split('\n');
-    expect(text[0]).toBe('Thread t · turn 1 · 1 model call · 1 tool call · 1 handoff');
+    expect(text[0]).toBe('Thread t · turn 1 · 1 model call · 1 tool call · 1 handoff · 120 in / 9 out tokens · $0.000120');
     expect(text).toContain('    +1 ms  model call  triage · gpt-4.1-mini · 15 ms · 120 in / 9 out tokens · $0.000120 · 2 attempts');
     expect(text).toContain('           [1] system: You are triage.');
     expect(text).toContain('           ## Shared state');
@@ -153,6 +153,23 @@ describe('the dev server history API (default in-memory store)', () => {
       expect((await call('/api/threads?search=api-1-b')).body).toEqual({ threads: [expect.objectContaining({ threadId: 'api-1-b' })] });
     } finally {
       await server.close();
+    }
+  });
+});
+
+describe('the drawing on the page', () => {
+  it('sends both layouts, and runs a wide tree (clinic) left to right by default and a narrow one (support) top to bottom', async () => {
+    for (const [name, direction] of [['clinic', 'LR'], ['support', 'TB']] as const) {
+      const server = await startDevServer({ file: examplePath(name), port: 0, tools: createExampleTools(), model: 'offline', logger: captureLogs('warn').logger });
+      try {
+        const snapshot = (await (await fetch(new URL('/api/tree', server.url))).json()) as { tree: { direction: string; svg: string; svgs: { TB: string; LR: string } } };
+        expect(snapshot.tree.direction).toBe(direction);
+        expect(snapshot.tree.svg).toBe(snapshot.tree.svgs[direction]);
+        expect(snapshot.tree.svgs.TB.startsWith('<svg')).toBe(true);
+        expect(snapshot.tree.svgs.TB).not.toBe(snapshot.tree.svgs.LR);
+      } finally {
+        await server.close();
+      }
     }
   });
 });
