@@ -12,7 +12,7 @@ import type { ProjectSettings } from './project-file.js';
 import { applyProject, prepareCommand } from './project.js';
 
 /** Program options that take a value (so the word after them is not the command). */
-const VALUE_OPTIONS = new Set(['-c', '--config']);
+const VALUE_OPTIONS = new Set(['--config']);
 
 /** The command the arguments run (`help run` shows run's help), before commander parses them. */
 function chosenCommand(args: string[]): string | undefined {
@@ -25,7 +25,7 @@ function chosenCommand(args: string[]): string | undefined {
   return undefined;
 }
 
-/** `--config FILE` (or `--config=FILE`, `-c FILE`) from the arguments, before commander parses them. */
+/** `--config FILE` (or `--config=FILE`; no short form: `eval -c` is its concurrency) from the arguments, before commander parses them. */
 function configOption(args: string[]): string | undefined {
   let value: string | undefined;
   for (let index = 0; index < args.length; index++) {
@@ -43,7 +43,7 @@ const chosen = COMMANDS.find((entry) => entry.name === chosenCommand(args));
 const program = new Command('switchboard')
   .description('Run, check and draw YAML agent trees compiled to LangGraph.')
   .version(packageVersion(), '-V, --version', 'print the version')
-  .option('-c, --config <file>', `the project file (default: the nearest ${PROJECT_FILE}, from here upward)`)
+  .option('--config <file>', `the project file (default: the nearest ${PROJECT_FILE}, from here upward)`)
   // The list of commands shows each one's arguments even when its module is not loaded.
   .configureHelp({ subcommandTerm: (command) => `${command.name()} ${command.usage()}`.trim() })
   // Parser errors (an unknown option, a missing -m…) are usage errors like ours: exit 2, not 1.

@@ -95,7 +95,7 @@ describe('lintTreeText(): every problem at once', () => {
       test/fixtures/all-at-once/broken-agents-and-graph.yaml:14:23 error INVALID_VALUE agents.triage.history.turns is the text "none"; it must be one of "all". Write one of these values.
             history: { turns: none }
                               ^
-      test/fixtures/all-at-once/broken-agents-and-graph.yaml:19:5 error UNKNOWN_KEY "childern" is not a known key of agents.billing. Did you mean "children"? Known keys: kind, description, prompt, model, tools, helpers, children, handback, sideways, escalate, fallback, handoff, history, limits, offline.
+      test/fixtures/all-at-once/broken-agents-and-graph.yaml:19:5 error UNKNOWN_KEY "childern" is not a known key of agents.billing. Did you mean "children"? Known keys: kind, description, prompt, model, tools, helpers, children, handback, sideways, escalate, fallback, handoff, when, approval, history, limits, offline.
             childern: [refunds]
             ^
       test/fixtures/all-at-once/broken-agents-and-graph.yaml:29:5 error FORBIDDEN_KEY The key "__proto__" is not allowed: JavaScript reserves it on every object. Rename or remove it.
