@@ -65,7 +65,9 @@ describe('switchboard dev', () => {
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
     const port = (blocker.address() as AddressInfo).port;
     try {
-      expect(await runCli(['dev', 'examples/desk.yaml', '--port', String(port)])).toMatchObject({
+      // The store opens before the port is tried: a file of its own, not the repository's .switchboard/.
+      const db = join(mkdtempSync(join(tmpdir(), 'switchboard-dev-cli-')), 'threads.sqlite');
+      expect(await runCli(['dev', 'examples/desk.yaml', '--port', String(port), '--db', db])).toMatchObject({
         code: 2,
         stderr: expect.stringContaining(`error USAGE: Port ${port} on 127.0.0.1 is in use: choose another with --port.`),
       });
