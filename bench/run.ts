@@ -41,6 +41,8 @@ export interface BenchOptions {
   depth: DepthOptions;
   sections: Set<Section>;
   log: (line: string) => void;
+  /** Called with the figures so far after each section (so a long run's figures survive a later failure). */
+  progress?: (figures: Figures) => void;
 }
 
 export const SECTIONS = ['latency', 'throughput', 'bytes', 'stores', 'cold', 'slow', 'long', 'depth'] as const;
@@ -89,14 +91,39 @@ export async function runBench(options: BenchOptions): Promise<Figures> {
   const figures: Figures = {};
   try {
     const memory = { modelDelayMs: 0, store: 'memory', dir } as const;
-    if (options.sections.has('latency')) figures.latency = await latency(options, await open(MEMORY_CONTENDERS, memory));
-    if (options.sections.has('throughput')) figures.throughput = await throughput(options, await open(MEMORY_CONTENDERS, memory));
-    if (options.sections.has('bytes')) figures.bytes = await bytes(await open(MEMORY_CONTENDERS, memory));
-    if (options.sections.has('stores')) figures.stores = await stores(options, dir);
-    if (options.sections.has('cold')) figures.cold = cold(options);
-    if (options.sections.has('slow')) figures.slow = await slow(options, dir);
-    if (options.sections.has('long')) figures.long = await longConversation(options.long, dir, options.log);
-    if (options.sections.has('depth')) figures.depth = await handoffDepth(options.depth, dir, options.log);
+    const done = () => options.progress?.(figures);
+    if (options.sections.has('latency')) {
+      figures.latency = await latency(options, await open(MEMORY_CONTENDERS, memory));
+      done();
+    }
+    if (options.sections.has('throughput')) {
+      figures.throughput = await throughput(options, await open(MEMORY_CONTENDERS, memory));
+      done();
+    }
+    if (options.sections.has('bytes')) {
+      figures.bytes = await bytes(await open(MEMORY_CONTENDERS, memory));
+      done();
+    }
+    if (options.sections.has('stores')) {
+      figures.stores = await stores(options, dir);
+      done();
+    }
+    if (options.sections.has('cold')) {
+      figures.cold = cold(options);
+      done();
+    }
+    if (options.sections.has('slow')) {
+      figures.slow = await slow(options, dir);
+      done();
+    }
+    if (options.sections.has('long')) {
+      figures.long = await longConversation(options.long, dir, options.log);
+      done();
+    }
+    if (options.sections.has('depth')) {
+      figures.depth = await handoffDepth(options.depth, dir, options.log);
+      done();
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -340,8 +367,10 @@ async function main(): Promise<void> {
   const base = values.quick ? QUICK : FULL;
   const sessions = values.sessions === undefined ? base.sessions : Number(values.sessions);
   if (!Number.isInteger(sessions) || sessions < 1) throw new Error(`--sessions takes a whole number of sessions, got "${values.sessions}".`);
-  const figures = await runBench({ ...base, sessions, sections, log: (line) => process.stderr.write(`${line}\n`) });
-  if (values.json) writeFileSync(values.json, `${JSON.stringify(figures, null, 2)}\n`);
+  const json = values.json;
+  const write = (figures: Figures) => json && writeFileSync(json, `${JSON.stringify(figures, null, 2)}\n`);
+  const figures = await runBench({ ...base, sessions, sections, log: (line) => process.stderr.write(`${line}\n`), progress: write });
+  write(figures);
   process.stdout.write(`${formatFigures(figures)}\n`);
 }
 

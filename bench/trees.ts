@@ -51,7 +51,9 @@ export function chainTree(handoffs: number): string {
       ...(index > 0 ? { handoff: { payload: { reason: { type: 'string', description: `Why ${name} takes the conversation.` } } } } : {}),
     };
   });
-  return stringify({ version: 1, name: `chain-${handoffs}`, root: names[0], defaults: { model: 'fake' }, models: { fake: { provider: 'openai', name: 'bench-fake' } }, agents });
+  // Limits that let the whole chain run (the default allows 4 handoffs a turn).
+  const limits = { handoffsPerTurn: Math.max(4, handoffs), modelCallsPerTurn: Math.max(12, handoffs + 2), toolCallsPerTurn: Math.max(16, handoffs + 2) };
+  return stringify({ version: 1, name: `chain-${handoffs}`, root: names[0], limits, defaults: { model: 'fake' }, models: { fake: { provider: 'openai', name: 'bench-fake' } }, agents });
 }
 
 /** The prompt of chain step `index` (the same in Switchboard's tree and the hand-written chain). */

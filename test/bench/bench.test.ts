@@ -61,7 +61,7 @@ describe('the benchmark', () => {
   }, 120_000);
 
   it('walks the whole chain in one turn, on Switchboard and on the hand-written graph', async () => {
-    for (const handoffs of [1, 4]) {
+    for (const handoffs of [1, 8]) {
       for (const factory of [switchboardChain(handoffs), handwrittenChain(handoffs)]) {
         const contender = await factory({ modelDelayMs: 0, store: 'memory', dir: '/tmp' });
         // Each contender throws unless the last step of the chain answers.
