@@ -93,7 +93,7 @@ export const DEFAULT_JOURNAL_PAGE = 100;
 
 /** A journal in this process's memory (tests, `memory` stores). */
 export class MemoryJournal implements ThreadJournal {
-  readonly #threads = new Map<string, { entries: JournalEntry[]; keys: Set<string> }>();
+  readonly #threads = new Map<string, { entries: JournalEntry[]; keys: Map<string, JournalEntry> }>();
   #seq = 0;
 
   constructor(private readonly guard: <T>(fence: Fence | undefined, write: () => Promise<T>) => Promise<T> = (_fence, write) => write()) {}
@@ -101,18 +101,19 @@ export class MemoryJournal implements ThreadJournal {
   async append(threadId: string, entries: readonly JournalEntryInput[], fence?: Fence): Promise<void> {
     await this.guard(fence, async () => {
       let thread = this.#threads.get(threadId);
-      if (!thread) this.#threads.set(threadId, (thread = { entries: [], keys: new Set() }));
+      if (!thread) this.#threads.set(threadId, (thread = { entries: [], keys: new Map() }));
       const at = new Date().toISOString();
       for (const entry of entries) {
         if (thread.keys.has(entry.key)) continue;
-        thread.keys.add(entry.key);
-        thread.entries.push({ ...entry, data: structuredClone(entry.data), threadId, seq: ++this.#seq, at });
+        const stored: JournalEntry = { ...entry, data: structuredClone(entry.data), threadId, seq: ++this.#seq, at };
+        thread.keys.set(entry.key, stored);
+        thread.entries.push(stored);
       }
     });
   }
 
   async get(threadId: string, key: string): Promise<JournalEntry | undefined> {
-    const entry = this.#threads.get(threadId)?.entries.find((candidate) => candidate.key === key);
+    const entry = this.#threads.get(threadId)?.keys.get(key);
     return entry && structuredClone(entry);
   }
 
