@@ -33,7 +33,7 @@ export function registerDev(program: Command): void {
     .option('-p, --port <number>', 'the port on 127.0.0.1', String(DEFAULT_DEV_PORT))
     .option('--model <mode>', MODEL_HELP, 'auto')
     .option('--tools <module>', 'a JS module exporting `tools` (default: the example tools); loaded once')
-    .option('--db <target>', 'where threads persist: a SQLite file, "memory" or a postgres:// URL (default .switchboard/threads.sqlite, or $SWITCHBOARD_DB: the threads of run and chat)')
+    .option('--db <target>', 'where threads persist: a SQLite file, "memory" or a postgres:// URL (default: $SWITCHBOARD_DB, else the project file\'s "db", else .switchboard/threads.sqlite; the store of run and chat)')
     .option('--retention <n|all>', 'checkpoints kept per thread: all (every turn can be revisited and forked) or a number', 'all')
     .option('--log-level <level>', LOG_LEVEL_HELP)
     .option('--hash-thread-ids', `log thread ids as keyed hashes (HMAC-SHA256 with the key in $${LOG_HASH_KEY_ENV}; setting that key turns this on)`)
