@@ -5,7 +5,9 @@
 import { randomUUID } from 'node:crypto';
 import { loadTree } from '../config/load.js';
 import { compileTree } from '../graphs/compile.js';
-import type { CompileOptions } from '../graphs/compile.js';
+import type { CompileOptions, SwitchboardGraph } from '../graphs/compile.js';
+import { getTranscript } from '../runtime/transcript.js';
+import { messageFromJournal } from '../state/journal-message.js';
 import { createExampleTools } from '../tools/examples.js';
 import { MemoryLedger } from '../store/ledger.js';
 import { captureLogs } from '../testing/capture-logs.js';
@@ -60,4 +62,22 @@ export function expectEveryCallAnswered(messages: BaseMessage[]): void {
   const calls = messages.flatMap((message) => (message.type === 'ai' ? ((message as AIMessage).tool_calls ?? []).map((call) => call.id) : []));
   const answers = messages.filter((message) => message.type === 'tool').map((message) => (message as ToolMessage).tool_call_id);
   expect(answers.sort()).toEqual(calls.sort());
+}
+
+/**
+ * Every message of a thread, in order, as LangChain messages: the journal's transcript (the
+ * checkpoint keeps only the recent window), then whatever of a turn not journaled yet is in the
+ * checkpoint. What audits of lost or duplicated messages read.
+ */
+export async function wholeConversation(graph: SwitchboardGraph, threadId: string): Promise<BaseMessage[]> {
+  const messages: BaseMessage[] = [];
+  let after: number | undefined;
+  do {
+    const page = await getTranscript(graph, threadId, { after, limit: 500 });
+    messages.push(...page.messages.map((message) => messageFromJournal(message)));
+    after = page.next;
+  } while (after !== undefined);
+  const journaled = new Set(messages.map((message) => message.id));
+  const hot = ((await graph.getState({ configurable: { thread_id: threadId } })).values as { messages?: BaseMessage[] }).messages ?? [];
+  return [...messages, ...hot.filter((message) => message.id === undefined || !journaled.has(message.id))];
 }

@@ -28,7 +28,7 @@ import { compileTree } from '../../graphs/compile.js';
 import { openCheckpointer, POSTGRES_POOL_DEFAULTS } from '../../store/checkpointer.js';
 import { PostgresLedger } from '../../store/ledger.js';
 import { createExampleTools } from '../../tools/examples.js';
-import { examplePath } from '../helpers.js';
+import { wholeConversation, examplePath } from '../helpers.js';
 import { FaultWorker } from './fault-workers.js';
 import type { FaultEvent, Hold, ThrownError, TurnOutcome, WriteAttempt } from './fault-workers.js';
 import { startTcpProxy } from './tcp-proxy.js';
@@ -226,7 +226,7 @@ async function audit(probes: Probe[], first: FaultWorker, second: FaultWorker | 
   try {
     const tools = createExampleTools();
     const graph = compileTree(await loadTree(SUPPORT, { tools }), { tools, checkpointer: store.saver, model: 'offline' });
-    for (const thread of threads) messagesOf.set(thread, ((await graph.getState({ configurable: { thread_id: thread } })).values as { messages?: BaseMessage[] }).messages ?? []);
+    for (const thread of threads) messagesOf.set(thread, await wholeConversation(graph, thread));
   } finally {
     await store.close();
   }

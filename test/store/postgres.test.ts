@@ -14,7 +14,7 @@ import { startFakeOpenAI } from '../../testing/fake-openai-server.js';
 import type { FakeOpenAIServer } from '../../testing/fake-openai-server.js';
 import { createExampleTools } from '../../tools/examples.js';
 import { PostgresLedger } from '../../store/ledger.js';
-import { examplePath } from '../helpers.js';
+import { wholeConversation, examplePath } from '../helpers.js';
 import { startTcpProxy } from './tcp-proxy.js';
 import { PG_URL, runWorker, uniqueThread, withPool } from './workers.js';
 
@@ -33,8 +33,7 @@ async function threadMessages(thread: string): Promise<BaseMessage[]> {
   try {
     const tools = createExampleTools();
     const graph = compileTree(await loadTree(SUPPORT, { tools }), { tools, checkpointer: store.saver, model: 'offline' });
-    const snapshot = await graph.getState({ configurable: { thread_id: thread } });
-    return (snapshot.values as { messages: BaseMessage[] }).messages;
+    return await wholeConversation(graph, thread);
   } finally {
     await store.close();
   }

@@ -5,14 +5,14 @@
  * Afterwards every thread must be intact: no message lost or duplicated, every side effect once.
  */
 import { describe, expect, it } from 'vitest';
-import type { AIMessage, BaseMessage, ToolMessage } from '@langchain/core/messages';
+import type { AIMessage, ToolMessage } from '@langchain/core/messages';
 import { loadTree } from '../../config/load.js';
 import { compileTree } from '../../graphs/compile.js';
 import { openCheckpointer } from '../../store/checkpointer.js';
 import { recoverThread } from '../../runtime/turn.js';
 import { createExampleTools } from '../../tools/examples.js';
 import { PostgresLedger } from '../../store/ledger.js';
-import { examplePath } from '../helpers.js';
+import { wholeConversation, examplePath } from '../helpers.js';
 import { PG_URL, runWorker, uniqueThread, withPool } from './workers.js';
 
 const SESSIONS = 50;
@@ -79,7 +79,7 @@ describe('soak: 50 sessions × 2 worker processes, PostgreSQL, injected model fa
         // A caller that gave up on a message leaves its turn unfinished: the sweep an operator runs
         // (or the thread's next message) finishes it.
         if (await recoverThread(graph, thread)) recovered += 1;
-        const messages = ((await graph.getState({ configurable: { thread_id: thread } })).values as { messages?: BaseMessage[] }).messages ?? [];
+        const messages = await wholeConversation(graph, thread);
         const humans = messages.filter((message) => message.type === 'human').map((message) => message.text);
         for (const { message } of sent.filter((entry) => entry.thread === thread)) {
           const count = humans.filter((text) => text === message).length;

@@ -23,7 +23,7 @@ import { ThreadBusyError } from '../../errors/thread-busy-error.js';
 import { startFakeOpenAI } from '../../testing/fake-openai-server.js';
 import type { FakeOpenAIServer, FakeRequest, FakeResponse } from '../../testing/fake-openai-server.js';
 import { createExampleTools } from '../../tools/examples.js';
-import { examplePath } from '../helpers.js';
+import { wholeConversation, examplePath } from '../helpers.js';
 import { SessionWorker, startWorkers } from './session-workers.js';
 import type { SessionJob, TurnReply } from './session-workers.js';
 
@@ -66,7 +66,7 @@ async function readThread(target: string, thread: string): Promise<BaseMessage[]
   return withGraph(
     target,
     async (graph) =>
-      ((await graph.getState({ configurable: { thread_id: thread } })).values as { messages?: BaseMessage[] }).messages ?? [],
+      await wholeConversation(graph, thread),
   );
 }
 
@@ -493,7 +493,7 @@ describe('one process: memory and SQLite alike', () => {
         );
       }
       const done = outcomes.filter((status) => status === 'done').length;
-      const messages = ((await graph.getState({ configurable: { thread_id: thread } })).values as { messages: BaseMessage[] }).messages;
+      const messages = await wholeConversation(graph, thread);
       const result = audit(messages, sent, new Set(sent.map((entry) => entry.messageId)));
       report(
         `memory, 4 concurrent callers × ${ROUNDS} rounds: ${done} of ${sent.length} done; lost ${result.lost}, duplicated ${result.duplicated}; linear ${result.linear}`,
@@ -529,7 +529,7 @@ describe('one process: memory and SQLite alike', () => {
           }
         }),
       );
-      const messages = ((await graph.getState({ configurable: { thread_id: 'two' } })).values as { messages: BaseMessage[] }).messages;
+      const messages = await wholeConversation(graph, 'two');
       return {
         outcomes: settled.map((result) => (result.status === 'fulfilled' ? result.value : result.reason)),
         humans: messages.filter((message) => message.type === 'human').map((message) => message.id),
