@@ -72,7 +72,7 @@ export function handwrittenChain(handoffs: number): ContenderFactory {
       name,
       async send(sessionId, text) {
         const update = { messages: [{ role: 'user', content: text }] };
-        const state = await graph.invoke(new Command({ goto: names[0]!, update }) as Parameters<typeof graph.invoke>[0], { configurable: { thread_id: sessionId } });
+        const state = await graph.invoke(new Command({ goto: names[0]!, update }) as Parameters<typeof graph.invoke>[0], { configurable: { thread_id: store.session(sessionId) } });
         const reply = state.messages.at(-1)?.text;
         if (reply !== BILLING_REPLY || state.activeAgent !== last) throw new Error(`${name}: unexpected turn result (active ${state.activeAgent}): ${reply}`);
         return reply;

@@ -69,7 +69,7 @@ export const create: ContenderFactory = async (options) => {
     name: 'langgraph',
     async send(sessionId, text) {
       const update = { messages: [{ role: 'user', content: text }] };
-      const state = await graph.invoke(new Command({ goto: owners.get(sessionId) ?? 'triage', update }) as Parameters<typeof graph.invoke>[0], { configurable: { thread_id: sessionId } });
+      const state = await graph.invoke(new Command({ goto: owners.get(sessionId) ?? 'triage', update }) as Parameters<typeof graph.invoke>[0], { configurable: { thread_id: store.session(sessionId) } });
       const reply = state.messages.at(-1)?.text;
       if (reply !== BILLING_REPLY || state.activeAgent !== 'billing') throw new Error(`langgraph: unexpected reply ${reply}`);
       owners.set(sessionId, state.activeAgent);

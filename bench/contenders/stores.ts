@@ -24,6 +24,12 @@ export interface Store {
   readonly saver: BaseCheckpointSaver;
   readonly threadLock: ThreadLock;
   bytesKept(sessionId: string): Promise<number>;
+  /**
+   * The thread id of a session, noted as this contender's: `reset` forgets the sessions noted (with
+   * PostgreSQL, shared by every run on the database, only these: two runs at once must not delete
+   * each other's threads).
+   */
+  session(sessionId: string): string;
   /** Forgets every session of this contender. */
   reset(): Promise<void>;
   close(): Promise<void>;
@@ -42,6 +48,7 @@ export async function openStore(contender: string, options: ContenderOptions, op
     return {
       saver: opened.saver,
       threadLock: opened.threadLock,
+      session: (id) => id,
       bytesKept: async (id) => {
         const row = db
           .prepare(
@@ -65,10 +72,14 @@ export async function openStore(contender: string, options: ContenderOptions, op
     };
   }
   const pool = new pg.Pool({ connectionString: BENCH_PG_URL, max: 2 });
-  const like = `${contender}:%`;
+  const sessions = new Set<string>();
   return {
     saver: opened.saver,
     threadLock: opened.threadLock,
+    session: (id) => {
+      sessions.add(id);
+      return id;
+    },
     bytesKept: async (id) => {
       const { rows } = await pool.query<{ bytes: string }>(
         `SELECT (SELECT COALESCE(SUM(pg_column_size(c.*)), 0) FROM checkpoints c WHERE thread_id = $1) +
@@ -79,7 +90,9 @@ export async function openStore(contender: string, options: ContenderOptions, op
       return Number(rows[0]?.bytes ?? 0);
     },
     reset: async () => {
-      for (const table of ['checkpoints', 'checkpoint_blobs', 'checkpoint_writes']) await pool.query(`DELETE FROM ${table} WHERE thread_id LIKE $1`, [like]);
+      const ids = [...sessions];
+      sessions.clear();
+      for (const table of ['checkpoints', 'checkpoint_blobs', 'checkpoint_writes']) await pool.query(`DELETE FROM ${table} WHERE thread_id = ANY($1)`, [ids]);
     },
     close: async () => {
       await pool.end();
@@ -105,6 +118,7 @@ function memoryStore(): Store {
       return saver;
     },
     threadLock: createMemoryThreadLock(),
+    session: (id) => id,
     bytesKept: async (id) => memorySaverBytes(saver, id),
     reset: async () => {
       saver = new MemorySaver();

@@ -28,7 +28,7 @@ export const create: ContenderFactory = async (options) => {
   return {
     name: NAME,
     async send(sessionId, text) {
-      const state = await graph.invoke({ messages: [{ role: 'user', content: text }] }, { configurable: { thread_id: sessionId } });
+      const state = await graph.invoke({ messages: [{ role: 'user', content: text }] }, { configurable: { thread_id: store.session(sessionId) } });
       const reply = state.messages.at(-1)?.text;
       if (reply !== BILLING_REPLY || state.activeAgent !== 'billing') throw new Error(`${NAME}: unexpected turn result (active ${state.activeAgent}): ${reply}`);
       return reply;

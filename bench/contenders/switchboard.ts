@@ -44,7 +44,7 @@ export function switchboardContender(name: string, compileOptions: Partial<Compi
     return {
       name,
       async send(sessionId, text) {
-        const result = await runTurn(graph, { threadId: sessionId, message: text });
+        const result = await runTurn(graph, { threadId: store.session(sessionId), message: text });
         if (result.reply !== BILLING_REPLY || result.agent !== answers) throw new Error(`${name}: unexpected turn result ${result.status} ${result.agent}: ${result.reply}`);
         return result.reply;
       },
