@@ -166,9 +166,11 @@ describe('hints can be pasted as they are', () => {
     expect(text).not.toContain('--thread');
   });
 
-  it('init names the next commands with npx', async () => {
+  it('init names the next commands with npx (the project file it writes names the tree)', async () => {
     const result = await runCli(['init', 'desk.yaml'], { cwd: folder() });
-    expect(result.stdout.toString()).toContain(
+    expect(result.stdout.toString()).toContain('Next: npx switchboard lint · npx switchboard draw -o desk.svg · npx switchboard dev · npx switchboard chat\n');
+    const without = await runCli(['init', 'desk.yaml', '--no-project'], { cwd: folder() });
+    expect(without.stdout.toString()).toContain(
       'Next: npx switchboard lint desk.yaml · npx switchboard draw desk.yaml -o desk.svg · npx switchboard dev desk.yaml · npx switchboard chat desk.yaml\n',
     );
   });

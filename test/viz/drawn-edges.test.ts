@@ -5,6 +5,7 @@ import { loadTree } from '../../config/load.js';
 import { compileTree, runtimeOf } from '../../graphs/compile.js';
 import { listEdges } from '../../config/edges.js';
 import type { EdgeKind } from '../../config/edges.js';
+import type { Tree } from '../../config/schema.js';
 import { createExampleTools } from '../../tools/examples.js';
 import { describeGraph } from '../../viz/diagram.js';
 import type { NodeRole } from '../../viz/diagram.js';
@@ -30,6 +31,12 @@ interface DrawnEdge {
   label: string;
 }
 
+function isConditional(spec: Tree, edge: { from: string; to: string; kind: EdgeKind }): boolean {
+  if (!['delegate', 'handback', 'sideways', 'escalate'].includes(edge.kind)) return false;
+  const source = spec.agents[edge.from] as { when?: Record<string, string> } | undefined;
+  return spec.agents[edge.to]?.handoff?.when !== undefined || source?.when?.[edge.to] !== undefined;
+}
+
 async function compile(path: string) {
   const tools = createExampleTools();
   const tree = await loadTree(path, { tools });
@@ -38,7 +45,8 @@ async function compile(path: string) {
     from: edge.from,
     to: edge.to,
     kind: edge.kind,
-    label: edgeLabel(edge.kind, edge.tool),
+    // A handoff with a condition (`when:` on the target's handoff, or per target on the source) says so.
+    label: `${edgeLabel(edge.kind, edge.tool)}${isConditional(tree.spec, edge) ? ' (when)' : ''}`,
   }));
   return { tree, graph, expected };
 }
