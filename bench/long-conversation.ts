@@ -23,6 +23,8 @@ export interface LongOptions {
   /** Threads per contender and store. */
   threads: number;
   stores: LongStore[];
+  /** Only these contenders (default: all). Alone, a contender's growth is free of its neighbours' heaps. */
+  contenders?: string[];
 }
 
 export interface LongStoreFigures {
@@ -50,7 +52,8 @@ export async function longConversation(options: LongOptions, dir: string, log: (
   const run = Date.now().toString(36);
   const figures: LongFigures = { checkpoints: [...options.checkpoints].sort((a, b) => a - b), stores: {} };
   for (const store of options.stores) {
-    const factories = store === 'memory' ? { ...CONTENDERS, ...MEMORY_ONLY } : CONTENDERS;
+    const all = store === 'memory' ? { ...CONTENDERS, ...MEMORY_ONLY } : CONTENDERS;
+    const factories = Object.fromEntries(Object.entries(all).filter(([name]) => !options.contenders || options.contenders.includes(name)));
     const contenders = new Map<string, Contender>();
     for (const [name, factory] of Object.entries(factories)) contenders.set(name, await factory({ modelDelayMs: 0, store, dir }));
     const names = [...contenders.keys()];

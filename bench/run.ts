@@ -3,7 +3,8 @@
  * process and one run, so ratios hold even on a noisy machine. `npm run bench` prints the tables of
  * BENCHMARKS.md; `-- --quick` runs every section small (a smoke run); `-- --sessions N` sets the
  * sessions of the per-turn figures; `-- --only latency,bytes` (or `--section long`) picks sections
- * (`all`: every one; `issue15`: latency, long and depth, the figures of the hot-state targets);
+ * (`all`: every one; `issue15`: latency, long and depth, the figures of the hot-state targets;
+ * `--long-contenders switchboard --long-stores memory,sqlite` narrows the long section);
  * `-- --json FILE` writes the figures. Contenders run in a new order each round (bench/order.ts).
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -356,7 +357,7 @@ export function formatFigures(figures: Figures): string {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, only: { type: 'string' }, section: { type: 'string' }, sessions: { type: 'string' }, json: { type: 'string' } } });
+  const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, only: { type: 'string' }, section: { type: 'string' }, 'long-contenders': { type: 'string' }, 'long-stores': { type: 'string' }, sessions: { type: 'string' }, json: { type: 'string' } } });
   const sections = new Set<Section>();
   for (const section of (values.only ?? values.section ?? 'all').split(',')) {
     const group = SECTION_GROUPS[section];
@@ -369,7 +370,8 @@ async function main(): Promise<void> {
   if (!Number.isInteger(sessions) || sessions < 1) throw new Error(`--sessions takes a whole number of sessions, got "${values.sessions}".`);
   const json = values.json;
   const write = (figures: Figures) => json && writeFileSync(json, `${JSON.stringify(figures, null, 2)}\n`);
-  const figures = await runBench({ ...base, sessions, sections, log: (line) => process.stderr.write(`${line}\n`), progress: write });
+  const long = { ...base.long, ...(values['long-contenders'] ? { contenders: values['long-contenders'].split(',') } : {}), ...(values['long-stores'] ? { stores: values['long-stores'].split(',') as LongOptions['stores'] } : {}) };
+  const figures = await runBench({ ...base, long, sessions, sections, log: (line) => process.stderr.write(`${line}\n`), progress: write });
   write(figures);
   process.stdout.write(`${formatFigures(figures)}\n`);
 }
