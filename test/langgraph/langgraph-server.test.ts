@@ -19,7 +19,7 @@ const GRAPHS: Record<string, string> = {
   'after-hours': 'config/after-hours.yaml',
   desk: 'examples/desk.yaml',
 };
-const NOT_COPIED = new Set(['node_modules', '.git', 'dist', 'coverage', '.switchboard', '.langgraph_api', 'tmp']);
+const NOT_COPIED = new Set(['node_modules', '.git', 'coverage', '.switchboard', '.langgraph_api', 'tmp']);
 
 let root: string;
 let project: string;
