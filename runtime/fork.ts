@@ -16,7 +16,8 @@ import { SwitchboardError } from '../errors/switchboard-error.js';
 import { ThreadTreeError } from '../errors/thread-tree-error.js';
 import { ownerOf } from '../nodes/context.js';
 import { lastUserMessage } from '../nodes/turn.js';
-import { emptyUsage, fieldsSchema } from '../state/schema.js';
+import { emptyUsage } from '../state/schema.js';
+import { checkFields, checkId } from './turn.js';
 import type { SwitchboardState } from '../state/schema.js';
 import { FENCE_KEY } from '../store/fences.js';
 import type { Fence } from '../store/fences.js';
@@ -185,18 +186,3 @@ async function copyJournal(journal: ThreadJournal | undefined, from: string, to:
   } while (after !== undefined);
 }
 
-function checkId(id: unknown, what: string): void {
-  if (typeof id !== 'string' || id === '' || id.length > 1024) throw new InputError(`The ${what} must be a non-empty string of at most 1024 characters.`);
-  // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f-\u009f]/.test(id)) throw new InputError(`The ${what} contains a control character; ids must be printable text.`);
-}
-
-function checkFields(tree: Parameters<typeof fieldsSchema>[0], fields: Record<string, unknown>): void {
-  const parsed = fieldsSchema(tree).safeParse(fields);
-  if (parsed.success) return;
-  const declared = Object.keys(tree.state ?? {});
-  const problems = parsed.error.issues.map((issue) =>
-    issue.code === 'unrecognized_keys' ? `${issue.keys.map((key) => `"${key}"`).join(', ')} not declared under state:` : `${issue.path.join('.')}: ${issue.message}`,
-  );
-  throw new SwitchboardError('INVALID_FIELDS', `The fields are invalid: ${problems.join('; ')}. The tree's fields: ${declared.join(', ') || '(none)'}.`);
-}

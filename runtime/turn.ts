@@ -98,7 +98,7 @@ async function* turnEvents(graph: SwitchboardGraph, input: TurnInput, options: {
   const messageId = input.messageId ?? randomUUID();
   checkId(messageId, 'messageId');
   if (typeof input.message !== 'string') throw new InputError('The message must be a string.');
-  if (input.fields) checkFields(graph, input.fields);
+  if (input.fields) checkFields(runtimeOf(graph).tree, input.fields);
   const payload = { messages: [new HumanMessage({ content: input.message, id: messageId })], ...(input.fields ? { fields: input.fields } : {}) };
   const details: StoreErrorDetails = { messageId, saved: 'nothing' };
   return yield* underLock(graph, input.threadId, details, async function* (lease, progress) {
@@ -146,7 +146,7 @@ async function* turnEvents(graph: SwitchboardGraph, input: TurnInput, options: {
 }
 
 /** Thread and message ids are stored and compared as given: a NUL, a control character or a lone surrogate could never be stored alike everywhere. */
-function checkId(id: unknown, what: string): void {
+export function checkId(id: unknown, what: string): void {
   if (typeof id !== 'string' || id === '') throw new InputError(`The ${what} must be a non-empty string.`);
   if (id.length > 1024) throw new InputError(`The ${what} has ${id.length} characters; at most 1024 are allowed.`);
   // eslint-disable-next-line no-control-regex
@@ -237,24 +237,22 @@ async function* resumeEvents(
   const parsed = HumanReplySchema.safeParse(reply);
   if (!parsed.success)
     throw new SwitchboardError('INVALID_REPLY', `The reply is invalid: ${parsed.error.issues.map((issue) => issue.message).join('; ')}.`);
-  checkId(threadId, 'threadId');
-  return yield* underLock(graph, threadId, {}, async function* (lease, progress) {
-    // Checked under the lock: of two concurrent resumes, the second finds nothing pending.
-    const snapshot = await graph.getState({ configurable: { thread_id: threadId } });
-    const threadTree = (snapshot.values as Partial<SwitchboardState>).tree;
-    const treeName = runtimeOf(graph).tree.name;
-    if (threadTree !== undefined && threadTree !== treeName) throw new ThreadTreeError(threadId, threadTree, treeName);
-    const waiting = escalationsOf(snapshot)[0];
-    if (!waiting) throw new SwitchboardError('NOTHING_PENDING', `Thread ${threadId} is not waiting for a person.`);
-    await catchUpJournal(runtimeOf(graph), threadId, snapshot.values as Partial<SwitchboardState>, lease);
-    if (parsed.data.handBackTo !== undefined && !waiting.handBackTargets.includes(parsed.data.handBackTo)) {
-      throw new SwitchboardError(
-        'INVALID_REPLY',
-        `${waiting.agent} cannot hand the conversation to "${parsed.data.handBackTo}". Allowed: ${waiting.handBackTargets.join(', ')}.`,
-      );
-    }
-    return yield* streamRun(graph, threadId, new Command({ resume: parsed.data }), { ...options, lease, progress, resumed: true });
-  });
+  return yield* streamResumeWith(
+    graph,
+    threadId,
+    (snapshot) => {
+      const waiting = escalationsOf(snapshot)[0];
+      if (!waiting) throw new SwitchboardError('NOTHING_PENDING', `Thread ${threadId} is not waiting for a person.`);
+      if (parsed.data.handBackTo !== undefined && !waiting.handBackTargets.includes(parsed.data.handBackTo)) {
+        throw new SwitchboardError(
+          'INVALID_REPLY',
+          `${waiting.agent} cannot hand the conversation to "${parsed.data.handBackTo}". Allowed: ${waiting.handBackTargets.join(', ')}.`,
+        );
+      }
+      return parsed.data;
+    },
+    options,
+  );
 }
 
 /**
@@ -287,9 +285,8 @@ export async function resumeThread(graph: SwitchboardGraph, threadId: string, re
   return next.value;
 }
 
-/** Fields set by backend code must be the tree's own, with the declared types. */
-function checkFields(graph: SwitchboardGraph, fields: Record<string, unknown>): void {
-  const tree = runtimeOf(graph).tree;
+/** Fields set by backend code must be the tree's own, with the declared types (`INVALID_FIELDS`). */
+export function checkFields(tree: Parameters<typeof fieldsSchema>[0], fields: Record<string, unknown>): void {
   const parsed = fieldsSchema(tree).safeParse(fields);
   if (parsed.success) return;
   const declared = Object.keys(tree.state ?? {});
@@ -483,9 +480,9 @@ function waitingOf(snapshot: { tasks: readonly { interrupts: readonly { value?: 
 }
 
 /**
- * Resumes a thread paused by an `interrupt()` other than an escalation (an approval gate): under the
- * thread's lock and fences like {@link streamResume}. `decide` reads the thread's state under the
- * lock and returns the value to resume with (it throws when there is nothing to resume).
+ * Resumes a thread paused by an `interrupt()` (a person's reply, an approval decision) under the
+ * thread's lock and fences. `decide` reads the thread's state under the lock and returns the value
+ * to resume with (it throws when there is nothing to resume).
  */
 export async function* streamResumeWith(
   graph: SwitchboardGraph,
@@ -495,12 +492,15 @@ export async function* streamResumeWith(
 ): AsyncGenerator<SwitchboardEvent, TurnResult> {
   checkId(threadId, 'threadId');
   return yield* underLock(graph, threadId, {}, async function* (lease, progress) {
+    // Checked under the lock: of two concurrent resumes, the second finds nothing pending.
     const snapshot = await graph.getState({ configurable: { thread_id: threadId } });
     const threadTree = (snapshot.values as Partial<SwitchboardState>).tree;
     const treeName = runtimeOf(graph).tree.name;
     if (threadTree !== undefined && threadTree !== treeName) throw new ThreadTreeError(threadId, threadTree, treeName);
     const value = decide(snapshot);
-    return yield* streamRun(graph, threadId, new Command({ resume: value }), { ...options, lease, progress });
+    // The waiting turn's part is journaled before its end is (its summary merges the two).
+    await catchUpJournal(runtimeOf(graph), threadId, snapshot.values as Partial<SwitchboardState>, lease);
+    return yield* streamRun(graph, threadId, new Command({ resume: value }), { ...options, lease, progress, resumed: true });
   });
 }
 

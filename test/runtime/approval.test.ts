@@ -14,6 +14,7 @@ import { compileTree } from '../../graphs/compile.js';
 import type { CompileOptions } from '../../graphs/compile.js';
 import { approveHandoff, denyHandoff, pendingApprovals, resolveApproval } from '../../runtime/approval.js';
 import { listWaitingThreads } from '../../runtime/threads.js';
+import { getTranscript, getTurnSummaries } from '../../runtime/transcript.js';
 import { resumeThread, runTurn } from '../../runtime/turn.js';
 import { openCheckpointer } from '../../store/checkpointer.js';
 import type { Checkpointer } from '../../store/checkpointer.js';
@@ -84,6 +85,13 @@ describe.each(Object.keys(STORES) as (keyof typeof STORES)[])('on %s', (kind) =>
       const approved = await approveHandoff(graph, threadId, { operator: 'ana' });
       expect(approved).toMatchObject({ status: 'done', agent: 'escalation_manager', reply: 'Manager here: I will sort out the rest by Friday.', waitingFor: undefined });
       expect(approved.handoffs.map((record) => `${record.from}→${record.to}`)).toEqual(['triage→billing', 'billing→escalation_manager']);
+      // The journal keeps one summary of the turn, both parts merged: the moves before the gate and after it.
+      const summaries = await getTurnSummaries(graph, threadId);
+      expect(summaries.map((summary) => [summary.turn, summary.status, summary.handoffs.map((record) => `${record.from}→${record.to}`)])).toEqual([
+        [1, 'done', ['triage→billing', 'billing→escalation_manager']],
+      ]);
+      const transcript = await getTranscript(graph, threadId);
+      expect(transcript.messages.at(-1)).toMatchObject({ type: 'ai', name: 'escalation_manager', content: 'Manager here: I will sort out the rest by Friday.' });
       expect(await ledger.list('refund')).toHaveLength(1);
       expect(managerCalls()).toHaveLength(1);
       expect(events.filter((event) => event.type === 'approval-start')).toHaveLength(1);
