@@ -22,6 +22,7 @@ import type { ModelOption } from '../models/resolve.js';
 import { createAgentNode } from '../nodes/agent.js';
 import { createHumanNode } from '../nodes/human.js';
 import { attachHooks } from '../nodes/hooks.js';
+import { pairedLedger } from '../store/ledger.js';
 import type { HooksOptions } from '../nodes/hooks.js';
 import { createTreeRuntime, ownerOf } from '../nodes/context.js';
 import type { TreeRuntime } from '../nodes/context.js';
@@ -119,7 +120,8 @@ export function compileTree(tree: LoadedTree | Tree, options: CompileOptions = {
     checkpoints: createCheckpointAdapter(checkpointer, options.retention),
   });
 
-  attachHooks(runtime, options.hooks);
+  // Hook outcomes go to the store's ledger when the checkpointer came from openCheckpointer.
+  attachHooks(runtime, options.hooks && { ...options.hooks, ledger: options.hooks.ledger ?? pairedLedger(checkpointer) });
 
   const builder = new StateGraph(createStateSchema(spec));
   const nodes: string[] = [];

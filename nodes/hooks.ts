@@ -73,9 +73,9 @@ export interface HooksOptions {
    */
   onError?: 'refuse' | 'fail-turn' | undefined;
   /**
-   * Where hook outcomes are recorded by idempotency key (default: in this process's memory). Pass the
-   * store's ledger (`openCheckpointer(…).ledger`) so a turn finished by another worker after a crash
-   * reuses the outcome too.
+   * Where hook outcomes are recorded by idempotency key (default: the ledger of the store the
+   * checkpointer came from (`openCheckpointer`), else this process's memory), so a turn finished by
+   * another worker after a crash reuses the outcome too.
    */
   ledger?: SideEffectLedger | undefined;
 }

@@ -13,7 +13,7 @@ import { MemoryFences, pairLock } from './fences.js';
 import { MemoryJournal, pairJournal } from './journal.js';
 import type { ThreadJournal } from './journal.js';
 import { SqliteJournal } from './sqlite-journal.js';
-import { MemoryLedger, SqliteLedger } from './ledger.js';
+import { MemoryLedger, pairLedger, SqliteLedger } from './ledger.js';
 import type { SideEffectLedger } from './ledger.js';
 import type { PostgresThreadLockOptions } from './postgres-thread-lock.js';
 import { createSqliteThreadLock, SqliteThreads } from './sqlite-thread-lock.js';
@@ -102,10 +102,11 @@ export async function openCheckpointer(target: string = DEFAULT_SQLITE_PATH, opt
   });
 }
 
-/** The store, with its saver paired to its lock (compiling with the saver alone then uses the lock). */
+/** The store, with its saver paired to its lock, journal and ledger (compiling with the saver alone then uses them). */
 function paired(store: Checkpointer): Checkpointer {
   pairLock(store.saver, store.threadLock);
   pairJournal(store.saver, store.journal);
+  pairLedger(store.saver, store.ledger);
   return store;
 }
 

@@ -188,3 +188,14 @@ export class PostgresLedger implements SideEffectLedger {
     return rows[0] ? effectOf(rows[0]) : undefined;
   }
 }
+
+const ledgers = new WeakMap<object, SideEffectLedger>();
+
+/** Remembers the ledger that goes with a saver (so compiling with the saver alone records hook outcomes there). */
+export function pairLedger(saver: object, ledger: SideEffectLedger): void {
+  ledgers.set(saver, ledger);
+}
+
+export function pairedLedger(saver: object | undefined): SideEffectLedger | undefined {
+  return saver ? ledgers.get(saver) : undefined;
+}

@@ -193,24 +193,26 @@ describe('onEscalation', () => {
 });
 
 describe('crash recovery', () => {
-  it('does not run the hook twice when the store fails between the hook and the move', async () => {
+  it('does not run the hook twice when the store fails between the hook and the move, also in another worker (the store\'s ledger by default)', async () => {
     const fake = await server;
     const store = await openCheckpointer('memory');
     let runs = 0;
     let storeDown = false;
     let armed = true;
-    const { graph } = await compileExample('support', {
-      ...viaFakeOpenAI(fake),
-      checkpointer: store.saver,
-      threadLock: store.threadLock,
-      hooks: {
-        ledger: store.ledger,
-        onHandoff: () => {
-          runs += 1;
-          return { fields: { customer_id: 'C-7' } };
+    // No hooks.ledger: outcomes go to the ledger openCheckpointer returned with the saver.
+    const worker = () =>
+      compileExample('support', {
+        ...viaFakeOpenAI(fake),
+        checkpointer: store.saver,
+        threadLock: store.threadLock,
+        hooks: {
+          onHandoff: () => {
+            runs += 1;
+            return { fields: { customer_id: 'C-7' } };
+          },
         },
-      },
-    });
+      });
+    const { graph } = await worker();
     // The store goes down right after the hook ran, until the turn has failed: the turn dies between
     // the hook and the checkpoint that moves control, as a crash would leave it.
     const saver = store.saver as unknown as Record<'put' | 'putWrites', (...args: unknown[]) => Promise<unknown>>;
@@ -234,7 +236,8 @@ describe('crash recovery', () => {
     // The same message again: the turn finishes from its checkpoint; the hook's recorded outcome is
     // reused (its fields reach billing) and the hook does not run again.
     fake.enqueue({ content: 'Billing here, customer C-7.' });
-    const second = await runTurn(graph, { threadId, messageId: 'm-1', message: 'I was charged twice' });
+    const other = (await worker()).graph;
+    const second = await runTurn(other, { threadId, messageId: 'm-1', message: 'I was charged twice' });
     expect(second).toMatchObject({ status: 'done', agent: 'billing', reply: 'Billing here, customer C-7.' });
     expect(runs).toBe(1);
     expect(second.state.fields.customer_id).toBe('C-7');
