@@ -192,6 +192,30 @@ describe('the dev server API', () => {
     ]);
   });
 
+  it('lists a handoff waiting for approval, and approves or denies it', async () => {
+    const gated = readFileSync(examplePath('support'), 'utf8').replace('  escalation_manager:\n', '  escalation_manager:\n    approval: required\n');
+    expect(gated).toContain('approval: required');
+    const { server } = await start(gated);
+    for (const threadId of ['a-1', 'a-2']) {
+      await post(server, '/api/chat', { threadId, message: 'I was charged twice' });
+      await post(server, '/api/chat', { threadId, message: 'This is unacceptable, get me a manager' });
+    }
+    const waiting = (await (await fetch(new URL('/api/escalations', server.url))).json()) as { threadId: string; type: string; from: string; to: string }[];
+    expect(waiting.map(({ threadId, type, from, to }) => ({ threadId, type, from, to })).sort((a, b) => a.threadId.localeCompare(b.threadId))).toEqual([
+      { threadId: 'a-1', type: 'approval', from: 'billing', to: 'escalation_manager' },
+      { threadId: 'a-2', type: 'approval', from: 'billing', to: 'escalation_manager' },
+    ]);
+    const approved = await post(server, '/api/escalations/a-1/decision', { approved: true });
+    expect(approved.json).toMatchObject({ threadId: 'a-1', status: 'done', agent: 'escalation_manager' });
+    const denied = await post(server, '/api/escalations/a-2/decision', { approved: false, reason: 'managers are in a meeting' });
+    expect(denied.json).toMatchObject({ threadId: 'a-2', status: 'done', agent: 'billing' });
+    expect(await (await fetch(new URL('/api/escalations', server.url))).json()).toEqual([]);
+    const again = await post(server, '/api/escalations/a-1/decision', { approved: true });
+    expect(again.status).toBeGreaterThanOrEqual(400);
+    const malformed = await post(server, '/api/escalations/a-2/decision', { approved: 'yes' });
+    expect(malformed.status).toBe(400);
+  });
+
   it('pushes a new tree to open pages when the file is saved, and keeps the last good one when it breaks', async () => {
     const { server, file } = await start(DESK);
     const events = await openEvents(server);
