@@ -51,6 +51,8 @@ export function parseWhen(text: string, flag: string, now: Date): Date {
   return date;
 }
 
+const count = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
+
 /** The figures as a person reads them. */
 export function formatStats(stats: RoutingStats): string {
   const rate = (value: number | null) => (value === null ? 'n/a' : `${(value * 100).toFixed(1)}%`);
@@ -60,8 +62,8 @@ export function formatStats(stats: RoutingStats): string {
   const statuses = Object.entries(stats.statuses)
     .map(([status, count]) => `${count} ${status}`)
     .join(', ');
-  lines.push(`${stats.conversations} conversations, ${stats.turns} turns (${statuses})`);
-  lines.push(`${stats.handoffs} handoffs, ${stats.handoffsPerConversation === null ? 'n/a' : stats.handoffsPerConversation.toFixed(2)} per conversation`);
+  lines.push(`${count(stats.conversations, 'conversation')}, ${count(stats.turns, 'turn')} (${statuses})`);
+  lines.push(`${count(stats.handoffs, 'handoff')}, ${stats.handoffsPerConversation === null ? 'n/a' : stats.handoffsPerConversation.toFixed(2)} per conversation`);
   lines.push(
     `Escalation: to a person ${stats.escalations.toPerson} (${rate(stats.escalations.personRate)} of conversations), to a manager ${stats.escalations.toManager} (${rate(stats.escalations.managerRate)})`,
   );

@@ -158,6 +158,9 @@ describe('routing analytics', () => {
       { limit: 'MODEL_CALL_LIMIT', count: 1 },
     ]);
     expect(formatStats(summarizeTurns([], { tree: 'x', humans: new Set() }))).toBe('Routing stats of x\nNo turn in the store for this tree.\n');
+    expect(formatStats(summarizeTurns([{ threadId: 't', tree: 'x', turn: 1, status: 'done', handoffs: [{ from: 'a', to: 'b', kind: 'delegate' }] }], { tree: 'x', humans: new Set() }))).toContain(
+      '1 conversation, 1 turn (1 done)\n1 handoff, 1.00 per conversation',
+    );
   });
 
   it('--since and --until take ISO dates and durations back from now', () => {
