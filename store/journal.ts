@@ -91,9 +91,16 @@ export interface ThreadJournal {
 
 export const DEFAULT_JOURNAL_PAGE = 100;
 
-/** A journal in this process's memory (tests, `memory` stores). */
+/** An entry as the memory journal keeps it: its data as JSON text, as the databases keep it. */
+type StoredEntry = Omit<JournalEntry, 'data'> & { json: string };
+
+/**
+ * A journal in this process's memory (tests, `memory` stores). Data is kept as JSON text, as the
+ * SQLite and PostgreSQL journals keep it: what is read back is what they would give (a copy,
+ * `undefined` fields dropped, dates as strings), and no caller can change a stored entry.
+ */
 export class MemoryJournal implements ThreadJournal {
-  readonly #threads = new Map<string, { entries: JournalEntry[]; keys: Map<string, JournalEntry> }>();
+  readonly #threads = new Map<string, { entries: StoredEntry[]; keys: Map<string, StoredEntry> }>();
   #seq = 0;
 
   constructor(private readonly guard: <T>(fence: Fence | undefined, write: () => Promise<T>) => Promise<T> = (_fence, write) => write()) {}
@@ -103,9 +110,9 @@ export class MemoryJournal implements ThreadJournal {
       let thread = this.#threads.get(threadId);
       if (!thread) this.#threads.set(threadId, (thread = { entries: [], keys: new Map() }));
       const at = new Date().toISOString();
-      for (const entry of entries) {
+      for (const { data, ...entry } of entries) {
         if (thread.keys.has(entry.key)) continue;
-        const stored: JournalEntry = { ...entry, data: structuredClone(entry.data), threadId, seq: ++this.#seq, at };
+        const stored: StoredEntry = { ...entry, json: JSON.stringify(data) ?? 'null', threadId, seq: ++this.#seq, at };
         thread.keys.set(entry.key, stored);
         thread.entries.push(stored);
       }
@@ -114,7 +121,7 @@ export class MemoryJournal implements ThreadJournal {
 
   async get(threadId: string, key: string): Promise<JournalEntry | undefined> {
     const entry = this.#threads.get(threadId)?.keys.get(key);
-    return entry && structuredClone(entry);
+    return entry && entryOf(entry);
   }
 
   async read(threadId: string, options: ReadJournalOptions = {}): Promise<JournalPage> {
@@ -122,7 +129,7 @@ export class MemoryJournal implements ThreadJournal {
     const matching = (this.#threads.get(threadId)?.entries ?? []).filter(
       (entry) => entry.seq > (options.after ?? 0) && (!options.kinds || options.kinds.includes(entry.kind)) && (options.turn === undefined || entry.turn === options.turn),
     );
-    const entries = matching.slice(0, limit).map((entry) => structuredClone(entry));
+    const entries = matching.slice(0, limit).map(entryOf);
     return { entries, next: matching.length > limit ? entries.at(-1)?.seq : undefined };
   }
 
@@ -132,7 +139,7 @@ export class MemoryJournal implements ThreadJournal {
       if (!options.kinds.includes(entry.kind)) continue;
       if (options.since !== undefined && entry.at < options.since) continue;
       if (options.until !== undefined && entry.at >= options.until) continue;
-      yield structuredClone(entry);
+      yield entryOf(entry);
     }
   }
 
@@ -143,11 +150,16 @@ export class MemoryJournal implements ThreadJournal {
       const turns = thread.entries.filter((entry) => entry.kind === 'turn');
       const last = thread.entries.at(-1);
       if (!last) continue;
-      rows.push({ threadId, lastTurn: turns.at(-1) && structuredClone(turns.at(-1)), turns: turns.length, lastAt: last.at });
+      const lastTurn = turns.at(-1);
+      rows.push({ threadId, lastTurn: lastTurn && entryOf(lastTurn), turns: turns.length, lastAt: last.at });
     }
     rows.sort((a, b) => (a.lastAt < b.lastAt ? 1 : a.lastAt > b.lastAt ? -1 : 0));
     return rows.slice(0, options.limit ?? DEFAULT_JOURNAL_PAGE);
   }
+}
+
+function entryOf({ json, ...entry }: StoredEntry): JournalEntry {
+  return { ...entry, data: JSON.parse(json) as unknown };
 }
 
 const journals = new WeakMap<object, ThreadJournal>();
