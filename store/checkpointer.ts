@@ -22,6 +22,28 @@ import { createMemoryThreadLock } from './thread-lock.js';
 import { SwitchboardError } from '../errors/switchboard-error.js';
 import type { ThreadLock } from './thread-lock.js';
 
+/** How long a SQLite statement waits for another process's lock on the file before failing. */
+const SQLITE_BUSY_TIMEOUT_MS = 5_000;
+
+/**
+ * Puts the file in WAL mode (once per file: a file already in WAL is left as it is). Switching, or
+ * recovering the WAL a killed process left, needs the file's lock for a moment, and SQLite reports
+ * SQLITE_BUSY there at once rather than waiting: so wait here, up to the busy timeout.
+ */
+async function useWal(db: Database.Database): Promise<void> {
+  const deadline = Date.now() + SQLITE_BUSY_TIMEOUT_MS;
+  for (;;) {
+    try {
+      if (db.pragma('journal_mode', { simple: true }) !== 'wal') db.pragma('journal_mode = WAL');
+      return;
+    } catch (error) {
+      const busy = String((error as { code?: unknown }).code ?? '').startsWith('SQLITE_BUSY');
+      if (!busy || Date.now() >= deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+}
+
 /** The CLI keeps threads here unless told otherwise. */
 export const DEFAULT_SQLITE_PATH = '.switchboard/threads.sqlite';
 
@@ -85,9 +107,8 @@ export async function openCheckpointer(target: string = DEFAULT_SQLITE_PATH, opt
   if (isPostgresUrl(target)) return paired(await (await loadPostgresStore()).openPostgresStore(target, options));
   const path = target.replace(/^sqlite:/, '');
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-  const db = new Database(path);
-  db.pragma('journal_mode = WAL');
-  db.pragma('busy_timeout = 5000');
+  const db = new Database(path, { timeout: SQLITE_BUSY_TIMEOUT_MS });
+  await useWal(db);
   const threads = new SqliteThreads(db);
   return paired({
     saver: new FencedSqliteSaver(threads),

@@ -1,0 +1,50 @@
+/**
+ * Opening a SQLite store while another process holds the file's lock for a moment (a worker
+ * starting while another writes, or while the WAL a killed process left is recovered) waits for the
+ * lock instead of failing with SQLITE_BUSY.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { openCheckpointer } from '../../store/checkpointer.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'switchboard-sqlite-open-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Another process takes an exclusive lock on `path` and holds it for `ms`; resolves once it holds it. */
+function holdExclusiveLock(path: string, ms: number): Promise<{ released: Promise<void> }> {
+  const script = `
+    const Database = require('better-sqlite3');
+    const db = new Database(${JSON.stringify(path)});
+    db.pragma('journal_mode = DELETE');
+    db.exec('CREATE TABLE IF NOT EXISTS held (x)');
+    db.exec('BEGIN EXCLUSIVE');
+    db.exec('INSERT INTO held VALUES (1)');
+    process.stdout.write('held\\n');
+    setTimeout(() => { db.exec('COMMIT'); db.close(); }, ${ms});
+  `;
+  const child = spawn(process.execPath, ['-e', script], { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'inherit'] });
+  const released = new Promise<void>((resolve, reject) => child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`the lock holder exited with ${code}`)))));
+  return new Promise((resolve, reject) => {
+    child.stdout.on('data', (chunk: Buffer) => chunk.toString().includes('held') && resolve({ released }));
+    child.on('error', reject);
+  });
+}
+
+describe('openCheckpointer on a SQLite file another process has locked', () => {
+  it('waits for the lock (up to its busy timeout), then opens in WAL mode', async () => {
+    const path = join(dir, 'locked.sqlite');
+    const { released } = await holdExclusiveLock(path, 400);
+    const store = await openCheckpointer(path);
+    try {
+      await released;
+      expect(store.describe).toContain('sqlite');
+      await store.journal.append('t', [{ kind: 'message', turn: 1, key: 'message:m1', data: { type: 'human', content: 'hello' } }]);
+      expect((await store.journal.get('t', 'message:m1'))?.data).toEqual({ type: 'human', content: 'hello' });
+    } finally {
+      await store.close();
+    }
+  });
+});
