@@ -10,34 +10,13 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { parseProjectFile } from '../../cli/project-file.js';
 import { REPO_ROOT, runCli } from './run-cli.js';
+import { treeCallingTool } from './tool-tree.js';
 
 // Each command is a separate Node process (a few seconds on a busy machine).
 vi.setConfig({ testTimeout: 120_000 });
 
 /** A tree whose billing agent calls the project's own tool (which only the tools module defines). */
-const TREE = `version: 1
-name: project-desk
-root: triage
-agents:
-  triage:
-    description: Front desk. Routes to billing.
-    prompt: Route billing questions to billing.
-    children: [billing]
-    offline: { reply: Hello! }
-  billing:
-    description: Charges, refunds and invoices.
-    prompt: You are the billing specialist.
-    tools: [project_lookup]
-    escalate: [person]
-    offline:
-      keywords: [invoice, charged]
-      tools:
-        project_lookup: { keywords: [invoice], args: { id: INV-9 } }
-  person:
-    kind: human
-    description: A person on the billing team.
-    offline: { keywords: [person, human] }
-`;
+const TREE = treeCallingTool('project-desk', 'project_lookup', 'INV-9');
 
 const TOOLS = `import { tool } from '@langchain/core/tools';
 import { z } from 'zod';

@@ -8,32 +8,11 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { REPO_ROOT } from './run-cli.js';
+import { treeCallingTool } from './tool-tree.js';
 
 vi.setConfig({ testTimeout: 120_000 });
 
-const TREE = `version: 1
-name: typed
-root: triage
-agents:
-  triage:
-    description: Front desk. Routes to billing.
-    prompt: Route billing questions to billing.
-    children: [billing]
-    offline: { reply: Hello! }
-  billing:
-    description: Charges, refunds and invoices.
-    prompt: You are the billing specialist.
-    tools: [typed_lookup]
-    escalate: [person]
-    offline:
-      keywords: [invoice, charged]
-      tools:
-        typed_lookup: { keywords: [invoice], args: { id: INV-3 } }
-  person:
-    kind: human
-    description: A person on the billing team.
-    offline: { keywords: [person, human] }
-`;
+const TREE = treeCallingTool('typed', 'typed_lookup', 'INV-3');
 
 const TYPED_TOOLS = `import { tool } from '@langchain/core/tools';
 import type { StructuredToolInterface } from '@langchain/core/tools';
