@@ -75,7 +75,8 @@ export type { StoreErrorDetails, StoreErrorSaved } from './errors/store-error.js
 export { InputError } from './errors/input-error.js';
 export type { TurnInput, TurnResult } from './runtime/turn.js';
 export { createStateSchema } from './state/schema.js';
-export type { SwitchboardState, HandoffRecord, Turn, Usage, UsageTotals } from './state/schema.js';
+export type { SwitchboardState, HandoffRecord, Turn, CallUsage, Usage, UsageTotals } from './state/schema.js';
+export { usageOfTurn } from './state/turn-usage.js';
 export { selectHistory } from './state/history.js';
 export { getToolContext } from './nodes/tool-context.js';
 export type { ToolContext } from './nodes/tool-context.js';

@@ -13,7 +13,8 @@ import { aiMessage, textOf, usageOf } from '../models/messages.js';
 import type { AgentRuntime, TreeRuntime } from './context.js';
 import { emit } from './events.js';
 import { addUsage } from '../state/schema.js';
-import type { HandoffRecord, SwitchboardState, Turn, Usage } from '../state/schema.js';
+import type { CallUsage, HandoffRecord, SwitchboardState, Turn, Usage } from '../state/schema.js';
+import { tokensOf, usageOfTurn } from '../state/turn-usage.js';
 import { callModel, ModelCallFailure } from './model-call.js';
 import type { ModelCallResult } from './model-call.js';
 import { buildModelInput } from './prompt.js';
@@ -81,8 +82,8 @@ class AgentStep {
   private readonly messages: BaseMessage[] = [];
   /** What an earlier turn left unsettled (a crash nobody finished): settled by this turn's first step. */
   private readonly leftover: { moves: HandoffRecord[]; usage: Usage | undefined };
-  /** The usage of each model call of this step (helpers' included), in order: the step's write adds them to the turn's. */
-  private readonly stepUsage: Usage[] = [];
+  /** The model calls of this step (helpers' included), in order: the step's write adds them to the turn's. */
+  private readonly stepCalls: CallUsage[] = [];
 
   constructor(
     private readonly runtime: TreeRuntime,
@@ -96,7 +97,7 @@ class AgentStep {
     this.started = started;
     this.threadId = threadIdOf(config);
     const previous = state.turn;
-    this.leftover = started && previous.status === 'running' ? { moves: previous.moves ?? [], usage: previous.usage } : { moves: [], usage: undefined };
+    this.leftover = started && previous.status === 'running' ? { moves: previous.moves ?? [], usage: usageOfTurn(previous) } : { moves: [], usage: undefined };
   }
 
   async run(): Promise<Command> {
@@ -130,11 +131,13 @@ class AgentStep {
     // The thread's settled turns, plus this turn so far (and what an unsettled earlier turn used).
     let sessionTokens = 0;
     let agentTokens = 0;
-    for (const usage of [this.state.usage, this.leftover.usage, this.turn.usage]) {
+    for (const usage of [this.state.usage, this.leftover.usage]) {
       if (!usage) continue;
       sessionTokens += usage.total.inputTokens + usage.total.outputTokens;
       agentTokens += (usage.byAgent[this.agent.name]?.inputTokens ?? 0) + (usage.byAgent[this.agent.name]?.outputTokens ?? 0);
     }
+    sessionTokens += tokensOf(this.turn.calls);
+    agentTokens += tokensOf(this.turn.calls, this.agent.name);
     if (sessionTokens >= this.runtime.limits.tokensPerSession || agentTokens >= limits.tokensPerSession) {
       return this.limit('TOKEN_LIMIT', `the session used ${sessionTokens} tokens; the limit is ${Math.min(this.runtime.limits.tokensPerSession, limits.tokensPerSession)}`);
     }
@@ -180,10 +183,10 @@ class AgentStep {
       const result = await callModel(this.runtime, this.agent.name, modelsForCall(this.runtime, this.agent, this.state), input, this.config, { turn: this.turn });
       const accounted = accountUsage(this.runtime, this.agent.name, this.turn, result);
       this.turn = accounted.turn;
-      this.stepUsage.push(accounted.usage);
-      this.emit({ type: 'usage', agent: this.agent.name, model: result.modelId, path: pathKey(this.turn), usage: accounted.usage.total });
+      this.stepCalls.push(accounted.call);
+      this.emit({ type: 'usage', agent: this.agent.name, model: result.modelId, path: pathKey(this.turn), usage: accounted.usage });
       if (this.runtime.observers.length > 0) {
-        const usage = accounted.usage.total;
+        const usage = accounted.usage;
         this.emit({ type: 'model-call', agent: this.agent.name, model: result.modelId, turn: this.turn.number, input, output: result.message, usage, attempts: result.attempts, startedAt, durationMs: performance.now() - started });
       }
       return result;
@@ -202,7 +205,7 @@ class AgentStep {
     this.messages.push(...step.messages);
     // The step's turn carries the usage of the helpers it ran (see accountUsage).
     this.turn = step.turn;
-    this.stepUsage.push(...step.usage);
+    this.stepCalls.push(...step.calls);
     if (step.toolFailure && this.nextFallback() !== undefined) {
       if (step.handoff) this.answer(step.handoff.call, `Not done: ${step.toolFailure.tool} failed, so ${this.agent.name}'s fallback takes over.`);
       return this.failed('TOOL_FAILED', step.toolFailure.message);
@@ -340,7 +343,7 @@ class AgentStep {
         ...update,
         ...(this.messages.length ? { messages: this.messages } : {}),
         // The turn's counters, and only the moves and usage this step added (see state/turn-write.ts).
-        turn: turnWriteOf(this.state.turn, this.turn, this.stepUsage),
+        turn: turnWriteOf(this.state.turn, this.turn, this.stepCalls),
         ...this.settlement(),
       },
     });
@@ -353,7 +356,8 @@ class AgentStep {
   private settlement(): { handoffs?: HandoffRecord[]; usage?: Usage } {
     const settled = this.turn.status !== 'running';
     const moves = settled && this.turn.moves?.length ? [...this.leftover.moves, ...this.turn.moves] : this.leftover.moves;
-    const usages = settled && this.turn.usage ? [this.turn.usage] : [];
+    const turnUsage = settled ? usageOfTurn(this.turn) : undefined;
+    const usages = turnUsage ? [turnUsage] : [];
     if (this.leftover.usage) usages.unshift(this.leftover.usage);
     return { ...(moves.length ? { handoffs: moves } : {}), ...(usages.length ? { usage: usages.reduce(addUsage) } : {}) };
   }

@@ -6,7 +6,7 @@
 import type { ToolCall } from '@langchain/core/messages';
 import type { StructuredToolInterface } from '@langchain/core/tools';
 import type { LangGraphRunnableConfig } from '@langchain/langgraph';
-import type { SwitchboardState, Turn, Usage } from '../state/schema.js';
+import type { CallUsage, SwitchboardState, Turn } from '../state/schema.js';
 import { StoreError } from '../errors/store-error.js';
 import { fenceOf } from '../store/fences.js';
 import { toolConfig } from './tool-context.js';
@@ -18,7 +18,8 @@ export interface ToolRun {
   /** The tool itself failed (as opposed to the model passing bad arguments). */
   failed?: boolean;
   turn?: Turn;
-  usage?: Usage[];
+  /** The model calls a helper made. */
+  calls?: CallUsage[];
 }
 
 export async function runFunctionTool(

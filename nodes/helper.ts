@@ -8,7 +8,7 @@ import type { BaseMessage } from '@langchain/core/messages';
 import type { LangGraphRunnableConfig } from '@langchain/langgraph';
 import { textOf } from '../models/messages.js';
 import type { TreeRuntime } from './context.js';
-import type { SwitchboardState, Turn, Usage } from '../state/schema.js';
+import type { CallUsage, SwitchboardState, Turn } from '../state/schema.js';
 import { runFunctionTool } from './function-tool.js';
 import type { ToolRun } from './function-tool.js';
 import { callModel, ModelCallFailure } from './model-call.js';
@@ -32,28 +32,28 @@ export async function runHelper(
   if (!helper) return { ok: false, content: `Error: no helper ${helperName}.` };
   let turn = startTurn;
   const logger = runtime.logger.child({ agent: helperName, thread_id: threadIdOf(config) });
-  const usage: Usage[] = [];
+  const calls: CallUsage[] = [];
   const messages: BaseMessage[] = [new SystemMessage(helper.spec.prompt ?? helper.spec.description), new HumanMessage(request)];
   const threadId = threadIdOf(config);
   let toolIndex = 0;
   for (let round = 0; round < HELPER_MAX_MODEL_CALLS; round += 1) {
-    if (turn.modelCalls >= runtime.limits.modelCallsPerTurn) return { ok: false, content: `Refused: the limit of model calls in one turn is reached; ${helperName} did not answer.`, turn, usage };
+    if (turn.modelCalls >= runtime.limits.modelCallsPerTurn) return { ok: false, content: `Refused: the limit of model calls in one turn is reached; ${helperName} did not answer.`, turn, calls };
     let result;
     try {
       result = await callModel(runtime, helperName, helper.models, messages, config, { stream: false, turn });
     } catch (error) {
       const kind = error instanceof ModelCallFailure ? error.kind : 'rejected';
-      return { ok: false, failed: true, content: `Error: ${helperName} failed (${kind}).`, turn, usage };
+      return { ok: false, failed: true, content: `Error: ${helperName} failed (${kind}).`, turn, calls };
     }
     const accounted = accountUsage(runtime, helperName, turn, result);
     turn = accounted.turn;
-    usage.push(accounted.usage);
-    emit(config, logger, { type: 'usage', agent: helperName, model: result.modelId, path: pathKey(turn), usage: accounted.usage.total }, logFields(turn), runtime.observers);
+    calls.push(accounted.call);
+    emit(config, logger, { type: 'usage', agent: helperName, model: result.modelId, path: pathKey(turn), usage: accounted.usage }, logFields(turn), runtime.observers);
     const reply = result.message;
     messages.push(reply);
-    const calls = reply.tool_calls ?? [];
-    if (calls.length === 0) return { ok: true, content: textOf(reply), turn, usage };
-    for (const call of calls) {
+    const toolCalls = reply.tool_calls ?? [];
+    if (toolCalls.length === 0) return { ok: true, content: textOf(reply), turn, calls };
+    for (const call of toolCalls) {
       const tool = helper.functionTools.get(call.name);
       const outcome = tool
         ? await runFunctionTool(tool, helperName, call, state, turn, config, `${threadId}:${outerCallId}:${toolIndex}`)
@@ -62,5 +62,5 @@ export async function runHelper(
       messages.push(new ToolMessage({ content: outcome.content, tool_call_id: call.id ?? '', name: call.name, status: outcome.ok ? 'success' : 'error' }));
     }
   }
-  return { ok: false, content: `Error: ${helperName} did not finish within ${HELPER_MAX_MODEL_CALLS} model calls.`, turn, usage };
+  return { ok: false, content: `Error: ${helperName} did not finish within ${HELPER_MAX_MODEL_CALLS} model calls.`, turn, calls };
 }

@@ -11,7 +11,7 @@ import type { LangGraphRunnableConfig } from '@langchain/langgraph';
 import type { AgentRuntime, HandoffTarget, TreeRuntime } from './context.js';
 import { emit } from './events.js';
 import type { HandoffRefuseCode } from './events.js';
-import type { SwitchboardState, Turn, Usage } from '../state/schema.js';
+import type { CallUsage, SwitchboardState, Turn } from '../state/schema.js';
 import { runFunctionTool } from './function-tool.js';
 import { runHelper } from './helper.js';
 import { agentCount, count, logFields, threadIdOf } from './turn.js';
@@ -31,7 +31,8 @@ export interface ToolStep {
   /** The tool-call ceiling was crossed (the calls past it were refused). */
   limitHit?: boolean;
   turn: Turn;
-  usage: Usage[];
+  /** The model calls of the helpers the step ran. */
+  calls: CallUsage[];
 }
 
 /** Whether the response calls a tool that may have side effects (so it must be checkpointed first). */
@@ -55,7 +56,7 @@ export async function answerToolCalls(
 ): Promise<ToolStep> {
   const logger = runtime.logger.child({ agent: agent.name, thread_id: threadIdOf(config) });
   const messages: ToolMessage[] = [];
-  const usage: Usage[] = [];
+  const calls: CallUsage[] = [];
   let turn = startTurn;
   let handoff: ChosenHandoff | undefined;
   let toolFailure: ToolStep['toolFailure'];
@@ -123,13 +124,13 @@ export async function answerToolCalls(
         ? await runHelper(runtime, helper, String((call.args as { request?: unknown }).request ?? ''), state, turn, call.id ?? '', config)
         : await runFunctionTool(agent.functionTools.get(call.name) as StructuredToolInterface, agent.name, call, state, turn, config);
     turn = result.turn ?? turn;
-    if (result.usage) usage.push(...result.usage);
+    if (result.calls) calls.push(...result.calls);
     const durationMs = Math.round(performance.now() - started);
     emit(config, logger, { type: 'tool-result', agent: agent.name, tool: call.name, toolCallId: call.id ?? '', ok: result.ok, content: result.content, durationMs }, logFields(turn), runtime.observers);
     answer(call, result.content, result.ok ? 'success' : 'error');
     if (!result.ok && result.failed) toolFailure = { tool: call.name, message: result.content };
   }
-  return { messages, turn, usage, ...(handoff ? { handoff } : {}), ...(toolFailure ? { toolFailure } : {}), ...(limitHit ? { limitHit } : {}) };
+  return { messages, turn, calls, ...(handoff ? { handoff } : {}), ...(toolFailure ? { toolFailure } : {}), ...(limitHit ? { limitHit } : {}) };
 }
 
 /**

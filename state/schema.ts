@@ -73,6 +73,16 @@ export function addUsage(a: Usage, b: Usage): Usage {
 
 export const TurnErrorSchema = z.object({ code: z.string(), message: z.string() });
 
+/**
+ * The usage of the model calls one agent made at one point of a running turn's path:
+ * `[agent, pathLength, modelCalls, inputTokens, outputTokens, costUsd, latencyMs]`, the path being
+ * the turn's first `pathLength` agents. Every step's checkpoint carries the running turn's calls, so
+ * they are kept this small; the turn's `Usage` (by agent and by path) is made from them when the turn
+ * settles (state/turn-usage.ts).
+ */
+export const CallUsageSchema = z.tuple([z.string(), z.int(), z.int(), z.int(), z.int(), z.number(), z.number()]);
+export type CallUsage = z.output<typeof CallUsageSchema>;
+
 /** The bookkeeping of the current (or last) user turn. */
 export const TurnSchema = z.object({
   number: z.int().min(0),
@@ -92,11 +102,13 @@ export const TurnSchema = z.object({
   /** Set once a limit sent the turn to the tree's escalation target: a second crossing ends the turn. */
   redirected: z.boolean().optional(),
   /**
-   * The moves of this turn so far. They join the `handoffs` trail when the turn settles (answered,
-   * failed, or waiting for a person), so a step writes its bookkeeping in this one channel.
+   * The moves of this turn so far, while it runs. They join the `handoffs` trail when the turn
+   * settles (answered, failed, or waiting for a person), and leave the turn then.
    */
   moves: z.array(HandoffRecordSchema).optional(),
-  /** Model calls, tokens and cost of this turn so far; added to `usage` when the turn settles. */
+  /** The usage of this turn's model calls so far, while it runs; added to `usage` when the turn settles. */
+  calls: z.array(CallUsageSchema).optional(),
+  /** A running turn's usage as earlier releases kept it (read only to settle such a turn late). */
   usage: UsageSchema.optional(),
 });
 export type Turn = z.output<typeof TurnSchema>;
@@ -133,11 +145,12 @@ function writtenByNodes<T>(schema: z.ZodType<T>): { '~standard': z.ZodType<T>['~
  * - `activeAgent`: the agent that owns the conversation, where the next user message goes;
  * - `handoffs`: the moves (from, to, payload, turn, time) of the latest turn that moved control
  *   (the whole trail is in the thread's journal: one `turn` entry a turn);
- * - `turn`: counters, status, moves and usage of the current turn (the one channel a step's
- *   bookkeeping is written to; `handoffs` and `usage` take the turn's moves and usage when it settles);
+ * - `turn`: counters and status of the current (or last) turn, and while it runs its moves and
+ *   model calls (the one channel a step's bookkeeping is written to; `handoffs` and `usage` take the
+ *   turn's moves and usage when it settles);
  * - `fields`: the tree's own typed fields (`state:` in YAML), merged key by key;
- * - `usage`: model calls, tokens and cost of the thread's settled turns (add `turn.usage` for a
- *   turn still running);
+ * - `usage`: model calls, tokens and cost of the thread's settled turns (a running turn's so far:
+ *   `usageOfTurn(state.turn)`);
  * - `tree`: the name of the tree the thread belongs to (another tree refuses to open it).
  */
 export function createStateSchema(tree: Pick<Tree, 'root' | 'state'>) {
@@ -174,10 +187,10 @@ export interface SwitchboardState {
   activeAgent: string;
   /** The moves of the latest turn that moved control (the whole trail: the thread's journal). */
   handoffs: HandoffRecord[];
-  /** The current (or last) turn: counters, status, and its own moves and usage so far. */
+  /** The current (or last) turn: counters, status, and while it runs its own moves and model calls so far. */
   turn: Turn;
   fields: Record<string, string | number | boolean>;
-  /** The thread's settled turns (a running turn's usage so far is `turn.usage`). */
+  /** The thread's settled turns (a running turn's usage so far: `usageOfTurn(state.turn)`). */
   usage: Usage;
   /** The tree the thread belongs to (unset in threads from before trees were recorded). */
   tree?: string | undefined;

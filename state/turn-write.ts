@@ -1,19 +1,21 @@
 /**
  * What a step writes to the `turn` channel: the turn's counters and status whole (a few numbers),
- * and of its moves and usage only what the step added. The channel adds them up, so a step's
- * write stays the size of the step, not of the turn. Code that writes a whole `Turn` (a person's
- * reply, a fork) replaces the turn as before.
+ * and of its moves and model calls only what the step added. The channel adds them up, so a step's
+ * write stays the size of the step, not of the turn. The step that settles the turn (an answer, an
+ * error, a wait for a person) hands the moves to `handoffs` and the usage to `usage`, and the turn
+ * keeps only its counters. Code that writes a whole `Turn` (a person's reply, a fork) replaces the
+ * turn as before.
  */
-import { addUsage } from './schema.js';
-import type { HandoffRecord, Turn, Usage } from './schema.js';
+import type { CallUsage, HandoffRecord, Turn } from './schema.js';
+import { addCalls } from './turn-usage.js';
 
 export interface TurnWrite {
-  /** The turn's counters and status, without its moves and usage. */
-  step: Omit<Turn, 'moves' | 'usage'>;
+  /** The turn's counters and status, without its moves and calls. */
+  step: Omit<Turn, 'moves' | 'calls' | 'usage'>;
   /** The moves the step made. */
   moves?: HandoffRecord[];
-  /** The usage of each model call the step made, in order. */
-  usage?: Usage[];
+  /** The model calls the step made (see `CallUsage`). */
+  calls?: CallUsage[];
 }
 
 function isTurnWrite(value: Turn | TurnWrite): value is TurnWrite {
@@ -23,16 +25,18 @@ function isTurnWrite(value: Turn | TurnWrite): value is TurnWrite {
 /** The `turn` reducer: a whole turn replaces it; a step's write adds to the same turn, or starts the next one. */
 export function applyTurnWrite(current: Turn, write: Turn | TurnWrite): Turn {
   if (!isTurnWrite(write)) return write;
+  // A settled turn's moves and usage are in `handoffs` and `usage`.
+  if (write.step.status !== 'running') return write.step;
   const same = current.number === write.step.number;
   const moves = same && current.moves ? [...current.moves, ...(write.moves ?? [])] : (write.moves ?? []);
-  let usage = same ? current.usage : undefined;
-  for (const added of write.usage ?? []) usage = usage ? addUsage(usage, added) : added;
-  return { ...write.step, ...(moves.length ? { moves } : {}), ...(usage ? { usage } : {}) };
+  const calls = same && current.calls ? addCalls(current.calls, write.calls ?? []) : (write.calls ?? []);
+  return { ...write.step, ...(moves.length ? { moves } : {}), ...(calls.length ? { calls } : {}) };
 }
 
-/** The write of a step that began with the turn `before` and ends with `after`, having made the model calls of `usage`. */
-export function turnWriteOf(before: Turn | undefined, after: Turn, usage: readonly Usage[]): TurnWrite {
-  const { moves = [], usage: _total, ...step } = after;
+/** The write of a step that began with the turn `before` and ends with `after`, having made the model calls `calls`. */
+export function turnWriteOf(before: Turn | undefined, after: Turn, calls: readonly CallUsage[]): TurnWrite {
+  const { moves = [], calls: _all, usage: _legacy, ...step } = after;
+  if (step.status !== 'running') return { step };
   const earlier = before?.number === after.number ? (before.moves?.length ?? 0) : 0;
-  return { step, ...(moves.length > earlier ? { moves: moves.slice(earlier) } : {}), ...(usage.length ? { usage: [...usage] } : {}) };
+  return { step, ...(moves.length > earlier ? { moves: moves.slice(earlier) } : {}), ...(calls.length ? { calls: [...calls] } : {}) };
 }

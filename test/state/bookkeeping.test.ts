@@ -1,7 +1,7 @@
 /**
- * Fewer writes per step (issue 15): a step writes its bookkeeping (counters, moves, usage) to the
- * `turn` channel alone, as what the step added; the trail and the thread's usage take the turn's
- * moves and usage once, when it settles.
+ * Fewer writes per step (issue 15): a step writes its bookkeeping (counters, moves, model calls) to
+ * the `turn` channel alone, as what the step added; the trail and the thread's usage take the turn's
+ * moves and usage once, when it settles, and the settled turn keeps only its counters.
  */
 import { MemorySaver } from '@langchain/langgraph';
 import { describe, expect, it } from 'vitest';
@@ -14,7 +14,8 @@ import { appendToTrail, lastMove } from '../../state/trail.js';
 import { applyTurnWrite, turnWriteOf } from '../../state/turn-write.js';
 import type { TurnWrite } from '../../state/turn-write.js';
 import { EMPTY_TURN } from '../../state/schema.js';
-import type { HandoffRecord, Turn, Usage } from '../../state/schema.js';
+import type { CallUsage, HandoffRecord, Turn } from '../../state/schema.js';
+import { usageOfCalls, usageOfTurn } from '../../state/turn-usage.js';
 
 /** A chain a0 → a1 → … → a8: each agent hands on to the next, the last one answers. */
 function chainTree(): string {
@@ -38,10 +39,7 @@ const onwards = ({ system, tools }: { system: string; tools: string[] }) => {
 };
 
 const move = (turn: number, from: string, to: string): HandoffRecord => ({ from, to, kind: 'delegate', payload: {}, turn, at: '2026-01-01T00:00:00.000Z' });
-const usage = (tokens: number): Usage => {
-  const totals = { modelCalls: 1, inputTokens: tokens, outputTokens: 1, costUsd: tokens / 1000, latencyMs: 1 };
-  return { total: totals, byAgent: { a: totals }, byPath: { a: totals } };
-};
+const call = (tokens: number, agent = 'a', at = 1): CallUsage => [agent, at, 1, tokens, 1, tokens / 4, 1];
 
 describe('a turn of 8 handoffs', () => {
   it('writes turn once a step, and the trail, usage and owner once, when the turn settles', async () => {
@@ -71,30 +69,89 @@ describe('a turn of 8 handoffs', () => {
     expect(result.state.handoffs).toEqual(result.handoffs);
     expect(result.state.usage.total.modelCalls).toBe(9);
     expect(result.sessionUsage).toEqual(result.usage);
-    expect(result.state.turn).toMatchObject({ number: 1, handoffs: 8, modelCalls: 9, status: 'done', moves: result.handoffs, usage: result.usage });
+    expect(result.state.turn).toMatchObject({ number: 1, handoffs: 8, modelCalls: 9, status: 'done' });
+    // The settled turn keeps its counters only: its moves are the trail, its usage the thread's.
+    expect(Object.keys(result.state.turn)).not.toEqual(expect.arrayContaining(['moves']));
+    expect(result.state.turn.calls).toBeUndefined();
+    expect(result.usage.byPath['a0→a1→a2→a3→a4→a5→a6→a7→a8']).toMatchObject({ modelCalls: 1 });
+    expect(Object.keys(result.usage.byAgent)).toHaveLength(9);
+  });
+
+  it('keeps a running turn small: each step adds its move and one short usage entry, not paths', async () => {
+    const saver = new MemorySaver();
+    const turns: Turn[] = [];
+    const original = saver.put.bind(saver);
+    saver.put = async (config, checkpoint, metadata) => {
+      const turn = checkpoint.channel_values.turn as Turn | undefined;
+      if (turn?.status === 'running') turns.push(turn);
+      return original(config, checkpoint, metadata);
+    };
+    const model = new ScriptedChatModel(Array.from({ length: 9 }, () => onwards));
+    const graph = compileTree(parseTree(chainTree(), 'chain.yaml'), { checkpointer: saver, models: { m: model } });
+    await runTurn(graph, { threadId: 'chain', message: 'go' });
+    const last = turns.at(-1) as Turn;
+    expect(last.moves).toHaveLength(8);
+    expect(last.calls).toEqual(Array.from({ length: 8 }, (_, index) => [`a${index}`, index + 1, 1, expect.any(Number), expect.any(Number), expect.any(Number), expect.any(Number)]));
+    expect(usageOfTurn(last)?.byPath['a0→a1→a2']).toMatchObject({ modelCalls: 1 });
+  });
+});
+
+describe('a turn a crash left running', () => {
+  it('is settled by the next turn: its calls join the thread’s usage, by agent and path', async () => {
+    const saver = new MemorySaver();
+    const model = new ScriptedChatModel(Array.from({ length: 9 }, () => onwards));
+    const graph = compileTree(parseTree(chainTree(), 'chain.yaml'), { checkpointer: saver, models: { m: model } });
+    const config = { configurable: { thread_id: 'crashed' } };
+    // What a worker that died after a0's handoff to a1 leaves behind.
+    const running: Turn = { ...EMPTY_TURN, number: 1, messageId: 'm1', path: ['a0', 'a1'], handoffs: 1, modelCalls: 1, status: 'running', moves: [move(1, 'a0', 'a1')], calls: [['a0', 1, 1, 100, 20, 0.5, 7]] };
+    await graph.updateState(config, { messages: [{ role: 'user', content: 'first', id: 'm1' }], turn: running, activeAgent: 'a1' }, 'a1');
+    const result = await runTurn(graph, { threadId: 'crashed', message: 'second' });
+    expect(result.status).toBe('done');
+    expect(result.state.usage.byAgent.a0).toMatchObject({ inputTokens: 100 + (result.usage.byAgent.a0?.inputTokens ?? 0) });
+    expect(result.state.usage.byPath.a0?.costUsd).toBeGreaterThanOrEqual(0.5);
+    expect(result.state.usage.total.modelCalls).toBe(1 + result.usage.total.modelCalls);
+    // The trail keeps the newest turn that moved control: this one (a1 onwards).
+    expect(result.state.handoffs.map((record) => `${record.turn}:${record.from}`)).toEqual(['a1', 'a2', 'a3', 'a4', 'a5', 'a6', 'a7'].map((agent) => `2:${agent}`));
+    expect(result.state.turn).toMatchObject({ number: 2, status: 'done' });
   });
 });
 
 describe('the turn channel', () => {
-  it('adds a step’s moves and usage to the same turn, starts the next turn afresh, and takes a whole turn as written', () => {
-    const first: Turn = { ...EMPTY_TURN, number: 3, path: ['a', 'b'], handoffs: 1, modelCalls: 1, status: 'running', moves: [move(3, 'a', 'b')], usage: usage(10) };
-    const step: TurnWrite = { step: { ...EMPTY_TURN, number: 3, path: ['a', 'b', 'c'], handoffs: 2, modelCalls: 2, status: 'running' }, moves: [move(3, 'b', 'c')], usage: [usage(20)] };
+  it('adds a step’s moves and calls to the same turn, starts the next turn afresh, and takes a whole turn as written', () => {
+    const first: Turn = { ...EMPTY_TURN, number: 3, path: ['a', 'b'], handoffs: 1, modelCalls: 1, status: 'running', moves: [move(3, 'a', 'b')], calls: [call(10, 'a', 1)] };
+    const step: TurnWrite = { step: { ...EMPTY_TURN, number: 3, path: ['a', 'b', 'c'], handoffs: 2, modelCalls: 3, status: 'running' }, moves: [move(3, 'b', 'c')], calls: [call(20, 'b', 2), call(7, 'a', 1)] };
     const added = applyTurnWrite(first, step);
     expect(added).toMatchObject({ path: ['a', 'b', 'c'], handoffs: 2, moves: [move(3, 'a', 'b'), move(3, 'b', 'c')] });
-    expect(added.usage?.total).toMatchObject({ modelCalls: 2, inputTokens: 30 });
-    const next = applyTurnWrite(added, { step: { ...EMPTY_TURN, number: 4, path: ['c'], status: 'running' }, usage: [usage(5)] });
+    // The same agent at the same point of the path shares one entry.
+    expect(added.calls).toEqual([['a', 1, 2, 17, 2, 4.25, 2], call(20, 'b', 2)]);
+    expect(usageOfTurn(added)).toEqual({
+      total: { modelCalls: 3, inputTokens: 37, outputTokens: 3, costUsd: 9.25, latencyMs: 3 },
+      byAgent: { a: { modelCalls: 2, inputTokens: 17, outputTokens: 2, costUsd: 4.25, latencyMs: 2 }, b: { modelCalls: 1, inputTokens: 20, outputTokens: 1, costUsd: 5, latencyMs: 1 } },
+      byPath: { a: { modelCalls: 2, inputTokens: 17, outputTokens: 2, costUsd: 4.25, latencyMs: 2 }, 'a→b': { modelCalls: 1, inputTokens: 20, outputTokens: 1, costUsd: 5, latencyMs: 1 } },
+    });
+    const next = applyTurnWrite(added, { step: { ...EMPTY_TURN, number: 4, path: ['c'], status: 'running' }, calls: [call(5, 'c')] });
     expect(next.moves).toBeUndefined();
-    expect(next.usage?.total.inputTokens).toBe(5);
+    expect(usageOfTurn(next)?.total.inputTokens).toBe(5);
     const whole: Turn = { ...EMPTY_TURN, number: 9 };
     expect(applyTurnWrite(next, whole)).toBe(whole);
   });
 
+  it('keeps only the counters of a turn that settles', () => {
+    const running: Turn = { ...EMPTY_TURN, number: 3, path: ['a', 'b'], status: 'running', moves: [move(3, 'a', 'b')], calls: [call(10)] };
+    const settled = applyTurnWrite(running, turnWriteOf(running, { ...running, status: 'done', calls: [call(10), call(3, 'b', 2)] }, [call(3, 'b', 2)]));
+    expect(settled).toEqual({ ...EMPTY_TURN, number: 3, path: ['a', 'b'], status: 'done' });
+  });
+
   it('writes of a step only what it added', () => {
-    const before: Turn = { ...EMPTY_TURN, number: 2, path: ['a'], status: 'running', moves: [move(2, 'x', 'a')], usage: usage(1) };
-    const after: Turn = { ...before, path: ['a', 'b'], moves: [move(2, 'x', 'a'), move(2, 'a', 'b')], usage: usage(2) };
-    expect(turnWriteOf(before, after, [usage(1)])).toEqual({ step: { ...EMPTY_TURN, number: 2, path: ['a', 'b'], status: 'running' }, moves: [move(2, 'a', 'b')], usage: [usage(1)] });
+    const before: Turn = { ...EMPTY_TURN, number: 2, path: ['a'], status: 'running', moves: [move(2, 'x', 'a')], calls: [call(1)] };
+    const after: Turn = { ...before, path: ['a', 'b'], moves: [move(2, 'x', 'a'), move(2, 'a', 'b')], calls: [call(2)] };
+    expect(turnWriteOf(before, after, [call(1)])).toEqual({ step: { ...EMPTY_TURN, number: 2, path: ['a', 'b'], status: 'running' }, moves: [move(2, 'a', 'b')], calls: [call(1)] });
     // A new turn's first step: everything in it is new.
     expect(turnWriteOf({ ...before, number: 1 }, after, []).moves).toHaveLength(2);
+  });
+
+  it('makes the usage of calls along the path they were made on', () => {
+    expect(Object.keys(usageOfCalls([call(1, 'a', 1), call(1, 'helper', 1), call(1, 'c', 3)], ['a', 'b', 'c']).byPath)).toEqual(['a', 'a→b→c']);
   });
 });
 
