@@ -8,7 +8,7 @@
 import type { ASTNode } from '@marcbachmann/cel-js';
 import type { Tree } from './schema.js';
 import type { IssueInput } from './source.js';
-import { agentOf, HANDOFF_KINDS, listEdges } from './edges.js';
+import { agentOf, handoffTargets } from './edges.js';
 import { closestName, didYouMean, listNames } from './suggest.js';
 import { CLOCK_FUNCTIONS, createConditionEnvironment, EXCLUDED_FUNCTIONS, isConditionName } from './conditions.js';
 import type { ConditionEnvironment } from './conditions.js';
@@ -59,18 +59,6 @@ export function lintConditions(tree: Tree, knownAgents: ReadonlySet<string>, rep
       check(text, path);
     }
   }
-}
-
-/** Each agent's handoff targets (the edges a model takes by a tool). */
-function handoffTargets(tree: Tree): Map<string, Set<string>> {
-  const targets = new Map<string, Set<string>>();
-  for (const edge of listEdges(tree)) {
-    if (!HANDOFF_KINDS.has(edge.kind)) continue;
-    const set = targets.get(edge.from) ?? new Set<string>();
-    set.add(edge.to);
-    targets.set(edge.from, set);
-  }
-  return targets;
 }
 
 interface LibraryError {

@@ -109,3 +109,30 @@ export function listEdges(tree: Pick<Tree, 'agents' | 'defaults' | 'escalation' 
 export function edgesFrom(edges: readonly Edge[], agent: string): Edge[] {
   return edges.filter((edge) => edge.from === agent);
 }
+
+/** The gate an agent sets on the handoffs into it: `handoff.approval`, else `approval:` written as one value. */
+export function incomingApproval(agent: Pick<Agent, 'approval' | 'handoff'> | undefined): 'required' | 'none' | undefined {
+  return agent?.handoff?.approval ?? (typeof agent?.approval === 'string' ? agent.approval : undefined);
+}
+
+/**
+ * Whether a model's handoff from `from` to `to` waits for a person's approval: `from`'s own
+ * `approval:` entry for `to` if it writes one, otherwise the gate `to` sets on the handoffs into it.
+ */
+export function handoffNeedsApproval(tree: Pick<Tree, 'agents'>, from: string, to: string): boolean {
+  const own = agentOf(tree, from)?.approval;
+  if (typeof own === 'object' && Object.hasOwn(own, to)) return own[to] === 'required';
+  return incomingApproval(agentOf(tree, to)) === 'required';
+}
+
+/** Each agent's handoff targets (the edges a model takes by a tool). */
+export function handoffTargets(tree: Tree): Map<string, Set<string>> {
+  const targets = new Map<string, Set<string>>();
+  for (const edge of listEdges(tree)) {
+    if (!HANDOFF_KINDS.has(edge.kind)) continue;
+    const set = targets.get(edge.from) ?? new Set<string>();
+    set.add(edge.to);
+    targets.set(edge.from, set);
+  }
+  return targets;
+}

@@ -1,18 +1,22 @@
 /**
- * `approval: required`: a gate on the handoffs into an agent. A helper is called as a tool, never
- * handed off to, so a gate on it has no meaning; a gate no handoff tool leads through is never asked
- * (limit redirects and fallbacks are not gated).
+ * Approval gates. On an agent (`approval: required`, or `handoff.approval`): a gate on the handoffs
+ * into it. A helper is called as a tool, never handed off to, so a gate on it has no meaning; a gate
+ * no handoff tool leads through is never asked (limit redirects and fallbacks are not gated). On an
+ * agent's own edges (`approval: { target: required }`): each entry names a target the agent hands
+ * off to, as `when:` does.
  */
-import type { Agent, Tree } from './schema.js';
-import { listEdges } from './edges.js';
+import type { Tree } from './schema.js';
+import { agentOf, handoffTargets, incomingApproval, listEdges } from './edges.js';
 import type { IssueInput } from './source.js';
+import { didYouMean, listNames } from './suggest.js';
 
-export function lintApproval(tree: Tree, report: (issue: IssueInput) => void): void {
-  const gated = Object.entries(tree.agents).filter(([, agent]: [string, Agent]) => agent.approval === 'required');
+export function lintApproval(tree: Tree, knownAgents: ReadonlySet<string>, report: (issue: IssueInput) => void): void {
+  lintEdgeGates(tree, knownAgents, report);
+  const gated = Object.entries(tree.agents).filter(([, agent]) => incomingApproval(agent) === 'required');
   if (gated.length === 0) return;
   const edges = listEdges(tree);
   for (const [name, agent] of gated) {
-    const path = ['agents', name, 'approval'];
+    const path = agent.handoff?.approval !== undefined ? ['agents', name, 'handoff', 'approval'] : ['agents', name, 'approval'];
     if (agent.kind === 'helper') {
       report({ code: 'WRONG_AGENT_KIND', message: `"${name}" is a helper (called as a tool, keeping control); no handoff moves into it, so approval: required has no meaning.`, hint: 'Remove approval, or make it kind: agent and hand off to it.', path, at: 'key' });
       continue;
@@ -28,6 +32,40 @@ export function lintApproval(tree: Tree, report: (issue: IssueInput) => void): v
         path,
         at: 'key',
       });
+    }
+  }
+}
+
+/** `approval: { target: required | none }`: each target is one this agent hands off to by a tool. */
+function lintEdgeGates(tree: Tree, knownAgents: ReadonlySet<string>, report: (issue: IssueInput) => void): void {
+  let targets: Map<string, Set<string>> | undefined;
+  for (const [name, agent] of Object.entries(tree.agents)) {
+    if (typeof agent.approval !== 'object') continue;
+    if (agent.kind === 'human') {
+      report({
+        code: 'APPROVAL_NOT_AN_EDGE',
+        message: `"${name}" is a person (kind: human): a person's hand-back is their own decision, so approval: by target has no meaning.`,
+        hint: 'Remove approval:, or gate the target itself (approval: required on it).',
+        path: ['agents', name, 'approval'],
+        at: 'key',
+      });
+      continue;
+    }
+    targets ??= handoffTargets(tree);
+    const allowed = [...(targets.get(name) ?? [])];
+    for (const target of Object.keys(agent.approval)) {
+      const path = ['agents', name, 'approval', target];
+      if (!knownAgents.has(target)) {
+        report({ code: 'UNKNOWN_AGENT', message: `approval: names "${target}", which is not an agent.`, hint: `${didYouMean(target, [...knownAgents])}"${name}" hands off to: ${listNames(allowed)}.`, path, at: 'key' });
+      } else if (!allowed.includes(target) && agentOf(tree, target) !== undefined) {
+        report({
+          code: 'APPROVAL_NOT_AN_EDGE',
+          message: `approval: names "${target}", which "${name}" cannot hand off to.`,
+          hint: `${didYouMean(target, allowed)}A gate goes on a handoff of "${name}": ${listNames(allowed)}. List "${target}" under children:, sideways: or escalate: first (fallbacks, limit redirects and helpers are not gated).`,
+          path,
+          at: 'key',
+        });
+      }
     }
   }
 }

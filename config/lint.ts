@@ -87,7 +87,7 @@ export function lintTree(tree: Tree, context: LintContext, report: Report): void
     checkFieldDefault(spec, ['state', field], report);
   }
   lintConditions(tree, context.knownAgents, report);
-  lintApproval(tree, report);
+  lintApproval(tree, context.knownAgents, report);
   lintGraph(tree, { gaps, locate: context.locate }, report);
 }
 

@@ -211,6 +211,9 @@ export const ConditionSchema = TextSchema.min(1)
     examples: ['business_hours("Europe/Paris", "09:00-18:00", "mon-fri")', 'vip && intent != "other"'],
   });
 
+/** A gate on handoffs: `required` pauses the move for a person's approval; `none` lets it through. */
+export const ApprovalSchema = z.enum(['required', 'none']);
+
 export const HandoffSchema = z
   .strictObject({
     tool: ToolNameSchema.optional().meta({ description: 'The handoff tool name (default: transfer_to_<agent>).' }),
@@ -223,6 +226,11 @@ export const HandoffSchema = z
       description:
         'Other agents may hand off to this one only while this is true (the handoff tool is not offered otherwise, and refused if called). A CEL expression over state fields and the clock.',
       examples: ['business_hours("Europe/Paris", "09:00-18:00", "mon-fri")'],
+    }),
+    approval: ApprovalSchema.optional().meta({
+      description:
+        "required: every handoff into this agent (by any agent's handoff tool) waits for a person to approve it, as `approval: required` on the agent does. An agent's own `approval:` entry for an edge wins over it. Default: none.",
+      examples: ['required'],
     }),
   })
   .meta({ description: 'How other agents hand off to this one.' });
@@ -261,11 +269,14 @@ export const AgentSchema = z
           'Conditions on this agent\'s own handoffs, by target (a child, sibling, escalation target or its parent): the handoff is offered only while its condition is true.',
         examples: [{ senior_agent: 'vip', daytime_desk: '!business_hours("America/New_York", "08:00-20:00")' }],
       }),
-    approval: z.enum(['required', 'none']).optional().meta({
-      description:
-        'required: every handoff into this agent (by any agent\'s handoff tool) waits for a person to approve it (approveHandoff, `switchboard approve`, the dev page); a denial is told to the model that asked, which goes on. Limit redirects and fallbacks are not gated. Default: none.',
-      examples: ['required'],
-    }),
+    approval: z
+      .union([ApprovalSchema, z.record(NameSchema, ApprovalSchema)])
+      .optional()
+      .meta({
+        description:
+          'required: every handoff into this agent (by any agent\'s handoff tool) waits for a person to approve it (approveHandoff, `switchboard approve`, the dev page); a denial is told to the model that asked, which goes on. Or gates on this agent\'s own handoffs, by target (a child, sibling, escalation target or its parent), as `when:` is written: `{ lead: required }` gates this agent\'s handoff to lead only, and an entry wins over the target\'s own setting (`none` lets this edge through a gated target). Limit redirects and fallbacks are not gated. Default: none.',
+        examples: ['required', { lead: 'required' }],
+      }),
     history: HistorySchema.optional(),
     limits: LimitsSchema.optional(),
     offline: OfflineSchema.optional(),

@@ -56,6 +56,7 @@ export const CONFIG_ISSUE_CODES = [
   'CONDITION_DAYS',
   'CONDITION_NOT_AN_EDGE',
   'APPROVAL_NEVER_ASKED',
+  'APPROVAL_NOT_AN_EDGE',
 ] as const;
 
 /** A stable code of a {@link ConfigIssue}: match on it, not on the message. */

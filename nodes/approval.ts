@@ -1,5 +1,6 @@
 /**
- * Approval gates: a handoff into an agent with `approval: required` waits for a person. The agent's
+ * Approval gates: a handoff into an agent with `approval: required` (or `handoff.approval`), or
+ * along an edge its source gates (`approval: { target: required }`), waits for a person. The agent's
  * tool step pauses the thread with LangGraph's `interrupt()` before anything with a side effect runs
  * (its function tools, the handoff hook, the move); LangGraph runs the step again from the top when
  * the decision comes, and `interrupt()` then returns it.
@@ -8,6 +9,7 @@ import type { AIMessage } from '@langchain/core/messages';
 import { interrupt, isGraphInterrupt } from '@langchain/langgraph';
 import type { LangGraphRunnableConfig } from '@langchain/langgraph';
 import { z } from 'zod';
+import { handoffNeedsApproval } from '../config/edges.js';
 import type { HandoffKind } from '../config/edges.js';
 import { textOf } from '../models/messages.js';
 import { PERSON_TRANSCRIPT_TURNS, transcript } from '../state/history.js';
@@ -60,9 +62,9 @@ export interface DecidedApproval extends ApprovalDecision {
   tool: string;
 }
 
-/** Whether a handoff into `to` needs a person's approval. */
-export function requiresApproval(runtime: TreeRuntime, to: string): boolean {
-  return runtime.tree.agents[to]?.approval === 'required';
+/** Whether the handoff from `from` to `to` needs a person's approval (see `handoffNeedsApproval`). */
+export function requiresApproval(runtime: TreeRuntime, from: string, to: string): boolean {
+  return handoffNeedsApproval(runtime.tree, from, to);
 }
 
 /**
@@ -77,7 +79,7 @@ export function gatedHandoff(runtime: TreeRuntime, agent: AgentRuntime, message:
     if (!target) continue;
     const parsed = target.payload.safeParse(withoutNulls(call.args));
     if (!parsed.success) continue;
-    if (!requiresApproval(runtime, target.to)) return undefined;
+    if (!requiresApproval(runtime, agent.name, target.to)) return undefined;
     return { to: target.to, kind: target.kind, tool: call.name, toolCallId: call.id ?? '', payload: parsed.data };
   }
   return undefined;
@@ -143,6 +145,6 @@ export function deniedText(decision: DecidedApproval, from: string): string {
 export function needsCheckpointBeforeHandoff(runtime: TreeRuntime, agent: AgentRuntime, message: AIMessage): boolean {
   return (message.tool_calls ?? []).some((call) => {
     const target = agent.handoffs.get(call.name);
-    return target !== undefined && (requiresApproval(runtime, target.to) || hookFor(runtime, target.to) !== undefined);
+    return target !== undefined && (requiresApproval(runtime, agent.name, target.to) || hookFor(runtime, target.to) !== undefined);
   });
 }

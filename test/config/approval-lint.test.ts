@@ -1,5 +1,6 @@
 /**
- * Lint of `approval:` (an agent's approval gate): positioned errors with hints.
+ * Lint of `approval:` (an agent's approval gate, `handoff.approval`, and gates by target on the
+ * agent that hands off): positioned errors with hints.
  */
 import { describe, expect, it } from 'vitest';
 import { lintTreeText } from '../../config/load.js';
@@ -50,6 +51,26 @@ describe('approval:', () => {
     expect(showIssues(text, issues.filter((issue) => issue.code === 'WRONG_AGENT_KIND'))).toMatchInlineSnapshot(`
       "desk.yaml:17:5 error WRONG_AGENT_KIND "lookup" is a helper (called as a tool, keeping control); no handoff moves into it, so approval: required has no meaning. Remove approval, or make it kind: agent and hand off to it.
             approval: required
+            ^"
+    `);
+  });
+
+  it('accepts handoff.approval, and gates by target on the edges the agent has', () => {
+    const text = tree('    approval: { person: required, triage: none }').replace('    kind: human\n', '    kind: human\n    handoff: { approval: required }\n');
+    expect(lintTreeText(text, 'desk.yaml')).toEqual([]);
+  });
+
+  it('refuses a gate by target on an edge the agent does not have, on an unknown agent, and on a person, with positions and the targets it has', () => {
+    const text = tree('    approval: { lookup: required, persn: required }').replace('    kind: human\n', '    kind: human\n    approval: { billing: required }\n');
+    expect(showIssues(text, lintTreeText(text, 'desk.yaml'))).toMatchInlineSnapshot(`
+      "desk.yaml:14:17 error APPROVAL_NOT_AN_EDGE approval: names "lookup", which "billing" cannot hand off to. A gate goes on a handoff of "billing": triage, person. List "lookup" under children:, sideways: or escalate: first (fallbacks, limit redirects and helpers are not gated).
+            approval: { lookup: required, persn: required }
+                        ^
+      desk.yaml:14:35 error UNKNOWN_AGENT approval: names "persn", which is not an agent. Did you mean "person"? "billing" hands off to: triage, person.
+            approval: { lookup: required, persn: required }
+                                          ^
+      desk.yaml:21:5 error APPROVAL_NOT_AN_EDGE "person" is a person (kind: human): a person's hand-back is their own decision, so approval: by target has no meaning. Remove approval:, or gate the target itself (approval: required on it).
+            approval: { billing: required }
             ^"
     `);
   });

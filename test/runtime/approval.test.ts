@@ -1,5 +1,6 @@
 /**
- * Approval gates (`approval: required` on an agent): a handoff into it pauses the thread before any
+ * Approval gates (`approval: required` on an agent, `handoff.approval`, or `approval: { target: … }`
+ * on the agent that hands off): a gated handoff pauses the thread before any
  * side effect, is listed with the threads waiting for a person, and is approved (the move happens and
  * the receiving agent answers in the same call) or denied (the model is told and goes on); on memory
  * and SQLite.
@@ -134,6 +135,51 @@ describe.each(Object.keys(STORES) as (keyof typeof STORES)[])('on %s', (kind) =>
     } finally {
       await store.close();
     }
+  });
+});
+
+describe('a gate on one edge', () => {
+  /** The support tree with `edit` applied; billing refunds and escalates in one response. */
+  async function escalateFromBilling(edit: (agents: Awaited<ReturnType<typeof loadTree>>['spec']['agents']) => void, { gated }: { gated: boolean }) {
+    const fake = await server;
+    const store = await openCheckpointer('memory');
+    const ledger = new MemoryLedger();
+    const tools = createExampleTools({ ledger });
+    const tree = await loadTree(examplePath('support'), { tools });
+    edit(tree.spec.agents);
+    const graph = compileTree(tree, { tools, checkpointer: store.saver, threadLock: store.threadLock, sleep: async () => {}, ...viaFakeOpenAI(fake) });
+    const { threadId } = newThread();
+    fake.enqueue(toBilling, refundAndEscalate);
+    // The manager answers only where the move is not gated.
+    if (!gated) fake.enqueue({ content: 'Manager here.' });
+    const result = await runTurn(graph, { threadId, message: 'refund me and get me a manager' });
+    await store.close();
+    return { result, ledger };
+  }
+
+  it('pauses the handoff its source gates by target (approval: { target: required })', async () => {
+    const { result, ledger } = await escalateFromBilling((agents) => (agents.billing!.approval = { escalation_manager: 'required' }), { gated: true });
+    expect(result).toMatchObject({ status: 'waiting', waitingFor: { type: 'approval', from: 'billing', to: 'escalation_manager' } });
+    expect(await ledger.list('refund')).toEqual([]);
+  });
+
+  it('pauses every handoff into an agent gated with handoff.approval, as approval: required does', async () => {
+    const { result } = await escalateFromBilling((agents) => (agents.escalation_manager!.handoff = { ...agents.escalation_manager!.handoff, approval: 'required' }), { gated: true });
+    expect(result).toMatchObject({ status: 'waiting', waitingFor: { type: 'approval', from: 'billing', to: 'escalation_manager' } });
+  });
+
+  it('lets through the edge its source marks none, into a gated agent', async () => {
+    const { result, ledger } = await escalateFromBilling((agents) => {
+      agents.escalation_manager!.approval = 'required';
+      agents.billing!.approval = { escalation_manager: 'none' };
+    }, { gated: false });
+    expect(result).toMatchObject({ status: 'done', agent: 'escalation_manager', reply: 'Manager here.', waitingFor: undefined });
+    expect(await ledger.list('refund')).toHaveLength(1);
+  });
+
+  it('does not gate the other edges of the source', async () => {
+    const { result } = await escalateFromBilling((agents) => (agents.billing!.approval = { triage: 'required' }), { gated: false });
+    expect(result).toMatchObject({ status: 'done', agent: 'escalation_manager' });
   });
 });
 
