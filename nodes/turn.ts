@@ -4,7 +4,7 @@
  */
 import type { BaseMessage } from '@langchain/core/messages';
 import type { LangGraphRunnableConfig } from '@langchain/langgraph';
-import type { CallUsage, SwitchboardState, Turn } from '../state/schema.js';
+import type { SwitchboardState, Turn } from '../state/schema.js';
 
 /** The thread id of the running graph (`configurable.thread_id`), or "-" without a checkpointer. */
 export function threadIdOf(config: LangGraphRunnableConfig): string {
@@ -66,22 +66,10 @@ export function pathKey(turn: Turn): string {
 }
 
 export function turnDurationMs(turn: Turn, now: Date): number {
-  return turn.startedAt ? now.getTime() - startedMs(turn.startedAt) : 0;
-}
-
-let lastStarted: { iso: string; ms: number } | undefined;
-/** The start time in milliseconds (a turn's events all parse the same start time: the last one is kept). */
-function startedMs(iso: string): number {
-  if (lastStarted?.iso !== iso) lastStarted = { iso, ms: Date.parse(iso) };
-  return lastStarted.ms;
+  return turn.startedAt ? now.getTime() - Date.parse(turn.startedAt) : 0;
 }
 
 /** What every log record of a turn carries: the turn number and the time since the turn started. */
 export function logFields(turn: Turn): { turn: number; elapsedMs: number } {
   return { turn: turn.number, elapsedMs: turnDurationMs(turn, new Date()) };
-}
-
-/** The usage of one model call (or a few, retries included), made by `agent` where the turn's path now ends. */
-export function callUsage(agent: string, turn: Turn, modelCalls: number, inputTokens: number, outputTokens: number, costUsd: number, latencyMs: number): CallUsage {
-  return [agent, turn.path.length, modelCalls, inputTokens, outputTokens, costUsd, latencyMs];
 }

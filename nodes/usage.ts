@@ -10,14 +10,15 @@ import { costOf } from '../models/prices.js';
 import type { CallUsage, Turn, UsageTotals } from '../state/schema.js';
 import { addCalls, totalsOf } from '../state/turn-usage.js';
 import type { ModelCallResult } from './model-call.js';
-import { callUsage, count } from './turn.js';
+import { count } from './turn.js';
 
 export function accountUsage(runtime: TreeRuntime, agent: string, turn: Turn, result: ModelCallResult): { turn: Turn; call: CallUsage; usage: UsageTotals } {
   const metadata = usageOf(result.message);
   const inputTokens = metadata?.input_tokens ?? 0;
   const outputTokens = metadata?.output_tokens ?? 0;
   const cost = costOf(result.modelId, inputTokens, outputTokens, runtime.prices);
-  const call = callUsage(agent, turn, result.attempts, inputTokens, outputTokens, cost, Math.round(result.latencyMs));
+  // Made where the turn's path now ends (see `CallUsage`).
+  const call: CallUsage = [agent, turn.path.length, result.attempts, inputTokens, outputTokens, cost, Math.round(result.latencyMs)];
   const counted = count(turn, agent, 'modelCalls', result.attempts);
   return { turn: { ...counted, calls: addCalls(counted.calls, [call]) }, call, usage: totalsOf(call) };
 }
