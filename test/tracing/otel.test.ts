@@ -40,11 +40,11 @@ describe('openTelemetryObserver()', () => {
     server.enqueue(
       { toolCalls: [{ name: 'transfer_to_billing', arguments: { reason: 'double charge on INV-1001', priority: 'high' } }], usage: { prompt_tokens: 111, completion_tokens: 11 } },
       { toolCalls: [{ name: 'lookup_invoice', arguments: { invoice_id: 'INV-1001' } }], usage: { prompt_tokens: 222, completion_tokens: 22 } },
-      { content: 'Both charges of 49.99 are there; I will refund one.', usage: { prompt_tokens: 333, completion_tokens: 33 } },
+      { content: 'Both charges of $49.99 are there; I will refund one.', usage: { prompt_tokens: 333, completion_tokens: 33 } },
     );
     const { threadId } = newThread();
     const result = await runTurn(graph, { threadId, message: 'I was charged twice, my email is jane.doe@example.com' });
-    expect(result.reply).toBe('Both charges of 49.99 are there; I will refund one.');
+    expect(result.reply).toBe('Both charges of $49.99 are there; I will refund one.');
     const all = spans();
 
     // One trace, rooted in the turn's workflow span.
@@ -104,7 +104,7 @@ describe('openTelemetryObserver()', () => {
 
     // Nothing the user, the model or the tool wrote.
     const recorded = everythingRecorded(all);
-    for (const text of ['charged twice', 'jane.doe@example.com', 'double charge', 'Both charges', '49.99', 'INV-1001']) expect(recorded).not.toContain(text);
+    for (const text of ['charged twice', 'jane.doe@example.com', 'double charge', 'Both charges', '$49.99', 'INV-1001']) expect(recorded).not.toContain(text);
   });
 
   it('marks a failed model call and its turn as errors, with the failure kind and turn code but not the provider message', async () => {
