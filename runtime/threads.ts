@@ -4,6 +4,7 @@
 import type { BaseCheckpointSaver } from '@langchain/langgraph';
 import type { SwitchboardGraph } from '../graphs/compile.js';
 import { runtimeOf } from '../graphs/compile.js';
+import { createCheckpointAdapter } from '../store/retention.js';
 import { waitingRequestsOf } from './approval.js';
 import type { WaitingRequest } from './approval.js';
 
@@ -13,7 +14,7 @@ import type { WaitingRequest } from './approval.js';
  * Threads of other trees in the same store are left out.
  */
 export async function listWaitingThreads(graph: SwitchboardGraph, saver: BaseCheckpointSaver, threadIds?: string[]): Promise<WaitingRequest[]> {
-  const ids = threadIds ?? (await listThreadIds(saver));
+  const ids = threadIds ?? (await waitingThreadIds(graph, saver));
   const tree = runtimeOf(graph).tree.name;
   const waiting: WaitingRequest[] = [];
   for (const threadId of ids) {
@@ -22,6 +23,16 @@ export async function listWaitingThreads(graph: SwitchboardGraph, saver: BaseChe
     waiting.push(...waitingRequestsOf(await graph.getState({ configurable: { thread_id: threadId } })));
   }
   return waiting;
+}
+
+/**
+ * The threads that may wait for a person, newest first. LangGraph's own savers (memory, SQLite,
+ * PostgreSQL) say which threads' newest checkpoints have an interrupt pending without loading any
+ * checkpoint; with another checkpointer every thread is a candidate.
+ */
+async function waitingThreadIds(graph: SwitchboardGraph, saver: BaseCheckpointSaver): Promise<string[]> {
+  const adapter = saver === graph.checkpointer ? runtimeOf(graph).checkpoints : createCheckpointAdapter(saver, 'all');
+  return adapter ? adapter.waiting() : listThreadIds(saver);
 }
 
 /** Every thread id the checkpointer holds (latest checkpoints first). */

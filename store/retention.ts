@@ -7,7 +7,7 @@
  * Retention bounds how many checkpoints stay; the hot window (state/window.ts) bounds what each one
  * holds: the messages of the tree's largest history window, the older ones being in the journal.
  */
-import { MemorySaver } from '@langchain/langgraph';
+import { INTERRUPT, MemorySaver } from '@langchain/langgraph';
 import type { BaseCheckpointSaver } from '@langchain/langgraph';
 import { SqliteSaver } from '@langchain/langgraph-checkpoint-sqlite';
 import type { PostgresSaver } from '@langchain/langgraph-checkpoint-postgres';
@@ -25,11 +25,14 @@ export const DEFAULT_RETENTION: Retention = 1;
  * What Switchboard does to a thread's checkpoints around a turn, for the checkpointers it knows:
  * `afterTurn` drops the older checkpoints (unless everything is kept) and returns the id of the
  * newest; `head` reads that id alone, without loading the checkpoint. Together they let a turn skip
- * re-reading a thread that nobody wrote since its last turn.
+ * re-reading a thread that nobody wrote since its last turn. `waiting` lists the threads whose
+ * newest checkpoint has an interrupt pending (a person to answer or approve), newest first, from the
+ * store's ids alone: finding the few waiting threads of a large desk loads none of the others.
  */
 export interface CheckpointAdapter {
   afterTurn(threadId: string): Promise<string | undefined>;
   head(threadId: string): Promise<string | undefined>;
+  waiting(): Promise<string[]>;
 }
 
 /**
@@ -50,6 +53,7 @@ export function createCheckpointAdapter(saver: BaseCheckpointSaver | undefined, 
         return memoryHead(saver, threadId);
       },
       head: async (threadId) => memoryHead(saver, threadId),
+      waiting: async () => memoryWaiting(saver),
     };
   }
   if (saver instanceof SqliteSaver) {
@@ -61,6 +65,7 @@ export function createCheckpointAdapter(saver: BaseCheckpointSaver | undefined, 
         return head(threadId);
       },
       head: async (threadId) => head(threadId),
+      waiting: async () => (statements().waiting.all() as { thread_id: string }[]).map((row) => row.thread_id),
     };
   }
   if (isPostgresSaver(saver)) {
@@ -69,7 +74,11 @@ export function createCheckpointAdapter(saver: BaseCheckpointSaver | undefined, 
     const newest = async (statement: { name: string; text: string }, values: unknown[]) =>
       (await pool.query<{ id: string | null }>({ ...statement, values })).rows[0]?.id ?? undefined;
     const head = (threadId: string) => newest(sql.head, [threadId]);
-    return { afterTurn: (threadId) => (keep === 'all' ? head(threadId) : newest(sql.prune, [threadId, keep])), head };
+    return {
+      afterTurn: (threadId) => (keep === 'all' ? head(threadId) : newest(sql.prune, [threadId, keep])),
+      head,
+      waiting: async () => (await pool.query<{ thread_id: string }>(sql.waiting)).rows.map((row) => row.thread_id),
+    };
   }
   if (retention === undefined || retention === 'all') return undefined;
   throw new SwitchboardError(
@@ -101,6 +110,17 @@ function memoryHead(saver: MemorySaver, threadId: string): string | undefined {
   return newest;
 }
 
+/** The threads whose newest root checkpoint has an interrupt among its pending writes, newest first. */
+function memoryWaiting(saver: MemorySaver): string[] {
+  const waiting: { threadId: string; head: string }[] = [];
+  for (const threadId in saver.storage) {
+    const head = memoryHead(saver, threadId);
+    const writes = head === undefined ? undefined : saver.writes[JSON.stringify([threadId, '', head])];
+    if (head !== undefined && writes && Object.values(writes).some(([, channel]) => channel === INTERRUPT)) waiting.push({ threadId, head });
+  }
+  return waiting.sort((a, b) => (a.head < b.head ? 1 : -1)).map(({ threadId }) => threadId);
+}
+
 function pruneMemory(saver: MemorySaver, threadId: string, keep: number): void {
   const namespaces = saver.storage[threadId];
   if (!namespaces) return;
@@ -118,13 +138,14 @@ function pruneMemory(saver: MemorySaver, threadId: string, keep: number): void {
 }
 
 /**
- * The SQLite statements, prepared once, on first use (the saver creates its tables on its own first
- * use, and a thread is only pruned or checked after a turn wrote it).
+ * The SQLite statements, prepared once, on first use, after the saver's own setup (which creates
+ * its tables; it is idempotent, and LangGraph's saver runs it on its own first use).
  */
 function sqliteStatements(saver: SqliteSaver) {
-  let prepared: { head: Statement; prune: (threadId: string, keep: number) => void } | undefined;
+  let prepared: { head: Statement; waiting: Statement; prune: (threadId: string, keep: number) => void } | undefined;
   return () => {
     if (prepared) return prepared;
+    (saver as unknown as { setup(): void }).setup();
     const db = saver.db;
     const dropCheckpoints = db.prepare(
       `DELETE FROM checkpoints WHERE thread_id = ? AND checkpoint_id NOT IN (
@@ -139,6 +160,7 @@ function sqliteStatements(saver: SqliteSaver) {
     );
     prepared = {
       head: db.prepare(`SELECT MAX(checkpoint_id) AS id FROM checkpoints WHERE thread_id = ? AND checkpoint_ns = ''`),
+      waiting: db.prepare(waitingStatement('checkpoints', 'writes', `'${INTERRUPT}'`)),
       prune: db.transaction((threadId: string, keep: number) => {
         dropCheckpoints.run(threadId, keep);
         dropWrites.run(threadId);
@@ -149,6 +171,17 @@ function sqliteStatements(saver: SqliteSaver) {
 }
 
 /**
+ * The threads whose newest root checkpoint has a pending write to the interrupt channel, newest
+ * first: one query over the writes and the checkpoints' ids, the same in SQLite and PostgreSQL.
+ */
+function waitingStatement(checkpoints: string, writes: string, interrupt: string): string {
+  return `SELECT w.thread_id AS thread_id, MAX(w.checkpoint_id) AS head FROM ${writes} AS w
+     WHERE w.checkpoint_ns = '' AND w.channel = ${interrupt}
+       AND w.checkpoint_id = (SELECT MAX(c.checkpoint_id) FROM ${checkpoints} AS c WHERE c.thread_id = w.thread_id AND c.checkpoint_ns = '')
+     GROUP BY w.thread_id ORDER BY head DESC`;
+}
+
+/**
  * The PostgreSQL statements, named so each connection plans them once (planning the prune took as
  * long as running it). The prune is one statement: the deletes see one snapshot and commit
  * together; it returns the newest id.
@@ -156,6 +189,11 @@ function sqliteStatements(saver: SqliteSaver) {
 function postgresStatements(schemaName: string) {
   const schema = escapeIdentifier(schemaName);
   return {
+    waiting: {
+      name: `switchboard:waiting:${schemaName}`,
+      text: waitingStatement(`${schema}.checkpoints`, `${schema}.checkpoint_writes`, '$1'),
+      values: [INTERRUPT],
+    },
     head: {
       name: `switchboard:head:${schemaName}`,
       text: `SELECT MAX(checkpoint_id) AS id FROM ${schema}.checkpoints WHERE thread_id = $1 AND checkpoint_ns = ''`,

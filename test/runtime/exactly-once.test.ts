@@ -14,16 +14,12 @@ import type { Checkpointer } from '../../store/checkpointer.js';
 import { FENCE_KEY } from '../../store/fences.js';
 import { runTurn } from '../../runtime/turn.js';
 import { compileExample, expectEveryCallAnswered, fakeOpenAIForFile, newThread, viaFakeOpenAI } from '../helpers.js';
-import { PG_URL } from '../store/workers.js';
+import { storeKinds } from '../store/stores.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'switchboard-exactly-once-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const STORES = {
-  memory: () => openCheckpointer('memory'),
-  sqlite: () => openCheckpointer(join(dir, `threads-${Math.random().toString(36).slice(2)}.sqlite`)),
-  postgres: () => openCheckpointer(PG_URL),
-} satisfies Record<string, () => Promise<Checkpointer>>;
+const STORES = storeKinds(dir);
 
 async function withStore<T>(kind: keyof typeof STORES, body: (store: Checkpointer) => Promise<T>): Promise<T> {
   const store = await STORES[kind]();

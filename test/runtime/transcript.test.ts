@@ -21,19 +21,14 @@ import { resumeThread, runTurn } from '../../runtime/turn.js';
 import type { TurnResult } from '../../runtime/turn.js';
 import { messageFromJournal } from '../../state/journal-message.js';
 import { openCheckpointer } from '../../store/checkpointer.js';
-import type { Checkpointer } from '../../store/checkpointer.js';
 import { createExampleTools } from '../../tools/examples.js';
 import { compileExample, newThread } from '../helpers.js';
-import { PG_URL } from '../store/workers.js';
+import { storeKinds } from '../store/stores.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'switchboard-transcript-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const STORES = {
-  memory: () => openCheckpointer('memory'),
-  sqlite: () => openCheckpointer(join(dir, `threads-${randomUUID()}.sqlite`)),
-  postgres: () => openCheckpointer(PG_URL),
-} satisfies Record<string, () => Promise<Checkpointer>>;
+const STORES = storeKinds(dir);
 
 const CONVERSATION = [
   'I was charged twice on my invoice',

@@ -20,13 +20,11 @@ import { resumeThread, runTurn } from '../../runtime/turn.js';
 import type { TurnResult } from '../../runtime/turn.js';
 import type { SwitchboardState } from '../../state/schema.js';
 import { hotTurns } from '../../state/window.js';
-import { openCheckpointer } from '../../store/checkpointer.js';
-import type { Checkpointer } from '../../store/checkpointer.js';
 import { MemoryJournal } from '../../store/journal.js';
 import type { FakeRequest, FakeResponse } from '../../testing/fake-openai-server.js';
 import { createExampleTools } from '../../tools/examples.js';
 import { compileExample, examplePath, fakeOpenAIForFile, newThread, viaFakeOpenAI } from '../helpers.js';
-import { PG_URL } from '../store/workers.js';
+import { storeKinds } from '../store/stores.js';
 
 const server = await fakeOpenAIForFile();
 const dir = mkdtempSync(join(tmpdir(), 'switchboard-hot-state-'));
@@ -236,11 +234,7 @@ describe('the hot state', () => {
   }, 120_000);
 });
 
-const STORES = {
-  memory: () => openCheckpointer('memory'),
-  sqlite: () => openCheckpointer(join(dir, `threads-${Math.random().toString(36).slice(2)}.sqlite`)),
-  postgres: () => openCheckpointer(PG_URL),
-} satisfies Record<string, () => Promise<Checkpointer>>;
+const STORES = storeKinds(dir);
 
 describe.each(Object.keys(STORES) as (keyof typeof STORES)[])('on %s', (kind) => {
   it('replays a message id sent again after it left the hot state, and runs nothing again', async () => {

@@ -13,16 +13,12 @@ import { openCheckpointer } from '../../store/checkpointer.js';
 import type { Checkpointer } from '../../store/checkpointer.js';
 import { pairedJournal } from '../../store/journal.js';
 import type { JournalEntry, JournalEntryInput } from '../../store/journal.js';
-import { PG_URL } from './workers.js';
+import { storeKinds } from './stores.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'switchboard-journal-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const STORES = {
-  memory: () => openCheckpointer('memory'),
-  sqlite: () => openCheckpointer(join(dir, `threads-${randomUUID()}.sqlite`)),
-  postgres: () => openCheckpointer(PG_URL),
-} satisfies Record<string, () => Promise<Checkpointer>>;
+const STORES = storeKinds(dir);
 
 async function withStore<T>(kind: keyof typeof STORES, body: (store: Checkpointer) => Promise<T>): Promise<T> {
   const store = await STORES[kind]();

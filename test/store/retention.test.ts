@@ -2,8 +2,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BaseCheckpointSaver, MemorySaver } from '@langchain/langgraph';
-import type { Checkpoint, CheckpointListOptions, CheckpointMetadata, CheckpointTuple, PendingWrite } from '@langchain/langgraph-checkpoint';
-import type { RunnableConfig } from '@langchain/core/runnables';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadTree } from '../../config/load.js';
@@ -14,6 +12,7 @@ import { openCheckpointer } from '../../store/checkpointer.js';
 import { pendingEscalations, resumeThread, runTurn } from '../../runtime/turn.js';
 import { captureLogs } from '../../testing/capture-logs.js';
 import { newThread } from '../helpers.js';
+import { OtherSaver } from './stores.js';
 import { PG_URL, withPool } from './workers.js';
 
 const DESK = new URL('../../examples/desk.yaml', import.meta.url).pathname;
@@ -183,22 +182,3 @@ describe('checkpoint retention', () => {
   });
 });
 
-/** A checkpointer Switchboard has no retention for (it delegates to a MemorySaver it hides). */
-class OtherSaver extends BaseCheckpointSaver {
-  private readonly inner = new MemorySaver();
-  getTuple(config: RunnableConfig): Promise<CheckpointTuple | undefined> {
-    return this.inner.getTuple(config);
-  }
-  list(config: RunnableConfig, options?: CheckpointListOptions): AsyncGenerator<CheckpointTuple> {
-    return this.inner.list(config, options);
-  }
-  put(config: RunnableConfig, checkpoint: Checkpoint, metadata: CheckpointMetadata): Promise<RunnableConfig> {
-    return this.inner.put(config, checkpoint, metadata);
-  }
-  putWrites(config: RunnableConfig, writes: PendingWrite[], taskId: string): Promise<void> {
-    return this.inner.putWrites(config, writes, taskId);
-  }
-  deleteThread(threadId: string): Promise<void> {
-    return this.inner.deleteThread(threadId);
-  }
-}
