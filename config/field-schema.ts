@@ -22,3 +22,26 @@ export function fieldSchema(field: Field): z.ZodType {
       return z.enum(field.values as [string, ...string[]]);
   }
 }
+
+/**
+ * A handoff payload field that `sets:` a state field, with that field's limits too (the stricter of
+ * each): the model is shown them in the tool's schema, and a value the state could not hold is
+ * refused as an invalid payload instead of failing the write. Lint checks the types and the enum
+ * values agree.
+ */
+export function narrowedTo<T extends Field>(field: T, bound: Field | undefined): T {
+  if (field.type === 'string' && bound?.type === 'string') {
+    const maxLength = stricter(Math.min, field.maxLength, bound.maxLength);
+    return maxLength === undefined ? field : { ...field, maxLength };
+  }
+  if (field.type === 'number' && bound?.type === 'number') {
+    const min = stricter(Math.max, field.min, bound.min);
+    const max = stricter(Math.min, field.max, bound.max);
+    return { ...field, ...(min === undefined ? {} : { min }), ...(max === undefined ? {} : { max }) };
+  }
+  return field;
+}
+
+function stricter(pick: (a: number, b: number) => number, a: number | undefined, b: number | undefined): number | undefined {
+  return a === undefined ? b : b === undefined ? a : pick(a, b);
+}

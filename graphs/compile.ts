@@ -4,6 +4,7 @@
  * What comes back is LangGraph's own compiled graph: `invoke`, `stream`, `getState` and every
  * checkpointer work unchanged.
  */
+import { SwitchboardError } from '../errors/switchboard-error.js';
 import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
 import type { StructuredToolInterface } from '@langchain/core/tools';
 import { END, MemorySaver, START, StateGraph } from '@langchain/langgraph';
@@ -88,6 +89,12 @@ export interface CompileOptions {
   hooks?: HooksOptions | undefined;
   /** How to wait between retries (tests replace it to not wait). */
   sleep?: ((ms: number) => Promise<void>) | undefined;
+  /**
+   * How long a function tool may run (default 60 000 ms). Past it the tool's signal is aborted, its
+   * call is answered as timed out (whether it took effect is not known, so the model is not asked
+   * to try again) and the turn ends with `TOOL_TIMEOUT`: the thread takes its next message as usual.
+   */
+  toolTimeoutMs?: number | undefined;
   /** The time conditions (`when:`: business hours, weekdays, dates) read before each model call. Default: the system clock; tests set it. */
   clock?: (() => Date) | undefined;
 }
@@ -98,6 +105,9 @@ const COMPILED = Symbol.for('switchboard.runtime');
 export function compileTree(tree: LoadedTree | Tree, options: CompileOptions = {}) {
   const tools = toolMap(options.tools);
   const spec = checkTree(tree, tools, options.models);
+  if (options.toolTimeoutMs !== undefined && !(Number.isFinite(options.toolTimeoutMs) && options.toolTimeoutMs > 0)) {
+    throw new SwitchboardError('INVALID_OPTION', `toolTimeoutMs must be a positive number of milliseconds; got ${String(options.toolTimeoutMs)}.`);
+  }
   const logger = options.logger ?? pino({ level: 'silent' });
   const checkpointer = options.checkpointer === false ? undefined : (options.checkpointer ?? new MemorySaver());
   const journal = options.journal === false ? undefined : (options.journal ?? pairedJournal(checkpointer) ?? (options.checkpointer === undefined ? new MemoryJournal() : undefined));
@@ -115,6 +125,7 @@ export function compileTree(tree: LoadedTree | Tree, options: CompileOptions = {
     models: options.models,
     env: options.env,
     sleep: options.sleep,
+    toolTimeoutMs: options.toolTimeoutMs,
     clock: options.clock,
     threadLock: options.threadLock ?? pairedLock<ThreadLock>(checkpointer) ?? createMemoryThreadLock(),
     checkpoints: createCheckpointAdapter(checkpointer, options.retention),

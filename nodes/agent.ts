@@ -42,6 +42,8 @@ export type TurnErrorCode =
   | 'CONTEXT_TOO_LONG'
   | 'EMPTY_REPLY'
   | 'TOOL_FAILED'
+  /** A function tool did not answer within `toolTimeoutMs`: the turn ends, since whether the tool took effect is not known. */
+  | 'TOOL_TIMEOUT'
   | 'REFUSED'
   /** A handoff hook threw, timed out or returned bad fields, and `hooks.onError` is `'fail-turn'`. */
   | 'HOOK_FAILED';
@@ -206,6 +208,10 @@ class AgentStep {
     // The step's turn carries the usage of the helpers it ran (see accountUsage).
     this.turn = step.turn;
     this.stepCalls.push(...step.calls);
+    if (step.toolTimeout) {
+      if (step.handoff) this.answer(step.handoff.call, `Not done: ${step.toolTimeout.tool} did not answer in time, so the turn ends.`);
+      return this.endWithError('TOOL_TIMEOUT', `${step.toolTimeout.tool} did not answer within ${this.runtime.toolTimeoutMs} ms; whether it took effect is not known`);
+    }
     if (step.toolFailure && this.nextFallback() !== undefined) {
       if (step.handoff) this.answer(step.handoff.call, `Not done: ${step.toolFailure.tool} failed, so ${this.agent.name}'s fallback takes over.`);
       return this.failed('TOOL_FAILED', step.toolFailure.message);
@@ -370,7 +376,8 @@ class AgentStep {
       agent: this.agent.name,
       status: this.turn.status,
       error: this.turn.error,
-      durationMs: turnDurationMs(this.turn, this.now),
+      // Measured when the turn ends, not when this step began (a one-step turn is not 0 ms long).
+      durationMs: turnDurationMs(this.turn, new Date()),
     });
   }
 

@@ -11,13 +11,13 @@ import type { BaseLanguageModelInput } from '@langchain/core/language_models/bas
 import type { AIMessageChunk } from '@langchain/core/messages';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import type { Agent, History, PayloadField, ResolvedLimits, Retry, Tree } from '../config/schema.js';
+import type { Agent, Field, History, PayloadField, ResolvedLimits, Retry, Tree } from '../config/schema.js';
 import { DEFAULT_HISTORY, DEFAULT_LIMITS, DEFAULT_RETRY } from '../config/schema.js';
 import { fallbacksOf, listEdges } from '../config/edges.js';
 import type { Edge, HandoffKind } from '../config/edges.js';
 import { resolveModels } from '../models/resolve.js';
 import type { ResolveOptions } from '../models/resolve.js';
-import { fieldSchema } from '../config/field-schema.js';
+import { fieldSchema, narrowedTo } from '../config/field-schema.js';
 import type { PriceTable } from '../models/prices.js';
 import type { ThreadLock } from '../store/thread-lock.js';
 import type { EventObserver } from './events.js';
@@ -65,6 +65,9 @@ export interface AgentRuntime {
   conditions?: AgentConditions | undefined;
 }
 
+/** The default time a function tool may run (`toolTimeoutMs`). */
+export const DEFAULT_TOOL_TIMEOUT_MS = 60_000;
+
 export interface TreeRuntime {
   tree: Tree;
   edges: Edge[];
@@ -80,6 +83,8 @@ export interface TreeRuntime {
   limits: ResolvedLimits;
   /** Sleeps between retries; replaceable so tests do not wait. */
   sleep: (ms: number) => Promise<void>;
+  /** How long a function tool may run before its call is answered as timed out (see `toolTimeoutMs`). */
+  toolTimeoutMs: number;
   /** The time conditions (`when:`) read; replaceable so tests set it. */
   clock: () => Date;
   threadLock: ThreadLock;
@@ -106,6 +111,7 @@ export interface RuntimeOptions extends ResolveOptions {
   observers?: readonly EventObserver[] | undefined;
   prices: PriceTable;
   sleep?: ((ms: number) => Promise<void>) | undefined;
+  toolTimeoutMs?: number | undefined;
   /** The time conditions (`when:`) read. Default: the system clock. */
   clock?: (() => Date) | undefined;
   threadLock: ThreadLock;
@@ -147,6 +153,7 @@ export function createTreeRuntime(tree: Tree, options: RuntimeOptions): TreeRunt
     retry: { ...DEFAULT_RETRY, ...definedOnly(tree.retry) },
     limits: treeLimits,
     sleep: options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
+    toolTimeoutMs: options.toolTimeoutMs ?? DEFAULT_TOOL_TIMEOUT_MS,
     clock: options.clock ?? (() => new Date()),
     threadLock: options.threadLock,
     checkpoints: options.checkpoints,
@@ -190,7 +197,7 @@ function createAgentRuntime(
       toolDefinitions.push(functionDefinition(edge.tool, target.handoff?.description ?? target.description, HelperRequestSchema));
       continue;
     }
-    const payload = payloadSchema(target.handoff?.payload ?? {});
+    const payload = payloadSchema(target.handoff?.payload ?? {}, tree.state);
     handoffs.set(edge.tool, {
       tool: edge.tool,
       to: edge.to,
@@ -291,12 +298,12 @@ function functionDefinition(name: string, description: string, schema: z.ZodType
 /**
  * The zod schema of a handoff payload: required fields unless `required: false` or a default; no
  * other key (the model is told, rather than the key silently dropped; the tool schema says
- * `additionalProperties: false`).
+ * `additionalProperties: false`). A field that `sets:` a state field takes that field's limits too.
  */
-export function payloadSchema(fields: Record<string, PayloadField>): z.ZodObject {
+export function payloadSchema(fields: Record<string, PayloadField>, state: Record<string, Field> = {}): z.ZodObject {
   const shape: Record<string, z.ZodType> = {};
   for (const [name, field] of Object.entries(fields)) {
-    let schema = fieldSchema(field);
+    let schema = fieldSchema(narrowedTo(field, field.sets !== undefined && Object.hasOwn(state, field.sets) ? state[field.sets] : undefined));
     if (field.description) schema = schema.describe(field.description);
     if (field.default !== undefined) shape[name] = schema.default(field.default as never);
     else shape[name] = field.required === false ? schema.optional() : schema;

@@ -9,6 +9,7 @@ import type { LangGraphRunnableConfig } from '@langchain/langgraph';
 import type { CallUsage, SwitchboardState, Turn } from '../state/schema.js';
 import { StoreError } from '../errors/store-error.js';
 import { fenceOf } from '../store/fences.js';
+import { linkedAbort } from './abort.js';
 import { toolConfig } from './tool-context.js';
 import { threadIdOf } from './turn.js';
 
@@ -17,6 +18,8 @@ export interface ToolRun {
   content: string;
   /** The tool itself failed (as opposed to the model passing bad arguments). */
   failed?: boolean;
+  /** The tool did not answer in time: whether it took effect is not known. */
+  timedOut?: boolean;
   turn?: Turn;
   /** The model calls a helper made. */
   calls?: CallUsage[];
@@ -29,12 +32,24 @@ export async function runFunctionTool(
   state: Pick<SwitchboardState, 'fields'>,
   turn: Turn,
   config: LangGraphRunnableConfig,
+  timeoutMs: number,
   idempotencyKey?: string,
 ): Promise<ToolRun> {
   const threadId = threadIdOf(config);
   const toolCallId = call.id ?? '';
+  // The tool's signal aborts when the run is aborted or when the tool takes too long.
+  const outer = config.signal;
+  const { controller, dispose } = linkedAbort(outer);
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut: ToolRun = { ok: false, failed: true, timedOut: true, content: `Error: ${call.name} did not answer within ${timeoutMs} ms, so whether it took effect is not known. Do not call it again: tell the user it is being checked.` };
+  const timeout = new Promise<ToolRun>((resolve) => {
+    timer = setTimeout(() => {
+      controller.abort(new Error(`${call.name} timed out`));
+      resolve(timedOut);
+    }, timeoutMs);
+  });
   try {
-    const output: unknown = await tool.invoke(call.args, toolConfig(config, {
+    const run = tool.invoke(call.args, toolConfig(config, {
       threadId,
       agent: agentName,
       toolCallId,
@@ -42,12 +57,14 @@ export async function runFunctionTool(
       fields: { ...state.fields },
       turn: turn.number,
       fence: fenceOf(config),
-      signal: config.signal,
-    }));
-    return { ok: true, content: stringify(output) };
+      signal: controller.signal,
+    })).then((output: unknown): ToolRun => ({ ok: true, content: stringify(output) }));
+    return await Promise.race([run, timeout]);
   } catch (error) {
     // The turn lost the thread (or was aborted): it stops here, whatever the tool made of it.
-    if (config.signal?.aborted) throw config.signal.reason;
+    if (outer?.aborted) throw outer.reason;
+    // A tool that gave up when its signal was aborted for taking too long.
+    if (controller.signal.aborted) return timedOut;
     // So does a store failure (a LockLostError, or a side effect whose record may or may not have
     // landed): the message is sent again and the call replays under its idempotency key, where a
     // model told "failed" could call the tool again under a new one.
@@ -57,6 +74,9 @@ export async function runFunctionTool(
       return { ok: false, content: `Refused: invalid arguments for ${call.name}: ${firstLine(message)}. Call it again with arguments that match its schema.` };
     }
     return { ok: false, failed: true, content: `Error: ${call.name} failed: ${firstLine(message)}` };
+  } finally {
+    clearTimeout(timer);
+    dispose();
   }
 }
 

@@ -56,9 +56,11 @@ export async function runHelper(
     for (const call of toolCalls) {
       const tool = helper.functionTools.get(call.name);
       const outcome = tool
-        ? await runFunctionTool(tool, helperName, call, state, turn, config, `${threadId}:${outerCallId}:${toolIndex}`)
+        ? await runFunctionTool(tool, helperName, call, state, turn, config, runtime.toolTimeoutMs, `${threadId}:${outerCallId}:${toolIndex}`)
         : { ok: false, content: `Refused: ${call.name} is not one of your tools (${[...helper.functionTools.keys()].join(', ') || 'none'}).` };
       toolIndex += 1;
+      // A tool that did not answer in time ends the helper's work, and the turn (see answerToolCalls).
+      if ('timedOut' in outcome && outcome.timedOut) return { ...outcome, content: `Error: ${helperName} could not finish: ${outcome.content.replace(/^Error: /, '')}`, turn, calls };
       messages.push(new ToolMessage({ content: outcome.content, tool_call_id: call.id ?? '', name: call.name, status: outcome.ok ? 'success' : 'error' }));
     }
   }

@@ -92,7 +92,7 @@ export function createHumanNode(runtime: TreeRuntime, agent: AgentRuntime) {
     emit(config, logger, { type: 'escalation-end', agent: agent.name, handBackTo: answer.handBackTo }, log, runtime.observers);
     emit(config, logger, { type: 'message-end', agent: agent.name, text: answer.reply }, log, runtime.observers);
     const done = { ...turn, status: 'done' as const };
-    emit(config, logger, { type: 'turn-end', threadId, turn: turn.number, agent: agent.name, status: 'done', durationMs: turnDurationMs(turn, now) }, log, runtime.observers);
+    emit(config, logger, { type: 'turn-end', threadId, turn: turn.number, agent: agent.name, status: 'done', durationMs: turnDurationMs(turn, new Date()) }, log, runtime.observers);
     const owner = answer.handBackTo ?? agent.name;
     const handoffs: HandoffRecord[] =
       answer.handBackTo === undefined

@@ -8,6 +8,7 @@ import type { AIMessage, AIMessageChunk, BaseMessage } from '@langchain/core/mes
 import type { LangGraphRunnableConfig } from '@langchain/langgraph';
 import { aiMessage, usageOf } from '../models/messages.js';
 import type { BoundModel, TreeRuntime } from './context.js';
+import { linkedAbort } from './abort.js';
 import { emit } from './events.js';
 import { logFields, threadIdOf } from './turn.js';
 import type { Turn } from '../state/schema.js';
@@ -85,13 +86,7 @@ export async function callModel(
 
 async function invokeWithTimeout(model: BoundModel, messages: BaseMessage[], config: LangGraphRunnableConfig, agent: string, stream: boolean): Promise<AIMessageChunk> {
   const timeoutMs = model.timeoutMs ?? DEFAULT_MODEL_TIMEOUT_MS;
-  // One controller aborts the call on a timeout or when the run is aborted (AbortSignal.any costs
-  // more than the whole rest of the call's bookkeeping).
-  const controller = new AbortController();
-  const outer = config.signal;
-  const abort = () => controller.abort(outer?.reason);
-  if (outer?.aborted) abort();
-  else outer?.addEventListener('abort', abort, { once: true });
+  const { controller, dispose } = linkedAbort(config.signal);
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
@@ -114,7 +109,7 @@ async function invokeWithTimeout(model: BoundModel, messages: BaseMessage[], con
     ]);
   } finally {
     clearTimeout(timer);
-    outer?.removeEventListener('abort', abort);
+    dispose();
   }
 }
 
@@ -201,6 +196,10 @@ function classify(error: unknown, attempts: number): ModelCallFailure {
   if (status !== undefined) return new ModelCallFailure('rejected', message, attempts, { cause: error });
   // Anthropic's overloaded_error inside a stream that began with 200: no status, a server failure all the same.
   if (/overloaded_error|\bapi_error\b/.test(message)) return new ModelCallFailure('server', message, attempts, { cause: error });
+  // A 200 whose body is not JSON (a proxy's HTML page, a body cut short) is the server's failure, and is retried.
+  if (error instanceof SyntaxError || /is not valid JSON|Unexpected end of JSON|Unterminated string in JSON/.test(message)) {
+    return new ModelCallFailure('server', `the server's answer was not valid JSON (${message})`, attempts, { cause: error });
+  }
   if (/timed? ?out|timeout/i.test(message) || (error as Error)?.name === 'TimeoutError') return new ModelCallFailure('timeout', message, attempts, { cause: error });
   if (/ECONNREFUSED|ECONNRESET|socket hang up|fetch failed|connection error|network/i.test(message)) {
     return new ModelCallFailure('connection', message, attempts, { cause: error });
@@ -224,12 +223,14 @@ function retryAfterMs(error: unknown): number | undefined {
   const headers = (error as HttpLikeError | undefined)?.headers ?? ((error as HttpLikeError | undefined)?.cause as HttpLikeError | undefined)?.headers;
   if (!headers) return undefined;
   const read = (name: string) => (typeof (headers as Headers).get === 'function' ? (headers as Headers).get(name) : (headers as Record<string, string>)[name]) ?? undefined;
+  // A negative or non-numeric wait is ignored (the usual backoff applies): a proxy's mistake must not mean retrying at once.
+  const wait = (value: number) => (Number.isFinite(value) && value >= 0 ? value : undefined);
   const ms = read('retry-after-ms');
-  if (ms && !Number.isNaN(Number(ms))) return Number(ms);
+  if (ms && !Number.isNaN(Number(ms))) return wait(Number(ms));
   const value = read('retry-after');
   if (!value) return undefined;
   const seconds = Number(value);
-  if (!Number.isNaN(seconds)) return seconds * 1000;
+  if (!Number.isNaN(seconds)) return wait(seconds * 1000);
   const date = Date.parse(value);
   return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
 }

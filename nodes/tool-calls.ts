@@ -8,6 +8,7 @@ import { ToolMessage } from '@langchain/core/messages';
 import type { AIMessage, ToolCall } from '@langchain/core/messages';
 import type { StructuredToolInterface } from '@langchain/core/tools';
 import type { LangGraphRunnableConfig } from '@langchain/langgraph';
+import type { z } from 'zod';
 import type { AgentRuntime, HandoffTarget, TreeRuntime } from './context.js';
 import { emit } from './events.js';
 import type { HandoffRefuseCode } from './events.js';
@@ -28,6 +29,8 @@ export interface ToolStep {
   handoff?: ChosenHandoff;
   /** A function tool that threw (not a refusal): the agent's fallback may take over. */
   toolFailure?: { tool: string; message: string };
+  /** A function tool that did not answer in time: the turn ends (whether it took effect is not known). */
+  toolTimeout?: { tool: string; message: string };
   /** The tool-call ceiling was crossed (the calls past it were refused). */
   limitHit?: boolean;
   turn: Turn;
@@ -60,6 +63,7 @@ export async function answerToolCalls(
   let turn = startTurn;
   let handoff: ChosenHandoff | undefined;
   let toolFailure: ToolStep['toolFailure'];
+  let toolTimeout: ToolStep['toolTimeout'];
   let limitHit = false;
   const answer = (call: { id?: string | undefined; name: string }, content: string, status: 'success' | 'error' = 'success') => {
     messages.push(new ToolMessage({ content, tool_call_id: call.id ?? '', name: call.name, status }));
@@ -93,8 +97,8 @@ export async function answerToolCalls(
         continue;
       }
       const parsed = target.payload.safeParse(withoutNulls(call.args));
-      if (!parsed.success) {
-        const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'payload'}: ${issue.message}`).join('; ');
+      const problems = parsed.success ? unfitForState(agent, target, parsed.data) : issuesText(parsed.error.issues);
+      if (!parsed.success || problems !== undefined) {
         refuse(call, 'INVALID_PAYLOAD', `Refused: the handoff payload is invalid (${problems}). Call ${call.name} again with a valid payload.`, target.to);
         continue;
       }
@@ -114,6 +118,11 @@ export async function answerToolCalls(
       answer(call, `Refused: the limit of tool calls in one turn is reached; ${call.name} was not run.`, 'error');
       continue;
     }
+    // After a tool whose outcome is not known, no further tool runs: the turn ends.
+    if (toolTimeout) {
+      answer(call, `Not run: ${toolTimeout.tool} did not answer in time, so the turn ends before ${call.name}.`, 'error');
+      continue;
+    }
     // A turn that lost its hold on the thread runs no further tool.
     config.signal?.throwIfAborted();
     turn = count(turn, agent.name, 'toolCalls');
@@ -122,15 +131,16 @@ export async function answerToolCalls(
     const result =
       helper !== undefined
         ? await runHelper(runtime, helper, String((call.args as { request?: unknown }).request ?? ''), state, turn, call.id ?? '', config)
-        : await runFunctionTool(agent.functionTools.get(call.name) as StructuredToolInterface, agent.name, call, state, turn, config);
+        : await runFunctionTool(agent.functionTools.get(call.name) as StructuredToolInterface, agent.name, call, state, turn, config, runtime.toolTimeoutMs);
     turn = result.turn ?? turn;
     if (result.calls) calls.push(...result.calls);
     const durationMs = Math.round(performance.now() - started);
     emit(config, logger, { type: 'tool-result', agent: agent.name, tool: call.name, toolCallId: call.id ?? '', ok: result.ok, content: result.content, durationMs }, logFields(turn), runtime.observers);
     answer(call, result.content, result.ok ? 'success' : 'error');
     if (!result.ok && result.failed) toolFailure = { tool: call.name, message: result.content };
+    if (result.timedOut) toolTimeout = { tool: call.name, message: result.content };
   }
-  return { messages, turn, calls, ...(handoff ? { handoff } : {}), ...(toolFailure ? { toolFailure } : {}), ...(limitHit ? { limitHit } : {}) };
+  return { messages, turn, calls, ...(handoff ? { handoff } : {}), ...(toolFailure ? { toolFailure } : {}), ...(toolTimeout ? { toolTimeout } : {}), ...(limitHit ? { limitHit } : {}) };
 }
 
 /**
@@ -174,4 +184,20 @@ function guessTarget(runtime: TreeRuntime, name: string): string | undefined {
   }
   const match = /^transfer_to_(.+)$/.exec(name);
   return match?.[1];
+}
+
+function issuesText(issues: readonly z.core.$ZodIssue[], prefix = ''): string {
+  return issues.map((issue) => `${[prefix, ...issue.path.map(String)].filter(Boolean).join('.') || 'payload'}: ${issue.message}`).join('; ');
+}
+
+/**
+ * What the state fields a payload `sets:` could not hold (a payload default outside a state field's
+ * limits, which lint refuses too): refused like any invalid payload, never a failed state write.
+ */
+function unfitForState(agent: AgentRuntime, target: HandoffTarget, payload: Record<string, unknown>): string | undefined {
+  for (const [payloadField, stateField] of target.sets) {
+    const checked = payload[payloadField] === undefined ? undefined : agent.fields.get(stateField)?.safeParse(payload[payloadField]);
+    if (checked && !checked.success) return issuesText(checked.error.issues, payloadField);
+  }
+  return undefined;
 }

@@ -21,7 +21,10 @@ export interface ToolContext {
    * own store) so a worker that lost the thread records nothing. Undefined outside `runTurn`.
    */
   fence?: Fence | undefined;
-  /** Aborts when the turn stops (its hold on the thread was lost, or the caller aborted): pass it to your HTTP calls. */
+  /**
+   * Aborts when the turn stops (its hold on the thread was lost, or the caller aborted) or the call
+   * runs past `toolTimeoutMs`: pass it to your HTTP calls.
+   */
   signal?: AbortSignal | undefined;
   /** The tree's shared-state fields as they were when the call started (e.g. `customer_id`, set by backend code). */
   fields: Readonly<Record<string, string | number | boolean>>;
@@ -35,7 +38,7 @@ const KEY = 'switchboard';
 export function toolConfig(base: RunnableConfig, context: ToolContext): RunnableConfig {
   return {
     ...(base.callbacks ? { callbacks: base.callbacks } : {}),
-    ...(base.signal ? { signal: base.signal } : {}),
+    ...((context.signal ?? base.signal) ? { signal: context.signal ?? base.signal } : {}),
     ...(base.metadata ? { metadata: base.metadata } : {}),
     configurable: { thread_id: context.threadId, [KEY]: context },
   };

@@ -20,11 +20,15 @@ export function lastUserMessage(messages: readonly BaseMessage[]): BaseMessage |
   return undefined;
 }
 
-/** The current turn, starting a new one when a user message arrived since the last turn began. */
+/**
+ * The current turn, starting a new one when a user message arrived since the last turn began. A
+ * message refused as too long left the thread: the same message sent again starts a new turn too
+ * (and is refused again), it does not continue the refused one.
+ */
 export function currentTurn(state: SwitchboardState, agent: string, now: Date): { turn: Turn; started: boolean } {
   const user = lastUserMessage(state.messages);
   const turn = state.turn;
-  if (user && user.id !== turn.messageId) {
+  if (user && (user.id !== turn.messageId || turn.error?.code === 'MESSAGE_TOO_LONG')) {
     return {
       started: true,
       turn: {

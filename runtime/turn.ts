@@ -41,6 +41,10 @@ export interface TurnInput {
   messageId?: string | undefined;
   /** Shared-state fields set by backend code for this turn (e.g. `customer_id` from the session). */
   fields?: Record<string, string | number | boolean> | undefined;
+  /**
+   * Stops the turn (a model call or a tool in flight is aborted with it): the call rejects with the
+   * signal's reason, and the next message on the thread first finishes what the stopped turn left.
+   */
   signal?: AbortSignal | undefined;
 }
 
@@ -513,7 +517,9 @@ function resultOf(threadId: string, state: SwitchboardState, waiting: Escalation
   const user = lastUserMessage(state.messages);
   return {
     threadId,
-    messageId: user?.id ?? turn.messageId,
+    // A turn's own message (one refused as too long has left the thread); a turn waiting for a
+    // person who owned the conversation is known by its newest user message.
+    messageId: waiting ? (user?.id ?? turn.messageId) : (turn.messageId ?? user?.id),
     replayed: false,
     turn: turn.number,
     agent: waiting?.agent ?? state.activeAgent,

@@ -23,6 +23,8 @@ export interface FakeResponse {
   id?: string;
   /** Wait this long before answering (timeouts). */
   delayMs?: number;
+  /** A 200 answer with this body as it is (a proxy's HTML page, a body cut short) instead of a completion. */
+  rawBody?: string;
   usage?: { prompt_tokens: number; completion_tokens: number };
 }
 
@@ -87,6 +89,11 @@ export async function startFakeOpenAI(options: { port?: number } = {}): Promise<
     const response = typeof next === 'function' ? await next(request) : next;
     if (response.delayMs) await new Promise((resolve) => setTimeout(resolve, response.delayMs));
     if (outgoing.destroyed || outgoing.socket?.destroyed) return;
+    if (response.rawBody !== undefined) {
+      outgoing.writeHead(200, { 'content-type': 'application/json', ...response.headers });
+      outgoing.end(response.rawBody);
+      return;
+    }
     if (response.status && response.status >= 400) {
       const error = response.error ?? { message: `fake error ${response.status}`, type: response.status >= 500 ? 'server_error' : 'invalid_request_error' };
       send(outgoing, response.status, { error }, response.headers);

@@ -72,6 +72,30 @@ describe('the fault matrix (real ChatOpenAI client, fake server)', () => {
     expect(state.messages.at(-1)?.text).toBe('Answer after the pause.');
   });
 
+  it('a negative Retry-After is ignored: the usual backoff applies, never a retry at once', async () => {
+    const { graph, sleeps } = await compileFaults();
+    server.enqueue(toBilling, { status: 429, headers: { 'retry-after': '-1' } }, { status: 429, headers: { 'retry-after-ms': '-500' } }, { content: 'Answer after the pause.' });
+    const state = (await graph.invoke(user('invoice?'), newThread().config)) as SwitchboardState;
+
+    expect(state.messages.at(-1)?.text).toBe('Answer after the pause.');
+    expect(sleeps).toHaveLength(2);
+    for (const ms of sleeps) expect(ms).toBeGreaterThan(0);
+  });
+
+  it('a 200 whose body is not JSON (a proxy page, a body cut short) is a server failure: retried, then named as such', async () => {
+    const { graph, sleeps } = await compileFaults();
+    server.enqueue(toBilling, { rawBody: '<html>502 Bad Gateway</html>' }, { content: 'Fine now.' });
+    const state = (await graph.invoke(user('invoice?'), newThread().config)) as SwitchboardState;
+    expect(requestLog()).toEqual(['triage:gpt-4o-mini', 'billing:gpt-4o-mini', 'billing:gpt-4o-mini']);
+    expect(sleeps).toHaveLength(1);
+    expect(state.messages.at(-1)?.text).toBe('Fine now.');
+
+    server.enqueue(toBilling, ...Array.from({ length: 6 }, () => ({ rawBody: '{"id":"x","choices":[{"message' })));
+    const failed = await runTurn(graph, { threadId: newThread().threadId, message: 'invoice?' });
+    // Both of billing's models tried three times each; the agent fallback is told why.
+    expect(failed.handoffs.find((move) => move.kind === 'fallback')?.payload.reason).toMatch(/^the model failed \(server\) after 6 attempt\(s\): the server's answer was not valid JSON/);
+  });
+
   it('a 429 asking for a longer pause than the tree allows goes to the model fallback', async () => {
     const { graph, sleeps } = await compileFaults();
     server.enqueue(toBilling, { status: 429, headers: { 'retry-after': '30' } }, { content: 'Backup model here.' });

@@ -5,6 +5,7 @@ import { compileTree } from '../../graphs/compile.js';
 import { call, ScriptedChatModel } from '../../models/scripted.js';
 import type { ScriptStep } from '../../models/scripted.js';
 import { runTurn } from '../../runtime/turn.js';
+import { getTurnSummaries } from '../../runtime/transcript.js';
 import { createExampleTools } from '../../tools/examples.js';
 import { newThread } from '../helpers.js';
 
@@ -107,6 +108,26 @@ describe('limits per turn and per session', () => {
     expect(model.requests).toHaveLength(0);
     const state = await graph.getState(config);
     expect((state.values as { messages: unknown[] }).messages).toEqual([]);
+  });
+
+  it('refuses an oversized message again when it is sent again with the same id, and names it (not the message before) in the result', async () => {
+    const { graph, model } = compile('{ messageChars: 100 }', ['first answer', 'never']);
+    const { threadId } = newThread();
+    expect(await runTurn(graph, { threadId, messageId: 'm-1', message: 'hello' })).toMatchObject({ status: 'done', messageId: 'm-1', reply: 'first answer' });
+    const long = 'x'.repeat(101);
+    const refused = await runTurn(graph, { threadId, messageId: 'm-2', message: long });
+    expect(refused).toMatchObject({ status: 'error', messageId: 'm-2', error: { code: 'MESSAGE_TOO_LONG' } });
+    // The documented retry (same message id) must not get the message past the limit.
+    const resent = await runTurn(graph, { threadId, messageId: 'm-2', message: long });
+    expect(resent).toMatchObject({ status: 'error', messageId: 'm-2', replayed: false, error: { code: 'MESSAGE_TOO_LONG' } });
+    expect(model.requests).toHaveLength(1);
+    expect(resent.state.messages.filter((message) => message.type === 'human').map((message) => message.id)).toEqual(['m-1']);
+    const summaries = await getTurnSummaries(graph, threadId);
+    expect(summaries.map((summary) => [summary.turn, summary.messageId, summary.status])).toEqual([
+      [1, 'm-1', 'done'],
+      [2, 'm-2', 'error'],
+      [3, 'm-2', 'error'],
+    ]);
   });
 
   it('sets the LangGraph recursion limit from the tree, so a long legitimate turn is not cut at 25 steps', async () => {

@@ -31,6 +31,18 @@ describe('observers', () => {
     expect(calls[1]!.durationMs).toBeGreaterThanOrEqual(0);
   });
 
+  it('times a turn to its end: a turn of one step (the owner answers at once) is as long as its model call', async () => {
+    const ends: Extract<SwitchboardEvent, { type: 'turn-end' }>[] = [];
+    const { graph } = await compileExample('support', { ...viaFakeOpenAI(server), observers: [(event) => event.type === 'turn-end' && ends.push(event)] });
+    const { threadId } = newThread();
+    server.enqueue({ toolCalls: [{ name: 'transfer_to_billing', arguments: { reason: 'invoice' } }] }, { content: 'Billing here.' }, { content: 'Still billing.', delayMs: 60 });
+    await runTurn(graph, { threadId, message: 'my invoice' });
+    // The second turn goes straight to billing, the owner: one step, whose model takes 60 ms.
+    await runTurn(graph, { threadId, message: 'and the refund?' });
+    expect(ends.map((end) => end.agent)).toEqual(['billing', 'billing']);
+    expect(ends[1]!.durationMs).toBeGreaterThanOrEqual(50);
+  });
+
   it('an observer that throws is logged and the turn goes on; model calls are not streamed', async () => {
     const logs = captureLogs('debug');
     const { graph } = await compileExample('support', {

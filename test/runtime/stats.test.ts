@@ -135,7 +135,8 @@ describe('routing analytics', () => {
     expect(future.stdout.toString('utf8')).toContain('No turn in the store for this tree in this period.');
     const bad = await runCli(['stats', 'config/support.yaml', '--db', db, '--since', 'last week']);
     expect([bad.code, bad.stderr]).toEqual([2, expect.stringContaining('--since takes an ISO date')]);
-  });
+    // Seven CLI processes one after another: on a loaded machine each can take several seconds.
+  }, 120_000);
 
   it('a period keeps only the turns that ended in it', async () => {
     const { graph } = await scriptedConversations();
