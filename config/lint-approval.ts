@@ -12,13 +12,30 @@ import { didYouMean, listNames } from './suggest.js';
 
 export function lintApproval(tree: Tree, knownAgents: ReadonlySet<string>, report: (issue: IssueInput) => void): void {
   lintEdgeGates(tree, knownAgents, report);
+  for (const [name, agent] of Object.entries(tree.agents)) {
+    const own = typeof agent.approval === 'string' ? agent.approval : undefined;
+    if (own !== undefined && agent.handoff?.approval !== undefined && own !== agent.handoff.approval) {
+      report({
+        code: 'APPROVAL_CONFLICT',
+        message: `"${name}" has approval: ${own} and handoff.approval: ${agent.handoff.approval}, which say different things (handoff.approval would win).`,
+        hint: 'Keep one of them: approval: required and handoff: { approval: required } mean the same.',
+        path: ['agents', name, 'handoff', 'approval'],
+      });
+    }
+  }
   const gated = Object.entries(tree.agents).filter(([, agent]) => incomingApproval(agent) === 'required');
   if (gated.length === 0) return;
   const edges = listEdges(tree);
   for (const [name, agent] of gated) {
-    const path = agent.handoff?.approval !== undefined ? ['agents', name, 'handoff', 'approval'] : ['agents', name, 'approval'];
+    const paths = [
+      ...(agent.handoff?.approval === 'required' ? [['agents', name, 'handoff', 'approval']] : []),
+      ...(agent.approval === 'required' ? [['agents', name, 'approval']] : []),
+    ];
+    const path = paths[0] ?? ['agents', name, 'approval'];
     if (agent.kind === 'helper') {
-      report({ code: 'WRONG_AGENT_KIND', message: `"${name}" is a helper (called as a tool, keeping control); no handoff moves into it, so approval: required has no meaning.`, hint: 'Remove approval, or make it kind: agent and hand off to it.', path, at: 'key' });
+      for (const at of paths) {
+        report({ code: 'WRONG_AGENT_KIND', message: `"${name}" is a helper (called as a tool, keeping control); no handoff moves into it, so approval: required has no meaning.`, hint: 'Remove approval, or make it kind: agent and hand off to it.', path: at, at: 'key' });
+      }
       continue;
     }
     // A model's handoff tool (a person's hand-back is the person's own decision, not gated).

@@ -47,11 +47,17 @@ export function lintGraph(tree: Tree, options: GraphLintOptions, report: Report)
   const loops = checkParents(tree, parents, report);
   checkSideways(tree, parents, gaps, report);
   checkToolNames(tree, outgoing, gaps, options.locate, report);
-  // In a loop of parents, "hand back" and "reachable" mean nothing: the loop is the error to fix. Without a root, neither do they.
-  if (!loops && !gaps.rootUnknown) {
+  // In a loop of parents, and below one, "hand back" and "reachable" mean nothing: the loop is the
+  // error to fix. The rest of the tree is checked all the same. Without a root, nothing is.
+  if (!gaps.rootUnknown) {
     const possible = possibleEdges(tree, parents, gaps);
-    checkReachable(tree, outgoing, parents, possible, gaps, report);
-    checkDeadEnds(tree, outgoing, parents, possible, gaps, report);
+    const underLoops = loops.size > 0 ? agentsUnder(loops, parents) : loops;
+    const checked: Report = (issue) => {
+      const agent = issue.path[0] === 'agents' ? String(issue.path[1]) : undefined;
+      if (agent === undefined ? loops.size === 0 : !underLoops.has(agent)) report(issue);
+    };
+    checkReachable(tree, outgoing, parents, possible, gaps, checked);
+    checkDeadEnds(tree, outgoing, parents, possible, gaps, checked);
   }
   checkTargetCount(tree, outgoing, report);
 }
@@ -97,14 +103,30 @@ function ancestorsOf(parents: Map<string, string>, name: string): string[] {
   return [...chain];
 }
 
-/** Reports agents with two parents and loops of parents; true if there is a loop. */
-function checkParents(tree: Tree, parents: Map<string, string>, report: Report): boolean {
-  let loops = false;
+/** The agents in `loops` and every agent whose chain of parents leads into one of them. */
+function agentsUnder(loops: ReadonlySet<string>, parents: Map<string, string>): Set<string> {
+  const under = new Set(loops);
+  for (const start of parents.keys()) {
+    const seen = new Set<string>();
+    for (let current: string | undefined = start; current !== undefined && !seen.has(current); current = parents.get(current)) {
+      seen.add(current);
+      if (loops.has(current)) {
+        seen.forEach((name) => under.add(name));
+        break;
+      }
+    }
+  }
+  return under;
+}
+
+/** Reports agents with two parents and loops of parents; returns the agents in loops. */
+function checkParents(tree: Tree, parents: Map<string, string>, report: Report): Set<string> {
+  const loops = new Set<string>();
   for (const [name, agent] of Object.entries(tree.agents)) {
     for (const [index, child] of (agent.children ?? []).entries()) {
       const path = ['agents', name, 'children', index];
       if (child === tree.root) {
-        loops = true;
+        loops.add(tree.root).add(name);
         report({
           code: 'TREE_CYCLE',
           message: `The root "${tree.root}" is listed as a child of "${name}".`,
@@ -117,8 +139,8 @@ function checkParents(tree: Tree, parents: Map<string, string>, report: Report):
       if (parent === undefined || parent === name) continue;
       const ancestors = ancestorsOf(parents, name);
       if (ancestors.includes(child)) {
-        loops = true;
         const loop = ancestors.slice(0, ancestors.indexOf(child) + 1).reverse();
+        [...loop, name, child].forEach((member) => loops.add(member));
         report({
           code: 'TREE_CYCLE',
           message: `"${name}" lists its own ancestor "${child}" as a child: ${[...loop, child].join(' → ')} is a loop.`,
@@ -148,8 +170,8 @@ function checkParents(tree: Tree, parents: Map<string, string>, report: Report):
     }
     walk.forEach((name) => done.add(name));
     if (current === undefined || !onWalk.has(current)) continue;
-    loops = true;
     const loop = walk.slice(walk.indexOf(current));
+    loop.forEach((member) => loops.add(member));
     if (loop.includes(tree.root)) continue; // reported above: the root listed as a child
     const last = loop[loop.length - 1] as string;
     const index = agentOf(tree, last)?.children?.indexOf(current) ?? 0;

@@ -86,6 +86,10 @@ export function lintTree(tree: Tree, context: LintContext, report: Report): void
     checkCollision(field, ['state', field], 'state field', Object.keys(tree.state ?? {}), report);
     checkFieldDefault(spec, ['state', field], report);
   }
+  const retry = tree.retry;
+  if (retry?.initialDelayMs !== undefined && retry.maxDelayMs !== undefined && retry.initialDelayMs > retry.maxDelayMs) {
+    report({ code: 'INVALID_RANGE', message: `retry.initialDelayMs (${retry.initialDelayMs}) is greater than retry.maxDelayMs (${retry.maxDelayMs}): every retry would wait the most.`, hint: 'Make initialDelayMs the smaller of the two.', path: ['retry', 'initialDelayMs'] });
+  }
   lintConditions(tree, context.knownAgents, report);
   lintApproval(tree, context.knownAgents, report);
   lintGraph(tree, { gaps, locate: context.locate }, report);
@@ -109,6 +113,9 @@ function checkCollision(name: string, path: Path, what: 'agent' | 'state field' 
  */
 function checkModels(tree: Tree, context: LintContext, report: Report): void {
   for (const [name, model] of Object.entries(tree.models ?? {})) {
+    if (BUILTIN_MODELS.includes(name) && model.provider !== 'offline') {
+      report({ code: 'RESERVED_NAME', message: `"${name}" names the built-in offline model; a model of models: under that name would never be used.`, hint: `Rename it, e.g. "${model.provider}-${name === 'offline' ? 'main' : name}", and use that name in defaults: and agents.`, path: ['models', name], at: 'key' });
+    }
     const spec = model.provider === 'offline' ? undefined : providerSpec(model.provider);
     const variable = model.apiKeyEnv;
     if (spec && variable !== undefined && spec.keyVariable === undefined && !context.allowedKeyEnv?.has(variable)) {
@@ -201,7 +208,7 @@ function checkKinds(tree: Tree, name: string, agent: Agent, report: Report): voi
   for (const [index, helper] of (agent.helpers ?? []).entries()) {
     const kind = kindOf(helper);
     if (kind !== undefined && kind !== 'helper') {
-      report({ code: 'WRONG_AGENT_KIND', message: `"${helper}" is listed in agents.${name}.helpers but is a ${kind}.`, hint: `Give "${helper}" kind: helper, or hand off to it instead.`, path: ['agents', name, 'helpers', index] });
+      report({ code: 'WRONG_AGENT_KIND', message: `"${helper}" is listed in agents.${name}.helpers but is ${kind === 'agent' ? 'an agent' : 'a person (kind: human)'}.`, hint: `Give "${helper}" kind: helper, or hand off to it instead.`, path: ['agents', name, 'helpers', index] });
     }
   }
   for (const list of ['children', 'sideways', 'escalate'] as const) {
@@ -264,6 +271,14 @@ function checkPayload(tree: Tree, name: string, agent: Agent, context: LintConte
       });
     } else if (!fits(spec, target)) {
       report({ code: 'SETS_TYPE_MISMATCH', message: `Payload field "${field}" (${describeType(spec)}) cannot be stored in state field "${spec.sets}" (${describeType(target)}).`, hint: 'Give both the same type (and, for enums, values the state field allows).', path: [...path, 'sets'] });
+    } else {
+      // The values the payload field names itself (its enum values, its default) must fit the state field's limits too.
+      const state = fieldSchema(target);
+      const named = [...(spec.type === 'enum' ? spec.values : []), ...(spec.default !== undefined ? [spec.default] : [])];
+      const unfit = named.find((value) => !state.safeParse(value).success);
+      if (unfit !== undefined) {
+        report({ code: 'SETS_TYPE_MISMATCH', message: `Payload field "${field}" can hold ${JSON.stringify(unfit)}, which state field "${spec.sets}" (${describeLimits(target)}) cannot.`, hint: `Keep the payload field's values within the state field's limits.`, path: [...path, 'sets'] });
+      }
     }
   }
 }
@@ -278,7 +293,23 @@ function describeType(field: Field | PayloadField): string {
   return field.type === 'enum' ? `enum ${field.values.join('|')}` : field.type;
 }
 
+/** A field's type with its limits: `string of at most 5 characters`, `number from 0 to 10`. */
+function describeLimits(field: Field): string {
+  if (field.type === 'string' && field.maxLength !== undefined) return `string of at most ${field.maxLength} characters`;
+  if (field.type === 'number' && (field.min !== undefined || field.max !== undefined)) return `number from ${field.min ?? '-∞'} to ${field.max ?? '∞'}`;
+  return describeType(field);
+}
+
 function checkFieldDefault(field: Field | PayloadField, path: Path, report: Report): void {
+  if (field.type === 'number' && field.min !== undefined && field.max !== undefined && field.min > field.max) {
+    report({ code: 'INVALID_RANGE', message: `"${String(path.at(-1))}" has min ${field.min} above max ${field.max}: no value fits.`, hint: 'Swap them, or correct the one that is wrong.', path: [...path, 'min'] });
+    return;
+  }
+  if (field.type === 'enum') {
+    for (const [index, value] of field.values.entries()) {
+      if (field.values.indexOf(value) !== index) report({ code: 'DUPLICATE_VALUE', message: `"${value}" is listed twice in the values of "${String(path.at(-1))}".`, hint: 'Remove the repeat.', path: [...path, 'values', index] });
+    }
+  }
   if (field.type === 'enum' && field.default !== undefined && !field.values.includes(field.default)) {
     report({ code: 'INVALID_DEFAULT', message: `The default "${field.default}" is not one of ${field.values.join(', ')}.`, hint: `${didYouMean(field.default, field.values)}Change the default to one of the values, or add "${field.default}" to values:.`, path: [...path, 'default'] });
   }
@@ -343,8 +374,8 @@ function checkOffline(tree: Tree, name: string, agent: Agent, report: Report): v
     if (!field) {
       report({ code: 'UNKNOWN_KEY', message: `offline.payload sets "${key}", which is not a payload field of "${name}".`, hint: `${didYouMean(key, payloadFields)}Payload fields: ${listNames(payloadFields)}.`, path, at: 'key' });
     } else if (!fieldSchema(field).safeParse(value).success) {
-      const accepted = field.type === 'enum' ? `Use one of ${field.values.join(', ')}` : `Use a ${field.type}`;
-      report({ code: 'INVALID_VALUE', message: `offline.payload.${key} is ${JSON.stringify(value)}, which the payload field "${key}" (${describeType(field)}) does not accept.`, hint: `${accepted}: the offline model hands off with this value, and a refused payload never moves the conversation.`, path });
+      const accepted = field.type === 'enum' ? `Use one of ${field.values.join(', ')}` : typeof value === field.type ? `Use a ${describeLimits(field)}` : `Use a ${field.type}`;
+      report({ code: 'INVALID_VALUE', message: `offline.payload.${key} is ${JSON.stringify(value)}, which the payload field "${key}" (${describeLimits(field)}) does not accept.`, hint: `${accepted}: the offline model hands off with this value, and a refused payload never moves the conversation.`, path });
     }
   }
 }

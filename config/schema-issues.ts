@@ -115,9 +115,20 @@ function convert(issue: ZodIssue, schema: z.ZodType, data: unknown): IssueInput[
       // A name or a list of names: report the issues of the branch whose type fits. A number that is
       // not a whole one fits the integer branch (turns: 2.5), not the "all" beside it.
       const numeric = typeof received === 'number' ? issue.errors.find((branch) => branch.some((inner) => inner.code === 'invalid_type' && inner.expected === 'int')) : undefined;
-      const fitting = numeric ?? issue.errors.find((branch) => branch.every((inner) => inner.code !== 'invalid_type'));
+      // A branch of fixed words fits only a value of their type: a mapping where a word or a
+      // mapping may go is checked as the mapping (approval: { billing: maybe }).
+      const words = (inner: z.core.$ZodIssue) => (inner.code === 'invalid_value' && inner.path.length === 0 ? inner.values : undefined);
+      const fitsType = (inner: z.core.$ZodIssue) => inner.code !== 'invalid_type' && (words(inner)?.some((value) => typeof value === typeof received) ?? true);
+      const fitting = numeric ?? issue.errors.find((branch) => branch.every(fitsType));
+      // Every choice the union allows, its fixed words included: `a number or "all"`.
+      const fixedWords = issue.errors.flatMap((branch) => branch.flatMap((inner) => words(inner) ?? [])).map((value) => JSON.stringify(value));
+      const named = [...(unionTypes(issue) === 'another type' ? [] : [unionTypes(issue)]), ...fixedWords].join(' or ') || 'another type';
+      if (fitting?.length === 1 && words(fitting[0] as z.core.$ZodIssue) && issue.errors.length > 1) {
+        // A word where a number or one of some words may go (turns: six): every choice is named.
+        return [{ code: 'INVALID_VALUE', message: `${where} is ${describeValue(received)}; it must be ${named}.`, hint: `Write ${named}.`, path }];
+      }
       if (fitting) return fitting.flatMap((inner) => convert({ ...inner, path: [...issue.path, ...inner.path] }, schema, data));
-      return [{ code: 'INVALID_TYPE', message: `${where} is ${describeValue(received)}; it must be ${unionTypes(issue)}.`, hint: `Write ${unionTypes(issue)}.`, path }];
+      return [{ code: 'INVALID_TYPE', message: `${where} is ${describeValue(received)}; it must be ${named}.`, hint: `Write ${named}.`, path }];
     }
     default:
       return [{ code: 'INVALID_VALUE', message: `${where}: ${issue.message}.`, hint: 'Check this value against the tree format (schema/tree.schema.json).', path }];

@@ -88,6 +88,21 @@ export class TreeSource {
       );
       return;
     }
+    // Bytes that are not UTF-8 (a Windows-1252 or Latin-1 file) were read as U+FFFD: the text would
+    // reach models and drawings garbled.
+    const garbled = this.text.indexOf('\uFFFD');
+    if (garbled !== -1) {
+      this.addAtOffset(
+        { code: 'YAML_SYNTAX', message: 'The file is not UTF-8 text here: a byte could not be read (U+FFFD, the replacement character, stands in for it).', hint: 'Save the tree as UTF-8 (editors call it "UTF-8" or "Unicode"); Windows-1252 and Latin-1 are not read.', path: [] },
+        garbled,
+      );
+      return;
+    }
+    // Old Mac line endings (CR alone): YAML would read the whole file as one line.
+    if (this.text.includes('\r') && !this.text.includes('\n')) {
+      this.addAtOffset({ code: 'YAML_SYNTAX', message: 'The lines of this file end with CR alone (old Mac line endings), which YAML reads as one line.', hint: 'Save it with LF (or CRLF) line endings.', path: [] }, this.text.indexOf('\r'));
+      return;
+    }
     const document = parseDocument(this.text, {
       prettyErrors: false,
       // Duplicate keys are found in checkStructure: the parser's own check is quadratic in the keys of a mapping.

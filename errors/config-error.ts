@@ -34,6 +34,8 @@ export const CONFIG_ISSUE_CODES = [
   'SETS_TYPE_MISMATCH',
   'SETS_BACKEND_FIELD',
   'INVALID_DEFAULT',
+  'INVALID_RANGE',
+  'DUPLICATE_VALUE',
   'INVALID_PATTERN',
   'UNSUPPORTED_PATTERN',
   'MISSING_PROMPT',
@@ -57,6 +59,7 @@ export const CONFIG_ISSUE_CODES = [
   'CONDITION_NOT_AN_EDGE',
   'APPROVAL_NEVER_ASKED',
   'APPROVAL_NOT_AN_EDGE',
+  'APPROVAL_CONFLICT',
 ] as const;
 
 /** A stable code of a {@link ConfigIssue}: match on it, not on the message. */

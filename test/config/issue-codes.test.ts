@@ -311,6 +311,136 @@ describe('lintTreeText(): every issue code', () => {
     `);
   });
 
+  it('reports SETS_TYPE_MISMATCH when a payload field names a value (an enum value, a default) its state field cannot hold', () => {
+    const text = `version: 1
+name: desk
+root: triage
+state:
+  code: { type: string, maxLength: 4 }
+  amount: { type: number, min: 0, max: 10 }
+agents:
+  triage: { description: Front desk., prompt: Route., children: [billing], escalate: [person] }
+  billing:
+    description: Billing.
+    prompt: Bills.
+    handoff:
+      payload:
+        code: { type: enum, values: [short, ok], sets: code }
+        amount: { type: number, default: 50, sets: amount }
+  person: { kind: human, description: A person. }
+`;
+    expect(showIssues(text, lintTreeText(text, 'desk.yaml'))).toMatchInlineSnapshot(`
+      "desk.yaml:14:56 error SETS_TYPE_MISMATCH Payload field "code" can hold "short", which state field "code" (string of at most 4 characters) cannot. Keep the payload field's values within the state field's limits.
+                code: { type: enum, values: [short, ok], sets: code }
+                                                               ^
+      desk.yaml:15:52 error SETS_TYPE_MISMATCH Payload field "amount" can hold 50, which state field "amount" (number from 0 to 10) cannot. Keep the payload field's values within the state field's limits.
+                amount: { type: number, default: 50, sets: amount }
+                                                           ^"
+    `);
+  });
+
+  it('reports INVALID_RANGE, DUPLICATE_VALUE and APPROVAL_CONFLICT where they are', () => {
+    expect(lintFixture('invalid-range')).toMatchInlineSnapshot(`
+      "test/fixtures/invalid/invalid-range.yaml:5:26 error INVALID_RANGE retry.initialDelayMs (9000) is greater than retry.maxDelayMs (100): every retry would wait the most. Make initialDelayMs the smaller of the two.
+        retry: { initialDelayMs: 9000, maxDelayMs: 100 }
+                                 ^
+      test/fixtures/invalid/invalid-range.yaml:7:32 error INVALID_RANGE "refund" has min 10 above max 5: no value fits. Swap them, or correct the one that is wrong.
+          refund: { type: number, min: 10, max: 5 }
+                                       ^"
+    `);
+    expect(lintFixture('duplicate-value')).toMatchInlineSnapshot(`
+      "test/fixtures/invalid/duplicate-value.yaml:6:46 error DUPLICATE_VALUE "gold" is listed twice in the values of "tier". Remove the repeat.
+          tier: { type: enum, values: [gold, silver, gold] }
+                                                     ^"
+    `);
+    expect(lintFixture('approval-conflict')).toMatchInlineSnapshot(`
+      "test/fixtures/invalid/approval-conflict.yaml:15:26 error APPROVAL_CONFLICT "billing" has approval: required and handoff.approval: none, which say different things (handoff.approval would win). Keep one of them: approval: required and handoff: { approval: required } mean the same.
+            handoff: { approval: none }
+                                 ^"
+    `);
+  });
+
+  it('names the bad entry of an approval: mapping and every choice of a union (a number or "all")', () => {
+    const text = `version: 1
+name: desk
+root: triage
+agents:
+  triage:
+    description: Front desk.
+    prompt: Route.
+    children: [billing]
+    escalate: [person]
+    approval: { billing: required, person: maybe }
+    history: { turns: six }
+  billing: { description: Billing., prompt: Bills., history: { turns: true } }
+  person: { kind: human, description: A person. }
+`;
+    expect(showIssues(text, lintTreeText(text, 'desk.yaml'))).toMatchInlineSnapshot(`
+      "desk.yaml:10:44 error INVALID_VALUE agents.triage.approval.person is the text "maybe"; it must be one of "required", "none". Write one of these values.
+            approval: { billing: required, person: maybe }
+                                                   ^
+      desk.yaml:11:23 error INVALID_VALUE agents.triage.history.turns is the text "six"; it must be a number or "all". Write a number or "all".
+            history: { turns: six }
+                              ^
+      desk.yaml:12:71 error INVALID_TYPE agents.billing.history.turns is the boolean true; it must be a number or "all". Write a number or "all".
+          billing: { description: Billing., prompt: Bills., history: { turns: true } }
+                                                                              ^"
+    `);
+  });
+
+  it('refuses text that was not UTF-8 (read as U+FFFD) and old Mac line endings, where they are', () => {
+    const latin1 = Buffer.from('version: 1\nname: desk\nroot: triage\nagents:\n  triage: { description: "caf\xe9", prompt: x }\n', 'latin1').toString('utf8');
+    expect(showIssues(latin1, lintTreeText(latin1, 'desk.yaml'))).toMatchInlineSnapshot(`
+      "desk.yaml:5:30 error YAML_SYNTAX The file is not UTF-8 text here: a byte could not be read (U+FFFD, the replacement character, stands in for it). Save the tree as UTF-8 (editors call it "UTF-8" or "Unicode"); Windows-1252 and Latin-1 are not read.
+          triage: { description: "caf�", prompt: x }
+                                     ^"
+    `);
+    const mac = 'version: 1\rname: desk\rroot: triage\r';
+    expect(lintTreeText(mac, 'desk.yaml').map(formatIssue)).toMatchInlineSnapshot(`
+      [
+        "desk.yaml:1:11 error YAML_SYNTAX The lines of this file end with CR alone (old Mac line endings), which YAML reads as one line. Save it with LF (or CRLF) line endings.",
+      ]
+    `);
+  });
+
+  it('refuses a model of models: named offline, which the built-in offline model would shadow', () => {
+    const text = `version: 1
+name: desk
+root: triage
+models:
+  offline: { provider: openai, name: gpt-4o-mini }
+defaults: { model: offline }
+agents:
+  triage: { description: Front desk., prompt: Route., escalate: [person] }
+  person: { kind: human, description: A person. }
+`;
+    expect(showIssues(text, lintTreeText(text, 'desk.yaml'))).toMatchInlineSnapshot(`
+      "desk.yaml:5:3 error RESERVED_NAME "offline" names the built-in offline model; a model of models: under that name would never be used. Rename it, e.g. "openai-main", and use that name in defaults: and agents.
+          offline: { provider: openai, name: gpt-4o-mini }
+          ^"
+    `);
+  });
+
+  it('says which limit an offline payload value breaks', () => {
+    const text = `version: 1
+name: desk
+root: triage
+agents:
+  triage: { description: Front desk., prompt: Route., children: [billing], escalate: [person] }
+  billing:
+    description: Billing.
+    prompt: Bills.
+    handoff: { payload: { amount: { type: number, min: 1, max: 5 } } }
+    offline: { keywords: [bill], payload: { amount: 12 } }
+  person: { kind: human, description: A person. }
+`;
+    expect(showIssues(text, lintTreeText(text, 'desk.yaml'))).toMatchInlineSnapshot(`
+      "desk.yaml:10:53 error INVALID_VALUE offline.payload.amount is 12, which the payload field "amount" (number from 1 to 5) does not accept. Use a number from 1 to 5: the offline model hands off with this value, and a refused payload never moves the conversation.
+            offline: { keywords: [bill], payload: { amount: 12 } }
+                                                            ^"
+    `);
+  });
+
   it('reports SETS_BACKEND_FIELD at a sets: into a field backend code owns', () => {
     expect(lintFixture('sets-backend-field')).toMatchInlineSnapshot(`
       "test/fixtures/invalid/sets-backend-field.yaml:17:77 error SETS_BACKEND_FIELD Payload field "account" sets state field "customer_id", which only backend code may write: it is marked owner: backend. Remove sets: customer_id. Backend code sets "customer_id" (runTurn fields:), from the authenticated session; a model must not be able to change it.
