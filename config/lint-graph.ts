@@ -52,9 +52,12 @@ export function lintGraph(tree: Tree, options: GraphLintOptions, report: Report)
   if (!gaps.rootUnknown) {
     const possible = possibleEdges(tree, parents, gaps);
     const underLoops = loops.size > 0 ? agentsUnder(loops, parents) : loops;
+    // A helper named as a handoff target, or given children, is reported as WRONG_AGENT_KIND: it and
+    // the agents under it are not reported again as unreachable or dead ends.
+    const misplaced = agentsUnder(misplacedHelpers(tree), parents);
     const checked: Report = (issue) => {
       const agent = issue.path[0] === 'agents' ? String(issue.path[1]) : undefined;
-      if (agent === undefined ? loops.size === 0 : !underLoops.has(agent)) report(issue);
+      if (agent === undefined ? loops.size === 0 : !underLoops.has(agent) && !misplaced.has(agent)) report(issue);
     };
     checkReachable(tree, outgoing, parents, possible, gaps, checked);
     checkDeadEnds(tree, outgoing, parents, possible, gaps, checked);
@@ -103,17 +106,37 @@ function ancestorsOf(parents: Map<string, string>, name: string): string[] {
   return [...chain];
 }
 
-/** The agents in `loops` and every agent whose chain of parents leads into one of them. */
-function agentsUnder(loops: ReadonlySet<string>, parents: Map<string, string>): Set<string> {
-  const under = new Set(loops);
+/** The helpers another agent lists as a handoff target (children:, sideways:, escalate:, fallback:), or that list children. */
+function misplacedHelpers(tree: Tree): Set<string> {
+  const helpers = new Set(Object.entries(tree.agents).filter(([, agent]) => agent.kind === 'helper').map(([name]) => name));
+  const misplaced = new Set<string>();
+  for (const [name, agent] of Object.entries(tree.agents)) {
+    if (helpers.has(name) && (agent.children?.length ?? 0) > 0) misplaced.add(name);
+    for (const target of [...(agent.children ?? []), ...(agent.sideways ?? []), ...(agent.escalate ?? []), ...fallbacksOf(agent)]) if (helpers.has(target)) misplaced.add(target);
+  }
+  return misplaced;
+}
+
+/** The agents in `roots` and every agent whose chain of parents leads into one of them (each chain walked once). */
+function agentsUnder(roots: ReadonlySet<string>, parents: Map<string, string>): Set<string> {
+  const under = new Set(roots);
+  if (roots.size === 0) return under;
+  const known = new Map<string, boolean>();
   for (const start of parents.keys()) {
-    const seen = new Set<string>();
-    for (let current: string | undefined = start; current !== undefined && !seen.has(current); current = parents.get(current)) {
-      seen.add(current);
-      if (loops.has(current)) {
-        seen.forEach((name) => under.add(name));
+    const chain: string[] = [];
+    let leads = false;
+    for (let current: string | undefined = start; current !== undefined; current = parents.get(current)) {
+      const settled = known.get(current);
+      if (settled !== undefined || roots.has(current)) {
+        leads = settled ?? true;
         break;
       }
+      if (chain.includes(current)) break; // a loop that is not among the roots
+      chain.push(current);
+    }
+    for (const name of chain) {
+      known.set(name, leads);
+      if (leads) under.add(name);
     }
   }
   return under;

@@ -96,6 +96,20 @@ describe('lintTreeText(): every problem at once', () => {
     `);
   });
 
+  it('reports a helper used as a handoff target by its kind alone, not again as unreachable or as a dead end below it', () => {
+    expect(lintFixture('misplaced-helper', 'all-at-once')).toMatchInlineSnapshot(`
+      "test/fixtures/all-at-once/misplaced-helper.yaml:9:25 error WRONG_AGENT_KIND "helpy" is a helper; it cannot take over a conversation (agents.triage.children). List it under helpers: instead, or give it kind: agent.
+            children: [billing, helpy]
+                                ^
+      test/fixtures/all-at-once/misplaced-helper.yaml:11:15 error WRONG_AGENT_KIND "billing" is listed in agents.triage.helpers but is an agent. Give "billing" kind: helper, or hand off to it instead.
+            helpers: [billing]
+                      ^
+      test/fixtures/all-at-once/misplaced-helper.yaml:19:5 error WRONG_AGENT_KIND "helpy" is a helper (called as a tool); it cannot hand off, so children has no meaning. Remove children, or make it kind: agent.
+            children: [leaf]
+            ^"
+    `);
+  });
+
   it('runs the graph checks on what the schema errors leave: __proto__ keys, an unknown key, wrong types, a wrong kind', () => {
     // billing and sales are not unreachable though triage's children: failed, nor refunds though it is
     // only under billing's misspelled childern:; refunds is no dead end: supervisor, whose kind failed, may be a person.
