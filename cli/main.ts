@@ -7,6 +7,7 @@ import { COMMANDS } from './commands/index.js';
 import { COMMAND_PREFIX } from './command-line.js';
 import { packageVersion } from './package.js';
 import { EXIT } from './exit-codes.js';
+import { stringifyForTerminal } from '../dev/control-characters.js';
 import { formatProjectIssue, PROJECT_FILE, ProjectFileError, readProjectSettings } from './project-file.js';
 import type { ProjectSettings } from './project-file.js';
 import { applyProject, prepareCommand } from './project.js';
@@ -37,7 +38,27 @@ function configOption(args: string[]): string | undefined {
   return value;
 }
 
+/** Whether the arguments ask for JSON output (`--json` before any `--`): errors are then printed as JSON on stdout too. */
+function asksForJson(args: string[]): boolean {
+  const end = args.indexOf('--');
+  return (end === -1 ? args : args.slice(0, end)).includes('--json');
+}
+
+/** An error as `--json` prints it on stdout, beside the line on stderr. */
+function jsonError(code: string, message: string): string {
+  return `${stringifyForTerminal({ error: { code, message } })}\n`;
+}
+
+// A reader that stops early (`switchboard draw … | head -c 10`) closes stdout: the command ends
+// quietly with the code it had, as Unix tools do, instead of an unhandled EPIPE.
+for (const stream of [process.stdout, process.stderr])
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    process.exit(process.exitCode ?? EXIT.ok);
+  });
+
 const args = process.argv.slice(2);
+const json = asksForJson(args);
 const chosen = COMMANDS.find((entry) => entry.name === chosenCommand(args));
 
 const program = new Command('switchboard')
@@ -59,6 +80,9 @@ try {
   if (!asksForHelp) {
     for (const issue of error.issues) process.stderr.write(`${formatProjectIssue(issue)}\n`);
     process.stderr.write(`${error.issues.length} error${error.issues.length === 1 ? '' : 's'}\n`);
+    if (json) process.stdout.write(jsonError(error.code, error.message));
+    // Where stdout is written asynchronously (a pipe on some systems), exit once it is flushed.
+    await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
     process.exit(EXIT.usage);
   }
 }
@@ -76,7 +100,11 @@ for (const command of [program, ...program.commands]) {
   const help = command === program ? `${COMMAND_PREFIX} --help` : `${COMMAND_PREFIX} ${command.name()} --help`;
   command.configureOutput({
     writeErr: (text) => process.stderr.write(text),
-    outputError: (text, write) => write(`${text.trimEnd().replace(/^error: /, 'error USAGE: ')} (${help} lists the options)\n`),
+    outputError: (text, write) => {
+      const line = `${text.trimEnd().replace(/^error: /, 'error USAGE: ')} (${help} lists the options)`;
+      write(`${line}\n`);
+      if (json) process.stdout.write(jsonError('USAGE', line.replace(/^error USAGE: /, '')));
+    },
   });
 }
 

@@ -74,10 +74,22 @@ export function readProjectSettings(explicit: string | undefined, cwd: string = 
   if (explicit !== undefined) {
     const file = resolve(cwd, explicit);
     if (!existsSync(file)) throw new ProjectFileError([{ file: explicit, line: 1, column: 1, message: `--config ${explicit}: there is no such file.`, hint: `Write one with \`npx switchboard init\`, or leave --config out to use the nearest ${PROJECT_FILE}.` }]);
-    return parseProjectFile(readFileSync(file, 'utf8'), file, cwd);
+    return parseProjectFile(readProjectText(file, explicit, '--config '), file, cwd);
   }
   const found = findProjectFile(cwd);
-  return found === undefined ? undefined : parseProjectFile(readFileSync(found, 'utf8'), found, cwd);
+  return found === undefined ? undefined : parseProjectFile(readProjectText(found, relative(cwd, found) || found), found, cwd);
+}
+
+/** The project file's text; one that cannot be read (a folder, no permission) is a project-file error, not a stack trace. */
+function readProjectText(file: string, shown: string, flag = ''): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EISDIR')
+      throw new ProjectFileError([{ file: shown, line: 1, column: 1, message: `${flag}${shown} is a folder, not a file.`, hint: `Name the project file itself, e.g. --config ${join(shown, PROJECT_FILE)}.` }]);
+    throw new ProjectFileError([{ file: shown, line: 1, column: 1, message: `${flag}${shown} cannot be read (${code ?? String(error)}).` }]);
+  }
 }
 
 const SETTINGS = ['$schema', 'tree', 'trees', 'tools', 'db', 'logLevel', 'logFormat'] as const;
@@ -154,7 +166,11 @@ export function parseProjectFile(text: string, file: string, cwd: string = proce
     if (absolute) settings.tools = absolute;
   }
   const db = text_('db');
-  if (db !== undefined) settings.db = db === 'memory' || /^postgres(ql)?:\/\//i.test(db) ? db : resolve(dir, db.replace(/^sqlite:/, ''));
+  // Any other scheme:// would be taken for a SQLite path relative to the file.
+  const scheme = db === undefined ? undefined : /^([a-z][a-z0-9+.-]+):\/\//i.exec(db)?.[1];
+  if (db !== undefined && scheme !== undefined && !/^postgres(ql)?:\/\//i.test(db) && scheme !== 'sqlite')
+    problem(['db'], `"db" must be memory, a SQLite file path or a postgres:// URL (not ${scheme}://).`);
+  else if (db !== undefined) settings.db = db === 'memory' || /^postgres(ql)?:\/\//i.test(db) ? db : resolve(dir, db.replace(/^sqlite:/, ''));
   const logLevel = text_('logLevel');
   if (logLevel !== undefined) {
     if ((LOG_LEVELS as readonly string[]).includes(logLevel)) settings.logLevel = logLevel as ProjectSettings['logLevel'] & string;

@@ -2,9 +2,10 @@
  * What every CLI command shares: loading the tree with the tool registry, opening the checkpointer,
  * the logger, and turning user mistakes into one clear line on stderr (no stack traces).
  */
-import { existsSync } from 'node:fs';
-import { relative, resolve } from 'node:path';
+import { existsSync, statSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
 import type { StructuredToolInterface } from '@langchain/core/tools';
+import { closest } from 'fastest-levenshtein';
 import { pino } from 'pino';
 import type { Logger } from 'pino';
 import { loadTree } from '../config/load.js';
@@ -21,16 +22,18 @@ import { planModels, providerLabel } from '../models/resolve.js';
 import type { ModelOption } from '../models/resolve.js';
 import type { Tree } from '../config/schema.js';
 import { fieldsSchema } from '../state/schema.js';
-import { DEFAULT_SQLITE_PATH, openCheckpointer } from '../store/checkpointer.js';
+import { DEFAULT_SQLITE_PATH, isPostgresUrl, openCheckpointer } from '../store/checkpointer.js';
 import type { Checkpointer } from '../store/checkpointer.js';
 import { hashThreadIds, LOG_REDACT_PATHS, MIN_THREAD_ID_KEY_BYTES } from '../nodes/events.js';
-import { escapeControlCharacters } from '../dev/control-characters.js';
+import { escapeControlCharacters, stringifyForTerminal } from '../dev/control-characters.js';
 import { createExampleTools } from '../tools/examples.js';
 import type { SideEffectLedger } from '../store/ledger.js';
 import { colorEnabled } from './color.js';
 import { importToolsModule, ToolsModuleError } from './tools-module.js';
 import { chosenLogFormat } from './project.js';
+import { LOG_LEVELS } from './project-file.js';
 import type { LogFormat } from './project-file.js';
+import { withoutPassword } from './command-line.js';
 import { EXIT } from './exit-codes.js';
 
 export interface CommonOptions {
@@ -103,6 +106,7 @@ export const SHOWN_AS_TEXT: ReadonlySet<string> = new Set([...SHOWN_BY_EVERY_COM
  * `options.shown`, which the command prints itself.
  */
 export function createLogger(level?: string, options: CreateLoggerOptions = {}): Logger {
+  logLevelOption(level);
   const key = threadIdKey(options);
   const redact = { paths: LOG_REDACT_PATHS, censor: '[redacted]' };
   const shown = level === undefined ? options.shown : undefined;
@@ -121,6 +125,15 @@ export function createLogger(level?: string, options: CreateLoggerOptions = {}):
     ? pino({ ...settings, transport: { target: 'pino-pretty', options: { destination: 2, colorize: colorEnabled(process.stderr, options.env), ignore: 'pid,hostname' } } })
     : pino(settings, process.stderr);
   return key === undefined ? logger : hashThreadIds(logger, { key });
+}
+
+/**
+ * `--log-level`, checked as the project file's "logLevel" is: pino would throw a stack trace on a
+ * level it does not know.
+ */
+export function logLevelOption(level: string | undefined): string | undefined {
+  if (level === undefined || (LOG_LEVELS as readonly string[]).includes(level)) return level;
+  throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')} (not "${level}"). Did you mean "${closest(level.toLowerCase(), [...LOG_LEVELS])}"?`);
 }
 
 /** The key thread ids are hashed with, or undefined when hashing is off. */
@@ -186,7 +199,8 @@ export interface Session {
 
 export async function openSession(treePath: string, options: CommonOptions, logging: { shown?: ReadonlySet<string> } = {}): Promise<Session> {
   const model = modelOption(options.model);
-  const checkpointer = await openCheckpointer(options.db ?? process.env.SWITCHBOARD_DB ?? DEFAULT_SQLITE_PATH);
+  logLevelOption(options.logLevel);
+  const checkpointer = await openStore(options.db);
   try {
     const tools = await loadTools(options.tools, checkpointer.ledger);
     const tree = await loadTree(treePath, { tools });
@@ -200,8 +214,47 @@ export async function openSession(treePath: string, options: CommonOptions, logg
   }
 }
 
-/** Runs a command body; user mistakes become one line on stderr and exit code 2. */
-export async function guard(body: () => Promise<number | void>): Promise<void> {
+/** What the command's store option names: `--db` (or the project file's "db"), else `$SWITCHBOARD_DB`, else the default file. */
+export function storeTarget(db: string | undefined): string {
+  return db ?? process.env.SWITCHBOARD_DB ?? DEFAULT_SQLITE_PATH;
+}
+
+/** A `scheme://` other than PostgreSQL's would otherwise be taken for a SQLite path (`mysql://x` → a folder `mysql:`). */
+export const URL_SCHEME = /^([a-z][a-z0-9+.-]+):\/\//i;
+
+/**
+ * Opens the store `db` names (see {@link storeTarget}); a store that cannot be opened is one line,
+ * `error STORE_UNAVAILABLE: …` (exit 1), never a driver's stack trace. A folder or an unknown URL
+ * scheme is a mistake in the command (exit 2).
+ */
+export async function openStore(db: string | undefined): Promise<Checkpointer> {
+  const target = storeTarget(db);
+  const shown = withoutPassword(target);
+  const scheme = URL_SCHEME.exec(target)?.[1];
+  if (scheme !== undefined && !isPostgresUrl(target) && scheme !== 'sqlite')
+    throw new UsageError(`The store ${shown} is not one Switchboard can open: use memory, a SQLite file path or a postgres:// URL (not ${scheme}://).`);
+  if (target !== 'memory' && !isPostgresUrl(target)) {
+    const path = target.replace(/^sqlite:/, '');
+    if (existsSync(path) && statSync(path).isDirectory())
+      throw new UsageError(`The store ${shown} is a folder, not a SQLite file: name a file, e.g. --db ${join(path, 'threads.sqlite')}.`);
+  }
+  try {
+    return await openCheckpointer(target);
+  } catch (error) {
+    // A missing optional package says what to install; everything else the driver says, in one line.
+    if (error instanceof SwitchboardError) throw error;
+    const reason = (error instanceof Error ? error.message : String(error)).split('\n')[0]?.replace(/\.$/, '') || String((error as { code?: unknown }).code ?? 'unknown error');
+    const where = isPostgresUrl(target) ? 'Check that PostgreSQL is running there and the URL names an existing database.' : 'Check that the path names a SQLite file (or a new one) you can write.';
+    throw new SwitchboardError('STORE_UNAVAILABLE', `Cannot open the store ${shown}: ${reason}. ${where}`, { cause: error });
+  }
+}
+
+/**
+ * Runs a command body; user mistakes become one line on stderr and exit code 2. With `json`
+ * (the command's `--json`), the error is also printed on stdout as `{"error":{"code","message"}}`,
+ * so a program reading stdout gets an object rather than nothing.
+ */
+export async function guard(body: () => Promise<number | void>, options: { json?: boolean | undefined } = {}): Promise<void> {
   try {
     process.exitCode = (await body()) ?? EXIT.ok;
   } catch (error) {
@@ -209,14 +262,21 @@ export async function guard(body: () => Promise<number | void>): Promise<void> {
       for (const issue of error.issues) process.stderr.write(`${escapeControlCharacters(formatIssue(issue))}\n`);
       const errors = error.issues.filter((issue) => issue.severity === 'error').length;
       process.stderr.write(`${errors} error${errors === 1 ? '' : 's'}\n`);
+      if (options.json) process.stdout.write(`${stringifyForTerminal({ error: { code: error.code, message: error.message, issues: error.issues } })}\n`);
       process.exitCode = EXIT.usage;
     } else if (error instanceof SwitchboardError) {
       process.stderr.write(`${escapeControlCharacters(`error ${error.code}: ${error.message}`)}\n`);
+      if (options.json) process.stdout.write(`${stringifyForTerminal({ error: { code: error.code, message: error.message } })}\n`);
       process.exitCode = exitCodeOf(error);
     } else {
       throw error;
     }
   }
+}
+
+/** The exit code of a turn that ran: 1 when it ended with an error (as `run`'s), else 0. */
+export function turnExitCode(result: Pick<TurnResult, 'status'>): number {
+  return result.status === 'error' ? EXIT.turnFailed : EXIT.ok;
 }
 
 /** The exit code of an error Switchboard threw on purpose: 2 for a mistake in the input, 1 for a failed turn. */
@@ -251,28 +311,48 @@ export function requireReply(reply: string): string {
   return reply;
 }
 
-/** `--field` values checked against the tree's `state:` before anything runs (a wrong one is a usage error, exit 2). */
-export function checkFieldOptions(tree: Tree, fields: Record<string, string | number | boolean> | undefined): void {
-  if (!fields) return;
+/**
+ * `--field` values converted by the type the tree's `state:` declares for each field (a string
+ * field keeps `5551234` as text; a number or boolean field parses it) and checked before anything
+ * runs: a wrong one is a usage error (exit 2) naming the field and its type.
+ */
+export function checkFieldOptions(tree: Tree, entries: Record<string, string> | undefined): Record<string, string | number | boolean> | undefined {
+  if (!entries) return undefined;
+  const declared = tree.state ?? {};
+  const fields: Record<string, string | number | boolean> = {};
+  const problems: string[] = [];
+  for (const [name, raw] of Object.entries(entries)) {
+    const type = Object.hasOwn(declared, name) ? declared[name]!.type : undefined;
+    if (type === 'number') {
+      const value = Number(raw);
+      if (raw.trim() === '' || !Number.isFinite(value)) problems.push(`"${name}" is a number field: "${raw}" is not a number`);
+      else fields[name] = value;
+    } else if (type === 'boolean') {
+      if (raw === 'true' || raw === 'false') fields[name] = raw === 'true';
+      else problems.push(`"${name}" is a boolean field: write true or false (not "${raw}")`);
+    } else fields[name] = raw;
+  }
   const parsed = fieldsSchema(tree).safeParse(fields);
-  if (parsed.success) return;
-  const declared = Object.keys(tree.state ?? {});
-  const problems = parsed.error.issues.map((issue) =>
-    issue.code === 'unrecognized_keys'
-      ? `${issue.keys.map((key) => `"${key}"`).join(', ')} ${issue.keys.length === 1 ? 'is' : 'are'} not declared under the tree's state`
-      : `"${issue.path.join('.')}": ${issue.message}`,
-  );
-  throw new UsageError(`--field ${problems.join('; ')}. The tree's state fields: ${declared.join(', ') || '(none)'}.`);
+  if (!parsed.success)
+    problems.push(
+      ...parsed.error.issues.map((issue) =>
+        issue.code === 'unrecognized_keys'
+          ? `${issue.keys.map((key) => `"${key}"`).join(', ')} ${issue.keys.length === 1 ? 'is' : 'are'} not declared under the tree's state`
+          : `"${issue.path.join('.')}": ${issue.message}`,
+      ),
+    );
+  if (problems.length === 0) return fields;
+  throw new UsageError(`--field ${problems.join('; ')}. The tree's state fields: ${Object.keys(declared).join(', ') || '(none)'}.`);
 }
 
-export function parseFields(entries: string[] | undefined): Record<string, string | number | boolean> | undefined {
+/** `--field name=value` entries, as text: {@link checkFieldOptions} gives each the type its field declares. */
+export function parseFields(entries: string[] | undefined): Record<string, string> | undefined {
   if (!entries?.length) return undefined;
-  const fields: Record<string, string | number | boolean> = {};
+  const fields: Record<string, string> = {};
   for (const entry of entries) {
     const index = entry.indexOf('=');
     if (index <= 0) throw new UsageError(`--field takes name=value (got "${entry}").`);
-    const raw = entry.slice(index + 1);
-    fields[entry.slice(0, index)] = raw === 'true' ? true : raw === 'false' ? false : raw !== '' && !Number.isNaN(Number(raw)) ? Number(raw) : raw;
+    fields[entry.slice(0, index)] = entry.slice(index + 1);
   }
   return fields;
 }

@@ -25,8 +25,8 @@ import type { GoodTree } from './live-tree.js';
 import { toPageSnapshot } from './page-data.js';
 import { resolveApproval } from '../runtime/approval.js';
 import { ApprovalDecisionSchema } from '../nodes/approval.js';
-import { ChatRequestSchema, listEscalations, parseBody, readThread, ReplyRequestSchema, ThreadIdSchema, ThreadRunner } from './threads.js';
-import { ForkRequestSchema, ThreadHistory } from './thread-history.js';
+import { ChatRequestSchema, listEscalations, parseBody, readThread, ReplyRequestSchema, threadIdOfPath, ThreadRunner } from './threads.js';
+import { ForkRequestSchema, httpErrors, ThreadHistory } from './thread-history.js';
 
 export interface DevServerOptions {
   /** The tree file to serve and watch. */
@@ -122,13 +122,17 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     const decision = /^POST \/api\/escalations\/([^/]+)\/decision$/.exec(route);
     if (decision) {
       // A person's decision on a handoff waiting for approval: { approved, reason? }.
-      const threadId = parseBody(ThreadIdSchema, decodeURIComponent(decision[1] ?? ''));
-      const result = await resolveApproval(requireGoodTree().graph, threadId, parseBody(ApprovalDecisionSchema, await readJson(request)));
+      const threadId = threadIdOfPath(decision[1] ?? '');
+      const body = parseBody(ApprovalDecisionSchema, await readJson(request));
+      const graph = requireGoodTree().graph;
+      // Deciding on a thread that is not there, or not waiting (decided already), is the request's mistake, as for forks.
+      if (!(await readThread(graph, threadId)).exists) throw new HttpError(404, `UNKNOWN_THREAD: There is no thread ${threadId} in this store.`);
+      const result = await httpErrors(() => resolveApproval(graph, threadId, body));
       return sendJson(response, 200, { threadId, status: result.status, agent: result.agent, reply: result.reply ?? null });
     }
     const reply = /^POST \/api\/escalations\/([^/]+)\/reply$/.exec(route);
     if (reply) {
-      const threadId = parseBody(ThreadIdSchema, decodeURIComponent(reply[1] ?? ''));
+      const threadId = threadIdOfPath(reply[1] ?? '');
       const body = parseBody(ReplyRequestSchema, await readJson(request));
       return runner.reply(requireGoodTree().graph, threadId, body, new NdjsonStream(response));
     }
@@ -137,7 +141,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     const thread = /^(GET|POST) \/api\/threads\/([^/]+)(?:\/(trace|turns\/(\d+)|fork))?$/.exec(route);
     if (thread) {
       const [, verb, rawId, action, turnText] = thread;
-      const threadId = parseBody(ThreadIdSchema, decodeURIComponent(rawId ?? ''));
+      const threadId = threadIdOfPath(rawId ?? '');
       const graph = requireGoodTree().graph;
       if (verb === 'GET' && action === undefined) {
         const found = await readThread(graph, threadId);

@@ -22,7 +22,7 @@ export const ForkRequestSchema = z.strictObject({
   fields: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
 });
 
-/** HTTP statuses of the mistakes a history request can make. */
+/** HTTP statuses of the mistakes a history (or decision) request can make. */
 const STATUS_OF: Readonly<Record<string, number>> = {
   UNKNOWN_THREAD: 404,
   TURN_NOT_KEPT: 404,
@@ -31,6 +31,10 @@ const STATUS_OF: Readonly<Record<string, number>> = {
   THREAD_OF_ANOTHER_TREE: 409,
   INVALID_FIELDS: 400,
   INVALID_INPUT: 400,
+  // A decision on an approval: nothing waits (or it was decided already), a malformed decision, another turn holds the thread.
+  NOTHING_PENDING: 409,
+  INVALID_DECISION: 400,
+  THREAD_BUSY: 409,
 };
 
 export class ThreadHistory {
@@ -76,7 +80,7 @@ export class ThreadHistory {
 }
 
 /** Runs `body`; a Switchboard error that is the request's mistake becomes an HTTP error with its message. */
-async function httpErrors<T>(body: () => Promise<T>): Promise<T> {
+export async function httpErrors<T>(body: () => Promise<T>): Promise<T> {
   try {
     return await body();
   } catch (error) {

@@ -28,12 +28,26 @@ export const ReplyRequestSchema = z.strictObject({
   handBackTo: z.string().min(1).optional(),
 });
 
-/** Parses a request body, or throws a 400 that names the field. */
-export function parseBody<TSchema extends z.ZodType>(schema: TSchema, body: unknown): z.output<TSchema> {
+/** Parses a request body (or another part of the request, named by `what`), or throws a 400 that names the field. */
+export function parseBody<TSchema extends z.ZodType>(schema: TSchema, body: unknown, what = 'body'): z.output<TSchema> {
   const parsed = schema.safeParse(body);
   if (!parsed.success)
-    throw new HttpError(400, parsed.error.issues.map((issue) => `${issue.path.join('.') || 'body'} ${issue.message}`).join('; '));
+    throw new HttpError(400, parsed.error.issues.map((issue) => `${issue.path.join('.') || what} ${issue.message}`).join('; '));
   return parsed.data;
+}
+
+/**
+ * The thread id of a path (`/api/threads/<id>/…`), percent-decoded and checked: a malformed escape
+ * such as `%E0` is the request's mistake (400), not a server failure.
+ */
+export function threadIdOfPath(raw: string): string {
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(raw);
+  } catch {
+    throw new HttpError(400, `The thread id in the path is not valid percent-encoding: ${raw.slice(0, 100)}.`);
+  }
+  return parseBody(ThreadIdSchema, decoded, 'the thread id in the path');
 }
 
 /** Runs turns one at a time per thread: a message sent while one runs is refused, not queued. */

@@ -4,7 +4,7 @@
  */
 import type { Command } from 'commander';
 import { streamApproval } from '../../runtime/approval.js';
-import { common, consume, EXIT, guard, openSession, SHOWN_AS_TEXT, SHOWN_BY_EVERY_COMMAND } from '../setup.js';
+import { common, consume, guard, openSession, SHOWN_AS_TEXT, SHOWN_BY_EVERY_COMMAND, turnExitCode } from '../setup.js';
 import type { CommonOptions } from '../setup.js';
 import { resumeHint, TurnPrinter, turnJson } from '../output.js';
 import { colorEnabled } from '../color.js';
@@ -49,10 +49,11 @@ function registerDecision(program: Command, approved: boolean): void {
             });
             if (options.json) process.stdout.write(`${stringifyForTerminal(turnJson(result))}\n`);
             else printer.result(result);
-            return EXIT.ok;
+            // As `run`: the turn that followed the decision failed (e.g. the model after it).
+            return turnExitCode(result);
           } finally {
             await session.checkpointer.close();
           }
-        }),
+        }, { json: options.json }),
       );
 }

@@ -23,13 +23,13 @@ export function registerChat(program: Command): void {
     .option('--field <name=value>', 'set a shared-state field (repeatable)', collect)
     .action((treePath: string, options: CommonOptions & { thread?: string; field?: string[] }) =>
       guard(async () => {
-        const fields = parseFields(options.field);
+        const entries = parseFields(options.field);
         const session = await openSession(treePath, options, { shown: SHOWN_AS_TEXT });
         let prompt: ReturnType<typeof createInterface> | undefined;
         const threadId = options.thread ?? `t-${randomUUID().slice(0, 8)}`;
         const inMemory = session.checkpointer.describe === 'memory';
         try {
-          checkFieldOptions(session.tree.spec, fields);
+          const fields = checkFieldOptions(session.tree.spec, entries);
           const printer = new TurnPrinter((text) => process.stdout.write(text), {
             color: colorEnabled(process.stdout),
             streaming: process.stdout.isTTY === true,

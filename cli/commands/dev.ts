@@ -2,14 +2,14 @@
  * `switchboard dev`: the dev page on 127.0.0.1 (see dev/server.ts).
  */
 import type { Command } from 'commander';
-import { existsSync } from 'node:fs';
-import { formatIssue } from '../../errors/config-error.js';
+import { existsSync, statSync } from 'node:fs';
+import { fileNotFound } from '../../config/load.js';
+import { ConfigError, formatIssue } from '../../errors/config-error.js';
 import { SwitchboardError } from '../../errors/switchboard-error.js';
-import { DEFAULT_SQLITE_PATH, openCheckpointer } from '../../store/checkpointer.js';
 import type { Retention } from '../../store/retention.js';
 import { startDevServer } from '../../dev/server.js';
 import type { TreeState } from '../../dev/live-tree.js';
-import { createLogger, describeModel, guard, LOG_HASH_KEY_ENV, LOG_LEVEL_HELP, loadTools, MODEL_HELP, modelOption, UsageError } from '../setup.js';
+import { createLogger, describeModel, guard, LOG_HASH_KEY_ENV, LOG_LEVEL_HELP, loadTools, logLevelOption, MODEL_HELP, modelOption, openStore, UsageError } from '../setup.js';
 import { suggestCommand } from '../command-line.js';
 import { escapeControlCharacters } from '../../dev/control-characters.js';
 
@@ -43,9 +43,12 @@ export function registerDev(program: Command): void {
         if (!Number.isInteger(port) || port < 0 || port > 65535)
           throw new UsageError(`--port must be a whole number from 0 to 65535 (not "${options.port}").`);
         if (!existsSync(treePath)) throw new UsageError(`${treePath} does not exist. Create a tree with: ${suggestCommand(['init', treePath])}`);
+        // As run, draw and lint say it: the page would otherwise watch a folder it can never load.
+        if (statSync(treePath).isDirectory()) throw new ConfigError([fileNotFound(treePath, Object.assign(new Error('EISDIR'), { code: 'EISDIR' }))]);
         const model = modelOption(options.model);
         const retention = retentionOption(options.retention);
-        const checkpointer = await openCheckpointer(options.db ?? process.env.SWITCHBOARD_DB ?? DEFAULT_SQLITE_PATH);
+        logLevelOption(options.logLevel);
+        const checkpointer = await openStore(options.db);
         let tools;
         try {
           tools = await loadTools(options.tools, checkpointer.ledger);

@@ -22,7 +22,7 @@ import { JUDGE_SCORE_RANGE, judgeHandoffs } from '../../eval/judge.js';
 import type { ModelOption } from '../../models/resolve.js';
 import { createOpenAIModel } from '../../models/resolve.js';
 import type { ChatOpenAI } from '@langchain/openai';
-import { createLogger, describeModel, EXIT, guard, LOG_HASH_KEY_ENV, LOG_LEVEL_HELP, loadTools, MODEL_HELP, modelOption, UsageError, TOOLS_HELP } from '../setup.js';
+import { createLogger, describeModel, EXIT, guard, LOG_HASH_KEY_ENV, LOG_LEVEL_HELP, loadTools, logLevelOption, MODEL_HELP, modelOption, UsageError, TOOLS_HELP } from '../setup.js';
 import { colorEnabled } from '../color.js';
 import { escapeControlCharacters, escapeControlCharactersIn, stringifyForTerminal } from '../../dev/control-characters.js';
 import type { Logger } from 'pino';
@@ -60,13 +60,14 @@ export function registerEval(program: Command): void {
     .option('--tools <module>', TOOLS_HELP)
     .option('--log-level <level>', LOG_LEVEL_HELP)
     .option('--hash-thread-ids', `log thread ids as keyed hashes (HMAC-SHA256 with the key in $${LOG_HASH_KEY_ENV}; setting that key turns this on)`)
-    .action((treePath: string, options: EvalOptions) => guard(() => evaluate(treePath, options)));
+    .action((treePath: string, options: EvalOptions) => guard(() => evaluate(treePath, options), { json: options.json }));
 }
 
 async function evaluate(treePath: string, options: EvalOptions): Promise<number> {
   const concurrency = parseConcurrency(options.concurrency);
   const minAccuracy = options.minAccuracy === undefined ? undefined : parseMinAccuracy(options.minAccuracy);
   const model = modelOption(options.model);
+  logLevelOption(options.logLevel);
   const minJudge = options.minJudge === undefined ? undefined : parseMinJudge(options.minJudge, options.judge);
   const judge = options.judge === undefined ? undefined : judgeModel(options.judge);
   const rubric = options.rubric === undefined ? undefined : await readRubric(options.rubric, options.judge);
@@ -80,6 +81,7 @@ async function evaluate(treePath: string, options: EvalOptions): Promise<number>
     if (!(error instanceof DatasetError)) throw error;
     for (const issue of error.issues) process.stderr.write(`${escapeControlCharacters(formatDatasetIssue(issue))}\n`);
     process.stderr.write(`${error.issues.length} error${error.issues.length === 1 ? '' : 's'}\n`);
+    if (options.json) process.stdout.write(`${stringifyForTerminal({ error: { code: error.code, message: error.message, issues: error.issues } })}\n`);
     return EXIT.usage;
   }
   const logger = createLogger(options.logLevel, { hashThreadIds: options.hashThreadIds });

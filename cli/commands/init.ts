@@ -2,7 +2,7 @@
  * `switchboard init`: writes a starter tree whose `$schema` line points at the package's JSON Schema.
  */
 import type { Command } from 'commander';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, join, relative, resolve, sep } from 'node:path';
 import { NAME_PATTERN } from '../../config/schema.js';
@@ -24,6 +24,9 @@ export function registerInit(program: Command): void {
     .action((file: string | undefined, options: { name?: string; project: boolean }) =>
       guard(async () => {
         const target = resolve(file ?? DEFAULT_TREE_FILE);
+        // The starter is YAML: a tree.json holding YAML would mislead editors and every tool after them.
+        if (!/\.ya?ml$/i.test(target))
+          throw new UsageError(`${file ?? DEFAULT_TREE_FILE}: init writes a YAML tree; name the file .yaml or .yml (e.g. ${basename(target, extname(target)) || 'tree'}.yaml).`);
         const name = options.name ?? treeNameOf(target);
         if (!NAME_PATTERN.test(name))
           throw new UsageError(`--name "${name}" must start with a letter and use only letters, digits, "_" or "-".`);
@@ -31,7 +34,11 @@ export function registerInit(program: Command): void {
           throw new UsageError(
             `${file ?? DEFAULT_TREE_FILE} already exists; init never overwrites a file. Choose another name or move it away.`,
           );
-        await mkdir(dirname(target), { recursive: true });
+        try {
+          await mkdir(dirname(target), { recursive: true });
+        } catch (error) {
+          throw new UsageError(folderError(file ?? DEFAULT_TREE_FILE, dirname(target), error));
+        }
         try {
           // `wx` fails if the file appeared meanwhile: never overwrite.
           await writeFile(target, starterTreeText({ name, schema: schemaReference(dirname(target)) }), { flag: 'wx' });
@@ -73,6 +80,15 @@ async function writeProjectFile(tree: string): Promise<string | undefined> {
   }
   process.stdout.write(`Wrote ${relative(cwd, file) || file} (the project file: its tree, store and logs are every command's defaults).\n`);
   return inside ? file : undefined;
+}
+
+/** Why the folder of `file` could not be made, in one line: a file in the way is named. */
+function folderError(file: string, folder: string, error: unknown): string {
+  const shown = (path: string) => (relative(process.cwd(), path).startsWith('..') ? path : relative(process.cwd(), path) || path);
+  let existing = folder;
+  while (!existsSync(existing) && dirname(existing) !== existing) existing = dirname(existing);
+  if (existsSync(existing) && !statSync(existing).isDirectory()) return `Cannot write ${file}: ${shown(existing)} is a file, not a folder.`;
+  return `Cannot create the folder ${shown(folder)} for ${file} (${(error as NodeJS.ErrnoException).code ?? String(error)}).`;
 }
 
 /** The tree name a file name suggests (`config/my-desk.yaml` → `my-desk`), or `starter`. */

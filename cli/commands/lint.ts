@@ -25,6 +25,6 @@ export function registerLint(program: Command): void {
       const warnings = issues.length - errors;
       if (!options.json) process.stderr.write(errors === 0 ? `${treePath}: ok${warnings ? ` (${warnings} warning${warnings === 1 ? '' : 's'})` : ''}\n` : `${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}\n`);
       return errors === 0 ? EXIT.ok : EXIT.usage;
-    }),
+    }, { json: options.json }),
   );
 }

@@ -31,6 +31,6 @@ export function registerPending(program: Command): void {
       } finally {
         await session.checkpointer.close();
       }
-    }),
+    }, { json: options.json }),
   );
 }

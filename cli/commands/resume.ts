@@ -3,7 +3,7 @@
  */
 import type { Command } from 'commander';
 import { streamResume } from '../../runtime/turn.js';
-import { common, consume, EXIT, guard, openSession, requireReply, SHOWN_AS_TEXT, SHOWN_BY_EVERY_COMMAND } from '../setup.js';
+import { common, consume, guard, openSession, requireReply, SHOWN_AS_TEXT, SHOWN_BY_EVERY_COMMAND, turnExitCode } from '../setup.js';
 import type { CommonOptions } from '../setup.js';
 import { resumeHint, TurnPrinter, turnJson } from '../output.js';
 import { colorEnabled } from '../color.js';
@@ -46,10 +46,10 @@ export function registerResume(program: Command): void {
             });
             if (options.json) process.stdout.write(`${stringifyForTerminal(turnJson(result))}\n`);
             else printer.result(result);
-            return EXIT.ok;
+            return turnExitCode(result);
           } finally {
             await session.checkpointer.close();
           }
-        }),
+        }, { json: options.json }),
     );
 }

@@ -10,13 +10,13 @@ import {
   common,
   consume,
   describeModel,
-  EXIT,
   guard,
   openSession,
   parseFields,
   requireMessage,
   SHOWN_AS_TEXT,
   SHOWN_BY_EVERY_COMMAND,
+  turnExitCode,
 } from '../setup.js';
 import type { CommonOptions } from '../setup.js';
 import { resumeHint, TurnPrinter, turnJson } from '../output.js';
@@ -42,10 +42,10 @@ export function registerRun(program: Command): void {
       ) =>
         guard(async () => {
           const message = requireMessage(options.message);
-          const fields = parseFields(options.field);
+          const entries = parseFields(options.field);
           const session = await openSession(treePath, options, { shown: options.json ? SHOWN_BY_EVERY_COMMAND : SHOWN_AS_TEXT });
           try {
-            checkFieldOptions(session.tree.spec, fields);
+            const fields = checkFieldOptions(session.tree.spec, entries);
             const threadId = options.thread ?? `t-${randomUUID().slice(0, 8)}`;
             const messageId = options.messageId ?? randomUUID();
             const printer = new TurnPrinter((text) => process.stdout.write(text), {
@@ -72,10 +72,10 @@ export function registerRun(program: Command): void {
               if (turn.recovered) printer.recovered(turn.recovered);
               printer.result(result);
             }
-            return result.status === 'error' ? EXIT.turnFailed : EXIT.ok;
+            return turnExitCode(result);
           } finally {
             await session.checkpointer.close();
           }
-        }),
+        }, { json: options.json }),
     );
 }

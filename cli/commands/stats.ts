@@ -34,7 +34,7 @@ export function registerStats(program: Command): void {
         } finally {
           await session.checkpointer.close();
         }
-      }),
+      }, { json: options.json }),
     );
 }
 

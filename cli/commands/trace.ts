@@ -57,6 +57,6 @@ export function registerTrace(program: Command): void {
         } finally {
           await session.checkpointer.close();
         }
-      }),
+      }, { json: options.json }),
     );
 }

@@ -87,4 +87,12 @@ describe('switchboard dev', () => {
       stderr: 'error USAGE: --retention must be all or a whole number from 1 (not "some").\n',
     });
   });
+
+  it('refuses a folder as run, draw and lint do, with exit code 2 (the page would watch a tree it can never load)', async () => {
+    expect(await runCli(['dev', 'examples', '--port', '0', '--db', 'memory'])).toMatchObject({
+      code: 2,
+      stdout: Buffer.from(''),
+      stderr: 'examples:1:1 error FILE_NOT_FOUND The tree file examples is a folder, not a file. Check the path (a relative path starts from the current folder).\n1 error\n',
+    });
+  }, 120_000);
 });

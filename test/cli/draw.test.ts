@@ -1,9 +1,11 @@
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { JSDOM } from 'jsdom';
 import { describe, expect, it, vi } from 'vitest';
-import { runCli } from './run-cli.js';
+import { REPO_ROOT, runCli } from './run-cli.js';
 
 // Each command is a separate Node process (a few seconds on a busy machine).
 vi.setConfig({ testTimeout: 120_000 });
@@ -45,6 +47,22 @@ describe('switchboard draw', () => {
     expect(scale).toMatchObject({ code: 2, stderr: 'error USAGE: --scale must be a number above 0 and at most 16 (not "big").\n' });
     const file = await runCli(['draw', 'config/support.yaml', '-o', join(out, 'missing-folder', 'x.svg')]);
     expect(file).toMatchObject({ code: 2, stderr: `error USAGE: Cannot write ${join(out, 'missing-folder', 'x.svg')}: ENOENT.\n` });
+  });
+
+  it('ends quietly when the reader closes stdout early (draw -f png | head -c 10): no EPIPE, no stack trace', async () => {
+    for (const format of ['png', 'mermaid']) {
+      const child = spawn(process.execPath, ['--import', pathToFileURL(join(REPO_ROOT, 'node_modules/tsx/dist/loader.mjs')).href, join(REPO_ROOT, 'cli/main.ts'), 'draw', 'config/support.yaml', '-f', format], {
+        cwd: REPO_ROOT,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      // The reader is gone before the drawing is written, as `head` is once it has its bytes.
+      child.stdout.destroy();
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+      expect(stderr).toBe('');
+      expect(code).toBe(0);
+    }
   });
 
   it('prints the positioned errors of a broken tree', async () => {

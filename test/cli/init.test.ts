@@ -48,6 +48,28 @@ describe('switchboard init', () => {
     expect(readFileSync(join(dir, 'mine.yaml'), 'utf8')).toBe('my work\n');
   });
 
+  it('refuses a file name that is not .yaml or .yml, and writes nothing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'switchboard-init-'));
+    const result = await runCli(['init', 'x.json'], { cwd: dir });
+    expect(result).toMatchObject({ code: 2, stderr: 'error USAGE: x.json: init writes a YAML tree; name the file .yaml or .yml (e.g. x.yaml).\n' });
+    expect(existsSync(join(dir, 'x.json'))).toBe(false);
+    expect(existsSync(join(dir, 'switchboard.config.json'))).toBe(false);
+  });
+
+  it('says in one line why the folder of the file cannot be made: a file in the way, no permission', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'switchboard-init-'));
+    writeFileSync(join(dir, 'switchboard.config.json'), '{}\n');
+    const blocked = await runCli(['init', 'switchboard.config.json/x.yaml'], { cwd: dir });
+    expect(blocked).toMatchObject({ code: 2, stderr: 'error USAGE: Cannot write switchboard.config.json/x.yaml: switchboard.config.json is a file, not a folder.\n' });
+    expect(readFileSync(join(dir, 'switchboard.config.json'), 'utf8')).toBe('{}\n');
+    // A folder this user may not create (under /sys on Linux; a file's child anywhere else).
+    const forbidden = existsSync('/sys/kernel') ? '/sys/switchboard-init-test/x.yaml' : join(dir, 'switchboard.config.json/a/x.yaml');
+    const refused = await runCli(['init', forbidden], { cwd: dir });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/^error USAGE: Cannot (create the folder|write) .*\n$/);
+    expect(refused.stderr).not.toMatch(/\n\s+at /);
+  });
+
   it('rejects a tree name the format does not allow', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'switchboard-init-'));
     const result = await runCli(['init', 'desk.yaml', '--name', '9 lives'], { cwd: dir });

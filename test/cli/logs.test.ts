@@ -45,4 +45,14 @@ describe('switchboard logs', () => {
     expect(short.code).toBe(2);
     expect(short.stderr).toContain('$SWITCHBOARD_LOG_HASH_KEY must be at least 16 bytes long');
   });
+
+  it('an unknown --log-level is a usage error with the levels and the nearest one, never a pino stack trace (run, dev, eval)', async () => {
+    const line = 'error USAGE: --log-level must be one of fatal, error, warn, info, debug, trace, silent (not "warning"). Did you mean "warn"?\n';
+    const run = await runCli(['run', 'config/support.yaml', '--db', 'memory', '--log-level', 'warning', '-m', 'hi']);
+    expect(run).toMatchObject({ code: 2, stderr: line });
+    const dev = await runCli(['dev', 'config/support.yaml', '--port', '0', '--db', 'memory', '--log-level', 'warning']);
+    expect(dev).toMatchObject({ code: 2, stderr: line });
+    const evaluated = await runCli(['eval', 'config/support.yaml', '--dataset', 'eval/datasets/support.yaml', '--log-level', 'warning']);
+    expect(evaluated).toMatchObject({ code: 2, stderr: line });
+  }, 120_000);
 });

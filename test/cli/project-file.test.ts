@@ -137,6 +137,17 @@ describe('mistakes in the project file', () => {
     expect(error('{ "db": "" }')).toBe('switchboard.config.json:1:9 error INVALID_PROJECT_FILE "db" must be a string that is not empty.');
   });
 
+  it('--config naming a folder is a project-file error on one line, not EISDIR', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'switchboard-project-'));
+    mkdirSync(join(dir, 'settings'));
+    const result = await runCli(['--config', 'settings', 'run', join(REPO_ROOT, 'examples/desk.yaml'), '--db', 'memory', '-m', 'hi'], { cwd: dir });
+    expect(result).toMatchObject({
+      code: 2,
+      stderr: `settings:1:1 error INVALID_PROJECT_FILE --config settings is a folder, not a file. Name the project file itself, e.g. --config ${join('settings', 'switchboard.config.json')}.\n1 error\n`,
+    });
+    expect(result.stdout.toString()).toBe('');
+  });
+
   it('do not stop --help', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'switchboard-project-'));
     writeFileSync(join(dir, 'switchboard.config.json'), '{ broken');

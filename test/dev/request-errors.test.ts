@@ -1,0 +1,84 @@
+/**
+ * The dev server's answers to requests that are the caller's mistake: a decision on a thread that
+ * waits for none (409) or that is not there (404), a thread id in the path that is malformed
+ * percent-encoding or not a thread id (400) — each with a JSON reason and no error in the log.
+ */
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startDevServer } from '../../dev/server.js';
+import type { DevServer } from '../../dev/server.js';
+import { captureLogs } from '../../testing/capture-logs.js';
+import type { CapturedLogs } from '../../testing/capture-logs.js';
+import { createExampleTools } from '../../tools/examples.js';
+
+const DESK = readFileSync(new URL('../../examples/desk.yaml', import.meta.url), 'utf8');
+const servers: DevServer[] = [];
+
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((server) => server.close()));
+});
+
+async function start(): Promise<{ server: DevServer; logs: CapturedLogs }> {
+  const file = join(mkdtempSync(join(tmpdir(), 'switchboard-dev-errors-')), 'tree.yaml');
+  writeFileSync(file, DESK);
+  const logs = captureLogs('warn');
+  const server = await startDevServer({ file, tools: createExampleTools(), model: 'offline', logger: logs.logger });
+  servers.push(server);
+  return { server, logs };
+}
+
+async function request(server: DevServer, method: 'GET' | 'POST', path: string, body?: unknown): Promise<{ status: number; json: unknown }> {
+  const response = await fetch(`${server.url.replace(/\/$/, '')}${path}`, {
+    method,
+    ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+  });
+  return { status: response.status, json: await response.json() };
+}
+
+describe('dev API: a decision with nothing to decide', () => {
+  it('is 409 on a thread that waits for no approval (or was decided already), 404 on a thread that is not there; nothing is logged as an error', async () => {
+    const { server, logs } = await start();
+    const chat = await fetch(new URL('/api/chat', server.url), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ threadId: 'd-1', message: 'I was charged twice' }),
+    });
+    await chat.text();
+    expect(await request(server, 'POST', '/api/escalations/d-1/decision', { approved: true })).toEqual({
+      status: 409,
+      json: { error: 'NOTHING_PENDING: Thread d-1 is not waiting for an approval.' },
+    });
+    expect(await request(server, 'POST', '/api/escalations/nobody/decision', { approved: false })).toEqual({
+      status: 404,
+      json: { error: 'UNKNOWN_THREAD: There is no thread nobody in this store.' },
+    });
+    expect(logs.records.filter((record) => (record.level as number) >= 50)).toEqual([]);
+  });
+});
+
+describe('dev API: a thread id in the path', () => {
+  it('that is malformed percent-encoding is 400 with a reason, not 500 "URI malformed"', async () => {
+    const { server, logs } = await start();
+    for (const [method, path] of [
+      ['GET', '/api/threads/%E0'],
+      ['GET', '/api/threads/%E0/trace'],
+      ['POST', '/api/escalations/%E0/decision'],
+    ] as const) {
+      expect(await request(server, method, path, method === 'POST' ? { approved: true } : undefined)).toEqual({
+        status: 400,
+        json: { error: 'The thread id in the path is not valid percent-encoding: %E0.' },
+      });
+    }
+    expect(logs.records.filter((record) => (record.level as number) >= 50)).toEqual([]);
+  });
+
+  it('that is not a thread id is described as the thread id, not as the body', async () => {
+    const { server } = await start();
+    expect(await request(server, 'GET', '/api/threads/has%20space')).toEqual({
+      status: 400,
+      json: { error: 'the thread id in the path must be 1 to 100 letters, digits, "_", ".", ":" or "-"' },
+    });
+  });
+});
