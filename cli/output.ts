@@ -203,6 +203,8 @@ export function turnJson(result: TurnResult): Record<string, unknown> {
     replayed: result.replayed,
     turn: result.turn,
     agent: result.agent,
+    // Who owns the conversation next (after a person hands it back: the agent named, not the person who answered).
+    owner: result.state.activeAgent,
     reply: result.reply ?? null,
     status: result.status,
     error: result.error ?? null,

@@ -17,11 +17,11 @@ const HINTS: Partial<Record<ErrorCode, string>> = {
   KEY_OVER_1024_CHARS: 'Shorten the key, or add the missing ":" after it.',
   BLOCK_IN_FLOW: 'Inside [ ] or { } separate the entries with commas; "- " lines belong outside brackets.',
   MULTIPLE_ANCHORS: 'Give a value one &anchor at most.',
-  MULTIPLE_TAGS: 'Remove the tags: a tree file needs none.',
+  MULTIPLE_TAGS: 'Remove the tags: the file needs none.',
   BAD_PROP_ORDER: 'Remove the tag, and put the &anchor right before the value.',
   BAD_ALIAS: 'Give the anchor a name, e.g. &shared, and refer to it as *shared.',
   BAD_DIRECTIVE: 'Remove the % directive line.',
-  MULTIPLE_DOCS: 'Keep one tree per file: remove the second "---" and what follows, or move it to a file of its own.',
+  MULTIPLE_DOCS: 'Keep one document per file: remove the second "---" and what follows, or move it to a file of its own.',
 };
 
 /** What to print for a parser error or warning, and where. */

@@ -25,11 +25,31 @@ export interface SharedFields {
   fields: string[];
 }
 
-/** Every problem of the validated cases; empty when they are fine. */
+/**
+ * The agent names of a case the schema refused (a turn with an empty message, a path that does not
+ * end at its agent): checked against the tree beside its other problems, so one run reports them all.
+ */
+export function salvageNames(raw: unknown, line: number): DatasetCase | undefined {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return undefined;
+  const record = raw as Record<string, unknown>;
+  const rawTurns = Array.isArray(record.turns) ? (record.turns as unknown[]) : [record];
+  const turns = rawTurns.map((turn) => {
+    const { agent, path } = (turn !== null && typeof turn === 'object' ? turn : {}) as Record<string, unknown>;
+    const steps = Array.isArray(path) && path.every((step) => typeof step === 'string') ? (path) : undefined;
+    return { message: '', expect: typeof agent === 'string' ? { agent, ...(steps ? { path: steps } : {}) } : undefined };
+  });
+  return { id: '', turns, fields: {}, tags: [], note: undefined, line, turnLines: turns.map(() => line) };
+}
+
+/**
+ * Every problem of the validated cases; empty when they are fine. `refused` are the cases the
+ * schema refused, by their salvaged names: only their agent names are checked.
+ */
 export function checkCases(
   cases: readonly CaseOrigin[],
   shared: SharedFields | undefined,
   trees: readonly (Tree | LoadedTree)[],
+  refused: readonly CaseOrigin[] = [],
 ): DatasetIssue[] {
   const issues: DatasetIssue[] = [];
   const report = (source: DatasetSource, input: IssueInput) => {
@@ -41,7 +61,7 @@ export function checkCases(
   if (trees.length > 0) {
     const known = describeTrees(trees.map((tree) => ('spec' in tree ? tree.spec : tree)));
     if (shared) for (const field of shared.fields) checkField(field, ['fields', field], known, (input) => report(shared.source, input));
-    for (const origin of cases)
+    for (const origin of [...cases, ...refused])
       checkNames(origin, known, (input) => report(origin.source, { ...input, path: [...origin.prefix, ...input.path] }));
   }
   return issues;

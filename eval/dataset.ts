@@ -11,7 +11,7 @@ import type { DatasetIssue } from './dataset-error.js';
 import { toDatasetIssues } from './dataset-issues.js';
 import { DatasetSchema, EvalCaseSchema } from './dataset-schema.js';
 import type { DatasetCase } from './dataset-schema.js';
-import { checkCases } from './dataset-check.js';
+import { checkCases, salvageNames } from './dataset-check.js';
 import type { CaseOrigin, SharedFields } from './dataset-check.js';
 import { DatasetSource } from './source.js';
 
@@ -85,7 +85,7 @@ export function parseDataset(text: string, file = '<dataset>', options: DatasetO
     ]);
   const format = options.format ?? datasetFormatOf(file);
   const parsed = format === 'jsonl' ? parseJsonLines(text, file) : parseYaml(text, file);
-  const issues = [...parsed.issues, ...checkCases(parsed.cases, parsed.shared, options.trees ?? [])];
+  const issues = [...parsed.issues, ...checkCases(parsed.cases, parsed.shared, options.trees ?? [], parsed.refused)];
   if (issues.length > 0) {
     issues.sort((a, b) => a.line - b.line || a.column - b.column || a.code.localeCompare(b.code));
     throw new DatasetError(issues);
@@ -96,6 +96,8 @@ export function parseDataset(text: string, file = '<dataset>', options: DatasetO
 interface Parsed {
   name: string | undefined;
   cases: CaseOrigin[];
+  /** The cases the schema refused, by the names they hold (see `salvageNames`). */
+  refused?: CaseOrigin[];
   shared?: SharedFields | undefined;
   issues: DatasetIssue[];
 }
@@ -110,10 +112,15 @@ function parseYaml(text: string, file: string): Parsed {
   const fields = DatasetSchema.shape.fields.safeParse(raw.fields);
   const shared = (fields.success ? fields.data : undefined) ?? {};
   const rawCases: unknown[] = Array.isArray(raw.cases) ? raw.cases : [];
+  const refused: CaseOrigin[] = [];
   const cases = rawCases.flatMap((rawCase, index): CaseOrigin[] => {
     const parsed = EvalCaseSchema.safeParse(rawCase);
-    if (!parsed.success) return [];
     const multiTurn = isRecord(rawCase) && Object.hasOwn(rawCase, 'turns');
+    if (!parsed.success) {
+      const names = salvageNames(rawCase, source.locate(['cases', index]).line);
+      if (names) refused.push({ value: names, source, prefix: ['cases', index], multiTurn });
+      return [];
+    }
     const line = source.locate(['cases', index]).line;
     const turnLines = parsed.data.turns.map((_turn, turn) => (multiTurn ? source.locate(['cases', index, 'turns', turn]).line : line));
     const value: DatasetCase = {
@@ -128,6 +135,7 @@ function parseYaml(text: string, file: string): Parsed {
   return {
     name: result.success ? result.data.name : undefined,
     cases,
+    refused,
     shared: { source, fields: Object.keys(shared) },
     issues: [...source.issues],
   };
@@ -139,6 +147,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 function parseJsonLines(text: string, file: string): Parsed {
   const cases: CaseOrigin[] = [];
+  const refused: CaseOrigin[] = [];
   const issues: DatasetIssue[] = [];
   text.split('\n').forEach((raw, index) => {
     const line = raw.replace(/\r$/, '');
@@ -165,6 +174,8 @@ function parseJsonLines(text: string, file: string): Parsed {
     if (!result.success) {
       for (const issue of toDatasetIssues(result.error.issues, data, 'case')) source.add(issue);
       issues.push(...source.issues.filter((issue) => issue.code !== 'YAML_SYNTAX'));
+      const names = salvageNames(data, lineNumber);
+      if (names) refused.push({ value: names, source, prefix: [], multiTurn: isRecord(data) && Object.hasOwn(data, 'turns') });
       return;
     }
     const value: DatasetCase = {
@@ -186,7 +197,7 @@ function parseJsonLines(text: string, file: string): Parsed {
       column: 1,
     });
   }
-  return { name: undefined, cases, issues };
+  return { name: undefined, cases, refused, issues };
 }
 
 function baseName(file: string): string {

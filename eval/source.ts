@@ -6,6 +6,7 @@
 import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit } from 'yaml';
 import type { Document, Node } from 'yaml';
 import { FORBIDDEN_KEYS, MAX_ALIAS_COUNT, MAX_DEPTH } from '../config/source.js';
+import { describeSyntaxError } from '../config/syntax-errors.js';
 import type { DatasetIssue, DatasetIssueCode } from './dataset-error.js';
 
 export type Path = (string | number)[];
@@ -50,10 +51,9 @@ export class DatasetSource {
           error.pos[0],
         );
       } else {
-        this.addAt(
-          { code: 'YAML_SYNTAX', message: firstLineOf(error.message), hint: 'Fix the syntax at this position.', path: [] },
-          error.pos[0],
-        );
+        // The tree loader's wording and position (an unclosed quote is shown where it opens, not at the end of the file).
+        const { message, hint, offset } = describeSyntaxError(error, this.document);
+        this.addAt({ code: 'YAML_SYNTAX', message, hint, path: [] }, offset);
       }
     }
     for (const warning of this.document.warnings) {

@@ -6,6 +6,7 @@
 import type { SwitchboardGraph } from '../graphs/compile.js';
 import { runtimeOf } from '../graphs/compile.js';
 import { SwitchboardError } from '../errors/switchboard-error.js';
+import { InputError } from '../errors/input-error.js';
 import type { JournalMessage } from '../state/journal-message.js';
 import type { ThreadJournal } from '../store/journal.js';
 import type { TraceEvent } from './turn-journal.js';
@@ -82,6 +83,7 @@ export async function getTurnSummaries(graph: SwitchboardGraph, threadId: string
  * graph was compiled with `trace: true` when the turn ran.
  */
 export async function getTrace(graph: SwitchboardGraph, threadId: string, turn: number): Promise<TraceEntry[]> {
+  if (!Number.isInteger(turn) || turn < 1) throw new InputError(`The turn must be a whole number from 1 (got ${String(turn)}).`);
   const journal = journalOf(graph);
   const events: { index: number; event: TraceEntry }[] = [];
   let after: number | undefined;

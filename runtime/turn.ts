@@ -522,7 +522,10 @@ function resultOf(threadId: string, state: SwitchboardState, waiting: Escalation
     messageId: waiting ? (user?.id ?? turn.messageId) : (turn.messageId ?? user?.id),
     replayed: false,
     turn: turn.number,
-    agent: waiting?.agent ?? state.activeAgent,
+    // Who answered: an agent's answer makes it the owner; a person's reply that handed the
+    // conversation back is the person's (the new owner is `state.activeAgent`), as a replay of the
+    // message after later turns says too.
+    agent: waiting?.agent ?? (answered && last?.name ? last.name : state.activeAgent),
     reply: answered && !waiting ? textOf(last) : undefined,
     status: waiting ? 'waiting' : turn.status,
     error: turn.error,

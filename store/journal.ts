@@ -91,6 +91,25 @@ export interface ThreadJournal {
 
 export const DEFAULT_JOURNAL_PAGE = 100;
 
+/** The entry's data as JSON text; a value JSON cannot hold (undefined, a function, a cycle, a BigInt) is refused by name. */
+export function jsonText(data: unknown, key: string): string {
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(data);
+  } catch (error) {
+    throw new TypeError(`The journal entry ${key} cannot be stored as JSON: ${(error as Error).message}.`, { cause: error });
+  }
+  if (text === undefined) throw new TypeError(`The journal entry ${key} has no JSON value (its data is ${typeof data}).`);
+  return text;
+}
+
+/** A page size: a positive whole number, at most what one read can sensibly return (every journal checks it alike). */
+export function pageLimit(limit: number | undefined): number {
+  if (limit === undefined) return DEFAULT_JOURNAL_PAGE;
+  if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`A journal page limit must be a whole number of at least 1 (got ${typeof limit === 'number' ? limit : JSON.stringify(limit)}).`);
+  return Math.min(limit, 10_000);
+}
+
 /** An entry as the memory journal keeps it: its data as JSON text, as the databases keep it. */
 type StoredEntry = Omit<JournalEntry, 'data'> & { json: string };
 
@@ -112,7 +131,7 @@ export class MemoryJournal implements ThreadJournal {
       const at = new Date().toISOString();
       for (const { data, ...entry } of entries) {
         if (thread.keys.has(entry.key)) continue;
-        const stored: StoredEntry = { ...entry, json: JSON.stringify(data) ?? 'null', threadId, seq: ++this.#seq, at };
+        const stored: StoredEntry = { ...entry, json: jsonText(data, entry.key), threadId, seq: ++this.#seq, at };
         thread.keys.set(entry.key, stored);
         thread.entries.push(stored);
       }
@@ -125,7 +144,7 @@ export class MemoryJournal implements ThreadJournal {
   }
 
   async read(threadId: string, options: ReadJournalOptions = {}): Promise<JournalPage> {
-    const limit = options.limit ?? DEFAULT_JOURNAL_PAGE;
+    const limit = pageLimit(options.limit);
     const matching = (this.#threads.get(threadId)?.entries ?? []).filter(
       (entry) => entry.seq > (options.after ?? 0) && (!options.kinds || options.kinds.includes(entry.kind)) && (options.turn === undefined || entry.turn === options.turn),
     );
@@ -144,6 +163,7 @@ export class MemoryJournal implements ThreadJournal {
   }
 
   async threads(options: ListJournalThreadsOptions = {}): Promise<JournalThread[]> {
+    const limit = pageLimit(options.limit);
     const rows: JournalThread[] = [];
     for (const [threadId, thread] of this.#threads) {
       if (options.search !== undefined && !threadId.includes(options.search)) continue;
@@ -154,7 +174,7 @@ export class MemoryJournal implements ThreadJournal {
       rows.push({ threadId, lastTurn: lastTurn && entryOf(lastTurn), turns: turns.length, lastAt: last.at });
     }
     rows.sort((a, b) => (a.lastAt < b.lastAt ? 1 : a.lastAt > b.lastAt ? -1 : 0));
-    return rows.slice(0, options.limit ?? DEFAULT_JOURNAL_PAGE);
+    return rows.slice(0, limit);
   }
 }
 

@@ -11,7 +11,7 @@ import { StoreError } from '../errors/store-error.js';
 import { fenceIn, staleWrite } from './fences.js';
 import type { Fence, FenceDomain } from './fences.js';
 import type { JournalEntry, JournalEntryInput, JournalKind, JournalPage, JournalThread, ListJournalThreadsOptions, ReadJournalOptions, ScanJournalOptions, ThreadJournal } from './journal.js';
-import { jsonText, pageLimit } from './journal-rows.js';
+import { jsonText, pageLimit } from './journal.js';
 
 interface EntryRow {
   seq: string;

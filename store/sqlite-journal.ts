@@ -7,7 +7,7 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { JournalEntry, JournalEntryInput, JournalKind, JournalPage, JournalThread, ListJournalThreadsOptions, ReadJournalOptions, ScanJournalOptions, ThreadJournal } from './journal.js';
 import type { Fence } from './fences.js';
-import { jsonText, pageLimit } from './journal-rows.js';
+import { jsonText, pageLimit } from './journal.js';
 import { SqliteThreads } from './sqlite-thread-lock.js';
 
 interface EntryRow {

@@ -73,7 +73,7 @@ describe('switchboard chat, pending and resume', () => {
     expect(JSON.parse(pending.stdout)).toEqual([expect.objectContaining({ threadId: 'c1', agent: 'human_agent', from: 'escalation_manager' })]);
 
     const resumed = await cli(['resume', 'config/support.yaml', '--db', db, '--thread', 'c1', '--reply', 'Hi, Dana here. Fixed it.', '--hand-back-to', 'escalation_manager', '--json']);
-    expect(JSON.parse(resumed.stdout)).toMatchObject({ agent: 'escalation_manager', reply: 'Hi, Dana here. Fixed it.', status: 'done' });
+    expect(JSON.parse(resumed.stdout)).toMatchObject({ agent: 'human_agent', owner: 'escalation_manager', reply: 'Hi, Dana here. Fixed it.', status: 'done' });
     const after = await cli(['run', 'config/support.yaml', '--db', db, '--thread', 'c1', '--json', '-m', 'thanks']);
     expect(JSON.parse(after.stdout)).toMatchObject({ agent: 'escalation_manager', turn: 3 });
 

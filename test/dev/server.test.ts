@@ -184,7 +184,8 @@ describe('the dev server API', () => {
       reply: 'Refunded the duplicate.',
       handBackTo: 'escalation_manager',
     });
-    expect(answered.lines.at(-1)?.result).toMatchObject({ agent: 'escalation_manager', state: { activeAgent: 'escalation_manager' } });
+    // The person answered; the manager owns the conversation again.
+    expect(answered.lines.at(-1)?.result).toMatchObject({ agent: 'human_agent', state: { activeAgent: 'escalation_manager' } });
     expect(await (await fetch(new URL('/api/escalations', server.url))).json()).toEqual([]);
     const again = await post(server, '/api/escalations/t-2/reply', { reply: 'Hello?' });
     expect(again.lines).toEqual([

@@ -174,6 +174,34 @@ cases:
     `);
   });
 
+  it('checks the agent names of a case the schema refused too, so they do not wait for the next run', () => {
+    expect(
+      problems(`version: 1
+cases:
+  - id: turn-unknown
+    turns:
+      - message: hi
+        agent: nobody
+      - message: there
+        agent: salse
+        path: [triage, sales]
+  - id: empty
+    turns:
+      - message: ""
+      - message: ok
+        agent: bililng
+`),
+    ).toMatchInlineSnapshot(`
+      [
+        "cases.yaml:6:16 error UNKNOWN_AGENT "nobody" is not an agent of "support". Agents: triage, billing, technical, sales, escalation_manager, human_agent.",
+        "cases.yaml:8:16 error UNKNOWN_AGENT "salse" is not an agent of "support". Did you mean "sales"? Agents: triage, billing, technical, sales, escalation_manager, human_agent.",
+        "cases.yaml:9:24 error PATH_MISMATCH cases[0].turns[1].path[1]: The path ends at "sales" but the expected agent is "salse".",
+        "cases.yaml:12:18 error OUT_OF_RANGE cases[1].turns[0].message must have at least 1 character. Write what the user says.",
+        "cases.yaml:14:16 error UNKNOWN_AGENT "bililng" is not an agent of "support". Did you mean "billing"? Agents: triage, billing, technical, sales, escalation_manager, human_agent.",
+      ]
+    `);
+  });
+
   it('has one message, position and hint per code', () => {
     const fixtures: [string, string][] = [
       ['EMPTY_FILE', '  \n'],
@@ -268,7 +296,7 @@ cases:
           "cases.yaml:1:10 error UNSUPPORTED_VERSION Dataset format version 2 is not supported. Use version: 1.",
         ],
         "YAML_SYNTAX": [
-          "cases.yaml:4:1 error YAML_SYNTAX Missing closing "quote Fix the syntax at this position.",
+          "cases.yaml:3:14 error YAML_SYNTAX The text quoted with " here is never closed. Add the closing " quote, or indent its continuation lines further than its key.",
         ],
       }
     `);

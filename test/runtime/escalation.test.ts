@@ -31,11 +31,16 @@ describe('escalation to a person', () => {
     expect(request?.transcript).toContain('user: My webhook is broken');
 
     const resumed = await resumeThread(graph, threadId, { reply: 'Dana here, I reset it.', handBackTo: 'triage', operator: 'dana' });
-    expect(resumed).toMatchObject({ agent: 'triage', reply: 'Dana here, I reset it.', status: 'done' });
+    // The person answered; triage owns the conversation from now on.
+    expect(resumed).toMatchObject({ agent: 'human_agent', reply: 'Dana here, I reset it.', status: 'done', state: { activeAgent: 'triage' } });
+    // The same message sent again is answered alike, now and after later turns.
+    const waitingMessageId = resumed.messageId;
+    expect(await runTurn(graph, { threadId, messageId: waitingMessageId, message: 'I need to speak to a real person' })).toMatchObject({ replayed: true, agent: 'human_agent', reply: 'Dana here, I reset it.' });
     expect(resumed.handoffs.at(-1)).toMatchObject({ from: 'human_agent', to: 'triage', kind: 'resume' });
     expect(await pendingEscalations(graph, threadId)).toEqual([]);
     const next = await runTurn(graph, { threadId, message: 'thanks' });
     expect(next.state.turn.path[0]).toBe('triage');
+    expect(await runTurn(graph, { threadId, messageId: waitingMessageId, message: 'I need to speak to a real person' })).toMatchObject({ replayed: true, agent: 'human_agent' });
   });
 
   it('keeps the person as owner when nobody is named: the next message waits for them again', async () => {

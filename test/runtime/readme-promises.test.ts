@@ -37,8 +37,8 @@ describe('a person hands the conversation back', () => {
     expect(waiting.waitingFor?.handBackTargets).not.toContain('human_agent');
 
     const resumed = await resumeThread(graph, threadId, { reply: 'Dana here: billing will finish this.', handBackTo: 'billing' });
-    // The result names the agent that owns the conversation now.
-    expect(resumed).toMatchObject({ status: 'done', agent: 'billing', reply: 'Dana here: billing will finish this.' });
+    // The result names who answered (the person); billing owns the conversation now.
+    expect(resumed).toMatchObject({ status: 'done', agent: 'human_agent', reply: 'Dana here: billing will finish this.', state: { activeAgent: 'billing' } });
     expect(await runTurn(graph, { threadId, message: 'thanks, and the refund?' })).toMatchObject({ agent: 'billing', reply: 'Billing again: the refund is on its way.' });
   });
 

@@ -226,6 +226,8 @@ describe('turn summaries and traces', () => {
     expect(summaries[0]!.usage.total).toMatchObject({ modelCalls: 3, inputTokens: 30, outputTokens: 15 });
     expect(Object.keys(summaries[0]!.usage.byAgent).sort()).toEqual(['boss', 'front', 'worker']);
     expect(await getTrace(graph, threadId, 1)).toEqual([]);
+    // A turn number that cannot be one is refused, as `forkThread` and `switchboard trace` refuse it.
+    for (const turn of [0, -1, 1.5]) await expect(getTrace(graph, threadId, turn)).rejects.toMatchObject({ code: 'INVALID_INPUT', message: `The turn must be a whole number from 1 (got ${turn}).` });
     // The person's reply is in the transcript, once.
     const transcript = await wholeTranscript(graph, threadId);
     expect(transcript.filter((message) => message.content === 'Dana here.')).toMatchObject([{ type: 'ai', name: 'person', turn: 1 }]);

@@ -151,10 +151,12 @@ describe.each(Object.keys(STORES) as (keyof typeof STORES)[])('journal on %s', (
       const threadId = `journal-bad-${randomUUID()}`;
       const cyclic: Record<string, unknown> = {};
       cyclic.self = cyclic;
-      if (kind !== 'memory') {
-        await expect(store.journal.append(threadId, [{ kind: 'event', turn: 1, key: 'event:1:0', data: cyclic }])).rejects.toThrow(/event:1:0 cannot be stored as JSON/);
-        await expect(store.journal.read(threadId, { limit: 0 })).rejects.toThrow(/at least 1/);
-      }
+      await expect(store.journal.append(threadId, [{ kind: 'event', turn: 1, key: 'event:1:0', data: cyclic }])).rejects.toThrow(/event:1:0 cannot be stored as JSON/);
+      await expect(store.journal.append(threadId, [{ kind: 'event', turn: 1, key: 'event:1:1', data: undefined }])).rejects.toThrow(/event:1:1 has no JSON value/);
+      // Every store alike: a limit that would read nothing (or a fraction of an entry) is refused, never an empty page.
+      for (const limit of [0, -1, 2.5, Number.NaN]) await expect(store.journal.read(threadId, { limit })).rejects.toThrow(/whole number of at least 1/);
+      await expect(store.journal.read(threadId, { limit: '5' as unknown as number })).rejects.toThrow(/\(got "5"\)/);
+      await expect(store.journal.threads({ limit: 0 })).rejects.toThrow(/whole number of at least 1/);
       expect((await store.journal.read(threadId)).entries).toEqual([]);
     });
   });
