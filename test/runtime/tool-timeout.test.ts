@@ -60,6 +60,28 @@ describe('a tool that does not answer in time', () => {
     await store.close();
   });
 
+  it('ends the turn alike when the tool gives up as its signal is aborted (as fetch does)', async () => {
+    let aborted: unknown;
+    const lookup = tool(
+      async (_args, config) =>
+        new Promise<string>((_resolve, reject) => {
+          const signal = getToolContext(config).signal;
+          signal?.addEventListener('abort', () => {
+            aborted = signal.reason;
+            reject(new DOMException('This operation was aborted', 'AbortError'));
+          });
+        }),
+      { name: 'lookup_invoice', description: 'Look up an invoice.', schema: z.object({ invoice_id: z.string() }) },
+    );
+    const base = await compileExample('support');
+    const { graph } = await compileExample('support', { ...viaFakeOpenAI(server), tools: { ...base.tools, lookup_invoice: lookup }, toolTimeoutMs: 100 });
+    server.enqueue({ toolCalls: [{ name: 'transfer_to_billing', arguments: { reason: 'invoice' } }] }, { toolCalls: [{ name: 'lookup_invoice', arguments: { invoice_id: 'INV-1001' } }] });
+    const result = await runTurn(graph, { threadId: newThread().threadId, message: 'check my invoice' });
+    expect(result).toMatchObject({ status: 'error', error: { code: 'TOOL_TIMEOUT' } });
+    expect(String(aborted)).toContain('lookup_invoice timed out');
+    expectEveryCallAnswered(result.state.messages);
+  });
+
   it('refuses a toolTimeoutMs that is not a positive number', async () => {
     await expect(compileExample('support', { toolTimeoutMs: 0 })).rejects.toMatchObject({ code: 'INVALID_OPTION', message: 'toolTimeoutMs must be a positive number of milliseconds; got 0.' });
   });
