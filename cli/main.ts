@@ -7,7 +7,6 @@ import { COMMANDS } from './commands/index.js';
 import { COMMAND_PREFIX } from './command-line.js';
 import { packageVersion } from './package.js';
 import { EXIT } from './exit-codes.js';
-import { stringifyForTerminal } from '../dev/control-characters.js';
 import { formatProjectIssue, PROJECT_FILE, ProjectFileError, readProjectSettings } from './project-file.js';
 import type { ProjectSettings } from './project-file.js';
 import { applyProject, prepareCommand } from './project.js';
@@ -44,10 +43,6 @@ function asksForJson(args: string[]): boolean {
   return (end === -1 ? args : args.slice(0, end)).includes('--json');
 }
 
-/** An error as `--json` prints it on stdout, beside the line on stderr. */
-function jsonError(code: string, message: string): string {
-  return `${stringifyForTerminal({ error: { code, message } })}\n`;
-}
 
 // A reader that stops early (`switchboard draw … | head -c 10`) closes stdout: the command ends
 // quietly with the code it had, as Unix tools do, instead of an unhandled EPIPE.
@@ -59,6 +54,13 @@ for (const stream of [process.stdout, process.stderr])
 
 const args = process.argv.slice(2);
 const json = asksForJson(args);
+// Loaded only when --json asks for it: `switchboard --help` loads nothing of the library.
+const toJson = json ? (await import('../dev/control-characters.js')).stringifyForTerminal : JSON.stringify;
+
+/** An error as `--json` prints it on stdout, beside the line on stderr. */
+function jsonError(code: string, message: string): string {
+  return `${toJson({ error: { code, message } })}\n`;
+}
 const chosen = COMMANDS.find((entry) => entry.name === chosenCommand(args));
 
 const program = new Command('switchboard')
