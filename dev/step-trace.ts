@@ -126,7 +126,7 @@ export function buildTrace(threadId: string, turn: number, entries: readonly Jou
           agent: text('agent'),
           tool: text('tool'),
           toolCallId: text('toolCallId'),
-          idempotencyKey: `${threadId}:${text('toolCallId')}`,
+          idempotencyKey: text('idempotencyKey') || `${threadId}:${text('toolCallId')}`,
           args: event.args,
           ok: null,
           result: null,

@@ -14,7 +14,7 @@ import type { AgentRuntime, TreeRuntime } from './context.js';
 import { emit } from './events.js';
 import { addUsage } from '../state/schema.js';
 import type { CallUsage, HandoffRecord, SwitchboardState, Turn, Usage } from '../state/schema.js';
-import { tokensOf, usageOfTurn } from '../state/turn-usage.js';
+import { tokensUsed, usageOfTurn } from '../state/turn-usage.js';
 import { callModel, ModelCallFailure } from './model-call.js';
 import type { ModelCallResult } from './model-call.js';
 import { buildModelInput } from './prompt.js';
@@ -25,7 +25,7 @@ import { accountUsage } from './usage.js';
 import { removalsBeforeWindow } from './hot-window.js';
 import { turnWriteOf } from '../state/turn-write.js';
 import { modelsForCall } from './conditions.js';
-import { awaitApproval, deniedText, needsCheckpointBeforeHandoff } from './approval.js';
+import { awaitApproval, deniedText, needsCheckpointBeforeHandoff, requiresApproval } from './approval.js';
 import type { DecidedApproval } from './approval.js';
 import { hookFailureEndsTurn, runHandoffHook } from './hooks.js';
 import type { HandoffRefuseCode } from './events.js';
@@ -131,17 +131,9 @@ class AgentStep {
       return this.limit('MODEL_CALL_LIMIT', `more than ${Math.min(limits.modelCallsPerTurn, this.runtime.limits.modelCallsPerTurn)} model calls in one turn`);
     }
     // The thread's settled turns, plus this turn so far (and what an unsettled earlier turn used).
-    let sessionTokens = 0;
-    let agentTokens = 0;
-    for (const usage of [this.state.usage, this.leftover.usage]) {
-      if (!usage) continue;
-      sessionTokens += usage.total.inputTokens + usage.total.outputTokens;
-      agentTokens += (usage.byAgent[this.agent.name]?.inputTokens ?? 0) + (usage.byAgent[this.agent.name]?.outputTokens ?? 0);
-    }
-    sessionTokens += tokensOf(this.turn.calls);
-    agentTokens += tokensOf(this.turn.calls, this.agent.name);
-    if (sessionTokens >= this.runtime.limits.tokensPerSession || agentTokens >= limits.tokensPerSession) {
-      return this.limit('TOKEN_LIMIT', `the session used ${sessionTokens} tokens; the limit is ${Math.min(this.runtime.limits.tokensPerSession, limits.tokensPerSession)}`);
+    const tokens = tokensUsed([this.state.usage, this.leftover.usage], this.turn.calls, this.agent.name);
+    if (tokens.session >= this.runtime.limits.tokensPerSession || tokens.agent >= limits.tokensPerSession) {
+      return this.limit('TOKEN_LIMIT', `the session used ${tokens.session} tokens; the limit is ${Math.min(this.runtime.limits.tokensPerSession, limits.tokensPerSession)}`);
     }
 
     let input = buildModelInput(this.agent, this.state);
@@ -227,6 +219,11 @@ class AgentStep {
   /** The handoff, once allowed (approval, limits, hook); undefined when it was refused and the model told why. */
   private async handOff({ target, payload, call }: ChosenHandoff, approval?: DecidedApproval): Promise<Command | undefined> {
     if (approval && approval.toolCallId === call.id && !approval.approved) return this.refuseHandoff(call, target.to, 'APPROVAL_DENIED', deniedText(approval, this.agent.name));
+    // A gated handoff moves only on a person's approval of this very call (a condition that changed
+    // while the thread waited can make the tool step accept another call than the one approved).
+    if (approval?.toolCallId !== call.id && requiresApproval(this.runtime, this.agent.name, target.to)) {
+      return this.refuseHandoff(call, target.to, 'APPROVAL_DENIED', `Refused: the handoff to ${target.to} needs a person's approval, and none was given for this call. ${this.agent.name} keeps the conversation: call ${call.name} again on its own to ask for it.`);
+    }
     const max = Math.min(this.agent.limits.handoffsPerTurn, this.runtime.limits.handoffsPerTurn);
     if (this.turn.handoffs >= this.runtime.limits.handoffsPerTurn || agentCount(this.turn, this.agent.name, 'handoffs') >= this.agent.limits.handoffsPerTurn) {
       return this.limit('HANDOFF_LIMIT', `more than ${max} handoffs in one turn`, call);

@@ -6,7 +6,7 @@
  * the decision comes, and `interrupt()` then returns it.
  */
 import type { AIMessage } from '@langchain/core/messages';
-import { interrupt, isGraphInterrupt } from '@langchain/langgraph';
+import { isGraphInterrupt } from '@langchain/langgraph';
 import type { LangGraphRunnableConfig } from '@langchain/langgraph';
 import { z } from 'zod';
 import { handoffNeedsApproval } from '../config/edges.js';
@@ -15,7 +15,9 @@ import { textOf } from '../models/messages.js';
 import { PERSON_TRANSCRIPT_TURNS, transcript } from '../state/history.js';
 import type { SwitchboardState } from '../state/schema.js';
 import type { AgentRuntime, TreeRuntime } from './context.js';
+import { hiddenHandoffs } from './conditions.js';
 import { hookFor } from './hooks.js';
+import { pauseFor } from './pause.js';
 import { withoutNulls } from './tool-calls.js';
 import { lastUserMessage, threadIdOf } from './turn.js';
 
@@ -68,13 +70,20 @@ export function requiresApproval(runtime: TreeRuntime, from: string, to: string)
 }
 
 /**
- * The handoff `answerToolCalls` would accept from `message` (the first handoff call that parses
- * and whose payload is valid), when its target needs approval. Reads only.
+ * The handoff `answerToolCalls` would accept from `message` (the first handoff call that parses,
+ * whose condition holds and whose payload is valid), when its target needs approval. Reads only.
  */
-export function gatedHandoff(runtime: TreeRuntime, agent: AgentRuntime, message: AIMessage): { to: string; kind: HandoffKind; tool: string; toolCallId: string; payload: Record<string, unknown> } | undefined {
+export function gatedHandoff(
+  runtime: TreeRuntime,
+  agent: AgentRuntime,
+  state: SwitchboardState,
+  message: AIMessage,
+): { to: string; kind: HandoffKind; tool: string; toolCallId: string; payload: Record<string, unknown> } | undefined {
   const invalid = new Set((message.invalid_tool_calls ?? []).map((call) => call.id));
+  // A handoff refused for its condition is passed over there too: the next one is the one that moves.
+  const hidden = hiddenHandoffs(runtime, agent, state);
   for (const call of message.tool_calls ?? []) {
-    if (invalid.has(call.id)) continue;
+    if (invalid.has(call.id) || hidden.has(call.name)) continue;
     const target = agent.handoffs.get(call.name);
     if (!target) continue;
     const parsed = target.payload.safeParse(withoutNulls(call.args));
@@ -99,7 +108,7 @@ export function awaitApproval(
   config: LangGraphRunnableConfig,
   events: { onPause: (request: ApprovalRequest) => void; onDecision: (decision: DecidedApproval) => void },
 ): DecidedApproval | undefined {
-  const gated = gatedHandoff(runtime, agent, message);
+  const gated = gatedHandoff(runtime, agent, state, message);
   if (!gated) return undefined;
   const user = lastUserMessage(state.messages);
   const request: ApprovalRequest = {
@@ -119,17 +128,27 @@ export function awaitApproval(
     handBackTargets: [],
   };
   let raw: unknown;
-  try {
-    raw = interrupt(request);
-  } catch (error) {
-    // The first run: the thread pauses here (told once; the run on resume gets the decision).
-    if (isGraphInterrupt(error)) events.onPause(request);
-    throw error;
-  }
-  const decision = ApprovalDecisionSchema.parse(typeof raw === 'boolean' ? { approved: raw } : raw);
+  do {
+    try {
+      raw = pauseFor(request);
+    } catch (error) {
+      // The first run: the thread pauses here (told once; the run on resume gets the decision).
+      if (isGraphInterrupt(error)) events.onPause(request);
+      throw error;
+    }
+    // A decision on another call (a condition changed while the thread waited, so another handoff
+    // is the one that would move now) does not decide this one: the person is asked again.
+  } while (decidedCallOf(raw) !== undefined && decidedCallOf(raw) !== gated.toolCallId);
+  const { toolCallId: _decidedCall, ...given } = typeof raw === 'boolean' ? { approved: raw } : (raw as Record<string, unknown>);
+  const decision = ApprovalDecisionSchema.parse(given);
   const decided = { ...decision, toolCallId: gated.toolCallId, to: gated.to, tool: gated.tool };
   events.onDecision(decided);
   return decided;
+}
+
+/** The handoff call a decision was given on (`resolveApproval` sends it with the decision). */
+function decidedCallOf(raw: unknown): unknown {
+  return typeof raw === 'object' && raw !== null ? (raw as { toolCallId?: unknown }).toolCallId : undefined;
 }
 
 /** What the model is told when a person denied its handoff. */

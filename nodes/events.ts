@@ -53,7 +53,8 @@ export type SwitchboardEvent =
       /** Why, as a code; `UNKNOWN_TOOL` means `tool` is not a name of the tree. */
       code: HandoffRefuseCode;
     }
-  | { type: 'tool-call'; agent: string; tool: string; toolCallId: string; args: unknown }
+  /** `idempotencyKey`: the key the tool's side effects are recorded under (the thread and the call's id; a helper's tools have their own). */
+  | { type: 'tool-call'; agent: string; tool: string; toolCallId: string; args: unknown; idempotencyKey?: string | undefined }
   | { type: 'tool-result'; agent: string; tool: string; toolCallId: string; ok: boolean; content: string; durationMs: number }
   | { type: 'escalation-start'; from: string; to: string; payload: Record<string, unknown> }
   | { type: 'escalation-end'; agent: string; handBackTo?: string | undefined }

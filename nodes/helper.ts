@@ -1,10 +1,12 @@
 /**
  * Helper agents, called as tools (the hybrid pattern): the calling agent keeps the conversation;
  * the helper sees only its own prompt and the request, may call its own function tools, and returns
- * text. Its model calls count toward the turn's limits and usage, attributed to the helper.
+ * text. Its model and tool calls count toward the turn's limits (and the helper's own `limits:`) and
+ * its model calls toward the turn's usage, attributed to the helper.
  */
 import { HumanMessage, SystemMessage, ToolMessage } from '@langchain/core/messages';
-import type { BaseMessage } from '@langchain/core/messages';
+import type { BaseMessage, ToolCall } from '@langchain/core/messages';
+import type { StructuredToolInterface } from '@langchain/core/tools';
 import type { LangGraphRunnableConfig } from '@langchain/langgraph';
 import { textOf } from '../models/messages.js';
 import type { TreeRuntime } from './context.js';
@@ -13,7 +15,8 @@ import { runFunctionTool } from './function-tool.js';
 import type { ToolRun } from './function-tool.js';
 import { callModel, ModelCallFailure } from './model-call.js';
 import { accountUsage } from './usage.js';
-import { logFields, pathKey, threadIdOf } from './turn.js';
+import { tokensUsed } from '../state/turn-usage.js';
+import { agentCount, count, logFields, pathKey, threadIdOf } from './turn.js';
 import { emit } from './events.js';
 
 /** A helper answers within this many model calls (tool rounds included). */
@@ -23,7 +26,7 @@ export async function runHelper(
   runtime: TreeRuntime,
   helperName: string,
   request: string,
-  state: Pick<SwitchboardState, 'fields'>,
+  state: Pick<SwitchboardState, 'fields' | 'usage'>,
   startTurn: Turn,
   outerCallId: string,
   config: LangGraphRunnableConfig,
@@ -36,8 +39,25 @@ export async function runHelper(
   const messages: BaseMessage[] = [new SystemMessage(helper.spec.prompt ?? helper.spec.description), new HumanMessage(request)];
   const threadId = threadIdOf(config);
   let toolIndex = 0;
+  // A helper's tool runs are events as an agent's are (streams, traces, turn summaries).
+  const runHelperTool = async (tool: StructuredToolInterface, call: ToolCall, idempotencyKey: string): Promise<ToolRun> => {
+    const started = performance.now();
+    const toolCallId = call.id ?? '';
+    emit(config, logger, { type: 'tool-call', agent: helperName, tool: call.name, toolCallId, args: call.args, idempotencyKey }, logFields(turn), runtime.observers);
+    const outcome = await runFunctionTool(tool, helperName, call, state, turn, config, runtime.toolTimeoutMs, idempotencyKey);
+    const durationMs = Math.round(performance.now() - started);
+    emit(config, logger, { type: 'tool-result', agent: helperName, tool: call.name, toolCallId, ok: outcome.ok, content: outcome.content, durationMs }, logFields(turn), runtime.observers);
+    return outcome;
+  };
   for (let round = 0; round < HELPER_MAX_MODEL_CALLS; round += 1) {
-    if (turn.modelCalls >= runtime.limits.modelCallsPerTurn) return { ok: false, content: `Refused: the limit of model calls in one turn is reached; ${helperName} did not answer.`, turn, calls };
+    // The tree's limits, and the helper's own (`limits:` on the helper).
+    if (turn.modelCalls >= runtime.limits.modelCallsPerTurn || agentCount(turn, helperName, 'modelCalls') >= helper.limits.modelCallsPerTurn) {
+      return { ok: false, content: `Refused: the limit of model calls in one turn is reached; ${helperName} did not answer.`, turn, calls };
+    }
+    const tokens = tokensUsed([state.usage], turn.calls, helperName);
+    if (tokens.session >= runtime.limits.tokensPerSession || tokens.agent >= helper.limits.tokensPerSession) {
+      return { ok: false, content: `Refused: the session's token limit is reached; ${helperName} did not answer.`, turn, calls };
+    }
     let result;
     try {
       result = await callModel(runtime, helperName, helper.models, messages, config, { stream: false, turn });
@@ -55,9 +75,13 @@ export async function runHelper(
     if (toolCalls.length === 0) return { ok: true, content: textOf(reply), turn, calls };
     for (const call of toolCalls) {
       const tool = helper.functionTools.get(call.name);
-      const outcome = tool
-        ? await runFunctionTool(tool, helperName, call, state, turn, config, runtime.toolTimeoutMs, `${threadId}:${outerCallId}:${toolIndex}`)
-        : { ok: false, content: `Refused: ${call.name} is not one of your tools (${[...helper.functionTools.keys()].join(', ') || 'none'}).` };
+      const limited = turn.toolCalls >= runtime.limits.toolCallsPerTurn || agentCount(turn, helperName, 'toolCalls') >= helper.limits.toolCallsPerTurn;
+      if (tool && !limited) turn = count(turn, helperName, 'toolCalls');
+      const outcome = !tool
+        ? { ok: false, content: `Refused: ${call.name} is not one of your tools (${[...helper.functionTools.keys()].join(', ') || 'none'}).` }
+        : limited
+          ? { ok: false, content: `Refused: the limit of tool calls in one turn is reached; ${call.name} was not run.` }
+          : await runHelperTool(tool, call, `${threadId}:${outerCallId}:${toolIndex}`);
       toolIndex += 1;
       // A tool that did not answer in time ends the helper's work, and the turn (see answerToolCalls).
       if ('timedOut' in outcome && outcome.timedOut) return { ...outcome, content: `Error: ${helperName} could not finish: ${outcome.content.replace(/^Error: /, '')}`, turn, calls };

@@ -7,7 +7,7 @@
  * effect: it only reads state.
  */
 import { AIMessage } from '@langchain/core/messages';
-import { Command, END, interrupt } from '@langchain/langgraph';
+import { Command, END } from '@langchain/langgraph';
 import type { LangGraphRunnableConfig } from '@langchain/langgraph';
 import { z } from 'zod';
 import type { AgentRuntime, TreeRuntime } from './context.js';
@@ -15,6 +15,7 @@ import { textOf } from '../models/messages.js';
 import { emit } from './events.js';
 import { PERSON_TRANSCRIPT_TURNS, transcript } from '../state/history.js';
 import type { HandoffRecord, SwitchboardState } from '../state/schema.js';
+import { pauseFor } from './pause.js';
 import { incomingHandoff } from './prompt.js';
 import { currentTurn, lastUserMessage, logFields, threadIdOf, turnDurationMs } from './turn.js';
 
@@ -81,7 +82,7 @@ export function createHumanNode(runtime: TreeRuntime, agent: AgentRuntime) {
       handBackTargets: handBackTargets(runtime, agent, turn.path, handoff),
     };
 
-    const raw: unknown = interrupt(request);
+    const raw = pauseFor(request);
     const answer = HumanReplySchema.parse(typeof raw === 'string' ? { reply: raw } : raw);
     // Everything below runs once: after the person answered.
     if (answer.handBackTo !== undefined && !request.handBackTargets.includes(answer.handBackTo)) {

@@ -70,7 +70,9 @@ async function* decide(graph: SwitchboardGraph, threadId: string, decision: Appr
     (snapshot) => {
       // Checked under the lock: of two concurrent decisions, the second finds nothing pending.
       const waiting = waitingRequestsOf(snapshot);
-      if (waiting.some((request) => request.type === 'approval')) return parsed.data;
+      const approval = waiting.find((request) => request.type === 'approval');
+      // The call decided on goes with the decision: it never decides another handoff.
+      if (approval) return { ...parsed.data, toolCallId: approval.toolCallId };
       const escalation = waiting.find((request) => request.type === 'escalation');
       if (escalation) {
         throw new SwitchboardError('NOTHING_PENDING', `Thread ${threadId} waits for ${escalation.agent} to answer, not for an approval: answer it with resumeThread (switchboard resume).`);

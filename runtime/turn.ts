@@ -246,7 +246,15 @@ async function* resumeEvents(
     threadId,
     (snapshot) => {
       const waiting = escalationsOf(snapshot)[0];
-      if (!waiting) throw new SwitchboardError('NOTHING_PENDING', `Thread ${threadId} is not waiting for a person.`);
+      if (!waiting) {
+        // A person removed from the tree while the thread waited for them: nobody can answer as them now.
+        const { turn, activeAgent } = snapshot.values as Partial<SwitchboardState>;
+        const runtime = runtimeOf(graph);
+        if (turn?.status === 'waiting' && activeAgent !== undefined && !runtime.agents.has(activeAgent)) {
+          throw new SwitchboardError('NOTHING_PENDING', `Thread ${threadId} waited for ${activeAgent}, who is not in the tree any more: its next message goes to ${runtime.tree.root}.`);
+        }
+        throw new SwitchboardError('NOTHING_PENDING', `Thread ${threadId} is not waiting for a person.`);
+      }
       if (parsed.data.handBackTo !== undefined && !waiting.handBackTargets.includes(parsed.data.handBackTo)) {
         throw new SwitchboardError(
           'INVALID_REPLY',

@@ -43,3 +43,18 @@ export function tokensOf(calls: readonly CallUsage[] | undefined, agent?: string
   for (const call of calls ?? []) if (agent === undefined || call[0] === agent) tokens += call[3] + call[4];
   return tokens;
 }
+
+/**
+ * The tokens a session has used so far, all of them and `agent`'s: the thread's settled turns
+ * (`usages`: the thread's usage, and an unsettled earlier turn's), and this turn's calls.
+ */
+export function tokensUsed(usages: readonly (Usage | undefined)[], calls: readonly CallUsage[] | undefined, agent: string): { session: number; agent: number } {
+  let session = tokensOf(calls);
+  let mine = tokensOf(calls, agent);
+  for (const usage of usages) {
+    if (!usage) continue;
+    session += usage.total.inputTokens + usage.total.outputTokens;
+    mine += (usage.byAgent[agent]?.inputTokens ?? 0) + (usage.byAgent[agent]?.outputTokens ?? 0);
+  }
+  return { session, agent: mine };
+}

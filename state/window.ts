@@ -8,6 +8,7 @@
 import type { BaseMessage } from '@langchain/core/messages';
 import type { History, Tree } from '../config/schema.js';
 import { DEFAULT_HISTORY } from '../config/schema.js';
+import { incomingApproval } from '../config/edges.js';
 import { PERSON_TRANSCRIPT_TURNS, windowStart } from './history.js';
 
 /**
@@ -19,8 +20,10 @@ export function hotTurns(tree: Pick<Tree, 'agents' | 'defaults'>): History['turn
   let turns = 1;
   for (const spec of Object.values(tree.agents)) {
     const kind = spec.kind ?? 'agent';
-    // A helper is shown only its request; a person, the transcript; approvals show it too.
-    if (kind === 'human' || (spec as { approval?: unknown }).approval === 'required') turns = Math.max(turns, PERSON_TRANSCRIPT_TURNS);
+    // A helper is shown only its request; a person, the transcript; approvals show it too (a gate on
+    // every handoff into the agent, or on one edge out of it).
+    const gated = incomingApproval(spec) === 'required' || (typeof spec.approval === 'object' && Object.values(spec.approval).includes('required'));
+    if (kind === 'human' || gated) turns = Math.max(turns, PERSON_TRANSCRIPT_TURNS);
     if (kind !== 'agent') continue;
     const window = spec.history?.turns ?? tree.defaults?.history?.turns ?? DEFAULT_HISTORY.turns;
     if (window === 'all') return 'all';

@@ -1,0 +1,56 @@
+/**
+ * A tree reshaped between turns of a thread: the agent that owned the conversation, or the person
+ * it waits for, is no longer in the tree.
+ */
+import { describe, expect, it } from 'vitest';
+import { MemorySaver } from '@langchain/langgraph';
+import { parseTree } from '../../config/load.js';
+import { compileTree } from '../../graphs/compile.js';
+import { resumeThread, runTurn } from '../../runtime/turn.js';
+import { MemoryJournal } from '../../store/journal.js';
+import { fakeOpenAIForFile, newThread, viaFakeOpenAI } from '../helpers.js';
+
+const server = await fakeOpenAIForFile();
+
+const WITH_PERSON = `
+version: 1
+name: desk
+root: triage
+agents:
+  triage:
+    description: Front desk.
+    prompt: Route.
+    children: [billing]
+    escalate: [person]
+  billing: { description: Billing., prompt: Billing., escalate: [person] }
+  person: { kind: human, description: A person. }
+`;
+const WITHOUT_PERSON = `
+version: 1
+name: desk
+root: triage
+agents:
+  triage:
+    description: Front desk.
+    prompt: Route.
+    children: [billing]
+  billing: { description: Billing., prompt: Billing. }
+`;
+
+describe('a thread whose tree was reshaped', () => {
+  it('says so when the person a thread waits for left the tree, and the next message goes to the root', async () => {
+    const options = { ...viaFakeOpenAI(server), sleep: async () => {}, checkpointer: new MemorySaver(), journal: new MemoryJournal() };
+    const before = compileTree(parseTree(WITH_PERSON, 'desk.yaml'), options);
+    const { threadId } = newThread();
+    server.enqueue({ toolCalls: [{ name: 'transfer_to_person', arguments: {} }] });
+    expect(await runTurn(before, { threadId, message: 'a person, please' })).toMatchObject({ status: 'waiting', agent: 'person' });
+
+    const after = compileTree(parseTree(WITHOUT_PERSON, 'desk.yaml'), options);
+    await expect(resumeThread(after, threadId, { reply: 'Dana here.' })).rejects.toMatchObject({
+      code: 'NOTHING_PENDING',
+      message: `Thread ${threadId} waited for person, who is not in the tree any more: its next message goes to triage.`,
+    });
+    server.enqueue({ content: 'Triage here.' });
+    expect(await runTurn(after, { threadId, message: 'hello?' })).toMatchObject({ status: 'done', agent: 'triage', reply: 'Triage here.' });
+  });
+});
