@@ -169,7 +169,9 @@ function hintFor(type: string): string {
 function describeValue(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'a list';
+  if (ArrayBuffer.isView(value)) return 'binary data (!!binary)';
   if (typeof value === 'object') return 'a mapping';
   if (typeof value === 'string') return `the text ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
-  return `${typeof value} ${JSON.stringify(value)}`;
+  // String(), not JSON: YAML's .nan and .inf are numbers JSON writes as null.
+  return `${typeof value} ${String(value)}`;
 }

@@ -67,7 +67,9 @@ export async function loadDataset(path: string, options: DatasetOptions = {}): P
 }
 
 /** Validates dataset text; throws a {@link DatasetError} listing every problem. */
-export function parseDataset(text: string, file = '<dataset>', options: DatasetOptions = {}): Dataset {
+export function parseDataset(source: string, file = '<dataset>', options: DatasetOptions = {}): Dataset {
+  // A byte order mark (editors on Windows write one) is not part of the first line's JSON or YAML.
+  const text = source.replace(/^\uFEFF/, '');
   const at = (code: DatasetIssue['code'], message: string, hint: string): DatasetIssue => ({
     code,
     message,
@@ -170,6 +172,12 @@ function parseJsonLines(text: string, file: string): Parsed {
       return;
     }
     const source = new DatasetSource(file, line, lineNumber);
+    // JSON.parse keeps the last of two equal keys; the YAML reading of the line reports them, as in a YAML dataset.
+    const duplicates = source.issues.filter((issue) => issue.code === 'DUPLICATE_KEY');
+    if (duplicates.length > 0) {
+      issues.push(...duplicates);
+      return;
+    }
     const result = EvalCaseSchema.safeParse(data);
     if (!result.success) {
       for (const issue of toDatasetIssues(result.error.issues, data, 'case')) source.add(issue);

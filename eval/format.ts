@@ -77,6 +77,10 @@ export function formatReport(report: EvalReport, options: FormatOptions = {}): s
   lines.push(
     `Usage: ${usage.modelCalls} model calls · ${thousands(usage.inputTokens)} input + ${thousands(usage.outputTokens)} output tokens · ${dollars(usage.costUsd)} (${dollars(usage.costPerCaseUsd)} a case) · turn latency p50 ${milliseconds(usage.turnLatencyMs.p50)}, p95 ${milliseconds(usage.turnLatencyMs.p95)}`,
   );
+  if (report.unpricedModels.length > 0)
+    lines.push(
+      paint('yellow', `Cost leaves out ${report.unpricedModels.join(', ')}: no price is known for ${report.unpricedModels.length === 1 ? 'it' : 'them'}. Add ${report.unpricedModels.length === 1 ? 'it' : 'them'} to the tree's prices: (US dollars per million input and output tokens).`),
+    );
   if (report.judge) lines.push('', ...formatJudge(report.judge, dataset.file, paint));
   return `${lines.join('\n')}\n`;
 }

@@ -31,6 +31,8 @@ export interface EvalReport {
   dataset: { name: string; file: string; cases: number; turns: number; scoredTurns: number };
   /** The provider model ids the tree's agents are configured with, fallbacks included (`offline` for the offline model). */
   models: string[];
+  /** Those of `models` with no price (neither built in nor in the tree's `prices:`): their calls count as $0, so `usage.costUsd` leaves them out. */
+  unpricedModels: string[];
   concurrency: number;
   /** Routing accuracy (the answering agent), as a number for CI: `routing.rate`, or null without scored turns. */
   accuracy: number | null;
@@ -72,6 +74,8 @@ export interface ReportContext {
   /** Agent names in tree order, to list agents the way the tree does. */
   agentOrder: readonly string[];
   models: string[];
+  /** Models with no price (default: none). */
+  unpricedModels?: string[] | undefined;
   concurrency: number;
   durationMs: number;
 }
@@ -102,6 +106,7 @@ export function buildReport(results: CaseOutcome[], context: ReportContext): Eva
     tree: context.tree,
     dataset: { ...context.dataset, cases: results.length, turns: turns.length, scoredTurns: scored.length },
     models: context.models,
+    unpricedModels: context.unpricedModels ?? [],
     concurrency: context.concurrency,
     accuracy: metrics.accuracy.rate,
     routing: metrics.accuracy,

@@ -12,6 +12,7 @@ import { runTurn } from '../runtime/turn.js';
 import type { TurnResult } from '../runtime/turn.js';
 import type { UsageTotals } from '../state/schema.js';
 import { emptyTotals } from '../state/schema.js';
+import { priceOf } from '../models/prices.js';
 import type { Dataset } from './dataset.js';
 import type { DatasetCase, NormalizedTurn } from './dataset-schema.js';
 import { ERROR_AGENT } from './outcome.js';
@@ -63,6 +64,7 @@ export async function runEval(graph: SwitchboardGraph, dataset: Dataset, options
     dataset: { name: dataset.name, file: dataset.file },
     agentOrder: [...runtime.agents.keys()],
     models,
+    unpricedModels: models.filter((model) => priceOf(model, runtime.prices) === undefined),
     concurrency,
     durationMs: performance.now() - started,
   });

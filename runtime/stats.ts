@@ -15,6 +15,8 @@ export interface TurnFacts {
   turn: number;
   /** done, waiting or error. */
   status: string;
+  messageId?: string | undefined;
+  startedAt?: string | undefined;
   endedAt?: string | undefined;
   handoffs?: readonly { from: string; to: string; kind: string }[] | undefined;
   refused?: readonly { code: string }[] | undefined;
@@ -94,11 +96,25 @@ export async function routingStats(graph: SwitchboardGraph, period: StatsPeriod 
   const humans = new Set(Object.entries(runtime.tree.agents).filter(([, agent]) => agent.kind === 'human').map(([name]) => name));
   // A turn that waited for a person has a summary while waiting and a final one: the latest counts.
   const facts = new Map<string, TurnFacts & { threadId: string }>();
+  // A forked thread starts with copies of its source's summaries (appended when it was forked): a
+  // turn counts once, in the thread that ran it (the first to journal it), and when it ended.
+  const ranIn = new Map<string, string>();
   for await (const entry of journal.scan({ kinds: ['turn'], since: period.since?.toISOString(), until: period.until?.toISOString() })) {
     const summary = entry.data as TurnFacts | undefined;
-    if (summary?.tree === runtime.tree.name) facts.set(`${entry.threadId}\u0000${summary.turn}`, { ...summary, threadId: entry.threadId });
+    if (summary?.tree !== runtime.tree.name || !endedIn(summary, period)) continue;
+    const origin = JSON.stringify([summary.turn, summary.messageId, summary.startedAt, summary.endedAt]);
+    const thread = ranIn.get(origin) ?? entry.threadId;
+    ranIn.set(origin, thread);
+    if (thread === entry.threadId) facts.set(`${entry.threadId}\u0000${summary.turn}`, { ...summary, threadId: entry.threadId });
   }
   return summarizeTurns(facts.values(), { tree: runtime.tree.name, humans, ...period });
+}
+
+/** Whether the turn ended in the period (its entry may have been appended later: a fork's copy, a recovered turn). */
+function endedIn(summary: TurnFacts, period: StatsPeriod): boolean {
+  if (summary.endedAt === undefined) return true;
+  const ended = Date.parse(summary.endedAt);
+  return !(period.since && ended < period.since.getTime()) && !(period.until && ended >= period.until.getTime());
 }
 
 /** The figures of a set of turn summaries (pure: {@link routingStats} without the store). */
