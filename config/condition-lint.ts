@@ -1,30 +1,36 @@
 /**
  * Lint of conditions (`when:`): each expression parses, names only the tree's fields and known
  * functions, has the types its operators need and is true or false; clock arguments written out
- * are real time zones, hours and days; enum fields are compared with their own values; and an
- * agent's `when:` names only targets it can hand off to. Each problem points inside the expression,
- * at the token the library blames.
+ * are real time zones, hours and days; enum fields are compared with their own values; the clock
+ * does not make it never (or always) true (condition-range.ts); and an agent's `when:` names only
+ * targets it can hand off to. Each problem points inside the expression, at the token the library blames.
  */
 import type { ASTNode } from '@marcbachmann/cel-js';
 import type { Tree } from './schema.js';
 import type { IssueInput } from './source.js';
-import { agentOf, handoffTargets } from './edges.js';
+import { agentOf, handoffTargets, parentsOf } from './edges.js';
+import { GraphGaps } from './graph-gaps.js';
 import { closestName, didYouMean, listNames } from './suggest.js';
 import { CLOCK_FUNCTIONS, createConditionEnvironment, EXCLUDED_FUNCTIONS, isConditionName } from './conditions.js';
 import type { ConditionEnvironment } from './conditions.js';
 import { isTimeZone, parseDays, parseHours, timeZoneNames, WEEKDAYS } from './condition-clock.js';
+import { checkClockRanges } from './condition-range.js';
 
 type Report = (issue: IssueInput) => void;
 type Path = (string | number)[];
 
-/** Checks every condition of `tree`; `knownAgents` holds every agent name in the file (to tell a typo from a broken agent). */
-export function lintConditions(tree: Tree, knownAgents: ReadonlySet<string>, report: Report): void {
+/**
+ * Checks every condition of `tree`; `knownAgents` holds every agent name in the file (to tell a typo
+ * from a broken agent), `gaps` the edges parts that failed the schema may hide (a condition on one is not blamed).
+ */
+export function lintConditions(tree: Tree, knownAgents: ReadonlySet<string>, report: Report, gaps = new GraphGaps()): void {
   let environment: ConditionEnvironment | undefined;
   const check = (text: string, path: Path) => {
     environment ??= createConditionEnvironment(tree.state);
     checkCondition(tree, environment, text, path, report);
   };
   let targets: Map<string, Set<string>> | undefined;
+  let parents: Map<string, string> | undefined;
   for (const [name, agent] of Object.entries(tree.agents)) {
     if (agent.handoff?.when !== undefined) {
       const path = ['agents', name, 'handoff', 'when'];
@@ -47,6 +53,7 @@ export function lintConditions(tree: Tree, knownAgents: ReadonlySet<string>, rep
         continue;
       }
       if (!allowed.includes(target) && agentOf(tree, target) !== undefined) {
+        if (gaps.mayHandOff(name, target, (parents ??= parentsOf(tree)).get(name))) continue;
         report({
           code: 'CONDITION_NOT_AN_EDGE',
           message: `when: names "${target}", which "${name}" cannot hand off to.`,
@@ -100,6 +107,7 @@ export function checkCondition(tree: Pick<Tree, 'state'>, environment: Condition
     return;
   }
   checkValues(tree, parsed.ast, path, report);
+  checkClockRanges(parsed.ast, path, report);
 }
 
 function typeIssue(problem: LibraryError, text: string, fields: readonly string[], path: Path): IssueInput {
@@ -127,12 +135,11 @@ function typeIssue(problem: LibraryError, text: string, fields: readonly string[
   };
 }
 
-/** Every node under `node` (itself included), depth first. */
+/** Every node under `node` (itself included), depth first: the operand of `!` and `-` too. */
 function* nodesOf(node: ASTNode): Generator<ASTNode> {
   yield node;
   const args: unknown = node.args;
-  if (!Array.isArray(args)) return;
-  for (const arg of args.flat(2) as unknown[]) {
+  for (const arg of (Array.isArray(args) ? args.flat(2) : [args]) as unknown[]) {
     if (arg !== null && typeof arg === 'object' && 'op' in arg) yield* nodesOf(arg as ASTNode);
   }
 }

@@ -55,6 +55,15 @@ export class GraphGaps {
     return this.anywhere.has(from) || this.anywhere.has(null) ? [...own, null] : own;
   }
 
+  /**
+   * Whether a broken part may give `from` a handoff to `to` that the checked tree does not show:
+   * one of its lists names `to` (or anything), or it may hand back to `parent` after all.
+   */
+  mayHandOff(from: string, to: string, parent: string | undefined): boolean {
+    const leads = this.leadsOf(from);
+    return leads.includes(to) || leads.includes(null) || (to === parent && this.mayHandBack.has(from));
+  }
+
   /** Every agent that may lead somewhere it is not known to (`null` stands for the gaps of every agent). */
   sources(): (string | null)[] {
     return [...new Set([...this.leads.keys(), ...this.anywhere])];

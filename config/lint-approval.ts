@@ -6,12 +6,14 @@
  * off to, as `when:` does.
  */
 import type { Tree } from './schema.js';
-import { agentOf, handoffTargets, incomingApproval, listEdges } from './edges.js';
+import { agentOf, handoffTargets, incomingApproval, listEdges, parentsOf } from './edges.js';
+import { GraphGaps } from './graph-gaps.js';
 import type { IssueInput } from './source.js';
 import { didYouMean, listNames } from './suggest.js';
 
-export function lintApproval(tree: Tree, knownAgents: ReadonlySet<string>, report: (issue: IssueInput) => void): void {
-  lintEdgeGates(tree, knownAgents, report);
+/** Checks every approval gate of `tree`; `gaps`: the edges parts that failed the schema may hide (a gate on one is not blamed). */
+export function lintApproval(tree: Tree, knownAgents: ReadonlySet<string>, report: (issue: IssueInput) => void, gaps = new GraphGaps()): void {
+  lintEdgeGates(tree, knownAgents, gaps, report);
   for (const [name, agent] of Object.entries(tree.agents)) {
     const own = typeof agent.approval === 'string' ? agent.approval : undefined;
     if (own !== undefined && agent.handoff?.approval !== undefined && own !== agent.handoff.approval) {
@@ -54,8 +56,9 @@ export function lintApproval(tree: Tree, knownAgents: ReadonlySet<string>, repor
 }
 
 /** `approval: { target: required | none }`: each target is one this agent hands off to by a tool. */
-function lintEdgeGates(tree: Tree, knownAgents: ReadonlySet<string>, report: (issue: IssueInput) => void): void {
+function lintEdgeGates(tree: Tree, knownAgents: ReadonlySet<string>, gaps: GraphGaps, report: (issue: IssueInput) => void): void {
   let targets: Map<string, Set<string>> | undefined;
+  let parents: Map<string, string> | undefined;
   for (const [name, agent] of Object.entries(tree.agents)) {
     if (typeof agent.approval !== 'object') continue;
     if (agent.kind === 'human') {
@@ -74,7 +77,7 @@ function lintEdgeGates(tree: Tree, knownAgents: ReadonlySet<string>, report: (is
       const path = ['agents', name, 'approval', target];
       if (!knownAgents.has(target)) {
         report({ code: 'UNKNOWN_AGENT', message: `approval: names "${target}", which is not an agent.`, hint: `${didYouMean(target, [...knownAgents])}"${name}" hands off to: ${listNames(allowed)}.`, path, at: 'key' });
-      } else if (!allowed.includes(target) && agentOf(tree, target) !== undefined) {
+      } else if (!allowed.includes(target) && agentOf(tree, target) !== undefined && !gaps.mayHandOff(name, target, (parents ??= parentsOf(tree)).get(name))) {
         report({
           code: 'APPROVAL_NOT_AN_EDGE',
           message: `approval: names "${target}", which "${name}" cannot hand off to.`,

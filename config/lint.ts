@@ -90,8 +90,8 @@ export function lintTree(tree: Tree, context: LintContext, report: Report): void
   if (retry?.initialDelayMs !== undefined && retry.maxDelayMs !== undefined && retry.initialDelayMs > retry.maxDelayMs) {
     report({ code: 'INVALID_RANGE', message: `retry.initialDelayMs (${retry.initialDelayMs}) is greater than retry.maxDelayMs (${retry.maxDelayMs}): every retry would wait the most.`, hint: 'Make initialDelayMs the smaller of the two.', path: ['retry', 'initialDelayMs'] });
   }
-  lintConditions(tree, context.knownAgents, report);
-  lintApproval(tree, context.knownAgents, report);
+  lintConditions(tree, context.knownAgents, report, gaps);
+  lintApproval(tree, context.knownAgents, report, gaps);
   lintGraph(tree, { gaps, locate: context.locate }, report);
 }
 

@@ -104,8 +104,9 @@ function analyse(text: string, file: string, registry: TreeRegistry): { source: 
   return finish(source, parsed.success ? parsed.data : undefined);
 }
 
-/** Sorts by position and drops repeats; the spec only comes back when there is no error. */
+/** Places the issues found through aliases, sorts by position and drops repeats; the spec only comes back when there is no error. */
 function finish(source: TreeSource, spec?: Tree): { source: TreeSource; spec?: Tree } {
+  source.settleAliases();
   source.issues.sort((a, b) => a.line - b.line || a.column - b.column || a.code.localeCompare(b.code) || a.message.localeCompare(b.message));
   dedupe(source.issues);
   const failed = source.issues.some((issue) => issue.severity === 'error');

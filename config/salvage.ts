@@ -12,7 +12,7 @@
 import type { z } from 'zod';
 import { closestName } from './suggest.js';
 import { GraphGaps, isReferenceKey, KnownAgents, REFERENCE_KEYS } from './graph-gaps.js';
-import { AgentSchema, DefaultsSchema, FieldSchema, HandoffSchema, ModelSchema, NAME_PATTERN, PayloadFieldSchema, TreeSchema } from './schema.js';
+import { AgentSchema, ApprovalSchema, ConditionSchema, DefaultsSchema, FieldSchema, HandoffSchema, ModelSchema, NAME_PATTERN, PayloadFieldSchema, TreeSchema } from './schema.js';
 import type { Agent, Handoff, Tree } from './schema.js';
 import type { LostValue } from './source.js';
 
@@ -27,6 +27,8 @@ export interface SalvagedTree {
 }
 
 const STAND_IN = '(invalid)';
+/** Stands in for a condition that failed the schema: lint checks its target, and finds nothing to say about `true`. */
+const STAND_IN_CONDITION = 'true';
 
 /**
  * The tree lint can check: `parsed` (when the data passed the schema) or what can be salvaged of
@@ -95,6 +97,10 @@ function salvageAgent(name: string, value: unknown, rawAgents: Record<string, un
     } else if (REFERENCE_KEYS.includes(key)) {
       const salvaged = salvageReferences(name, key, value[key], rawAgents, known, gaps);
       if (salvaged !== undefined) references[key] = salvaged;
+    } else if (key === 'when' || key === 'approval') {
+      // The targets are checked even when a value failed: `approval: { biling: maybe }` is two mistakes.
+      const entries = key === 'when' ? salvageEntries(value.when, ConditionSchema, STAND_IN_CONDITION) : salvageEntries(value.approval, ApprovalSchema, 'none');
+      if (entries !== undefined) kept[key] = entries;
     } else if (key === 'handback') gaps.mayHandBack.add(name);
   }
   // Without its payload fields, the offline payload would look wrong: leave it out too.
@@ -221,6 +227,20 @@ function lostDefinition(gaps: GraphGaps, name: string, value: unknown, rawAgents
 
 function resembles(key: string, field: string): boolean {
   return closestName(key, [field]) !== undefined;
+}
+
+/**
+ * The entries, by target, of `when:` or `approval:` written as a mapping: each valid target name,
+ * with its value when it passes `schema`, else with `standIn` (the schema reports the value, lint
+ * the target). Undefined for a value that is not a mapping.
+ */
+function salvageEntries(value: unknown, schema: z.ZodType<string>, standIn: string): Record<string, string> | undefined {
+  if (!isRecord(value)) return undefined;
+  const kept: Record<string, string> = {};
+  for (const [target, entry] of Object.entries(value)) {
+    if (NAME_PATTERN.test(target)) kept[target] = valid(schema, entry) ?? standIn;
+  }
+  return kept;
 }
 
 /** The handoff with its valid parts; an invalid payload field becomes a plain string field. */

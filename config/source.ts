@@ -3,7 +3,7 @@
  * at the `file:line:column` of the YAML node it is about.
  */
 import { Document, isAlias, isMap, isPair, isScalar, isSeq, parseDocument, visit } from 'yaml';
-import type { Node, Pair, YAMLError, YAMLMap } from 'yaml';
+import type { Alias, Node, Pair, YAMLError, YAMLMap } from 'yaml';
 import type { ConfigIssue } from '../errors/config-error.js';
 import { describeSyntaxError } from './syntax-errors.js';
 import { offsetWithin } from './condition-position.js';
@@ -63,6 +63,8 @@ export class TreeSource {
   private readonly lineStarts: number[] = [0];
   private readonly document: Document.Parsed | undefined;
   private readonly pairIndex = new WeakMap<YAMLMap, Map<string, Pair>>();
+  /** The issues {@link add} found through an alias, with the first alias on their path. */
+  private readonly throughAlias = new Map<ConfigIssue, Alias>();
 
   constructor(
     readonly file: string,
@@ -145,16 +147,47 @@ export class TreeSource {
     }
   }
 
-  /** Adds an issue positioned at the YAML node of `path` (or its nearest existing ancestor). */
+  /**
+   * Adds an issue positioned at the YAML node of `path` (or its nearest existing ancestor). An issue
+   * whose path goes through an alias (`*team`) is placed by {@link settleAliases}.
+   */
   add(input: IssueInput): void {
-    const offset = this.offsetOf(input.path, input.at ?? 'value');
+    const { offset, alias } = this.find(input.path, input.at ?? 'value');
     const value = input.within === undefined ? undefined : valueAt(this.data, input.path);
     this.addAtOffset(input, typeof value === 'string' && input.within !== undefined ? offsetWithin(this.text, offset, value, input.within) : offset);
+    if (alias) this.throughAlias.set(this.issues[this.issues.length - 1] as ConfigIssue, alias);
   }
 
-  /** The 1-based line and column of `path`. */
+  /**
+   * Places the issues found through an alias once every issue is in. One about the aliased value
+   * itself (a misspelt name in a shared list) is already reported where the anchor (`&team`)
+   * writes it: it is not repeated. Any other is about the place the alias is used (`sideways: *team`
+   * naming the agent itself), and moves there, with the anchor's line in the message.
+   */
+  settleAliases(): void {
+    const document = this.document;
+    if (this.throughAlias.size === 0 || !document) return;
+    const where = (issue: ConfigIssue) => `${issue.line}:${issue.column}:${issue.code}:${issue.message}`;
+    const direct = new Set(this.issues.filter((issue) => !this.throughAlias.has(issue)).map(where));
+    for (let index = this.issues.length - 1; index >= 0; index -= 1) {
+      const issue = this.issues[index] as ConfigIssue;
+      const alias = this.throughAlias.get(issue);
+      if (!alias) continue;
+      if (direct.has(where(issue))) {
+        this.issues.splice(index, 1);
+        continue;
+      }
+      const anchorLine = this.position(nodeStart(alias.resolve(document)) ?? 0).line;
+      Object.assign(issue, this.position(nodeStart(alias) ?? 0));
+      issue.message = printable(`${issue.message.replace(/\.$/, '')} (through the alias *${alias.source}; &${alias.source} is on line ${anchorLine}).`);
+    }
+    this.throughAlias.clear();
+  }
+
+  /** The 1-based line and column of `path`: where an alias on the path is used, not where its anchor is. */
   locate(path: (string | number)[], at: 'key' | 'value' = 'value'): { line: number; column: number } {
-    return this.position(this.offsetOf(path, at));
+    const { offset, alias } = this.find(path, at);
+    return this.position(alias ? (nodeStart(alias) ?? offset) : offset);
   }
 
   /** The 1-based line and column of a character offset. */
@@ -177,18 +210,30 @@ export class TreeSource {
     this.issues.push(issue);
   }
 
-  private offsetOf(path: (string | number)[], at: 'key' | 'value'): number {
+  /**
+   * The offset of `path`, in the value an alias on the path stands for (a condition's characters are
+   * there), and the first alias on the path.
+   */
+  private find(path: (string | number)[], at: 'key' | 'value'): { offset: number; alias?: Alias } {
     let node: unknown = this.document?.contents;
     let offset = nodeStart(node) ?? 0;
     let keyOffset: number | undefined;
+    let alias: Alias | undefined;
+    const resolve = () => {
+      if (!isAlias(node) || !this.document) return;
+      alias ??= node;
+      node = node.resolve(this.document);
+      offset = nodeStart(node) ?? offset;
+    };
+    const found = (at: number) => (alias ? { offset: at, alias } : { offset: at });
     for (const [index, segment] of path.entries()) {
       const last = index === path.length - 1;
-      if (isAlias(node) && this.document) node = node.resolve(this.document);
+      resolve();
       if (isMap(node)) {
         const pair = this.pairsOf(node).get(String(segment));
-        if (!pair) return at === 'key' ? (keyOffset ?? offset) : offset;
+        if (!pair) return found(at === 'key' ? (keyOffset ?? offset) : offset);
         keyOffset = nodeStart(pair.key) ?? offset;
-        if (last && at === 'key') return keyOffset;
+        if (last && at === 'key') return found(keyOffset);
         node = pair.value;
         offset = nodeStart(pair.value) ?? keyOffset;
       } else if (isSeq(node) && typeof segment === 'number') {
@@ -200,15 +245,20 @@ export class TreeSource {
         break;
       }
     }
-    return offset;
+    // A path that ends at an alias (`when: { billing: *cond }`) is about the value it stands for.
+    resolve();
+    return found(offset);
   }
 
-  /** The pairs of a mapping by key (the first of duplicates), indexed once: big files have thousands of issues. */
+  /**
+   * The pairs of a mapping by key, indexed once: big files have thousands of issues. Of a key given
+   * twice, the last pair: its value is the one in the data (the second definition of an agent).
+   */
   private pairsOf(map: YAMLMap): Map<string, Pair> {
     let index = this.pairIndex.get(map);
     if (!index) {
       index = new Map();
-      for (const pair of map.items) if (isScalar(pair.key) && !index.has(keyText(pair.key.value))) index.set(keyText(pair.key.value), pair);
+      for (const pair of map.items) if (isScalar(pair.key)) index.set(keyText(pair.key.value), pair);
       this.pairIndex.set(map, index);
     }
     return index;

@@ -60,6 +60,23 @@ describe('approval:', () => {
     expect(lintTreeText(text, 'desk.yaml')).toEqual([]);
   });
 
+  it('reports a bad value and an unknown target of the same approval: mapping in one run', () => {
+    const text = tree('    approval: { person: maybe, persn: required }');
+    expect(showIssues(text, lintTreeText(text, 'desk.yaml'))).toMatchInlineSnapshot(`
+      "desk.yaml:14:25 error INVALID_VALUE agents.billing.approval.person is the text "maybe"; it must be one of "required", "none". Write one of these values.
+            approval: { person: maybe, persn: required }
+                                ^
+      desk.yaml:14:32 error UNKNOWN_AGENT approval: names "persn", which is not an agent. Did you mean "person"? "billing" hands off to: triage, person.
+            approval: { person: maybe, persn: required }
+                                       ^"
+    `);
+  });
+
+  it('blames no gate on an edge a list that failed the schema may hold', () => {
+    const text = tree('    approval: { person: required }').replace('escalate: [person]', 'escalate: person');
+    expect(lintTreeText(text, 'desk.yaml').map((issue) => issue.code)).toEqual(['INVALID_TYPE']);
+  });
+
   it('refuses a gate by target on an edge the agent does not have, on an unknown agent, and on a person, with positions and the targets it has', () => {
     const text = tree('    approval: { lookup: required, persn: required }').replace('    kind: human\n', '    kind: human\n    approval: { billing: required }\n');
     expect(showIssues(text, lintTreeText(text, 'desk.yaml'))).toMatchInlineSnapshot(`

@@ -163,6 +163,31 @@ describe('lint of when:', () => {
     `);
   });
 
+  it('checks the clock arguments under ! too', () => {
+    expect(lint(`'!business_hours("Europ/Paris", "09:00-18:00")'`)).toMatchInlineSnapshot(`
+      "desk.yaml:16:34 error CONDITION_TIME_ZONE "Europ/Paris" is not a time zone. Did you mean "Europe/Paris"? Name an IANA time zone, such as Europe/Paris, America/New_York or UTC.
+              billing: '!business_hours("Europ/Paris", "09:00-18:00")'
+                                         ^"
+    `);
+  });
+
+  it('checks the target of a when: entry whose condition failed the schema, in the same run', () => {
+    const text = treeWith('vip').replace('      billing: vip\n', '      billing: 42\n      persn: vip\n');
+    expect(showIssues(text, lintTreeText(text, 'desk.yaml'))).toMatchInlineSnapshot(`
+      "desk.yaml:16:16 error INVALID_TYPE agents.triage.when.billing is the number 42; it must be a string. Write text; quote it if YAML reads it as something else.
+              billing: 42
+                       ^
+      desk.yaml:17:7 error UNKNOWN_AGENT when: names "persn", which is not an agent. Did you mean "person"? "triage" hands off to: billing, person.
+              persn: vip
+              ^"
+    `);
+  });
+
+  it('blames no condition on an edge a list that failed the schema may hold', () => {
+    const text = treeWith('vip').replace('children: [billing]', 'children: billing');
+    expect(lintTreeText(text, 'desk.yaml').map((issue) => issue.code)).toEqual(['INVALID_TYPE']);
+  });
+
   it('accepts what the README shows: clock functions, fields, numbers compared with whole numbers', () => {
     const conditions = [
       'business_hours("Europe/Paris", "09:00-12:00,14:00-18:00", "mon-fri")',
@@ -170,6 +195,64 @@ describe('lint of when:', () => {
       `'weekday("Asia/Tokyo") in ["sat", "sun"] && score == 3'`,
       `'time("UTC") >= "08:30" && date("UTC") != "2026-12-25" && intent == "billing"'`,
       `'!vip && score > 2.5 && hour("Europe/London") < 18'`,
+    ];
+    for (const condition of conditions) expect(lint(condition), condition).toBe('');
+  });
+});
+
+describe('conditions the clock decides', () => {
+  it('reports CONDITION_NEVER_TRUE for sides of && that never hold together, with the hours each allows', () => {
+    expect(lintFixture('condition-never-true')).toMatchInlineSnapshot(`
+      "test/fixtures/invalid/condition-never-true.yaml:14:19 error CONDITION_NEVER_TRUE The condition is never true: no moment of the week makes it true (hour("Europe/Paris") >= 20 is true at hours 20 … 23; hour("Europe/Paris") < 8 is true at hours 0 … 7), so the handoff is never offered. Each side can be true, but not at the same time: for hours past midnight (or days past Sunday), join them with || instead of &&.
+              night_line: hour("Europe/Paris") >= 20 && hour("Europe/Paris") < 8
+                          ^"
+    `);
+  });
+
+  it('reports a comparison outside the values of its clock function at the comparison, with the range it has', () => {
+    expect(lint(`'vip || hour("UTC") >= 25'`)).toMatchInlineSnapshot(`
+      "desk.yaml:16:24 error CONDITION_NEVER_TRUE hour("UTC") >= 25 is never true: hour() is 0 … 23. Compare it with an hour from 0 to 23: hour("UTC") >= 18 is true from 18:00 to midnight.
+              billing: 'vip || hour("UTC") >= 25'
+                               ^"
+    `);
+    const never = (condition: string) =>
+      lintTreeText(treeWith(condition), 'desk.yaml').map((issue) => `${issue.code}@${issue.column} ${/^.*? is never true/.exec(issue.message)?.[0]}`);
+    expect(never(`'hour("UTC") < 0'`)).toEqual(['CONDITION_NEVER_TRUE@17 hour("UTC") < 0 is never true']);
+    expect(never(`'-1 >= hour("UTC") && vip'`)).toEqual(['CONDITION_NEVER_TRUE@17 -1 >= hour("UTC") is never true']);
+    expect(never(`'hour("UTC") in [24, 25]'`)).toEqual(['CONDITION_NEVER_TRUE@17 hour("UTC") in [24, 25] is never true']);
+    expect(never(`'time("UTC") == "8:30"'`)).toEqual(['CONDITION_NEVER_TRUE@17 time("UTC") == "8:30" is never true']);
+    expect(never(`'weekday("UTC") > "wed"'`)).toEqual(['CONDITION_NEVER_TRUE@17 weekday("UTC") > "wed" is never true']);
+    expect(never(`'score > 1 && (hour("UTC") < 0 || hour("UTC") > 23)'`)).toEqual([
+      'CONDITION_NEVER_TRUE@31 hour("UTC") < 0 is never true',
+      'CONDITION_NEVER_TRUE@50 hour("UTC") > 23 is never true',
+    ]);
+    expect(never(`'weekday("UTC") == "sat" && weekday("UTC") == "sun"'`)).toEqual(['CONDITION_NEVER_TRUE@17 The condition is never true']);
+    expect(never(`'business_hours("UTC", "09:00-12:00") && !business_hours("UTC", "08:00-13:00")'`)).toEqual(['CONDITION_NEVER_TRUE@17 The condition is never true']);
+  });
+
+  it('warns with CONDITION_ALWAYS_TRUE where an always true comparison leaves the rest without effect', () => {
+    expect(lintFixture('condition-always-true')).toMatchInlineSnapshot(`
+      "test/fixtures/invalid/condition-always-true.yaml:14:16 warning CONDITION_ALWAYS_TRUE hour("Europe/Paris") < 24 is always true: hour() is 0 … 23, so the condition never holds the handoff back. Fix the value (hour() is 0 … 23), or remove the comparison.
+              billing: hour("Europe/Paris") < 24 || vip
+                       ^"
+    `);
+    const codes = (condition: string) => lintTreeText(treeWith(condition), 'desk.yaml').map((issue) => `${issue.severity} ${issue.code}`);
+    expect(codes(`'hour("UTC") >= 0'`)).toEqual(['warning CONDITION_ALWAYS_TRUE']);
+    expect(codes(`'hour("UTC") < 24 ? vip : score > 1'`)).toEqual(['warning CONDITION_ALWAYS_TRUE']);
+    // Beside && it is only redundant: the other side still decides.
+    expect(codes(`'vip && hour("UTC") < 24'`)).toEqual([]);
+  });
+
+  it('accepts ranges that can hold: past midnight with ||, on two zones, and true or false written out', () => {
+    const conditions = [
+      `'hour("UTC") >= 20 || hour("UTC") < 8'`,
+      `'hour("UTC") >= 9 && hour("UTC") < 17 && weekday("UTC") in ["mon", "tue"]'`,
+      `'hour("UTC") >= 20 && hour("Asia/Tokyo") < 8'`,
+      `'time("UTC") >= "23:59" && weekday("UTC") == "sun"'`,
+      `'business_hours("UTC", "09:00-12:00") || business_hours("UTC", "14:00-18:00")'`,
+      `'false && hour("UTC") > 3'`,
+      `'false'`,
+      `'true'`,
     ];
     for (const condition of conditions) expect(lint(condition), condition).toBe('');
   });
