@@ -190,9 +190,18 @@ export function resumeHint(
   ];
 }
 
-/** How `chat` says to answer a thread waiting for a person: its own `/reply` command. */
+/**
+ * How `chat` says to answer a thread waiting for a person: its own `/reply` command, and
+ * `/reply --hand-back-to <agent> …` with the agents the person may hand the conversation back to.
+ */
 export function chatReplyHint(result: TurnResult): string[] {
-  return [`waiting for ${result.waitingFor?.agent ?? result.agent}. Answer as the person with:`, '  /reply …'];
+  const waiting = result.waitingFor;
+  const targets = waiting?.type === 'escalation' ? waiting.handBackTargets : [];
+  return [
+    `waiting for ${waiting?.agent ?? result.agent}. Answer as the person with:`,
+    '  /reply …',
+    ...(targets.length > 0 ? [`  /reply --hand-back-to <agent> …   also hands the conversation back (agents: ${targets.join(', ')})`] : []),
+  ];
 }
 
 /** The `--json` form of a turn: one object (with the turn a failure had cut short, finished first, under `recovered`). */

@@ -18,7 +18,6 @@ import { ConfigError, formatIssue } from '../errors/config-error.js';
 import { SwitchboardError } from '../errors/switchboard-error.js';
 import { compileTree } from '../graphs/compile.js';
 import type { SwitchboardGraph } from '../graphs/compile.js';
-import { planModels, providerLabel } from '../models/resolve.js';
 import type { ModelOption } from '../models/resolve.js';
 import type { Tree } from '../config/schema.js';
 import { fieldsSchema } from '../state/schema.js';
@@ -158,36 +157,8 @@ export function modelOption(model: string | undefined): ModelOption {
   throw new UsageError(`--model must be auto, online or offline (not "${model}").`);
 }
 
-/**
- * Which models the run uses, in words, for the first line of output: per agent when they differ
- * (in `auto`, an agent whose key variable is not set runs the offline model, and the line says
- * which agents and why).
- */
-export function describeModel(tree: Tree, option: ModelOption, env: Record<string, string | undefined> = process.env): string {
-  if (typeof option !== 'string') return 'models supplied by code';
-  const plans = planModels(tree, { model: option, env });
-  const offline = plans.flatMap((entry) => (entry.plan.provider === 'offline' ? [{ agent: entry.agent, plan: entry.plan }] : []));
-  const online = plans.flatMap((entry) => (entry.plan.provider !== 'offline' ? [{ agent: entry.agent, plan: entry.plan }] : []));
-  const why = (plan: (typeof offline)[number]['plan']) =>
-    plan.reason === 'chosen' ? '--model offline' : plan.reason === 'tree' ? 'offline in the tree' : `${plan.keyVariable ?? 'OPENAI_API_KEY'} is not set`;
-  const endpoints = groupBy(online, (entry) => (entry.plan.baseURL ? `${providerLabel(entry.plan.provider)} at ${entry.plan.baseURL}` : providerLabel(entry.plan.provider)));
-  if (offline.length === 0) {
-    if (endpoints.size <= 1) return [...endpoints.keys()][0] ?? 'OpenAI';
-    return [...endpoints].map(([endpoint, agents]) => `${endpoint}: ${agents.map((entry) => entry.agent).join(', ')}`).join('; ');
-  }
-  const reasons = groupBy(offline, (entry) => why(entry.plan));
-  if (online.length === 0) return `offline model (${[...reasons.keys()].join('; ')})`;
-  return [
-    ...[...endpoints].map(([endpoint, agents]) => `${endpoint}: ${agents.map((entry) => entry.agent).join(', ')}`),
-    ...[...reasons].map(([reason, agents]) => `offline model (${reason}): ${agents.map((entry) => entry.agent).join(', ')}`),
-  ].join('; ');
-}
-
-function groupBy<T>(items: T[], keyOf: (item: T) => string): Map<string, T[]> {
-  const groups = new Map<string, T[]>();
-  for (const item of items) groups.set(keyOf(item), [...(groups.get(keyOf(item)) ?? []), item]);
-  return groups;
-}
+/** Which models the run uses, in words, for the first line of output (see dev/model-description.ts). */
+export { describeModel } from '../dev/model-description.js';
 
 export interface Session {
   tree: LoadedTree;

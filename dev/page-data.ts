@@ -7,9 +7,11 @@ import { formatIssue } from '../errors/config-error.js';
 import type { EdgeKind } from '../config/edges.js';
 import type { TurnResult } from '../runtime/turn.js';
 import type { HandoffRecord, SwitchboardState } from '../state/schema.js';
+import type { ModelOption } from '../models/resolve.js';
 import type { NodeRole } from '../viz/diagram.js';
 import { edgeElementId, nodeElementId } from '../viz/dot.js';
 import type { TreeState } from './live-tree.js';
+import { describeAgentModels, describeModel, describeModelOption } from './model-description.js';
 
 export interface PageIssue {
   /** `file:line:col severity CODE message hint`, as the terminal prints it. */
@@ -29,7 +31,14 @@ export interface PageTree {
   direction: 'TB' | 'LR';
   /** The drawing each way. */
   svgs: { TB: string; LR: string };
-  agents: { name: string; role: NodeRole; description: string; elementId: string }[];
+  agents: {
+    name: string;
+    role: NodeRole;
+    description: string;
+    elementId: string;
+    /** The model the agent runs (its first), in words, e.g. `OpenAI gpt-4o-mini` or `offline model (GROQ_API_KEY is not set)`; people have none. */
+    model?: string | undefined;
+  }[];
   /** The tree's shared-state fields (`state:`), with their types (and allowed values for enums). */
   fields: { name: string; type: 'string' | 'number' | 'boolean' | 'enum'; values?: string[] | undefined }[];
   edges: { from: string; to: string; kind: EdgeKind; label: string; elementId: string }[];
@@ -38,7 +47,11 @@ export interface PageTree {
 export interface PageSnapshot {
   revision: number;
   file: string;
-  /** Which model runs the agents, in words. */
+  /**
+   * Which models run the agents, in words, as the tree shown names them and the model option picks
+   * them (per agent when they differ), as `switchboard dev` prints it; before the file first loads,
+   * the option alone.
+   */
   model: string;
   /** The last good tree (null until the file first loads). */
   tree: PageTree | null;
@@ -47,9 +60,17 @@ export interface PageSnapshot {
   broken: boolean;
 }
 
+/** How the dev server picks models: the option (`--model`) and the environment the API keys are read from. */
+export interface PageModels {
+  option: ModelOption;
+  env: Record<string, string | undefined>;
+}
+
 /** The page's view of the live tree. */
-export function toPageSnapshot(state: TreeState, file: string, model: string): PageSnapshot {
+export function toPageSnapshot(state: TreeState, file: string, models: PageModels): PageSnapshot {
   const good = state.good;
+  const spec = good?.loaded.spec;
+  const agentModels = spec ? describeAgentModels(spec, models.option, models.env) : {};
   const issues: PageIssue[] = state.issues.map((issue) => ({
     text: formatIssue(issue),
     severity: issue.severity,
@@ -61,7 +82,7 @@ export function toPageSnapshot(state: TreeState, file: string, model: string): P
   return {
     revision: state.revision,
     file,
-    model,
+    model: spec ? describeModel(spec, models.option, models.env) : describeModelOption(models.option),
     tree: good
       ? {
           name: good.diagram.name,
@@ -71,7 +92,11 @@ export function toPageSnapshot(state: TreeState, file: string, model: string): P
           svg: good.svg,
           direction: good.direction,
           svgs: good.svgs,
-          agents: good.diagram.nodes.map((node, index) => ({ ...node, elementId: nodeElementId(index) })),
+          agents: good.diagram.nodes.map((node, index) => ({
+            ...node,
+            elementId: nodeElementId(index),
+            ...(Object.hasOwn(agentModels, node.name) ? { model: agentModels[node.name] } : {}),
+          })),
           fields: Object.entries(good.loaded.spec.state ?? {}).map(([name, field]) => ({
             name,
             type: field.type,

@@ -23,6 +23,7 @@ import { EventHub, HttpError, NdjsonStream, readJson, sendJson } from './http.js
 import { LiveTree } from './live-tree.js';
 import type { GoodTree } from './live-tree.js';
 import { toPageSnapshot } from './page-data.js';
+import type { PageModels } from './page-data.js';
 import { resolveApproval } from '../runtime/approval.js';
 import { ApprovalDecisionSchema } from '../nodes/approval.js';
 import { ChatRequestSchema, listEscalations, parseBody, readThread, ReplyRequestSchema, threadIdOfPath, ThreadRunner } from './threads.js';
@@ -35,7 +36,7 @@ export interface DevServerOptions {
   port?: number | undefined;
   /** Function tools the tree may use, by name. */
   tools?: ToolRegistry | undefined;
-  /** Default `'auto'`: the offline model unless OPENAI_API_KEY is set. */
+  /** Default `'auto'`: each agent on its provider when that provider's key variable is set, else the offline model. */
   model?: ModelOption | undefined;
   /** Where threads persist. Default: in memory (shared across reloads of the tree). */
   checkpointer?: BaseCheckpointSaver | undefined;
@@ -64,7 +65,8 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   const logger = options.logger ?? pino({ level: 'silent' });
   const checkpointer = options.checkpointer ?? new MemorySaver();
   const model = options.model ?? 'auto';
-  const modelText = describeModelChoice(model, options.env ?? process.env);
+  // Described per snapshot: the models are the tree's, and a save may change them.
+  const models: PageModels = { option: model, env: options.env ?? process.env };
   // Transcripts, turn summaries and step traces go to the store's journal (one in memory when the store has none).
   const journal: ThreadJournal = pairedJournal(checkpointer) ?? new MemoryJournal();
   const compile: Partial<CompileOptions> = {
@@ -78,7 +80,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   const hub = new EventHub();
   const runner = new ThreadRunner();
   await tree.reload();
-  tree.subscribe((state) => hub.send('tree', toPageSnapshot(state, options.file, modelText)));
+  tree.subscribe((state) => hub.send('tree', toPageSnapshot(state, options.file, models)));
   tree.watch();
 
   let port = 0;
@@ -110,9 +112,9 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       response.end(asset.body);
       return;
     }
-    if (route === 'GET /api/tree') return sendJson(response, 200, toPageSnapshot(tree.current, options.file, modelText));
+    if (route === 'GET /api/tree') return sendJson(response, 200, toPageSnapshot(tree.current, options.file, models));
     if (route === 'GET /api/events')
-      return hub.add(request, response, { event: 'tree', data: toPageSnapshot(tree.current, options.file, modelText) });
+      return hub.add(request, response, { event: 'tree', data: toPageSnapshot(tree.current, options.file, models) });
     if (route === 'POST /api/chat') {
       const body = parseBody(ChatRequestSchema, await readJson(request));
       const good = requireGoodTree();
@@ -205,9 +207,3 @@ function routeOf(url: string | undefined): string {
 /** Scripts, styles and connections from this server only. */
 const CONTENT_SECURITY_POLICY =
   "default-src 'self'; img-src 'self' data:; style-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
-
-function describeModelChoice(model: ModelOption, env: Record<string, string | undefined>): string {
-  if (model === 'offline' || (model === 'auto' && !env.OPENAI_API_KEY)) return 'offline model (keyword router)';
-  if (model === 'openai' || model === 'auto') return `OpenAI${env.OPENAI_BASE_URL ? ` at ${env.OPENAI_BASE_URL}` : ''}`;
-  return 'models supplied by code';
-}

@@ -15,12 +15,47 @@ import { suggestCommand, withoutPassword } from '../command-line.js';
 import { escapeControlCharacters } from '../../dev/control-characters.js';
 
 const REPLY_COMMAND = '/reply';
+/** As `resume`'s option: the agent that owns the conversation after the person's reply. */
+const HAND_BACK_OPTION = '--hand-back-to';
+
+/** The command's description (commands/index.ts repeats it for `switchboard --help`). */
+const CHAT_SUMMARY =
+  'Chat with a tree in the terminal (each line is one user turn). /reply <text> answers as the person (/reply --hand-back-to <agent> <text> also hands the conversation back); /quit to leave.';
+
+const CHAT_COMMANDS_HELP = `
+In the chat:
+  /reply <text>                          answer as the person the thread waits for
+  /reply --hand-back-to <agent> <text>   answer, and hand the conversation back to <agent>, as resume's
+                                         --hand-back-to does: the agent that escalated, or any agent on
+                                         the path that led to the person
+  /quit                                  leave (or /exit)`;
+
+/** A `/reply` line: the person's answer (and who owns the conversation next), or what is wrong with it. */
+export type ReplyCommand = { reply: string; handBackTo?: string } | { problem: string };
+
+/**
+ * Reads a `/reply` line: `/reply <text>` or `/reply --hand-back-to <agent> <text>` (also
+ * `--hand-back-to=<agent>`); undefined for a line that is not one (a user message).
+ */
+export function parseReplyCommand(line: string): ReplyCommand | undefined {
+  if (line !== REPLY_COMMAND && !/^\/reply\s/.test(line)) return undefined;
+  const rest = line.slice(REPLY_COMMAND.length).trim();
+  const option = new RegExp(`^${HAND_BACK_OPTION}(?:=(\\S*)|\\s+(\\S+)|$)\\s*`).exec(rest);
+  if (!option) return rest === '' ? { problem: `${REPLY_COMMAND} needs the person's answer: ${REPLY_COMMAND} <text>` } : { reply: rest };
+  const handBackTo = option[1] ?? option[2] ?? '';
+  if (handBackTo === '')
+    return { problem: `${REPLY_COMMAND} ${HAND_BACK_OPTION} needs the agent that owns the conversation next: ${REPLY_COMMAND} ${HAND_BACK_OPTION} <agent> <text>` };
+  const reply = rest.slice(option[0].length).trim();
+  if (reply === '') return { problem: `${REPLY_COMMAND} needs the person's answer: ${REPLY_COMMAND} ${HAND_BACK_OPTION} ${handBackTo} <text>` };
+  return { reply, handBackTo };
+}
 
 export function registerChat(program: Command): void {
   common(program.command('chat <tree>'))
-    .description('Chat with a tree in the terminal (each line is one user turn). /reply <text> answers as the person; /quit to leave.')
+    .description(CHAT_SUMMARY)
     .option('-t, --thread <id>', 'continue this thread (default: a new one)')
     .option('--field <name=value>', 'set a shared-state field (repeatable)', collect)
+    .addHelpText('after', CHAT_COMMANDS_HELP)
     .action((treePath: string, options: CommonOptions & { thread?: string; field?: string[] }) =>
       guard(async () => {
         const entries = parseFields(options.field);
@@ -39,7 +74,7 @@ export function registerChat(program: Command): void {
             `${escapeControlCharacters(`Switchboard · tree ${session.tree.spec.name} · thread ${threadId} · ${describeModel(session.tree.spec, session.model)}`)}\n`,
           );
           process.stdout.write(
-            `Type a message. ${REPLY_COMMAND} <text> answers as the person when a thread waits for one; /quit leaves.\n`,
+            `Type a message. ${REPLY_COMMAND} <text> answers as the person when a thread waits for one (${REPLY_COMMAND} ${HAND_BACK_OPTION} <agent> <text> also hands the conversation back); /quit leaves.\n`,
           );
           // A turn a dead worker left on the thread is finished, and shown, before the first message.
           const early = options.thread === undefined ? undefined : await recoverThread(session.graph, threadId);
@@ -53,14 +88,12 @@ export function registerChat(program: Command): void {
             if (line === '/quit' || line === '/exit') break;
             if (line !== '') {
               if (!process.stdin.isTTY) process.stdout.write(`${escapeControlCharacters(line)}\n`);
-              const reply =
-                line === REPLY_COMMAND || line.startsWith(`${REPLY_COMMAND} `) ? line.slice(REPLY_COMMAND.length).trim() : undefined;
-              if (reply === '') process.stdout.write(`${REPLY_COMMAND} needs the person's answer: ${REPLY_COMMAND} <text>\n`);
+              const reply = parseReplyCommand(line);
+              if (reply && 'problem' in reply) process.stdout.write(`${escapeControlCharacters(reply.problem)}\n`);
               else {
-                const events =
-                  reply !== undefined
-                    ? streamResume(session.graph, threadId, { reply })
-                    : streamTurn(session.graph, { threadId, message: line, fields });
+                const events = reply
+                  ? streamResume(session.graph, threadId, reply)
+                  : streamTurn(session.graph, { threadId, message: line, fields });
                 try {
                   const result = await consume(events, (event) => printer.event(event));
                   if (result.recovered) printer.recovered(result.recovered);

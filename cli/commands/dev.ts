@@ -9,7 +9,8 @@ import { SwitchboardError } from '../../errors/switchboard-error.js';
 import type { Retention } from '../../store/retention.js';
 import { startDevServer } from '../../dev/server.js';
 import type { TreeState } from '../../dev/live-tree.js';
-import { createLogger, describeModel, guard, LOG_HASH_KEY_ENV, LOG_LEVEL_HELP, loadTools, logLevelOption, MODEL_HELP, modelOption, openStore, UsageError } from '../setup.js';
+import { describeModel, describeModelOption } from '../../dev/model-description.js';
+import { createLogger, guard, LOG_HASH_KEY_ENV, LOG_LEVEL_HELP, loadTools, logLevelOption, MODEL_HELP, modelOption, openStore, UsageError } from '../setup.js';
 import { suggestCommand } from '../command-line.js';
 import { escapeControlCharacters } from '../../dev/control-characters.js';
 
@@ -86,9 +87,9 @@ export function registerDev(program: Command): void {
         };
         report(server.tree.current);
         server.tree.subscribe(report);
-        // The models as the tree first loaded names them (a broken file: the option alone).
+        // The models as the tree first loaded names them (a broken file: the option alone), as the page's header says them.
         const loaded = server.tree.current.good?.loaded.spec;
-        const models = loaded ? describeModel(loaded, model) : typeof model === 'string' ? `--model ${model}` : 'models supplied by code';
+        const models = loaded ? describeModel(loaded, model) : describeModelOption(model);
         process.stdout.write(
           `${escapeControlCharacters(`Switchboard dev page: ${server.url}\nTree ${treePath} · ${models} · threads in ${checkpointer.describe}`)}\nSaving the file redraws the page. Ctrl-C stops.\n`,
         );

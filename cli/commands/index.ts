@@ -47,7 +47,8 @@ export const COMMANDS: CommandEntry[] = [
   {
     name: 'chat',
     usage: '[options] <tree>',
-    summary: 'Chat with a tree in the terminal (each line is one user turn). /reply <text> answers as the person; /quit to leave.',
+    summary:
+      'Chat with a tree in the terminal (each line is one user turn). /reply <text> answers as the person (/reply --hand-back-to <agent> <text> also hands the conversation back); /quit to leave.',
     load: async () => (await import('./chat.js')).registerChat,
   },
   {

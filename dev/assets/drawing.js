@@ -3,7 +3,7 @@
 // (the wheel or the buttons zoom, dragging pans; "Fit" shows it whole, "Width" fits its width).
 
 /**
- * @typedef {{ name: string, role: string, description: string, elementId: string }} PageAgent
+ * @typedef {{ name: string, role: string, description: string, elementId: string, model?: string }} PageAgent
  * @typedef {{ from: string, to: string, kind: string, label: string, elementId: string }} PageEdge
  * @typedef {{ name: string, root: string, version: number, svg: string, direction: 'TB' | 'LR', svgs: { TB: string, LR: string }, agents: PageAgent[], edges: PageEdge[] }} PageTree
  * @typedef {{ from: string, to: string, kind: string }} Hop
@@ -11,6 +11,8 @@
 
 const MIN_SCALE = 0.1;
 const MAX_SCALE = 8;
+/** The namespace of the tooltips Graphviz writes (`xlink:title`). */
+const XLINK = 'http://www.w3.org/1999/xlink';
 
 export class Drawing {
   /** @param {HTMLElement} container */
@@ -66,6 +68,7 @@ export class Drawing {
       if (!element) continue;
       element.setAttribute('data-agent', agent.name);
       element.setAttribute('data-role', agent.role);
+      if (agent.model !== undefined) showModel(element, agent.model);
     }
     for (const edge of tree.edges) {
       const element = svg.querySelector(`#${CSS.escape(edge.elementId)}`);
@@ -187,4 +190,15 @@ export class Drawing {
       element.classList.toggle('taken', taken.has(key));
     }
   }
+}
+
+/**
+ * Puts the model an agent runs on its node: `data-model`, and the tooltip (`name: description`)
+ * gains a line with it. @param {Element} element @param {string} model
+ */
+function showModel(element, model) {
+  element.setAttribute('data-model', model);
+  const link = element.querySelector('a');
+  const title = link?.getAttributeNS(XLINK, 'title');
+  if (link && title) link.setAttributeNS(XLINK, 'xlink:title', `${title}\nModel: ${model}`);
 }

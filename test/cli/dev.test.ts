@@ -1,13 +1,14 @@
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { PageSnapshot } from '../../dev/page-data.js';
 import { REPO_ROOT, runCli } from './run-cli.js';
+import { BOTH_KEYS, MIXED } from '../dev/mixed-tree.js';
 
 describe('switchboard dev', () => {
   it('serves the page on 127.0.0.1, prints its address, keeps threads in the CLI\'s store, and stops cleanly on Ctrl-C', async () => {
@@ -56,6 +57,41 @@ describe('switchboard dev', () => {
     await chat.text();
     const threads = (await (await fetch(new URL('/api/threads', url))).json()) as { threads: { threadId: string; tree: string }[] };
     expect(threads.threads).toEqual([expect.objectContaining({ threadId: 'dev-cli-1', tree: 'desk' })]);
+    child.kill('SIGINT');
+    expect(await exited).toBe(0);
+  });
+
+  it('--model online on a tree that mixes providers: the page names the models as the banner does', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'switchboard-dev-cli-')), 'mixed.yaml');
+    writeFileSync(file, MIXED);
+    const env: NodeJS.ProcessEnv = { ...process.env, ...BOTH_KEYS };
+    for (const name of ['OPENAI_API_KEY', 'OPENAI_BASE_URL', 'SWITCHBOARD_DB']) delete env[name];
+    const child = spawn(
+      process.execPath,
+      ['--import', pathToFileURL(join(REPO_ROOT, 'node_modules/tsx/dist/loader.mjs')).href, join(REPO_ROOT, 'cli/main.ts'), 'dev', file, '--model', 'online', '--port', '0', '--db', 'memory'],
+      { cwd: REPO_ROOT, env },
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    const url = await new Promise<string>((resolve, reject) => {
+      child.stdout.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString();
+        const match = /Switchboard dev page: (http:\/\/127\.0\.0\.1:\d+\/)\n.*\n/.exec(stdout);
+        if (match?.[1]) resolve(match[1]);
+      });
+      child.on('close', () => reject(new Error(`dev exited early: ${stderr}`)));
+    });
+    const models = 'Anthropic: triage; OpenAI at https://api.groq.com/openai/v1: billing';
+    expect(stdout).toContain(`Tree ${file} · ${models} · threads in memory\n`);
+    const snapshot = (await (await fetch(new URL('/api/tree', url))).json()) as PageSnapshot;
+    expect(snapshot.model).toBe(models);
+    expect(snapshot.tree?.agents.map((agent) => [agent.name, agent.model ?? null])).toEqual([
+      ['triage', 'Anthropic claude-haiku-4-5'],
+      ['billing', 'OpenAI llama-3.3-70b at https://api.groq.com/openai/v1'],
+      ['person', null],
+    ]);
     child.kill('SIGINT');
     expect(await exited).toBe(0);
   });

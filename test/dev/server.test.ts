@@ -93,7 +93,7 @@ describe('the dev server API', () => {
     expect(snapshot).toMatchObject({
       revision: 1,
       file,
-      model: 'offline model (keyword router)',
+      model: 'offline model (--model offline)',
       issues: [],
       broken: false,
       tree: { name: 'desk', root: 'triage', version: 1 },
