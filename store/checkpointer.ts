@@ -106,10 +106,7 @@ export async function openCheckpointer(target: string = DEFAULT_SQLITE_PATH, opt
   }
   if (isPostgresUrl(target)) return paired(await (await loadPostgresStore()).openPostgresStore(target, options));
   const path = target.replace(/^sqlite:/, '');
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-  const db = new Database(path, { timeout: SQLITE_BUSY_TIMEOUT_MS });
-  await useWal(db);
-  const threads = new SqliteThreads(db);
+  const { db, threads } = await openSqlite(path);
   return paired({
     saver: new FencedSqliteSaver(threads),
     threadLock: createSqliteThreadLock(threads, options.lock),
@@ -121,6 +118,25 @@ export async function openCheckpointer(target: string = DEFAULT_SQLITE_PATH, opt
       db.close();
     },
   });
+}
+
+/**
+ * The SQLite file at `path`, in WAL mode, with Switchboard's tables. A file that cannot be opened
+ * (not a database, corrupt, not writable) is a `STORE_UNAVAILABLE` error in one line, and leaves no
+ * handle open.
+ */
+async function openSqlite(path: string): Promise<{ db: Database.Database; threads: SqliteThreads }> {
+  let db: Database.Database | undefined;
+  try {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    db = new Database(path, { timeout: SQLITE_BUSY_TIMEOUT_MS });
+    await useWal(db);
+    return { db, threads: new SqliteThreads(db) };
+  } catch (error) {
+    db?.close();
+    const reason = (error instanceof Error ? error.message : String(error)).split('\n')[0]?.replace(/\.$/, '') || 'unknown error';
+    throw new SwitchboardError('STORE_UNAVAILABLE', `Cannot open the store ${path}: ${reason}. Check that the path names a SQLite file (or a new one) you can write.`, { cause: error });
+  }
 }
 
 /** The store, with its saver paired to its lock, journal and ledger (compiling with the saver alone then uses them). */

@@ -1,10 +1,11 @@
 /**
  * Opening a SQLite store while another process holds the file's lock for a moment (a worker
  * starting while another writes, or while the WAL a killed process left is recovered) waits for the
- * lock instead of failing with SQLITE_BUSY.
+ * lock instead of failing with SQLITE_BUSY. A file that is not a database is a STORE_UNAVAILABLE
+ * error that leaves no handle open.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -48,3 +49,28 @@ describe('openCheckpointer on a SQLite file another process has locked', () => {
     }
   });
 });
+
+/** The file descriptors of this process open on `path` (Linux: /proc/self/fd). */
+function openHandles(path: string): number {
+  return readdirSync('/proc/self/fd').filter((fd) => {
+    try {
+      return readlinkSync(`/proc/self/fd/${fd}`) === path;
+    } catch {
+      return false;
+    }
+  }).length;
+}
+
+describe('openCheckpointer on a file that is not a SQLite database', () => {
+  it.each([
+    ['text', 'these are notes, not a database; '.repeat(40)],
+    ['a cut-off database header', 'SQLite format 3\u0000' + '\u0000'.repeat(10)],
+  ])('fails with STORE_UNAVAILABLE in one line, naming the file (%s), and leaves no handle open', async (_, content) => {
+    const path = join(dir, `not-a-database-${Math.random().toString(36).slice(2)}.sqlite`);
+    writeFileSync(path, content);
+    const opening = openCheckpointer(path);
+    await expect(opening).rejects.toMatchObject({ name: 'SwitchboardError', code: 'STORE_UNAVAILABLE', message: expect.stringMatching(new RegExp(`^Cannot open the store ${path}: [^\\n]+\\. Check that the path names a SQLite file`)) as string });
+    if (existsSync('/proc/self/fd')) expect(openHandles(path)).toBe(0);
+  });
+});
+
