@@ -44,12 +44,13 @@ function asksForJson(args: string[]): boolean {
 }
 
 
-// A reader that stops early (`switchboard draw … | head -c 10`) closes stdout: the command ends
-// quietly with the code it had, as Unix tools do, instead of an unhandled EPIPE.
+// A reader that stops early (`switchboard run … | head -1`) closes stdout: the command writes
+// nothing more but still finishes its work (a turn is never cut short by who reads its output) and
+// ends quietly with its own code, instead of an unhandled EPIPE.
 for (const stream of [process.stdout, process.stderr])
   stream.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code !== 'EPIPE') throw error;
-    process.exit(process.exitCode ?? EXIT.ok);
+    if (error.code !== 'EPIPE' && error.code !== 'ERR_STREAM_DESTROYED') throw error;
+    stream.write = () => true;
   });
 
 const args = process.argv.slice(2);
