@@ -66,3 +66,30 @@ export function chainStepOf(text: string): number | undefined {
   const match = /You are step_(\d+)\./.exec(text);
   return match ? Number(match[1]) : undefined;
 }
+
+/**
+ * Trees that stress lint (bench/lint-scale.ts; test/config/hostile.test.ts checks what lint says of
+ * them): agents written one a line in flow style, as a generated file would be.
+ */
+export const LINT_STRESS = {
+  /** A chain of `count` agents, each the child of the one before; the last hands nothing back (one dead end). */
+  chain(count: number): string {
+    const agents = Array.from({ length: count }, (_, index) => `  agent_${index}: { description: Agent ${index}., prompt: You are agent ${index}., children: [agent_${index + 1}] }`);
+    return `version: 1\nname: chain\nroot: agent_0\nagents:\n${agents.join('\n')}\n${chainLastAgent(count)}\n`;
+  },
+  /** `count` agents, each escalating to a person of its own (nobody reaches most of them). */
+  people(count: number): string {
+    const agents = Array.from({ length: count }, (_, index) => `  a${index}: { description: d, prompt: p, escalate: [h${index}] }\n  h${index}: { kind: human, description: d }`);
+    return `version: 1\nname: many\nroot: a0\nagents:\n${agents.join('\n')}\n`;
+  },
+  /** `count` agents, each naming a child, a model and a tool that do not exist. */
+  unknowns(count: number): string {
+    const agents = Array.from({ length: count }, (_, index) => `  a${index}: { description: d, prompt: p, children: [x${index}], model: m${index}, tools: [t${index}] }`);
+    return `version: 1\nname: many\nroot: a0\nagents:\n${agents.join('\n')}\n`;
+  },
+};
+
+/** The last agent of {@link LINT_STRESS}'s chain of `count` agents (its line is the tree's last). */
+export function chainLastAgent(count: number): string {
+  return `  agent_${count}: { description: Last., prompt: Last., handback: false }`;
+}
