@@ -18,6 +18,7 @@ import { runTurn } from '../../runtime/turn.js';
 import { openCheckpointer } from '../../store/checkpointer.js';
 import { SqliteLedger } from '../../store/ledger.js';
 import { SqliteThreads } from '../../store/sqlite-thread-lock.js';
+import { DEFAULT_LOCK_WAIT_MS } from '../../store/thread-lock.js';
 import type { ThreadLockPolicy } from '../../store/thread-lock.js';
 import { ThreadBusyError } from '../../errors/thread-busy-error.js';
 import { startFakeOpenAI } from '../../testing/fake-openai-server.js';
@@ -525,7 +526,8 @@ describe('one process: memory and SQLite alike', () => {
             return (await runTurn(graph, { threadId: 'two', message: `hello from the ${name}`, messageId: name })).status;
           } catch (error) {
             expect(error).toBeInstanceOf(ThreadBusyError);
-            expect(Date.now() - started).toBeLessThan(1_000);
+            // Refused without waiting for the first turn's lock (a waiting policy waits up to 30 s).
+            expect(Date.now() - started).toBeLessThan(DEFAULT_LOCK_WAIT_MS / 2);
             return (error as ThreadBusyError).code;
           }
         }),
