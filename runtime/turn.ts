@@ -424,35 +424,73 @@ async function* streamRun(
   const domain = runtime.threadLock.fences;
   const configurable = { thread_id: threadId, [PROGRESS_KEY]: options.progress, ...(domain ? { [FENCE_KEY]: { token: options.lease.fence, domain } } : {}) };
   const config = { configurable, streamMode: modes, ...(options.listening ? {} : { writer: count }), signal: run.signal };
+  /** Takes one item of LangGraph's stream in; returns the event to show, if it is one. */
+  const take = ([mode, data]: [string, unknown]): SwitchboardEvent | undefined => {
+    if (mode === 'values') {
+      // An interrupt comes through this mode too, as `{ __interrupt__ }`: the turn waits for a person.
+      if (INTERRUPT_KEY in (data as object)) interrupted = true;
+      else last = data as SwitchboardState;
+    } else if (mode === 'custom') {
+      const event = data as SwitchboardEvent;
+      count(event);
+      return event;
+    } else if (mode === 'messages') {
+      const [chunk, metadata] = data as [unknown, Record<string, unknown>];
+      const agent = String(metadata.switchboard_agent ?? metadata.langgraph_node ?? '');
+      const delta = chunk instanceof AIMessageChunk ? deltaTextOf(chunk) : '';
+      if (delta !== '' && runtime.agents.has(agent)) return { type: 'text-delta', agent, delta };
+    }
+    return undefined;
+  };
+  /** The turn's result, journaled (a turn that settled is taken from the stream; one waiting for a person is read back, with the interrupt it waits on). */
+  const finish = async (): Promise<TurnResult> => {
+    const settled = !interrupted && last !== undefined && (last.turn.status === 'done' || last.turn.status === 'error');
+    const result = settled && last ? resultOf(threadId, last, undefined, usage) : await readResult(graph, threadId, usage);
+    if (await journalTurn(runtime, threadId, result, recorded ?? [], options.lease, options)) journaled.add(result.state);
+    return result;
+  };
+  // Whether the events' reader has the turn's latest event: a reader that leaves then (a `break`,
+  // a closed connection) leaves the events, not the turn.
+  let shown = false;
   try {
-    const stream = await graph.stream(input as never, config as never);
-    for await (const item of stream as unknown as AsyncIterable<[string, unknown]>) {
-      const [mode, data] = item;
-      if (mode === 'values') {
-        // An interrupt comes through this mode too, as `{ __interrupt__ }`: the turn waits for a person.
-        if (INTERRUPT_KEY in (data as object)) interrupted = true;
-        else last = data as SwitchboardState;
-      } else if (mode === 'custom') {
-        const event = data as SwitchboardEvent;
-        count(event);
+    const stream = (await graph.stream(input as never, config as never)) as unknown as AsyncIterable<[string, unknown]>;
+    const items = stream[Symbol.asyncIterator]();
+    try {
+      for (let next = await items.next(); !next.done; next = await items.next()) {
+        const event = take(next.value);
+        if (event === undefined) continue;
+        shown = true;
         yield event;
-      } else if (mode === 'messages') {
-        const [chunk, metadata] = data as [unknown, Record<string, unknown>];
-        const agent = String(metadata.switchboard_agent ?? metadata.langgraph_node ?? '');
-        const delta = chunk instanceof AIMessageChunk ? deltaTextOf(chunk) : '';
-        if (delta !== '' && runtime.agents.has(agent)) yield { type: 'text-delta', agent, delta };
+        shown = false;
       }
+    } finally {
+      // The reader left: the turn still finishes, its events to nobody. Closing LangGraph's stream
+      // under it would cut the turn short (the next message would finish it) and leave LangGraph
+      // writing to a closed stream. To stop a turn, abort its `signal`.
+      if (shown) await finishUnread(items, take, finish, runtime, threadId);
     }
   } finally {
     run.dispose();
     if (recorded) runtime.recorder?.stop(threadId, recorded);
   }
-  // A turn that settled (answered or failed) is taken from the stream; one waiting for a person is
-  // read back, with the interrupt it waits on.
-  const settled = !interrupted && last !== undefined && (last.turn.status === 'done' || last.turn.status === 'error');
-  const result = settled && last ? resultOf(threadId, last, undefined, usage) : await readResult(graph, threadId, usage);
-  if (await journalTurn(runtime, threadId, result, recorded ?? [], options.lease, options)) journaled.add(result.state);
-  return result;
+  return await finish();
+}
+
+/** The rest of a turn whose events nobody reads any more: run to its end and journaled; a failure is logged (nobody is there to tell). */
+async function finishUnread(
+  items: AsyncIterator<[string, unknown]>,
+  take: (item: [string, unknown]) => unknown,
+  finish: () => Promise<TurnResult>,
+  runtime: ReturnType<typeof runtimeOf>,
+  threadId: string,
+): Promise<void> {
+  try {
+    for (let next = await items.next(); !next.done; next = await items.next()) take(next.value);
+    await finish();
+  } catch (error) {
+    const { name, code } = error as { name?: string; code?: string };
+    runtime.logger.warn({ event: 'unread-turn-fail', thread_id: threadId, error: { name, code } }, 'a turn whose events nobody read any more failed; the next message on the thread finishes it');
+  }
 }
 
 /** States whose turn is journaled: only then may the next turn skip reading the checkpoint (and the journal check it brings). */

@@ -1,8 +1,10 @@
 /**
  * Code that stops reading a turn's stream early (a client that went away, a `break` in a
- * `for await`) cuts the turn where it was. Nothing of it is lost or done twice: the thread's next
- * message finishes the cut turn first (its reply in `result.recovered`), its refund is paid once,
- * every tool call is answered, and the messages stay in order.
+ * `for await`) leaves the events, not the turn: the turn finishes before the loop is left (its
+ * refund paid once, every tool call answered, its reply in the thread), LangGraph writes nothing to
+ * a closed stream (which LangChain used to print as "Controller is already closed"), and the next
+ * message finds no cut turn to finish. A turn is stopped by aborting the `signal` given with it:
+ * the loop throws the signal's reason, and the next message finishes what the stopped turn left.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,7 +22,7 @@ const STORES = storeKinds(dir);
 const REFUND = 'I want a refund for my invoice, I was charged twice';
 
 describe.each(Object.keys(STORES) as (keyof typeof STORES)[])('leaving streamTurn early, on %s', (kind) => {
-  it('finishes the cut turn with the next message, with its refund paid once', async () => {
+  it('finishes the turn before the loop is left, with its refund paid once', async () => {
     const store = await STORES[kind]();
     try {
       const { graph, ledger } = await compileExample('support', { checkpointer: store.saver, threadLock: store.threadLock, model: 'offline' });
@@ -38,14 +40,19 @@ describe.each(Object.keys(STORES) as (keyof typeof STORES)[])('leaving streamTur
           void event;
           if (seen++ === index) break;
         }
+        // The turn finished before the loop was left.
+        const after = (await graph.getState({ configurable: { thread_id: threadId } })).values as { turn: { number: number; status: string } };
+        expect(after.turn, `left at event ${index} (${type})`).toMatchObject({ number: 1, status: 'done' });
+        expect(await ledger.list('refund'), `left at event ${index} (${type})`).toHaveLength(refundsBefore + index + 1);
         const next = await runTurn(graph, { threadId, message: 'thanks, when will it arrive?' });
         expect(next.status, `left at event ${index} (${type})`).toBe('done');
         expect(next.turn, `left at event ${index} (${type})`).toBe(2);
+        expect(next.recovered, `left at event ${index} (${type})`).toBeUndefined();
         const conversation = await wholeConversation(graph, threadId);
         expectEveryCallAnswered(conversation);
         const humans = conversation.filter((message) => message.type === 'human').map((message) => message.text);
         expect(humans).toEqual([REFUND, 'thanks, when will it arrive?']);
-        // The cut turn was answered (now or before the cut), once.
+        // The first turn was answered once.
         const replies = conversation.filter((message) => message.type === 'ai' && message.text !== '');
         expect(replies.length, `left at event ${index} (${type})`).toBe(2);
       }
@@ -53,6 +60,28 @@ describe.each(Object.keys(STORES) as (keyof typeof STORES)[])('leaving streamTur
       const refunds = await ledger.list('refund');
       expect(refunds).toHaveLength(1 + whole.length);
       expect(new Set(refunds.map((refund) => refund.key)).size).toBe(refunds.length);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('stops the turn when its signal is aborted; the next message finishes what it left, its refund paid once', async () => {
+    const store = await STORES[kind]();
+    try {
+      const { graph, ledger } = await compileExample('support', { checkpointer: store.saver, threadLock: store.threadLock, model: 'offline' });
+      const { threadId } = newThread();
+      const controller = new AbortController();
+      const stopped = (async () => {
+        for await (const event of streamTurn(graph, { threadId, message: REFUND, signal: controller.signal })) {
+          if (event.type === 'handoff-accept') controller.abort(new Error('the caller stopped the turn'));
+        }
+      })();
+      await expect(stopped).rejects.toThrow('the caller stopped the turn');
+      expect(((await graph.getState({ configurable: { thread_id: threadId } })).values as { turn: { status: string } }).turn.status).toBe('running');
+      const next = await runTurn(graph, { threadId, message: 'thanks, when will it arrive?' });
+      expect(next).toMatchObject({ status: 'done', turn: 2, recovered: { status: 'done', turn: 1 } });
+      expect(await ledger.list('refund')).toHaveLength(1);
+      expectEveryCallAnswered(await wholeConversation(graph, threadId));
     } finally {
       await store.close();
     }
