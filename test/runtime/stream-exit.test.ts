@@ -12,13 +12,14 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runTurn, streamTurn } from '../../runtime/turn.js';
 import type { SwitchboardEvent } from '../../nodes/events.js';
-import { compileExample, expectEveryCallAnswered, newThread, wholeConversation } from '../helpers.js';
+import { compileExample, expectEveryCallAnswered, fakeOpenAIForFile, newThread, viaFakeOpenAI, wholeConversation } from '../helpers.js';
 import { storeKinds } from '../store/stores.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'switchboard-stream-exit-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const STORES = storeKinds(dir);
+const server = fakeOpenAIForFile();
 const REFUND = 'I want a refund for my invoice, I was charged twice';
 
 describe.each(Object.keys(STORES) as (keyof typeof STORES)[])('leaving streamTurn early, on %s', (kind) => {
@@ -68,20 +69,32 @@ describe.each(Object.keys(STORES) as (keyof typeof STORES)[])('leaving streamTur
   it('stops the turn when its signal is aborted; the next message finishes what it left, its refund paid once', async () => {
     const store = await STORES[kind]();
     try {
-      const { graph, ledger } = await compileExample('support', { checkpointer: store.saver, threadLock: store.threadLock, model: 'offline' });
+      const fake = await server;
+      const { graph, ledger } = await compileExample('support', { checkpointer: store.saver, threadLock: store.threadLock, ...viaFakeOpenAI(fake) });
       const { threadId } = newThread();
       const controller = new AbortController();
+      fake.enqueue(
+        { toolCalls: [{ name: 'transfer_to_billing', arguments: { reason: 'refund' } }] },
+        // The turn is stopped while billing's model call is in flight.
+        () => {
+          controller.abort(new Error('the caller stopped the turn'));
+          return { content: 'never read', delayMs: 1_000 };
+        },
+        // Finishing the stopped turn: billing refunds and answers; then the next message's answer.
+        { toolCalls: [{ name: 'issue_refund', arguments: { invoice_id: 'INV-1001', amount: 10 } }] },
+        { content: 'Refunded.' },
+        { content: 'In three days.' },
+      );
       const stopped = (async () => {
-        for await (const event of streamTurn(graph, { threadId, message: REFUND, signal: controller.signal })) {
-          if (event.type === 'handoff-accept') controller.abort(new Error('the caller stopped the turn'));
-        }
+        for await (const event of streamTurn(graph, { threadId, message: REFUND, signal: controller.signal })) void event;
       })();
       await expect(stopped).rejects.toThrow('the caller stopped the turn');
       expect(((await graph.getState({ configurable: { thread_id: threadId } })).values as { turn: { status: string } }).turn.status).toBe('running');
       const next = await runTurn(graph, { threadId, message: 'thanks, when will it arrive?' });
-      expect(next).toMatchObject({ status: 'done', turn: 2, recovered: { status: 'done', turn: 1 } });
+      expect(next).toMatchObject({ status: 'done', turn: 2, reply: 'In three days.', recovered: { status: 'done', turn: 1, reply: 'Refunded.' } });
       expect(await ledger.list('refund')).toHaveLength(1);
       expectEveryCallAnswered(await wholeConversation(graph, threadId));
+      expect(fake.pending()).toBe(0);
     } finally {
       await store.close();
     }
