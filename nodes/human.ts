@@ -58,6 +58,17 @@ function handBackTargets(runtime: TreeRuntime, agent: AgentRuntime, path: readon
   return [...new Set(candidates.filter((name) => Object.hasOwn(runtime.tree.agents, name) && isAgent(name)))];
 }
 
+/**
+ * Who the person `agent` waiting in `state` may hand the conversation back to, by the tree as it is
+ * now (the list in a waiting request was made by the tree of its day): what the node checks the
+ * person's reply against when it runs on.
+ */
+export function handBackTargetsOf(runtime: TreeRuntime, agent: AgentRuntime, state: SwitchboardState): string[] {
+  const { turn } = currentTurn(state, agent.name, new Date());
+  const incoming = incomingHandoff(state, agent.name);
+  return handBackTargets(runtime, agent, turn.path, incoming?.turn === turn.number ? incoming : undefined);
+}
+
 export function createHumanNode(runtime: TreeRuntime, agent: AgentRuntime) {
   const logger = runtime.logger.child({ agent: agent.name });
   return async function humanNode(state: SwitchboardState, config: LangGraphRunnableConfig): Promise<Command> {

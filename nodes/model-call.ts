@@ -72,8 +72,12 @@ export async function callModel(
         if (lastFailure.kind === 'context-length' || lastFailure.kind === 'rejected' || lastFailure.kind === 'timeout') break;
         if (retry >= runtime.retry.attempts) break;
         const delayMs = backoff(runtime, retry, error);
-        // A server asking for a longer pause than the tree allows: move on to the fallbacks instead.
-        if (delayMs === undefined) break;
+        // A server asking for a longer pause than the tree allows: move on to the fallbacks instead (saying why).
+        if (delayMs === undefined) {
+          const why = `${lastFailure.message} (the server asked to wait ${retryAfterMs(error)} ms, longer than retry.maxDelayMs: ${runtime.retry.maxDelayMs} ms)`;
+          lastFailure = new ModelCallFailure(lastFailure.kind, why, attempts, { cause: error });
+          break;
+        }
         emit(config, logger(), { type: 'model-retry', agent, attempt: retry + 1, delayMs, reason: lastFailure.kind }, log, runtime.observers);
         await runtime.sleep(delayMs);
       }
@@ -185,7 +189,8 @@ function classify(error: unknown, attempts: number): ModelCallFailure {
   if (error instanceof ModelCallFailure) return new ModelCallFailure(error.kind, error.message, attempts, { cause: error });
   const http = (error ?? {}) as HttpLikeError;
   const status = http.status ?? (http.cause as HttpLikeError | undefined)?.status;
-  const message = error instanceof Error ? error.message : String(error);
+  // Without the troubleshooting link LangChain appends to its errors: the turn's error is one line.
+  const message = (error instanceof Error ? error.message : String(error)).replace(/\s*Troubleshooting URL: \S+\s*$/, '');
   const code = http.code ?? http.error?.code ?? '';
   // OpenAI's context_length_exceeded; Anthropic's "prompt is too long" (LangChain's ContextOverflowError).
   if (code === 'context_length_exceeded' || (error as Error | undefined)?.name === 'ContextOverflowError' || /context.length|maximum context|too many tokens|prompt is too long/i.test(message)) {

@@ -8,27 +8,18 @@ import type { SwitchboardGraph } from '../graphs/compile.js';
 import { ApprovalDecisionSchema } from '../nodes/approval.js';
 import type { ApprovalDecision, ApprovalRequest } from '../nodes/approval.js';
 import type { SwitchboardEvent } from '../nodes/events.js';
-import type { EscalationRequest } from '../nodes/human.js';
 import { SwitchboardError } from '../errors/switchboard-error.js';
+import { runtimeOf } from '../graphs/compile.js';
 import { streamResumeWith } from './turn.js';
+import { waitingRequestsOf } from './waiting.js';
 import type { TurnResult } from './turn.js';
 
-/** An item of the threads waiting for a person: an escalation to answer or a handoff to approve. */
-export type WaitingRequest = EscalationRequest | ApprovalRequest;
-
-type Snapshot = { tasks: readonly { interrupts: readonly { value?: unknown }[] }[] };
-
-/** What a thread's state says it waits on (escalations and approvals). */
-export function waitingRequestsOf(snapshot: Snapshot): WaitingRequest[] {
-  return snapshot.tasks
-    .flatMap((task) => task.interrupts.map((entry) => entry.value as WaitingRequest | undefined))
-    .filter((value): value is WaitingRequest => value?.type === 'escalation' || value?.type === 'approval');
-}
+export type { WaitingRequest } from './waiting.js';
 
 /** The handoffs a thread waits to have approved (empty when none). */
 export async function pendingApprovals(graph: SwitchboardGraph, threadId: string): Promise<ApprovalRequest[]> {
   const snapshot = await graph.getState({ configurable: { thread_id: threadId } });
-  return waitingRequestsOf(snapshot).filter((request): request is ApprovalRequest => request.type === 'approval');
+  return waitingRequestsOf(runtimeOf(graph), snapshot).filter((request): request is ApprovalRequest => request.type === 'approval');
 }
 
 /**
@@ -69,7 +60,7 @@ async function* decide(graph: SwitchboardGraph, threadId: string, decision: Appr
     threadId,
     (snapshot) => {
       // Checked under the lock: of two concurrent decisions, the second finds nothing pending.
-      const waiting = waitingRequestsOf(snapshot);
+      const waiting = waitingRequestsOf(runtimeOf(graph), snapshot);
       const approval = waiting.find((request) => request.type === 'approval');
       // The call decided on goes with the decision: it never decides another handoff.
       if (approval) return { ...parsed.data, toolCallId: approval.toolCallId };

@@ -5,8 +5,8 @@ import type { BaseCheckpointSaver } from '@langchain/langgraph';
 import type { SwitchboardGraph } from '../graphs/compile.js';
 import { runtimeOf } from '../graphs/compile.js';
 import { createCheckpointAdapter } from '../store/retention.js';
-import { waitingRequestsOf } from './approval.js';
-import type { WaitingRequest } from './approval.js';
+import { waitingRequestsOf } from './waiting.js';
+import type { WaitingRequest } from './waiting.js';
 
 /**
  * What this graph's tree waits on from a person, newest thread first (all threads, or the ones
@@ -20,7 +20,7 @@ export async function listWaitingThreads(graph: SwitchboardGraph, saver: BaseChe
   for (const threadId of ids) {
     const threadTree = ((await saver.getTuple({ configurable: { thread_id: threadId, checkpoint_ns: '' } }))?.checkpoint.channel_values as { tree?: unknown } | undefined)?.tree;
     if (threadTree !== undefined && threadTree !== tree) continue;
-    waiting.push(...waitingRequestsOf(await graph.getState({ configurable: { thread_id: threadId } })));
+    waiting.push(...waitingRequestsOf(runtimeOf(graph), await graph.getState({ configurable: { thread_id: threadId } })));
   }
   return waiting;
 }

@@ -10,6 +10,7 @@ import type { SwitchboardGraph } from '../graphs/compile.js';
 import { runtimeOf } from '../graphs/compile.js';
 import { deltaTextOf, textOf } from '../models/messages.js';
 import { ownerOf } from '../nodes/context.js';
+import { escalationsOf, waitingRequestsOf } from './waiting.js';
 import type { EscalationRequest, HumanReply } from '../nodes/human.js';
 import type { ApprovalRequest } from '../nodes/approval.js';
 import { HumanReplySchema } from '../nodes/human.js';
@@ -200,7 +201,7 @@ async function readHead(
 async function replayedResult(graph: SwitchboardGraph, threadId: string, messageId: string): Promise<TurnResult> {
   const snapshot = await graph.getState({ configurable: { thread_id: threadId } });
   const state = snapshot.values as SwitchboardState;
-  const waiting = waitingOf(snapshot);
+  const waiting = waitingRequestsOf(runtimeOf(graph), snapshot)[0];
   if (lastUserMessage(state.messages)?.id === messageId) return { ...resultOf(threadId, state, waiting, emptyUsage()), replayed: true };
   // An earlier message: its answer is the last reply of its turn (from the journal once the turn left the hot state).
   return earlierTurnResult(runtimeOf(graph), threadId, messageId, state);
@@ -217,11 +218,7 @@ export async function runTurn(graph: SwitchboardGraph, input: TurnInput & { thro
 
 /** The escalations a thread waits on (empty when it waits for nobody). */
 export async function pendingEscalations(graph: SwitchboardGraph, threadId: string): Promise<EscalationRequest[]> {
-  return escalationsOf(await graph.getState({ configurable: { thread_id: threadId } }));
-}
-
-function escalationsOf(snapshot: { tasks: readonly { interrupts: readonly { value?: unknown }[] }[] }): EscalationRequest[] {
-  return snapshot.tasks.flatMap((task) => task.interrupts.map((entry) => entry.value as EscalationRequest)).filter((value) => value?.type === 'escalation');
+  return escalationsOf(runtimeOf(graph), await graph.getState({ configurable: { thread_id: threadId } }));
 }
 
 /**
@@ -245,7 +242,7 @@ async function* resumeEvents(
     graph,
     threadId,
     (snapshot) => {
-      const waiting = escalationsOf(snapshot)[0];
+      const waiting = escalationsOf(runtimeOf(graph), snapshot)[0];
       if (!waiting) {
         // A person removed from the tree while the thread waited for them: nobody can answer as them now.
         const { turn, activeAgent } = snapshot.values as Partial<SwitchboardState>;
@@ -255,11 +252,10 @@ async function* resumeEvents(
         }
         throw new SwitchboardError('NOTHING_PENDING', `Thread ${threadId} is not waiting for a person.`);
       }
+      // The choices are the tree's as it is now, as the person's node checks them when it runs on: a
+      // reply that node refused would stay the thread's answer, and every later reply would fail alike.
       if (parsed.data.handBackTo !== undefined && !waiting.handBackTargets.includes(parsed.data.handBackTo)) {
-        throw new SwitchboardError(
-          'INVALID_REPLY',
-          `${waiting.agent} cannot hand the conversation to "${parsed.data.handBackTo}". Allowed: ${waiting.handBackTargets.join(', ')}.`,
-        );
+        throw new SwitchboardError('INVALID_REPLY', `${waiting.agent} cannot hand the conversation to "${parsed.data.handBackTo}". Allowed: ${waiting.handBackTargets.join(', ')}.`);
       }
       return parsed.data;
     },
@@ -518,15 +514,8 @@ function runSignal(sources: (AbortSignal | undefined)[]): { signal: AbortSignal;
 /** The result of the turn that just ran, read from the thread's state (for turns waiting on a person). */
 async function readResult(graph: SwitchboardGraph, threadId: string, usage: Usage): Promise<TurnResult> {
   const snapshot = await graph.getState({ configurable: { thread_id: threadId } });
-  const waiting = waitingOf(snapshot);
+  const waiting = waitingRequestsOf(runtimeOf(graph), snapshot)[0];
   return resultOf(threadId, snapshot.values as SwitchboardState, waiting, usage);
-}
-
-/** What a thread waits on: a person's answer (escalation) or a person's approval of a handoff. */
-function waitingOf(snapshot: { tasks: readonly { interrupts: readonly { value?: unknown }[] }[] }): EscalationRequest | ApprovalRequest | undefined {
-  return snapshot.tasks
-    .flatMap((task) => task.interrupts.map((entry) => entry.value as EscalationRequest | ApprovalRequest | undefined))
-    .find((value) => value?.type === 'escalation' || value?.type === 'approval');
 }
 
 /**

@@ -106,6 +106,19 @@ describe('the fault matrix (real ChatOpenAI client, fake server)', () => {
     expect(state.messages.at(-1)?.text).toBe('Backup model here.');
   });
 
+  it('a 429 asking for a longer pause than the tree allows, with no fallback left, ends the turn saying why it was not retried', async () => {
+    const { graph, sleeps } = await compileFaults();
+    server.enqueue({ status: 429, headers: { 'retry-after': '30' } });
+    const result = await runTurn(graph, { threadId: newThread().threadId, message: 'hello' });
+
+    expect(sleeps).toEqual([]);
+    expect(result.status).toBe('error');
+    expect(result.error).toEqual({
+      code: 'MODEL_FAILED',
+      message: 'the model failed (rate-limit) after 1 attempt(s): 429 fake error 429 (the server asked to wait 30000 ms, longer than retry.maxDelayMs: 100 ms)',
+    });
+  });
+
   it('a 500 then success is retried once on the same model', async () => {
     const { graph, sleeps } = await compileFaults();
     server.enqueue(toBilling, { status: 500 }, { content: 'Fine now.' });

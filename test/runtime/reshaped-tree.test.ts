@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { MemorySaver } from '@langchain/langgraph';
 import { parseTree } from '../../config/load.js';
 import { compileTree } from '../../graphs/compile.js';
-import { resumeThread, runTurn } from '../../runtime/turn.js';
+import { listWaitingThreads } from '../../runtime/threads.js';
+import { pendingEscalations, resumeThread, runTurn } from '../../runtime/turn.js';
 import { MemoryJournal } from '../../store/journal.js';
 import { fakeOpenAIForFile, newThread, viaFakeOpenAI } from '../helpers.js';
 
@@ -37,6 +38,18 @@ agents:
   billing: { description: Billing., prompt: Billing. }
 `;
 
+const WITHOUT_BILLING = `
+version: 1
+name: desk
+root: triage
+agents:
+  triage:
+    description: Front desk.
+    prompt: Route.
+    escalate: [person]
+  person: { kind: human, description: A person. }
+`;
+
 describe('a thread whose tree was reshaped', () => {
   it('says so when the person a thread waits for left the tree, and the next message goes to the root', async () => {
     const options = { ...viaFakeOpenAI(server), sleep: async () => {}, checkpointer: new MemorySaver(), journal: new MemoryJournal() };
@@ -52,5 +65,28 @@ describe('a thread whose tree was reshaped', () => {
     });
     server.enqueue({ content: 'Triage here.' });
     expect(await runTurn(after, { threadId, message: 'hello?' })).toMatchObject({ status: 'done', agent: 'triage', reply: 'Triage here.' });
+  });
+
+  it('refuses a hand-back to an agent that left the tree as INVALID_REPLY, and the person can still answer', async () => {
+    const options = { ...viaFakeOpenAI(server), sleep: async () => {}, checkpointer: new MemorySaver(), journal: new MemoryJournal() };
+    const before = compileTree(parseTree(WITH_PERSON, 'desk.yaml'), options);
+    const { threadId } = newThread();
+    server.enqueue({ toolCalls: [{ name: 'transfer_to_billing', arguments: {} }] }, { toolCalls: [{ name: 'transfer_to_person', arguments: {} }] });
+    const waiting = await runTurn(before, { threadId, message: 'a person, please' });
+    expect(waiting.waitingFor?.handBackTargets).toEqual(['billing', 'triage']);
+
+    // billing leaves the tree while the thread waits; the person stays.
+    const after = compileTree(parseTree(WITHOUT_BILLING, 'desk.yaml'), options);
+    // What the person is shown to choose from is the tree's as it is now.
+    expect((await pendingEscalations(after, threadId)).map((request) => request.handBackTargets)).toEqual([['triage']]);
+    expect((await listWaitingThreads(after, options.checkpointer)).filter((request) => request.threadId === threadId)).toMatchObject([{ type: 'escalation', handBackTargets: ['triage'] }]);
+    await expect(resumeThread(after, threadId, { reply: 'Dana here.', handBackTo: 'billing' })).rejects.toMatchObject({
+      code: 'INVALID_REPLY',
+      message: 'person cannot hand the conversation to "billing". Allowed: triage.',
+    });
+    // The refused reply is not the thread's answer: the person's next reply goes through.
+    const answered = await resumeThread(after, threadId, { reply: 'Dana here, sorted.', handBackTo: 'triage' });
+    expect(answered).toMatchObject({ status: 'done', agent: 'person', reply: 'Dana here, sorted.' });
+    expect(answered.state.activeAgent).toBe('triage');
   });
 });
