@@ -90,7 +90,7 @@ export function createHumanNode(runtime: TreeRuntime, agent: AgentRuntime) {
       turn: turn.number,
       message: user ? textOf(user) : '',
       transcript: transcript(state.messages, PERSON_TRANSCRIPT_TURNS),
-      handBackTargets: handBackTargets(runtime, agent, turn.path, handoff),
+      handBackTargets: handBackTargetsOf(runtime, agent, state),
     };
 
     const raw = pauseFor(request);

@@ -7,6 +7,7 @@
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll } from 'vitest';
 
 export interface PostedRun {
   id: string;
@@ -121,5 +122,42 @@ export function langSmithEnvironment(url: string, extra: Record<string, string> 
       if (value === undefined) delete process.env[name];
       else process.env[name] = value;
     }
+  };
+}
+
+/**
+ * The test file's fake LangSmith, started before its tests with the environment pointed at it (and
+ * `extra`: the hide settings), stopped and the environment restored after them. A file of its own
+ * per setting: LangChain's LangSmith client is a process-wide singleton that reads them once.
+ */
+export function useFakeLangSmith(extra: Record<string, string> = {}): FakeLangSmith {
+  let server: FakeLangSmith | undefined;
+  let restore: (() => void) | undefined;
+  beforeAll(async () => {
+    server = await startFakeLangSmith();
+    restore = langSmithEnvironment(server.url, extra);
+  });
+  afterAll(async () => {
+    restore?.();
+    await server?.close();
+  });
+  const started = (): FakeLangSmith => {
+    if (!server) throw new Error('The fake LangSmith starts before the tests (beforeAll).');
+    return server;
+  };
+  return {
+    get url() {
+      return started().url;
+    },
+    get runs() {
+      return started().runs;
+    },
+    get bodies() {
+      return started().bodies;
+    },
+    get requests() {
+      return started().requests;
+    },
+    close: () => started().close(),
   };
 }

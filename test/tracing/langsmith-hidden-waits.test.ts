@@ -5,7 +5,7 @@
  * and the tracer posts a run's error text as it is (the hide settings cover inputs and outputs
  * only): Switchboard's pause keeps the value out of that error.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { awaitAllCallbacks } from '@langchain/core/callbacks/promises';
 import { loadTree } from '../../config/load.js';
 import { compileTree } from '../../graphs/compile.js';
@@ -13,22 +13,11 @@ import { approveHandoff } from '../../runtime/approval.js';
 import { resumeThread, runTurn } from '../../runtime/turn.js';
 import { createExampleTools } from '../../tools/examples.js';
 import { compileExample, examplePath, fakeOpenAIForFile, newThread, viaFakeOpenAI } from '../helpers.js';
-import { langSmithEnvironment, startFakeLangSmith } from './fake-langsmith.js';
-import type { FakeLangSmith } from './fake-langsmith.js';
+import { useFakeLangSmith } from './fake-langsmith.js';
 
 // A file of its own: LangChain's LangSmith client reads the hide settings once, when it is made.
 const server = await fakeOpenAIForFile();
-let langsmith: FakeLangSmith;
-let restore: () => void;
-
-beforeAll(async () => {
-  langsmith = await startFakeLangSmith();
-  restore = langSmithEnvironment(langsmith.url, { LANGSMITH_HIDE_INPUTS: 'true', LANGSMITH_HIDE_OUTPUTS: 'true' });
-});
-afterAll(async () => {
-  restore();
-  await langsmith.close();
-});
+const langsmith = useFakeLangSmith({ LANGSMITH_HIDE_INPUTS: 'true', LANGSMITH_HIDE_OUTPUTS: 'true' });
 
 /** Run fields (`human_agent.error`…) that hold any of `texts`, and whether any request body does. */
 function leaks(texts: string[]) {

@@ -1,24 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { awaitAllCallbacks } from '@langchain/core/callbacks/promises';
 import { runTurn } from '../../runtime/turn.js';
 import { compileExample, fakeOpenAIForFile, newThread, viaFakeOpenAI } from '../helpers.js';
-import { langSmithEnvironment, startFakeLangSmith } from './fake-langsmith.js';
-import type { FakeLangSmith } from './fake-langsmith.js';
+import { useFakeLangSmith } from './fake-langsmith.js';
 
 // A file of its own: LangChain's LangSmith client is a process-wide singleton that reads the
 // hide settings once, when it is made.
 const server = await fakeOpenAIForFile();
-let langsmith: FakeLangSmith;
-let restore: () => void;
-
-beforeAll(async () => {
-  langsmith = await startFakeLangSmith();
-  restore = langSmithEnvironment(langsmith.url, { LANGSMITH_HIDE_INPUTS: 'true', LANGSMITH_HIDE_OUTPUTS: 'true' });
-});
-afterAll(async () => {
-  restore();
-  await langsmith.close();
-});
+const langsmith = useFakeLangSmith({ LANGSMITH_HIDE_INPUTS: 'true', LANGSMITH_HIDE_OUTPUTS: 'true' });
 
 describe('LangSmith tracing with LANGSMITH_HIDE_INPUTS and LANGSMITH_HIDE_OUTPUTS', () => {
   it('posts the same named runs and no message text, tool arguments, results or payloads', async () => {

@@ -1,22 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { awaitAllCallbacks } from '@langchain/core/callbacks/promises';
 import { runTurn } from '../../runtime/turn.js';
 import { compileExample, fakeOpenAIForFile, newThread, viaFakeOpenAI } from '../helpers.js';
-import { langSmithEnvironment, startFakeLangSmith } from './fake-langsmith.js';
-import type { FakeLangSmith, PostedRun } from './fake-langsmith.js';
+import { useFakeLangSmith } from './fake-langsmith.js';
+import type { PostedRun } from './fake-langsmith.js';
 
 const server = await fakeOpenAIForFile();
-let langsmith: FakeLangSmith;
-let restore: () => void;
-
-beforeAll(async () => {
-  langsmith = await startFakeLangSmith();
-  restore = langSmithEnvironment(langsmith.url);
-});
-afterAll(async () => {
-  restore();
-  await langsmith.close();
-});
+const langsmith = useFakeLangSmith();
 
 /** The runs of one trace as a tree of names: `name [run_type]` with children, in start order. */
 function outline(runs: PostedRun[], parent: string | undefined = undefined): unknown[] {
