@@ -6,7 +6,8 @@
  * off to, as `when:` does.
  */
 import type { Tree } from './schema.js';
-import { agentOf, handoffTargets, incomingApproval, listEdges, parentsOf } from './edges.js';
+import type { Edge } from './edges.js';
+import { agentOf, fallbacksOf, handoffNeedsApproval, handoffTargets, incomingApproval, listEdges, parentsOf } from './edges.js';
 import { GraphGaps } from './graph-gaps.js';
 import type { IssueInput } from './source.js';
 import { didYouMean, listNames } from './suggest.js';
@@ -14,6 +15,7 @@ import { didYouMean, listNames } from './suggest.js';
 /** Checks every approval gate of `tree`; `gaps`: the edges parts that failed the schema may hide (a gate on one is not blamed). */
 export function lintApproval(tree: Tree, knownAgents: ReadonlySet<string>, report: (issue: IssueInput) => void, gaps = new GraphGaps()): void {
   lintEdgeGates(tree, knownAgents, gaps, report);
+  lintUngatedRoutes(tree, report);
   for (const [name, agent] of Object.entries(tree.agents)) {
     const own = typeof agent.approval === 'string' ? agent.approval : undefined;
     if (own !== undefined && agent.handoff?.approval !== undefined && own !== agent.handoff.approval) {
@@ -40,9 +42,7 @@ export function lintApproval(tree: Tree, knownAgents: ReadonlySet<string>, repor
       }
       continue;
     }
-    // A model's handoff tool (a person's hand-back is the person's own decision, not gated).
-    const handoffs = edges.filter((edge) => edge.to === name && edge.kind !== 'helper' && edge.tool !== undefined && tree.agents[edge.from]?.kind !== 'human');
-    if (handoffs.length === 0) {
+    if (!askedByAHandoff(tree, edges, name)) {
       report({
         code: 'APPROVAL_NEVER_ASKED',
         severity: 'warning',
@@ -52,6 +52,44 @@ export function lintApproval(tree: Tree, knownAgents: ReadonlySet<string>, repor
         at: 'key',
       });
     }
+  }
+}
+
+/** Whether a model's handoff tool leads into `name` (a person's hand-back is the person's own decision, not gated). */
+function askedByAHandoff(tree: Tree, edges: Edge[], name: string): boolean {
+  return edges.some((edge) => edge.to === name && edge.kind !== 'helper' && edge.tool !== undefined && tree.agents[edge.from]?.kind !== 'human');
+}
+
+/**
+ * The moves a gate does not stop: an agent's `fallback:` and the tree's `escalation:` (where limits
+ * and ping-pongs redirect) move control without asking anyone. A gate written to make a person
+ * approve every way into an agent would let these through unseen, so each is a warning at the move
+ * (unless no handoff asks the gate at all: APPROVAL_NEVER_ASKED says so, and why, once).
+ */
+function lintUngatedRoutes(tree: Tree, report: (issue: IssueInput) => void): void {
+  const edges = listEdges(tree);
+  for (const [name, agent] of Object.entries(tree.agents)) {
+    if (agent.kind === 'helper') continue;
+    for (const [index, target] of fallbacksOf(agent).entries()) {
+      if (target === name || !handoffNeedsApproval(tree, name, target) || !askedByAHandoff(tree, edges, target)) continue;
+      report({
+        code: 'APPROVAL_BYPASSED',
+        severity: 'warning',
+        message: `"${name}" falls back to "${target}" without approval: a fallback is not gated, though a handoff from "${name}" to "${target}" waits for a person to approve it.`,
+        hint: `Fall back to an agent without a gate, or remove the gate if a fallback may move to "${target}" unasked.`,
+        path: Array.isArray(agent.fallback) ? ['agents', name, 'fallback', index] : ['agents', name, 'fallback'],
+      });
+    }
+  }
+  const target = tree.escalation;
+  if (target !== undefined && incomingApproval(agentOf(tree, target)) === 'required' && askedByAHandoff(tree, edges, target)) {
+    report({
+      code: 'APPROVAL_BYPASSED',
+      severity: 'warning',
+      message: `A turn that crosses a limit or ping-pongs moves to "${target}" (escalation:) without approval: limit redirects are not gated, though "${target}" has approval: required.`,
+      hint: `Name an escalation target without a gate (often a person, kind: human), or remove the gate if those redirects may move to "${target}" unasked.`,
+      path: ['escalation'],
+    });
   }
 }
 

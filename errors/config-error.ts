@@ -62,6 +62,7 @@ export const CONFIG_ISSUE_CODES = [
   'APPROVAL_NEVER_ASKED',
   'APPROVAL_NOT_AN_EDGE',
   'APPROVAL_CONFLICT',
+  'APPROVAL_BYPASSED',
 ] as const;
 
 /** A stable code of a {@link ConfigIssue}: match on it, not on the message. */

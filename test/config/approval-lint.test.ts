@@ -44,6 +44,23 @@ describe('approval:', () => {
     `);
   });
 
+  it('warns where a fallback or the tree escalation moves into a gate without asking, not where an edge lets it through', () => {
+    // backup's fallback to lead is not reported: backup's own approval: { lead: none } lets that edge through.
+    expect(lintFixture('approval-bypassed')).toMatchInlineSnapshot(`
+      "test/fixtures/invalid/approval-bypassed.yaml:5:13 warning APPROVAL_BYPASSED A turn that crosses a limit or ping-pongs moves to "lead" (escalation:) without approval: limit redirects are not gated, though "lead" has approval: required. Name an escalation target without a gate (often a person, kind: human), or remove the gate if those redirects may move to "lead" unasked.
+        escalation: lead
+                    ^
+      test/fixtures/invalid/approval-bypassed.yaml:15:24 warning APPROVAL_BYPASSED "billing" falls back to "lead" without approval: a fallback is not gated, though a handoff from "billing" to "lead" waits for a person to approve it. Fall back to an agent without a gate, or remove the gate if a fallback may move to "lead" unasked.
+            fallback: [backup, lead]
+                               ^"
+    `);
+  });
+
+  it('says a gate only a fallback reaches is never asked once, not again at the fallback', () => {
+    const text = tree('    fallback: lead\n  lead:\n    description: The lead.\n    prompt: Lead.\n    approval: required\n    escalate: [person]');
+    expect(lintTreeText(text, 'desk.yaml').map((issue) => issue.code)).toEqual(['APPROVAL_NEVER_ASKED']);
+  });
+
   it('refuses approval on a helper, and a value other than required or none, with positions', () => {
     const text = tree('    approval: yes please').replace('    kind: helper\n', '    kind: helper\n    approval: required\n');
     const issues = lintTreeText(text, 'desk.yaml');
