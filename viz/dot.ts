@@ -169,8 +169,18 @@ function inOrder(ids: string[], direction: LayoutDirection): string[] {
 
 function attributes(values: Record<string, string>): string {
   return Object.entries(values)
-    .map(([key, value]) => `${key}=${dotString(value)}`)
+    .map(([key, value]) => `${key}=${key === 'tooltip' ? tooltipString(value) : dotString(value)}`)
     .join(', ');
+}
+
+/**
+ * A DOT quoted string for a `tooltip`. Graphviz expands the escapes of a tooltip (`\N`, `\G`, `\E`,
+ * `\L`…) one more time than a label's, so a backslash doubled as in {@link dotString} still started
+ * one: a description `C:\Network` read `C:a3etwork` on the node. Written four times, it stays one
+ * backslash in the SVG's `xlink:title`, on nodes, edges and clusters alike.
+ */
+function tooltipString(text: string): string {
+  return dotString(text.replace(/\\/g, '\\\\'));
 }
 
 /**

@@ -94,6 +94,26 @@ describe('drawings of agents with hostile names and descriptions', () => {
     }
   });
 
+  it('keeps backslashes in tooltips as written (a description `C:\\Network` is not `C:a3etwork`)', async () => {
+    const description = 'Files under C:\\Network\\Graphs \\E \\L \\T \\H \\\\ \\n end\\';
+    const tricky: Diagram = {
+      name: 'paths',
+      root: 'a\\N',
+      nodes: [
+        { name: 'a\\N', role: 'root', description },
+        { name: 'b\\G', role: 'specialist', description: '' },
+      ],
+      edges: [{ from: 'a\\N', to: 'b\\G', kind: 'delegate', label: 'go' }],
+    };
+    const svg = await renderSvg(toDot(tricky));
+    const document = new JSDOM(svg, { contentType: 'image/svg+xml' }).window.document;
+    const title = (id: string) => document.querySelector(`#${id} a`)?.getAttributeNS('http://www.w3.org/1999/xlink', 'title');
+    expect(title('sb-node-0')).toBe(`a\\N: ${description}`);
+    expect(title('sb-node-1')).toBe('b\\G');
+    expect(title('sb-edge-0')).toBe('a\\N → b\\G (delegate)');
+    expect(title('sb-legend-role-root')).toBe('root (a\\N)');
+  });
+
   it('puts nothing executable in the SVG', async () => {
     const svg = await renderSvg(toDot(diagram, { descriptions: true }));
     expect(svg).not.toContain('<script');
