@@ -60,16 +60,21 @@ export function createPostgresThreadLock(pool: Pool, options: PostgresThreadLock
           client.on('end', onEnd);
           let fence: number | undefined;
           let heartbeat: Heartbeat | undefined;
+          // Whether the take got its answer. One that failed on this side (no answer in time) may
+          // still run on the server later and leave this session holding the lock unknown to us.
+          let answered = false;
           try {
             fence = await acquire(client, table, threadId, policy, waitMs, statementTimeoutMs);
+            answered = true;
             if (fence === undefined) throw new ThreadBusyError(threadId, policy === 'reject' ? 'busy' : 'timeout');
             heartbeat = startHeartbeat(client, heartbeatMs, statementTimeoutMs, lose);
             const lease: ThreadLease = { threadId, fence, signal: lost.signal };
             return await body(lease);
           } finally {
             await heartbeat?.stop();
-            // A connection that died while the lock was held took the lock with it; drop it from the pool.
-            let broken = lost.signal.aborted;
+            // A connection that died while the lock was held took the lock with it, and one whose take
+            // went unanswered may hold it yet: drop either from the pool (closing it ends its locks).
+            let broken = lost.signal.aborted || !answered;
             if (fence !== undefined && !broken) await release(client, threadId, policy, statementTimeoutMs).catch(() => (broken = true));
             client.off('error', onError);
             client.off('end', onEnd);
