@@ -37,13 +37,19 @@ export const DEFAULT_PRICES: PriceTable = {
   'claude-3-haiku': { input: 0.25, output: 1.25 },
 };
 
-/** The price of `model`: an exact id first, then the longest known prefix (`gpt-4o-2024-08-06` → `gpt-4o`). */
+/**
+ * What may follow a known id in a snapshot of the same model: a date (`gpt-4o-2024-08-06`,
+ * `claude-sonnet-4-5-20250929`) or `latest`. Anything else names another model, often at another
+ * price (`gpt-5-pro` is not `gpt-5`, `claude-opus-4-6` is not `claude-opus-4`): it has no price
+ * rather than a wrong one.
+ */
+const SNAPSHOT_SUFFIX = /^-(?:\d{4}-?\d{2}-?\d{2}|latest)$/;
+
+/** The price of `model`: an exact id first, then the id it is a dated snapshot or `-latest` alias of (`gpt-4o-2024-08-06` → `gpt-4o`). */
 export function priceOf(model: string, prices: PriceTable): Price | undefined {
   if (Object.hasOwn(prices, model)) return prices[model];
-  const prefix = Object.keys(prices)
-    .filter((known) => model.startsWith(`${known}-`))
-    .sort((a, b) => b.length - a.length)[0];
-  return prefix === undefined ? undefined : prices[prefix];
+  const known = Object.keys(prices).find((id) => model.startsWith(id) && SNAPSHOT_SUFFIX.test(model.slice(id.length)));
+  return known === undefined ? undefined : prices[known];
 }
 
 /** The cost in US dollars of one call, or 0 for a model with no known price. */

@@ -14,6 +14,7 @@ import type { ProviderName, ProviderSpec } from '../config/providers.js';
 import { PROVIDERS } from '../config/providers.js';
 import { SwitchboardError } from '../errors/switchboard-error.js';
 import { textOf } from './messages.js';
+import { checkedReply, replyError } from './reply-check.js';
 
 /** What a provider model is built from. */
 export interface ProviderModelInit {
@@ -65,8 +66,16 @@ export class ProviderChatModel extends BaseChatModel {
     return new ProviderChatModel(this.init, { tools, kwargs }, this.shared);
   }
 
+  /** The provider's reply, checked (a stream cut short is an error, tool-call arguments are read strictly: models/reply-check.ts). */
   override async invoke(input: BaseLanguageModelInput, options?: BaseChatModelCallOptions): Promise<AIMessageChunk> {
-    return (await this.runnable()).invoke(input, options);
+    const runnable = await this.runnable();
+    let reply: AIMessageChunk;
+    try {
+      reply = await runnable.invoke(input, options);
+    } catch (error) {
+      throw replyError(error, this.provider);
+    }
+    return checkedReply(reply, this.provider);
   }
 
   override async *_streamIterator(input: BaseLanguageModelInput, options?: BaseChatModelCallOptions): AsyncGenerator<AIMessageChunk> {

@@ -6,6 +6,10 @@
 import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
 import { ChatOpenAI } from '@langchain/openai';
 import type { ChatOpenAICallOptions } from '@langchain/openai';
+import type { BaseLanguageModelInput } from '@langchain/core/language_models/base';
+import type { AIMessageChunk, BaseMessage } from '@langchain/core/messages';
+import type { CallbackManagerForLLMRun } from '@langchain/core/callbacks/manager';
+import type { ChatGenerationChunk } from '@langchain/core/outputs';
 import type { ModelConfig, Tree } from '../config/schema.js';
 import { packageInstalled, PROVIDERS } from '../config/providers.js';
 import type { ProviderName } from '../config/providers.js';
@@ -13,6 +17,7 @@ import { SwitchboardError } from '../errors/switchboard-error.js';
 import { buildOfflineRules } from './offline-rules.js';
 import { OfflineChatModel } from './offline.js';
 import { ProviderChatModel, providerFields } from './provider-model.js';
+import { checkedReply, endedStream, replyError } from './reply-check.js';
 
 /**
  * How to pick models:
@@ -148,12 +153,41 @@ export function planModels(tree: Tree, options: { model?: ModelMode | undefined;
 }
 
 /**
+ * OpenAI's chat model whose replies are checked as every provider model's are (a stream cut short
+ * is an error, streamed tool-call arguments are read strictly: models/reply-check.ts).
+ */
+class CheckedChatOpenAI extends ChatOpenAI<ChatOpenAICallOptions> {
+  /** ChatOpenAI's `withConfig` (and so `bindTools`) builds a plain ChatOpenAI: the bound model must be checked too. */
+  override withConfig(config: Partial<ChatOpenAICallOptions>): CheckedChatOpenAI {
+    const model = new CheckedChatOpenAI(this.fields);
+    model.defaultOptions = { ...this.defaultOptions, ...config };
+    return model;
+  }
+
+  /** A Chat Completions stream that ends without a finish_reason was cut short (the Responses API's streams say it elsewhere). */
+  override async *_streamResponseChunks(messages: BaseMessage[], options: this['ParsedCallOptions'], runManager?: CallbackManagerForLLMRun): AsyncGenerator<ChatGenerationChunk> {
+    const chunks = super._streamResponseChunks(messages, options, runManager);
+    yield* this._useResponsesApi(options) ? chunks : endedStream(chunks, 'openai');
+  }
+
+  override async invoke(input: BaseLanguageModelInput, options?: ChatOpenAICallOptions): Promise<AIMessageChunk> {
+    let reply: AIMessageChunk;
+    try {
+      reply = await super.invoke(input, options);
+    } catch (error) {
+      throw replyError(error, 'openai');
+    }
+    return checkedReply(reply, 'openai');
+  }
+}
+
+/**
  * An OpenAI (or OpenAI-compatible) chat model. Its own retries are off: Switchboard's retry layer
  * is the only one, so retries never multiply.
  */
 export function createOpenAIModel(config: ModelConfig | undefined, modelId: string, apiKey: string, env: Record<string, string | undefined> = process.env): ChatOpenAI {
   const baseURL = config?.baseURL ?? env.OPENAI_BASE_URL;
-  return new ChatOpenAI<ChatOpenAICallOptions>({
+  return new CheckedChatOpenAI({
     model: modelId,
     apiKey,
     maxRetries: 0,

@@ -180,10 +180,13 @@ interface HttpLikeError {
   status?: number;
   code?: string;
   headers?: Headers | Record<string, string>;
-  error?: { code?: string };
+  error?: { code?: string; type?: string };
   lc_error_code?: string;
   cause?: unknown;
 }
+
+/** Error types a provider sends for its own failures in the body of a 200 stream. */
+const SERVER_ERROR_TYPES = new Set(['server_error', 'api_error', 'overloaded_error']);
 
 function classify(error: unknown, attempts: number): ModelCallFailure {
   if (error instanceof ModelCallFailure) return new ModelCallFailure(error.kind, error.message, attempts, { cause: error });
@@ -199,8 +202,12 @@ function classify(error: unknown, attempts: number): ModelCallFailure {
   if (status === 429) return new ModelCallFailure('rate-limit', message, attempts, { cause: error });
   if (status !== undefined && status >= 500) return new ModelCallFailure('server', message, attempts, { cause: error });
   if (status !== undefined) return new ModelCallFailure('rejected', message, attempts, { cause: error });
-  // Anthropic's overloaded_error inside a stream that began with 200: no status, a server failure all the same.
-  if (/overloaded_error|\bapi_error\b/.test(message)) return new ModelCallFailure('server', message, attempts, { cause: error });
+  // Anthropic's overloaded_error, or OpenAI's server_error event, inside a stream that began with 200: no status, a server failure all the same.
+  if (/overloaded_error|\bapi_error\b/.test(message) || SERVER_ERROR_TYPES.has(http.error?.type ?? '')) return new ModelCallFailure('server', message, attempts, { cause: error });
+  // A 200 with no reply in it (`choices: []`, a `null` body): the client fails reading it. The server's fault, retried.
+  if (error instanceof TypeError && /Cannot read properties of (undefined|null)/.test(message)) {
+    return new ModelCallFailure('server', `the server's answer held no reply (${message})`, attempts, { cause: error });
+  }
   // A 200 whose body is not JSON (a proxy's HTML page, a body cut short) is the server's failure, and is retried.
   if (error instanceof SyntaxError || /is not valid JSON|Unexpected end of JSON|Unterminated string in JSON/.test(message)) {
     return new ModelCallFailure('server', `the server's answer was not valid JSON (${message})`, attempts, { cause: error });

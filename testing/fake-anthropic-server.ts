@@ -26,7 +26,13 @@ export interface FakeAnthropicResponse {
   id?: string;
   /** Wait this long before answering (timeouts). */
   delayMs?: number;
+  /** A 200 answer with this body as it is (a proxy's HTML page, a stream cut short: set `content-type` in `headers`) instead of a message. */
+  rawBody?: string;
   usage?: { input_tokens: number; output_tokens: number };
+  /** The stop_reason (default `tool_use` or `end_turn`), e.g. `max_tokens` for a reply stopped at maxTokens. */
+  stopReason?: string;
+  /** In a stream: the connection closes after the first delta of text or tool input (no message_delta, no message_stop). */
+  cut?: boolean;
 }
 
 /** A content block of a request message, as the client sent it. */
@@ -97,6 +103,12 @@ export async function startFakeAnthropic(options: { port?: number } = {}): Promi
       body,
     };
     requests.push(request);
+    // As the Messages API: a last assistant turn is a prefill, and one that ends in white space is refused.
+    const refused = prefillError(request.messages);
+    if (refused) {
+      sendError(outgoing, 400, { type: 'invalid_request_error', message: refused });
+      return;
+    }
     const next = queue.shift() ?? defaultHandler;
     if (!next) {
       sendError(outgoing, 500, { type: 'api_error', message: `fake Anthropic: no scripted response for request #${requests.length}` });
@@ -105,6 +117,11 @@ export async function startFakeAnthropic(options: { port?: number } = {}): Promi
     const response = typeof next === 'function' ? await next(request) : next;
     if (response.delayMs) await new Promise((resolve) => setTimeout(resolve, response.delayMs));
     if (outgoing.destroyed || outgoing.socket?.destroyed) return;
+    if (response.rawBody !== undefined) {
+      outgoing.writeHead(200, { 'content-type': 'application/json', ...response.headers });
+      outgoing.end(response.rawBody);
+      return;
+    }
     if (response.status && response.status >= 400) {
       sendError(outgoing, response.status, { type: response.error?.type ?? ERROR_TYPES[response.status] ?? 'api_error', message: response.error?.message ?? `fake error ${response.status}` }, response.headers);
       return;
@@ -120,7 +137,7 @@ export async function startFakeAnthropic(options: { port?: number } = {}): Promi
     ];
     const usage = response.usage ?? { input_tokens: 100, output_tokens: 20 };
     const id = response.id ?? `msg_${randomUUID().replaceAll('-', '')}`;
-    const stopReason = blocks.some((block) => block.type === 'tool_use') ? 'tool_use' : 'end_turn';
+    const stopReason = response.stopReason ?? (blocks.some((block) => block.type === 'tool_use') ? 'tool_use' : 'end_turn');
     const message = { id, type: 'message', role: 'assistant', model: request.model, stop_reason: null, stop_sequence: null };
     if (!request.stream) {
       const content = blocks.map((block) => (block.type === 'tool_use' && typeof block.input === 'string' ? { ...block, input: JSON.parse(block.input) as unknown } : block));
@@ -141,6 +158,7 @@ export async function startFakeAnthropic(options: { port?: number } = {}): Promi
             outgoing.end();
             return;
           }
+          if (response.cut) return void outgoing.end();
         }
       } else {
         const json = typeof block.input === 'string' ? block.input : JSON.stringify(block.input);
@@ -148,6 +166,7 @@ export async function startFakeAnthropic(options: { port?: number } = {}): Promi
         event('content_block_start', { index, content_block: { type: 'tool_use', id: block.id, name: block.name, input: {} } });
         event('content_block_delta', { index, delta: { type: 'input_json_delta', partial_json: '' } });
         event('content_block_delta', { index, delta: { type: 'input_json_delta', partial_json: json.slice(0, half) } });
+        if (response.cut) return void outgoing.end();
         event('content_block_delta', { index, delta: { type: 'input_json_delta', partial_json: json.slice(half) } });
       }
       event('content_block_stop', { index });
@@ -173,6 +192,13 @@ export async function startFakeAnthropic(options: { port?: number } = {}): Promi
         server.close(() => resolve());
       }),
   };
+}
+
+function prefillError(messages: FakeAnthropicRequest['messages'] | undefined): string | undefined {
+  const last = messages?.at(-1);
+  if (last?.role !== 'assistant') return undefined;
+  const text = typeof last.content === 'string' ? last.content : last.content.map((block) => ('text' in block ? String(block.text) : '')).join('');
+  return /\s$/.test(text) ? 'messages: final assistant content cannot end with trailing whitespace' : undefined;
 }
 
 function systemText(system: unknown): string {

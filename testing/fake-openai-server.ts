@@ -26,6 +26,10 @@ export interface FakeResponse {
   /** A 200 answer with this body as it is (a proxy's HTML page, a body cut short) instead of a completion. */
   rawBody?: string;
   usage?: { prompt_tokens: number; completion_tokens: number };
+  /** The finish_reason (default `tool_calls` or `stop`), e.g. `length` for a reply stopped at max_tokens. */
+  finishReason?: string;
+  /** In a stream: the connection closes after the first delta of text or tool-call arguments (no finish_reason, no `[DONE]`). */
+  cut?: boolean;
 }
 
 export interface FakeRequest {
@@ -81,6 +85,11 @@ export async function startFakeOpenAI(options: { port?: number } = {}): Promise<
       body,
     };
     requests.push(request);
+    const invalid = invalidContentPart(request);
+    if (invalid) {
+      send(outgoing, 400, { error: { message: invalid, type: 'invalid_request_error', code: 'invalid_value' } });
+      return;
+    }
     const next = queue.shift() ?? defaultHandler;
     if (!next) {
       send(outgoing, 500, { error: { message: `fake OpenAI: no scripted response for request #${requests.length}`, type: 'server_error' } });
@@ -107,7 +116,7 @@ export async function startFakeOpenAI(options: { port?: number } = {}): Promise<
     const usage = response.usage ?? { prompt_tokens: 100, completion_tokens: 20 };
     const id = response.id ?? `chatcmpl-${randomUUID()}`;
     const created = Math.floor(Date.now() / 1000);
-    const finish = toolCalls.length > 0 ? 'tool_calls' : 'stop';
+    const finish = response.finishReason ?? (toolCalls.length > 0 ? 'tool_calls' : 'stop');
     if (!request.stream) {
       send(outgoing, 200, {
         id,
@@ -124,12 +133,17 @@ export async function startFakeOpenAI(options: { port?: number } = {}): Promise<
       outgoing.write(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model: request.model, choices: [{ index: 0, delta, finish_reason: finishReason }] })}\n\n`);
     event({ role: 'assistant', content: '' });
     if (response.refusal) event({ refusal: response.refusal });
-    for (const word of (response.content ?? '').split(/(?<= )/)) if (word) event({ content: word });
-    toolCalls.forEach((call, index) => {
+    for (const word of (response.content ?? '').split(/(?<= )/)) {
+      if (!word) continue;
+      event({ content: word });
+      if (response.cut) return void outgoing.end();
+    }
+    for (const [index, call] of toolCalls.entries()) {
       const half = Math.ceil(call.function.arguments.length / 2);
       event({ tool_calls: [{ index, id: call.id, type: 'function', function: { name: call.function.name, arguments: call.function.arguments.slice(0, half) } }] });
+      if (response.cut) return void outgoing.end();
       event({ tool_calls: [{ index, function: { arguments: call.function.arguments.slice(half) } }] });
-    });
+    }
     event({}, finish);
     const streamOptions = body.stream_options as { include_usage?: boolean } | undefined;
     if (streamOptions?.include_usage) {
@@ -154,6 +168,20 @@ export async function startFakeOpenAI(options: { port?: number } = {}): Promise<
         server.close(() => resolve());
       }),
   };
+}
+
+/**
+ * What the Chat Completions API refuses in an assistant message's content parts: a part that is
+ * not text or a refusal (another provider's block, such as Anthropic's tool_use or input_json_delta).
+ */
+function invalidContentPart(request: FakeRequest): string | undefined {
+  for (const [index, message] of request.messages.entries()) {
+    if (message.role !== 'assistant' || !Array.isArray(message.content)) continue;
+    for (const [position, part] of (message.content as { type?: unknown }[]).entries()) {
+      if (part.type !== 'text' && part.type !== 'refusal') return `Invalid value: '${String(part.type)}'. Supported values are: 'text' and 'refusal'. (messages[${index}].content[${position}].type)`;
+    }
+  }
+  return undefined;
 }
 
 function send(outgoing: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {

@@ -68,6 +68,23 @@ describe('Anthropic through @langchain/anthropic (real client, fake Messages API
     expectEveryCallAnswered(state.messages);
   });
 
+  it('an agent that hands off with a few words: the next agent is shown them in its prompt, and its request ends on the user, not on a prefill', async () => {
+    const { graph } = await compileWith(servers, CLAUDE_DESK);
+    anthropic.enqueue(
+      { content: 'Let me transfer you to billing. ', toolCalls: [{ name: 'transfer_to_billing', input: { reason: 'charged twice' } }] },
+      { content: 'Billing here: I see both charges.' },
+    );
+
+    const result = await runTurn(graph, { threadId: newThread().threadId, message: 'I was charged twice' });
+
+    expect(result).toMatchObject({ status: 'done', agent: 'billing', reply: 'Billing here: I see both charges.' });
+    const billing = anthropic.requests[1]!;
+    expect(billing.messages.at(-1)).toEqual({ role: 'user', content: 'I was charged twice' });
+    expect(billing.system).toContain('## Said to the user since their last message\ntriage: Let me transfer you to billing.');
+    // The words stay in the thread: the user saw them.
+    expect(result.state.messages.map((message) => message.text)).toContain('Let me transfer you to billing. ');
+  });
+
   it('runs function tools: tool_use blocks out, tool_result blocks back with the same ids', async () => {
     const { graph, ledger } = await compileWith(servers, CLAUDE_DESK);
     const { config } = newThread();
