@@ -24,6 +24,7 @@ import { agentCount, count, currentTurn, lastUserMessage, logFields, pathKey, th
 import { accountUsage } from './usage.js';
 import { removalsBeforeWindow } from './hot-window.js';
 import { turnWriteOf } from '../state/turn-write.js';
+import { repeatedRound } from '../state/trail.js';
 import { modelsForCall } from './conditions.js';
 import { awaitApproval, deniedText, needsCheckpointBeforeHandoff, requiresApproval } from './approval.js';
 import type { DecidedApproval } from './approval.js';
@@ -178,10 +179,11 @@ class AgentStep {
       const accounted = accountUsage(this.runtime, this.agent.name, this.turn, result);
       this.turn = accounted.turn;
       this.stepCalls.push(accounted.call);
-      this.emit({ type: 'usage', agent: this.agent.name, model: result.modelId, path: pathKey(this.turn), usage: accounted.usage });
+      const unpriced = accounted.unpriced ? { unpriced: true as const } : {};
+      this.emit({ type: 'usage', agent: this.agent.name, model: result.modelId, path: pathKey(this.turn), usage: accounted.usage, ...unpriced });
       if (this.runtime.observers.length > 0) {
         const usage = accounted.usage;
-        this.emit({ type: 'model-call', agent: this.agent.name, model: result.modelId, turn: this.turn.number, input, output: result.message, usage, attempts: result.attempts, startedAt, durationMs: performance.now() - started });
+        this.emit({ type: 'model-call', agent: this.agent.name, model: result.modelId, turn: this.turn.number, input, output: result.message, usage, ...unpriced, attempts: result.attempts, startedAt, durationMs: performance.now() - started });
       }
       return result;
     } catch (error) {
@@ -228,9 +230,8 @@ class AgentStep {
     if (this.turn.handoffs >= this.runtime.limits.handoffsPerTurn || agentCount(this.turn, this.agent.name, 'handoffs') >= this.agent.limits.handoffsPerTurn) {
       return this.limit('HANDOFF_LIMIT', `more than ${max} handoffs in one turn`, call);
     }
-    if (this.isPingPong(target.to)) {
-      return this.limit('PING_PONG', `ping-pong between ${this.agent.name} and ${target.to} (${this.agent.name}→${target.to}→${this.agent.name}→${target.to})`, call);
-    }
+    const round = repeatedRound(this.turn.moves ?? [], this.agent.name, target.to);
+    if (round) return this.limit('PING_PONG', pingPongText(round), call);
     const hooked = await runHandoffHook(this.runtime, { from: this.agent.name, to: target.to, kind: target.kind, tool: call.name, toolCallId: call.id ?? '', payload }, this.state, this.turn.number, this.config, this.logger);
     if (hooked?.action === 'refuse') {
       return this.refuseHandoff(call, target.to, 'HOOK_REFUSED', `Refused: the handoff to ${target.to} is not allowed: ${hooked.reason}. ${this.agent.name} keeps the conversation: help the user yourself, or choose another way.`);
@@ -259,14 +260,6 @@ class AgentStep {
     this.emit({ type: 'handoff-refuse', from: this.agent.name, tool: call.name, to, reason, code });
     this.messages.push(new ToolMessage({ content: reason, tool_call_id: call.id ?? '', name: call.name, status: 'error' }));
     return undefined;
-  }
-
-  /** A→B→A→B within one turn: the last two moves were me→to and to→me. */
-  private isPingPong(to: string): boolean {
-    const moves = this.turn.moves ?? [];
-    const previous = moves.at(-1);
-    const before = moves.at(-2);
-    return previous?.from === to && previous.to === this.agent.name && before?.from === this.agent.name && before.to === to;
   }
 
   /** A limit was crossed: the tree's escalation target takes over once a turn; otherwise the turn ends with an error. */
@@ -381,6 +374,13 @@ class AgentStep {
   private emit(event: Parameters<typeof emit>[2]): void {
     emit(this.config, this.logger, event, { thread_id: this.threadId, ...logFields(this.turn) }, this.runtime.observers);
   }
+}
+
+/** The turn error of a ping-pong round (`[a, b, a]`): who bounced the conversation, and the move refused. */
+function pingPongText(round: readonly string[]): string {
+  const agents = round.slice(0, -1);
+  const who = agents.length === 2 ? `between ${agents[0]} and ${agents[1]}` : `among ${agents.slice(0, -1).join(', ')} and ${agents.at(-1)}`;
+  return `ping-pong ${who} (${[...round, round[1]].join('→')})`;
 }
 
 function isEmpty(message: AIMessage): boolean {

@@ -27,6 +27,8 @@ export type SwitchboardEvent =
       error?: { kind: string; message: string } | undefined;
       /** Tokens and cost of this call (undefined when it failed). */
       usage: UsageTotals | undefined;
+      /** No price is known for `model`: `usage.costUsd` is 0 for want of one, not a real cost. */
+      unpriced?: true | undefined;
       attempts: number;
       /** Epoch milliseconds. */
       startedAt: number;
@@ -66,7 +68,8 @@ export type SwitchboardEvent =
   | { type: 'model-fallback'; agent: string; from: string; to: string; reason: string }
   | { type: 'model-retry'; agent: string; attempt: number; delayMs: number; reason: string }
   | { type: 'limit-reach'; agent: string; limit: string; action: 'escalate' | 'end'; to?: string | undefined }
-  | { type: 'usage'; agent: string; model: string; path: string; usage: UsageTotals }
+  /** `unpriced`: no price is known for `model`, so `usage.costUsd` is 0 for want of one, not a real cost. */
+  | { type: 'usage'; agent: string; model: string; path: string; usage: UsageTotals; unpriced?: true | undefined }
   | {
       type: 'turn-end';
       threadId: string;
@@ -252,7 +255,7 @@ function logFieldsOf(event: SwitchboardEvent): Record<string, unknown> {
     case 'limit-reach':
       return { limit: event.limit, action: event.action, to: event.to };
     case 'usage':
-      return { model: event.model, path: event.path, usage: event.usage };
+      return { model: event.model, path: event.path, usage: event.usage, unpriced: event.unpriced };
     default:
       return unreachable(event);
   }

@@ -68,7 +68,7 @@ export async function runHelper(
     const accounted = accountUsage(runtime, helperName, turn, result);
     turn = accounted.turn;
     calls.push(accounted.call);
-    emit(config, logger, { type: 'usage', agent: helperName, model: result.modelId, path: pathKey(turn), usage: accounted.usage }, logFields(turn), runtime.observers);
+    emit(config, logger, { type: 'usage', agent: helperName, model: result.modelId, path: pathKey(turn), usage: accounted.usage, ...(accounted.unpriced ? { unpriced: true as const } : {}) }, logFields(turn), runtime.observers);
     const reply = result.message;
     messages.push(reply);
     const toolCalls = reply.tool_calls ?? [];

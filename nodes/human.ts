@@ -10,6 +10,7 @@ import { AIMessage } from '@langchain/core/messages';
 import { Command, END } from '@langchain/langgraph';
 import type { LangGraphRunnableConfig } from '@langchain/langgraph';
 import { z } from 'zod';
+import { SwitchboardError } from '../errors/switchboard-error.js';
 import type { AgentRuntime, TreeRuntime } from './context.js';
 import { textOf } from '../models/messages.js';
 import { emit } from './events.js';
@@ -45,6 +46,30 @@ export const HumanReplySchema = z.strictObject({
   operator: z.string().optional(),
 });
 export type HumanReply = z.output<typeof HumanReplySchema>;
+
+/**
+ * The person's answer as the schema reads it (a plain string is the reply alone); a malformed one
+ * is `INVALID_REPLY`.
+ */
+export function parseReply(raw: unknown): HumanReply {
+  const parsed = HumanReplySchema.safeParse(typeof raw === 'string' ? { reply: raw } : raw);
+  if (!parsed.success) throw new SwitchboardError('INVALID_REPLY', `The reply is invalid: ${parsed.error.issues.map((issue) => issue.message).join('; ')}.`);
+  return parsed.data;
+}
+
+/**
+ * Refuses (`INVALID_REPLY`) a reply the person `agent` cannot give: longer than their
+ * `messageChars` (the reply joins the thread, and every later turn's agents are sent it, as a
+ * user's message is), or handing the conversation back to an agent not in `targets`.
+ */
+export function checkReply(agent: AgentRuntime, answer: HumanReply, targets: readonly string[]): void {
+  // Characters as a person counts them (code points), as a user's message is counted.
+  const length = [...answer.reply].length;
+  if (length > agent.limits.messageChars) throw new SwitchboardError('INVALID_REPLY', `The reply has ${length} characters; the limit is ${agent.limits.messageChars}.`);
+  if (answer.handBackTo !== undefined && !targets.includes(answer.handBackTo)) {
+    throw new SwitchboardError('INVALID_REPLY', `${agent.name} cannot hand the conversation to "${answer.handBackTo}". Allowed: ${targets.join(', ')}.`);
+  }
+}
 
 /**
  * Who a person may hand the conversation back to: the agent that escalated to them (or that a limit
@@ -94,11 +119,9 @@ export function createHumanNode(runtime: TreeRuntime, agent: AgentRuntime) {
     };
 
     const raw = pauseFor(request);
-    const answer = HumanReplySchema.parse(typeof raw === 'string' ? { reply: raw } : raw);
+    const answer = parseReply(raw);
     // Everything below runs once: after the person answered.
-    if (answer.handBackTo !== undefined && !request.handBackTargets.includes(answer.handBackTo)) {
-      throw new Error(`${agent.name} cannot hand the conversation to "${answer.handBackTo}"; allowed: ${request.handBackTargets.join(', ')}.`);
-    }
+    checkReply(agent, answer, request.handBackTargets);
     const log = { thread_id: threadId, ...logFields(turn) };
     const message = new AIMessage({ content: answer.reply, name: agent.name, ...(answer.operator ? { additional_kwargs: { operator: answer.operator } } : {}) });
     emit(config, logger, { type: 'escalation-end', agent: agent.name, handBackTo: answer.handBackTo }, log, runtime.observers);

@@ -23,6 +23,7 @@ import { FENCE_KEY } from '../store/fences.js';
 import type { Fence } from '../store/fences.js';
 import { pairedJournal } from '../store/journal.js';
 import type { JournalEntryInput, ThreadJournal } from '../store/journal.js';
+import type { TurnSummary } from './turn-summary.js';
 
 /** A turn the store still has the end of. */
 export interface TurnCheckpoint {
@@ -172,7 +173,11 @@ function journalOf(graph: SwitchboardGraph, saver: BaseCheckpointSaver): ThreadJ
   return (runtimeOf(graph) as { journal?: ThreadJournal | undefined }).journal ?? pairedJournal(saver);
 }
 
-/** The old thread's journal up to `turn` (transcript, turn summaries, step trace), appended to the new thread. */
+/**
+ * The old thread's journal up to `turn` (transcript, turn summaries, step trace), appended to the
+ * new thread; the turn summaries marked as copies (`copiedFrom`), so that routing analytics count
+ * each turn once, in the thread that ran it.
+ */
 async function copyJournal(journal: ThreadJournal | undefined, from: string, to: string, turn: number, fence: Fence | undefined): Promise<void> {
   if (!journal) return;
   let after: number | undefined;
@@ -180,7 +185,7 @@ async function copyJournal(journal: ThreadJournal | undefined, from: string, to:
     const page = await journal.read(from, { after, limit: 500 });
     const entries: JournalEntryInput[] = page.entries
       .filter((entry) => entry.turn <= turn)
-      .map(({ kind, turn: entryTurn, key, data }) => ({ kind, turn: entryTurn, key, data }));
+      .map(({ kind, turn: entryTurn, key, data }) => ({ kind, turn: entryTurn, key, data: kind === 'turn' ? { ...(data as TurnSummary), copiedFrom: from } : data }));
     if (entries.length > 0) await journal.append(to, entries, fence);
     after = page.next;
   } while (after !== undefined);

@@ -24,7 +24,10 @@ export interface TurnFacts {
   fallbacks?: readonly unknown[] | undefined;
   modelFallbacks?: readonly unknown[] | undefined;
   pingPongs?: number | undefined;
+  /** A fork's copy of a turn of another thread (see `TurnSummary.copiedFrom`). */
+  copiedFrom?: string | undefined;
   usage?: { total?: UsageTotals; byPath?: Record<string, UsageTotals> } | undefined;
+  unpricedModels?: readonly string[] | undefined;
 }
 
 export interface StatsPeriod {
@@ -78,11 +81,18 @@ export interface RoutingStats {
   limits: { limit: string; count: number }[];
   fallbacks: { agent: number; model: number };
   cost: {
+    /** Priced calls only: see `unpricedModels`. */
     totalUsd: number;
     /** Null without conversations. */
     perConversationUsd: number | null;
     /** Model usage per path of agents, most expensive first. */
     byPath: PathCost[];
+    /**
+     * Models called in the period that have no price (a local or a new model), sorted: their calls
+     * count as $0 in the figures above, for want of a price. Turns journaled before summaries
+     * named them are not known here.
+     */
+    unpricedModels: string[];
   };
 }
 
@@ -97,11 +107,12 @@ export async function routingStats(graph: SwitchboardGraph, period: StatsPeriod 
   // A turn that waited for a person has a summary while waiting and a final one: the latest counts.
   const facts = new Map<string, TurnFacts & { threadId: string }>();
   // A forked thread starts with copies of its source's summaries (appended when it was forked): a
-  // turn counts once, in the thread that ran it (the first to journal it), and when it ended.
+  // turn counts once, in the thread that ran it, and when it ended. Forks mark their copies; those
+  // made before they did are told by their content (the first thread to journal a turn ran it).
   const ranIn = new Map<string, string>();
   for await (const entry of journal.scan({ kinds: ['turn'], since: period.since?.toISOString(), until: period.until?.toISOString() })) {
     const summary = entry.data as TurnFacts | undefined;
-    if (summary?.tree !== runtime.tree.name || !endedIn(summary, period)) continue;
+    if (summary?.tree !== runtime.tree.name || summary.copiedFrom !== undefined || !endedIn(summary, period)) continue;
     const origin = JSON.stringify([summary.turn, summary.messageId, summary.startedAt, summary.endedAt]);
     const thread = ranIn.get(origin) ?? entry.threadId;
     ranIn.set(origin, thread);
@@ -130,6 +141,7 @@ export function summarizeTurns(
   const refused = new Map<string, number>();
   const limits = new Map<string, number>();
   const costs = new Map<string, PathCost>();
+  const unpriced = new Set<string>();
   let turnCount = 0;
   let handoffs = 0;
   let toPerson = 0;
@@ -162,6 +174,7 @@ export function summarizeTurns(
     agentFallbacks += turn.fallbacks?.length ?? 0;
     modelFallbacks += turn.modelFallbacks?.length ?? 0;
     totalUsd += turn.usage?.total?.costUsd ?? 0;
+    for (const model of turn.unpricedModels ?? []) unpriced.add(model);
     for (const [path, usage] of Object.entries(turn.usage?.byPath ?? {})) {
       const sum = costs.get(path) ?? { path, modelCalls: 0, inputTokens: 0, outputTokens: 0, costUsd: 0, latencyMs: 0 };
       sum.modelCalls += usage.modelCalls;
@@ -193,6 +206,7 @@ export function summarizeTurns(
       totalUsd,
       perConversationUsd: perConversation(totalUsd),
       byPath: [...costs.values()].sort((a, b) => b.costUsd - a.costUsd || a.path.localeCompare(b.path)),
+      unpricedModels: [...unpriced].sort(),
     },
   };
 }

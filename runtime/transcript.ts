@@ -69,8 +69,9 @@ export async function getTurnSummaries(graph: SwitchboardGraph, threadId: string
     const page = await journal.read(threadId, { kinds: ['turn'], after, limit: 1000 });
     for (const entry of page.entries) {
       const summary = entry.data as TurnSummary;
-      // The summary of a turn that is over replaces the one written while it waited.
-      if (summary.status !== 'waiting' || !byTurn.has(entry.turn)) byTurn.set(entry.turn, summary);
+      // The summary of a turn that is over replaces those written while it waited; a later wait, an earlier one.
+      if (summary.status === 'waiting' && byTurn.has(entry.turn) && byTurn.get(entry.turn)?.status !== 'waiting') continue;
+      byTurn.set(entry.turn, summary);
     }
     after = page.next;
   } while (after !== undefined);

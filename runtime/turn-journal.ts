@@ -1,7 +1,8 @@
 /**
  * Writing the thread journal: at the end of each turn the runtime runs, one fenced append of the
  * turn's new messages (`message:<id>`), its step trace when tracing is on (`event:<turn>:<index>`)
- * and its summary (`turn:<n>`; `turn:<n>:waiting` while it waits for a person), in that order, so a
+ * and its summary (`turn:<n>`; `turn:<n>:waiting`, then `turn:<n>:waiting:2`… each time it waits for a
+ * person), in that order, so a
  * turn entry is there only with everything before it. A turn whose append never happened (a crash
  * between its last checkpoint and the append) is journaled from the checkpoint before the next
  * turn runs; keys make every append idempotent.
@@ -14,14 +15,34 @@ import { messageToJournal } from '../state/journal-message.js';
 import type { HandoffRecord, SwitchboardState, Turn } from '../state/schema.js';
 import { emptyUsage } from '../state/schema.js';
 import type { Fence } from '../store/fences.js';
-import type { JournalEntryInput } from '../store/journal.js';
+import type { JournalEntryInput, ThreadJournal } from '../store/journal.js';
 import type { ThreadLease } from '../store/thread-lock.js';
 import { addTallies, emptyTally, tallyOf } from './turn-summary.js';
 import type { TurnSummary, TurnTally } from './turn-summary.js';
 
-/** The key of a turn's summary: one while it waits for a person, one when it is over. */
-export function turnKey(turn: number, status: TurnSummary['status']): string {
-  return status === 'waiting' ? `turn:${turn}:waiting` : `turn:${turn}`;
+/**
+ * The key of a turn's summary: one each time it waits for a person (`earlierWaits`: the times it
+ * waited before, as a turn may wait for an approval and then for the person it approved), one when
+ * it is over.
+ */
+export function turnKey(turn: number, status: TurnSummary['status'], earlierWaits = 0): string {
+  if (status !== 'waiting') return `turn:${turn}`;
+  return earlierWaits === 0 ? `turn:${turn}:waiting` : `turn:${turn}:waiting:${earlierWaits + 1}`;
+}
+
+/**
+ * The summaries a turn wrote while it waited, oldest first. Each covers the turn from its start to
+ * that wait, so the latest is what the next part adds to.
+ */
+async function waitingParts(journal: ThreadJournal, threadId: string, turn: number): Promise<TurnSummary[]> {
+  const parts: TurnSummary[] = [];
+  let after: number | undefined;
+  do {
+    const page = await journal.read(threadId, { kinds: ['turn'], turn, after, limit: 100 });
+    for (const entry of page.entries) if ((entry.data as TurnSummary).status === 'waiting') parts.push(entry.data as TurnSummary);
+    after = page.next;
+  } while (after !== undefined);
+  return parts;
 }
 
 export function messageKey(id: string): string {
@@ -63,7 +84,9 @@ export async function journalTurn(runtime: TreeRuntime, threadId: string, result
   if (result.status === 'running') return false;
   try {
     const status = result.status;
-    const waitingPart = options.resumed && status !== 'waiting' ? ((await journal.get(threadId, turnKey(result.turn, 'waiting')))?.data as TurnSummary | undefined) : undefined;
+    // A resumed turn's summary covers it from its start: the part before its latest wait, and this one.
+    const parts = options.resumed ? await waitingParts(journal, threadId, result.turn) : [];
+    const waitingPart = parts.at(-1);
     const offset = waitingPart?.events ?? 0;
     const events = runtime.trace ? recorded.map((entry, index) => traceEntry(result.turn, offset + index, entry)) : [];
     const tally = tallyOf(recorded);
@@ -88,7 +111,7 @@ export async function journalTurn(runtime: TreeRuntime, threadId: string, result
     const entries: JournalEntryInput[] = [
       ...messageEntries(messages, result.turn),
       ...events,
-      { kind: 'turn', turn: result.turn, key: turnKey(result.turn, status), data: summary },
+      { kind: 'turn', turn: result.turn, key: turnKey(result.turn, status, parts.length), data: summary },
     ];
     await journal.append(threadId, entries, fenceOfLease(runtime, lease));
     return true;
@@ -108,11 +131,19 @@ export async function catchUpJournal(runtime: TreeRuntime, threadId: string, val
   const journal = runtime.journal;
   const turn = values.turn;
   if (!journal || !turn || turn.number === 0 || turn.status === 'running') return;
-  const key = turnKey(turn.number, turn.status);
-  if (await journal.get(threadId, key)) return;
+  const handoffs = (values.handoffs ?? []).filter((record) => record.turn === turn.number);
+  let key = turnKey(turn.number, turn.status);
+  if (turn.status === 'waiting') {
+    // A turn may wait more than once (an approval, then the person approved): journaled if its
+    // latest wait's summary holds every move the checkpoint has.
+    const parts = await waitingParts(journal, threadId, turn.number);
+    if ((parts.at(-1)?.handoffs.length ?? -1) >= handoffs.length) return;
+    key = turnKey(turn.number, 'waiting', parts.length);
+  } else if (await journal.get(threadId, key)) {
+    return;
+  }
   const messages = values.messages ?? [];
   const numbered = numberMessages(messages, turn);
-  const handoffs = (values.handoffs ?? []).filter((record) => record.turn === turn.number);
   const owner = values.activeAgent ?? runtime.tree.root;
   const ownTurn = numbered.filter(({ turn: number }) => number === turn.number).map(({ message }) => message);
   const answer = [...ownTurn].reverse().find((message) => message.type === 'ai' && message.name !== undefined);
@@ -178,8 +209,8 @@ function numberMessages(messages: readonly BaseMessage[], turn: Turn): { message
 }
 
 function tallyPart(summary: TurnSummary): TurnTally {
-  const { refused, limits, fallbacks, modelFallbacks, escalations, usage, modelCalls, toolCalls, pingPongs } = summary;
-  return { refused, limits, fallbacks, modelFallbacks, escalations, usage, modelCalls, toolCalls, pingPongs };
+  const { refused, limits, fallbacks, modelFallbacks, escalations, usage, unpricedModels, modelCalls, toolCalls, pingPongs } = summary;
+  return { refused, limits, fallbacks, modelFallbacks, escalations, usage, ...(unpricedModels ? { unpricedModels } : {}), modelCalls, toolCalls, pingPongs };
 }
 
 /** An event as the trace keeps it: plain JSON, when it happened; a model call with its whole input and output. */

@@ -38,11 +38,16 @@ export interface TurnSummary {
   escalations: { from: string; to: string }[];
   /** Model calls, tokens, cost and latency of the turn, by agent and by handoff path. */
   usage: Usage;
+  /**
+   * Models called in the turn that have no price (a local or a new model): their calls count as $0
+   * in `usage`, for want of a price, not as a real cost. Absent when every call had one.
+   */
+  unpricedModels?: string[] | undefined;
   /** Model call attempts (failed ones included). */
   modelCalls: number;
   /** Function tool calls. */
   toolCalls: number;
-  /** How many times the ping-pong guard stopped two agents handing the conversation back and forth. */
+  /** How many times the ping-pong guard stopped two or three agents handing the conversation round (A→B→A→B, A→B→C→A→B). */
   pingPongs: number;
   /** `event` entries journaled for the turn (0 unless tracing is on). */
   events: number;
@@ -52,10 +57,15 @@ export interface TurnSummary {
    * (refusals, model fallbacks and usage unknown).
    */
   recovered?: true | undefined;
+  /**
+   * Set on the copies `forkThread` makes of a thread's summaries (the thread they were copied
+   * from): the turn ran there, not in this thread. Forks made before this was set left it out.
+   */
+  copiedFrom?: string | undefined;
 }
 
 /** The parts of a summary that come from the turn's events. */
-export type TurnTally = Pick<TurnSummary, 'refused' | 'limits' | 'fallbacks' | 'modelFallbacks' | 'escalations' | 'usage' | 'modelCalls' | 'toolCalls' | 'pingPongs'>;
+export type TurnTally = Pick<TurnSummary, 'refused' | 'limits' | 'fallbacks' | 'modelFallbacks' | 'escalations' | 'usage' | 'unpricedModels' | 'modelCalls' | 'toolCalls' | 'pingPongs'>;
 
 export function emptyTally(): TurnTally {
   return { refused: [], limits: [], fallbacks: [], modelFallbacks: [], escalations: [], usage: emptyUsage(), modelCalls: 0, toolCalls: 0, pingPongs: 0 };
@@ -85,6 +95,7 @@ export function tallyOf(recorded: readonly RecordedEvent[]): TurnTally {
       case 'usage':
         tally.usage = addUsage(tally.usage, { total: event.usage, byAgent: { [event.agent]: event.usage }, byPath: { [event.path]: event.usage } });
         tally.modelCalls += event.usage.modelCalls;
+        if (event.unpriced) tally.unpricedModels = modelsUnion(tally.unpricedModels, [event.model]);
         break;
       case 'model-call':
         // Successful calls are counted by their usage; failed ones only here.
@@ -109,8 +120,14 @@ export function addTallies(a: TurnTally, b: TurnTally): TurnTally {
     modelFallbacks: [...a.modelFallbacks, ...b.modelFallbacks],
     escalations: [...a.escalations, ...b.escalations],
     usage: addUsage(a.usage, b.usage),
+    ...(a.unpricedModels || b.unpricedModels ? { unpricedModels: modelsUnion(a.unpricedModels, b.unpricedModels ?? []) } : {}),
     modelCalls: a.modelCalls + b.modelCalls,
     toolCalls: a.toolCalls + b.toolCalls,
     pingPongs: a.pingPongs + b.pingPongs,
   };
+}
+
+/** The model ids of both lists, once each, sorted. */
+function modelsUnion(models: readonly string[] | undefined, added: readonly string[]): string[] {
+  return [...new Set([...(models ?? []), ...added])].sort();
 }

@@ -13,7 +13,7 @@ import { ownerOf } from '../nodes/context.js';
 import { escalationsOf, waitingRequestsOf } from './waiting.js';
 import type { EscalationRequest, HumanReply } from '../nodes/human.js';
 import type { ApprovalRequest } from '../nodes/approval.js';
-import { HumanReplySchema } from '../nodes/human.js';
+import { checkReply, parseReply } from '../nodes/human.js';
 import { lastUserMessage } from '../nodes/turn.js';
 import { addUsage, emptyUsage, fieldsSchema } from '../state/schema.js';
 import type { HandoffRecord, SwitchboardState, Turn, Usage } from '../state/schema.js';
@@ -223,7 +223,8 @@ export async function pendingEscalations(graph: SwitchboardGraph, threadId: stri
 
 /**
  * Delivers a person's reply to the escalation a thread waits on. Throws `NOTHING_PENDING` when the
- * thread waits for nobody, `INVALID_REPLY` for a reply that cannot be delivered.
+ * thread waits for nobody, `INVALID_REPLY` for a reply that cannot be delivered (empty, longer than
+ * the person's `messageChars`, or handing back to an agent the person may not), before anything is saved.
  */
 export async function* streamResume(graph: SwitchboardGraph, threadId: string, reply: HumanReply): AsyncGenerator<SwitchboardEvent, TurnResult> {
   return yield* resumeEvents(graph, threadId, reply, { listening: true });
@@ -235,29 +236,27 @@ async function* resumeEvents(
   reply: HumanReply,
   options: { listening: boolean },
 ): AsyncGenerator<SwitchboardEvent, TurnResult> {
-  const parsed = HumanReplySchema.safeParse(reply);
-  if (!parsed.success)
-    throw new SwitchboardError('INVALID_REPLY', `The reply is invalid: ${parsed.error.issues.map((issue) => issue.message).join('; ')}.`);
+  const answer = parseReply(reply);
   return yield* streamResumeWith(
     graph,
     threadId,
     (snapshot) => {
-      const waiting = escalationsOf(runtimeOf(graph), snapshot)[0];
-      if (!waiting) {
+      const runtime = runtimeOf(graph);
+      const waiting = escalationsOf(runtime, snapshot)[0];
+      const person = waiting && runtime.agents.get(waiting.agent);
+      if (!waiting || !person) {
         // A person removed from the tree while the thread waited for them: nobody can answer as them now.
         const { turn, activeAgent } = snapshot.values as Partial<SwitchboardState>;
-        const runtime = runtimeOf(graph);
         if (turn?.status === 'waiting' && activeAgent !== undefined && !runtime.agents.has(activeAgent)) {
           throw new SwitchboardError('NOTHING_PENDING', `Thread ${threadId} waited for ${activeAgent}, who is not in the tree any more: its next message goes to ${runtime.tree.root}.`);
         }
         throw new SwitchboardError('NOTHING_PENDING', `Thread ${threadId} is not waiting for a person.`);
       }
-      // The choices are the tree's as it is now, as the person's node checks them when it runs on: a
-      // reply that node refused would stay the thread's answer, and every later reply would fail alike.
-      if (parsed.data.handBackTo !== undefined && !waiting.handBackTargets.includes(parsed.data.handBackTo)) {
-        throw new SwitchboardError('INVALID_REPLY', `${waiting.agent} cannot hand the conversation to "${parsed.data.handBackTo}". Allowed: ${waiting.handBackTargets.join(', ')}.`);
-      }
-      return parsed.data;
+      // Checked here, before anything is saved, as the person's node checks it when it runs on (the
+      // hand-back choices are the tree's as it is now): a reply that node refused would stay the
+      // thread's answer, and every later reply would fail alike.
+      checkReply(person, answer, waiting.handBackTargets);
+      return answer;
     },
     options,
   );

@@ -25,3 +25,23 @@ export function lastMove(state: Pick<SwitchboardState, 'handoffs' | 'turn'>): Ha
   const running = state.turn.status === 'running' ? state.turn.moves?.at(-1) : undefined;
   return running ?? state.handoffs.at(-1);
 }
+
+/** The longest round of agents a turn may not go round twice in a row (longer ones meet the handoff limit). */
+const PING_PONG_ROUND = 3;
+
+/**
+ * The round a move from `from` to `to` would start again, as its agents (`[a, b, a]`, `[a, b, c,
+ * a]`), or undefined: the moves since control last left `from` this turn went to `to` and came back
+ * to `from` through at most one other agent, so the move would send the conversation round the same
+ * agents again without progress (A→B→A→B, A→B→C→A→B). Leaving for another agent instead
+ * (triage→billing→triage→technical) is not a ping-pong.
+ */
+export function repeatedRound(moves: readonly HandoffRecord[], from: string, to: string): string[] | undefined {
+  const left = moves.findLastIndex((move) => move.from === from);
+  if (left === -1) return undefined;
+  const round = moves.slice(left);
+  if (round.length < 2 || round.length > PING_PONG_ROUND || round[0]?.to !== to || round.at(-1)?.to !== from) return undefined;
+  // One unbroken round: each move starts where the one before it ended.
+  if (round.some((move, index) => index > 0 && move.from !== round[index - 1]?.to)) return undefined;
+  return [from, ...round.map((move) => move.to)];
+}

@@ -13,7 +13,8 @@
  * - `switchboard.escalations` [switchboard.tree, switchboard.handoff.from, .to, switchboard.escalation.target: person|agent]
  * - `switchboard.limits` [switchboard.tree, gen_ai.agent.name, switchboard.limit]; a ping-pong is `switchboard.limit=PING_PONG`
  * - `switchboard.fallbacks` [switchboard.tree, switchboard.fallback.type: agent|model, .from, .to]
- * - `switchboard.model.cost` counter, USD [switchboard.tree, gen_ai.agent.name, switchboard.path]
+ * - `switchboard.model.cost` counter, USD [switchboard.tree, gen_ai.agent.name, switchboard.path]: priced calls only (a
+ *   model with no price adds nothing, rather than a $0 that reads as free; its tokens are in `gen_ai.client.token.usage`)
  * - `gen_ai.client.token.usage` histogram, {token} [gen_ai.operation.name, gen_ai.request.model, gen_ai.token.type, gen_ai.agent.name]
  * - `gen_ai.client.operation.duration` histogram, s [gen_ai.operation.name, gen_ai.request.model, error.type on failure]
  * The two `gen_ai.client.*` histograms follow the GenAI semantic conventions' client metrics
@@ -107,7 +108,7 @@ export function openTelemetryMetrics(options: OpenTelemetryMetricsOptions): Even
         fallbacks.add(1, { ...tree, 'switchboard.fallback.type': 'model', 'switchboard.fallback.from': event.from, 'switchboard.fallback.to': event.to });
         return;
       case 'usage':
-        cost.add(event.usage.costUsd, { ...tree, 'gen_ai.agent.name': event.agent, 'switchboard.path': event.path });
+        if (!event.unpriced) cost.add(event.usage.costUsd, { ...tree, 'gen_ai.agent.name': event.agent, 'switchboard.path': event.path });
         return;
       case 'model-call': {
         const call: Attributes = { 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': event.model, 'gen_ai.agent.name': event.agent };

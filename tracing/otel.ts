@@ -199,7 +199,8 @@ export function openTelemetryObserver(options: OpenTelemetryObserverOptions = {}
         if (event.usage) {
           attributes[ATTRIBUTE.inputTokens] = event.usage.inputTokens;
           attributes[ATTRIBUTE.outputTokens] = event.usage.outputTokens;
-          attributes[SWITCHBOARD.costUsd] = event.usage.costUsd;
+          // A model with no price has no cost to report (its 0 is not a real cost).
+          if (!event.unpriced) attributes[SWITCHBOARD.costUsd] = event.usage.costUsd;
         }
         if (content) {
           attributes[ATTRIBUTE.inputMessages] = inputMessagesOf(event.input);

@@ -69,6 +69,12 @@ export function formatStats(stats: RoutingStats): string {
   );
   lines.push(`Refused handoffs ${stats.refused.reduce((sum, row) => sum + row.count, 0)} · ping-pongs ${stats.pingPongs} · limits ${stats.limits.reduce((sum, row) => sum + row.count, 0)} · fallbacks ${stats.fallbacks.agent} agent, ${stats.fallbacks.model} model`);
   lines.push(`Model cost $${stats.cost.totalUsd.toFixed(4)} ($${(stats.cost.perConversationUsd ?? 0).toFixed(4)} a conversation)`);
+  // A $0 for want of a price is not a cost: say which models it leaves out.
+  const unpriced = stats.cost.unpricedModels;
+  if (unpriced.length > 0) {
+    const them = unpriced.length === 1 ? 'it' : 'them';
+    lines.push(`Cost leaves out ${unpriced.join(', ')}: no price is known for ${them}. Add ${them} to the tree's prices: (US dollars per million input and output tokens).`);
+  }
   if (stats.paths.length > 0) lines.push('', 'Handoff paths:', ...stats.paths.map((path) => `  ${String(path.count).padStart(5)}  ${path.from} → ${path.to} (${path.kind})`));
   if (stats.refused.length > 0) lines.push('', 'Refused:', ...stats.refused.map((row) => `  ${String(row.count).padStart(5)}  ${row.code}`));
   if (stats.limits.length > 0) lines.push('', 'Limits:', ...stats.limits.map((row) => `  ${String(row.count).padStart(5)}  ${row.limit}`));

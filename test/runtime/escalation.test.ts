@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { Command } from '@langchain/langgraph';
 import { loadTree } from '../../config/load.js';
+import { SwitchboardError } from '../../errors/switchboard-error.js';
 import { compileTree } from '../../graphs/compile.js';
 import { openCheckpointer } from '../../store/checkpointer.js';
 import { pendingEscalations, resumeThread, runTurn } from '../../runtime/turn.js';
@@ -67,6 +69,38 @@ describe('escalation to a person', () => {
     });
     await expect(resumeThread(graph, threadId, { reply: '' })).rejects.toMatchObject({ code: 'INVALID_REPLY' });
     expect(await pendingEscalations(graph, threadId)).toHaveLength(1);
+  });
+
+  it('refuses a reply longer than the person\'s messageChars before anything is saved, counting characters as a person does', async () => {
+    const { graph } = await compileExample('support', { model: 'offline' });
+    const threadId = await waitingThread(graph);
+    const config = { configurable: { thread_id: threadId } };
+    const before = await graph.getState(config);
+    await expect(resumeThread(graph, threadId, { reply: 'x'.repeat(8_001), handBackTo: 'triage' })).rejects.toMatchObject({
+      code: 'INVALID_REPLY',
+      message: 'The reply has 8001 characters; the limit is 8000.',
+    });
+    // Nothing saved: the thread is where it was, still waiting for the person.
+    expect((await graph.getState(config)).config.configurable?.checkpoint_id).toBe(before.config.configurable?.checkpoint_id);
+    expect(await pendingEscalations(graph, threadId)).toHaveLength(1);
+    // 8,000 emoji are 16,000 UTF-16 units but 8,000 characters: within the limit.
+    expect(await resumeThread(graph, threadId, { reply: '😀'.repeat(8_000) })).toMatchObject({ status: 'done', agent: 'human_agent' });
+  });
+
+  it('refuses a bad answer given through LangGraph directly with INVALID_REPLY, not a plain Error', async () => {
+    const { graph } = await compileExample('support', { model: 'offline' });
+    // A fresh waiting thread each: a resume value LangGraph was given stays the thread's answer.
+    const refusal = async (resume: unknown) => {
+      const config = { configurable: { thread_id: await waitingThread(graph) } };
+      return graph.invoke(new Command({ resume }), config).then(() => undefined, (error: unknown) => error);
+    };
+    const handBack = await refusal({ reply: 'hi', handBackTo: 'sales' });
+    expect(handBack).toBeInstanceOf(SwitchboardError);
+    expect(handBack).toMatchObject({ code: 'INVALID_REPLY', message: expect.stringMatching(/^human_agent cannot hand the conversation to "sales"\. Allowed: /) });
+    expect(await refusal({ reply: 'x'.repeat(8_001) })).toMatchObject({ code: 'INVALID_REPLY', message: 'The reply has 8001 characters; the limit is 8000.' });
+    const malformed = await refusal({ text: 'hi' });
+    expect(malformed).toBeInstanceOf(SwitchboardError);
+    expect(malformed).toMatchObject({ code: 'INVALID_REPLY' });
   });
 
   it('applies two concurrent resumes of one escalation once', async () => {

@@ -33,6 +33,22 @@ function compile(limits: string, steps: ScriptStep[], escalation = true) {
   return { graph, model };
 }
 
+/** Triage with two children that may hand off to each other (a round of three is possible), no escalation target. */
+function compileRounds(steps: ScriptStep[]) {
+  const yaml = `
+version: 1
+name: rounds
+root: triage
+limits: { handoffsPerTurn: 10 }
+agents:
+  triage: { description: Front desk, prompt: Route., children: [billing, technical] }
+  billing: { description: Billing, prompt: Bill., sideways: [technical] }
+  technical: { description: Technical, prompt: Fix., sideways: [billing] }
+`;
+  const tools = createExampleTools();
+  return compileTree(parseTree(yaml, 'rounds.yaml', { tools }), { tools, model: new ScriptedChatModel(steps) });
+}
+
 const lookup = call('lookup_invoice', { invoice_id: 'INV-1' });
 const repeat = (step: ScriptStep, times: number) => Array.from({ length: times }, () => step);
 
@@ -73,6 +89,24 @@ describe('limits per turn and per session', () => {
 
     expect(result.error?.code).toBe('PING_PONG');
     expect(result.handoffs.map((record) => `${record.from}>${record.to}`)).toEqual(['triage>lead', 'lead>triage']);
+  });
+
+  it('a round of three agents about to start again ends the turn with PING_PONG', async () => {
+    const graph = compileRounds([call('transfer_to_billing'), call('transfer_to_technical'), call('transfer_to_triage'), call('transfer_to_billing'), 'never']);
+    const { threadId } = newThread();
+    const result = await runTurn(graph, { threadId, message: 'loop' });
+
+    expect(result.error).toEqual({ code: 'PING_PONG', message: 'ping-pong among triage, billing and technical (triage→billing→technical→triage→billing)' });
+    expect(result.handoffs.map((record) => `${record.from}>${record.to}`)).toEqual(['triage>billing', 'billing>technical', 'technical>triage']);
+    expect((await getTurnSummaries(graph, threadId)).at(-1)?.pingPongs).toBe(1);
+  });
+
+  it('coming back to an agent that then chooses another agent is not a ping-pong', async () => {
+    const graph = compileRounds([call('transfer_to_billing'), call('transfer_to_triage'), call('transfer_to_technical'), 'Technical here.']);
+    const result = await runTurn(graph, { threadId: newThread().threadId, message: 'billing, no, technical' });
+
+    expect(result).toMatchObject({ status: 'done', agent: 'technical', reply: 'Technical here.' });
+    expect(result.handoffs.map((record) => `${record.from}>${record.to}`)).toEqual(['triage>billing', 'billing>triage', 'triage>technical']);
   });
 
   it('after a limit sends the turn to the escalation target, that agent can still escalate to a person', async () => {

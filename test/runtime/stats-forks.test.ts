@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { forkThread } from '../../runtime/fork.js';
 import { routingStats } from '../../runtime/stats.js';
+import { getTurnSummaries, journalOf } from '../../runtime/transcript.js';
 import { runTurn } from '../../runtime/turn.js';
 import { compileExample, fakeOpenAIForFile, viaFakeOpenAI } from '../helpers.js';
 
@@ -41,6 +42,40 @@ describe('routingStats() with forked threads', () => {
     server.enqueue({ content: 'Anything else?' });
     await runTurn(graph, { threadId: 'fork-a', message: 'and the other one?' });
     expect(await routingStats(graph)).toMatchObject({ conversations: 2, turns: 3, handoffs: 1 });
+  });
+
+  it('marks the summaries a fork copies with the thread they came from; the fork\'s own turns are not marked', async () => {
+    const graph = await oneConversation();
+    await forkThread(graph, { threadId: 'fork-src', turn: 2, newThreadId: 'fork-mark' });
+    await forkThread(graph, { threadId: 'fork-mark', turn: 2, newThreadId: 'fork-mark-2' });
+    server.enqueue({ content: 'Anything else?' });
+    await runTurn(graph, { threadId: 'fork-mark', message: 'and the other one?' });
+
+    expect((await getTurnSummaries(graph, 'fork-src')).map((summary) => summary.copiedFrom)).toEqual([undefined, undefined]);
+    expect((await getTurnSummaries(graph, 'fork-mark')).map((summary) => summary.copiedFrom)).toEqual(['fork-src', 'fork-src', undefined]);
+    expect((await getTurnSummaries(graph, 'fork-mark-2')).map((summary) => summary.copiedFrom)).toEqual(['fork-mark', 'fork-mark']);
+  });
+
+  it('never counts a marked copy, even when the journal does not hold the turn it copies', async () => {
+    const graph = await oneConversation();
+    await forkThread(graph, { threadId: 'fork-src', turn: 2, newThreadId: 'fork-alone' });
+    const copies = (await journalOf(graph).read('fork-alone', { kinds: ['turn'] })).entries;
+    // The same copies in a store without the thread they came from.
+    const { graph: other } = await compileExample('support', viaFakeOpenAI(server));
+    await journalOf(other).append('fork-alone', copies.map(({ kind, turn, key, data }) => ({ kind, turn, key, data })));
+    expect(await routingStats(other)).toMatchObject({ conversations: 0, turns: 0, handoffs: 0, cost: { totalUsd: 0 } });
+  });
+
+  it('still counts once the turns copied by forks made before copies were marked', async () => {
+    const graph = await oneConversation();
+    const before = await routingStats(graph);
+    const journal = journalOf(graph);
+    // What an older fork appended: the source's summaries, unmarked.
+    const originals = (await journal.read('fork-src', { kinds: ['turn'] })).entries;
+    await journal.append('old-fork', originals.map(({ kind, turn, key, data }) => ({ kind, turn, key, data })));
+    const after = await routingStats(graph);
+    expect(after).toMatchObject({ conversations: 1, turns: 2, handoffs: 1 });
+    expect(after.cost.totalUsd).toBeCloseTo(before.cost.totalUsd, 12);
   });
 
   it('leaves out of a period the copies a fork made in it of turns that ended before it', async () => {

@@ -12,9 +12,11 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { BaseMessage } from '@langchain/core/messages';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseTree } from '../../config/load.js';
+import { loadTree, parseTree } from '../../config/load.js';
 import { compileTree } from '../../graphs/compile.js';
 import { call, ScriptedChatModel } from '../../models/scripted.js';
+import { approveHandoff } from '../../runtime/approval.js';
+import { routingStats } from '../../runtime/stats.js';
 import { getTrace, getTranscript, getTurnSummaries, listThreads } from '../../runtime/transcript.js';
 import type { TranscriptMessage } from '../../runtime/transcript.js';
 import { resumeThread, runTurn } from '../../runtime/turn.js';
@@ -115,6 +117,42 @@ describe.each(Object.keys(STORES) as (keyof typeof STORES)[])('transcript on %s'
         [3, false],
       ]);
       expect(summaries[1]).toMatchObject({ status: 'done', agent: 'billing', owner: 'billing', modelCalls: second.state.turn.modelCalls });
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe.each(Object.keys(STORES) as (keyof typeof STORES)[])('a turn that waits twice on %s', (kind) => {
+  // The gated desk's person is behind an approval: the turn waits for the approval, then for the person.
+  const gatedDesk = async (store: Awaited<ReturnType<(typeof STORES)[typeof kind]>>, tools = createExampleTools()) =>
+    compileTree(await loadTree('test/fixtures/trees/gated-desk.yaml', { tools }), { tools, checkpointer: store.saver, threadLock: store.threadLock, model: 'offline', trace: true });
+
+  it('is summarised and traced whole: each wait gets its own summary, and the last covers the turn from its start', async () => {
+    const store = await STORES[kind]();
+    try {
+      const graph = await gatedDesk(store);
+      const { threadId } = newThread();
+      await runTurn(graph, { threadId, message: 'My invoice is wrong' });
+      expect((await runTurn(graph, { threadId, message: 'I want a person' })).status).toBe('waiting');
+      expect((await approveHandoff(graph, threadId)).waitingFor?.agent).toBe('person');
+      // While it waits for the person: the summary of the second wait, with the move the approval let through.
+      expect((await getTurnSummaries(graph, threadId))[1]).toMatchObject({ status: 'waiting', handoffs: [{ from: 'billing', to: 'person' }], escalations: [{ from: 'billing', to: 'person' }] });
+      expect((await resumeThread(graph, threadId, { reply: 'Refunded the duplicate charge.' })).status).toBe('done');
+
+      const second = (await getTurnSummaries(graph, threadId))[1];
+      expect(second).toMatchObject({ turn: 2, status: 'done', handoffs: [{ from: 'billing', to: 'person' }], escalations: [{ from: 'billing', to: 'person' }] });
+      const trace = await getTrace(graph, threadId, 2);
+      expect(trace.map((entry) => entry.type).filter((type) => type.startsWith('approval') || type.startsWith('escalation') || type === 'handoff-accept')).toEqual([
+        'approval-start',
+        'approval-end',
+        'handoff-accept',
+        'escalation-start',
+        'escalation-end',
+      ]);
+      expect(second!.events).toBe(trace.length);
+      // Stats count the escalation the middle part made.
+      expect((await routingStats(graph)).escalations.toPerson).toBe(1);
     } finally {
       await store.close();
     }
