@@ -146,16 +146,37 @@ export function toPageState(threadId: string, state: SwitchboardState): PageThre
   };
 }
 
-/** The messages a person reads: user messages and agent replies (tool traffic and empty tool-call turns left out). */
-export function toPageMessages(messages: BaseMessage[]): PageMessage[] {
-  const shown: PageMessage[] = [];
-  let turn = 0;
-  for (const message of messages) {
-    const text = message.text;
-    if (message.type === 'human') shown.push({ role: 'user', turn: ++turn, text });
-    else if (message.type === 'ai' && text.trim() !== '') shown.push({ role: 'agent', turn, agent: message.name, text });
-  }
-  return shown;
+/**
+ * The messages a person reads: user messages and agent replies (tool traffic and empty tool-call
+ * turns left out). `turnsBefore`: the turns the thread had before the first of `messages`.
+ */
+export function toPageMessages(messages: readonly BaseMessage[], turnsBefore = 0): PageMessage[] {
+  let turn = turnsBefore;
+  return messages.flatMap((message) => {
+    if (message.type === 'human') turn += 1;
+    return toPageMessage(message, turn);
+  });
+}
+
+/** One message of user turn `turn` as the page shows it, or nothing for tool traffic. */
+export function toPageMessage(message: BaseMessage, turn: number): PageMessage[] {
+  const text = message.text;
+  if (message.type === 'human') return [{ role: 'user', turn, text }];
+  if (message.type === 'ai' && text.trim() !== '') return [{ role: 'agent', turn, agent: message.name, text }];
+  return [];
+}
+
+/** One move of control drawn on the page. */
+export interface PageHop {
+  from: string;
+  to: string;
+  kind: string;
+  /** The user turn it happened in. */
+  turn: number;
+}
+
+export function toPageHops(records: readonly Pick<HandoffRecord, 'from' | 'to' | 'kind' | 'turn'>[]): PageHop[] {
+  return records.map(({ from, to, kind, turn }) => ({ from, to, kind, turn }));
 }
 
 /** A turn's result for the page. */

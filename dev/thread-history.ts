@@ -10,11 +10,12 @@ import type { SwitchboardGraph } from '../graphs/compile.js';
 import { forkThread, listTurnCheckpoints, threadAtTurn } from '../runtime/fork.js';
 import type { ThreadJournal } from '../store/journal.js';
 import { HttpError } from './http.js';
-import { toPageMessages, toPageState } from './page-data.js';
+import { toPageState } from './page-data.js';
 import { buildTrace, readTraceEvents, tracedTurns } from './step-trace.js';
 import type { StepTrace } from './step-trace.js';
 import { listThreadRows } from './thread-list.js';
 import { readThread, ThreadIdSchema } from './threads.js';
+import { readWholeThread } from './whole-thread.js';
 
 export const ForkRequestSchema = z.strictObject({
   turn: z.int().min(1),
@@ -60,7 +61,8 @@ export class ThreadHistory {
   /** The thread as it was at the end of `turn`: its messages and shared state. */
   async atTurn(graph: SwitchboardGraph, threadId: string, turn: number) {
     const at = await httpErrors(() => threadAtTurn(graph, threadId, turn));
-    return { threadId, turn, checkpointId: at.checkpointId, createdAt: at.createdAt ?? null, messages: toPageMessages(at.state.messages), state: toPageState(threadId, at.state) };
+    const whole = await readWholeThread(graph, threadId, at.state, turn);
+    return { threadId, turn, checkpointId: at.checkpointId, createdAt: at.createdAt ?? null, ...whole, state: toPageState(threadId, at.state) };
   }
 
   /** A turn's step trace (default: the thread's latest traced turn). */

@@ -4,6 +4,7 @@
  * store holds (so threads of `switchboard run` and `chat` appear beside the page's own, journal or
  * not), the latest checkpoint of each thread only. Reading never writes: it takes no lock.
  */
+import { INTERRUPT } from '@langchain/langgraph';
 import type { BaseCheckpointSaver, CheckpointTuple } from '@langchain/langgraph';
 import { SqliteSaver } from '@langchain/langgraph-checkpoint-sqlite';
 import type { SwitchboardState, Turn } from '../state/schema.js';
@@ -43,15 +44,25 @@ export async function listThreadRows(saver: BaseCheckpointSaver, options: ListTh
 
 function toRow(tuple: CheckpointTuple): ThreadRow {
   const values = tuple.checkpoint.channel_values as Partial<SwitchboardState>;
+  const waiting = values.turn?.status === 'waiting' || interrupted(tuple);
   return {
     threadId: String(tuple.config.configurable?.thread_id),
     tree: values.tree ?? null,
     owner: values.activeAgent ?? '',
-    status: values.turn?.status ?? 'done',
-    waiting: values.turn?.status === 'waiting',
+    status: waiting ? 'waiting' : (values.turn?.status ?? 'done'),
+    waiting,
     turns: values.turn?.number ?? 0,
     lastActivity: tuple.checkpoint.ts ?? null,
   };
+}
+
+/**
+ * Whether the checkpoint has an interrupt pending. A handoff waiting for approval pauses inside the
+ * agent's step, before the step writes anything, so its checkpoint still says the turn is `running`:
+ * only the interrupt LangGraph stored beside it says a person must decide.
+ */
+function interrupted(tuple: CheckpointTuple): boolean {
+  return (tuple.pendingWrites ?? []).some(([, channel]) => channel === INTERRUPT);
 }
 
 /**

@@ -13,7 +13,8 @@ import type { TurnResult } from '../runtime/turn.js';
 import type { SwitchboardState } from '../state/schema.js';
 import { HttpError } from './http.js';
 import type { NdjsonStream } from './http.js';
-import { toPageMessages, toPageResult, toPageState } from './page-data.js';
+import { toPageResult, toPageState } from './page-data.js';
+import { readWholeThread } from './whole-thread.js';
 
 export const ThreadIdSchema = z.string().regex(/^[\w.:-]{1,100}$/, { error: 'must be 1 to 100 letters, digits, "_", ".", ":" or "-"' });
 
@@ -91,17 +92,13 @@ export class ThreadRunner {
   }
 }
 
-/** A thread's transcript and shared state, or `exists: false` for a thread never run. */
+/** A thread's whole transcript, path and shared state, or `exists: false` for a thread never run. */
 export async function readThread(graph: SwitchboardGraph, threadId: string) {
   const snapshot = await graph.getState({ configurable: { thread_id: threadId } });
   const state = snapshot.values as Partial<SwitchboardState>;
   if (!state.messages) return { threadId, exists: false as const };
-  return {
-    threadId,
-    exists: true as const,
-    messages: toPageMessages(state.messages),
-    state: toPageState(threadId, state as SwitchboardState),
-  };
+  const whole = await readWholeThread(graph, threadId, state as SwitchboardState);
+  return { threadId, exists: true as const, ...whole, state: toPageState(threadId, state as SwitchboardState) };
 }
 
 /** Every thread that waits for a person, with what the person needs to answer. */

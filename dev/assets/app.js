@@ -33,10 +33,21 @@ const chat = new Chat(
     onThread: (threadId) => threads.select(threadId),
   },
 );
-const escalations = new Escalations(byId('waiting'), async (escalation, reply) => {
-  if (chat.threadId !== escalation.threadId) await openThread(escalation.threadId);
-  await chat.reply(escalation.threadId, reply);
-});
+const escalations = new Escalations(
+  byId('waiting'),
+  async (escalation, reply) => {
+    if (chat.threadId !== escalation.threadId) await openThread(escalation.threadId);
+    await chat.reply(escalation.threadId, reply);
+  },
+  // The decision ran the turn on to its end on the server: show the thread as it is now, as after a reply.
+  async (escalation, outcome) => {
+    await openThread(escalation.threadId);
+    const handoff = `${escalation.from} → ${escalation.to}`;
+    if (outcome.error) chat.note('error', outcome.error);
+    else chat.note('note', `A person ${outcome.approved ? 'approved' : 'denied'} the handoff ${handoff}.`);
+    void threads.refresh();
+  },
+);
 
 /** Opens a thread of the store in the conversation panel: its transcript, state and path on the drawing. @param {string} threadId */
 async function openThread(threadId) {

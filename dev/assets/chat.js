@@ -37,6 +37,8 @@ export class Chat {
     this.hooks = hooks;
     /** @type {Hop[]} */
     this.path = [];
+    /** @type {Hop[]} the moves of the turns before the one streaming */
+    this.settledPath = [];
     /** @type {HTMLElement | null} the agent message being streamed */
     this.bubble = null;
     this.bubbleAgent = '';
@@ -71,6 +73,8 @@ export class Chat {
       if (!next || next.turn !== message.turn) this.marker(message.turn);
     });
     if (thread.state) this.showState(thread.state);
+    // Every move since the thread's first turn (the state's trail holds the latest turn's only).
+    this.setPath(thread.path ?? this.path);
     this.hooks.onThread?.(this.threadId);
   }
 
@@ -112,6 +116,8 @@ export class Chat {
 
   /** @param {Promise<Response>} request */
   async stream(request) {
+    // The moves of earlier turns: this turn's are drawn as they happen, then taken from its result.
+    this.settledPath = this.path;
     this.bubble = null;
     this.lastSpeaker = null;
     let response;
@@ -170,6 +176,19 @@ export class Chat {
         if (event.to) this.hop({ from: event.agent, to: event.to, kind: 'limit' });
         this.note('error', `Limit ${event.limit} reached by ${event.agent}${event.to ? `; ${event.to} takes over` : ''}`);
         break;
+      case 'approval-start':
+        this.note(
+          'handoff',
+          `⏸ ${event.from} → ${event.to} waits for a person's approval. Decide under “Waiting for a person”.`,
+          event.payload,
+        );
+        break;
+      case 'approval-end':
+        this.note(
+          'note',
+          `${event.approved ? '✓' : '✕'} The handoff ${event.from} → ${event.to} was ${event.approved ? 'approved' : 'denied'}.`,
+        );
+        break;
       case 'escalation-start':
         this.note('handoff', `☎ ${event.to} (a person) is asked to take over. Answer under “Waiting for a person”.`);
         break;
@@ -184,13 +203,17 @@ export class Chat {
   /** @param {any} result */
   result(result) {
     this.showState(result.state);
+    const moves = result.state.handoffs.filter((/** @type {any} */ record) => record.turn === result.turn);
+    this.setPath([
+      ...this.settledPath.filter((hop) => hop.turn !== result.turn),
+      ...moves.map((/** @type {any} */ record) => ({ from: record.from, to: record.to, kind: record.kind, turn: record.turn })),
+    ]);
     this.marker(result.turn);
     this.onMarks({ speaking: this.lastSpeaker ?? result.agent, active: result.state.activeAgent });
   }
 
   /** @param {any} state */
   showState(state) {
-    this.setPath(state.handoffs.map((/** @type {any} */ record) => ({ from: record.from, to: record.to, kind: record.kind })));
     this.elements.state.textContent = JSON.stringify(
       { activeAgent: state.activeAgent, fields: state.fields, turn: state.turn, handoffs: state.handoffs, usage: state.usage },
       null,

@@ -6,7 +6,7 @@
  * @typedef {{ name: string, role: string, description: string, elementId: string, model?: string }} PageAgent
  * @typedef {{ from: string, to: string, kind: string, label: string, elementId: string }} PageEdge
  * @typedef {{ name: string, root: string, version: number, svg: string, direction: 'TB' | 'LR', svgs: { TB: string, LR: string }, agents: PageAgent[], edges: PageEdge[] }} PageTree
- * @typedef {{ from: string, to: string, kind: string }} Hop
+ * @typedef {{ from: string, to: string, kind: string, turn?: number }} Hop
  */
 
 const MIN_SCALE = 0.1;

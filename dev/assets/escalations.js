@@ -1,17 +1,19 @@
 // Threads waiting for a person: listed with what the person needs, answered from the page.
 
 /**
- * @typedef {{ threadId: string, agent: string, from: string, reason: string | null, payload: object, message: string, transcript: string, handBackTargets: string[] }} Escalation
+ * @typedef {{ type: 'escalation' | 'approval', threadId: string, agent: string, to: string, from: string, reason: string | null, payload: object, message: string, transcript: string, handBackTargets: string[] }} Escalation
  */
 
 export class Escalations {
   /**
    * @param {HTMLElement} list
    * @param {(escalation: Escalation, reply: { reply: string, handBackTo?: string }) => Promise<void>} onAnswer
+   * @param {(escalation: Escalation, outcome: { approved: boolean, error?: string }) => Promise<void>} [onDecided] after a decision on an approval was sent
    */
-  constructor(list, onAnswer) {
+  constructor(list, onAnswer, onDecided = async () => {}) {
     this.list = list;
     this.onAnswer = onAnswer;
+    this.onDecided = onDecided;
   }
 
   async refresh() {
@@ -29,7 +31,10 @@ export class Escalations {
     const title = document.createElement('div');
     title.append(
       Object.assign(document.createElement('strong'), { textContent: escalation.threadId }),
-      ` waits for ${escalation.agent} (from ${escalation.from})`,
+      // An approval waits on the agent that asked to hand off (agent and from are both it): name the handoff.
+      escalation.type === 'approval'
+        ? ` waits for approval of the handoff ${escalation.from} → ${escalation.to}`
+        : ` waits for ${escalation.agent} (from ${escalation.from})`,
     );
     const reason = Object.assign(document.createElement('div'), {
       textContent: `Reason: ${escalation.reason ?? '—'} · User said: “${escalation.message}”`,
@@ -72,21 +77,40 @@ export class Escalations {
 
   /**
    * Approve and deny buttons for a handoff waiting for approval (approval: required in the tree).
-   * @param {Escalation & { type?: string, to?: string }} escalation
+   * @param {Escalation} escalation
    */
   decision(escalation) {
     const form = document.createElement('form');
     const why = Object.assign(document.createElement('input'), { name: 'reason', placeholder: 'Reason (told to the agent when denied)' });
-    const decide = (approved) => {
+    /** @param {boolean} approved */
+    const decide = async (approved) => {
       form.querySelectorAll('button').forEach((button) => (button.disabled = true));
       const body = JSON.stringify(why.value.trim() ? { approved, reason: why.value.trim() } : { approved });
-      void fetch(`/api/escalations/${encodeURIComponent(escalation.threadId)}/decision`, { method: 'POST', headers: { 'content-type': 'application/json' }, body }).finally(() => this.refresh());
+      const error = await sendDecision(escalation.threadId, body);
+      await this.onDecided(escalation, error === undefined ? { approved } : { approved, error });
+      await this.refresh();
     };
     const approve = Object.assign(document.createElement('button'), { type: 'button', textContent: `Approve ${escalation.from} → ${escalation.to}` });
     const deny = Object.assign(document.createElement('button'), { type: 'button', textContent: 'Deny' });
-    approve.addEventListener('click', () => decide(true));
-    deny.addEventListener('click', () => decide(false));
+    approve.addEventListener('click', () => void decide(true));
+    deny.addEventListener('click', () => void decide(false));
     form.append(why, approve, deny);
     return form;
+  }
+}
+
+/**
+ * Posts a decision; the server's reason when it is refused (decided already elsewhere, another turn
+ * running) or cannot be reached, so the page can say so instead of silently dropping it.
+ * @param {string} threadId @param {string} body @returns {Promise<string | undefined>}
+ */
+async function sendDecision(threadId, body) {
+  try {
+    const response = await fetch(`/api/escalations/${encodeURIComponent(threadId)}/decision`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    if (response.ok) return undefined;
+    const answer = await response.json().catch(() => ({}));
+    return answer.error ?? `HTTP ${response.status}`;
+  } catch (error) {
+    return `The dev server cannot be reached: ${error}`;
   }
 }

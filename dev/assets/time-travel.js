@@ -40,13 +40,13 @@ export class TimeTravel {
     this.render(body);
   }
 
-  /** @param {{ threadId: string, turn: number, messages: any[], state: any }} at */
+  /** @param {{ threadId: string, turn: number, messages: any[], path: any[], state: any }} at */
   render(at) {
     const state = at.state;
     const summary = element(
       'p',
       'at-summary',
-      `As it was at the end of turn ${at.turn}: owner ${state.activeAgent}, ${at.messages.length} messages, ${state.handoffs.length} handoffs, status ${state.turn.status}.`,
+      `As it was at the end of turn ${at.turn}: owner ${state.activeAgent}, ${at.messages.length} messages, ${at.path.length} moves of control, status ${state.turn.status}.`,
     );
     const messages = element('ol', 'at-messages');
     for (const message of at.messages) {

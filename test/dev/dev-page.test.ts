@@ -121,6 +121,9 @@ describe('the dev page in Chromium', () => {
     await send('This is unacceptable, I want a real person now');
     await page.locator('#drawing [data-from="escalation_manager"][data-to="human_agent"].taken').waitFor();
     await page.locator('#drawing [data-agent="human_agent"].active').waitFor();
+    // Every move of the conversation stays lit, not only the latest turn's.
+    await expectText(page.locator('#path'), 'Path: triage → billing · billing → escalation_manager · escalation_manager → human_agent');
+    expect(await page.locator('#drawing [data-from="triage"][data-to="billing"].taken').count()).toBe(1);
 
     const threadId = (await page.locator('#thread-id').textContent()) ?? '';
     const waiting = page.locator(`#waiting li[data-thread="${threadId}"]`);
@@ -132,6 +135,7 @@ describe('the dev page in Chromium', () => {
     await page.locator('#drawing [data-from="human_agent"][data-to="escalation_manager"].taken').waitFor();
     await expectText(page.locator('#transcript li.agent[data-agent="human_agent"] .text').last(), 'I refunded the duplicate charge.');
     await expectText(page.locator('#state'), '"activeAgent": "escalation_manager"');
+    await expectText(page.locator('#path'), 'Path: triage → billing · billing → escalation_manager · escalation_manager → human_agent · human_agent → escalation_manager');
     await waiting.waitFor({ state: 'detached' });
   });
 

@@ -12,6 +12,9 @@ import { buildTrace, readTraceEvents, toTraceMessage, tracedTurns } from '../../
 import type { StepTrace } from '../../dev/step-trace.js';
 import { listThreadRows } from '../../dev/thread-list.js';
 import { formatTrace } from '../../dev/trace-text.js';
+import { loadTree } from '../../config/load.js';
+import { compileTree } from '../../graphs/compile.js';
+import { approveHandoff, pendingApprovals } from '../../runtime/approval.js';
 import { runTurn } from '../../runtime/turn.js';
 import { openCheckpointer } from '../../store/checkpointer.js';
 import type { Checkpointer } from '../../store/checkpointer.js';
@@ -48,6 +51,22 @@ describe.each(['memory', 'sqlite'] as const)('listThreadRows on %s', (kind) => {
     expect((await listThreadRows(store.saver, { search: 'ORDER' })).map((row) => row.threadId)).toEqual(['Order-1', 'order-2']);
     expect((await listThreadRows(store.saver, { search: '%' })).map((row) => row.threadId)).toEqual([]);
     expect((await listThreadRows(store.saver, { limit: 1 })).map((row) => row.threadId)).toEqual(['Order-1']);
+  });
+
+  it('lists a thread whose handoff waits for approval as waiting for a person (its checkpoint still says running)', async () => {
+    const store = await openCheckpointer(kind === 'memory' ? 'memory' : join(mkdtempSync(join(tmpdir(), 'switchboard-threads-')), 'threads.sqlite'));
+    stores.push(store);
+    const tools = createExampleTools();
+    const gated = compileTree(await loadTree('test/fixtures/trees/gated-desk.yaml', { tools }), { tools, checkpointer: store.saver, model: 'offline' });
+    await runTurn(gated, { threadId: 'gate-1', message: 'My invoice is wrong' });
+    await runTurn(gated, { threadId: 'gate-1', message: 'I want a person' });
+    expect(await pendingApprovals(gated, 'gate-1')).toHaveLength(1);
+
+    const [row] = await listThreadRows(store.saver);
+    expect(row).toMatchObject({ threadId: 'gate-1', owner: 'billing', status: 'waiting', waiting: true, turns: 2 });
+
+    await approveHandoff(gated, 'gate-1');
+    expect((await listThreadRows(store.saver))[0]).toMatchObject({ threadId: 'gate-1', owner: 'person', status: 'waiting', waiting: true });
   });
 });
 
@@ -151,6 +170,35 @@ describe('the dev server history API (default in-memory store)', () => {
       expect((await call('/api/threads/nobody/turns/1')).status).toBe(404);
       expect((await call('/api/threads?limit=0')).status).toBe(400);
       expect((await call('/api/threads?search=api-1-b')).body).toEqual({ threads: [expect.objectContaining({ threadId: 'api-1-b' })] });
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('a long thread on the page', () => {
+  it('shows every turn, numbered as it ran, and every move since the first, beyond the history window the checkpoint keeps', async () => {
+    const server = await startDevServer({ file: examplePath('support'), port: 0, tools: createExampleTools(), model: 'offline', logger: captureLogs('warn').logger });
+    try {
+      const chat = (message: string) => fetch(new URL('/api/chat', server.url), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ threadId: 'long-1', message }) }).then((response) => response.text());
+      const read = async (path: string) => (await (await fetch(new URL(path, server.url))).json()) as { messages: { role: string; turn: number; text: string }[]; path: { from: string; to: string; turn: number }[] };
+      await chat('I was charged twice on my invoice');
+      for (let turn = 2; turn <= 9; turn += 1) await chat(`invoice question ${turn}`);
+      await chat('This is unacceptable, I want a real person now');
+
+      const thread = await read('/api/threads/long-1');
+      const users = thread.messages.filter((message) => message.role === 'user');
+      expect(users.map((message) => [message.turn, message.text])).toEqual([
+        [1, 'I was charged twice on my invoice'],
+        ...Array.from({ length: 8 }, (_, index) => [index + 2, `invoice question ${index + 2}`]),
+        [10, 'This is unacceptable, I want a real person now'],
+      ]);
+      expect(thread.path.map(({ from, to, turn }) => `${turn}: ${from} → ${to}`)).toEqual(['1: triage → billing', '10: billing → escalation_manager', '10: escalation_manager → human_agent']);
+
+      // As it was at the end of turn 8 (time travel): the turns up to it, the moves up to it.
+      const atEight = await read('/api/threads/long-1/turns/8');
+      expect(atEight.messages.filter((message) => message.role === 'user').map((message) => message.turn)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+      expect(atEight.path.map(({ from, to }) => `${from} → ${to}`)).toEqual(['triage → billing']);
     } finally {
       await server.close();
     }
