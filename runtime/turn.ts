@@ -4,7 +4,8 @@
  * {@link resumeThread} (a person's reply to an escalation).
  */
 import { randomUUID } from 'node:crypto';
-import { AIMessageChunk, HumanMessage } from '@langchain/core/messages';
+import { AIMessageChunk, HumanMessage, ToolMessage } from '@langchain/core/messages';
+import type { AIMessage } from '@langchain/core/messages';
 import { Command } from '@langchain/langgraph';
 import type { SwitchboardGraph } from '../graphs/compile.js';
 import { runtimeOf } from '../graphs/compile.js';
@@ -15,6 +16,7 @@ import type { EscalationRequest, HumanReply } from '../nodes/human.js';
 import type { ApprovalRequest } from '../nodes/approval.js';
 import { checkReply, parseReply } from '../nodes/human.js';
 import { lastUserMessage } from '../nodes/turn.js';
+import { unansweredCalls } from '../nodes/tool-calls.js';
 import { addUsage, emptyUsage, fieldsSchema } from '../state/schema.js';
 import type { HandoffRecord, SwitchboardState, Turn, Usage } from '../state/schema.js';
 import { InputError } from '../errors/input-error.js';
@@ -137,9 +139,14 @@ async function* turnEvents(graph: SwitchboardGraph, input: TurnInput, options: {
       }
     }
     const owner = head.owner === undefined ? undefined : ownerOf(runtimeOf(graph), head.owner);
+    const withdrawn = head.maybeUnfinished && !recovered ? await withdrawApproval(graph, input.threadId) : undefined;
+    if (withdrawn) yield withdrawn.event;
+    const messages = [...(withdrawn?.answers ?? []), ...payload.messages];
     // A new thread (or one from before trees were recorded) is marked as this tree's.
-    const update = head.tree === undefined ? { ...payload, tree: treeName } : payload;
-    const run = owner === undefined ? update : new Command({ goto: owner, update });
+    const update = head.tree === undefined ? { ...payload, messages, tree: treeName } : { ...payload, messages };
+    // The agent that asked for the approval holds the conversation (a turn writes its owner when it ends).
+    const to = withdrawn ? ownerOf(runtimeOf(graph), withdrawn.from) : owner;
+    const run = to === undefined ? update : new Command({ goto: to, update });
     const before = progress.saved;
     try {
       const result = yield* streamRun(graph, input.threadId, run, { signal: input.signal, listening: options.listening, lease, progress });
@@ -148,6 +155,36 @@ async function* turnEvents(graph: SwitchboardGraph, input: TurnInput, options: {
       if (progress.saved > before) details.saved = 'message';
     }
   });
+}
+
+/**
+ * A handoff that waits for approval when the user writes again: nobody decided, and the new message
+ * goes to the agent that asked, so the request is withdrawn (its thread no longer waits). Every call
+ * of the response that waited (the handoff, and the tools held back with it) is answered as not run,
+ * so the model sees what became of them and each call keeps exactly one answer.
+ */
+async function withdrawApproval(graph: SwitchboardGraph, threadId: string): Promise<{ from: string; answers: ToolMessage[]; event: SwitchboardEvent } | undefined> {
+  const runtime = runtimeOf(graph);
+  const snapshot = await graph.getState({ configurable: { thread_id: threadId } });
+  const request = waitingRequestsOf(runtime, snapshot).find((waiting): waiting is ApprovalRequest => waiting.type === 'approval');
+  if (!request) return undefined;
+  const { messages } = snapshot.values as SwitchboardState;
+  const answered = new Set(messages.flatMap((message) => (message.type === 'tool' ? [(message as ToolMessage).tool_call_id] : [])));
+  const asked = messages.findLast((message): message is AIMessage => message.type === 'ai' && (message as AIMessage).tool_calls?.some((call) => call.id === request.toolCallId) === true);
+  const answers = (asked ? unansweredCalls(asked, answered) : []).map(
+    (call) =>
+      new ToolMessage({
+        content:
+          call.id === request.toolCallId
+            ? `Not decided: the user wrote again before a person approved the handoff to ${request.to}; ${request.from} keeps the conversation. Ask again if it is still needed.`
+            : 'Not run: it waited with a handoff for approval, and the user wrote again first. Call it again if it is still needed.',
+        tool_call_id: call.id ?? '',
+        name: call.name,
+        status: 'error',
+      }),
+  );
+  runtime.logger.info({ event: 'approval-withdrawn', thread_id: threadId, from: request.from, to: request.to }, 'approval-withdrawn');
+  return { from: request.from, answers, event: { type: 'approval-end', from: request.from, to: request.to, tool: request.tool, approved: false } };
 }
 
 /** Thread and message ids are stored and compared as given: a NUL, a control character or a lone surrogate could never be stored alike everywhere. */

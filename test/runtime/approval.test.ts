@@ -16,7 +16,7 @@ import type { CompileOptions } from '../../graphs/compile.js';
 import { approveHandoff, denyHandoff, pendingApprovals, resolveApproval } from '../../runtime/approval.js';
 import { listWaitingThreads } from '../../runtime/threads.js';
 import { getTranscript, getTurnSummaries } from '../../runtime/transcript.js';
-import { resumeThread, runTurn } from '../../runtime/turn.js';
+import { resumeThread, runTurn, streamTurn } from '../../runtime/turn.js';
 import { openCheckpointer } from '../../store/checkpointer.js';
 import type { Checkpointer } from '../../store/checkpointer.js';
 import { MemoryLedger } from '../../store/ledger.js';
@@ -132,6 +132,44 @@ describe.each(Object.keys(STORES) as (keyof typeof STORES)[])('on %s', (kind) =>
       // The next message goes to billing, which kept the conversation.
       fake.enqueue({ content: 'Anything else?' });
       expect(await runTurn(graph, { threadId, message: 'ok thanks' })).toMatchObject({ agent: 'billing', status: 'done', turn: 2 });
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe.each(Object.keys(STORES) as (keyof typeof STORES)[])('the user writes again while a handoff waits for approval, on %s', (kind) => {
+  it('withdraws the request: the handoff and the tools held back with it are answered as not run, and the agent that asked answers the new message', async () => {
+    const fake = await server;
+    const store = await STORES[kind]();
+    try {
+      const { graph, ledger } = await gatedSupport(store, viaFakeOpenAI(fake));
+      const { threadId } = newThread();
+      fake.enqueue(toBilling, refundAndEscalate);
+      expect(await runTurn(graph, { threadId, message: 'refund me and get me a manager' })).toMatchObject({ status: 'waiting' });
+
+      fake.enqueue({ content: 'Still here: shall I ask the manager again?' });
+      const events: SwitchboardEvent[] = [];
+      const stream = streamTurn(graph, { threadId, message: 'hello? anyone there?' });
+      let next = await stream.next();
+      for (; !next.done; next = await stream.next()) events.push(next.value);
+      const result = next.value;
+
+      expect(events[0]).toEqual({ type: 'approval-end', from: 'billing', to: 'escalation_manager', tool: 'escalate_to_manager', approved: false });
+      expect(result).toMatchObject({ status: 'done', agent: 'billing', reply: 'Still here: shall I ask the manager again?', turn: 2 });
+      expectEveryCallAnswered(result.state.messages);
+      expect(toolTexts(result.state.messages).slice(-2)).toEqual([
+        'Not run: it waited with a handoff for approval, and the user wrote again first. Call it again if it is still needed.',
+        'Not decided: the user wrote again before a person approved the handoff to escalation_manager; billing keeps the conversation. Ask again if it is still needed.',
+      ]);
+      // What billing's model was sent: both calls with their answers, then the new message.
+      const sent = fake.requests.at(-1)!.messages;
+      expect(sent.at(-1)).toMatchObject({ role: 'user', content: 'hello? anyone there?' });
+      expect(await ledger.list('refund')).toEqual([]);
+      // Nothing waits any more.
+      expect(await pendingApprovals(graph, threadId)).toEqual([]);
+      expect((await listWaitingThreads(graph, store.saver)).map((waiting) => waiting.threadId)).not.toContain(threadId);
+      await expect(approveHandoff(graph, threadId)).rejects.toMatchObject({ code: 'NOTHING_PENDING' });
     } finally {
       await store.close();
     }
