@@ -159,7 +159,8 @@ function guess(name: string, property: JsonSchemaProperty, text: string, matched
   switch (property.type) {
     case 'number':
     case 'integer': {
-      const found = /-?\d+(?:\.\d+)?/.exec(text.replace(/,/g, ''));
+      // A number of its own ("$20", "-5"), not the digits of an id ("INV-1001" is no amount of -1001).
+      const found = /(?<![\w-])-?\d+(?:\.\d+)?/.exec(text.replace(/,/g, ''));
       return found ? Number(found[0]) : property.default;
     }
     case 'boolean':
