@@ -11,7 +11,7 @@ import type { SwitchboardGraph } from '../graphs/compile.js';
 import { runtimeOf } from '../graphs/compile.js';
 import { deltaTextOf, textOf } from '../models/messages.js';
 import { ownerOf } from '../nodes/context.js';
-import { escalationsOf, waitingRequestsOf } from './waiting.js';
+import { cutShortNote, escalationsOf, waitingRequestsOf } from './waiting.js';
 import type { EscalationRequest, HumanReply } from '../nodes/human.js';
 import type { ApprovalRequest } from '../nodes/approval.js';
 import { checkReply, parseReply } from '../nodes/human.js';
@@ -287,7 +287,7 @@ async function* resumeEvents(
         if (turn?.status === 'waiting' && activeAgent !== undefined && !runtime.agents.has(activeAgent)) {
           throw new SwitchboardError('NOTHING_PENDING', `Thread ${threadId} waited for ${activeAgent}, who is not in the tree any more: its next message goes to ${runtime.tree.root}.`);
         }
-        throw new SwitchboardError('NOTHING_PENDING', `Thread ${threadId} is not waiting for a person.`);
+        throw new SwitchboardError('NOTHING_PENDING', `Thread ${threadId} is not waiting for a person.${cutShortNote(threadId, snapshot)}`);
       }
       // Checked here, before anything is saved, as the person's node checks it when it runs on (the
       // hand-back choices are the tree's as it is now): a reply that node refused would stay the

@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ToolMessage } from '@langchain/core/messages';
+import { Command } from '@langchain/langgraph';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadTree } from '../../config/load.js';
 import { compileTree } from '../../graphs/compile.js';
@@ -16,7 +17,7 @@ import type { CompileOptions } from '../../graphs/compile.js';
 import { approveHandoff, denyHandoff, pendingApprovals, resolveApproval } from '../../runtime/approval.js';
 import { listWaitingThreads } from '../../runtime/threads.js';
 import { getTranscript, getTurnSummaries } from '../../runtime/transcript.js';
-import { resumeThread, runTurn, streamTurn } from '../../runtime/turn.js';
+import { recoverThread, resumeThread, runTurn, streamTurn } from '../../runtime/turn.js';
 import { openCheckpointer } from '../../store/checkpointer.js';
 import type { Checkpointer } from '../../store/checkpointer.js';
 import { MemoryLedger } from '../../store/ledger.js';
@@ -237,6 +238,23 @@ describe('resolveApproval()', () => {
     const atPerson = await approveHandoff(graph, threadId);
     expect(atPerson).toMatchObject({ status: 'waiting', waitingFor: { type: 'escalation', agent: 'human_agent' } });
     await expect(denyHandoff(graph, threadId, { reason: 'no' })).rejects.toMatchObject({ code: 'NOTHING_PENDING', message: expect.stringMatching(/waits for human_agent to answer, not for an approval: answer it with resumeThread/) });
+    await store.close();
+  });
+
+  it('on a thread whose turn was cut short after the decision, says so and how to finish it', async () => {
+    const store = await openCheckpointer('memory');
+    const tools = createExampleTools();
+    const graph = compileTree(await loadTree('test/fixtures/trees/gated-desk.yaml', { tools }), { tools, checkpointer: store.saver, threadLock: store.threadLock, model: 'offline' });
+    const { threadId } = newThread();
+    await runTurn(graph, { threadId, message: 'My invoice is wrong' });
+    const [request] = (await runTurn(graph, { threadId, message: 'I want a person' })).waitingFor ? await pendingApprovals(graph, threadId) : [];
+    // Approved, then stopped before the person's step, as a worker that died there leaves it.
+    await graph.invoke(new Command({ resume: { approved: true, toolCallId: request!.toolCallId } }), { configurable: { thread_id: threadId }, interruptBefore: ['person'] } as never);
+
+    const message = `Thread ${threadId} is not waiting for an approval. Its turn was cut short after a decision or a reply (a worker stopped): recoverThread(graph, "${threadId}") finishes it, as the thread's next message would.`;
+    await expect(approveHandoff(graph, threadId)).rejects.toMatchObject({ code: 'NOTHING_PENDING', message });
+    await expect(resumeThread(graph, threadId, { reply: 'hello' })).rejects.toMatchObject({ code: 'NOTHING_PENDING', message: expect.stringContaining('Its turn was cut short after a decision') });
+    expect(await recoverThread(graph, threadId)).toMatchObject({ status: 'waiting', waitingFor: { type: 'escalation', agent: 'person' } });
     await store.close();
   });
 });
