@@ -86,6 +86,10 @@ export class TurnPrinter {
       case 'escalation-start':
         this.line(this.paint('magenta', `⏸ ${event.to} (a person) takes over from ${event.from}`));
         return;
+      case 'approval-end':
+        // A decision is the approve/deny command's own output; a withdrawal happens on a user's message.
+        if (event.withdrawn) this.line(this.paint('yellow', `⤺ ${event.from} → ${event.to}: approval withdrawn (the user wrote again before anyone decided)`));
+        return;
       default:
         return;
     }

@@ -62,8 +62,11 @@ export type SwitchboardEvent =
   | { type: 'escalation-end'; agent: string; handBackTo?: string | undefined }
   /** A handoff into an agent with `approval: required` waits for a person (the thread pauses). */
   | { type: 'approval-start'; from: string; to: string; tool: string; payload: Record<string, unknown> }
-  /** The person decided: the move happens (approved) or the model is told it was denied. */
-  | { type: 'approval-end'; from: string; to: string; tool: string; approved: boolean }
+  /**
+   * The person decided: the move happens (approved) or the model is told it was denied; or, with
+   * `withdrawn`, nobody decided: the user wrote again first, and the request was withdrawn.
+   */
+  | { type: 'approval-end'; from: string; to: string; tool: string; approved: boolean; withdrawn?: true }
   | { type: 'fallback-start'; from: string; to: string; reason: string }
   | { type: 'model-fallback'; agent: string; from: string; to: string; reason: string }
   | { type: 'model-retry'; agent: string; attempt: number; delayMs: number; reason: string }

@@ -52,6 +52,8 @@ export function messageKey(id: string): string {
 /** What a finished (or waiting) turn left, as the runtime's result has it. */
 export interface FinishedTurn {
   turn: number;
+  /** What the turn waits for, when it waits. */
+  waitingFor?: { type: string; from?: string } | undefined;
   messageId: string | undefined;
   agent: string;
   status: Turn['status'];
@@ -65,6 +67,8 @@ export interface JournalTurnOptions {
   resumed?: boolean | undefined;
   /** The run finished a turn a crash had cut short. */
   recovered?: boolean | undefined;
+  /** Entries that close an earlier turn, appended with this turn's (see {@link withdrawnTurnEntries}). */
+  leading?: readonly JournalEntryInput[] | undefined;
 }
 
 /** The fence of a lease in the runtime's store, for the journal (none when the lock issues no tokens). */
@@ -102,13 +106,15 @@ export async function journalTurn(runtime: TreeRuntime, threadId: string, result
       status,
       ...(result.error ? { error: result.error } : {}),
       agent: answer?.name ?? result.agent,
-      owner: result.state.activeAgent,
+      // A turn waiting for an approval has not written its owner yet: the agent that asked holds it.
+      owner: result.waitingFor?.type === 'approval' ? (result.waitingFor.from ?? result.state.activeAgent) : result.state.activeAgent,
       handoffs: result.handoffs,
       ...(waitingPart ? addTallies(tallyPart(waitingPart), tally) : tally),
       events: offset + events.length,
       ...(options.recovered || waitingPart?.recovered ? { recovered: true as const } : {}),
     };
     const entries: JournalEntryInput[] = [
+      ...(options.leading ?? []),
       ...messageEntries(messages, result.turn),
       ...events,
       { kind: 'turn', turn: result.turn, key: turnKey(result.turn, status, parts.length), data: summary },
@@ -121,6 +127,21 @@ export async function journalTurn(runtime: TreeRuntime, threadId: string, result
     runtime.logger.warn({ event: 'journal-fail', thread_id: threadId, turn: result.turn, error: { name, code } }, 'could not journal the turn; the next turn journals it from the checkpoint');
     return false;
   }
+}
+
+/**
+ * The entries that close turn `turn`, whose request for approval the user's next message withdrew
+ * (runtime/turn.ts): the answers given to its waiting calls, the `approval-end` event, and its final
+ * summary (its latest wait's, now over). Appended with the next turn's entries, in one append.
+ */
+export async function withdrawnTurnEntries(runtime: TreeRuntime, threadId: string, turn: number, answers: readonly BaseMessage[], event: SwitchboardEvent): Promise<JournalEntryInput[]> {
+  const journal = runtime.journal;
+  if (!journal) return [];
+  const waited = (await waitingParts(journal, threadId, turn)).at(-1);
+  const offset = waited?.events ?? 0;
+  const events = runtime.trace ? [traceEntry(turn, offset, { event, at: Date.now() })] : [];
+  const summary: TurnSummary | undefined = waited && { ...waited, status: 'done', endedAt: new Date().toISOString(), events: offset + events.length };
+  return [...messageEntries(answers, turn), ...events, ...(summary ? [{ kind: 'turn' as const, turn, key: turnKey(turn, 'done'), data: summary }] : [])];
 }
 
 /**

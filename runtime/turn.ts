@@ -28,7 +28,8 @@ import { FENCE_KEY, PROGRESS_KEY } from '../store/fences.js';
 import type { TurnProgress } from '../store/fences.js';
 import type { ThreadLease } from '../store/thread-lock.js';
 import type { SwitchboardEvent } from '../nodes/events.js';
-import { catchUpJournal, journalTurn } from './turn-journal.js';
+import { catchUpJournal, journalTurn, withdrawnTurnEntries } from './turn-journal.js';
+import type { JournalTurnOptions } from './turn-journal.js';
 import { isTrimmed, journaledUserMessage } from '../nodes/hot-window.js';
 import { earlierTurnResult } from './replay.js';
 
@@ -141,6 +142,8 @@ async function* turnEvents(graph: SwitchboardGraph, input: TurnInput, options: {
     const owner = head.owner === undefined ? undefined : ownerOf(runtimeOf(graph), head.owner);
     const withdrawn = head.maybeUnfinished && !recovered ? await withdrawApproval(graph, input.threadId) : undefined;
     if (withdrawn) yield withdrawn.event;
+    // The withdrawn turn is closed in the journal with this turn's append: its calls' answers, the event, its final summary.
+    const leading = withdrawn ? await withdrawnTurnEntries(runtimeOf(graph), input.threadId, withdrawn.turn, withdrawn.answers, withdrawn.event) : undefined;
     const messages = [...(withdrawn?.answers ?? []), ...payload.messages];
     // A new thread (or one from before trees were recorded) is marked as this tree's.
     const update = head.tree === undefined ? { ...payload, messages, tree: treeName } : { ...payload, messages };
@@ -149,7 +152,7 @@ async function* turnEvents(graph: SwitchboardGraph, input: TurnInput, options: {
     const run = to === undefined ? update : new Command({ goto: to, update });
     const before = progress.saved;
     try {
-      const result = yield* streamRun(graph, input.threadId, run, { signal: input.signal, listening: options.listening, lease, progress });
+      const result = yield* streamRun(graph, input.threadId, run, { signal: input.signal, listening: options.listening, lease, progress, leading });
       return recovered ? { ...result, recovered } : result;
     } finally {
       if (progress.saved > before) details.saved = 'message';
@@ -163,7 +166,7 @@ async function* turnEvents(graph: SwitchboardGraph, input: TurnInput, options: {
  * of the response that waited (the handoff, and the tools held back with it) is answered as not run,
  * so the model sees what became of them and each call keeps exactly one answer.
  */
-async function withdrawApproval(graph: SwitchboardGraph, threadId: string): Promise<{ from: string; answers: ToolMessage[]; event: SwitchboardEvent } | undefined> {
+async function withdrawApproval(graph: SwitchboardGraph, threadId: string): Promise<{ from: string; turn: number; answers: ToolMessage[]; event: SwitchboardEvent } | undefined> {
   const runtime = runtimeOf(graph);
   const snapshot = await graph.getState({ configurable: { thread_id: threadId } });
   const request = waitingRequestsOf(runtime, snapshot).find((waiting): waiting is ApprovalRequest => waiting.type === 'approval');
@@ -178,13 +181,14 @@ async function withdrawApproval(graph: SwitchboardGraph, threadId: string): Prom
           call.id === request.toolCallId
             ? `Not decided: the user wrote again before a person approved the handoff to ${request.to}; ${request.from} keeps the conversation. Ask again if it is still needed.`
             : 'Not run: it waited with a handoff for approval, and the user wrote again first. Call it again if it is still needed.',
+        id: randomUUID(),
         tool_call_id: call.id ?? '',
         name: call.name,
         status: 'error',
       }),
   );
   runtime.logger.info({ event: 'approval-withdrawn', thread_id: threadId, from: request.from, to: request.to }, 'approval-withdrawn');
-  return { from: request.from, answers, event: { type: 'approval-end', from: request.from, to: request.to, tool: request.tool, approved: false } };
+  return { from: request.from, turn: request.turn, answers, event: { type: 'approval-end', from: request.from, to: request.to, tool: request.tool, approved: false, withdrawn: true } };
 }
 
 /** Thread and message ids are stored and compared as given: a NUL, a control character or a lone surrogate could never be stored alike everywhere. */
@@ -437,7 +441,7 @@ async function* streamRun(
   graph: SwitchboardGraph,
   threadId: string,
   input: unknown,
-  options: { signal?: AbortSignal | undefined; listening: boolean; lease: ThreadLease; progress: TurnProgress; resumed?: boolean; recovered?: boolean },
+  options: { signal?: AbortSignal | undefined; listening: boolean; lease: ThreadLease; progress: TurnProgress; resumed?: boolean; recovered?: boolean; leading?: JournalTurnOptions['leading'] },
 ): AsyncGenerator<SwitchboardEvent, TurnResult> {
   const runtime = runtimeOf(graph);
   // The turn's events, for its journal entries (summary, and trace when tracing is on).
@@ -600,7 +604,8 @@ function resultOf(threadId: string, state: SwitchboardState, waiting: Escalation
     reply: answered && !waiting ? textOf(last) : undefined,
     status: waiting ? 'waiting' : turn.status,
     error: turn.error,
-    handoffs: state.handoffs.filter((record) => record.turn === turn.number),
+    // A turn still running (paused for an approval) keeps its moves on the turn until it settles.
+    handoffs: state.turn.status === 'running' && state.turn.number === turn.number ? [...(state.turn.moves ?? [])] : state.handoffs.filter((record) => record.turn === turn.number),
     waitingFor: waiting,
     usage,
     sessionUsage: state.usage,

@@ -16,9 +16,11 @@ export function selectHistory(messages: readonly BaseMessage[], agent: string, p
   const start = windowStart(messages, policy.turns);
   const window = messages.slice(start);
   const keepToolsFrom = policy.toolCalls ? 0 : ownActivationStart(window, agent);
+  const interrupted = policy.toolCalls ? undefined : interruptedCalls(window, agent);
   const shown: BaseMessage[] = [];
   for (const [index, message] of window.entries()) {
-    if (index >= keepToolsFrom || (message.type !== 'tool' && !hasToolCalls(message))) {
+    const kept = index >= keepToolsFrom || (interrupted !== undefined && index >= interrupted.start && index < interrupted.end);
+    if (kept || (message.type !== 'tool' && !hasToolCalls(message))) {
       shown.push(message);
     } else if (message.type === 'ai' && textOf(message).trim() !== '') {
       shown.push(aiMessage({ content: textOf(message), id: message.id, name: message.name }));
@@ -61,6 +63,20 @@ function ownActivationStart(window: readonly BaseMessage[], agent: string): numb
     else break;
   }
   return index;
+}
+
+/**
+ * The agent's own calls that the user's latest message interrupted (a handoff waiting for approval
+ * and the tools held back with it, answered as not run when the user wrote again): the agent's
+ * response and its answers just before that message. Kept, so its model knows what became of them.
+ */
+function interruptedCalls(window: readonly BaseMessage[], agent: string): { start: number; end: number } | undefined {
+  const end = window.findLastIndex((message) => message.type === 'human');
+  let start = end;
+  while (start > 0 && window[start - 1]?.type === 'tool') start -= 1;
+  const asked = window[start - 1];
+  if (start === end || asked?.type !== 'ai' || asked.name !== agent || !hasToolCalls(asked)) return undefined;
+  return { start: start - 1, end };
 }
 
 function hasToolCalls(message: BaseMessage): boolean {

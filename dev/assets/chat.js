@@ -186,7 +186,9 @@ export class Chat {
       case 'approval-end':
         this.note(
           'note',
-          `${event.approved ? '✓' : '✕'} The handoff ${event.from} → ${event.to} was ${event.approved ? 'approved' : 'denied'}.`,
+          event.withdrawn
+            ? `⤺ The handoff ${event.from} → ${event.to} was withdrawn: the user wrote again before anyone decided.`
+            : `${event.approved ? '✓' : '✕'} The handoff ${event.from} → ${event.to} was ${event.approved ? 'approved' : 'denied'}.`,
         );
         break;
       case 'escalation-start':

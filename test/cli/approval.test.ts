@@ -53,4 +53,15 @@ describe('switchboard approve|deny', () => {
     expect(again.code).not.toBe(0);
     expect(again.stderr).toMatch(/NOTHING_PENDING.*Thread a2 is not waiting for an approval/);
   });
+
+  it('says so when the user writes again before anyone decides: the request is withdrawn, billing answers', async () => {
+    const db = join(mkdtempSync(join(tmpdir(), 'switchboard-approval-')), 'threads.sqlite');
+    const run = (message: string) => runCli(['run', TREE, '--db', db, '--thread', 'w1', '-m', message]);
+    await run('I was charged twice on my invoice');
+    await run('I want to talk to a person');
+    const next = (await run('my invoice, hello?')).stdout.toString();
+    expect(next).toContain('⤺ billing → person: approval withdrawn (the user wrote again before anyone decided)');
+    expect(next).toContain('billing: [offline] Billing here.');
+    expect(JSON.parse((await runCli(['pending', TREE, '--db', db, '--json'])).stdout.toString())).toEqual([]);
+  });
 });

@@ -156,21 +156,36 @@ describe.each(Object.keys(STORES) as (keyof typeof STORES)[])('the user writes a
       for (; !next.done; next = await stream.next()) events.push(next.value);
       const result = next.value;
 
-      expect(events[0]).toEqual({ type: 'approval-end', from: 'billing', to: 'escalation_manager', tool: 'escalate_to_manager', approved: false });
+      expect(events[0]).toEqual({ type: 'approval-end', from: 'billing', to: 'escalation_manager', tool: 'escalate_to_manager', approved: false, withdrawn: true });
       expect(result).toMatchObject({ status: 'done', agent: 'billing', reply: 'Still here: shall I ask the manager again?', turn: 2 });
       expectEveryCallAnswered(result.state.messages);
       expect(toolTexts(result.state.messages).slice(-2)).toEqual([
         'Not run: it waited with a handoff for approval, and the user wrote again first. Call it again if it is still needed.',
         'Not decided: the user wrote again before a person approved the handoff to escalation_manager; billing keeps the conversation. Ask again if it is still needed.',
       ]);
-      // What billing's model was sent: both calls with their answers, then the new message.
+      // What billing's model was sent: its calls with their answers, then the new message.
       const sent = fake.requests.at(-1)!.messages;
-      expect(sent.at(-1)).toMatchObject({ role: 'user', content: 'hello? anyone there?' });
+      expect(sent.slice(-4).map((message) => [message.role, message.tool_calls?.map((call) => call.function.name) ?? String(message.content).slice(0, 12)])).toEqual([
+        ['assistant', ['issue_refund', 'escalate_to_manager']],
+        ['tool', 'Not run: it '],
+        ['tool', 'Not decided:'],
+        ['user', 'hello? anyon'],
+      ]);
       expect(await ledger.list('refund')).toEqual([]);
       // Nothing waits any more.
       expect(await pendingApprovals(graph, threadId)).toEqual([]);
       expect((await listWaitingThreads(graph, store.saver)).map((waiting) => waiting.threadId)).not.toContain(threadId);
       await expect(approveHandoff(graph, threadId)).rejects.toMatchObject({ code: 'NOTHING_PENDING' });
+      // The journal closes the withdrawn turn: the answers are in the transcript, the turn is over with its move.
+      const transcript = (await getTranscript(graph, threadId, { limit: 100 })).messages;
+      expect(transcript.filter((message) => message.type === 'tool' && message.turn === 1).map((message) => String(message.content)).slice(-2)).toEqual(toolTexts(result.state.messages).slice(-2));
+      const calls = transcript.flatMap((message) => message.tool_calls?.map((call) => call.id) ?? []);
+      expect(transcript.filter((message) => message.type === 'tool').map((message) => message.tool_call_id).sort()).toEqual([...calls].sort());
+      const summaries = await getTurnSummaries(graph, threadId);
+      expect(summaries.map((summary) => [summary.turn, summary.status, summary.owner, summary.handoffs.map((record) => `${record.from}>${record.to}`)])).toEqual([
+        [1, 'done', 'billing', ['triage>billing']],
+        [2, 'done', 'billing', []],
+      ]);
     } finally {
       await store.close();
     }
