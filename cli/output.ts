@@ -171,10 +171,10 @@ export function resumeHint(
   context: { treePath?: string | undefined; db?: string | undefined; tools?: string | undefined; config?: string | undefined; store: string },
 ): string[] {
   const agent = result.waitingFor?.agent ?? result.agent;
-  if (context.store === 'memory')
-    return [
-      `waiting for ${agent}. This thread was kept in memory and ends with this command: use --db FILE (or the default store) to answer it with \`npx switchboard resume\`.`,
-    ];
+  if (context.store === 'memory') {
+    const [waits, command] = result.waitingFor?.type === 'approval' ? [`a person to approve ${result.waitingFor.from} → ${result.waitingFor.to}`, 'approve'] : [agent, 'resume'];
+    return [`waiting for ${waits}. This thread was kept in memory and ends with this command: use --db FILE (or the default store) to answer it with \`npx switchboard ${command}\`.`];
+  }
   const options = [
     ...(context.config !== undefined ? ['--config', context.config] : []),
     ...(context.db !== undefined ? ['--db', withoutPassword(context.db)] : []),
@@ -195,11 +195,13 @@ export function resumeHint(
 }
 
 /**
- * How `chat` says to answer a thread waiting for a person: its own `/reply` command, and
+ * How `chat` says to answer a thread waiting for a person: `/approve` or `/deny` for a handoff
+ * waiting for approval; otherwise its own `/reply` command, and
  * `/reply --hand-back-to <agent> …` with the agents the person may hand the conversation back to.
  */
 export function chatReplyHint(result: TurnResult): string[] {
   const waiting = result.waitingFor;
+  if (waiting?.type === 'approval') return [`waiting for a person to approve ${waiting.from} → ${waiting.to}. Decide with:`, '  /approve', '  /deny <reason>'];
   const targets = waiting?.type === 'escalation' ? waiting.handBackTargets : [];
   return [
     `waiting for ${waiting?.agent ?? result.agent}. Answer as the person with:`,

@@ -5,6 +5,8 @@ import type { Command } from 'commander';
 import { randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline/promises';
 import { SwitchboardError } from '../../errors/switchboard-error.js';
+import { streamApproval } from '../../runtime/approval.js';
+import type { ApprovalDecision } from '../../nodes/approval.js';
 import { recoverThread, streamResume, streamTurn } from '../../runtime/turn.js';
 import { checkFieldOptions, collect, common, consume, describeModel, guard, openSession, parseFields, SHOWN_AS_TEXT } from '../setup.js';
 import type { CommonOptions } from '../setup.js';
@@ -28,7 +30,18 @@ In the chat:
   /reply --hand-back-to <agent> <text>   answer, and hand the conversation back to <agent>, as resume's
                                          --hand-back-to does: the agent that escalated, or any agent on
                                          the path that led to the person
+  /approve                               approve the handoff the thread waits on (approval: required)
+  /deny [reason]                         deny it; the agent that asked is told the reason
   /quit                                  leave (or /exit)`;
+
+/** `/approve` or `/deny [reason]`: a person's decision on the handoff the thread waits on; undefined for another line. */
+export function parseDecisionCommand(line: string): ApprovalDecision | undefined {
+  if (line === '/approve') return { approved: true };
+  const deny = /^\/deny(?:\s+(.*))?$/.exec(line);
+  if (!deny) return undefined;
+  const reason = deny[1]?.trim();
+  return reason ? { approved: false, reason } : { approved: false };
+}
 
 /** A `/reply` line: the person's answer (and who owns the conversation next), or what is wrong with it. */
 export type ReplyCommand = { reply: string; handBackTo?: string } | { problem: string };
@@ -89,11 +102,14 @@ export function registerChat(program: Command): void {
             if (line !== '') {
               if (!process.stdin.isTTY) process.stdout.write(`${escapeControlCharacters(line)}\n`);
               const reply = parseReplyCommand(line);
+              const decision = parseDecisionCommand(line);
               if (reply && 'problem' in reply) process.stdout.write(`${escapeControlCharacters(reply.problem)}\n`);
               else {
                 const events = reply
                   ? streamResume(session.graph, threadId, reply)
-                  : streamTurn(session.graph, { threadId, message: line, fields });
+                  : decision
+                    ? streamApproval(session.graph, threadId, decision)
+                    : streamTurn(session.graph, { threadId, message: line, fields });
                 try {
                   const result = await consume(events, (event) => printer.event(event));
                   if (result.recovered) printer.recovered(result.recovered);

@@ -7,7 +7,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import { parseReplyCommand } from '../../cli/commands/chat.js';
+import { parseDecisionCommand, parseReplyCommand } from '../../cli/commands/chat.js';
 import { runCli } from './run-cli.js';
 
 // Each command is a separate Node process (a few seconds on a busy machine).
@@ -39,6 +39,23 @@ describe('switchboard chat /reply --hand-back-to', () => {
     // The thread is billing's, as `run` sees it.
     const after = await runCli(['run', DESK, '--db', db, '--thread', 'h1', '--json', '-m', 'One more thing']);
     expect(JSON.parse(after.stdout.toString())).toMatchObject({ agent: 'billing', handoffs: [], waitingFor: null });
+  });
+
+  it('decides a handoff waiting for approval with /approve and /deny <reason>, and says so when it waits', async () => {
+    const db = join(mkdtempSync(join(tmpdir(), 'switchboard-chat-approve-')), 'threads.sqlite');
+    const chat = await runCli(['chat', 'test/fixtures/trees/gated-desk.yaml', '--db', db, '--thread', 'g1'], {
+      input: ['I was charged twice on my invoice', 'I want to talk to a person', '/deny the paid line is closed', 'I want a person now', '/approve', '/quit', ''].join('\n'),
+    });
+    const text = chat.stdout.toString();
+    expect(chat.code).toBe(0);
+    expect(text).toContain('waiting for a person to approve billing → person. Decide with:\n  /approve\n  /deny <reason>\n');
+    // Denied: billing goes on; approved: the person is reached.
+    expect(text).toMatch(/^billing: \[offline\] Billing here\./m);
+    expect(text).toContain('waiting for person. Answer as the person with:');
+    const pending = JSON.parse((await runCli(['pending', 'test/fixtures/trees/gated-desk.yaml', '--db', db, '--json'])).stdout.toString()) as { type: string; threadId: string }[];
+    expect(pending.map((request) => `${request.threadId}:${request.type}`)).toEqual(['g1:escalation']);
+    expect(parseDecisionCommand('/deny')).toEqual({ approved: false });
+    expect(parseDecisionCommand('/denyx')).toBeUndefined();
   });
 
   it('says what is missing, and refuses an agent the person cannot hand back to with the allowed ones', async () => {
