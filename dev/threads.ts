@@ -8,7 +8,7 @@ import { SwitchboardError } from '../errors/switchboard-error.js';
 import type { SwitchboardGraph } from '../graphs/compile.js';
 import type { SwitchboardEvent } from '../nodes/events.js';
 import { listWaitingThreads } from '../runtime/threads.js';
-import { streamResume, streamTurn } from '../runtime/turn.js';
+import { checkId, streamResume, streamTurn } from '../runtime/turn.js';
 import type { TurnResult } from '../runtime/turn.js';
 import type { SwitchboardState } from '../state/schema.js';
 import { HttpError } from './http.js';
@@ -16,7 +16,17 @@ import type { NdjsonStream } from './http.js';
 import { toPageResult, toPageState } from './page-data.js';
 import { readWholeThread } from './whole-thread.js';
 
-export const ThreadIdSchema = z.string().regex(/^[\w.:-]{1,100}$/, { error: 'must be 1 to 100 letters, digits, "_", ".", ":" or "-"' });
+/** A thread id as runTurn and the CLI take it (a phone number, an e-mail address…): the page opens every thread they made. */
+export const ThreadIdSchema = z.string().refine(isThreadId, { error: 'must be 1 to 1024 characters, with no control characters and well-formed text' });
+
+function isThreadId(id: string): boolean {
+  try {
+    checkId(id, 'thread id');
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 export const ChatRequestSchema = z.strictObject({
   threadId: ThreadIdSchema,

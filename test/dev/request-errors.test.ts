@@ -74,11 +74,20 @@ describe('dev API: a thread id in the path', () => {
     expect(logs.records.filter((record) => (record.level as number) >= 50)).toEqual([]);
   });
 
+  it('takes every thread id runTurn and the CLI take: a phone number, an e-mail address, a path, spaces, emoji', async () => {
+    const { server } = await start();
+    for (const threadId of ['+15551234', 'dana@example.com', 'a/b?c#d', ' lead space', 'ünï😀']) {
+      const chat = await fetch(new URL('/api/chat', server.url), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ threadId, message: 'I was charged twice on my invoice' }) });
+      expect(await chat.text()).toContain('"type":"result"');
+      expect(await request(server, 'GET', `/api/threads/${encodeURIComponent(threadId)}`)).toMatchObject({ status: 200, json: { threadId, exists: true } });
+    }
+  });
+
   it('that is not a thread id is described as the thread id, not as the body', async () => {
     const { server } = await start();
-    expect(await request(server, 'GET', '/api/threads/has%20space')).toEqual({
+    expect(await request(server, 'GET', '/api/threads/bad%01id')).toEqual({
       status: 400,
-      json: { error: 'the thread id in the path must be 1 to 100 letters, digits, "_", ".", ":" or "-"' },
+      json: { error: 'the thread id in the path must be 1 to 1024 characters, with no control characters and well-formed text' },
     });
   });
 });
