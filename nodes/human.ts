@@ -127,13 +127,14 @@ export function createHumanNode(runtime: TreeRuntime, agent: AgentRuntime) {
     emit(config, logger, { type: 'escalation-end', agent: agent.name, handBackTo: answer.handBackTo }, log, runtime.observers);
     emit(config, logger, { type: 'message-end', agent: agent.name, text: answer.reply }, log, runtime.observers);
     const done = { ...turn, status: 'done' as const };
-    emit(config, logger, { type: 'turn-end', threadId, turn: turn.number, agent: agent.name, status: 'done', durationMs: turnDurationMs(turn, new Date()) }, log, runtime.observers);
     const owner = answer.handBackTo ?? agent.name;
     const handoffs: HandoffRecord[] =
       answer.handBackTo === undefined
         ? []
         : [{ from: agent.name, to: answer.handBackTo, kind: 'resume', payload: answer.operator ? { operator: answer.operator } : {}, turn: turn.number, at: now.toISOString() }];
+    // The hand-back is part of the turn: its event comes before the turn's end, as every move's does.
     if (answer.handBackTo) emit(config, logger, { type: 'handoff-accept', from: agent.name, to: answer.handBackTo, kind: 'resume', payload: {} }, log, runtime.observers);
+    emit(config, logger, { type: 'turn-end', threadId, turn: turn.number, agent: agent.name, status: 'done', durationMs: turnDurationMs(turn, new Date()) }, log, runtime.observers);
     return new Command({ goto: END, update: { messages: [message], activeAgent: owner, turn: done, ...(handoffs.length ? { handoffs } : {}) } });
   };
 }

@@ -286,6 +286,10 @@ async function* resumeEvents(
       const waiting = escalationsOf(runtime, snapshot)[0];
       const person = waiting && runtime.agents.get(waiting.agent);
       if (!waiting || !person) {
+        const approval = waitingRequestsOf(runtime, snapshot).find((request): request is ApprovalRequest => request.type === 'approval');
+        if (approval) {
+          throw new SwitchboardError('NOTHING_PENDING', `Thread ${threadId} waits for a person to approve ${approval.from} → ${approval.to}, not for a reply: decide it with approveHandoff or denyHandoff (switchboard approve|deny).`);
+        }
         // A person removed from the tree while the thread waited for them: nobody can answer as them now.
         const { turn, activeAgent } = snapshot.values as Partial<SwitchboardState>;
         if (turn?.status === 'waiting' && activeAgent !== undefined && !runtime.agents.has(activeAgent)) {

@@ -245,7 +245,6 @@ export function openTelemetryObserver(options: OpenTelemetryObserverOptions = {}
         return;
       }
       case 'handoff-accept': {
-        // A person's hand-back comes after their turn ended: it was recorded at escalation-end.
         const turn = turns.get(key);
         if (!turn) return;
         current(turn).span.addEvent(
@@ -292,10 +291,8 @@ export function openTelemetryObserver(options: OpenTelemetryObserverOptions = {}
         const linked = waiting.get(key);
         waiting.delete(key);
         const turn = turns.get(key) ?? openTurn(key, undefined, at, linked ? [{ context: linked }] : []);
+        // The hand-back itself follows as a handoff-accept, before the turn ends.
         turn.span.addEvent(SWITCHBOARD.escalationEndEvent, { [ATTRIBUTE.agentName]: event.agent, ...(event.handBackTo !== undefined ? { [SWITCHBOARD.handoffTo]: event.handBackTo } : {}) }, at.at);
-        if (event.handBackTo !== undefined) {
-          turn.span.addEvent(SWITCHBOARD.handoffEvent, { [SWITCHBOARD.handoffFrom]: event.agent, [SWITCHBOARD.handoffTo]: event.handBackTo, [SWITCHBOARD.handoffKind]: 'resume' }, at.at);
-        }
         return;
       }
       case 'fallback-start':

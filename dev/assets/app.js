@@ -38,6 +38,8 @@ const escalations = new Escalations(
   async (escalation, reply) => {
     if (chat.threadId !== escalation.threadId) await openThread(escalation.threadId);
     await chat.reply(escalation.threadId, reply);
+    // The thread is no longer waiting (or waits again): the panel shows it as it is now.
+    void threads.refresh();
   },
   // The decision ran the turn on to its end on the server: show the thread as it is now, as after a reply.
   async (escalation, outcome) => {

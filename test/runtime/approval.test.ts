@@ -249,6 +249,8 @@ describe('resolveApproval()', () => {
     fake.enqueue({ toolCalls: [{ name: 'transfer_to_sales', arguments: { interest: 'demo' } }] }, { toolCalls: [{ name: 'escalate_to_manager', arguments: { reason: 'vip' } }] });
     const paused = await runTurn(graph, { threadId, message: 'I want a demo, and a manager' });
     expect(paused.waitingFor?.type).toBe('approval');
+    // A reply to a thread waiting for an approval: the error points at approve and deny.
+    await expect(resumeThread(graph, threadId, { reply: 'ok' })).rejects.toMatchObject({ code: 'NOTHING_PENDING', message: expect.stringMatching(/waits for a person to approve sales → escalation_manager, not for a reply: decide it with approveHandoff or denyHandoff/) });
     fake.enqueue({ toolCalls: [{ name: 'escalate_to_human', arguments: { reason: 'wants a person', summary: 'vip demo' } }] });
     const atPerson = await approveHandoff(graph, threadId);
     expect(atPerson).toMatchObject({ status: 'waiting', waitingFor: { type: 'escalation', agent: 'human_agent' } });
