@@ -11,7 +11,9 @@ import type { SwitchboardGraph } from '../graphs/compile.js';
 import { runtimeOf } from '../graphs/compile.js';
 import { deltaTextOf, textOf } from '../models/messages.js';
 import { ownerOf } from '../nodes/context.js';
+import type { TreeRuntime } from '../nodes/context.js';
 import { cutShortNote, escalationsOf, waitingRequestsOf } from './waiting.js';
+import type { WaitingSnapshot } from './waiting.js';
 import type { EscalationRequest, HumanReply } from '../nodes/human.js';
 import type { ApprovalRequest } from '../nodes/approval.js';
 import { checkReply, parseReply } from '../nodes/human.js';
@@ -126,10 +128,14 @@ async function* turnEvents(graph: SwitchboardGraph, input: TurnInput, options: {
       return await replayedResult(graph, input.threadId, messageId);
     }
     let recovered: TurnResult | undefined;
+    let withdrawn: ReturnType<typeof withdrawApproval>;
     if (head.maybeUnfinished) {
       // Another message's turn was cut short (a dead worker, a failed store): finish it first; its
       // result comes back beside this turn's (`result.recovered`), so its reply can be shown.
-      recovered = await finishUnfinishedTurn(graph, input.threadId, lease, progress);
+      const snapshot = await graph.getState({ configurable: { thread_id: input.threadId } });
+      recovered = await finishUnfinishedTurn(graph, input.threadId, lease, progress, snapshot);
+      // Nothing to finish: the thread waits, and a handoff waiting for approval is withdrawn.
+      if (!recovered) withdrawn = withdrawApproval(runtimeOf(graph), input.threadId, snapshot);
       head = await readHead(graph, input.threadId, messageId, lease.fence);
       // The unfinished turn was this very message's: a worker died after saving its input (pending
       // writes, which `seen` does not read) and before the checkpoint that takes it in. It is
@@ -140,7 +146,6 @@ async function* turnEvents(graph: SwitchboardGraph, input: TurnInput, options: {
       }
     }
     const owner = head.owner === undefined ? undefined : ownerOf(runtimeOf(graph), head.owner);
-    const withdrawn = head.maybeUnfinished && !recovered ? await withdrawApproval(graph, input.threadId) : undefined;
     if (withdrawn) yield withdrawn.event;
     // The withdrawn turn is closed in the journal with this turn's append: its calls' answers, the event, its final summary.
     const leading = withdrawn ? await withdrawnTurnEntries(runtimeOf(graph), input.threadId, withdrawn.turn, withdrawn.answers, withdrawn.event) : undefined;
@@ -166,9 +171,7 @@ async function* turnEvents(graph: SwitchboardGraph, input: TurnInput, options: {
  * of the response that waited (the handoff, and the tools held back with it) is answered as not run,
  * so the model sees what became of them and each call keeps exactly one answer.
  */
-async function withdrawApproval(graph: SwitchboardGraph, threadId: string): Promise<{ from: string; turn: number; answers: ToolMessage[]; event: SwitchboardEvent } | undefined> {
-  const runtime = runtimeOf(graph);
-  const snapshot = await graph.getState({ configurable: { thread_id: threadId } });
+function withdrawApproval(runtime: TreeRuntime, threadId: string, snapshot: WaitingSnapshot): { from: string; turn: number; answers: ToolMessage[]; event: SwitchboardEvent } | undefined {
   const request = waitingRequestsOf(runtime, snapshot).find((waiting): waiting is ApprovalRequest => waiting.type === 'approval');
   if (!request) return undefined;
   const { messages } = snapshot.values as SwitchboardState;
@@ -423,12 +426,15 @@ async function settle(graph: SwitchboardGraph, threadId: string, result: TurnRes
   }
 }
 
+/** A thread's state as LangGraph reads it (with the tasks still to run and their interrupts). */
+type Snapshot = Awaited<ReturnType<SwitchboardGraph['getState']>>;
+
 const MAX_CACHED_HEADS = 10_000;
 const INTERRUPT_KEY = '__interrupt__';
 
 /** Runs the pending steps of an unfinished turn (not one waiting for a person). */
-async function finishUnfinishedTurn(graph: SwitchboardGraph, threadId: string, lease: ThreadLease, progress: TurnProgress): Promise<TurnResult | undefined> {
-  const snapshot = await graph.getState({ configurable: { thread_id: threadId } });
+async function finishUnfinishedTurn(graph: SwitchboardGraph, threadId: string, lease: ThreadLease, progress: TurnProgress, read?: Snapshot): Promise<TurnResult | undefined> {
+  const snapshot = read ?? (await graph.getState({ configurable: { thread_id: threadId } }));
   const waiting = snapshot.tasks.some((task) => task.interrupts.length > 0);
   // `tasks`, not `next`: LangGraph leaves out of `next` a task whose writes were saved when its
   // worker died before the checkpoint that takes them in. The turn is unfinished all the same, and
@@ -570,7 +576,7 @@ async function readResult(graph: SwitchboardGraph, threadId: string, usage: Usag
 export async function* streamResumeWith(
   graph: SwitchboardGraph,
   threadId: string,
-  decide: (snapshot: Awaited<ReturnType<SwitchboardGraph['getState']>>) => unknown,
+  decide: (snapshot: Snapshot) => unknown,
   options: { listening: boolean },
 ): AsyncGenerator<SwitchboardEvent, TurnResult> {
   checkId(threadId, 'threadId');

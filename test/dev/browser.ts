@@ -56,3 +56,16 @@ export async function openBrowser(): Promise<BrowserSession> {
     },
   };
 }
+
+/** Sends a user message from the dev page's form and waits until its turn has ended (the form is disabled while it streams). */
+export async function sendMessage(page: Page, message: string): Promise<void> {
+  await page.locator('#send:not([disabled])').waitFor();
+  await page.fill('#message', message);
+  await page.click('#send');
+  await page.locator('#send:not([disabled])').waitFor();
+}
+
+/** Waits until the element's text contains `text`. */
+export async function expectText(locator: ReturnType<Page['locator']>, text: string): Promise<void> {
+  await locator.filter({ hasText: text }).first().waitFor();
+}

@@ -8,7 +8,7 @@ import type { DevServer } from '../../dev/server.js';
 import { captureLogs } from '../../testing/capture-logs.js';
 import { createExampleTools } from '../../tools/examples.js';
 import { examplePath } from '../helpers.js';
-import { openBrowser } from './browser.js';
+import { expectText, openBrowser, sendMessage } from './browser.js';
 import type { BrowserSession } from './browser.js';
 
 const ORIGINAL = readFileSync(examplePath('support'), 'utf8');
@@ -161,16 +161,4 @@ describe('the dev page in Chromium', () => {
   });
 });
 
-async function send(message: string): Promise<void> {
-  const { page } = browser;
-  await page.locator('#send:not([disabled])').waitFor();
-  await page.fill('#message', message);
-  await page.click('#send');
-  // The form is disabled while the turn streams; enabled again once it ended.
-  await page.locator('#send:not([disabled])').waitFor();
-}
-
-/** Waits until the element's text contains `text`. */
-async function expectText(locator: ReturnType<BrowserSession['page']['locator']>, text: string): Promise<void> {
-  await locator.filter({ hasText: text }).first().waitFor();
-}
+const send = (message: string) => sendMessage(browser.page, message);

@@ -17,7 +17,7 @@ import { captureLogs } from '../../testing/capture-logs.js';
 import { createExampleTools } from '../../tools/examples.js';
 import { REPO_ROOT } from '../cli/run-cli.js';
 import { examplePath } from '../helpers.js';
-import { openBrowser } from './browser.js';
+import { expectText, openBrowser } from './browser.js';
 import type { BrowserSession } from './browser.js';
 
 const SCREENSHOTS = process.env.SWITCHBOARD_SCREENSHOTS;
@@ -225,9 +225,4 @@ function scaleOf(transform: string): number {
 function translateOf(transform: string): { x: number; y: number } {
   const match = /translate\((-?[\d.]+)px, (-?[\d.]+)px\)/.exec(transform);
   return { x: Number(match?.[1]), y: Number(match?.[2]) };
-}
-
-/** Waits until the element's text contains `text`. */
-async function expectText(locator: ReturnType<BrowserSession['page']['locator']>, text: string): Promise<void> {
-  await locator.filter({ hasText: text }).first().waitFor();
 }
