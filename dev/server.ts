@@ -26,7 +26,7 @@ import { toPageSnapshot } from './page-data.js';
 import type { PageModels } from './page-data.js';
 import { resolveApproval } from '../runtime/approval.js';
 import { ApprovalDecisionSchema } from '../nodes/approval.js';
-import { ChatRequestSchema, listEscalations, parseBody, readThread, ReplyRequestSchema, threadIdOfPath, ThreadRunner } from './threads.js';
+import { ChatRequestSchema, listEscalations, parseBody, readThread, ReplyRequestSchema, threadExists, threadIdOfPath, ThreadRunner } from './threads.js';
 import { ForkRequestSchema, httpErrors, ThreadHistory } from './thread-history.js';
 
 export interface DevServerOptions {
@@ -128,7 +128,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       const body = parseBody(ApprovalDecisionSchema, await readJson(request));
       const graph = requireGoodTree().graph;
       // Deciding on a thread that is not there, or not waiting (decided already), is the request's mistake, as for forks.
-      if (!(await readThread(graph, threadId)).exists) throw new HttpError(404, `UNKNOWN_THREAD: There is no thread ${threadId} in this store.`);
+      if (!(await threadExists(graph, threadId))) throw new HttpError(404, `UNKNOWN_THREAD: There is no thread ${threadId} in this store.`);
       const result = await httpErrors(() => resolveApproval(graph, threadId, body));
       return sendJson(response, 200, { threadId, status: result.status, agent: result.agent, reply: result.reply ?? null });
     }

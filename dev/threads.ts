@@ -102,6 +102,12 @@ export class ThreadRunner {
   }
 }
 
+/** Whether the store holds `threadId` (its checkpoint only: no transcript is read). */
+export async function threadExists(graph: SwitchboardGraph, threadId: string): Promise<boolean> {
+  const snapshot = await graph.getState({ configurable: { thread_id: threadId } });
+  return (snapshot.values as Partial<SwitchboardState>).messages !== undefined;
+}
+
 /** A thread's whole transcript, path and shared state, or `exists: false` for a thread never run. */
 export async function readThread(graph: SwitchboardGraph, threadId: string) {
   const snapshot = await graph.getState({ configurable: { thread_id: threadId } });
