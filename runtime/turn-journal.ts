@@ -13,12 +13,12 @@ import type { SwitchboardEvent } from '../nodes/events.js';
 import type { RecordedEvent } from '../nodes/turn-recorder.js';
 import { messageToJournal } from '../state/journal-message.js';
 import type { HandoffRecord, SwitchboardState, Turn } from '../state/schema.js';
-import { emptyUsage } from '../state/schema.js';
 import type { Fence } from '../store/fences.js';
 import type { JournalEntryInput, ThreadJournal } from '../store/journal.js';
 import type { ThreadLease } from '../store/thread-lock.js';
 import { addTallies, emptyTally, tallyOf } from './turn-summary.js';
 import type { TurnSummary, TurnTally } from './turn-summary.js';
+import type { WaitingRequest } from './waiting.js';
 
 /**
  * The key of a turn's summary: one each time it waits for a person (`earlierWaits`: the times it
@@ -146,56 +146,63 @@ export async function withdrawnTurnEntries(runtime: TreeRuntime, threadId: strin
 
 /**
  * Before a turn runs on a thread read from its checkpoint: journals the thread's last settled (or
- * waiting) turn if its append never happened. One keyed read when nothing is missing.
+ * waiting) turn if its append never happened. One keyed read when nothing is missing. `waiting` is
+ * what the thread waits on (from its snapshot's interrupts): a turn that waits for an approval is
+ * still `running` in its checkpoint, and is caught up as a wait only when the caller says so.
  */
-export async function catchUpJournal(runtime: TreeRuntime, threadId: string, values: Partial<SwitchboardState>, lease: ThreadLease): Promise<void> {
+export async function catchUpJournal(runtime: TreeRuntime, threadId: string, values: Partial<SwitchboardState>, lease: ThreadLease, waiting?: WaitingRequest): Promise<void> {
   const journal = runtime.journal;
-  const turn = values.turn;
-  if (!journal || !turn || turn.number === 0 || turn.status === 'running') return;
-  const handoffs = (values.handoffs ?? []).filter((record) => record.turn === turn.number);
-  let key = turnKey(turn.number, turn.status);
-  if (turn.status === 'waiting') {
-    // A turn may wait more than once (an approval, then the person approved): journaled if its
-    // latest wait's summary holds every move the checkpoint has.
-    const parts = await waitingParts(journal, threadId, turn.number);
-    if ((parts.at(-1)?.handoffs.length ?? -1) >= handoffs.length) return;
-    key = turnKey(turn.number, 'waiting', parts.length);
-  } else if (await journal.get(threadId, key)) {
-    return;
-  }
+  const checkpointed = values.turn;
+  if (!journal || !checkpointed || checkpointed.number === 0) return;
+  const approval = waiting?.type === 'approval' && checkpointed.status === 'running' && waiting.turn === checkpointed.number ? waiting : undefined;
+  const status: TurnSummary['status'] | undefined = approval ? 'waiting' : checkpointed.status === 'running' ? undefined : checkpointed.status;
+  if (!status) return;
+  const turn: Turn = { ...checkpointed, status };
+  // A running turn keeps its moves on itself until it settles.
+  const handoffs = approval ? [...(checkpointed.moves ?? [])] : (values.handoffs ?? []).filter((record) => record.turn === turn.number);
+  if (status !== 'waiting' && (await journal.get(threadId, turnKey(turn.number, status)))) return;
+  // A turn may wait more than once (an approval, then the person approved): a wait is journaled if
+  // its latest wait's summary holds every move the checkpoint has. The parts journaled before are
+  // carried into the caught-up summary (their tallies and trace; what ran after them is unknown).
+  const parts = await waitingParts(journal, threadId, turn.number);
+  const earlier = parts.at(-1);
+  if (status === 'waiting' && (earlier?.handoffs.length ?? -1) >= handoffs.length) return;
   const messages = values.messages ?? [];
   const numbered = numberMessages(messages, turn);
-  const owner = values.activeAgent ?? runtime.tree.root;
+  const owner = approval ? approval.from : (values.activeAgent ?? runtime.tree.root);
   const ownTurn = numbered.filter(({ turn: number }) => number === turn.number).map(({ message }) => message);
   const answer = [...ownTurn].reverse().find((message) => message.type === 'ai' && message.name !== undefined);
   const isPerson = (agent: string) => runtime.tree.agents[agent]?.kind === 'human';
   const limits = handoffs.filter((record) => record.kind === 'limit');
+  const known = earlier ? tallyPart(earlier) : emptyTally();
   const summary: TurnSummary = {
     tree: runtime.tree.name,
     turn: turn.number,
     messageId: turn.messageId,
-    startedAt: turn.startedAt,
+    startedAt: earlier?.startedAt ?? turn.startedAt,
     endedAt: new Date().toISOString(),
-    status: turn.status,
+    status,
     ...(turn.error ? { error: turn.error } : {}),
-    agent: turn.status === 'waiting' ? owner : (answer?.name ?? owner),
+    agent: status === 'waiting' ? (waiting?.agent ?? owner) : (answer?.name ?? owner),
     owner,
     handoffs,
-    ...emptyTally(),
+    ...known,
+    // Known from the moves, for the whole turn.
     limits: limits.map((record) => ({ limit: record.reason ?? '', agent: record.from, action: 'escalate' as const, to: record.to })),
     fallbacks: handoffs.filter((record) => record.kind === 'fallback').map((record) => ({ from: record.from, to: record.to, reason: record.reason ?? '' })),
     escalations: handoffs.filter((record) => isPerson(record.to)).map((record) => ({ from: record.from, to: record.to })),
-    usage: emptyUsage(),
-    modelCalls: turn.modelCalls,
-    toolCalls: turn.toolCalls,
+    // The checkpoint counts the turn's successful calls; the earlier parts counted failed attempts too.
+    modelCalls: Math.max(turn.modelCalls, known.modelCalls),
+    toolCalls: Math.max(turn.toolCalls, known.toolCalls),
     pingPongs: limits.filter((record) => record.reason === 'PING_PONG').length,
-    events: 0,
+    // The trace of the parts journaled before: the next part's events follow them.
+    events: earlier?.events ?? 0,
     recovered: true,
   };
   const entries: JournalEntryInput[] = [
     // Every message the checkpoint holds up to this turn: any a failed append left out lands now.
     ...numbered.filter(({ turn: number }) => number <= turn.number).flatMap(({ message, turn: number }) => messageEntries([message], number)),
-    { kind: 'turn', turn: turn.number, key, data: summary },
+    { kind: 'turn', turn: turn.number, key: turnKey(turn.number, status, parts.length), data: summary },
   ];
   await journal.append(threadId, entries, fenceOfLease(runtime, lease));
   runtime.logger.warn({ event: 'journal-recover', thread_id: threadId, turn: turn.number }, 'journaled a turn whose append a failure had cut short');

@@ -136,6 +136,9 @@ async function* turnEvents(graph: SwitchboardGraph, input: TurnInput, options: {
       recovered = await finishUnfinishedTurn(graph, input.threadId, lease, progress, snapshot);
       // Nothing to finish: the thread waits, and a handoff waiting for approval is withdrawn.
       if (!recovered) withdrawn = withdrawApproval(runtimeOf(graph), input.threadId, snapshot);
+      // A turn waiting for an approval is `running` in its checkpoint: its wait is journaled here
+      // if a failure cut that append short, before its end is.
+      if (withdrawn) await catchUpJournal(runtimeOf(graph), input.threadId, snapshot.values as Partial<SwitchboardState>, lease, waitingRequestsOf(runtimeOf(graph), snapshot)[0]);
       head = await readHead(graph, input.threadId, messageId, lease.fence);
       // The unfinished turn was this very message's: a worker died after saving its input (pending
       // writes, which `seen` does not read) and before the checkpoint that takes it in. It is
@@ -323,7 +326,7 @@ export async function recoverThread(graph: SwitchboardGraph, threadId: string): 
       const threadTree = (snapshot.values as Partial<SwitchboardState>).tree;
       const treeName = runtimeOf(graph).tree.name;
       if (threadTree !== undefined && threadTree !== treeName) throw new ThreadTreeError(threadId, threadTree, treeName);
-      await catchUpJournal(runtimeOf(graph), threadId, snapshot.values as Partial<SwitchboardState>, lease);
+      await catchUpJournal(runtimeOf(graph), threadId, snapshot.values as Partial<SwitchboardState>, lease, waitingRequestsOf(runtimeOf(graph), snapshot)[0]);
       const result = await finishUnfinishedTurn(graph, threadId, lease, { saved: 0 });
       await settle(graph, threadId, result, lease.fence);
       return result;
@@ -588,7 +591,7 @@ export async function* streamResumeWith(
     if (threadTree !== undefined && threadTree !== treeName) throw new ThreadTreeError(threadId, threadTree, treeName);
     const value = decide(snapshot);
     // The waiting turn's part is journaled before its end is (its summary merges the two).
-    await catchUpJournal(runtimeOf(graph), threadId, snapshot.values as Partial<SwitchboardState>, lease);
+    await catchUpJournal(runtimeOf(graph), threadId, snapshot.values as Partial<SwitchboardState>, lease, waitingRequestsOf(runtimeOf(graph), snapshot)[0]);
     return yield* streamRun(graph, threadId, new Command({ resume: value }), { ...options, lease, progress, resumed: true });
   });
 }

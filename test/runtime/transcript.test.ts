@@ -159,6 +159,120 @@ describe.each(Object.keys(STORES) as (keyof typeof STORES)[])('a turn that waits
   });
 });
 
+describe.each(Object.keys(STORES) as (keyof typeof STORES)[])('a waiting turn whose journal append failed, on %s', (kind) => {
+  const gatedDesk = async (store: Awaited<ReturnType<(typeof STORES)[typeof kind]>>, tools = createExampleTools()) =>
+    compileTree(await loadTree('test/fixtures/trees/gated-desk.yaml', { tools }), { tools, checkpointer: store.saver, threadLock: store.threadLock, model: 'offline', trace: true });
+  type Store = Awaited<ReturnType<(typeof STORES)[typeof kind]>>;
+
+  /** Runs `step` with every journal append failing, as a store that dropped its connection would. */
+  async function withoutJournal<T>(store: Store, step: () => Promise<T>): Promise<T> {
+    const append = store.journal.append.bind(store.journal);
+    store.journal.append = async () => {
+      throw Object.assign(new Error('Connection terminated unexpectedly'), { code: 'ECONNRESET' });
+    };
+    try {
+      return await step();
+    } finally {
+      store.journal.append = append;
+    }
+  }
+
+  /** The whole thread's transcript holds every message the thread's state holds, in order, once. */
+  async function expectWholeTranscript(graph: Parameters<typeof getTranscript>[0], result: TurnResult, seen: Map<string, BaseMessage>): Promise<void> {
+    accumulate(seen, result);
+    const ids = (await wholeTranscript(graph, result.threadId)).map((message) => message.id);
+    expect(ids).toEqual([...seen.keys()]);
+  }
+
+  it('an approval wait cut short is caught up when it is decided: one summary of the whole turn, recovered, its trace whole', async () => {
+    const store = await STORES[kind]();
+    try {
+      const graph = await gatedDesk(store);
+      const { threadId } = newThread();
+      const seen = new Map<string, BaseMessage>();
+      accumulate(seen, await runTurn(graph, { threadId, message: 'My invoice is wrong' }));
+      const asked = await withoutJournal(store, () => runTurn(graph, { threadId, message: 'I want a person' }));
+      expect(asked.waitingFor?.type).toBe('approval');
+      accumulate(seen, asked);
+      accumulate(seen, await approveHandoff(graph, threadId));
+      // The wait that failed to journal was caught up before the decision's part.
+      expect((await getTurnSummaries(graph, threadId)).map((summary) => [summary.turn, summary.status, summary.recovered ?? false])).toEqual([
+        [1, 'done', false],
+        [2, 'waiting', true],
+      ]);
+      const done = await resumeThread(graph, threadId, { reply: 'Refunded the duplicate charge.' });
+      await expectWholeTranscript(graph, done, seen);
+
+      const second = (await getTurnSummaries(graph, threadId))[1]!;
+      expect(second).toMatchObject({ turn: 2, status: 'done', recovered: true, owner: 'person', handoffs: [{ from: 'billing', to: 'person' }], escalations: [{ from: 'billing', to: 'person' }] });
+      expect(second.modelCalls).toBeGreaterThanOrEqual(asked.state.turn.modelCalls);
+      // The parts after the caught-up one are traced from the first index on, none lost to a clash.
+      const trace = await getTrace(graph, threadId, 2);
+      expect(trace.map((entry) => entry.type).filter((type) => type.startsWith('approval') || type.startsWith('escalation') || type === 'turn-end')).toEqual(['approval-end', 'escalation-start', 'escalation-end', 'turn-end']);
+      expect(second.events).toBe(trace.length);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('an approval wait cut short is caught up when the user writes again: the withdrawn turn is closed, recovered', async () => {
+    const store = await STORES[kind]();
+    try {
+      const graph = await gatedDesk(store);
+      const { threadId } = newThread();
+      const seen = new Map<string, BaseMessage>();
+      accumulate(seen, await runTurn(graph, { threadId, message: 'My invoice is wrong' }));
+      accumulate(seen, await withoutJournal(store, () => runTurn(graph, { threadId, message: 'I want a person' })));
+      const next = await runTurn(graph, { threadId, message: 'Never mind, my invoice is fine now' });
+      expect(next.status).toBe('done');
+      await expectWholeTranscript(graph, next, seen);
+      const summaries = await getTurnSummaries(graph, threadId);
+      expect(summaries.map((summary) => [summary.turn, summary.status, summary.recovered ?? false])).toEqual([
+        [1, 'done', false],
+        [2, 'done', true],
+        [3, 'done', false],
+      ]);
+      expect(summaries[1]).toMatchObject({ owner: 'billing', handoffs: [] });
+      const trace = await getTrace(graph, threadId, 2);
+      expect(trace).toEqual([expect.objectContaining({ type: 'approval-end', withdrawn: true })]);
+      expect(summaries[1]!.events).toBe(1);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('a later wait cut short carries the parts journaled before it: their usage and trace stay, the last part follows them', async () => {
+    const store = await STORES[kind]();
+    try {
+      const graph = await gatedDesk(store);
+      const { threadId } = newThread();
+      const seen = new Map<string, BaseMessage>();
+      accumulate(seen, await runTurn(graph, { threadId, message: 'My invoice is wrong' }));
+      accumulate(seen, await runTurn(graph, { threadId, message: 'I want a person' }));
+      const asked = (await getTurnSummaries(graph, threadId))[1]!;
+      expect(asked.usage.total.modelCalls).toBeGreaterThan(0);
+      const askedTrace = await getTrace(graph, threadId, 2);
+      expect(askedTrace).toHaveLength(asked.events);
+      // The approval's part runs, and its journal append fails: the turn now waits for the person.
+      accumulate(seen, await withoutJournal(store, () => approveHandoff(graph, threadId)));
+      const done = await resumeThread(graph, threadId, { reply: 'Refunded the duplicate charge.' });
+      await expectWholeTranscript(graph, done, seen);
+
+      const second = (await getTurnSummaries(graph, threadId))[1]!;
+      expect(second).toMatchObject({ turn: 2, status: 'done', recovered: true, startedAt: asked.startedAt, handoffs: [{ from: 'billing', to: 'person' }] });
+      expect(second.usage.total.modelCalls).toBe(asked.usage.total.modelCalls);
+      const trace = await getTrace(graph, threadId, 2);
+      const types = trace.map((entry) => entry.type);
+      // The first part's trace, then the last part's after it (the lost middle part's events are unknown).
+      expect(types.filter((type) => type.startsWith('approval') || type.startsWith('escalation') || type === 'turn-end')).toEqual(['approval-start', 'escalation-end', 'turn-end']);
+      expect(trace.slice(0, asked.events)).toEqual(askedTrace);
+      expect(second.events).toBe(trace.length);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
 describe('transcript on a SQLite file across processes', () => {
   const run = promisify(execFile);
   const worker = new URL('../workers/journal-crash-worker.ts', import.meta.url).pathname;
