@@ -42,7 +42,7 @@ export interface ThreadListing {
   threadId: string;
   /** Its latest turn's summary (undefined while no turn is over). */
   lastTurn: TurnSummary | undefined;
-  /** How many turn summaries it has (a turn that waited for a person has two: waiting, then over). */
+  /** How many turns it has had (its latest turn's number; a turn that waited counts once). */
   turns: number;
   /** When its journal last grew (ISO). */
   lastAt: string;
@@ -105,7 +105,11 @@ export async function listThreads(graph: SwitchboardGraph, options: { search?: s
   const tree = runtimeOf(graph).tree.name;
   const threads = await journalOf(graph).threads(options);
   return threads
-    .map((thread) => ({ threadId: thread.threadId, lastTurn: thread.lastTurn?.data as TurnSummary | undefined, turns: thread.turns, lastAt: thread.lastAt }))
+    .map((thread) => {
+      const lastTurn = thread.lastTurn?.data as TurnSummary | undefined;
+      // Turns are numbered from 1, and a turn's entries land after those of every turn before it.
+      return { threadId: thread.threadId, lastTurn, turns: lastTurn?.turn ?? 0, lastAt: thread.lastAt };
+    })
     .filter((thread) => thread.lastTurn === undefined || thread.lastTurn.tree === tree);
 }
 

@@ -145,6 +145,20 @@ export async function withdrawnTurnEntries(runtime: TreeRuntime, threadId: strin
 }
 
 /**
+ * The entry that closes turn `turn`, which waited for a person when the user wrote again: its
+ * latest wait's summary, over, saying which turn the wait goes on in (the next). Appended with the
+ * next turn's entries, in one append.
+ */
+export async function continuedTurnEntries(runtime: TreeRuntime, threadId: string, turn: number): Promise<JournalEntryInput[]> {
+  const journal = runtime.journal;
+  if (!journal) return [];
+  const waited = (await waitingParts(journal, threadId, turn)).at(-1);
+  if (!waited) return [];
+  const summary: TurnSummary = { ...waited, status: 'done', endedAt: new Date().toISOString(), continuedIn: turn + 1 };
+  return [{ kind: 'turn', turn, key: turnKey(turn, 'done'), data: summary }];
+}
+
+/**
  * Before a turn runs on a thread read from its checkpoint: journals the thread's last settled (or
  * waiting) turn if its append never happened. One keyed read when nothing is missing. `waiting` is
  * what the thread waits on (from its snapshot's interrupts): a turn that waits for an approval is

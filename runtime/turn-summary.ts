@@ -58,6 +58,11 @@ export interface TurnSummary {
    */
   recovered?: true | undefined;
   /**
+   * The user wrote again while the turn waited for a person, and the wait went on in that turn (the
+   * person answers both there): this turn is over without an answer of its own.
+   */
+  continuedIn?: number | undefined;
+  /**
    * Set on the copies `forkThread` makes of a thread's summaries (the thread they were copied
    * from): the turn ran there, not in this thread. Forks made before this was set left it out.
    */

@@ -29,8 +29,9 @@ import { SwitchboardError } from '../errors/switchboard-error.js';
 import { FENCE_KEY, PROGRESS_KEY } from '../store/fences.js';
 import type { TurnProgress } from '../store/fences.js';
 import type { ThreadLease } from '../store/thread-lock.js';
+import type { NextTurnWrite } from '../state/turn-write.js';
 import type { SwitchboardEvent } from '../nodes/events.js';
-import { catchUpJournal, journalTurn, withdrawnTurnEntries } from './turn-journal.js';
+import { catchUpJournal, continuedTurnEntries, journalTurn, withdrawnTurnEntries } from './turn-journal.js';
 import type { JournalTurnOptions } from './turn-journal.js';
 import { isTrimmed, journaledUserMessage } from '../nodes/hot-window.js';
 import { earlierTurnResult } from './replay.js';
@@ -129,6 +130,7 @@ async function* turnEvents(graph: SwitchboardGraph, input: TurnInput, options: {
     }
     let recovered: TurnResult | undefined;
     let withdrawn: ReturnType<typeof withdrawApproval>;
+    let continued: ReturnType<typeof continuedWait>;
     if (head.maybeUnfinished) {
       // Another message's turn was cut short (a dead worker, a failed store): finish it first; its
       // result comes back beside this turn's (`result.recovered`), so its reply can be shown.
@@ -139,6 +141,8 @@ async function* turnEvents(graph: SwitchboardGraph, input: TurnInput, options: {
       // A turn waiting for an approval is `running` in its checkpoint: its wait is journaled here
       // if a failure cut that append short, before its end is.
       if (withdrawn) await catchUpJournal(runtimeOf(graph), input.threadId, snapshot.values as Partial<SwitchboardState>, lease, waitingRequestsOf(runtimeOf(graph), snapshot)[0]);
+      // A person is waited for: the new message is a new turn, and the wait goes on in it.
+      else if (!recovered) continued = continuedWait(runtimeOf(graph), snapshot);
       head = await readHead(graph, input.threadId, messageId, lease.fence);
       // The unfinished turn was this very message's: a worker died after saving its input (pending
       // writes, which `seen` does not read) and before the checkpoint that takes it in. It is
@@ -151,12 +155,26 @@ async function* turnEvents(graph: SwitchboardGraph, input: TurnInput, options: {
     const owner = head.owner === undefined ? undefined : ownerOf(runtimeOf(graph), head.owner);
     if (withdrawn) yield withdrawn.event;
     // The withdrawn turn is closed in the journal with this turn's append: its calls' answers, the event, its final summary.
-    const leading = withdrawn ? await withdrawnTurnEntries(runtimeOf(graph), input.threadId, withdrawn.turn, withdrawn.answers, withdrawn.event) : undefined;
+    // So is a turn whose wait for a person this turn goes on with.
+    const leading = withdrawn
+      ? await withdrawnTurnEntries(runtimeOf(graph), input.threadId, withdrawn.turn, withdrawn.answers, withdrawn.event)
+      : continued && (await continuedTurnEntries(runtimeOf(graph), input.threadId, continued.turn));
     const messages = [...(withdrawn?.answers ?? []), ...payload.messages];
-    // A new thread (or one from before trees were recorded) is marked as this tree's.
-    const update = head.tree === undefined ? { ...payload, messages, tree: treeName } : { ...payload, messages };
     // The agent that asked for the approval holds the conversation (a turn writes its owner when it ends).
     const to = withdrawn ? ownerOf(runtimeOf(graph), withdrawn.from) : owner;
+    const person = to !== undefined && runtimeOf(graph).tree.agents[to]?.kind === 'human' ? runtimeOf(graph).agents.get(to) : undefined;
+    // A message to a person is held to their `messageChars`, as an agent holds it, before anything is
+    // saved (the thread goes on waiting): it would reach every later turn's agents.
+    const length = [...input.message].length;
+    if (person && length > person.limits.messageChars) {
+      const refused = await refusedForPerson(graph, input.threadId, messageId, person.name, `The message has ${length} characters; the limit is ${person.limits.messageChars}.`);
+      yield refused.event;
+      return recovered ? { ...refused.result, recovered } : refused.result;
+    }
+    // A person's node cannot write before it waits: the turn it waits in is started here.
+    const personTurn = person ? { turn: nextPersonTurn(person.name, messageId, continued) } : {};
+    // A new thread (or one from before trees were recorded) is marked as this tree's.
+    const update = { ...payload, messages, ...personTurn, ...(head.tree === undefined ? { tree: treeName } : {}) };
     const run = to === undefined ? update : new Command({ goto: to, update });
     const before = progress.saved;
     try {
@@ -195,6 +213,47 @@ function withdrawApproval(runtime: TreeRuntime, threadId: string, snapshot: Wait
   );
   runtime.logger.info({ event: 'approval-withdrawn', thread_id: threadId, from: request.from, to: request.to }, 'approval-withdrawn');
   return { from: request.from, turn: request.turn, answers, event: { type: 'approval-end', from: request.from, to: request.to, tool: request.tool, approved: false, withdrawn: true } };
+}
+
+/**
+ * The wait for a person that a new message goes on with: the thread waits for an escalation the
+ * person has not answered. The message opens the next turn, which comes from the user (the person
+ * owns the conversation); the person answers both at once.
+ */
+function continuedWait(runtime: TreeRuntime, snapshot: WaitingSnapshot): { turn: number; path: string[] } | undefined {
+  const request = escalationsOf(runtime, snapshot)[0];
+  const { turn } = snapshot.values as SwitchboardState;
+  // Threads from before person turns were started by the runtime wait with an earlier turn number: the message joins that turn.
+  if (!request || turn.number !== request.turn) return undefined;
+  // The path that led to the person stays the turn's: who they may hand back to does not change.
+  return { turn: turn.number, path: turn.path.at(-1) === request.agent ? turn.path : [request.agent] };
+}
+
+/** A message refused before it reached the person `person` (nothing saved): the result, and its `turn-end` event. */
+async function refusedForPerson(graph: SwitchboardGraph, threadId: string, messageId: string, person: string, message: string): Promise<{ result: TurnResult; event: SwitchboardEvent }> {
+  const snapshot = await graph.getState({ configurable: { thread_id: threadId } });
+  const state = snapshot.values as SwitchboardState;
+  const turn = state.turn.number + 1;
+  const error = { code: 'MESSAGE_TOO_LONG', message };
+  runtimeOf(graph).logger.warn({ event: 'turn-end', thread_id: threadId, turn, agent: person, status: 'error', error: { code: error.code } }, 'turn-end');
+  const result: TurnResult = { ...resultOf(threadId, state, undefined, emptyUsage()), messageId, turn, agent: person, reply: undefined, status: 'error', error, handoffs: [] };
+  return { result, event: { type: 'turn-end', threadId, turn, agent: person, status: 'error', error, durationMs: 0 } };
+}
+
+/** The turn a message to the person `person` opens (numbered after the thread's latest turn). */
+function nextPersonTurn(person: string, messageId: string, continued: ReturnType<typeof continuedWait>): NextTurnWrite {
+  return {
+    next: {
+      messageId,
+      startedAt: new Date().toISOString(),
+      path: continued?.path ?? [person],
+      handoffs: 0,
+      modelCalls: 0,
+      toolCalls: 0,
+      status: 'waiting',
+      byAgent: {},
+    },
+  };
 }
 
 /** Thread and message ids are stored and compared as given: a NUL, a control character or a lone surrogate could never be stored alike everywhere. */

@@ -7,7 +7,7 @@ import type { Tree } from '../config/schema.js';
 import { fieldSchema } from '../config/field-schema.js';
 import { appendToTrail } from './trail.js';
 import { applyTurnWrite } from './turn-write.js';
-import type { TurnWrite } from './turn-write.js';
+import type { NextTurnWrite, TurnWrite } from './turn-write.js';
 
 export const EDGE_KINDS = ['delegate', 'handback', 'sideways', 'escalate', 'fallback', 'limit', 'resume'] as const;
 
@@ -165,7 +165,7 @@ export function createStateSchema(tree: Pick<Tree, 'root' | 'state'>) {
     }),
     turn: new ReducedValue(TurnSchema.default(() => ({ ...EMPTY_TURN })), {
       // A whole turn (as described), or a step's write (see state/turn-write.ts).
-      inputSchema: writtenByNodes(TurnSchema as z.ZodType<Turn | TurnWrite>),
+      inputSchema: writtenByNodes(TurnSchema as z.ZodType<Turn | TurnWrite | NextTurnWrite>),
       reducer: applyTurnWrite,
     }),
     fields: new ReducedValue(z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default(() => ({ ...defaults })), {

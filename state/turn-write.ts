@@ -18,12 +18,21 @@ export interface TurnWrite {
   calls?: CallUsage[];
 }
 
-function isTurnWrite(value: Turn | TurnWrite): value is TurnWrite {
+/**
+ * The next turn, written by the runtime before the graph runs when a person owns the conversation
+ * (a person's node cannot write before it waits): numbered after the thread's latest turn.
+ */
+export interface NextTurnWrite {
+  next: Omit<Turn, 'number'>;
+}
+
+function isTurnWrite(value: Turn | TurnWrite | NextTurnWrite): value is TurnWrite {
   return typeof (value as Partial<TurnWrite>).step === 'object';
 }
 
 /** The `turn` reducer: a whole turn replaces it; a step's write adds to the same turn, or starts the next one. */
-export function applyTurnWrite(current: Turn, write: Turn | TurnWrite): Turn {
+export function applyTurnWrite(current: Turn, write: Turn | TurnWrite | NextTurnWrite): Turn {
+  if ('next' in write) return { ...write.next, number: current.number + 1 };
   if (!isTurnWrite(write)) return write;
   // A settled turn's moves and usage are in `handoffs` and `usage`.
   if (write.step.status !== 'running') return write.step;

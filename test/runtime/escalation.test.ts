@@ -5,6 +5,8 @@ import { SwitchboardError } from '../../errors/switchboard-error.js';
 import { compileTree } from '../../graphs/compile.js';
 import { openCheckpointer } from '../../store/checkpointer.js';
 import { pendingEscalations, resumeThread, runTurn } from '../../runtime/turn.js';
+import { routingStats } from '../../runtime/stats.js';
+import { getTurnSummaries, listThreads } from '../../runtime/transcript.js';
 import { captureLogs } from '../../testing/capture-logs.js';
 import { createExampleTools } from '../../tools/examples.js';
 import { compileExample, examplePath, newThread } from '../helpers.js';
@@ -54,6 +56,60 @@ describe('escalation to a person', () => {
     // The person owns the conversation now: the new message comes from the user, not from the manager.
     expect(next.waitingFor).toMatchObject({ from: 'user', message: 'any news?', turn: next.turn });
     expect(next.handoffs).toEqual([]);
+    // The turn is in the checkpoint from its start, so its summary and duration count from the message, not the reply.
+    expect(next.state.turn).toMatchObject({ number: next.turn, status: 'waiting', startedAt: expect.any(String) });
+    await resumeThread(graph, threadId, { reply: 'Still on it.' });
+    expect((await getTurnSummaries(graph, threadId)).at(-1)).toMatchObject({ turn: next.turn, status: 'done', startedAt: next.state.turn.startedAt });
+  });
+
+  it('a message written while the person is waited for opens a new turn that goes on waiting: the earlier one is closed, the person may hand back as before', async () => {
+    const { graph } = await compileExample('support', { model: 'offline' });
+    const threadId = await waitingThread(graph);
+    const [escalated] = await pendingEscalations(graph, threadId);
+    const again = await runTurn(graph, { threadId, message: 'hello? anyone there?' });
+    expect(again).toMatchObject({ status: 'waiting', agent: 'human_agent', turn: escalated!.turn + 1, handoffs: [] });
+    // The person owns the conversation: the new turn comes from the user, with the whole conversation.
+    const [request] = await pendingEscalations(graph, threadId);
+    expect(request).toMatchObject({ from: 'user', turn: again.turn, message: 'hello? anyone there?', handBackTargets: escalated!.handBackTargets });
+    expect(request!.transcript).toContain('user: I need to speak to a real person');
+    // The checkpoint numbers the waiting turn, with its start.
+    expect(again.state.turn).toMatchObject({ number: again.turn, status: 'waiting', startedAt: expect.any(String) });
+    const third = await runTurn(graph, { threadId, message: 'still waiting' });
+    expect(third.waitingFor).toMatchObject({ from: 'user', turn: again.turn + 1, handBackTargets: escalated!.handBackTargets });
+
+    const summaries = await getTurnSummaries(graph, threadId);
+    expect(summaries.slice(-3).map((summary) => [summary.turn, summary.status, summary.continuedIn])).toEqual([
+      [escalated!.turn, 'done', again.turn],
+      [again.turn, 'done', third.turn],
+      [third.turn, 'waiting', undefined],
+    ]);
+    // The person answers once, for every message; the hand-back targets of the first wait still hold.
+    const answered = await resumeThread(graph, threadId, { reply: 'Dana here, sorted.', handBackTo: escalated!.from });
+    expect(answered).toMatchObject({ status: 'done', turn: third.turn, reply: 'Dana here, sorted.', state: { activeAgent: escalated!.from } });
+    const last = (await getTurnSummaries(graph, threadId)).at(-1)!;
+    expect(last).toMatchObject({ turn: third.turn, status: 'done', startedAt: third.state.turn.startedAt });
+    // Each turn counts once in the thread list, however often it waited.
+    expect((await listThreads(graph, { search: threadId }))[0]).toMatchObject({ turns: third.turn, lastTurn: { turn: third.turn, status: 'done' } });
+    const stats = await routingStats(graph);
+    expect(stats.statuses).toEqual({ done: third.turn });
+    expect(stats.escalations.toPerson).toBe(1);
+  });
+
+  it('holds a message to a person to their messageChars, as an agent does: refused before anything is saved, the thread still waits', async () => {
+    const { graph } = await compileExample('support', { model: 'offline' });
+    const threadId = await waitingThread(graph);
+    const config = { configurable: { thread_id: threadId } };
+    const before = await graph.getState(config);
+    const [request] = await pendingEscalations(graph, threadId);
+    // 8,001 characters as a person counts them (an emoji is one).
+    const refused = await runTurn(graph, { threadId, message: '😀'.repeat(8_001) });
+    expect(refused).toMatchObject({ status: 'error', error: { code: 'MESSAGE_TOO_LONG', message: 'The message has 8001 characters; the limit is 8000.' }, agent: 'human_agent', reply: undefined, handoffs: [] });
+    expect((await graph.getState(config)).values).toEqual(before.values);
+    expect(await pendingEscalations(graph, threadId)).toEqual([request]);
+    // At the limit, it reaches the person.
+    const kept = await runTurn(graph, { threadId, message: '😀'.repeat(8_000) });
+    expect(kept).toMatchObject({ status: 'waiting', turn: request!.turn + 1 });
+    expect((await resumeThread(graph, threadId, { reply: 'Got it.' })).status).toBe('done');
   });
 
   it('rejects a resume with nothing pending, and a hand-back to an agent the person cannot reach', async () => {

@@ -85,7 +85,7 @@ describe.each(Object.keys(STORES) as (keyof typeof STORES)[])('transcript on %s'
       expect(summaries[0]).toMatchObject({ tree: 'support', messageId: expect.any(String), owner: 'billing', handoffs: [expect.objectContaining({ from: 'triage', to: 'billing', kind: 'delegate' })] });
       expect(summaries.every((summary) => summary.recovered === undefined)).toBe(true);
       const listed = await listThreads(graph, { search: threadId });
-      expect(listed).toEqual([{ threadId, lastTurn: summaries.at(-1), turns: expect.any(Number), lastAt: expect.any(String) }]);
+      expect(listed).toEqual([{ threadId, lastTurn: summaries.at(-1), turns: CONVERSATION.length, lastAt: expect.any(String) }]);
     } finally {
       await store.close();
     }
