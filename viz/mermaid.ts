@@ -1,6 +1,6 @@
 /**
  * Mermaid flowchart text. Node ids are generated (`a0`, `a1`…) and every label is quoted with each
- * character outside a small safe set written as a `#code;` entity, so any agent name or description
+ * character outside a safe set (letters, digits) written as a `#code;` entity, so any agent name or description
  * is valid Mermaid — even ones that break LangGraph's own `drawMermaid()` (end, graph, style…).
  */
 import type { EdgeKind } from '../config/edges.js';
@@ -91,13 +91,18 @@ function linkStyle(kind: EdgeKind): string {
 }
 
 /**
- * Text for a quoted Mermaid label: letters, digits, spaces and `_.,:-` stay; everything else
- * (quotes, brackets, `#`, `;`, `|`, `%`, `<`, line breaks, any non-ASCII) becomes `#<code>;`.
+ * Text for a quoted Mermaid label: letters and digits of any script (with their combining marks),
+ * spaces and `_.,:-` stay; everything else (quotes, brackets, `#`, `;`, `|`, `%`, `<`, line
+ * breaks, symbols, emoji, invisible format characters) becomes `#<code>;`. Letters stay as they
+ * are because an entity is about eight characters: a tree described in Chinese or Japanese would
+ * pass Mermaid's 50,000-character limit (`maxTextSize`) several times sooner.
  */
 export function mermaidText(text: string): string {
   let result = '';
   for (const character of text.replace(/[\r\n\t]+/g, ' ')) {
-    result += /[A-Za-z0-9 _.,:-]/.test(character) ? character : `#${character.codePointAt(0)};`;
+    result += SAFE.test(character) ? character : `#${character.codePointAt(0)};`;
   }
   return result === '' ? '#160;' : result;
 }
+
+const SAFE = /^[\p{L}\p{M}\p{N} _.,:-]$/u;

@@ -48,6 +48,10 @@ const NAMES = [
   '`tick`',
   '\\N \\G',
   'émoji 😀',
+  '請求担当',
+  'مدير الفواتير',
+  'हिन्दी',
+  'Zürich Ärzte',
   'tab\there',
   'back\\slash',
   'multi\nline',
@@ -79,6 +83,18 @@ describe('drawings of agents with hostile names and descriptions', () => {
       const edges = parsed.edges.filter((edge) => /^a\d+$/.test(edge.from));
       expect(edges.map((edge) => edge.text)).toEqual(diagram.edges.map((edge) => shown(edge.label)));
     }
+  });
+
+  it('stays within Mermaid\'s 50,000 characters for a large tree described in Chinese: letters of any script are written as they are', async () => {
+    const description = '請求書の二重請求、返金、支払い方法の変更を担当します。'.repeat(10);
+    const agents = Array.from({ length: 60 }, (_, index) => ({ name: `担当者${index}`, role: ROLES[index % ROLES.length]!, description }));
+    const large: Diagram = { name: '大きな窓口', root: agents[0]!.name, nodes: agents, edges: agents.slice(1).map((agent) => ({ from: agents[0]!.name, to: agent.name, kind: 'delegate', label: `transfer_to_${agent.name}` })) };
+    const text = toMermaid(large, { descriptions: true });
+    expect(text.length).toBeLessThan(50_000);
+    const parsed = await parseFlowchart(text);
+    const drawn = [...parsed.vertices.values()].filter((vertex) => /^a\d+$/.test(vertex.id));
+    expect(drawn.map((vertex) => vertex.lines[0])).toEqual(agents.map((agent) => agent.name));
+    expect(drawn[0]!.lines.slice(1).join('')).toBe(description);
   });
 
   it('writes DOT Graphviz draws, with every name as the text of its node', async () => {
