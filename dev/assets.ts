@@ -13,6 +13,7 @@ const ASSETS: Readonly<Record<string, string>> = {
   'chat.js': 'text/javascript; charset=utf-8',
   'drawing.js': 'text/javascript; charset=utf-8',
   'escalations.js': 'text/javascript; charset=utf-8',
+  'latest.js': 'text/javascript; charset=utf-8',
   'threads.js': 'text/javascript; charset=utf-8',
   'time-travel.js': 'text/javascript; charset=utf-8',
   'trace.js': 'text/javascript; charset=utf-8',

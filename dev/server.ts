@@ -26,7 +26,7 @@ import { toPageSnapshot } from './page-data.js';
 import type { PageModels } from './page-data.js';
 import { resolveApproval } from '../runtime/approval.js';
 import { ApprovalDecisionSchema } from '../nodes/approval.js';
-import { ChatRequestSchema, listEscalations, parseBody, readThread, ReplyRequestSchema, threadExists, threadIdOfPath, ThreadRunner } from './threads.js';
+import { ChatRequestSchema, listEscalations, parseBody, readThread, ReplyRequestSchema, requireThread, threadIdOfPath, ThreadRunner } from './threads.js';
 import { ForkRequestSchema, httpErrors, ThreadHistory } from './thread-history.js';
 
 export interface DevServerOptions {
@@ -127,8 +127,8 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       const threadId = threadIdOfPath(decision[1] ?? '');
       const body = parseBody(ApprovalDecisionSchema, await readJson(request));
       const graph = requireGoodTree().graph;
-      // Deciding on a thread that is not there, or not waiting (decided already), is the request's mistake, as for forks.
-      if (!(await threadExists(graph, threadId))) throw new HttpError(404, `UNKNOWN_THREAD: There is no thread ${threadId} in this store.`);
+      // Deciding on a thread that is not there (404), or not waiting (decided already: 409), is the request's mistake.
+      await requireThread(graph, threadId);
       const result = await httpErrors(() => resolveApproval(graph, threadId, body));
       return sendJson(response, 200, { threadId, status: result.status, agent: result.agent, reply: result.reply ?? null });
     }
@@ -136,7 +136,10 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     if (reply) {
       const threadId = threadIdOfPath(reply[1] ?? '');
       const body = parseBody(ReplyRequestSchema, await readJson(request));
-      return runner.reply(requireGoodTree().graph, threadId, body, new NdjsonStream(response));
+      const graph = requireGoodTree().graph;
+      // Refused before the stream starts, as a decision is: the status says the thread is not there.
+      await requireThread(graph, threadId);
+      return runner.reply(graph, threadId, body, new NdjsonStream(response));
     }
     if (route === 'GET /api/threads')
       return sendJson(response, 200, await history.list(url.searchParams.get('search') ?? undefined, url.searchParams.get('limit') ?? undefined));

@@ -17,8 +17,11 @@ import { listThreadRows } from './thread-list.js';
 import { readThread, ThreadIdSchema } from './threads.js';
 import { readWholeThread } from './whole-thread.js';
 
+/** A turn number: a cleared or fractional one is refused with one plain reason, not zod's type words. */
+const TurnSchema = z.int({ error: 'must be a whole number from 1' }).min(1, { error: 'must be a whole number from 1' });
+
 export const ForkRequestSchema = z.strictObject({
-  turn: z.int().min(1),
+  turn: TurnSchema,
   newThreadId: ThreadIdSchema.optional(),
   fields: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
 });

@@ -102,10 +102,13 @@ export class ThreadRunner {
   }
 }
 
-/** Whether the store holds `threadId` (its checkpoint only: no transcript is read). */
-export async function threadExists(graph: SwitchboardGraph, threadId: string): Promise<boolean> {
+/**
+ * Refuses (404) a thread the store does not hold, from its checkpoint only (no transcript is read):
+ * a decision or a reply to a thread that is not there is the request's mistake, as for forks.
+ */
+export async function requireThread(graph: SwitchboardGraph, threadId: string): Promise<void> {
   const snapshot = await graph.getState({ configurable: { thread_id: threadId } });
-  return (snapshot.values as Partial<SwitchboardState>).messages !== undefined;
+  if ((snapshot.values as Partial<SwitchboardState>).messages === undefined) throw new HttpError(404, `UNKNOWN_THREAD: There is no thread ${threadId} in this store.`);
 }
 
 /** A thread's whole transcript, path and shared state, or `exists: false` for a thread never run. */

@@ -4,6 +4,7 @@
 import { Chat } from './chat.js';
 import { Drawing } from './drawing.js';
 import { Escalations } from './escalations.js';
+import { Latest } from './latest.js';
 import { ThreadsPanel } from './threads.js';
 import { TimeTravel } from './time-travel.js';
 import { TracePanel } from './trace.js';
@@ -14,21 +15,29 @@ const byId = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
 const drawing = new Drawing(byId('drawing'));
 const trace = new TracePanel({ panel: byId('trace-panel'), title: byId('trace-title'), list: byId('trace') });
 const threads = new ThreadsPanel({ list: byId('threads'), search: /** @type {HTMLInputElement} */ (byId('thread-search')) }, (threadId) => void openThread(threadId));
-const timeTravel = new TimeTravel({ panel: byId('turn-panel'), title: byId('turn-title'), body: byId('turn-body') }, (fork) => {
-  chat.show(fork.thread);
-  chat.note('note', `Forked from ${fork.from.threadId} at turn ${fork.from.turn}: write a different message to continue.`);
-  timeTravel.hide();
-  trace.hide();
-  void threads.refresh();
-  byId('message').focus();
-});
+const timeTravel = new TimeTravel(
+  { panel: byId('turn-panel'), title: byId('turn-title'), body: byId('turn-body') },
+  {
+    onForked: (fork) => {
+      chat.show(fork.thread);
+      chat.note('note', `Forked from ${fork.from.threadId} at turn ${fork.from.turn}: write a different message to continue.`);
+      timeTravel.hide();
+      trace.hide();
+      void threads.refresh();
+      byId('message').focus();
+    },
+    onPast: (marks) => drawing.showPast(marks),
+    onNotKept: (threadId, turn) => chat.notKept(threadId, turn),
+  },
+);
 const chat = new Chat(
   { transcript: byId('transcript'), path: byId('path'), state: byId('state'), threadId: byId('thread-id') },
   (marks) => drawing.mark(marks),
   {
-    onTurn: (threadId, turn) => {
+    onTurn: (threadId, turn, kept) => {
       void trace.show(threadId, turn);
-      void timeTravel.show(threadId, turn);
+      if (kept) void timeTravel.show(threadId, turn);
+      else timeTravel.hide();
     },
     onThread: (threadId) => threads.select(threadId),
   },
@@ -37,6 +46,8 @@ const escalations = new Escalations(
   byId('waiting'),
   async (escalation, reply) => {
     if (chat.threadId !== escalation.threadId) await openThread(escalation.threadId);
+    // The drawing follows the turn that now runs, not a past one.
+    timeTravel.hide();
     await chat.reply(escalation.threadId, reply);
     // The thread is no longer waiting (or waits again): the panel shows it as it is now.
     void threads.refresh();
@@ -51,13 +62,19 @@ const escalations = new Escalations(
   },
 );
 
+/** The thread opened is the one clicked last, however the answers arrive. */
+const opening = new Latest();
+
 /** Opens a thread of the store in the conversation panel: its transcript, state and path on the drawing. @param {string} threadId */
 async function openThread(threadId) {
+  const current = opening.start();
   const response = await fetch(`/api/threads/${encodeURIComponent(threadId)}`);
   if (!response.ok) return;
+  const thread = await response.json();
+  if (!current()) return;
   trace.hide();
   timeTravel.hide();
-  chat.show(await response.json());
+  chat.show(thread);
 }
 
 /** @param {any} snapshot */
@@ -107,6 +124,8 @@ form.addEventListener('submit', (event) => {
   if (!message || send.disabled) return;
   input.value = '';
   send.disabled = true;
+  // The drawing follows the turn that now runs, not a past one.
+  timeTravel.hide();
   void chat
     .send(message)
     .then(() => Promise.all([escalations.refresh(), threads.refresh()]))

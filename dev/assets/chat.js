@@ -29,7 +29,7 @@ export class Chat {
   /**
    * @param {{ transcript: HTMLElement, path: HTMLElement, state: HTMLElement, threadId: HTMLElement }} elements
    * @param {(marks: { path?: Hop[], speaking?: string | null, active?: string | null }) => void} onMarks
-   * @param {{ onTurn?: (threadId: string, turn: number) => void, onThread?: (threadId: string) => void }} [hooks]
+   * @param {{ onTurn?: (threadId: string, turn: number, kept: boolean) => void, onThread?: (threadId: string) => void }} [hooks]
    */
   constructor(elements, onMarks, hooks = {}) {
     this.elements = elements;
@@ -44,6 +44,8 @@ export class Chat {
     this.bubbleAgent = '';
     /** @type {string | null} who wrote the last message of the current turn */
     this.lastSpeaker = null;
+    /** @type {Set<number>} the turns whose end the store keeps: only they can be revisited (time travel) */
+    this.keptTurns = new Set();
     this.reset();
   }
 
@@ -53,6 +55,7 @@ export class Chat {
     this.elements.threadId.textContent = this.threadId;
     this.elements.transcript.replaceChildren();
     this.elements.state.textContent = 'No conversation yet.';
+    this.keptTurns = new Set();
     this.setPath([]);
     this.onMarks({ speaking: null, active: null });
     this.hooks.onThread?.(this.threadId);
@@ -64,6 +67,7 @@ export class Chat {
     this.elements.threadId.textContent = thread.threadId;
     this.elements.transcript.replaceChildren();
     this.bubble = null;
+    this.keptTurns = new Set(thread.keptTurns ?? []);
     const messages = thread.messages ?? [];
     messages.forEach((/** @type {any} */ message, /** @type {number} */ index) => {
       if (message.role === 'user') this.note('user', message.text);
@@ -78,16 +82,35 @@ export class Chat {
     this.hooks.onThread?.(this.threadId);
   }
 
-  /** A turn's end in the transcript: opens its step trace and its state, to fork from. @param {number} turn */
+  /** A turn's end in the transcript: opens its step trace and, if the store keeps it, its state, to fork from. @param {number} turn */
   marker(turn) {
     const item = document.createElement('li');
     item.className = 'turn-marker';
     item.dataset.turn = String(turn);
-    const button = Object.assign(document.createElement('button'), { type: 'button', textContent: `turn ${turn} · trace · time travel` });
+    const button = Object.assign(document.createElement('button'), { type: 'button' });
     const threadId = this.threadId;
-    button.addEventListener('click', () => this.hooks.onTurn?.(threadId, turn));
+    button.addEventListener('click', () => this.hooks.onTurn?.(threadId, turn, this.keptTurns.has(turn)));
     item.append(button);
+    this.labelMarker(item);
     this.elements.transcript.append(item);
+  }
+
+  /** The store no longer has the end of `turn` of `threadId` (found when it was asked for). @param {string} threadId @param {number} turn */
+  notKept(threadId, turn) {
+    if (threadId !== this.threadId) return;
+    this.keptTurns.delete(turn);
+    const item = this.elements.transcript.querySelector(`li.turn-marker[data-turn="${turn}"]`);
+    if (item) this.labelMarker(/** @type {HTMLElement} */ (item));
+  }
+
+  /** Offers time travel on a turn marker only when the store keeps that turn's end. @param {HTMLElement} item */
+  labelMarker(item) {
+    const turn = Number(item.dataset.turn);
+    const kept = this.keptTurns.has(turn);
+    const button = /** @type {HTMLButtonElement} */ (item.querySelector('button'));
+    item.dataset.kept = String(kept);
+    button.textContent = kept ? `turn ${turn} · trace · time travel` : `turn ${turn} · trace`;
+    button.title = kept ? '' : `The store no longer keeps the end of turn ${turn} (its retention keeps only the newest checkpoints): it cannot be revisited or forked.`;
   }
 
   /** Sends a user message and streams the turn. @param {string} message */
@@ -210,6 +233,8 @@ export class Chat {
       ...this.settledPath.filter((hop) => hop.turn !== result.turn),
       ...moves.map((/** @type {any} */ record) => ({ from: record.from, to: record.to, kind: record.kind, turn: record.turn })),
     ]);
+    // The turn just ended is the store's newest checkpoint: kept whatever the retention.
+    this.keptTurns.add(result.turn);
     this.marker(result.turn);
     this.onMarks({ speaking: this.lastSpeaker ?? result.agent, active: result.state.activeAgent });
   }

@@ -26,6 +26,8 @@ export class Drawing {
     this.drawn = null;
     /** @type {{ path: Hop[], speaking: string | null, active: string | null }} */
     this.marks = { path: [], speaking: null, active: null };
+    /** @type {{ path: Hop[], speaking: string | null, active: string | null } | null} a past turn's marks, lit instead (time travel) */
+    this.past = null;
     this.view = { x: 0, y: 0, scale: 1 };
     /** @type {{ width: number, height: number }} the drawing's own size */
     this.size = { width: 1, height: 1 };
@@ -174,8 +176,19 @@ export class Drawing {
     this.apply();
   }
 
+  /**
+   * Lights the path as it was at the end of a past turn (time travel) instead of the conversation's,
+   * which keeps following the turns; null lights the conversation's again.
+   * @param {{ path: Hop[], speaking: string | null, active: string | null } | null} marks
+   */
+  showPast(marks) {
+    this.past = marks;
+    this.container.classList.toggle('past', marks !== null);
+    this.apply();
+  }
+
   apply() {
-    const { path, speaking, active } = this.marks;
+    const { path, speaking, active } = this.past ?? this.marks;
     const visited = new Set(path.flatMap((hop) => [hop.from, hop.to]));
     if (this.tree && (path.length > 0 || speaking)) visited.add(this.tree.root);
     for (const element of this.container.querySelectorAll('[data-agent]')) {

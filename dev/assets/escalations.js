@@ -1,4 +1,5 @@
 // Threads waiting for a person: listed with what the person needs, answered from the page.
+import { Latest } from './latest.js';
 
 /**
  * @typedef {{ type: 'escalation' | 'approval', threadId: string, agent: string, to: string, from: string, reason: string | null, payload: object, message: string, transcript: string, handBackTargets: string[] }} Escalation
@@ -14,13 +15,17 @@ export class Escalations {
     this.list = list;
     this.onAnswer = onAnswer;
     this.onDecided = onDecided;
+    /** The queue shown is the newest request's: refreshes overlap (after a turn, a reply, a save). */
+    this.requests = new Latest();
   }
 
   async refresh() {
+    const current = this.requests.start();
     const response = await fetch('/api/escalations');
     if (!response.ok) return; // no tree yet
     /** @type {Escalation[]} */
     const waiting = await response.json();
+    if (!current()) return;
     this.list.replaceChildren(...waiting.map((escalation) => this.item(escalation)));
   }
 

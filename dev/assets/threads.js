@@ -1,5 +1,6 @@
 // The threads panel: every thread in the store (the page's, and those of `switchboard run` and
 // `chat`), newest first, searchable by id, with its tree, owner, status, turns and last activity.
+import { Latest } from './latest.js';
 
 /**
  * @typedef {{ threadId: string, tree: string | null, owner: string, status: string, waiting: boolean, turns: number, lastActivity: string | null }} ThreadRow
@@ -19,6 +20,8 @@ export class ThreadsPanel {
     this.tree = null;
     /** @type {ReturnType<typeof setTimeout> | undefined} */
     this.timer = undefined;
+    /** The list shown is the newest request's: a slow answer to an older search is dropped. */
+    this.requests = new Latest();
     elements.search.addEventListener('input', () => {
       clearTimeout(this.timer);
       this.timer = setTimeout(() => void this.refresh(), 200);
@@ -26,11 +29,13 @@ export class ThreadsPanel {
   }
 
   async refresh() {
+    const current = this.requests.start();
     const search = this.elements.search.value.trim();
     const response = await fetch(`/api/threads${search ? `?search=${encodeURIComponent(search)}` : ''}`);
     if (!response.ok) return;
     /** @type {{ threads: ThreadRow[] }} */
     const body = await response.json();
+    if (!current()) return;
     this.elements.list.replaceChildren(...body.threads.map((row) => this.item(row)));
     this.elements.list.dataset.count = String(body.threads.length);
   }

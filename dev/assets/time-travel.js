@@ -1,5 +1,7 @@
 // Time travel: a thread as it was at the end of a turn (its messages and shared-state fields), and a
 // fork from there into a new thread, with fields edited, to continue with a different message.
+// While a turn is shown, the drawing lights the path as it was at that turn's end.
+import { Latest } from './latest.js';
 
 /** @param {string} tag @param {string} [className] @param {string} [text] */
 function element(tag, className, text) {
@@ -12,29 +14,42 @@ function element(tag, className, text) {
 export class TimeTravel {
   /**
    * @param {{ panel: HTMLElement, title: HTMLElement, body: HTMLElement }} elements
-   * @param {(fork: { from: { threadId: string, turn: number }, thread: any }) => void} onForked
+   * @param {{
+   *   onForked: (fork: { from: { threadId: string, turn: number }, thread: any }) => void,
+   *   onPast: (marks: { path: import('./drawing.js').Hop[], speaking: null, active: string } | null) => void,
+   *   onNotKept: (threadId: string, turn: number) => void,
+   * }} hooks onPast lights a past turn's path (null: the conversation's again); onNotKept: the store no longer has that turn
    */
-  constructor(elements, onForked) {
+  constructor(elements, hooks) {
     this.elements = elements;
-    this.onForked = onForked;
+    this.hooks = hooks;
     /** @type {{ name: string, type: string, values?: string[] }[]} the tree's fields */
     this.declared = [];
+    /** The turn shown is the one clicked last, however the answers arrive. */
+    this.requests = new Latest();
   }
 
   hide() {
+    this.requests.cancel();
     this.elements.panel.hidden = true;
+    this.hooks.onPast(null);
   }
 
   /** @param {string} threadId @param {number} turn */
   async show(threadId, turn) {
+    const current = this.requests.start();
     this.elements.panel.hidden = false;
     this.elements.panel.dataset.thread = threadId;
     this.elements.panel.dataset.turn = String(turn);
     this.elements.title.textContent = `Turn ${turn} of ${threadId}`;
     const response = await fetch(`/api/threads/${encodeURIComponent(threadId)}/turns/${turn}`);
     const body = await response.json();
+    if (!current()) return;
     if (!response.ok) {
+      this.hooks.onPast(null);
       this.elements.body.replaceChildren(element('p', 'error', body.error ?? `HTTP ${response.status}`));
+      // Pruned since the thread was opened (a retention of N checkpoints): its marker says so from now on.
+      if (String(body.error).startsWith('TURN_NOT_KEPT')) this.hooks.onNotKept(threadId, turn);
       return;
     }
     this.render(body);
@@ -71,19 +86,16 @@ export class TimeTravel {
     });
     this.elements.body.replaceChildren(summary, messages, form);
     this.elements.panel.scrollIntoView({ block: 'nearest' });
+    this.hooks.onPast({ path: at.path, speaking: null, active: state.activeAgent });
   }
 
   /** @param {{ threadId: string, turn: number, state: any }} at @param {HTMLFormElement} form @param {HTMLElement} status */
   async fork(at, form, status) {
-    /** @type {Record<string, string | number | boolean>} */
-    const fields = {};
-    for (const input of form.querySelectorAll('[data-field]')) {
-      const field = /** @type {HTMLInputElement} */ (input);
-      if (field.tagName === 'SELECT' && field.value === '') continue;
-      const name = field.dataset.field ?? '';
-      if (at.state.fields[name] === undefined && (field.type === 'checkbox' ? !field.checked : field.value === '')) continue;
-      const value = field.type === 'checkbox' ? field.checked : field.type === 'number' ? Number(field.value) : field.value;
-      if (value !== at.state.fields[name]) fields[name] = value;
+    const fields = editedFields(form, at.state.fields);
+    if (typeof fields === 'string') {
+      status.className = 'fork-status error';
+      status.textContent = fields;
+      return;
     }
     const newThreadId = /** @type {HTMLInputElement} */ (form.elements.namedItem('newThreadId')).value.trim();
     const response = await fetch(`/api/threads/${encodeURIComponent(at.threadId)}/fork`, {
@@ -99,8 +111,30 @@ export class TimeTravel {
     }
     status.className = 'fork-status';
     status.textContent = `Forked into ${body.thread.threadId}.`;
-    this.onForked(body);
+    this.hooks.onForked(body);
   }
+}
+
+/**
+ * The fields changed in the fork form, or why it cannot fork: a number field left empty (cleared, or
+ * not a number) would be sent as 0, and a fork can change a field but not unset it.
+ * @param {HTMLFormElement} form @param {Record<string, unknown>} before the fields at that turn
+ * @returns {Record<string, string | number | boolean> | string}
+ */
+function editedFields(form, before) {
+  /** @type {Record<string, string | number | boolean>} */
+  const fields = {};
+  for (const input of form.querySelectorAll('[data-field]')) {
+    const field = /** @type {HTMLInputElement} */ (input);
+    if (field.tagName === 'SELECT' && field.value === '') continue;
+    const name = field.dataset.field ?? '';
+    if (before[name] === undefined && (field.type === 'checkbox' ? !field.checked : field.value === '')) continue;
+    if (field.type === 'number' && (field.value === '' || !Number.isFinite(Number(field.value))))
+      return `${name} is empty or not a number: enter a number to fork with (a fork cannot unset a field).`;
+    const value = field.type === 'checkbox' ? field.checked : field.type === 'number' ? Number(field.value) : field.value;
+    if (value !== before[name]) fields[name] = value;
+  }
+  return fields;
 }
 
 /** @param {string} name @param {unknown} value @param {{ type: string, values?: string[] } | undefined} declared */

@@ -1,6 +1,7 @@
 // The step trace of a turn: model calls (the messages each model received, the tool calls it
 // returned, tokens, latency, cost), tool calls (arguments, result, idempotency key, duration),
 // handoffs (payloads; refused ones with their reason), fallbacks and limits.
+import { Latest } from './latest.js';
 
 /** @param {string} tag @param {string} [className] @param {string} [text] */
 function element(tag, className, text) {
@@ -17,14 +18,18 @@ export class TracePanel {
   /** @param {{ panel: HTMLElement, title: HTMLElement, list: HTMLElement }} elements */
   constructor(elements) {
     this.elements = elements;
+    /** The trace shown is of the turn clicked last, however the answers arrive. */
+    this.requests = new Latest();
   }
 
   /** Loads and shows the trace of one turn. @param {string} threadId @param {number} turn */
   async show(threadId, turn) {
+    const current = this.requests.start();
     this.elements.panel.hidden = false;
     this.elements.title.textContent = `Step trace · ${threadId} · turn ${turn}`;
     const response = await fetch(`/api/threads/${encodeURIComponent(threadId)}/trace?turn=${turn}`);
     const body = await response.json();
+    if (!current()) return;
     if (!response.ok) {
       this.elements.list.replaceChildren(element('li', 'error', body.error ?? `HTTP ${response.status}`));
       return;
@@ -33,6 +38,7 @@ export class TracePanel {
   }
 
   hide() {
+    this.requests.cancel();
     this.elements.panel.hidden = true;
   }
 

@@ -69,3 +69,54 @@ export async function sendMessage(page: Page, message: string): Promise<void> {
 export async function expectText(locator: ReturnType<Page['locator']>, text: string): Promise<void> {
   await locator.filter({ hasText: text }).first().waitFor();
 }
+
+/** A slow answer: requests held until `release()`, so that the page gets later requests' answers first. */
+export interface HeldRequests {
+  /** Resolves once a request is held. */
+  held: Promise<void>;
+  /** Lets the held requests through, and resolves once the page has read their JSON answers (and dropped or shown them). */
+  release(): Promise<void>;
+}
+
+/** Holds the page's requests whose URL matches `url` until `release()`: their answers arrive out of order. */
+export async function holdRequests(page: Page, url: RegExp): Promise<HeldRequests> {
+  await trackJsonReads(page);
+  const urls: string[] = [];
+  let open!: () => void;
+  const gate = new Promise<void>((resolve) => (open = resolve));
+  let first!: () => void;
+  const held = new Promise<void>((resolve) => (first = resolve));
+  await page.route(url, async (route) => {
+    urls.push(route.request().url());
+    first();
+    await gate;
+    await route.continue();
+  });
+  return {
+    held,
+    release: async () => {
+      open();
+      await page.waitForFunction((waiting) => waiting.every((one) => (window as unknown as { jsonRead: string[] }).jsonRead.includes(one)), urls);
+      await page.unroute(url);
+    },
+  };
+}
+
+/**
+ * Records in `window.jsonRead` the URL of every answer the page has read as JSON. The page's own code
+ * after `await response.json()` runs before the next check from the test, so once a URL is there the
+ * page has done what it does with that answer.
+ */
+async function trackJsonReads(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    const tracked = window as unknown as { jsonRead?: string[] };
+    if (tracked.jsonRead) return;
+    const reads: string[] = (tracked.jsonRead = []);
+    const json = Response.prototype.json;
+    Response.prototype.json = async function (this: Response): Promise<unknown> {
+      const value: unknown = await json.call(this);
+      reads.push(this.url);
+      return value;
+    };
+  });
+}

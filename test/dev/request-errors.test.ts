@@ -1,14 +1,16 @@
 /**
  * The dev server's answers to requests that are the caller's mistake: a decision on a thread that
- * waits for none (409) or that is not there (404), a thread id in the path that is malformed
- * percent-encoding or not a thread id (400) — each with a JSON reason and no error in the log.
+ * waits for none (409) or that is not there (404), a reply to a thread that is not there (404), a
+ * fork without a turn number (400), time travel to a turn the store no longer keeps (404), a thread
+ * id in the path that is malformed percent-encoding or not a thread id (400) — each with a JSON
+ * reason and no error in the log.
  */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startDevServer } from '../../dev/server.js';
-import type { DevServer } from '../../dev/server.js';
+import type { DevServer, DevServerOptions } from '../../dev/server.js';
 import { captureLogs } from '../../testing/capture-logs.js';
 import type { CapturedLogs } from '../../testing/capture-logs.js';
 import { createExampleTools } from '../../tools/examples.js';
@@ -20,11 +22,11 @@ afterEach(async () => {
   await Promise.all(servers.splice(0).map((server) => server.close()));
 });
 
-async function start(): Promise<{ server: DevServer; logs: CapturedLogs }> {
+async function start(options: Partial<DevServerOptions> = {}): Promise<{ server: DevServer; logs: CapturedLogs }> {
   const file = join(mkdtempSync(join(tmpdir(), 'switchboard-dev-errors-')), 'tree.yaml');
   writeFileSync(file, DESK);
   const logs = captureLogs('warn');
-  const server = await startDevServer({ file, tools: createExampleTools(), model: 'offline', logger: logs.logger });
+  const server = await startDevServer({ file, tools: createExampleTools(), model: 'offline', logger: logs.logger, ...options });
   servers.push(server);
   return { server, logs };
 }
@@ -37,15 +39,20 @@ async function request(server: DevServer, method: 'GET' | 'POST', path: string, 
   return { status: response.status, json: await response.json() };
 }
 
+/** Runs a turn of `threadId` and reads its stream to the end. */
+async function chat(server: DevServer, threadId: string, message: string): Promise<void> {
+  const response = await fetch(new URL('/api/chat', server.url), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ threadId, message }),
+  });
+  await response.text();
+}
+
 describe('dev API: a decision with nothing to decide', () => {
   it('is 409 on a thread that waits for no approval (or was decided already), 404 on a thread that is not there; nothing is logged as an error', async () => {
     const { server, logs } = await start();
-    const chat = await fetch(new URL('/api/chat', server.url), {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ threadId: 'd-1', message: 'I was charged twice' }),
-    });
-    await chat.text();
+    await chat(server, 'd-1', 'I was charged twice');
     expect(await request(server, 'POST', '/api/escalations/d-1/decision', { approved: true })).toEqual({
       status: 409,
       json: { error: 'NOTHING_PENDING: Thread d-1 is not waiting for an approval.' },
@@ -54,6 +61,39 @@ describe('dev API: a decision with nothing to decide', () => {
       status: 404,
       json: { error: 'UNKNOWN_THREAD: There is no thread nobody in this store.' },
     });
+    expect(logs.records.filter((record) => (record.level as number) >= 50)).toEqual([]);
+  });
+});
+
+describe("dev API: a person's reply to a thread that is not there", () => {
+  it('is 404 with the JSON reason a decision gets, before any stream starts', async () => {
+    const { server, logs } = await start();
+    expect(await request(server, 'POST', '/api/escalations/nobody/reply', { reply: 'Hello' })).toEqual({
+      status: 404,
+      json: { error: 'UNKNOWN_THREAD: There is no thread nobody in this store.' },
+    });
+    expect(logs.records.filter((record) => (record.level as number) >= 50)).toEqual([]);
+  });
+});
+
+describe('dev API: a fork or time travel that cannot be done', () => {
+  it('is 400 for a fork whose turn is missing, not positive or not whole (a cleared field), with one plain reason', async () => {
+    const { server } = await start();
+    await chat(server, 'f-1', 'I was charged twice');
+    for (const turn of [undefined, null, 0, -1, 1.5, '1']) {
+      expect(await request(server, 'POST', '/api/threads/f-1/fork', { turn })).toEqual({ status: 400, json: { error: 'turn must be a whole number from 1' } });
+    }
+  });
+
+  it("is 404 TURN_NOT_KEPT, not 500, for a turn whose checkpoint the store's retention dropped; the thread lists the turns kept", async () => {
+    const { server, logs } = await start({ retention: 1 });
+    await chat(server, 'k-1', 'I was charged twice');
+    await chat(server, 'k-1', 'And I want a refund');
+    expect(await request(server, 'GET', '/api/threads/k-1')).toMatchObject({ status: 200, json: { keptTurns: [2] } });
+    const notKept = { status: 404, json: { error: expect.stringMatching(/^TURN_NOT_KEPT: The store no longer has the end of turn 1 of thread k-1 \(turns kept: 2\)/) as unknown } };
+    expect(await request(server, 'GET', '/api/threads/k-1/turns/1')).toEqual(notKept);
+    expect(await request(server, 'POST', '/api/threads/k-1/fork', { turn: 1 })).toEqual(notKept);
+    expect(await request(server, 'GET', '/api/threads/k-1/turns/2')).toMatchObject({ status: 200, json: { turn: 2 } });
     expect(logs.records.filter((record) => (record.level as number) >= 50)).toEqual([]);
   });
 });
