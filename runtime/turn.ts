@@ -165,7 +165,7 @@ async function* turnEvents(graph: SwitchboardGraph, input: TurnInput, options: {
     const person = to !== undefined && runtimeOf(graph).tree.agents[to]?.kind === 'human' ? runtimeOf(graph).agents.get(to) : undefined;
     // A message to a person is held to their `messageChars`, as an agent holds it, before anything is
     // saved (the thread goes on waiting): it would reach every later turn's agents.
-    const length = [...input.message].length;
+    const length = person ? [...input.message].length : 0;
     if (person && length > person.limits.messageChars) {
       const refused = await refusedForPerson(graph, input.threadId, messageId, person.name, `The message has ${length} characters; the limit is ${person.limits.messageChars}.`);
       yield refused.event;
