@@ -113,8 +113,10 @@ export async function journalTurn(runtime: TreeRuntime, threadId: string, result
       events: offset + events.length,
       ...(options.recovered || waitingPart?.recovered ? { recovered: true as const } : {}),
     };
+    // A turn finished after a crash: the append that would have closed the wait before it never happened.
+    const leading = options.leading ?? (options.recovered && !options.resumed ? await unclosedWaitEntries(runtime, journal, threadId, result.turn) : []);
     const entries: JournalEntryInput[] = [
-      ...(options.leading ?? []),
+      ...leading,
       ...messageEntries(messages, result.turn),
       ...events,
       { kind: 'turn', turn: result.turn, key: turnKey(result.turn, status, parts.length), data: summary },
@@ -145,17 +147,36 @@ export async function withdrawnTurnEntries(runtime: TreeRuntime, threadId: strin
 }
 
 /**
- * The entry that closes turn `turn`, which waited for a person when the user wrote again: its
- * latest wait's summary, over, saying which turn the wait goes on in (the next). Appended with the
- * next turn's entries, in one append.
+ * The entry that closes turn `turn`, which waited when the user wrote again: its latest wait's
+ * summary, over. A wait for a person goes on in the next turn (`continuedIn`, the person answers
+ * both there); a wait for an approval was withdrawn. Appended with the next turn's entries, in one
+ * append. Empty when the turn never journaled a wait.
  */
-export async function continuedTurnEntries(runtime: TreeRuntime, threadId: string, turn: number): Promise<JournalEntryInput[]> {
+export async function continuedTurnEntries(runtime: TreeRuntime, threadId: string, turn: number, options: { recovered?: boolean } = {}): Promise<JournalEntryInput[]> {
   const journal = runtime.journal;
   if (!journal) return [];
   const waited = (await waitingParts(journal, threadId, turn)).at(-1);
   if (!waited) return [];
-  const summary: TurnSummary = { ...waited, status: 'done', endedAt: new Date().toISOString(), continuedIn: turn + 1 };
+  const person = runtime.tree.agents[waited.agent]?.kind === 'human';
+  const summary: TurnSummary = {
+    ...waited,
+    status: 'done',
+    endedAt: new Date().toISOString(),
+    ...(person ? { continuedIn: turn + 1 } : {}),
+    ...(options.recovered ? { recovered: true as const } : {}),
+  };
   return [{ kind: 'turn', turn, key: turnKey(turn, 'done'), data: summary }];
+}
+
+/**
+ * The entry that closes the turn before `turn` when a failure cut short the append that would have
+ * closed it (it waited, and the user wrote again: see {@link continuedTurnEntries}). For the appends
+ * of turns journaled late: caught up, or finished after a crash.
+ */
+async function unclosedWaitEntries(runtime: TreeRuntime, journal: ThreadJournal, threadId: string, turn: number): Promise<JournalEntryInput[]> {
+  const before = turn - 1;
+  if (before < 1 || (await journal.get(threadId, turnKey(before, 'done')))) return [];
+  return continuedTurnEntries(runtime, threadId, before, { recovered: true });
 }
 
 /**
@@ -214,6 +235,8 @@ export async function catchUpJournal(runtime: TreeRuntime, threadId: string, val
     recovered: true,
   };
   const entries: JournalEntryInput[] = [
+    // The wait before this turn, if the failed append was to close it.
+    ...(parts.length === 0 ? await unclosedWaitEntries(runtime, journal, threadId, turn.number) : []),
     // Every message the checkpoint holds up to this turn: any a failed append left out lands now.
     ...numbered.filter(({ turn: number }) => number <= turn.number).flatMap(({ message, turn: number }) => messageEntries([message], number)),
     { kind: 'turn', turn: turn.number, key: turnKey(turn.number, status, parts.length), data: summary },

@@ -141,8 +141,10 @@ async function* turnEvents(graph: SwitchboardGraph, input: TurnInput, options: {
       // A turn waiting for an approval is `running` in its checkpoint: its wait is journaled here
       // if a failure cut that append short, before its end is.
       if (withdrawn) await catchUpJournal(runtimeOf(graph), input.threadId, snapshot.values as Partial<SwitchboardState>, lease, waitingRequestsOf(runtimeOf(graph), snapshot)[0]);
-      // A person is waited for: the new message is a new turn, and the wait goes on in it.
+      // A person is waited for (the turn finished may have come to wait for one): the new message is
+      // a new turn, and the wait goes on in it.
       else if (!recovered) continued = continuedWait(runtimeOf(graph), snapshot);
+      else if (recovered.status === 'waiting') continued = continuedWait(runtimeOf(graph), await graph.getState({ configurable: { thread_id: input.threadId } }));
       head = await readHead(graph, input.threadId, messageId, lease.fence);
       // The unfinished turn was this very message's: a worker died after saving its input (pending
       // writes, which `seen` does not read) and before the checkpoint that takes it in. It is

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { BaseMessage } from '@langchain/core/messages';
+import { INTERRUPT } from '@langchain/langgraph';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadTree, parseTree } from '../../config/load.js';
 import { compileTree } from '../../graphs/compile.js';
@@ -236,6 +237,71 @@ describe.each(Object.keys(STORES) as (keyof typeof STORES)[])('a waiting turn wh
       const trace = await getTrace(graph, threadId, 2);
       expect(trace).toEqual([expect.objectContaining({ type: 'approval-end', withdrawn: true })]);
       expect(summaries[1]!.events).toBe(1);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('a message to a waiting person whose append failed: the wait it went on with is closed when the thread is caught up', async () => {
+    const store = await STORES[kind]();
+    try {
+      const tools = createExampleTools();
+      const graph = compileTree(await loadTree('examples/desk.yaml', { tools }), { tools, checkpointer: store.saver, threadLock: store.threadLock, model: 'offline' });
+      const { threadId } = newThread();
+      const seen = new Map<string, BaseMessage>();
+      accumulate(seen, await runTurn(graph, { threadId, message: 'My invoice is wrong' }));
+      accumulate(seen, await runTurn(graph, { threadId, message: 'I want a person' }));
+      accumulate(seen, await withoutJournal(store, () => runTurn(graph, { threadId, message: 'hello? anyone there?' })));
+      const last = await runTurn(graph, { threadId, message: 'still waiting' });
+      accumulate(seen, last);
+      expect(last).toMatchObject({ status: 'waiting', turn: 4 });
+      await expectWholeTranscript(graph, await resumeThread(graph, threadId, { reply: 'Dana here, sorted.' }), seen);
+      expect((await getTurnSummaries(graph, threadId)).map((summary) => [summary.turn, summary.status, summary.continuedIn, summary.recovered ?? false])).toEqual([
+        [1, 'done', undefined, false],
+        [2, 'done', 3, true],
+        [3, 'done', 4, true],
+        [4, 'done', undefined, false],
+      ]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('a message to a waiting person cut short before the person was asked: finished first, and every earlier wait is closed', async () => {
+    const store = await STORES[kind]();
+    try {
+      const tools = createExampleTools();
+      const graph = compileTree(await loadTree('examples/desk.yaml', { tools }), { tools, checkpointer: store.saver, threadLock: store.threadLock, model: 'offline' });
+      const { threadId } = newThread();
+      await runTurn(graph, { threadId, message: 'My invoice is wrong' });
+      const escalated = await runTurn(graph, { threadId, message: 'I want a person' });
+      // The store fails after the message is saved (its checkpoint landed), as the person's node asks for the person.
+      const put = store.saver.put.bind(store.saver);
+      const putWrites = store.saver.putWrites.bind(store.saver);
+      let saving: Promise<unknown> = Promise.resolve();
+      store.saver.put = (...args: Parameters<typeof put>) => {
+        const saved = put(...args);
+        saving = saved.catch(() => undefined);
+        return saved;
+      };
+      store.saver.putWrites = async (...args: Parameters<typeof putWrites>) => {
+        if (!args[1].some(([channel]) => channel === INTERRUPT)) return putWrites(...args);
+        await saving;
+        throw Object.assign(new Error('Connection terminated unexpectedly'), { code: 'ECONNRESET' });
+      };
+      await expect(runTurn(graph, { threadId, message: 'hello? anyone there?' })).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE', saved: 'message' });
+      store.saver.put = put;
+      store.saver.putWrites = putWrites;
+      const next = await runTurn(graph, { threadId, message: 'still waiting' });
+      expect(next).toMatchObject({ status: 'waiting', turn: 4, recovered: { turn: 3, status: 'waiting' } });
+      expect(next.waitingFor?.handBackTargets).toEqual(escalated.waitingFor?.handBackTargets);
+      expect((await resumeThread(graph, threadId, { reply: 'Dana here, sorted.' })).status).toBe('done');
+      expect((await getTurnSummaries(graph, threadId)).map((summary) => [summary.turn, summary.status, summary.continuedIn])).toEqual([
+        [1, 'done', undefined],
+        [2, 'done', 3],
+        [3, 'done', 4],
+        [4, 'done', undefined],
+      ]);
     } finally {
       await store.close();
     }
