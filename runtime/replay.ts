@@ -28,9 +28,11 @@ export async function earlierTurnResult(runtime: TreeRuntime, threadId: string, 
     number = entry?.turn ?? 0;
     span = runtime.journal && entry ? (await turnMessages(runtime.journal, threadId, number)).filter((message) => message.id !== messageId) : [];
   }
+  const summary = (await runtime.journal?.get(threadId, `turn:${number}`))?.data as JournaledTurn | undefined;
+  // The user wrote again while a person was awaited: the person answers in the turn the wait went on in.
+  if (summary?.continuedIn !== undefined) return continuedTurnResult(runtime, threadId, messageId, number, summary, state);
   // The answer is the last reply of the turn.
   const reply = [...span].reverse().find((message): message is AIMessage => message.type === 'ai' && !(message as AIMessage).tool_calls?.length && textOf(message) !== '');
-  const summary = (await runtime.journal?.get(threadId, `turn:${number}`))?.data as { handoffs?: HandoffRecord[] } | undefined;
   return {
     threadId,
     messageId,
@@ -42,6 +44,47 @@ export async function earlierTurnResult(runtime: TreeRuntime, threadId: string, 
     error: reply ? undefined : { code: 'NO_REPLY', message: 'That message was handled before and got no reply.' },
     // The hot trail keeps only the latest turn's moves; the journal's summary has every turn's.
     handoffs: summary?.handoffs ?? state.handoffs.filter((record) => record.turn === number),
+    waitingFor: undefined,
+    usage: emptyUsage(),
+    sessionUsage: state.usage,
+    state,
+  };
+}
+
+/** What a replay reads of a turn's journaled summary. */
+interface JournaledTurn {
+  status?: string;
+  messageId?: string;
+  handoffs?: HandoffRecord[];
+  continuedIn?: number;
+}
+
+/**
+ * The result of a message whose turn a later one went on with (it waited for a person, and the user
+ * wrote again): the person's answer in the turn the wait ended in, or still waiting for it.
+ */
+async function continuedTurnResult(runtime: TreeRuntime, threadId: string, messageId: string, number: number, summary: JournaledTurn, state: SwitchboardState): Promise<TurnResult> {
+  let last: JournaledTurn | undefined = summary;
+  for (let turn = summary.continuedIn; last?.continuedIn !== undefined && turn !== undefined; turn = last?.continuedIn) {
+    last = (await runtime.journal?.get(threadId, `turn:${turn}`))?.data as JournaledTurn | undefined;
+  }
+  const handoffs = summary.handoffs ?? [];
+  if (last?.status === 'done' && last.messageId !== undefined) {
+    const answered = await earlierTurnResult(runtime, threadId, last.messageId, state);
+    return { ...answered, messageId, turn: number, handoffs };
+  }
+  // Still waiting for the person (or the turn that ended the wait failed).
+  const waiting = last === undefined || last.status === 'waiting';
+  return {
+    threadId,
+    messageId,
+    replayed: true,
+    turn: number,
+    agent: state.activeAgent,
+    reply: undefined,
+    status: waiting ? 'waiting' : 'error',
+    error: waiting ? undefined : { code: 'NO_REPLY', message: 'That message was handled before and got no reply.' },
+    handoffs,
     waitingFor: undefined,
     usage: emptyUsage(),
     sessionUsage: state.usage,

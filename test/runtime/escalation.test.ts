@@ -83,8 +83,15 @@ describe('escalation to a person', () => {
       [again.turn, 'done', third.turn],
       [third.turn, 'waiting', undefined],
     ]);
+    // Sent again while the person is awaited, an earlier message of the wait is still waiting.
+    expect(await runTurn(graph, { threadId, messageId: again.messageId, message: 'hello? anyone there?' })).toMatchObject({ replayed: true, status: 'waiting', turn: again.turn, reply: undefined, error: undefined });
     // The person answers once, for every message; the hand-back targets of the first wait still hold.
     const answered = await resumeThread(graph, threadId, { reply: 'Dana here, sorted.', handBackTo: escalated!.from });
+    // Each message of the wait, sent again, gets that answer.
+    for (const earlier of [escalated!, again]) {
+      const messageId = earlier === again ? again.messageId : (await getTurnSummaries(graph, threadId))[earlier.turn - 1]!.messageId!;
+      expect(await runTurn(graph, { threadId, messageId, message: 'again' })).toMatchObject({ replayed: true, status: 'done', turn: earlier.turn, agent: 'human_agent', reply: 'Dana here, sorted.' });
+    }
     expect(answered).toMatchObject({ status: 'done', turn: third.turn, reply: 'Dana here, sorted.', state: { activeAgent: escalated!.from } });
     const last = (await getTurnSummaries(graph, threadId)).at(-1)!;
     expect(last).toMatchObject({ turn: third.turn, status: 'done', startedAt: third.state.turn.startedAt });
