@@ -164,6 +164,18 @@ describe.each(Object.keys(STORES) as (keyof typeof STORES)[])('a waiting turn wh
   const gatedDesk = async (store: Awaited<ReturnType<(typeof STORES)[typeof kind]>>, tools = createExampleTools()) =>
     compileTree(await loadTree('test/fixtures/trees/gated-desk.yaml', { tools }), { tools, checkpointer: store.saver, threadLock: store.threadLock, model: 'offline', trace: true });
   type Store = Awaited<ReturnType<(typeof STORES)[typeof kind]>>;
+  const desk = async (store: Store, tools = createExampleTools()) =>
+    compileTree(await loadTree('examples/desk.yaml', { tools }), { tools, checkpointer: store.saver, threadLock: store.threadLock, model: 'offline' });
+
+  /** Runs `test` on a new store of this kind, closed afterwards. */
+  async function onStore(test: (store: Store) => Promise<void>): Promise<void> {
+    const store = await STORES[kind]();
+    try {
+      await test(store);
+    } finally {
+      await store.close();
+    }
+  }
 
   /** Runs `step` with every journal append failing, as a store that dropped its connection would. */
   async function withoutJournal<T>(store: Store, step: () => Promise<T>): Promise<T> {
@@ -186,8 +198,7 @@ describe.each(Object.keys(STORES) as (keyof typeof STORES)[])('a waiting turn wh
   }
 
   it('an approval wait cut short is caught up when it is decided: one summary of the whole turn, recovered, its trace whole', async () => {
-    const store = await STORES[kind]();
-    try {
+    await onStore(async (store) => {
       const graph = await gatedDesk(store);
       const { threadId } = newThread();
       const seen = new Map<string, BaseMessage>();
@@ -211,14 +222,11 @@ describe.each(Object.keys(STORES) as (keyof typeof STORES)[])('a waiting turn wh
       const trace = await getTrace(graph, threadId, 2);
       expect(trace.map((entry) => entry.type).filter((type) => type.startsWith('approval') || type.startsWith('escalation') || type === 'turn-end')).toEqual(['approval-end', 'escalation-start', 'escalation-end', 'turn-end']);
       expect(second.events).toBe(trace.length);
-    } finally {
-      await store.close();
-    }
+    });
   });
 
   it('an approval wait cut short is caught up when the user writes again: the withdrawn turn is closed, recovered', async () => {
-    const store = await STORES[kind]();
-    try {
+    await onStore(async (store) => {
       const graph = await gatedDesk(store);
       const { threadId } = newThread();
       const seen = new Map<string, BaseMessage>();
@@ -237,16 +245,12 @@ describe.each(Object.keys(STORES) as (keyof typeof STORES)[])('a waiting turn wh
       const trace = await getTrace(graph, threadId, 2);
       expect(trace).toEqual([expect.objectContaining({ type: 'approval-end', withdrawn: true })]);
       expect(summaries[1]!.events).toBe(1);
-    } finally {
-      await store.close();
-    }
+    });
   });
 
   it('a message to a waiting person whose append failed: the wait it went on with is closed when the thread is caught up', async () => {
-    const store = await STORES[kind]();
-    try {
-      const tools = createExampleTools();
-      const graph = compileTree(await loadTree('examples/desk.yaml', { tools }), { tools, checkpointer: store.saver, threadLock: store.threadLock, model: 'offline' });
+    await onStore(async (store) => {
+      const graph = await desk(store);
       const { threadId } = newThread();
       const seen = new Map<string, BaseMessage>();
       accumulate(seen, await runTurn(graph, { threadId, message: 'My invoice is wrong' }));
@@ -262,16 +266,12 @@ describe.each(Object.keys(STORES) as (keyof typeof STORES)[])('a waiting turn wh
         [3, 'done', 4, true],
         [4, 'done', undefined, false],
       ]);
-    } finally {
-      await store.close();
-    }
+    });
   });
 
   it('a message to a waiting person cut short before the person was asked: finished first, and every earlier wait is closed', async () => {
-    const store = await STORES[kind]();
-    try {
-      const tools = createExampleTools();
-      const graph = compileTree(await loadTree('examples/desk.yaml', { tools }), { tools, checkpointer: store.saver, threadLock: store.threadLock, model: 'offline' });
+    await onStore(async (store) => {
+      const graph = await desk(store);
       const { threadId } = newThread();
       await runTurn(graph, { threadId, message: 'My invoice is wrong' });
       const escalated = await runTurn(graph, { threadId, message: 'I want a person' });
@@ -302,14 +302,11 @@ describe.each(Object.keys(STORES) as (keyof typeof STORES)[])('a waiting turn wh
         [3, 'done', 4],
         [4, 'done', undefined],
       ]);
-    } finally {
-      await store.close();
-    }
+    });
   });
 
   it('a later wait cut short carries the parts journaled before it: their usage and trace stay, the last part follows them', async () => {
-    const store = await STORES[kind]();
-    try {
+    await onStore(async (store) => {
       const graph = await gatedDesk(store);
       const { threadId } = newThread();
       const seen = new Map<string, BaseMessage>();
@@ -333,9 +330,7 @@ describe.each(Object.keys(STORES) as (keyof typeof STORES)[])('a waiting turn wh
       expect(types.filter((type) => type.startsWith('approval') || type.startsWith('escalation') || type === 'turn-end')).toEqual(['approval-start', 'escalation-end', 'turn-end']);
       expect(trace.slice(0, asked.events)).toEqual(askedTrace);
       expect(second.events).toBe(trace.length);
-    } finally {
-      await store.close();
-    }
+    });
   });
 });
 
