@@ -225,10 +225,12 @@ function withdrawApproval(runtime: TreeRuntime, threadId: string, snapshot: Wait
 function continuedWait(runtime: TreeRuntime, snapshot: WaitingSnapshot): { turn: number; path: string[] } | undefined {
   const request = escalationsOf(runtime, snapshot)[0];
   const { turn } = snapshot.values as SwitchboardState;
-  // Threads from before person turns were started by the runtime wait with an earlier turn number: the message joins that turn.
-  if (!request || turn.number !== request.turn) return undefined;
+  // Threads from before person turns were started by the runtime wait with an earlier turn number:
+  // the message joins that turn. A later number is a message whose input a failure left unsaved
+  // (the state shows it, its checkpoint never came): sent again, it goes on with the same wait.
+  if (!request || turn.number < request.turn) return undefined;
   // The path that led to the person stays the turn's: who they may hand back to does not change.
-  return { turn: turn.number, path: turn.path.at(-1) === request.agent ? turn.path : [request.agent] };
+  return { turn: request.turn, path: turn.path.at(-1) === request.agent ? turn.path : [request.agent] };
 }
 
 /** A message refused before it reached the person `person` (nothing saved): the result, and its `turn-end` event. */

@@ -305,6 +305,31 @@ describe.each(Object.keys(STORES) as (keyof typeof STORES)[])('a waiting turn wh
     });
   });
 
+  it('a message to a waiting person whose checkpoint failed, sent again: it goes on with the wait, once, and the wait before it is closed', async () => {
+    await onStore(async (store) => {
+      const graph = await desk(store);
+      const { threadId } = newThread();
+      await runTurn(graph, { threadId, message: 'My invoice is wrong' });
+      await runTurn(graph, { threadId, message: 'I want a person' });
+      // The checkpoint that takes the message in fails (its input is saved beside the old one only).
+      const put = store.saver.put.bind(store.saver);
+      store.saver.put = async () => {
+        throw Object.assign(new Error('Connection terminated unexpectedly'), { code: 'ECONNRESET' });
+      };
+      await expect(runTurn(graph, { threadId, messageId: 'm3', message: 'hello? anyone there?' })).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' });
+      store.saver.put = put;
+      expect(await runTurn(graph, { threadId, messageId: 'm3', message: 'hello? anyone there?' })).toMatchObject({ status: 'waiting', turn: 3 });
+      const done = await resumeThread(graph, threadId, { reply: 'Dana here, sorted.' });
+      expect(done.state.messages.filter((message) => message.id === 'm3')).toHaveLength(1);
+      expect((await wholeTranscript(graph, threadId)).filter((message) => message.id === 'm3')).toHaveLength(1);
+      expect((await getTurnSummaries(graph, threadId)).map((summary) => [summary.turn, summary.status, summary.continuedIn])).toEqual([
+        [1, 'done', undefined],
+        [2, 'done', 3],
+        [3, 'done', undefined],
+      ]);
+    });
+  });
+
   it('a later wait cut short carries the parts journaled before it: their usage and trace stay, the last part follows them', async () => {
     await onStore(async (store) => {
       const graph = await gatedDesk(store);
