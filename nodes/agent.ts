@@ -20,7 +20,7 @@ import type { ModelCallResult } from './model-call.js';
 import { buildModelInput } from './prompt.js';
 import { answerToolCalls, needsExecution } from './tool-calls.js';
 import type { ChosenHandoff, ToolStep } from './tool-calls.js';
-import { agentCount, count, currentTurn, lastUserMessage, logFields, pathKey, threadIdOf, turnDurationMs } from './turn.js';
+import { agentCount, count, currentTurn, lastUserMessage, logFields, messageTooLong, pathKey, threadIdOf, turnDurationMs } from './turn.js';
 import { accountUsage } from './usage.js';
 import { removalsBeforeWindow } from './hot-window.js';
 import { turnWriteOf } from '../state/turn-write.js';
@@ -109,12 +109,11 @@ class AgentStep {
       // Earlier turns past the tree's largest history window leave the checkpoint (the journal has them).
       this.messages.push(...(await removalsBeforeWindow(this.runtime, this.threadId, this.state.messages)));
       const user = lastUserMessage(this.state.messages);
-      // Characters as a person counts them (code points): an emoji is one, not two UTF-16 units.
-      const length = user ? [...textOf(user)].length : 0;
-      if (user && length > this.agent.limits.messageChars) {
+      const tooLong = user && messageTooLong(textOf(user), this.agent);
+      if (user && tooLong) {
         // The oversized message leaves the thread: it would poison every later turn.
         if (user.id) this.messages.push(new RemoveMessage({ id: user.id }));
-        return this.endWithError('MESSAGE_TOO_LONG', `The message has ${length} characters; the limit is ${this.agent.limits.messageChars}.`);
+        return this.endWithError('MESSAGE_TOO_LONG', tooLong);
       }
     }
     const last = this.state.messages.at(-1);

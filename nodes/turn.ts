@@ -12,6 +12,16 @@ export function threadIdOf(config: LangGraphRunnableConfig): string {
   return typeof id === 'string' || typeof id === 'number' ? String(id) : '-';
 }
 
+/**
+ * Why a user's message is refused for the agent or person it goes to (`MESSAGE_TOO_LONG`), or
+ * undefined. Characters as a person counts them (code points): an emoji is one, not two UTF-16 units.
+ */
+export function messageTooLong(text: string, agent: { limits: { messageChars: number } }): string | undefined {
+  if (text.length <= agent.limits.messageChars) return undefined;
+  const length = [...text].length;
+  return length > agent.limits.messageChars ? `The message has ${length} characters; the limit is ${agent.limits.messageChars}.` : undefined;
+}
+
 export function lastUserMessage(messages: readonly BaseMessage[]): BaseMessage | undefined {
   for (let index = messages.length - 1; index >= 0; index -= 1) {
     const message = messages[index] as BaseMessage;

@@ -17,7 +17,7 @@ import type { WaitingSnapshot } from './waiting.js';
 import type { EscalationRequest, HumanReply } from '../nodes/human.js';
 import type { ApprovalRequest } from '../nodes/approval.js';
 import { checkReply, parseReply } from '../nodes/human.js';
-import { lastUserMessage } from '../nodes/turn.js';
+import { lastUserMessage, messageTooLong } from '../nodes/turn.js';
 import { unansweredCalls } from '../nodes/tool-calls.js';
 import { addUsage, emptyUsage, fieldsSchema } from '../state/schema.js';
 import type { HandoffRecord, SwitchboardState, Turn, Usage } from '../state/schema.js';
@@ -167,9 +167,9 @@ async function* turnEvents(graph: SwitchboardGraph, input: TurnInput, options: {
     const person = to !== undefined && runtimeOf(graph).tree.agents[to]?.kind === 'human' ? runtimeOf(graph).agents.get(to) : undefined;
     // A message to a person is held to their `messageChars`, as an agent holds it, before anything is
     // saved (the thread goes on waiting): it would reach every later turn's agents.
-    const length = person ? [...input.message].length : 0;
-    if (person && length > person.limits.messageChars) {
-      const refused = await refusedForPerson(graph, input.threadId, messageId, person.name, `The message has ${length} characters; the limit is ${person.limits.messageChars}.`);
+    const tooLong = person && messageTooLong(input.message, person);
+    if (person && tooLong) {
+      const refused = await refusedForPerson(graph, input.threadId, messageId, person.name, tooLong);
       yield refused.event;
       return recovered ? { ...refused.result, recovered } : refused.result;
     }
