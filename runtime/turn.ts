@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { AIMessageChunk, HumanMessage, ToolMessage } from '@langchain/core/messages';
-import type { AIMessage } from '@langchain/core/messages';
+import type { AIMessage, BaseMessage } from '@langchain/core/messages';
 import { Command } from '@langchain/langgraph';
 import type { SwitchboardGraph } from '../graphs/compile.js';
 import { runtimeOf } from '../graphs/compile.js';
@@ -214,7 +214,11 @@ function withdrawApproval(runtime: TreeRuntime, threadId: string, snapshot: Wait
       }),
   );
   runtime.logger.info({ event: 'approval-withdrawn', thread_id: threadId, from: request.from, to: request.to }, 'approval-withdrawn');
-  return { from: request.from, turn: request.turn, answers, event: { type: 'approval-end', from: request.from, to: request.to, tool: request.tool, approved: false, withdrawn: true } };
+  return { from: request.from, turn: request.turn, answers, event: withdrawnEvent(request) };
+}
+
+function withdrawnEvent(request: ApprovalRequest): SwitchboardEvent {
+  return { type: 'approval-end', from: request.from, to: request.to, tool: request.tool, approved: false, withdrawn: true };
 }
 
 /**
@@ -497,20 +501,57 @@ type Snapshot = Awaited<ReturnType<SwitchboardGraph['getState']>>;
 
 const MAX_CACHED_HEADS = 10_000;
 const INTERRUPT_KEY = '__interrupt__';
+// LangGraph's names for a `Command`'s writes (not exported): the task id of a run's input, the
+// channel of a `resume`, the channels of a `goto` (`branch:to:<node>`).
+const NULL_TASK_ID = '00000000-0000-0000-0000-000000000000';
+const RESUME = '__resume__';
+const BRANCH_TO = 'branch:to:';
 
-/** Runs the pending steps of an unfinished turn (not one waiting for a person). */
+/**
+ * Runs the pending steps of an unfinished turn; on a thread that waits for a person, the input a
+ * failure left saved beside the checkpoint (see {@link unsavedInput}). Undefined when there is
+ * nothing to finish.
+ */
 async function finishUnfinishedTurn(graph: SwitchboardGraph, threadId: string, lease: ThreadLease, progress: TurnProgress, read?: Snapshot): Promise<TurnResult | undefined> {
   const snapshot = read ?? (await graph.getState({ configurable: { thread_id: threadId } }));
   const waiting = snapshot.tasks.some((task) => task.interrupts.length > 0);
   // `tasks`, not `next`: LangGraph leaves out of `next` a task whose writes were saved when its
   // worker died before the checkpoint that takes them in. The turn is unfinished all the same, and
   // running on applies those writes (the task does not run again) and goes to the next node.
-  if (snapshot.tasks.length === 0 || waiting) return undefined;
-  runtimeOf(graph).logger.warn({ event: 'turn-recover', thread_id: threadId, next: snapshot.tasks.map((task) => task.name) }, 'turn-recover');
-  const stream = streamRun(graph, threadId, null, { listening: false, lease, progress, recovered: true });
+  if (snapshot.tasks.length === 0) return undefined;
+  const unsaved = waiting ? await unsavedInput(graph, threadId) : undefined;
+  if (waiting && !unsaved) return undefined;
+  const runtime = runtimeOf(graph);
+  runtime.logger.warn({ event: 'turn-recover', thread_id: threadId, next: snapshot.tasks.map((task) => task.name), ...(unsaved ? { input: unsaved.kind } : {}) }, 'turn-recover');
+  // A message that withdrew a request for approval closes that turn, as it would have: the answers
+  // its input gave the waiting calls, and the `approval-end` event.
+  const approval = unsaved?.kind === 'message' ? waitingRequestsOf(runtime, snapshot).find((request): request is ApprovalRequest => request.type === 'approval') : undefined;
+  const answers = unsaved?.messages.filter((message) => message.type === 'tool') ?? [];
+  const leading = approval && (await withdrawnTurnEntries(runtime, threadId, approval.turn, answers, withdrawnEvent(approval)));
+  const stream = streamRun(graph, threadId, unsaved?.run ?? null, { listening: false, lease, progress, recovered: true, resumed: unsaved?.kind === 'reply', leading });
   let next = await stream.next();
   while (!next.done) next = await stream.next();
   return next.value;
+}
+
+/**
+ * The input of a run that a failure cut short on a thread waiting for a person: a user message, or
+ * the person's reply, saved as LangGraph's `NULL_TASK_ID` writes beside the checkpoint, before the
+ * checkpoint that takes it in. Running on from the checkpoint does not take it in (the person's node
+ * waits again first), and the next run's input replaces such writes (LangGraph's `putWrites` keeps one
+ * set per task): it is sent again as it was, before anything else runs.
+ */
+async function unsavedInput(graph: SwitchboardGraph, threadId: string): Promise<{ kind: 'message' | 'reply'; run: Command; messages: BaseMessage[] } | undefined> {
+  const saver = graph.checkpointer;
+  if (!saver || typeof saver === 'boolean') return undefined;
+  const tuple = await saver.getTuple({ configurable: { thread_id: threadId, checkpoint_ns: '' } });
+  const writes = (tuple?.pendingWrites ?? []).filter(([task]) => task === NULL_TASK_ID).map(([, channel, value]) => [channel, value] as const);
+  const goto = writes.flatMap(([channel]) => (channel.startsWith(BRANCH_TO) ? [channel.slice(BRANCH_TO.length)] : []));
+  const update = writes.filter(([channel]) => !channel.startsWith(BRANCH_TO) && channel !== RESUME);
+  const messages = update.flatMap(([channel, value]) => (channel === 'messages' ? [value as BaseMessage | BaseMessage[]].flat() : []));
+  if (messages.length > 0) return { kind: 'message', messages, run: new Command({ goto, update: update.map(([channel, value]): [string, unknown] => [channel, value]) }) };
+  const reply = writes.find(([channel]) => channel === RESUME);
+  return reply ? { kind: 'reply', messages, run: new Command({ resume: reply[1] }) } : undefined;
 }
 
 async function* streamRun(
@@ -648,14 +689,19 @@ export async function* streamResumeWith(
   checkId(threadId, 'threadId');
   return yield* underLock(graph, threadId, {}, async function* (lease, progress) {
     // Checked under the lock: of two concurrent resumes, the second finds nothing pending.
-    const snapshot = await graph.getState({ configurable: { thread_id: threadId } });
+    let snapshot = await graph.getState({ configurable: { thread_id: threadId } });
     const threadTree = (snapshot.values as Partial<SwitchboardState>).tree;
     const treeName = runtimeOf(graph).tree.name;
     if (threadTree !== undefined && threadTree !== treeName) throw new ThreadTreeError(threadId, threadTree, treeName);
+    // A user message that a failure left saved beside the checkpoint came first (the resume's input
+    // would replace it): it is taken in, and the decision is made on what the thread waits for then.
+    const recovered = (await unsavedInput(graph, threadId))?.kind === 'message' ? await finishUnfinishedTurn(graph, threadId, lease, progress, snapshot) : undefined;
+    if (recovered) snapshot = await graph.getState({ configurable: { thread_id: threadId } });
     const value = decide(snapshot);
     // The waiting turn's part is journaled before its end is (its summary merges the two).
     await catchUpJournal(runtimeOf(graph), threadId, snapshot.values as Partial<SwitchboardState>, lease, waitingRequestsOf(runtimeOf(graph), snapshot)[0]);
-    return yield* streamRun(graph, threadId, new Command({ resume: value }), { ...options, lease, progress, resumed: true });
+    const result = yield* streamRun(graph, threadId, new Command({ resume: value }), { ...options, lease, progress, resumed: true });
+    return recovered ? { ...result, recovered } : result;
   });
 }
 

@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import type { BaseMessage } from '@langchain/core/messages';
+import type { AIMessage, BaseMessage, ToolMessage } from '@langchain/core/messages';
 import { INTERRUPT } from '@langchain/langgraph';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadTree, parseTree } from '../../config/load.js';
@@ -20,7 +20,7 @@ import { approveHandoff } from '../../runtime/approval.js';
 import { routingStats } from '../../runtime/stats.js';
 import { getTrace, getTranscript, getTurnSummaries, listThreads } from '../../runtime/transcript.js';
 import type { TranscriptMessage } from '../../runtime/transcript.js';
-import { resumeThread, runTurn } from '../../runtime/turn.js';
+import { recoverThread, resumeThread, runTurn } from '../../runtime/turn.js';
 import type { TurnResult } from '../../runtime/turn.js';
 import { messageFromJournal } from '../../state/journal-message.js';
 import { openCheckpointer } from '../../store/checkpointer.js';
@@ -248,6 +248,56 @@ describe.each(Object.keys(STORES) as (keyof typeof STORES)[])('a waiting turn wh
     });
   });
 
+  it('a message that withdrew an approval, its checkpoint failed, then another message: both are kept, each once, and every call keeps its answer', async () => {
+    await onStore(async (store) => {
+      const graph = await gatedDesk(store);
+      const { threadId } = newThread();
+      const seen = new Map<string, BaseMessage>();
+      accumulate(seen, await runTurn(graph, { threadId, message: 'My invoice is wrong' }));
+      accumulate(seen, await runTurn(graph, { threadId, message: 'I want a person' }));
+      const put = store.saver.put.bind(store.saver);
+      store.saver.put = async () => {
+        throw Object.assign(new Error('Connection terminated unexpectedly'), { code: 'ECONNRESET' });
+      };
+      await expect(runTurn(graph, { threadId, messageId: 'm3', message: 'Never mind, my invoice is fine now' })).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' });
+      store.saver.put = put;
+      const next = await runTurn(graph, { threadId, messageId: 'm4', message: 'Thanks' });
+      expect(next).toMatchObject({ status: 'done', turn: 4, recovered: { messageId: 'm3', status: 'done', turn: 3 } });
+      accumulate(seen, next.recovered!);
+      await expectWholeTranscript(graph, next, seen);
+      const users = next.state.messages.filter((message) => message.type === 'human').map((message) => message.id);
+      expect(users.slice(-2)).toEqual(['m3', 'm4']);
+      const answered = next.state.messages.flatMap((message) => (message.type === 'tool' ? [(message as ToolMessage).tool_call_id] : []));
+      const asked = next.state.messages.flatMap((message) => (message.type === 'ai' ? ((message as AIMessage).tool_calls ?? []).map((call) => call.id) : []));
+      expect(answered.sort()).toEqual(asked.sort());
+      expect((await getTurnSummaries(graph, threadId)).map((summary) => [summary.turn, summary.status])).toEqual([
+        [1, 'done'],
+        [2, 'done'],
+        [3, 'done'],
+        [4, 'done'],
+      ]);
+    });
+  });
+
+  it('a message that withdrew an approval, its checkpoint failed, then a decision: the message came first, so nothing waits for the decision', async () => {
+    await onStore(async (store) => {
+      const graph = await gatedDesk(store);
+      const { threadId } = newThread();
+      await runTurn(graph, { threadId, message: 'My invoice is wrong' });
+      await runTurn(graph, { threadId, message: 'I want a person' });
+      const put = store.saver.put.bind(store.saver);
+      store.saver.put = async () => {
+        throw Object.assign(new Error('Connection terminated unexpectedly'), { code: 'ECONNRESET' });
+      };
+      await expect(runTurn(graph, { threadId, messageId: 'm3', message: 'Never mind, my invoice is fine now' })).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' });
+      store.saver.put = put;
+      await expect(approveHandoff(graph, threadId)).rejects.toMatchObject({ code: 'NOTHING_PENDING' });
+      const replay = await runTurn(graph, { threadId, messageId: 'm3', message: 'Never mind, my invoice is fine now' });
+      expect(replay).toMatchObject({ replayed: true, status: 'done', turn: 3, agent: 'billing' });
+      expect(replay.state.messages.filter((message) => message.id === 'm3')).toHaveLength(1);
+    });
+  });
+
   it('a message to a waiting person whose append failed: the wait it went on with is closed when the thread is caught up', async () => {
     await onStore(async (store) => {
       const graph = await desk(store);
@@ -327,6 +377,105 @@ describe.each(Object.keys(STORES) as (keyof typeof STORES)[])('a waiting turn wh
         [2, 'done', 3],
         [3, 'done', undefined],
       ]);
+    });
+  });
+
+  it('a message to a waiting person whose checkpoint failed, then another message: both are kept, each once, in their own turns', async () => {
+    await onStore(async (store) => {
+      const graph = await desk(store);
+      const { threadId } = newThread();
+      await runTurn(graph, { threadId, message: 'My invoice is wrong' });
+      await runTurn(graph, { threadId, message: 'I want a person' });
+      const put = store.saver.put.bind(store.saver);
+      store.saver.put = async () => {
+        throw Object.assign(new Error('Connection terminated unexpectedly'), { code: 'ECONNRESET' });
+      };
+      await expect(runTurn(graph, { threadId, messageId: 'm3', message: 'hello? anyone there?' })).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' });
+      store.saver.put = put;
+      // Not m3 again: the next message. m3's saved input is taken in first, as its own turn.
+      const next = await runTurn(graph, { threadId, messageId: 'm4', message: 'still waiting' });
+      expect(next).toMatchObject({ status: 'waiting', turn: 4, recovered: { messageId: 'm3', status: 'waiting', turn: 3 } });
+      const done = await resumeThread(graph, threadId, { reply: 'Dana here, sorted.' });
+      const users = done.state.messages.filter((message) => message.type === 'human').map((message) => message.id);
+      expect(users.slice(-2)).toEqual(['m3', 'm4']);
+      const transcript = (await wholeTranscript(graph, threadId)).map((message) => message.id);
+      expect(transcript.filter((id) => id === 'm3' || id === 'm4')).toEqual(['m3', 'm4']);
+      expect((await getTurnSummaries(graph, threadId)).map((summary) => [summary.turn, summary.status, summary.continuedIn])).toEqual([
+        [1, 'done', undefined],
+        [2, 'done', 3],
+        [3, 'done', 4],
+        [4, 'done', undefined],
+      ]);
+      // Sent again, m3 is a message handled before.
+      expect(await runTurn(graph, { threadId, messageId: 'm3', message: 'hello? anyone there?' })).toMatchObject({ replayed: true });
+    });
+  });
+
+  it('a message to a waiting person whose checkpoint failed is taken in by recoverThread, once', async () => {
+    await onStore(async (store) => {
+      const graph = await desk(store);
+      const { threadId } = newThread();
+      await runTurn(graph, { threadId, message: 'My invoice is wrong' });
+      await runTurn(graph, { threadId, message: 'I want a person' });
+      const put = store.saver.put.bind(store.saver);
+      store.saver.put = async () => {
+        throw Object.assign(new Error('Connection terminated unexpectedly'), { code: 'ECONNRESET' });
+      };
+      await expect(runTurn(graph, { threadId, messageId: 'm3', message: 'hello? anyone there?' })).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' });
+      store.saver.put = put;
+      expect(await recoverThread(graph, threadId)).toMatchObject({ messageId: 'm3', status: 'waiting', turn: 3 });
+      expect(await recoverThread(graph, threadId)).toBeUndefined();
+      expect(await runTurn(graph, { threadId, messageId: 'm3', message: 'hello? anyone there?' })).toMatchObject({ replayed: true, status: 'waiting', turn: 3 });
+      expect((await wholeTranscript(graph, threadId)).filter((message) => message.id === 'm3')).toHaveLength(1);
+    });
+  });
+
+  it("a message to a waiting person whose checkpoint failed, then the person's reply: the reply answers it, and it is kept once", async () => {
+    await onStore(async (store) => {
+      const graph = await desk(store);
+      const { threadId } = newThread();
+      await runTurn(graph, { threadId, message: 'My invoice is wrong' });
+      await runTurn(graph, { threadId, message: 'I want a person' });
+      const put = store.saver.put.bind(store.saver);
+      store.saver.put = async () => {
+        throw Object.assign(new Error('Connection terminated unexpectedly'), { code: 'ECONNRESET' });
+      };
+      await expect(runTurn(graph, { threadId, messageId: 'm3', message: 'hello? anyone there?' })).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' });
+      store.saver.put = put;
+      const done = await resumeThread(graph, threadId, { reply: 'Dana here, sorted.' });
+      expect(done).toMatchObject({ status: 'done', turn: 3, recovered: { messageId: 'm3', status: 'waiting', turn: 3 } });
+      expect(done.state.messages.filter((message) => message.id === 'm3')).toHaveLength(1);
+      expect(done.state.messages.at(-1)?.content).toBe('Dana here, sorted.');
+      expect((await wholeTranscript(graph, threadId)).filter((message) => message.id === 'm3')).toHaveLength(1);
+      expect((await getTurnSummaries(graph, threadId)).map((summary) => [summary.turn, summary.status, summary.continuedIn])).toEqual([
+        [1, 'done', undefined],
+        [2, 'done', 3],
+        [3, 'done', undefined],
+      ]);
+    });
+  });
+
+  it("a person's reply cut short after it was saved, then a user message: the reply is taken in first, once", async () => {
+    await onStore(async (store) => {
+      const graph = await desk(store);
+      const { threadId } = newThread();
+      await runTurn(graph, { threadId, message: 'My invoice is wrong' });
+      await runTurn(graph, { threadId, message: 'I want a person' });
+      // The reply is saved beside the checkpoint (the run's input, task NULL_TASK_ID); every write after it fails.
+      const { put, putWrites } = { put: store.saver.put.bind(store.saver), putWrites: store.saver.putWrites.bind(store.saver) };
+      const fail = async (): Promise<never> => {
+        throw Object.assign(new Error('Connection terminated unexpectedly'), { code: 'ECONNRESET' });
+      };
+      store.saver.put = fail;
+      store.saver.putWrites = async (config, writes, taskId) => (taskId === '00000000-0000-0000-0000-000000000000' ? putWrites(config, writes, taskId) : fail());
+      await expect(resumeThread(graph, threadId, { reply: 'Dana here, sorted.' })).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' });
+      Object.assign(store.saver, { put, putWrites });
+      const next = await runTurn(graph, { threadId, messageId: 'm3', message: 'thanks, one more thing' });
+      expect(next.recovered).toMatchObject({ status: 'done', turn: 2 });
+      expect(next.turn).toBe(3);
+      const replies = (await wholeTranscript(graph, threadId)).filter((message) => message.type === 'ai' && message.content === 'Dana here, sorted.');
+      expect(replies).toHaveLength(1);
+      expect(next.state.messages.filter((message) => message.id === 'm3')).toHaveLength(1);
     });
   });
 

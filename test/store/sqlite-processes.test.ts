@@ -29,6 +29,7 @@ import { SessionWorker, startWorkers } from './session-workers.js';
 import type { SessionJob, TurnReply } from './session-workers.js';
 
 const SUPPORT = examplePath('support');
+const DESK = new URL('../../examples/desk.yaml', import.meta.url).pathname;
 const ROUNDS = 50;
 /** How far ahead of now a round's start is set: every worker has its command by then. */
 const BARRIER_MS = 40;
@@ -51,24 +52,20 @@ async function closeAll(workers: SessionWorker[]): Promise<void> {
 }
 
 /** A graph on a fresh store: how a new process reads the thread. */
-async function withGraph<T>(target: string, body: (graph: SwitchboardGraph) => Promise<T>): Promise<T> {
+async function withGraph<T>(target: string, body: (graph: SwitchboardGraph) => Promise<T>, tree = SUPPORT): Promise<T> {
   const store = await openCheckpointer(target);
   try {
     const tools = createExampleTools({ ledger: store.ledger });
     return await body(
-      compileTree(await loadTree(SUPPORT, { tools }), { tools, checkpointer: store.saver, threadLock: store.threadLock, model: 'offline' }),
+      compileTree(await loadTree(tree, { tools }), { tools, checkpointer: store.saver, threadLock: store.threadLock, model: 'offline' }),
     );
   } finally {
     await store.close();
   }
 }
 
-async function readThread(target: string, thread: string): Promise<BaseMessage[]> {
-  return withGraph(
-    target,
-    async (graph) =>
-      await wholeConversation(graph, thread),
-  );
+async function readThread(target: string, thread: string, tree = SUPPORT): Promise<BaseMessage[]> {
+  return withGraph(target, async (graph) => await wholeConversation(graph, thread), tree);
 }
 
 interface Sent {
@@ -326,6 +323,42 @@ describe('SQLite: many processes, one file', () => {
     },
     120_000,
   );
+
+  it('a worker killed (SIGKILL) after each write of a message to a waiting person, then another message: both messages are kept, each once, in order', async () => {
+    const path = tempDb();
+    const job: SessionJob = { db: path, tree: DESK, model: 'offline' };
+    const [survivor, probe] = (await startWorkers(2, job)) as [SessionWorker, SessionWorker];
+    const waitFor = async (worker: SessionWorker, thread: string) => {
+      expect(await worker.turn({ thread, message: 'My invoice is wrong', messageId: 'm1' })).toMatchObject({ status: 'done' });
+      expect(await worker.turn({ thread, message: 'I want a person', messageId: 'm2' })).toMatchObject({ status: 'waiting' });
+    };
+    const failures: string[] = [];
+    let writes: number | undefined;
+    try {
+      await waitFor(probe, 'probe');
+      writes = (await probe.turn({ thread: 'probe', message: 'hello? anyone there?', messageId: 'm3' })).writes;
+      expect(writes).toBeGreaterThan(1);
+      for (let point = 1; point <= writes; point += 1) {
+        const thread = `person-crash-${point}`;
+        const doomed = await SessionWorker.start(job);
+        await waitFor(survivor, thread);
+        const killed = doomed.turn({ thread, message: 'hello? anyone there?', messageId: 'm3', crashAfterWrite: point });
+        expect((await doomed.nextEvent()).event).toBe('crashing');
+        await expect(killed).rejects.toThrow(/exited/);
+        const answer = await survivor.turn({ thread, message: 'still waiting', messageId: 'm4' });
+        const ids = (await readThread(path, thread, DESK)).flatMap((message) => (message.type === 'human' ? [message.id] : []));
+        const problems = [
+          ...(answer.status === 'waiting' && answer.messageId === 'm4' ? [] : [`answer ${JSON.stringify(answer)}`]),
+          ...(JSON.stringify(ids) === JSON.stringify(['m1', 'm2', 'm3', 'm4']) ? [] : [`user messages ${JSON.stringify(ids)}`]),
+        ];
+        if (problems.length > 0) failures.push(`after write ${point}: ${problems.join('; ')}`);
+      }
+    } finally {
+      await closeAll([survivor, probe]);
+    }
+    report(`killed after each of the ${writes ?? '?'} writes of a message to a waiting person, then another message: ${failures.length} crash points went wrong`);
+    expect(failures).toEqual([]);
+  }, 120_000);
 
   it.each([
     { pause: 'pauseBefore' as const, refused: 'the refund' },
