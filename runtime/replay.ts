@@ -13,8 +13,11 @@ import { emptyUsage } from '../state/schema.js';
 import type { HandoffRecord, SwitchboardState } from '../state/schema.js';
 import type { ThreadJournal } from '../store/journal.js';
 import type { TurnResult } from './turn.js';
+import type { EscalationRequest } from '../nodes/human.js';
+import type { ApprovalRequest } from '../nodes/approval.js';
 
-export async function earlierTurnResult(runtime: TreeRuntime, threadId: string, messageId: string, state: SwitchboardState): Promise<TurnResult> {
+/** `waiting` is what the thread waits for now: a message whose wait goes on is still waiting for it. */
+export async function earlierTurnResult(runtime: TreeRuntime, threadId: string, messageId: string, state: SwitchboardState, waiting?: EscalationRequest | ApprovalRequest): Promise<TurnResult> {
   const start = state.messages.findIndex((message) => message.type === 'human' && message.id === messageId);
   const entry = await journaledUserMessage(runtime, threadId, messageId);
   let number: number;
@@ -30,7 +33,7 @@ export async function earlierTurnResult(runtime: TreeRuntime, threadId: string, 
   }
   const summary = (await runtime.journal?.get(threadId, `turn:${number}`))?.data as JournaledTurn | undefined;
   // The user wrote again while a person was awaited: the person answers in the turn the wait went on in.
-  if (summary?.continuedIn !== undefined) return continuedTurnResult(runtime, threadId, messageId, number, summary, state);
+  if (summary?.continuedIn !== undefined) return continuedTurnResult(runtime, threadId, messageId, number, summary, state, waiting);
   // The answer is the last reply of the turn.
   const reply = [...span].reverse().find((message): message is AIMessage => message.type === 'ai' && !(message as AIMessage).tool_calls?.length && textOf(message) !== '');
   return {
@@ -63,7 +66,15 @@ interface JournaledTurn {
  * The result of a message whose turn a later one went on with (it waited for a person, and the user
  * wrote again): the person's answer in the turn the wait ended in, or still waiting for it.
  */
-async function continuedTurnResult(runtime: TreeRuntime, threadId: string, messageId: string, number: number, summary: JournaledTurn, state: SwitchboardState): Promise<TurnResult> {
+async function continuedTurnResult(
+  runtime: TreeRuntime,
+  threadId: string,
+  messageId: string,
+  number: number,
+  summary: JournaledTurn,
+  state: SwitchboardState,
+  waitingNow: EscalationRequest | ApprovalRequest | undefined,
+): Promise<TurnResult> {
   let last: JournaledTurn | undefined = summary;
   for (let turn = summary.continuedIn; last?.continuedIn !== undefined && turn !== undefined; turn = last?.continuedIn) {
     last = (await runtime.journal?.get(threadId, `turn:${turn}`))?.data as JournaledTurn | undefined;
@@ -85,7 +96,8 @@ async function continuedTurnResult(runtime: TreeRuntime, threadId: string, messa
     status: waiting ? 'waiting' : 'error',
     error: waiting ? undefined : { code: 'NO_REPLY', message: 'That message was handled before and got no reply.' },
     handoffs,
-    waitingFor: undefined,
+    // The wait it went on with, as the turn that waits now says.
+    waitingFor: waiting && waitingNow?.type === 'escalation' ? waitingNow : undefined,
     usage: emptyUsage(),
     sessionUsage: state.usage,
     state,

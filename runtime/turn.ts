@@ -318,7 +318,7 @@ async function replayedResult(graph: SwitchboardGraph, threadId: string, message
   const waiting = waitingRequestsOf(runtimeOf(graph), snapshot)[0];
   if (lastUserMessage(state.messages)?.id === messageId) return { ...resultOf(threadId, state, waiting, emptyUsage()), replayed: true };
   // An earlier message: its answer is the last reply of its turn (from the journal once the turn left the hot state).
-  return earlierTurnResult(runtimeOf(graph), threadId, messageId, state);
+  return earlierTurnResult(runtimeOf(graph), threadId, messageId, state, waiting);
 }
 
 /** Runs one turn and returns its result (an error ends the turn; see `result.error`). */

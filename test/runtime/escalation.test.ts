@@ -84,7 +84,15 @@ describe('escalation to a person', () => {
       [third.turn, 'waiting', undefined],
     ]);
     // Sent again while the person is awaited, an earlier message of the wait is still waiting.
-    expect(await runTurn(graph, { threadId, messageId: again.messageId, message: 'hello? anyone there?' })).toMatchObject({ replayed: true, status: 'waiting', turn: again.turn, reply: undefined, error: undefined });
+    expect(await runTurn(graph, { threadId, messageId: again.messageId, message: 'hello? anyone there?' })).toMatchObject({
+      replayed: true,
+      status: 'waiting',
+      turn: again.turn,
+      reply: undefined,
+      error: undefined,
+      // What it waits for: the wait it went on with, as the thread waits now.
+      waitingFor: { type: 'escalation', agent: 'human_agent', turn: third.turn },
+    });
     // The person answers once, for every message; the hand-back targets of the first wait still hold.
     const answered = await resumeThread(graph, threadId, { reply: 'Dana here, sorted.', handBackTo: escalated!.from });
     // Each message of the wait, sent again, gets that answer.
