@@ -10,6 +10,8 @@ import { formatTrace } from '../../dev/trace-text.js';
 import { ThreadTreeError } from '../../errors/thread-tree-error.js';
 import { runtimeOf } from '../../graphs/compile.js';
 import { pairedJournal } from '../../store/journal.js';
+import { getTurnSummaries } from '../../runtime/transcript.js';
+import type { TurnSummary } from '../../runtime/turn-summary.js';
 import type { SwitchboardState } from '../../state/schema.js';
 import { common, EXIT, guard, openSession, UsageError } from '../setup.js';
 import type { CommonOptions } from '../setup.js';
@@ -19,6 +21,12 @@ interface TraceCommandOptions extends CommonOptions {
   thread: string;
   turn?: string;
   json?: boolean;
+}
+
+/** A turn in which no step ran: a message to a person who owned the conversation, who answers in a later turn or is still awaited. */
+function personOnly(graph: Parameters<typeof runtimeOf>[0], summary: TurnSummary): boolean {
+  const waited = summary.continuedIn !== undefined || summary.status === 'waiting';
+  return waited && runtimeOf(graph).tree.agents[summary.agent]?.kind === 'human' && summary.modelCalls === 0 && summary.toolCalls === 0 && summary.handoffs.length === 0 && (summary.events ?? 0) === 0;
 }
 
 export function registerTrace(program: Command): void {
@@ -42,7 +50,19 @@ export function registerTrace(program: Command): void {
           if (threadTree !== undefined && threadTree !== treeName) throw new ThreadTreeError(options.thread, threadTree, treeName);
           const journal = pairedJournal(saver);
           const traced = journal ? await tracedTurns(journal, options.thread) : [];
-          const turn = turnOption ?? traced.at(-1);
+          // A message written while a person was awaited opens a turn in which nothing runs (the
+          // person answers): said as such, and it is the latest turn when it is the thread's last.
+          const summaries = journal ? await getTurnSummaries(session.graph, options.thread) : [];
+          const latest = summaries.at(-1);
+          const turn = turnOption ?? (latest && latest.turn > (traced.at(-1) ?? 0) && personOnly(session.graph, latest) ? latest.turn : traced.at(-1));
+          const untraced = summaries.find((summary) => summary.turn === turn && !traced.includes(turn) && personOnly(session.graph, summary));
+          if (untraced) {
+            const then = untraced.continuedIn !== undefined ? `the wait went on in turn ${untraced.continuedIn}` : 'the thread waits for them';
+            const note = `Turn ${untraced.turn} of thread ${options.thread} ran no step: its message went to ${untraced.agent}, a person who was awaited, and ${then}.`;
+            if (options.json) process.stdout.write(`${stringifyForTerminal({ ...buildTrace(options.thread, untraced.turn, []), note })}\n`);
+            else process.stdout.write(`${escapeControlCharacters(note)}\n`);
+            return EXIT.ok;
+          }
           if (!journal || turn === undefined || !traced.includes(turn)) {
             const which = turn === undefined ? 'any turn' : `turn ${turn}`;
             const kept = traced.length ? ` Turns traced: ${traced.join(', ')}.` : '';

@@ -84,4 +84,22 @@ describe('switchboard trace', () => {
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain("required option '-t, --thread <id>' not specified");
   });
+
+  it('says that a message written while a person was awaited ran no step, and shows it as the latest turn', { timeout: 120_000 }, async () => {
+    const desk = new URL('../../examples/desk.yaml', import.meta.url).pathname;
+    const run = async (message: string) => expect((await runCli(['run', desk, '-m', message, '--thread', 'trace-person', '--db', db])).code).toBe(0);
+    await run('My invoice is wrong');
+    await run('I want a person');
+    await run('hello? anyone there?');
+    const latest = await runCli(['trace', desk, '--thread', 'trace-person', '--db', db]);
+    expect(latest).toMatchObject({ code: 0, stderr: '' });
+    expect(latest.stdout.toString('utf8')).toBe('Turn 3 of thread trace-person ran no step: its message went to person, a person who was awaited, and the thread waits for them.\n');
+    await run('still waiting');
+    const earlier = await runCli(['trace', desk, '--thread', 'trace-person', '--turn', '3', '--json', '--db', db]);
+    expect(earlier.code).toBe(0);
+    expect(JSON.parse(earlier.stdout.toString('utf8'))).toMatchObject({ turn: 3, items: [], note: expect.stringContaining('the wait went on in turn 4') });
+    // The escalation itself has its steps.
+    const escalated = await runCli(['trace', desk, '--thread', 'trace-person', '--turn', '2', '--db', db]);
+    expect(escalated.stdout.toString('utf8')).toMatch(/^Thread trace-person · turn 2 · 1 model call/);
+  });
 });
