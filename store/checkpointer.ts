@@ -3,7 +3,7 @@
  * PostgreSQL URL (when several workers share threads). Each comes with the thread lock and the
  * side-effect ledger that fit it.
  */
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { BaseCheckpointSaver } from '@langchain/langgraph';
 import Database from 'better-sqlite3';
@@ -128,7 +128,7 @@ export async function openCheckpointer(target: string = DEFAULT_SQLITE_PATH, opt
 async function openSqlite(path: string): Promise<{ db: Database.Database; threads: SqliteThreads }> {
   let db: Database.Database | undefined;
   try {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    if (path !== ':memory:') makeDirectory(dirname(path));
     db = new Database(path, { timeout: SQLITE_BUSY_TIMEOUT_MS });
     await useWal(db);
     return { db, threads: new SqliteThreads(db) };
@@ -137,6 +137,20 @@ async function openSqlite(path: string): Promise<{ db: Database.Database; thread
     const reason = (error instanceof Error ? error.message : String(error)).split('\n')[0]?.replace(/\.$/, '') || 'unknown error';
     throw new SwitchboardError('STORE_UNAVAILABLE', `Cannot open the store ${path}: ${reason}. Check that the path names a SQLite file (or a new one) you can write.`, { cause: error });
   }
+}
+
+/**
+ * Makes `dir` and the folders above it that are missing, one at a time: Node's recursive
+ * `mkdirSync` never returns on a path under a folder that refuses new entries without saying
+ * EACCES (`/proc`, `/sys`); one level at a time, the refusal is an error.
+ */
+function makeDirectory(dir: string): void {
+  const missing: string[] = [];
+  for (let at = dir; !existsSync(at); at = dirname(at)) {
+    if (dirname(at) === at) break;
+    missing.unshift(at);
+  }
+  for (const folder of missing) mkdirSync(folder);
 }
 
 /** The store, with its saver paired to its lock, journal and ledger (compiling with the saver alone then uses them). */

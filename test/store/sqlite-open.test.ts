@@ -4,7 +4,7 @@
  * lock instead of failing with SQLITE_BUSY. A file that is not a database is a STORE_UNAVAILABLE
  * error that leaves no handle open.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -74,3 +74,28 @@ describe('openCheckpointer on a file that is not a SQLite database', () => {
   });
 });
 
+describe('openCheckpointer on a path where no folder can be made', () => {
+  it('fails with STORE_UNAVAILABLE under a file', async () => {
+    const file = join(dir, 'a-file');
+    writeFileSync(file, 'not a folder');
+    const path = join(file, 'sub', 'threads.sqlite');
+    await expect(openCheckpointer(path)).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE', message: expect.stringContaining(`Cannot open the store ${path}: `) as string });
+  });
+
+  // In a child process with a time limit: Node's recursive mkdir never returns under /proc, and a
+  // test that hung there would hang the whole run.
+  it('fails with STORE_UNAVAILABLE under /proc, where no folder can be made', () => {
+    const module = new URL('../../store/checkpointer.ts', import.meta.url).href;
+    const script = `import(${JSON.stringify(module)}).then((m) => m.openCheckpointer('/proc/switchboard-test/threads.sqlite')).then(() => console.log('opened'), (error) => console.log(error.code));`;
+    const child = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], { encoding: 'utf8', timeout: 60_000 });
+    expect(child.signal).toBeNull();
+    expect(child.stdout.trim()).toBe('STORE_UNAVAILABLE');
+  }, 70_000);
+
+  it('makes every missing folder of a new path', async () => {
+    const path = join(dir, 'new', 'nested', 'threads.sqlite');
+    const store = await openCheckpointer(path);
+    await store.close();
+    expect(existsSync(path)).toBe(true);
+  });
+});
