@@ -177,6 +177,31 @@ describe.each(Object.keys(STORES) as (keyof typeof STORES)[])('a waiting turn wh
     }
   }
 
+  /**
+   * Runs `step` with only its input saved, as when a worker dies or the store fails after LangGraph
+   * saved a run's input (its NULL_TASK_ID writes) and before the checkpoint that takes it in: every
+   * other write fails, once the input's have landed (LangGraph does not wait for them first).
+   */
+  async function inputOnly<T>(store: Store, step: () => Promise<T>): Promise<T> {
+    const { put, putWrites } = { put: store.saver.put.bind(store.saver), putWrites: store.saver.putWrites.bind(store.saver) };
+    const landed: Promise<void>[] = [];
+    const fail = async (): Promise<never> => {
+      await Promise.allSettled(landed);
+      throw Object.assign(new Error('Connection terminated unexpectedly'), { code: 'ECONNRESET' });
+    };
+    store.saver.put = fail;
+    store.saver.putWrites = async (config, writes, taskId) => {
+      if (taskId !== '00000000-0000-0000-0000-000000000000') return fail();
+      landed.push(putWrites(config, writes, taskId));
+      return landed.at(-1);
+    };
+    try {
+      return await step();
+    } finally {
+      Object.assign(store.saver, { put, putWrites });
+    }
+  }
+
   /** Runs `step` with every journal append failing, as a store that dropped its connection would. */
   async function withoutJournal<T>(store: Store, step: () => Promise<T>): Promise<T> {
     const append = store.journal.append.bind(store.journal);
@@ -255,12 +280,7 @@ describe.each(Object.keys(STORES) as (keyof typeof STORES)[])('a waiting turn wh
       const seen = new Map<string, BaseMessage>();
       accumulate(seen, await runTurn(graph, { threadId, message: 'My invoice is wrong' }));
       accumulate(seen, await runTurn(graph, { threadId, message: 'I want a person' }));
-      const put = store.saver.put.bind(store.saver);
-      store.saver.put = async () => {
-        throw Object.assign(new Error('Connection terminated unexpectedly'), { code: 'ECONNRESET' });
-      };
-      await expect(runTurn(graph, { threadId, messageId: 'm3', message: 'Never mind, my invoice is fine now' })).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' });
-      store.saver.put = put;
+      await expect(inputOnly(store, () => runTurn(graph, { threadId, messageId: 'm3', message: 'Never mind, my invoice is fine now' }))).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' });
       const next = await runTurn(graph, { threadId, messageId: 'm4', message: 'Thanks' });
       expect(next).toMatchObject({ status: 'done', turn: 4, recovered: { messageId: 'm3', status: 'done', turn: 3 } });
       accumulate(seen, next.recovered!);
@@ -285,12 +305,7 @@ describe.each(Object.keys(STORES) as (keyof typeof STORES)[])('a waiting turn wh
       const { threadId } = newThread();
       await runTurn(graph, { threadId, message: 'My invoice is wrong' });
       await runTurn(graph, { threadId, message: 'I want a person' });
-      const put = store.saver.put.bind(store.saver);
-      store.saver.put = async () => {
-        throw Object.assign(new Error('Connection terminated unexpectedly'), { code: 'ECONNRESET' });
-      };
-      await expect(runTurn(graph, { threadId, messageId: 'm3', message: 'Never mind, my invoice is fine now' })).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' });
-      store.saver.put = put;
+      await expect(inputOnly(store, () => runTurn(graph, { threadId, messageId: 'm3', message: 'Never mind, my invoice is fine now' }))).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' });
       await expect(approveHandoff(graph, threadId)).rejects.toMatchObject({ code: 'NOTHING_PENDING' });
       const replay = await runTurn(graph, { threadId, messageId: 'm3', message: 'Never mind, my invoice is fine now' });
       expect(replay).toMatchObject({ replayed: true, status: 'done', turn: 3, agent: 'billing' });
@@ -362,12 +377,7 @@ describe.each(Object.keys(STORES) as (keyof typeof STORES)[])('a waiting turn wh
       await runTurn(graph, { threadId, message: 'My invoice is wrong' });
       await runTurn(graph, { threadId, message: 'I want a person' });
       // The checkpoint that takes the message in fails (its input is saved beside the old one only).
-      const put = store.saver.put.bind(store.saver);
-      store.saver.put = async () => {
-        throw Object.assign(new Error('Connection terminated unexpectedly'), { code: 'ECONNRESET' });
-      };
-      await expect(runTurn(graph, { threadId, messageId: 'm3', message: 'hello? anyone there?' })).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' });
-      store.saver.put = put;
+      await expect(inputOnly(store, () => runTurn(graph, { threadId, messageId: 'm3', message: 'hello? anyone there?' }))).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' });
       expect(await runTurn(graph, { threadId, messageId: 'm3', message: 'hello? anyone there?' })).toMatchObject({ status: 'waiting', turn: 3 });
       const done = await resumeThread(graph, threadId, { reply: 'Dana here, sorted.' });
       expect(done.state.messages.filter((message) => message.id === 'm3')).toHaveLength(1);
@@ -386,12 +396,7 @@ describe.each(Object.keys(STORES) as (keyof typeof STORES)[])('a waiting turn wh
       const { threadId } = newThread();
       await runTurn(graph, { threadId, message: 'My invoice is wrong' });
       await runTurn(graph, { threadId, message: 'I want a person' });
-      const put = store.saver.put.bind(store.saver);
-      store.saver.put = async () => {
-        throw Object.assign(new Error('Connection terminated unexpectedly'), { code: 'ECONNRESET' });
-      };
-      await expect(runTurn(graph, { threadId, messageId: 'm3', message: 'hello? anyone there?' })).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' });
-      store.saver.put = put;
+      await expect(inputOnly(store, () => runTurn(graph, { threadId, messageId: 'm3', message: 'hello? anyone there?' }))).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' });
       // Not m3 again: the next message. m3's saved input is taken in first, as its own turn.
       const next = await runTurn(graph, { threadId, messageId: 'm4', message: 'still waiting' });
       expect(next).toMatchObject({ status: 'waiting', turn: 4, recovered: { messageId: 'm3', status: 'waiting', turn: 3 } });
@@ -417,12 +422,7 @@ describe.each(Object.keys(STORES) as (keyof typeof STORES)[])('a waiting turn wh
       const { threadId } = newThread();
       await runTurn(graph, { threadId, message: 'My invoice is wrong' });
       await runTurn(graph, { threadId, message: 'I want a person' });
-      const put = store.saver.put.bind(store.saver);
-      store.saver.put = async () => {
-        throw Object.assign(new Error('Connection terminated unexpectedly'), { code: 'ECONNRESET' });
-      };
-      await expect(runTurn(graph, { threadId, messageId: 'm3', message: 'hello? anyone there?' })).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' });
-      store.saver.put = put;
+      await expect(inputOnly(store, () => runTurn(graph, { threadId, messageId: 'm3', message: 'hello? anyone there?' }))).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' });
       expect(await recoverThread(graph, threadId)).toMatchObject({ messageId: 'm3', status: 'waiting', turn: 3 });
       expect(await recoverThread(graph, threadId)).toBeUndefined();
       expect(await runTurn(graph, { threadId, messageId: 'm3', message: 'hello? anyone there?' })).toMatchObject({ replayed: true, status: 'waiting', turn: 3 });
@@ -436,12 +436,7 @@ describe.each(Object.keys(STORES) as (keyof typeof STORES)[])('a waiting turn wh
       const { threadId } = newThread();
       await runTurn(graph, { threadId, message: 'My invoice is wrong' });
       await runTurn(graph, { threadId, message: 'I want a person' });
-      const put = store.saver.put.bind(store.saver);
-      store.saver.put = async () => {
-        throw Object.assign(new Error('Connection terminated unexpectedly'), { code: 'ECONNRESET' });
-      };
-      await expect(runTurn(graph, { threadId, messageId: 'm3', message: 'hello? anyone there?' })).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' });
-      store.saver.put = put;
+      await expect(inputOnly(store, () => runTurn(graph, { threadId, messageId: 'm3', message: 'hello? anyone there?' }))).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' });
       const done = await resumeThread(graph, threadId, { reply: 'Dana here, sorted.' });
       expect(done).toMatchObject({ status: 'done', turn: 3, recovered: { messageId: 'm3', status: 'waiting', turn: 3 } });
       expect(done.state.messages.filter((message) => message.id === 'm3')).toHaveLength(1);
@@ -461,15 +456,8 @@ describe.each(Object.keys(STORES) as (keyof typeof STORES)[])('a waiting turn wh
       const { threadId } = newThread();
       await runTurn(graph, { threadId, message: 'My invoice is wrong' });
       await runTurn(graph, { threadId, message: 'I want a person' });
-      // The reply is saved beside the checkpoint (the run's input, task NULL_TASK_ID); every write after it fails.
-      const { put, putWrites } = { put: store.saver.put.bind(store.saver), putWrites: store.saver.putWrites.bind(store.saver) };
-      const fail = async (): Promise<never> => {
-        throw Object.assign(new Error('Connection terminated unexpectedly'), { code: 'ECONNRESET' });
-      };
-      store.saver.put = fail;
-      store.saver.putWrites = async (config, writes, taskId) => (taskId === '00000000-0000-0000-0000-000000000000' ? putWrites(config, writes, taskId) : fail());
-      await expect(resumeThread(graph, threadId, { reply: 'Dana here, sorted.' })).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' });
-      Object.assign(store.saver, { put, putWrites });
+      // The reply is saved beside the checkpoint (the run's input); the person's own writes fail.
+      await expect(inputOnly(store, () => resumeThread(graph, threadId, { reply: 'Dana here, sorted.' }))).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' });
       const next = await runTurn(graph, { threadId, messageId: 'm3', message: 'thanks, one more thing' });
       expect(next.recovered).toMatchObject({ status: 'done', turn: 2 });
       expect(next.turn).toBe(3);
