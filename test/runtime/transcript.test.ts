@@ -202,6 +202,28 @@ describe.each(Object.keys(STORES) as (keyof typeof STORES)[])('a waiting turn wh
     }
   }
 
+  /** A desk thread that waits for the person, with message m3's input saved beside its checkpoint only (its checkpoint failed). */
+  async function unsavedMessageToPerson(store: Store): Promise<{ graph: Awaited<ReturnType<typeof desk>>; threadId: string }> {
+    const graph = await desk(store);
+    const { threadId } = newThread();
+    await runTurn(graph, { threadId, message: 'My invoice is wrong' });
+    await runTurn(graph, { threadId, message: 'I want a person' });
+    await expect(inputOnly(store, () => runTurn(graph, { threadId, messageId: 'm3', message: 'hello? anyone there?' }))).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' });
+    return { graph, threadId };
+  }
+
+  /** The person's reply `done` answered m3 (turn 3, which the wait of turn 2 went on in), and m3 is in the thread once. */
+  async function expectAnsweredOnce(graph: Awaited<ReturnType<typeof desk>>, done: TurnResult): Promise<void> {
+    expect(done.state.messages.filter((message) => message.id === 'm3')).toHaveLength(1);
+    expect(done.state.messages.at(-1)?.content).toBe('Dana here, sorted.');
+    expect((await wholeTranscript(graph, done.threadId)).filter((message) => message.id === 'm3')).toHaveLength(1);
+    expect((await getTurnSummaries(graph, done.threadId)).map((summary) => [summary.turn, summary.status, summary.continuedIn])).toEqual([
+      [1, 'done', undefined],
+      [2, 'done', 3],
+      [3, 'done', undefined],
+    ]);
+  }
+
   /** Runs `step` with every journal append failing, as a store that dropped its connection would. */
   async function withoutJournal<T>(store: Store, step: () => Promise<T>): Promise<T> {
     const append = store.journal.append.bind(store.journal);
@@ -372,31 +394,15 @@ describe.each(Object.keys(STORES) as (keyof typeof STORES)[])('a waiting turn wh
 
   it('a message to a waiting person whose checkpoint failed, sent again: it goes on with the wait, once, and the wait before it is closed', async () => {
     await onStore(async (store) => {
-      const graph = await desk(store);
-      const { threadId } = newThread();
-      await runTurn(graph, { threadId, message: 'My invoice is wrong' });
-      await runTurn(graph, { threadId, message: 'I want a person' });
-      // The checkpoint that takes the message in fails (its input is saved beside the old one only).
-      await expect(inputOnly(store, () => runTurn(graph, { threadId, messageId: 'm3', message: 'hello? anyone there?' }))).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' });
+      const { graph, threadId } = await unsavedMessageToPerson(store);
       expect(await runTurn(graph, { threadId, messageId: 'm3', message: 'hello? anyone there?' })).toMatchObject({ status: 'waiting', turn: 3 });
-      const done = await resumeThread(graph, threadId, { reply: 'Dana here, sorted.' });
-      expect(done.state.messages.filter((message) => message.id === 'm3')).toHaveLength(1);
-      expect((await wholeTranscript(graph, threadId)).filter((message) => message.id === 'm3')).toHaveLength(1);
-      expect((await getTurnSummaries(graph, threadId)).map((summary) => [summary.turn, summary.status, summary.continuedIn])).toEqual([
-        [1, 'done', undefined],
-        [2, 'done', 3],
-        [3, 'done', undefined],
-      ]);
+      await expectAnsweredOnce(graph, await resumeThread(graph, threadId, { reply: 'Dana here, sorted.' }));
     });
   });
 
   it('a message to a waiting person whose checkpoint failed, then another message: both are kept, each once, in their own turns', async () => {
     await onStore(async (store) => {
-      const graph = await desk(store);
-      const { threadId } = newThread();
-      await runTurn(graph, { threadId, message: 'My invoice is wrong' });
-      await runTurn(graph, { threadId, message: 'I want a person' });
-      await expect(inputOnly(store, () => runTurn(graph, { threadId, messageId: 'm3', message: 'hello? anyone there?' }))).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' });
+      const { graph, threadId } = await unsavedMessageToPerson(store);
       // Not m3 again: the next message. m3's saved input is taken in first, as its own turn.
       const next = await runTurn(graph, { threadId, messageId: 'm4', message: 'still waiting' });
       expect(next).toMatchObject({ status: 'waiting', turn: 4, recovered: { messageId: 'm3', status: 'waiting', turn: 3 } });
@@ -418,11 +424,7 @@ describe.each(Object.keys(STORES) as (keyof typeof STORES)[])('a waiting turn wh
 
   it('a message to a waiting person whose checkpoint failed is taken in by recoverThread, once', async () => {
     await onStore(async (store) => {
-      const graph = await desk(store);
-      const { threadId } = newThread();
-      await runTurn(graph, { threadId, message: 'My invoice is wrong' });
-      await runTurn(graph, { threadId, message: 'I want a person' });
-      await expect(inputOnly(store, () => runTurn(graph, { threadId, messageId: 'm3', message: 'hello? anyone there?' }))).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' });
+      const { graph, threadId } = await unsavedMessageToPerson(store);
       expect(await recoverThread(graph, threadId)).toMatchObject({ messageId: 'm3', status: 'waiting', turn: 3 });
       expect(await recoverThread(graph, threadId)).toBeUndefined();
       expect(await runTurn(graph, { threadId, messageId: 'm3', message: 'hello? anyone there?' })).toMatchObject({ replayed: true, status: 'waiting', turn: 3 });
@@ -432,21 +434,10 @@ describe.each(Object.keys(STORES) as (keyof typeof STORES)[])('a waiting turn wh
 
   it("a message to a waiting person whose checkpoint failed, then the person's reply: the reply answers it, and it is kept once", async () => {
     await onStore(async (store) => {
-      const graph = await desk(store);
-      const { threadId } = newThread();
-      await runTurn(graph, { threadId, message: 'My invoice is wrong' });
-      await runTurn(graph, { threadId, message: 'I want a person' });
-      await expect(inputOnly(store, () => runTurn(graph, { threadId, messageId: 'm3', message: 'hello? anyone there?' }))).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' });
+      const { graph, threadId } = await unsavedMessageToPerson(store);
       const done = await resumeThread(graph, threadId, { reply: 'Dana here, sorted.' });
       expect(done).toMatchObject({ status: 'done', turn: 3, recovered: { messageId: 'm3', status: 'waiting', turn: 3 } });
-      expect(done.state.messages.filter((message) => message.id === 'm3')).toHaveLength(1);
-      expect(done.state.messages.at(-1)?.content).toBe('Dana here, sorted.');
-      expect((await wholeTranscript(graph, threadId)).filter((message) => message.id === 'm3')).toHaveLength(1);
-      expect((await getTurnSummaries(graph, threadId)).map((summary) => [summary.turn, summary.status, summary.continuedIn])).toEqual([
-        [1, 'done', undefined],
-        [2, 'done', 3],
-        [3, 'done', undefined],
-      ]);
+      await expectAnsweredOnce(graph, done);
     });
   });
 
