@@ -4,7 +4,7 @@
  * whose tools may have side effects is checkpointed before they run), then reply (END), continue
  * (the node again), or move control (`goto` another agent, with the handoff in the update).
  */
-import { AIMessage, RemoveMessage, SystemMessage, ToolMessage } from '@langchain/core/messages';
+import { AIMessage, RemoveMessage, SystemMessage } from '@langchain/core/messages';
 import type { BaseMessage, ToolCall } from '@langchain/core/messages';
 import { Command, END } from '@langchain/langgraph';
 import type { LangGraphRunnableConfig } from '@langchain/langgraph';
@@ -18,7 +18,7 @@ import { tokensUsed, usageOfTurn } from '../state/turn-usage.js';
 import { callModel, ModelCallFailure } from './model-call.js';
 import type { ModelCallResult } from './model-call.js';
 import { buildModelInput } from './prompt.js';
-import { answerToolCalls, needsExecution } from './tool-calls.js';
+import { answerToolCalls, needsExecution, toolAnswer } from './tool-calls.js';
 import type { ChosenHandoff, ToolStep } from './tool-calls.js';
 import { agentCount, count, currentTurn, lastUserMessage, logFields, messageTooLong, pathKey, threadIdOf, turnDurationMs } from './turn.js';
 import { accountUsage } from './usage.js';
@@ -257,7 +257,7 @@ class AgentStep {
   /** The handoff does not happen: the model is told why (control stays with this agent). */
   private refuseHandoff(call: ToolCall, to: string, code: HandoffRefuseCode, reason: string): undefined {
     this.emit({ type: 'handoff-refuse', from: this.agent.name, tool: call.name, to, reason, code });
-    this.messages.push(new ToolMessage({ content: reason, tool_call_id: call.id ?? '', name: call.name, status: 'error' }));
+    this.messages.push(toolAnswer(call, reason, 'error'));
     return undefined;
   }
 
@@ -328,7 +328,7 @@ class AgentStep {
   }
 
   private answer(call: ToolCall, content: string): void {
-    this.messages.push(new ToolMessage({ content, tool_call_id: call.id ?? '', name: call.name }));
+    this.messages.push(toolAnswer(call, content));
   }
 
   private command(goto: string, update: Record<string, unknown>): Command {

@@ -6,6 +6,7 @@
  * LangGraph re-runs this node from the top on resume, so nothing before `interrupt()` has a side
  * effect: it only reads state.
  */
+import { randomUUID } from 'node:crypto';
 import { AIMessage } from '@langchain/core/messages';
 import { Command, END } from '@langchain/langgraph';
 import type { LangGraphRunnableConfig } from '@langchain/langgraph';
@@ -123,7 +124,9 @@ export function createHumanNode(runtime: TreeRuntime, agent: AgentRuntime) {
     // Everything below runs once: after the person answered.
     checkReply(agent, answer, request.handBackTargets);
     const log = { thread_id: threadId, ...logFields(turn) };
-    const message = new AIMessage({ content: answer.reply, name: agent.name, ...(answer.operator ? { additional_kwargs: { operator: answer.operator } } : {}) });
+    // Its own id, made here: LangGraph's reducer gives a message without one a new id each time it
+    // applies the write, so a reply saved before a crash would be a new message at every read.
+    const message = new AIMessage({ content: answer.reply, name: agent.name, id: randomUUID(), ...(answer.operator ? { additional_kwargs: { operator: answer.operator } } : {}) });
     emit(config, logger, { type: 'escalation-end', agent: agent.name, handBackTo: answer.handBackTo }, log, runtime.observers);
     emit(config, logger, { type: 'message-end', agent: agent.name, text: answer.reply }, log, runtime.observers);
     const done = { ...turn, status: 'done' as const };

@@ -4,6 +4,7 @@
  * the last action of a response); a second handoff, another agent's tool, an unknown tool, invalid
  * arguments or malformed JSON are refused with a ToolMessage that says why and what is allowed.
  */
+import { randomUUID } from 'node:crypto';
 import { ToolMessage } from '@langchain/core/messages';
 import type { AIMessage, ToolCall } from '@langchain/core/messages';
 import type { StructuredToolInterface } from '@langchain/core/tools';
@@ -17,6 +18,15 @@ import { runFunctionTool } from './function-tool.js';
 import { runHelper } from './helper.js';
 import { agentCount, count, logFields, threadIdOf } from './turn.js';
 import { hiddenHandoffs } from './conditions.js';
+
+/**
+ * The answer to a tool call, with its own id, made here: LangGraph's reducer gives a message without
+ * one a new id each time it applies the write, so a step's answers saved before a crash would be new
+ * messages at every read (and twice in the journal).
+ */
+export function toolAnswer(call: { id?: string | undefined; name: string }, content: string, status?: 'success' | 'error'): ToolMessage {
+  return new ToolMessage({ content, tool_call_id: call.id ?? '', name: call.name, ...(status ? { status } : {}), id: randomUUID() });
+}
 
 export interface ChosenHandoff {
   target: HandoffTarget;
@@ -66,7 +76,7 @@ export async function answerToolCalls(
   let toolTimeout: ToolStep['toolTimeout'];
   let limitHit = false;
   const answer = (call: { id?: string | undefined; name: string }, content: string, status: 'success' | 'error' = 'success') => {
-    messages.push(new ToolMessage({ content, tool_call_id: call.id ?? '', name: call.name, status }));
+    messages.push(toolAnswer(call, content, status));
   };
   const refuse = (call: { id?: string | undefined; name: string }, code: HandoffRefuseCode, reason: string, to?: string) => {
     emit(config, logger, { type: 'handoff-refuse', from: agent.name, tool: call.name, to, reason, code }, logFields(turn), runtime.observers);

@@ -11,7 +11,7 @@ import type { SwitchboardEvent } from '../nodes/events.js';
 import { SwitchboardError } from '../errors/switchboard-error.js';
 import { runtimeOf } from '../graphs/compile.js';
 import { streamResumeWith } from './turn.js';
-import { cutShortNote, waitingRequestsOf } from './waiting.js';
+import { waitingRequestsOf } from './waiting.js';
 import type { TurnResult } from './turn.js';
 
 export type { WaitingRequest } from './waiting.js';
@@ -68,7 +68,7 @@ async function* decide(graph: SwitchboardGraph, threadId: string, decision: Appr
       if (escalation) {
         throw new SwitchboardError('NOTHING_PENDING', `Thread ${threadId} waits for ${escalation.agent} to answer, not for an approval: answer it with resumeThread (switchboard resume).`);
       }
-      throw new SwitchboardError('NOTHING_PENDING', `Thread ${threadId} is not waiting for an approval.${cutShortNote(threadId, snapshot)}`);
+      throw new SwitchboardError('NOTHING_PENDING', `Thread ${threadId} is not waiting for an approval.`);
     },
     { listening },
   );

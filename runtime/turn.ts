@@ -7,12 +7,13 @@ import { randomUUID } from 'node:crypto';
 import { AIMessageChunk, HumanMessage, ToolMessage } from '@langchain/core/messages';
 import type { AIMessage, BaseMessage } from '@langchain/core/messages';
 import { Command } from '@langchain/langgraph';
+import type { CheckpointTuple } from '@langchain/langgraph';
 import type { SwitchboardGraph } from '../graphs/compile.js';
 import { runtimeOf } from '../graphs/compile.js';
 import { deltaTextOf, textOf } from '../models/messages.js';
 import { ownerOf } from '../nodes/context.js';
 import type { TreeRuntime } from '../nodes/context.js';
-import { cutShortNote, escalationsOf, waitingRequestsOf } from './waiting.js';
+import { escalationsOf, waitingRequestsOf } from './waiting.js';
 import type { WaitingSnapshot } from './waiting.js';
 import type { EscalationRequest, HumanReply } from '../nodes/human.js';
 import type { ApprovalRequest } from '../nodes/approval.js';
@@ -368,7 +369,7 @@ async function* resumeEvents(
         if (turn?.status === 'waiting' && activeAgent !== undefined && !runtime.agents.has(activeAgent)) {
           throw new SwitchboardError('NOTHING_PENDING', `Thread ${threadId} waited for ${activeAgent}, who is not in the tree any more: its next message goes to ${runtime.tree.root}.`);
         }
-        throw new SwitchboardError('NOTHING_PENDING', `Thread ${threadId} is not waiting for a person.${cutShortNote(threadId, snapshot)}`);
+        throw new SwitchboardError('NOTHING_PENDING', `Thread ${threadId} is not waiting for a person.`);
       }
       // Checked here, before anything is saved, as the person's node checks it when it runs on (the
       // hand-back choices are the tree's as it is now): a reply that node refused would stay the
@@ -393,7 +394,7 @@ export async function recoverThread(graph: SwitchboardGraph, threadId: string): 
       const threadTree = (snapshot.values as Partial<SwitchboardState>).tree;
       const treeName = runtimeOf(graph).tree.name;
       if (threadTree !== undefined && threadTree !== treeName) throw new ThreadTreeError(threadId, threadTree, treeName);
-      await catchUpJournal(runtimeOf(graph), threadId, snapshot.values as Partial<SwitchboardState>, lease, waitingRequestsOf(runtimeOf(graph), snapshot)[0]);
+      await catchUpJournal(runtimeOf(graph), threadId, await checkpointedValues(graph, threadId), lease, waitingRequestsOf(runtimeOf(graph), snapshot)[0]);
       const result = await finishUnfinishedTurn(graph, threadId, lease, { saved: 0 });
       await settle(graph, threadId, result, lease.fence);
       return result;
@@ -501,6 +502,22 @@ type Snapshot = Awaited<ReturnType<SwitchboardGraph['getState']>>;
 
 const MAX_CACHED_HEADS = 10_000;
 const INTERRUPT_KEY = '__interrupt__';
+/** The thread's latest checkpoint, with the writes saved beside it (none without a checkpointer). */
+async function latestTuple(graph: SwitchboardGraph, threadId: string): Promise<CheckpointTuple | undefined> {
+  const saver = graph.checkpointer;
+  if (!saver || typeof saver === 'boolean') return undefined;
+  return saver.getTuple({ configurable: { thread_id: threadId, checkpoint_ns: '' } });
+}
+
+/**
+ * The thread's values as its latest checkpoint holds them, for the journal's catch-up: `getState`
+ * also applies the writes a failure left beside it, which are not the thread's until a run takes
+ * them in (and journals them itself).
+ */
+async function checkpointedValues(graph: SwitchboardGraph, threadId: string): Promise<Partial<SwitchboardState>> {
+  return ((await latestTuple(graph, threadId))?.checkpoint.channel_values ?? {}) as Partial<SwitchboardState>;
+}
+
 // LangGraph's names for a `Command`'s writes (not exported): the task id of a run's input, the
 // channel of a `resume`, the channels of a `goto` (`branch:to:<node>`).
 const NULL_TASK_ID = '00000000-0000-0000-0000-000000000000';
@@ -542,9 +559,7 @@ async function finishUnfinishedTurn(graph: SwitchboardGraph, threadId: string, l
  * set per task): it is sent again as it was, before anything else runs.
  */
 async function unsavedInput(graph: SwitchboardGraph, threadId: string): Promise<{ kind: 'message' | 'reply'; run: Command; messages: BaseMessage[] } | undefined> {
-  const saver = graph.checkpointer;
-  if (!saver || typeof saver === 'boolean') return undefined;
-  const tuple = await saver.getTuple({ configurable: { thread_id: threadId, checkpoint_ns: '' } });
+  const tuple = await latestTuple(graph, threadId);
   const writes = (tuple?.pendingWrites ?? []).filter(([task]) => task === NULL_TASK_ID).map(([, channel, value]) => [channel, value] as const);
   const goto = writes.flatMap(([channel]) => (channel.startsWith(BRANCH_TO) ? [channel.slice(BRANCH_TO.length)] : []));
   const update = writes.filter(([channel]) => !channel.startsWith(BRANCH_TO) && channel !== RESUME);
@@ -693,16 +708,34 @@ export async function* streamResumeWith(
     const threadTree = (snapshot.values as Partial<SwitchboardState>).tree;
     const treeName = runtimeOf(graph).tree.name;
     if (threadTree !== undefined && threadTree !== treeName) throw new ThreadTreeError(threadId, threadTree, treeName);
-    // A user message that a failure left saved beside the checkpoint came first (the resume's input
-    // would replace it): it is taken in, and the decision is made on what the thread waits for then.
-    const recovered = (await unsavedInput(graph, threadId))?.kind === 'message' ? await finishUnfinishedTurn(graph, threadId, lease, progress, snapshot) : undefined;
+    // What a failure cut short comes first, as before a new message: a turn left running is run on,
+    // and a user message saved beside the checkpoint (the resume's input would replace it) is taken
+    // in. The decision is made on what the thread waits for then. (A reply saved so is an earlier
+    // try of this one, which this one replaces.)
+    const waits = snapshot.tasks.some((task) => task.interrupts.length > 0);
+    const cutShort = snapshot.tasks.length === 0 ? undefined : !waits ? 'turn' : (await unsavedInput(graph, threadId))?.kind === 'message' ? 'message' : undefined;
+    const recovered = cutShort && (await finishUnfinishedTurn(graph, threadId, lease, progress, snapshot));
     if (recovered) snapshot = await graph.getState({ configurable: { thread_id: threadId } });
-    const value = decide(snapshot);
+    const value = decideAfter(decide, snapshot, recovered && { turn: recovered.turn, kind: cutShort });
     // The waiting turn's part is journaled before its end is (its summary merges the two).
-    await catchUpJournal(runtimeOf(graph), threadId, snapshot.values as Partial<SwitchboardState>, lease, waitingRequestsOf(runtimeOf(graph), snapshot)[0]);
+    await catchUpJournal(runtimeOf(graph), threadId, await checkpointedValues(graph, threadId), lease, waitingRequestsOf(runtimeOf(graph), snapshot)[0]);
     const result = yield* streamRun(graph, threadId, new Command({ resume: value }), { ...options, lease, progress, resumed: true });
     return recovered ? { ...result, recovered } : result;
   });
+}
+
+/** `decide` on `snapshot`; when what a failure cut short, finished just before, changed what the thread waits for, its refusal says so. */
+function decideAfter(decide: (snapshot: Snapshot) => unknown, snapshot: Snapshot, recovered: { turn: number; kind: 'turn' | 'message' | undefined } | undefined): unknown {
+  try {
+    return decide(snapshot);
+  } catch (error) {
+    if (!recovered || !(error instanceof SwitchboardError) || error.code !== 'NOTHING_PENDING') throw error;
+    const note =
+      recovered.kind === 'message'
+        ? `The user's message of turn ${recovered.turn}, which a failure had left unsaved, was taken in first and ended that wait.`
+        : `Turn ${recovered.turn}, which a failure had cut short, was finished first.`;
+    throw new SwitchboardError('NOTHING_PENDING', `${error.message} ${note}`, { cause: error });
+  }
 }
 
 function resultOf(threadId: string, state: SwitchboardState, waiting: EscalationRequest | ApprovalRequest | undefined, usage: Usage): TurnResult {

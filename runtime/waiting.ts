@@ -32,13 +32,3 @@ export function waitingRequestsOf(runtime: TreeRuntime, snapshot: WaitingSnapsho
 export function escalationsOf(runtime: TreeRuntime, snapshot: WaitingSnapshot): EscalationRequest[] {
   return waitingRequestsOf(runtime, snapshot).filter((request): request is EscalationRequest => request.type === 'escalation');
 }
-
-/**
- * Why a thread waits for nobody, when it is because its turn was cut short after a decision or a
- * reply (a worker stopped mid-turn): the decision was taken, and the rest of the turn runs when the
- * thread is recovered. Empty otherwise.
- */
-export function cutShortNote(threadId: string, snapshot: WaitingSnapshot): string {
-  const unfinished = snapshot.tasks.length > 0 && snapshot.tasks.every((task) => task.interrupts.length === 0);
-  return unfinished ? ` Its turn was cut short after a decision or a reply (a worker stopped): recoverThread(graph, "${threadId}") finishes it, as the thread's next message would.` : '';
-}

@@ -258,7 +258,21 @@ describe('resolveApproval()', () => {
     await store.close();
   });
 
-  it('on a thread whose turn was cut short after the decision, says so and how to finish it', async () => {
+  it("on a thread whose turn was cut short after the decision, the person's reply finishes that turn first, then answers", async () => {
+    const store = await openCheckpointer('memory');
+    const tools = createExampleTools();
+    const graph = compileTree(await loadTree('test/fixtures/trees/gated-desk.yaml', { tools }), { tools, checkpointer: store.saver, threadLock: store.threadLock, model: 'offline' });
+    const { threadId } = newThread();
+    await runTurn(graph, { threadId, message: 'My invoice is wrong' });
+    const [request] = (await runTurn(graph, { threadId, message: 'I want a person' })).waitingFor ? await pendingApprovals(graph, threadId) : [];
+    await graph.invoke(new Command({ resume: { approved: true, toolCallId: request!.toolCallId } }), { configurable: { thread_id: threadId }, interruptBefore: ['person'] } as never);
+    const done = await resumeThread(graph, threadId, { reply: 'hello' });
+    expect(done).toMatchObject({ status: 'done', turn: 2, reply: 'hello', recovered: { status: 'waiting', turn: 2, waitingFor: { type: 'escalation', agent: 'person' } } });
+    expect(done.state.messages.filter((message) => message.type === 'ai' && message.content === 'hello')).toHaveLength(1);
+    await store.close();
+  });
+
+  it('on a thread whose turn was cut short after the decision, finishes that turn first: a second decision is refused, the person answers', async () => {
     const store = await openCheckpointer('memory');
     const tools = createExampleTools();
     const graph = compileTree(await loadTree('test/fixtures/trees/gated-desk.yaml', { tools }), { tools, checkpointer: store.saver, threadLock: store.threadLock, model: 'offline' });
@@ -268,10 +282,10 @@ describe('resolveApproval()', () => {
     // Approved, then stopped before the person's step, as a worker that died there leaves it.
     await graph.invoke(new Command({ resume: { approved: true, toolCallId: request!.toolCallId } }), { configurable: { thread_id: threadId }, interruptBefore: ['person'] } as never);
 
-    const message = `Thread ${threadId} is not waiting for an approval. Its turn was cut short after a decision or a reply (a worker stopped): recoverThread(graph, "${threadId}") finishes it, as the thread's next message would.`;
+    const message = `Thread ${threadId} waits for person to answer, not for an approval: answer it with resumeThread (switchboard resume). Turn 2, which a failure had cut short, was finished first.`;
     await expect(approveHandoff(graph, threadId)).rejects.toMatchObject({ code: 'NOTHING_PENDING', message });
-    await expect(resumeThread(graph, threadId, { reply: 'hello' })).rejects.toMatchObject({ code: 'NOTHING_PENDING', message: expect.stringContaining('Its turn was cut short after a decision') });
-    expect(await recoverThread(graph, threadId)).toMatchObject({ status: 'waiting', waitingFor: { type: 'escalation', agent: 'person' } });
+    expect(await recoverThread(graph, threadId)).toBeUndefined();
+    expect(await resumeThread(graph, threadId, { reply: 'hello' })).toMatchObject({ status: 'done', turn: 2, reply: 'hello' });
     await store.close();
   });
 });

@@ -180,9 +180,10 @@ describe.each(Object.keys(STORES) as (keyof typeof STORES)[])('a waiting turn wh
   /**
    * Runs `step` with only its input saved, as when a worker dies or the store fails after LangGraph
    * saved a run's input (its NULL_TASK_ID writes) and before the checkpoint that takes it in: every
-   * other write fails, once the input's have landed (LangGraph does not wait for them first).
+   * other write fails, once the input's have landed (LangGraph does not wait for them first). With
+   * `tasks`, the steps' own writes are saved too, and only the checkpoint fails.
    */
-  async function inputOnly<T>(store: Store, step: () => Promise<T>): Promise<T> {
+  async function inputOnly<T>(store: Store, step: () => Promise<T>, saved: { tasks?: boolean } = {}): Promise<T> {
     const { put, putWrites } = { put: store.saver.put.bind(store.saver), putWrites: store.saver.putWrites.bind(store.saver) };
     const landed: Promise<void>[] = [];
     const fail = async (): Promise<never> => {
@@ -191,7 +192,7 @@ describe.each(Object.keys(STORES) as (keyof typeof STORES)[])('a waiting turn wh
     };
     store.saver.put = fail;
     store.saver.putWrites = async (config, writes, taskId) => {
-      if (taskId !== '00000000-0000-0000-0000-000000000000') return fail();
+      if (taskId !== '00000000-0000-0000-0000-000000000000' && !saved.tasks) return fail();
       landed.push(putWrites(config, writes, taskId));
       return landed.at(-1);
     };
@@ -328,7 +329,10 @@ describe.each(Object.keys(STORES) as (keyof typeof STORES)[])('a waiting turn wh
       await runTurn(graph, { threadId, message: 'My invoice is wrong' });
       await runTurn(graph, { threadId, message: 'I want a person' });
       await expect(inputOnly(store, () => runTurn(graph, { threadId, messageId: 'm3', message: 'Never mind, my invoice is fine now' }))).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' });
-      await expect(approveHandoff(graph, threadId)).rejects.toMatchObject({ code: 'NOTHING_PENDING' });
+      await expect(approveHandoff(graph, threadId)).rejects.toMatchObject({
+        code: 'NOTHING_PENDING',
+        message: expect.stringContaining("The user's message of turn 3, which a failure had left unsaved, was taken in first and ended that wait.") as string,
+      });
       const replay = await runTurn(graph, { threadId, messageId: 'm3', message: 'Never mind, my invoice is fine now' });
       expect(replay).toMatchObject({ replayed: true, status: 'done', turn: 3, agent: 'billing' });
       expect(replay.state.messages.filter((message) => message.id === 'm3')).toHaveLength(1);
@@ -438,6 +442,21 @@ describe.each(Object.keys(STORES) as (keyof typeof STORES)[])('a waiting turn wh
       const done = await resumeThread(graph, threadId, { reply: 'Dana here, sorted.' });
       expect(done).toMatchObject({ status: 'done', turn: 3, recovered: { messageId: 'm3', status: 'waiting', turn: 3 } });
       await expectAnsweredOnce(graph, done);
+    });
+  });
+
+  it.each(['recoverThread', 'the same reply again'])("a person's reply whose checkpoint failed after the person's step was saved, then %s: the reply is in the thread and its transcript once", async (next) => {
+    await onStore(async (store) => {
+      const graph = await desk(store);
+      const { threadId } = newThread();
+      await runTurn(graph, { threadId, message: 'My invoice is wrong' });
+      await runTurn(graph, { threadId, message: 'I want a person' });
+      await expect(inputOnly(store, () => resumeThread(graph, threadId, { reply: 'Dana here, sorted.' }), { tasks: true })).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' });
+      const done = next === 'recoverThread' ? await recoverThread(graph, threadId) : await resumeThread(graph, threadId, { reply: 'Dana here, sorted.' });
+      expect(done).toMatchObject({ status: 'done', turn: 2 });
+      const replies = (message: { type: string; content: unknown }) => message.type === 'ai' && message.content === 'Dana here, sorted.';
+      expect(done!.state.messages.filter(replies)).toHaveLength(1);
+      expect((await wholeTranscript(graph, threadId)).filter(replies)).toHaveLength(1);
     });
   });
 
