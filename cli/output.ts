@@ -97,13 +97,16 @@ export class TurnPrinter {
 
   /**
    * An earlier message's turn that a failure cut short and that was finished before this one
-   * (`result.recovered`): printed, marked as such, before the new turn's output.
+   * (`result.recovered`): printed, marked as such, before the new turn's output (`followed`).
    */
-  recovered(result: TurnResult): void {
+  recovered(result: TurnResult, options: { followed?: boolean } = {}): void {
     this.endLine();
-    this.line(this.paint('yellow', `↻ recovered: turn ${result.turn} was cut short by a failure and is finished now`));
+    const outcome = result.status === 'waiting' ? `is taken in now (it waits for ${result.agent})` : 'is finished now';
+    this.line(this.paint('yellow', `↻ recovered: turn ${result.turn} was cut short by a failure and ${outcome}`));
     for (const handoff of result.handoffs) this.line(this.handoffLine(escapeControlCharactersIn(handoff)));
-    this.closing(result, true);
+    // Followed by a newer turn's result: how to answer a wait is that turn's to say (a person
+    // answers every message of a wait at once).
+    this.closing(options.followed ? { ...result, waitingFor: undefined } : result, true);
   }
 
   /** The closing lines of a turn. */

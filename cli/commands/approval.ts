@@ -48,7 +48,11 @@ function registerDecision(program: Command, approved: boolean): void {
               if (!options.json) printer.event(event);
             });
             if (options.json) process.stdout.write(`${stringifyForTerminal(turnJson(result))}\n`);
-            else printer.result(result);
+            else {
+              // A user message a failure had left unsaved was taken in first: shown before the reply's turn.
+              if (result.recovered) printer.recovered(result.recovered, { followed: true });
+              printer.result(result);
+            }
             // As `run`: the turn that followed the decision failed (e.g. the model after it).
             return turnExitCode(result);
           } finally {

@@ -112,7 +112,7 @@ export function registerChat(program: Command): void {
                     : streamTurn(session.graph, { threadId, message: line, fields });
                 try {
                   const result = await consume(events, (event) => printer.event(event));
-                  if (result.recovered) printer.recovered(result.recovered);
+                  if (result.recovered) printer.recovered(result.recovered, { followed: true });
                   printer.result(result);
                 } catch (error) {
                   if (!(error instanceof SwitchboardError)) throw error;

@@ -45,7 +45,11 @@ export function registerResume(program: Command): void {
               if (!options.json) printer.event(event);
             });
             if (options.json) process.stdout.write(`${stringifyForTerminal(turnJson(result))}\n`);
-            else printer.result(result);
+            else {
+              // A user message a failure had left unsaved was taken in first: shown before the reply's turn.
+              if (result.recovered) printer.recovered(result.recovered, { followed: true });
+              printer.result(result);
+            }
             return turnExitCode(result);
           } finally {
             await session.checkpointer.close();

@@ -62,14 +62,14 @@ export function registerRun(program: Command): void {
             // (unless it is this very message's turn, sent again: then it is this message's answer).
             const early = options.thread === undefined ? undefined : await recoverThread(session.graph, threadId);
             const recovered = early && early.messageId !== messageId ? early : undefined;
-            if (recovered && !options.json) printer.recovered(recovered);
+            if (recovered && !options.json) printer.recovered(recovered, { followed: true });
             const turn = await consume(streamTurn(session.graph, { threadId, message, messageId, fields }), (event) => {
               if (!options.json) printer.event(event);
             });
             const result = turn.recovered || !recovered ? turn : { ...turn, recovered };
             if (options.json) process.stdout.write(`${stringifyForTerminal(turnJson(result))}\n`);
             else {
-              if (turn.recovered) printer.recovered(turn.recovered);
+              if (turn.recovered) printer.recovered(turn.recovered, { followed: true });
               printer.result(result);
             }
             return turnExitCode(result);

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { runWorker } from '../store/workers.js';
+import { SessionWorker } from '../store/session-workers.js';
 import { REPO_ROOT, runCli } from './run-cli.js';
 
 // Each command is a separate Node process (a few seconds on a busy machine).
@@ -69,5 +70,25 @@ describe('a turn cut short by a dead worker', () => {
     expect(recovered).toBeGreaterThan(-1);
     expect(text.indexOf('You said: “I was charged twice on my invoice”')).toBeGreaterThan(recovered);
     expect(text.indexOf('You said: “Are you still there?”')).toBeGreaterThan(text.indexOf('You said: “I was charged twice on my invoice”'));
+  });
+
+  it('run after a message to a waiting person that a dead worker left unsaved: it is taken in, and how to answer is said once', async () => {
+    const db = join(mkdtempSync(join(tmpdir(), 'switchboard-recovered-')), 'threads.sqlite');
+    const desk = join(REPO_ROOT, 'examples/desk.yaml');
+    for (const message of ['My invoice is wrong', 'I want a person']) expect((await runCli(['run', desk, '--db', db, '--thread', 'cut-wait', '-m', message])).code).toBe(0);
+    // The worker dies once the message's input is saved, before the checkpoint that takes it in.
+    const doomed = await SessionWorker.start({ db, tree: desk });
+    try {
+      const killed = doomed.turn({ thread: 'cut-wait', message: 'hello? anyone there?', messageId: 'm3', crashAfterWrite: 1 });
+      expect((await doomed.nextEvent()).event).toBe('crashing');
+      await expect(killed).rejects.toThrow(/exited/);
+    } finally {
+      await doomed.close();
+    }
+    const { code, stdout } = await runCli(['run', desk, '--db', db, '--thread', 'cut-wait', '-m', 'still waiting']);
+    expect(code).toBe(0);
+    const lines = stdout.toString().trimEnd().split('\n');
+    expect(lines[0]).toBe('↻ recovered: turn 3 was cut short by a failure and is taken in now (it waits for person)');
+    expect(lines.filter((line) => line.startsWith('waiting for person.'))).toHaveLength(1);
   });
 });
