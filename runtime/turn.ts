@@ -502,6 +502,7 @@ type Snapshot = Awaited<ReturnType<SwitchboardGraph['getState']>>;
 
 const MAX_CACHED_HEADS = 10_000;
 const INTERRUPT_KEY = '__interrupt__';
+
 /** The thread's latest checkpoint, with the writes saved beside it (none without a checkpointer). */
 async function latestTuple(graph: SwitchboardGraph, threadId: string): Promise<CheckpointTuple | undefined> {
   const saver = graph.checkpointer;
@@ -515,7 +516,7 @@ async function latestTuple(graph: SwitchboardGraph, threadId: string): Promise<C
  * them in (and journals them itself).
  */
 async function checkpointedValues(graph: SwitchboardGraph, threadId: string): Promise<Partial<SwitchboardState>> {
-  return ((await latestTuple(graph, threadId))?.checkpoint.channel_values ?? {}) as Partial<SwitchboardState>;
+  return (await latestTuple(graph, threadId))?.checkpoint.channel_values ?? {};
 }
 
 // LangGraph's names for a `Command`'s writes (not exported): the task id of a run's input, the
