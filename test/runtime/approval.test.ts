@@ -259,13 +259,7 @@ describe('resolveApproval()', () => {
   });
 
   it("on a thread whose turn was cut short after the decision, the person's reply finishes that turn first, then answers", async () => {
-    const store = await openCheckpointer('memory');
-    const tools = createExampleTools();
-    const graph = compileTree(await loadTree('test/fixtures/trees/gated-desk.yaml', { tools }), { tools, checkpointer: store.saver, threadLock: store.threadLock, model: 'offline' });
-    const { threadId } = newThread();
-    await runTurn(graph, { threadId, message: 'My invoice is wrong' });
-    const [request] = (await runTurn(graph, { threadId, message: 'I want a person' })).waitingFor ? await pendingApprovals(graph, threadId) : [];
-    await graph.invoke(new Command({ resume: { approved: true, toolCallId: request!.toolCallId } }), { configurable: { thread_id: threadId }, interruptBefore: ['person'] } as never);
+    const { store, graph, threadId } = await cutShortAfterApproval();
     const done = await resumeThread(graph, threadId, { reply: 'hello' });
     expect(done).toMatchObject({ status: 'done', turn: 2, reply: 'hello', recovered: { status: 'waiting', turn: 2, waitingFor: { type: 'escalation', agent: 'person' } } });
     expect(done.state.messages.filter((message) => message.type === 'ai' && message.content === 'hello')).toHaveLength(1);
@@ -273,15 +267,7 @@ describe('resolveApproval()', () => {
   });
 
   it('on a thread whose turn was cut short after the decision, finishes that turn first: a second decision is refused, the person answers', async () => {
-    const store = await openCheckpointer('memory');
-    const tools = createExampleTools();
-    const graph = compileTree(await loadTree('test/fixtures/trees/gated-desk.yaml', { tools }), { tools, checkpointer: store.saver, threadLock: store.threadLock, model: 'offline' });
-    const { threadId } = newThread();
-    await runTurn(graph, { threadId, message: 'My invoice is wrong' });
-    const [request] = (await runTurn(graph, { threadId, message: 'I want a person' })).waitingFor ? await pendingApprovals(graph, threadId) : [];
-    // Approved, then stopped before the person's step, as a worker that died there leaves it.
-    await graph.invoke(new Command({ resume: { approved: true, toolCallId: request!.toolCallId } }), { configurable: { thread_id: threadId }, interruptBefore: ['person'] } as never);
-
+    const { store, graph, threadId } = await cutShortAfterApproval();
     const message = `Thread ${threadId} waits for person to answer, not for an approval: answer it with resumeThread (switchboard resume). Turn 2, which a failure had cut short, was finished first.`;
     await expect(approveHandoff(graph, threadId)).rejects.toMatchObject({ code: 'NOTHING_PENDING', message });
     expect(await recoverThread(graph, threadId)).toBeUndefined();
@@ -289,3 +275,15 @@ describe('resolveApproval()', () => {
     await store.close();
   });
 });
+
+/** A gated-desk thread whose handoff was approved, then stopped before the person's step, as a worker that died there leaves it. */
+async function cutShortAfterApproval() {
+  const store = await openCheckpointer('memory');
+  const tools = createExampleTools();
+  const graph = compileTree(await loadTree('test/fixtures/trees/gated-desk.yaml', { tools }), { tools, checkpointer: store.saver, threadLock: store.threadLock, model: 'offline' });
+  const { threadId } = newThread();
+  await runTurn(graph, { threadId, message: 'My invoice is wrong' });
+  const [request] = (await runTurn(graph, { threadId, message: 'I want a person' })).waitingFor ? await pendingApprovals(graph, threadId) : [];
+  await graph.invoke(new Command({ resume: { approved: true, toolCallId: request!.toolCallId } }), { configurable: { thread_id: threadId }, interruptBefore: ['person'] } as never);
+  return { store, graph, threadId };
+}
