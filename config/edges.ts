@@ -80,6 +80,9 @@ export function listEdges(tree: Pick<Tree, 'agents' | 'defaults' | 'escalation' 
     const seen = new Set<string>([name]);
     const add = (to: string, kind: EdgeKind) => {
       if (!exists(to) || seen.has(to) || agentOf(tree, to)?.kind === 'helper') return;
+      // A person hands the conversation back to agents only (nodes/human.ts): an edge from one person
+      // to another is never taken, so it is neither checked as a way through the tree nor drawn.
+      if (agent.kind === 'human' && agentOf(tree, to)?.kind === 'human') return;
       seen.add(to);
       edges.push(HANDOFF_KINDS.has(kind) ? { from: name, to, kind, tool: handoffToolName(tree, to) } : { from: name, to, kind });
     };
@@ -87,7 +90,7 @@ export function listEdges(tree: Pick<Tree, 'agents' | 'defaults' | 'escalation' 
     for (const child of agent.children ?? []) add(child, 'delegate');
     const parent = parents.get(name);
     if (agent.kind === 'human') {
-      // A person can hand the conversation back to anyone who can hand off to them, or to the front desk.
+      // A person can hand the conversation back to any agent who can hand off to them, or to the front desk.
       for (const source of sources.get(name) ?? []) add(source, 'handback');
       if (parent !== undefined) add(parent, 'handback');
       add(tree.root, 'handback');

@@ -24,7 +24,7 @@ export class GraphGaps {
   readonly mayHandBack = new Set<string>();
   /** Agents whose handoff tool name is not known for sure (their `handoff:` failed the schema). */
   readonly unknownToolName = new Set<string>();
-  /** True when the root is unknown: reachability and dead ends are not checked. */
+  /** True when the root is unknown: reachability is not checked, and dead ends only where an agent has no way out at all. */
   rootUnknown = false;
   /** Gaps of every agent (an unreadable `escalation:`) are kept under `null`. */
   private readonly leads = new Map<string | null, Set<string>>();

@@ -47,21 +47,25 @@ export function lintGraph(tree: Tree, options: GraphLintOptions, report: Report)
   const loops = checkParents(tree, parents, report);
   checkSideways(tree, parents, gaps, report);
   checkToolNames(tree, outgoing, gaps, options.locate, report);
+  const possible = possibleEdges(tree, parents, gaps);
+  // A helper named as a handoff target, or given children, is reported as WRONG_AGENT_KIND: it and
+  // the agents under it are not reported again as unreachable or dead ends.
+  const misplaced = agentsUnder(misplacedHelpers(tree), parents);
+  // An agent with no way out at all is a dead end whatever the root is, and whatever loop it is under.
+  const stranded = strandedAgents(tree, outgoing, parents, possible, gaps);
   // In a loop of parents, and below one, "hand back" and "reachable" mean nothing: the loop is the
-  // error to fix. The rest of the tree is checked all the same. Without a root, nothing is.
-  if (!gaps.rootUnknown) {
-    const possible = possibleEdges(tree, parents, gaps);
-    const underLoops = loops.size > 0 ? agentsUnder(loops, parents) : loops;
-    // A helper named as a handoff target, or given children, is reported as WRONG_AGENT_KIND: it and
-    // the agents under it are not reported again as unreachable or dead ends.
-    const misplaced = agentsUnder(misplacedHelpers(tree), parents);
-    const checked: Report = (issue) => {
-      const agent = issue.path[0] === 'agents' ? String(issue.path[1]) : undefined;
-      if (agent === undefined ? loops.size === 0 : !underLoops.has(agent) && !misplaced.has(agent)) report(issue);
-    };
-    checkReachable(tree, outgoing, parents, possible, gaps, checked);
-    checkDeadEnds(tree, outgoing, parents, possible, gaps, checked);
-  }
+  // error to fix. The rest of the tree is checked all the same. Without a root, who reaches whom is
+  // unknown: only the agents with no way out are reported.
+  const underLoops = loops.size > 0 ? agentsUnder(loops, parents) : loops;
+  const checked: Report = (issue) => {
+    const agent = issue.path[0] === 'agents' ? String(issue.path[1]) : undefined;
+    if (agent !== undefined && misplaced.has(agent)) return;
+    if (agent !== undefined && issue.code === 'DEAD_END' && stranded.has(agent)) return report(issue);
+    if (gaps.rootUnknown) return;
+    if (agent === undefined ? loops.size === 0 : !underLoops.has(agent)) report(issue);
+  };
+  if (!gaps.rootUnknown) checkReachable(tree, outgoing, parents, possible, gaps, checked);
+  checkDeadEnds(tree, outgoing, parents, possible, gaps, checked);
   checkTargetCount(tree, outgoing, report);
 }
 
@@ -367,6 +371,22 @@ function checkDeadEnds(tree: Tree, outgoing: Map<string, Edge[]>, parents: Map<s
   }
 }
 
+/**
+ * The agents that have a parent (so none of them is the root) but no way out at all: no edge but
+ * to helpers, and none a broken part may hide. Each is a dead end, whatever the root and the rest
+ * of the tree are.
+ */
+function strandedAgents(tree: Tree, outgoing: Map<string, Edge[]>, parents: Map<string, string>, possible: PossibleEdges, gaps: GraphGaps): Set<string> {
+  const stranded = new Set<string>();
+  for (const [name, agent] of Object.entries(tree.agents)) {
+    if (agent.kind !== 'agent' || !parents.has(name)) continue;
+    if ((outgoing.get(name) ?? []).some((edge) => edge.kind !== 'helper')) continue;
+    if ((possible.edges.get(name)?.size ?? 0) > 0 || possible.anywhere.has(name) || gaps.mayHandBack.has(name) || gaps.unknownKind.has(name)) continue;
+    stranded.add(name);
+  }
+  return stranded;
+}
+
 function mayHaveParent(name: string, gaps: GraphGaps): boolean {
   const leaders = gaps.leadersOf(name);
   return leaders.any || leaders.agents.size > 0;
@@ -393,7 +413,9 @@ function reachable(starts: readonly string[], next: (name: string) => Iterable<s
 }
 
 function checkTargetCount(tree: Tree, outgoing: Map<string, Edge[]>, report: Report): void {
-  for (const name of Object.keys(tree.agents)) {
+  for (const [name, agent] of Object.entries(tree.agents)) {
+    // A person's targets are the person's choice of whom to hand back to, not a model's routing.
+    if (agent.kind === 'human') continue;
     const targets = (outgoing.get(name) ?? []).filter((edge) => HANDOFF_KINDS.has(edge.kind));
     if (targets.length <= MAX_HANDOFF_TARGETS) continue;
     report({

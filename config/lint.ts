@@ -199,6 +199,21 @@ function checkKinds(tree: Tree, name: string, agent: Agent, report: Report): voi
     for (const key of ['model', 'tools', 'helpers', 'prompt'] as const) {
       if (agent[key] !== undefined) report({ code: 'WRONG_AGENT_KIND', message: `"${name}" is a human; ${key} has no meaning for a person.`, hint: `Remove ${key}, or make it kind: agent.`, path: ['agents', name, key], at: 'key' });
     }
+    // A person hands the conversation back to an agent, never to another person (nodes/human.ts):
+    // listEdges leaves such an edge out, and the person named is reached only if an agent leads there.
+    const personTargets = [
+      ...(['children', 'sideways', 'escalate'] as const).flatMap((list) => (agent[list] ?? []).map((target, index) => ({ target, where: list, path: ['agents', name, list, index] }))),
+      ...fallbacksOf(agent).map((target, index) => ({ target, where: 'fallback', path: fallbackPath(name, agent, index) })),
+    ];
+    for (const { target, where, path } of personTargets) {
+      if (target === name || kindOf(target) !== 'human') continue;
+      report({
+        code: 'WRONG_AGENT_KIND',
+        message: `The person "${name}" lists the person "${target}" in ${where}, but a person can hand the conversation back only to an agent.`,
+        hint: `Remove "${target}" here, and let an agent escalate to "${target}" instead.`,
+        path,
+      });
+    }
   }
   if (agent.kind === 'helper') {
     for (const key of ['children', 'sideways', 'escalate', 'fallback', 'helpers'] as const) {

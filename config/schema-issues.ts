@@ -87,7 +87,7 @@ function convert(issue: ZodIssue, schema: z.ZodType, data: unknown): IssueInput[
     }
     case 'too_small':
     case 'too_big':
-      return [outOfRange(issue, path, received)];
+      return [outOfRange(issue, path, received, isRequired(schema, path, data))];
     case 'invalid_format': {
       if (issue.format === 'regex' && (issue.pattern === String(NAME_PATTERN) || issue.pattern === String(TOOL_NAME_PATTERN))) {
         return [invalidName(String(received), path, 'value', data, issue.pattern === String(TOOL_NAME_PATTERN))];
@@ -209,12 +209,14 @@ function missingField(path: Path, expected: string, schema: z.ZodType, data: unk
 
 const PLACEHOLDERS: Record<string, string> = { string: '<text>', number: '<number>', int: '<number>', boolean: 'true or false', array: '<list>', object: '<mapping>', record: '<mapping>' };
 
-function outOfRange(issue: z.core.$ZodIssueTooSmall | z.core.$ZodIssueTooBig, path: Path, received: unknown): IssueInput {
+function outOfRange(issue: z.core.$ZodIssueTooSmall | z.core.$ZodIssueTooBig, path: Path, received: unknown, required: boolean): IssueInput {
   const where = describePath(path);
   const small = issue.code === 'too_small';
   const limit = Number(small ? issue.minimum : issue.maximum);
   if (small && limit === 1 && (issue.origin === 'string' || issue.origin === 'array')) {
-    return { code: 'OUT_OF_RANGE', message: `${where} is empty.`, hint: issue.origin === 'string' ? 'Write some text, or remove the key.' : 'List at least one item, or remove the key.', path };
+    // Removing a required key only trades this error for MISSING_FIELD.
+    const remove = required ? '' : ', or remove the key';
+    return { code: 'OUT_OF_RANGE', message: `${where} is empty.`, hint: issue.origin === 'string' ? `Write some text${remove}.` : `List at least one item${remove}.`, path };
   }
   const inclusive = issue.inclusive !== false;
   if (!small && (issue.origin === 'number' || issue.origin === 'int')) return numberTooLarge(path, limit, received);
@@ -312,6 +314,16 @@ function allowedKeys(schema: z.ZodType, path: Path, data: unknown): string[] {
   const found = schemaAt(schema, path, data);
   const def = found && (unwrap(found, valueAt(data, path))._zod.def as unknown as Record<string, unknown>);
   return def?.type === 'object' ? Object.keys(def.shape as object) : [];
+}
+
+/**
+ * Whether the field at `path` must be there: the schema refuses it missing (an entry of a list
+ * always counts as required), or, for an agent's prompt, lint does (MISSING_PROMPT) unless it is a person.
+ */
+function isRequired(schema: z.ZodType, path: Path, data: unknown): boolean {
+  if (path.length === 3 && path[0] === 'agents' && path[2] === 'prompt') return valueAt(data, [...path.slice(0, 2), 'kind']) !== 'human';
+  const found = schemaAt(schema, path, data);
+  return found !== undefined && !(found as z.ZodType).safeParse(undefined).success;
 }
 
 /** The description (`.meta()`) of the field at `path`, if the schema gives one. */

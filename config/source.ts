@@ -21,6 +21,8 @@ export const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype'])
  * those say nothing new.
  */
 const MAX_SYNTAX_ISSUES = 5;
+/** Bytes that are not UTF-8 reported one by one; past these, one issue counts the rest. */
+const MAX_ENCODING_ISSUES = 5;
 /** Characters YAML does not allow in a file (its c-printable set, inverted): binary data. */
 const NOT_PRINTABLE = /[^\t\n\r\x20-\x7E\x85\xA0-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u;
 
@@ -90,16 +92,7 @@ export class TreeSource {
       );
       return;
     }
-    // Bytes that are not UTF-8 (a Windows-1252 or Latin-1 file) were read as U+FFFD: the text would
-    // reach models and drawings garbled.
-    const garbled = this.text.indexOf('\uFFFD');
-    if (garbled !== -1) {
-      this.addAtOffset(
-        { code: 'YAML_SYNTAX', message: 'The file is not UTF-8 text here: a byte could not be read (U+FFFD, the replacement character, stands in for it).', hint: 'Save the tree as UTF-8 (editors call it "UTF-8" or "Unicode"); Windows-1252 and Latin-1 are not read.', path: [] },
-        garbled,
-      );
-      return;
-    }
+    this.checkEncoding();
     // Old Mac line endings (CR alone): YAML would read the whole file as one line.
     if (this.text.includes('\r') && !this.text.includes('\n')) {
       this.addAtOffset({ code: 'YAML_SYNTAX', message: 'The lines of this file end with CR alone (old Mac line endings), which YAML reads as one line.', hint: 'Save it with LF (or CRLF) line endings.', path: [] }, this.text.indexOf('\r'));
@@ -144,6 +137,26 @@ export class TreeSource {
         },
         firstAlias,
       );
+    }
+  }
+
+  /**
+   * Bytes that are not UTF-8 (a Windows-1252 or Latin-1 file) were read as U+FFFD: the text would
+   * reach models and drawings garbled. Each is reported, up to a few; the file is still checked as
+   * read, since one accented letter says nothing about the rest of the tree.
+   */
+  private checkEncoding(): void {
+    const hint = 'Save the tree as UTF-8 (editors call it "UTF-8" or "Unicode"); Windows-1252 and Latin-1 are not read.';
+    let count = 0;
+    let firstUnreported = 0;
+    for (let index = this.text.indexOf('\uFFFD'); index !== -1; index = this.text.indexOf('\uFFFD', index + 1)) {
+      count += 1;
+      if (count === MAX_ENCODING_ISSUES + 1) firstUnreported = index;
+      if (count > MAX_ENCODING_ISSUES) continue;
+      this.addAtOffset({ code: 'YAML_SYNTAX', message: 'The file is not UTF-8 text here: a byte could not be read (U+FFFD, the replacement character, stands in for it).', hint, path: [] }, index);
+    }
+    if (count > MAX_ENCODING_ISSUES) {
+      this.addAtOffset({ code: 'YAML_SYNTAX', message: `The file is not UTF-8 text in ${count - MAX_ENCODING_ISSUES} more places, from here on.`, hint, path: [] }, firstUnreported);
     }
   }
 
@@ -265,15 +278,19 @@ export class TreeSource {
   }
 
   private collectParserIssues(document: Document.Parsed): void {
+    // The issues before these (bytes that are not UTF-8) are no parser errors: they neither count nor hide one.
+    const earlier = this.issues.length;
+    const indentedWithTabs = /^[ ]*\t/m.test(this.text);
     for (const error of document.errors) {
       if (error.code === 'RESOURCE_EXHAUSTION') {
         if (this.issues.some((issue) => issue.code === 'TOO_DEEP')) continue;
         this.addAtOffset({ code: 'TOO_DEEP', message: 'The file nests too deeply to parse.', hint: `Nest at most ${MAX_DEPTH} levels.`, path: [] }, error.pos[0]);
       } else {
-        const { message, hint, offset } = describeSyntaxError(error, document);
+        const syntax = this.issues.slice(earlier).filter((issue) => issue.code === 'YAML_SYNTAX');
+        if (syntax.length >= MAX_SYNTAX_ISSUES) continue;
+        const { message, hint, offset } = describeSyntaxError(error, document, indentedWithTabs ? undefined : this.text);
         // The parser often reports one mistake several times on its line: the first says it best.
-        const syntax = this.issues.filter((issue) => issue.code === 'YAML_SYNTAX');
-        if (syntax.length >= MAX_SYNTAX_ISSUES || syntax.some((issue) => issue.line === this.position(offset).line)) continue;
+        if (syntax.some((issue) => issue.line === this.position(offset).line)) continue;
         this.addAtOffset({ code: 'YAML_SYNTAX', message, hint, path: [] }, offset);
       }
     }

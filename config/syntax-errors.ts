@@ -24,10 +24,15 @@ const HINTS: Partial<Record<ErrorCode, string>> = {
   MULTIPLE_DOCS: 'Keep one document per file: remove the second "---" and what follows, or move it to a file of its own.',
 };
 
-/** What to print for a parser error or warning, and where. */
+/**
+ * What to print for a parser error or warning, and where. With the `source` text, a line indented
+ * unlike its siblings is found; leave it out for a text with a tab in its indentation, where the
+ * parser's idea of a line's depth is not the author's (TAB_AS_INDENT says what to fix).
+ */
 export function describeSyntaxError(
   error: YAMLError,
   document: Document.Parsed | undefined,
+  source?: string,
 ): { message: string; hint: string; offset: number } {
   const offset = error.pos[0];
   const text = error.message.split('\n')[0]?.trim() ?? error.message;
@@ -51,8 +56,16 @@ export function describeSyntaxError(
       hint: 'Add ": " after the key, or indent the line to continue the value above.',
       offset,
     };
-  return { message: `${text.replace(/\.$/, '')}.`, hint: HINTS[error.code] ?? 'Fix the YAML syntax here.', offset };
+  const message = `${text.replace(/\.$/, '')}.`;
+  if (source !== undefined && INDENT_CODES.has(error.code)) {
+    const misaligned = misalignedLine(source, offset, message, error.code !== 'MULTILINE_IMPLICIT_KEY');
+    if (misaligned) return misaligned;
+  }
+  return { message, hint: HINTS[error.code] ?? 'Fix the YAML syntax here.', offset };
 }
+
+/** The errors a line indented unlike its siblings gets (a multi-line key: when a deeper line was read into the value above). */
+const INDENT_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['BAD_INDENT', 'BLOCK_AS_IMPLICIT_KEY', 'MULTILINE_IMPLICIT_KEY']);
 
 /** The start of the innermost quoted text or flow collection that the parser reached the end of at `offset`. */
 function openingBefore(document: Document.Parsed, offset: number, closer: string): number | undefined {
@@ -69,4 +82,57 @@ function openingBefore(document: Document.Parsed, offset: number, closer: string
     if (fits && (start === undefined || range[0] > start)) start = range[0];
   });
   return start;
+}
+
+/** A key, or a list item's key, at the start of a line's text: `prompt` of `prompt: Route.` and of `- prompt: Route.`. */
+const LEADING_KEY = /^(?:- +)?([^\s#:][^:]*?):(?: |$)/;
+
+/**
+ * A line indented unlike its siblings. The parser reports one indented less than the entries above
+ * it at the line's start (column 1, which says nothing), and one indented more at the value above
+ * it, which it read the line into. Undefined when the value reported holds ": " itself: then
+ * quoting it is the fix. `atLineStart`: whether an error at a line's start can be about that line.
+ */
+function misalignedLine(source: string, offset: number, message: string, atLineStart: boolean): { message: string; hint: string; offset: number } | undefined {
+  const start = source.lastIndexOf('\n', offset - 1) + 1;
+  const line = lineAt(source, start);
+  const indent = indentOf(line);
+  if (offset <= start + indent) {
+    if (!atLineStart) return undefined;
+    const item = /^-(?: |$)/.test(line.slice(indent));
+    return {
+      message,
+      hint: item
+        ? 'Line this item up with the other items of its list: start its "-" in the same column as theirs.'
+        : 'Line this key up with the other keys of its mapping: start it in the same column as theirs.',
+      offset: start + indent,
+    };
+  }
+  if (/:(?: |$)/.test(lineAt(source, offset))) return undefined;
+  const key = LEADING_KEY.exec(line.slice(indent))?.[1];
+  // The value went on over the lines below, indented deeper than its key; the first with a ": " is the one misplaced.
+  for (let next = source.indexOf('\n', offset) + 1; next > 0 && next < source.length; next = source.indexOf('\n', next) + 1) {
+    const below = lineAt(source, next);
+    const depth = indentOf(below);
+    if (below.trim() === '' || below[depth] === '#') continue;
+    if (depth <= indent) return undefined;
+    if (!/:(?: |$)/.test(below)) continue;
+    return {
+      message: `This line is indented deeper than ${key === undefined ? 'the line' : `the key "${key}"`} above it, so YAML reads it as part of that value.`,
+      hint: 'Line its key up with the keys of its mapping; or, if it continues the text above, put that text in quotes (it contains ": ").',
+      offset: next + depth,
+    };
+  }
+  return undefined;
+}
+
+/** The text of the line from `offset` to its end (without the line break). */
+function lineAt(source: string, offset: number): string {
+  const end = source.indexOf('\n', offset);
+  return source.slice(offset, end === -1 ? source.length : end).replace(/\r$/, '');
+}
+
+/** How many spaces a line starts with. */
+function indentOf(line: string): number {
+  return line.length - line.replace(/^ +/, '').length;
 }

@@ -96,6 +96,42 @@ describe('lintTreeText(): every problem at once', () => {
     `);
   });
 
+  it('reports a person listed by another person where it is listed, and as unreachable when no agent leads to it', () => {
+    expect(lintFixture('person-to-person', 'all-at-once')).toMatchInlineSnapshot(`
+      "test/fixtures/all-at-once/person-to-person.yaml:18:16 error WRONG_AGENT_KIND The person "person" lists the person "boss" in escalate, but a person can hand the conversation back only to an agent. Remove "boss" here, and let an agent escalate to "boss" instead.
+            escalate: [boss, billing]
+                       ^
+      test/fixtures/all-at-once/person-to-person.yaml:19:16 error WRONG_AGENT_KIND The person "person" lists the person "vip" in children, but a person can hand the conversation back only to an agent. Remove "vip" here, and let an agent escalate to "vip" instead.
+            children: [vip]
+                       ^
+      test/fixtures/all-at-once/person-to-person.yaml:21:3 error UNREACHABLE_AGENT No conversation can reach "boss" from the root "triage". List it under children: of an agent (or escalate:, helpers:, fallback:), or remove it.
+          boss:
+          ^
+      test/fixtures/all-at-once/person-to-person.yaml:24:3 error UNREACHABLE_AGENT No conversation can reach "vip" from the root "triage". List it under children: of an agent (or escalate:, helpers:, fallback:), or remove it.
+          vip:
+          ^"
+    `);
+  });
+
+  it('reports an agent with no way out as a dead end though the root is unknown, and nothing that depends on the root', () => {
+    expect(lintFixture('unknown-root', 'all-at-once')).toMatchInlineSnapshot(`
+      "test/fixtures/all-at-once/unknown-root.yaml:5:7 error UNKNOWN_AGENT "recepton" is not an agent. Did you mean "reception"? Agents: reception, lead, leaf, lonely.
+        root: recepton
+              ^
+      test/fixtures/all-at-once/unknown-root.yaml:18:5 error DEAD_END "leaf" is a dead end: it cannot hand back to "lead" and has no escalation path to a person. Remove handback: false, or add a kind: human agent and list it under escalate:.
+            handback: false
+            ^"
+    `);
+  });
+
+  it('reports an agent with no way out as a dead end below a loop of parents too', () => {
+    const text =
+      'version: 1\nname: desk\nroot: triage\nagents:\n  triage: { description: d, prompt: p, children: [billing], escalate: [person] }\n' +
+      '  billing: { description: d, prompt: p, children: [sales] }\n  sales: { description: d, prompt: p, children: [billing, leaf] }\n' +
+      '  leaf: { description: d, prompt: p, handback: false }\n  person: { kind: human, description: d }\n';
+    expect(lintTreeText(text, 'desk.yaml').map((issue) => `${issue.code} ${String(issue.path[1] ?? '')}`)).toEqual(['TREE_CYCLE sales', 'DEAD_END leaf']);
+  });
+
   it('reports a helper used as a handoff target by its kind alone, not again as unreachable or as a dead end below it', () => {
     expect(lintFixture('misplaced-helper', 'all-at-once')).toMatchInlineSnapshot(`
       "test/fixtures/all-at-once/misplaced-helper.yaml:9:25 error WRONG_AGENT_KIND "helpy" is a helper; it cannot take over a conversation (agents.triage.children). List it under helpers: instead, or give it kind: agent.

@@ -55,7 +55,7 @@ describe('lintTreeText() on hostile YAML', () => {
       bidi-overrides.yaml: UNSAFE_CHARACTER@7:36 UNSAFE_CHARACTER@9:3 UNSAFE_CHARACTER@11:32 UNSAFE_CHARACTER@14:18 UNSAFE_CHARACTER@15:13 UNSAFE_CHARACTER@22:23 UNSAFE_CHARACTER@25:18
       binary-garbage.yaml: YAML_SYNTAX@2:1
       bom-and-error.yaml: UNSUPPORTED_VERSION@1:10
-      channel-and-prototype-names.yaml: NAME_COLLISION@7:3 NAME_COLLISION@8:3 NAME_COLLISION@9:3 NAME_COLLISION@10:3 TOO_MANY_TARGETS@12:3 NAME_COLLISION@17:3 NAME_COLLISION@18:3 NAME_COLLISION@19:3 NAME_COLLISION@20:3 NAME_COLLISION@21:3 NAME_COLLISION@22:3 NAME_COLLISION@26:27 TOO_MANY_TARGETS@27:3
+      channel-and-prototype-names.yaml: NAME_COLLISION@7:3 NAME_COLLISION@8:3 NAME_COLLISION@9:3 NAME_COLLISION@10:3 TOO_MANY_TARGETS@12:3 NAME_COLLISION@17:3 NAME_COLLISION@18:3 NAME_COLLISION@19:3 NAME_COLLISION@20:3 NAME_COLLISION@21:3 NAME_COLLISION@22:3 NAME_COLLISION@26:27
       control-characters.yaml: YAML_SYNTAX@6:23
       crlf-line-endings.yaml: UNKNOWN_AGENT@8:16
       cycle-in-children.yaml: TREE_CYCLE@12:25 TREE_CYCLE@17:16 TREE_CYCLE@21:16
@@ -79,12 +79,14 @@ describe('lintTreeText() on hostile YAML', () => {
       scalars-where-names-go.yaml: INVALID_TYPE@2:7 INVALID_TYPE@3:7 INVALID_TYPE@4:13 INVALID_TYPE@9:16 INVALID_TYPE@9:22 INVALID_TYPE@9:25 INVALID_TYPE@9:32 INVALID_TYPE@10:12 INVALID_NAME@11:3 INVALID_NAME@14:3
       secret-key-env.yaml: API_KEY_ENV_NOT_ALLOWED@7:102 API_KEY_ENV_NOT_ALLOWED@8:57 API_KEY_ENV_NOT_ALLOWED@9:58 BASE_URL_NOT_HTTP@10:63 BASE_URL_NOT_HTTP@11:59 BASE_URL_NOT_HTTP@12:60 BASE_URL_NOT_HTTP@13:56
       sets-identity-field.yaml: SETS_BACKEND_FIELD@21:41 SETS_BACKEND_FIELD@29:54
-      syntax-bad-indent.yaml: YAML_SYNTAX@11:13
+      syntax-bad-indent.yaml: YAML_SYNTAX@12:7
       syntax-missing-colon.yaml: YAML_SYNTAX@8:5
       syntax-stray-reserved-character.yaml: YAML_SYNTAX@6:18
       syntax-tab-indent.yaml: YAML_SYNTAX@7:1 YAML_SYNTAX@9:1 YAML_SYNTAX@13:1
       syntax-unclosed-flow-map.yaml: YAML_SYNTAX@4:9
       syntax-unclosed-quote.yaml: YAML_SYNTAX@11:13
+      syntax-under-indented-item.yaml: YAML_SYNTAX@10:6
+      syntax-under-indented-key.yaml: YAML_SYNTAX@12:4
       tag-js-function.yaml: UNKNOWN_TAG@7:13
       tag-js-undefined-verbatim.yaml: UNKNOWN_TAG@4:13 INVALID_NAME@4:47
       tag-local-and-directive.yaml: UNKNOWN_TAG@9:13 UNKNOWN_TAG@12:18

@@ -49,6 +49,34 @@ describe('lintTreeText(): every issue code', () => {
     `);
   });
 
+  it('points YAML_SYNTAX at a list item or a key indented unlike its siblings, and says to line it up', () => {
+    expect(`${lintFixture('syntax-under-indented-item', 'hostile')}\n${lintFixture('syntax-under-indented-key', 'hostile')}`).toMatchInlineSnapshot(`
+      "test/fixtures/hostile/syntax-under-indented-item.yaml:10:6 error YAML_SYNTAX A block sequence may not be used as an implicit map key. Line this item up with the other items of its list: start its "-" in the same column as theirs.
+             - sales
+             ^
+      test/fixtures/hostile/syntax-under-indented-key.yaml:12:4 error YAML_SYNTAX All mapping items must start at the same column. Line this key up with the other keys of its mapping: start it in the same column as theirs.
+           prompt: You are the billing specialist.
+           ^"
+    `);
+  });
+
+  it('points YAML_SYNTAX at a key indented deeper than the one above it, which YAML read into that value', () => {
+    expect(lintFixture('syntax-bad-indent', 'hostile')).toMatchInlineSnapshot(`
+      "test/fixtures/hostile/syntax-bad-indent.yaml:12:7 error YAML_SYNTAX This line is indented deeper than the key "prompt" above it, so YAML reads it as part of that value. Line its key up with the keys of its mapping; or, if it continues the text above, put that text in quotes (it contains ": ").
+              escalate: [person]
+              ^"
+    `);
+  });
+
+  it('keeps the quoting hint for a value that holds ": " itself', () => {
+    const text = 'version: 1\nname: desk\nroot: triage\nagents:\n  triage:\n    description: Note: the front desk.\n    prompt: Route.\n';
+    expect(showIssues(text, lintTreeText(text, 'desk.yaml'))).toMatchInlineSnapshot(`
+      "desk.yaml:6:18 error YAML_SYNTAX Nested mappings are not allowed in compact mappings. Put a nested mapping on its own lines under its key, or quote a value that contains ": ".
+            description: Note: the front desk.
+                         ^"
+    `);
+  });
+
   it('points DUPLICATE_KEY at the second key and names the line of the first', () => {
     expect(lintFixture('duplicate-key')).toMatchInlineSnapshot(`
       "test/fixtures/invalid/duplicate-key.yaml:13:5 error DUPLICATE_KEY The key "prompt" appears twice in the same mapping (first on line 11). Keep one of the two: delete this one or the first, or merge their values.
@@ -134,6 +162,21 @@ describe('lintTreeText(): every issue code', () => {
       "test/fixtures/invalid/out-of-range.yaml:5:20 error OUT_OF_RANGE limits.handoffsPerTurn must be at least 1. Change it to at least 1.
           handoffsPerTurn: 0
                            ^"
+    `);
+  });
+
+  it('says only to write some text for an empty required text, and to write some or remove the key for an optional one', () => {
+    const text = 'version: 1\nname: desk\nroot: triage\nagents:\n  triage:\n    description: ""\n    prompt: ""\n    escalate: [person]\n  person: { kind: human, description: A person. }\nmodels:\n  fast: { provider: openai, name: "" }\n';
+    expect(showIssues(text, lintTreeText(text, 'desk.yaml'))).toMatchInlineSnapshot(`
+      "desk.yaml:6:18 error OUT_OF_RANGE agents.triage.description is empty. Write some text.
+            description: ""
+                         ^
+      desk.yaml:7:13 error OUT_OF_RANGE agents.triage.prompt is empty. Write some text.
+            prompt: ""
+                    ^
+      desk.yaml:11:35 error OUT_OF_RANGE models.fast.name is empty. Write some text, or remove the key.
+          fast: { provider: openai, name: "" }
+                                          ^"
     `);
   });
 
@@ -391,7 +434,10 @@ agents:
   it('refuses text that was not UTF-8 (read as U+FFFD) and old Mac line endings, where they are', () => {
     const latin1 = Buffer.from('version: 1\nname: desk\nroot: triage\nagents:\n  triage: { description: "caf\xe9", prompt: x }\n', 'latin1').toString('utf8');
     expect(showIssues(latin1, lintTreeText(latin1, 'desk.yaml'))).toMatchInlineSnapshot(`
-      "desk.yaml:5:30 error YAML_SYNTAX The file is not UTF-8 text here: a byte could not be read (U+FFFD, the replacement character, stands in for it). Save the tree as UTF-8 (editors call it "UTF-8" or "Unicode"); Windows-1252 and Latin-1 are not read.
+      "desk.yaml:3:7 warning NO_HUMAN_ESCALATION No conversation can reach a person: the tree has no path to a kind: human agent. Add a kind: human agent and list it under escalate: (or as the tree escalation:).
+        root: triage
+              ^
+      desk.yaml:5:30 error YAML_SYNTAX The file is not UTF-8 text here: a byte could not be read (U+FFFD, the replacement character, stands in for it). Save the tree as UTF-8 (editors call it "UTF-8" or "Unicode"); Windows-1252 and Latin-1 are not read.
           triage: { description: "caf�", prompt: x }
                                      ^"
     `);
@@ -399,6 +445,38 @@ agents:
     expect(lintTreeText(mac, 'desk.yaml').map(formatIssue)).toMatchInlineSnapshot(`
       [
         "desk.yaml:1:11 error YAML_SYNTAX The lines of this file end with CR alone (old Mac line endings), which YAML reads as one line. Save it with LF (or CRLF) line endings.",
+      ]
+    `);
+  });
+
+  it('reports every byte that is not UTF-8, and the problems of the rest of the tree beside them', () => {
+    const latin1 = Buffer.from('version: 1\nname: desk\nroot: triage\nagents:\n  triage:\n    description: Caf\xe9 front desk.\n    prompt: Route \xe0 la carte.\n    children: [billng]\n    escalate: [person]\n  billing: { description: Na\xefve billing., prompt: Bill. }\n  person: { kind: human, description: A person. }\n', 'latin1').toString('utf8');
+    expect(showIssues(latin1, lintTreeText(latin1, 'desk.yaml'))).toMatchInlineSnapshot(`
+      "desk.yaml:6:21 error YAML_SYNTAX The file is not UTF-8 text here: a byte could not be read (U+FFFD, the replacement character, stands in for it). Save the tree as UTF-8 (editors call it "UTF-8" or "Unicode"); Windows-1252 and Latin-1 are not read.
+            description: Caf� front desk.
+                            ^
+      desk.yaml:7:19 error YAML_SYNTAX The file is not UTF-8 text here: a byte could not be read (U+FFFD, the replacement character, stands in for it). Save the tree as UTF-8 (editors call it "UTF-8" or "Unicode"); Windows-1252 and Latin-1 are not read.
+            prompt: Route � la carte.
+                          ^
+      desk.yaml:8:16 error UNKNOWN_AGENT "billng" is not an agent. Did you mean "billing"? Agents: triage, billing, person.
+            children: [billng]
+                       ^
+      desk.yaml:10:29 error YAML_SYNTAX The file is not UTF-8 text here: a byte could not be read (U+FFFD, the replacement character, stands in for it). Save the tree as UTF-8 (editors call it "UTF-8" or "Unicode"); Windows-1252 and Latin-1 are not read.
+          billing: { description: Na�ve billing., prompt: Bill. }
+                                    ^"
+    `);
+  });
+
+  it('reports the first few bytes that are not UTF-8, then how many more there are', () => {
+    const garbled = Buffer.from(`version: 1\nname: desk\nroot: triage\nagents:\n  triage: { description: "${'\xe9'.repeat(40)}", prompt: x, escalate: [person] }\n  person: { kind: human, description: A person. }\n`, 'latin1').toString('utf8');
+    expect(lintTreeText(garbled, 'desk.yaml').map((issue) => `${issue.line}:${issue.column} ${issue.code} ${issue.message}`)).toMatchInlineSnapshot(`
+      [
+        "5:27 YAML_SYNTAX The file is not UTF-8 text here: a byte could not be read (U+FFFD, the replacement character, stands in for it).",
+        "5:28 YAML_SYNTAX The file is not UTF-8 text here: a byte could not be read (U+FFFD, the replacement character, stands in for it).",
+        "5:29 YAML_SYNTAX The file is not UTF-8 text here: a byte could not be read (U+FFFD, the replacement character, stands in for it).",
+        "5:30 YAML_SYNTAX The file is not UTF-8 text here: a byte could not be read (U+FFFD, the replacement character, stands in for it).",
+        "5:31 YAML_SYNTAX The file is not UTF-8 text here: a byte could not be read (U+FFFD, the replacement character, stands in for it).",
+        "5:32 YAML_SYNTAX The file is not UTF-8 text in 35 more places, from here on.",
       ]
     `);
   });
@@ -551,6 +629,13 @@ agents:
           triage:
           ^"
     `);
+  });
+
+  it("does not warn TOO_MANY_TARGETS for a person: a person's hand-backs are a person's choice, not a model's routing", () => {
+    // Five desks escalate to the person, who may hand back to each of them and to the root: six targets.
+    const desks = ['billing', 'sales', 'technical', 'shipping', 'returns'];
+    const text = `version: 1\nname: desk\nroot: triage\nagents:\n  triage: { description: d, prompt: p, children: [${desks.join(', ')}] }\n${desks.map((name) => `  ${name}: { description: d, prompt: p, escalate: [person] }\n`).join('')}  person: { kind: human, description: A person. }\n`;
+    expect(lintTreeText(text, 'desk.yaml').map(formatIssue)).toEqual([]);
   });
 
   it('reports UNUSED_OFFLINE_TOOL for an offline hint about a tool the agent cannot call', () => {
