@@ -90,35 +90,43 @@ export class OfflineChatModel extends BaseChatModel {
     const usage = estimateUsage(messages);
     const id = `offline-${randomUUID()}`;
 
-    // Tool results came back (or a call was refused): answer with them, never loop.
-    const results = sinceUser.filter((message) => message.type === 'tool');
-    const ownCalls = sinceUser.filter(
-      (message) => message.type === 'ai' && (message as AIMessage).tool_calls?.length && (message.name === undefined || message.name === this.rules.agent),
-    );
-    if (ownCalls.length > 0) {
-      const summary = results.map((message) => `${(message as { name?: string }).name ?? 'tool'}: ${textOf(message)}`).join('; ');
-      return this.reply(id, usage, text, summary);
-    }
-
     const available = new Set(this.tools.map((tool) => tool.name));
     const candidates = this.rules.rules
       .filter((rule) => available.has(rule.tool))
       .map((rule) => ({ rule, ...score(rule.matchers, text) }))
       .filter((candidate) => candidate.score > 0);
+    const handoff = this.chooseHandoff(candidates, text);
 
-    const calls = candidates.filter(({ rule }) => rule.kind === 'function' || rule.kind === 'helper');
+    // Tool results came back (or a call was refused): hand off now if the message asks for a handoff
+    // onward that has not been tried for it, as without the tools; else answer with them, never
+    // loop. No hand-back: after working on the message, it would send the message round again.
+    const ownCalls = sinceUser.filter(
+      (message): message is AIMessage => message.type === 'ai' && ((message as AIMessage).tool_calls?.length ?? 0) > 0 && (message.name === undefined || message.name === this.rules.agent),
+    );
+    if (ownCalls.length > 0) {
+      const handoffTools = new Set(this.rules.rules.filter((rule) => !isToolRule(rule)).map((rule) => rule.tool));
+      const triedHandoff = ownCalls.some((message) => message.tool_calls?.some((call) => handoffTools.has(call.name)));
+      if (handoff && handoff.rule.kind !== 'handback' && !triedHandoff) {
+        return aiMessage({ id, content: '', toolCalls: [this.toolCall(handoff.rule, text, `${id}-call-0`, handoff.matched)], usage });
+      }
+      const results = sinceUser.filter((message) => message.type === 'tool');
+      const summary = results.map((message) => `${(message as { name?: string }).name ?? 'tool'}: ${textOf(message)}`).join('; ');
+      return this.reply(id, usage, text, summary);
+    }
+
+    const calls = candidates.filter(({ rule }) => isToolRule(rule));
     if (calls.length > 0) {
       return aiMessage({ id, content: '', toolCalls: calls.map(({ rule }, index) => this.toolCall(rule, text, `${id}-call-${index}`)), usage });
     }
-
-    const own = score(this.rules.own, text).score;
-    const handoffs = candidates.filter(({ rule }) => rule.kind !== 'function' && rule.kind !== 'helper').sort((a, b) => b.score - a.score);
-    const best = handoffs[0];
-    if (best && best.score > own) {
-      const call = this.toolCall(best.rule, text, `${id}-call-0`, best.matched);
-      return aiMessage({ id, content: '', toolCalls: [call], usage });
-    }
+    if (handoff) return aiMessage({ id, content: '', toolCalls: [this.toolCall(handoff.rule, text, `${id}-call-0`, handoff.matched)], usage });
     return this.reply(id, usage, text);
+  }
+
+  /** The handoff the message asks for: the best-scoring target, when it beats the agent's own words. */
+  private chooseHandoff<TCandidate extends { rule: OfflineRule; score: number }>(candidates: TCandidate[], text: string): TCandidate | undefined {
+    const own = score(this.rules.own, text).score;
+    const best = candidates.filter(({ rule }) => !isToolRule(rule)).sort((a, b) => b.score - a.score)[0];
+    return best && best.score > own ? best : undefined;
   }
 
   private reply(id: string, usage: UsageMetadata, text: string, toolSummary?: string): AIMessage {
@@ -133,6 +141,11 @@ export class OfflineChatModel extends BaseChatModel {
     const args = rule.kind === 'function' ? { ...rule.args } : fillArguments(definition, rule.args, text, matched);
     return { id, name: rule.tool, args, type: 'tool_call' };
   }
+}
+
+/** A helper or a function tool: called for its result, not to hand the conversation over. */
+function isToolRule(rule: OfflineRule): boolean {
+  return rule.kind === 'function' || rule.kind === 'helper';
 }
 
 /** Fills a tool's JSON-schema arguments from fixed values, the user's words and the schema's defaults. */

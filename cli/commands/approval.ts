@@ -3,7 +3,10 @@
  * approval (an agent with `approval: required`).
  */
 import type { Command } from 'commander';
+import { ApprovalDecisionSchema } from '../../nodes/approval.js';
+import type { ApprovalDecision } from '../../nodes/approval.js';
 import { streamApproval } from '../../runtime/approval.js';
+import { SwitchboardError } from '../../errors/switchboard-error.js';
 import { common, consume, guard, openSession, SHOWN_AS_TEXT, SHOWN_BY_EVERY_COMMAND, turnExitCode } from '../setup.js';
 import type { CommonOptions } from '../setup.js';
 import { resumeHint, TurnPrinter, turnJson } from '../output.js';
@@ -32,6 +35,7 @@ function registerDecision(program: Command, approved: boolean): void {
       .option('--json', 'print one JSON object instead of text')
       .action((treePath: string, options: DecisionOptions) =>
         guard(async () => {
+          const decision = requireDecision(approved, options);
           const session = await openSession(treePath, options, { shown: options.json ? SHOWN_BY_EVERY_COMMAND : SHOWN_AS_TEXT });
           try {
             const printer = new TurnPrinter((output) => process.stdout.write(output), {
@@ -39,11 +43,6 @@ function registerDecision(program: Command, approved: boolean): void {
               streaming: process.stdout.isTTY === true,
               howToAnswer: (result) => resumeHint(result, { treePath, db: options.db, tools: options.tools, store: session.checkpointer.describe }),
             });
-            const decision = {
-              approved,
-              ...(options.reason !== undefined ? { reason: options.reason } : {}),
-              ...(options.operator !== undefined ? { operator: options.operator } : {}),
-            };
             const result = await consume(streamApproval(session.graph, options.thread, decision), (event) => {
               if (!options.json) printer.event(event);
             });
@@ -60,4 +59,24 @@ function registerDecision(program: Command, approved: boolean): void {
           }
         }, { json: options.json }),
       );
+}
+
+/**
+ * The decision the options make, checked before any store is opened: a `--reason` or `--operator`
+ * the decision cannot hold is a mistake in the command (exit 2), told in the command's own terms.
+ */
+function requireDecision(approved: boolean, options: DecisionOptions): ApprovalDecision {
+  const decision = {
+    approved,
+    ...(options.reason !== undefined ? { reason: options.reason } : {}),
+    ...(options.operator !== undefined ? { operator: options.operator } : {}),
+  };
+  const parsed = ApprovalDecisionSchema.safeParse(decision);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((issue) => {
+    const option = `--${issue.path.join('.')}`;
+    const given = issue.path[0] === 'reason' ? options.reason : options.operator;
+    return issue.code === 'too_big' && given !== undefined ? `${option} has ${given.length} characters; the limit is ${issue.maximum}` : `${option}: ${issue.message}`;
+  });
+  throw new SwitchboardError('INVALID_DECISION', `${problems.join('; ')}. Shorten ${problems.length === 1 ? 'it' : 'them'} and run ${approved ? 'approve' : 'deny'} again.`);
 }

@@ -1,6 +1,8 @@
 /**
  * `approve` and `deny` exit as `run` does: 1 when the turn that follows the decision fails (here the
- * model the next agent answers with cannot be reached), with the turn's error line; 0 otherwise.
+ * model the next agent answers with cannot be reached), with the turn's error line; 0 otherwise; 2
+ * for a decision the command cannot make (a --reason or --operator over its limit), as for any
+ * mistake in the command.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -46,5 +48,28 @@ describe('approve and deny when the turn after the decision fails', () => {
     const approved = await runCli(['approve', TREE, '--db', db, '--thread', 'd3']);
     expect(approved.stdout.toString()).toContain('lead: [offline] Lead here.');
     expect(approved.code).toBe(0);
+  });
+});
+
+describe('approve and deny with a --reason or --operator over its limit', () => {
+  it("exit 2 with the limit in the command's terms, before any turn, and the thread still waits", async () => {
+    const db = join(mkdtempSync(join(tmpdir(), 'switchboard-decision-')), 'threads.sqlite');
+    await waitingThread(db, 'd4');
+    const denied = await runCli(['deny', TREE, '--db', db, '--thread', 'd4', '--reason', 'x'.repeat(2_001)]);
+    expect(denied).toMatchObject({
+      code: 2,
+      stderr: 'error INVALID_DECISION: --reason has 2001 characters; the limit is 2000. Shorten it and run deny again.\n',
+    });
+    expect(denied.stdout.toString()).toBe('');
+
+    const approved = await runCli(['approve', TREE, '--db', db, '--thread', 'd4', '--operator', 'o'.repeat(201), '--json']);
+    expect(approved.code).toBe(2);
+    expect(JSON.parse(approved.stdout.toString())).toEqual({
+      error: { code: 'INVALID_DECISION', message: '--operator has 201 characters; the limit is 200. Shorten it and run approve again.' },
+    });
+
+    const decided = await runCli(['approve', TREE, '--db', db, '--thread', 'd4', '--operator', 'Dana']);
+    expect(decided.stdout.toString()).toContain('lead: [offline] Lead here.');
+    expect(decided.code).toBe(0);
   });
 });
