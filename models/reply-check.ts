@@ -106,19 +106,26 @@ function strictToolCalls(reply: AIMessageChunk): AIMessageChunk {
   const invalidToolCalls: InvalidToolCall[] = [];
   for (const call of callsOf(chunks)) {
     const parsed = parseArguments(call.args);
-    if (parsed.ok && call.id) toolCalls.push({ name: call.name, args: parsed.args, id: call.id, type: 'tool_call' });
-    else invalidToolCalls.push({ name: call.name, args: call.args, ...(call.id ? { id: call.id } : {}), error: parsed.ok ? 'The tool call has no id.' : `The arguments are not valid JSON.\nError: ${parsed.error}`, type: 'invalid_tool_call' });
+    // A call the provider sent without an id is still a call: Switchboard gives every call its own id.
+    if (parsed.ok) toolCalls.push({ name: call.name, args: parsed.args, ...(call.id ? { id: call.id } : {}), type: 'tool_call' });
+    else invalidToolCalls.push({ name: call.name, args: call.args, ...(call.id ? { id: call.id } : {}), error: `The arguments are not valid JSON.\nError: ${parsed.error}`, type: 'invalid_tool_call' });
   }
   // Assigned, not passed to a new chunk: a chunk built from tool_call_chunks reads them leniently again.
   Object.assign(reply, { tool_calls: toolCalls, invalid_tool_calls: invalidToolCalls });
   return reply;
 }
 
-/** The calls of a reply's chunks, grouped as LangChain groups them (by index, else by id), in order. */
+/**
+ * The calls of a reply's chunks, grouped as LangChain groups them, in order: by index, else by id;
+ * a chunk with the index of an earlier call but another id starts a call of its own (some servers,
+ * Ollama among them, send every parallel call at index 0).
+ */
 function callsOf(chunks: ToolCallChunk[]): { name: string; id: string | undefined; args: string }[] {
   const calls: { name: string; id: string | undefined; args: string; index: number | undefined }[] = [];
   for (const chunk of chunks) {
-    const same = calls.find((call) => (chunk.index !== undefined ? call.index === chunk.index : chunk.id !== undefined && call.id === chunk.id));
+    const sameIndex = (call: (typeof calls)[number]) => call.index === chunk.index && (chunk.id === undefined || call.id === undefined || call.id === chunk.id);
+    // The latest call it can continue: a continuation chunk of the second call at index 0 belongs to it, not the first.
+    const same = calls.findLast((call) => (chunk.index !== undefined ? sameIndex(call) : chunk.id !== undefined && call.id === chunk.id));
     if (same) {
       same.args += chunk.args ?? '';
       same.id ??= chunk.id;

@@ -14,7 +14,7 @@ import type { AgentRuntime, TreeRuntime } from './context.js';
 import { emit } from './events.js';
 import { addUsage } from '../state/schema.js';
 import type { CallUsage, HandoffRecord, SwitchboardState, Turn, Usage } from '../state/schema.js';
-import { tokensUsed, usageOfTurn } from '../state/turn-usage.js';
+import { addCalls, tokensUsed, totalsOf, usageOfTurn } from '../state/turn-usage.js';
 import { callModel, ModelCallFailure } from './model-call.js';
 import type { ModelCallResult } from './model-call.js';
 import { buildModelInput } from './prompt.js';
@@ -28,7 +28,8 @@ import { repeatedRound } from '../state/trail.js';
 import { modelsForCall } from './conditions.js';
 import { awaitApproval, deniedText, needsCheckpointBeforeHandoff, requiresApproval } from './approval.js';
 import type { DecidedApproval } from './approval.js';
-import { hookFailureEndsTurn, runHandoffHook } from './hooks.js';
+import { hookFailureEndsTurn, refusedText, runHandoffHook } from './hooks.js';
+import type { HookOutcome } from './hooks.js';
 import type { HandoffRefuseCode } from './events.js';
 
 /** Stable codes of the errors that end a turn (`state.turn.error.code`). */
@@ -155,8 +156,16 @@ class AgentStep {
       if (isEmpty(message)) return this.failed('EMPTY_REPLY', 'the model replied with nothing, twice');
     }
     const refusal = refusalOf(message);
-    if (refusal !== undefined && this.nextFallback() !== undefined) return this.failed('REFUSED', `the model refused: ${refusal}`);
-    if (refusal !== undefined && textOf(message).trim() === '') message = aiMessage({ content: refusal, id: message.id, name: this.agent.name, usage: usageOf(message) });
+    if (refusal !== undefined && this.nextFallback() !== undefined) {
+      // Fallbacks that their hooks all refuse leave the refusal as the reply, as with none.
+      const taken = await this.fallBack('REFUSED', `the model refused: ${refusal}`);
+      if (taken instanceof Command) return taken;
+    }
+    if (refusal !== undefined && textOf(message).trim() === '') {
+      message = aiMessage({ content: refusal, id: message.id, name: this.agent.name, usage: usageOf(message) });
+      // The provider streamed it as a refusal, not as text: the stream's readers get it as the reply's text.
+      this.emit({ type: 'text-delta', agent: this.agent.name, delta: refusal });
+    }
 
     if (!message.tool_calls?.length) return this.reply(message);
     if (needsExecution(this.agent, message) || needsCheckpointBeforeHandoff(this.runtime, this.agent, message)) {
@@ -175,10 +184,10 @@ class AgentStep {
     const started = performance.now();
     try {
       const result = await callModel(this.runtime, this.agent.name, modelsForCall(this.runtime, this.agent, this.state), input, this.config, { turn: this.turn });
-      const accounted = accountUsage(this.runtime, this.agent.name, this.turn, result);
+      const accounted = accountUsage(this.runtime, this.agent.name, this.turn, result, input);
       this.turn = accounted.turn;
       this.stepCalls.push(accounted.call);
-      const unpriced = accounted.unpriced ? { unpriced: true as const } : {};
+      const unpriced = { ...(accounted.unpriced ? { unpriced: true as const } : {}), ...(accounted.estimated ? { estimated: true as const } : {}) };
       this.emit({ type: 'usage', agent: this.agent.name, model: result.modelId, path: pathKey(this.turn), usage: accounted.usage, ...unpriced });
       if (this.runtime.observers.length > 0) {
         const usage = accounted.usage;
@@ -187,9 +196,14 @@ class AgentStep {
       return result;
     } catch (error) {
       if (!(error instanceof ModelCallFailure)) throw error;
-      this.turn = count(this.turn, this.agent.name, 'modelCalls', error.attempts);
+      // The failed attempts count in the usage's model calls too (no tokens: the provider answered none).
+      const call: CallUsage = [this.agent.name, this.turn.path.length, error.attempts, 0, 0, 0, Math.round(performance.now() - started)];
+      const counted = count(this.turn, this.agent.name, 'modelCalls', error.attempts);
+      this.turn = { ...counted, calls: addCalls(counted.calls, [call]) };
+      this.stepCalls.push(call);
+      const model = this.agent.models.at(-1)?.id ?? '';
+      this.emit({ type: 'usage', agent: this.agent.name, model, path: pathKey(this.turn), usage: totalsOf(call) });
       if (this.runtime.observers.length > 0) {
-        const model = this.agent.models.at(-1)?.id ?? '';
         this.emit({ type: 'model-call', agent: this.agent.name, model, turn: this.turn.number, input, output: undefined, error: { kind: error.kind, message: error.message }, usage: undefined, attempts: error.attempts, startedAt, durationMs: performance.now() - started });
       }
       return error;
@@ -206,8 +220,10 @@ class AgentStep {
       return this.endWithError('TOOL_TIMEOUT', `${step.toolTimeout.tool} did not answer within ${this.runtime.toolTimeoutMs} ms; whether it took effect is not known`);
     }
     if (step.toolFailure && this.nextFallback() !== undefined) {
-      if (step.handoff) this.answer(step.handoff.call, `Not done: ${step.toolFailure.tool} failed, so ${this.agent.name}'s fallback takes over.`);
-      return this.failed('TOOL_FAILED', step.toolFailure.message);
+      // Fallbacks that their hooks all refuse leave the failure with the model, as with none.
+      const pending = step.handoff ? { call: step.handoff.call, why: `${step.toolFailure.tool} failed` } : undefined;
+      const taken = await this.fallBack('TOOL_FAILED', step.toolFailure.message, pending);
+      if (taken instanceof Command) return taken;
     }
     if (step.handoff) {
       const moved = await this.handOff(step.handoff, approval);
@@ -250,7 +266,9 @@ class AgentStep {
   private awaitApproval(message: AIMessage): DecidedApproval | undefined {
     return awaitApproval(this.runtime, this.agent, this.state, message, this.turn.number, this.config, {
       onPause: (request) => this.emit({ type: 'approval-start', from: request.from, to: request.to, tool: request.tool, payload: request.payload }),
-      onDecision: (decision) => this.emit({ type: 'approval-end', from: this.agent.name, to: decision.to, tool: decision.tool, approved: decision.approved }),
+      onDecision: (decision) => this.emit({ type: 'approval-end', from: this.agent.name, to: decision.to, tool: decision.tool, approved: decision.approved, ...(decision.operator !== undefined ? { operator: decision.operator } : {}), ...(decision.reason !== undefined ? { reason: decision.reason } : {}) }),
+      // What was wrong, never the value: it may quote what the person wrote.
+      onInvalid: (problems) => this.logger.warn({ event: 'decision-invalid', thread_id: threadIdOf(this.config), problems: problems.slice(0, 500) }, 'a malformed approval decision was ignored; the thread waits again'),
     });
   }
 
@@ -261,29 +279,75 @@ class AgentStep {
     return undefined;
   }
 
-  /** A limit was crossed: the tree's escalation target takes over once a turn; otherwise the turn ends with an error. */
-  private limit(code: TurnErrorCode, message: string, pendingCall?: ToolCall): Command {
+  /**
+   * A limit was crossed: the tree's escalation target takes over once a turn (when its hook lets it);
+   * otherwise the turn ends with an error.
+   */
+  private async limit(code: TurnErrorCode, message: string, pendingCall?: ToolCall): Promise<Command> {
     const target = this.runtime.tree.escalation;
-    const escalate = target !== undefined && target !== this.agent.name && !this.turn.redirected && this.runtime.agents.has(target);
+    const canEscalate = target !== undefined && target !== this.agent.name && !this.turn.redirected && this.runtime.agents.has(target);
+    const hooked = canEscalate ? await this.runMoveHook(target, 'limit', message) : undefined;
+    const escalate = canEscalate && (hooked === undefined || hooked.action === 'accept');
     this.emit({ type: 'limit-reach', agent: this.agent.name, limit: code, action: escalate ? 'escalate' : 'end', to: escalate ? target : undefined });
     if (escalate) {
       this.turn = { ...this.turn, handoffs: 0, modelCalls: 0, toolCalls: 0, byAgent: {}, redirected: true };
-      return this.move({ to: target, kind: 'limit', payload: { reason: message }, reason: code }, pendingCall, `Not done: ${message}. The conversation goes to ${target}.`);
+      const fields = hooked?.action === 'accept' ? hooked.fields : {};
+      return this.move({ to: target, kind: 'limit', payload: { reason: message }, reason: code }, pendingCall, `Not done: ${message}. The conversation goes to ${target}.`, [], fields);
     }
     if (pendingCall) this.answer(pendingCall, `Not done: ${message}. The turn ends.`);
-    return this.endWithError(code, message);
+    if (hooked === undefined || hooked.action === 'accept') return this.endWithError(code, message);
+    if (hooked.action === 'fail' && hookFailureEndsTurn(this.runtime)) return this.endWithError('HOOK_FAILED', `the handoff hook for ${target} failed: ${hooked.message}`);
+    return this.endWithError(code, `${message}; the move to ${target} was ${refusedText(hooked)}`);
   }
 
-  /** The agent failed: its next fallback takes over, or the turn ends with an error. */
-  private failed(code: TurnErrorCode, message: string): Command {
-    const fallback = this.nextFallback();
-    if (fallback === undefined) return this.endWithError(code, message);
-    this.emit({ type: 'fallback-start', from: this.agent.name, to: fallback, reason: code });
-    return this.move({ to: fallback, kind: 'fallback', payload: { reason: message }, reason: code }, undefined);
+  /** The agent failed: its next fallback (that its hook lets take over) does, or the turn ends with an error. */
+  private async failed(code: TurnErrorCode, message: string): Promise<Command> {
+    const taken = await this.fallBack(code, message);
+    return taken instanceof Command ? taken : this.endWithError(code, [message, ...taken].join('; '));
+  }
+
+  /**
+   * The first fallback whose hook lets it take over does (a handoff call of the same response,
+   * `pending`, is answered that it was not done); a hook that fails ends the turn with
+   * `onError: 'fail-turn'`. Otherwise what each hook said, and nothing moved.
+   */
+  private async fallBack(code: TurnErrorCode, message: string, pending?: { call: ToolCall; why: string }): Promise<Command | string[]> {
+    const refusals: string[] = [];
+    for (const fallback of this.fallbacks()) {
+      const hooked = await this.runMoveHook(fallback, 'fallback', message);
+      if (hooked === undefined || hooked.action === 'accept') {
+        if (pending) this.answer(pending.call, `Not done: ${pending.why}, so ${this.agent.name}'s fallback takes over.`);
+        this.emit({ type: 'fallback-start', from: this.agent.name, to: fallback, reason: code });
+        return this.move({ to: fallback, kind: 'fallback', payload: { reason: message }, reason: code }, undefined, undefined, [], hooked?.fields);
+      }
+      if (hooked.action === 'fail' && hookFailureEndsTurn(this.runtime)) {
+        if (pending) this.answer(pending.call, `Not done: ${pending.why}. The turn ends.`);
+        return this.endWithError('HOOK_FAILED', `the handoff hook for ${fallback} failed: ${hooked.message}`);
+      }
+      refusals.push(`the fallback to ${fallback} was ${refusedText(hooked)}`);
+    }
+    return refusals;
+  }
+
+  /**
+   * Runs the hook of a move no model chose (a fallback, a limit's redirect); a refusal or a failure
+   * is reported as a refused handoff (the move does not happen).
+   */
+  private async runMoveHook(to: string, kind: 'fallback' | 'limit', reason: string): Promise<HookOutcome | undefined> {
+    const hooked = await runHandoffHook(this.runtime, { from: this.agent.name, to, kind, tool: '', toolCallId: '', payload: { reason } }, this.state, this.turn.number, this.config, this.logger);
+    if (hooked && hooked.action !== 'accept') {
+      this.emit({ type: 'handoff-refuse', from: this.agent.name, tool: '', to, reason: refusedText(hooked), code: hooked.action === 'refuse' ? 'HOOK_REFUSED' : 'HOOK_FAILED' });
+    }
+    return hooked;
+  }
+
+  /** The fallbacks that can take over now, in order (none already on this turn's path). */
+  private fallbacks(): string[] {
+    return this.agent.fallbacks.filter((name) => this.runtime.agents.has(name) && !this.turn.path.includes(name));
   }
 
   private nextFallback(): string | undefined {
-    return this.agent.fallbacks.find((name) => this.runtime.agents.has(name) && !this.turn.path.includes(name));
+    return this.fallbacks()[0];
   }
 
   private move(move: Move, call: ToolCall | undefined, toolText?: string, sets: [string, string][] = [], hookFields: Record<string, unknown> = {}): Command {

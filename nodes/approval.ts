@@ -6,7 +6,6 @@
  * the decision comes, and `interrupt()` then returns it.
  */
 import type { AIMessage } from '@langchain/core/messages';
-import { isGraphInterrupt } from '@langchain/langgraph';
 import type { LangGraphRunnableConfig } from '@langchain/langgraph';
 import { z } from 'zod';
 import { handoffNeedsApproval } from '../config/edges.js';
@@ -17,7 +16,7 @@ import type { SwitchboardState } from '../state/schema.js';
 import type { AgentRuntime, TreeRuntime } from './context.js';
 import { hiddenHandoffs } from './conditions.js';
 import { hookFor } from './hooks.js';
-import { pauseFor } from './pause.js';
+import { pauseFor, pauseUntil } from './pause.js';
 import { withoutNulls } from './tool-calls.js';
 import { lastUserMessage, threadIdOf } from './turn.js';
 
@@ -97,7 +96,8 @@ export function gatedHandoff(
 /**
  * Pauses for a person's decision when the response's handoff needs one; returns the decision once
  * given. Runs before any side effect of the step (LangGraph runs the step again on resume).
- * `onPause`/`onDecision` are told when the thread pauses and when it resumes (once each).
+ * `onPause`/`onDecision` are told when the thread pauses and when it resumes; `onInvalid` when a
+ * malformed decision was given (the thread pauses again).
  */
 export function awaitApproval(
   runtime: TreeRuntime,
@@ -106,10 +106,10 @@ export function awaitApproval(
   message: AIMessage,
   turn: number,
   config: LangGraphRunnableConfig,
-  events: { onPause: (request: ApprovalRequest) => void; onDecision: (decision: DecidedApproval) => void },
+  events: { onPause: (request: ApprovalRequest) => void; onDecision: (decision: DecidedApproval) => void; onInvalid: (problems: string) => void },
 ): DecidedApproval | undefined {
   const gated = gatedHandoff(runtime, agent, state, message);
-  if (!gated) return undefined;
+  if (!gated) return decisionWaiting(config) ? staleDecision(agent, message, events) : undefined;
   const user = lastUserMessage(state.messages);
   const request: ApprovalRequest = {
     type: 'approval',
@@ -127,21 +127,48 @@ export function awaitApproval(
     transcript: transcript(state.messages, PERSON_TRANSCRIPT_TURNS),
     handBackTargets: [],
   };
-  let raw: unknown;
-  do {
-    try {
-      raw = pauseFor(request);
-    } catch (error) {
-      // The first run: the thread pauses here (told once; the run on resume gets the decision).
-      if (isGraphInterrupt(error)) events.onPause(request);
-      throw error;
-    }
-    // A decision on another call (a condition changed while the thread waited, so another handoff
-    // is the one that would move now) does not decide this one: the person is asked again.
-  } while (decidedCallOf(raw) !== undefined && decidedCallOf(raw) !== gated.toolCallId);
-  const { toolCallId: _decidedCall, ...given } = typeof raw === 'boolean' ? { approved: raw } : (raw as Record<string, unknown>);
-  const decision = ApprovalDecisionSchema.parse(given);
+  const decision = pauseUntil<ApprovalDecision>(
+    request,
+    (raw) => {
+      // A decision on another call (a condition changed while the thread waited, so another handoff
+      // is the one that would move now) does not decide this one: the person is asked again.
+      const call = decidedCallOf(raw);
+      if (call !== undefined && call !== gated.toolCallId) return 'ask-again';
+      const { toolCallId: _decidedCall, ...given } = typeof raw === 'boolean' ? { approved: raw } : typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>) : { decision: raw };
+      const parsed = ApprovalDecisionSchema.safeParse(given);
+      return parsed.success ? { value: parsed.data } : { invalid: parsed.error.issues.map((issue) => `${issue.path.join('.') || 'decision'}: ${issue.message}`).join('; ') };
+    },
+    // The thread pauses (told each time; the run on resume gets the decision).
+    { onPause: () => events.onPause(request), onInvalid: events.onInvalid },
+  );
   const decided = { ...decision, toolCallId: gated.toolCallId, to: gated.to, tool: gated.tool };
+  events.onDecision(decided);
+  return decided;
+}
+
+/**
+ * Whether LangGraph holds an answer for this step's next interrupt: a decision given while the step
+ * waited. (LangGraph's own scratchpad, `CONFIG_KEY_SCRATCHPAD`; read only.)
+ */
+function decisionWaiting(config: LangGraphRunnableConfig): boolean {
+  const scratchpad = config.configurable?.__pregel_scratchpad as { resume?: unknown[]; interruptCounter?: number; nullResume?: unknown } | undefined;
+  if (!scratchpad) return false;
+  return (scratchpad.resume?.length ?? 0) > (scratchpad.interruptCounter ?? -1) + 1 || scratchpad.nullResume !== undefined;
+}
+
+/**
+ * A decision on a handoff the tree no longer gates (its YAML changed while the thread waited): a
+ * person's denial still stands (the move does not happen); an approval, or a decision that does not
+ * parse, leaves the handoff to go ahead as the tree now allows.
+ */
+function staleDecision(agent: AgentRuntime, message: AIMessage, events: { onDecision: (decision: DecidedApproval) => void }): DecidedApproval | undefined {
+  const raw = pauseFor(undefined);
+  const { toolCallId, ...given } = typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>) : { approved: raw };
+  const call = (message.tool_calls ?? []).find((candidate) => candidate.id === toolCallId);
+  const target = call ? agent.handoffs.get(call.name) : undefined;
+  const parsed = ApprovalDecisionSchema.safeParse(given);
+  if (!call || !target || !parsed.success) return undefined;
+  const decided = { ...parsed.data, toolCallId: call.id ?? '', to: target.to, tool: call.name };
   events.onDecision(decided);
   return decided;
 }

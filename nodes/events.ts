@@ -29,6 +29,8 @@ export type SwitchboardEvent =
       usage: UsageTotals | undefined;
       /** No price is known for `model`: `usage.costUsd` is 0 for want of one, not a real cost. */
       unpriced?: true | undefined;
+      /** The provider sent no usage: the tokens are estimated from the characters. */
+      estimated?: true | undefined;
       attempts: number;
       /** Epoch milliseconds. */
       startedAt: number;
@@ -66,13 +68,26 @@ export type SwitchboardEvent =
    * The person decided: the move happens (approved) or the model is told it was denied; or, with
    * `withdrawn`, nobody decided: the user wrote again first, and the request was withdrawn.
    */
-  | { type: 'approval-end'; from: string; to: string; tool: string; approved: boolean; withdrawn?: true }
+  | {
+      type: 'approval-end';
+      from: string;
+      to: string;
+      tool: string;
+      approved: boolean;
+      withdrawn?: true;
+      /** Who decided, and why, as given with the decision (`operator` is logged; `reason`, which may quote the user, is not). */
+      operator?: string | undefined;
+      reason?: string | undefined;
+    }
   | { type: 'fallback-start'; from: string; to: string; reason: string }
   | { type: 'model-fallback'; agent: string; from: string; to: string; reason: string }
   | { type: 'model-retry'; agent: string; attempt: number; delayMs: number; reason: string }
   | { type: 'limit-reach'; agent: string; limit: string; action: 'escalate' | 'end'; to?: string | undefined }
-  /** `unpriced`: no price is known for `model`, so `usage.costUsd` is 0 for want of one, not a real cost. */
-  | { type: 'usage'; agent: string; model: string; path: string; usage: UsageTotals; unpriced?: true | undefined }
+  /**
+   * `unpriced`: no price is known for `model`, so `usage.costUsd` is 0 for want of one, not a real cost.
+   * `estimated`: the provider sent no usage, so the tokens (and the cost) are estimated from the characters.
+   */
+  | { type: 'usage'; agent: string; model: string; path: string; usage: UsageTotals; unpriced?: true | undefined; estimated?: true | undefined }
   | {
       type: 'turn-end';
       threadId: string;
@@ -248,7 +263,7 @@ function logFieldsOf(event: SwitchboardEvent): Record<string, unknown> {
     case 'approval-start':
       return { from: event.from, to: event.to, tool: event.tool, payloadKeys: Object.keys(event.payload) };
     case 'approval-end':
-      return { from: event.from, to: event.to, tool: event.tool, approved: event.approved };
+      return { from: event.from, to: event.to, tool: event.tool, approved: event.approved, ...(event.operator !== undefined ? { operator: event.operator } : {}) };
     case 'fallback-start':
       return { from: event.from, to: event.to, reason: event.reason };
     case 'model-fallback':
@@ -258,7 +273,7 @@ function logFieldsOf(event: SwitchboardEvent): Record<string, unknown> {
     case 'limit-reach':
       return { limit: event.limit, action: event.action, to: event.to };
     case 'usage':
-      return { model: event.model, path: event.path, usage: event.usage, unpriced: event.unpriced };
+      return { model: event.model, path: event.path, usage: event.usage, unpriced: event.unpriced, ...(event.estimated ? { estimated: true } : {}) };
     default:
       return unreachable(event);
   }

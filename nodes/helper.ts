@@ -65,10 +65,10 @@ export async function runHelper(
       const kind = error instanceof ModelCallFailure ? error.kind : 'rejected';
       return { ok: false, failed: true, content: `Error: ${helperName} failed (${kind}).`, turn, calls };
     }
-    const accounted = accountUsage(runtime, helperName, turn, result);
+    const accounted = accountUsage(runtime, helperName, turn, result, messages);
     turn = accounted.turn;
     calls.push(accounted.call);
-    emit(config, logger, { type: 'usage', agent: helperName, model: result.modelId, path: pathKey(turn), usage: accounted.usage, ...(accounted.unpriced ? { unpriced: true as const } : {}) }, logFields(turn), runtime.observers);
+    emit(config, logger, { type: 'usage', agent: helperName, model: result.modelId, path: pathKey(turn), usage: accounted.usage, ...(accounted.unpriced ? { unpriced: true as const } : {}), ...(accounted.estimated ? { estimated: true as const } : {}) }, logFields(turn), runtime.observers);
     const reply = result.message;
     messages.push(reply);
     const toolCalls = reply.tool_calls ?? [];

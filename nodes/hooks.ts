@@ -22,14 +22,22 @@ import { threadIdOf } from './turn.js';
 
 type FieldValue = string | number | boolean;
 
+/** A move a hook sees: a handoff the model chose, or a fallback, a limit's redirect or a person's hand-back. */
+export type HookMoveKind = HandoffKind | 'fallback' | 'limit' | 'resume';
+
 /** What a hook is told about the move it may shape. */
 export interface HandoffHookContext {
   /** The agent handing off. */
   from: string;
   /** The agent (or person) receiving the conversation. */
   to: string;
-  kind: HandoffKind;
-  /** The handoff tool the model called. */
+  /**
+   * How the move came about: a handoff the model chose (`delegate`, `handback`, `sideways`,
+   * `escalate`), or one it did not: an agent's `fallback` taking over, the tree's `escalation`
+   * target after a `limit`, or a person handing the conversation back (`resume`).
+   */
+  kind: HookMoveKind;
+  /** The handoff tool the model called; `''` for a move no model chose (fallback, limit, resume). */
   tool: string;
   /** The payload, validated against the target's `handoff.payload` (defaults applied). */
   payload: Readonly<Record<string, unknown>>;
@@ -38,7 +46,7 @@ export interface HandoffHookContext {
   threadId: string;
   /** The user turn (1-based). */
   turn: number;
-  /** The tool-call id of the handoff (minted by Switchboard, the same on every replay). */
+  /** The tool-call id of the handoff (minted by Switchboard, the same on every replay); `''` for a move no model chose. */
   toolCallId: string;
   /** The same for every replay of this handoff: record your own side effects under it. */
   idempotencyKey: string;
@@ -107,9 +115,15 @@ export function attachHooks(runtime: TreeRuntime, options: HooksOptions | undefi
     if (typeof hooks !== 'object' || hooks === null) throw new SwitchboardError('INVALID_HOOKS', `hooks.${name} must be a function or an object of functions by target agent.`);
     for (const [target, hook] of Object.entries(hooks)) {
       if (typeof hook !== 'function') throw new SwitchboardError('INVALID_HOOKS', `hooks.${name}.${target} must be a function.`);
-      if (target !== '*' && !Object.hasOwn(runtime.tree.agents, target)) {
+      if (target === '*') continue;
+      if (!Object.hasOwn(runtime.tree.agents, target)) {
         throw new SwitchboardError('INVALID_HOOKS', `hooks.${name} names "${target}", which is not an agent of the tree "${runtime.tree.name}". Agents: ${Object.keys(runtime.tree.agents).join(', ')} (or "*" for every target).`);
       }
+      // A hook under the wrong name would never run: a veto that silently does not apply.
+      const kind = runtime.tree.agents[target]?.kind ?? 'agent';
+      if (kind === 'helper') throw new SwitchboardError('INVALID_HOOKS', `hooks.${name}.${target}: "${target}" is a helper (called as a tool, control never moves to it), so no hook runs for it.`);
+      if (name === 'onHandoff' && kind === 'human') throw new SwitchboardError('INVALID_HOOKS', `hooks.onHandoff.${target}: "${target}" is a person; a move to a person runs onEscalation. Put this hook under hooks.onEscalation.${target}.`);
+      if (name === 'onEscalation' && kind !== 'human') throw new SwitchboardError('INVALID_HOOKS', `hooks.onEscalation.${target}: "${target}" is an agent, not a person; a move to an agent runs onHandoff. Put this hook under hooks.onHandoff.${target}.`);
     }
   }
   const timeoutMs = options.timeoutMs ?? DEFAULT_HOOK_TIMEOUT_MS;
@@ -143,10 +157,19 @@ export function hookFailureEndsTurn(runtime: TreeRuntime): boolean {
 export interface HookMove {
   from: string;
   to: string;
-  kind: HandoffKind;
+  kind: HookMoveKind;
+  /** The handoff tool and its call; both `''` for a move no model chose. */
   tool: string;
   toolCallId: string;
   payload: Record<string, unknown>;
+}
+
+/**
+ * The key a move's hook outcome is recorded under: the thread and the handoff's call id, or, for a
+ * move no model chose, the thread, the turn and the move (each such move happens once a turn).
+ */
+function moveKey(threadId: string, move: HookMove, turn: number): string {
+  return move.toolCallId !== '' ? `${threadId}:${move.toolCallId}` : `${threadId}:turn-${turn}:${move.kind}:${move.from}>${move.to}`;
 }
 
 /**
@@ -166,7 +189,7 @@ export async function runHandoffHook(
   const hooks = attached.get(runtime);
   if (!hook || !hooks) return undefined;
   const threadId = threadIdOf(config);
-  const idempotencyKey = `${threadId}:${move.toolCallId}`;
+  const idempotencyKey = moveKey(threadId, move, turn);
   const key = `${idempotencyKey}:hook`;
   const known = await recorded(hooks.ledger, key);
   if (known) return known.details.outcome as HookOutcome;
@@ -192,6 +215,18 @@ export async function runHandoffHook(
   const { effect } = await hooks.ledger.record({ key, kind: 'handoff-hook', details: { hook: hookName, from: move.from, to: move.to, tool: move.tool, outcome } }, fenceOf(config));
   // Another run recorded first (a worker that took the thread over): its outcome stands.
   return effect.details.outcome as HookOutcome;
+}
+
+/** A refused or failed outcome in words: "refused by a hook: …" or "not made: the hook …". */
+export function refusedText(outcome: Exclude<HookOutcome, { action: 'accept' }>): string {
+  return outcome.action === 'refuse' ? `refused by a hook: ${outcome.reason}` : `not made: ${outcome.message}`;
+}
+
+function describe(value: unknown): string {
+  if (Array.isArray(value)) return 'an array';
+  if (value === null) return 'null';
+  if (typeof value === 'object') return `a ${(value.constructor as { name?: string } | undefined)?.name ?? 'object'}`;
+  return typeof value;
 }
 
 async function recorded(ledger: SideEffectLedger, key: string): Promise<SideEffect | undefined> {
@@ -234,11 +269,23 @@ async function invoke(
   }
 }
 
+const RESULT_SHAPE = 'return nothing, { fields } or { refuse: "why" }';
+
 function outcomeOf(runtime: TreeRuntime, result: HandoffHookResult): HookOutcome {
   if (result === undefined || result === null) return { action: 'accept', fields: {} };
-  if (typeof result !== 'object') return { action: 'fail', kind: 'invalid-fields', message: `the hook returned ${typeof result}; return nothing, { fields } or { refuse: "why" }` };
+  // Anything else than the documented shapes (a typo such as { refused }, an API answer passed
+  // through, an array) fails: read as "accept", a veto would silently let the move through.
+  const plain = typeof result === 'object' && !Array.isArray(result) && [Object.prototype, null].includes(Object.getPrototypeOf(result) as object | null);
+  if (!plain) return { action: 'fail', kind: 'invalid-fields', message: `the hook returned ${describe(result)}; ${RESULT_SHAPE}` };
+  const keys = Object.keys(result);
+  const unknown = keys.filter((key) => key !== 'fields' && key !== 'refuse');
+  if (unknown.length > 0 || keys.length > 1) {
+    const what = unknown.length > 0 ? `the key${unknown.length > 1 ? 's' : ''} ${unknown.map((key) => `"${key}"`).join(', ')}` : 'both fields and refuse';
+    return { action: 'fail', kind: 'invalid-fields', message: `the hook returned ${what}; ${RESULT_SHAPE}` };
+  }
   if ('refuse' in result) {
-    const reason = typeof result.refuse === 'string' && result.refuse.trim() !== '' ? result.refuse : 'the handoff was refused by policy';
+    if (typeof result.refuse !== 'string') return { action: 'fail', kind: 'invalid-fields', message: `the hook's refuse is ${describe(result.refuse)}, not a reason in words; ${RESULT_SHAPE}` };
+    const reason = result.refuse.trim() !== '' ? result.refuse : 'the handoff was refused by policy';
     return { action: 'refuse', reason };
   }
   const fields = result.fields ?? {};

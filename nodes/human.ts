@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { AIMessage } from '@langchain/core/messages';
 import { Command, END } from '@langchain/langgraph';
 import type { LangGraphRunnableConfig } from '@langchain/langgraph';
+import type { Logger } from 'pino';
 import { z } from 'zod';
 import { SwitchboardError } from '../errors/switchboard-error.js';
 import type { AgentRuntime, TreeRuntime } from './context.js';
@@ -17,7 +18,8 @@ import { textOf } from '../models/messages.js';
 import { emit } from './events.js';
 import { PERSON_TRANSCRIPT_TURNS, transcript } from '../state/history.js';
 import type { HandoffRecord, SwitchboardState } from '../state/schema.js';
-import { pauseFor } from './pause.js';
+import { refusedText, runHandoffHook } from './hooks.js';
+import { pauseUntil } from './pause.js';
 import { incomingHandoff } from './prompt.js';
 import { currentTurn, lastUserMessage, logFields, threadIdOf, turnDurationMs } from './turn.js';
 
@@ -95,6 +97,25 @@ export function handBackTargetsOf(runtime: TreeRuntime, agent: AgentRuntime, sta
   return handBackTargets(runtime, agent, turn.path, incoming?.turn === turn.number ? incoming : undefined);
 }
 
+/** The person's reply, once one is valid (see `pauseUntil`: a malformed one is asked again). */
+function awaitReply(agent: AgentRuntime, request: EscalationRequest, logger: Logger): HumanReply {
+  return pauseUntil(
+    request,
+    (raw) => {
+      try {
+        const answer = parseReply(raw);
+        checkReply(agent, answer, request.handBackTargets);
+        return { value: answer };
+      } catch (error) {
+        if (!(error instanceof SwitchboardError)) throw error;
+        return { invalid: error.code };
+      }
+    },
+    // What was wrong, never the reply: it is what the person wrote.
+    { onInvalid: (code) => logger.warn({ event: 'reply-invalid', thread_id: request.threadId, code }, 'a malformed reply was ignored; the thread waits for the person again') },
+  );
+}
+
 export function createHumanNode(runtime: TreeRuntime, agent: AgentRuntime) {
   const logger = runtime.logger.child({ agent: agent.name });
   return async function humanNode(state: SwitchboardState, config: LangGraphRunnableConfig): Promise<Command> {
@@ -119,25 +140,29 @@ export function createHumanNode(runtime: TreeRuntime, agent: AgentRuntime) {
       handBackTargets: handBackTargetsOf(runtime, agent, state),
     };
 
-    const raw = pauseFor(request);
-    const answer = parseReply(raw);
+    const answer = awaitReply(agent, request, logger);
     // Everything below runs once: after the person answered.
-    checkReply(agent, answer, request.handBackTargets);
     const log = { thread_id: threadId, ...logFields(turn) };
     // Its own id, made here: LangGraph's reducer gives a message without one a new id each time it
     // applies the write, so a reply saved before a crash would be a new message at every read.
     const message = new AIMessage({ content: answer.reply, name: agent.name, id: randomUUID(), ...(answer.operator ? { additional_kwargs: { operator: answer.operator } } : {}) });
-    emit(config, logger, { type: 'escalation-end', agent: agent.name, handBackTo: answer.handBackTo }, log, runtime.observers);
+    // The hand-back runs the receiving agent's `onHandoff` hook (once, by its key): a refusal leaves
+    // the conversation with the person; the reply is delivered either way.
+    const payload = answer.operator ? { operator: answer.operator } : {};
+    const hooked = answer.handBackTo === undefined ? undefined : await runHandoffHook(runtime, { from: agent.name, to: answer.handBackTo, kind: 'resume', tool: '', toolCallId: '', payload }, state, turn.number, config, logger);
+    if (answer.handBackTo !== undefined && hooked && hooked.action !== 'accept') {
+      emit(config, logger, { type: 'handoff-refuse', from: agent.name, tool: '', to: answer.handBackTo, reason: refusedText(hooked), code: hooked.action === 'refuse' ? 'HOOK_REFUSED' : 'HOOK_FAILED' }, log, runtime.observers);
+    }
+    const handBackTo = hooked === undefined || hooked.action === 'accept' ? answer.handBackTo : undefined;
+    emit(config, logger, { type: 'escalation-end', agent: agent.name, handBackTo }, log, runtime.observers);
     emit(config, logger, { type: 'message-end', agent: agent.name, text: answer.reply }, log, runtime.observers);
     const done = { ...turn, status: 'done' as const };
-    const owner = answer.handBackTo ?? agent.name;
-    const handoffs: HandoffRecord[] =
-      answer.handBackTo === undefined
-        ? []
-        : [{ from: agent.name, to: answer.handBackTo, kind: 'resume', payload: answer.operator ? { operator: answer.operator } : {}, turn: turn.number, at: now.toISOString() }];
+    const owner = handBackTo ?? agent.name;
+    const handoffs: HandoffRecord[] = handBackTo === undefined ? [] : [{ from: agent.name, to: handBackTo, kind: 'resume', payload, turn: turn.number, at: now.toISOString() }];
+    const fields = hooked?.action === 'accept' && Object.keys(hooked.fields).length > 0 ? { fields: hooked.fields } : {};
     // The hand-back is part of the turn: its event comes before the turn's end, as every move's does.
-    if (answer.handBackTo) emit(config, logger, { type: 'handoff-accept', from: agent.name, to: answer.handBackTo, kind: 'resume', payload: {} }, log, runtime.observers);
+    if (handBackTo) emit(config, logger, { type: 'handoff-accept', from: agent.name, to: handBackTo, kind: 'resume', payload: {} }, log, runtime.observers);
     emit(config, logger, { type: 'turn-end', threadId, turn: turn.number, agent: agent.name, status: 'done', durationMs: turnDurationMs(turn, new Date()) }, log, runtime.observers);
-    return new Command({ goto: END, update: { messages: [message], activeAgent: owner, turn: done, ...(handoffs.length ? { handoffs } : {}) } });
+    return new Command({ goto: END, update: { messages: [message], activeAgent: owner, turn: done, ...fields, ...(handoffs.length ? { handoffs } : {}) } });
   };
 }

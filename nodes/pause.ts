@@ -21,3 +21,33 @@ export function pauseFor(value: unknown): unknown {
     throw error;
   }
 }
+
+/** What a read of a resumed answer says: the answer, why it is invalid, or to ask again without a word. */
+export type PauseAnswer<T> = { value: T } | { invalid: string } | 'ask-again';
+
+/**
+ * Pauses until the answer the thread is resumed with reads as valid. A malformed answer (sent as
+ * LangGraph's own `Command({ resume })`, which nothing checked first) is saved as the step's answer
+ * before the node reads it, and would fail every later run of the thread: the thread pauses again
+ * instead, and the next answer is read. `onInvalid` is told why once, when the refused answer is the
+ * latest (a later run replays it on its way to the next); `onPause` each time the thread pauses.
+ */
+export function pauseUntil<T>(request: unknown, read: (raw: unknown) => PauseAnswer<T>, events: { onPause?: () => void; onInvalid: (why: string) => void }): T {
+  let invalid: string | undefined;
+  for (;;) {
+    let raw: unknown;
+    try {
+      raw = pauseFor(request);
+    } catch (error) {
+      if (isGraphInterrupt(error)) {
+        if (invalid !== undefined) events.onInvalid(invalid);
+        events.onPause?.();
+      }
+      throw error;
+    }
+    const answer = read(raw);
+    if (answer === 'ask-again') continue;
+    if ('invalid' in answer) invalid = answer.invalid;
+    else return answer.value;
+  }
+}

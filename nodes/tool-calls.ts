@@ -98,7 +98,8 @@ export async function answerToolCalls(
     if (target) {
       emit(config, logger, { type: 'handoff-request', from: agent.name, to: target.to, tool: call.name, payload: call.args }, logFields(turn), runtime.observers);
       if (handoff) {
-        refuse(call, 'SECOND_HANDOFF', `Refused: only one handoff per response; the conversation goes to ${handoff.target.to}, so ${call.name} was not done.`, target.to);
+        // Whether the first one moves is not known yet (an approval, a hook or a limit may stop it).
+        refuse(call, 'SECOND_HANDOFF', `Refused: only one handoff per response, and ${handoff.call.name} (to ${handoff.target.to}) came first, so ${call.name} was not done. Call it again on its own if it is still needed.`, target.to);
         continue;
       }
       if (hidden.has(call.name)) {

@@ -102,10 +102,6 @@ export function tallyOf(recorded: readonly RecordedEvent[]): TurnTally {
         tally.modelCalls += event.usage.modelCalls;
         if (event.unpriced) tally.unpricedModels = modelsUnion(tally.unpricedModels, [event.model]);
         break;
-      case 'model-call':
-        // Successful calls are counted by their usage; failed ones only here.
-        if (event.output === undefined) tally.modelCalls += event.attempts;
-        break;
       case 'tool-call':
         tally.toolCalls += 1;
         break;

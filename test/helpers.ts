@@ -15,6 +15,8 @@ import { startFakeOpenAI } from '../testing/fake-openai-server.js';
 import type { FakeOpenAIServer } from '../testing/fake-openai-server.js';
 import { afterAll, beforeEach, expect } from 'vitest';
 import type { AIMessage, BaseMessage, ToolMessage } from '@langchain/core/messages';
+import { tool } from '@langchain/core/tools';
+import { z } from 'zod';
 
 export const EXAMPLES = ['support', 'clinic', 'hybrid', 'after-hours'] as const;
 
@@ -80,4 +82,20 @@ export async function wholeConversation(graph: SwitchboardGraph, threadId: strin
   const journaled = new Set(messages.map((message) => message.id));
   const hot = ((await graph.getState({ configurable: { thread_id: threadId } })).values as { messages?: BaseMessage[] }).messages ?? [];
   return [...messages, ...hot.filter((message) => message.id === undefined || !journaled.has(message.id))];
+}
+
+/**
+ * The fault tree (test/fixtures/trees/faults.yaml), loaded with the example tools on `ledger` and
+ * its `explode` tool, which always fails.
+ */
+export async function loadFaultsTree(ledger = new MemoryLedger()) {
+  const explode = tool(
+    async () => {
+      throw new Error('the invoice service is down');
+    },
+    { name: 'explode', description: 'Always fails.', schema: z.object({}) },
+  );
+  const tools = { ...createExampleTools({ ledger }), explode };
+  const tree = await loadTree(new URL('./fixtures/trees/faults.yaml', import.meta.url).pathname, { tools });
+  return { tree, tools, ledger };
 }

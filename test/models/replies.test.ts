@@ -124,6 +124,71 @@ describe.each(Object.entries(PROVIDERS))('%s replies that are not whole (streame
   });
 });
 
+/** A raw OpenAI stream of the given chunk deltas (what a server sends, byte for byte). */
+function openAIStream(deltas: Record<string, unknown>[], { finish = 'tool_calls', usage = true } = {}): FakeResponse {
+  const chunk = (fields: Record<string, unknown>) => `data: ${JSON.stringify({ id: 'chatcmpl-1', object: 'chat.completion.chunk', created: 1, model: 'gpt-4o-mini', ...fields })}\n\n`;
+  const body = [
+    ...deltas.map((delta, index) => chunk({ choices: [{ index: 0, delta, finish_reason: index === deltas.length - 1 ? finish : null }] })),
+    ...(usage ? [chunk({ choices: [], usage: { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 } })] : []),
+  ].join('');
+  return { rawBody: `${body}data: [DONE]\n\n`, headers: { 'content-type': 'text/event-stream' } };
+}
+
+describe('OpenAI-compatible streams of tool calls as some servers send them', () => {
+  const call = (index: number, id: string | undefined, args: string) => ({ tool_calls: [{ index, ...(id ? { id, type: 'function' } : {}), function: { ...(id ? { name: 'issue_refund' } : {}), arguments: args } }] });
+
+  it('two calls both at index 0 (as Ollama sends parallel calls) are two calls, each run and answered', async () => {
+    const { graph, ledger } = await compileWith(servers, PROVIDERS.openai.tree);
+    servers.openai.enqueue(
+      openAIStream([{ role: 'assistant', content: null }, call(0, 'call_a', '{"invoice_id":"INV-1",'), call(0, undefined, '"amount":5}'), call(0, 'call_b', '{"invoice_id":"INV-2","amount":7}')]),
+      { content: 'Both refunded.' },
+    );
+    const { result } = await collect(streamTurn(graph, { threadId: newThread().threadId, message: 'refund INV-1 and INV-2' }));
+    expect(result).toMatchObject({ status: 'done', reply: 'Both refunded.' });
+    expect((await ledger.list('refund')).map((effect) => effect.details)).toEqual([expect.objectContaining({ invoice_id: 'INV-1', amount: 5 }), expect.objectContaining({ invoice_id: 'INV-2', amount: 7 })]);
+    expectEveryCallAnswered(result.state.messages);
+  });
+
+  it('a call streamed without an id is still run (Switchboard gives every call its own id)', async () => {
+    const { graph, ledger } = await compileWith(servers, PROVIDERS.openai.tree);
+    const noId = { tool_calls: [{ index: 0, type: 'function', function: { name: 'issue_refund', arguments: '{"invoice_id":"INV-7","amount":20}' } }] };
+    servers.openai.enqueue(openAIStream([{ role: 'assistant', content: null }, noId]), { content: 'Refunded $20.' });
+    const { result } = await collect(streamTurn(graph, { threadId: newThread().threadId, message: 'refund INV-7' }));
+    expect(result).toMatchObject({ status: 'done', reply: 'Refunded $20.' });
+    expect((await ledger.list('refund')).map((effect) => effect.details)).toEqual([expect.objectContaining(refund)]);
+    expect(toolMessages(result)).toHaveLength(1);
+    expectEveryCallAnswered(result.state.messages);
+  });
+});
+
+describe('an OpenAI-compatible server that sends no usage (ignores stream_options.include_usage)', () => {
+  it('has its tokens estimated from the characters, said so, and held to tokensPerSession', async () => {
+    const tree = PROVIDERS.openai.tree.replace('retry:', 'limits: { tokensPerSession: 60 }\nretry:');
+    const { graph } = await compileWith(servers, tree);
+    const reply = 'Your refund request is noted; it will be checked today.';
+    const { threadId } = newThread();
+    const turns: TurnResult[] = [];
+    const events: SwitchboardEvent[] = [];
+    servers.openai.fallback(() => openAIStream([{ role: 'assistant', content: '' }, { content: reply }], { finish: 'stop', usage: false }));
+    try {
+      for (let turn = 1; turn <= 4; turn += 1) {
+        const ran = await collect(streamTurn(graph, { threadId, message: `refund INV-7, please: message ${turn} of mine` }));
+        turns.push(ran.result);
+        events.push(...ran.events);
+      }
+    } finally {
+      servers.openai.fallback(undefined);
+    }
+    const first = turns[0]!.usage.total;
+    // About four characters a token: what was sent (prompt and message), and the reply.
+    expect(first.outputTokens).toBe(Math.ceil(reply.length / 4));
+    expect(first.inputTokens).toBeGreaterThan(10);
+    expect(events.filter((event) => event.type === 'usage').every((event) => event.type === 'usage' && event.estimated === true)).toBe(true);
+    // Counted as 0, the session would never reach its ceiling.
+    expect(turns.map((turn) => turn.error?.code ?? turn.status)).toContain('TOKEN_LIMIT');
+  });
+});
+
 describe('OpenAI answers with no reply in them', () => {
   const chunk = (delta: Record<string, unknown>) => `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 1, model: 'gpt-4o-mini', choices: [{ index: 0, delta, finish_reason: null }] })}\n\n`;
 

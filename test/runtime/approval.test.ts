@@ -21,6 +21,7 @@ import { recoverThread, resumeThread, runTurn, streamTurn } from '../../runtime/
 import { openCheckpointer } from '../../store/checkpointer.js';
 import type { Checkpointer } from '../../store/checkpointer.js';
 import { MemoryLedger } from '../../store/ledger.js';
+import { captureLogs } from '../../testing/capture-logs.js';
 import { createExampleTools } from '../../tools/examples.js';
 import type { SwitchboardEvent } from '../../nodes/events.js';
 import { examplePath, expectEveryCallAnswered, fakeOpenAIForFile, newThread, viaFakeOpenAI } from '../helpers.js';
@@ -97,10 +98,69 @@ describe.each(Object.keys(STORES) as (keyof typeof STORES)[])('on %s', (kind) =>
       expect(await ledger.list('refund')).toHaveLength(1);
       expect(managerCalls()).toHaveLength(1);
       expect(events.filter((event) => event.type === 'approval-start')).toHaveLength(1);
-      expect(events.find((event) => event.type === 'approval-end')).toMatchObject({ from: 'billing', to: 'escalation_manager', approved: true });
+      expect(events.find((event) => event.type === 'approval-end')).toMatchObject({ from: 'billing', to: 'escalation_manager', approved: true, operator: 'ana' });
       expect(await listWaitingThreads(graph, store.saver)).toEqual([]);
       await expect(approveHandoff(graph, threadId)).rejects.toMatchObject({ code: 'NOTHING_PENDING', message: `Thread ${threadId} is not waiting for an approval.` });
       expectEveryCallAnswered(approved.state.messages);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('asks again after a malformed decision given through LangGraph directly; the next decision answers, and who decided is kept', async () => {
+    const fake = await server;
+    const store = await STORES[kind]();
+    const logs = captureLogs('debug');
+    try {
+      const { graph, ledger, events } = await gatedSupport(store, { ...viaFakeOpenAI(fake), logger: logs.logger });
+      const { threadId } = newThread();
+      fake.enqueue(toBilling, refundAndEscalate);
+      expect((await runTurn(graph, { threadId, message: 'I was charged twice and want the rest back' })).status).toBe('waiting');
+      const config = { configurable: { thread_id: threadId } };
+      // LangGraph saves the value as the step's answer before the node reads it: refused there, it
+      // would fail every later run of the thread.
+      for (const bad of [{ approve: true }, { approved: 'yes' }, 'yes']) await graph.invoke(new Command({ resume: bad }), config);
+      expect(await pendingApprovals(graph, threadId)).toEqual([expect.objectContaining({ to: 'escalation_manager', tool: 'escalate_to_manager' })]);
+      expect(await ledger.list('refund')).toEqual([]);
+      const warnings = logs.records.filter((record) => record.event === 'decision-invalid');
+      expect(warnings).toHaveLength(3);
+      expect(String(warnings[0]!.problems)).toMatch(/approved/);
+
+      fake.enqueue({ content: 'Billing here: I cannot pass this on, but I can refund the duplicate.' });
+      const denied = await denyHandoff(graph, threadId, { reason: 'not for the manager', operator: 'ana' });
+      expect(denied).toMatchObject({ status: 'done', agent: 'billing' });
+      expect(toolTexts(denied.state.messages).some((text) => text.includes('it was denied: not for the manager'))).toBe(true);
+      expect(events.filter((event) => event.type === 'approval-end')).toEqual([expect.objectContaining({ approved: false, operator: 'ana', reason: 'not for the manager' })]);
+      // The log keeps who decided, never why (a reason may quote the user).
+      expect(logs.records.find((record) => record.event === 'approval-end')).toMatchObject({ operator: 'ana' });
+      expect(logs.lines.join('\n')).not.toContain('not for the manager');
+      expect(logs.records.filter((record) => record.event === 'decision-invalid')).toHaveLength(3);
+      expectEveryCallAnswered(denied.state.messages);
+      fake.enqueue({ content: 'You are welcome.' });
+      expect(await runTurn(graph, { threadId, message: 'ok, thanks' })).toMatchObject({ status: 'done', agent: 'billing', reply: 'You are welcome.' });
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("keeps a person's denial when the tree's gate was removed while the thread waited", async () => {
+    const fake = await server;
+    const store = await STORES[kind]();
+    try {
+      const { graph } = await gatedSupport(store, viaFakeOpenAI(fake));
+      const { threadId } = newThread();
+      fake.enqueue(toBilling, refundAndEscalate);
+      expect((await runTurn(graph, { threadId, message: 'I was charged twice and want the rest back' })).status).toBe('waiting');
+      // The YAML loses its gate (the same tree, reloaded): the request still waits for its decision.
+      const tools = createExampleTools({ ledger: new MemoryLedger() });
+      const ungated = compileTree(await loadTree(examplePath('support'), { tools }), { tools, checkpointer: store.saver, threadLock: store.threadLock, ...viaFakeOpenAI(fake) });
+      expect(await pendingApprovals(ungated, threadId)).toHaveLength(1);
+      fake.enqueue({ content: 'Billing here: I will handle the rest myself.' });
+      const denied = await denyHandoff(ungated, threadId, { reason: 'not for the manager' });
+      expect(denied).toMatchObject({ status: 'done', agent: 'billing', reply: 'Billing here: I will handle the rest myself.' });
+      expect(denied.handoffs.map((record) => record.to)).toEqual(['billing']);
+      expect(toolTexts(denied.state.messages).some((text) => text.includes('it was denied: not for the manager'))).toBe(true);
+      expectEveryCallAnswered(denied.state.messages);
     } finally {
       await store.close();
     }

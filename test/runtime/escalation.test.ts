@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Command } from '@langchain/langgraph';
 import { loadTree } from '../../config/load.js';
-import { SwitchboardError } from '../../errors/switchboard-error.js';
 import { compileTree } from '../../graphs/compile.js';
 import { openCheckpointer } from '../../store/checkpointer.js';
 import { pendingEscalations, resumeThread, runTurn } from '../../runtime/turn.js';
@@ -158,20 +157,26 @@ describe('escalation to a person', () => {
     expect(await resumeThread(graph, threadId, { reply: '😀'.repeat(8_000) })).toMatchObject({ status: 'done', agent: 'human_agent' });
   });
 
-  it('refuses a bad answer given through LangGraph directly with INVALID_REPLY, not a plain Error', async () => {
-    const { graph } = await compileExample('support', { model: 'offline' });
-    // A fresh waiting thread each: a resume value LangGraph was given stays the thread's answer.
-    const refusal = async (resume: unknown) => {
-      const config = { configurable: { thread_id: await waitingThread(graph) } };
-      return graph.invoke(new Command({ resume }), config).then(() => undefined, (error: unknown) => error);
-    };
-    const handBack = await refusal({ reply: 'hi', handBackTo: 'sales' });
-    expect(handBack).toBeInstanceOf(SwitchboardError);
-    expect(handBack).toMatchObject({ code: 'INVALID_REPLY', message: expect.stringMatching(/^human_agent cannot hand the conversation to "sales"\. Allowed: /) });
-    expect(await refusal({ reply: 'x'.repeat(8_001) })).toMatchObject({ code: 'INVALID_REPLY', message: 'The reply has 8001 characters; the limit is 8000.' });
-    const malformed = await refusal({ text: 'hi' });
-    expect(malformed).toBeInstanceOf(SwitchboardError);
-    expect(malformed).toMatchObject({ code: 'INVALID_REPLY' });
+  it('asks the person again after a bad answer given through LangGraph directly, and the next valid reply answers', async () => {
+    const logs = captureLogs('debug');
+    const { graph } = await compileExample('support', { model: 'offline', logger: logs.logger });
+    for (const bad of [{ reply: 'hi', handBackTo: 'sales' }, { reply: 'x'.repeat(8_001) }, { text: 'hi' }, 42]) {
+      const threadId = await waitingThread(graph);
+      const config = { configurable: { thread_id: threadId } };
+      // LangGraph saves the value as the step's answer before the node reads it: a refusal there
+      // would fail every later run of the thread. The person is asked again instead.
+      await graph.invoke(new Command({ resume: bad }), config);
+      const [waiting] = await pendingEscalations(graph, threadId);
+      expect(waiting).toMatchObject({ agent: 'human_agent', threadId });
+      const result = await resumeThread(graph, threadId, { reply: 'Refund approved.' });
+      expect(result).toMatchObject({ status: 'done', agent: 'human_agent', reply: 'Refund approved.' });
+      expect(result.state.messages.filter((message) => message.text === 'Refund approved.')).toHaveLength(1);
+    }
+    const warnings = logs.records.filter((record) => record.event === 'reply-invalid');
+    expect(warnings).toHaveLength(4);
+    expect(warnings.every((record) => record.code === 'INVALID_REPLY')).toBe(true);
+    // What the person wrote is never logged.
+    expect(logs.lines.join('\n')).not.toContain('xxxxxxxxxx');
   });
 
   it('applies two concurrent resumes of one escalation once', async () => {

@@ -1,8 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import type { ToolMessage } from '@langchain/core/messages';
-import { tool } from '@langchain/core/tools';
-import { z } from 'zod';
-import { loadTree } from '../../config/load.js';
 import { compileTree } from '../../graphs/compile.js';
 import { runTurn } from '../../runtime/turn.js';
 import type { SwitchboardEvent } from '../../nodes/events.js';
@@ -10,26 +7,16 @@ import { streamTurn } from '../../runtime/turn.js';
 import type { SwitchboardState } from '../../state/schema.js';
 import { captureLogs } from '../../testing/capture-logs.js';
 import type { FakeResponse } from '../../testing/fake-openai-server.js';
-import { createExampleTools } from '../../tools/examples.js';
-import { MemoryLedger } from '../../store/ledger.js';
-import { expectEveryCallAnswered, fakeOpenAIForFile, newThread, user } from '../helpers.js';
+import { expectEveryCallAnswered, fakeOpenAIForFile, loadFaultsTree, newThread, user } from '../helpers.js';
 
 const server = await fakeOpenAIForFile();
 
 const toBilling: FakeResponse = { toolCalls: [{ name: 'transfer_to_billing', arguments: { reason: 'billing question' } }] };
 
 async function compileFaults() {
-  const ledger = new MemoryLedger();
-  const explode = tool(
-    async () => {
-      throw new Error('the invoice service is down');
-    },
-    { name: 'explode', description: 'Always fails.', schema: z.object({}) },
-  );
-  const tools = { ...createExampleTools({ ledger }), explode };
+  const { tree, tools, ledger } = await loadFaultsTree();
   const sleeps: number[] = [];
   const logs = captureLogs();
-  const tree = await loadTree(new URL('../fixtures/trees/faults.yaml', import.meta.url).pathname, { tools });
   const graph = compileTree(tree, {
     tools,
     logger: logs.logger,
@@ -247,6 +234,20 @@ describe('the fault matrix (real ChatOpenAI client, fake server)', () => {
     expect(result.reply).toBe('Backup desk here.');
   });
 
+  it('a streamed refusal with no fallback is the reply, in the text stream too', async () => {
+    const { graph } = await compileFaults();
+    server.enqueue({ refusal: "I can't help with that." });
+    const events: SwitchboardEvent[] = [];
+    const stream = streamTurn(graph, { threadId: newThread().threadId, message: 'something odd' });
+    let next = await stream.next();
+    for (; !next.done; next = await stream.next()) events.push(next.value);
+    expect(next.value).toMatchObject({ status: 'done', agent: 'triage', reply: "I can't help with that." });
+    // What a reader printing text deltas shows is the reply.
+    const streamed = events.flatMap((event) => (event.type === 'text-delta' ? [event.delta] : [])).join('');
+    expect(streamed).toBe("I can't help with that.");
+    expect(events.find((event) => event.type === 'message-end')).toMatchObject({ agent: 'triage', text: "I can't help with that." });
+  });
+
   it('a tool that fails hands the conversation to the agent fallback, the failed call answered', async () => {
     const { graph } = await compileFaults();
     server.enqueue(toBilling, { toolCalls: [{ name: 'explode', arguments: {} }] }, { content: 'Backup desk here.' });
@@ -276,6 +277,10 @@ describe('the fault matrix (real ChatOpenAI client, fake server)', () => {
     expect(result.error?.code).toBe('MODEL_FAILED');
     expect(result.error?.message).toMatch(/^the model failed \(server\) after 3 attempt\(s\)/);
     expect(result.reply).toBeUndefined();
+    // The failed attempts are model calls in every count: the turn's, its usage and the session's.
+    expect(result.state.turn.modelCalls).toBe(3);
+    expect(result.usage.total).toMatchObject({ modelCalls: 3, inputTokens: 0, outputTokens: 0, costUsd: 0 });
+    expect(result.sessionUsage.total.modelCalls).toBe(3);
   });
 });
 

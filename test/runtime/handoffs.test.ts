@@ -118,7 +118,7 @@ describe('handoffs through the real ChatOpenAI client', () => {
     expect(state.activeAgent).toBe('billing');
     expect(state.handoffs).toHaveLength(1);
     const refusal = state.messages.find((message) => message.type === 'tool' && (message as ToolMessage).name === 'transfer_to_sales');
-    expect(refusal?.text).toBe('Refused: only one handoff per response; the conversation goes to billing, so transfer_to_sales was not done.');
+    expect(refusal?.text).toBe('Refused: only one handoff per response, and transfer_to_billing (to billing) came first, so transfer_to_sales was not done. Call it again on its own if it is still needed.');
     expectEveryCallAnswered(state.messages);
   });
 

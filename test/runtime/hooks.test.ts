@@ -5,11 +5,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { ToolMessage } from '@langchain/core/messages';
-import { runTurn } from '../../runtime/turn.js';
+import { resumeThread, runTurn } from '../../runtime/turn.js';
 import { openCheckpointer } from '../../store/checkpointer.js';
-import type { HandoffHookContext } from '../../nodes/hooks.js';
+import { compileTree } from '../../graphs/compile.js';
+import type { HandoffHook, HandoffHookContext } from '../../nodes/hooks.js';
 import type { SwitchboardEvent } from '../../nodes/events.js';
-import { compileExample, expectEveryCallAnswered, fakeOpenAIForFile, newThread, viaFakeOpenAI } from '../helpers.js';
+import { compileExample, expectEveryCallAnswered, fakeOpenAIForFile, loadFaultsTree, newThread, viaFakeOpenAI } from '../helpers.js';
 
 const server = fakeOpenAIForFile();
 
@@ -189,6 +190,145 @@ describe('onEscalation', () => {
     expect(escalations).toEqual(['human_agent']);
     expect(handoffs).toEqual(['billing', 'escalation_manager']);
     expect(result.state.fields.department).toBe('people');
+  });
+});
+
+describe('moves no model chose', () => {
+  const pingPong = [
+    { toolCalls: [{ name: 'transfer_to_billing', arguments: { reason: '1' } }] },
+    { toolCalls: [{ name: 'transfer_to_triage', arguments: { reason: '2' } }] },
+    { toolCalls: [{ name: 'transfer_to_billing', arguments: { reason: '3' } }] },
+  ];
+
+  it("runs the escalation target's hook when a limit redirects the turn, with its fields, once", async () => {
+    const fake = await server;
+    const seen: HandoffHookContext[] = [];
+    const { graph } = await compileExample('support', {
+      ...viaFakeOpenAI(fake),
+      hooks: {
+        onHandoff: {
+          escalation_manager: (context) => {
+            seen.push(context);
+            return { fields: { department: 'escalations' } };
+          },
+        },
+      },
+    });
+    const { threadId } = newThread();
+    fake.enqueue(...pingPong, { content: 'Escalation manager here.' });
+    const result = await runTurn(graph, { threadId, message: 'loop' });
+    expect(result).toMatchObject({ status: 'done', agent: 'escalation_manager' });
+    expect(result.state.fields.department).toBe('escalations');
+    expect(systemText(fake.requests.at(-1)!)).toContain('department: "escalations"');
+    expect(seen).toHaveLength(1);
+    expect(seen[0]).toMatchObject({ from: 'triage', to: 'escalation_manager', kind: 'limit', tool: '', toolCallId: '', turn: 1, payload: { reason: expect.stringMatching(/^ping-pong/) } });
+    expect(seen[0]!.idempotencyKey).toBe(`${threadId}:turn-1:limit:triage>escalation_manager`);
+  });
+
+  it('ends the turn with the limit when the hook refuses the redirect, saying so', async () => {
+    const fake = await server;
+    const events: SwitchboardEvent[] = [];
+    const { graph } = await compileExample('support', {
+      ...viaFakeOpenAI(fake),
+      observers: [(event) => events.push(event)],
+      hooks: { onHandoff: { escalation_manager: () => ({ refuse: 'managers are off today' }) } },
+    });
+    fake.enqueue(...pingPong);
+    const result = await runTurn(graph, { ...newThread(), message: 'loop' });
+    expect(result).toMatchObject({ status: 'error', agent: 'triage', error: { code: 'PING_PONG', message: expect.stringMatching(/the move to escalation_manager was refused by a hook: managers are off today$/) } });
+    expect(result.state.handoffs.map((record) => record.to)).toEqual(['billing', 'triage']);
+    expect(events.find((event) => event.type === 'handoff-refuse')).toMatchObject({ from: 'triage', to: 'escalation_manager', code: 'HOOK_REFUSED', tool: '' });
+    expect(events.find((event) => event.type === 'limit-reach')).toMatchObject({ limit: 'PING_PONG', action: 'end' });
+    expectEveryCallAnswered(result.state.messages);
+  });
+
+  it("runs a fallback's hook; a refused fallback leaves the failure with the agent, as with none", async () => {
+    const fake = await server;
+    const { tree, tools } = await loadFaultsTree();
+    const compile = (hook: HandoffHook) => {
+      const events: SwitchboardEvent[] = [];
+      const graph = compileTree(tree, { tools, ...viaFakeOpenAI(fake), observers: [(event) => events.push(event)], hooks: { onHandoff: { backup_desk: hook } } });
+      return { graph, events };
+    };
+    const kinds: string[] = [];
+    const accepted = compile(({ kind }) => void kinds.push(kind));
+    fake.enqueue(toBilling, { toolCalls: [{ name: 'explode', arguments: {} }] }, { content: 'Backup desk here.' });
+    expect(await runTurn(accepted.graph, { ...newThread(), message: 'invoice?' })).toMatchObject({ status: 'done', agent: 'backup_desk', reply: 'Backup desk here.' });
+    expect(kinds).toEqual(['fallback']);
+
+    const refused = compile(() => ({ refuse: 'the backup desk is closed' }));
+    fake.enqueue(toBilling, { toolCalls: [{ name: 'explode', arguments: {} }] }, { content: 'Billing here: the invoice service is down, try later.' });
+    const result = await runTurn(refused.graph, { ...newThread(), message: 'invoice?' });
+    expect(result).toMatchObject({ status: 'done', agent: 'billing', reply: 'Billing here: the invoice service is down, try later.' });
+    expect(refused.events.filter((event) => event.type === 'fallback-start')).toEqual([]);
+    expect(refused.events.find((event) => event.type === 'handoff-refuse')).toMatchObject({ from: 'billing', to: 'backup_desk', code: 'HOOK_REFUSED' });
+    expectEveryCallAnswered(result.state.messages);
+  });
+
+  it("runs the receiving agent's hook when a person hands back; a refusal keeps the conversation with the person", async () => {
+    const seen: HandoffHookContext[] = [];
+    const events: SwitchboardEvent[] = [];
+    let refuse = true;
+    const { graph } = await compileExample('support', {
+      model: 'offline',
+      observers: [(event) => events.push(event)],
+      hooks: {
+        onHandoff: (context) => {
+          if (context.kind !== 'resume') return undefined;
+          seen.push(context);
+          return refuse ? { refuse: 'that desk is closed' } : { fields: { department: 'callback' } };
+        },
+      },
+    });
+    const waitingOnce = async () => {
+      const { threadId } = newThread();
+      await runTurn(graph, { threadId, message: 'My webhook is broken' });
+      const waiting = await runTurn(graph, { threadId, message: 'I need to speak to a real person' });
+      expect(waiting.status).toBe('waiting');
+      return { threadId, to: waiting.waitingFor!.handBackTargets[0]! };
+    };
+    const first = await waitingOnce();
+    events.length = 0;
+    const kept = await resumeThread(graph, first.threadId, { reply: 'I will look into it.', handBackTo: first.to });
+    expect(kept).toMatchObject({ status: 'done', agent: 'human_agent', reply: 'I will look into it.' });
+    expect(kept.state.activeAgent).toBe('human_agent');
+    expect(events).toContainEqual(expect.objectContaining({ type: 'handoff-refuse', from: 'human_agent', to: first.to, code: 'HOOK_REFUSED' }));
+    expect(events.filter((event) => event.type === 'handoff-accept')).toEqual([]);
+    expect(events.find((event) => event.type === 'escalation-end')).toMatchObject({ agent: 'human_agent', handBackTo: undefined });
+    expect(seen.map(({ from, to, kind, tool }) => ({ from, to, kind, tool }))).toEqual([{ from: 'human_agent', to: first.to, kind: 'resume', tool: '' }]);
+
+    refuse = false;
+    const second = await waitingOnce();
+    const moved = await resumeThread(graph, second.threadId, { reply: 'Sorted; they take it from here.', handBackTo: second.to });
+    expect(moved).toMatchObject({ status: 'done' });
+    expect(moved.state.activeAgent).toBe(second.to);
+    expect(moved.state.fields.department).toBe('callback');
+    expect(seen).toHaveLength(2);
+  });
+});
+
+describe('what a hook may return', () => {
+  it('fails the hook (the move does not happen) for anything but nothing, { fields } or { refuse }', async () => {
+    const fake = await server;
+    for (const returned of [{ refused: 'suspended' }, { allowed: false }, ['no'], new Date(), new Map(), { refuse: 42 }, { fields: {}, refuse: 'no' }]) {
+      const events: SwitchboardEvent[] = [];
+      const { graph } = await compileExample('support', { ...viaFakeOpenAI(fake), observers: [(event) => events.push(event)], hooks: { onHandoff: { billing: () => returned as never } } });
+      fake.enqueue(toBilling, { content: 'Triage here.' });
+      const result = await runTurn(graph, { ...newThread(), message: 'I was charged twice' });
+      expect(result, JSON.stringify(returned)).toMatchObject({ status: 'done', agent: 'triage' });
+      expect(events.find((event) => event.type === 'handoff-refuse')).toMatchObject({ to: 'billing', code: 'HOOK_FAILED' });
+    }
+  });
+
+  it('refuses hooks under the wrong name for their target: a person under onHandoff, an agent under onEscalation', async () => {
+    await expect(compileExample('support', { model: 'offline', hooks: { onHandoff: { human_agent: () => ({ refuse: 'no' }) } } })).rejects.toMatchObject({
+      code: 'INVALID_HOOKS',
+      message: expect.stringMatching(/"human_agent" is a person; a move to a person runs onEscalation/),
+    });
+    await expect(compileExample('support', { model: 'offline', hooks: { onEscalation: { billing: () => undefined } } })).rejects.toMatchObject({
+      code: 'INVALID_HOOKS',
+      message: expect.stringMatching(/"billing" is an agent, not a person/),
+    });
   });
 });
 
