@@ -109,7 +109,7 @@ export function awaitApproval(
   events: { onPause: (request: ApprovalRequest) => void; onDecision: (decision: DecidedApproval) => void; onInvalid: (problems: string) => void },
 ): DecidedApproval | undefined {
   const gated = gatedHandoff(runtime, agent, state, message);
-  if (!gated) return decisionWaiting(config) ? staleDecision(agent, message, events) : undefined;
+  if (!gated) return decisionWaiting(config) ? staleDecision(agent, message, config, events) : undefined;
   const user = lastUserMessage(state.messages);
   const request: ApprovalRequest = {
     type: 'approval',
@@ -158,18 +158,22 @@ function decisionWaiting(config: LangGraphRunnableConfig): boolean {
 
 /**
  * A decision on a handoff the tree no longer gates (its YAML changed while the thread waited): a
- * person's denial still stands (the move does not happen); an approval, or a decision that does not
- * parse, leaves the handoff to go ahead as the tree now allows.
+ * person's denial still stands (the move does not happen); an approval, or no decision that parses,
+ * leaves the handoff to go ahead as the tree now allows. Every answer waiting is read (a malformed
+ * one before it was asked again for): the latest that parses counts.
  */
-function staleDecision(agent: AgentRuntime, message: AIMessage, events: { onDecision: (decision: DecidedApproval) => void }): DecidedApproval | undefined {
-  const raw = pauseFor(undefined);
-  const { toolCallId, ...given } = typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>) : { approved: raw };
-  const call = (message.tool_calls ?? []).find((candidate) => candidate.id === toolCallId);
-  const target = call ? agent.handoffs.get(call.name) : undefined;
-  const parsed = ApprovalDecisionSchema.safeParse(given);
-  if (!call || !target || !parsed.success) return undefined;
-  const decided = { ...parsed.data, toolCallId: call.id ?? '', to: target.to, tool: call.name };
-  events.onDecision(decided);
+function staleDecision(agent: AgentRuntime, message: AIMessage, config: LangGraphRunnableConfig, events: { onDecision: (decision: DecidedApproval) => void }): DecidedApproval | undefined {
+  let decided: DecidedApproval | undefined;
+  while (decisionWaiting(config)) {
+    const raw = pauseFor(undefined);
+    const { toolCallId, ...given } = typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>) : { approved: raw };
+    // A decision that names no call decides the response's handoff, as a gated one does.
+    const call = (message.tool_calls ?? []).find((candidate) => (toolCallId === undefined ? agent.handoffs.has(candidate.name) : candidate.id === toolCallId));
+    const target = call ? agent.handoffs.get(call.name) : undefined;
+    const parsed = ApprovalDecisionSchema.safeParse(given);
+    if (call && target && parsed.success) decided = { ...parsed.data, toolCallId: call.id ?? '', to: target.to, tool: call.name };
+  }
+  if (decided) events.onDecision(decided);
   return decided;
 }
 

@@ -567,7 +567,18 @@ async function unsavedInput(graph: SwitchboardGraph, threadId: string): Promise<
   const messages = update.flatMap(([channel, value]) => (channel === 'messages' ? [value as BaseMessage | BaseMessage[]].flat() : []));
   if (messages.length > 0) return { kind: 'message', messages, run: new Command({ goto, update: update.map(([channel, value]): [string, unknown] => [channel, value]) }) };
   const reply = writes.find(([channel]) => channel === RESUME);
-  return reply ? { kind: 'reply', messages, run: new Command({ resume: reply[1] }) } : undefined;
+  return reply && !readAndAskedAgain(tuple?.pendingWrites ?? []) ? { kind: 'reply', messages, run: new Command({ resume: reply[1] }) } : undefined;
+}
+
+/**
+ * Whether the waiting step read the answers it was given and paused again (a malformed reply or
+ * decision, or a decision on another call: see `pauseUntil`): its only writes are the answers it
+ * read and its new pause. Such an answer was taken in; it is not input a failure left unsaved.
+ */
+function readAndAskedAgain(pendingWrites: readonly (readonly [string, string, unknown])[]): boolean {
+  const byTask = new Map<string, string[]>();
+  for (const [task, channel] of pendingWrites) if (task !== NULL_TASK_ID) byTask.set(task, [...(byTask.get(task) ?? []), channel]);
+  return [...byTask.values()].some((channels) => channels.includes(RESUME) && channels.includes(INTERRUPT_KEY) && channels.every((channel) => channel === RESUME || channel === INTERRUPT_KEY));
 }
 
 async function* streamRun(

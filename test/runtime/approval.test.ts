@@ -143,6 +143,32 @@ describe.each(Object.keys(STORES) as (keyof typeof STORES)[])('on %s', (kind) =>
     }
   });
 
+  it('withdraws the request when the user writes after a malformed decision, as without one', async () => {
+    const fake = await server;
+    const store = await STORES[kind]();
+    try {
+      const { graph, ledger, events } = await gatedSupport(store, viaFakeOpenAI(fake));
+      const { threadId } = newThread();
+      fake.enqueue(toBilling, refundAndEscalate);
+      expect((await runTurn(graph, { threadId, message: 'I was charged twice and want the rest back' })).status).toBe('waiting');
+      // Nobody decided: the malformed decisions decide nothing.
+      for (const bad of [{ approve: true }, 'yes']) await graph.invoke(new Command({ resume: bad }), { configurable: { thread_id: threadId } });
+      // The malformed decisions were read (the thread asked again): they are not input a failure left unsaved.
+      expect(await recoverThread(graph, threadId)).toBeUndefined();
+      fake.enqueue({ content: 'Billing here: what else can I do?' });
+      const next = await runTurn(graph, { threadId, message: 'never mind' });
+      expect(next).toMatchObject({ status: 'done', agent: 'billing', reply: 'Billing here: what else can I do?' });
+      expect(next.recovered).toBeUndefined();
+      expect(events.filter((event) => event.type === 'approval-end')).toEqual([]);
+      expect(toolTexts(next.state.messages).slice(-2).map((text) => text.split(':')[0])).toEqual(['Not run', 'Not decided']);
+      expect(await pendingApprovals(graph, threadId)).toEqual([]);
+      expect(await ledger.list('refund')).toEqual([]);
+      expectEveryCallAnswered(next.state.messages);
+    } finally {
+      await store.close();
+    }
+  });
+
   it("keeps a person's denial when the tree's gate was removed while the thread waited", async () => {
     const fake = await server;
     const store = await STORES[kind]();
@@ -151,6 +177,8 @@ describe.each(Object.keys(STORES) as (keyof typeof STORES)[])('on %s', (kind) =>
       const { threadId } = newThread();
       fake.enqueue(toBilling, refundAndEscalate);
       expect((await runTurn(graph, { threadId, message: 'I was charged twice and want the rest back' })).status).toBe('waiting');
+      // A malformed decision first (the thread asks again): the denial after it is the one that counts.
+      await graph.invoke(new Command({ resume: { approve: false } }), { configurable: { thread_id: threadId } });
       // The YAML loses its gate (the same tree, reloaded): the request still waits for its decision.
       const tools = createExampleTools({ ledger: new MemoryLedger() });
       const ungated = compileTree(await loadTree(examplePath('support'), { tools }), { tools, checkpointer: store.saver, threadLock: store.threadLock, ...viaFakeOpenAI(fake) });

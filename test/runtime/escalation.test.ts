@@ -3,7 +3,7 @@ import { Command } from '@langchain/langgraph';
 import { loadTree } from '../../config/load.js';
 import { compileTree } from '../../graphs/compile.js';
 import { openCheckpointer } from '../../store/checkpointer.js';
-import { pendingEscalations, resumeThread, runTurn } from '../../runtime/turn.js';
+import { pendingEscalations, recoverThread, resumeThread, runTurn } from '../../runtime/turn.js';
 import { routingStats } from '../../runtime/stats.js';
 import { getTurnSummaries, listThreads } from '../../runtime/transcript.js';
 import { captureLogs } from '../../testing/capture-logs.js';
@@ -168,6 +168,8 @@ describe('escalation to a person', () => {
       await graph.invoke(new Command({ resume: bad }), config);
       const [waiting] = await pendingEscalations(graph, threadId);
       expect(waiting).toMatchObject({ agent: 'human_agent', threadId });
+      // The bad answer was read (the person is asked again): it is not a reply a failure left unsaved.
+      expect(await recoverThread(graph, threadId)).toBeUndefined();
       const result = await resumeThread(graph, threadId, { reply: 'Refund approved.' });
       expect(result).toMatchObject({ status: 'done', agent: 'human_agent', reply: 'Refund approved.' });
       expect(result.state.messages.filter((message) => message.text === 'Refund approved.')).toHaveLength(1);
