@@ -70,9 +70,11 @@ export class TurnPrinter {
         this.line(this.paint('yellow', `⤳ ${event.from} failed (${event.reason}); ${event.to} takes over`));
         return;
       case 'model-fallback':
+        this.discardText(event.agent);
         this.line(this.paint('yellow', `⤳ ${event.agent}: model ${event.from} failed (${event.reason}); trying ${event.to}`));
         return;
       case 'model-retry':
+        this.discardText(event.agent);
         this.line(this.paint('yellow', `↻ ${event.agent}: model retry ${event.attempt} in ${event.delayMs} ms (${event.reason})`));
         return;
       case 'limit-reach':
@@ -153,6 +155,16 @@ export class TurnPrinter {
     if (end === -1) return;
     this.write(this.pending.slice(0, end + 1));
     this.pending = this.pending.slice(end + 1);
+  }
+
+  /**
+   * A retry or a model fallback discards the agent's text since its last message: what is not yet
+   * written (the line held back when the output is not a terminal) is dropped, not printed.
+   */
+  private discardText(agent: string): void {
+    if (this.options.streaming || this.speaking !== agent) return;
+    this.pending = '';
+    this.speaking = undefined;
   }
 
   private endLine(): void {

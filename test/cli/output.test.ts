@@ -26,6 +26,16 @@ describe('switchboard run', () => {
     expect(text).toContain('✗ triage: wipe\\x1b[2J\\u202eevil refused');
   });
 
+  it('does not print the text of a reply cut short and retried (output not a terminal)', async () => {
+    server.enqueue({ content: 'DISCARDED half of a reply that', cut: true }, { content: 'The whole reply.' });
+    const { code, stdout } = await runCli(['run', 'config/support.yaml', '--db', 'memory', '-m', 'hello'], viaFake());
+    const text = stdout.toString('utf8');
+    expect(code).toBe(0);
+    expect(text).toContain('model retry 1');
+    expect(text).toContain('triage: The whole reply.');
+    expect(text).not.toContain('DISCARDED');
+  });
+
   it('--json keeps the exact reply, with every control character written as a JSON escape', async () => {
     server.enqueue({ content: `${HOSTILE} \u0085\u2066` });
     const { code, stdout } = await runCli(['run', 'config/support.yaml', '--db', 'memory', '--json', '-m', 'hello'], viaFake());
