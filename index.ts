@@ -41,6 +41,7 @@ export type { WaitingRequest } from './runtime/approval.js';
 export { openCheckpointer, DEFAULT_SQLITE_PATH, POSTGRES_POOL_DEFAULTS } from './store/checkpointer.js';
 export type { Checkpointer, OpenCheckpointerOptions } from './store/checkpointer.js';
 export type { Retention } from './store/retention.js';
+export { FastJsonPlusSerializer, withFastSerializer } from './store/serde.js';
 export { LOG_REDACT_PATHS, hashThreadId, hashThreadIds, MIN_THREAD_ID_KEY_BYTES } from './nodes/events.js';
 export type { EventContext, EventObserver, HandoffRefuseCode, HashThreadIdsOptions, SwitchboardEvent, SwitchboardEventType } from './nodes/events.js';
 export { MemoryJournal } from './store/journal.js';

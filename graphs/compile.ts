@@ -36,6 +36,7 @@ import { pairedLock } from '../store/fences.js';
 import type { ThreadLock } from '../store/thread-lock.js';
 import { MemoryJournal, pairedJournal } from '../store/journal.js';
 import type { ThreadJournal } from '../store/journal.js';
+import { withFastSerializer } from '../store/serde.js';
 import { TurnRecorder } from '../nodes/turn-recorder.js';
 import type { PriceTable } from '../models/prices.js';
 import { createStateSchema } from '../state/schema.js';
@@ -109,7 +110,7 @@ export function compileTree(tree: LoadedTree | Tree, options: CompileOptions = {
     throw new SwitchboardError('INVALID_OPTION', `toolTimeoutMs must be a positive number of milliseconds; got ${String(options.toolTimeoutMs)}.`);
   }
   const logger = options.logger ?? pino({ level: 'silent' });
-  const checkpointer = options.checkpointer === false ? undefined : (options.checkpointer ?? new MemorySaver());
+  const checkpointer = options.checkpointer === false ? undefined : withFastSerializer(options.checkpointer ?? new MemorySaver());
   const journal = options.journal === false ? undefined : (options.journal ?? pairedJournal(checkpointer) ?? (options.checkpointer === undefined ? new MemoryJournal() : undefined));
   const recorder = journal ? new TurnRecorder() : undefined;
   const runtime = createTreeRuntime(spec, {

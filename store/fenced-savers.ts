@@ -11,10 +11,11 @@ import type { RunnableConfig } from '@langchain/core/runnables';
 import { fenceOf, markSaved } from './fences.js';
 import type { MemoryFences } from './fences.js';
 import type { SqliteThreads } from './sqlite-thread-lock.js';
+import { FastJsonPlusSerializer } from './serde.js';
 
 export class FencedMemorySaver extends MemorySaver {
   constructor(readonly fences: MemoryFences) {
-    super();
+    super(new FastJsonPlusSerializer());
   }
 
   override async put(config: RunnableConfig, checkpoint: Checkpoint, metadata: CheckpointMetadata): Promise<RunnableConfig> {
@@ -31,7 +32,7 @@ export class FencedMemorySaver extends MemorySaver {
 
 export class FencedSqliteSaver extends SqliteSaver {
   constructor(readonly threads: SqliteThreads) {
-    super(threads.db);
+    super(threads.db, new FastJsonPlusSerializer());
     // Tables first, outside any transaction (the setup switches the file to WAL, which a transaction forbids).
     this.setup();
   }

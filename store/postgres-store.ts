@@ -4,6 +4,7 @@
  * URL, so `pg` and `@langchain/langgraph-checkpoint-postgres` stay optional peer dependencies.
  */
 import pg from 'pg';
+import { FastJsonPlusSerializer } from './serde.js';
 import { BatchedPostgresSaver } from './postgres-saver.js';
 import { PostgresLedger } from './ledger.js';
 import { PostgresJournal } from './postgres-journal.js';
@@ -19,7 +20,7 @@ export async function openPostgresStore(target: string, options: OpenCheckpointe
   pool.on('error', () => undefined);
   pool.on('connect', (client) => client.on('error', () => undefined));
   const fences = { store: 'postgres' };
-  const saver = new BatchedPostgresSaver(pool, undefined, { fences });
+  const saver = new BatchedPostgresSaver(pool, new FastJsonPlusSerializer(), { fences });
   const ledger = new PostgresLedger(pool, { fences });
   const journal = new PostgresJournal(pool, { fences });
   await migrateOnce(pool, async () => {
