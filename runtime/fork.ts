@@ -17,7 +17,7 @@ import { ThreadTreeError } from '../errors/thread-tree-error.js';
 import { ownerOf } from '../nodes/context.js';
 import { lastUserMessage } from '../nodes/turn.js';
 import { emptyUsage } from '../state/schema.js';
-import { checkFields, checkId } from './turn.js';
+import { checkFields, checkId, MAX_ID_BYTES } from './turn.js';
 import type { SwitchboardState } from '../state/schema.js';
 import { FENCE_KEY } from '../store/fences.js';
 import type { Fence } from '../store/fences.js';
@@ -118,7 +118,7 @@ async function turnEnds(saver: BaseCheckpointSaver, threadId: string): Promise<M
 export async function forkThread(graph: SwitchboardGraph, options: ForkThreadOptions): Promise<ForkResult> {
   const runtime = runtimeOf(graph);
   const saver = checkpointerOf(graph);
-  const newThreadId = options.newThreadId ?? `${options.threadId}-fork-${randomUUID().slice(0, 8)}`;
+  const newThreadId = options.newThreadId ?? defaultForkId(options.threadId);
   checkId(options.threadId, 'threadId');
   checkId(newThreadId, 'newThreadId');
   if (newThreadId === options.threadId) throw new InputError('The new thread id must differ from the thread forked from.');
@@ -191,3 +191,19 @@ async function copyJournal(journal: ThreadJournal | undefined, from: string, to:
   } while (after !== undefined);
 }
 
+/**
+ * `<threadId>-fork-<8 random characters>`, the thread id shortened (by whole characters) where the
+ * whole would pass the id limit: the caller never chose this id, so it must not be the one refused.
+ */
+function defaultForkId(threadId: string): string {
+  const suffix = `-fork-${randomUUID().slice(0, 8)}`;
+  const room = MAX_ID_BYTES - Buffer.byteLength(suffix, 'utf8');
+  let base = '';
+  let used = 0;
+  for (const character of threadId) {
+    used += Buffer.byteLength(character, 'utf8');
+    if (used > room) break;
+    base += character;
+  }
+  return base + suffix;
+}

@@ -21,6 +21,7 @@ import { checkReply, parseReply } from '../nodes/human.js';
 import { lastUserMessage, messageTooLong } from '../nodes/turn.js';
 import { unansweredCalls } from '../nodes/tool-calls.js';
 import { addUsage, emptyUsage, fieldsSchema } from '../state/schema.js';
+import { usageOfTurn } from '../state/turn-usage.js';
 import type { HandoffRecord, SwitchboardState, Turn, Usage } from '../state/schema.js';
 import { InputError } from '../errors/input-error.js';
 import { ThreadTreeError } from '../errors/thread-tree-error.js';
@@ -265,10 +266,15 @@ function nextPersonTurn(person: string, messageId: string, continued: ReturnType
   };
 }
 
+/** The longest thread or message id, in UTF-8 bytes: on every store, it fits an index entry beside the other. */
+export const MAX_ID_BYTES = 1024;
+
 /** Thread and message ids are stored and compared as given: a NUL, a control character or a lone surrogate could never be stored alike everywhere. */
 export function checkId(id: unknown, what: string): void {
   if (typeof id !== 'string' || id === '') throw new InputError(`The ${what} must be a non-empty string.`);
-  if (id.length > 1024) throw new InputError(`The ${what} has ${id.length} characters; at most 1024 are allowed.`);
+  // Bytes, not characters: PostgreSQL indexes the ids, and an index entry holds at most about 2.7 KB.
+  const bytes = Buffer.byteLength(id, 'utf8');
+  if (bytes > MAX_ID_BYTES) throw new InputError(`The ${what} takes ${bytes} bytes in UTF-8; at most ${MAX_ID_BYTES} are allowed (1024 ASCII characters, fewer in other scripts).`);
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f-\u009f]/.test(id)) throw new InputError(`The ${what} contains a control character (such as NUL); ids must be printable text.`);
   if (/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(id)) throw new InputError(`The ${what} contains a lone surrogate (malformed UTF-16); ids must be well-formed text.`);
@@ -536,7 +542,7 @@ async function finishUnfinishedTurn(graph: SwitchboardGraph, threadId: string, l
   // `tasks`, not `next`: LangGraph leaves out of `next` a task whose writes were saved when its
   // worker died before the checkpoint that takes them in. The turn is unfinished all the same, and
   // running on applies those writes (the task does not run again) and goes to the next node.
-  if (snapshot.tasks.length === 0) return undefined;
+  if (snapshot.tasks.length === 0) return await closeStrandedTurn(graph, threadId, lease, snapshot);
   const unsaved = waiting ? await unsavedInput(graph, threadId) : undefined;
   if (waiting && !unsaved) return undefined;
   const runtime = runtimeOf(graph);
@@ -550,6 +556,50 @@ async function finishUnfinishedTurn(graph: SwitchboardGraph, threadId: string, l
   let next = await stream.next();
   while (!next.done) next = await stream.next();
   return next.value;
+}
+
+/**
+ * A turn cut short where the tree has changed since (the YAML lost the agent it was in, or the one
+ * it was handing to): LangGraph finds nothing to run (it drops a task whose node the graph does not
+ * have), so the turn could never finish, nor be journaled, and the next message would pass over it.
+ * It is closed as an error (`AGENT_REMOVED`): each call it left unanswered is answered as of unknown
+ * outcome (it may have run: a tool's side effect is recorded by key, but a new call is a new key),
+ * its moves and usage settle, the root takes the conversation, and the turn is journaled.
+ */
+async function closeStrandedTurn(graph: SwitchboardGraph, threadId: string, lease: ThreadLease, snapshot: Snapshot): Promise<TurnResult | undefined> {
+  const state = snapshot.values as SwitchboardState;
+  if (state.turn?.status !== 'running' || snapshot.tasks.length > 0) return undefined;
+  const runtime = runtimeOf(graph);
+  const gone = [...new Set([...state.turn.path, ...(state.turn.moves ?? []).map((move) => move.to)])].filter((agent) => !runtime.agents.has(agent));
+  const where = gone.length > 0 ? `in ${gone.join(', ')}, which the tree no longer has` : 'at a step the tree no longer has';
+  const error = { code: 'AGENT_REMOVED', message: `Turn ${state.turn.number} was cut short ${where} (the YAML changed since): it cannot go on, so it ends here; ${runtime.tree.root} takes the conversation.` };
+  const user = state.messages.findLastIndex((message) => message.type === 'human');
+  const ofTurn = state.messages.slice(user + 1);
+  const answered = new Set(ofTurn.flatMap((message) => (message.type === 'tool' ? [(message as ToolMessage).tool_call_id] : [])));
+  const answers = ofTurn
+    .filter((message): message is AIMessage => message.type === 'ai')
+    .flatMap((message) => unansweredCalls(message, answered))
+    .map(
+      (call) =>
+        new ToolMessage({
+          content: `Outcome unknown: the turn was cut short while this call ran, and the agent that made it is no longer in the tree. It may have run; check before calling it again.`,
+          id: randomUUID(),
+          tool_call_id: call.id ?? '',
+          name: call.name,
+          status: 'error',
+        }),
+    );
+  const { moves = [], calls: _calls, usage: _legacy, ...counters } = state.turn;
+  const turn: Turn = { ...counters, status: 'error', error };
+  const usage = usageOfTurn(state.turn);
+  runtime.logger.warn({ event: 'turn-recover', thread_id: threadId, turn: turn.number, error: { code: error.code } }, 'turn-recover');
+  const domain = runtime.threadLock.fences;
+  const config = { configurable: { thread_id: threadId, ...(domain ? { [FENCE_KEY]: { token: lease.fence, domain } } : {}) } };
+  // As the root's node: agent nodes route by Command, so nothing is left to run.
+  await graph.updateState(config, { messages: answers, turn, handoffs: moves, ...(usage ? { usage } : {}), activeAgent: runtime.tree.root }, runtime.tree.root);
+  const closed = (await graph.getState({ configurable: { thread_id: threadId } })).values as SwitchboardState;
+  await catchUpJournal(runtime, threadId, closed, lease);
+  return resultOf(threadId, closed, undefined, emptyUsage());
 }
 
 /**

@@ -13,6 +13,7 @@ import { openCheckpointer } from '../../store/checkpointer.js';
 import type { Checkpointer } from '../../store/checkpointer.js';
 import { FENCE_KEY } from '../../store/fences.js';
 import { runTurn } from '../../runtime/turn.js';
+import { forkThread } from '../../runtime/fork.js';
 import { compileExample, expectEveryCallAnswered, fakeOpenAIForFile, newThread, viaFakeOpenAI } from '../helpers.js';
 import { storeKinds } from '../store/stores.js';
 
@@ -159,5 +160,21 @@ describe('bad ids', () => {
     }
     await expect(runTurn(graph, { threadId: 'ok', messageId: 'm\u0000', message: 'hi' })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
     expect(await runTurn(graph, { threadId: 'ok-😀-ünïcode', message: 'hi' })).toMatchObject({ status: 'done' });
+  });
+
+  it('counts an id’s length in UTF-8 bytes, as the stores index it: 1,024 ASCII characters pass, 342 Chinese ones (1,026 bytes) do not', async () => {
+    const { graph } = await compileExample('support', { model: 'offline' });
+    await expect(runTurn(graph, { threadId: '漢'.repeat(342), message: 'hi' })).rejects.toMatchObject({ code: 'INVALID_INPUT', message: expect.stringMatching(/1026 bytes in UTF-8; at most 1024/) });
+    await expect(runTurn(graph, { threadId: 'ok-bytes', messageId: '😀'.repeat(257), message: 'hi' })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+    expect(await runTurn(graph, { threadId: '漢'.repeat(341), messageId: '😀'.repeat(256), message: 'hi' })).toMatchObject({ status: 'done' });
+  });
+
+  it('forks a thread whose id is at the limit into a default id that fits (the caller never chose it)', async () => {
+    const { graph } = await compileExample('support', { model: 'offline' });
+    const threadId = '漢'.repeat(341);
+    await runTurn(graph, { threadId, message: 'hi' });
+    const fork = await forkThread(graph, { threadId, turn: 1 });
+    expect(Buffer.byteLength(fork.threadId, 'utf8')).toBeLessThanOrEqual(1024);
+    expect(fork.threadId).toMatch(/^漢+-fork-[0-9a-f]{8}$/);
   });
 });

@@ -198,4 +198,23 @@ describe('PostgreSQL: many workers, one database', () => {
       await proxy.close();
     }
   });
+
+  it('takes ids at the limit in any script (1,024 UTF-8 bytes): two turns, a resend and a fork, every index entry fits', async () => {
+    const store = await openCheckpointer(PG_URL);
+    try {
+      const tools = createExampleTools();
+      const graph = compileTree(await loadTree(SUPPORT, { tools }), { tools, checkpointer: store.saver, threadLock: store.threadLock, model: 'offline' });
+      const thread = `${uniqueThread('ids')}-${'漢'.repeat(330)}`.slice(0, 341);
+      const messageId = '😀'.repeat(256);
+      expect(Buffer.byteLength(thread, 'utf8')).toBeLessThanOrEqual(1024);
+      const first = await runTurn(graph, { threadId: thread, messageId, message: 'I was charged twice on my invoice' });
+      expect(first).toMatchObject({ status: 'done', agent: 'billing' });
+      expect(await runTurn(graph, { threadId: thread, messageId, message: 'I was charged twice on my invoice' })).toMatchObject({ replayed: true, reply: first.reply });
+      expect(await runTurn(graph, { threadId: thread, messageId: `${'ü'.repeat(511)}.`, message: 'and again' })).toMatchObject({ status: 'done' });
+      const { forkThread } = await import('../../runtime/fork.js');
+      expect((await forkThread(graph, { threadId: thread, turn: 2 })).threadId).toMatch(/-fork-/);
+    } finally {
+      await store.close();
+    }
+  });
 });

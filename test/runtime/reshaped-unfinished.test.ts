@@ -1,0 +1,110 @@
+import { tool } from '@langchain/core/tools';
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { parseTree } from '../../config/load.js';
+import { compileTree } from '../../graphs/compile.js';
+import { getToolContext } from '../../nodes/tool-context.js';
+import { getTranscript, getTurnSummaries } from '../../runtime/transcript.js';
+import { recoverThread, runTurn } from '../../runtime/turn.js';
+import { openCheckpointer } from '../../store/checkpointer.js';
+import type { FakeRequest, FakeResponse } from '../../testing/fake-openai-server.js';
+import { captureLogs } from '../../testing/capture-logs.js';
+import { expectEveryCallAnswered, fakeOpenAIForFile, newThread } from '../helpers.js';
+
+const server = await fakeOpenAIForFile();
+
+const DESK = `
+version: 1
+name: reshaped
+root: triage
+models:
+  m: { provider: openai, name: gpt-4o-mini }
+defaults: { model: m }
+agents:
+  triage:
+    description: Front desk.
+    prompt: TRIAGE routes refunds to billing.
+    children: [billing]
+  billing:
+    description: Refunds.
+    prompt: BILLING issues refunds.
+    tools: [issue_refund]
+`;
+/** The same desk after an edit that took billing out. */
+const WITHOUT_BILLING = `
+version: 1
+name: reshaped
+root: triage
+models:
+  m: { provider: openai, name: gpt-4o-mini }
+defaults: { model: m }
+agents:
+  triage:
+    description: Front desk.
+    prompt: TRIAGE routes refunds to billing.
+`;
+
+/** Triage hands refunds to billing; billing refunds; everything else is answered. */
+function model(request: FakeRequest): FakeResponse {
+  const system = String(request.messages[0]?.content ?? '');
+  const last = request.messages.at(-1);
+  const said = String([...request.messages].reverse().find((message) => message.role === 'user')?.content ?? '');
+  if (system.includes('TRIAGE') && said.includes('refund') && request.tools.includes('transfer_to_billing')) return { toolCalls: [{ name: 'transfer_to_billing', arguments: {} }] };
+  if (system.includes('BILLING') && last?.role !== 'tool') return { toolCalls: [{ name: 'issue_refund', arguments: { amount: 3 } }] };
+  return { content: `answered: ${said}` };
+}
+
+/** Billing's refund, recorded in the store's ledger; the caller's connection drops while it runs. */
+async function desk(store: Awaited<ReturnType<typeof openCheckpointer>>, yaml: string, hangUp: { controller?: AbortController | undefined }) {
+  const issue_refund = tool(
+    async ({ amount }, config) => {
+      const context = getToolContext(config);
+      await store.ledger.record({ key: context.idempotencyKey, kind: 'refund', details: { amount } }, context.fence);
+      hangUp.controller?.abort(new Error('the caller went away'));
+      return `refunded ${amount}`;
+    },
+    { name: 'issue_refund', description: 'Refund an amount.', schema: z.object({ amount: z.number() }) },
+  );
+  const tools = { issue_refund };
+  const tree = parseTree(yaml, 'desk.yaml', { tools });
+  const env = { OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: server.url };
+  return compileTree(tree, { tools, checkpointer: store.saver, threadLock: store.threadLock, model: 'openai', env, sleep: async () => {}, logger: captureLogs('debug').logger });
+}
+
+describe('a turn cut short in an agent the YAML has since lost', () => {
+  for (const next of ['the same message again', 'a new message', 'recoverThread'] as const) {
+    it(`is closed as an error, journaled with its messages, before ${next} goes on`, async () => {
+      server.fallback(model);
+      const store = await openCheckpointer('memory');
+      const hangUp: { controller?: AbortController | undefined } = {};
+      const before = await desk(store, DESK, hangUp);
+      const { threadId } = newThread();
+      await runTurn(before, { threadId, message: 'hello' });
+      hangUp.controller = new AbortController();
+      await expect(runTurn(before, { threadId, message: 'refund please', messageId: 'm-refund', signal: hangUp.controller.signal })).rejects.toThrow();
+      hangUp.controller = undefined;
+
+      const after = await desk(store, WITHOUT_BILLING, hangUp);
+      const closed =
+        next === 'recoverThread'
+          ? await recoverThread(after, threadId)
+          : next === 'a new message'
+            ? (await runTurn(after, { threadId, message: 'anyone there?' })).recovered
+            : await runTurn(after, { threadId, message: 'refund please', messageId: 'm-refund' });
+      expect(closed).toMatchObject({ turn: 2, status: 'error', error: { code: 'AGENT_REMOVED' } });
+      expect(closed?.error?.message).toMatch(/billing, which the tree no longer has/);
+
+      const latest = await runTurn(after, { threadId, message: 'still there?' });
+      expect(latest).toMatchObject({ status: 'done', agent: 'triage', reply: 'answered: still there?' });
+      const summaries = await getTurnSummaries(after, threadId);
+      expect(summaries.map((summary) => `${summary.turn}:${summary.status}`)).toEqual(next === 'a new message' ? ['1:done', '2:error', '3:done', '4:done'] : ['1:done', '2:error', '3:done']);
+      const transcript = (await getTranscript(after, threadId)).messages;
+      expect(transcript.filter((message) => message.turn === 2).map((message) => message.type)).toEqual(['human', 'ai', 'tool', 'ai', 'tool']);
+      expect(transcript.find((message) => message.turn === 2 && message.type === 'tool' && String(message.content).startsWith('Outcome unknown'))).toBeDefined();
+      const state = await after.getState({ configurable: { thread_id: threadId } });
+      expectEveryCallAnswered(state.values.messages);
+      expect(await store.ledger.list('refund')).toHaveLength(1);
+      await store.close();
+    });
+  }
+});
