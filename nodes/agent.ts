@@ -14,14 +14,14 @@ import type { AgentRuntime, TreeRuntime } from './context.js';
 import { emit } from './events.js';
 import { addUsage } from '../state/schema.js';
 import type { CallUsage, HandoffRecord, SwitchboardState, Turn, Usage } from '../state/schema.js';
-import { addCalls, tokensUsed, totalsOf, usageOfTurn } from '../state/turn-usage.js';
+import { tokensUsed, usageOfTurn } from '../state/turn-usage.js';
 import { callModel, ModelCallFailure } from './model-call.js';
-import type { ModelCallResult } from './model-call.js';
+import type { ModelCallResult, ModelTry } from './model-call.js';
 import { buildModelInput } from './prompt.js';
 import { answerToolCalls, needsExecution, toolAnswer } from './tool-calls.js';
 import type { ChosenHandoff, ToolStep } from './tool-calls.js';
 import { agentCount, count, currentTurn, lastUserMessage, logFields, messageTooLong, pathKey, threadIdOf, turnDurationMs } from './turn.js';
-import { accountUsage } from './usage.js';
+import { accountFailedModel, accountUsage } from './usage.js';
 import { removalsBeforeWindow } from './hot-window.js';
 import { turnWriteOf } from '../state/turn-write.js';
 import { repeatedRound } from '../state/trail.js';
@@ -60,7 +60,7 @@ export function createAgentNode(runtime: TreeRuntime, agent: AgentRuntime) {
     const started = performance.now();
     const turn = currentTurn(state, agent.name, new Date()).turn.number;
     const log = { thread_id: threadIdOf(config) };
-    emit(config, logger, { type: 'step-start', agent: agent.name, turn }, log, runtime.observers);
+    emit(config, logger, { type: 'step-start', agent: agent.name, turn, model: agent.models[0]?.id }, log, runtime.observers);
     try {
       return await new AgentStep(runtime, agent, logger, state, config).run();
     } finally {
@@ -131,16 +131,14 @@ class AgentStep {
     if (this.turn.modelCalls >= this.runtime.limits.modelCallsPerTurn || agentCount(this.turn, this.agent.name, 'modelCalls') >= limits.modelCallsPerTurn) {
       return this.limit('MODEL_CALL_LIMIT', `more than ${Math.min(limits.modelCallsPerTurn, this.runtime.limits.modelCallsPerTurn)} model calls in one turn`);
     }
-    // The thread's settled turns, plus this turn so far (and what an unsettled earlier turn used).
-    const tokens = tokensUsed([this.state.usage, this.leftover.usage], this.turn.calls, this.agent.name);
-    if (tokens.session >= this.runtime.limits.tokensPerSession || tokens.agent >= limits.tokensPerSession) {
-      return this.limit('TOKEN_LIMIT', `the session used ${tokens.session} tokens; the limit is ${Math.min(this.runtime.limits.tokensPerSession, limits.tokensPerSession)}`);
-    }
+    const overBudget = this.tokenLimit();
+    if (overBudget) return overBudget;
 
     let input = buildModelInput(this.agent, this.state);
     let result = await this.call(input);
     if (result instanceof ModelCallFailure && result.kind === 'context-length') {
-      // Once: retry with only the current turn, without earlier tool traffic.
+      // Once: retry with only the current turn, without earlier tool traffic. (No budget check
+      // first: the failed call spent no tokens, so the check made before it still holds.)
       input = buildModelInput(this.agent, this.state, { turns: 1, toolCalls: false });
       result = await this.call(input);
     }
@@ -150,6 +148,9 @@ class AgentStep {
     }
     let message = result.message;
     if (isEmpty(message)) {
+      // The empty reply's tokens count: asking again could take the session past its budget by more than one call.
+      const spent = this.tokenLimit();
+      if (spent) return spent;
       const retry = await this.call([...input, new SystemMessage(EMPTY_REPLY_NUDGE)]);
       if (retry instanceof ModelCallFailure) return this.failed('MODEL_FAILED', `the model failed (${retry.kind}): ${retry.message}`);
       message = retry.message;
@@ -178,36 +179,62 @@ class AgentStep {
     return this.finishToolStep(await answerToolCalls(this.runtime, this.agent, this.state, message, this.turn, this.config));
   }
 
-  /** Calls the model, accounting every attempt; returns the failure instead of throwing it. */
+  /**
+   * The session's token budget (the tree's, or this agent's) is spent: the limit's redirect or the
+   * turn's end. Checked before every model call, retries included, so a session ends above its
+   * budget by at most one call's tokens.
+   */
+  private tokenLimit(): Promise<Command> | undefined {
+    const { tokensPerSession } = this.runtime.limits;
+    // The thread's settled turns, plus this turn so far (and what an unsettled earlier turn used).
+    const tokens = tokensUsed([this.state.usage, this.leftover.usage], this.turn.calls, this.agent.name);
+    if (tokens.session < tokensPerSession && tokens.agent < this.agent.limits.tokensPerSession) return undefined;
+    const message = `the session used ${tokens.session} tokens; the limit is ${Math.min(tokensPerSession, this.agent.limits.tokensPerSession)}`;
+    // With the session's own budget spent, no model agent can answer either: only a person can take it.
+    return this.limit('TOKEN_LIMIT', message, undefined, { personOnly: tokens.session >= tokensPerSession });
+  }
+
+  /**
+   * Calls the model, accounting every attempt to the model that made it (a model that failed
+   * before a fallback model answered has its own usage and model-call events); returns the failure
+   * instead of throwing it.
+   */
   private async call(input: BaseMessage[]): Promise<ModelCallResult | ModelCallFailure> {
-    const startedAt = Date.now();
-    const started = performance.now();
+    const onModelFailed = (tried: ModelTry, failure: ModelCallFailure) => this.accountFailedModel(input, tried, failure);
     try {
-      const result = await callModel(this.runtime, this.agent.name, modelsForCall(this.runtime, this.agent, this.state), input, this.config, { turn: this.turn });
-      const accounted = accountUsage(this.runtime, this.agent.name, this.turn, result, input);
-      this.turn = accounted.turn;
-      this.stepCalls.push(accounted.call);
-      const unpriced = { ...(accounted.unpriced ? { unpriced: true as const } : {}), ...(accounted.estimated ? { estimated: true as const } : {}) };
-      this.emit({ type: 'usage', agent: this.agent.name, model: result.modelId, path: pathKey(this.turn), usage: accounted.usage, ...unpriced });
-      if (this.runtime.observers.length > 0) {
-        const usage = accounted.usage;
-        this.emit({ type: 'model-call', agent: this.agent.name, model: result.modelId, turn: this.turn.number, input, output: result.message, usage, ...unpriced, attempts: result.attempts, startedAt, durationMs: performance.now() - started });
-      }
+      const result = await callModel(this.runtime, this.agent.name, modelsForCall(this.runtime, this.agent, this.state), input, this.config, { turn: this.turn, onModelFailed });
+      this.accountAnswer(input, result);
       return result;
     } catch (error) {
+      // Every model's failure was accounted as it failed.
       if (!(error instanceof ModelCallFailure)) throw error;
-      // The failed attempts count in the usage's model calls too (no tokens: the provider answered none).
-      const call: CallUsage = [this.agent.name, this.turn.path.length, error.attempts, 0, 0, 0, Math.round(performance.now() - started)];
-      const counted = count(this.turn, this.agent.name, 'modelCalls', error.attempts);
-      this.turn = { ...counted, calls: addCalls(counted.calls, [call]) };
-      this.stepCalls.push(call);
-      const model = this.agent.models.at(-1)?.id ?? '';
-      this.emit({ type: 'usage', agent: this.agent.name, model, path: pathKey(this.turn), usage: totalsOf(call) });
-      if (this.runtime.observers.length > 0) {
-        this.emit({ type: 'model-call', agent: this.agent.name, model, turn: this.turn.number, input, output: undefined, error: { kind: error.kind, message: error.message }, usage: undefined, attempts: error.attempts, startedAt, durationMs: performance.now() - started });
-      }
       return error;
     }
+  }
+
+  /** The answering model's own attempts, tokens and times. */
+  private accountAnswer(input: BaseMessage[], result: ModelCallResult): void {
+    const { answered } = result;
+    const accounted = accountUsage(this.runtime, this.agent.name, this.turn, { ...result, attempts: answered.attempts }, input);
+    this.turn = accounted.turn;
+    this.stepCalls.push(accounted.call);
+    const flags = { ...(accounted.unpriced ? { unpriced: true as const } : {}), ...(accounted.estimated ? { estimated: true as const } : {}) };
+    this.emit({ type: 'usage', agent: this.agent.name, model: result.modelId, path: pathKey(this.turn), usage: accounted.usage, ...flags });
+    if (this.runtime.observers.length === 0) return;
+    this.emit({ type: 'model-call', agent: this.agent.name, model: result.modelId, turn: this.turn.number, input, output: result.message, usage: accounted.usage, ...flags, attempts: answered.attempts, startedAt: answered.startedAt, durationMs: answered.durationMs });
+  }
+
+  /** A model whose attempts all failed: model calls with no tokens (the provider answered none), its own. */
+  private accountFailedModel(input: BaseMessage[], tried: ModelTry, failure: ModelCallFailure): void {
+    const accounted = accountFailedModel(this.runtime, this.agent.name, this.turn, tried);
+    this.turn = accounted.turn;
+    this.stepCalls.push(accounted.call);
+    // An unpriced model's failure is no $0 cost either (the cost counter leaves it out).
+    const flags = accounted.unpriced ? { unpriced: true as const } : {};
+    this.emit({ type: 'usage', agent: this.agent.name, model: tried.modelId, path: pathKey(this.turn), usage: accounted.usage, ...flags });
+    if (this.runtime.observers.length === 0) return;
+    const error = { kind: failure.kind, message: failure.message };
+    this.emit({ type: 'model-call', agent: this.agent.name, model: tried.modelId, turn: this.turn.number, input, output: undefined, error, usage: undefined, ...flags, attempts: tried.attempts, startedAt: tried.startedAt, durationMs: tried.durationMs });
   }
 
   private async finishToolStep(step: ToolStep, approval?: DecidedApproval): Promise<Command> {
@@ -283,9 +310,11 @@ class AgentStep {
    * A limit was crossed: the tree's escalation target takes over once a turn (when its hook lets it);
    * otherwise the turn ends with an error.
    */
-  private async limit(code: TurnErrorCode, message: string, pendingCall?: ToolCall): Promise<Command> {
+  private async limit(code: TurnErrorCode, message: string, pendingCall?: ToolCall, options: { personOnly?: boolean } = {}): Promise<Command> {
     const target = this.runtime.tree.escalation;
-    const canEscalate = target !== undefined && target !== this.agent.name && !this.turn.redirected && this.runtime.agents.has(target);
+    const unable = options.personOnly === true && target !== undefined && this.runtime.agents.get(target)?.spec.kind !== 'human';
+    if (unable) message = `${message} (${target}, the tree's escalation, is a model agent and could not answer either)`;
+    const canEscalate = target !== undefined && target !== this.agent.name && !this.turn.redirected && this.runtime.agents.has(target) && !unable;
     const hooked = canEscalate ? await this.runMoveHook(target, 'limit', message) : undefined;
     const escalate = canEscalate && (hooked === undefined || hooked.action === 'accept');
     this.emit({ type: 'limit-reach', agent: this.agent.name, limit: code, action: escalate ? 'escalate' : 'end', to: escalate ? target : undefined });

@@ -12,28 +12,40 @@ export type SwitchboardEvent =
   | { type: 'turn-start'; threadId: string; turn: number; agent: string }
   | { type: 'text-delta'; agent: string; delta: string }
   /** Observers only (not streamed): an agent node runs (one LangGraph step of the agent: a model call and what follows it, or its tools). */
-  | { type: 'step-start'; agent: string; turn: number }
+  | {
+      type: 'step-start';
+      agent: string;
+      turn: number;
+      /** The agent's first model (the step may call none: a step that runs tools). */
+      model?: string | undefined;
+    }
   | { type: 'step-end'; agent: string; turn: number; durationMs: number }
   | {
-      /** Observers only (not streamed): one model call (retries and model fallbacks included), with exactly what the model was sent. */
+      /**
+       * Observers only (not streamed): one model's part of a model call (its retries included), with
+       * exactly what the model was sent. A model that failed before a fallback model answered has
+       * an event of its own (with `error`), sent before the `model-fallback`.
+       */
       type: 'model-call';
       agent: string;
-      /** The model that answered, or the last one tried. */
+      /** The model these attempts went to. */
       model: string;
       turn: number;
       input: readonly BaseMessage[];
       /** The response as Switchboard keeps it; undefined when every attempt failed. */
       output: AIMessage | undefined;
       error?: { kind: string; message: string } | undefined;
-      /** Tokens and cost of this call (undefined when it failed). */
+      /** Tokens and cost of this model's answer (undefined when it failed). */
       usage: UsageTotals | undefined;
       /** No price is known for `model`: `usage.costUsd` is 0 for want of one, not a real cost. */
       unpriced?: true | undefined;
       /** The provider sent no usage: the tokens are estimated from the characters. */
       estimated?: true | undefined;
+      /** This model's attempts (its retries included). */
       attempts: number;
-      /** Epoch milliseconds. */
+      /** When this model's first attempt started (epoch milliseconds). */
       startedAt: number;
+      /** To its last attempt's end. */
       durationMs: number;
     }
   | { type: 'message-end'; agent: string; text: string }
@@ -250,7 +262,8 @@ function logFieldsOf(event: SwitchboardEvent): Record<string, unknown> {
     case 'handoff-refuse': {
       // A name the tree does not have is the model's text: its length and a short keyed hash only.
       if (event.code === 'UNKNOWN_TOOL') return { from: event.from, code: event.code, ...nameFingerprint('tool', event.tool) };
-      return { from: event.from, code: event.code, tool: event.tool, to: event.to };
+      // A move no model chose (a fallback, a limit's redirect, a hand-back) has no tool: no empty field.
+      return { from: event.from, code: event.code, ...(event.tool !== '' ? { tool: event.tool } : {}), to: event.to };
     }
     case 'tool-call':
       return { tool: event.tool, toolCallId: event.toolCallId };

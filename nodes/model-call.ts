@@ -34,6 +34,28 @@ export interface ModelCallResult {
   latencyMs: number;
   /** Calls sent to providers, retries and model fallbacks included. */
   attempts: number;
+  /** The answering model's own part of the call (the models that failed before it went to `onModelFailed`). */
+  answered: ModelTry;
+}
+
+/**
+ * One model's part of a call: its attempts (its retries included) and its times. Spans, metrics
+ * and usage credit each model with its own part, never a fallback model with the failures before it.
+ */
+export interface ModelTry {
+  modelId: string;
+  attempts: number;
+  /** When its first attempt started (epoch milliseconds). */
+  startedAt: number;
+  /** From its first attempt's start to its last one's end (the waits between its retries included). */
+  durationMs: number;
+}
+
+export interface CallModelOptions {
+  stream?: boolean;
+  turn?: Turn;
+  /** Told of each model that failed, as it fails (before the next model is tried, or the failure is thrown). */
+  onModelFailed?: (tried: ModelTry, failure: ModelCallFailure) => void;
 }
 
 /** The default time a model call may take when neither the model nor the tree sets one. */
@@ -49,7 +71,7 @@ export async function callModel(
   models: readonly BoundModel[],
   messages: BaseMessage[],
   config: LangGraphRunnableConfig,
-  options: { stream?: boolean; turn?: Turn } = {},
+  options: CallModelOptions = {},
 ): Promise<ModelCallResult> {
   let attempts = 0;
   let lastFailure: ModelCallFailure | undefined;
@@ -60,12 +82,14 @@ export async function callModel(
     if (index > 0 && lastFailure) {
       emit(config, logger(), { type: 'model-fallback', agent, from: models[index - 1]?.id ?? '', to: model.id, reason: lastFailure.kind }, log, runtime.observers);
     }
+    const tried = startTry(model.id);
     for (let retry = 0; ; retry += 1) {
       attempts += 1;
+      tried.attempts += 1;
       const started = performance.now();
       try {
         const chunk = await invokeWithTimeout(model, messages, config, agent, options.stream ?? true);
-        return { message: toMessage(chunk, agent), modelId: model.id, latencyMs: performance.now() - started, attempts };
+        return { message: toMessage(chunk, agent), modelId: model.id, latencyMs: performance.now() - started, attempts, answered: endTry(tried) };
       } catch (error) {
         if (config.signal?.aborted) throw error;
         lastFailure = classify(error, attempts);
@@ -82,10 +106,20 @@ export async function callModel(
         await runtime.sleep(delayMs);
       }
     }
+    if (lastFailure) options.onModelFailed?.(endTry(tried), lastFailure);
     if (lastFailure?.kind === 'context-length') break;
   }
   const failure = lastFailure ?? new ModelCallFailure('rejected', 'The agent has no model.', attempts);
   throw new ModelCallFailure(failure.kind, failure.message, attempts, { cause: failure.cause });
+}
+
+/** A model's part of a call, begun now (its times are measured from here). */
+function startTry(modelId: string): ModelTry & { started: number } {
+  return { modelId, attempts: 0, startedAt: Date.now(), durationMs: 0, started: performance.now() };
+}
+
+function endTry({ started, ...tried }: ModelTry & { started: number }): ModelTry {
+  return { ...tried, durationMs: performance.now() - started };
 }
 
 async function invokeWithTimeout(model: BoundModel, messages: BaseMessage[], config: LangGraphRunnableConfig, agent: string, stream: boolean): Promise<AIMessageChunk> {

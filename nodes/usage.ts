@@ -5,30 +5,42 @@
  * settles: a step writes its bookkeeping to one channel.
  */
 import type { BaseMessage } from '@langchain/core/messages';
+import { convertToOpenAITool } from '@langchain/core/utils/function_calling';
+import { z } from 'zod';
 import { textOf, usageOf } from '../models/messages.js';
-import type { TreeRuntime } from './context.js';
+import { HelperRequestSchema } from './context.js';
+import type { AgentRuntime, TreeRuntime } from './context.js';
 import { costOf, priceOf } from '../models/prices.js';
 import type { CallUsage, Turn, UsageTotals } from '../state/schema.js';
 import { addCalls, totalsOf } from '../state/turn-usage.js';
-import type { ModelCallResult } from './model-call.js';
+import type { ModelCallResult, ModelTry } from './model-call.js';
 import { count } from './turn.js';
+
+export interface AccountedCall {
+  turn: Turn;
+  call: CallUsage;
+  usage: UsageTotals;
+  unpriced: boolean;
+}
 
 /**
  * `unpriced`: no price is known for the model, so the call's cost is 0 for want of one (not a real
  * cost): the usage event says so, and the turn's summary and routing analytics name the model.
  * `estimated`: the provider sent no usage (an OpenAI-compatible server that ignores
  * `stream_options.include_usage`, say), so the tokens are estimated from the characters sent and
- * received (about four a token): counted as 0, a session would never reach `tokensPerSession`.
+ * received (about four a token), the tools' schemas included: counted as 0, a session would never
+ * reach `tokensPerSession`. `result.attempts` are the model calls counted (the answering model's
+ * own, when the models that failed before it are accounted by {@link accountFailedModel}).
  */
 export function accountUsage(
   runtime: TreeRuntime,
   agent: string,
   turn: Turn,
-  result: ModelCallResult,
+  result: Pick<ModelCallResult, 'message' | 'modelId' | 'latencyMs' | 'attempts'>,
   input: readonly BaseMessage[] = [],
-): { turn: Turn; call: CallUsage; usage: UsageTotals; unpriced: boolean; estimated: boolean } {
-  const metadata = usageOf(result.message);
-  const inputTokens = metadata ? (metadata.input_tokens ?? 0) : estimateTokens(input);
+): AccountedCall & { estimated: boolean } {
+  const metadata = reportedUsage(result.message);
+  const inputTokens = metadata ? (metadata.input_tokens ?? 0) : estimateTokens(input, toolSchemaChars(runtime, agent));
   const outputTokens = metadata ? (metadata.output_tokens ?? 0) : estimateTokens([result.message]);
   const cost = costOf(result.modelId, inputTokens, outputTokens, runtime.prices);
   // Made where the turn's path now ends (see `CallUsage`).
@@ -37,12 +49,63 @@ export function accountUsage(
   return { turn: { ...counted, calls: addCalls(counted.calls, [call]) }, call, usage: totalsOf(call), unpriced: priceOf(result.modelId, runtime.prices) === undefined, estimated: metadata === undefined };
 }
 
-/** Tokens estimated from characters (text and tool-call arguments), about four a token. */
-function estimateTokens(messages: readonly BaseMessage[]): number {
-  let chars = 0;
+/**
+ * A model whose every attempt failed: its attempts count as model calls with no tokens (the
+ * provider answered none), credited to that model, not to the fallback model that may answer next.
+ */
+export function accountFailedModel(runtime: TreeRuntime, agent: string, turn: Turn, tried: ModelTry): AccountedCall {
+  const call: CallUsage = [agent, turn.path.length, tried.attempts, 0, 0, 0, Math.round(tried.durationMs)];
+  const counted = count(turn, agent, 'modelCalls', tried.attempts);
+  return { turn: { ...counted, calls: addCalls(counted.calls, [call]) }, call, usage: totalsOf(call), unpriced: priceOf(tried.modelId, runtime.prices) === undefined };
+}
+
+/**
+ * The provider's usage, if it reported any. LangChain's OpenAI client gives a reply that came
+ * without usage an empty `usage_metadata` when it was not streamed (`runTurn` with no listener):
+ * no tokens at all is no usage, and is estimated like a stream's missing one.
+ */
+function reportedUsage(message: ModelCallResult['message']): ReturnType<typeof usageOf> {
+  const metadata = usageOf(message);
+  return metadata && (metadata.input_tokens ?? 0) + (metadata.output_tokens ?? 0) > 0 ? metadata : undefined;
+}
+
+/** Tokens estimated from characters (text and tool-call arguments, and `extraChars`), about four a token. */
+function estimateTokens(messages: readonly BaseMessage[], extraChars = 0): number {
+  let chars = extraChars;
   for (const message of messages) {
     chars += textOf(message).length;
     for (const call of (message as { tool_calls?: { name: string; args: unknown }[] }).tool_calls ?? []) chars += call.name.length + JSON.stringify(call.args ?? {}).length;
   }
   return Math.ceil(chars / 4);
+}
+
+const schemaChars = new WeakMap<AgentRuntime, number>();
+
+/**
+ * About the characters of the tools an agent's models are bound to (each tool's name, description
+ * and JSON schema), which every request carries: often more than the prompt. Counted for every
+ * tool of the agent, a handoff hidden by its condition included (an estimate errs high, never
+ * letting a session pass its budget unseen). Computed once an agent.
+ */
+function toolSchemaChars(runtime: TreeRuntime, name: string): number {
+  const agent = runtime.agents.get(name);
+  if (!agent) return 0;
+  let chars = schemaChars.get(agent);
+  if (chars === undefined) {
+    // A handoff's or a helper's description is its target's (see nodes/context.ts).
+    const described = (target: string) => {
+      const spec = runtime.tree.agents[target];
+      return (spec?.handoff?.description ?? spec?.description ?? '').length;
+    };
+    chars = 0;
+    for (const tool of agent.functionTools.values()) chars += JSON.stringify(convertToOpenAITool(tool)).length;
+    for (const [tool, handoff] of agent.handoffs) chars += tool.length + described(handoff.to) + jsonSchemaChars(handoff.payload);
+    for (const [tool, helper] of agent.helpers) chars += tool.length + described(helper) + jsonSchemaChars(HelperRequestSchema);
+    schemaChars.set(agent, chars);
+  }
+  return chars;
+}
+
+function jsonSchemaChars(schema: z.ZodType): number {
+  return JSON.stringify(z.toJSONSchema(schema, { target: 'draft-07', io: 'input', unrepresentable: 'any' })).length;
 }

@@ -7,7 +7,7 @@
  * - `switchboard.turns` [switchboard.tree, switchboard.turn.status]: turns that stopped — ended (done, error)
  *   or waiting for a person; a turn that waited counts again when it ends after the person's reply
  * - `switchboard.turn.duration` histogram, s [switchboard.tree, switchboard.turn.status]
- * - `switchboard.turn.handoffs` histogram: moves of control per turn [switchboard.tree]
+ * - `switchboard.turn.handoffs` histogram: moves of control per turn, a person's reply turn (its hand-back) included [switchboard.tree]
  * - `switchboard.handoffs` [switchboard.tree, switchboard.handoff.from, .to, .kind]
  * - `switchboard.handoff.refusals` [switchboard.tree, switchboard.handoff.from, switchboard.handoff.refuse_code]
  * - `switchboard.escalations` [switchboard.tree, switchboard.handoff.from, .to, switchboard.escalation.target: person|agent]
@@ -16,7 +16,8 @@
  * - `switchboard.model.cost` counter, USD [switchboard.tree, gen_ai.agent.name, switchboard.path]: priced calls only (a
  *   model with no price adds nothing, rather than a $0 that reads as free; its tokens are in `gen_ai.client.token.usage`)
  * - `gen_ai.client.token.usage` histogram, {token} [gen_ai.operation.name, gen_ai.request.model, gen_ai.token.type, gen_ai.agent.name]
- * - `gen_ai.client.operation.duration` histogram, s [gen_ai.operation.name, gen_ai.request.model, error.type on failure]
+ * - `gen_ai.client.operation.duration` histogram, s [gen_ai.operation.name, gen_ai.request.model, error.type on failure]:
+ *   one point per model a call went to (a model that failed before a fallback model answered has its own)
  * The two `gen_ai.client.*` histograms follow the GenAI semantic conventions' client metrics
  * (https://opentelemetry.io/docs/specs/semconv/gen-ai/gen-ai-metrics/).
  */
@@ -79,6 +80,10 @@ export function openTelemetryMetrics(options: OpenTelemetryMetricsOptions): Even
         return;
       case 'turn-end':
         stopped(threadId, event.status, event.durationMs);
+        return;
+      case 'escalation-end':
+        // A person's reply finishes the turn that waited (no turn-start): its moves (the hand-back) count too.
+        if (!running.has(threadId)) running.set(threadId, { startedAt: at, moves: 0 });
         return;
       case 'escalation-start': {
         // The turn stops here to wait for a person (no turn-end until the person replies).

@@ -2,8 +2,9 @@
  * OpenTelemetry spans for a tree's turns, following the GenAI semantic conventions (see gen-ai.ts),
  * through `@opentelemetry/api` only: the app brings its SDK, exporter and sampler. One
  * `invoke_workflow {tree}` span per turn, an `invoke_agent {agent}` span per agent step under it,
- * a `chat {model}` span per model call and an `execute_tool {tool}` span per tool call under the
- * step; handoffs, refusals, escalations, fallbacks, retries and limits are span events.
+ * a `chat {model}` span per model a model call went to (a failed model's own, before its fallback
+ * model's) and an `execute_tool {tool}` span per tool call under the step; handoffs, refusals,
+ * escalations, fallbacks, retries and limits are span events.
  *
  * Nothing a user or a model wrote goes on a span unless `recordContent` is set (the same rule as
  * the logs): no message text, tool arguments or results, payload values, refusal reasons, error
@@ -76,6 +77,8 @@ export function openTelemetryObserver(options: OpenTelemetryObserverOptions = {}
   const maxOpenTurns = options.maxOpenTurns ?? 10_000;
   const defaultProvider = options.providerName ?? 'openai';
   const turns = new Map<string, OpenTurn>();
+  /** The provider each agent's model last answered from (by tree and agent: bounded by the trees' agents), for its steps that call none. */
+  const providers = new Map<string, string>();
   /** The span of each turn that waits for a person, to link the person's answer to (bounded like `turns`). */
   const waiting = new Map<string, SpanContext>();
 
@@ -134,12 +137,20 @@ export function openTelemetryObserver(options: OpenTelemetryObserverOptions = {}
       case 'step-start': {
         const turn = turnFor(key, event.turn, at);
         turn.step?.span.end(at.at);
+        // Required on the span: a step that only runs tools names its agent's provider too (a model call in the step confirms it).
+        const provider = providers.get(agentKey(at, event.agent)) ?? providerOf(event.model ?? '', undefined, defaultProvider);
         const span = tracer.startSpan(
           `${OPERATION.invokeAgent} ${event.agent}`,
           {
             kind: SpanKind.INTERNAL,
             startTime: at.at,
-            attributes: { [ATTRIBUTE.operationName]: OPERATION.invokeAgent, [ATTRIBUTE.agentName]: event.agent, [ATTRIBUTE.conversationId]: turn.conversationId, [SWITCHBOARD.turnNumber]: event.turn },
+            attributes: {
+              [ATTRIBUTE.operationName]: OPERATION.invokeAgent,
+              [ATTRIBUTE.agentName]: event.agent,
+              [ATTRIBUTE.providerName]: provider,
+              [ATTRIBUTE.conversationId]: turn.conversationId,
+              [SWITCHBOARD.turnNumber]: event.turn,
+            },
           },
           turn.context,
         );
@@ -212,8 +223,9 @@ export function openTelemetryObserver(options: OpenTelemetryObserverOptions = {}
           span.setStatus({ code: SpanStatusCode.ERROR, message: content ? event.error.message : event.error.kind });
         }
         span.end(event.startedAt + event.durationMs);
-        // The invoke_agent span's provider (Required there) is known once its model answered.
+        // The invoke_agent span's provider is known for sure once its model answered.
         if (turn.step) turn.step.span.setAttribute(ATTRIBUTE.providerName, provider);
+        if (output) remember(providers, agentKey(at, event.agent), provider, maxOpenTurns);
         return;
       }
       case 'tool-call': {
@@ -270,7 +282,8 @@ export function openTelemetryObserver(options: OpenTelemetryObserverOptions = {}
           {
             [SWITCHBOARD.handoffFrom]: event.from,
             [SWITCHBOARD.handoffCode]: event.code,
-            ...(!invented || content ? { [SWITCHBOARD.handoffTool]: event.tool } : {}),
+            // A move no model chose (a fallback, a limit's redirect, a hand-back) has no tool: left out rather than "".
+            ...(event.tool !== '' && (!invented || content) ? { [SWITCHBOARD.handoffTool]: event.tool } : {}),
             ...(event.to !== undefined && (!invented || content) ? { [SWITCHBOARD.handoffTo]: event.to } : {}),
             ...(content ? { [SWITCHBOARD.handoffReason]: event.reason } : {}),
           },
@@ -329,6 +342,10 @@ export function openTelemetryObserver(options: OpenTelemetryObserverOptions = {}
         return;
     }
   };
+}
+
+function agentKey(at: EventContext, agent: string): string {
+  return `${at.tree ?? ''}\u0000${agent}`;
 }
 
 /** `gen_ai.provider.name`: what the response says (LangChain's `model_provider`), else the model's kind. */

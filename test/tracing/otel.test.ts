@@ -6,6 +6,9 @@ import { hashThreadId } from '../../nodes/events.js';
 import { resumeThread, runTurn } from '../../runtime/turn.js';
 import { openTelemetryObserver } from '../../tracing/index.js';
 import type { OpenTelemetryObserverOptions } from '../../tracing/index.js';
+import { parseTree } from '../../config/load.js';
+import { compileTree } from '../../graphs/compile.js';
+import { captureLogs } from '../../testing/capture-logs.js';
 import { compileExample, fakeOpenAIForFile, newThread, viaFakeOpenAI } from '../helpers.js';
 
 const server = await fakeOpenAIForFile();
@@ -66,6 +69,8 @@ describe('openTelemetryObserver()', () => {
     expect(steps.map((span) => span.name)).toEqual(['invoke_agent triage', 'invoke_agent billing', 'invoke_agent billing', 'invoke_agent billing']);
     expect(steps.every((span) => parentOf(span) === idOf(root))).toBe(true);
     expect(steps[0]!.attributes).toMatchObject({ 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.agent.name': 'triage', 'gen_ai.provider.name': 'openai', 'gen_ai.conversation.id': threadId });
+    // Every step names its provider (Required on the span), billing's step that only runs its tool too.
+    expect(steps.map((span) => span.attributes['gen_ai.provider.name'])).toEqual(['openai', 'openai', 'openai', 'openai']);
 
     // A chat span per model call, under its step, with the fake server's model and token counts.
     const chats = all.filter((span) => span.name.startsWith('chat ')).sort((a, b) => millis(a.startTime) - millis(b.startTime));
@@ -165,6 +170,50 @@ describe('openTelemetryObserver()', () => {
     const triage = spans().find((span) => span.name === 'invoke_agent triage')!;
     expect(triage.events.map((event) => [event.name, event.attributes])).toEqual([['switchboard.handoff.refuse', { 'switchboard.handoff.from': 'triage', 'switchboard.handoff.code': 'UNKNOWN_TOOL' }]]);
     expect(everythingRecorded(spans())).not.toContain('jane_doe');
+  });
+
+  it("names the provider of a step that calls no model after its agent's model, where the observer saw none answer", () => {
+    const exporter = new InMemorySpanExporter();
+    const observer = openTelemetryObserver({ tracer: new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] }).getTracer('test') });
+    // A tool step (say, after the approval of its handoff) in a process that never saw the agent's model answer.
+    const at = { threadId: 't-1', tree: 'support', at: Date.now() };
+    observer({ type: 'step-start', agent: 'billing', turn: 1, model: 'offline' }, at);
+    observer({ type: 'step-end', agent: 'billing', turn: 1, durationMs: 1 }, at);
+    observer({ type: 'step-start', agent: 'triage', turn: 1, model: 'gpt-4o-mini' }, at);
+    observer({ type: 'step-end', agent: 'triage', turn: 1, durationMs: 1 }, at);
+    expect(exporter.getFinishedSpans().map((span) => [span.name, span.attributes['gen_ai.provider.name']])).toEqual([
+      ['invoke_agent billing', 'switchboard.offline'],
+      ['invoke_agent triage', 'openai'],
+    ]);
+  });
+
+  it('leaves the tool out of a refusal of a move no model chose (a fallback a hook refused), in the trace and the logs', async () => {
+    const exporter = new InMemorySpanExporter();
+    const observer = openTelemetryObserver({ tracer: new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] }).getTracer('test') });
+    const logs = captureLogs('info');
+    const tree = parseTree(
+      `version: 1
+name: desk
+root: triage
+retry: { attempts: 0 }
+agents:
+  triage: { description: Front desk., prompt: Answer., fallback: backup, escalate: [person] }
+  backup: { description: Backup desk., prompt: Answer., escalate: [person] }
+  person: { kind: human, description: A person. }
+`,
+      'desk.yaml',
+    );
+    const graph = compileTree(tree, { ...viaFakeOpenAI(server), logger: logs.logger, observers: [observer], hooks: { onHandoff: () => ({ refuse: 'the backup desk is closed' }) } });
+    server.enqueue({ status: 500 });
+    const result = await runTurn(graph, { threadId: newThread().threadId, message: 'hi' });
+    expect(result.error?.code).toBe('MODEL_FAILED');
+    const triage = exporter.getFinishedSpans().find((span) => span.name === 'invoke_agent triage')!;
+    expect(triage.events.filter((event) => event.name === 'switchboard.handoff.refuse').map((event) => event.attributes)).toEqual([
+      { 'switchboard.handoff.from': 'triage', 'switchboard.handoff.code': 'HOOK_REFUSED', 'switchboard.handoff.to': 'backup' },
+    ]);
+    const refusals = logs.records.filter((record) => record.event === 'handoff-refuse');
+    expect(refusals).toEqual([expect.objectContaining({ from: 'triage', to: 'backup', code: 'HOOK_REFUSED' })]);
+    expect(refusals[0]).not.toHaveProperty('tool');
   });
 
   it('writes the thread id hashed with the logs’ key when asked', async () => {
