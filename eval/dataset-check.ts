@@ -1,12 +1,18 @@
 /**
- * The rules a schema cannot say: case ids are unique, and every agent, state field and payload
- * field a dataset names exists in the tree it will run on. Reported at the position of the name.
+ * The rules a schema cannot say: case ids are unique; every agent, state field and payload field a
+ * dataset names exists in the tree it will run on, and every value it gives such a field is one the
+ * field takes; every step of an expected path is a move the tree allows. Reported at the position
+ * of the name or value.
  */
+import { listEdges } from '../config/edges.js';
+import { narrowedTo } from '../config/field-schema.js';
 import type { LoadedTree } from '../config/load.js';
-import type { Tree } from '../config/schema.js';
-import { didYouMean } from '../config/suggest.js';
+import type { Field, Tree } from '../config/schema.js';
+import { didYouMean, listNames } from '../config/suggest.js';
 import type { DatasetIssue } from './dataset-error.js';
-import type { DatasetCase } from './dataset-schema.js';
+import type { DatasetCase, NormalizedTurn } from './dataset-schema.js';
+import { valueProblem } from './field-values.js';
+import type { FieldValue } from './field-values.js';
 import type { DatasetSource, IssueInput, Path } from './source.js';
 
 /** A validated case and where it came from, to position later problems. */
@@ -22,7 +28,7 @@ export interface CaseOrigin {
 /** The dataset-level `fields:` of a YAML dataset. */
 export interface SharedFields {
   source: DatasetSource;
-  fields: string[];
+  fields: Record<string, FieldValue>;
 }
 
 /**
@@ -60,7 +66,8 @@ export function checkCases(
   checkUniqueIds(cases, report);
   if (trees.length > 0) {
     const known = describeTrees(trees.map((tree) => ('spec' in tree ? tree.spec : tree)));
-    if (shared) for (const field of shared.fields) checkField(field, ['fields', field], known, (input) => report(shared.source, input));
+    if (shared)
+      for (const [field, value] of Object.entries(shared.fields)) checkField(field, value, ['fields', field], known, (input) => report(shared.source, input));
     for (const origin of [...cases, ...refused])
       checkNames(origin, known, (input) => report(origin.source, { ...input, path: [...origin.prefix, ...input.path] }));
   }
@@ -89,65 +96,129 @@ interface KnownNames {
   treeNames: string;
   agents: Set<string>;
   helpers: Set<string>;
+  humans: Set<string>;
   answering: string[];
-  fields: string[];
+  /** Each state field, with its declaration in each tree that has it. */
+  fields: Map<string, Field[]>;
+  /** Per agent, the payload fields a handoff to it carries, with their declarations (narrowed by `sets:`). */
+  payloads: Map<string, Map<string, Field[]>>;
   payloadFields: string[];
-  payloadFieldsOf: Map<string, string[]>;
+  /** Per agent, the agents control can move to from it: by a handoff tool, a fallback or a limit redirect. */
+  moves: Map<string, Set<string>>;
 }
 
 function describeTrees(trees: Tree[]): KnownNames {
   const agents = new Set<string>();
   const helpers = new Set<string>();
-  const fields = new Set<string>();
-  const payloadFieldsOf = new Map<string, string[]>();
+  const humans = new Set<string>();
+  const fields = new Map<string, Field[]>();
+  const payloads = new Map<string, Map<string, Field[]>>();
+  const moves = new Map<string, Set<string>>();
+  const push = <K, V>(map: Map<K, V[]>, key: K, value: V) => map.set(key, [...(map.get(key) ?? []), value]);
   for (const tree of trees) {
+    const state = tree.state ?? {};
     for (const [name, agent] of Object.entries(tree.agents)) {
       agents.add(name);
       if (agent.kind === 'helper') helpers.add(name);
-      payloadFieldsOf.set(name, [...new Set([...(payloadFieldsOf.get(name) ?? []), ...Object.keys(agent.handoff?.payload ?? {})])]);
+      if (agent.kind === 'human') humans.add(name);
+      const carried = payloads.get(name) ?? new Map<string, Field[]>();
+      for (const [field, declared] of Object.entries(agent.handoff?.payload ?? {}))
+        push(carried, field, narrowedTo(declared, declared.sets !== undefined && Object.hasOwn(state, declared.sets) ? state[declared.sets] : undefined));
+      payloads.set(name, carried);
     }
-    for (const field of Object.keys(tree.state ?? {})) fields.add(field);
+    for (const [field, declared] of Object.entries(state)) push(fields, field, declared);
+    for (const edge of listEdges(tree)) {
+      if (edge.kind !== 'helper') moves.set(edge.from, (moves.get(edge.from) ?? new Set()).add(edge.to));
+    }
   }
   for (const name of agents) if (trees.some((tree) => tree.agents[name] && tree.agents[name].kind !== 'helper')) helpers.delete(name);
   return {
     treeNames: [...new Set(trees.map((tree) => `"${tree.name}"`))].join(' or '),
     agents,
     helpers,
+    humans,
     answering: [...agents].filter((name) => !helpers.has(name)),
-    fields: [...fields],
-    payloadFields: [...new Set([...payloadFieldsOf.values()].flat())],
-    payloadFieldsOf,
+    fields,
+    payloads,
+    payloadFields: [...new Set([...payloads.values()].flatMap((carried) => [...carried.keys()]))],
+    moves,
   };
 }
 
 function checkNames(origin: CaseOrigin, known: KnownNames, report: (input: IssueInput) => void): void {
-  for (const field of Object.keys(origin.value.fields)) {
+  for (const [field, value] of Object.entries(origin.value.fields)) {
     // Shared fields are reported once, at the dataset's `fields:`; only the case's own are checked here.
     if (!ownsField(origin, field)) continue;
-    checkField(field, ['fields', field], known, report);
+    checkField(field, value, ['fields', field], known, report);
   }
   origin.value.turns.forEach((turn, index) => {
     if (!turn.expect) return;
     const at: Path = origin.multiTurn ? ['turns', index] : [];
     checkAgent(turn.expect.agent, [...at, 'agent'], known, report);
-    // The path's last step is the expected agent (the schema checks it), reported once, above.
-    turn.expect.path?.slice(0, -1).forEach((agent, step) => checkAgent(agent, [...at, 'path', step], known, report));
-    for (const field of Object.keys(turn.expect.payload ?? {})) {
-      if (known.payloadFields.includes(field)) continue;
-      const own = known.payloadFieldsOf.get(turn.expect.agent) ?? [];
-      const candidates = own.length > 0 ? own : known.payloadFields;
+    if (turn.expect.path) checkPath(turn.expect.path, turn.expect.agent, [...at, 'path'], known, report);
+    checkPayload(turn.expect, [...at, 'payload'], known, report);
+  });
+}
+
+type Expectation = NonNullable<NormalizedTurn['expect']>;
+
+function checkPath(path: readonly string[], agent: string, at: Path, known: KnownNames, report: (input: IssueInput) => void): void {
+  path.forEach((step, index) => {
+    // A last step that is the expected agent was checked at `agent:`: reported once.
+    if (index === path.length - 1 && step === agent) return;
+    checkAgent(step, [...at, index], known, report);
+  });
+  for (let index = 1; index < path.length; index += 1) {
+    const from = path[index - 1] as string;
+    const to = path[index] as string;
+    // Unknown names are reported above; a move between them says nothing more.
+    if (!known.agents.has(from) || !known.agents.has(to) || known.moves.get(from)?.has(to)) continue;
+    const targets = [...(known.moves.get(from) ?? [])];
+    report({
+      code: 'IMPOSSIBLE_PATH',
+      message: `No edge of ${known.treeNames} goes from ${from} to ${to}, so a turn can never take this path and the case can only fail.`,
+      hint: `${didYouMean(to, targets)}From ${from}, control can move to: ${listNames(targets)}. Fix the path, or add the edge to the tree.`,
+      path: [...at, index],
+    });
+  }
+}
+
+function checkPayload(expect: Expectation, at: Path, known: KnownNames, report: (input: IssueInput) => void): void {
+  for (const [field, value] of Object.entries(expect.payload ?? {})) {
+    if (!known.payloadFields.includes(field)) {
       report({
         code: 'UNKNOWN_PAYLOAD_FIELD',
         message: `No handoff of ${known.treeNames} carries a payload field "${field}".`,
-        hint:
-          candidates.length > 0
-            ? `${didYouMean(field, candidates)}Handing off to ${turn.expect.agent} carries: ${candidates.join(', ') || 'nothing'}.`
-            : 'The tree declares no handoff payloads.',
-        path: [...at, 'payload', field],
+        hint: unknownPayloadHint(field, expect.agent, known),
+        path: [...at, field],
         at: 'key',
       });
+      continue;
     }
-  });
+    const problem = valueProblem(value, payloadDeclarations(field, expect, known));
+    if (problem) report({ code: problem.code, message: `The payload field "${field}" ${problem.problem}.`, hint: problem.hint, path: [...at, field] });
+  }
+}
+
+function unknownPayloadHint(field: string, agent: string, known: KnownNames): string {
+  if (known.payloadFields.length === 0) return 'The tree declares no handoff payloads.';
+  const own = [...(known.payloads.get(agent)?.keys() ?? [])];
+  if (own.length > 0) return `${didYouMean(field, own)}Handing off to ${agent} carries: ${own.join(', ')}.`;
+  // Listing what other handoffs carry as if it were this one's would be false: a handoff to it carries nothing.
+  const why = known.humans.has(agent) ? `a person takes only what its handoff.payload declares, and ${agent} declares none` : `${agent} declares no handoff.payload`;
+  return `${didYouMean(field, known.payloadFields)}Handing off to ${agent} carries nothing: ${why}. Other handoffs carry: ${listNames(known.payloadFields)}.`;
+}
+
+/**
+ * How a payload field the turn expects may be declared: by the handoffs into the agents its path
+ * names (any handoff, when the path names none that carries it); without a path, by any handoff,
+ * the expected agent's first (the turn may pass through other agents on the way).
+ */
+function payloadDeclarations(field: string, expect: Expectation, known: KnownNames): Field[] {
+  const declaredBy = (agent: string) => known.payloads.get(agent)?.get(field) ?? [];
+  const all = [...known.payloads.keys()].flatMap(declaredBy);
+  const named = (expect.path?.slice(1) ?? [expect.agent]).flatMap(declaredBy);
+  return expect.path && named.length > 0 ? named : [...named, ...all];
 }
 
 function ownsField(origin: CaseOrigin, field: string): boolean {
@@ -175,16 +246,20 @@ function checkAgent(agent: string, path: Path, known: KnownNames, report: (input
   }
 }
 
-function checkField(field: string, path: Path, known: KnownNames, report: (input: IssueInput) => void): void {
-  if (known.fields.includes(field)) return;
-  report({
-    code: 'UNKNOWN_FIELD',
-    message: `"${field}" is not a state field of ${known.treeNames}.`,
-    hint:
-      known.fields.length > 0
-        ? `${didYouMean(field, known.fields)}Fields: ${known.fields.join(', ')}.`
-        : 'The tree declares no `state:` fields.',
-    path,
-    at: 'key',
-  });
+function checkField(field: string, value: FieldValue, path: Path, known: KnownNames, report: (input: IssueInput) => void): void {
+  const declarations = known.fields.get(field);
+  if (!declarations) {
+    const names = [...known.fields.keys()];
+    report({
+      code: 'UNKNOWN_FIELD',
+      message: `"${field}" is not a state field of ${known.treeNames}.`,
+      hint: names.length > 0 ? `${didYouMean(field, names)}Fields: ${names.join(', ')}.` : 'The tree declares no `state:` fields.',
+      path,
+      at: 'key',
+    });
+    return;
+  }
+  // Checked here, not when the case runs: the runtime refuses the fields on every turn of the case.
+  const problem = valueProblem(value, declarations);
+  if (problem) report({ code: problem.code, message: `The state field "${field}" ${problem.problem}.`, hint: problem.hint, path });
 }

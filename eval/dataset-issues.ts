@@ -58,6 +58,9 @@ function convert(issue: ZodIssue, data: unknown, root: IssueRoot): IssueInput[] 
     }
     case 'invalid_value':
       if (path.length === 1 && path[0] === 'version') {
+        // zod reports a missing literal as a wrong value (`undefined`): say it is missing.
+        if (valueAt(data, path) === undefined)
+          return [{ code: 'MISSING_FIELD', message: 'version is required.', hint: 'Add version: 1 at the top of the file.', path }];
         return [
           {
             code: 'UNSUPPORTED_VERSION',

@@ -138,7 +138,7 @@ function parseYaml(text: string, file: string): Parsed {
     name: result.success ? result.data.name : undefined,
     cases,
     refused,
-    shared: { source, fields: Object.keys(shared) },
+    shared: { source, fields: shared },
     issues: [...source.issues],
   };
 }

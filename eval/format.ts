@@ -8,7 +8,7 @@ import type { EvalComparison, RoutingChange } from './compare.js';
 import type { JudgeReport } from './judge.js';
 import type { Score } from './metrics.js';
 import { ERROR_AGENT } from './outcome.js';
-import type { EvalReport, Mismatch } from './report.js';
+import type { EvalReport, Mismatch, UsageSum } from './report.js';
 
 export interface FormatOptions {
   /** ANSI colours (for a terminal). Default: false. */
@@ -75,8 +75,10 @@ export function formatReport(report: EvalReport, options: FormatOptions = {}): s
   lines.push('');
   const { usage } = report;
   lines.push(
-    `Usage: ${usage.modelCalls} model calls · ${thousands(usage.inputTokens)} input + ${thousands(usage.outputTokens)} output tokens · ${dollars(usage.costUsd)} (${dollars(usage.costPerCaseUsd)} a case) · turn latency p50 ${milliseconds(usage.turnLatencyMs.p50)}, p95 ${milliseconds(usage.turnLatencyMs.p95)}`,
+    `Usage: ${describeUsage(usage)} (${dollars(usage.costPerCaseUsd)} a case) · turn latency p50 ${milliseconds(usage.turnLatencyMs.p50)}, p95 ${milliseconds(usage.turnLatencyMs.p95)}`,
   );
+  if (usage.judge) lines.push(`Judge: ${describeUsage(usage.judge)}${report.judge ? ` (${report.judge.model})` : ''}`);
+  if (usage.total) lines.push(`Total: ${describeUsage(usage.total)}`);
   if (report.unpricedModels.length > 0)
     lines.push(
       paint('yellow', `Cost leaves out ${report.unpricedModels.join(', ')}: no price is known for ${report.unpricedModels.length === 1 ? 'it' : 'them'}. Add ${report.unpricedModels.length === 1 ? 'it' : 'them'} to the tree's prices: (US dollars per million input and output tokens).`),
@@ -139,6 +141,11 @@ function formatMismatch(mismatch: Mismatch, file: string, paint: (style: Style, 
     lines.push(`    payload expected ${JSON.stringify(expected.payload)}, got ${JSON.stringify(actual.payload)}`);
   if (actual.error) lines.push(`    ${actual.status}: ${actual.error.code} ${actual.error.message}`);
   return lines;
+}
+
+/** `12 model calls · 12,000 input + 120 output tokens · $0.0019` */
+function describeUsage(usage: UsageSum): string {
+  return `${usage.modelCalls} model calls · ${thousands(usage.inputTokens)} input + ${thousands(usage.outputTokens)} output tokens · ${dollars(usage.costUsd)}`;
 }
 
 function confusionTable(report: EvalReport): string[] {

@@ -10,7 +10,9 @@ import type { BaseChatModel } from '@langchain/core/language_models/chat_models'
 import { z } from 'zod';
 import { HANDOFF_KINDS, listEdges } from '../config/edges.js';
 import type { Tree } from '../config/schema.js';
-import { textOf } from '../models/messages.js';
+import { textOf, usageOf } from '../models/messages.js';
+import { costOf, DEFAULT_PRICES, priceOf } from '../models/prices.js';
+import type { PriceTable } from '../models/prices.js';
 import { mapConcurrently } from './pool.js';
 import type { EvalReport } from './report.js';
 
@@ -29,9 +31,25 @@ export const DEFAULT_JUDGE_LOWEST = 5;
 /** Grades from 1 (the reason argues for another target, or is empty) to 5. */
 export const JUDGE_SCORE_RANGE = { min: 1, max: 5 } as const;
 
+/**
+ * Retries of a judge call that failed (a 429, a 5xx, a dropped connection) unless told otherwise.
+ * Switchboard's models are built with the client's own retries off (the runtime retries agents'
+ * calls itself); the judge runs outside the runtime, so without these one rate limit would make
+ * an answer unusable.
+ */
+export const DEFAULT_JUDGE_RETRIES = 2;
+
 export interface JudgeOptions {
-  /** The judge. Its own retries are its business (set `maxRetries` on the client). */
+  /** The judge. */
   model: BaseChatModel;
+  /**
+   * Retries of a failed call (default {@link DEFAULT_JUDGE_RETRIES}), by LangChain's retry policy: a
+   * 429 waits as long as its Retry-After asks (up to a minute), other failures back off exponentially;
+   * a 4xx other than 429 is not retried.
+   */
+  maxRetries?: number | undefined;
+  /** Prices per model id, for the judge's cost (default: the built-in table and the tree's `prices:`). */
+  prices?: PriceTable | undefined;
   /** The judge's name in the report (e.g. `gpt-4o`). */
   modelId: string;
   /** The rubric text (default: {@link handoffReasonRubric}). */
@@ -63,6 +81,17 @@ export interface JudgedHandoff {
   error?: string | undefined;
 }
 
+/** What the judge's calls cost: calls that answered, their tokens (from the provider's usage) and price. */
+export interface JudgeUsage {
+  modelCalls: number;
+  inputTokens: number;
+  outputTokens: number;
+  /** $0 when the judge's model has no known price (see `priced`). */
+  costUsd: number;
+  /** Whether a price is known for the judge's model. */
+  priced: boolean;
+}
+
 export interface JudgeReport {
   model: string;
   /** Handoffs chosen by a model (a handoff tool) in the run. */
@@ -80,6 +109,7 @@ export interface JudgeReport {
   /** The lowest-scored handoffs, lowest first (unreadable answers first of all). */
   lowest: JudgedHandoff[];
   results: JudgedHandoff[];
+  usage: JudgeUsage;
 }
 
 const VerdictSchema = z.object({
@@ -104,10 +134,11 @@ export async function judgeHandoffs(report: EvalReport, tree: Tree, options: Jud
     ),
   );
   const withReason = candidates.filter((candidate): candidate is typeof candidate & { reason: string } => typeof candidate.reason === 'string' && candidate.reason.trim() !== '');
-  const results = await mapConcurrently(withReason, options.concurrency ?? 4, async (candidate) => {
+  const graded = await mapConcurrently(withReason, options.concurrency ?? 4, async (candidate) => {
     options.signal?.throwIfAborted();
     return judgeOne(candidate, tree, rubric, options);
   });
+  const results = graded.map(({ result }) => result);
   const scored = results.filter((result) => result.score !== undefined);
   const share = (key: 'specific' | 'topical' | 'consistent') => (scored.length === 0 ? null : scored.filter((result) => result[key]).length / scored.length);
   const lowest = [...results]
@@ -123,27 +154,56 @@ export async function judgeHandoffs(report: EvalReport, tree: Tree, options: Jud
     criteria: { specific: share('specific'), topical: share('topical'), consistent: share('consistent') },
     lowest,
     results,
+    usage: sumUsage(
+      graded.flatMap(({ usage }) => (usage ? [usage] : [])),
+      options.modelId,
+      options.prices ?? { ...DEFAULT_PRICES, ...tree.prices },
+    ),
+  };
+}
+
+type CallUsage = { inputTokens: number; outputTokens: number };
+
+function sumUsage(calls: readonly CallUsage[], modelId: string, prices: PriceTable): JudgeUsage {
+  const inputTokens = calls.reduce((sum, call) => sum + call.inputTokens, 0);
+  const outputTokens = calls.reduce((sum, call) => sum + call.outputTokens, 0);
+  return {
+    modelCalls: calls.length,
+    inputTokens,
+    outputTokens,
+    costUsd: costOf(modelId, inputTokens, outputTokens, prices),
+    priced: priceOf(modelId, prices) !== undefined,
   };
 }
 
 type Candidate = Pick<JudgedHandoff, 'case' | 'line' | 'turn' | 'message' | 'from' | 'to' | 'reason'>;
 
-async function judgeOne(candidate: Candidate, tree: Tree, rubric: string, options: JudgeOptions): Promise<JudgedHandoff> {
+/** One handoff graded, and the usage of the call when the judge answered. */
+async function judgeOne(candidate: Candidate, tree: Tree, rubric: string, options: JudgeOptions): Promise<{ result: JudgedHandoff; usage?: CallUsage }> {
   const unscored = { score: undefined, specific: undefined, topical: undefined, consistent: undefined, explanation: undefined };
   let answer: string;
+  let usage: CallUsage;
   try {
     const response = await options.model.invoke([new SystemMessage(`${rubric}\n\n${ANSWER_FORMAT}`), new HumanMessage(caseText(candidate, tree))], {
       ...(options.signal ? { signal: options.signal } : {}),
+      maxRetries: options.maxRetries ?? DEFAULT_JUDGE_RETRIES,
       runName: 'handoff-judge',
     });
     answer = textOf(response);
+    const metadata = usageOf(response);
+    usage = { inputTokens: metadata?.input_tokens ?? 0, outputTokens: metadata?.output_tokens ?? 0 };
   } catch (error) {
     if (options.signal?.aborted) throw error;
-    return { ...candidate, ...unscored, error: `the judge failed: ${(error as Error).message ?? String(error)}` };
+    return { result: { ...candidate, ...unscored, error: `the judge failed: ${oneLine((error as Error).message ?? String(error))}` } };
   }
   const verdict = readVerdict(answer);
-  if (!verdict.success) return { ...candidate, ...unscored, error: verdict.error };
-  return { ...candidate, ...verdict.data };
+  if (!verdict.success) return { result: { ...candidate, ...unscored, error: verdict.error }, usage };
+  return { result: { ...candidate, ...verdict.data }, usage };
+}
+
+/** Provider errors come with blank lines and a troubleshooting link below: the report gives each handoff one line. */
+function oneLine(message: string): string {
+  return message.split('\n').map((line) => line.trim()).filter(Boolean).join(' ');
 }
 
 /** What the judge reads: the handoff as JSON data between markers (the message and reason are untrusted text). */

@@ -19,9 +19,9 @@ export interface TurnOutcome {
   actual: {
     /** The agent that answered (or the person's agent it waits for); {@link ERROR_AGENT} when the turn failed. */
     agent: string;
-    /** The agents that held control during the turn, in order. */
+    /** The agents that held control during the turn, in order (a turn written to a person who is awaited: the person). */
     path: string[];
-    /** The payload fields of the turn's handoffs, merged in order. */
+    /** The payload fields of the handoffs a model chose in the turn, merged in order (not the runtime's fallbacks or limit redirects). */
     payload: Record<string, unknown>;
     handoffs: Pick<HandoffRecord, 'from' | 'to' | 'kind' | 'tool' | 'payload'>[];
     /** `failed`: the turn threw; `skipped`: an earlier turn of the case threw. */

@@ -21,6 +21,14 @@ export interface Mismatch {
   actual: Pick<TurnOutcome['actual'], 'agent' | 'path' | 'payload' | 'status' | 'error'>;
 }
 
+/** Model calls, tokens (from the providers' usage) and cost in US dollars. */
+export interface UsageSum {
+  modelCalls: number;
+  inputTokens: number;
+  outputTokens: number;
+  costUsd: number;
+}
+
 export interface TagScore extends Score {
   tag: string;
 }
@@ -31,7 +39,7 @@ export interface EvalReport {
   dataset: { name: string; file: string; cases: number; turns: number; scoredTurns: number };
   /** The provider model ids the tree's agents are configured with, fallbacks included (`offline` for the offline model). */
   models: string[];
-  /** Those of `models` with no price (neither built in nor in the tree's `prices:`): their calls count as $0, so `usage.costUsd` leaves them out. */
+  /** Those of `models` (and the judge's) with no price (neither built in nor in the tree's `prices:`): their calls count as $0, so the costs leave them out. */
   unpricedModels: string[];
   concurrency: number;
   /** Routing accuracy (the answering agent), as a number for CI: `routing.rate`, or null without scored turns. */
@@ -50,6 +58,7 @@ export interface EvalReport {
   /** Routing accuracy per case tag. */
   tags: TagScore[];
   mismatches: Mismatch[];
+  /** The tree's model calls (the agents'); with `--judge`, the judge's apart and both together. */
   usage: {
     modelCalls: number;
     inputTokens: number;
@@ -59,6 +68,10 @@ export interface EvalReport {
     costPerCaseUsd: number;
     /** Wall-clock time of one turn (includes waiting for other cases' calls when run concurrently). */
     turnLatencyMs: { p50: number | null; p95: number | null; max: number | null };
+    /** The judge's calls (see {@link attachJudge}). */
+    judge?: UsageSum | undefined;
+    /** The agents' and the judge's calls together: what the run cost. */
+    total?: UsageSum | undefined;
   };
   /** Wall-clock time of the whole run. */
   durationMs: number;
@@ -131,6 +144,31 @@ export function buildReport(results: CaseOutcome[], context: ReportContext): Eva
     },
     durationMs: Math.round(context.durationMs),
     results,
+  };
+}
+
+/**
+ * The report with the judge's grades, and its calls in the usage: apart (`usage.judge`, it grades the
+ * run rather than being part of it) and in `usage.total`, so what the run cost is one number.
+ */
+export function attachJudge(report: EvalReport, judge: JudgeReport): EvalReport {
+  const { modelCalls, inputTokens, outputTokens, costUsd } = judge.usage;
+  const judgeUsage = { modelCalls, inputTokens, outputTokens, costUsd };
+  const unpriced = judge.usage.priced || report.unpricedModels.includes(judge.model) ? [] : [judge.model];
+  return {
+    ...report,
+    unpricedModels: [...report.unpricedModels, ...unpriced],
+    usage: { ...report.usage, judge: judgeUsage, total: addUsage(report.usage, judgeUsage) },
+    judge,
+  };
+}
+
+function addUsage(a: UsageSum, b: UsageSum): UsageSum {
+  return {
+    modelCalls: a.modelCalls + b.modelCalls,
+    inputTokens: a.inputTokens + b.inputTokens,
+    outputTokens: a.outputTokens + b.outputTokens,
+    costUsd: a.costUsd + b.costUsd,
   };
 }
 

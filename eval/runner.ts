@@ -129,13 +129,23 @@ function actualOf(result: TurnResult): TurnOutcome['actual'] {
   }));
   return {
     agent: answered ? result.agent : ERROR_AGENT,
-    path: [...result.state.turn.path],
+    path: pathOf(result),
     payload: mergePayloads(handoffs),
     handoffs,
     status: result.status,
     ...(result.error ? { error: result.error } : {}),
     ...(result.reply === undefined ? {} : { reply: result.reply }),
   };
+}
+
+/**
+ * The agents that held control in the turn. A message written while a person is awaited opens a
+ * turn that carries on the path that led to the person (the runtime keeps it: it says who the
+ * person may hand back to), though nobody moved in it. A turn without a move was held by one agent.
+ */
+function pathOf(result: TurnResult): string[] {
+  const path = result.state.turn.path;
+  return result.handoffs.length === 0 ? path.slice(-1) : [...path];
 }
 
 function outcomeOf(

@@ -9,16 +9,20 @@ import { Option } from 'commander';
 import cliProgress from 'cli-progress';
 import { loadTree } from '../../config/load.js';
 import type { LoadedTree } from '../../config/load.js';
+import { ConfigError } from '../../errors/config-error.js';
+import { SwitchboardError } from '../../errors/switchboard-error.js';
 import { compileTree } from '../../graphs/compile.js';
-import type { ToolRegistry } from '../../graphs/compile.js';
+import type { SwitchboardGraph, ToolRegistry } from '../../graphs/compile.js';
 import { compareReports } from '../../eval/compare.js';
 import type { EvalComparison } from '../../eval/compare.js';
 import { loadDataset } from '../../eval/dataset.js';
 import { DatasetError, formatDatasetIssue } from '../../eval/dataset-error.js';
 import { formatComparison, formatReport } from '../../eval/format.js';
+import { attachJudge } from '../../eval/report.js';
 import { DEFAULT_CONCURRENCY, runEval } from '../../eval/runner.js';
 import type { RunEvalOptions } from '../../eval/runner.js';
 import { JUDGE_SCORE_RANGE, judgeHandoffs } from '../../eval/judge.js';
+import type { JudgeReport } from '../../eval/judge.js';
 import type { ModelOption } from '../../models/resolve.js';
 import { createOpenAIModel } from '../../models/resolve.js';
 import type { ChatOpenAI } from '@langchain/openai';
@@ -54,7 +58,7 @@ export function registerEval(program: Command): void {
     .option('--min-accuracy <x>', 'exit with code 1 when routing accuracy is below x (0.9 or 90%)')
     .option('--judge <model>', 'grade each handoff\'s reason with this model as an LLM judge (OpenAI or a compatible server: OPENAI_API_KEY, OPENAI_BASE_URL)')
     .option('--rubric <file>', 'with --judge: grade against this rubric (Markdown) instead of the built-in eval/rubrics/handoff-reason.md')
-    .option('--min-judge <score>', 'with --judge: exit with code 1 when the mean judge score (1 to 5) is below this')
+    .option('--min-judge <score>', 'with --judge: exit with code 1 when the mean judge score (1 to 5) is below this, or when more than half of the judge\'s answers were unusable')
     .option('--json', 'print the report as JSON')
     .addOption(new Option('--model <mode>', MODEL_HELP).default('auto'))
     .option('--tools <module>', TOOLS_HELP)
@@ -85,17 +89,24 @@ async function evaluate(treePath: string, options: EvalOptions): Promise<number>
     return EXIT.usage;
   }
   const logger = createLogger(options.logLevel, { hashThreadIds: options.hashThreadIds });
+  let graph: SwitchboardGraph;
+  let otherGraph: SwitchboardGraph | undefined;
+  try {
+    graph = compileLoaded(tree, { tools, logger, model });
+    otherGraph = other && compileLoaded(other, { tools, logger, model });
+  } catch (error) {
+    return refuseSetup(error, options.json);
+  }
   if (!options.json) process.stderr.write(`${escapeControlCharacters(`${dataset.cases.length} cases · ${describeModel(tree.spec, model)} · concurrency ${concurrency}`)}\n`);
 
   const progress = createProgress(dataset.cases.length * (other ? 2 : 1));
-  const run = (loaded: LoadedTree, file: string) =>
-    runEval(compileLoaded(loaded, { tools, logger, model }), dataset, { concurrency, treeFile: file, onCaseEnd: progress.tick });
+  const run = (compiled: SwitchboardGraph, file: string) => runEval(compiled, dataset, { concurrency, treeFile: file, onCaseEnd: progress.tick });
   let report;
   let comparison: EvalComparison | undefined;
   try {
-    report = await run(tree, treePath);
-    if (other && options.against) {
-      const before = await run(other, options.against);
+    report = await run(graph, treePath);
+    if (otherGraph && options.against) {
+      const before = await run(otherGraph, options.against);
       comparison = { before, after: report, changes: compareReports(before, report) };
     }
   } finally {
@@ -103,7 +114,7 @@ async function evaluate(treePath: string, options: EvalOptions): Promise<number>
   }
   if (judge) {
     if (!options.json) process.stderr.write(`${escapeControlCharacters(`grading handoff reasons with ${judge.modelId}`)}\n`);
-    report = { ...report, judge: await judgeHandoffs(report, tree.spec, { ...judge, concurrency, rubric }) };
+    report = attachJudge(report, await judgeHandoffs(report, tree.spec, { ...judge, concurrency, rubric }));
   }
 
   if (options.json) {
@@ -129,12 +140,38 @@ async function evaluate(treePath: string, options: EvalOptions): Promise<number>
     process.stderr.write(`routing accuracy ${percent(report.accuracy ?? 0)} is below --min-accuracy ${percent(minAccuracy)}\n`);
     return EXIT.turnFailed;
   }
-  if (minJudge !== undefined && (report.judge?.meanScore ?? 0) < minJudge) {
-    const mean = report.judge?.meanScore;
-    process.stderr.write(`mean judge score ${mean === null || mean === undefined ? 'n/a (nothing graded)' : mean.toFixed(2)} is below --min-judge ${minJudge}\n`);
+  const judgeFailure = minJudge === undefined ? undefined : judgeGateFailure(report.judge, minJudge);
+  if (judgeFailure !== undefined) {
+    process.stderr.write(`${judgeFailure}\n`);
     return EXIT.turnFailed;
   }
   return EXIT.ok;
+}
+
+/** More unusable judge answers than this share of the graded handoffs fail `--min-judge`, whatever the others scored. */
+const MAX_UNUSABLE_JUDGE_SHARE = 0.5;
+
+/** Why the judge's grades fail `--min-judge`; undefined when they pass. */
+function judgeGateFailure(judge: JudgeReport | undefined, minJudge: number): string | undefined {
+  const graded = (judge?.scored ?? 0) + (judge?.errors ?? 0);
+  // A mean over the few answers that could be read says little about the rest: it must not pass the gate alone.
+  if (judge && judge.errors > graded * MAX_UNUSABLE_JUDGE_SHARE)
+    return `${judge.errors} of ${graded} judge answers were unusable (more than half): the mean over the other ${judge.scored} cannot pass --min-judge ${minJudge}`;
+  const mean = judge?.meanScore;
+  if (mean === null || mean === undefined) return `mean judge score n/a (nothing graded) is below --min-judge ${minJudge}`;
+  return mean < minJudge ? `mean judge score ${mean.toFixed(2)} is below --min-judge ${minJudge}` : undefined;
+}
+
+/**
+ * What compiling a tree refuses before any case runs (no API key for `--model online`, a bad hook)
+ * is a mistake in the setup: exit 2, as for a bad tree or dataset; exit 1 says the run fell below a
+ * gate. Printed the way the other commands print an error.
+ */
+function refuseSetup(error: unknown, json: boolean | undefined): number {
+  if (!(error instanceof SwitchboardError) || error instanceof ConfigError) throw error;
+  process.stderr.write(`${escapeControlCharacters(`error ${error.code}: ${error.message}`)}\n`);
+  if (json) process.stdout.write(`${stringifyForTerminal({ error: { code: error.code, message: error.message } })}\n`);
+  return EXIT.usage;
 }
 
 function compileLoaded(tree: LoadedTree, options: { tools: ToolRegistry; logger: Logger; model: ModelOption }) {
@@ -196,7 +233,10 @@ function parseMinJudge(text: string, judge: string | undefined): number {
   return value;
 }
 
-/** The judge: an OpenAI (or OpenAI-compatible) model, `gpt-4o` or `openai:gpt-4o`. */
+/**
+ * The judge: an OpenAI (or OpenAI-compatible) model, `gpt-4o` or `openai:gpt-4o`. Its client retries
+ * nothing (as for agents' models); judgeHandoffs retries each call (DEFAULT_JUDGE_RETRIES).
+ */
 function judgeModel(name: string): { model: ChatOpenAI; modelId: string } {
   const modelId = name.startsWith('openai:') ? name.slice('openai:'.length) : name;
   if (!/^[\w.:/-]{1,100}$/.test(modelId)) throw new UsageError(`--judge takes a model id such as gpt-4o (got "${name}").`);

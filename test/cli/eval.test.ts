@@ -134,6 +134,17 @@ describe('switchboard eval', () => {
     expect(run.stdout).toBe('');
   });
 
+  it('exits 2, not 1, when --model online has no API key: a mistake in the setup, not an accuracy below the gate', async () => {
+    const args = ['eval', 'config/support.yaml', '--dataset', join(folder, 'small.yaml'), '--model', 'online'];
+    const text = await switchboard(args);
+    const json = await switchboard([...args, '--json']);
+
+    const message = 'Agent "triage" uses OpenAI, but OPENAI_API_KEY is not set. Set it, or run with the offline model.';
+    expect([text.code, text.stderr, text.stdout]).toEqual([2, `error MODEL_KEY_MISSING: ${message}\n`, '']);
+    expect(json.code).toBe(2);
+    expect(JSON.parse(json.stdout)).toEqual({ error: { code: 'MODEL_KEY_MISSING', message } });
+  });
+
   it('lists the cases whose routing changed with --against, from a JSONL dataset', async () => {
     const edited = join(folder, 'support-edited.yaml');
     const args = ['eval', edited, '--dataset', join(folder, 'changes.jsonl'), '--against', 'config/support.yaml'];

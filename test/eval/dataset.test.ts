@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
+import { parseTree } from '../../config/load.js';
 import { loadDataset, parseDataset } from '../../eval/dataset.js';
 import { DatasetError, formatDatasetIssue } from '../../eval/dataset-error.js';
 import type { DatasetOptions } from '../../eval/dataset.js';
@@ -325,6 +326,102 @@ cases:
         "cases.jsonl:1:36 error INVALID_JSON Line 1 is not valid JSON (Expected ',' or '}' after property value). Each line of a JSONL dataset is one JSON object, e.g. {"message": "…", "agent": "billing"}.",
       ]
     `);
+  });
+});
+
+/** A front desk, a billing specialist and a person only billing can escalate to (who declares no payload). */
+const desk = parseTree(
+  `version: 1
+name: desk
+root: triage
+agents:
+  triage:
+    description: Front desk.
+    prompt: Route billing questions to billing.
+    children: [billing]
+  billing:
+    description: Charges and refunds.
+    prompt: You are the billing specialist.
+    escalate: [person]
+    handoff:
+      payload:
+        reason: { type: string }
+  person:
+    kind: human
+    description: A person on the billing team.
+`,
+  'desk.yaml',
+);
+
+describe('dataset values and paths, checked against the tree', () => {
+  it('refuses a state field value of the wrong type or outside its enum, at the value, with what to write', () => {
+    expect(
+      problems(`version: 1
+fields: { customer_id: 42 }
+cases:
+  - message: I was charged twice
+    agent: billing
+    fields: { priority: urgent, department: billing }
+  - message: I was charged twice
+    agent: billing
+    fields: { priority: critcal }
+`),
+    ).toEqual([
+      'cases.yaml:2:24 error INVALID_TYPE The state field "customer_id" must be text, not the number 42. Quote it: "42".',
+      'cases.yaml:6:25 error INVALID_VALUE The state field "priority" must be one of: low, medium, high, critical, not "urgent". Use one of: low, medium, high, critical.',
+      'cases.yaml:9:25 error INVALID_VALUE The state field "priority" must be one of: low, medium, high, critical, not "critcal". Did you mean "critical"? Use one of: low, medium, high, critical.',
+    ]);
+  });
+
+  it('refuses an expected payload value the handoff payload schema would refuse (types and enums)', () => {
+    expect(
+      problems(`version: 1
+cases:
+  - message: I was charged $99 twice
+    agent: billing
+    path: [triage, billing]
+    payload: { priority: urgent, amount: "99", reason: double charge }
+  - message: I was charged $99 twice
+    agent: billing
+    payload: { priority: high, amount: 99, reason: true }
+`),
+    ).toEqual([
+      'cases.yaml:6:26 error INVALID_VALUE The payload field "priority" must be one of: low, medium, high, critical, not "urgent". Use one of: low, medium, high, critical.',
+      'cases.yaml:6:42 error INVALID_TYPE The payload field "amount" must be a number, not "99". Write it without quotes: 99.',
+      'cases.yaml:9:52 error INVALID_TYPE The payload field "reason" must be text, not true. Quote it: "true".',
+    ]);
+  });
+
+  it('accepts a value any of the compared trees takes', () => {
+    const quoted = 'version: 1\nfields: { customer_id: "42" }\ncases:\n  - { message: hi, agent: triage, fields: { priority: high } }\n';
+    expect(parseDataset(quoted, 'cases.yaml', { trees: [support] }).cases[0]?.fields).toEqual({ customer_id: '42', priority: 'high' });
+  });
+
+  it('says a missing version is missing, not unsupported', () => {
+    expect(problems('cases:\n  - { message: hi, agent: triage }\n')).toEqual([
+      'cases.yaml:1:1 error MISSING_FIELD version is required. Add version: 1 at the top of the file.',
+    ]);
+  });
+
+  it('checks every step of a path, the last one too, with a suggestion', () => {
+    expect(problems('version: 1\ncases:\n  - { message: refund, agent: billing, path: [triage, billng] }\n')).toEqual([
+      'cases.yaml:3:55 error PATH_MISMATCH cases[0].path[1]: The path ends at "billng" but the expected agent is "billing".',
+      'cases.yaml:3:55 error UNKNOWN_AGENT "billng" is not an agent of "support". Did you mean "billing"? Agents: triage, billing, technical, sales, escalation_manager, human_agent.',
+    ]);
+  });
+
+  it('refuses a path with a step no edge of the tree allows: such a turn can only fail', () => {
+    expect(problems('version: 1\ncases:\n  - { message: a person please, agent: person, path: [triage, person] }\n', 'cases.yaml', { trees: [desk] })).toEqual([
+      'cases.yaml:3:63 error IMPOSSIBLE_PATH No edge of "desk" goes from triage to person, so a turn can never take this path and the case can only fail. From triage, control can move to: billing. Fix the path, or add the edge to the tree.',
+    ]);
+    // Handoffs, hand-backs, escalations, fallbacks and limit redirects are all edges.
+    expect(parseDataset('version: 1\ncases:\n  - { message: refund, agent: person, path: [triage, billing, person] }\n', 'cases.yaml', { trees: [desk] }).cases).toHaveLength(1);
+  });
+
+  it('says a handoff to a person carries nothing when the person declares no payload', () => {
+    expect(problems('version: 1\ncases:\n  - { message: a person please, agent: person, payload: { reasn: x } }\n', 'cases.yaml', { trees: [desk] })).toEqual([
+      'cases.yaml:3:59 error UNKNOWN_PAYLOAD_FIELD No handoff of "desk" carries a payload field "reasn". Did you mean "reason"? Handing off to person carries nothing: a person takes only what its handoff.payload declares, and person declares none. Other handoffs carry: reason.',
+    ]);
   });
 });
 

@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseTree } from '../../config/load.js';
+import { compileTree } from '../../graphs/compile.js';
 import { parseDataset } from '../../eval/dataset.js';
 import { runEval } from '../../eval/runner.js';
 import { startFakeOpenAI } from '../../testing/fake-openai-server.js';
@@ -127,6 +129,52 @@ cases:
   });
 });
 
+describe('runEval() while a person is awaited', () => {
+  it('gives a turn written to a waiting person the path of that turn only: the person', async () => {
+    const tree = parseTree(
+      `version: 1
+name: desk
+root: triage
+agents:
+  triage:
+    description: Front desk.
+    prompt: Route billing questions to billing.
+    children: [billing]
+  billing:
+    description: Charges and refunds.
+    prompt: You are the billing specialist.
+    escalate: [person]
+    offline: { keywords: [refund] }
+  person:
+    kind: human
+    description: A person on the billing team.
+    offline: { keywords: [human] }
+`,
+      'desk.yaml',
+    );
+    const dataset = parseDataset(
+      `version: 1
+cases:
+  - id: waits
+    turns:
+      - { message: refund please, agent: billing, path: [triage, billing] }
+      - { message: I want a human, agent: person, path: [billing, person] }
+      - { message: hello? anyone?, agent: person, path: [person] }
+`,
+      'wait.yaml',
+      { trees: [tree] },
+    );
+    const report = await runEval(compileTree(tree, { model: 'offline' }), dataset);
+
+    expect(report.results[0]?.turns.map((turn) => [turn.actual.status, turn.actual.path])).toEqual([
+      ['done', ['triage', 'billing']],
+      ['waiting', ['billing', 'person']],
+      ['waiting', ['person']],
+    ]);
+    expect(report.path).toMatchObject({ correct: 3, total: 3 });
+  });
+});
+
 describe('runEval() through the real ChatOpenAI client (fake server)', () => {
   let server: FakeOpenAIServer;
   beforeAll(async () => {
@@ -179,6 +227,49 @@ describe('runEval() through the real ChatOpenAI client (fake server)', () => {
     expect(server.requests).toHaveLength(total);
     expect(report.routing).toEqual({ correct: total, total, rate: 1 });
     server.fallback(undefined);
+    server.requests.length = 0;
+  });
+
+  it("checks payloads on the handoffs a model chose: a fallback's reason does not overwrite them", async () => {
+    const tree = parseTree(
+      `version: 1
+name: fallbacks
+root: triage
+retry: { attempts: 0 }
+agents:
+  triage:
+    description: Front desk.
+    prompt: Route.
+    children: [billing, backup]
+  billing:
+    description: Billing.
+    prompt: Billing.
+    fallback: backup
+    handoff:
+      payload:
+        reason: { type: string }
+  backup:
+    description: Backup.
+    prompt: Backup.
+`,
+      'fallbacks.yaml',
+    );
+    const dataset = parseDataset(
+      'version: 1\ncases:\n  - { message: charged twice, agent: backup, payload: { reason: double charge } }\n',
+      'cases.yaml',
+      { trees: [tree] },
+    );
+    // triage hands off with a reason; billing's model fails, so the runtime falls back to backup.
+    server.enqueue({ toolCalls: [{ name: 'transfer_to_billing', arguments: { reason: 'double charge' } }] }, { status: 500 }, { content: 'Backup here.' });
+    const report = await runEval(compileTree(tree, { ...viaFakeOpenAI(server), sleep: async () => {} }), dataset);
+
+    const turn = report.results[0]?.turns[0];
+    expect(turn?.actual.handoffs.map((handoff) => [handoff.to, handoff.kind])).toEqual([
+      ['billing', 'delegate'],
+      ['backup', 'fallback'],
+    ]);
+    expect(turn?.actual.payload).toEqual({ reason: 'double charge' });
+    expect(turn?.checks).toEqual({ agent: true, payload: true });
     server.requests.length = 0;
   });
 
