@@ -14,7 +14,8 @@ import type { CallUsage, SwitchboardState, Turn } from '../state/schema.js';
 import { runFunctionTool } from './function-tool.js';
 import type { ToolRun } from './function-tool.js';
 import { callModel, ModelCallFailure } from './model-call.js';
-import { accountUsage } from './usage.js';
+import type { ModelTry } from './model-call.js';
+import { accountFailedModel, accountUsage } from './usage.js';
 import { tokensUsed } from '../state/turn-usage.js';
 import { agentCount, count, logFields, pathKey, threadIdOf } from './turn.js';
 import { emit } from './events.js';
@@ -59,16 +60,34 @@ export async function runHelper(
       return { ok: false, content: `Refused: the session's token limit is reached; ${helperName} did not answer.`, turn, calls };
     }
     let result;
+    const input = [...messages];
+    // Each model is credited with its own attempts, as an agent's are: a model that failed before
+    // a fallback model answered has its own usage (no tokens) and model-call events.
+    const onModelFailed = (tried: ModelTry, failure: ModelCallFailure) => {
+      const accounted = accountFailedModel(runtime, helperName, turn, tried);
+      turn = accounted.turn;
+      calls.push(accounted.call);
+      const flags = accounted.unpriced ? { unpriced: true as const } : {};
+      emit(config, logger, { type: 'usage', agent: helperName, model: tried.modelId, path: pathKey(turn), usage: accounted.usage, ...flags }, logFields(turn), runtime.observers);
+      if (runtime.observers.length === 0) return;
+      const error = { kind: failure.kind, message: failure.message };
+      emit(config, logger, { type: 'model-call', agent: helperName, model: tried.modelId, turn: turn.number, input, output: undefined, error, usage: undefined, ...flags, attempts: tried.attempts, startedAt: tried.startedAt, durationMs: tried.durationMs }, logFields(turn), runtime.observers);
+    };
     try {
-      result = await callModel(runtime, helperName, helper.models, messages, config, { stream: false, turn });
+      result = await callModel(runtime, helperName, helper.models, input, config, { stream: false, turn, onModelFailed });
     } catch (error) {
       const kind = error instanceof ModelCallFailure ? error.kind : 'rejected';
       return { ok: false, failed: true, content: `Error: ${helperName} failed (${kind}).`, turn, calls };
     }
-    const accounted = accountUsage(runtime, helperName, turn, result, messages);
+    const { answered } = result;
+    const accounted = accountUsage(runtime, helperName, turn, { ...result, attempts: answered.attempts }, input);
     turn = accounted.turn;
     calls.push(accounted.call);
-    emit(config, logger, { type: 'usage', agent: helperName, model: result.modelId, path: pathKey(turn), usage: accounted.usage, ...(accounted.unpriced ? { unpriced: true as const } : {}), ...(accounted.estimated ? { estimated: true as const } : {}) }, logFields(turn), runtime.observers);
+    const flags = { ...(accounted.unpriced ? { unpriced: true as const } : {}), ...(accounted.estimated ? { estimated: true as const } : {}) };
+    emit(config, logger, { type: 'usage', agent: helperName, model: result.modelId, path: pathKey(turn), usage: accounted.usage, ...flags }, logFields(turn), runtime.observers);
+    if (runtime.observers.length > 0) {
+      emit(config, logger, { type: 'model-call', agent: helperName, model: result.modelId, turn: turn.number, input, output: result.message, usage: accounted.usage, ...flags, attempts: answered.attempts, startedAt: answered.startedAt, durationMs: answered.durationMs }, logFields(turn), runtime.observers);
+    }
     const reply = result.message;
     messages.push(reply);
     const toolCalls = reply.tool_calls ?? [];

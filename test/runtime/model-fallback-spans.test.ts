@@ -125,4 +125,48 @@ describe('a model fallback in spans, metrics and usage', () => {
     ]);
     expect(result.usage.total.modelCalls).toBe(4);
   });
+
+  it("credits a helper's models the same way: the failed model's own span and usage, the answering model's own", async () => {
+    const tree = `version: 1
+name: helper-desk
+root: desk
+retry: { attempts: 2, initialDelayMs: 1, maxDelayMs: 5 }
+models:
+  primary: { provider: openai, name: gpt-4o }
+  backup: { provider: openai, name: gpt-4o-mini }
+agents:
+  desk:
+    description: Front desk.
+    prompt: DESK answers with the lookup's help.
+    model: backup
+    helpers: [lookup]
+  lookup:
+    kind: helper
+    description: Looks things up.
+    prompt: LOOKUP answers.
+    model: [primary, backup]
+`;
+    const exporter = new InMemorySpanExporter();
+    const tracer = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] }).getTracer('test');
+    const graph = compileTree(parseTree(tree, 'helper-desk.yaml'), { ...viaFakeOpenAI(server), sleep: async () => {}, logger: captureLogs('warn').logger, observers: [openTelemetryObserver({ tracer })] });
+    const answered = { prompt_tokens: 10, completion_tokens: 5 };
+    server.enqueue({ toolCalls: [{ name: 'lookup', arguments: { request: 'the opening hours' } }], usage: answered }, failure, failure, failure, { content: 'Nine to five.', usage: { prompt_tokens: 300, completion_tokens: 30 } }, { content: 'We open at nine.', usage: answered });
+    const events: SwitchboardEvent[] = [];
+    const stream = streamTurn(graph, { threadId: newThread().threadId, message: 'when do you open?' });
+    let next = await stream.next();
+    for (; !next.done; next = await stream.next()) events.push(next.value);
+    expect(next.value).toMatchObject({ status: 'done', reply: 'We open at nine.' });
+    const usage = events.filter((event): event is Extract<SwitchboardEvent, { type: 'usage' }> => event.type === 'usage');
+    expect(usage.map((event) => [event.agent, event.model, event.usage.modelCalls, event.usage.inputTokens])).toEqual([
+      ['desk', 'gpt-4o-mini', 1, 10],
+      ['lookup', 'gpt-4o', 3, 0],
+      ['lookup', 'gpt-4o-mini', 1, 300],
+      ['desk', 'gpt-4o-mini', 1, 10],
+    ]);
+    const chats = exporter.getFinishedSpans().filter((span) => span.name.startsWith('chat ') && span.attributes['gen_ai.agent.name'] === 'lookup');
+    expect(chats.map((span) => [span.name, span.attributes['switchboard.model.attempts'], span.attributes['error.type']])).toEqual([
+      ['chat gpt-4o', 3, 'server'],
+      ['chat gpt-4o-mini', 1, undefined],
+    ]);
+  });
 });
