@@ -9,8 +9,13 @@
  * `undefined`, an object's `toJSON()`: a message), then handed to `JSON.stringify` with no replacer;
  * reading walks the parsed tree once, synchronously, and awaits only LangChain objects (messages),
  * which it loads as the original does. Anything else the original encodes in its own way (a `Set`,
- * a `Map`, a `Uint8Array`, an `Error`, a class instance, a cycle, a `BigInt`) sends the whole value
- * to the original.
+ * a `Map`, a `Uint8Array`, an `Error`, a `Send`, a class instance, a cycle, a `BigInt`, a `toJSON`
+ * that throws or returns an object with its own) sends the whole value to the original.
+ *
+ * Where it differs, on purpose: a message whose tool arguments hold an object with an `lc` key is
+ * read back (the original fails on it: its reviver loads the escaped object as a LangChain one);
+ * an own `__proto__` key stays a key (the original's reviver sets the prototype instead); a cycle
+ * that passes through an object's `toJSON()` is not looked for (the original writes "[Circular]").
  */
 import { JsonPlusSerializer } from '@langchain/langgraph-checkpoint';
 import type { BaseCheckpointSaver } from '@langchain/langgraph-checkpoint';
@@ -44,13 +49,18 @@ function prepare(value: unknown, key: string, depth: number): unknown {
   const toJSON = (value as { toJSON?: unknown }).toJSON;
   if (typeof toJSON === 'function') {
     const json = MESSAGE_CLASSES.has(value.constructor) ? messageJSON(value as Message) : (toJSON as (key: string) => unknown).call(value, key);
+    // JSON calls `toJSON` once: a result with its own is the original's to encode.
+    if (json !== null && typeof json === 'object' && typeof (json as { toJSON?: unknown }).toJSON === 'function') throw UNSUPPORTED;
     return prepare(json, key, depth + 1);
   }
+  // LangGraph's `Send` (and anything shaped like it) is rewritten by the original's replacer.
+  if ((value as { lg_name?: unknown }).lg_name === 'Send') throw UNSUPPORTED;
   if (Array.isArray(value)) {
     let copy: unknown[] | undefined;
     for (let index = 0; index < value.length; index += 1) {
       const item: unknown = value[index];
       // In an array, JSON turns a function or a symbol into null, as it does with no replacer.
+      if (typeof item === 'function' && typeof (item as { toJSON?: unknown }).toJSON === 'function') throw UNSUPPORTED;
       const prepared = typeof item === 'function' || typeof item === 'symbol' ? item : prepare(item, String(index), depth + 1);
       if (prepared !== item) (copy ??= value.slice())[index] = prepared;
     }
@@ -61,6 +71,7 @@ function prepare(value: unknown, key: string, depth: number): unknown {
   const record = value as Record<string, unknown>;
   for (const name of Object.keys(record)) {
     const item = record[name];
+    if (typeof item === 'function' && typeof (item as { toJSON?: unknown }).toJSON === 'function') throw UNSUPPORTED;
     if (typeof item === 'function' || typeof item === 'symbol') continue;
     const prepared = prepare(item, name, depth + 1);
     if (prepared !== item) (copy ??= { ...record })[name] = prepared;
@@ -155,36 +166,43 @@ function isLangChainObject(record: Record<string, unknown>): boolean {
   return record.lc === 1 && record.type === 'constructor' && Array.isArray(record.id);
 }
 
+/** A LangChain object met in a parsed value, to be loaded once the walk is over; `set` puts it in its parent. */
+interface PendingLoad {
+  record: Record<string, unknown>;
+  set: (loaded: unknown) => void;
+}
+
+const ESCAPED_KEY = '__lc_escaped__';
+
 /**
  * What `JsonPlusSerializer`'s reviver makes of a parsed value (in place): `undefined` records become
- * `undefined`, and each LangChain object is loaded by `load` as the original does, its promise
- * pushed to `pending` (`set` puts the loaded object in its parent). A LangChain object inside
- * another, or another `lc: 2` record, sends the whole value to the original.
+ * `undefined`, and each LangChain object is listed in `pending`, to be loaded by `load` as the
+ * original does. A LangChain object inside another, or another `lc: 2` record, sends the whole
+ * value to the original (nothing is loaded yet then). Unlike the original, the user data a message
+ * carries escaped (`{"__lc_escaped__": …}`: an object with an `lc` key in tool arguments, say) is
+ * left to `load`, which unescapes it, instead of being loaded as a LangChain object (which fails:
+ * the original cannot read such a checkpoint back).
  */
-function revive(value: unknown, pending: Promise<void>[], set: (revived: unknown) => void): unknown {
+function revive(value: unknown, pending: PendingLoad[], set: (revived: unknown) => void, escaped: boolean): unknown {
   if (value === null || typeof value !== 'object') return value;
   const before = pending.length;
   if (Array.isArray(value)) {
     for (let index = 0; index < value.length; index += 1) {
-      value[index] = revive(value[index], pending, (revived) => {
-        value[index] = revived;
-      });
+      value[index] = revive(value[index], pending, (revived) => (value[index] = revived), escaped);
     }
     return value;
   }
   const record = value as Record<string, unknown>;
-  for (const name of Object.keys(record)) {
-    record[name] = revive(record[name], pending, (revived) => {
-      record[name] = revived;
-    });
-  }
+  const keys = Object.keys(record);
+  const inside = escaped || (keys.length === 1 && keys[0] === ESCAPED_KEY);
+  for (const name of keys) record[name] = revive(record[name], pending, (revived) => (record[name] = revived), inside);
   if (record.lc === 2) {
     if (record.type === 'undefined') return undefined;
     throw UNSUPPORTED;
   }
-  if (isLangChainObject(record)) {
+  if (!escaped && isLangChainObject(record)) {
     if (pending.length !== before) throw UNSUPPORTED;
-    pending.push(load(JSON.stringify(record)).then(set));
+    pending.push({ record, set });
   }
   return record;
 }
@@ -194,26 +212,25 @@ export class FastJsonPlusSerializer extends JsonPlusSerializer {
     let prepared: unknown;
     try {
       prepared = prepare(obj, '', 0);
-    } catch (error) {
-      if (error instanceof Unsupported || error instanceof RangeError) return super._dumps(obj);
-      throw error;
+    } catch {
+      // Unsupported here, or a `toJSON` that threw: the original's way (it writes what it writes).
+      return super._dumps(obj);
     }
     return new TextEncoder().encode(JSON.stringify(prepared));
   }
 
   protected override async _loads(data: string): Promise<unknown> {
     const parsed: unknown = JSON.parse(data);
-    const pending: Promise<void>[] = [];
+    const pending: PendingLoad[] = [];
     let result: unknown;
     try {
-      result = revive(parsed, pending, (revived) => {
-        result = revived;
-      });
+      result = revive(parsed, pending, (revived) => (result = revived), false);
     } catch (error) {
       if (error instanceof Unsupported) return super._loads(data);
       throw error;
     }
-    await Promise.all(pending);
+    // Loaded only now, once nothing can send the value to the original any more.
+    await Promise.all(pending.map(({ record, set }) => load(JSON.stringify(record)).then(set)));
     return result;
   }
 }

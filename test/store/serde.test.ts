@@ -1,5 +1,5 @@
 import { AIMessage, AIMessageChunk, HumanMessage, RemoveMessage, SystemMessage, ToolMessage } from '@langchain/core/messages';
-import { MemorySaver } from '@langchain/langgraph';
+import { MemorySaver, Send } from '@langchain/langgraph';
 import { JsonPlusSerializer } from '@langchain/langgraph-checkpoint';
 import { describe, expect, it } from 'vitest';
 import { compileExample, expectEveryCallAnswered } from '../helpers.js';
@@ -78,6 +78,15 @@ describe('the checkpoint serialiser', () => {
       { custom: new Custom(), message: aiWithCalls() },
     ];
     for (const value of values) await expectSameAsStock(value);
+    const date = new Date(0);
+    const chained = { toJSON: () => date };
+    const throwing = { toJSON: () => { throw new Error('no'); } };
+    const fn = Object.assign(() => 1, { toJSON: () => ({ kept: undefined }) });
+    values.push({ send: new Send('billing', { reason: 'x' }) }, { shaped: { lg_name: 'Send', node: 'a', args: 1, timeout: undefined } }, { chained }, { throwing }, { fn }, [fn]);
+    for (const value of values.slice(-6)) {
+      const [, stockBytes] = await stock.dumpsTyped(value);
+      expect(text((await fast.dumpsTyped(value))[1])).toBe(text(stockBytes));
+    }
     const [, big] = await fast.dumpsTyped({ big: 10n });
     expect(text(big)).toBe(text((await stock.dumpsTyped({ big: 10n }))[1]));
     const deep: unknown[] = [];
@@ -109,6 +118,27 @@ describe('the checkpoint serialiser', () => {
     const memory = await openCheckpointer('memory');
     expect((memory.saver as MemorySaver).serde).toBeInstanceOf(FastJsonPlusSerializer);
     await memory.close();
+  });
+
+  it('reads back a message whose tool arguments hold an lc-shaped object (the stock one cannot), and never leaves a load running', async () => {
+    const rejections: unknown[] = [];
+    const onRejection = (reason: unknown) => rejections.push(reason);
+    process.on('unhandledRejection', onRejection);
+    try {
+      const hostile = new AIMessage({ content: '', id: 'm-h', tool_calls: [{ id: 'call_0', name: 'lookup', args: { q: { lc: 1, type: 'constructor', id: ['oops'], kwargs: {} } }, type: 'tool_call' }] });
+      const [, bytes] = await fast.dumpsTyped({ messages: [hostile] });
+      expect(text(bytes)).toBe(text((await stock.dumpsTyped({ messages: [hostile] }))[1]));
+      const loaded = (await fast.loadsTyped('json', bytes)) as { messages: AIMessage[] };
+      expect(loaded.messages[0]).toBeInstanceOf(AIMessage);
+      expect(loaded.messages[0]!.tool_calls?.[0]?.args).toEqual({ q: { lc: 1, type: 'constructor', id: ['oops'], kwargs: {} } });
+      // A nested LangChain object goes to the stock reader: nothing was started before.
+      const nested = { lc: 1, type: 'constructor', id: ['langchain_core', 'messages', 'HumanMessage'], kwargs: { content: 'outer', additional_kwargs: { inner: { lc: 1, type: 'constructor', id: ['nope'], kwargs: {} } } } };
+      await expect(fast.loadsTyped('json', JSON.stringify(nested))).rejects.toThrow();
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(rejections).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onRejection);
+    }
   });
 
   it('leaves a serialiser of the user’s own alone', () => {
