@@ -118,8 +118,8 @@ async function turnEnds(saver: BaseCheckpointSaver, threadId: string): Promise<M
 export async function forkThread(graph: SwitchboardGraph, options: ForkThreadOptions): Promise<ForkResult> {
   const runtime = runtimeOf(graph);
   const saver = checkpointerOf(graph);
-  const newThreadId = options.newThreadId ?? defaultForkId(options.threadId);
   checkId(options.threadId, 'threadId');
+  const newThreadId = options.newThreadId ?? defaultForkId(options.threadId);
   checkId(newThreadId, 'newThreadId');
   if (newThreadId === options.threadId) throw new InputError('The new thread id must differ from the thread forked from.');
   if (options.fields) checkFields(runtime.tree, options.fields);

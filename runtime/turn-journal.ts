@@ -12,7 +12,7 @@ import type { TreeRuntime } from '../nodes/context.js';
 import type { SwitchboardEvent } from '../nodes/events.js';
 import type { RecordedEvent } from '../nodes/turn-recorder.js';
 import { messageToJournal } from '../state/journal-message.js';
-import type { HandoffRecord, SwitchboardState, Turn } from '../state/schema.js';
+import type { HandoffRecord, SwitchboardState, Turn, Usage } from '../state/schema.js';
 import type { Fence } from '../store/fences.js';
 import type { JournalEntryInput, ThreadJournal } from '../store/journal.js';
 import type { ThreadLease } from '../store/thread-lock.js';
@@ -185,7 +185,7 @@ async function unclosedWaitEntries(runtime: TreeRuntime, journal: ThreadJournal,
  * what the thread waits on (from its snapshot's interrupts): a turn that waits for an approval is
  * still `running` in its checkpoint, and is caught up as a wait only when the caller says so.
  */
-export async function catchUpJournal(runtime: TreeRuntime, threadId: string, values: Partial<SwitchboardState>, lease: ThreadLease, waiting?: WaitingRequest): Promise<void> {
+export async function catchUpJournal(runtime: TreeRuntime, threadId: string, values: Partial<SwitchboardState>, lease: ThreadLease, waiting?: WaitingRequest, usage?: Usage): Promise<void> {
   const journal = runtime.journal;
   const checkpointed = values.turn;
   if (!journal || !checkpointed || checkpointed.number === 0) return;
@@ -210,6 +210,8 @@ export async function catchUpJournal(runtime: TreeRuntime, threadId: string, val
   const isPerson = (agent: string) => runtime.tree.agents[agent]?.kind === 'human';
   const limits = handoffs.filter((record) => record.kind === 'limit');
   const known = earlier ? tallyPart(earlier) : emptyTally();
+  // The whole usage of a turn closed here (a settled checkpoint has given its turn's to the thread's).
+  if (usage) known.usage = usage;
   const summary: TurnSummary = {
     tree: runtime.tree.name,
     turn: turn.number,

@@ -14,7 +14,7 @@ import { deltaTextOf, textOf } from '../models/messages.js';
 import { ownerOf } from '../nodes/context.js';
 import type { TreeRuntime } from '../nodes/context.js';
 import { escalationsOf, waitingRequestsOf } from './waiting.js';
-import type { WaitingSnapshot } from './waiting.js';
+import type { WaitingRequest, WaitingSnapshot } from './waiting.js';
 import type { EscalationRequest, HumanReply } from '../nodes/human.js';
 import type { ApprovalRequest } from '../nodes/approval.js';
 import { checkReply, parseReply } from '../nodes/human.js';
@@ -568,38 +568,55 @@ async function finishUnfinishedTurn(graph: SwitchboardGraph, threadId: string, l
  */
 async function closeStrandedTurn(graph: SwitchboardGraph, threadId: string, lease: ThreadLease, snapshot: Snapshot): Promise<TurnResult | undefined> {
   const state = snapshot.values as SwitchboardState;
-  if (state.turn?.status !== 'running' || snapshot.tasks.length > 0) return undefined;
+  if (snapshot.tasks.length > 0 || !state.turn) return undefined;
   const runtime = runtimeOf(graph);
-  const gone = [...new Set([...state.turn.path, ...(state.turn.moves ?? []).map((move) => move.to)])].filter((agent) => !runtime.agents.has(agent));
+  const user = lastUserMessage(state.messages);
+  // Cut short before its first step wrote anything: the message is in, the turn still the last one.
+  const unstarted = user !== undefined && user.id !== state.turn.messageId && (state.turn.status === 'done' || state.turn.status === 'error');
+  if (state.turn.status !== 'running' && !unstarted) return undefined;
+  const running: Turn = unstarted
+    ? { number: state.turn.number + 1, ...(user?.id ? { messageId: user.id } : {}), startedAt: new Date().toISOString(), path: [state.activeAgent], handoffs: 0, modelCalls: 0, toolCalls: 0, status: 'running', byAgent: {} }
+    : state.turn;
+  const approval = unstarted ? undefined : await strandedApproval(graph, threadId);
+  const involved = [...running.path, ...(running.moves ?? []).map((move) => move.to), ...(approval ? [approval.from] : [])];
+  const gone = [...new Set(involved)].filter((agent) => !runtime.agents.has(agent));
   const where = gone.length > 0 ? `in ${gone.join(', ')}, which the tree no longer has` : 'at a step the tree no longer has';
-  const error = { code: 'AGENT_REMOVED', message: `Turn ${state.turn.number} was cut short ${where} (the YAML changed since): it cannot go on, so it ends here; ${runtime.tree.root} takes the conversation.` };
-  const user = state.messages.findLastIndex((message) => message.type === 'human');
-  const ofTurn = state.messages.slice(user + 1);
+  const what = approval ? `waited for a person to approve ${approval.from}'s handoff to ${approval.to}` : unstarted ? 'was cut short before it began' : 'was cut short';
+  const error = { code: 'AGENT_REMOVED', message: `Turn ${running.number} ${what} ${where} (the YAML changed since): it cannot go on, so it ends here; ${runtime.tree.root} takes the conversation.` };
+  const ofTurn = state.messages.slice(state.messages.findLastIndex((message) => message.type === 'human') + 1);
   const answered = new Set(ofTurn.flatMap((message) => (message.type === 'tool' ? [(message as ToolMessage).tool_call_id] : [])));
   const answers = ofTurn
     .filter((message): message is AIMessage => message.type === 'ai')
     .flatMap((message) => unansweredCalls(message, answered))
-    .map(
-      (call) =>
-        new ToolMessage({
-          content: `Outcome unknown: the turn was cut short while this call ran, and the agent that made it is no longer in the tree. It may have run; check before calling it again.`,
-          id: randomUUID(),
-          tool_call_id: call.id ?? '',
-          name: call.name,
-          status: 'error',
-        }),
-    );
-  const { moves = [], calls: _calls, usage: _legacy, ...counters } = state.turn;
+    .map((call) => new ToolMessage({ content: strandedAnswer(call.id === approval?.toolCallId, approval), id: randomUUID(), tool_call_id: call.id ?? '', name: call.name, status: 'error' }));
+  const { moves = [], calls: _calls, usage: _legacy, ...counters } = running;
   const turn: Turn = { ...counters, status: 'error', error };
-  const usage = usageOfTurn(state.turn);
+  const usage = usageOfTurn(running);
   runtime.logger.warn({ event: 'turn-recover', thread_id: threadId, turn: turn.number, error: { code: error.code } }, 'turn-recover');
   const domain = runtime.threadLock.fences;
   const config = { configurable: { thread_id: threadId, ...(domain ? { [FENCE_KEY]: { token: lease.fence, domain } } : {}) } };
   // As the root's node: agent nodes route by Command, so nothing is left to run.
   await graph.updateState(config, { messages: answers, turn, handoffs: moves, ...(usage ? { usage } : {}), activeAgent: runtime.tree.root }, runtime.tree.root);
   const closed = (await graph.getState({ configurable: { thread_id: threadId } })).values as SwitchboardState;
-  await catchUpJournal(runtime, threadId, closed, lease);
+  await catchUpJournal(runtime, threadId, closed, lease, undefined, usage);
   return resultOf(threadId, closed, undefined, emptyUsage());
+}
+
+/** What a stranded turn's unanswered call is told: a call that waited for approval never ran; any other may have. */
+function strandedAnswer(isGatedHandoff: boolean, approval: ApprovalRequest | undefined): string {
+  if (isGatedHandoff && approval) return `Not decided: ${approval.from}, which asked for the handoff to ${approval.to}, is no longer in the tree. Ask again if it is still needed.`;
+  if (approval) return 'Not run: it waited with a handoff for approval, and the agent that made it is no longer in the tree. Call it again if it is still needed.';
+  return 'Outcome unknown: the turn was cut short while this call ran, and the agent that made it is no longer in the tree. It may have run; check before calling it again.';
+}
+
+/**
+ * The approval a stranded turn waited on: LangGraph leaves the wait out of the thread's tasks when
+ * the node that waits is not in the graph, but its pause is still beside the checkpoint.
+ */
+async function strandedApproval(graph: SwitchboardGraph, threadId: string): Promise<ApprovalRequest | undefined> {
+  const tuple = await latestTuple(graph, threadId);
+  const paused = (tuple?.pendingWrites ?? []).filter(([, channel]) => channel === INTERRUPT_KEY).flatMap(([, , value]) => [value].flat() as { value?: unknown }[]);
+  return paused.map((entry) => entry?.value as WaitingRequest | undefined).find((request): request is ApprovalRequest => request?.type === 'approval');
 }
 
 /**

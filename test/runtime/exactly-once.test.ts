@@ -176,5 +176,6 @@ describe('bad ids', () => {
     const fork = await forkThread(graph, { threadId, turn: 1 });
     expect(Buffer.byteLength(fork.threadId, 'utf8')).toBeLessThanOrEqual(1024);
     expect(fork.threadId).toMatch(/^漢+-fork-[0-9a-f]{8}$/);
+    await expect(forkThread(graph, { threadId: 42 as never, turn: 1 })).rejects.toMatchObject({ name: 'InputError', code: 'INVALID_INPUT' });
   });
 });

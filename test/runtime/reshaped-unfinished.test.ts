@@ -107,4 +107,86 @@ describe('a turn cut short in an agent the YAML has since lost', () => {
       await store.close();
     });
   }
+
+  it('is closed too when it was cut short before its first step wrote anything (the message in, the turn not begun)', async () => {
+    const hang: { controller?: AbortController | undefined } = {};
+    server.fallback((request) => {
+      const said = String([...request.messages].reverse().find((message) => message.role === 'user')?.content ?? '');
+      if (String(request.messages[0]?.content).includes('TRIAGE') && said.includes('refund') && request.tools.includes('transfer_to_billing')) return { toolCalls: [{ name: 'transfer_to_billing', arguments: {} }] };
+      if (hang.controller) {
+        hang.controller.abort(new Error('the caller went away'));
+        return { content: 'never read', delayMs: 200 };
+      }
+      return { content: `answered: ${said}` };
+    });
+    const store = await openCheckpointer('memory');
+    const before = await desk(store, DESK, {});
+    const { threadId } = newThread();
+    expect(await runTurn(before, { threadId, message: 'refund please' })).toMatchObject({ status: 'done', agent: 'billing' });
+    hang.controller = new AbortController();
+    await expect(runTurn(before, { threadId, message: 'second question', messageId: 'm-2', signal: hang.controller.signal })).rejects.toThrow();
+    hang.controller = undefined;
+
+    const after = await desk(store, WITHOUT_BILLING, {});
+    const resent = await runTurn(after, { threadId, message: 'second question', messageId: 'm-2' });
+    expect(resent).toMatchObject({ turn: 2, status: 'error', replayed: true, error: { code: 'AGENT_REMOVED' } });
+    expect(resent.error?.message).toMatch(/before it began in billing/);
+    expect(await runTurn(after, { threadId, message: 'third' })).toMatchObject({ turn: 3, status: 'done', agent: 'triage' });
+    expect((await getTurnSummaries(after, threadId)).map((summary) => `${summary.turn}:${summary.status}:${summary.messageId === 'm-2'}`)).toEqual(['1:done:false', '2:error:true', '3:done:false']);
+    expect((await getTranscript(after, threadId)).messages.filter((message) => message.turn === 2).map((message) => message.content)).toEqual(['second question']);
+    await store.close();
+  });
+
+  it('answers the calls of a handoff waiting for approval as not decided and not run (they never ran), and its usage stays in the summaries', async () => {
+    const GATED = `
+version: 1
+name: reshaped
+root: triage
+models:
+  m: { provider: openai, name: gpt-4o-mini }
+defaults: { model: m }
+agents:
+  triage:
+    description: Front desk.
+    prompt: TRIAGE routes refunds to billing.
+    children: [billing]
+  billing:
+    description: Refunds.
+    prompt: BILLING issues refunds.
+    tools: [issue_refund]
+    children: [lead]
+  lead:
+    description: Team lead.
+    prompt: LEAD decides.
+    approval: required
+`;
+    const WITHOUT_ASKER = GATED.replace(/ {2}billing:[\s\S]*?children: \[lead\]\n/, '').replace('children: [billing]', 'children: [lead]');
+    server.fallback((request) => {
+      const system = String(request.messages[0]?.content ?? '');
+      const said = String([...request.messages].reverse().find((message) => message.role === 'user')?.content ?? '');
+      const usage = { prompt_tokens: 100, completion_tokens: 10 };
+      if (system.includes('TRIAGE') && said.includes('refund') && request.tools.includes('transfer_to_billing')) return { toolCalls: [{ name: 'transfer_to_billing', arguments: {} }], usage };
+      if (system.includes('BILLING') && request.messages.at(-1)?.role !== 'tool') return { toolCalls: [{ name: 'transfer_to_lead', arguments: {} }, { name: 'issue_refund', arguments: { amount: 3 } }], usage };
+      return { content: `answered: ${said}`, usage };
+    });
+    const store = await openCheckpointer('memory');
+    const before = await desk(store, GATED, {});
+    const { threadId } = newThread();
+    expect(await runTurn(before, { threadId, message: 'refund please' })).toMatchObject({ status: 'waiting', waitingFor: { type: 'approval', from: 'billing', to: 'lead' } });
+
+    const after = await desk(store, WITHOUT_ASKER, {});
+    const next = await runTurn(after, { threadId, message: 'hello?' });
+    expect(next.recovered).toMatchObject({ turn: 1, status: 'error', error: { code: 'AGENT_REMOVED' } });
+    expect(next.recovered?.error?.message).toMatch(/waited for a person to approve billing's handoff to lead in billing, which the tree no longer has/);
+    const answers = (await getTranscript(after, threadId)).messages.filter((message) => message.turn === 1 && message.type === 'tool').map((message) => String(message.content));
+    expect(answers).toEqual([expect.stringMatching(/^Transferred to billing/), expect.stringMatching(/^Not decided: billing/), expect.stringMatching(/^Not run:/)]);
+    expect(await store.ledger.list('refund')).toEqual([]);
+    const summaries = await getTurnSummaries(after, threadId);
+    const final = summaries.filter((summary) => summary.status !== 'waiting');
+    const state = (await after.getState({ configurable: { thread_id: threadId } })).values;
+    expect(final.reduce((sum, summary) => sum + summary.usage.total.modelCalls, 0)).toBe(state.usage.total.modelCalls);
+    expect(final.reduce((sum, summary) => sum + summary.usage.total.inputTokens, 0)).toBe(state.usage.total.inputTokens);
+    expectEveryCallAnswered(state.messages);
+    await store.close();
+  });
 });
