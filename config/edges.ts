@@ -108,6 +108,21 @@ export function listEdges(tree: Pick<Tree, 'agents' | 'defaults' | 'escalation' 
   return edges;
 }
 
+/**
+ * The fallback edges {@link listEdges} leaves out because a handoff already leads from the agent to
+ * its fallback (`escalate: [boss]` with `fallback: boss`, a specialist that falls back to its
+ * parent). The runtime needs one edge between two agents, and lint one way through; a drawing shows
+ * both ways, the handoff and `on failure`. `edges`: the tree's, if already listed.
+ */
+export function fallbacksBesideHandoffs(tree: Pick<Tree, 'agents' | 'defaults' | 'escalation' | 'root'>, edges: readonly Edge[] = listEdges(tree)): Edge[] {
+  const handoffs = new Set(edges.filter((edge) => HANDOFF_KINDS.has(edge.kind)).map((edge) => `${edge.from}\u0000${edge.to}`));
+  return Object.entries(tree.agents).flatMap(([name, agent]) =>
+    [...new Set(fallbacksOf(agent))]
+      .filter((fallback) => handoffs.has(`${name}\u0000${fallback}`))
+      .map((fallback): Edge => ({ from: name, to: fallback, kind: 'fallback' })),
+  );
+}
+
 /** The edges that leave `agent`, by kind. */
 export function edgesFrom(edges: readonly Edge[], agent: string): Edge[] {
   return edges.filter((edge) => edge.from === agent);

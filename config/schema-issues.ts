@@ -40,7 +40,7 @@ export function unsafeTextIssue(text: string, path: Path, at: 'key' | 'value' = 
   return {
     code: 'UNSAFE_CHARACTER',
     message: `${where} contains ${found.description} (character ${found.index + 1}).`,
-    hint: 'Remove it: text in a tree may hold tabs and line breaks, but no other control character and no bidirectional override or isolate (in double quotes, "\\e" and "\\u202E" write them).',
+    hint: 'Remove it: text in a tree may hold tabs and line breaks, but no other control character, no bidirectional override or isolate and no Unicode noncharacter such as U+FFFE (in double quotes, "\\e", "\\u202E" and "\\uFFFE" write them).',
     path,
     at,
   };

@@ -15,6 +15,7 @@ const ASSETS: Readonly<Record<string, string>> = {
   'escalations.js': 'text/javascript; charset=utf-8',
   'latest.js': 'text/javascript; charset=utf-8',
   'threads.js': 'text/javascript; charset=utf-8',
+  'thread-url.js': 'text/javascript; charset=utf-8',
   'time-travel.js': 'text/javascript; charset=utf-8',
   'trace.js': 'text/javascript; charset=utf-8',
   'style.css': 'text/css; charset=utf-8',

@@ -2,6 +2,7 @@
  * A tree file kept live for the dev page: reloaded when it is saved, linted, compiled and drawn.
  * A broken save keeps the last good tree (still drawn and runnable) and reports the problems.
  */
+import { randomUUID } from 'node:crypto';
 import { watch } from 'node:fs';
 import type { FSWatcher } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -27,6 +28,12 @@ import { renderSvg } from '../viz/render.js';
 export interface GoodTree {
   /** Counts the good versions since the server started (1, 2…). */
   version: number;
+  /**
+   * Names this version uniquely, across restarts too: versions start again at 1 in every server
+   * process, and a page left open while `dev` restarts must not take the new tree's version 1 for
+   * the old one's.
+   */
+  id: string;
   loaded: LoadedTree;
   graph: SwitchboardGraph;
   diagram: Diagram;
@@ -75,6 +82,8 @@ export class LiveTree {
   private watcher: FSWatcher | undefined;
   private timer: NodeJS.Timeout | undefined;
   private readonly listeners = new Set<(state: TreeState) => void>();
+  /** This process's part of every {@link GoodTree.id}. */
+  private readonly instance = randomUUID();
 
   constructor(private readonly options: LiveTreeOptions) {}
 
@@ -163,7 +172,7 @@ export class LiveTree {
       const svg = svgs[direction];
       const version = (this.state.good?.version ?? 0) + 1;
       logger.info({ event: 'tree-reload', version, agents: diagram.nodes.length }, 'tree loaded');
-      this.publish(issues, { version, loaded, graph, diagram, svg, direction, svgs, loadedAt: new Date().toISOString() });
+      this.publish(issues, { version, id: `${this.instance}/${version}`, loaded, graph, diagram, svg, direction, svgs, loadedAt: new Date().toISOString() });
     } catch (error) {
       if (error instanceof ConfigError) {
         this.publish(error.issues);

@@ -25,6 +25,8 @@ export interface PageTree {
   name: string;
   root: string;
   version: number;
+  /** Unique to this version of this server process (see GoodTree.id): what the page compares to know the drawing changed. */
+  id: string;
   loadedAt: string;
   svg: string;
   /** The way `svg` runs: `LR` for wide trees, else `TB`. */
@@ -88,6 +90,7 @@ export function toPageSnapshot(state: TreeState, file: string, models: PageModel
           name: good.diagram.name,
           root: good.diagram.root,
           version: good.version,
+          id: good.id,
           loadedAt: good.loadedAt,
           svg: good.svg,
           direction: good.direction,

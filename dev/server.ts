@@ -26,7 +26,8 @@ import { toPageSnapshot } from './page-data.js';
 import type { PageModels } from './page-data.js';
 import { resolveApproval } from '../runtime/approval.js';
 import { ApprovalDecisionSchema } from '../nodes/approval.js';
-import { ChatRequestSchema, listEscalations, parseBody, readThread, ReplyRequestSchema, requireThread, threadIdOfPath, ThreadRunner } from './threads.js';
+import { ChatRequestSchema, listEscalations, parseBody, readThread, ReplyRequestSchema, requireThread, threadRequestOf, ThreadRunner } from './threads.js';
+import type { ThreadRequest } from './threads.js';
 import { ForkRequestSchema, httpErrors, ThreadHistory } from './thread-history.js';
 
 export interface DevServerOptions {
@@ -97,7 +98,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     // Only this machine's names: a page elsewhere cannot reach the server through DNS rebinding.
     const host = request.headers.host ?? '';
-    if (host !== `${DEV_HOST}:${port}` && host !== `localhost:${port}`) throw new HttpError(403, `Unexpected host "${host}".`);
+    if (!isDevHost(host, port)) throw new HttpError(403, `Unexpected host "${host}".`);
     const url = new URL(request.url ?? '/', `http://${DEV_HOST}:${port}`);
     const method = request.method ?? 'GET';
     const route = `${method} ${url.pathname}`;
@@ -121,45 +122,57 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       return runner.chat(good.graph, body.threadId, body.message, new NdjsonStream(response), body.messageId);
     }
     if (route === 'GET /api/escalations') return sendJson(response, 200, await listEscalations(requireGoodTree().graph, checkpointer));
-    const decision = /^POST \/api\/escalations\/([^/]+)\/decision$/.exec(route);
-    if (decision) {
+    if (route === 'GET /api/threads')
+      return sendJson(
+        response,
+        200,
+        await history.list(url.searchParams.get('search') ?? undefined, url.searchParams.get('limit') ?? undefined, url.searchParams.get('offset') ?? undefined),
+      );
+    const target = threadRequestOf(url);
+    if (target && (await handleThread(method, target, url, request, response))) return;
+    throw new HttpError(404, `No such page: ${method} ${url.pathname}`);
+  }
+
+  /** A request about one thread (see threadRequestOf); false when there is no such request. */
+  async function handleThread(method: string, target: ThreadRequest, url: URL, request: IncomingMessage, response: ServerResponse): Promise<boolean> {
+    const { threadId } = target;
+    const route = `${method} ${target.collection}/${target.action}`;
+    if (route === 'POST escalations/decision') {
       // A person's decision on a handoff waiting for approval: { approved, reason? }.
-      const threadId = threadIdOfPath(decision[1] ?? '');
       const body = parseBody(ApprovalDecisionSchema, await readJson(request));
       const graph = requireGoodTree().graph;
       // Deciding on a thread that is not there (404), or not waiting (decided already: 409), is the request's mistake.
       await requireThread(graph, threadId);
       const result = await httpErrors(() => resolveApproval(graph, threadId, body));
-      return sendJson(response, 200, { threadId, status: result.status, agent: result.agent, reply: result.reply ?? null });
+      sendJson(response, 200, { threadId, status: result.status, agent: result.agent, reply: result.reply ?? null });
+      return true;
     }
-    const reply = /^POST \/api\/escalations\/([^/]+)\/reply$/.exec(route);
-    if (reply) {
-      const threadId = threadIdOfPath(reply[1] ?? '');
+    if (route === 'POST escalations/reply') {
       const body = parseBody(ReplyRequestSchema, await readJson(request));
       const graph = requireGoodTree().graph;
       // Refused before the stream starts, as a decision is: the status says the thread is not there.
       await requireThread(graph, threadId);
-      return runner.reply(graph, threadId, body, new NdjsonStream(response));
+      await runner.reply(graph, threadId, body, new NdjsonStream(response));
+      return true;
     }
-    if (route === 'GET /api/threads')
-      return sendJson(response, 200, await history.list(url.searchParams.get('search') ?? undefined, url.searchParams.get('limit') ?? undefined));
-    const thread = /^(GET|POST) \/api\/threads\/([^/]+)(?:\/(trace|turns\/(\d+)|fork))?$/.exec(route);
-    if (thread) {
-      const [, verb, rawId, action, turnText] = thread;
-      const threadId = threadIdOfPath(rawId ?? '');
+    const turn = /^GET threads\/turns\/(\d+)$/.exec(route)?.[1];
+    if (route === 'GET threads/') {
       const graph = requireGoodTree().graph;
-      if (verb === 'GET' && action === undefined) {
-        const found = await readThread(graph, threadId);
-        return sendJson(response, 200, found.exists ? { ...found, ...(await history.turns(graph, threadId)) } : found);
-      }
-      if (verb === 'GET' && action === 'trace') return sendJson(response, 200, await history.trace(threadId, url.searchParams.get('turn') ?? undefined));
-      if (verb === 'GET' && turnText !== undefined) return sendJson(response, 200, await history.atTurn(graph, threadId, Number(turnText)));
-      if (verb === 'POST' && action === 'fork') {
-        const body = parseBody(ForkRequestSchema, await readJson(request));
-        return sendJson(response, 200, await history.fork(graph, threadId, body));
-      }
+      const found = await readThread(graph, threadId);
+      sendJson(response, 200, found.exists ? { ...found, ...(await history.turns(graph, threadId)) } : found);
+    } else if (route === 'GET threads/trace') {
+      requireGoodTree();
+      sendJson(response, 200, await history.trace(threadId, url.searchParams.get('turn') ?? undefined));
+    } else if (turn !== undefined) {
+      sendJson(response, 200, await history.atTurn(requireGoodTree().graph, threadId, Number(turn)));
+    } else if (route === 'POST threads/fork') {
+      const graph = requireGoodTree().graph;
+      const body = parseBody(ForkRequestSchema, await readJson(request));
+      sendJson(response, 200, await history.fork(graph, threadId, body));
+    } else {
+      return false;
     }
-    throw new HttpError(404, `No such page: ${method} ${url.pathname}`);
+    return true;
   }
 
   function requireGoodTree(): GoodTree {
@@ -200,6 +213,15 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       });
     },
   };
+}
+
+/**
+ * Whether a request's Host header names this server: `127.0.0.1` or `localhost` with its port,
+ * or without it when the port is HTTP's default, 80 (browsers then leave it out).
+ */
+export function isDevHost(host: string, port: number): boolean {
+  const names = [`${DEV_HOST}:${port}`, `localhost:${port}`, ...(port === 80 ? [DEV_HOST, 'localhost'] : [])];
+  return names.includes(host);
 }
 
 /** A request's path with thread ids replaced by `:thread` and without its query. */

@@ -13,7 +13,7 @@ import { HttpError } from './http.js';
 import { toPageState } from './page-data.js';
 import { buildTrace, readTraceEvents, tracedTurns } from './step-trace.js';
 import type { StepTrace } from './step-trace.js';
-import { listThreadRows } from './thread-list.js';
+import { listThreadPage } from './thread-list.js';
 import { readThread, ThreadIdSchema } from './threads.js';
 import { readWholeThread } from './whole-thread.js';
 
@@ -47,12 +47,18 @@ export class ThreadHistory {
     private readonly journal: ThreadJournal,
   ) {}
 
-  /** Every thread in the store, newest activity first. */
-  async list(search: string | undefined, limitText: string | undefined) {
+  /**
+   * The threads in the store, newest activity first, a page at a time (`limit` from `offset`), and
+   * how many there are in all: the page asks for the next page until it has every one.
+   */
+  async list(search: string | undefined, limitText: string | undefined, offsetText: string | undefined) {
     const limit = limitText === undefined ? 100 : Number(limitText);
     if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new HttpError(400, 'limit must be a whole number from 1 to 1000.');
+    const offset = offsetText === undefined ? 0 : Number(offsetText);
+    if (!Number.isInteger(offset) || offset < 0) throw new HttpError(400, 'offset must be a whole number from 0.');
     if (search !== undefined && search.length > 100) throw new HttpError(400, 'search must be at most 100 characters.');
-    return { threads: await listThreadRows(this.saver, { search: search || undefined, limit }) };
+    const page = await listThreadPage(this.saver, { search: search || undefined, limit, offset });
+    return { threads: page.rows, total: page.total, offset };
   }
 
   /** The turns of a thread that can be revisited (checkpoints kept) and that have a trace. */

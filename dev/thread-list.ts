@@ -29,17 +29,36 @@ export interface ListThreadRowsOptions {
   search?: string | undefined;
   /** At most this many (default 100). */
   limit?: number | undefined;
+  /** Skip this many of the newest first (default 0): the next page starts where the last ended. */
+  offset?: number | undefined;
 }
 
-/** The threads `saver` holds, newest activity first. */
+/** One page of the threads, and how many there are in all (with the search). */
+export interface ThreadPage {
+  rows: ThreadRow[];
+  total: number;
+}
+
+/** The threads `saver` holds, newest activity first (the page `options` asks for). */
 export async function listThreadRows(saver: BaseCheckpointSaver, options: ListThreadRowsOptions = {}): Promise<ThreadRow[]> {
+  return (await listThreadPage(saver, options)).rows;
+}
+
+/** {@link listThreadRows}, and how many threads there are in all: the page lists them a page at a time. */
+export async function listThreadPage(saver: BaseCheckpointSaver, options: ListThreadRowsOptions = {}): Promise<ThreadPage> {
   const limit = options.limit ?? 100;
+  const offset = options.offset ?? 0;
   const search = options.search?.toLowerCase() ?? '';
-  const latest = saver instanceof SqliteSaver ? await sqliteHeads(saver, search, limit) : await scannedHeads(saver, search);
-  return latest
-    .map(toRow)
-    .sort((a, b) => (b.lastActivity ?? '').localeCompare(a.lastActivity ?? ''))
-    .slice(0, limit);
+  if (saver instanceof SqliteSaver) {
+    const rows = (await sqliteHeads(saver, search, limit, offset)).map(toRow);
+    return { rows: rows.sort(newestFirst), total: sqliteCount(saver, search) };
+  }
+  const heads = await scannedHeads(saver, search);
+  return { rows: heads.map(toRow).sort(newestFirst).slice(offset, offset + limit), total: heads.length };
+}
+
+function newestFirst(a: ThreadRow, b: ThreadRow): number {
+  return (b.lastActivity ?? '').localeCompare(a.lastActivity ?? '');
 }
 
 function toRow(tuple: CheckpointTuple): ThreadRow {
@@ -67,22 +86,30 @@ function interrupted(tuple: CheckpointTuple): boolean {
 
 /**
  * SQLite: the newest checkpoint id of each thread in one query (checkpoint ids grow with time), then
- * only the `limit` newest threads' checkpoints are read.
+ * only the checkpoints of the page's `limit` threads are read.
  */
-async function sqliteHeads(saver: SqliteSaver, search: string, limit: number): Promise<CheckpointTuple[]> {
+async function sqliteHeads(saver: SqliteSaver, search: string, limit: number, offset: number): Promise<CheckpointTuple[]> {
   const rows = saver.db
     .prepare(
       `SELECT thread_id AS threadId, MAX(checkpoint_id) AS newest FROM checkpoints
        WHERE checkpoint_ns = '' AND instr(lower(thread_id), ?) > 0
-       GROUP BY thread_id ORDER BY newest DESC LIMIT ?`,
+       GROUP BY thread_id ORDER BY newest DESC LIMIT ? OFFSET ?`,
     )
-    .all(search, limit) as { threadId: string; newest: string }[];
+    .all(search, limit, offset) as { threadId: string; newest: string }[];
   const tuples: CheckpointTuple[] = [];
   for (const row of rows) {
     const tuple = await saver.getTuple({ configurable: { thread_id: row.threadId, checkpoint_ns: '', checkpoint_id: row.newest } });
     if (tuple) tuples.push(tuple);
   }
   return tuples;
+}
+
+/** SQLite: how many threads match, without reading their checkpoints. */
+function sqliteCount(saver: SqliteSaver, search: string): number {
+  const row = saver.db
+    .prepare(`SELECT COUNT(DISTINCT thread_id) AS total FROM checkpoints WHERE checkpoint_ns = '' AND instr(lower(thread_id), ?) > 0`)
+    .get(search) as { total: number };
+  return row.total;
 }
 
 /** Any other store: every checkpoint listed, newest first within a thread, the first of each thread kept. */

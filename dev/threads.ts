@@ -17,7 +17,7 @@ import { toPageResult, toPageState } from './page-data.js';
 import { readWholeThread } from './whole-thread.js';
 
 /** A thread id as runTurn and the CLI take it (a phone number, an e-mail address…): the page opens every thread they made. */
-export const ThreadIdSchema = z.string().refine(isThreadId, { error: 'must be 1 to 1024 characters, with no control characters and well-formed text' });
+export const ThreadIdSchema = z.string().refine(isThreadId, { error: 'must be 1 to 1024 bytes in UTF-8, with no control characters and well-formed text' });
 
 function isThreadId(id: string): boolean {
   try {
@@ -59,6 +59,30 @@ export function threadIdOfPath(raw: string): string {
     throw new HttpError(400, `The thread id in the path is not valid percent-encoding: ${raw.slice(0, 100)}.`);
   }
   return parseBody(ThreadIdSchema, decoded, 'the thread id in the path');
+}
+
+/** A request about one thread: which collection it is in (a thread, or one waiting for a person), and what it asks. */
+export interface ThreadRequest {
+  collection: 'threads' | 'escalations';
+  threadId: string;
+  /** What follows the id in the path: `''` (the thread), `trace`, `turns/2`, `fork`, `reply`, `decision`. */
+  action: string;
+}
+
+/**
+ * The thread a request is about: `/api/threads/<id>/<action>` (or `/api/escalations/<id>/<action>`),
+ * or the same with the id in the query, `/api/thread/<action>?id=<id>` (`/api/escalation/…`). The
+ * page uses the query: a browser removes a path segment `.` or `..` (or `%2E%2E`) before sending
+ * the request, so a thread the command line named `..` could not be reached by its path.
+ */
+export function threadRequestOf(url: URL): ThreadRequest | undefined {
+  const inPath = /^\/api\/(threads|escalations)\/([^/]+)(?:\/(.*))?$/.exec(url.pathname);
+  if (inPath) return { collection: inPath[1] as ThreadRequest['collection'], threadId: threadIdOfPath(inPath[2] ?? ''), action: inPath[3] ?? '' };
+  const inQuery = /^\/api\/(thread|escalation)(?:\/(.*))?$/.exec(url.pathname);
+  if (!inQuery) return undefined;
+  const id = url.searchParams.get('id');
+  if (id === null) throw new HttpError(400, `${url.pathname} needs the thread id in the query: ?id=<thread id>.`);
+  return { collection: inQuery[1] === 'thread' ? 'threads' : 'escalations', threadId: parseBody(ThreadIdSchema, id, 'the thread id'), action: inQuery[2] ?? '' };
 }
 
 /** Runs turns one at a time per thread: a message sent while one runs is refused, not queued. */

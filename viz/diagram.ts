@@ -5,8 +5,8 @@
 import type { Tree } from '../config/schema.js';
 import type { SwitchboardGraph } from '../graphs/compile.js';
 import { runtimeOf } from '../graphs/compile.js';
-import { fallbacksOf, parentsOf } from '../config/edges.js';
-import type { EdgeKind } from '../config/edges.js';
+import { fallbacksBesideHandoffs, fallbacksOf, handoffNeedsApproval, HANDOFF_KINDS } from '../config/edges.js';
+import type { Edge, EdgeKind } from '../config/edges.js';
 import { edgeLabel } from './styles.js';
 import { conditionsOfEdge } from '../config/conditions.js';
 
@@ -29,20 +29,23 @@ export interface DiagramEdge {
   label: string;
   /** A handoff with a condition (`when:`): offered only while it holds. */
   conditional?: boolean | undefined;
+  /** A handoff that waits for a person's approval (`approval: required`) before it is taken. */
+  approval?: boolean | undefined;
 }
 
 export interface Diagram {
   name: string;
   root: string;
   nodes: DiagramNode[];
-  /** In the order `listEdges()` gives them. */
+  /** In the order `listEdges()` gives them, then the fallbacks beside handoffs (`fallbacksBesideHandoffs()`). */
   edges: DiagramEdge[];
 }
 
 /**
- * The diagram of a compiled graph: every edge the tree defines (the order of `listEdges()`), each
- * checked against the edges LangGraph compiled (helpers are tools, not nodes, so theirs come from
- * the tree alone). A mismatch either way is a bug in Switchboard and throws.
+ * The diagram of a compiled graph: every edge the tree defines (the order of `listEdges()`, then a
+ * fallback beside each handoff that leads to the same agent), each checked against the edges LangGraph
+ * compiled (helpers are tools, not nodes, so theirs come from the tree alone). A mismatch either way
+ * is a bug in Switchboard and throws.
  */
 export async function describeGraph(graph: SwitchboardGraph): Promise<Diagram> {
   const runtime = runtimeOf(graph);
@@ -56,15 +59,31 @@ export async function describeGraph(graph: SwitchboardGraph): Promise<Diagram> {
   for (const key of compiled) {
     if (!defined.has(key)) throw new Error(`The compiled graph has an edge ${key} that the tree does not define.`);
   }
-  const edges = runtime.edges.map((edge): DiagramEdge => {
+  const tree = runtime.tree;
+  const drawn = [...runtime.edges, ...fallbacksBesideHandoffs(tree, runtime.edges)];
+  const edges = drawn.map((edge): DiagramEdge => {
     if (edge.kind !== 'helper' && !compiled.has(edgeKey(edge.from, edge.to))) {
       throw new Error(`The tree defines the edge ${edgeKey(edge.from, edge.to)} but the compiled graph lacks it.`);
     }
-    const label = edgeLabel(edge.kind, edge.tool);
-    if (conditionsOfEdge(runtime.tree, edge).length === 0) return { from: edge.from, to: edge.to, kind: edge.kind, tool: edge.tool, label };
-    return { from: edge.from, to: edge.to, kind: edge.kind, tool: edge.tool, label: `${label} (when)`, conditional: true };
+    return describeEdge(tree, edge);
   });
-  return { name: runtime.tree.name, root: runtime.tree.root, nodes: describeNodes(runtime.tree), edges };
+  return { name: tree.name, root: tree.root, nodes: describeNodes(tree, drawn), edges };
+}
+
+/** An edge as drawn: its label says when a condition (`when:`) or a person's approval gates it. */
+function describeEdge(tree: Tree, edge: Edge): DiagramEdge {
+  const conditional = conditionsOfEdge(tree, edge).length > 0;
+  const approval = HANDOFF_KINDS.has(edge.kind) && handoffNeedsApproval(tree, edge.from, edge.to);
+  const label = [edgeLabel(edge.kind, edge.tool), conditional ? '(when)' : '', approval ? '(approval)' : ''].filter(Boolean).join(' ');
+  return {
+    from: edge.from,
+    to: edge.to,
+    kind: edge.kind,
+    tool: edge.tool,
+    label,
+    ...(conditional ? { conditional: true } : {}),
+    ...(approval ? { approval: true } : {}),
+  };
 }
 
 /** LangGraph's own `__start__` and `__end__`. */
@@ -76,15 +95,21 @@ function edgeKey(from: string, to: string): string {
   return `${from} → ${to}`;
 }
 
-function describeNodes(tree: Tree): DiagramNode[] {
-  const parents = parentsOf(tree);
+/**
+ * Each agent's role. An agent is drawn as a fallback only when nothing but failures leads to it: one
+ * that a model can also hand off to (as a child, a sibling or by escalating) is drawn as the lead or
+ * specialist it then is.
+ */
+function describeNodes(tree: Tree, edges: readonly Edge[]): DiagramNode[] {
   const fallbacks = new Set(Object.values(tree.agents).flatMap((agent) => fallbacksOf(agent)));
+  // Hand-backs aside: they return to an agent that was reached before.
+  const handedTo = new Set(edges.filter((edge) => HANDOFF_KINDS.has(edge.kind) && edge.kind !== 'handback').map((edge) => edge.to));
   return Object.entries(tree.agents).map(([name, agent]) => {
     let role: NodeRole;
     if (agent.kind === 'human') role = 'human';
     else if (agent.kind === 'helper') role = 'helper';
     else if (name === tree.root) role = 'root';
-    else if (fallbacks.has(name) && !parents.has(name)) role = 'fallback';
+    else if (fallbacks.has(name) && !handedTo.has(name)) role = 'fallback';
     else if ((agent.children ?? []).length > 0) role = 'lead';
     else role = 'specialist';
     return { name, role, description: agent.description };

@@ -107,7 +107,7 @@ function edgeAttributes(style: EdgeStyle): Record<string, string> {
  * `newrank` ranks the cluster together with the tree.
  */
 function legend(diagram: Diagram, direction: LayoutDirection, shown: (text: string) => string): string[] {
-  const { roles, edges } = legendOf(diagram);
+  const { roles, edges, notes } = legendOf(diagram);
   const lines = [
     '  subgraph cluster_legend {',
     `    graph [${attributes({ id: 'sb-legend', label: 'Legend', fontsize: '12', style: 'rounded,filled', fillcolor: '#f9fafb', color: '#d1d5db', margin: '12' })}];`,
@@ -150,6 +150,11 @@ function legend(diagram: Diagram, direction: LayoutDirection, shown: (text: stri
   const [firstEdge] = edges;
   if (firstRole && firstEdge)
     lines.push(`    ${dotString(`lr_${firstRole.kind}`)} -> ${dotString(`lk_${firstEdge.kind}_s`)} [style=invis];`);
+  // Notes on the words labels add, each after the sample edges (below them, or beside them left to right).
+  notes.forEach((note, index) => {
+    lines.push(`    ${dotString(`ln_${index}`)} [${attributes({ id: `sb-legend-note-${index}`, class: 'sb-legend-note', shape: 'plaintext', label: shown(note), tooltip: note })}];`);
+    if (firstEdge) lines.push(`    ${dotString(`lk_${firstEdge.kind}_t`)} -> ${dotString(`ln_${index}`)} [style=invis];`);
+  });
   lines.push('  }');
   if (firstRole) {
     for (let index = 0; index < diagram.nodes.length; index += 1)
@@ -184,11 +189,22 @@ function tooltipString(text: string): string {
 }
 
 /**
+ * Characters XML does not allow (controls other than tab and line breaks, U+FFFE, U+FFFF) and the
+ * other Unicode noncharacters. Graphviz copies them into the SVG as they are, and one made the whole
+ * SVG unreadable: no PNG, and a blank drawing on the dev page. Lint refuses them in a tree; the
+ * drawing spells out any that reach it anyway.
+ */
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
+const NOT_IN_XML = /[\x00-\x08\x0B\x0C\x0E-\x1F]|\p{Noncharacter_Code_Point}/gu;
+
+/**
  * A DOT quoted string. Backslashes are doubled (so `\N`, `\G`… stay literal), quotes escaped, `&`
- * written as `&amp;` (Graphviz decodes entities in labels) and line breaks become `\n`.
+ * written as `&amp;` (Graphviz decodes entities in labels), line breaks become `\n`, and characters
+ * an SVG cannot hold are spelled out (`[U+FFFE]`).
  */
 export function dotString(text: string): string {
   const escaped = text
+    .replace(NOT_IN_XML, (character) => `[U+${(character.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}]`)
     .replace(/\\/g, '\\\\')
     .replace(/"/g, '\\"')
     .replace(/&/g, '&amp;')

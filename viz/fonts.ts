@@ -5,9 +5,10 @@
  * Ubuntu). Bitmap colour emoji fonts (Noto Color Emoji) are not used: the resvg of
  * `@resvg/resvg-js` 2.6 draws nothing from them.
  */
-import { readdirSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { SwitchboardError } from '../errors/switchboard-error.js';
 
 /** Where operating systems keep fonts. */
 export const FONT_DIRS: readonly string[] = [
@@ -58,4 +59,82 @@ export function findFonts(dirs: readonly string[] = FONT_DIRS): FontFiles {
   };
   for (const dir of dirs) visit(dir, 0);
   return { drawingFont: drawingFont.sort(), emojiFont: emojiFont.sort(), available };
+}
+
+/** What the first four bytes of a font file say it is: the formats resvg reads, and the web fonts it does not. */
+const SIGNATURES: ReadonlyMap<string, 'font' | 'web font'> = new Map([
+  ['\x00\x01\x00\x00', 'font'], // TrueType (or OpenType with TrueType outlines)
+  ['true', 'font'], // TrueType, Apple's tag
+  ['OTTO', 'font'], // OpenType with CFF outlines
+  ['ttcf', 'font'], // a TrueType or OpenType collection
+  ['wOFF', 'web font'],
+  ['wOF2', 'web font'],
+]);
+
+/**
+ * The font files `paths` name, each a font file or a folder holding some (every font file in it is
+ * taken). Throws `NO_FONTS` naming the first path that is missing, cannot be read, is not a font
+ * (`/etc/passwd`), is a web font resvg cannot read, or is a folder without fonts: resvg itself skips
+ * such a file without a word and draws the PNG without any text.
+ */
+export function fontFilesOf(paths: readonly string[]): string[] {
+  const missing = paths.filter((path) => kindOf(path) === 'missing');
+  if (missing.length > 0) throw new SwitchboardError('NO_FONTS', `Font file not found: ${missing.join(', ')}.`);
+  return paths.flatMap((path) => {
+    if (kindOf(path) === 'folder') {
+      const found = fontsIn(path);
+      if (found.length === 0) throw new SwitchboardError('NO_FONTS', `No font files in the folder ${path}: it needs a TrueType or OpenType font (.ttf, .otf, .ttc).`);
+      return found;
+    }
+    const signature = signatureOf(path);
+    if (signature === 'unreadable') throw new SwitchboardError('NO_FONTS', `Font file ${path} cannot be read.`);
+    if (signature === 'web font') throw new SwitchboardError('NO_FONTS', `${path} is a WOFF web font, which the PNG renderer cannot read: pass the font's .ttf or .otf file.`);
+    if (signature !== 'font') throw new SwitchboardError('NO_FONTS', `${path} is not a font file: pass a TrueType or OpenType font (.ttf, .otf, .ttc).`);
+    return [path];
+  });
+}
+
+function kindOf(path: string): 'missing' | 'folder' | 'file' {
+  try {
+    return statSync(path).isDirectory() ? 'folder' : 'file';
+  } catch {
+    return 'missing';
+  }
+}
+
+/** The font files under `dir` (a few levels deep, as findFonts looks), by name and then by signature. */
+function fontsIn(dir: string): string[] {
+  const found: string[] = [];
+  const visit = (folder: string, depth: number) => {
+    let entries;
+    try {
+      entries = readdirSync(folder, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const entry of entries) {
+      const path = join(folder, entry.name);
+      if (entry.isDirectory() && depth < 5) visit(path, depth + 1);
+      else if (entry.isFile() && FONT_FILE.test(entry.name) && signatureOf(path) === 'font') found.push(path);
+    }
+  };
+  visit(dir, 0);
+  return found.sort();
+}
+
+/** What a file's first four bytes say it is. */
+function signatureOf(path: string): 'font' | 'web font' | 'other' | 'unreadable' {
+  const bytes = Buffer.alloc(4);
+  let read: number;
+  try {
+    const descriptor = openSync(path, 'r');
+    try {
+      read = readSync(descriptor, bytes, 0, 4, 0);
+    } finally {
+      closeSync(descriptor);
+    }
+  } catch {
+    return 'unreadable';
+  }
+  return (read === 4 && SIGNATURES.get(bytes.toString('latin1'))) || 'other';
 }

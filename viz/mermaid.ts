@@ -71,6 +71,7 @@ export function toMermaid(diagram: Diagram, options: MermaidOptions = {}): strin
       lines.push(`    k${index}s[" "]:::legendEnd ${ARROWS[kind]}|"${mermaidText(label)}"| k${index}t[" "]:::legendEnd`);
       kinds.push(kind);
     });
+    legend.notes.forEach((note, index) => lines.push(`    n${index}["${mermaidText(note)}"]:::legendNote`));
     lines.push('  end');
   }
   // linkStyle numbers count every edge in the order written above, legend edges included.
@@ -81,6 +82,7 @@ export function toMermaid(diagram: Diagram, options: MermaidOptions = {}): strin
     lines.push(`  classDef ${role} fill:${style.fill},stroke:${style.stroke},stroke-width:${style.penwidth}px,color:#111827${dashed}`);
   }
   lines.push('  classDef legendEnd fill:#ffffff,stroke:#d1d5db,color:#ffffff');
+  if (options.legend !== false && legend.notes.length > 0) lines.push('  classDef legendNote fill:#f9fafb,stroke:#f9fafb,color:#374151');
   return `${lines.join('\n')}\n`;
 }
 

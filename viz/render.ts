@@ -2,7 +2,6 @@
  * Offline rendering: DOT → SVG with Graphviz compiled to WebAssembly (`@viz-js/viz`), SVG → PNG with
  * resvg. Neither makes a network call.
  */
-import { existsSync } from 'node:fs';
 import { Resvg } from '@resvg/resvg-js';
 import type { ResvgRenderOptions } from '@resvg/resvg-js';
 import { instance } from '@viz-js/viz';
@@ -12,7 +11,7 @@ import { DRAWING_FONT } from './dot.js';
 import { facesOf } from './font-faces.js';
 import type { FontFace } from './font-faces.js';
 import { drawableTextElement } from './font-fallback.js';
-import { findFonts } from './fonts.js';
+import { findFonts, fontFilesOf } from './fonts.js';
 
 let graphviz: Promise<Viz> | undefined;
 
@@ -52,7 +51,18 @@ export async function renderPng(svg: string, options: PngOptions = {}): Promise<
   return drawPng(svg, findPngFonts(options.fontFiles), options.scale);
 }
 
-/** {@link renderPng} with fonts already found. */
+/**
+ * The largest PNG drawn: 100 megapixels (400 MB of pixels while drawing) and 32767 pixels a side
+ * (more than many image viewers and browsers open). A large tree at a large scale would otherwise
+ * take all the memory there is and be killed without a word.
+ */
+export const MAX_PNG_PIXELS = 100_000_000;
+export const MAX_PNG_SIDE = 32_767;
+
+/**
+ * {@link renderPng} with fonts already found. Throws `DRAWING_TOO_LARGE`, before drawing anything,
+ * when the PNG would pass {@link MAX_PNG_PIXELS} or {@link MAX_PNG_SIDE}.
+ */
 export function drawPng(svg: string, fonts: PngFonts, scale = 2): Buffer {
   const { faces } = fonts;
   const drawable = faces
@@ -66,16 +76,32 @@ export function drawPng(svg: string, fonts: PngFonts, scale = 2): Buffer {
     font: fonts.font,
     logLevel: 'off',
   });
+  // Parsing sized the picture (in pixels at scale 1); only rendering allocates its pixels.
+  checkPngSize(resvg.width, resvg.height, scale);
   return resvg.render().asPng();
 }
 
-/** The given font files, else DejaVu Sans and any emoji font from the system, else every system font. */
+/** Refuses a PNG of `width` × `height` pixels at `scale` that passes the limits, naming a scale that fits. */
+function checkPngSize(width: number, height: number, scale: number): void {
+  const [wide, high] = [Math.ceil(width * scale), Math.ceil(height * scale)];
+  if (wide * high <= MAX_PNG_PIXELS && Math.max(wide, high) <= MAX_PNG_SIDE) return;
+  const largest = Math.min(Math.sqrt(MAX_PNG_PIXELS / (width * height)), MAX_PNG_SIDE / Math.max(width, height));
+  // Rounded down, so the scale named does fit.
+  const fitting = Math.floor(largest * 100) / 100;
+  const instead = fitting > 0 ? `Draw it at a scale of at most ${fitting} (draw --scale ${fitting}), or as SVG` : 'Draw it as SVG';
+  throw new SwitchboardError(
+    'DRAWING_TOO_LARGE',
+    `At scale ${scale} the PNG would be ${wide} × ${high} pixels (${Math.round((wide * high) / 1e6)} megapixels): more than a PNG may have (${MAX_PNG_PIXELS / 1e6} megapixels, ${MAX_PNG_SIDE} pixels a side). ${instead}, which has no size limit.`,
+  );
+}
+
+/** The given font files (or folders of them), else DejaVu Sans and any emoji font from the system, else every system font. */
 export function findPngFonts(fontFiles: string[] | undefined): PngFonts {
   const families = { defaultFontFamily: DRAWING_FONT, sansSerifFamily: DRAWING_FONT };
   if (fontFiles?.length) {
-    const missing = fontFiles.filter((file) => !existsSync(file));
-    if (missing.length > 0) throw new SwitchboardError('NO_FONTS', `Font file not found: ${missing.join(', ')}.`);
-    return { font: { loadSystemFonts: false, fontFiles, ...families }, faces: facesOf(fontFiles) };
+    // Checked here: resvg skips a file it cannot read as a font, and would draw the PNG without text.
+    const files = fontFilesOf(fontFiles);
+    return { font: { loadSystemFonts: false, fontFiles: files, ...families }, faces: facesOf(files) };
   }
   const found = findFonts();
   if (found.drawingFont.length > 0) {

@@ -67,11 +67,15 @@ export interface LegendEntry<TKind> {
   label: string;
 }
 
+/** The legend's note on the `(approval)` that ends the label of a handoff a person must approve. */
+export const APPROVAL_NOTE = '(approval): a person approves the handoff first';
+
 /**
- * What a diagram's legend lists: only the kinds of agent and edge the diagram has, in legend order.
- * The root's entry names the root agent (`root (primary)`), whatever it is called.
+ * What a diagram's legend lists: only the kinds of agent and edge the diagram has, in legend order,
+ * and a note on `(approval)` when an edge is gated. The root's entry names the root agent
+ * (`root (primary)`), whatever it is called.
  */
-export function legendOf(diagram: Diagram): { roles: LegendEntry<NodeRole>[]; edges: LegendEntry<EdgeKind>[] } {
+export function legendOf(diagram: Diagram): { roles: LegendEntry<NodeRole>[]; edges: LegendEntry<EdgeKind>[]; notes: string[] } {
   const roles = new Set(diagram.nodes.map((node) => node.role));
   const kinds = new Set(diagram.edges.map((edge) => edge.kind));
   return {
@@ -80,6 +84,7 @@ export function legendOf(diagram: Diagram): { roles: LegendEntry<NodeRole>[]; ed
       label: role === 'root' ? `${ROLE_STYLES.root.legend} (${diagram.root.replace(/[\r\n\t]+/g, ' ')})` : ROLE_STYLES[role].legend,
     })),
     edges: EDGE_ORDER.filter((kind) => kinds.has(kind)).map((kind) => ({ kind, label: EDGE_STYLES[kind].legend })),
+    notes: diagram.edges.some((edge) => edge.approval) ? [APPROVAL_NOTE] : [],
   };
 }
 
@@ -90,18 +95,59 @@ export function edgeLabel(kind: EdgeKind, tool: string | undefined): string {
   return tool ?? kind;
 }
 
-/** Splits `text` into lines of about `width` characters at spaces (a longer word keeps its own line). */
+/**
+ * Splits `text` into lines about `width` columns wide, at spaces. A run without spaces wider than
+ * that (Chinese or Japanese text, a long URL) is broken where it must, between characters. A
+ * character of the wide East Asian scripts takes two columns, as it is drawn about twice as wide.
+ */
 export function wrapWords(text: string, width = 36): string[] {
   const lines: string[] = [];
   let line = '';
+  let columns = 0;
   for (const word of text.split(/\s+/).filter((part) => part !== '')) {
-    if (line !== '' && line.length + 1 + word.length > width) {
-      lines.push(line);
-      line = word;
-    } else {
-      line = line === '' ? word : `${line} ${word}`;
+    for (const piece of breakRun(word, width)) {
+      const pieceColumns = columnsOf(piece);
+      if (line !== '' && columns + 1 + pieceColumns > width) {
+        lines.push(line);
+        line = '';
+        columns = 0;
+      }
+      columns += (line === '' ? 0 : 1) + pieceColumns;
+      line = line === '' ? piece : `${line} ${piece}`;
     }
   }
   if (line !== '') lines.push(line);
   return lines;
+}
+
+const graphemes = new Intl.Segmenter('en', { granularity: 'grapheme' });
+
+/** A run without spaces in pieces of at most `width` columns, never splitting a character from its marks. */
+function breakRun(run: string, width: number): string[] {
+  if (columnsOf(run) <= width) return [run];
+  const pieces: string[] = [];
+  let piece = '';
+  let columns = 0;
+  for (const { segment } of graphemes.segment(run)) {
+    const segmentColumns = columnsOf(segment);
+    if (piece !== '' && columns + segmentColumns > width) {
+      pieces.push(piece);
+      piece = '';
+      columns = 0;
+    }
+    piece += segment;
+    columns += segmentColumns;
+  }
+  if (piece !== '') pieces.push(piece);
+  return pieces;
+}
+
+/** Hangul, CJK ideographs and punctuation, kana, fullwidth forms: drawn about twice as wide as a Latin letter. */
+const WIDE = /[\u1100-\u115F\u2E80-\u303E\u3041-\u33FF\u3400-\u4DBF\u4E00-\u9FFF\uA000-\uA4CF\uAC00-\uD7A3\uF900-\uFAFF\uFE30-\uFE4F\uFF00-\uFF60\uFFE0-\uFFE6\u{20000}-\u{3FFFD}]/u;
+
+/** How many columns `text` takes: two for each wide character, one for any other (its marks take none). */
+function columnsOf(text: string): number {
+  let columns = 0;
+  for (const character of text) columns += WIDE.test(character) ? 2 : /\p{M}/u.test(character) ? 0 : 1;
+  return columns;
 }

@@ -76,14 +76,7 @@ export function registerDev(program: Command): void {
           throw error;
         }
         const report = (state: TreeState) => {
-          for (const issue of state.issues) process.stderr.write(`${escapeControlCharacters(formatIssue(issue))}\n`);
-          if (state.failure) process.stderr.write(`${escapeControlCharacters(`${treePath}: error ${state.failure}`)}\n`);
-          if (state.broken)
-            process.stderr.write(
-              `${treePath}: broken — the page keeps the last good tree${state.good ? ` (version ${state.good.version})` : ''}\n`,
-            );
-          else if (state.good)
-            process.stderr.write(`${treePath}: loaded version ${state.good.version} (${state.good.diagram.nodes.length} agents)\n`);
+          for (const line of describeTreeState(treePath, state)) process.stderr.write(`${line}\n`);
         };
         report(server.tree.current);
         server.tree.subscribe(report);
@@ -102,6 +95,18 @@ export function registerDev(program: Command): void {
         await checkpointer.close();
       }),
     );
+}
+
+/** What the terminal says after each load of the tree: its problems, then whether it loaded, control characters escaped. */
+export function describeTreeState(treePath: string, state: TreeState): string[] {
+  const lines = state.issues.map((issue) => escapeControlCharacters(formatIssue(issue)));
+  if (state.failure) lines.push(escapeControlCharacters(`${treePath}: error ${state.failure}`));
+  const file = escapeControlCharacters(treePath);
+  if (state.broken && state.good) lines.push(`${file}: broken — the page keeps the last good tree (version ${state.good.version})`);
+  // Nothing has loaded since dev started: there is no good tree to keep.
+  else if (state.broken) lines.push(`${file}: broken — no version has loaded yet; the page shows the errors until a save fixes them`);
+  else if (state.good) lines.push(`${file}: loaded version ${state.good.version} (${state.good.diagram.nodes.length} agents)`);
+  return lines;
 }
 
 /** `--retention`: `all` or a whole number of checkpoints from 1. */

@@ -63,10 +63,11 @@ export function registerDraw(program: Command): void {
             fontFiles: options.font,
           });
         } catch (error) {
-          // Missing fonts are a problem of this machine, not a failed turn: exit 2 with the fix.
-          if (error instanceof SwitchboardError && error.code === 'NO_FONTS') throw new UsageError(error.message);
+          // Missing fonts and a PNG too large to draw are not a failed drawing: exit 2 with the fix.
+          if (error instanceof SwitchboardError && (error.code === 'NO_FONTS' || error.code === 'DRAWING_TOO_LARGE')) throw new UsageError(error.message);
           throw error;
         }
+        if (format === 'mermaid' && drawing.length > MERMAID_MAX_TEXT_SIZE) process.stderr.write(`${mermaidTooLong(drawing.length)}\n`);
         if (!options.output) {
           // Text drawings quote the tree's descriptions: no control character of theirs reaches a terminal.
           process.stdout.write(typeof drawing === 'string' ? escapeControlCharacters(drawing) : drawing);
@@ -80,6 +81,13 @@ export function registerDraw(program: Command): void {
         process.stderr.write(`${escapeControlCharacters(`${options.output}: ${format} drawing of tree ${tree.spec.name}`)}\n`);
       }),
     );
+}
+
+/** Mermaid's default `maxTextSize`: a renderer left at its defaults (GitHub, mermaid.live) refuses longer text. */
+const MERMAID_MAX_TEXT_SIZE = 50_000;
+
+function mermaidTooLong(length: number): string {
+  return `warning: the Mermaid text is ${length.toLocaleString('en')} characters, over Mermaid's default limit of ${MERMAID_MAX_TEXT_SIZE.toLocaleString('en')} (maxTextSize): GitHub and other renderers with default settings show "Maximum text size in diagram exceeded" instead. Draw SVG or PNG instead (-o tree.svg), or raise maxTextSize where you render it.`;
 }
 
 /** The file name endings `draw -o` knows, by format. */

@@ -6,6 +6,7 @@ import { Drawing } from './drawing.js';
 import { Escalations } from './escalations.js';
 import { Latest } from './latest.js';
 import { ThreadsPanel } from './threads.js';
+import { threadUrl } from './thread-url.js';
 import { TimeTravel } from './time-travel.js';
 import { TracePanel } from './trace.js';
 
@@ -14,7 +15,15 @@ const byId = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
 
 const drawing = new Drawing(byId('drawing'));
 const trace = new TracePanel({ panel: byId('trace-panel'), title: byId('trace-title'), list: byId('trace') });
-const threads = new ThreadsPanel({ list: byId('threads'), search: /** @type {HTMLInputElement} */ (byId('thread-search')) }, (threadId) => void openThread(threadId));
+const threads = new ThreadsPanel(
+  {
+    list: byId('threads'),
+    search: /** @type {HTMLInputElement} */ (byId('thread-search')),
+    count: byId('threads-count'),
+    more: /** @type {HTMLButtonElement} */ (byId('more-threads')),
+  },
+  (threadId) => void openThread(threadId),
+);
 const timeTravel = new TimeTravel(
   { panel: byId('turn-panel'), title: byId('turn-title'), body: byId('turn-body') },
   {
@@ -65,13 +74,26 @@ const escalations = new Escalations(
 /** The thread opened is the one clicked last, however the answers arrive. */
 const opening = new Latest();
 
-/** Opens a thread of the store in the conversation panel: its transcript, state and path on the drawing. @param {string} threadId */
+/**
+ * Opens a thread of the store in the conversation panel: its transcript, state and path on the
+ * drawing. When it cannot be read, the conversation says so (the thread shown before stays open).
+ * @param {string} threadId
+ */
 async function openThread(threadId) {
   const current = opening.start();
-  const response = await fetch(`/api/threads/${encodeURIComponent(threadId)}`);
-  if (!response.ok) return;
-  const thread = await response.json();
+  let thread;
+  try {
+    const response = await fetch(threadUrl('thread', threadId));
+    thread = await response.json().catch(() => ({}));
+    if (!response.ok) thread = { error: thread.error ?? `HTTP ${response.status}` };
+  } catch (error) {
+    thread = { error: `The dev server cannot be reached: ${error}` };
+  }
   if (!current()) return;
+  if (thread.error) {
+    chat.note('error', `Thread ${threadId} cannot be opened: ${thread.error}`);
+    return;
+  }
   trace.hide();
   timeTravel.hide();
   chat.show(thread);
@@ -135,6 +157,9 @@ form.addEventListener('submit', (event) => {
     });
 });
 input.addEventListener('keydown', (event) => {
+  // Enter while an input method composes (Japanese, Chinese, Korean…) confirms a candidate, it does not send;
+  // some browsers say so only with keyCode 229.
+  if (event.isComposing || event.keyCode === 229) return;
   if (event.key === 'Enter' && !event.shiftKey) {
     event.preventDefault();
     form.requestSubmit();

@@ -1,5 +1,6 @@
 // The conversation panel: sends user messages (and people's replies), reads the streamed events,
 // writes the transcript and keeps the path of handoffs for the drawing.
+import { threadUrl } from './thread-url.js';
 
 /**
  * @typedef {import('./drawing.js').Hop} Hop
@@ -129,7 +130,7 @@ export class Chat {
   async reply(threadId, reply) {
     this.note('note', `A person answers on ${threadId}${reply.handBackTo ? ` and hands back to ${reply.handBackTo}` : ''}.`);
     await this.stream(
-      fetch(`/api/escalations/${encodeURIComponent(threadId)}/reply`, {
+      fetch(threadUrl('escalation', threadId, 'reply'), {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify(reply),

@@ -5,7 +5,7 @@
 /**
  * @typedef {{ name: string, role: string, description: string, elementId: string, model?: string }} PageAgent
  * @typedef {{ from: string, to: string, kind: string, label: string, elementId: string }} PageEdge
- * @typedef {{ name: string, root: string, version: number, svg: string, direction: 'TB' | 'LR', svgs: { TB: string, LR: string }, agents: PageAgent[], edges: PageEdge[] }} PageTree
+ * @typedef {{ name: string, root: string, version: number, id: string, svg: string, direction: 'TB' | 'LR', svgs: { TB: string, LR: string }, agents: PageAgent[], edges: PageEdge[] }} PageTree
  * @typedef {{ from: string, to: string, kind: string, turn?: number }} Hop
  */
 
@@ -44,21 +44,42 @@ export class Drawing {
     if (!tree) {
       this.tree = null;
       this.drawn = null;
-      this.container.replaceChildren(
-        Object.assign(document.createElement('p'), {
-          className: 'empty',
-          textContent: 'No tree yet: fix the errors above and save the file.',
-        }),
-      );
+      this.showMessage('empty', 'No tree yet: fix the errors above and save the file.');
       return;
     }
     const direction = this.direction === 'auto' ? tree.direction : this.direction;
-    if (this.tree && this.tree.version === tree.version && this.drawn === direction) return;
+    // The id, not the version: versions start again at 1 when `dev` restarts, with another tree perhaps.
+    if (this.tree && this.tree.id === tree.id && this.drawn === direction) return;
     const fresh = !this.tree || this.drawn !== direction;
     this.tree = tree;
     this.drawn = direction;
-    const parsed = new DOMParser().parseFromString(tree.svgs?.[direction] ?? tree.svg, 'image/svg+xml').documentElement;
-    const svg = /** @type {SVGSVGElement} */ (document.importNode(parsed, true));
+    let svg;
+    try {
+      svg = this.annotated(tree, direction);
+    } catch (error) {
+      // Said in place of the drawing; the rest of the page (issues, threads, waiting) still follows the tree.
+      this.showMessage('empty drawing-error', `The drawing of version ${tree.version} cannot be shown: ${error instanceof Error ? error.message : String(error)}`);
+      return;
+    }
+    this.container.replaceChildren(svg);
+    if (fresh) this.fit();
+    else this.transform();
+    this.apply();
+  }
+
+  /**
+   * The tree's SVG laid out `direction`, with the agents' and edges' names on its elements. Throws
+   * when the SVG is not well-formed XML (the browser's parser says where).
+   * @param {PageTree} tree @param {'TB' | 'LR'} direction @returns {SVGSVGElement}
+   */
+  annotated(tree, direction) {
+    const parsed = new DOMParser().parseFromString(tree.svgs?.[direction] ?? tree.svg, 'image/svg+xml');
+    const failure = parsed.querySelector('parsererror');
+    if (failure || !(parsed.documentElement instanceof SVGSVGElement)) {
+      const reason = failure?.querySelector('div')?.textContent ?? failure?.textContent ?? 'it is not an SVG drawing';
+      throw new Error(`its SVG is not well formed (${reason.trim()}).`);
+    }
+    const svg = /** @type {SVGSVGElement} */ (document.importNode(parsed.documentElement, true));
     const box = svg.viewBox.baseVal;
     this.size = { width: box?.width || 800, height: box?.height || 600 };
     svg.setAttribute('width', String(this.size.width));
@@ -79,10 +100,12 @@ export class Drawing {
       element.setAttribute('data-to', edge.to);
       element.setAttribute('data-kind', edge.kind);
     }
-    this.container.replaceChildren(svg);
-    if (fresh) this.fit();
-    else this.transform();
-    this.apply();
+    return svg;
+  }
+
+  /** A line of text in place of the drawing. @param {string} className @param {string} text */
+  showMessage(className, text) {
+    this.container.replaceChildren(Object.assign(document.createElement('p'), { className, textContent: text }));
   }
 
   /** Lays the tree out top to bottom, left to right, or (auto) the narrower way. @param {'auto' | 'TB' | 'LR'} direction */
@@ -197,10 +220,23 @@ export class Drawing {
       element.classList.toggle('speaking', name === speaking);
       element.classList.toggle('active', name === active);
     }
-    const taken = new Set(path.map((hop) => `${hop.from}\u0000${hop.to}`));
-    for (const element of this.container.querySelectorAll('[data-from]')) {
-      const key = `${element.getAttribute('data-from')}\u0000${element.getAttribute('data-to')}`;
-      element.classList.toggle('taken', taken.has(key));
+    // Two edges may join the same agents (an escalation and a fallback): a move lights the edge of its
+    // kind, or every edge between them when none is of its kind (a limit redirect along an escalation).
+    const pair = (/** @type {string | null} */ from, /** @type {string | null} */ to) => `${from}\u0000${to}`;
+    const edges = [...this.container.querySelectorAll('[data-from]')].map((element) => ({
+      element,
+      between: pair(element.getAttribute('data-from'), element.getAttribute('data-to')),
+      kind: element.getAttribute('data-kind'),
+    }));
+    const drawn = new Set(edges.map(({ between, kind }) => `${between}\u0000${kind}`));
+    const taken = new Set(
+      path.map((hop) => {
+        const exact = `${pair(hop.from, hop.to)}\u0000${hop.kind}`;
+        return drawn.has(exact) ? exact : pair(hop.from, hop.to);
+      }),
+    );
+    for (const { element, between, kind } of edges) {
+      element.classList.toggle('taken', taken.has(between) || taken.has(`${between}\u0000${kind}`));
     }
   }
 }

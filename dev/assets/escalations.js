@@ -1,5 +1,6 @@
 // Threads waiting for a person: listed with what the person needs, answered from the page.
 import { Latest } from './latest.js';
+import { threadUrl } from './thread-url.js';
 
 /**
  * @typedef {{ type: 'escalation' | 'approval', threadId: string, agent: string, to: string, from: string, reason: string | null, payload: object, message: string, transcript: string, handBackTargets: string[] }} Escalation
@@ -111,7 +112,7 @@ export class Escalations {
  */
 async function sendDecision(threadId, body) {
   try {
-    const response = await fetch(`/api/escalations/${encodeURIComponent(threadId)}/decision`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    const response = await fetch(threadUrl('escalation', threadId, 'decision'), { method: 'POST', headers: { 'content-type': 'application/json' }, body });
     if (response.ok) return undefined;
     const answer = await response.json().catch(() => ({}));
     return answer.error ?? `HTTP ${response.status}`;

@@ -2,6 +2,7 @@
 // fork from there into a new thread, with fields edited, to continue with a different message.
 // While a turn is shown, the drawing lights the path as it was at that turn's end.
 import { Latest } from './latest.js';
+import { threadUrl } from './thread-url.js';
 
 /** @param {string} tag @param {string} [className] @param {string} [text] */
 function element(tag, className, text) {
@@ -42,7 +43,7 @@ export class TimeTravel {
     this.elements.panel.dataset.thread = threadId;
     this.elements.panel.dataset.turn = String(turn);
     this.elements.title.textContent = `Turn ${turn} of ${threadId}`;
-    const response = await fetch(`/api/threads/${encodeURIComponent(threadId)}/turns/${turn}`);
+    const response = await fetch(threadUrl('thread', threadId, `turns/${turn}`));
     const body = await response.json();
     if (!current()) return;
     if (!response.ok) {
@@ -98,7 +99,7 @@ export class TimeTravel {
       return;
     }
     const newThreadId = /** @type {HTMLInputElement} */ (form.elements.namedItem('newThreadId')).value.trim();
-    const response = await fetch(`/api/threads/${encodeURIComponent(at.threadId)}/fork`, {
+    const response = await fetch(threadUrl('thread', at.threadId, 'fork'), {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ turn: at.turn, ...(newThreadId ? { newThreadId } : {}), ...(Object.keys(fields).length ? { fields } : {}) }),

@@ -2,6 +2,7 @@
 // returned, tokens, latency, cost), tool calls (arguments, result, idempotency key, duration),
 // handoffs (payloads; refused ones with their reason), fallbacks and limits.
 import { Latest } from './latest.js';
+import { threadUrl } from './thread-url.js';
 
 /** @param {string} tag @param {string} [className] @param {string} [text] */
 function element(tag, className, text) {
@@ -27,7 +28,7 @@ export class TracePanel {
     const current = this.requests.start();
     this.elements.panel.hidden = false;
     this.elements.title.textContent = `Step trace · ${threadId} · turn ${turn}`;
-    const response = await fetch(`/api/threads/${encodeURIComponent(threadId)}/trace?turn=${turn}`);
+    const response = await fetch(threadUrl('thread', threadId, 'trace', { turn: String(turn) }));
     const body = await response.json();
     if (!current()) return;
     if (!response.ok) {

@@ -156,7 +156,7 @@ describe('the dev server history API (default in-memory store)', () => {
       };
       await call('/api/chat', { threadId: 'api-1', message: 'I was charged twice on my invoice' });
       await call('/api/chat', { threadId: 'api-1', message: 'And can I get a refund for it?' });
-      expect((await call('/api/threads')).body).toEqual({ threads: [expect.objectContaining({ threadId: 'api-1', tree: 'support', owner: 'billing', turns: 2 })] });
+      expect((await call('/api/threads')).body).toEqual({ threads: [expect.objectContaining({ threadId: 'api-1', tree: 'support', owner: 'billing', turns: 2 })], total: 1, offset: 0 });
       expect((await call('/api/threads/api-1')).body).toMatchObject({ exists: true, keptTurns: [1, 2], tracedTurns: [1, 2] });
       const atOne = await call('/api/threads/api-1/turns/1');
       expect(atOne.body).toMatchObject({ turn: 1, messages: [{ role: 'user', turn: 1, text: 'I was charged twice on my invoice' }, { role: 'agent', agent: 'billing' }], state: { activeAgent: 'billing' } });
@@ -169,7 +169,7 @@ describe('the dev server history API (default in-memory store)', () => {
       expect((await call('/api/threads/api-1/fork', { turn: 0 })).status).toBe(400);
       expect((await call('/api/threads/nobody/turns/1')).status).toBe(404);
       expect((await call('/api/threads?limit=0')).status).toBe(400);
-      expect((await call('/api/threads?search=api-1-b')).body).toEqual({ threads: [expect.objectContaining({ threadId: 'api-1-b' })] });
+      expect((await call('/api/threads?search=api-1-b')).body).toEqual({ threads: [expect.objectContaining({ threadId: 'api-1-b' })], total: 1, offset: 0 });
     } finally {
       await server.close();
     }

@@ -127,7 +127,7 @@ describe('dev API: a thread id in the path', () => {
     const { server } = await start();
     expect(await request(server, 'GET', '/api/threads/bad%01id')).toEqual({
       status: 400,
-      json: { error: 'the thread id in the path must be 1 to 1024 characters, with no control characters and well-formed text' },
+      json: { error: 'the thread id in the path must be 1 to 1024 bytes in UTF-8, with no control characters and well-formed text' },
     });
   });
 });

@@ -273,7 +273,7 @@ describe('the dev server API', () => {
     const { server } = await start(DESK);
     expect(await post(server, '/api/chat', { threadId: 'bad\u0001id', message: '' })).toMatchObject({
       status: 400,
-      json: { error: 'threadId must be 1 to 1024 characters, with no control characters and well-formed text; message must not be empty' },
+      json: { error: 'threadId must be 1 to 1024 bytes in UTF-8, with no control characters and well-formed text; message must not be empty' },
     });
     const form = await fetch(new URL('/api/chat', server.url), {
       method: 'POST',

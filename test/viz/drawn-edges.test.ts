@@ -3,7 +3,7 @@ import { instance } from '@viz-js/viz';
 import { describe, expect, it } from 'vitest';
 import { loadTree } from '../../config/load.js';
 import { compileTree, runtimeOf } from '../../graphs/compile.js';
-import { listEdges } from '../../config/edges.js';
+import { fallbacksBesideHandoffs, handoffNeedsApproval, listEdges } from '../../config/edges.js';
 import type { EdgeKind } from '../../config/edges.js';
 import type { Tree } from '../../config/schema.js';
 import { createExampleTools } from '../../tools/examples.js';
@@ -19,6 +19,8 @@ const fixtures = new URL('../fixtures/drawing/', import.meta.url);
 const TREES: [string, string][] = [
   ...EXAMPLES.map((name): [string, string] => [name, examplePath(name)]),
   ['desk', new URL('../../examples/desk.yaml', import.meta.url).pathname],
+  // A person behind an approval gate: the handoff to them says "(approval)".
+  ['gated desk', new URL('../fixtures/trees/gated-desk.yaml', import.meta.url).pathname],
   ...readdirSync(fixtures)
     .filter((file) => file.endsWith('.yaml'))
     .map((file): [string, string] => [`fixture ${file}`, new URL(file, fixtures).pathname]),
@@ -37,16 +39,21 @@ function isConditional(spec: Tree, edge: { from: string; to: string; kind: EdgeK
   return spec.agents[edge.to]?.handoff?.when !== undefined || source?.when?.[edge.to] !== undefined;
 }
 
+function isGated(spec: Tree, edge: { from: string; to: string; kind: EdgeKind }): boolean {
+  return ['delegate', 'handback', 'sideways', 'escalate'].includes(edge.kind) && handoffNeedsApproval(spec, edge.from, edge.to);
+}
+
 async function compile(path: string) {
   const tools = createExampleTools();
   const tree = await loadTree(path, { tools });
   const graph = compileTree(tree, { tools, model: 'offline', checkpointer: false });
-  const expected: DrawnEdge[] = listEdges(tree.spec).map((edge) => ({
+  // Every edge the runtime has, then the fallbacks it leaves out where a handoff leads to the same agent.
+  const expected: DrawnEdge[] = [...listEdges(tree.spec), ...fallbacksBesideHandoffs(tree.spec)].map((edge) => ({
     from: edge.from,
     to: edge.to,
     kind: edge.kind,
-    // A handoff with a condition (`when:` on the target's handoff, or per target on the source) says so.
-    label: `${edgeLabel(edge.kind, edge.tool)}${isConditional(tree.spec, edge) ? ' (when)' : ''}`,
+    // A handoff with a condition (`when:` on the target's handoff, or per target on the source) says so, and one a person approves.
+    label: `${edgeLabel(edge.kind, edge.tool)}${isConditional(tree.spec, edge) ? ' (when)' : ''}${isGated(tree.spec, edge) ? ' (approval)' : ''}`,
   }));
   return { tree, graph, expected };
 }
@@ -54,7 +61,7 @@ async function compile(path: string) {
 const kindOfColor = new Map(Object.entries(EDGE_STYLES).map(([kind, style]) => [style.color, kind as EdgeKind]));
 
 describe.each(TREES)('the drawing of %s', (_, path) => {
-  it('describes exactly the edges listEdges() gives, in its order', async () => {
+  it('describes exactly the edges listEdges() gives, in its order, then the fallbacks beside handoffs', async () => {
     const { graph, expected } = await compile(path);
     const diagram = await describeGraph(graph);
     expect(diagram.edges.map(({ from, to, kind, label }) => ({ from, to, kind, label }))).toEqual(expected);
@@ -65,7 +72,7 @@ describe.each(TREES)('the drawing of %s', (_, path) => {
     const compiled = (await graph.getGraphAsync()).edges
       .filter((edge) => !edge.source.startsWith('__') && !edge.target.startsWith('__'))
       .map((edge) => `${edge.source} → ${edge.target}`);
-    const defined = expected.filter((edge) => edge.kind !== 'helper').map((edge) => `${edge.from} → ${edge.to}`);
+    const defined = [...new Set(expected.filter((edge) => edge.kind !== 'helper').map((edge) => `${edge.from} → ${edge.to}`))];
     expect(compiled.sort()).toEqual(defined.sort());
   });
 

@@ -4,7 +4,7 @@ import type { EdgeKind } from '../../config/edges.js';
 import type { Diagram, NodeRole } from '../../viz/diagram.js';
 import { toDot } from '../../viz/dot.js';
 import { toMermaid } from '../../viz/mermaid.js';
-import { renderSvg } from '../../viz/render.js';
+import { renderPng, renderSvg } from '../../viz/render.js';
 import { parseFlowchart } from './mermaid-parser.js';
 
 /** Names no tree file may use (lint rejects most), which the drawings must still survive. */
@@ -128,6 +128,24 @@ describe('drawings of agents with hostile names and descriptions', () => {
     expect(title('sb-node-1')).toBe('b\\G');
     expect(title('sb-edge-0')).toBe('a\\N → b\\G (delegate)');
     expect(title('sb-legend-role-root')).toBe('root (a\\N)');
+  });
+
+  it('spells out characters an SVG cannot hold (U+FFFE, other noncharacters, controls), so the SVG stays well formed', async () => {
+    const description = 'Front \uFFFE desk \uFFFF \uFDD0 \u{1FFFE} \u0001 end';
+    const odd: Diagram = {
+      name: 'odd \uFFFF',
+      root: 'triage',
+      nodes: [{ name: 'triage', role: 'root', description }],
+      edges: [],
+    };
+    const svg = await renderSvg(toDot(odd, { descriptions: true }));
+    // JSDOM's XML parser throws on text that is not well-formed XML, as browsers and resvg refuse it.
+    const document = new JSDOM(svg, { contentType: 'image/svg+xml' }).window.document;
+    const spelled = 'Front [U+FFFE] desk [U+FFFF] [U+FDD0] [U+1FFFE] [U+0001] end';
+    expect(Array.from(document.querySelectorAll('#sb-node-0 text'), (text) => text.textContent).join(' ')).toBe(`triage ${spelled}`);
+    expect(document.querySelector('#sb-node-0 a')?.getAttributeNS('http://www.w3.org/1999/xlink', 'title')).toBe(`triage: ${spelled}`);
+    expect(document.querySelector('#sb-graph > text')?.textContent).toBe('odd [U+FFFF]');
+    expect((await renderPng(svg, { scale: 1 })).subarray(1, 4).toString()).toBe('PNG');
   });
 
   it('puts nothing executable in the SVG', async () => {
