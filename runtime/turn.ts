@@ -580,7 +580,9 @@ async function closeStrandedTurn(graph: SwitchboardGraph, threadId: string, leas
   const approval = unstarted ? undefined : await strandedApproval(graph, threadId);
   const involved = [...running.path, ...(running.moves ?? []).map((move) => move.to), ...(approval ? [approval.from] : [])];
   const gone = [...new Set(involved)].filter((agent) => !runtime.agents.has(agent));
-  const where = gone.length > 0 ? `in ${gone.join(', ')}, which the tree no longer has` : 'at a step the tree no longer has';
+  // Nothing it involved left the tree: not a turn this closes (a message added by other means, say).
+  if (gone.length === 0) return undefined;
+  const where = `in ${gone.join(', ')}, which the tree no longer has`;
   const what = approval ? `waited for a person to approve ${approval.from}'s handoff to ${approval.to}` : unstarted ? 'was cut short before it began' : 'was cut short';
   const error = { code: 'AGENT_REMOVED', message: `Turn ${running.number} ${what} ${where} (the YAML changed since): it cannot go on, so it ends here; ${runtime.tree.root} takes the conversation.` };
   const ofTurn = state.messages.slice(state.messages.findLastIndex((message) => message.type === 'human') + 1);

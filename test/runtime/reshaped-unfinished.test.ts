@@ -1,3 +1,4 @@
+import { HumanMessage } from '@langchain/core/messages';
 import { tool } from '@langchain/core/tools';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -187,6 +188,20 @@ agents:
     expect(final.reduce((sum, summary) => sum + summary.usage.total.modelCalls, 0)).toBe(state.usage.total.modelCalls);
     expect(final.reduce((sum, summary) => sum + summary.usage.total.inputTokens, 0)).toBe(state.usage.total.inputTokens);
     expectEveryCallAnswered(state.messages);
+    await store.close();
+  });
+
+  it('leaves alone a thread whose tree lost nothing: a message added by other means is not a stranded turn', async () => {
+    server.fallback(model);
+    const store = await openCheckpointer('memory');
+    const graph = await desk(store, DESK, {});
+    const { threadId } = newThread();
+    await runTurn(graph, { threadId, message: 'hello' });
+    await graph.updateState({ configurable: { thread_id: threadId } }, { messages: [new HumanMessage({ content: 'a note added by the backend', id: 'added' })] }, 'triage');
+    const next = await runTurn(graph, { threadId, message: 'and now?' });
+    expect(next).toMatchObject({ status: 'done', agent: 'triage' });
+    expect(next.recovered).toBeUndefined();
+    expect((await getTurnSummaries(graph, threadId)).map((summary) => summary.status)).not.toContain('error');
     await store.close();
   });
 });
