@@ -14,7 +14,8 @@ import { expectEveryCallAnswered, fakeOpenAIForFile, newThread } from '../helper
 
 const server = await fakeOpenAIForFile();
 
-const DESK = `
+/** The desk's models and front desk; each tree below adds its agents. */
+const TRIAGE = `
 version: 1
 name: reshaped
 root: triage
@@ -25,25 +26,16 @@ agents:
   triage:
     description: Front desk.
     prompt: TRIAGE routes refunds to billing.
-    children: [billing]
+`;
+const BILLING = `
   billing:
     description: Refunds.
     prompt: BILLING issues refunds.
     tools: [issue_refund]
 `;
+const DESK = `${TRIAGE}    children: [billing]${BILLING}`;
 /** The same desk after an edit that took billing out. */
-const WITHOUT_BILLING = `
-version: 1
-name: reshaped
-root: triage
-models:
-  m: { provider: openai, name: gpt-4o-mini }
-defaults: { model: m }
-agents:
-  triage:
-    description: Front desk.
-    prompt: TRIAGE routes refunds to billing.
-`;
+const WITHOUT_BILLING = TRIAGE;
 
 /** Triage hands refunds to billing; billing refunds; everything else is answered. */
 function model(request: FakeRequest): FakeResponse {
@@ -139,29 +131,14 @@ describe('a turn cut short in an agent the YAML has since lost', () => {
   });
 
   it('answers the calls of a handoff waiting for approval as not decided and not run (they never ran), and its usage stays in the summaries', async () => {
-    const GATED = `
-version: 1
-name: reshaped
-root: triage
-models:
-  m: { provider: openai, name: gpt-4o-mini }
-defaults: { model: m }
-agents:
-  triage:
-    description: Front desk.
-    prompt: TRIAGE routes refunds to billing.
-    children: [billing]
-  billing:
-    description: Refunds.
-    prompt: BILLING issues refunds.
-    tools: [issue_refund]
-    children: [lead]
+    const LEAD = `
   lead:
     description: Team lead.
     prompt: LEAD decides.
     approval: required
 `;
-    const WITHOUT_ASKER = GATED.replace(/ {2}billing:[\s\S]*?children: \[lead\]\n/, '').replace('children: [billing]', 'children: [lead]');
+    const GATED = `${TRIAGE}    children: [billing]${BILLING}    children: [lead]${LEAD}`;
+    const WITHOUT_ASKER = `${TRIAGE}    children: [lead]${LEAD}`;
     server.fallback((request) => {
       const system = String(request.messages[0]?.content ?? '');
       const said = String([...request.messages].reverse().find((message) => message.role === 'user')?.content ?? '');
