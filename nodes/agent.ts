@@ -20,8 +20,8 @@ import type { ModelCallResult, ModelTry } from './model-call.js';
 import { buildModelInput } from './prompt.js';
 import { answerToolCalls, needsExecution, toolAnswer } from './tool-calls.js';
 import type { ChosenHandoff, ToolStep } from './tool-calls.js';
-import { agentCount, count, currentTurn, lastUserMessage, logFields, messageTooLong, pathKey, threadIdOf, turnDurationMs } from './turn.js';
-import { accountFailedModel, accountUsage } from './usage.js';
+import { agentCount, count, currentTurn, lastUserMessage, logFields, messageTooLong, threadIdOf, turnDurationMs } from './turn.js';
+import { accountFailedModel, accountUsage, modelPartEvents } from './usage.js';
 import { removalsBeforeWindow } from './hot-window.js';
 import { turnWriteOf } from '../state/turn-write.js';
 import { repeatedRound } from '../state/trail.js';
@@ -151,7 +151,8 @@ class AgentStep {
       // The empty reply's tokens count: asking again could take the session past its budget by more than one call.
       const spent = this.tokenLimit();
       if (spent) return spent;
-      const retry = await this.call([...input, new SystemMessage(EMPTY_REPLY_NUDGE)]);
+      // Asked of the model that answered: the models before it in the list have just failed.
+      const retry = await this.call([...input, new SystemMessage(EMPTY_REPLY_NUDGE)], result.modelId);
       if (retry instanceof ModelCallFailure) return this.failed('MODEL_FAILED', `the model failed (${retry.kind}): ${retry.message}`);
       message = retry.message;
       if (isEmpty(message)) return this.failed('EMPTY_REPLY', 'the model replied with nothing, twice');
@@ -199,10 +200,12 @@ class AgentStep {
    * before a fallback model answered has its own usage and model-call events); returns the failure
    * instead of throwing it.
    */
-  private async call(input: BaseMessage[]): Promise<ModelCallResult | ModelCallFailure> {
+  private async call(input: BaseMessage[], fromModel?: string): Promise<ModelCallResult | ModelCallFailure> {
     const onModelFailed = (tried: ModelTry, failure: ModelCallFailure) => this.accountFailedModel(input, tried, failure);
+    const models = modelsForCall(this.runtime, this.agent, this.state);
+    const from = fromModel === undefined ? -1 : models.findIndex((model) => model.id === fromModel);
     try {
-      const result = await callModel(this.runtime, this.agent.name, modelsForCall(this.runtime, this.agent, this.state), input, this.config, { turn: this.turn, onModelFailed });
+      const result = await callModel(this.runtime, this.agent.name, from > 0 ? models.slice(from) : models, input, this.config, { turn: this.turn, onModelFailed });
       this.accountAnswer(input, result);
       return result;
     } catch (error) {
@@ -214,14 +217,10 @@ class AgentStep {
 
   /** The answering model's own attempts, tokens and times. */
   private accountAnswer(input: BaseMessage[], result: ModelCallResult): void {
-    const { answered } = result;
-    const accounted = accountUsage(this.runtime, this.agent.name, this.turn, { ...result, attempts: answered.attempts }, input);
+    const accounted = accountUsage(this.runtime, this.agent.name, this.turn, { ...result, attempts: result.answered.attempts }, input);
     this.turn = accounted.turn;
     this.stepCalls.push(accounted.call);
-    const flags = { ...(accounted.unpriced ? { unpriced: true as const } : {}), ...(accounted.estimated ? { estimated: true as const } : {}) };
-    this.emit({ type: 'usage', agent: this.agent.name, model: result.modelId, path: pathKey(this.turn), usage: accounted.usage, ...flags });
-    if (this.runtime.observers.length === 0) return;
-    this.emit({ type: 'model-call', agent: this.agent.name, model: result.modelId, turn: this.turn.number, input, output: result.message, usage: accounted.usage, ...flags, attempts: answered.attempts, startedAt: answered.startedAt, durationMs: answered.durationMs });
+    for (const event of modelPartEvents(this.runtime, this.agent.name, accounted, { tried: result.answered, input, output: result.message })) this.emit(event);
   }
 
   /** A model whose attempts all failed: model calls with no tokens (the provider answered none), its own. */
@@ -229,12 +228,7 @@ class AgentStep {
     const accounted = accountFailedModel(this.runtime, this.agent.name, this.turn, tried);
     this.turn = accounted.turn;
     this.stepCalls.push(accounted.call);
-    // An unpriced model's failure is no $0 cost either (the cost counter leaves it out).
-    const flags = accounted.unpriced ? { unpriced: true as const } : {};
-    this.emit({ type: 'usage', agent: this.agent.name, model: tried.modelId, path: pathKey(this.turn), usage: accounted.usage, ...flags });
-    if (this.runtime.observers.length === 0) return;
-    const error = { kind: failure.kind, message: failure.message };
-    this.emit({ type: 'model-call', agent: this.agent.name, model: tried.modelId, turn: this.turn.number, input, output: undefined, error, usage: undefined, ...flags, attempts: tried.attempts, startedAt: tried.startedAt, durationMs: tried.durationMs });
+    for (const event of modelPartEvents(this.runtime, this.agent.name, accounted, { tried, input, failure })) this.emit(event);
   }
 
   private async finishToolStep(step: ToolStep, approval?: DecidedApproval): Promise<Command> {

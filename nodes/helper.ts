@@ -15,9 +15,9 @@ import { runFunctionTool } from './function-tool.js';
 import type { ToolRun } from './function-tool.js';
 import { callModel, ModelCallFailure } from './model-call.js';
 import type { ModelTry } from './model-call.js';
-import { accountFailedModel, accountUsage } from './usage.js';
+import { accountFailedModel, accountUsage, modelPartEvents } from './usage.js';
 import { tokensUsed } from '../state/turn-usage.js';
-import { agentCount, count, logFields, pathKey, threadIdOf } from './turn.js';
+import { agentCount, count, logFields, threadIdOf } from './turn.js';
 import { emit } from './events.js';
 
 /** A helper answers within this many model calls (tool rounds included). */
@@ -67,11 +67,7 @@ export async function runHelper(
       const accounted = accountFailedModel(runtime, helperName, turn, tried);
       turn = accounted.turn;
       calls.push(accounted.call);
-      const flags = accounted.unpriced ? { unpriced: true as const } : {};
-      emit(config, logger, { type: 'usage', agent: helperName, model: tried.modelId, path: pathKey(turn), usage: accounted.usage, ...flags }, logFields(turn), runtime.observers);
-      if (runtime.observers.length === 0) return;
-      const error = { kind: failure.kind, message: failure.message };
-      emit(config, logger, { type: 'model-call', agent: helperName, model: tried.modelId, turn: turn.number, input, output: undefined, error, usage: undefined, ...flags, attempts: tried.attempts, startedAt: tried.startedAt, durationMs: tried.durationMs }, logFields(turn), runtime.observers);
+      for (const event of modelPartEvents(runtime, helperName, accounted, { tried, input, failure })) emit(config, logger, event, logFields(turn), runtime.observers);
     };
     try {
       result = await callModel(runtime, helperName, helper.models, input, config, { stream: false, turn, onModelFailed });
@@ -79,15 +75,10 @@ export async function runHelper(
       const kind = error instanceof ModelCallFailure ? error.kind : 'rejected';
       return { ok: false, failed: true, content: `Error: ${helperName} failed (${kind}).`, turn, calls };
     }
-    const { answered } = result;
-    const accounted = accountUsage(runtime, helperName, turn, { ...result, attempts: answered.attempts }, input);
+    const accounted = accountUsage(runtime, helperName, turn, { ...result, attempts: result.answered.attempts }, input);
     turn = accounted.turn;
     calls.push(accounted.call);
-    const flags = { ...(accounted.unpriced ? { unpriced: true as const } : {}), ...(accounted.estimated ? { estimated: true as const } : {}) };
-    emit(config, logger, { type: 'usage', agent: helperName, model: result.modelId, path: pathKey(turn), usage: accounted.usage, ...flags }, logFields(turn), runtime.observers);
-    if (runtime.observers.length > 0) {
-      emit(config, logger, { type: 'model-call', agent: helperName, model: result.modelId, turn: turn.number, input, output: result.message, usage: accounted.usage, ...flags, attempts: answered.attempts, startedAt: answered.startedAt, durationMs: answered.durationMs }, logFields(turn), runtime.observers);
-    }
+    for (const event of modelPartEvents(runtime, helperName, accounted, { tried: result.answered, input, output: result.message })) emit(config, logger, event, logFields(turn), runtime.observers);
     const reply = result.message;
     messages.push(reply);
     const toolCalls = reply.tool_calls ?? [];

@@ -13,8 +13,9 @@ import type { AgentRuntime, TreeRuntime } from './context.js';
 import { costOf, priceOf } from '../models/prices.js';
 import type { CallUsage, Turn, UsageTotals } from '../state/schema.js';
 import { addCalls, totalsOf } from '../state/turn-usage.js';
-import type { ModelCallResult, ModelTry } from './model-call.js';
-import { count } from './turn.js';
+import type { ModelCallFailure, ModelCallResult, ModelTry } from './model-call.js';
+import type { SwitchboardEvent } from './events.js';
+import { count, pathKey } from './turn.js';
 
 export interface AccountedCall {
   turn: Turn;
@@ -57,6 +58,31 @@ export function accountFailedModel(runtime: TreeRuntime, agent: string, turn: Tu
   const call: CallUsage = [agent, turn.path.length, tried.attempts, 0, 0, 0, Math.round(tried.durationMs)];
   const counted = count(turn, agent, 'modelCalls', tried.attempts);
   return { turn: { ...counted, calls: addCalls(counted.calls, [call]) }, call, usage: totalsOf(call), unpriced: priceOf(tried.modelId, runtime.prices) === undefined };
+}
+
+/**
+ * The events of one model's part of a call, accounted (an agent's or a helper's): its `usage`
+ * event, and its `model-call` event when observers listen (that one carries the whole input).
+ * `part.output` is the answer; `part.failure` the failure of a model whose every attempt failed.
+ */
+export function modelPartEvents(
+  runtime: TreeRuntime,
+  agent: string,
+  accounted: AccountedCall & { estimated?: boolean },
+  part: { tried: ModelTry; input: readonly BaseMessage[]; output?: ModelCallResult['message']; failure?: ModelCallFailure },
+): SwitchboardEvent[] {
+  const { turn, unpriced, estimated } = accounted;
+  // An unpriced model's failure is no $0 cost either (the cost counter leaves it out).
+  const flags = { ...(unpriced ? { unpriced: true as const } : {}), ...(estimated ? { estimated: true as const } : {}) };
+  const model = part.tried.modelId;
+  const events: SwitchboardEvent[] = [{ type: 'usage', agent, model, path: pathKey(turn), usage: accounted.usage, ...flags }];
+  if (runtime.observers.length === 0) return events;
+  const { attempts, startedAt, durationMs } = part.tried;
+  const outcome = part.failure
+    ? { output: undefined, error: { kind: part.failure.kind, message: part.failure.message }, usage: undefined }
+    : { output: part.output, usage: accounted.usage };
+  events.push({ type: 'model-call', agent, model, turn: turn.number, input: part.input, ...outcome, ...flags, attempts, startedAt, durationMs });
+  return events;
 }
 
 /**

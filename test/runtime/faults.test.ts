@@ -200,6 +200,16 @@ describe('the fault matrix (real ChatOpenAI client, fake server)', () => {
     expect(state.messages.some((message) => message.text.startsWith('Your last reply was empty'))).toBe(false);
   });
 
+  it('an empty reply from the fallback model: asked again of that model, not of the one that just timed out', async () => {
+    const { graph } = await compileFaults();
+    server.enqueue(toBilling, { content: 'too late', delayMs: 10_000 }, { content: '' }, { content: 'Backup model, second try.' });
+    const state = (await graph.invoke(user('invoice?'), newThread().config)) as SwitchboardState;
+
+    expect(requestLog()).toEqual(['triage:gpt-4o-mini', 'billing:gpt-4o-mini', 'billing:gpt-4.1-mini', 'billing:gpt-4.1-mini']);
+    expect(server.requests[3]?.messages.at(-1)).toMatchObject({ role: 'system', content: 'Your last reply was empty. Answer the user, call one of your tools, or hand off.' });
+    expect(state.messages.at(-1)?.text).toBe('Backup model, second try.');
+  });
+
   it('two empty replies: the agent fallback takes over', async () => {
     const { graph } = await compileFaults();
     server.enqueue(toBilling, { content: '' }, { content: '' }, { content: 'Backup desk here.' });
