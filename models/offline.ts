@@ -70,15 +70,19 @@ export class OfflineChatModel extends BaseChatModel {
         toolCallChunks: message.tool_calls.map((call, index) => ({ id: call.id ?? `call-${index}`, name: call.name, args: JSON.stringify(call.args), index, type: 'tool_call_chunk' as const })),
         usage: usageOf(message),
       });
-      yield new ChatGenerationChunk({ text: '', message: chunk });
+      const generation = new ChatGenerationChunk({ text: '', message: chunk });
+      yield generation;
+      // As providers do: the chunk goes to the callbacks too (LangGraph's messages stream mode reads it there).
+      await runManager?.handleLLMNewToken('', undefined, undefined, undefined, undefined, { chunk: generation });
       return;
     }
     const words = textOf(message).split(/(?<= )/);
     for (const [index, word] of words.entries()) {
       const last = index === words.length - 1;
       const chunk = aiMessageChunk({ content: word, id: message.id, usage: last ? usageOf(message) : undefined });
-      yield new ChatGenerationChunk({ text: word, message: chunk });
-      await runManager?.handleLLMNewToken(word);
+      const generation = new ChatGenerationChunk({ text: word, message: chunk });
+      yield generation;
+      await runManager?.handleLLMNewToken(word, undefined, undefined, undefined, undefined, { chunk: generation });
     }
   }
 

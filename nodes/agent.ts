@@ -170,6 +170,9 @@ class AgentStep {
     }
 
     if (!message.tool_calls?.length) return this.reply(message);
+    // Words said beside tool calls or a handoff were streamed to the user and stay in the thread: their
+    // message ends here (a `model-retry` later in the turn discards nothing said before it).
+    if (textOf(message).trim() !== '') this.emit({ type: 'message-end', agent: this.agent.name, text: textOf(message) });
     if (needsExecution(this.agent, message) || needsCheckpointBeforeHandoff(this.runtime, this.agent, message)) {
       // Checkpoint the response before tools with side effects run (the next step runs them), and
       // before a handoff that waits for approval or runs a hook (so a replay meets the same call).

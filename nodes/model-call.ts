@@ -4,7 +4,10 @@
  * agent's model fallbacks in order. The OpenAI client's own retries are off (see models/resolve.ts).
  */
 import { randomUUID } from 'node:crypto';
+import { BaseCallbackHandler } from '@langchain/core/callbacks/base';
+import type { Callbacks } from '@langchain/core/callbacks/manager';
 import type { AIMessage, AIMessageChunk, BaseMessage } from '@langchain/core/messages';
+import type { LLMResult } from '@langchain/core/outputs';
 import type { LangGraphRunnableConfig } from '@langchain/langgraph';
 import { aiMessage, usageOf } from '../models/messages.js';
 import type { BoundModel, TreeRuntime } from './context.js';
@@ -88,8 +91,9 @@ export async function callModel(
       tried.attempts += 1;
       const started = performance.now();
       try {
-        const chunk = await invokeWithTimeout(model, messages, config, agent, options.stream ?? true);
-        return { message: toMessage(chunk, agent), modelId: model.id, latencyMs: performance.now() - started, attempts, answered: endTry(tried) };
+        const ids = new MessageIds();
+        const chunk = await invokeWithTimeout(model, messages, config, agent, options.stream ?? true, ids);
+        return { message: toMessage(chunk, agent, ids), modelId: model.id, latencyMs: performance.now() - started, attempts, answered: endTry(tried) };
       } catch (error) {
         if (config.signal?.aborted) throw error;
         lastFailure = classify(error, attempts);
@@ -122,7 +126,55 @@ function endTry({ started, ...tried }: ModelTry & { started: number }): ModelTry
   return { ...tried, durationMs: performance.now() - started };
 }
 
-async function invokeWithTimeout(model: BoundModel, messages: BaseMessage[], config: LangGraphRunnableConfig, agent: string, stream: boolean): Promise<AIMessageChunk> {
+/**
+ * The id the stored message gets (Switchboard's own, see {@link toMessage}), and the provider's.
+ * With LangGraph's `messages` stream mode on, the streamed chunks carry the stored message's id
+ * (stamped before LangGraph's handler sees them): LangGraph then knows the message the node returns
+ * as the one it streamed, and does not send it a second time under another id.
+ */
+class MessageIds extends BaseCallbackHandler {
+  override name = 'switchboard_message_ids';
+  readonly id = randomUUID();
+  providerId: string | undefined;
+
+  constructor() {
+    // Run at once, in order (first in the list): the streaming handler must see the stamped id.
+    super({ _awaitHandler: true });
+  }
+
+  override handleLLMNewToken(_token: string, _index: unknown, _runId: string, _parentRunId?: string, _tags?: string[], fields?: { chunk?: unknown }): void {
+    this.stamp((fields?.chunk as { message?: BaseMessage } | undefined)?.message);
+  }
+
+  override handleLLMEnd(output: LLMResult): void {
+    this.stamp((output.generations[0]?.[0] as { message?: BaseMessage } | undefined)?.message);
+  }
+
+  private stamp(message: BaseMessage | undefined): void {
+    if (!message || message.id === this.id) return;
+    this.providerId ??= message.id;
+    message.id = this.id;
+    (message.lc_kwargs as { id?: string }).id = this.id;
+  }
+
+  /** `callbacks` with this handler first, when LangGraph streams messages through them; else as they are. */
+  firstIn(callbacks: Callbacks): Callbacks {
+    if (Array.isArray(callbacks)) return callbacks.some(isMessagesStreamer) ? [this, ...callbacks] : callbacks;
+    if (!callbacks.handlers.some(isMessagesStreamer)) return callbacks;
+    const manager = callbacks.copy();
+    manager.handlers.unshift(this);
+    manager.inheritableHandlers.unshift(this);
+    return manager;
+  }
+}
+
+/** LangGraph's handler of the `messages` stream mode. */
+function isMessagesStreamer(handler: unknown): boolean {
+  const name = (handler as { name?: unknown }).name;
+  return name === 'StreamMessagesHandler' || name === 'StreamProtocolMessagesHandler';
+}
+
+async function invokeWithTimeout(model: BoundModel, messages: BaseMessage[], config: LangGraphRunnableConfig, agent: string, stream: boolean, ids: MessageIds): Promise<AIMessageChunk> {
   const timeoutMs = model.timeoutMs ?? DEFAULT_MODEL_TIMEOUT_MS;
   const { controller, dispose } = linkedAbort(config.signal);
   let timer: NodeJS.Timeout | undefined;
@@ -135,7 +187,7 @@ async function invokeWithTimeout(model: BoundModel, messages: BaseMessage[], con
   try {
     return await Promise.race([
       model.runnable.invoke(messages, {
-        ...(config.callbacks ? { callbacks: config.callbacks } : {}),
+        ...(config.callbacks ? { callbacks: stream ? ids.firstIn(config.callbacks) : config.callbacks } : {}),
         // Tracers (LangSmith's via LANGSMITH_TRACING) show the call as "<agent> model", with the agent and model id.
         metadata: { ...config.metadata, switchboard_agent: agent, switchboard_model: model.id },
         // A helper's tokens are not the answer the user reads: keep them out of the messages stream.
@@ -163,7 +215,7 @@ async function invokeWithTimeout(model: BoundModel, messages: BaseMessage[], con
  * - an OpenAI refusal is read from the raw response into `additional_kwargs.refusal`, and the raw
  *   response is dropped (it would bloat every checkpoint).
  */
-function toMessage(chunk: AIMessageChunk | AIMessage, agent: string): AIMessage {
+function toMessage(chunk: AIMessageChunk | AIMessage, agent: string, ids: MessageIds): AIMessage {
   const { __raw_response: raw, tool_calls: _rawCalls, ...additionalKwargs } = (chunk.additional_kwargs ?? {}) as Record<string, unknown>;
   const refusal = refusalIn(raw);
   // Empty arguments (`""`, which some servers send for a call without parameters) mean `{}`.
@@ -175,12 +227,13 @@ function toMessage(chunk: AIMessageChunk | AIMessage, agent: string): AIMessage 
   const renamed = new Map<string, string>();
   [...(chunk.tool_calls ?? []), ...(chunk.invalid_tool_calls ?? []).filter(blank)].forEach((call, index) => call.id && renamed.set(call.id, calls[index]?.id as string));
   (chunk.invalid_tool_calls ?? []).filter((call) => !blank(call)).forEach((call, index) => call.id && renamed.set(call.id, invalid[index]?.id as string));
-  const metadata = { ...chunk.response_metadata, ...(chunk.id ? { provider_message_id: chunk.id } : {}), ...(providerIds.length ? { provider_tool_call_ids: providerIds } : {}) };
+  const providerId = ids.providerId ?? (chunk.id === ids.id ? undefined : chunk.id);
+  const metadata = { ...chunk.response_metadata, ...(providerId ? { provider_message_id: providerId } : {}), ...(providerIds.length ? { provider_tool_call_ids: providerIds } : {}) };
   return aiMessage({
     content: renameToolUseIds(chunk.content, renamed),
     // Our own id: providers' ids are not always unique, and LangGraph's messages reducer replaces a
     // message that has the id of an earlier one.
-    id: randomUUID(),
+    id: ids.id,
     name: agent,
     toolCalls: [...calls, ...invalid.map((call) => ({ id: call.id, name: call.name ?? 'unknown', args: {}, type: 'tool_call' as const }))],
     invalidToolCalls: invalid,

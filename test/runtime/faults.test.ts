@@ -210,6 +210,22 @@ describe('the fault matrix (real ChatOpenAI client, fake server)', () => {
     expect(state.messages.at(-1)?.text).toBe('Backup model, second try.');
   });
 
+  it('words said beside a tool call end as a message before the tool runs: a model retry later discards nothing of them', async () => {
+    const { graph } = await compileFaults();
+    server.enqueue(
+      toBilling,
+      { content: 'Let me look that up. ', toolCalls: [{ name: 'lookup_invoice', arguments: { invoice_id: 'INV-1001' } }] },
+      { status: 500 },
+      { content: 'It was charged once.' },
+    );
+    const events: SwitchboardEvent[] = [];
+    const stream = streamTurn(graph, { threadId: newThread().threadId, message: 'invoice?' });
+    for (let next = await stream.next(); !next.done; next = await stream.next()) events.push(next.value);
+
+    const shown = events.filter((event) => ['message-end', 'tool-call', 'model-retry'].includes(event.type)).map((event) => (event.type === 'message-end' ? `${event.agent}: ${event.text}` : event.type));
+    expect(shown).toEqual(['billing: Let me look that up. ', 'tool-call', 'model-retry', 'billing: It was charged once.']);
+  });
+
   it('two empty replies: the agent fallback takes over', async () => {
     const { graph } = await compileFaults();
     server.enqueue(toBilling, { content: '' }, { content: '' }, { content: 'Backup desk here.' });

@@ -29,7 +29,12 @@ describe('streamTurn()', () => {
     server.enqueue({ content: 'Let me get billing. ', toolCalls: [{ name: 'transfer_to_billing', arguments: { reason: 'double charge' } }] }, { content: 'I can see both charges of $99 in May.' });
     const { events, result } = await collect(streamTurn(graph, { threadId: newThread().threadId, message: 'charged twice' }));
 
-    expect(kinds(events)).toEqual(['turn-start', 'handoff-request', 'handoff-accept', 'message-end', 'turn-end']);
+    expect(kinds(events)).toEqual(['turn-start', 'message-end', 'handoff-request', 'handoff-accept', 'message-end', 'turn-end']);
+    // What triage said beside its handoff is a message of its own: it ends before the handoff.
+    expect(events.filter((event) => event.type === 'message-end')).toEqual([
+      { type: 'message-end', agent: 'triage', text: 'Let me get billing. ' },
+      { type: 'message-end', agent: 'billing', text: 'I can see both charges of $99 in May.' },
+    ]);
     const deltas = events.filter((event): event is Extract<SwitchboardEvent, { type: 'text-delta' }> => event.type === 'text-delta');
     expect(deltas.filter((event) => event.agent === 'billing').map((event) => event.delta).join('')).toBe('I can see both charges of $99 in May.');
     expect(deltas.filter((event) => event.agent === 'triage').map((event) => event.delta).join('')).toBe('Let me get billing. ');
