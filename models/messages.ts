@@ -47,7 +47,37 @@ export function usageOf(message: AIMessage | AIMessageChunk): UsageMetadata | un
  * content, the usual case, is returned as it is.
  */
 export function textOf(message: BaseMessage): string {
-  return typeof message.content === 'string' ? message.content : message.text;
+  const content: unknown = message.content;
+  if (typeof content === 'string') return content;
+  // Content that is neither text nor content blocks (a number from a client's JSON) has no text.
+  return Array.isArray(content) && content.every((block) => typeof block === 'string' || (block !== null && typeof block === 'object')) ? message.text : '';
+}
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/**
+ * `text` with each lone surrogate (half an emoji, from a client that cut a string in two) replaced
+ * by U+FFFD, as a browser shows it: providers refuse malformed UTF-16 with a 400, which would fail
+ * every later turn that shows the model the message.
+ */
+export function wellFormed(text: string): string {
+  return text.replace(LONE_SURROGATE, '\uFFFD');
+}
+
+/**
+ * Why a user's message cannot be put to a model — content that is neither text nor content
+ * blocks, no text at all, or malformed text — or undefined when it can.
+ */
+export function unusableUserMessage(message: BaseMessage): string | undefined {
+  const content: unknown = message.content;
+  if (typeof content === 'string') {
+    if (content.trim() === '') return 'The message is empty: there is nothing for an agent to answer.';
+    return wellFormed(content) === content ? undefined : 'The message contains a lone surrogate (malformed UTF-16): send well-formed text.';
+  }
+  if (!Array.isArray(content) || content.length === 0 || !content.every((block) => block !== null && typeof block === 'object' && typeof (block as { type?: unknown }).type === 'string')) {
+    return 'The message content must be text (a string) or a list of content blocks, each with a type.';
+  }
+  return undefined;
 }
 
 /**

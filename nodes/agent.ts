@@ -9,7 +9,7 @@ import type { BaseMessage, ToolCall } from '@langchain/core/messages';
 import { Command, END } from '@langchain/langgraph';
 import type { LangGraphRunnableConfig } from '@langchain/langgraph';
 import type { Logger } from 'pino';
-import { aiMessage, textOf, usageOf } from '../models/messages.js';
+import { aiMessage, textOf, unusableUserMessage, usageOf } from '../models/messages.js';
 import type { AgentRuntime, TreeRuntime } from './context.js';
 import { emit } from './events.js';
 import { addUsage } from '../state/schema.js';
@@ -35,6 +35,8 @@ import type { HandoffRefuseCode } from './events.js';
 /** Stable codes of the errors that end a turn (`state.turn.error.code`). */
 export type TurnErrorCode =
   | 'MESSAGE_TOO_LONG'
+  /** A message `graph.invoke` was given that no model can be shown (not text, empty, malformed): it leaves the thread. */
+  | 'INVALID_INPUT'
   | 'HANDOFF_LIMIT'
   | 'PING_PONG'
   | 'MODEL_CALL_LIMIT'
@@ -107,9 +109,16 @@ class AgentStep {
   async run(): Promise<Command> {
     if (this.started) {
       this.emit({ type: 'turn-start', threadId: this.threadId, turn: this.turn.number, agent: this.agent.name });
+      const user = lastUserMessage(this.state.messages);
+      // A message `graph.invoke` took as it came (runTurn refuses these before they are saved).
+      const unusable = user && unusableUserMessage(user);
+      if (user && unusable) {
+        // It leaves the thread: every later turn would show it to a model.
+        if (user.id) this.messages.push(new RemoveMessage({ id: user.id }));
+        return this.endWithError('INVALID_INPUT', unusable);
+      }
       // Earlier turns past the tree's largest history window leave the checkpoint (the journal has them).
       this.messages.push(...(await removalsBeforeWindow(this.runtime, this.threadId, this.state.messages)));
-      const user = lastUserMessage(this.state.messages);
       const tooLong = user && messageTooLong(textOf(user), this.agent);
       if (user && tooLong) {
         // The oversized message leaves the thread: it would poison every later turn.

@@ -14,7 +14,7 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import { SwitchboardError } from '../errors/switchboard-error.js';
 import type { AgentRuntime, TreeRuntime } from './context.js';
-import { textOf } from '../models/messages.js';
+import { textOf, wellFormed } from '../models/messages.js';
 import { emit } from './events.js';
 import { PERSON_TRANSCRIPT_TURNS, transcript } from '../state/history.js';
 import type { HandoffRecord, SwitchboardState } from '../state/schema.js';
@@ -44,7 +44,11 @@ export interface EscalationRequest {
 
 /** The person's answer: the reply the user sees, and optionally who owns the conversation next. */
 export const HumanReplySchema = z.strictObject({
-  reply: z.string().min(1),
+  // Malformed UTF-16 (half an emoji) is shown as U+FFFD: providers refuse it, and every later turn sends the reply.
+  reply: z
+    .string()
+    .refine((reply) => reply.trim() !== '', { error: 'the reply is empty' })
+    .transform(wellFormed),
   handBackTo: z.string().optional(),
   operator: z.string().optional(),
 });
