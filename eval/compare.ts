@@ -16,12 +16,13 @@ export interface RoutingChange {
   message: string;
   /** The expected agent, when the turn is scored. */
   expected: string | undefined;
-  before: { agent: string; path: string[] };
-  after: { agent: string; path: string[] };
+  /** `approval`: the agent a handoff waiting for a person's approval would move to, when the turn stopped for one. */
+  before: { agent: string; path: string[]; approval?: string };
+  after: { agent: string; path: string[]; approval?: string };
   /**
    * `fixed`: wrong before, right after; `broken`: right before, wrong after; `changed`: the routing
    * moved but the verdict did not (or the turn is not scored). Right means the agent (and the path,
-   * when one is expected) matched.
+   * when one is expected, and the wait for approval, when one was expected or met) matched.
    */
   verdict: 'fixed' | 'broken' | 'changed';
 }
@@ -34,8 +35,8 @@ export interface EvalComparison {
 }
 
 /**
- * Every turn whose answering agent or path differs between `before` (e.g. the tree as committed)
- * and `after` (the edited tree), matched by case id and turn, in dataset order.
+ * Every turn whose answering agent, path or wait for approval differs between `before` (e.g. the
+ * tree as committed) and `after` (the edited tree), matched by case id and turn, in dataset order.
  */
 export function compareReports(before: EvalReport, after: EvalReport): RoutingChange[] {
   const earlier = new Map(before.results.map((outcome) => [outcome.id, outcome]));
@@ -48,7 +49,11 @@ export function compareReports(before: EvalReport, after: EvalReport): RoutingCh
 function compareCase(before: CaseOutcome, after: CaseOutcome): RoutingChange[] {
   return after.turns.flatMap((turn, index) => {
     const old = before.turns[index];
-    if (!old || (old.actual.agent === turn.actual.agent && pathMatches(old.actual.path, turn.actual.path))) return [];
+    if (
+      !old ||
+      (old.actual.agent === turn.actual.agent && pathMatches(old.actual.path, turn.actual.path) && old.actual.approval === turn.actual.approval)
+    )
+      return [];
     const wasRight = routedRight(old);
     const isRight = routedRight(turn);
     return [
@@ -58,16 +63,21 @@ function compareCase(before: CaseOutcome, after: CaseOutcome): RoutingChange[] {
         turn: turn.turn,
         message: turn.message,
         expected: turn.expected?.agent,
-        before: { agent: old.actual.agent, path: old.actual.path },
-        after: { agent: turn.actual.agent, path: turn.actual.path },
+        before: routingOf(old),
+        after: routingOf(turn),
         verdict: wasRight === isRight || wasRight === undefined ? 'changed' : isRight ? 'fixed' : 'broken',
       },
     ];
   });
 }
 
+function routingOf(turn: TurnOutcome): RoutingChange['before'] {
+  const { agent, path, approval } = turn.actual;
+  return { agent, path, ...(approval === undefined ? {} : { approval }) };
+}
+
 /** Whether the routing matched the expectation; undefined for an unscored turn. */
 function routedRight(turn: TurnOutcome): boolean | undefined {
   if (!turn.checks) return undefined;
-  return turn.checks.agent && turn.checks.path !== false;
+  return turn.checks.agent && turn.checks.path !== false && turn.checks.approval !== false;
 }

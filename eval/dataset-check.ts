@@ -1,10 +1,10 @@
 /**
  * The rules a schema cannot say: case ids are unique; every agent, state field and payload field a
  * dataset names exists in the tree it will run on, and every value it gives such a field is one the
- * field takes; every step of an expected path is a move the tree allows. Reported at the position
- * of the name or value.
+ * field takes; every step of an expected path is a move the tree allows; every expected wait for
+ * approval is a handoff the tree gates. Reported at the position of the name or value.
  */
-import { listEdges } from '../config/edges.js';
+import { HANDOFF_KINDS, handoffNeedsApproval, listEdges } from '../config/edges.js';
 import { narrowedTo } from '../config/field-schema.js';
 import type { LoadedTree } from '../config/load.js';
 import type { Field, Tree } from '../config/schema.js';
@@ -40,9 +40,15 @@ export function salvageNames(raw: unknown, line: number): DatasetCase | undefine
   const record = raw as Record<string, unknown>;
   const rawTurns = Array.isArray(record.turns) ? (record.turns as unknown[]) : [record];
   const turns = rawTurns.map((turn) => {
-    const { agent, path } = (turn !== null && typeof turn === 'object' ? turn : {}) as Record<string, unknown>;
+    const { agent, path, approval } = (turn !== null && typeof turn === 'object' ? turn : {}) as Record<string, unknown>;
     const steps = Array.isArray(path) && path.every((step) => typeof step === 'string') ? (path) : undefined;
-    return { message: '', expect: typeof agent === 'string' ? { agent, ...(steps ? { path: steps } : {}) } : undefined };
+    return {
+      message: '',
+      expect:
+        typeof agent === 'string'
+          ? { agent, ...(steps ? { path: steps } : {}), ...(typeof approval === 'string' ? { approval } : {}) }
+          : undefined,
+    };
   });
   return { id: '', turns, fields: {}, tags: [], note: undefined, line, turnLines: turns.map(() => line) };
 }
@@ -105,6 +111,10 @@ interface KnownNames {
   payloadFields: string[];
   /** Per agent, the agents control can move to from it: by a handoff tool, a fallback or a limit redirect. */
   moves: Map<string, Set<string>>;
+  /** Per agent, the agents a model can hand off to from it (by a handoff tool). */
+  handoffs: Map<string, Set<string>>;
+  /** Per agent, those of its handoffs that wait for a person's approval (in any tree). */
+  gated: Map<string, Set<string>>;
 }
 
 function describeTrees(trees: Tree[]): KnownNames {
@@ -114,6 +124,9 @@ function describeTrees(trees: Tree[]): KnownNames {
   const fields = new Map<string, Field[]>();
   const payloads = new Map<string, Map<string, Field[]>>();
   const moves = new Map<string, Set<string>>();
+  const handoffs = new Map<string, Set<string>>();
+  const gated = new Map<string, Set<string>>();
+  const link = (map: Map<string, Set<string>>, from: string, to: string) => map.set(from, (map.get(from) ?? new Set()).add(to));
   const push = <K, V>(map: Map<K, V[]>, key: K, value: V) => map.set(key, [...(map.get(key) ?? []), value]);
   for (const tree of trees) {
     const state = tree.state ?? {};
@@ -128,7 +141,10 @@ function describeTrees(trees: Tree[]): KnownNames {
     }
     for (const [field, declared] of Object.entries(state)) push(fields, field, declared);
     for (const edge of listEdges(tree)) {
-      if (edge.kind !== 'helper') moves.set(edge.from, (moves.get(edge.from) ?? new Set()).add(edge.to));
+      if (edge.kind !== 'helper') link(moves, edge.from, edge.to);
+      if (!HANDOFF_KINDS.has(edge.kind)) continue;
+      link(handoffs, edge.from, edge.to);
+      if (handoffNeedsApproval(tree, edge.from, edge.to)) link(gated, edge.from, edge.to);
     }
   }
   for (const name of agents) if (trees.some((tree) => tree.agents[name] && tree.agents[name].kind !== 'helper')) helpers.delete(name);
@@ -142,6 +158,8 @@ function describeTrees(trees: Tree[]): KnownNames {
     payloads,
     payloadFields: [...new Set([...payloads.values()].flatMap((carried) => [...carried.keys()]))],
     moves,
+    handoffs,
+    gated,
   };
 }
 
@@ -156,6 +174,7 @@ function checkNames(origin: CaseOrigin, known: KnownNames, report: (input: Issue
     const at: Path = origin.multiTurn ? ['turns', index] : [];
     checkAgent(turn.expect.agent, [...at, 'agent'], known, report);
     if (turn.expect.path) checkPath(turn.expect.path, turn.expect.agent, [...at, 'path'], known, report);
+    if (turn.expect.approval !== undefined) checkApproval(turn.expect.approval, turn.expect.agent, [...at, 'approval'], known, report);
     checkPayload(turn.expect, [...at, 'payload'], known, report);
   });
 }
@@ -183,13 +202,42 @@ function checkPath(path: readonly string[], agent: string, at: Path, known: Know
   }
 }
 
+/** The agent a turn expects to wait for approval to reach exists, and some tree gates a handoff from the asking agent to it. */
+function checkApproval(target: string, agent: string, at: Path, known: KnownNames, report: (input: IssueInput) => void): void {
+  if (!known.agents.has(target)) {
+    report({
+      code: 'UNKNOWN_AGENT',
+      message: `"${target}" is not an agent of ${known.treeNames}.`,
+      hint: `${didYouMean(target, known.answering)}Agents: ${known.answering.join(', ')}.`,
+      path: at,
+    });
+    return;
+  }
+  // An unknown or helper asking agent is reported at `agent:`: a gate from it says nothing more.
+  if (!known.agents.has(agent) || known.helpers.has(agent) || known.gated.get(agent)?.has(target)) return;
+  const gated = [...(known.gated.get(agent) ?? [])];
+  const targets = [...(known.handoffs.get(agent) ?? [])];
+  const fix = targets.includes(target)
+    ? `Gate it in the tree: \`approval: required\` on ${target} (every handoff into it), or \`approval: { ${target}: required }\` on ${agent} (this handoff only).`
+    : `${agent} cannot hand off to ${target} at all; it can hand off to: ${listNames(targets)}.`;
+  report({
+    code: 'NO_APPROVAL_GATE',
+    message: `No handoff of ${known.treeNames} from ${agent} to ${target} waits for a person's approval, so the turn can never stop for it and the case can only fail.`,
+    hint:
+      gated.length > 0
+        ? `${didYouMean(target, gated)}From ${agent}, these handoffs wait for approval: ${listNames(gated)}. ${fix}`
+        : `No handoff from ${agent} waits for approval. ${fix}`,
+    path: at,
+  });
+}
+
 function checkPayload(expect: Expectation, at: Path, known: KnownNames, report: (input: IssueInput) => void): void {
   for (const [field, value] of Object.entries(expect.payload ?? {})) {
     if (!known.payloadFields.includes(field)) {
       report({
         code: 'UNKNOWN_PAYLOAD_FIELD',
         message: `No handoff of ${known.treeNames} carries a payload field "${field}".`,
-        hint: unknownPayloadHint(field, expect.agent, known),
+        hint: unknownPayloadHint(field, expect.approval ?? expect.agent, known),
         path: [...at, field],
         at: 'key',
       });
@@ -211,13 +259,15 @@ function unknownPayloadHint(field: string, agent: string, known: KnownNames): st
 
 /**
  * How a payload field the turn expects may be declared: by the handoffs into the agents its path
- * names (any handoff, when the path names none that carries it); without a path, by any handoff,
- * the expected agent's first (the turn may pass through other agents on the way).
+ * names, and into the agent it expects to wait for approval to reach (any handoff, when these name
+ * none that carries it); without a path, by any handoff, the expected agents' first (the turn may
+ * pass through other agents on the way).
  */
 function payloadDeclarations(field: string, expect: Expectation, known: KnownNames): Field[] {
   const declaredBy = (agent: string) => known.payloads.get(agent)?.get(field) ?? [];
   const all = [...known.payloads.keys()].flatMap(declaredBy);
-  const named = (expect.path?.slice(1) ?? [expect.agent]).flatMap(declaredBy);
+  const pending = expect.approval === undefined ? [] : [expect.approval];
+  const named = [...(expect.path?.slice(1) ?? [expect.agent]), ...pending].flatMap(declaredBy);
   return expect.path && named.length > 0 ? named : [...named, ...all];
 }
 

@@ -1,8 +1,9 @@
 /**
  * The routing dataset format: the one and only definition. A dataset is a list of cases; a case is
  * one user message (or several turns) and the agent expected to answer, optionally with the handoff
- * path and payload fields expected on the way. YAML files hold `{ version, cases }`; JSONL files
- * hold one case a line. `schema/dataset.schema.json` is generated from this file.
+ * path and payload fields expected on the way, and the handoff expected to wait for a person's
+ * approval. YAML files hold `{ version, cases }`; JSONL files hold one case a line.
+ * `schema/dataset.schema.json` is generated from this file.
  */
 import { z } from 'zod';
 import { NAME_PATTERN } from '../config/schema.js';
@@ -21,7 +22,8 @@ const ScalarSchema = z.union([z.string(), z.number(), z.boolean()]);
 /** What a turn is expected to do. Shared by single-message cases and each turn of a multi-turn case. */
 const expectationShape = {
   agent: AgentNameSchema.optional().meta({
-    description: "The agent expected to answer this turn (a person's agent when the turn should wait for a person).",
+    description:
+      "The agent expected to answer this turn (a person's agent when the turn should wait for a person; with `approval`, the agent that asks for the approval).",
     examples: ['billing'],
   }),
   path: z
@@ -39,6 +41,11 @@ const expectationShape = {
       description: "Payload fields the turn's handoffs are expected to carry (a subset: other fields are ignored).",
       examples: [{ priority: 'high', amount: 99 }],
     }),
+  approval: AgentNameSchema.optional().meta({
+    description:
+      "The turn is expected to stop, waiting for a person's approval of a handoff to this agent (`agent` is then the agent that asks, and `path` ends at it).",
+    examples: ['escalation_manager'],
+  }),
 };
 
 const fieldsSchema = z
@@ -98,7 +105,7 @@ function checkCase(input: CaseInput, context: Refinement): void {
     checkExpectation(input, [], issue, true);
     return;
   }
-  for (const key of ['agent', 'path', 'payload'] as const) {
+  for (const key of ['agent', 'path', 'payload', 'approval'] as const) {
     if (input[key] !== undefined)
       issue('MISPLACED_EXPECTATION', `In a multi-turn case \`${key}:\` belongs to the turn it is about.`, [key], 'key');
   }
@@ -109,13 +116,19 @@ function checkCase(input: CaseInput, context: Refinement): void {
 }
 
 function checkExpectation(
-  expectation: { agent?: string | undefined; path?: string[] | undefined; payload?: unknown },
+  expectation: { agent?: string | undefined; path?: string[] | undefined; payload?: unknown; approval?: string | undefined },
   at: (string | number)[],
   issue: (code: string, message: string, path: (string | number)[], where?: 'key' | 'value') => void,
   agentRequired: boolean,
 ): void {
   if (expectation.agent === undefined) {
-    if (agentRequired) issue('MISSING_FIELD', '`agent:` is required: the agent expected to answer.', at);
+    if (expectation.approval !== undefined)
+      issue(
+        'MISSING_FIELD',
+        `\`agent:\` is required with \`approval:\`: the agent expected to ask for approval of the handoff to "${expectation.approval}".`,
+        at,
+      );
+    else if (agentRequired) issue('MISSING_FIELD', '`agent:` is required: the agent expected to answer.', at);
     else if (expectation.path !== undefined || expectation.payload !== undefined)
       issue('MISSING_FIELD', '`agent:` is required when a turn expects a path or a payload.', at);
     return;
@@ -133,15 +146,26 @@ function checkExpectation(
 /** A turn as the runner sees it: the message, and what is expected of it (if it is scored). */
 export interface NormalizedTurn {
   message: string;
-  expect: { agent: string; path?: string[] | undefined; payload?: Record<string, string | number | boolean> | undefined } | undefined;
+  expect:
+    | {
+        agent: string;
+        path?: string[] | undefined;
+        payload?: Record<string, string | number | boolean> | undefined;
+        /** The turn should stop waiting for a person's approval of a handoff to this agent (`agent` asks). */
+        approval?: string | undefined;
+      }
+    | undefined;
 }
 
 function normalize(input: z.output<z.ZodObject<typeof caseShape>>) {
   const turns: NormalizedTurn[] = (
-    input.turns ?? [{ message: input.message as string, agent: input.agent, path: input.path, payload: input.payload }]
+    input.turns ?? [{ message: input.message as string, agent: input.agent, path: input.path, payload: input.payload, approval: input.approval }]
   ).map((turn) => ({
     message: turn.message,
-    expect: turn.agent === undefined ? undefined : { agent: turn.agent, path: turn.path, payload: turn.payload },
+    expect:
+      turn.agent === undefined
+        ? undefined
+        : { agent: turn.agent, path: turn.path, payload: turn.payload, ...(turn.approval === undefined ? {} : { approval: turn.approval }) },
   }));
   return { id: input.id, turns, fields: input.fields ?? {}, tags: input.tags ?? [], note: input.note };
 }

@@ -33,6 +33,8 @@ export function formatReport(report: EvalReport, options: FormatOptions = {}): s
         ['Routing accuracy', ...scoreCells(report.routing)],
         ['Path match', ...scoreCells(report.path)],
         ['Payload match', ...scoreCells(report.payload)],
+        // Only when a turn expected or met a wait for approval: most trees gate nothing.
+        ...(report.approval.total > 0 ? [['Approval match', ...scoreCells(report.approval)]] : []),
         ['Cases passed', ...scoreCells(report.cases)],
       ],
       [false, true, true],
@@ -121,12 +123,17 @@ export function formatComparison(comparison: EvalComparison, options: FormatOpti
   for (const change of changes) {
     const colour: Style = change.verdict === 'fixed' ? 'green' : change.verdict === 'broken' ? 'red' : 'yellow';
     lines.push(
-      `${paint(colour, change.verdict.padEnd(7))} ${after.dataset.file}:${change.line} ${change.case} turn ${change.turn}: ${change.before.agent} → ${change.after.agent}${change.expected ? ` (expected ${change.expected})` : ''}`,
+      `${paint(colour, change.verdict.padEnd(7))} ${after.dataset.file}:${change.line} ${change.case} turn ${change.turn}: ${asked(change.before)} → ${asked(change.after)}${change.expected ? ` (expected ${change.expected})` : ''}`,
     );
     lines.push(`        ${JSON.stringify(change.message)}`);
     lines.push(`        path was ${arrow(change.before.path)}, now ${arrow(change.after.path)}`);
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** `billing`, or `billing (asks approval to person)` for a turn that stopped for approval. */
+function asked(routing: RoutingChange['before']): string {
+  return routing.approval === undefined ? routing.agent : `${routing.agent} (asks approval to ${routing.approval})`;
 }
 
 function formatMismatch(mismatch: Mismatch, file: string, paint: (style: Style, text: string) => string): string[] {
@@ -139,6 +146,10 @@ function formatMismatch(mismatch: Mismatch, file: string, paint: (style: Style, 
   );
   if (mismatch.failed.includes('payload'))
     lines.push(`    payload expected ${JSON.stringify(expected.payload)}, got ${JSON.stringify(actual.payload)}`);
+  if (mismatch.failed.includes('approval'))
+    lines.push(
+      `    expected ${expected.approval === undefined ? 'no approval' : `approval to ${expected.approval}`}, got ${actual.approval === undefined ? 'none' : `approval to ${actual.approval}`}`,
+    );
   if (actual.error) lines.push(`    ${actual.status}: ${actual.error.code} ${actual.error.message}`);
   return lines;
 }

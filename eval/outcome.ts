@@ -17,20 +17,31 @@ export interface TurnOutcome {
   message: string;
   expected: NormalizedTurn['expect'];
   actual: {
-    /** The agent that answered (or the person's agent it waits for); {@link ERROR_AGENT} when the turn failed. */
+    /**
+     * The agent that answered (or the person's agent it waits for, or the agent whose handoff waits for
+     * a person's approval); {@link ERROR_AGENT} when the turn failed.
+     */
     agent: string;
     /** The agents that held control during the turn, in order (a turn written to a person who is awaited: the person). */
     path: string[];
-    /** The payload fields of the handoffs a model chose in the turn, merged in order (not the runtime's fallbacks or limit redirects). */
+    /**
+     * The payload fields of the handoffs a model chose in the turn, merged in order (not the runtime's
+     * fallbacks or limit redirects); a handoff waiting for approval counts too, last.
+     */
     payload: Record<string, unknown>;
+    /** When the turn stopped waiting for a person's approval of a handoff: the agent the handoff would move to. */
+    approval: string | undefined;
     handoffs: Pick<HandoffRecord, 'from' | 'to' | 'kind' | 'tool' | 'payload'>[];
     /** `failed`: the turn threw; `skipped`: an earlier turn of the case threw. */
     status: TurnResult['status'] | 'failed' | 'skipped';
     error?: { code: string; message: string } | undefined;
     reply?: string | undefined;
   };
-  /** Which expectations held; undefined for a turn with no expectation. */
-  checks: { agent: boolean; path?: boolean | undefined; payload?: boolean | undefined } | undefined;
+  /**
+   * Which expectations held; undefined for a turn with no expectation. `approval` is set when the turn
+   * expected or met a wait for approval: true when both name the same agent.
+   */
+  checks: { agent: boolean; path?: boolean | undefined; payload?: boolean | undefined; approval?: boolean | undefined } | undefined;
   /** Model calls, tokens (from the provider's usage), cost and model latency of the turn. */
   usage: UsageTotals;
   /** Wall-clock time of the turn. */

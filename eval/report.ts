@@ -16,9 +16,10 @@ export interface Mismatch {
   turn: number;
   message: string;
   /** Which expectations failed. */
-  failed: ('agent' | 'path' | 'payload')[];
+  failed: ('agent' | 'path' | 'payload' | 'approval')[];
   expected: NonNullable<TurnOutcome['expected']>;
-  actual: Pick<TurnOutcome['actual'], 'agent' | 'path' | 'payload' | 'status' | 'error'>;
+  /** `approval` only when the turn stopped waiting for approval of a handoff (to that agent). */
+  actual: Pick<TurnOutcome['actual'], 'agent' | 'path' | 'payload' | 'status' | 'error'> & { approval?: string | undefined };
 }
 
 /** Model calls, tokens (from the providers' usage) and cost in US dollars. */
@@ -50,6 +51,11 @@ export interface EvalReport {
   path: Score;
   /** Turns with expected payload fields whose handoffs carried them. */
   payload: Score;
+  /**
+   * Turns that expected a wait for a person's approval, or stopped for one, where both held and named
+   * the same handoff target (a wait nobody expected, or an expected wait that did not come, is wrong).
+   */
+  approval: Score;
   /** Cases whose every expectation held. */
   cases: Score;
   agents: AgentScore[];
@@ -104,6 +110,7 @@ export function buildReport(results: CaseOutcome[], context: ReportContext): Eva
   );
   const withPath = scored.filter(({ turn }) => turn.checks?.path !== undefined);
   const withPayload = scored.filter(({ turn }) => turn.checks?.payload !== undefined);
+  const withApproval = scored.filter(({ turn }) => turn.checks?.approval !== undefined);
   const tags = [...new Set(results.flatMap((outcome) => outcome.tags))].sort();
   const durations = turns.filter(({ turn }) => turn.actual.status !== 'skipped').map(({ turn }) => turn.durationMs);
   const totals = turns.reduce(
@@ -125,6 +132,7 @@ export function buildReport(results: CaseOutcome[], context: ReportContext): Eva
     routing: metrics.accuracy,
     path: score(withPath.filter(({ turn }) => turn.checks?.path).length, withPath.length),
     payload: score(withPayload.filter(({ turn }) => turn.checks?.payload).length, withPayload.length),
+    approval: score(withApproval.filter(({ turn }) => turn.checks?.approval).length, withApproval.length),
     cases: score(results.filter((outcome) => outcome.passed).length, results.length),
     agents: metrics.agents,
     confusion: metrics.confusion,
@@ -175,9 +183,9 @@ function addUsage(a: UsageSum, b: UsageSum): UsageSum {
 function mismatchOf(outcome: CaseOutcome, turn: TurnOutcome): Mismatch[] {
   const checks = turn.checks;
   if (!checks || !turn.expected) return [];
-  const failed = (['agent', 'path', 'payload'] as const).filter((check) => checks[check] === false);
+  const failed = (['agent', 'path', 'payload', 'approval'] as const).filter((check) => checks[check] === false);
   if (failed.length === 0) return [];
-  const { agent, path, payload, status, error } = turn.actual;
+  const { agent, path, payload, approval, status, error } = turn.actual;
   return [
     {
       case: outcome.id,
@@ -186,7 +194,7 @@ function mismatchOf(outcome: CaseOutcome, turn: TurnOutcome): Mismatch[] {
       message: turn.message,
       failed,
       expected: turn.expected,
-      actual: { agent, path, payload, status, ...(error ? { error } : {}) },
+      actual: { agent, path, payload, ...(approval === undefined ? {} : { approval }), status, ...(error ? { error } : {}) },
     },
   ];
 }

@@ -87,7 +87,7 @@ export async function runCase(
           testCase,
           index,
           turn,
-          { agent: ERROR_AGENT, path: [], payload: {}, handoffs: [], status: 'skipped', error: failure },
+          { agent: ERROR_AGENT, path: [], payload: {}, approval: undefined, handoffs: [], status: 'skipped', error: failure },
           emptyTotals(),
           0,
         ),
@@ -105,7 +105,7 @@ export async function runCase(
           testCase,
           index,
           turn,
-          { agent: ERROR_AGENT, path: [], payload: {}, handoffs: [], status: 'failed', error: failure },
+          { agent: ERROR_AGENT, path: [], payload: {}, approval: undefined, handoffs: [], status: 'failed', error: failure },
           emptyTotals(),
           performance.now() - started,
         ),
@@ -113,7 +113,9 @@ export async function runCase(
     }
   }
   const passed = turns.every(
-    (outcome) => !outcome.checks || (outcome.checks.agent && outcome.checks.path !== false && outcome.checks.payload !== false),
+    (outcome) =>
+      !outcome.checks ||
+      (outcome.checks.agent && outcome.checks.path !== false && outcome.checks.payload !== false && outcome.checks.approval !== false),
   );
   return { id: testCase.id, line: testCase.line, tags: testCase.tags, threadId, turns, passed };
 }
@@ -127,10 +129,13 @@ function actualOf(result: TurnResult): TurnOutcome['actual'] {
     ...(tool === undefined ? {} : { tool }),
     payload,
   }));
+  // A handoff waiting for approval has not moved control, but the model chose it: its payload counts, last.
+  const pending = result.waitingFor?.type === 'approval' ? result.waitingFor : undefined;
   return {
     agent: answered ? result.agent : ERROR_AGENT,
     path: pathOf(result),
-    payload: mergePayloads(handoffs),
+    payload: mergePayloads(pending ? [...handoffs, { kind: pending.kind, payload: pending.payload }] : handoffs),
+    approval: pending?.to,
     handoffs,
     status: result.status,
     ...(result.error ? { error: result.error } : {}),
@@ -157,10 +162,12 @@ function outcomeOf(
   durationMs: number,
 ): TurnOutcome {
   const expected = turn.expect;
+  // A wait for approval is checked whenever one was expected or happened: an unexpected wait fails the turn.
   const checks = expected && {
     agent: actual.agent === expected.agent,
     ...(expected.path ? { path: pathMatches(expected.path, actual.path) } : {}),
     ...(expected.payload ? { payload: payloadMatches(expected.payload, actual.payload) } : {}),
+    ...(expected.approval !== undefined || actual.approval !== undefined ? { approval: expected.approval === actual.approval } : {}),
   };
   return {
     turn: index + 1,

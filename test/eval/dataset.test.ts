@@ -170,7 +170,7 @@ cases:
       [
         "cases.yaml:4:12 error UNKNOWN_AGENT "biling" is not an agent of "support". Did you mean "billing"? Agents: triage, billing, technical, sales, escalation_manager, human_agent.",
         "cases.yaml:5:5 error MISSING_FIELD cases[1]: \`agent:\` is required: the agent expected to answer.",
-        "cases.yaml:9:9 error UNKNOWN_KEY "agnt" is not a known key of cases[2].turns[0]. Did you mean "agent"? Known keys: message, agent, path, payload.",
+        "cases.yaml:9:9 error UNKNOWN_KEY "agnt" is not a known key of cases[2].turns[0]. Did you mean "agent"? Known keys: message, agent, path, payload, approval.",
       ]
     `);
   });
@@ -230,6 +230,7 @@ cases:
       ['UNKNOWN_AGENT', 'version: 1\ncases:\n  - message: refund\n    agent: billing\n    path: [triag, billing]\n'],
       ['UNKNOWN_FIELD', 'version: 1\nfields: { customer: cus_1 }\ncases:\n  - { message: hi, agent: triage }\n'],
       ['UNKNOWN_PAYLOAD_FIELD', 'version: 1\ncases:\n  - message: refund\n    agent: billing\n    payload: { priorty: high }\n'],
+      ['NO_APPROVAL_GATE', 'version: 1\ncases:\n  - message: refund\n    agent: billing\n    approval: escalation_manager\n'],
     ];
     expect(Object.fromEntries(fixtures.map(([code, text]) => [code, problems(text)]))).toMatchInlineSnapshot(`
       {
@@ -272,6 +273,9 @@ cases:
         "MISSING_FIELD (no message)": [
           "cases.yaml:3:5 error MISSING_FIELD cases[0]: A case needs \`message:\` (one turn) or \`turns:\` (several turns on one thread).",
         ],
+        "NO_APPROVAL_GATE": [
+          "cases.yaml:5:15 error NO_APPROVAL_GATE No handoff of "support" from billing to escalation_manager waits for a person's approval, so the turn can never stop for it and the case can only fail. No handoff from billing waits for approval. Gate it in the tree: \`approval: required\` on escalation_manager (every handoff into it), or \`approval: { escalation_manager: required }\` on billing (this handoff only).",
+        ],
         "OUT_OF_RANGE": [
           "cases.yaml:2:8 error OUT_OF_RANGE cases must have at least 1 item. Add at least one case.",
         ],
@@ -285,7 +289,7 @@ cases:
           "cases.yaml:2:11 error UNKNOWN_FIELD "customer" is not a state field of "support". Fields: priority, department, customer_id.",
         ],
         "UNKNOWN_KEY": [
-          "cases.yaml:4:5 error UNKNOWN_KEY "agnet" is not a known key of cases[0]. Did you mean "agent"? Known keys: id, message, turns, agent, path, payload, fields, tags, note.",
+          "cases.yaml:4:5 error UNKNOWN_KEY "agnet" is not a known key of cases[0]. Did you mean "agent"? Known keys: id, message, turns, agent, path, payload, approval, fields, tags, note.",
         ],
         "UNKNOWN_PAYLOAD_FIELD": [
           "cases.yaml:5:16 error UNKNOWN_PAYLOAD_FIELD No handoff of "support" carries a payload field "priorty". Did you mean "priority"? Handing off to billing carries: reason, priority, amount.",
