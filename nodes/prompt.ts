@@ -33,23 +33,25 @@ export function buildModelInput(agent: AgentRuntime, state: SwitchboardState, hi
   const fields = Object.entries(state.fields).filter(([key, value]) => agent.fields.get(key)?.safeParse(value).success === true);
   if (fields.length > 0) parts.push(`## Shared state\n${fields.map(([key, value]) => `${key}: ${JSON.stringify(value)}`).join('\n')}`);
   const shown = selectHistory(state.messages, agent.name, history);
-  const said = trailingWordsOfOthers(shown, agent.name);
-  if (said.length > 0) parts.push(`## Said to the user since their last message\n${said.map((message) => `${message.name ?? 'another agent'}: ${textOf(message)}`).join('\n')}`);
+  const said = trailingWords(shown);
+  const speaker = (message: BaseMessage) => (message.name === agent.name ? `${agent.name} (you)` : (message.name ?? 'another agent'));
+  if (said.length > 0) parts.push(`## Said to the user since their last message\n${said.map((message) => `${speaker(message)}: ${textOf(message)}`).join('\n')}`);
   return [new SystemMessage(parts.join('\n\n')), ...shown.slice(0, shown.length - said.length)];
 }
 
 /**
- * The text other agents (or a person) wrote at the end of the history, after the user's last
- * message: an agent that hands off with a few words, a person's reply before a hand-back. Left as
- * the last messages, they would end the request on an assistant turn, which Anthropic's API takes
- * as the start of this agent's own answer to continue (and refuses when it ends in a space); so
- * they go in the prompt, and the history ends where the user (or a tool) spoke last.
+ * The text written at the end of the history, after the user's last message (or tool result): an
+ * agent that handed off with a few words, a person's reply before a hand-back, this agent's own
+ * words before the conversation left it and came back in the same turn. Left as the last messages,
+ * they would end the request on an assistant turn, which Anthropic's API takes as the start of this
+ * agent's own answer to continue (and refuses when it ends in a space); so they go in the prompt,
+ * and the history ends where the user (or a tool) spoke last.
  */
-function trailingWordsOfOthers(messages: readonly BaseMessage[], agent: string): BaseMessage[] {
+function trailingWords(messages: readonly BaseMessage[]): BaseMessage[] {
   let start = messages.length;
   while (start > 0) {
     const message = messages[start - 1] as BaseMessage;
-    if (message.type !== 'ai' || message.name === agent || ((message as AIMessage).tool_calls?.length ?? 0) > 0) break;
+    if (message.type !== 'ai' || ((message as AIMessage).tool_calls?.length ?? 0) > 0) break;
     start -= 1;
   }
   return messages.slice(start);

@@ -85,6 +85,22 @@ describe('Anthropic through @langchain/anthropic (real client, fake Messages API
     expect(result.state.messages.map((message) => message.text)).toContain('Let me transfer you to billing. ');
   });
 
+  it('an agent that spoke, handed off and got the conversation back in the same turn: its request ends on the user, its own words in the prompt', async () => {
+    const { graph } = await compileWith(servers, CLAUDE_DESK);
+    anthropic.enqueue(
+      { content: 'Let me transfer you to billing. ', toolCalls: [{ name: 'transfer_to_billing', input: { reason: 'a question' } }] },
+      { toolCalls: [{ name: 'transfer_to_triage', input: {} }] },
+      { content: 'Back at the front desk: what else?' },
+    );
+
+    const result = await runTurn(graph, { threadId: newThread().threadId, message: 'I have a question' });
+
+    expect(result).toMatchObject({ status: 'done', agent: 'triage', reply: 'Back at the front desk: what else?' });
+    const again = anthropic.requests[2]!;
+    expect(again.messages.at(-1)).toEqual({ role: 'user', content: 'I have a question' });
+    expect(again.system).toContain('## Said to the user since their last message\ntriage (you): Let me transfer you to billing.');
+  });
+
   it('runs function tools: tool_use blocks out, tool_result blocks back with the same ids', async () => {
     const { graph, ledger } = await compileWith(servers, CLAUDE_DESK);
     const { config } = newThread();
