@@ -7,6 +7,7 @@
 import type { Logger } from 'pino';
 import type { CompiledCondition } from '../config/conditions.js';
 import type { SwitchboardState } from '../state/schema.js';
+import { currentFields } from './context.js';
 import type { AgentRuntime, BoundModel } from './context.js';
 
 /** What an agent with conditional handoffs needs at each model call. */
@@ -34,7 +35,7 @@ export function hiddenHandoffs(scope: ConditionScope, agent: AgentRuntime, state
   if (!conditions) return NOTHING_HIDDEN;
   const now = scope.clock();
   // Only what the tree declares now, with its declared type (as the prompt shows them).
-  const fields = Object.fromEntries(Object.entries(state.fields).filter(([key, value]) => agent.fields.get(key)?.safeParse(value).success === true));
+  const fields = currentFields(agent, state.fields);
   const hidden = new Set<string>();
   for (const [tool, list] of conditions.byTool) {
     for (const condition of list) {

@@ -22,6 +22,7 @@ import type { PriceTable } from '../models/prices.js';
 import type { ThreadLock } from '../store/thread-lock.js';
 import type { EventObserver } from './events.js';
 import { hotTurns } from '../state/window.js';
+import { fieldDefaults } from '../state/schema.js';
 import type { ThreadJournal } from '../store/journal.js';
 import type { TurnRecorder } from './turn-recorder.js';
 import { compileCondition, conditionsOfEdge, createConditionEnvironment, hasConditions } from '../config/conditions.js';
@@ -61,8 +62,25 @@ export interface AgentRuntime {
   ends: string[];
   /** The shared-state fields the tree declares now, with their types (a thread may hold older ones). */
   fields: ReadonlyMap<string, z.ZodType>;
+  /** The defaults of the fields the tree declares now (see {@link currentFields}). */
+  fieldDefaults: Readonly<Record<string, FieldValue>>;
   /** Its handoffs' conditions (`when:`), when it has any: the tools are then chosen at each model call. */
   conditions?: AgentConditions | undefined;
+}
+
+type FieldValue = string | number | boolean;
+
+/**
+ * The shared-state fields as the tree declares them now, as prompts, conditions, tools and hooks
+ * see them. A thread may hold what an older version of the YAML declared: a field since removed,
+ * or holding a value of a type it no longer has, is left out; a declared field with a default that
+ * the thread lacks (added to the YAML after the thread began) or holds with an old type takes its
+ * default.
+ */
+export function currentFields(agent: Pick<AgentRuntime, 'fields' | 'fieldDefaults'>, fields: Readonly<Record<string, unknown>>): Record<string, FieldValue> {
+  const current: Record<string, FieldValue> = { ...agent.fieldDefaults };
+  for (const [key, value] of Object.entries(fields)) if (agent.fields.get(key)?.safeParse(value).success === true) current[key] = value as FieldValue;
+  return current;
 }
 
 /** The default time a function tool may run (`toolTimeoutMs`). */
@@ -232,6 +250,7 @@ function createAgentRuntime(
     fallbacks: fallbacksOf(spec),
     ends: [...new Set(outgoing.filter((edge) => edge.kind !== 'helper').map((edge) => edge.to))],
     fields: new Map(Object.entries(tree.state ?? {}).map(([field, declared]) => [field, fieldSchema(declared)])),
+    fieldDefaults: fieldDefaults(tree),
     conditions: conditional.size > 0 && resolved.length > 0 ? agentConditions(conditional, toolDefinitions, bindAll) : undefined,
   };
 }

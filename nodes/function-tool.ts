@@ -6,7 +6,7 @@
 import type { ToolCall } from '@langchain/core/messages';
 import type { StructuredToolInterface } from '@langchain/core/tools';
 import type { LangGraphRunnableConfig } from '@langchain/langgraph';
-import type { CallUsage, SwitchboardState, Turn } from '../state/schema.js';
+import type { CallUsage, Turn } from '../state/schema.js';
 import { StoreError } from '../errors/store-error.js';
 import { fenceOf } from '../store/fences.js';
 import { linkedAbort } from './abort.js';
@@ -29,7 +29,8 @@ export async function runFunctionTool(
   tool: StructuredToolInterface,
   agentName: string,
   call: ToolCall,
-  state: Pick<SwitchboardState, 'fields'>,
+  /** The shared-state fields as the tree declares them now ({@link currentFields}). */
+  fields: Readonly<Record<string, string | number | boolean>>,
   turn: Turn,
   config: LangGraphRunnableConfig,
   timeoutMs: number,
@@ -54,7 +55,7 @@ export async function runFunctionTool(
       agent: agentName,
       toolCallId,
       idempotencyKey: idempotencyKey ?? `${threadId}:${toolCallId}`,
-      fields: { ...state.fields },
+      fields: { ...fields },
       turn: turn.number,
       fence: fenceOf(config),
       signal: controller.signal,
@@ -69,9 +70,9 @@ export async function runFunctionTool(
     // landed): the message is sent again and the call replays under its idempotency key, where a
     // model told "failed" could call the tool again under a new one.
     if (error instanceof StoreError) throw error;
-    const message = error instanceof Error ? error.message : String(error);
-    if ((error as Error)?.name === 'ToolInputParsingException' || /did not match expected schema/i.test(message)) {
-      return { ok: false, content: `Refused: invalid arguments for ${call.name}: ${firstLine(message)}. Call it again with arguments that match its schema.` };
+    const message = errorText(error);
+    if ((error as Error | undefined)?.name === 'ToolInputParsingException' || /did not match expected schema/i.test(message)) {
+      return { ok: false, content: `Refused: invalid arguments for ${call.name}: ${schemaIssues(message)}. Call it again with arguments that match its schema.` };
     }
     return { ok: false, failed: true, content: `Error: ${call.name} failed: ${firstLine(message)}` };
   } finally {
@@ -83,7 +84,34 @@ export async function runFunctionTool(
 function stringify(output: unknown): string {
   if (typeof output === 'string') return output;
   if (output && typeof output === 'object' && 'content' in output && typeof (output).content === 'string') return (output as { content: string }).content;
-  return JSON.stringify(output) ?? '';
+  // A tool that returns nothing (`undefined`, a function): the model is told it answered nothing, not handed an empty result.
+  return JSON.stringify(output) ?? '(the tool returned nothing)';
+}
+
+/** What a thrown value says: an error's message, a string as it is, anything else as JSON (never "[object Object]"). */
+function errorText(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  if (typeof error === 'string') return error;
+  try {
+    return JSON.stringify(error) ?? String(error);
+  } catch {
+    return String(error);
+  }
+}
+
+/**
+ * LangChain's schema mismatch, as the model can act on it: "Received tool input did not match
+ * expected schema" followed by zod's lines ("✖ Invalid input: expected number, received string",
+ * "  → at n") becomes "n: Invalid input: expected number, received string".
+ */
+function schemaIssues(message: string): string {
+  const issues: string[] = [];
+  for (const line of message.split('\n').slice(1).map((text) => text.trim())) {
+    const at = /^→ at (.+)$/.exec(line);
+    if (at && issues.length > 0) issues[issues.length - 1] = `${at[1]}: ${issues.at(-1)}`;
+    else if (line.startsWith('✖')) issues.push(line.slice(1).trim());
+  }
+  return issues.length > 0 ? issues.join('; ').slice(0, 1000) : firstLine(message);
 }
 
 function firstLine(text: string): string {

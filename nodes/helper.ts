@@ -9,6 +9,7 @@ import type { BaseMessage, ToolCall } from '@langchain/core/messages';
 import type { StructuredToolInterface } from '@langchain/core/tools';
 import type { LangGraphRunnableConfig } from '@langchain/langgraph';
 import { textOf } from '../models/messages.js';
+import { currentFields } from './context.js';
 import type { TreeRuntime } from './context.js';
 import type { CallUsage, SwitchboardState, Turn } from '../state/schema.js';
 import { runFunctionTool } from './function-tool.js';
@@ -45,7 +46,7 @@ export async function runHelper(
     const started = performance.now();
     const toolCallId = call.id ?? '';
     emit(config, logger, { type: 'tool-call', agent: helperName, tool: call.name, toolCallId, args: call.args, idempotencyKey }, logFields(turn), runtime.observers);
-    const outcome = await runFunctionTool(tool, helperName, call, state, turn, config, runtime.toolTimeoutMs, idempotencyKey);
+    const outcome = await runFunctionTool(tool, helperName, call, currentFields(helper, state.fields), turn, config, runtime.toolTimeoutMs, idempotencyKey);
     const durationMs = Math.round(performance.now() - started);
     emit(config, logger, { type: 'tool-result', agent: helperName, tool: call.name, toolCallId, ok: outcome.ok, content: outcome.content, durationMs }, logFields(turn), runtime.observers);
     return outcome;
@@ -82,7 +83,11 @@ export async function runHelper(
     const reply = result.message;
     messages.push(reply);
     const toolCalls = reply.tool_calls ?? [];
-    if (toolCalls.length === 0) return { ok: true, content: textOf(reply), turn, calls };
+    if (toolCalls.length === 0) {
+      // An empty answer is no answer: the calling model is told so (not handed an empty result to read as one).
+      if (textOf(reply).trim() === '') return { ok: false, content: `Error: ${helperName} answered nothing. Ask it again with more detail, or go on without it.`, turn, calls };
+      return { ok: true, content: textOf(reply), turn, calls };
+    }
     for (const call of toolCalls) {
       const tool = helper.functionTools.get(call.name);
       const limited = turn.toolCalls >= runtime.limits.toolCallsPerTurn || agentCount(turn, helperName, 'toolCalls') >= helper.limits.toolCallsPerTurn;

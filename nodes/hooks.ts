@@ -17,6 +17,7 @@ import { fenceOf } from '../store/fences.js';
 import type { Fence } from '../store/fences.js';
 import { StoreError } from '../errors/store-error.js';
 import { SwitchboardError } from '../errors/switchboard-error.js';
+import { currentFields } from './context.js';
 import type { TreeRuntime } from './context.js';
 import { threadIdOf } from './turn.js';
 
@@ -172,6 +173,12 @@ function moveKey(threadId: string, move: HookMove, turn: number): string {
   return move.toolCallId !== '' ? `${threadId}:${move.toolCallId}` : `${threadId}:turn-${turn}:${move.kind}:${move.from}>${move.to}`;
 }
 
+/** The fields a hook is given: as the tree declares them now ({@link currentFields}). */
+function fieldsFor(runtime: TreeRuntime, agent: string, fields: SwitchboardState['fields']): Record<string, string | number | boolean> {
+  const declared = runtime.agents.get(agent) ?? runtime.agents.get(runtime.tree.root);
+  return declared ? currentFields(declared, fields) : { ...fields };
+}
+
 /**
  * Runs the hook of a move once: an outcome already recorded under the move's key is reused (the
  * hook does not run again); otherwise the hook runs, bounded by its time limit, and its outcome is
@@ -200,7 +207,7 @@ export async function runHandoffHook(
     kind: move.kind,
     tool: move.tool,
     payload: structuredClone(move.payload),
-    fields: { ...state.fields },
+    fields: fieldsFor(runtime, move.from, state.fields),
     threadId,
     turn,
     toolCallId: move.toolCallId,

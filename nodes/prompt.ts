@@ -6,6 +6,7 @@ import { SystemMessage } from '@langchain/core/messages';
 import type { AIMessage, BaseMessage } from '@langchain/core/messages';
 import { textOf } from '../models/messages.js';
 import type { History } from '../config/schema.js';
+import { currentFields } from './context.js';
 import type { AgentRuntime } from './context.js';
 import { selectHistory } from '../state/history.js';
 import { lastMove } from '../state/trail.js';
@@ -28,9 +29,8 @@ export function buildModelInput(agent: AgentRuntime, state: SwitchboardState, hi
     const payload = Object.keys(handoff.payload).length > 0 ? `\nHandoff details: ${JSON.stringify(handoff.payload)}` : '';
     parts.push(`## Handoff\n${how}${payload}`);
   }
-  // Only what the tree declares now, with its declared type: a field removed or retyped by a tree
-  // edit may linger in an older thread's state.
-  const fields = Object.entries(state.fields).filter(([key, value]) => agent.fields.get(key)?.safeParse(value).success === true);
+  // As the tree declares them now (a field removed or retyped by a tree edit may linger in an older thread's state).
+  const fields = Object.entries(currentFields(agent, state.fields));
   if (fields.length > 0) parts.push(`## Shared state\n${fields.map(([key, value]) => `${key}: ${JSON.stringify(value)}`).join('\n')}`);
   const shown = selectHistory(state.messages, agent.name, history);
   const said = trailingWords(shown);

@@ -10,6 +10,7 @@ import type { AIMessage, ToolCall } from '@langchain/core/messages';
 import type { StructuredToolInterface } from '@langchain/core/tools';
 import type { LangGraphRunnableConfig } from '@langchain/langgraph';
 import type { z } from 'zod';
+import { currentFields, HelperRequestSchema } from './context.js';
 import type { AgentRuntime, HandoffTarget, TreeRuntime } from './context.js';
 import { emit } from './events.js';
 import type { HandoffRefuseCode } from './events.js';
@@ -95,6 +96,12 @@ export async function answerToolCalls(
       continue;
     }
     const target = agent.handoffs.get(call.name);
+    if ((target || agent.helpers.has(call.name)) && !isPlainObject(call.args)) {
+      const reason = `Refused: the arguments of ${call.name} must be a JSON object, not ${Array.isArray(call.args) ? 'a list' : typeof call.args}. Call it again with an object.`;
+      if (target) refuse(call, 'INVALID_PAYLOAD', reason, target.to);
+      else answer(call, reason, 'error');
+      continue;
+    }
     if (target) {
       emit(config, logger, { type: 'handoff-request', from: agent.name, to: target.to, tool: call.name, payload: call.args }, logFields(turn), runtime.observers);
       if (handoff) {
@@ -124,6 +131,14 @@ export async function answerToolCalls(
       refuse(call, why.code, why.text, guessTarget(runtime, call.name));
       continue;
     }
+    // A helper is a model call: its request is checked first, so a bad one costs nothing and the
+    // model is told how to ask (never a failed tool that hands the turn to the fallback).
+    const request = helper === undefined ? undefined : HelperRequestSchema.safeParse(call.args);
+    if (request && (!request.success || request.data.request.trim() === '')) {
+      const why = request.success ? 'request: it is blank' : issuesText(request.error.issues);
+      answer(call, `Refused: ${call.name} was not asked (${why}). Call it again with {"request": "what you need from it, with every detail it needs"}.`, 'error');
+      continue;
+    }
     if (turn.toolCalls >= runtime.limits.toolCallsPerTurn || agentCount(turn, agent.name, 'toolCalls') >= agent.limits.toolCallsPerTurn) {
       limitHit = true;
       answer(call, `Refused: the limit of tool calls in one turn is reached; ${call.name} was not run.`, 'error');
@@ -141,8 +156,8 @@ export async function answerToolCalls(
     emit(config, logger, { type: 'tool-call', agent: agent.name, tool: call.name, toolCallId: call.id ?? '', args: call.args }, logFields(turn), runtime.observers);
     const result =
       helper !== undefined
-        ? await runHelper(runtime, helper, String((call.args as { request?: unknown }).request ?? ''), state, turn, call.id ?? '', config)
-        : await runFunctionTool(agent.functionTools.get(call.name) as StructuredToolInterface, agent.name, call, state, turn, config, runtime.toolTimeoutMs);
+        ? await runHelper(runtime, helper, request?.data?.request ?? '', state, turn, call.id ?? '', config)
+        : await runFunctionTool(agent.functionTools.get(call.name) as StructuredToolInterface, agent.name, call, currentFields(agent, state.fields), turn, config, runtime.toolTimeoutMs);
     turn = result.turn ?? turn;
     if (result.calls) calls.push(...result.calls);
     const durationMs = Math.round(performance.now() - started);
@@ -152,6 +167,10 @@ export async function answerToolCalls(
     if (result.timedOut) toolTimeout = { tool: call.name, message: result.content };
   }
   return { messages, turn, calls, ...(handoff ? { handoff } : {}), ...(toolFailure ? { toolFailure } : {}), ...(toolTimeout ? { toolTimeout } : {}), ...(limitHit ? { limitHit } : {}) };
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
 /**

@@ -82,4 +82,13 @@ describe('handoff tools', () => {
     const notes = await runTurn(await desk(), { threadId: newThread().threadId, message: 'take a note' });
     expect(notes).toMatchObject({ agent: 'notes', reply: 'Notes here.', handoffs: [{ to: 'notes', payload: {} }] });
   });
+
+  it('refuse arguments that are not an object (a JSON list, a number) saying so', async () => {
+    const fake = await server;
+    fake.enqueue({ toolCalls: [{ name: 'transfer_to_billing', arguments: '[1, 2]' }] }, { toolCalls: [{ name: 'transfer_to_billing', arguments: { reason: 'charge' } }] }, { content: 'Billing here.' });
+    const result = await runTurn(await desk(), { threadId: newThread().threadId, message: 'I was charged twice' });
+    expect(result).toMatchObject({ agent: 'billing', reply: 'Billing here.' });
+    const refusal = result.state.messages.find((message) => message.type === 'tool' && (message as ToolMessage).status === 'error');
+    expect(refusal?.text).toMatch(/^Refused: the arguments of transfer_to_billing must be a JSON object, not a list\./);
+  });
 });
