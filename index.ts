@@ -53,7 +53,7 @@ export { listWaitingThreads, listThreadIds } from './runtime/threads.js';
 export { forkThread, threadAtTurn, listTurnCheckpoints } from './runtime/fork.js';
 export type { ForkThreadOptions, ForkResult, ThreadAtTurn, TurnCheckpoint } from './runtime/fork.js';
 export { getTranscript, getTurnSummaries, getTrace, listThreads } from './runtime/transcript.js';
-export type { ThreadListing, TraceEntry, TranscriptMessage, TranscriptOptions, TranscriptPage } from './runtime/transcript.js';
+export type { ListThreadsOptions, ThreadListing, TraceEntry, TranscriptMessage, TranscriptOptions, TranscriptPage } from './runtime/transcript.js';
 export type { TurnSummary } from './runtime/turn-summary.js';
 export { messageFromJournal, messageToJournal } from './state/journal-message.js';
 export type { JournalMessage } from './state/journal-message.js';

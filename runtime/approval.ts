@@ -10,7 +10,7 @@ import type { ApprovalDecision, ApprovalRequest } from '../nodes/approval.js';
 import type { SwitchboardEvent } from '../nodes/events.js';
 import { SwitchboardError } from '../errors/switchboard-error.js';
 import { runtimeOf } from '../graphs/compile.js';
-import { streamResumeWith } from './turn.js';
+import { checkId, streamResumeWith } from './turn.js';
 import { waitingRequestsOf } from './waiting.js';
 import type { TurnResult } from './turn.js';
 
@@ -18,6 +18,7 @@ export type { WaitingRequest } from './waiting.js';
 
 /** The handoffs a thread waits to have approved (empty when none). */
 export async function pendingApprovals(graph: SwitchboardGraph, threadId: string): Promise<ApprovalRequest[]> {
+  checkId(threadId, 'threadId');
   const snapshot = await graph.getState({ configurable: { thread_id: threadId } });
   return waitingRequestsOf(runtimeOf(graph), snapshot).filter((request): request is ApprovalRequest => request.type === 'approval');
 }

@@ -63,11 +63,18 @@ export interface ForkResult {
  * only the last; with `'all'`, every one).
  */
 export async function listTurnCheckpoints(graph: SwitchboardGraph, threadId: string): Promise<TurnCheckpoint[]> {
+  // An empty id is no filter to LangGraph's savers: it would list every thread's checkpoints.
+  checkId(threadId, 'threadId');
   return [...(await turnEnds(checkpointerOf(graph), threadId)).values()].map(({ state: _state, ...turn }) => turn).sort((a, b) => a.turn - b.turn);
 }
 
-/** The thread as it was at the end of `turn`. Throws `UNKNOWN_THREAD`, or `TURN_NOT_KEPT` when the store no longer has that turn. */
+/**
+ * The thread as it was at the end of `turn`. Throws `INVALID_INPUT` (the id, the turn),
+ * `UNKNOWN_THREAD`, or `TURN_NOT_KEPT` when the store no longer has that turn.
+ */
 export async function threadAtTurn(graph: SwitchboardGraph, threadId: string, turn: number): Promise<ThreadAtTurn> {
+  // An empty id is no filter to LangGraph's savers: it would read another thread's checkpoints.
+  checkId(threadId, 'threadId');
   if (!Number.isInteger(turn) || turn < 1) throw new InputError(`The turn must be a whole number from 1 (got ${String(turn)}).`);
   const saver = checkpointerOf(graph);
   const ends = await turnEnds(saver, threadId);

@@ -6,6 +6,7 @@
  */
 import type { SwitchboardGraph } from '../graphs/compile.js';
 import { runtimeOf } from '../graphs/compile.js';
+import { InputError } from '../errors/input-error.js';
 import type { UsageTotals } from '../state/schema.js';
 import { journalOf } from './transcript.js';
 
@@ -101,6 +102,7 @@ export interface RoutingStats {
  * Reads every turn summary of the period once; nothing is kept.
  */
 export async function routingStats(graph: SwitchboardGraph, period: StatsPeriod = {}): Promise<RoutingStats> {
+  checkPeriod(period);
   const runtime = runtimeOf(graph);
   const journal = journalOf(graph);
   const humans = new Set(Object.entries(runtime.tree.agents).filter(([, agent]) => agent.kind === 'human').map(([name]) => name));
@@ -110,7 +112,7 @@ export async function routingStats(graph: SwitchboardGraph, period: StatsPeriod 
   // turn counts once, in the thread that ran it, and when it ended. Forks mark their copies; those
   // made before they did are told by their content (the first thread to journal a turn ran it).
   const ranIn = new Map<string, string>();
-  for await (const entry of journal.scan({ kinds: ['turn'], since: period.since?.toISOString(), until: period.until?.toISOString() })) {
+  for await (const entry of journal.scan({ kinds: ['turn'], since: storedTime(period.since), until: storedTime(period.until) })) {
     const summary = entry.data as TurnFacts | undefined;
     if (summary?.tree !== runtime.tree.name || summary.copiedFrom !== undefined || !endedIn(summary, period)) continue;
     const origin = JSON.stringify([summary.turn, summary.messageId, summary.startedAt, summary.endedAt]);
@@ -119,6 +121,27 @@ export async function routingStats(graph: SwitchboardGraph, period: StatsPeriod 
     if (thread === entry.threadId) facts.set(`${entry.threadId}\u0000${summary.turn}`, { ...summary, threadId: entry.threadId });
   }
   return summarizeTurns(facts.values(), { tree: runtime.tree.name, humans, ...period });
+}
+
+/** `since` and `until`, when given, are valid dates: `INVALID_INPUT` naming the option otherwise. */
+function checkPeriod(period: StatsPeriod): void {
+  if (typeof period !== 'object' || period === null) throw new InputError('The period of routingStats must be an object ({ since?, until? }).');
+  for (const option of ['since', 'until'] as const) {
+    const value: unknown = period[option];
+    if (value === undefined) continue;
+    if (!(value instanceof Date)) throw new InputError(`The \`${option}\` option of routingStats must be a Date (got ${typeof value === 'string' ? JSON.stringify(value) : typeof value}).`);
+    if (Number.isNaN(value.getTime())) throw new InputError(`The \`${option}\` option of routingStats is an invalid Date (new Date() could not read the time it was given).`);
+  }
+}
+
+/** The earliest and latest times a journal compares as ISO text (and PostgreSQL reads): years 1 to 9999. */
+const FIRST_TIME = Date.parse('0001-01-01T00:00:00.000Z');
+const LAST_TIME = Date.parse('9999-12-31T23:59:59.999Z');
+
+/** A bound of the period as the journal compares it: a valid date beyond years 1 to 9999 is held at the nearest end. */
+function storedTime(date: Date | undefined): string | undefined {
+  if (date === undefined) return undefined;
+  return new Date(Math.min(LAST_TIME, Math.max(FIRST_TIME, date.getTime()))).toISOString();
 }
 
 /** Whether the turn ended in the period (its entry may have been appended later: a fork's copy, a recovered turn). */

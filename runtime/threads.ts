@@ -5,6 +5,8 @@ import type { BaseCheckpointSaver } from '@langchain/langgraph';
 import type { SwitchboardGraph } from '../graphs/compile.js';
 import { runtimeOf } from '../graphs/compile.js';
 import { createCheckpointAdapter } from '../store/retention.js';
+import { InputError } from '../errors/input-error.js';
+import { checkId } from './turn.js';
 import { waitingRequestsOf } from './waiting.js';
 import type { WaitingRequest } from './waiting.js';
 
@@ -14,6 +16,11 @@ import type { WaitingRequest } from './waiting.js';
  * Threads of other trees in the same store are left out.
  */
 export async function listWaitingThreads(graph: SwitchboardGraph, saver: BaseCheckpointSaver, threadIds?: string[]): Promise<WaitingRequest[]> {
+  if (threadIds !== undefined) {
+    if (!Array.isArray(threadIds)) throw new InputError('The threadIds must be a list of thread ids.');
+    // An empty id is no filter to LangGraph's savers: it would read another thread's checkpoint.
+    for (const threadId of threadIds) checkId(threadId, 'threadId');
+  }
   const ids = threadIds ?? (await waitingThreadIds(graph, saver));
   const tree = runtimeOf(graph).tree.name;
   const waiting: WaitingRequest[] = [];

@@ -8,7 +8,9 @@ import { runtimeOf } from '../graphs/compile.js';
 import { SwitchboardError } from '../errors/switchboard-error.js';
 import { InputError } from '../errors/input-error.js';
 import type { JournalMessage } from '../state/journal-message.js';
-import type { ThreadJournal } from '../store/journal.js';
+import { checkReadOptions, checkThreadsOptions, checkTurnNumber } from '../store/journal.js';
+import type { JournalThread, ThreadJournal } from '../store/journal.js';
+import { checkId } from './turn.js';
 import type { TraceEvent } from './turn-journal.js';
 import type { TurnSummary } from './turn-summary.js';
 
@@ -29,10 +31,19 @@ export interface TranscriptPage {
 }
 
 export interface TranscriptOptions {
-  /** Messages after this place (a previous page's `next`). */
+  /** Messages after this place (a previous page's `next`): a whole number from 0. */
   after?: number | undefined;
-  /** At most this many messages (default 100). */
+  /** At most this many messages (default 100): a whole number from 1 (more than 10,000 reads 10,000). */
   limit?: number | undefined;
+}
+
+export interface ListThreadsOptions {
+  /** Only threads whose id contains this text (case-sensitive). */
+  search?: string | undefined;
+  /** At most this many threads (default 100): a whole number from 1 (more than 10,000 lists 10,000). */
+  limit?: number | undefined;
+  /** Skip this many of the tree's threads, newest activity first (default 0): the next page is at `offset + limit`. */
+  offset?: number | undefined;
 }
 
 /** One event of a turn's step trace, as journaled, with when it happened (epoch ms). */
@@ -56,12 +67,17 @@ export interface ThreadListing {
  * `recoverThread` are journaled (not a plain `graph.invoke`).
  */
 export async function getTranscript(graph: SwitchboardGraph, threadId: string, options: TranscriptOptions = {}): Promise<TranscriptPage> {
-  const page = await journalOf(graph).read(threadId, { kinds: ['message'], after: options.after, limit: options.limit });
+  checkId(threadId, 'threadId');
+  const read = { kinds: ['message'] as const, after: options.after, limit: options.limit };
+  // Checked here too: a journal of the caller's own may not check them.
+  checkReadOptions(read);
+  const page = await journalOf(graph).read(threadId, read);
   return { messages: page.entries.map((entry) => ({ ...(entry.data as JournalMessage), turn: entry.turn, at: entry.at, seq: entry.seq })), next: page.next };
 }
 
 /** The summary of each turn of the thread, oldest first (for a turn that waited for a person and went on, the final one). */
 export async function getTurnSummaries(graph: SwitchboardGraph, threadId: string): Promise<TurnSummary[]> {
+  checkId(threadId, 'threadId');
   const journal = journalOf(graph);
   const byTurn = new Map<number, TurnSummary>();
   let after: number | undefined;
@@ -84,7 +100,8 @@ export async function getTurnSummaries(graph: SwitchboardGraph, threadId: string
  * graph was compiled with `trace: true` when the turn ran.
  */
 export async function getTrace(graph: SwitchboardGraph, threadId: string, turn: number): Promise<TraceEntry[]> {
-  if (!Number.isInteger(turn) || turn < 1) throw new InputError(`The turn must be a whole number from 1 (got ${String(turn)}).`);
+  checkId(threadId, 'threadId');
+  checkTurnNumber(turn);
   const journal = journalOf(graph);
   const events: { index: number; event: TraceEntry }[] = [];
   let after: number | undefined;
@@ -98,19 +115,46 @@ export async function getTrace(graph: SwitchboardGraph, threadId: string, turn: 
 
 /**
  * The threads of this graph's tree with a journal, newest activity first, with their latest turn's
- * summary. `search`: only thread ids containing this text. Threads of other trees in the same store
- * are left out (so a page may hold fewer than `limit`).
+ * summary, a page at a time: `limit` threads (default 100) after skipping `offset` (default 0), so
+ * the next page is at `offset + limit`, and a page with fewer than `limit` is the last. `search`:
+ * only thread ids containing this text. Threads of other trees in the same store are left out (and
+ * not counted by `offset`).
  */
-export async function listThreads(graph: SwitchboardGraph, options: { search?: string | undefined; limit?: number | undefined } = {}): Promise<ThreadListing[]> {
+export async function listThreads(graph: SwitchboardGraph, options: ListThreadsOptions = {}): Promise<ThreadListing[]> {
+  const { limit, offset } = checkThreadsOptions(options);
+  const search = options.search;
+  // Ids hold no control character and no lone surrogate (see checkId): text with one matches none.
+  if (search !== undefined && search !== '') checkSearch(search);
   const tree = runtimeOf(graph).tree.name;
-  const threads = await journalOf(graph).threads(options);
-  return threads
-    .map((thread) => {
-      const lastTurn = thread.lastTurn?.data as TurnSummary | undefined;
-      // Turns are numbered from 1, and a turn's entries land after those of every turn before it.
-      return { threadId: thread.threadId, lastTurn, turns: lastTurn?.turn ?? 0, lastAt: thread.lastAt };
-    })
-    .filter((thread) => thread.lastTurn === undefined || thread.lastTurn.tree === tree);
+  const journal = journalOf(graph);
+  const listed: ThreadListing[] = [];
+  let skip = offset;
+  // The store's threads are read in batches, those of other trees dropped, until the page is full.
+  const batch = Math.min(10_000, Math.max(100, offset + limit));
+  for (let from = 0; ; from += batch) {
+    const threads = await journal.threads({ search, limit: batch, offset: from });
+    for (const thread of threads) {
+      const listing = listingOf(thread);
+      if (listing.lastTurn !== undefined && listing.lastTurn.tree !== tree) continue;
+      if (skip > 0) skip -= 1;
+      else listed.push(listing);
+      if (listed.length === limit) return listed;
+    }
+    if (threads.length < batch) return listed;
+  }
+}
+
+function listingOf(thread: JournalThread): ThreadListing {
+  const lastTurn = thread.lastTurn?.data as TurnSummary | undefined;
+  // Turns are numbered from 1, and a turn's entries land after those of every turn before it.
+  return { threadId: thread.threadId, lastTurn, turns: lastTurn?.turn ?? 0, lastAt: thread.lastAt };
+}
+
+/** A search text no thread id could contain (a control character, a lone surrogate: see checkId) is refused, as such an id is. */
+function checkSearch(search: string): void {
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f-\u009f]/.test(search)) throw new InputError('The search text contains a control character (such as NUL); thread ids hold none.');
+  if (/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(search)) throw new InputError('The search text contains a lone surrogate (malformed UTF-16); thread ids hold none.');
 }
 
 /** The journal of `graph`, or a NO_JOURNAL error saying how to get one. */

@@ -340,6 +340,7 @@ export async function runTurn(graph: SwitchboardGraph, input: TurnInput & { thro
 
 /** The escalations a thread waits on (empty when it waits for nobody). */
 export async function pendingEscalations(graph: SwitchboardGraph, threadId: string): Promise<EscalationRequest[]> {
+  checkId(threadId, 'threadId');
   return escalationsOf(runtimeOf(graph), await graph.getState({ configurable: { thread_id: threadId } }));
 }
 

@@ -9,6 +9,7 @@
  * The store keeps entries as JSON; their shapes belong to the layers that write them. An entry
  * carries a key unique in its thread, so a turn finished again after a crash appends nothing twice.
  */
+import { InputError } from '../errors/input-error.js';
 import type { Fence } from './fences.js';
 
 export type JournalKind = 'message' | 'turn' | 'event';
@@ -71,6 +72,8 @@ export interface ListJournalThreadsOptions {
   search?: string | undefined;
   /** At most this many, newest activity first (default 100). */
   limit?: number | undefined;
+  /** Skip this many of the newest first (default 0): the next page is at `offset + limit`. */
+  offset?: number | undefined;
 }
 
 export interface ThreadJournal {
@@ -106,8 +109,47 @@ export function jsonText(data: unknown, key: string): string {
 /** A page size: a positive whole number, at most what one read can sensibly return (every journal checks it alike). */
 export function pageLimit(limit: number | undefined): number {
   if (limit === undefined) return DEFAULT_JOURNAL_PAGE;
-  if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`A journal page limit must be a whole number of at least 1 (got ${typeof limit === 'number' ? limit : JSON.stringify(limit)}).`);
+  if (!Number.isInteger(limit) || limit < 1) throw new InputError(`A journal page limit must be a whole number of at least 1 (got ${shown(limit)}).`);
   return Math.min(limit, 10_000);
+}
+
+/** The largest turn number a journal stores (PostgreSQL keeps turns as a 4-byte integer). */
+export const MAX_JOURNAL_TURN = 2_147_483_647;
+
+/**
+ * A read's options, checked before any store is asked, alike on every journal: `after` a whole
+ * number from 0 (a page's `next`), `turn` a whole number from 1, `limit` as {@link pageLimit}.
+ * Anything else is `INVALID_INPUT` naming the option (a database would refuse it with its own error,
+ * memory would quietly read something else).
+ */
+export function checkReadOptions(options: ReadJournalOptions): number {
+  if (options.after !== undefined && !isWhole(options.after, 0, Number.MAX_SAFE_INTEGER))
+    throw new InputError(`A journal page's \`after\` must be a whole number from 0 (a page's \`next\`; got ${shown(options.after)}).`);
+  if (options.turn !== undefined) checkTurnNumber(options.turn);
+  if (options.kinds !== undefined && (!Array.isArray(options.kinds) || options.kinds.some((kind) => typeof kind !== 'string')))
+    throw new InputError(`A journal read's \`kinds\` must be a list of kinds (got ${shown(options.kinds)}).`);
+  return pageLimit(options.limit);
+}
+
+/** The options of a thread list, checked alike on every journal; returns the limit and the offset. */
+export function checkThreadsOptions(options: ListJournalThreadsOptions): { limit: number; offset: number } {
+  if (options.search !== undefined && typeof options.search !== 'string') throw new InputError(`A thread list's \`search\` must be text (got ${shown(options.search)}).`);
+  if (options.offset !== undefined && !isWhole(options.offset, 0, Number.MAX_SAFE_INTEGER))
+    throw new InputError(`A thread list's \`offset\` must be a whole number from 0 (got ${shown(options.offset)}).`);
+  return { limit: pageLimit(options.limit), offset: options.offset ?? 0 };
+}
+
+/** A turn number: a whole number from 1 (turns are numbered from 1), at most {@link MAX_JOURNAL_TURN}. */
+export function checkTurnNumber(turn: unknown): void {
+  if (!isWhole(turn, 1, MAX_JOURNAL_TURN)) throw new InputError(`The turn must be a whole number from 1 (got ${shown(turn)}).`);
+}
+
+function isWhole(value: unknown, min: number, max: number): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max;
+}
+
+function shown(value: unknown): string {
+  return typeof value === 'number' ? String(value) : (JSON.stringify(value) ?? String(value));
 }
 
 /** An entry as the memory journal keeps it: its data as JSON text, as the databases keep it. */
@@ -144,7 +186,7 @@ export class MemoryJournal implements ThreadJournal {
   }
 
   async read(threadId: string, options: ReadJournalOptions = {}): Promise<JournalPage> {
-    const limit = pageLimit(options.limit);
+    const limit = checkReadOptions(options);
     const matching = (this.#threads.get(threadId)?.entries ?? []).filter(
       (entry) => entry.seq > (options.after ?? 0) && (!options.kinds || options.kinds.includes(entry.kind)) && (options.turn === undefined || entry.turn === options.turn),
     );
@@ -163,18 +205,19 @@ export class MemoryJournal implements ThreadJournal {
   }
 
   async threads(options: ListJournalThreadsOptions = {}): Promise<JournalThread[]> {
-    const limit = pageLimit(options.limit);
-    const rows: JournalThread[] = [];
+    const { limit, offset } = checkThreadsOptions(options);
+    const rows: (JournalThread & { lastSeq: number })[] = [];
     for (const [threadId, thread] of this.#threads) {
       if (options.search !== undefined && !threadId.includes(options.search)) continue;
       const turns = thread.entries.filter((entry) => entry.kind === 'turn');
       const last = thread.entries.at(-1);
       if (!last) continue;
       const lastTurn = turns.at(-1);
-      rows.push({ threadId, lastTurn: lastTurn && entryOf(lastTurn), turns: turns.length, lastAt: last.at });
+      rows.push({ threadId, lastTurn: lastTurn && entryOf(lastTurn), turns: turns.length, lastAt: last.at, lastSeq: last.seq });
     }
-    rows.sort((a, b) => (a.lastAt < b.lastAt ? 1 : a.lastAt > b.lastAt ? -1 : 0));
-    return rows.slice(0, limit);
+    // Newest activity first; threads last active in the same millisecond, the latest append first (as SQLite and PostgreSQL order them).
+    rows.sort((a, b) => (a.lastAt < b.lastAt ? 1 : a.lastAt > b.lastAt ? -1 : b.lastSeq - a.lastSeq));
+    return rows.slice(offset, offset + limit).map(({ lastSeq: _lastSeq, ...thread }) => thread);
   }
 }
 

@@ -11,7 +11,7 @@ import { StoreError } from '../errors/store-error.js';
 import { fenceIn, staleWrite } from './fences.js';
 import type { Fence, FenceDomain } from './fences.js';
 import type { JournalEntry, JournalEntryInput, JournalKind, JournalPage, JournalThread, ListJournalThreadsOptions, ReadJournalOptions, ScanJournalOptions, ThreadJournal } from './journal.js';
-import { jsonText, pageLimit } from './journal.js';
+import { checkReadOptions, checkThreadsOptions, jsonText } from './journal.js';
 
 interface EntryRow {
   seq: string;
@@ -121,12 +121,16 @@ export class PostgresJournal implements ThreadJournal {
   }
 
   async get(threadId: string, key: string): Promise<JournalEntry | undefined> {
+    // PostgreSQL text holds no NUL: no thread or key here has one.
+    if (threadId.includes('\u0000') || key.includes('\u0000')) return undefined;
     const { rows } = await this.query<EntryRow>(threadId, { text: `SELECT ${COLUMNS} FROM ${this.#table} WHERE thread_id = $1 AND key = $2` }, [threadId, key]);
     return rows[0] && entryOf(rows[0]);
   }
 
   async read(threadId: string, options: ReadJournalOptions = {}): Promise<JournalPage> {
-    const limit = pageLimit(options.limit);
+    const limit = checkReadOptions(options);
+    // PostgreSQL text holds no NUL: no thread has such an id here (the query would fail on it).
+    if (threadId.includes('\u0000')) return { entries: [], next: undefined };
     const { rows } = await this.query<EntryRow>(
       threadId,
       {
@@ -157,14 +161,17 @@ export class PostgresJournal implements ThreadJournal {
   }
 
   async threads(options: ListJournalThreadsOptions = {}): Promise<JournalThread[]> {
+    const { limit, offset } = checkThreadsOptions(options);
+    // PostgreSQL text holds no NUL: no thread id contains one.
+    if (options.search?.includes('\u0000')) return [];
     const { rows } = await this.query<EntryRow & { last_at: Date; turns: number; has_turn: boolean }>(
       '-',
       {
         text: `SELECT t.thread_id, t.last_at, t.turns, j.seq IS NOT NULL AS has_turn, j.seq, j.kind, j.turn, j.key, j.data, j.at
                FROM ${this.#threads} t LEFT JOIN ${this.#table} j ON j.seq = t.last_turn_seq
-               WHERE ($1::text IS NULL OR strpos(t.thread_id, $1) > 0) ORDER BY t.last_at DESC, t.last_seq DESC LIMIT $2`,
+               WHERE ($1::text IS NULL OR strpos(t.thread_id, $1) > 0) ORDER BY t.last_at DESC, t.last_seq DESC LIMIT $2 OFFSET $3`,
       },
-      [options.search ?? null, pageLimit(options.limit)],
+      [options.search ?? null, limit, offset],
     );
     return rows.map((row) => ({ threadId: row.thread_id, lastTurn: row.has_turn ? entryOf(row) : undefined, turns: row.turns, lastAt: row.last_at.toISOString() }));
   }

@@ -7,7 +7,7 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { JournalEntry, JournalEntryInput, JournalKind, JournalPage, JournalThread, ListJournalThreadsOptions, ReadJournalOptions, ScanJournalOptions, ThreadJournal } from './journal.js';
 import type { Fence } from './fences.js';
-import { jsonText, pageLimit } from './journal.js';
+import { checkReadOptions, checkThreadsOptions, jsonText } from './journal.js';
 import { SqliteThreads } from './sqlite-thread-lock.js';
 
 interface EntryRow {
@@ -109,7 +109,7 @@ export class SqliteJournal implements ThreadJournal {
   }
 
   async read(threadId: string, options: ReadJournalOptions = {}): Promise<JournalPage> {
-    const limit = pageLimit(options.limit);
+    const limit = checkReadOptions(options);
     const where = ['thread_id = ?', 'seq > ?'];
     const values: (string | number)[] = [threadId, options.after ?? 0];
     if (options.kinds) {
@@ -150,13 +150,14 @@ export class SqliteJournal implements ThreadJournal {
   }
 
   async threads(options: ListJournalThreadsOptions = {}): Promise<JournalThread[]> {
+    const { limit, offset } = checkThreadsOptions(options);
     const search = options.search;
     const rows = this.store.db
       .prepare(
         `SELECT thread_id, last_at, turns, last_turn_seq FROM switchboard_journal_threads
-         ${search === undefined ? '' : 'WHERE instr(thread_id, ?) > 0'} ORDER BY last_at DESC, last_seq DESC LIMIT ?`,
+         ${search === undefined ? '' : 'WHERE instr(thread_id, ?) > 0'} ORDER BY last_at DESC, last_seq DESC LIMIT ? OFFSET ?`,
       )
-      .all(...(search === undefined ? [] : [search]), pageLimit(options.limit)) as ThreadRow[];
+      .all(...(search === undefined ? [] : [search]), limit, offset) as ThreadRow[];
     return rows.map((row) => {
       const last = row.last_turn_seq === null ? undefined : this.#bySeq.get(row.last_turn_seq);
       return { threadId: row.thread_id, lastTurn: last && entryOf(last), turns: row.turns, lastAt: row.last_at };

@@ -40,9 +40,6 @@ export interface ThreadLock {
 
 export const DEFAULT_LOCK_WAIT_MS = 30_000;
 
-/** A signal that never aborts: an in-process hold cannot be lost. */
-const HELD = new AbortController().signal;
-
 /** Serialises turns per thread within this process; `fences` are the tokens the memory store checks. */
 export function createMemoryThreadLock(options: ThreadLockOptions = {}, fences: MemoryFences = new MemoryFences()): ThreadLock {
   const policy = options.policy ?? 'wait';
@@ -60,7 +57,9 @@ export function createMemoryThreadLock(options: ThreadLockOptions = {}, fences: 
       tails.set(threadId, tail);
       try {
         if (previous) await waitFor(previous, waitMs, threadId);
-        return await body({ threadId, fence: await fences.take(threadId), signal: HELD });
+        // A signal that never aborts (an in-process hold cannot be lost), one per hold: a signal
+        // shared by every hold would gather a listener per turn running at once (Node warns past 10).
+        return await body({ threadId, fence: await fences.take(threadId), signal: new AbortController().signal });
       } finally {
         release();
         if (tails.get(threadId) === tail) tails.delete(threadId);
