@@ -132,39 +132,45 @@ function endTry({ started, ...tried }: ModelTry & { started: number }): ModelTry
  * (stamped before LangGraph's handler sees them): LangGraph then knows the message the node returns
  * as the one it streamed, and does not send it a second time under another id.
  */
-class MessageIds extends BaseCallbackHandler {
-  override name = 'switchboard_message_ids';
+class MessageIds {
   readonly id = randomUUID();
   providerId: string | undefined;
 
-  constructor() {
-    // Run at once, in order (first in the list): the streaming handler must see the stamped id.
-    super({ _awaitHandler: true });
-  }
-
-  override handleLLMNewToken(_token: string, _index: unknown, _runId: string, _parentRunId?: string, _tags?: string[], fields?: { chunk?: unknown }): void {
-    this.stamp((fields?.chunk as { message?: BaseMessage } | undefined)?.message);
-  }
-
-  override handleLLMEnd(output: LLMResult): void {
-    this.stamp((output.generations[0]?.[0] as { message?: BaseMessage } | undefined)?.message);
-  }
-
-  private stamp(message: BaseMessage | undefined): void {
+  stamp(message: BaseMessage | undefined): void {
     if (!message || message.id === this.id) return;
     this.providerId ??= message.id;
     message.id = this.id;
     (message.lc_kwargs as { id?: string }).id = this.id;
   }
 
-  /** `callbacks` with this handler first, when LangGraph streams messages through them; else as they are. */
-  firstIn(callbacks: Callbacks): Callbacks {
-    if (Array.isArray(callbacks)) return callbacks.some(isMessagesStreamer) ? [this, ...callbacks] : callbacks;
-    if (!callbacks.handlers.some(isMessagesStreamer)) return callbacks;
+  /** `callbacks` with a handler that stamps the chunks first, when LangGraph streams messages through them; else as they are. */
+  stampingIn(callbacks: Callbacks): Callbacks {
+    const streamed = Array.isArray(callbacks) ? callbacks.some(isMessagesStreamer) : callbacks.handlers.some(isMessagesStreamer);
+    if (!streamed) return callbacks;
+    const stamper = new IdStamper(this);
+    if (Array.isArray(callbacks)) return [stamper, ...callbacks];
     const manager = callbacks.copy();
-    manager.handlers.unshift(this);
-    manager.inheritableHandlers.unshift(this);
+    manager.handlers.unshift(stamper);
+    manager.inheritableHandlers.unshift(stamper);
     return manager;
+  }
+}
+
+/** Stamps a model run's chunks (and its final message) with the stored message's id. */
+class IdStamper extends BaseCallbackHandler {
+  override name = 'switchboard_message_ids';
+
+  constructor(private readonly ids: MessageIds) {
+    // Run at once, in order (first in the list): the streaming handler must see the stamped id.
+    super({ _awaitHandler: true });
+  }
+
+  override handleLLMNewToken(_token: string, _index: unknown, _runId: string, _parentRunId?: string, _tags?: string[], fields?: { chunk?: unknown }): void {
+    this.ids.stamp((fields?.chunk as { message?: BaseMessage } | undefined)?.message);
+  }
+
+  override handleLLMEnd(output: LLMResult): void {
+    this.ids.stamp((output.generations[0]?.[0] as { message?: BaseMessage } | undefined)?.message);
   }
 }
 
@@ -187,7 +193,7 @@ async function invokeWithTimeout(model: BoundModel, messages: BaseMessage[], con
   try {
     return await Promise.race([
       model.runnable.invoke(messages, {
-        ...(config.callbacks ? { callbacks: stream ? ids.firstIn(config.callbacks) : config.callbacks } : {}),
+        ...(config.callbacks ? { callbacks: stream ? ids.stampingIn(config.callbacks) : config.callbacks } : {}),
         // Tracers (LangSmith's via LANGSMITH_TRACING) show the call as "<agent> model", with the agent and model id.
         metadata: { ...config.metadata, switchboard_agent: agent, switchboard_model: model.id },
         // A helper's tokens are not the answer the user reads: keep them out of the messages stream.
