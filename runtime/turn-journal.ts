@@ -69,6 +69,11 @@ export interface JournalTurnOptions {
   recovered?: boolean | undefined;
   /** Entries that close an earlier turn, appended with this turn's (see {@link withdrawnTurnEntries}). */
   leading?: readonly JournalEntryInput[] | undefined;
+  /**
+   * A recovered turn's part before the failure, as its checkpoints kept it (its events died with
+   * the run that had them): its model calls, tokens, cost and tool calls count in the summary.
+   */
+  earlier?: TurnTally | undefined;
 }
 
 /** The fence of a lease in the runtime's store, for the journal (none when the lock issues no tokens). */
@@ -93,7 +98,7 @@ export async function journalTurn(runtime: TreeRuntime, threadId: string, result
     const waitingPart = parts.at(-1);
     const offset = waitingPart?.events ?? 0;
     const events = runtime.trace ? recorded.map((entry, index) => traceEntry(result.turn, offset + index, entry)) : [];
-    const tally = tallyOf(recorded);
+    const tally = options.earlier ? addTallies(options.earlier, tallyOf(recorded)) : tallyOf(recorded);
     const messages = turnMessages(result.state.messages, result.messageId);
     // Who answered: the author of the turn's last answer (a person who handed back answered too).
     const answer = status === 'done' ? [...messages].reverse().find((message) => message.type === 'ai' && message.name !== undefined) : undefined;

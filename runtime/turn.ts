@@ -35,6 +35,8 @@ import type { NextTurnWrite } from '../state/turn-write.js';
 import type { SwitchboardEvent } from '../nodes/events.js';
 import { catchUpJournal, continuedTurnEntries, journalTurn, withdrawnTurnEntries } from './turn-journal.js';
 import type { JournalTurnOptions } from './turn-journal.js';
+import { emptyTally } from './turn-summary.js';
+import type { TurnTally } from './turn-summary.js';
 import { isTrimmed, journaledUserMessage } from '../nodes/hot-window.js';
 import { earlierTurnResult } from './replay.js';
 
@@ -534,6 +536,17 @@ const RESUME = '__resume__';
 const BRANCH_TO = 'branch:to:';
 
 /**
+ * What a turn cut short while running had done by its last checkpoint: its model calls (with their
+ * tokens and cost) and tool calls, counted in the turn's result and summary when it is finished.
+ */
+function earlierPart(snapshot: Snapshot): TurnTally | undefined {
+  const turn = (snapshot.values as Partial<SwitchboardState>).turn;
+  if (turn?.status !== 'running') return undefined;
+  const usage = usageOfTurn(turn);
+  return { ...emptyTally(), ...(usage ? { usage } : {}), modelCalls: usage?.total.modelCalls ?? 0, toolCalls: turn.toolCalls };
+}
+
+/**
  * Runs the pending steps of an unfinished turn; on a thread that waits for a person, the input a
  * failure left saved beside the checkpoint (see {@link unsavedInput}). Undefined when there is
  * nothing to finish.
@@ -554,7 +567,7 @@ async function finishUnfinishedTurn(graph: SwitchboardGraph, threadId: string, l
   const approval = unsaved?.kind === 'message' ? waitingRequestsOf(runtime, snapshot).find((request): request is ApprovalRequest => request.type === 'approval') : undefined;
   const answers = unsaved?.messages.filter((message) => message.type === 'tool') ?? [];
   const leading = approval && (await withdrawnTurnEntries(runtime, threadId, approval.turn, answers, withdrawnEvent(approval)));
-  const stream = streamRun(graph, threadId, unsaved?.run ?? null, { listening: false, lease, progress, recovered: true, resumed: unsaved?.kind === 'reply', leading });
+  const stream = streamRun(graph, threadId, unsaved?.run ?? null, { listening: false, lease, progress, recovered: true, resumed: unsaved?.kind === 'reply', leading, earlier: earlierPart(snapshot) });
   let next = await stream.next();
   while (!next.done) next = await stream.next();
   return next.value;
@@ -656,12 +669,12 @@ async function* streamRun(
   graph: SwitchboardGraph,
   threadId: string,
   input: unknown,
-  options: { signal?: AbortSignal | undefined; listening: boolean; lease: ThreadLease; progress: TurnProgress; resumed?: boolean; recovered?: boolean; leading?: JournalTurnOptions['leading'] },
+  options: { signal?: AbortSignal | undefined; listening: boolean; lease: ThreadLease; progress: TurnProgress; resumed?: boolean; recovered?: boolean; leading?: JournalTurnOptions['leading']; earlier?: TurnTally | undefined },
 ): AsyncGenerator<SwitchboardEvent, TurnResult> {
   const runtime = runtimeOf(graph);
   // The turn's events, for its journal entries (summary, and trace when tracing is on).
   const recorded = runtime.recorder?.start(threadId);
-  let usage = emptyUsage();
+  let usage = options.earlier?.usage ?? emptyUsage();
   const count = (event: SwitchboardEvent) => {
     if (event.type === 'usage') usage = addUsage(usage, { total: event.usage, byAgent: { [event.agent]: event.usage }, byPath: { [event.path]: event.usage } });
   };

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runTurn, streamTurn } from '../../runtime/turn.js';
+import { getTurnSummaries } from '../../runtime/transcript.js';
 import type { SwitchboardEvent } from '../../nodes/events.js';
 import { compileExample, expectEveryCallAnswered, fakeOpenAIForFile, newThread, viaFakeOpenAI, wholeConversation } from '../helpers.js';
 import { storeKinds } from '../store/stores.js';
@@ -92,6 +93,12 @@ describe.each(Object.keys(STORES) as (keyof typeof STORES)[])('leaving streamTur
       expect(((await graph.getState({ configurable: { thread_id: threadId } })).values as { turn: { status: string } }).turn.status).toBe('running');
       const next = await runTurn(graph, { threadId, message: 'thanks, when will it arrive?' });
       expect(next).toMatchObject({ status: 'done', turn: 2, reply: 'In three days.', recovered: { status: 'done', turn: 1, reply: 'Refunded.' } });
+      // The recovered turn's usage and summary count its part before the stop too (triage's call).
+      expect(next.recovered?.usage.total.modelCalls).toBe(3);
+      expect(Object.keys(next.recovered?.usage.byAgent ?? {}).sort()).toEqual(['billing', 'triage']);
+      const [summary] = await getTurnSummaries(graph, threadId);
+      expect(summary).toMatchObject({ turn: 1, recovered: true, modelCalls: 3, toolCalls: 1 });
+      expect(summary?.usage.total.modelCalls).toBe(3);
       expect(await ledger.list('refund')).toHaveLength(1);
       expectEveryCallAnswered(await wholeConversation(graph, threadId));
       expect(fake.pending()).toBe(0);
