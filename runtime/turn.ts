@@ -805,11 +805,12 @@ export async function* streamResumeWith(
     const treeName = runtimeOf(graph).tree.name;
     if (threadTree !== undefined && threadTree !== treeName) throw new ThreadTreeError(threadId, threadTree, treeName);
     // What a failure cut short comes first, as before a new message: a turn left running is run on,
-    // and a user message saved beside the checkpoint (the resume's input would replace it) is taken
-    // in. The decision is made on what the thread waits for then. (A reply saved so is an earlier
-    // try of this one, which this one replaces.)
+    // and input saved beside the checkpoint (the resume's input would replace it) is taken in — a
+    // user message, or an earlier reply or decision, which was saved, so given: an approval whose
+    // run died mid-tool is carried out, never replaced by a later denial. This one is then taken
+    // on what the thread waits for after it.
     const waits = snapshot.tasks.some((task) => task.interrupts.length > 0);
-    const cutShort = snapshot.tasks.length === 0 ? undefined : !waits ? 'turn' : (await unsavedInput(graph, threadId))?.kind === 'message' ? 'message' : undefined;
+    const cutShort = snapshot.tasks.length === 0 ? undefined : !waits ? 'turn' : (await unsavedInput(graph, threadId))?.kind;
     const recovered = cutShort && (await finishUnfinishedTurn(graph, threadId, lease, progress, snapshot));
     if (recovered) snapshot = await graph.getState({ configurable: { thread_id: threadId } });
     const value = decideAfter(decide, snapshot, recovered && { turn: recovered.turn, kind: cutShort });
@@ -821,7 +822,7 @@ export async function* streamResumeWith(
 }
 
 /** `decide` on `snapshot`; when what a failure cut short, finished just before, changed what the thread waits for, its refusal says so. */
-function decideAfter(decide: (snapshot: Snapshot) => unknown, snapshot: Snapshot, recovered: { turn: number; kind: 'turn' | 'message' | undefined } | undefined): unknown {
+function decideAfter(decide: (snapshot: Snapshot) => unknown, snapshot: Snapshot, recovered: { turn: number; kind: 'turn' | 'message' | 'reply' | undefined } | undefined): unknown {
   try {
     return decide(snapshot);
   } catch (error) {
@@ -829,7 +830,9 @@ function decideAfter(decide: (snapshot: Snapshot) => unknown, snapshot: Snapshot
     const note =
       recovered.kind === 'message'
         ? `The user's message of turn ${recovered.turn}, which a failure had left unsaved, was taken in first and ended that wait.`
-        : `Turn ${recovered.turn}, which a failure had cut short, was finished first.`;
+        : recovered.kind === 'reply'
+          ? `An earlier answer to that wait (a reply or a decision), saved before a failure cut its run short, was carried out first (turn ${recovered.turn}).`
+          : `Turn ${recovered.turn}, which a failure had cut short, was finished first.`;
     throw new SwitchboardError('NOTHING_PENDING', `${error.message} ${note}`, { cause: error });
   }
 }

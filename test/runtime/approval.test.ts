@@ -11,7 +11,12 @@ import { join } from 'node:path';
 import type { ToolMessage } from '@langchain/core/messages';
 import { Command } from '@langchain/langgraph';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadTree } from '../../config/load.js';
+import { loadTree, parseTree } from '../../config/load.js';
+import { tool } from '@langchain/core/tools';
+import { z } from 'zod';
+import { ScriptedChatModel } from '../../models/scripted.js';
+import { getToolContext } from '../../nodes/tool-context.js';
+import type { SwitchboardState } from '../../state/schema.js';
 import { compileTree } from '../../graphs/compile.js';
 import type { CompileOptions } from '../../graphs/compile.js';
 import { approveHandoff, denyHandoff, pendingApprovals, resolveApproval } from '../../runtime/approval.js';
@@ -375,3 +380,60 @@ async function cutShortAfterApproval() {
   await graph.invoke(new Command({ resume: { approved: true, toolCallId: request!.toolCallId } }), { configurable: { thread_id: threadId }, interruptBefore: ['person'] } as never);
   return { store, graph, threadId };
 }
+
+describe('a decision whose run a failure cut short', () => {
+  it('was given: it is carried out before the next decision, which finds nothing pending (an approval is never replaced by a later denial)', async () => {
+    const store = await openCheckpointer('memory');
+    const ledger = new MemoryLedger();
+    const controller = new AbortController();
+    const refunds: string[] = [];
+    const pay = tool(
+      async (_input, config) => {
+        const { idempotencyKey } = getToolContext(config);
+        refunds.push(idempotencyKey);
+        // The worker dies here, after the approval was saved, while the tool held back with the handoff runs.
+        if (refunds.length === 1) controller.abort(new Error('the worker died'));
+        await ledger.record({ key: idempotencyKey, kind: 'refund', details: {} });
+        return 'Refund issued.';
+      },
+      { name: 'pay_refund', description: 'Pays a refund.', schema: z.object({}) },
+    );
+    const tree = parseTree(
+      `version: 1
+name: gated-refunds
+root: billing
+agents:
+  billing: { description: Billing., prompt: Bill., tools: [pay_refund], escalate: [lead] }
+  lead: { description: The lead., prompt: Lead., approval: required, escalate: [person] }
+  person: { kind: human, description: A person. }
+`,
+      'gated.yaml',
+      { tools: { pay_refund: pay } },
+    );
+    const model = new ScriptedChatModel([{ toolCalls: [{ name: 'pay_refund' }, { name: 'transfer_to_lead' }] }, 'Lead here: refund done.']);
+    const graph = compileTree(tree, { tools: { pay_refund: pay }, model, checkpointer: store.saver, threadLock: store.threadLock });
+    const { threadId } = newThread();
+    const waiting = await runTurn(graph, { threadId, message: 'refund me, then a lead please' });
+    expect(waiting.waitingFor).toMatchObject({ type: 'approval', to: 'lead' });
+    expect(refunds).toEqual([]);
+
+    const [request] = await pendingApprovals(graph, threadId);
+    const cut = graph.stream(new Command({ resume: { approved: true, toolCallId: request!.toolCallId } }), { configurable: { thread_id: threadId }, signal: controller.signal } as never);
+    await expect((async () => {
+      for await (const chunk of await cut) void chunk;
+    })()).rejects.toThrow();
+
+    await expect(denyHandoff(graph, threadId, { reason: 'too late' })).rejects.toMatchObject({
+      code: 'NOTHING_PENDING',
+      message: expect.stringContaining('An earlier answer to that wait (a reply or a decision), saved before a failure cut its run short, was carried out first'),
+    });
+    const state = (await graph.getState({ configurable: { thread_id: threadId } })).values as SwitchboardState;
+    expect(state.activeAgent).toBe('lead');
+    expect(state.messages.at(-1)?.text).toBe('Lead here: refund done.');
+    // The refund ran in the cut run and again on recovery, under one key: recorded once.
+    expect(new Set(refunds).size).toBe(1);
+    expect(await ledger.list('refund')).toHaveLength(1);
+    expectEveryCallAnswered(state.messages);
+    await store.close();
+  });
+});
