@@ -13,7 +13,7 @@ import { lintGraph } from './lint-graph.js';
 import type { Locate } from './lint-graph.js';
 import { GraphGaps } from './graph-gaps.js';
 import { agentOf, fallbacksOf, helperToolName } from './edges.js';
-import { fieldSchema } from './field-schema.js';
+import { fieldSchema, narrowedTo } from './field-schema.js';
 import { unsupportedPattern } from './offline-pattern.js';
 import { unsafeTextIssue } from './schema-issues.js';
 import { lintConditions } from './condition-lint.js';
@@ -80,7 +80,7 @@ export function lintTree(tree: Tree, context: LintContext, report: Report): void
     checkModelNames(models, agent.model, ['agents', name, 'model'], report);
     checkTools(name, agent, context, report);
     checkPayload(tree, name, agent, context, report);
-    checkOffline(tree, name, agent, report);
+    checkOffline(tree, name, agent, context, report);
   }
   for (const [field, spec] of Object.entries(tree.state ?? {})) {
     checkCollision(field, ['state', field], 'state field', Object.keys(tree.state ?? {}), report);
@@ -291,7 +291,15 @@ function checkPayload(tree: Tree, name: string, agent: Agent, context: LintConte
       const state = fieldSchema(target);
       const named = [...(spec.type === 'enum' ? spec.values : []), ...(spec.default !== undefined ? [spec.default] : [])];
       const unfit = named.find((value) => !state.safeParse(value).success);
-      if (unfit !== undefined) {
+      const narrowed = narrowedTo(spec, target);
+      if (narrowed.type === 'number' && target.type === 'number' && emptyRange(narrowed) && !emptyRange(spec) && !emptyRange(target)) {
+        report({
+          code: 'INVALID_RANGE',
+          message: `Payload field "${field}" (${describeLimits(spec)}) sets state field "${spec.sets}" (${describeLimits(target)}): together they allow min ${narrowed.min ?? '-∞'} above max ${narrowed.max ?? '∞'}, so no value fits and the handoff can never succeed.`,
+          hint: `Keep the payload field's min and max within the state field's limits, or widen the state field's.`,
+          path,
+        });
+      } else if (unfit !== undefined) {
         report({ code: 'SETS_TYPE_MISMATCH', message: `Payload field "${field}" can hold ${JSON.stringify(unfit)}, which state field "${spec.sets}" (${describeLimits(target)}) cannot.`, hint: `Keep the payload field's values within the state field's limits.`, path: [...path, 'sets'] });
       }
     }
@@ -354,7 +362,7 @@ function checkArgumentText(value: unknown, path: Path, report: Report): void {
   }
 }
 
-function checkOffline(tree: Tree, name: string, agent: Agent, report: Report): void {
+function checkOffline(tree: Tree, name: string, agent: Agent, context: LintContext, report: Report): void {
   const offline = agent.offline;
   if (!offline) return;
   const checkPatterns = (patterns: string[] | undefined, path: Path) => {
@@ -378,7 +386,7 @@ function checkOffline(tree: Tree, name: string, agent: Agent, report: Report): v
     checkPatterns(hint.patterns, ['agents', name, 'offline', 'tools', tool, 'patterns']);
     checkArgumentText(hint.args, ['agents', name, 'offline', 'tools', tool, 'args'], report);
     if (!callable.includes(tool)) {
-      report({ code: 'UNUSED_OFFLINE_TOOL', message: `offline.tools names "${tool}", which "${name}" cannot call.`, hint: `${didYouMean(tool, callable)}Add it to tools:, or remove the hint.`, path: ['agents', name, 'offline', 'tools', tool], at: 'key' });
+      report({ code: 'UNUSED_OFFLINE_TOOL', message: `offline.tools names "${tool}", which "${name}" cannot call.`, hint: unusedOfflineToolHint(tree, name, tool, callable, context), path: ['agents', name, 'offline', 'tools', tool], at: 'key' });
     }
   }
   const payload = agent.handoff?.payload ?? {};
@@ -395,3 +403,25 @@ function checkOffline(tree: Tree, name: string, agent: Agent, report: Report): v
   }
 }
 
+
+/**
+ * What to do about an offline hint for a tool the agent cannot call. When the agent's tools: holds a
+ * name close to it, one of the two is misspelt: the hint names the one that is no real tool (not
+ * registered; without a registry, not listed by any other agent), or both when that cannot be told.
+ */
+function unusedOfflineToolHint(tree: Tree, name: string, tool: string, callable: readonly string[], context: LintContext): string {
+  const near = closestName(tool, callable);
+  if (near === undefined) return 'Add it to tools:, or remove the hint.';
+  const elsewhere = new Set(
+    Object.entries(tree.agents).flatMap(([other, agent]) => (other === name ? [] : [...(agent.tools ?? []), ...(agent.helpers ?? []).map((helper) => helperToolName(tree, helper))])),
+  );
+  const real = (candidate: string) => (context.tools ? context.tools.has(candidate) : elsewhere.has(candidate));
+  if (real(near) && !real(tool)) return `Did you mean "${near}"? Rename the hint to the tool's name, or remove it.`;
+  if (real(tool) && !real(near)) return `tools: lists "${near}": if that is a typo of "${tool}", correct it there; else add "${tool}" to tools:, or remove the hint.`;
+  return `tools: lists "${near}", which differs from "${tool}": one of the two names is misspelt. Write the tool's exact name in both places.`;
+}
+
+/** Whether a number field's min is above its max: no value fits. */
+function emptyRange(field: Field | PayloadField): boolean {
+  return field.type === 'number' && field.min !== undefined && field.max !== undefined && field.min > field.max;
+}

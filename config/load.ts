@@ -2,7 +2,6 @@
  * Loading a tree: read → parse YAML with positions → validate with the zod schema → lint.
  * Every problem comes back at once, positioned (`file:line:col`), as data on a {@link ConfigError}.
  */
-import { readFile } from 'node:fs/promises';
 import { ConfigError } from '../errors/config-error.js';
 import type { ConfigIssue } from '../errors/config-error.js';
 import { lintTree } from './lint.js';
@@ -10,7 +9,8 @@ import { salvageTree } from './salvage.js';
 import { TreeSchema } from './schema.js';
 import type { Tree } from './schema.js';
 import { toConfigIssues } from './schema-issues.js';
-import { TreeSource } from './source.js';
+import { MAX_FILE_BYTES, TreeSource } from './source.js';
+import { readTextFile } from './read-text.js';
 import type { IssueInput } from './source.js';
 
 /** What code registers and allows: lint checks the tree against it. */
@@ -72,13 +72,25 @@ export function parseTree(text: string, file = '<tree>', registry: TreeRegistry 
 
 /** Reads, parses and validates a tree file; throws a {@link ConfigError} listing every error. */
 export async function loadTree(path: string, registry: TreeRegistry = {}): Promise<LoadedTree> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    throw new ConfigError([fileNotFound(path, error)]);
-  }
-  return parseTree(text, path, registry);
+  const read = await readTreeFile(path);
+  if ('issue' in read) throw new ConfigError([read.issue]);
+  return parseTree(read.text, path, registry);
+}
+
+/**
+ * A tree file's text, or the issue saying why it cannot be read. One over {@link MAX_FILE_BYTES} is
+ * refused from its size, before it is read (a 2 GB file, /dev/zero). Never throws.
+ */
+export async function readTreeFile(path: string): Promise<{ text: string } | { issue: ConfigIssue }> {
+  const read = await readTextFile(path, MAX_FILE_BYTES);
+  if ('text' in read) return read;
+  return { issue: 'error' in read ? fileNotFound(path, read.error) : fileTooLarge(path, read.tooLarge) };
+}
+
+/** The issue for a tree file over {@link MAX_FILE_BYTES}, found before reading it; `bytes` when its size is known. */
+export function fileTooLarge(path: string, bytes: number | undefined): ConfigIssue {
+  const size = bytes === undefined ? `holds more than ${MAX_FILE_BYTES} bytes` : `is ${bytes} bytes`;
+  return { code: 'FILE_TOO_LARGE', severity: 'error', message: `The file ${size}; a tree file may have at most ${MAX_FILE_BYTES}.`, hint: 'Check the path; else shorten the prompts, or split the tree into smaller trees.', path: [], file: path, line: 1, column: 1 };
 }
 
 /** The issue for a tree file that cannot be read. */
@@ -89,19 +101,29 @@ export function fileNotFound(path: string, error: unknown): ConfigIssue {
 }
 
 function analyse(text: string, file: string, registry: TreeRegistry): { source: TreeSource; spec?: Tree } {
-  const source = new TreeSource(file, text);
+  // Of the guesses at a syntax mistake's fix, the one whose data has the fewest problems is checked.
+  const judge = (data: unknown) => {
+    let count = 0;
+    check(data, [], registry, () => ({ line: 1, column: 1 }), () => (count += 1));
+    return count;
+  };
+  const source = new TreeSource(file, text, judge);
   if (source.data === undefined) return finish(source);
-  const data = source.data;
-  const report = (issue: IssueInput) => source.add(issue);
+  const spec = check(source.data, source.lost, registry, source.locate.bind(source), (issue) => source.add(issue));
+  return finish(source, spec);
+}
+
+/** Checks a tree's data against the schema, then lints what can be salvaged of it; the tree when the schema accepts it. */
+function check(data: unknown, lost: TreeSource['lost'], registry: TreeRegistry, locate: TreeSource['locate'], report: (issue: IssueInput) => void): Tree | undefined {
   const parsed = TreeSchema.safeParse(data);
   if (!parsed.success) for (const issue of toConfigIssues(parsed.error.issues, TreeSchema, data)) report(issue);
   // What failed the schema (or a duplicate key hid) is salvaged around: the rules after the schema still run on the rest.
-  const salvaged = salvageTree(data, source.lost, parsed.success ? parsed.data : undefined);
+  const salvaged = salvageTree(data, lost, parsed.success ? parsed.data : undefined);
   if (salvaged) {
-    const context = { ...lintContext(salvaged.knownAgents, registry), gaps: salvaged.gaps, locate: source.locate.bind(source) };
+    const context = { ...lintContext(salvaged.knownAgents, registry), gaps: salvaged.gaps, locate };
     lintTree(salvaged.tree, context, (issue) => (salvaged.rootMissing && issue.path[0] === 'root' ? undefined : report(issue)));
   }
-  return finish(source, parsed.success ? parsed.data : undefined);
+  return parsed.success ? parsed.data : undefined;
 }
 
 /** Places the issues found through aliases, sorts by position and drops repeats; the spec only comes back when there is no error. */

@@ -3,9 +3,11 @@
  * at the `file:line:column` of the YAML node it is about.
  */
 import { Document, isAlias, isMap, isPair, isScalar, isSeq, parseDocument, visit } from 'yaml';
-import type { Alias, Node, Pair, YAMLError, YAMLMap } from 'yaml';
+import type { Alias, DocumentOptions, Node, Pair, ParseOptions, SchemaOptions, YAMLError, YAMLMap } from 'yaml';
 import type { ConfigIssue } from '../errors/config-error.js';
 import { describeSyntaxError } from './syntax-errors.js';
+import { repairsFor } from './syntax-repair.js';
+import type { Repair } from './syntax-repair.js';
 import { offsetWithin } from './condition-position.js';
 
 /** Larger tree files are refused before parsing. */
@@ -23,6 +25,24 @@ export const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype'])
 const MAX_SYNTAX_ISSUES = 5;
 /** Bytes that are not UTF-8 reported one by one; past these, one issue counts the rest. */
 const MAX_ENCODING_ISSUES = 5;
+/**
+ * How many characters the guesses at a syntax mistake's fix may parse in all (each guess parses the
+ * whole file again): a few hundred guesses for a tree of ordinary size, a handful for a huge one.
+ */
+const REPAIR_BUDGET = 5_000_000;
+/** The parser's options: the same for the file and for each guess at a syntax mistake's fix. */
+const PARSE_OPTIONS: ParseOptions & DocumentOptions & SchemaOptions = {
+  prettyErrors: false,
+  // Duplicate keys are found in checkStructure: the parser's own check is quadratic in the keys of a mapping.
+  uniqueKeys: false,
+  merge: false,
+  strict: true,
+  // YAML 1.2 core even under a `%YAML 1.1` directive: no merge keys, no `yes` booleans, no octal 0777.
+  schema: 'core',
+  // YAML 1.1 tags (!!binary, !!set, !!timestamp …) become unknown tags instead of Sets and Dates.
+  resolveKnownTags: false,
+  logLevel: 'error',
+};
 /** Characters YAML does not allow in a file (its c-printable set, inverted): binary data. */
 const NOT_PRINTABLE = /[^\t\n\r\x20-\x7E\x85\xA0-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u;
 
@@ -59,18 +79,30 @@ export class TreeSource {
   data: unknown = undefined;
   /** What the data leaves out: the earlier values of keys given twice, and dropped keys. */
   readonly lost: LostValue[] = [];
-  /** The text as parsed (without a byte order mark, which editors do not count as a column). */
-  readonly text: string;
+  /**
+   * The text as parsed (without a byte order mark, which editors do not count as a column). After a
+   * syntax mistake, with the fix guessed for it (see {@link parseRepairing}): lines keep their numbers.
+   */
+  text: string;
   /** Where each line starts. Counted here: after a syntax error the parser's own line counter drifts. */
-  private readonly lineStarts: number[] = [0];
-  private readonly document: Document.Parsed | undefined;
+  private lineStarts: number[] = [0];
+  private document: Document.Parsed | undefined;
+  /** The (1-based) lines a guessed fix of a syntax mistake changed: what is found there comes from the guess. */
+  private readonly guessedLines = new Set<number>();
+  /** The data paths of what the guessed lines hold: a problem of one of them or of a mapping around it comes from the guess too. */
+  private guessedPaths: Path[] = [];
   private readonly pairIndex = new WeakMap<YAMLMap, Map<string, Pair>>();
   /** The issues {@link add} found through an alias, with the first alias on their path. */
   private readonly throughAlias = new Map<ConfigIssue, Alias>();
 
+  /**
+   * `judge` counts the problems of a tree's data: of the guesses at a syntax mistake's fix, the one
+   * with the fewest is taken. Without it, the first that parses is.
+   */
   constructor(
     readonly file: string,
     text: string,
+    judge?: (data: unknown) => number,
   ) {
     this.text = text.startsWith('\uFEFF') ? text.slice(1) : text;
     const bytes = Buffer.byteLength(text);
@@ -98,21 +130,8 @@ export class TreeSource {
       this.addAtOffset({ code: 'YAML_SYNTAX', message: 'The lines of this file end with CR alone (old Mac line endings), which YAML reads as one line.', hint: 'Save it with LF (or CRLF) line endings.', path: [] }, this.text.indexOf('\r'));
       return;
     }
-    const document = parseDocument(this.text, {
-      prettyErrors: false,
-      // Duplicate keys are found in checkStructure: the parser's own check is quadratic in the keys of a mapping.
-      uniqueKeys: false,
-      merge: false,
-      strict: true,
-      // YAML 1.2 core even under a `%YAML 1.1` directive: no merge keys, no `yes` booleans, no octal 0777.
-      schema: 'core',
-      // YAML 1.1 tags (!!binary, !!set, !!timestamp …) become unknown tags instead of Sets and Dates.
-      resolveKnownTags: false,
-      logLevel: 'error',
-    });
-    this.document = document;
-    this.collectParserIssues(document);
-    if (document.errors.length > 0) return;
+    const document = this.parseRepairing(judge);
+    if (!document) return;
     if (document.contents === null) {
       this.addAtOffset({ code: 'EMPTY_FILE', message: 'The file holds no tree, only comments or document markers.', hint: EMPTY_HINT, path: [] }, 0);
       return;
@@ -166,6 +185,7 @@ export class TreeSource {
    */
   add(input: IssueInput): void {
     const { offset, alias } = this.find(input.path, input.at ?? 'value');
+    if (this.fromGuess(alias ? (nodeStart(alias) ?? offset) : offset, input.path)) return;
     const value = input.within === undefined ? undefined : valueAt(this.data, input.path);
     this.addAtOffset(input, typeof value === 'string' && input.within !== undefined ? offsetWithin(this.text, offset, value, input.within) : offset);
     if (alias) this.throughAlias.set(this.issues[this.issues.length - 1] as ConfigIssue, alias);
@@ -277,10 +297,92 @@ export class TreeSource {
     return index;
   }
 
-  private collectParserIssues(document: Document.Parsed): void {
+  /**
+   * Parses the text. After a syntax mistake, reports it and guesses at its fix (see
+   * {@link repairsFor}); with the fix that leaves the fewest problems, parses again, and so on for
+   * the next mistake: each is reported once, at itself, and the rest of the file is still checked.
+   * What the guesses change is not (see {@link fromGuess}). Without a guess that parses, the parser's
+   * errors are reported as they are, and undefined comes back: the file is not checked further.
+   */
+  private parseRepairing(judge: ((data: unknown) => number) | undefined): Document.Parsed | undefined {
     // The issues before these (bytes that are not UTF-8) are no parser errors: they neither count nor hide one.
     const earlier = this.issues.length;
-    const indentedWithTabs = /^[ ]*\t/m.test(this.text);
+    let document: Document.Parsed = parseDocument(this.text, PARSE_OPTIONS);
+    this.document = document;
+    const budget = { left: REPAIR_BUDGET };
+    for (let round = 0; document.errors.length > 0; round += 1) {
+      const first = [...document.errors].sort((a, b) => a.pos[0] - b.pos[0])[0] as YAMLError;
+      const repaired =
+        round < MAX_SYNTAX_ISSUES && !document.errors.some((error) => error.code === 'RESOURCE_EXHAUSTION')
+          ? this.bestRepair(document, first, budget, judge)
+          : undefined;
+      if (!repaired) {
+        this.collectParserIssues(document, earlier);
+        return undefined;
+      }
+      const { message, hint, offset } = describeRepaired(first, document, this.text, repaired.repair);
+      this.addAtOffset({ code: 'YAML_SYNTAX', message, hint, path: [] }, offset);
+      this.useText(repaired.repair.text);
+      for (const line of repaired.repair.lines) this.guessedLines.add(line + 1);
+      document = repaired.document;
+      this.document = document;
+    }
+    for (const warning of document.warnings) this.addWarning(warning);
+    if (this.guessedLines.size > 0) this.guessedPaths = pathsOnLines(document, (offset) => this.guessedLines.has(this.position(offset).line));
+    return document;
+  }
+
+  /**
+   * Of the guesses at the fix of `error`, the one that parses with the fewest errors (none up to the
+   * line it changed, and fewer than before); of those without errors, the one whose data `judge`
+   * finds the fewest problems in. Undefined when no guess does better, or the budget is spent.
+   */
+  private bestRepair(
+    document: Document.Parsed,
+    error: YAMLError,
+    budget: { left: number },
+    judge: ((data: unknown) => number) | undefined,
+  ): { repair: Repair; document: Document.Parsed } | undefined {
+    const reported = describeSyntaxError(error, document, this.text).offset;
+    let best: { repair: Repair; document: Document.Parsed; errors: number; score: number } | undefined;
+    for (const repair of repairsFor(this.text, error, reported)) {
+      if (budget.left < repair.text.length) break;
+      budget.left -= repair.text.length;
+      const candidate: Document.Parsed = parseDocument(repair.text, PARSE_OPTIONS);
+      const errors = candidate.errors.length;
+      if (errors >= document.errors.length || candidate.errors.some((found) => found.pos[0] < repair.end || found.code === 'RESOURCE_EXHAUSTION')) continue;
+      if (best && errors > best.errors) continue;
+      if (!startsNodes(candidate, repair)) continue;
+      let score = 0;
+      if (errors === 0 && judge && (best === undefined || best.score > 0)) {
+        if (budget.left < repair.text.length) break;
+        budget.left -= repair.text.length;
+        score = scoreOf(candidate, judge);
+      }
+      if (!best || errors < best.errors || score < best.score) best = { repair, document: candidate, errors, score };
+    }
+    return best && { repair: best.repair, document: best.document };
+  }
+
+  /** Switches to a repaired text (the same lines, changed inside). */
+  private useText(text: string): void {
+    this.text = text;
+    this.lineStarts = [0];
+    for (let index = text.indexOf('\n'); index !== -1; index = text.indexOf('\n', index + 1)) this.lineStarts.push(index + 1);
+  }
+
+  /**
+   * Whether a problem at `offset` comes from a guessed fix of a syntax mistake rather than from the
+   * file: it is on a line the guess changed, or (`path`) about what such a line holds or a mapping
+   * or list around it (a missing field of a mapping the mistake broke).
+   */
+  private fromGuess(offset: number, path?: Path): boolean {
+    if (this.guessedLines.size === 0) return false;
+    if (this.guessedLines.has(this.position(offset).line)) return true;
+    return path !== undefined && this.guessedPaths.some((guessed) => path.length <= guessed.length && path.every((segment, index) => String(segment) === String(guessed[index])));
+  }
+
+  private collectParserIssues(document: Document.Parsed, earlier: number): void {
     for (const error of document.errors) {
       if (error.code === 'RESOURCE_EXHAUSTION') {
         if (this.issues.some((issue) => issue.code === 'TOO_DEEP')) continue;
@@ -288,7 +390,7 @@ export class TreeSource {
       } else {
         const syntax = this.issues.slice(earlier).filter((issue) => issue.code === 'YAML_SYNTAX');
         if (syntax.length >= MAX_SYNTAX_ISSUES) continue;
-        const { message, hint, offset } = describeSyntaxError(error, document, indentedWithTabs ? undefined : this.text);
+        const { message, hint, offset } = describeSyntaxError(error, document, this.text);
         // The parser often reports one mistake several times on its line: the first says it best.
         if (syntax.some((issue) => issue.line === this.position(offset).line)) continue;
         this.addAtOffset({ code: 'YAML_SYNTAX', message, hint, path: [] }, offset);
@@ -299,6 +401,7 @@ export class TreeSource {
 
   private addWarning(warning: YAMLError): void {
     const offset = warning.pos[0];
+    if (this.fromGuess(offset)) return;
     if (warning.code !== 'TAG_RESOLVE_FAILED') {
       const { message, hint } = describeSyntaxError(warning, undefined);
       this.addAtOffset({ code: 'YAML_SYNTAX', message, hint, path: [] }, offset);
@@ -333,6 +436,7 @@ export class TreeSource {
       }
       const path = mapPath();
       if (path) lost.push({ path, key: name, node: previous.value });
+      if (this.fromGuess(offset)) continue;
       const where = `(first on line ${this.position(seen).line})`;
       this.addAtOffset(
         map === agents
@@ -353,7 +457,9 @@ export class TreeSource {
     const dropped: DroppedPair[] = [];
     const lost: LostNode[] = [];
     const anchors = new Set<string>();
-    const report = (input: IssueInput, node: unknown) => this.addAtOffset(input, nodeStart(node) ?? 0);
+    const report = (input: IssueInput, node: unknown) => {
+      if (!this.fromGuess(nodeStart(node) ?? 0)) this.addAtOffset(input, nodeStart(node) ?? 0);
+    };
     /** Leaves a pair out of the data, and remembers its value as lost. */
     const drop = (pair: Pair, ancestors: readonly unknown[], key: string | undefined) => {
       const map = ancestors[ancestors.length - 1];
@@ -448,6 +554,89 @@ function dataPath(ancestors: readonly unknown[], node: unknown): Path | undefine
   return path;
 }
 
+/**
+ * What to report for a syntax mistake the guess `repair` fixed: the parser's error, described; or,
+ * when the guess re-indented another line than the one the parser complained about (a key indented
+ * deeper than its siblings makes the parser stumble on the next one), that line.
+ */
+function describeRepaired(error: YAMLError, document: Document.Parsed, text: string, repair: Repair): { message: string; hint: string; offset: number } {
+  const described = describeSyntaxError(error, document, text);
+  const line = repair.lines[0] as number;
+  const indent = repair.indent;
+  let start = 0;
+  for (let count = 0; count < line; count += 1) start = text.indexOf('\n', start) + 1;
+  const reportedLine = text.slice(0, described.offset).split('\n').length - 1;
+  if (!indent || reportedLine === line) return described;
+  const what = indent.item ? 'item' : 'key';
+  const others = indent.item ? 'other items of its list' : 'other keys of its mapping';
+  if (indent.from.includes('\t'))
+    return { message: 'This line is indented with a tab: YAML allows only spaces in indentation.', hint: 'Indent with spaces, not tabs.', offset: start + indent.from.indexOf('\t') };
+  const deeper = indent.from.length > indent.to;
+  return {
+    message: `This ${what} is indented ${deeper ? 'deeper' : 'less deep'} than the ${others} (column ${indent.from.length + 1}), so YAML cannot read the lines after it.`,
+    hint: `Line it up with them: start it in column ${indent.to + 1}.`,
+    offset: start + indent.from.length,
+  };
+}
+
+/** Whether a guess's parse has a node starting where its re-indented line must start one (or after the line's "- "). */
+function startsNodes(document: Document.Parsed, repair: Repair): boolean {
+  if (repair.starts.length === 0) return true;
+  const wanted = new Set<number>();
+  for (const start of repair.starts) {
+    const dashes = /^(?:- +)*/.exec(repair.text.slice(start, start + 100))?.[0].length ?? 0;
+    for (let offset = start; offset <= start + dashes; offset += 1) wanted.add(offset);
+  }
+  let found = false;
+  visit(document, (_key, node) => {
+    const start = isPair(node) ? nodeStart(node.key) : nodeStart(node);
+    if (start !== undefined && wanted.has(start)) found = true;
+    return found ? visit.BREAK : undefined;
+  });
+  return found;
+}
+
+/** The problems `judge` finds in a parsed guess's data, and its keys given twice (a line moved into the wrong mapping). */
+function scoreOf(document: Document.Parsed, judge: (data: unknown) => number): number {
+  let duplicates = 0;
+  visit(document, {
+    Map: (_key, map) => {
+      const keys = new Set<string>();
+      for (const pair of map.items) {
+        const key = isScalar(pair.key) ? keyText(pair.key.value) : undefined;
+        if (key === undefined) continue;
+        if (keys.has(key)) duplicates += 1;
+        keys.add(key);
+      }
+    },
+  });
+  try {
+    return duplicates + judge(document.toJS({ maxAliasCount: MAX_ALIAS_COUNT }));
+  } catch {
+    return Number.MAX_SAFE_INTEGER;
+  }
+}
+
+/** The data paths of the keys, list items and values that start on the lines `onLine` picks. */
+function pathsOnLines(document: Document.Parsed, onLine: (offset: number) => boolean): Path[] {
+  const paths: Path[] = [];
+  visit(document, (key, node, ancestors) => {
+    if (key === 'key') return undefined;
+    const start = isPair(node) ? nodeStart(node.key) : nodeStart(node);
+    if (start === undefined || !onLine(start)) return undefined;
+    const path = isPair(node) ? dataPath(ancestors, node.value) : dataPath(ancestors, node);
+    if (isPair(node) && isScalar(node.key) && path === undefined) {
+      const map = ancestors[ancestors.length - 1];
+      const mapPath = dataPath(ancestors.slice(0, -1), map);
+      if (mapPath) paths.push([...mapPath, keyText(node.key.value)]);
+    } else if (path) {
+      paths.push(path);
+    }
+    return undefined;
+  });
+  return paths;
+}
+
 /** The data at `path` (own keys only), if there is any. */
 function valueAt(data: unknown, path: Path): unknown {
   let value = data;
@@ -458,7 +647,7 @@ function valueAt(data: unknown, path: Path): unknown {
   return value;
 }
 
-const EMPTY_HINT = 'Start with version: 1, name:, root: and agents: (see config/support.yaml in the switchboard package).';
+const EMPTY_HINT = 'Start with version: 1, name:, root: and agents:; or delete the file and run `npx switchboard init <file>`, which writes a starter tree there.';
 
 function nodeStart(node: unknown): number | undefined {
   return (node as Node | undefined)?.range?.[0];

@@ -26,8 +26,9 @@ const HINTS: Partial<Record<ErrorCode, string>> = {
 
 /**
  * What to print for a parser error or warning, and where. With the `source` text, a line indented
- * unlike its siblings is found; leave it out for a text with a tab in its indentation, where the
- * parser's idea of a line's depth is not the author's (TAB_AS_INDENT says what to fix).
+ * with a tab is named as such, whatever the parser made of it (inside a `|` text it reports the line
+ * as less indented), and a line indented unlike its siblings is found; not in a text with a tab in
+ * its indentation, where the parser's idea of a line's depth is not the author's.
  */
 export function describeSyntaxError(
   error: YAMLError,
@@ -57,7 +58,13 @@ export function describeSyntaxError(
       offset,
     };
   const message = `${text.replace(/\.$/, '')}.`;
-  if (source !== undefined && INDENT_CODES.has(error.code)) {
+  if (source !== undefined && error.code !== 'TAB_AS_INDENT') {
+    const start = source.lastIndexOf('\n', offset - 1) + 1;
+    const indent = /^[ \t]*/.exec(lineAt(source, start))?.[0] ?? '';
+    if (indent.includes('\t') && offset <= start + indent.length)
+      return { message: 'This line is indented with a tab: YAML allows only spaces in indentation.', hint: HINTS.TAB_AS_INDENT as string, offset: start + indent.indexOf('\t') };
+  }
+  if (source !== undefined && INDENT_CODES.has(error.code) && !/^[ ]*\t/m.test(source)) {
     const misaligned = misalignedLine(source, offset, message, error.code !== 'MULTILINE_IMPLICIT_KEY');
     if (misaligned) return misaligned;
   }

@@ -82,7 +82,7 @@ describe('lintTreeText() on hostile YAML', () => {
       syntax-bad-indent.yaml: YAML_SYNTAX@12:7
       syntax-missing-colon.yaml: YAML_SYNTAX@8:5
       syntax-stray-reserved-character.yaml: YAML_SYNTAX@6:18
-      syntax-tab-indent.yaml: YAML_SYNTAX@7:1 YAML_SYNTAX@9:1 YAML_SYNTAX@13:1
+      syntax-tab-indent.yaml: YAML_SYNTAX@7:1
       syntax-unclosed-flow-map.yaml: YAML_SYNTAX@4:9
       syntax-unclosed-quote.yaml: YAML_SYNTAX@11:13
       syntax-under-indented-item.yaml: YAML_SYNTAX@10:6

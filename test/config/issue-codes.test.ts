@@ -35,7 +35,7 @@ describe('lintTreeText(): every issue code', () => {
 
   it('reports a file with only comments as EMPTY_FILE, saying what a tree starts with', () => {
     expect(lintFixture('empty-file')).toMatchInlineSnapshot(`
-      "test/fixtures/invalid/empty-file.yaml:1:1 error EMPTY_FILE The file holds no tree, only comments or document markers. Start with version: 1, name:, root: and agents: (see config/support.yaml in the switchboard package).
+      "test/fixtures/invalid/empty-file.yaml:1:1 error EMPTY_FILE The file holds no tree, only comments or document markers. Start with version: 1, name:, root: and agents:; or delete the file and run \`npx switchboard init <file>\`, which writes a starter tree there.
         # A tree file with nothing but a comment.
         ^"
     `);
@@ -43,7 +43,10 @@ describe('lintTreeText(): every issue code', () => {
 
   it('points YAML_SYNTAX at the bracket that is never closed, not where the parser gave up', () => {
     expect(lintFixture('yaml-syntax')).toMatchInlineSnapshot(`
-      "test/fixtures/invalid/yaml-syntax.yaml:8:15 error YAML_SYNTAX The list [ opened here is never closed. Add the closing ], or indent its continuation lines further than its key.
+      "test/fixtures/invalid/yaml-syntax.yaml:3:7 warning NO_HUMAN_ESCALATION No conversation can reach a person: the tree has no path to a kind: human agent. Add a kind: human agent and list it under escalate: (or as the tree escalation:).
+        root: triage
+              ^
+      test/fixtures/invalid/yaml-syntax.yaml:8:15 error YAML_SYNTAX The list [ opened here is never closed. Add the closing ], or indent its continuation lines further than its key.
             children: [billing
                       ^"
     `);
@@ -71,7 +74,10 @@ describe('lintTreeText(): every issue code', () => {
   it('keeps the quoting hint for a value that holds ": " itself', () => {
     const text = 'version: 1\nname: desk\nroot: triage\nagents:\n  triage:\n    description: Note: the front desk.\n    prompt: Route.\n';
     expect(showIssues(text, lintTreeText(text, 'desk.yaml'))).toMatchInlineSnapshot(`
-      "desk.yaml:6:18 error YAML_SYNTAX Nested mappings are not allowed in compact mappings. Put a nested mapping on its own lines under its key, or quote a value that contains ": ".
+      "desk.yaml:3:7 warning NO_HUMAN_ESCALATION No conversation can reach a person: the tree has no path to a kind: human agent. Add a kind: human agent and list it under escalate: (or as the tree escalation:).
+        root: triage
+              ^
+      desk.yaml:6:18 error YAML_SYNTAX Nested mappings are not allowed in compact mappings. Put a nested mapping on its own lines under its key, or quote a value that contains ": ".
             description: Note: the front desk.
                          ^"
     `);
