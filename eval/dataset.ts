@@ -3,7 +3,7 @@
  * validate with the zod schema → check the names against the tree(s) under test. Every problem
  * comes back at once, positioned (`file:line:col`), on a {@link DatasetError}.
  */
-import { readFile } from 'node:fs/promises';
+import { readTextFile } from '../config/read-text.js';
 import type { LoadedTree } from '../config/load.js';
 import type { Tree } from '../config/schema.js';
 import { DatasetError } from './dataset-error.js';
@@ -46,9 +46,15 @@ export function datasetFormatOf(file: string): DatasetFormat {
 
 /** Reads and validates a dataset file; throws a {@link DatasetError} listing every problem. */
 export async function loadDataset(path: string, options: DatasetOptions = {}): Promise<Dataset> {
+  // Sized before it is read: a huge file (or /dev/zero) is refused, not read whole.
+  const read = await readTextFile(path, MAX_DATASET_BYTES);
+  if ('tooLarge' in read) {
+    throw new DatasetError([{ code: 'FILE_TOO_LARGE', message: `The file is larger than ${MAX_DATASET_BYTES} bytes.`, hint: 'Split the dataset.', path: [], file: path, line: 1, column: 1 }]);
+  }
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    if ('error' in read) throw read.error;
+    text = read.text;
   } catch (error) {
     const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : `cannot be read (${(error as Error).message})`;
     throw new DatasetError([

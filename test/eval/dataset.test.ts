@@ -130,6 +130,10 @@ describe('loadDataset()', () => {
     );
   });
 
+  it('refuses a file past the size limit before reading it whole (a device that never ends too)', async () => {
+    await expect(loadDataset('/dev/zero')).rejects.toThrow(/\/dev\/zero:1:1 error FILE_TOO_LARGE The file is larger than 10000000 bytes\./);
+  });
+
   it.each(EXAMPLES)('loads the %s dataset against its tree: at least 30 cases, some of them multi-turn', async (name) => {
     const dataset = await loadDataset(datasetPath(name), { trees: [await loadExample(name)] });
 
