@@ -863,6 +863,8 @@ function resultOf(threadId: string, state: SwitchboardState, waiting: Escalation
     waitingFor: waiting,
     usage,
     sessionUsage: state.usage,
-    state,
+    // A turn paused for an approval has not settled, so has not written its owner yet: the agent
+    // that asked holds the conversation (the user's next message goes to it), as the summary says.
+    state: waiting?.type === 'approval' && state.activeAgent !== waiting.from ? { ...state, activeAgent: waiting.from } : state,
   };
 }

@@ -437,3 +437,32 @@ agents:
     await store.close();
   });
 });
+
+describe('a turn paused for an approval', () => {
+  it('reports as owner the agent that asked, to whom the next message goes', async () => {
+    const tree = parseTree(
+      `version: 1
+name: owner-desk
+root: triage
+agents:
+  triage: { description: Front desk., prompt: Route., children: [billing] }
+  billing: { description: Billing., prompt: Bill., escalate: [lead] }
+  lead: { description: The lead., prompt: Lead., approval: required, escalate: [person] }
+  person: { kind: human, description: A person. }
+`,
+      'owner.yaml',
+    );
+    const model = new ScriptedChatModel([{ toolCalls: [{ name: 'transfer_to_billing' }] }, { toolCalls: [{ name: 'transfer_to_lead' }] }, 'Billing again: what else?']);
+    const graph = compileTree(tree, { model });
+    const { threadId } = newThread();
+
+    const waiting = await runTurn(graph, { threadId, message: 'a lead please' });
+    expect(waiting).toMatchObject({ status: 'waiting', waitingFor: { type: 'approval', from: 'billing', to: 'lead' } });
+    expect(waiting.state.activeAgent).toBe('billing');
+    const [summary] = await getTurnSummaries(graph, threadId);
+    expect(summary?.owner).toBe('billing');
+
+    const next = await runTurn(graph, { threadId, message: 'never mind' });
+    expect(next).toMatchObject({ status: 'done', agent: 'billing', reply: 'Billing again: what else?' });
+  });
+});
