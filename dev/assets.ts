@@ -18,6 +18,7 @@ const ASSETS: Readonly<Record<string, string>> = {
   'thread-url.js': 'text/javascript; charset=utf-8',
   'time-travel.js': 'text/javascript; charset=utf-8',
   'trace.js': 'text/javascript; charset=utf-8',
+  'visible.js': 'text/javascript; charset=utf-8',
   'style.css': 'text/css; charset=utf-8',
 };
 

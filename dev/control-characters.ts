@@ -25,16 +25,32 @@ export function escapeControlCharacters(text: string): string {
 
 /** A copy of plain data (objects, arrays, strings) with {@link escapeControlCharacters} applied to every string and key. */
 export function escapeControlCharactersIn<TValue>(value: TValue): TValue {
-  return escapeDeep(value) as TValue;
+  return escapeDeep(value, NO_KEYS) as TValue;
 }
 
-function escapeDeep(value: unknown): unknown {
+/**
+ * {@link escapeControlCharactersIn}, but the strings under the keys `rawKeys` (at any depth) are
+ * left as they are: identifiers (a thread id) that must travel back unchanged to name the same
+ * thread. Whoever shows them must make them visible itself.
+ */
+export function escapeControlCharactersExcept<TValue>(value: TValue, rawKeys: ReadonlySet<string>): TValue {
+  return escapeDeep(value, rawKeys) as TValue;
+}
+
+const NO_KEYS: ReadonlySet<string> = new Set();
+
+function escapeDeep(value: unknown, rawKeys: ReadonlySet<string>): unknown {
   if (typeof value === 'string') return escapeControlCharacters(value);
-  if (Array.isArray(value)) return value.map(escapeDeep);
+  if (Array.isArray(value)) return value.map((entry) => escapeDeep(entry, rawKeys));
   if (value === null || typeof value !== 'object') return value;
   const prototype = Object.getPrototypeOf(value) as unknown;
   if (prototype !== Object.prototype && prototype !== null) return value;
-  return Object.fromEntries(Object.entries(value).map(([key, entry]) => [escapeControlCharacters(key), escapeDeep(entry)]));
+  return Object.fromEntries(
+    Object.entries(value).map(([key, entry]) => [
+      escapeControlCharacters(key),
+      typeof entry === 'string' && rawKeys.has(key) ? entry : escapeDeep(entry, rawKeys),
+    ]),
+  );
 }
 
 /**

@@ -2,14 +2,20 @@
  * Small HTTP helpers for the dev server (node:http, no framework): JSON in and out, NDJSON streams,
  * Server-Sent Events. Everything sent has its control characters made visible (see
  * control-characters.ts): the page shows model and tree text as it is, never as terminal or bidi
- * controls.
+ * controls. Thread ids are the exception: they are sent as they are (JSON carries any text safely),
+ * since the page sends them back to name the thread, and the page makes them visible where it
+ * shows them (see assets/visible.js). A thread id never holds a C0 or C1 control
+ * (checkId refuses them), but it may hold a bidi control.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { escapeControlCharactersIn } from './control-characters.js';
+import { escapeControlCharactersExcept } from './control-characters.js';
 
-/** JSON for the page, with control characters in every string and key made visible. */
+/** The keys whose string values are thread ids: sent unchanged. */
+export const RAW_ID_KEYS: ReadonlySet<string> = new Set(['threadId']);
+
+/** JSON for the page, with control characters in every string and key made visible, thread ids aside. */
 export function toPageJson(value: unknown): string {
-  return JSON.stringify(escapeControlCharactersIn(value));
+  return JSON.stringify(escapeControlCharactersExcept(value, RAW_ID_KEYS));
 }
 
 /** An HTTP error with a status and a message for the page. */

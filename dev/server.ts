@@ -119,7 +119,8 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     if (route === 'POST /api/chat') {
       const body = parseBody(ChatRequestSchema, await readJson(request));
       const good = requireGoodTree();
-      return runner.chat(good.graph, body.threadId, body.message, new NdjsonStream(response), body.messageId);
+      if (await runner.chat(good.graph, body.threadId, body.message, new NdjsonStream(response), body.messageId)) changed(request, body.threadId);
+      return;
     }
     if (route === 'GET /api/escalations') return sendJson(response, 200, await listEscalations(requireGoodTree().graph, checkpointer));
     if (route === 'GET /api/threads')
@@ -145,6 +146,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       await requireThread(graph, threadId);
       const result = await httpErrors(() => resolveApproval(graph, threadId, body));
       sendJson(response, 200, { threadId, status: result.status, agent: result.agent, reply: result.reply ?? null });
+      changed(request, threadId);
       return true;
     }
     if (route === 'POST escalations/reply') {
@@ -152,7 +154,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       const graph = requireGoodTree().graph;
       // Refused before the stream starts, as a decision is: the status says the thread is not there.
       await requireThread(graph, threadId);
-      await runner.reply(graph, threadId, body, new NdjsonStream(response));
+      if (await runner.reply(graph, threadId, body, new NdjsonStream(response))) changed(request, threadId);
       return true;
     }
     const turn = /^GET threads\/turns\/(\d+)$/.exec(route)?.[1];
@@ -168,11 +170,22 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     } else if (route === 'POST threads/fork') {
       const graph = requireGoodTree().graph;
       const body = parseBody(ForkRequestSchema, await readJson(request));
-      sendJson(response, 200, await history.fork(graph, threadId, body));
+      const fork = await history.fork(graph, threadId, body);
+      sendJson(response, 200, fork);
+      changed(request, fork.thread.threadId);
     } else {
       return false;
     }
     return true;
+  }
+
+  /**
+   * Tells every open page that `threadId` changed (a turn ran, a decision, a fork), and which page
+   * made the change (its `x-switchboard-page` header): another tab on the same thread shows it.
+   */
+  function changed(request: IncomingMessage, threadId: string): void {
+    const page = request.headers['x-switchboard-page'];
+    hub.send('thread', { threadId, page: typeof page === 'string' && page.length <= 100 ? page : null });
   }
 
   function requireGoodTree(): GoodTree {

@@ -89,22 +89,22 @@ export function threadRequestOf(url: URL): ThreadRequest | undefined {
 export class ThreadRunner {
   private readonly running = new Set<string>();
 
-  /** Streams a user turn to `stream`. */
-  chat(graph: SwitchboardGraph, threadId: string, message: string, stream: NdjsonStream, messageId?: string): Promise<void> {
+  /** Streams a user turn to `stream`; false when it was refused (another turn runs on the thread). */
+  chat(graph: SwitchboardGraph, threadId: string, message: string, stream: NdjsonStream, messageId?: string): Promise<boolean> {
     return this.run(threadId, stream, () => streamTurn(graph, { threadId, message, messageId }));
   }
 
-  /** Streams a person's reply to a waiting thread to `stream`. */
-  reply(graph: SwitchboardGraph, threadId: string, reply: z.output<typeof ReplyRequestSchema>, stream: NdjsonStream): Promise<void> {
+  /** Streams a person's reply to a waiting thread to `stream`; false when it was refused (another turn runs on the thread). */
+  reply(graph: SwitchboardGraph, threadId: string, reply: z.output<typeof ReplyRequestSchema>, stream: NdjsonStream): Promise<boolean> {
     const answer = reply.handBackTo === undefined ? { reply: reply.reply } : { reply: reply.reply, handBackTo: reply.handBackTo };
     return this.run(threadId, stream, () => streamResume(graph, threadId, { ...answer, operator: 'dev page' }));
   }
 
-  private async run(threadId: string, stream: NdjsonStream, start: () => AsyncGenerator<SwitchboardEvent, TurnResult>): Promise<void> {
+  private async run(threadId: string, stream: NdjsonStream, start: () => AsyncGenerator<SwitchboardEvent, TurnResult>): Promise<boolean> {
     if (this.running.has(threadId)) {
       stream.write({ type: 'error', error: { code: 'THREAD_BUSY', message: `A turn is already running on thread ${threadId}.` } });
       stream.end();
-      return;
+      return false;
     }
     this.running.add(threadId);
     try {
@@ -123,6 +123,7 @@ export class ThreadRunner {
       this.running.delete(threadId);
       stream.end();
     }
+    return true;
   }
 }
 

@@ -6,9 +6,10 @@ import { Drawing } from './drawing.js';
 import { Escalations } from './escalations.js';
 import { Latest } from './latest.js';
 import { ThreadsPanel } from './threads.js';
-import { threadUrl } from './thread-url.js';
+import { PAGE_ID, threadUrl } from './thread-url.js';
 import { TimeTravel } from './time-travel.js';
 import { TracePanel } from './trace.js';
+import { visible } from './visible.js';
 
 /** @param {string} id */
 const byId = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
@@ -29,7 +30,7 @@ const timeTravel = new TimeTravel(
   {
     onForked: (fork) => {
       chat.show(fork.thread);
-      chat.note('note', `Forked from ${fork.from.threadId} at turn ${fork.from.turn}: write a different message to continue.`);
+      chat.note('note', `Forked from ${visible(fork.from.threadId)} at turn ${fork.from.turn}: write a different message to continue.`);
       timeTravel.hide();
       trace.hide();
       void threads.refresh();
@@ -91,12 +92,33 @@ async function openThread(threadId) {
   }
   if (!current()) return;
   if (thread.error) {
-    chat.note('error', `Thread ${threadId} cannot be opened: ${thread.error}`);
+    chat.note('error', `Thread ${visible(threadId)} cannot be opened: ${thread.error}`);
     return;
   }
   trace.hide();
   timeTravel.hide();
   chat.show(thread);
+}
+
+/** Of the rereads of the thread shown, the newest one's answer is shown. */
+const rereading = new Latest();
+
+/**
+ * Shows the thread shown again, as it is now: it changed elsewhere (another tab). Not when the panel
+ * has moved on to another thread, or has started a turn of its own since (its stream shows it); the
+ * panels of its turns stay open. A thread that cannot be read stays as it is shown.
+ */
+async function reread() {
+  const current = rereading.start();
+  const { threadId, view, started } = chat;
+  try {
+    const response = await fetch(threadUrl('thread', threadId));
+    const thread = await response.json();
+    const unchanged = chat.view === view && chat.started === started && chat.streaming === 0;
+    if (current() && unchanged && response.ok && thread.exists) chat.show(thread);
+  } catch {
+    // Shown again at the next change, or when opened.
+  }
 }
 
 /** @param {any} snapshot */
@@ -128,6 +150,16 @@ function showSnapshot(snapshot) {
 
 const events = new EventSource('/api/events');
 events.addEventListener('tree', (event) => showSnapshot(JSON.parse(/** @type {MessageEvent} */ (event).data)));
+// A thread changed elsewhere (another tab ran a turn, answered, decided or forked): the threads panel
+// shows it, and so does the conversation when it is the thread shown. This page's own changes it has
+// shown already. (The waiting list is refreshed by its button, and after this page's own changes: a
+// decision taken elsewhere is refused with its reason.)
+events.addEventListener('thread', (event) => {
+  const change = JSON.parse(/** @type {MessageEvent} */ (event).data);
+  if (change.page === PAGE_ID) return;
+  void threads.refresh();
+  if (change.threadId === chat.threadId && chat.streaming === 0) void reread();
+});
 events.addEventListener('open', () => {
   byId('connection').dataset.state = 'live';
   byId('connection').textContent = 'live';

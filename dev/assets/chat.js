@@ -1,6 +1,7 @@
 // The conversation panel: sends user messages (and people's replies), reads the streamed events,
 // writes the transcript and keeps the path of handoffs for the drawing.
-import { threadUrl } from './thread-url.js';
+import { CHANGE_HEADERS, threadUrl } from './thread-url.js';
+import { visible, visibleJson } from './visible.js';
 
 /**
  * @typedef {import('./drawing.js').Hop} Hop
@@ -47,11 +48,36 @@ export class Chat {
     this.lastSpeaker = null;
     /** @type {Set<number>} the turns whose end the store keeps: only they can be revisited (time travel) */
     this.keptTurns = new Set();
+    /** Counts the threads shown: a stream writes only into the view it started in. */
+    this.view = 0;
+    /** @type {Promise<void>} settles when the panel leaves the thread it shows */
+    this.left = Promise.resolve();
+    /** @type {() => void} */
+    this.leave = () => {};
+    /** How many of the streams under way write into the thread shown (a turn, a person's reply). */
+    this.streaming = 0;
+    /** How many streams this page has started: a thread read before the last one started is older than what it shows. */
+    this.started = 0;
     this.reset();
+  }
+
+  /**
+   * The panel shows another thread (or a new one): the replies still streaming are the threads
+   * they were sent to, not this one, and are no longer shown (their turns go on on the server, and
+   * opening their threads again shows them).
+   */
+  enter() {
+    this.leave();
+    this.view += 1;
+    this.streaming = 0;
+    this.left = new Promise((resolve) => (this.leave = resolve));
+    this.bubble = null;
+    this.lastSpeaker = null;
   }
 
   /** Starts a new conversation on a fresh thread. */
   reset() {
+    this.enter();
     this.threadId = `dev-${Math.random().toString(36).slice(2, 10)}`;
     this.elements.threadId.textContent = this.threadId;
     this.elements.transcript.replaceChildren();
@@ -64,10 +90,10 @@ export class Chat {
 
   /** Shows an existing thread (its transcript, state and path). @param {any} thread */
   show(thread) {
+    this.enter();
     this.threadId = thread.threadId;
-    this.elements.threadId.textContent = thread.threadId;
+    this.elements.threadId.textContent = visible(thread.threadId);
     this.elements.transcript.replaceChildren();
-    this.bubble = null;
     this.keptTurns = new Set(thread.keptTurns ?? []);
     const messages = thread.messages ?? [];
     messages.forEach((/** @type {any} */ message, /** @type {number} */ index) => {
@@ -120,7 +146,7 @@ export class Chat {
     await this.stream(
       fetch('/api/chat', {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: CHANGE_HEADERS,
         body: JSON.stringify({ threadId: this.threadId, message, messageId: crypto.randomUUID() }),
       }),
     );
@@ -128,39 +154,54 @@ export class Chat {
 
   /** Delivers a person's reply to a waiting thread and streams what follows. @param {string} threadId @param {{ reply: string, handBackTo?: string }} reply */
   async reply(threadId, reply) {
-    this.note('note', `A person answers on ${threadId}${reply.handBackTo ? ` and hands back to ${reply.handBackTo}` : ''}.`);
+    this.note('note', `A person answers on ${visible(threadId)}${reply.handBackTo ? ` and hands back to ${reply.handBackTo}` : ''}.`);
     await this.stream(
       fetch(threadUrl('escalation', threadId, 'reply'), {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: CHANGE_HEADERS,
         body: JSON.stringify(reply),
       }),
     );
   }
 
-  /** @param {Promise<Response>} request */
+  /**
+   * Shows a turn as it streams, in the thread shown when it started. Once the panel shows another
+   * thread (or a new one), the rest of the stream is read but not shown, and the promise settles:
+   * the page can send on the thread now shown.
+   * @param {Promise<Response>} request
+   */
   async stream(request) {
     // The moves of earlier turns: this turn's are drawn as they happen, then taken from its result.
     this.settledPath = this.path;
     this.bubble = null;
     this.lastSpeaker = null;
+    const view = this.view;
+    const left = this.left;
+    const here = () => this.view === view;
     let response;
     try {
       response = await request;
     } catch (error) {
-      this.note('error', `The dev server cannot be reached: ${error}`);
+      if (here()) this.note('error', `The dev server cannot be reached: ${error}`);
       return;
     }
     if (!response.ok) {
       const body = await response.json().catch(() => ({}));
-      this.note('error', body.error ?? `HTTP ${response.status}`);
+      if (here()) this.note('error', body.error ?? `HTTP ${response.status}`);
       return;
     }
-    await readNdjson(response, (line) => {
+    this.streaming += 1;
+    this.started += 1;
+    const reading = readNdjson(response, (line) => {
+      if (!here()) return;
       if (line.type === 'event') this.event(line.event);
       else if (line.type === 'result') this.result(line.result);
       else if (line.type === 'error') this.note('error', `${line.error.code}: ${line.error.message}`);
+    }).finally(() => {
+      if (here()) this.streaming -= 1;
     });
+    // A stream that fails after the panel left its thread is not this thread's failure.
+    await Promise.race([reading, left]);
   }
 
   /** @param {TurnEvent} event */
@@ -242,11 +283,13 @@ export class Chat {
 
   /** @param {any} state */
   showState(state) {
-    this.elements.state.textContent = JSON.stringify(
-      { activeAgent: state.activeAgent, fields: state.fields, turn: state.turn, handoffs: state.handoffs, usage: state.usage },
-      null,
-      2,
-    );
+    this.elements.state.textContent = visibleJson({
+      activeAgent: state.activeAgent,
+      fields: state.fields,
+      turn: state.turn,
+      handoffs: state.handoffs,
+      usage: state.usage,
+    });
     this.onMarks({ active: state.activeAgent });
   }
 
@@ -298,7 +341,7 @@ export class Chat {
     item.className = kind;
     item.textContent = text;
     if (details !== undefined && !(typeof details === 'object' && details !== null && Object.keys(details).length === 0)) {
-      item.append(Object.assign(document.createElement('pre'), { textContent: JSON.stringify(details, null, 2) }));
+      item.append(Object.assign(document.createElement('pre'), { textContent: visibleJson(details) }));
     }
     this.elements.transcript.append(item);
     this.scroll();

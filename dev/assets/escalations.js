@@ -1,6 +1,7 @@
 // Threads waiting for a person: listed with what the person needs, answered from the page.
 import { Latest } from './latest.js';
-import { threadUrl } from './thread-url.js';
+import { CHANGE_HEADERS, threadUrl } from './thread-url.js';
+import { visible, visibleJson } from './visible.js';
 
 /**
  * @typedef {{ type: 'escalation' | 'approval', threadId: string, agent: string, to: string, from: string, reason: string | null, payload: object, message: string, transcript: string, handBackTargets: string[] }} Escalation
@@ -36,7 +37,7 @@ export class Escalations {
     item.dataset.thread = escalation.threadId;
     const title = document.createElement('div');
     title.append(
-      Object.assign(document.createElement('strong'), { textContent: escalation.threadId }),
+      Object.assign(document.createElement('strong'), { textContent: visible(escalation.threadId) }),
       // An approval waits on the agent that asked to hand off (agent and from are both it): name the handoff.
       escalation.type === 'approval'
         ? ` waits for approval of the handoff ${escalation.from} → ${escalation.to}`
@@ -49,7 +50,7 @@ export class Escalations {
     details.append(
       Object.assign(document.createElement('summary'), { textContent: 'Transcript and payload' }),
       Object.assign(document.createElement('pre'), {
-        textContent: `${escalation.transcript}\n\n${JSON.stringify(escalation.payload, null, 2)}`,
+        textContent: `${escalation.transcript}\n\n${visibleJson(escalation.payload)}`,
       }),
     );
     if (escalation.type === 'approval') {
@@ -112,7 +113,7 @@ export class Escalations {
  */
 async function sendDecision(threadId, body) {
   try {
-    const response = await fetch(threadUrl('escalation', threadId, 'decision'), { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    const response = await fetch(threadUrl('escalation', threadId, 'decision'), { method: 'POST', headers: CHANGE_HEADERS, body });
     if (response.ok) return undefined;
     const answer = await response.json().catch(() => ({}));
     return answer.error ?? `HTTP ${response.status}`;

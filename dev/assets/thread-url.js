@@ -11,3 +11,9 @@
 export function threadUrl(collection, threadId, action = '', query = {}) {
   return `/api/${collection}${action ? `/${action}` : ''}?${new URLSearchParams({ id: threadId, ...query })}`;
 }
+
+/** This page's id (one per tab): the server tells every page which one changed a thread, so a page knows its own changes. */
+export const PAGE_ID = crypto.randomUUID();
+
+/** The headers of a request that changes a thread (a turn, a reply, a decision, a fork): JSON, and who sends it. */
+export const CHANGE_HEADERS = Object.freeze({ 'content-type': 'application/json', 'x-switchboard-page': PAGE_ID });

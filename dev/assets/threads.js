@@ -1,6 +1,7 @@
 // The threads panel: every thread in the store (the page's, and those of `switchboard run` and
 // `chat`), newest first, searchable by id, with its tree, owner, status, turns and last activity.
 import { Latest } from './latest.js';
+import { visible } from './visible.js';
 
 /**
  * @typedef {{ threadId: string, tree: string | null, owner: string, status: string, waiting: boolean, turns: number, lastActivity: string | null }} ThreadRow
@@ -124,10 +125,10 @@ export class ThreadsPanel {
     item.dataset.thread = row.threadId;
     item.dataset.status = row.waiting ? 'waiting' : row.status;
     item.classList.toggle('selected', row.threadId === this.selected);
-    const button = Object.assign(document.createElement('button'), { type: 'button', className: 'open-thread', title: `Open ${row.threadId}` });
+    const button = Object.assign(document.createElement('button'), { type: 'button', className: 'open-thread', title: `Open ${visible(row.threadId)}` });
     const title = document.createElement('span');
     title.className = 'thread-title';
-    title.append(Object.assign(document.createElement('code'), { textContent: row.threadId }));
+    title.append(Object.assign(document.createElement('code'), { textContent: visible(row.threadId) }));
     title.append(Object.assign(document.createElement('span'), { className: `status ${row.waiting ? 'waiting' : row.status}`, textContent: row.waiting ? 'waiting for a person' : row.status }));
     const other = row.tree !== null && this.tree !== null && row.tree !== this.tree;
     const facts = Object.assign(document.createElement('span'), {

@@ -2,7 +2,8 @@
 // fork from there into a new thread, with fields edited, to continue with a different message.
 // While a turn is shown, the drawing lights the path as it was at that turn's end.
 import { Latest } from './latest.js';
-import { threadUrl } from './thread-url.js';
+import { CHANGE_HEADERS, threadUrl } from './thread-url.js';
+import { visible } from './visible.js';
 
 /** @param {string} tag @param {string} [className] @param {string} [text] */
 function element(tag, className, text) {
@@ -42,7 +43,7 @@ export class TimeTravel {
     this.elements.panel.hidden = false;
     this.elements.panel.dataset.thread = threadId;
     this.elements.panel.dataset.turn = String(turn);
-    this.elements.title.textContent = `Turn ${turn} of ${threadId}`;
+    this.elements.title.textContent = `Turn ${turn} of ${visible(threadId)}`;
     const response = await fetch(threadUrl('thread', threadId, `turns/${turn}`));
     const body = await response.json();
     if (!current()) return;
@@ -76,7 +77,9 @@ export class TimeTravel {
     const names = new Set([...this.declared.map((field) => field.name), ...Object.keys(state.fields)]);
     for (const name of names) fields.append(fieldInput(name, state.fields[name], this.declared.find((field) => field.name === name)));
     if (names.size === 0) fields.append(element('p', 'muted', 'This tree declares no fields.'));
-    const id = Object.assign(document.createElement('input'), { name: 'newThreadId', placeholder: 'new thread id (optional)', pattern: '[\\w.:\\-]{1,100}' });
+    // Any id the server takes (an e-mail address, a phone number…): checked as it checks it, before sending.
+    const id = Object.assign(document.createElement('input'), { name: 'newThreadId', placeholder: 'new thread id (optional)' });
+    id.addEventListener('input', () => id.setCustomValidity(threadIdProblem(id.value.trim()) ?? ''));
     const button = Object.assign(element('button', 'fork', `Fork from turn ${at.turn}`), { type: 'submit' });
     const status = element('p', 'fork-status');
     form.append(fields, id, button, status);
@@ -99,9 +102,15 @@ export class TimeTravel {
       return;
     }
     const newThreadId = /** @type {HTMLInputElement} */ (form.elements.namedItem('newThreadId')).value.trim();
+    const problem = threadIdProblem(newThreadId);
+    if (problem) {
+      status.className = 'fork-status error';
+      status.textContent = problem;
+      return;
+    }
     const response = await fetch(threadUrl('thread', at.threadId, 'fork'), {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: CHANGE_HEADERS,
       body: JSON.stringify({ turn: at.turn, ...(newThreadId ? { newThreadId } : {}), ...(Object.keys(fields).length ? { fields } : {}) }),
     });
     const body = await response.json();
@@ -111,9 +120,27 @@ export class TimeTravel {
       return;
     }
     status.className = 'fork-status';
-    status.textContent = `Forked into ${body.thread.threadId}.`;
+    status.textContent = `Forked into ${visible(body.thread.threadId)}.`;
     this.hooks.onForked(body);
   }
+}
+
+/** The most bytes a thread id takes in UTF-8 (runtime/turn.ts, checkId). */
+const MAX_ID_BYTES = 1024;
+
+/**
+ * Why the server would refuse `id` as a thread id (checkId in runtime/turn.ts), or undefined when it
+ * takes it (an empty id: the server picks one).
+ * @param {string} id @returns {string | undefined}
+ */
+export function threadIdProblem(id) {
+  if (id === '') return undefined;
+  const bytes = new TextEncoder().encode(id).length;
+  if (bytes > MAX_ID_BYTES) return `The new thread id takes ${bytes} bytes in UTF-8; at most ${MAX_ID_BYTES} are allowed (1024 ASCII characters, fewer in other scripts).`;
+  // eslint-disable-next-line no-control-regex -- finding control characters is the point
+  if (/[\u0000-\u001f\u007f-\u009f]/.test(id)) return 'The new thread id contains a control character; ids must be printable text.';
+  if (/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(id)) return 'The new thread id is not well-formed text.';
+  return undefined;
 }
 
 /**
@@ -133,7 +160,9 @@ function editedFields(form, before) {
     if (field.type === 'number' && (field.value === '' || !Number.isFinite(Number(field.value))))
       return `${name} is empty or not a number: enter a number to fork with (a fork cannot unset a field).`;
     const value = field.type === 'checkbox' ? field.checked : field.type === 'number' ? Number(field.value) : field.value;
-    if (value !== before[name]) fields[name] = value;
+    // A text field shows its value made visible (see fieldInput): left as shown, it is unchanged.
+    const was = typeof before[name] === 'string' ? visible(before[name]) : before[name];
+    if (value !== was) fields[name] = value;
   }
   return fields;
 }
@@ -164,7 +193,7 @@ function fieldInput(name, value, declared) {
     input.step = 'any';
     input.value = value === undefined ? '' : String(value);
   } else {
-    input.value = String(value ?? '');
+    input.value = visible(String(value ?? ''));
   }
   label.append(input);
   return label;

@@ -3,6 +3,7 @@
 // handoffs (payloads; refused ones with their reason), fallbacks and limits.
 import { Latest } from './latest.js';
 import { threadUrl } from './thread-url.js';
+import { visible, visibleJson } from './visible.js';
 
 /** @param {string} tag @param {string} [className] @param {string} [text] */
 function element(tag, className, text) {
@@ -13,7 +14,7 @@ function element(tag, className, text) {
 }
 
 /** @param {unknown} value */
-const json = (value) => JSON.stringify(value ?? null, null, 2);
+const json = (value) => visibleJson(value);
 
 export class TracePanel {
   /** @param {{ panel: HTMLElement, title: HTMLElement, list: HTMLElement }} elements */
@@ -27,7 +28,7 @@ export class TracePanel {
   async show(threadId, turn) {
     const current = this.requests.start();
     this.elements.panel.hidden = false;
-    this.elements.title.textContent = `Step trace · ${threadId} · turn ${turn}`;
+    this.elements.title.textContent = `Step trace · ${visible(threadId)} · turn ${turn}`;
     const response = await fetch(threadUrl('thread', threadId, 'trace', { turn: String(turn) }));
     const body = await response.json();
     if (!current()) return;
@@ -136,7 +137,7 @@ export class TracePanel {
     item.dataset.role = message.role;
     item.append(element('span', 'role', message.name ? `${message.role} · ${message.name}` : message.role + (message.toolCallId ? ` · answers ${message.toolCallId}` : '')));
     if (message.text) item.append(element('pre', 'text', message.text));
-    for (const call of message.toolCalls ?? []) item.append(element('pre', 'tool-call', `→ ${call.name} ${JSON.stringify(call.args)}`));
+    for (const call of message.toolCalls ?? []) item.append(element('pre', 'tool-call', `→ ${call.name} ${visible(JSON.stringify(call.args))}`));
     return item;
   }
 }
