@@ -9,7 +9,7 @@ import { packageVersion } from './package.js';
 import { EXIT } from './exit-codes.js';
 import { formatProjectIssue, PROJECT_FILE, ProjectFileError, readProjectSettings } from './project-file.js';
 import type { ProjectSettings } from './project-file.js';
-import { applyProject, prepareCommand } from './project.js';
+import { applyProject, prepareCommand, TREE_ARGUMENT_HELP } from './project.js';
 
 /** Program options that take a value (so the word after them is not the command). */
 const VALUE_OPTIONS = new Set(['--config']);
@@ -70,6 +70,7 @@ const program = new Command('switchboard')
   .option('--config <file>', `the project file (default: the nearest ${PROJECT_FILE}, from here upward)`)
   // The list of commands shows each one's arguments even when its module is not loaded.
   .configureHelp({ subcommandTerm: (command) => `${command.name()} ${command.usage()}`.trim() })
+  .addHelpText('after', `\n${TREE_ARGUMENT_HELP}`)
   // Parser errors (an unknown option, a missing -m…) are usage errors like ours: exit 2, not 1.
   .exitOverride();
 

@@ -4,10 +4,11 @@
  * working directory, or named with `--config`. Flags override it; `$SWITCHBOARD_DB` overrides its
  * store. Paths in it are relative to the file itself. A mistake is shown as file:line:col.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
-import { closest } from 'fastest-levenshtein';
+import { existsSync } from 'node:fs';
+import { readTextFileSync } from '../config/read-text.js';
+import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { SwitchboardError } from '../errors/switchboard-error.js';
+import { nearest } from './command-line.js';
 import { JsonSyntaxError, parseJsonSource } from './json-source.js';
 import type { JsonPath, JsonSource } from './json-source.js';
 
@@ -81,9 +82,15 @@ export function readProjectSettings(explicit: string | undefined, cwd: string = 
 }
 
 /** The project file's text; one that cannot be read (a folder, no permission) is a project-file error, not a stack trace. */
+/** A project file is a few settings: past this size it is no project file, and is not read whole. */
+const MAX_PROJECT_BYTES = 1_000_000;
+
 function readProjectText(file: string, shown: string, flag = ''): string {
+  const read = readTextFileSync(file, MAX_PROJECT_BYTES);
+  if ('tooLarge' in read) throw new ProjectFileError([{ file: shown, line: 1, column: 1, message: `${flag}${shown} is larger than ${MAX_PROJECT_BYTES} bytes: it is not a project file.`, hint: `Name ${PROJECT_FILE}, a JSON file of a few settings.` }]);
   try {
-    return readFileSync(file, 'utf8');
+    if ('error' in read) throw read.error;
+    return read.text;
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EISDIR')
@@ -98,6 +105,8 @@ const SETTINGS = ['$schema', 'tree', 'trees', 'tools', 'db', 'logLevel', 'logFor
 export function parseProjectFile(text: string, file: string, cwd: string = process.cwd()): ProjectSettings {
   const shown = relative(cwd, file) || file;
   const dir = dirname(file);
+  // The file's own name where --config names another (`bad.json`), as its paths start from its folder.
+  const relativeTo = basename(file) === PROJECT_FILE ? PROJECT_FILE : shown;
   let source: JsonSource;
   try {
     source = parseJsonSource(text);
@@ -127,7 +136,7 @@ export function parseProjectFile(text: string, file: string, cwd: string = proce
   const existingPath = (path: JsonPath, written: string, what: string, hint: string): string | undefined => {
     const absolute = resolve(dir, written);
     if (!existsSync(absolute)) {
-      problem(path, `${what} ${written} does not exist${isAbsolute(written) ? '' : ` (paths are relative to ${PROJECT_FILE})`}.`, hint);
+      problem(path, `${what} ${written} does not exist${isAbsolute(written) ? '' : ` (paths are relative to ${relativeTo})`}.`, hint);
       return undefined;
     }
     return absolute;
@@ -135,8 +144,8 @@ export function parseProjectFile(text: string, file: string, cwd: string = proce
 
   for (const key of Object.keys(object)) {
     if ((SETTINGS as readonly string[]).includes(key)) continue;
-    const near = closest(key, SETTINGS.filter((name) => name !== '$schema'));
-    problem([key], `"${key}" is not a setting.`, `Did you mean "${near}"? The settings: ${SETTINGS.slice(1).join(', ')}.`, 'key');
+    const near = nearest(key, SETTINGS.filter((name) => name !== '$schema'));
+    problem([key], `"${key}" is not a setting.`, `${near === undefined ? '' : `Did you mean "${near}"? `}The settings: ${SETTINGS.slice(1).join(', ')}.`, 'key');
   }
 
   const trees = object.trees;
@@ -170,11 +179,17 @@ export function parseProjectFile(text: string, file: string, cwd: string = proce
   const scheme = db === undefined ? undefined : /^([a-z][a-z0-9+.-]+):\/\//i.exec(db)?.[1];
   if (db !== undefined && scheme !== undefined && !/^postgres(ql)?:\/\//i.test(db) && scheme !== 'sqlite')
     problem(['db'], `"db" must be memory, a SQLite file path or a postgres:// URL (not ${scheme}://).`);
+  // SQLite would read these as its temporary or in-memory database (as --db refuses them).
+  else if (db !== undefined && db !== 'memory' && /^(sqlite:)?\s*(:?memory:?)?\s*$/i.test(db))
+    problem(['db'], `"db" must be memory, a SQLite file path or a postgres:// URL (not "${db}").`, 'Write "memory" to keep threads only while a command runs.');
   else if (db !== undefined) settings.db = db === 'memory' || /^postgres(ql)?:\/\//i.test(db) ? db : resolve(dir, db.replace(/^sqlite:/, ''));
   const logLevel = text_('logLevel');
   if (logLevel !== undefined) {
     if ((LOG_LEVELS as readonly string[]).includes(logLevel)) settings.logLevel = logLevel as ProjectSettings['logLevel'] & string;
-    else problem(['logLevel'], `"logLevel" must be one of ${LOG_LEVELS.join(', ')} (not "${logLevel}").`, `Did you mean "${closest(logLevel, [...LOG_LEVELS])}"?`);
+    else {
+      const near = nearest(logLevel, LOG_LEVELS);
+      problem(['logLevel'], `"logLevel" must be one of ${LOG_LEVELS.join(', ')} (not "${logLevel}").`, near === undefined ? undefined : `Did you mean "${near}"?`);
+    }
   }
   const logFormat = text_('logFormat');
   if (logFormat !== undefined) {

@@ -4,11 +4,14 @@
  * left out (the project's `tree`) or be one of its `trees` by name. What was typed is kept apart, so
  * the commands a command suggests stay as short as what the user wrote.
  */
+import { existsSync } from 'node:fs';
 import { isAbsolute, relative } from 'node:path';
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { LOG_FORMATS, treeNamed } from './project-file.js';
+import { LOG_FORMATS, PROJECT_FILE, treeNamed } from './project-file.js';
 import type { LogFormat, ProjectSettings } from './project-file.js';
+import type { ConfigIssue } from '../errors/config-error.js';
+import { nearest } from './command-line.js';
 
 /** What the command line itself said (not the project file): for the commands a command suggests. */
 export interface TypedOnCommandLine {
@@ -46,9 +49,19 @@ const FROM_PROJECT = ['tools', 'db', 'logLevel', 'logFormat'] as const;
 export function prepareCommand(command: Command, settings: ProjectSettings | undefined): void {
   if (command.options.some((option) => option.attributeName() === 'logLevel') && !command.options.some((option) => option.attributeName() === 'logFormat'))
     command.addOption(new Option('--log-format <format>', 'auto (pretty in a terminal, JSON lines otherwise), json or pretty').choices(LOG_FORMATS));
-  if (settings?.tree === undefined) return;
-  for (const argument of command.registeredArguments) if (argument.name() === 'tree') argument.required = false;
+  for (const argument of command.registeredArguments)
+    if (argument.name() === 'tree') {
+      argument.description = TREE_HELP;
+      if (settings?.tree !== undefined) argument.required = false;
+    }
 }
+
+/** What a command's `<tree>` is, in its help. */
+const TREE_HELP = `a tree file, or the name of one of the project file's "trees"; optional where the project file (${PROJECT_FILE}) names a "tree"`;
+
+/** What `<tree>` is, under the list of commands (`switchboard --help`). */
+export const TREE_ARGUMENT_HELP = `<tree> is a tree file, or the name of one of the "trees" in the project file
+(${PROJECT_FILE}); it may be left out where the project file names a "tree".`;
 
 /** Fills in, before the command's action runs, what the command line left out and the project sets. */
 export function applyProject(command: Command, settings: ProjectSettings | undefined): void {
@@ -84,6 +97,27 @@ export function applyProject(command: Command, settings: ProjectSettings | undef
     }
   }
   state.logFormat = (command.getOptionValue('logFormat') as LogFormat | undefined) ?? 'auto';
+}
+
+/**
+ * The hint for the tree argument when it names neither a file nor one of the project's trees: those
+ * trees by name, and the one it is most likely a slip of (`mien` → `mine`). Undefined when the
+ * project has no trees, or for any other path.
+ */
+export function projectTreesHint(argument: string): string | undefined {
+  const settings = state.settings;
+  const names = Object.keys(settings?.trees ?? {});
+  if (!settings || names.length === 0 || state.typed.tree !== argument || existsSync(argument)) return undefined;
+  const near = nearest(argument, names);
+  return `${near === undefined ? '' : `Did you mean ${near}? `}The trees of ${shownPath(settings.file)}: ${names.join(', ')}; any other tree is a file path (from the current folder).`;
+}
+
+/** Tree problems with the project's trees named where the tree argument names no file (see {@link projectTreesHint}). */
+export function withProjectTrees<T extends ConfigIssue>(issues: T[]): T[] {
+  return issues.map((issue) => {
+    const hint = issue.code === 'FILE_NOT_FOUND' && issue.file !== undefined ? projectTreesHint(issue.file) : undefined;
+    return hint === undefined ? issue : { ...issue, hint };
+  });
 }
 
 /** An absolute path as messages show it: relative to the working folder when it lies under it. */

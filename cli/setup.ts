@@ -5,7 +5,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import type { StructuredToolInterface } from '@langchain/core/tools';
-import { closest } from 'fastest-levenshtein';
 import { pino } from 'pino';
 import type { Logger } from 'pino';
 import { loadTree } from '../config/load.js';
@@ -13,6 +12,7 @@ import type { LoadedTree } from '../config/load.js';
 import { Option } from 'commander';
 import type { Command } from 'commander';
 import type { SwitchboardEvent } from '../nodes/events.js';
+import { checkId } from '../runtime/turn.js';
 import type { TurnResult } from '../runtime/turn.js';
 import { ConfigError, formatIssue } from '../errors/config-error.js';
 import { SwitchboardError } from '../errors/switchboard-error.js';
@@ -29,10 +29,10 @@ import { createExampleTools } from '../tools/examples.js';
 import type { SideEffectLedger } from '../store/ledger.js';
 import { colorEnabled } from './color.js';
 import { importToolsModule, ToolsModuleError } from './tools-module.js';
-import { chosenLogFormat } from './project.js';
+import { chosenLogFormat, withProjectTrees } from './project.js';
 import { LOG_LEVELS } from './project-file.js';
 import type { LogFormat } from './project-file.js';
-import { withoutPassword } from './command-line.js';
+import { nearest, withoutPassword } from './command-line.js';
 import { EXIT } from './exit-codes.js';
 
 export interface CommonOptions {
@@ -132,7 +132,8 @@ export function createLogger(level?: string, options: CreateLoggerOptions = {}):
  */
 export function logLevelOption(level: string | undefined): string | undefined {
   if (level === undefined || (LOG_LEVELS as readonly string[]).includes(level)) return level;
-  throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')} (not "${level}"). Did you mean "${closest(level.toLowerCase(), [...LOG_LEVELS])}"?`);
+  const near = nearest(level, LOG_LEVELS);
+  throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')} (not "${level}").${near === undefined ? '' : ` Did you mean "${near}"?`}`);
 }
 
 /** The key thread ids are hashed with, or undefined when hashing is off. */
@@ -185,9 +186,26 @@ export async function openSession(treePath: string, options: CommonOptions, logg
   }
 }
 
-/** What the command's store option names: `--db` (or the project file's "db"), else `$SWITCHBOARD_DB`, else the default file. */
+/**
+ * What the command's store option names: `--db` (or the project file's "db"), else `$SWITCHBOARD_DB`
+ * (set and not empty, as the project file reads it), else the default file. An empty `--db`, or one
+ * SQLite would read as its own temporary or in-memory database (`""`, `sqlite:`, `:memory:`,
+ * `memory:`), is a mistake in the command: threads kept there would be lost without a word.
+ */
 export function storeTarget(db: string | undefined): string {
-  return db ?? process.env.SWITCHBOARD_DB ?? DEFAULT_SQLITE_PATH;
+  if (db !== undefined) checkStoreOption(db, '--db');
+  const env = process.env.SWITCHBOARD_DB;
+  if (db === undefined && env !== undefined && env !== '') checkStoreOption(env, '$SWITCHBOARD_DB');
+  return db ?? (env || undefined) ?? DEFAULT_SQLITE_PATH;
+}
+
+/** Refuses a store SQLite would open as a temporary or in-memory database (see {@link storeTarget}). */
+function checkStoreOption(target: string, where: string): void {
+  const path = target.replace(/^sqlite:/, '');
+  if (path.trim() === '')
+    throw new UsageError(`${where} is empty: name a SQLite file, "memory" or a postgres:// URL (leave ${where} out for ${DEFAULT_SQLITE_PATH}).`);
+  if (/^:?memory:?$/i.test(path) && target !== 'memory')
+    throw new UsageError(`${where} "${target}" is not a store Switchboard knows: write memory (threads kept only while the command runs), a SQLite file path or a postgres:// URL.`);
 }
 
 /** A `scheme://` other than PostgreSQL's would otherwise be taken for a SQLite path (`mysql://x` → a folder `mysql:`). */
@@ -230,10 +248,11 @@ export async function guard(body: () => Promise<number | void>, options: { json?
     process.exitCode = (await body()) ?? EXIT.ok;
   } catch (error) {
     if (error instanceof ConfigError) {
-      for (const issue of error.issues) process.stderr.write(`${escapeControlCharacters(formatIssue(issue))}\n`);
-      const errors = error.issues.filter((issue) => issue.severity === 'error').length;
+      const issues = withProjectTrees(error.issues);
+      for (const issue of issues) process.stderr.write(`${escapeControlCharacters(formatIssue(issue))}\n`);
+      const errors = issues.filter((issue) => issue.severity === 'error').length;
       process.stderr.write(`${errors} error${errors === 1 ? '' : 's'}\n`);
-      if (options.json) process.stdout.write(`${stringifyForTerminal({ error: { code: error.code, message: error.message, issues: error.issues } })}\n`);
+      if (options.json) process.stdout.write(`${stringifyForTerminal({ error: { code: error.code, message: error.message, issues } })}\n`);
       process.exitCode = EXIT.usage;
     } else if (error instanceof SwitchboardError) {
       process.stderr.write(`${escapeControlCharacters(`error ${error.code}: ${error.message}`)}\n`);
@@ -269,6 +288,11 @@ export const TOOLS_HELP = 'a .js or .ts module exporting `tools` (default: the p
 
 /** The help of `--log-level`, shared by the commands that log. */
 export const LOG_LEVEL_HELP = `pino log level on stderr (default: ${DEFAULT_LOG_LEVEL}, leaving out what the output already shows)`;
+
+/** `--thread`, checked before anything is opened or printed: an id the store can hold (not empty, no control characters…). */
+export function checkThreadOption(thread: string | undefined): void {
+  if (thread !== undefined) checkId(thread, 'thread id (--thread)');
+}
 
 /** The user message of `-m`: text that is not only white space (an empty message is never sent to a model). */
 export function requireMessage(message: string): string {

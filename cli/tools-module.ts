@@ -71,8 +71,9 @@ function explain(error: unknown, absolute: string, shown: string): string {
   const code = (failure as { code?: unknown }).code;
   const firstLine = (text: string) => text.split('\n').find((line) => line.trim() !== '')?.trim() ?? '';
   // esbuild (through tsx): "Transform failed with 1 error:\n/abs/file.ts:3:10: ERROR: Expected ";" but found "x"".
+  // Its column counts from 0; shown from 1, as tree errors and editors count.
   const esbuild = /(\/[^\n:]+|[A-Za-z]:\\[^\n:]+):(\d+):(\d+): ERROR: ([^\n]+)/.exec(failure.message);
-  if (esbuild) return `${located(esbuild[1]!, shown)}:${esbuild[2]}:${esbuild[3]} has a syntax error: ${esbuild[4]}. Fix it and run the command again.`;
+  if (esbuild) return `${located(esbuild[1]!, shown)}:${esbuild[2]}:${Number(esbuild[3]) + 1} has a syntax error: ${esbuild[4]}. Fix it and run the command again.`;
   if (failure instanceof SyntaxError || code === 'ERR_UNSUPPORTED_TYPESCRIPT_SYNTAX') {
     const inStack = /^(file:\/\/[^\n]+?):(\d+)\n/.exec(failure.stack ?? '');
     const where = inStack ? { url: inStack[1]!, line: inStack[2]! } : syntaxErrorLine(absolute);

@@ -50,7 +50,8 @@ export const HumanReplySchema = z.strictObject({
     .refine((reply) => reply.trim() !== '', { error: 'the reply is empty' })
     .transform(wellFormed),
   handBackTo: z.string().optional(),
-  operator: z.string().optional(),
+  // As an approval's operator is held (nodes/approval.ts): a name, not a document.
+  operator: z.string().max(200).optional(),
 });
 export type HumanReply = z.output<typeof HumanReplySchema>;
 

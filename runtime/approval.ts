@@ -11,7 +11,7 @@ import type { SwitchboardEvent } from '../nodes/events.js';
 import { SwitchboardError } from '../errors/switchboard-error.js';
 import { runtimeOf } from '../graphs/compile.js';
 import { checkId, streamResumeWith } from './turn.js';
-import { waitingRequestsOf } from './waiting.js';
+import { staleRequestReason, waitingRequestsOf } from './waiting.js';
 import type { TurnResult } from './turn.js';
 
 export type { WaitingRequest } from './waiting.js';
@@ -63,8 +63,14 @@ async function* decide(graph: SwitchboardGraph, threadId: string, decision: Appr
       // Checked under the lock: of two concurrent decisions, the second finds nothing pending.
       const waiting = waitingRequestsOf(runtimeOf(graph), snapshot);
       const approval = waiting.find((request) => request.type === 'approval');
-      // The call decided on goes with the decision: it never decides another handoff.
-      if (approval) return { ...parsed.data, toolCallId: approval.toolCallId };
+      if (approval) {
+        // An approval that cannot move the conversation any more (the YAML lost its target, or the
+        // handoff) is refused, not turned into a model's "no such tool": denying it lets the agent go on.
+        const stale = parsed.data.approved ? staleRequestReason(runtimeOf(graph), approval) : undefined;
+        if (stale) throw new SwitchboardError('NOTHING_PENDING', `Thread ${threadId} waits for approval of ${approval.from} → ${approval.to}, which cannot be approved now: ${stale}. Deny it (denyHandoff, switchboard deny) and ${approval.from} goes on.`);
+        // The call decided on goes with the decision: it never decides another handoff.
+        return { ...parsed.data, toolCallId: approval.toolCallId };
+      }
       const escalation = waiting.find((request) => request.type === 'escalation');
       if (escalation) {
         throw new SwitchboardError('NOTHING_PENDING', `Thread ${threadId} waits for ${escalation.agent} to answer, not for an approval: answer it with resumeThread (switchboard resume).`);

@@ -32,3 +32,18 @@ export function waitingRequestsOf(runtime: TreeRuntime, snapshot: WaitingSnapsho
 export function escalationsOf(runtime: TreeRuntime, snapshot: WaitingSnapshot): EscalationRequest[] {
   return waitingRequestsOf(runtime, snapshot).filter((request): request is EscalationRequest => request.type === 'escalation');
 }
+
+/**
+ * What keeps a request a thread waits on from being met as it was made, when the tree changed while
+ * it waited: the person it waits for, the agent a handoff would move to, or the agent that asked is
+ * not in the tree any more, or that agent no longer hands off there (approving cannot move the
+ * conversation; denying lets the agent that asked go on). Undefined when it can still be met.
+ */
+export function staleRequestReason(runtime: TreeRuntime, request: WaitingRequest): string | undefined {
+  if (request.type === 'escalation') return runtime.agents.has(request.agent) ? undefined : `${request.agent} is not in the tree any more`;
+  if (!runtime.agents.has(request.to)) return `${request.to} is not in the tree any more`;
+  const from = runtime.agents.get(request.from);
+  if (!from) return `${request.from} is not in the tree any more`;
+  if (from.handoffs.get(request.tool)?.to !== request.to) return `${request.from} no longer hands off to ${request.to} (${request.tool} is not one of its tools any more)`;
+  return undefined;
+}

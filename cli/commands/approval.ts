@@ -5,9 +5,14 @@
 import type { Command } from 'commander';
 import { ApprovalDecisionSchema } from '../../nodes/approval.js';
 import type { ApprovalDecision } from '../../nodes/approval.js';
-import { streamApproval } from '../../runtime/approval.js';
+import { pendingApprovals, streamApproval } from '../../runtime/approval.js';
+import { staleRequestReason } from '../../runtime/waiting.js';
+import { runtimeOf } from '../../graphs/compile.js';
+import type { SwitchboardGraph } from '../../graphs/compile.js';
+import { typedOnCommandLine } from '../project.js';
+import { suggestCommand, withoutPassword } from '../command-line.js';
 import { SwitchboardError } from '../../errors/switchboard-error.js';
-import { common, consume, guard, openSession, SHOWN_AS_TEXT, SHOWN_BY_EVERY_COMMAND, turnExitCode } from '../setup.js';
+import { checkThreadOption, common, consume, guard, openSession, SHOWN_AS_TEXT, SHOWN_BY_EVERY_COMMAND, turnExitCode } from '../setup.js';
 import type { CommonOptions } from '../setup.js';
 import { resumeHint, TurnPrinter, turnJson } from '../output.js';
 import { colorEnabled } from '../color.js';
@@ -36,8 +41,19 @@ function registerDecision(program: Command, approved: boolean): void {
       .action((treePath: string, options: DecisionOptions) =>
         guard(async () => {
           const decision = requireDecision(approved, options);
+          checkThreadOption(options.thread);
           const session = await openSession(treePath, options, { shown: options.json ? SHOWN_BY_EVERY_COMMAND : SHOWN_AS_TEXT });
           try {
+            if (approved) {
+              const typed = typedOnCommandLine();
+              const tree = typed.tree !== undefined ? [typed.tree] : [];
+              const rest = [
+                ...(typed.config !== undefined ? ['--config', typed.config] : []),
+                ...(typed.db !== undefined ? ['--db', withoutPassword(typed.db)] : []),
+                ...(typed.tools !== undefined ? ['--tools', typed.tools] : []),
+              ];
+              await refuseStaleApproval(session.graph, options.thread, suggestCommand(['deny', ...tree, ...rest, '--thread', options.thread], '--reason "…"'));
+            }
             const printer = new TurnPrinter((output) => process.stdout.write(output), {
               color: colorEnabled(process.stdout),
               streaming: process.stdout.isTTY === true,
@@ -59,6 +75,22 @@ function registerDecision(program: Command, approved: boolean): void {
           }
         }, { json: options.json }),
       );
+}
+
+/**
+ * Refuses to approve a handoff the tree can no longer make (the agent it would move to, or the
+ * agent that asked, was removed or renamed while the thread waited): the approval would only be
+ * answered "no such tool", so it is a mistake in the command (NOTHING_PENDING, exit 2) that says
+ * what to do instead. `deny` names the command that denies it (`/deny` in the chat).
+ */
+export async function refuseStaleApproval(graph: SwitchboardGraph, threadId: string, deny: string): Promise<void> {
+  const approval = (await pendingApprovals(graph, threadId))[0];
+  const stale = approval && staleRequestReason(runtimeOf(graph), approval);
+  if (!approval || stale === undefined) return;
+  throw new SwitchboardError(
+    'NOTHING_PENDING',
+    `Thread ${threadId} waits for a person to approve ${approval.from} → ${approval.to}, but ${stale}: approving cannot move the conversation there. Deny it, and ${approval.from} is told and goes on: ${deny}`,
+  );
 }
 
 /**

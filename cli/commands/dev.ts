@@ -10,8 +10,9 @@ import type { Retention } from '../../store/retention.js';
 import { startDevServer } from '../../dev/server.js';
 import type { TreeState } from '../../dev/live-tree.js';
 import { describeModel, describeModelOption } from '../../dev/model-description.js';
-import { createLogger, guard, LOG_HASH_KEY_ENV, LOG_LEVEL_HELP, loadTools, logLevelOption, MODEL_HELP, modelOption, openStore, UsageError } from '../setup.js';
+import { createLogger, guard, LOG_HASH_KEY_ENV, LOG_LEVEL_HELP, loadTools, logLevelOption, MODEL_HELP, modelOption, openStore, TOOLS_HELP, UsageError } from '../setup.js';
 import { suggestCommand } from '../command-line.js';
+import { projectTreesHint } from '../project.js';
 import { escapeControlCharacters } from '../../dev/control-characters.js';
 
 /** The port `switchboard dev` listens on unless told otherwise. */
@@ -33,7 +34,7 @@ export function registerDev(program: Command): void {
     .description('Open a local page that draws the tree, redraws it on save, shows its errors and runs conversations.')
     .option('-p, --port <number>', 'the port on 127.0.0.1', String(DEFAULT_DEV_PORT))
     .option('--model <mode>', MODEL_HELP, 'auto')
-    .option('--tools <module>', 'a JS module exporting `tools` (default: the example tools); loaded once')
+    .option('--tools <module>', `${TOOLS_HELP}; loaded once`)
     .option('--db <target>', 'where threads persist: a SQLite file, "memory" or a postgres:// URL (default: $SWITCHBOARD_DB, else the project file\'s "db", else .switchboard/threads.sqlite; the store of run and chat)')
     .option('--retention <n|all>', 'checkpoints kept per thread: all (every turn can be revisited and forked) or a number', 'all')
     .option('--log-level <level>', LOG_LEVEL_HELP)
@@ -43,7 +44,7 @@ export function registerDev(program: Command): void {
         const port = Number(options.port);
         if (!Number.isInteger(port) || port < 0 || port > 65535)
           throw new UsageError(`--port must be a whole number from 0 to 65535 (not "${options.port}").`);
-        if (!existsSync(treePath)) throw new UsageError(`${treePath} does not exist. Create a tree with: ${suggestCommand(['init', treePath])}`);
+        if (!existsSync(treePath)) throw new UsageError(`${treePath} does not exist. ${projectTreesHint(treePath) ?? `Create a tree with: ${suggestCommand(['init', treePath])}`}`);
         // As run, draw and lint say it: the page would otherwise watch a folder it can never load.
         if (statSync(treePath).isDirectory()) throw new ConfigError([fileNotFound(treePath, Object.assign(new Error('EISDIR'), { code: 'EISDIR' }))]);
         const model = modelOption(options.model);

@@ -2,10 +2,10 @@
  * `switchboard lint`.
  */
 import type { Command } from 'commander';
-import { readFile } from 'node:fs/promises';
-import { fileNotFound, lintTreeText } from '../../config/load.js';
+import { lintTreeText, readTreeFile } from '../../config/load.js';
 import { formatIssue } from '../../errors/config-error.js';
 import { EXIT, guard, loadTools, TOOLS_HELP } from '../setup.js';
+import { withProjectTrees } from '../project.js';
 import { escapeControlCharacters, stringifyForTerminal } from '../../dev/control-characters.js';
 
 export function registerLint(program: Command): void {
@@ -17,8 +17,9 @@ export function registerLint(program: Command): void {
   .action((treePath: string, options: { tools?: string; json?: boolean }) =>
     guard(async () => {
       const tools = await loadTools(options.tools);
-      const read = await readFile(treePath, 'utf8').then((text) => ({ text }), (error: unknown) => ({ error }));
-      const issues = 'text' in read ? lintTreeText(read.text, treePath, { tools }) : [fileNotFound(treePath, read.error)];
+      // Sized before it is read: a huge file (or /dev/zero) is FILE_TOO_LARGE, not read whole.
+      const read = await readTreeFile(treePath);
+      const issues = 'text' in read ? lintTreeText(read.text, treePath, { tools }) : read.issue.code === 'FILE_NOT_FOUND' ? withProjectTrees([read.issue]) : [read.issue];
       if (options.json) process.stdout.write(`${stringifyForTerminal(issues, 2)}\n`);
       else for (const issue of issues) process.stdout.write(`${escapeControlCharacters(formatIssue(issue))}\n`);
       const errors = issues.filter((issue) => issue.severity === 'error').length;

@@ -3,6 +3,8 @@
  */
 import type { Command } from 'commander';
 import { listWaitingThreads } from '../../runtime/threads.js';
+import { staleRequestReason } from '../../runtime/waiting.js';
+import { runtimeOf } from '../../graphs/compile.js';
 import { common, EXIT, guard, openSession } from '../setup.js';
 import type { CommonOptions } from '../setup.js';
 import { escapeControlCharacters, stringifyForTerminal } from '../../dev/control-characters.js';
@@ -17,6 +19,7 @@ export function registerPending(program: Command): void {
       const session = await openSession(treePath, options);
       try {
         const waiting = await listWaitingThreads(session.graph, session.checkpointer.saver, options.thread);
+        const runtime = runtimeOf(session.graph);
         if (options.json) process.stdout.write(`${stringifyForTerminal(waiting)}\n`);
         else if (waiting.length === 0) process.stdout.write('No thread is waiting for a person.\n');
         else
@@ -25,7 +28,14 @@ export function registerPending(program: Command): void {
             const line = request.type === 'approval'
               ? `${request.threadId}  approval  ${request.from} → ${request.to}  ${JSON.stringify(request.payload)}`
               : `${request.threadId}  ${request.agent}  from ${request.from}  ${request.reason ?? ''}`;
-            process.stdout.write(`${escapeControlCharacters(line)}\n`);
+            // The tree changed while the thread waited: said here, as resume and approve say it.
+            const stale = staleRequestReason(runtime, request);
+            const note = stale === undefined
+              ? ''
+              : request.type === 'approval'
+                ? `  (${stale}: approving cannot move the conversation; deny it and ${request.from} goes on)`
+                : `  (${stale}: nobody can answer as ${request.agent}; the thread's next message goes to ${runtime.tree.root})`;
+            process.stdout.write(`${escapeControlCharacters(note ? `${line.trimEnd()}${note}` : line)}\n`);
           }
         return EXIT.ok;
       } finally {

@@ -3,12 +3,27 @@
  */
 import type { Command } from 'commander';
 import { streamResume } from '../../runtime/turn.js';
+import { ApprovalDecisionSchema } from '../../nodes/approval.js';
+import { SwitchboardError } from '../../errors/switchboard-error.js';
 import { common, consume, guard, openSession, requireReply, SHOWN_AS_TEXT, SHOWN_BY_EVERY_COMMAND, turnExitCode } from '../setup.js';
 import type { CommonOptions } from '../setup.js';
 import { resumeHint, TurnPrinter, turnJson } from '../output.js';
 import { colorEnabled } from '../color.js';
 import { typedOnCommandLine } from '../project.js';
 import { stringifyForTerminal } from '../../dev/control-characters.js';
+
+/**
+ * `--operator`, held to the limit `approve` and `deny` hold theirs to (a decision's operator, see
+ * ApprovalDecisionSchema), before any store is opened: a longer name is a mistake in the command (exit 2).
+ */
+function checkOperator(operator: string | undefined): void {
+  if (operator === undefined) return;
+  const parsed = ApprovalDecisionSchema.shape.operator.safeParse(operator);
+  if (parsed.success) return;
+  const issue = parsed.error.issues[0];
+  const problem = issue?.code === 'too_big' ? `--operator has ${operator.length} characters; the limit is ${String(issue.maximum)}` : `--operator: ${issue?.message ?? 'invalid'}`;
+  throw new SwitchboardError('INVALID_REPLY', `${problem}. Shorten it and run resume again.`);
+}
 
 export function registerResume(program: Command): void {
   common(program.command('resume <tree>'))
@@ -28,6 +43,7 @@ export function registerResume(program: Command): void {
       ) =>
         guard(async () => {
           const text = requireReply(options.reply);
+          checkOperator(options.operator);
           const session = await openSession(treePath, options, { shown: options.json ? SHOWN_BY_EVERY_COMMAND : SHOWN_AS_TEXT });
           try {
             const printer = new TurnPrinter((output) => process.stdout.write(output), {

@@ -3,9 +3,10 @@
  */
 import type { Command } from 'commander';
 import { randomUUID } from 'node:crypto';
-import { recoverThread, streamTurn } from '../../runtime/turn.js';
+import { checkId, recoverThread, streamTurn } from '../../runtime/turn.js';
 import {
   checkFieldOptions,
+  checkThreadOption,
   collect,
   common,
   consume,
@@ -42,6 +43,8 @@ export function registerRun(program: Command): void {
       ) =>
         guard(async () => {
           const message = requireMessage(options.message);
+          checkThreadOption(options.thread);
+          if (options.messageId !== undefined) checkId(options.messageId, 'message id (--message-id)');
           const entries = parseFields(options.field);
           const session = await openSession(treePath, options, { shown: options.json ? SHOWN_BY_EVERY_COMMAND : SHOWN_AS_TEXT });
           try {

@@ -3,6 +3,7 @@
  * model call with the messages exactly as that model received them, tool calls, handoffs,
  * fallbacks and limits — read from the thread's journal in the store (see dev/step-trace.ts).
  */
+import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { escapeControlCharacters, stringifyForTerminal } from '../../dev/control-characters.js';
 import { buildTrace, readTraceEvents, tracedTurns } from '../../dev/step-trace.js';
@@ -13,7 +14,7 @@ import { pairedJournal } from '../../store/journal.js';
 import { getTurnSummaries } from '../../runtime/transcript.js';
 import type { TurnSummary } from '../../runtime/turn-summary.js';
 import type { SwitchboardState } from '../../state/schema.js';
-import { common, EXIT, guard, openSession, UsageError } from '../setup.js';
+import { checkThreadOption, common, EXIT, guard, openSession, storeTarget, URL_SCHEME, UsageError } from '../setup.js';
 import type { CommonOptions } from '../setup.js';
 import { suggestCommand } from '../command-line.js';
 
@@ -40,6 +41,13 @@ export function registerTrace(program: Command): void {
         const turnOption = options.turn === undefined ? undefined : Number(options.turn);
         if (turnOption !== undefined && (!Number.isInteger(turnOption) || turnOption < 1))
           throw new UsageError(`--turn must be a whole number from 1 (not "${options.turn}").`);
+        checkThreadOption(options.thread);
+        // A command that only reads makes no store: a SQLite file that is not there holds no thread.
+        const target = storeTarget(options.db);
+        const file = target.replace(/^sqlite:/, '');
+        if (target !== 'memory' && !URL_SCHEME.test(target) && !existsSync(file)) {
+          throw new UsageError(`There is no thread ${options.thread} in sqlite:${file}: the file does not exist. Pass the store its turns ran in with --db.`);
+        }
         const session = await openSession(treePath, options);
         try {
           const saver = session.checkpointer.saver;

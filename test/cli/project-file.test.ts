@@ -106,14 +106,14 @@ describe('the project file', () => {
 describe('mistakes in the project file', () => {
   it('are file:line:col lines with a hint, every one at once, exit 2', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'switchboard-project-'));
-    writeFileSync(join(dir, 'switchboard.config.json'), '{\n  "tree": "missing.yaml",\n  "tols": "tools.ts",\n  "logLevel": "loud"\n}\n');
+    writeFileSync(join(dir, 'switchboard.config.json'), '{\n  "tree": "missing.yaml",\n  "tols": "tools.ts",\n  "logLevel": "warning"\n}\n');
     const result = await runCli(['run', '-m', 'hi'], { cwd: dir });
     expect(result).toMatchObject({
       code: 2,
       stderr: [
         'switchboard.config.json:3:3 error INVALID_PROJECT_FILE "tols" is not a setting. Did you mean "tools"? The settings: tree, trees, tools, db, logLevel, logFormat.',
         'switchboard.config.json:2:11 error INVALID_PROJECT_FILE The tree missing.yaml does not exist (paths are relative to switchboard.config.json). Fix the path, or write the tree with `npx switchboard init missing.yaml`.',
-        'switchboard.config.json:4:15 error INVALID_PROJECT_FILE "logLevel" must be one of fatal, error, warn, info, debug, trace, silent (not "loud"). Did you mean "warn"?',
+        'switchboard.config.json:4:15 error INVALID_PROJECT_FILE "logLevel" must be one of fatal, error, warn, info, debug, trace, silent (not "warning"). Did you mean "warn"?',
         '3 errors',
         '',
       ].join('\n'),

@@ -1,7 +1,7 @@
 /**
  * `switchboard trace`: a turn's step trace, read from the SQLite file `switchboard run` wrote.
  */
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -19,6 +19,20 @@ beforeAll(async () => {
   const second = await runCli(['run', tree, '-m', 'thanks \u001b]0;pwned\u0007 and my app crashes', '--thread', 'trace-1', '--db', db]);
   expect(second.code).toBe(0);
 }, 120_000);
+
+describe('switchboard trace, before it opens anything', () => {
+  it('names a SQLite file that does not exist without making it, and refuses an empty --thread', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'switchboard-trace-none-'));
+    const none = join(cwd, 'none.sqlite');
+    const missing = await runCli(['trace', tree, '--db', none, '--thread', 't1'], { cwd });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr.toString()).toContain(`There is no thread t1 in sqlite:${none}: the file does not exist.`);
+    expect(existsSync(none)).toBe(false);
+    const empty = await runCli(['trace', tree, '--db', none, '--thread', ''], { cwd });
+    expect(empty.code).toBe(2);
+    expect(empty.stderr.toString()).toMatch(/INVALID_INPUT|thread id \(--thread\)/);
+  });
+});
 
 describe('switchboard trace', () => {
   it("prints turn 1: each model call with the messages it received, billing's system prompt with the handoff payload, the tool call and its key", { timeout: 60_000 }, async () => {

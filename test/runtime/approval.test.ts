@@ -466,3 +466,31 @@ agents:
     expect(next).toMatchObject({ status: 'done', agent: 'billing', reply: 'Billing again: what else?' });
   });
 });
+
+describe('an approval the YAML has since made impossible', () => {
+  it('is refused (NOTHING_PENDING, saying why and to deny it); a denial lets the agent that asked go on', async () => {
+    const store = await openCheckpointer('memory');
+    const yaml = (lead: string) => `version: 1
+name: renamed-desk
+root: billing
+agents:
+  billing: { description: Billing., prompt: Bill., escalate: [${lead}] }
+  ${lead}: { description: The lead., prompt: Lead., approval: required, escalate: [person] }
+  person: { kind: human, description: A person. }
+`;
+    const compile = (lead: string, steps: ConstructorParameters<typeof ScriptedChatModel>[0]) =>
+      compileTree(parseTree(yaml(lead), 'desk.yaml'), { model: new ScriptedChatModel(steps), checkpointer: store.saver, threadLock: store.threadLock });
+    const { threadId } = newThread();
+    const before = await runTurn(compile('lead', [{ toolCalls: [{ name: 'transfer_to_lead' }] }]), { threadId, message: 'a lead please' });
+    expect(before.waitingFor).toMatchObject({ type: 'approval', to: 'lead' });
+
+    const after = compile('team_lead', ['Billing here: the lead cannot take it.']);
+    await expect(approveHandoff(after, threadId)).rejects.toMatchObject({
+      code: 'NOTHING_PENDING',
+      message: expect.stringContaining('which cannot be approved now: lead is not in the tree any more. Deny it'),
+    });
+    const denied = await denyHandoff(after, threadId, { reason: 'no such team' });
+    expect(denied).toMatchObject({ status: 'done', agent: 'billing', reply: 'Billing here: the lead cannot take it.' });
+    await store.close();
+  });
+});
