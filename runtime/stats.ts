@@ -112,13 +112,24 @@ export async function routingStats(graph: SwitchboardGraph, period: StatsPeriod 
   // turn counts once, in the thread that ran it, and when it ended. Forks mark their copies; those
   // made before they did are told by their content (the first thread to journal a turn ran it).
   const ranIn = new Map<string, string>();
+  const seqOf = new Map<string, number>();
   for await (const entry of journal.scan({ kinds: ['turn'], since: storedTime(period.since), until: storedTime(period.until) })) {
     const summary = entry.data as TurnFacts | undefined;
     if (summary?.tree !== runtime.tree.name || summary.copiedFrom !== undefined || !endedIn(summary, period)) continue;
     const origin = JSON.stringify([summary.turn, summary.messageId, summary.startedAt, summary.endedAt]);
     const thread = ranIn.get(origin) ?? entry.threadId;
     ranIn.set(origin, thread);
-    if (thread === entry.threadId) facts.set(`${entry.threadId}\u0000${summary.turn}`, { ...summary, threadId: entry.threadId });
+    if (thread !== entry.threadId) continue;
+    const key = `${entry.threadId}\u0000${summary.turn}`;
+    facts.set(key, { ...summary, threadId: entry.threadId });
+    seqOf.set(key, entry.seq);
+  }
+  // A turn that waited for a person in this period and ended after it counts once, in the period
+  // it ended in (its final summary holds the whole turn): its waiting summary here is left out.
+  for (const [key, fact] of facts) {
+    if (fact.status !== 'waiting') continue;
+    const later = await journal.read(fact.threadId, { kinds: ['turn'], turn: fact.turn, after: seqOf.get(key), limit: 1 });
+    if (later.entries.length > 0) facts.delete(key);
   }
   return summarizeTurns(facts.values(), { tree: runtime.tree.name, humans, ...period });
 }

@@ -118,6 +118,22 @@ describe('routing analytics', () => {
     expect(stats).toMatchObject({ conversations: 3, turns: 4, statuses: { done: 4 } });
   });
 
+  it('a turn that waited for a person across two periods counts once, in the period it ended in', async () => {
+    const { graph } = await scriptedConversations();
+    const whole = await routingStats(graph);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const boundary = new Date();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await resumeThread(graph, 'stats-b', { reply: 'I fixed the webhook for you.' });
+    const [before, after, all] = await Promise.all([routingStats(graph, { until: boundary }), routingStats(graph, { since: boundary }), routingStats(graph)]);
+    // The waiting turn ended after the boundary: it counts there, with its handoffs, not before it as well.
+    expect(before.statuses.waiting ?? 0).toBe(0);
+    expect(after).toMatchObject({ turns: 1, statuses: { done: 1 } });
+    expect(before.turns + after.turns).toBe(all.turns);
+    expect(before.handoffs + after.handoffs).toBe(all.handoffs);
+    expect(all).toMatchObject({ turns: whole.turns, handoffs: whole.handoffs });
+  });
+
   it('switchboard stats reads the threads `switchboard run` left in the SQLite file', async () => {
     const db = join(await mkdtemp(join(tmpdir(), 'switchboard-stats-')), 'threads.sqlite');
     const run = (thread: string, message: string) => runCli(['run', 'config/support.yaml', '--db', db, '--model', 'offline', '--thread', thread, '-m', message]);
