@@ -4,6 +4,7 @@
  * {@link resumeThread} (a person's reply to an escalation).
  */
 import { randomUUID } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 import { AIMessageChunk, HumanMessage, ToolMessage } from '@langchain/core/messages';
 import type { AIMessage, BaseMessage } from '@langchain/core/messages';
 import { Command } from '@langchain/langgraph';
@@ -810,7 +811,10 @@ export async function* streamResumeWith(
     // run died mid-tool is carried out, never replaced by a later denial. This one is then taken
     // on what the thread waits for after it.
     const waits = snapshot.tasks.some((task) => task.interrupts.length > 0);
-    const cutShort = snapshot.tasks.length === 0 ? undefined : !waits ? 'turn' : (await unsavedInput(graph, threadId))?.kind;
+    const unsaved = snapshot.tasks.length > 0 && waits ? await unsavedInput(graph, threadId) : undefined;
+    // The same answer sent again (a resend after the failure that left it saved) is that answer, not a later one: it goes on as it.
+    const resent = unsaved?.kind === 'reply' && sameAnswer(unsaved.run, decide, snapshot);
+    const cutShort = snapshot.tasks.length === 0 ? undefined : !waits ? 'turn' : resent ? undefined : unsaved?.kind;
     const recovered = cutShort && (await finishUnfinishedTurn(graph, threadId, lease, progress, snapshot));
     if (recovered) snapshot = await graph.getState({ configurable: { thread_id: threadId } });
     const value = decideAfter(decide, snapshot, recovered && { turn: recovered.turn, kind: cutShort });
@@ -819,6 +823,16 @@ export async function* streamResumeWith(
     const result = yield* streamRun(graph, threadId, new Command({ resume: value }), { ...options, lease, progress, resumed: true });
     return recovered ? { ...result, recovered } : result;
   });
+}
+
+/** Whether the answer saved beside the checkpoint (`saved`, a resume) is the one `decide` gives now. */
+function sameAnswer(saved: Command, decide: (snapshot: Snapshot) => unknown, snapshot: Snapshot): boolean {
+  try {
+    // As it was stored: JSON, without the keys an undefined value leaves out.
+    return isDeepStrictEqual(saved.resume, JSON.parse(JSON.stringify(decide(snapshot)) ?? 'null'));
+  } catch {
+    return false;
+  }
 }
 
 /** `decide` on `snapshot`; when what a failure cut short, finished just before, changed what the thread waits for, its refusal says so. */
