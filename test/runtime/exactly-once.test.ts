@@ -10,32 +10,23 @@ import type { AIMessage } from '@langchain/core/messages';
 import { emptyCheckpoint } from '@langchain/langgraph-checkpoint';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openCheckpointer } from '../../store/checkpointer.js';
-import type { Checkpointer } from '../../store/checkpointer.js';
 import { FENCE_KEY } from '../../store/fences.js';
 import { runTurn } from '../../runtime/turn.js';
 import { forkThread } from '../../runtime/fork.js';
 import { compileExample, expectEveryCallAnswered, fakeOpenAIForFile, newThread, viaFakeOpenAI } from '../helpers.js';
-import { storeKinds } from '../store/stores.js';
+import { storeKinds, withStore } from '../store/stores.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'switchboard-exactly-once-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const STORES = storeKinds(dir);
 
-async function withStore<T>(kind: keyof typeof STORES, body: (store: Checkpointer) => Promise<T>): Promise<T> {
-  const store = await STORES[kind]();
-  try {
-    return await body(store);
-  } finally {
-    await store.close();
-  }
-}
 
 const humanTexts = (messages: { type: string; text: string }[]) => messages.filter((message) => message.type === 'human').map((message) => message.text);
 
 describe.each(Object.keys(STORES) as (keyof typeof STORES)[])('on %s', (kind) => {
   it('adds a message sent twice with one messageId once, and returns the first answer as replayed', async () => {
-    await withStore(kind, async (store) => {
+    await withStore(STORES[kind], async (store) => {
       const { graph, ledger } = await compileExample('support', { checkpointer: store.saver, threadLock: store.threadLock, model: 'offline' });
       const { threadId } = newThread();
       const first = await runTurn(graph, { threadId, messageId: 'msg-1', message: 'I want a refund for my invoice, I was charged twice' });
@@ -55,7 +46,7 @@ describe.each(Object.keys(STORES) as (keyof typeof STORES)[])('on %s', (kind) =>
   });
 
   it('refuses checkpoint writes and side-effect records under a stale fencing token', async () => {
-    await withStore(kind, async (store) => {
+    await withStore(STORES[kind], async (store) => {
       const { threadId } = newThread();
       const domain = store.threadLock.fences;
       expect(domain).toBeDefined();
@@ -81,7 +72,7 @@ describe.each(Object.keys(STORES) as (keyof typeof STORES)[])('on %s', (kind) =>
   });
 
   it('stores tool arguments with a NUL, a lone surrogate and odd Unicode exactly, and reads them back', async () => {
-    await withStore(kind, async (store) => {
+    await withStore(STORES[kind], async (store) => {
       const details = { text: 'a\u0000b', lone: '\ud800x', bidi: '\u202eevil', emoji: '🧾', quote: '"\'\\' };
       const key = `unicode-${kind}-${Math.random()}`;
       const { effect, created } = await store.ledger.record({ key, kind: 'sms', details });

@@ -22,7 +22,7 @@ import { pendingEscalations, runTurn } from '../../runtime/turn.js';
 import { pendingApprovals } from '../../runtime/approval.js';
 import type { Checkpointer } from '../../store/checkpointer.js';
 import { captureLogs } from '../../testing/capture-logs.js';
-import { storeKinds } from '../store/stores.js';
+import { storeKinds, withStore } from '../store/stores.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'switchboard-read-input-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -38,14 +38,6 @@ function graphOn(store: Checkpointer, name = 'read-input'): SwitchboardGraph {
   return compileTree(treeNamed(name), { model, checkpointer: store.saver, threadLock: store.threadLock, logger: captureLogs('debug').logger, retention: 'all' });
 }
 
-async function withStore<T>(kind: keyof typeof STORES, body: (store: Checkpointer) => Promise<T>): Promise<T> {
-  const store = await STORES[kind]();
-  try {
-    return await body(store);
-  } finally {
-    await store.close();
-  }
-}
 
 const INVALID = { code: 'INVALID_INPUT', name: 'InputError' };
 
@@ -61,7 +53,7 @@ const BAD_IDS: [string, unknown][] = [
 
 describe.each(Object.keys(STORES) as (keyof typeof STORES)[])('read APIs on %s', (kind) => {
   it('refuse every thread id runTurn refuses with INVALID_INPUT, never reading another thread', async () => {
-    await withStore(kind, async (store) => {
+    await withStore(STORES[kind], async (store) => {
       const graph = graphOn(store);
       const tag = randomUUID();
       // Threads in the store: an id read as "no filter" would find them.
@@ -87,7 +79,7 @@ describe.each(Object.keys(STORES) as (keyof typeof STORES)[])('read APIs on %s',
   });
 
   it('refuse paging options that are not whole numbers, before the store reads', async () => {
-    await withStore(kind, async (store) => {
+    await withStore(STORES[kind], async (store) => {
       const graph = graphOn(store);
       const threadId = `paging-${randomUUID()}`;
       for (const message of ['one', 'two', 'three']) await runTurn(graph, { threadId, message });
@@ -113,7 +105,7 @@ describe.each(Object.keys(STORES) as (keyof typeof STORES)[])('read APIs on %s',
   });
 
   it('routingStats refuses a period that is not a valid date, naming the option', async () => {
-    await withStore(kind, async (store) => {
+    await withStore(STORES[kind], async (store) => {
       const name = `stats-input-${randomUUID().slice(0, 8)}`;
       const graph = graphOn(store, name);
       await runTurn(graph, { threadId: `stats-${randomUUID()}`, message: 'hello' });
@@ -128,7 +120,7 @@ describe.each(Object.keys(STORES) as (keyof typeof STORES)[])('read APIs on %s',
   });
 
   it('listThreads pages with offset: full pages of the tree’s threads, newest activity first, every thread once', async () => {
-    await withStore(kind, async (store) => {
+    await withStore(STORES[kind], async (store) => {
       const tag = randomUUID();
       const mine = graphOn(store, 'paging-mine');
       const other = graphOn(store, 'paging-other');

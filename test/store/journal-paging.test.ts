@@ -9,10 +9,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
-import type { Checkpointer } from '../../store/checkpointer.js';
 import { MemoryJournal } from '../../store/journal.js';
 import type { JournalEntryInput } from '../../store/journal.js';
-import { storeKinds } from './stores.js';
+import { storeKinds, withStore } from './stores.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'switchboard-journal-paging-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -20,21 +19,13 @@ afterEach(() => vi.useRealTimers());
 
 const STORES = storeKinds(dir);
 
-async function withStore<T>(kind: keyof typeof STORES, body: (store: Checkpointer) => Promise<T>): Promise<T> {
-  const store = await STORES[kind]();
-  try {
-    return await body(store);
-  } finally {
-    await store.close();
-  }
-}
 
 const message = (turn: number, id: string): JournalEntryInput => ({ kind: 'message', turn, key: `message:${id}`, data: { type: 'human', id, content: id } });
 const INVALID = { code: 'INVALID_INPUT', name: 'InputError' };
 
 describe.each(Object.keys(STORES) as (keyof typeof STORES)[])('journal paging on %s', (kind) => {
   it('refuses read options that are not whole numbers, by name, before reading', async () => {
-    await withStore(kind, async (store) => {
+    await withStore(STORES[kind], async (store) => {
       const threadId = `paging-${randomUUID()}`;
       await store.journal.append(threadId, [message(1, 'a'), message(1, 'b'), message(2, 'c')]);
       for (const after of [1.5, Number.NaN, -1, 2 ** 64, '3']) {
@@ -51,7 +42,7 @@ describe.each(Object.keys(STORES) as (keyof typeof STORES)[])('journal paging on
   });
 
   it('reads no entry of a thread id with a NUL, and lists none for a search with one (PostgreSQL text holds no NUL)', async () => {
-    await withStore(kind, async (store) => {
+    await withStore(STORES[kind], async (store) => {
       expect(await store.journal.read(`nul-${randomUUID()}\u0000`)).toEqual({ entries: [], next: undefined });
       expect(await store.journal.get(`nul-${randomUUID()}\u0000`, 'message:a')).toBeUndefined();
       expect(await store.journal.threads({ search: `${randomUUID()}\u0000` })).toEqual([]);
@@ -59,7 +50,7 @@ describe.each(Object.keys(STORES) as (keyof typeof STORES)[])('journal paging on
   });
 
   it('pages the thread list with offset, newest activity first, each thread once', async () => {
-    await withStore(kind, async (store) => {
+    await withStore(STORES[kind], async (store) => {
       const tag = randomUUID();
       const threads = Array.from({ length: 5 }, (_, index) => `offset-${tag}-${index}`);
       for (const threadId of threads) {
@@ -79,7 +70,7 @@ describe.each(Object.keys(STORES) as (keyof typeof STORES)[])('journal paging on
 describe('threads last active in the same millisecond', () => {
   // PostgreSQL stamps appends with the database's clock; memory and SQLite with this process's, which a test can stop.
   it.each(['memory', 'sqlite'] as const)('come latest append first on %s, as on SQLite and PostgreSQL (ORDER BY last_at DESC, last_seq DESC)', async (kind) => {
-    await withStore(kind, async (store) => {
+    await withStore(STORES[kind], async (store) => {
       const tag = randomUUID();
       vi.useFakeTimers({ toFake: ['Date'] });
       vi.setSystemTime(new Date('2030-01-01T00:00:00.000Z'));

@@ -13,21 +13,13 @@ import { openCheckpointer } from '../../store/checkpointer.js';
 import type { Checkpointer } from '../../store/checkpointer.js';
 import { pairedJournal } from '../../store/journal.js';
 import type { JournalEntry, JournalEntryInput } from '../../store/journal.js';
-import { storeKinds } from './stores.js';
+import { storeKinds, withStore } from './stores.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'switchboard-journal-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const STORES = storeKinds(dir);
 
-async function withStore<T>(kind: keyof typeof STORES, body: (store: Checkpointer) => Promise<T>): Promise<T> {
-  const store = await STORES[kind]();
-  try {
-    return await body(store);
-  } finally {
-    await store.close();
-  }
-}
 
 const message = (turn: number, id: string, content: unknown): JournalEntryInput => ({ kind: 'message', turn, key: `message:${id}`, data: { type: 'human', id, content } });
 const keysOf = (entries: JournalEntry[]) => entries.map((entry) => entry.key);
@@ -45,7 +37,7 @@ async function readAll(store: Checkpointer, threadId: string, options: { kinds?:
 
 describe.each(Object.keys(STORES) as (keyof typeof STORES)[])('journal on %s', (kind) => {
   it('appends each key once, in order, and pages oldest first', async () => {
-    await withStore(kind, async (store) => {
+    await withStore(STORES[kind], async (store) => {
       expect(pairedJournal(store.saver)).toBe(store.journal);
       const threadId = `journal-${randomUUID()}`;
       await store.journal.append(threadId, [message(1, 'a', 'one'), message(1, 'b', 'two'), { kind: 'turn', turn: 1, key: 'turn:1', data: { turn: 1 } }]);
@@ -78,7 +70,7 @@ describe.each(Object.keys(STORES) as (keyof typeof STORES)[])('journal on %s', (
   });
 
   it('keeps a NUL, lone surrogates, emoji and nested JSON exactly', async () => {
-    await withStore(kind, async (store) => {
+    await withStore(STORES[kind], async (store) => {
       const threadId = `journal-unicode-${randomUUID()}`;
       const data = { text: 'a\u0000b', lone: '\ud800x\udc00', emoji: '🧾', bidi: '\u202eevil', quote: '"\'\\', nested: [{ n: 1.5, ok: true, none: null }] };
       await store.journal.append(threadId, [{ kind: 'message', turn: 1, key: 'message:\u202e🧾', data }]);
@@ -89,7 +81,7 @@ describe.each(Object.keys(STORES) as (keyof typeof STORES)[])('journal on %s', (
   });
 
   it('refuses an append under a stale fence, in the same transaction as the insert', async () => {
-    await withStore(kind, async (store) => {
+    await withStore(STORES[kind], async (store) => {
       const threadId = `journal-fence-${randomUUID()}`;
       const domain = store.threadLock.fences!;
       const stale = await store.threadLock.withLock(threadId, async (lease) => lease.fence);
@@ -106,7 +98,7 @@ describe.each(Object.keys(STORES) as (keyof typeof STORES)[])('journal on %s', (
   });
 
   it('lists threads newest activity first with their latest turn entry, and scans entries across threads by time', async () => {
-    await withStore(kind, async (store) => {
+    await withStore(STORES[kind], async (store) => {
       const tag = randomUUID();
       const older = `list-${tag}-older`;
       const newer = `list-${tag}-newer`;
@@ -147,7 +139,7 @@ describe.each(Object.keys(STORES) as (keyof typeof STORES)[])('journal on %s', (
   });
 
   it('refuses a value JSON cannot hold, and a page limit that is not a positive whole number, by name', async () => {
-    await withStore(kind, async (store) => {
+    await withStore(STORES[kind], async (store) => {
       const threadId = `journal-bad-${randomUUID()}`;
       const cyclic: Record<string, unknown> = {};
       cyclic.self = cyclic;

@@ -21,6 +21,16 @@ export function storeKinds(dir: string) {
   } satisfies Record<string, () => Promise<Checkpointer>>;
 }
 
+/** Opens a store with `open` (one of {@link storeKinds}), runs `body` on it, and closes it whatever happens. */
+export async function withStore<T>(open: () => Promise<Checkpointer>, body: (store: Checkpointer) => Promise<T>): Promise<T> {
+  const store = await open();
+  try {
+    return await body(store);
+  } finally {
+    await store.close();
+  }
+}
+
 /** A checkpointer Switchboard has no store code for: LangGraph's MemorySaver behind another class. */
 export class OtherSaver extends BaseCheckpointSaver {
   private readonly inner = new MemorySaver();
