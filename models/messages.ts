@@ -53,6 +53,14 @@ export function textOf(message: BaseMessage): string {
   return Array.isArray(content) && content.every((block) => typeof block === 'string' || (block !== null && typeof block === 'object')) ? message.text : '';
 }
 
+/** Whitespace, control and invisible format characters (NUL, zero-width space, BOM…): nothing a person reads. */
+const UNSEEN = /[\s\p{Cc}\p{Cf}]/gu;
+
+/** Whether `text` holds nothing a person or a model could read (empty, spaces, NULs, zero-width characters). */
+export function isBlank(text: string): boolean {
+  return text.replace(UNSEEN, '') === '';
+}
+
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
 /**
@@ -71,7 +79,7 @@ export function wellFormed(text: string): string {
 export function unusableUserMessage(message: BaseMessage): string | undefined {
   const content: unknown = message.content;
   if (typeof content === 'string') {
-    if (content.trim() === '') return 'The message is empty: there is nothing for an agent to answer.';
+    if (isBlank(content)) return 'The message is empty: there is nothing for an agent to answer.';
     return wellFormed(content) === content ? undefined : 'The message contains a lone surrogate (malformed UTF-16): send well-formed text.';
   }
   if (!Array.isArray(content) || content.length === 0 || !content.every((block) => block !== null && typeof block === 'object' && typeof (block as { type?: unknown }).type === 'string')) {

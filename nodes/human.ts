@@ -14,7 +14,7 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import { SwitchboardError } from '../errors/switchboard-error.js';
 import type { AgentRuntime, TreeRuntime } from './context.js';
-import { textOf, wellFormed } from '../models/messages.js';
+import { isBlank, textOf, wellFormed } from '../models/messages.js';
 import { emit } from './events.js';
 import { PERSON_TRANSCRIPT_TURNS, transcript } from '../state/history.js';
 import type { HandoffRecord, SwitchboardState } from '../state/schema.js';
@@ -47,7 +47,7 @@ export const HumanReplySchema = z.strictObject({
   // Malformed UTF-16 (half an emoji) is shown as U+FFFD: providers refuse it, and every later turn sends the reply.
   reply: z
     .string()
-    .refine((reply) => reply.trim() !== '', { error: 'the reply is empty' })
+    .refine((reply) => !isBlank(reply), { error: 'the reply is empty' })
     .transform(wellFormed),
   handBackTo: z.string().optional(),
   // As an approval's operator is held (nodes/approval.ts): a name, not a document.

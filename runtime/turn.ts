@@ -11,7 +11,7 @@ import { Command } from '@langchain/langgraph';
 import type { CheckpointTuple } from '@langchain/langgraph';
 import type { SwitchboardGraph } from '../graphs/compile.js';
 import { runtimeOf } from '../graphs/compile.js';
-import { deltaTextOf, textOf, wellFormed } from '../models/messages.js';
+import { deltaTextOf, isBlank, textOf, wellFormed } from '../models/messages.js';
 import { ownerOf } from '../nodes/context.js';
 import type { TreeRuntime } from '../nodes/context.js';
 import { escalationsOf, waitingRequestsOf } from './waiting.js';
@@ -114,7 +114,7 @@ async function* turnEvents(graph: SwitchboardGraph, input: TurnInput, options: {
   const messageId = input.messageId ?? randomUUID();
   checkId(messageId, 'messageId');
   if (typeof input.message !== 'string') throw new InputError('The message must be a string.');
-  if (input.message.trim() === '') throw new InputError('The message is empty: there is nothing for an agent to answer.');
+  if (isBlank(input.message)) throw new InputError('The message is empty: there is nothing for an agent to answer.');
   if (input.fields) checkFields(runtimeOf(graph).tree, input.fields);
   const payload = { messages: [new HumanMessage({ content: wellFormed(input.message), id: messageId })], ...(input.fields ? { fields: input.fields } : {}) };
   const details: StoreErrorDetails = { messageId, saved: 'nothing' };

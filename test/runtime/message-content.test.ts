@@ -25,6 +25,7 @@ describe('a message no model can be shown', () => {
     ['null', null],
     ['an empty string', ''],
     ['blank text', ' \n\t '],
+    ['only NULs and zero-width spaces', '\u0000\u200B\uFEFF'],
     ['a list of non-blocks', [1, 2]],
     ['half an emoji', 'hi \uD83D'],
   ])('through graph.invoke, %s: the turn ends INVALID_INPUT, the message leaves the thread, and the next message is answered', async (_name, content) => {
@@ -43,6 +44,7 @@ describe('a message no model can be shown', () => {
   it.each([
     ['empty', ''],
     ['blank', '   \n'],
+    ['invisible (NUL, zero-width space)', '\u0000 \u200B'],
   ])('runTurn refuses an %s message before anything is stored', async (_name, message) => {
     const graph = offline();
     const { threadId, config } = newThread();
@@ -72,6 +74,7 @@ describe('a message no model can be shown', () => {
     expect(waiting.status).toBe('waiting');
 
     await expect(resumeThread(graph, threadId, { reply: '  \n ' })).rejects.toMatchObject({ code: 'INVALID_REPLY', message: expect.stringContaining('empty') });
+    await expect(resumeThread(graph, threadId, { reply: '\u0000\u0000' })).rejects.toMatchObject({ code: 'INVALID_REPLY', message: expect.stringContaining('empty') });
     const answered = await resumeThread(graph, threadId, { reply: 'Dana here \uD83D' });
     expect(answered.reply).toBe('Dana here \uFFFD');
   });
