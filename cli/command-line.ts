@@ -60,3 +60,11 @@ function swapsAndEdits(a: string, b: string): number {
     }
   return rows[a.length]![b.length]!;
 }
+
+/**
+ * A whole number written in decimal digits (`3`), or NaN: `Number()` alone reads `0x2`, `1e1`,
+ * ` 3 ` and `''` as numbers, which an option's user never meant.
+ */
+export function wholeNumber(text: string): number {
+  return /^[0-9]{1,15}$/.test(text) ? Number(text) : Number.NaN;
+}

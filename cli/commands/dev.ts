@@ -11,7 +11,7 @@ import { startDevServer } from '../../dev/server.js';
 import type { TreeState } from '../../dev/live-tree.js';
 import { describeModel, describeModelOption } from '../../dev/model-description.js';
 import { createLogger, guard, LOG_HASH_KEY_ENV, LOG_LEVEL_HELP, loadTools, logLevelOption, MODEL_HELP, modelOption, openStore, TOOLS_HELP, UsageError } from '../setup.js';
-import { suggestCommand } from '../command-line.js';
+import { suggestCommand, wholeNumber } from '../command-line.js';
 import { projectTreesHint } from '../project.js';
 import { escapeControlCharacters } from '../../dev/control-characters.js';
 
@@ -41,7 +41,7 @@ export function registerDev(program: Command): void {
     .option('--hash-thread-ids', `log thread ids as keyed hashes (HMAC-SHA256 with the key in $${LOG_HASH_KEY_ENV}; setting that key turns this on)`)
     .action((treePath: string, options: DevCommandOptions) =>
       guard(async () => {
-        const port = Number(options.port);
+        const port = wholeNumber(options.port);
         if (!Number.isInteger(port) || port < 0 || port > 65535)
           throw new UsageError(`--port must be a whole number from 0 to 65535 (not "${options.port}").`);
         if (!existsSync(treePath)) throw new UsageError(`${treePath} does not exist. ${projectTreesHint(treePath) ?? `Create a tree with: ${suggestCommand(['init', treePath])}`}`);
@@ -113,7 +113,7 @@ export function describeTreeState(treePath: string, state: TreeState): string[] 
 /** `--retention`: `all` or a whole number of checkpoints from 1. */
 export function retentionOption(text: string): Retention {
   if (text === 'all') return 'all';
-  const count = Number(text);
+  const count = wholeNumber(text);
   if (!Number.isInteger(count) || count < 1) throw new UsageError(`--retention must be all or a whole number from 1 (not "${text}").`);
   return count;
 }

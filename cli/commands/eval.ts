@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import cliProgress from 'cli-progress';
+import { wholeNumber } from '../command-line.js';
 import { loadTree } from '../../config/load.js';
 import type { LoadedTree } from '../../config/load.js';
 import { ConfigError } from '../../errors/config-error.js';
@@ -246,7 +247,7 @@ function judgeModel(name: string): { model: ChatOpenAI; modelId: string } {
 }
 
 function parseConcurrency(text: string): number {
-  const value = Number(text);
+  const value = wholeNumber(text);
   if (!Number.isInteger(value) || value < 1) throw new UsageError(`--concurrency takes a whole number of at least 1 (got "${text}").`);
   return value;
 }

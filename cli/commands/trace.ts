@@ -16,7 +16,7 @@ import type { TurnSummary } from '../../runtime/turn-summary.js';
 import type { SwitchboardState } from '../../state/schema.js';
 import { checkThreadOption, common, EXIT, guard, openSession, storeTarget, URL_SCHEME, UsageError } from '../setup.js';
 import type { CommonOptions } from '../setup.js';
-import { suggestCommand } from '../command-line.js';
+import { suggestCommand, wholeNumber } from '../command-line.js';
 
 interface TraceCommandOptions extends CommonOptions {
   thread: string;
@@ -38,7 +38,7 @@ export function registerTrace(program: Command): void {
     .option('--json', 'print the trace as JSON')
     .action((treePath: string, options: TraceCommandOptions) =>
       guard(async () => {
-        const turnOption = options.turn === undefined ? undefined : Number(options.turn);
+        const turnOption = options.turn === undefined ? undefined : wholeNumber(options.turn);
         if (turnOption !== undefined && (!Number.isInteger(turnOption) || turnOption < 1))
           throw new UsageError(`--turn must be a whole number from 1 (not "${options.turn}").`);
         checkThreadOption(options.thread);

@@ -96,7 +96,7 @@ describe('switchboard dev', () => {
     expect(await exited).toBe(0);
   });
 
-  it('refuses a port in use, a bad port and a missing file with exit code 2', async () => {
+  it('refuses a port in use, a bad port and a missing file with exit code 2', { timeout: 90_000 }, async () => {
     const blocker = createServer();
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
     const port = (blocker.address() as AddressInfo).port;
@@ -122,6 +122,11 @@ describe('switchboard dev', () => {
       code: 2,
       stderr: 'error USAGE: --retention must be all or a whole number from 1 (not "some").\n',
     });
+    expect(await runCli(['dev', 'examples/desk.yaml', '--retention', '1e3'])).toMatchObject({
+      code: 2,
+      stderr: 'error USAGE: --retention must be all or a whole number from 1 (not "1e3").\n',
+    });
+    expect(await runCli(['dev', 'examples/desk.yaml', '--port', '0x50'])).toMatchObject({ code: 2, stderr: expect.stringContaining('(not "0x50")') });
   });
 
   it('refuses a folder as run, draw and lint do, with exit code 2 (the page would watch a tree it can never load)', async () => {

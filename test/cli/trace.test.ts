@@ -94,6 +94,9 @@ describe('switchboard trace', () => {
       code: 2,
       stderr: 'error USAGE: --turn must be a whole number from 1 (not "last").\n',
     });
+    // Number() would read these as turns 2 and 10.
+    for (const turn of ['0x2', '1e1'])
+      expect(await runCli(['trace', tree, '--thread', 'trace-1', '--turn', turn, '--db', db])).toMatchObject({ code: 2, stderr: `error USAGE: --turn must be a whole number from 1 (not "${turn}").\n` });
     const missing = await runCli(['trace', tree, '--db', db]);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain("required option '-t, --thread <id>' not specified");
