@@ -25,11 +25,29 @@ export async function listWaitingThreads(graph: SwitchboardGraph, saver: BaseChe
   const tree = runtimeOf(graph).tree.name;
   const waiting: WaitingRequest[] = [];
   for (const threadId of ids) {
-    const threadTree = ((await saver.getTuple({ configurable: { thread_id: threadId, checkpoint_ns: '' } }))?.checkpoint.channel_values as { tree?: unknown } | undefined)?.tree;
+    const tuple = await saver.getTuple({ configurable: { thread_id: threadId, checkpoint_ns: '' } });
+    const threadTree = (tuple?.checkpoint.channel_values as { tree?: unknown } | undefined)?.tree;
     if (threadTree !== undefined && threadTree !== tree) continue;
-    waiting.push(...waitingRequestsOf(runtimeOf(graph), await graph.getState({ configurable: { thread_id: threadId } })));
+    const requests = waitingRequestsOf(runtimeOf(graph), await graph.getState({ configurable: { thread_id: threadId } }));
+    waiting.push(...(requests.length > 0 ? requests : removedPersonWaits(graph, tuple?.pendingWrites)));
   }
   return waiting;
+}
+
+/**
+ * A wait for a person the YAML has removed since: LangGraph shows no task (and so no interrupt) for
+ * a node the graph no longer has, but the checkpoint still holds the request. It is listed, so that
+ * whoever watches the list learns that nobody can answer it (the thread's next message goes to the
+ * root); the person offers no hand-back.
+ */
+function removedPersonWaits(graph: SwitchboardGraph, writes: readonly (readonly [string, string, unknown])[] | undefined): WaitingRequest[] {
+  const runtime = runtimeOf(graph);
+  return (writes ?? [])
+    .filter(([, channel]) => channel === '__interrupt__')
+    .flatMap(([, , value]) => (Array.isArray(value) ? value : [value]) as { value?: unknown }[])
+    .map((entry) => entry?.value as WaitingRequest | undefined)
+    .filter((request): request is WaitingRequest & { type: 'escalation' } => request?.type === 'escalation' && !runtime.agents.has(request.agent))
+    .map((request) => ({ ...request, handBackTargets: [] }));
 }
 
 /**

@@ -59,12 +59,15 @@ describe('a thread whose tree was reshaped', () => {
     expect(await runTurn(before, { threadId, message: 'a person, please' })).toMatchObject({ status: 'waiting', agent: 'person' });
 
     const after = compileTree(parseTree(WITHOUT_PERSON, 'desk.yaml'), options);
+    // Still listed (LangGraph shows no task for a node the graph lost): nobody is left to answer it.
+    expect((await listWaitingThreads(after, options.checkpointer)).filter((request) => request.threadId === threadId)).toMatchObject([{ type: 'escalation', agent: 'person', from: 'triage', handBackTargets: [] }]);
     await expect(resumeThread(after, threadId, { reply: 'Dana here.' })).rejects.toMatchObject({
       code: 'NOTHING_PENDING',
       message: `Thread ${threadId} waited for person, who is not in the tree any more: its next message goes to triage.`,
     });
     server.enqueue({ content: 'Triage here.' });
     expect(await runTurn(after, { threadId, message: 'hello?' })).toMatchObject({ status: 'done', agent: 'triage', reply: 'Triage here.' });
+    expect((await listWaitingThreads(after, options.checkpointer)).filter((request) => request.threadId === threadId)).toEqual([]);
   });
 
   it('refuses a hand-back to an agent that left the tree as INVALID_REPLY, and the person can still answer', async () => {
