@@ -37,6 +37,7 @@ import type { ThreadLock } from '../store/thread-lock.js';
 import { MemoryJournal, pairedJournal } from '../store/journal.js';
 import type { ThreadJournal } from '../store/journal.js';
 import { withFastSerializer } from '../store/serde.js';
+import { GuardedGraph } from './outside-input.js';
 import { TurnRecorder } from '../nodes/turn-recorder.js';
 import type { PriceTable } from '../models/prices.js';
 import { createStateSchema } from '../state/schema.js';
@@ -147,6 +148,8 @@ export function compileTree(tree: LoadedTree | Tree, options: CompileOptions = {
   (builder as unknown as { addConditionalEdges(from: string, route: typeof routeToOwner, targets: string[]): void }).addConditionalEdges(START, routeToOwner, nodes);
 
   const graph = builder.compile({ ...(checkpointer ? { checkpointer } : {}), name: spec.name });
+  // Input from outside may write only the user's messages and fields (graphs/outside-input.ts).
+  Object.setPrototypeOf(graph, GuardedGraph.prototype);
   const compiled = graph.withConfig({ recursionLimit: recursionLimitOf(runtime), durability: 'sync' } as never) as typeof graph;
   Object.defineProperty(compiled, COMPILED, { value: runtime, enumerable: false });
   return compiled;

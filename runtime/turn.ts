@@ -12,6 +12,7 @@ import type { CheckpointTuple } from '@langchain/langgraph';
 import type { SwitchboardGraph } from '../graphs/compile.js';
 import { runtimeOf } from '../graphs/compile.js';
 import { deltaTextOf, isBlank, textOf, wellFormed } from '../models/messages.js';
+import { trusted } from '../graphs/outside-input.js';
 import { ownerOf } from '../nodes/context.js';
 import type { TreeRuntime } from '../nodes/context.js';
 import { escalationsOf, waitingRequestsOf } from './waiting.js';
@@ -718,7 +719,8 @@ async function* streamRun(
   // a closed connection) leaves the events, not the turn.
   let shown = false;
   try {
-    const stream = (await graph.stream(input as never, config as never)) as unknown as AsyncIterable<[string, unknown]>;
+    // Switchboard's own input: it starts the turn (writes the turn, the tree's name), which input from outside may not.
+    const stream = (await graph.stream((input !== null && typeof input === 'object' ? trusted(input) : input) as never, config as never)) as unknown as AsyncIterable<[string, unknown]>;
     const items = stream[Symbol.asyncIterator]();
     try {
       for (let next = await items.next(); !next.done; next = await items.next()) {
