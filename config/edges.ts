@@ -136,8 +136,10 @@ export function incomingApproval(agent: Pick<Agent, 'approval' | 'handoff'> | un
 /**
  * Whether a model's handoff from `from` to `to` waits for a person's approval: `from`'s own
  * `approval:` entry for `to` if it writes one, otherwise the gate `to` sets on the handoffs into it.
+ * A person's hand-back never waits: a person decides it themselves.
  */
 export function handoffNeedsApproval(tree: Pick<Tree, 'agents'>, from: string, to: string): boolean {
+  if (agentOf(tree, from)?.kind === 'human') return false;
   const own = agentOf(tree, from)?.approval;
   if (typeof own === 'object' && Object.hasOwn(own, to)) return own[to] === 'required';
   return incomingApproval(agentOf(tree, to)) === 'required';

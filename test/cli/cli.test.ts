@@ -2,7 +2,7 @@
  * The CLI as a user runs it: separate processes on the built code (npm test builds first).
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -10,9 +10,9 @@ import { describe, expect, it } from 'vitest';
 const BIN = new URL('../../bin/switchboard.js', import.meta.url).pathname;
 const ROOT = new URL('../..', import.meta.url).pathname;
 
-function cli(args: string[], input?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function cli(args: string[], input?: string, extraEnv: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const env = { ...process.env };
+    const env = { ...process.env, ...extraEnv };
     delete env.OPENAI_API_KEY;
     const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
@@ -99,6 +99,16 @@ describe('mistakes get one clear line on stderr, never a stack trace', () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/^error USAGE: --field "ssn" is not declared under the tree's state\./m);
     expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it("a provider whose package is not installed: exit 2, saying what to install", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'switchboard-cli-'));
+    const file = join(dir, 'mistral.yaml');
+    writeFileSync(file, 'version: 1\nname: m\nroot: triage\nmodels:\n  fast: { provider: mistralai, name: mistral-small-latest }\nagents:\n  triage: { description: Front desk., prompt: Answer., model: fast }\n');
+    const result = await cli(['run', file, '--db', 'memory', '--model', 'online', '-m', 'hi'], undefined, { MISTRAL_API_KEY: 'x' });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('error PROVIDER_PACKAGE_MISSING: ');
+    expect(result.stderr).toContain('npm install @langchain/mistralai');
   });
 
   it('openai without a key', async () => {

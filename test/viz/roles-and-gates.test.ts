@@ -123,6 +123,18 @@ describe('approval gates in a drawing', () => {
     expect([...parsed.vertices.values()].filter((vertex) => legend.has(vertex.id)).map((vertex) => vertex.lines.join(' '))).toContain(
       APPROVAL_NOTE,
     );
+    // A person's hand-back into a gated agent is never gated: a person decides it themselves.
+    const lead = await diagramOf(`
+version: 1
+name: lead
+root: billing
+agents:
+  billing: { description: Billing., prompt: Billing., escalate: [billing_lead, paid_line] }
+  billing_lead: { description: The lead., prompt: Lead., handoff: { approval: required }, escalate: [paid_line] }
+  paid_line: { kind: human, description: A paid person. }
+`);
+    expect(edgesOf(lead, 'billing')).toContain('escalate billing_lead: transfer_to_billing_lead (approval)');
+    expect(edgesOf(lead, 'paid_line').filter((edge) => edge.includes('billing_lead'))).toEqual([expect.not.stringContaining('(approval)')]);
     // Without a gate, no note.
     const open = await diagramOf(ROLES);
     expect(toDot(open)).not.toContain('sb-legend-note');
