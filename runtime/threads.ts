@@ -21,7 +21,8 @@ export async function listWaitingThreads(graph: SwitchboardGraph, saver: BaseChe
     // An empty id is no filter to LangGraph's savers: it would read another thread's checkpoint.
     for (const threadId of threadIds) checkId(threadId, 'threadId');
   }
-  const ids = threadIds ?? (await waitingThreadIds(graph, saver));
+  // A thread named twice is listed once.
+  const ids = threadIds ? [...new Set(threadIds)] : await waitingThreadIds(graph, saver);
   const tree = runtimeOf(graph).tree.name;
   const waiting: WaitingRequest[] = [];
   for (const threadId of ids) {

@@ -138,6 +138,7 @@ async function* turnEvents(graph: SwitchboardGraph, input: TurnInput, options: {
     let recovered: TurnResult | undefined;
     let withdrawn: ReturnType<typeof withdrawApproval>;
     let continued: ReturnType<typeof continuedWait>;
+    let abandoned: number | undefined;
     if (head.maybeUnfinished) {
       // Another message's turn was cut short (a dead worker, a failed store): finish it first; its
       // result comes back beside this turn's (`result.recovered`), so its reply can be shown.
@@ -150,7 +151,10 @@ async function* turnEvents(graph: SwitchboardGraph, input: TurnInput, options: {
       if (withdrawn) await catchUpJournal(runtimeOf(graph), input.threadId, snapshot.values as Partial<SwitchboardState>, lease, waitingRequestsOf(runtimeOf(graph), snapshot)[0]);
       // A person is waited for (the turn finished may have come to wait for one): the new message is
       // a new turn, and the wait goes on in it.
-      else if (!recovered) continued = continuedWait(runtimeOf(graph), snapshot);
+      else if (!recovered) {
+        continued = continuedWait(runtimeOf(graph), snapshot);
+        abandoned = continued ? undefined : removedPersonWait(runtimeOf(graph), snapshot);
+      }
       else if (recovered.status === 'waiting') continued = continuedWait(runtimeOf(graph), await graph.getState({ configurable: { thread_id: input.threadId } }));
       head = await readHead(graph, input.threadId, messageId, lease.fence);
       // The unfinished turn was this very message's: a worker died after saving its input (pending
@@ -164,10 +168,13 @@ async function* turnEvents(graph: SwitchboardGraph, input: TurnInput, options: {
     const owner = head.owner === undefined ? undefined : ownerOf(runtimeOf(graph), head.owner);
     if (withdrawn) yield withdrawn.event;
     // The withdrawn turn is closed in the journal with this turn's append: its calls' answers, the event, its final summary.
-    // So is a turn whose wait for a person this turn goes on with.
+    // So is a turn whose wait for a person this turn goes on with, or ends (the person left the tree).
+    const closedWait = continued?.turn ?? abandoned;
     const leading = withdrawn
       ? await withdrawnTurnEntries(runtimeOf(graph), input.threadId, withdrawn.turn, withdrawn.answers, withdrawn.event)
-      : continued && (await continuedTurnEntries(runtimeOf(graph), input.threadId, continued.turn));
+      : closedWait === undefined
+        ? undefined
+        : await continuedTurnEntries(runtimeOf(graph), input.threadId, closedWait);
     const messages = [...(withdrawn?.answers ?? []), ...payload.messages];
     // The agent that asked for the approval holds the conversation (a turn writes its owner when it ends).
     const to = withdrawn ? ownerOf(runtimeOf(graph), withdrawn.from) : owner;
@@ -242,6 +249,16 @@ function continuedWait(runtime: TreeRuntime, snapshot: WaitingSnapshot): { turn:
   if (!request || turn.number < request.turn) return undefined;
   // The path that led to the person stays the turn's: who they may hand back to does not change.
   return { turn: request.turn, path: turn.path.at(-1) === request.agent ? turn.path : [request.agent] };
+}
+
+/**
+ * The turn that waits for a person the YAML has removed since (LangGraph shows no task for the lost
+ * node, so {@link continuedWait} finds no request): nobody can answer it, the new message goes to
+ * the root, and the wait is closed in the journal with this turn's append (it would stay `waiting`).
+ */
+function removedPersonWait(runtime: TreeRuntime, snapshot: WaitingSnapshot): number | undefined {
+  const { turn, activeAgent } = snapshot.values as Partial<SwitchboardState>;
+  return turn?.status === 'waiting' && activeAgent !== undefined && !runtime.agents.has(activeAgent) ? turn.number : undefined;
 }
 
 /** A message refused before it reached the person `person` (nothing saved): the result, and its `turn-end` event. */

@@ -8,6 +8,7 @@ import { parseTree } from '../../config/load.js';
 import { compileTree } from '../../graphs/compile.js';
 import { listWaitingThreads } from '../../runtime/threads.js';
 import { pendingEscalations, resumeThread, runTurn } from '../../runtime/turn.js';
+import { getTurnSummaries } from '../../runtime/transcript.js';
 import { MemoryJournal } from '../../store/journal.js';
 import { fakeOpenAIForFile, newThread, viaFakeOpenAI } from '../helpers.js';
 
@@ -58,6 +59,7 @@ describe('a thread whose tree was reshaped', () => {
     server.enqueue({ toolCalls: [{ name: 'transfer_to_person', arguments: {} }] });
     expect(await runTurn(before, { threadId, message: 'a person, please' })).toMatchObject({ status: 'waiting', agent: 'person' });
 
+    expect(await listWaitingThreads(before, options.checkpointer, [threadId, threadId])).toHaveLength(1);
     const after = compileTree(parseTree(WITHOUT_PERSON, 'desk.yaml'), options);
     // Still listed (LangGraph shows no task for a node the graph lost): nobody is left to answer it.
     expect((await listWaitingThreads(after, options.checkpointer)).filter((request) => request.threadId === threadId)).toMatchObject([{ type: 'escalation', agent: 'person', from: 'triage', handBackTargets: [] }]);
@@ -68,6 +70,11 @@ describe('a thread whose tree was reshaped', () => {
     server.enqueue({ content: 'Triage here.' });
     expect(await runTurn(after, { threadId, message: 'hello?' })).toMatchObject({ status: 'done', agent: 'triage', reply: 'Triage here.' });
     expect((await listWaitingThreads(after, options.checkpointer)).filter((request) => request.threadId === threadId)).toEqual([]);
+    // The wait nobody could answer is closed (it stayed `waiting` in the summaries and stats for good).
+    expect((await getTurnSummaries(after, threadId)).map(({ turn, status, agent, endedAt, continuedIn }) => ({ turn, status, agent, ended: endedAt !== undefined, continuedIn }))).toEqual([
+      { turn: 1, status: 'done', agent: 'person', ended: true, continuedIn: undefined },
+      { turn: 2, status: 'done', agent: 'triage', ended: true, continuedIn: undefined },
+    ]);
   });
 
   it('refuses a hand-back to an agent that left the tree as INVALID_REPLY, and the person can still answer', async () => {
