@@ -155,7 +155,7 @@ export function parseProjectFile(text: string, file: string, cwd: string = proce
       for (const [name, path] of Object.entries(trees)) {
         if (typeof path !== 'string' || path.trim() === '') problem(['trees', name], `trees."${name}" must be the path of a tree file.`);
         else {
-          const absolute = existingPath(['trees', name], path, 'The tree', `Fix the path, or write the tree with \`npx switchboard init ${path}\`.`);
+          const absolute = existingPath(['trees', name], path, 'The tree', initHint(path));
           if (absolute) settings.trees[name] = absolute;
         }
       }
@@ -165,7 +165,7 @@ export function parseProjectFile(text: string, file: string, cwd: string = proce
     if (Object.hasOwn(settings.trees, tree)) settings.tree = settings.trees[tree]!;
     else {
       const names = Object.keys(settings.trees);
-      const absolute = existingPath(['tree'], tree, 'The tree', names.length ? `Name one of the trees (${names.join(', ')}) or a tree file.` : `Fix the path, or write the tree with \`npx switchboard init ${tree}\`.`);
+      const absolute = existingPath(['tree'], tree, 'The tree', names.length ? `Name one of the trees (${names.join(', ')}) or a tree file.` : initHint(tree));
       if (absolute) settings.tree = absolute;
     }
   }
@@ -208,4 +208,10 @@ export function treeNamed(argument: string, settings: ProjectSettings | undefine
 /** The project file's own text for `switchboard init`. */
 export function projectFileText(options: { schema: string; tree: string }): string {
   return `${JSON.stringify({ $schema: options.schema, tree: options.tree, db: '.switchboard/threads.sqlite', logFormat: 'auto' }, null, 2)}\n`;
+}
+
+/** How to write a missing tree: `init` takes a YAML file name, so a path without `.yaml` is given one. */
+function initHint(path: string): string {
+  const file = /\.ya?ml$/i.test(path) ? path : `${path}.yaml`;
+  return `Fix the path, or write the tree with \`npx switchboard init ${file}\`${file === path ? '' : ` (and name that file here)`}.`;
 }

@@ -30,6 +30,7 @@ export const ForkRequestSchema = z.strictObject({
 const STATUS_OF: Readonly<Record<string, number>> = {
   UNKNOWN_THREAD: 404,
   TURN_NOT_KEPT: 404,
+  UNKNOWN_TURN: 404,
   THREAD_EXISTS: 409,
   FORK_WAITING: 409,
   THREAD_OF_ANOTHER_TREE: 409,

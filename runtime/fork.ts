@@ -70,7 +70,7 @@ export async function listTurnCheckpoints(graph: SwitchboardGraph, threadId: str
 
 /**
  * The thread as it was at the end of `turn`. Throws `INVALID_INPUT` (the id, the turn),
- * `UNKNOWN_THREAD`, or `TURN_NOT_KEPT` when the store no longer has that turn.
+ * `UNKNOWN_THREAD`, `UNKNOWN_TURN` (the thread has fewer turns), or `TURN_NOT_KEPT` when the store no longer has that turn.
  */
 export async function threadAtTurn(graph: SwitchboardGraph, threadId: string, turn: number): Promise<ThreadAtTurn> {
   // An empty id is no filter to LangGraph's savers: it would read another thread's checkpoints.
@@ -80,12 +80,14 @@ export async function threadAtTurn(graph: SwitchboardGraph, threadId: string, tu
   const ends = await turnEnds(saver, threadId);
   const found = ends.get(turn);
   if (found) return { ...found, threadId };
-  if (!(await saver.getTuple({ configurable: { thread_id: threadId, checkpoint_ns: '' } })))
-    throw new SwitchboardError('UNKNOWN_THREAD', `There is no thread ${threadId} in this store.`);
-  const turns = [...ends.keys()].sort((a, b) => a - b).join(', ') || 'none';
+  const latest = await saver.getTuple({ configurable: { thread_id: threadId, checkpoint_ns: '' } });
+  if (!latest) throw new SwitchboardError('UNKNOWN_THREAD', `There is no thread ${threadId} in this store.`);
+  const turns = (latest.checkpoint.channel_values as Partial<SwitchboardState>).turn?.number ?? 0;
+  if (turn > turns) throw new SwitchboardError('UNKNOWN_TURN', `Thread ${threadId} has ${turns === 1 ? 'one turn' : `${turns} turns`}: there is no turn ${turn}.`);
+  const kept = [...ends.keys()].sort((a, b) => a - b).join(', ') || 'none';
   throw new SwitchboardError(
     'TURN_NOT_KEPT',
-    `The store no longer has the end of turn ${turn} of thread ${threadId} (turns kept: ${turns}). Keep every turn with retention 'all' (the dev page's default).`,
+    `The store no longer has the end of turn ${turn} of thread ${threadId} (turns kept: ${kept}). Keep every turn with retention 'all' (the dev page's default).`,
   );
 }
 
@@ -119,7 +121,7 @@ async function turnEnds(saver: BaseCheckpointSaver, threadId: string): Promise<M
  * Forks a new thread from the end of one turn of another: the new thread has the same messages,
  * owner, handoff trail, fields (with `fields` changed) and usage, and its next message continues
  * from there. The old thread is not written. Errors: `INVALID_INPUT` (ids, turn), `INVALID_FIELDS`,
- * `THREAD_EXISTS` (the new id is taken), `UNKNOWN_THREAD`, `TURN_NOT_KEPT`, `FORK_WAITING` (that
+ * `THREAD_EXISTS` (the new id is taken), `UNKNOWN_THREAD`, `UNKNOWN_TURN`, `TURN_NOT_KEPT`, `FORK_WAITING` (that
  * turn waits for a person), `THREAD_OF_ANOTHER_TREE`.
  */
 export async function forkThread(graph: SwitchboardGraph, options: ForkThreadOptions): Promise<ForkResult> {

@@ -18,7 +18,7 @@ export const DEFAULT_TREE_FILE = 'tree.yaml';
 export function registerInit(program: Command): void {
   program
     .command('init [file]')
-    .description(`Write a starter tree (default ${DEFAULT_TREE_FILE}) and a ${PROJECT_FILE} beside it; editors complete and check both through their $schema.`)
+    .description(`Write a starter tree (default ${DEFAULT_TREE_FILE}) and a ${PROJECT_FILE} naming it (in the current folder when the tree is inside it, else beside the tree); editors complete and check both through their $schema.`)
     .option('--name <name>', 'the tree name (default: from the file name)')
     .option('--no-project', `do not write ${PROJECT_FILE}`)
     .action((file: string | undefined, options: { name?: string; project: boolean }) =>

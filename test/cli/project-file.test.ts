@@ -135,6 +135,8 @@ describe('mistakes in the project file', () => {
     expect(error('{ "db": "memory", "db": "x.sqlite" }')).toBe('switchboard.config.json:1:19 error INVALID_PROJECT_FILE is not valid JSON: "db" is set twice: keep one.');
     expect(error('[]')).toContain('switchboard.config.json:1:1 error INVALID_PROJECT_FILE must be a JSON object of settings.');
     expect(error('{ "db": "" }')).toBe('switchboard.config.json:1:9 error INVALID_PROJECT_FILE "db" must be a string that is not empty.');
+    // init takes a YAML file name: the hint names one.
+    expect(error('{ "tree": "support" }')).toContain('write the tree with `npx switchboard init support.yaml` (and name that file here).');
   });
 
   it('--config naming a folder is a project-file error on one line, not EISDIR', async () => {
