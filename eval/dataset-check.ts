@@ -32,8 +32,9 @@ export interface SharedFields {
 }
 
 /**
- * The agent names of a case the schema refused (a turn with an empty message, a path that does not
- * end at its agent): checked against the tree beside its other problems, so one run reports them all.
+ * The agent names and fields of a case the schema refused (a turn with an empty message, a path that
+ * does not end at its agent, a mistyped key): checked against the tree beside its other problems, so
+ * one run reports them all.
  */
 export function salvageNames(raw: unknown, line: number): DatasetCase | undefined {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return undefined;
@@ -50,7 +51,10 @@ export function salvageNames(raw: unknown, line: number): DatasetCase | undefine
           : undefined,
     };
   });
-  return { id: '', turns, fields: {}, tags: [], note: undefined, line, turnLines: turns.map(() => line) };
+  // Its fields too, those the schema would take (text, numbers, true/false): the others are its own problem.
+  const rawFields = record.fields !== null && typeof record.fields === 'object' && !Array.isArray(record.fields) ? (record.fields as Record<string, unknown>) : {};
+  const fields = Object.fromEntries(Object.entries(rawFields).filter(([, value]) => ['string', 'number', 'boolean'].includes(typeof value))) as Record<string, FieldValue>;
+  return { id: '', turns, fields, tags: [], note: undefined, line, turnLines: turns.map(() => line) };
 }
 
 /**

@@ -381,6 +381,18 @@ cases:
     ]);
   });
 
+  it("checks the fields of a case the schema refused too (one run reports every problem)", () => {
+    const found = problems(`version: 1
+cases:
+  - message: I was charged twice
+    agent: billing
+    tag: [billing]
+    fields: { priority: urgent }
+`);
+    expect(found.some((line) => line.includes('UNKNOWN_KEY'))).toBe(true);
+    expect(found).toContain('cases.yaml:6:25 error INVALID_VALUE The state field "priority" must be one of: low, medium, high, critical, not "urgent". Use one of: low, medium, high, critical.');
+  });
+
   it('refuses an expected payload value the handoff payload schema would refuse (types and enums)', () => {
     expect(
       problems(`version: 1
