@@ -92,6 +92,8 @@ export interface TreeRuntime {
   agents: Map<string, AgentRuntime>;
   /** Every tool name of every agent, to tell "another agent's tool" from "no such tool". */
   toolOwners: Map<string, string[]>;
+  /** The function tools the code registered, held by an agent of the tree or not (a YAML edit may have taken one away). */
+  codeTools: ReadonlySet<string>;
   logger: Logger;
   /** Code watching the tree's events (see `observers` in compile options). */
   observers: readonly EventObserver[];
@@ -165,6 +167,7 @@ export function createTreeRuntime(tree: Tree, options: RuntimeOptions): TreeRunt
     edges,
     agents,
     toolOwners,
+    codeTools: new Set(options.tools.keys()),
     logger: options.logger,
     observers: options.observers ?? [],
     prices: options.prices,

@@ -97,7 +97,7 @@ export async function answerToolCalls(
     }
     const target = agent.handoffs.get(call.name);
     if ((target || agent.helpers.has(call.name)) && !isPlainObject(call.args)) {
-      const reason = `Refused: the arguments of ${call.name} must be a JSON object, not ${Array.isArray(call.args) ? 'a list' : typeof call.args}. Call it again with an object.`;
+      const reason = `Refused: the arguments of ${call.name} must be a JSON object, not ${Array.isArray(call.args) ? 'a list' : call.args === null ? 'null' : typeof call.args}. Call it again with an object.`;
       if (target) refuse(call, 'INVALID_PAYLOAD', reason, target.to);
       else answer(call, reason, 'error');
       continue;
@@ -195,6 +195,11 @@ function refusal(runtime: TreeRuntime, agent: AgentRuntime, name: string, hidden
     return isHandoff
       ? { code: 'NOT_ALLOWED', text: `Refused: ${name} is not a handoff you are allowed to make from ${agent.name}. ${allowed}` }
       : { code: 'OTHER_AGENTS_TOOL', text: `Refused: ${name} belongs to another agent; ${agent.name} cannot call it. ${allowed}` };
+  }
+  // A tool the code still has but no agent of the tree holds: the YAML took it away, maybe after this
+  // call was made (a turn cut short, run on after the edit). An earlier attempt may have run it.
+  if (runtime.codeTools.has(name)) {
+    return { code: 'UNKNOWN_TOOL', text: `Not run: ${name} is not one of ${agent.name}'s tools any more (the tree changed). If this call was made before that, an earlier attempt may have run it: check before acting as if it did not. ${allowed}` };
   }
   return { code: 'UNKNOWN_TOOL', text: `Refused: there is no tool named ${name}. ${allowed}` };
 }

@@ -11,7 +11,8 @@ import type { SwitchboardEvent } from '../nodes/events.js';
 import { SwitchboardError } from '../errors/switchboard-error.js';
 import { runtimeOf } from '../graphs/compile.js';
 import { checkId, streamResumeWith } from './turn.js';
-import { staleRequestReason, waitingRequestsOf } from './waiting.js';
+import { askerGone, nextOwner, staleRequestReason, waitingRequestsOf } from './waiting.js';
+import { strandedRequests } from './threads.js';
 import type { TurnResult } from './turn.js';
 
 export type { WaitingRequest } from './waiting.js';
@@ -56,6 +57,10 @@ async function* decide(graph: SwitchboardGraph, threadId: string, decision: Appr
     const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'decision'}: ${issue.message}`).join('; ');
     throw new SwitchboardError('INVALID_DECISION', `The decision is invalid (${problems}). Pass { approved: true } or { approved: false, reason: "…" }.`);
   }
+  // An approval asked by an agent the YAML has removed or renamed since: LangGraph shows no wait for
+  // the lost node, but the request is there (pending lists it), and no decision can reach it.
+  const stranded = (await strandedRequests(graph, threadId)).find((request): request is ApprovalRequest => request.type === 'approval');
+  if (stranded) throw cannotDecide(graph, threadId, stranded, askerGone(runtimeOf(graph), stranded) ?? `${stranded.from} is not an agent any more`);
   return yield* streamResumeWith(
     graph,
     threadId,
@@ -64,6 +69,10 @@ async function* decide(graph: SwitchboardGraph, threadId: string, decision: Appr
       const waiting = waitingRequestsOf(runtimeOf(graph), snapshot);
       const approval = waiting.find((request) => request.type === 'approval');
       if (approval) {
+        // The agent that asked is gone (removed, renamed, made a person or a helper): no decision can
+        // reach it (its node would take the decision for something else and drop it).
+        const asker = askerGone(runtimeOf(graph), approval);
+        if (asker) throw cannotDecide(graph, threadId, approval, asker);
         // An approval that cannot move the conversation any more (the YAML lost its target, or the
         // handoff) is refused, not turned into a model's "no such tool": denying it lets the agent go on.
         const stale = parsed.data.approved ? staleRequestReason(runtimeOf(graph), approval) : undefined;
@@ -79,4 +88,10 @@ async function* decide(graph: SwitchboardGraph, threadId: string, decision: Appr
     },
     { listening },
   );
+}
+
+/** An approval whose asker is gone: neither approving nor denying can reach it. */
+function cannotDecide(graph: SwitchboardGraph, threadId: string, approval: ApprovalRequest, why: string): SwitchboardError {
+  const next = nextOwner(runtimeOf(graph), approval.from);
+  return new SwitchboardError('NOTHING_PENDING', `Thread ${threadId} waits for approval of ${approval.from} → ${approval.to}, which cannot be decided now: ${why}. The thread's next message withdraws it and goes to ${next}.`);
 }

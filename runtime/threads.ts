@@ -7,7 +7,7 @@ import { runtimeOf } from '../graphs/compile.js';
 import { createCheckpointAdapter } from '../store/retention.js';
 import { InputError } from '../errors/input-error.js';
 import { checkId } from './turn.js';
-import { waitingRequestsOf } from './waiting.js';
+import { askerGone, isPerson, waitingRequestsOf } from './waiting.js';
 import type { WaitingRequest } from './waiting.js';
 
 /**
@@ -30,25 +30,36 @@ export async function listWaitingThreads(graph: SwitchboardGraph, saver: BaseChe
     const threadTree = (tuple?.checkpoint.channel_values as { tree?: unknown } | undefined)?.tree;
     if (threadTree !== undefined && threadTree !== tree) continue;
     const requests = waitingRequestsOf(runtimeOf(graph), await graph.getState({ configurable: { thread_id: threadId } }));
-    waiting.push(...(requests.length > 0 ? requests : removedPersonWaits(graph, tuple?.pendingWrites)));
+    waiting.push(...(requests.length > 0 ? requests : strandedWaits(graph, tuple?.pendingWrites)));
   }
   return waiting;
 }
 
+/** The waits of a thread whose node the YAML has removed since (see {@link strandedWaits}). */
+export async function strandedRequests(graph: SwitchboardGraph, threadId: string): Promise<WaitingRequest[]> {
+  const saver = graph.checkpointer;
+  if (!saver || typeof saver === 'boolean') return [];
+  return strandedWaits(graph, (await saver.getTuple({ configurable: { thread_id: threadId, checkpoint_ns: '' } }))?.pendingWrites);
+}
+
 /**
- * A wait for a person the YAML has removed since: LangGraph shows no task (and so no interrupt) for
- * a node the graph no longer has, but the checkpoint still holds the request. It is listed, so that
- * whoever watches the list learns that nobody can answer it (the thread's next message goes to the
- * root); the person offers no hand-back.
+ * A wait whose node the YAML has removed since (the person it waits for, or the agent that asked for
+ * an approval, was removed, renamed or made a helper): LangGraph shows no task (and so no interrupt)
+ * for a node the graph no longer has, but the checkpoint still holds the request. It is listed, so
+ * that whoever watches the list learns that it cannot be met (`staleRequestReason` says why); a
+ * person who is gone offers no hand-back.
  */
-function removedPersonWaits(graph: SwitchboardGraph, writes: readonly (readonly [string, string, unknown])[] | undefined): WaitingRequest[] {
+function strandedWaits(graph: SwitchboardGraph, writes: readonly (readonly [string, string, unknown])[] | undefined): WaitingRequest[] {
   const runtime = runtimeOf(graph);
   return (writes ?? [])
     .filter(([, channel]) => channel === '__interrupt__')
     .flatMap(([, , value]) => (Array.isArray(value) ? value : [value]) as { value?: unknown }[])
     .map((entry) => entry?.value as WaitingRequest | undefined)
-    .filter((request): request is WaitingRequest & { type: 'escalation' } => request?.type === 'escalation' && !runtime.agents.has(request.agent))
-    .map((request) => ({ ...request, handBackTargets: [] }));
+    .flatMap((request): WaitingRequest[] => {
+      if (request?.type === 'escalation' && !isPerson(runtime, request.agent)) return [{ ...request, handBackTargets: [] }];
+      if (request?.type === 'approval' && askerGone(runtime, request)) return [request];
+      return [];
+    });
 }
 
 /**

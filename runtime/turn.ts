@@ -15,7 +15,7 @@ import { deltaTextOf, isBlank, textOf, wellFormed } from '../models/messages.js'
 import { trusted } from '../graphs/outside-input.js';
 import { ownerOf } from '../nodes/context.js';
 import type { TreeRuntime } from '../nodes/context.js';
-import { escalationsOf, waitingRequestsOf } from './waiting.js';
+import { becameOther, escalationsOf, isPerson, nextOwner, waitingRequestsOf } from './waiting.js';
 import type { WaitingRequest, WaitingSnapshot } from './waiting.js';
 import type { EscalationRequest, HumanReply } from '../nodes/human.js';
 import type { ApprovalRequest } from '../nodes/approval.js';
@@ -153,7 +153,7 @@ async function* turnEvents(graph: SwitchboardGraph, input: TurnInput, options: {
       // a new turn, and the wait goes on in it.
       else if (!recovered) {
         continued = continuedWait(runtimeOf(graph), snapshot);
-        abandoned = continued ? undefined : removedPersonWait(runtimeOf(graph), snapshot);
+        abandoned = continued ? undefined : strandedWait(runtimeOf(graph), snapshot);
       }
       else if (recovered.status === 'waiting') continued = continuedWait(runtimeOf(graph), await graph.getState({ configurable: { thread_id: input.threadId } }));
       head = await readHead(graph, input.threadId, messageId, lease.fence);
@@ -246,19 +246,21 @@ function continuedWait(runtime: TreeRuntime, snapshot: WaitingSnapshot): { turn:
   // Threads from before person turns were started by the runtime wait with an earlier turn number:
   // the message joins that turn. A later number is a message whose input a failure left unsaved
   // (the state shows it, its checkpoint never came): sent again, it goes on with the same wait.
-  if (!request || turn.number < request.turn) return undefined;
+  // One the YAML made an agent (or a helper) since cannot answer: the wait ends (see strandedWait).
+  if (!request || turn.number < request.turn || !isPerson(runtime, request.agent)) return undefined;
   // The path that led to the person stays the turn's: who they may hand back to does not change.
   return { turn: request.turn, path: turn.path.at(-1) === request.agent ? turn.path : [request.agent] };
 }
 
 /**
- * The turn that waits for a person the YAML has removed since (LangGraph shows no task for the lost
- * node, so {@link continuedWait} finds no request): nobody can answer it, the new message goes to
- * the root, and the wait is closed in the journal with this turn's append (it would stay `waiting`).
+ * The turn that waits for one who is no longer a person: the YAML removed or renamed them, or made
+ * them an agent or a helper. Nobody can answer the wait: the new message goes to its owner now (the
+ * agent they became, else the root), and the wait is closed in the journal with this turn's append
+ * (it would stay `waiting` for good).
  */
-function removedPersonWait(runtime: TreeRuntime, snapshot: WaitingSnapshot): number | undefined {
+function strandedWait(runtime: TreeRuntime, snapshot: WaitingSnapshot): number | undefined {
   const { turn, activeAgent } = snapshot.values as Partial<SwitchboardState>;
-  return turn?.status === 'waiting' && activeAgent !== undefined && !runtime.agents.has(activeAgent) ? turn.number : undefined;
+  return turn?.status === 'waiting' && activeAgent !== undefined && !isPerson(runtime, activeAgent) ? turn.number : undefined;
 }
 
 /** A message refused before it reached the person `person` (nothing saved): the result, and its `turn-end` event. */
@@ -387,16 +389,19 @@ async function* resumeEvents(
     (snapshot) => {
       const runtime = runtimeOf(graph);
       const waiting = escalationsOf(runtime, snapshot)[0];
-      const person = waiting && runtime.agents.get(waiting.agent);
+      const person = waiting && isPerson(runtime, waiting.agent) ? runtime.agents.get(waiting.agent) : undefined;
       if (!waiting || !person) {
         const approval = waitingRequestsOf(runtime, snapshot).find((request): request is ApprovalRequest => request.type === 'approval');
         if (approval) {
           throw new SwitchboardError('NOTHING_PENDING', `Thread ${threadId} waits for a person to approve ${approval.from} → ${approval.to}, not for a reply: decide it with approveHandoff or denyHandoff (switchboard approve|deny).`);
         }
-        // A person removed from the tree while the thread waited for them: nobody can answer as them now.
+        // A person the YAML removed, renamed or made an agent or a helper while the thread waited for
+        // them: nobody can answer as them now (a reply would be dropped by the node they became).
         const { turn, activeAgent } = snapshot.values as Partial<SwitchboardState>;
-        if (turn?.status === 'waiting' && activeAgent !== undefined && !runtime.agents.has(activeAgent)) {
-          throw new SwitchboardError('NOTHING_PENDING', `Thread ${threadId} waited for ${activeAgent}, who is not in the tree any more: its next message goes to ${runtime.tree.root}.`);
+        const gone = waiting?.agent ?? (turn?.status === 'waiting' ? activeAgent : undefined);
+        const what = gone === undefined ? undefined : becameOther(runtime, gone, 'person');
+        if (gone !== undefined && what !== undefined) {
+          throw new SwitchboardError('NOTHING_PENDING', `Thread ${threadId} waited for ${gone}, who ${what}: its next message goes to ${nextOwner(runtime, gone)}.`);
         }
         throw new SwitchboardError('NOTHING_PENDING', `Thread ${threadId} is not waiting for a person.`);
       }
@@ -613,10 +618,11 @@ async function closeStrandedTurn(graph: SwitchboardGraph, threadId: string, leas
     : state.turn;
   const approval = unstarted ? undefined : await strandedApproval(graph, threadId);
   const involved = [...running.path, ...(running.moves ?? []).map((move) => move.to), ...(approval ? [approval.from] : [])];
-  const gone = [...new Set(involved)].filter((agent) => !runtime.agents.has(agent));
+  // A helper is no node: a turn cut short in an agent the YAML made a helper cannot go on either.
+  const gone = [...new Set(involved)].filter((agent) => !runtime.agents.has(agent) || runtime.tree.agents[agent]?.kind === 'helper');
   // Nothing it involved left the tree: not a turn this closes (a message added by other means, say).
   if (gone.length === 0) return undefined;
-  const where = `in ${gone.join(', ')}, which the tree no longer has`;
+  const where = `in ${gone.join(', ')}, which the tree no longer has${gone.some((agent) => runtime.agents.has(agent)) ? ' as an agent (made a helper)' : ''}`;
   const what = approval ? `waited for a person to approve ${approval.from}'s handoff to ${approval.to}` : unstarted ? 'was cut short before it began' : 'was cut short';
   const error = { code: 'AGENT_REMOVED', message: `Turn ${running.number} ${what} ${where} (the YAML changed since): it cannot go on, so it ends here; ${runtime.tree.root} takes the conversation.` };
   const ofTurn = state.messages.slice(state.messages.findLastIndex((message) => message.type === 'human') + 1);

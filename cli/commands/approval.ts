@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { ApprovalDecisionSchema } from '../../nodes/approval.js';
 import type { ApprovalDecision } from '../../nodes/approval.js';
 import { pendingApprovals, streamApproval } from '../../runtime/approval.js';
-import { staleRequestReason } from '../../runtime/waiting.js';
+import { askerGone, staleRequestReason } from '../../runtime/waiting.js';
 import { runtimeOf } from '../../graphs/compile.js';
 import type { SwitchboardGraph } from '../../graphs/compile.js';
 import { typedOnCommandLine } from '../project.js';
@@ -86,7 +86,8 @@ function registerDecision(program: Command, approved: boolean): void {
 export async function refuseStaleApproval(graph: SwitchboardGraph, threadId: string, deny: string): Promise<void> {
   const approval = (await pendingApprovals(graph, threadId))[0];
   const stale = approval && staleRequestReason(runtimeOf(graph), approval);
-  if (!approval || stale === undefined) return;
+  // One whose asker is gone cannot be denied either: approveHandoff says so.
+  if (!approval || stale === undefined || askerGone(runtimeOf(graph), approval)) return;
   throw new SwitchboardError(
     'NOTHING_PENDING',
     `Thread ${threadId} waits for a person to approve ${approval.from} → ${approval.to}, but ${stale}: approving cannot move the conversation there. Deny it, and ${approval.from} is told and goes on: ${deny}`,

@@ -3,7 +3,7 @@
  */
 import type { Command } from 'commander';
 import { listWaitingThreads } from '../../runtime/threads.js';
-import { staleRequestReason } from '../../runtime/waiting.js';
+import { askerGone, nextOwner, staleRequestReason } from '../../runtime/waiting.js';
 import { runtimeOf } from '../../graphs/compile.js';
 import { common, EXIT, guard, openSession } from '../setup.js';
 import type { CommonOptions } from '../setup.js';
@@ -33,8 +33,10 @@ export function registerPending(program: Command): void {
             const note = stale === undefined
               ? ''
               : request.type === 'approval'
-                ? `  (${stale}: approving cannot move the conversation; deny it and ${request.from} goes on)`
-                : `  (${stale}: nobody can answer as ${request.agent}; the thread's next message goes to ${runtime.tree.root})`;
+                ? askerGone(runtime, request)
+                  ? `  (${stale}: it cannot be decided; the thread's next message withdraws it and goes to ${nextOwner(runtime, request.from)})`
+                  : `  (${stale}: approving cannot move the conversation; deny it and ${request.from} goes on)`
+                : `  (${stale}: nobody can answer as ${request.agent}; the thread's next message goes to ${nextOwner(runtime, request.agent)})`;
             process.stdout.write(`${escapeControlCharacters(note ? `${line.trimEnd()}${note}` : line)}\n`);
           }
         return EXIT.ok;

@@ -64,7 +64,59 @@ async function desk(store: Awaited<ReturnType<typeof openCheckpointer>>, yaml: s
   return compileTree(tree, { tools, checkpointer: store.saver, threadLock: store.threadLock, model: 'openai', env, sleep: async () => {}, logger: captureLogs('debug').logger });
 }
 
+/** The same desk after an edit that made billing triage's helper (a tool, no node of the graph). */
+const BILLING_AS_HELPER = `${TRIAGE}    helpers: [billing]
+  billing:
+    kind: helper
+    description: Refunds.
+    prompt: BILLING issues refunds.
+    tools: [issue_refund]
+`;
+
+describe('a turn cut short in a tool the YAML has since taken from its agent', () => {
+  it('answers the call as not run now, saying an earlier attempt may have run it (never "there is no tool")', async () => {
+    server.fallback(model);
+    const store = await openCheckpointer('memory');
+    const hangUp: { controller?: AbortController | undefined } = {};
+    const before = await desk(store, DESK, hangUp);
+    const { threadId } = newThread();
+    hangUp.controller = new AbortController();
+    await expect(runTurn(before, { threadId, message: 'refund please', signal: hangUp.controller.signal })).rejects.toThrow();
+    hangUp.controller = undefined;
+
+    const after = await desk(store, DESK.replace('    tools: [issue_refund]\n', ''), hangUp);
+    expect(await recoverThread(after, threadId)).toMatchObject({ status: 'done', agent: 'billing' });
+    const answers = (await getTranscript(after, threadId)).messages.filter((message) => message.type === 'tool' && message.name === 'issue_refund').map((message) => String(message.content));
+    expect(answers).toEqual([expect.stringMatching(/^Not run: issue_refund is not one of billing's tools any more \(the tree changed\)\. If this call was made before that, an earlier attempt may have run it/)]);
+    expectEveryCallAnswered((await after.getState({ configurable: { thread_id: threadId } })).values.messages);
+    expect(await store.ledger.list('refund')).toHaveLength(1);
+    await store.close();
+  });
+});
+
 describe('a turn cut short in an agent the YAML has since lost', () => {
+  it('is closed as AGENT_REMOVED when the YAML made that agent a helper (no node any more), and the root goes on', async () => {
+    server.fallback(model);
+    const store = await openCheckpointer('memory');
+    const hangUp: { controller?: AbortController | undefined } = {};
+    const before = await desk(store, DESK, hangUp);
+    const { threadId } = newThread();
+    await runTurn(before, { threadId, message: 'hello' });
+    hangUp.controller = new AbortController();
+    await expect(runTurn(before, { threadId, message: 'refund please', signal: hangUp.controller.signal })).rejects.toThrow();
+    hangUp.controller = undefined;
+
+    const after = await desk(store, BILLING_AS_HELPER, hangUp);
+    const closed = await recoverThread(after, threadId);
+    expect(closed).toMatchObject({ turn: 2, status: 'error', error: { code: 'AGENT_REMOVED', message: expect.stringContaining('billing, which the tree no longer has as an agent') } });
+    expect(await runTurn(after, { threadId, message: 'still there?' })).toMatchObject({ status: 'done', agent: 'triage', reply: 'answered: still there?' });
+    expect((await getTurnSummaries(after, threadId)).map((summary) => `${summary.turn}:${summary.status}`)).toEqual(['1:done', '2:error', '3:done']);
+    expect((await getTranscript(after, threadId)).messages.filter((message) => message.turn === 2).map((message) => message.type)).toEqual(['human', 'ai', 'tool', 'ai', 'tool']);
+    expectEveryCallAnswered((await after.getState({ configurable: { thread_id: threadId } })).values.messages);
+    expect(await store.ledger.list('refund')).toHaveLength(1);
+    await store.close();
+  });
+
   for (const next of ['the same message again', 'a new message', 'recoverThread'] as const) {
     it(`is closed as an error, journaled with its messages, before ${next} goes on`, async () => {
       server.fallback(model);
