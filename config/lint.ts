@@ -1,13 +1,15 @@
 /**
  * The rules JSON Schema cannot say: references exist, names are safe for LangGraph, Mermaid and
  * JavaScript objects, kinds fit, models, tools and state fields exist, a model reads only an API-key
- * variable, no handoff payload writes a field backend code owns, offline patterns compile for RE2.
+ * variable and a temperature its provider takes, every price is for a model of the tree, no
+ * handoff payload writes a field backend code owns, offline patterns compile for RE2.
  * They run after the schema, on every part of the tree that passed it, so one run reports every
  * problem. The rules about the graph's shape are in lint-graph.ts.
  */
-import type { Agent, Field, PayloadField, Tree } from './schema.js';
+import { NAME_PATTERN } from './schema.js';
+import type { Agent, Field, ModelConfig, PayloadField, Tree } from './schema.js';
 import { closestName, didYouMean, listNames, suggestRename } from './suggest.js';
-import { nameCollision, RESERVED_NAMES } from './reserved-names.js';
+import { nameCollision, reservedNameProblem } from './reserved-names.js';
 import type { IssueInput } from './source.js';
 import { lintGraph } from './lint-graph.js';
 import type { Locate } from './lint-graph.js';
@@ -15,10 +17,11 @@ import { GraphGaps } from './graph-gaps.js';
 import { agentOf, fallbacksOf, helperToolName } from './edges.js';
 import { fieldSchema, narrowedTo } from './field-schema.js';
 import { unsupportedPattern } from './offline-pattern.js';
-import { unsafeTextIssue } from './schema-issues.js';
+import { describePath, unsafeTextIssue } from './schema-issues.js';
 import { lintConditions } from './condition-lint.js';
 import { lintApproval } from './lint-approval.js';
 import { packageInstalled, providerSpec } from './providers.js';
+import { priceOf } from './price-match.js';
 
 /** The built-in model names an agent may use without declaring them under `models:`. */
 export const BUILTIN_MODELS: readonly string[] = ['offline'];
@@ -31,6 +34,8 @@ export interface LintContext {
   tools?: ReadonlySet<string> | undefined;
   /** Models the code supplies by name, besides the tree's own `models:`. */
   models?: ReadonlySet<string> | undefined;
+  /** The keys of `agents:` in the file, agents that failed the schema included: their names are checked too. */
+  agentKeys?: ReadonlySet<string> | undefined;
   /** What the graph checks cannot see, when parts of the tree failed the schema; lint adds the references to no agent. */
   gaps?: GraphGaps | undefined;
   /** Where a path is in the file, to point at the later of two clashing names; without it, at the one found second. */
@@ -52,7 +57,10 @@ export function lintTree(tree: Tree, context: LintContext, report: Report): void
   const known = [...context.knownAgents];
   const gaps = context.gaps ?? new GraphGaps();
   const checkReference = (name: string, path: Path) => {
-    if (context.knownAgents.has(name)) return;
+    if (context.knownAgents.has(name)) {
+      checkReservedReference(name, path, known, report);
+      return;
+    }
     // The graph checks count the edge the author meant: to the agent it resembles, or, resembling none, to any agent.
     const meant = closestName(name, known) ?? null;
     if (path[0] === 'root') gaps.rootUnknown = true;
@@ -69,13 +77,17 @@ export function lintTree(tree: Tree, context: LintContext, report: Report): void
   const models = [...Object.keys(tree.models ?? {}), ...BUILTIN_MODELS, ...(context.models ?? [])];
   checkModelNames(models, tree.defaults?.model, ['defaults', 'model'], report);
   checkModels(tree, context, report);
+  checkPrices(tree, context, report);
+  for (const name of new Set([...Object.keys(tree.agents), ...(context.agentKeys ?? [])])) checkAgentName(name, known, report);
   for (const [name, agent] of Object.entries(tree.agents)) {
-    if (RESERVED_NAMES.has(name.toLowerCase())) {
-      report({ code: 'RESERVED_NAME', message: `"${name}" is a reserved name (it breaks LangGraph or Mermaid).`, hint: `Rename it, e.g. "${suggestRename(name, 'desk', known)}".`, path: ['agents', name], at: 'key' });
-    } else {
-      checkCollision(name, ['agents', name], 'agent', known, report);
-    }
     checkAgentReferences(name, agent, checkReference, report);
+    for (const key of ['when', 'approval'] as const) {
+      const targets = agent[key];
+      if (typeof targets !== 'object') continue;
+      for (const target of Object.keys(targets)) {
+        if (context.knownAgents.has(target)) checkReservedReference(target, ['agents', name, key, target], known, report, 'key');
+      }
+    }
     checkKinds(tree, name, agent, report);
     checkModelNames(models, agent.model, ['agents', name, 'model'], report);
     checkTools(name, agent, context, report);
@@ -96,6 +108,28 @@ export function lintTree(tree: Tree, context: LintContext, report: Report): void
 }
 
 const REFERENCE_LISTS = ['children', 'sideways', 'escalate', 'helpers'] as const;
+
+/**
+ * A reserved name is refused wherever it is written, as the schema refuses `__start__` at the
+ * agent's key and at each reference to it: every place the rename must reach gets the same offer.
+ * A name the schema refuses (`__start__`) is reported by the schema already.
+ */
+function checkReservedReference(name: string, path: Path, agents: readonly string[], report: Report, at: 'key' | 'value' = 'value'): void {
+  const reserved = NAME_PATTERN.test(name) ? reservedNameProblem(name) : undefined;
+  if (reserved === undefined) return;
+  report({ code: 'RESERVED_NAME', message: `"${name}" (${describePath(path)}) ${reserved}.`, hint: `Rename it, e.g. "${suggestRename(name, 'desk', agents)}".`, path, at });
+}
+
+/** An agent's own name (its key under agents:), whether or not the rest of the agent passed the schema. */
+function checkAgentName(name: string, known: readonly string[], report: Report): void {
+  // A name the schema refuses (`__start__`) is reported there; only its collisions are lint's to tell.
+  const reserved = NAME_PATTERN.test(name) ? reservedNameProblem(name) : undefined;
+  if (reserved !== undefined) {
+    report({ code: 'RESERVED_NAME', message: `"${name}" ${reserved}.`, hint: `Rename it, e.g. "${suggestRename(name, 'desk', known)}".`, path: ['agents', name], at: 'key' });
+  } else {
+    checkCollision(name, ['agents', name], 'agent', known, report);
+  }
+}
 
 /** A name LangGraph or careless JavaScript would mistake for something else: a state channel, an Object.prototype member. */
 function checkCollision(name: string, path: Path, what: 'agent' | 'state field' | 'payload field', taken: readonly string[], report: Report): void {
@@ -152,6 +186,7 @@ function checkModels(tree: Tree, context: LintContext, report: Report): void {
         at: 'key',
       });
     }
+    checkTemperature(name, model, report);
     if (spec && !packageInstalled(spec.package)) {
       report({
         code: 'PROVIDER_PACKAGE_MISSING',
@@ -161,6 +196,97 @@ function checkModels(tree: Tree, context: LintContext, report: Report): void {
         path: ['models', name, 'provider'],
       });
     }
+  }
+}
+
+/** Anthropic's Messages API takes a temperature from 0 to 1; the schema allows OpenAI's 0 to 2 for every provider. */
+const ANTHROPIC_MAX_TEMPERATURE = 1;
+
+/**
+ * OpenAI's reasoning models (o1, o3, o4-mini, gpt-5 but gpt-5-chat), told as LangChain's ChatOpenAI
+ * tells them (isReasoningModel): they refuse a temperature other than the default, 1.
+ */
+function isOpenAIReasoningModel(id: string): boolean {
+  return /^o\d/.test(id) || (id.startsWith('gpt-5') && !id.startsWith('gpt-5-chat'));
+}
+
+/**
+ * A temperature the model's provider refuses, which the schema's 0 to 2 lets through. Anthropic
+ * refuses above 1 for sure (an error). OpenAI's reasoning models refuse any but 1, but newer ones
+ * take one at some reasoning efforts (gpt-5.1 with none) and LangChain sends it as written: a warning.
+ */
+function checkTemperature(name: string, model: ModelConfig, report: Report): void {
+  const { temperature } = model;
+  if (temperature === undefined) return;
+  const path = ['models', name, 'temperature'];
+  if (model.provider === 'anthropic' && temperature > ANTHROPIC_MAX_TEMPERATURE) {
+    report({
+      code: 'NUMBER_TOO_LARGE',
+      message: `models.${name}.temperature is ${temperature}; Anthropic takes at most ${ANTHROPIC_MAX_TEMPERATURE}, and refuses every call with more.`,
+      hint: `Change it to at most ${ANTHROPIC_MAX_TEMPERATURE} (Anthropic's scale runs from 0 to 1; OpenAI's to 2).`,
+      path,
+    });
+  } else if (model.provider === 'openai' && model.name !== undefined && isOpenAIReasoningModel(model.name) && temperature !== 1) {
+    report({
+      code: 'INVALID_VALUE',
+      severity: 'warning',
+      message: `models.${name}.temperature is ${temperature}, but ${model.name} is a reasoning model: OpenAI refuses a temperature other than the default, 1, for most of them (o1, o3, o4-mini, gpt-5).`,
+      hint: 'Remove temperature (or set it to 1); steer a reasoning model with its prompt instead.',
+      path,
+    });
+  }
+}
+
+/** The model id of an openai model that names none, when $OPENAI_MODEL is not set (models/resolve.ts). */
+const OPENAI_DEFAULT_MODEL = 'gpt-4o-mini';
+
+/**
+ * The provider model ids the tree's calls are counted under, as models/resolve.ts gives them, each
+ * with where it comes from (`models.local`); and the places whose id is $OPENAI_MODEL, or without it
+ * gpt-4o-mini (counted among the ids).
+ */
+function modelIds(tree: Tree, context: LintContext): { ids: Map<string, string>; fromEnvironment: string[] } {
+  const ids = new Map<string, string>([['offline', '']]);
+  const fromEnvironment: string[] = [];
+  const add = (id: string, where: string) => ids.set(id, ids.has(id) ? `${ids.get(id)}, ${where}` : where);
+  for (const [name, model] of Object.entries(tree.models ?? {})) {
+    if (model.name !== undefined) add(model.name, `models.${name}`);
+    else if (model.provider === 'openai') fromEnvironment.push(`models.${name}`);
+    else add(model.provider, `models.${name}`);
+  }
+  // A model code supplies by name is counted under that name.
+  for (const name of context.models ?? []) add(name, 'supplied by code');
+  const unnamed = tree.defaults?.model === undefined && Object.values(tree.agents).some((agent) => agent.kind !== 'human' && agent.model === undefined);
+  if (unnamed) fromEnvironment.push('the agents that name no model');
+  if (fromEnvironment.length > 0 && !ids.has(OPENAI_DEFAULT_MODEL)) ids.set(OPENAI_DEFAULT_MODEL, '');
+  return { ids, fromEnvironment };
+}
+
+/**
+ * A `prices:` entry no model of the tree is counted under (a key by the tree's name for a model,
+ * `local`, instead of its id, `llama3.1:8b`) is never used: the calls it was meant for count at $0.
+ * Matched as the run matches them (priceOf: an id, or a dated snapshot of it). A warning: the entry
+ * may price the model $OPENAI_MODEL names, which lint cannot know.
+ */
+function checkPrices(tree: Tree, context: LintContext, report: Report): void {
+  if (tree.prices === undefined) return;
+  const { ids, fromEnvironment } = modelIds(tree, context);
+  const described = [...ids].filter(([, where]) => where !== '').map(([id, where]) => `${id} (${where})`);
+  if (fromEnvironment.length > 0) described.push(`$OPENAI_MODEL or else ${OPENAI_DEFAULT_MODEL} (${fromEnvironment.join(', ')})`);
+  for (const [key, price] of Object.entries(tree.prices)) {
+    if ([...ids.keys()].some((id) => priceOf(id, { [key]: price }) !== undefined)) continue;
+    const model = Object.hasOwn(tree.models ?? {}, key) ? tree.models?.[key] : undefined;
+    const meant = model?.name !== undefined ? model.name : closestName(key, [...ids.keys()]);
+    const suggestion = meant === undefined ? '' : model?.name !== undefined ? `Key it by the model's id: ${meant} (models.${key}). ` : `Did you mean ${meant}? `;
+    const environment = fromEnvironment.length > 0 ? ' If it prices the model $OPENAI_MODEL names, leave it.' : '';
+    report({
+      code: 'UNKNOWN_MODEL',
+      severity: 'warning',
+      message: `prices names "${key}", which is no model id of this tree: the price is never used, and the calls it was meant for count at $0 (or at a built-in price).`,
+      hint: `${suggestion}Prices go by the provider's model id: ${listNames(described)}.${environment}`,
+      path: ['prices', key],
+      at: 'key',
+    });
   }
 }
 
@@ -215,11 +341,7 @@ function checkKinds(tree: Tree, name: string, agent: Agent, report: Report): voi
       });
     }
   }
-  if (agent.kind === 'helper') {
-    for (const key of ['children', 'sideways', 'escalate', 'fallback', 'helpers'] as const) {
-      if (agent[key] !== undefined) report({ code: 'WRONG_AGENT_KIND', message: `"${name}" is a helper (called as a tool); it cannot hand off, so ${key} has no meaning.`, hint: `Remove ${key}, or make it kind: agent.`, path: ['agents', name, key], at: 'key' });
-    }
-  }
+  if (agent.kind === 'helper') checkHelperKeys(name, agent, report);
   for (const [index, helper] of (agent.helpers ?? []).entries()) {
     const kind = kindOf(helper);
     if (kind !== undefined && kind !== 'helper') {
@@ -240,6 +362,27 @@ function checkKinds(tree: Tree, name: string, agent: Agent, report: Report): voi
   }
   if (name === tree.escalation && agent.kind === 'helper') {
     report({ code: 'WRONG_AGENT_KIND', message: `"${name}" is a helper; it cannot take escalations.`, hint: 'Name an agent or a human.', path: ['escalation'] });
+  }
+}
+
+/**
+ * What a helper (called as a tool, nodes/helper.ts) cannot use: it never takes over the conversation,
+ * so it has no handoff or fallback to make (errors), no parent to hand back to, and sees only its
+ * prompt and the request, never the conversation's history (warnings: the tree still runs the same).
+ */
+function checkHelperKeys(name: string, agent: Agent, report: Report): void {
+  const path = (key: string) => ['agents', name, key];
+  for (const key of ['children', 'sideways', 'escalate', 'fallback'] as const) {
+    if (agent[key] !== undefined) report({ code: 'WRONG_AGENT_KIND', message: `"${name}" is a helper (called as a tool); it cannot hand off, so ${key} has no meaning.`, hint: `Remove ${key}, or make it kind: agent.`, path: path(key), at: 'key' });
+  }
+  if (agent.helpers !== undefined) {
+    report({ code: 'WRONG_AGENT_KIND', message: `"${name}" is a helper (called as a tool); a helper calls only its own function tools (tools:), never other helpers, so helpers has no meaning.`, hint: 'Remove helpers, and list those helpers under helpers: of the agent that calls this one; or make it kind: agent.', path: path('helpers'), at: 'key' });
+  }
+  if (agent.handback !== undefined) {
+    report({ code: 'WRONG_AGENT_KIND', severity: 'warning', message: `"${name}" is a helper (called as a tool); it never takes over the conversation, so it has nothing to hand back and handback has no effect.`, hint: 'Remove handback.', path: path('handback'), at: 'key' });
+  }
+  if (agent.history !== undefined) {
+    report({ code: 'WRONG_AGENT_KIND', severity: 'warning', message: `"${name}" is a helper (called as a tool); it sees only its prompt and the request, never the conversation, so history has no effect.`, hint: 'Remove history; put what the helper needs into the request the calling agent writes.', path: path('history'), at: 'key' });
   }
 }
 

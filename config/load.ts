@@ -120,7 +120,7 @@ function check(data: unknown, lost: TreeSource['lost'], registry: TreeRegistry, 
   // What failed the schema (or a duplicate key hid) is salvaged around: the rules after the schema still run on the rest.
   const salvaged = salvageTree(data, lost, parsed.success ? parsed.data : undefined);
   if (salvaged) {
-    const context = { ...lintContext(salvaged.knownAgents, registry), gaps: salvaged.gaps, locate };
+    const context = { ...lintContext(salvaged.knownAgents, registry), agentKeys: new Set(salvaged.agentKeys), gaps: salvaged.gaps, locate };
     lintTree(salvaged.tree, context, (issue) => (salvaged.rootMissing && issue.path[0] === 'root' ? undefined : report(issue)));
   }
   return parsed.success ? parsed.data : undefined;

@@ -1,6 +1,7 @@
 /**
  * Names an agent may not take, compared case-insensitively: LangGraph's own nodes, words that break
- * Mermaid flowcharts (even LangGraph's own `drawMermaid()`), and JavaScript prototype keys.
+ * Mermaid flowcharts (even LangGraph's own `drawMermaid()`), and JavaScript prototype keys. Names
+ * built on Mermaid's keywords break it too: see {@link reservedNameProblem}, which every check uses.
  */
 export const RESERVED_NAMES: ReadonlySet<string> = new Set([
   '__start__',
@@ -14,6 +15,8 @@ export const RESERVED_NAMES: ReadonlySet<string> = new Set([
   'classdef',
   'linkstyle',
   'flowchart',
+  'interpolate',
+  'swimlane-beta',
   'call',
   'href',
   'click',
@@ -23,6 +26,29 @@ export const RESERVED_NAMES: ReadonlySet<string> = new Set([
   'prototype',
   '__proto__',
 ]);
+
+/**
+ * Words Mermaid's flowchart lexer reads as keywords wherever they end at a "-" (its `\b`), lowercase.
+ * LangGraph's own `drawMermaid()` writes agent names as node ids as they are, so `end-user` is read
+ * as the keyword `end` and the drawing fails to parse (`default-x`, `click-x` parse: those keywords
+ * need a space after them).
+ */
+const MERMAID_KEYWORDS: readonly string[] = ['style', 'linkstyle', 'interpolate', 'classdef', 'class', 'graph', 'flowchart', 'subgraph', 'end', 'swimlane-beta'];
+
+/**
+ * What makes `name` unusable as an agent's name, as the end of a sentence starting with the quoted
+ * name (`is a reserved name (…)`), or undefined when nothing does. Compared case-insensitively, like
+ * {@link RESERVED_NAMES}: one of those names; a name starting with a Mermaid keyword and "-"; or a name
+ * holding "--", which Mermaid reads as an arrow (`a--b` fails to parse, `a---b` draws an edge a → b).
+ */
+export function reservedNameProblem(name: string): string | undefined {
+  const lower = name.toLowerCase();
+  if (RESERVED_NAMES.has(lower)) return 'is a reserved name (it breaks LangGraph or Mermaid)';
+  const keyword = MERMAID_KEYWORDS.find((word) => lower.startsWith(`${word}-`));
+  if (keyword !== undefined) return `starts with "${name.slice(0, keyword.length + 1)}", which Mermaid reads as its keyword ${keyword}: it breaks Mermaid drawings, even LangGraph's own drawMermaid()`;
+  if (lower.includes('--')) return `holds "--", which Mermaid reads as an arrow: it breaks Mermaid drawings, even LangGraph's own drawMermaid()`;
+  return undefined;
+}
 
 /**
  * The channels of the shared state (state/schema.ts, `createStateSchema`): LangGraph refuses a node

@@ -3,7 +3,8 @@
  * structure problems in the same run as the schema errors.
  *
  * A field that fails the schema is left out, or stood in for where leaving it out would make lint
- * report a problem that is not there (a missing prompt, an unknown model). A list of agent names keeps
+ * report a problem that is not there (a missing prompt, an unknown model); the fields beside it
+ * (of an agent, a model, the retry policy, the limits, the prices) are still checked. A list of agent names keeps
  * its entries that name agents. An agent whose `kind` is wrong is left out, but its name still counts
  * as known. Whatever the graph loses this way (an edge in a broken list, a misspelled `childern:`, an
  * agent left out, a value a duplicate key hid) is recorded as a {@link GraphGaps}: the graph checks
@@ -12,14 +13,16 @@
 import type { z } from 'zod';
 import { closestName } from './suggest.js';
 import { GraphGaps, isReferenceKey, KnownAgents, REFERENCE_KEYS } from './graph-gaps.js';
-import { AgentSchema, ApprovalSchema, ConditionSchema, DefaultsSchema, FieldSchema, HandoffSchema, ModelSchema, NAME_PATTERN, PayloadFieldSchema, TreeSchema } from './schema.js';
-import type { Agent, Handoff, Tree } from './schema.js';
+import { AgentSchema, ApprovalSchema, ConditionSchema, DefaultsSchema, FieldSchema, HandoffSchema, LimitsSchema, MAX_WAIT_MS, ModelSchema, NAME_PATTERN, PayloadFieldSchema, PriceSchema, RetrySchema, TreeSchema } from './schema.js';
+import type { Agent, Handoff, ModelConfig, Tree } from './schema.js';
 import type { LostValue } from './source.js';
 
 export interface SalvagedTree {
   tree: Tree;
   /** Every agent name in the file, salvaged or not (left out of the data too: a forbidden name). */
   knownAgents: string[];
+  /** The keys of `agents:` in the data, salvaged or not. */
+  agentKeys: string[];
   /** What the graph checks cannot see. */
   gaps: GraphGaps;
   /** True when `root` was missing or invalid: the stand-in root must not be reported on. */
@@ -29,6 +32,10 @@ export interface SalvagedTree {
 const STAND_IN = '(invalid)';
 /** Stands in for a condition that failed the schema: lint checks its target, and finds nothing to say about `true`. */
 const STAND_IN_CONDITION = 'true';
+/** Stands in for retry pauses that failed the schema: lint finds nothing to say about a first pause of 0, or a longest of 10 minutes. */
+const STAND_IN_RETRY = { initialDelayMs: 0, maxDelayMs: MAX_WAIT_MS };
+/** Stands in for a price that failed the schema: lint still checks that its key is a model id of the tree. */
+const STAND_IN_PRICE = { input: 0, output: 0 };
 
 /**
  * The tree lint can check: `parsed` (when the data passed the schema) or what can be salvaged of
@@ -44,7 +51,7 @@ export function salvageTree(data: unknown, lost: readonly LostValue[] = [], pars
   const known = new KnownAgents(knownAgents);
   const { tree, rootMissing } = parsed ? { tree: parsed, rootMissing: false } : salvageParts(data, rawAgents, known, gaps);
   for (const value of lost) addLostValue(gaps, value, rawAgents, known);
-  return { tree, knownAgents, gaps, rootMissing };
+  return { tree, knownAgents, agentKeys: Object.keys(rawAgents), gaps, rootMissing };
 }
 
 function salvageParts(data: Record<string, unknown>, rawAgents: Record<string, unknown>, known: KnownAgents, gaps: GraphGaps): { tree: Tree; rootMissing: boolean } {
@@ -64,11 +71,17 @@ function salvageParts(data: Record<string, unknown>, rawAgents: Record<string, u
   if (escalation !== undefined) tree.escalation = escalation;
   else if (data.escalation !== undefined) gaps.addMentions(null, data.escalation, known, true);
   // A defaults.handback that failed the schema is left out: agents keep handback: true, the default.
-  const defaults = valid(DefaultsSchema, data.defaults) ?? salvageDefaults(data.defaults);
+  const defaults = valid(DefaultsSchema, data.defaults) ?? valid(DefaultsSchema, validFields(DefaultsSchema, data.defaults));
   if (defaults !== undefined) tree.defaults = defaults;
+  const limits = valid(LimitsSchema, data.limits) ?? valid(LimitsSchema, validFields(LimitsSchema, data.limits));
+  if (limits !== undefined) tree.limits = limits;
+  const retry = valid(RetrySchema, data.retry) ?? salvageRetry(data.retry);
+  if (retry !== undefined) tree.retry = retry;
   // Any model entry counts as declared, so agents naming it get no echo "unknown model".
-  const models = entries(data.models, (value) => valid(ModelSchema, value) ?? { provider: 'offline' as const });
+  const models = entries(data.models, (value) => valid(ModelSchema, value) ?? salvageModel(value));
   if (models) tree.models = models;
+  const prices = modelIdsKnown(data.models) ? salvagePrices(data.prices) : undefined;
+  if (prices) tree.prices = prices;
   const state = entries(data.state, (value) => valid(FieldSchema, value));
   if (state) tree.state = state;
   dropUncheckableSets(agents, data.state, state);
@@ -256,14 +269,46 @@ function salvageHandoff(value: unknown): Handoff | undefined {
   return handoff;
 }
 
-function salvageDefaults(value: unknown): Tree['defaults'] {
+/** The retry policy's valid fields; a pause that failed the schema gets a stand-in, never the default lint would compare with the other. */
+function salvageRetry(value: unknown): Tree['retry'] {
+  const kept = validFields(RetrySchema, value);
+  if (kept === undefined || !isRecord(value)) return undefined;
+  const standIns = Object.entries(STAND_IN_RETRY).filter(([key]) => Object.hasOwn(value, key));
+  return valid(RetrySchema, { ...Object.fromEntries(standIns), ...kept });
+}
+
+/**
+ * A model with its valid fields, each checked on its own (an invalid temperature does not hide a
+ * disallowed apiKeyEnv). A provider that failed the schema is not openai, the default: it becomes
+ * offline, whose provider checks there are none of; a name that failed stands in as present, so
+ * that no "names no model" is reported. A value that is no mapping is an offline model too.
+ */
+function salvageModel(value: unknown): ModelConfig {
+  const kept = validFields(ModelSchema, value) ?? {};
+  if (isRecord(value) && value.provider !== undefined && kept.provider === undefined) kept.provider = 'offline';
+  if (isRecord(value) && value.name !== undefined && kept.name === undefined) kept.name = STAND_IN;
+  return valid(ModelSchema, kept) ?? { provider: 'offline' };
+}
+
+/**
+ * Whether every model's provider model id is known (models/resolve.ts: its name, else its provider's
+ * default): a price can only be told unused when none failed the schema.
+ */
+function modelIdsKnown(models: unknown): boolean {
+  if (models === undefined) return true;
+  if (!isRecord(models)) return false;
+  return Object.values(models).every((model) => {
+    if (!isRecord(model)) return false;
+    if (model.name !== undefined) return ModelSchema.shape.name.safeParse(model.name).success;
+    return model.provider === undefined || ModelSchema.shape.provider.safeParse(model.provider).success;
+  });
+}
+
+/** The prices under valid keys, a price that failed the schema with a stand-in (its key is still checked). */
+function salvagePrices(value: unknown): Tree['prices'] {
   if (!isRecord(value)) return undefined;
-  const kept = Object.fromEntries(
-    Object.entries(DefaultsSchema.shape)
-      .filter(([key, schema]) => Object.hasOwn(value, key) && schema.safeParse(value[key]).success)
-      .map(([key]) => [key, value[key]]),
-  );
-  return valid(DefaultsSchema, kept);
+  const keys = Object.keys(value).filter((key) => TreeSchema.shape.prices.unwrap().keyType.safeParse(key).success);
+  return Object.fromEntries(keys.map((key) => [key, valid(PriceSchema, value[key]) ?? STAND_IN_PRICE]));
 }
 
 /** A payload field's `sets` cannot be checked against a state field that failed the schema. */
@@ -287,6 +332,13 @@ function entries<T>(value: unknown, keep: (entry: unknown) => T | undefined): Re
     if (result !== undefined) kept[key] = result;
   }
   return kept;
+}
+
+/** The fields of `value` that pass their own schema, by key; undefined for a value that is not a mapping. */
+function validFields<T extends z.ZodRawShape>(schema: z.ZodObject<T>, value: unknown): Partial<Record<keyof T, unknown>> | undefined {
+  if (!isRecord(value)) return undefined;
+  const fields = Object.entries(schema.shape).filter(([key, field]) => Object.hasOwn(value, key) && (field as z.ZodType).safeParse(value[key]).success);
+  return Object.fromEntries(fields.map(([key]) => [key, value[key]])) as Partial<Record<keyof T, unknown>>;
 }
 
 function valid<T extends z.ZodType>(schema: T, value: unknown): z.output<T> | undefined {

@@ -158,7 +158,7 @@ export type ModelConfig = z.output<typeof ModelSchema>;
 
 export const RetrySchema = z
   .strictObject({
-    attempts: z.int().min(0).max(10).default(2).meta({ description: 'Retries after a 429, a 5xx or a timeout.' }),
+    attempts: z.int().min(0).max(10).default(2).meta({ description: 'Retries after a 429, a 5xx or a dropped connection (at most 10). A timeout is never retried: the next model, then the fallback, takes over.' }),
     initialDelayMs: z.int().min(0).max(60_000).default(250).meta({ description: 'The first pause, in milliseconds (at most 60,000).' }),
     maxDelayMs: z.int().min(0).max(MAX_WAIT_MS).default(8000).meta({ description: 'The longest pause, in milliseconds (at most 600,000: 10 minutes).' }),
   })

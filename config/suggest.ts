@@ -1,5 +1,5 @@
 import { closest, distance } from 'fastest-levenshtein';
-import { nameCollision, RESERVED_NAMES } from './reserved-names.js';
+import { nameCollision, reservedNameProblem } from './reserved-names.js';
 import { NAME_PATTERN } from './schema.js';
 
 /** The longest agent, state field or model name ({@link NAME_PATTERN}). */
@@ -56,7 +56,9 @@ export function cleanName(name: string, length = 48): string {
  * Undefined when nothing of `name` is left (`123`).
  */
 export function suggestRename(name: string, suffix: string, taken: Iterable<string> = []): string | undefined {
-  const base = cleanName(name);
+  const cleaned = cleanName(name);
+  // A name Mermaid reads as a keyword or an arrow (`end-user`, `a--b`) stays one whatever is appended: its "-" become "_".
+  const base = reservedNameProblem(cleaned) === undefined ? cleaned : cleanName(cleaned.replaceAll('-', '_'));
   if (base === '') return undefined;
   const used = new Set([name, ...taken].map((entry) => entry.toLowerCase()));
   const fits = (candidate: string) => isUsableName(candidate) && !used.has(candidate.toLowerCase());
@@ -70,5 +72,5 @@ export function suggestRename(name: string, suffix: string, taken: Iterable<stri
 
 /** Whether `name` passes every check a name of the tree goes through: {@link NAME_PATTERN}, not reserved, no collision. */
 export function isUsableName(name: string): boolean {
-  return NAME_PATTERN.test(name) && !RESERVED_NAMES.has(name.toLowerCase()) && nameCollision(name) === undefined;
+  return NAME_PATTERN.test(name) && reservedNameProblem(name) === undefined && nameCollision(name) === undefined;
 }

@@ -2,6 +2,10 @@
  * What model calls cost: US dollars per million tokens, per provider model id. The built-in table
  * is a starting point; a tree's `prices:` and the `prices` compile option override it.
  */
+import { priceOf } from '../config/price-match.js';
+
+export { priceOf };
+
 export interface Price {
   /** US dollars per million input tokens. */
   input: number;
@@ -37,23 +41,17 @@ export const DEFAULT_PRICES: PriceTable = {
   'claude-3-haiku': { input: 0.25, output: 1.25 },
 };
 
-/**
- * What may follow a known id in a snapshot of the same model: a date (`gpt-4o-2024-08-06`,
- * `claude-sonnet-4-5-20250929`) or `latest`. Anything else names another model, often at another
- * price (`gpt-5-pro` is not `gpt-5`, `claude-opus-4-6` is not `claude-opus-4`): it has no price
- * rather than a wrong one.
- */
-const SNAPSHOT_SUFFIX = /^-(?:\d{4}-?\d{2}-?\d{2}|latest)$/;
-
-/** The price of `model`: an exact id first, then the id it is a dated snapshot or `-latest` alias of (`gpt-4o-2024-08-06` → `gpt-4o`). */
-export function priceOf(model: string, prices: PriceTable): Price | undefined {
-  if (Object.hasOwn(prices, model)) return prices[model];
-  const known = Object.keys(prices).find((id) => model.startsWith(id) && SNAPSHOT_SUFFIX.test(model.slice(id.length)));
-  return known === undefined ? undefined : prices[known];
-}
-
 /** The cost in US dollars of one call, or 0 for a model with no known price. */
 export function costOf(model: string, inputTokens: number, outputTokens: number, prices: PriceTable): number {
   const price = priceOf(model, prices);
-  return price ? (inputTokens * price.input + outputTokens * price.output) / 1_000_000 : 0;
+  return price ? roundUsd((inputTokens * price.input + outputTokens * price.output) / 1_000_000) : 0;
+}
+
+/**
+ * Dollars to the nearest 1e-10 (a hundred-millionth of a cent): binary floating point turns sums of
+ * such costs into `0.00008099999999999999`. Rounded where costs are made, added and reported, so
+ * JSON and stats show `0.000081`; the error this leaves is far below anything a price table can say.
+ */
+export function roundUsd(usd: number): number {
+  return Math.round(usd * 1e10) / 1e10;
 }

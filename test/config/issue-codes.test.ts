@@ -213,9 +213,12 @@ describe('lintTreeText(): every issue code', () => {
     `);
   });
 
-  it('reports RESERVED_NAME for an agent called end, which would break LangGraph and Mermaid', () => {
+  it('reports RESERVED_NAME for an agent called end, which would break LangGraph and Mermaid, at its key and where it is listed', () => {
     expect(lintFixture('reserved-name')).toMatchInlineSnapshot(`
-      "test/fixtures/invalid/reserved-name.yaml:9:3 error RESERVED_NAME "end" is a reserved name (it breaks LangGraph or Mermaid). Rename it, e.g. "end_desk".
+      "test/fixtures/invalid/reserved-name.yaml:8:16 error RESERVED_NAME "end" (agents.triage.children[0]) is a reserved name (it breaks LangGraph or Mermaid). Rename it, e.g. "end_desk".
+            children: [end]
+                       ^
+      test/fixtures/invalid/reserved-name.yaml:9:3 error RESERVED_NAME "end" is a reserved name (it breaks LangGraph or Mermaid). Rename it, e.g. "end_desk".
           end:
           ^"
     `);

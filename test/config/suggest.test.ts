@@ -56,8 +56,9 @@ describe('suggestRename()', () => {
           "__start__":
           ^"
     `);
-    expect(offeredNames(treeWith('end', ['end_desk', 'END_DESK_2']))).toEqual(['end_desk_3']);
-    expect(offeredNames(treeWith('Graph'))).toEqual(['Graph_desk']);
+    // At the reference (children:) and at the key, as for __start__.
+    expect(offeredNames(treeWith('end', ['end_desk', 'END_DESK_2']))).toEqual(['end_desk_3', 'end_desk_3']);
+    expect(offeredNames(treeWith('Graph'))).toEqual(['Graph_desk', 'Graph_desk']);
   });
 
   it('offers a valid name for a name that collides, or that cleaned would be reserved', () => {
