@@ -4,6 +4,8 @@
  * dev/control-characters.ts); only our own colours reach the terminal as escape sequences.
  */
 import { escapeControlCharacters, escapeControlCharactersIn } from '../dev/control-characters.js';
+import { cutAtMaxTokens } from '../models/reply-check.js';
+import { roundedCosts } from '../state/turn-usage.js';
 import type { SwitchboardEvent } from '../nodes/events.js';
 import type { TurnResult } from '../runtime/turn.js';
 import type { HandoffRecord } from '../state/schema.js';
@@ -15,8 +17,9 @@ export interface TurnPrinterOptions {
   /** Colour the output (see colorEnabled). */
   color: boolean;
   /**
-   * Print text as the model writes it. Off when the output is not a terminal: text is then written
-   * in whole lines, so log lines on the same file or pipe never land inside one.
+   * Print text as the model writes it. Off when the output is not a terminal: each message is then
+   * written whole once it ends (its `message-end`), so log lines on the same file or pipe never land
+   * inside one, and the text of a model call that failed part-way is never written at all.
    */
   streaming: boolean;
   /** The lines that say how to answer a thread waiting for a person (they differ between `run` and `chat`). */
@@ -24,9 +27,8 @@ export interface TurnPrinterOptions {
 }
 
 export class TurnPrinter {
+  /** The agent whose streamed text is on the current line (when streaming), its message not ended yet. */
   private speaking: string | undefined;
-  /** Text of the current line not written yet (when not streaming). */
-  private pending = '';
   /** Whether a message of the current turn was printed (a replayed turn prints its reply from the result). */
   private spoke = false;
 
@@ -44,17 +46,19 @@ export class TurnPrinter {
     const event = escapeControlCharactersIn(raw);
     switch (event.type) {
       case 'text-delta':
+        // Not streaming, a message is printed whole at its end: a delta may yet be discarded.
+        if (!this.options.streaming) return;
         if (this.speaking !== event.agent) {
           this.endLine();
-          this.text(`${this.paint('bold', `${event.agent}:`)} `);
+          this.write(`${this.paint('bold', `${event.agent}:`)} `);
           this.speaking = event.agent;
         }
-        this.text(event.delta);
-        this.spoke = true;
+        this.write(event.delta);
         return;
       case 'message-end':
         if (this.speaking === event.agent) this.endLine();
         else this.line(`${this.paint('bold', `${event.agent}:`)} ${event.text}`);
+        if (event.truncated) this.line(this.paint('yellow', `✂ ${event.agent}'s reply was cut at its model's maxTokens: it is only the start of an answer`));
         this.spoke = true;
         return;
       case 'handoff-accept':
@@ -67,6 +71,7 @@ export class TurnPrinter {
         this.line(this.paint('gray', `⚙ ${event.agent} ${event.tool} ${event.ok ? '✓' : '✗'} (${event.durationMs} ms)`));
         return;
       case 'fallback-start':
+        this.discardText(event.from);
         this.line(this.paint('yellow', `⤳ ${event.from} failed (${event.reason}); ${event.to} takes over`));
         return;
       case 'model-fallback':
@@ -92,6 +97,10 @@ export class TurnPrinter {
         // A decision is the approve/deny command's own output; a withdrawal happens on a user's message.
         if (event.withdrawn) this.line(this.paint('yellow', `⤺ ${event.from} → ${event.to}: approval withdrawn (the user wrote again before anyone decided)`));
         return;
+      case 'turn-end':
+        // Whatever text has not ended as a message by now was never stored.
+        this.discardText(this.speaking);
+        return;
       default:
         return;
     }
@@ -102,7 +111,7 @@ export class TurnPrinter {
    * (`result.recovered`): printed, marked as such, before the new turn's output (`followed`).
    */
   recovered(result: TurnResult, options: { followed?: boolean } = {}): void {
-    this.endLine();
+    this.discardText(this.speaking);
     const outcome = result.status === 'waiting' ? `is taken in now (it waits for ${result.agent})` : 'is finished now';
     this.line(this.paint('yellow', `↻ recovered: turn ${result.turn} was cut short by a failure and ${outcome}`));
     for (const handoff of result.handoffs) this.line(this.handoffLine(escapeControlCharactersIn(handoff)));
@@ -113,7 +122,7 @@ export class TurnPrinter {
 
   /** The closing lines of a turn. */
   result(result: TurnResult): void {
-    this.endLine();
+    this.discardText(this.speaking);
     if (result.replayed) this.line(this.paint('gray', '(this message was handled before: its answer, nothing ran again)'));
     this.closing(result, !this.spoke);
     this.spoke = false;
@@ -144,34 +153,20 @@ export class TurnPrinter {
     this.write(`${text}\n`);
   }
 
-  /** Text inside a line: written now when streaming, else once its line is whole. */
-  private text(text: string): void {
-    if (this.options.streaming) {
-      this.write(text);
-      return;
-    }
-    this.pending += text;
-    const end = this.pending.lastIndexOf('\n');
-    if (end === -1) return;
-    this.write(this.pending.slice(0, end + 1));
-    this.pending = this.pending.slice(end + 1);
-  }
-
   /**
-   * A retry or a model fallback discards the agent's text since its last message: what is not yet
-   * written (the line held back when the output is not a terminal) is dropped, not printed.
+   * A retry, a model fallback, an agent fallback or the turn's end discards the agent's text since
+   * its last message (README, "Streaming"): the thread never stores it. Not streaming, it was never
+   * written; in a terminal it is already on screen, so it is marked as not kept.
    */
-  private discardText(agent: string): void {
-    if (this.options.streaming || this.speaking !== agent) return;
-    this.pending = '';
+  private discardText(agent: string | undefined): void {
+    if (agent === undefined || this.speaking !== agent) return;
+    this.write('\n');
     this.speaking = undefined;
+    this.line(this.paint('yellow', `✗ ${agent}'s unfinished text above was discarded: the conversation does not keep it`));
   }
 
   private endLine(): void {
-    if (this.speaking !== undefined) {
-      this.write(this.options.streaming ? '\n' : `${this.pending}\n`);
-      this.pending = '';
-    }
+    if (this.speaking !== undefined) this.write('\n');
     this.speaking = undefined;
   }
 }
@@ -236,6 +231,8 @@ export function turnJson(result: TurnResult): Record<string, unknown> {
     // Who owns the conversation next (after a person hands it back: the agent named, not the person who answered).
     owner: result.state.activeAgent,
     reply: result.reply ?? null,
+    // The reply was cut at its model's maxTokens (only the start of an answer).
+    ...(replyTruncated(result) ? { truncated: true } : {}),
     status: result.status,
     error: result.error ?? null,
     handoffs: result.handoffs.map(({ from, to, kind, tool, payload, reason }) => ({
@@ -248,7 +245,15 @@ export function turnJson(result: TurnResult): Record<string, unknown> {
     })),
     waitingFor: result.waitingFor ?? null,
     recovered: result.recovered ? turnJson(result.recovered) : null,
-    usage: result.usage.total,
-    sessionUsage: result.sessionUsage.total,
+    // Costs rounded (the thread's running sums carry binary floating-point noise).
+    usage: roundedCosts(result.usage).total,
+    sessionUsage: roundedCosts(result.sessionUsage).total,
   };
+}
+
+/** Whether the turn's reply is a message its provider stopped at the model's maxTokens. */
+function replyTruncated(result: TurnResult): boolean {
+  if (result.status !== 'done' || result.reply === undefined) return false;
+  const last = result.state.messages.at(-1);
+  return last?.type === 'ai' && cutAtMaxTokens(last);
 }

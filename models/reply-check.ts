@@ -148,3 +148,19 @@ function parseArguments(text: string): { ok: true; args: Record<string, unknown>
     return { ok: false, error: (error as Error).message };
   }
 }
+
+/**
+ * The reasons providers give for a reply stopped at its output ceiling (the model's `maxTokens`):
+ * OpenAI's and Ollama's `length`, Anthropic's `max_tokens`, Google's `MAX_TOKENS`.
+ */
+const CUT_AT_MAX_TOKENS = new Set(['length', 'max_tokens', 'MAX_TOKENS']);
+
+/**
+ * Whether the provider stopped the reply at its output ceiling: what it says is only the start of
+ * an answer. (A tool call cut off so has broken arguments, and is refused: see {@link checkedReply}.)
+ */
+export function cutAtMaxTokens(message: { response_metadata?: Record<string, unknown> | undefined; additional_kwargs?: Record<string, unknown> | undefined }): boolean {
+  const metadata = message.response_metadata ?? {};
+  const reason = metadata.finish_reason ?? metadata.stop_reason ?? metadata.finishReason ?? metadata.done_reason ?? message.additional_kwargs?.stop_reason;
+  return typeof reason === 'string' && CUT_AT_MAX_TOKENS.has(reason);
+}

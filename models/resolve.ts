@@ -4,10 +4,10 @@
  * OpenAI-compatible server, Anthropic, Google, Ollama, …: config/providers.ts) or offline.
  */
 import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
-import { ChatOpenAI } from '@langchain/openai';
-import type { ChatOpenAICallOptions } from '@langchain/openai';
+import { ChatOpenAI, ChatOpenAICompletions } from '@langchain/openai';
+import type { ChatOpenAICallOptions, ChatOpenAIFields } from '@langchain/openai';
 import type { BaseLanguageModelInput } from '@langchain/core/language_models/base';
-import type { AIMessageChunk, BaseMessage } from '@langchain/core/messages';
+import type { AIMessageChunk, BaseMessage, BaseMessageChunk } from '@langchain/core/messages';
 import type { CallbackManagerForLLMRun } from '@langchain/core/callbacks/manager';
 import type { ChatGenerationChunk } from '@langchain/core/outputs';
 import type { ModelConfig, Tree } from '../config/schema.js';
@@ -157,17 +157,27 @@ export function planModels(tree: Tree, options: { model?: ModelMode | undefined;
  * is an error, streamed tool-call arguments are read strictly: models/reply-check.ts).
  */
 class CheckedChatOpenAI extends ChatOpenAI<ChatOpenAICallOptions> {
+  constructor(fields: ChatOpenAIFields) {
+    // Its Chat Completions half reads a streamed delta's text parts (see TextPartsCompletions);
+    // passed in the fields, so the models `withConfig` builds from them share it.
+    super({ ...fields, completions: fields.completions ?? new TextPartsCompletions(fields) });
+  }
+
   /** ChatOpenAI's `withConfig` (and so `bindTools`) builds a plain ChatOpenAI: the bound model must be checked too. */
   override withConfig(config: Partial<ChatOpenAICallOptions>): CheckedChatOpenAI {
-    const model = new CheckedChatOpenAI(this.fields);
+    const model = new CheckedChatOpenAI(this.fields ?? {});
     model.defaultOptions = { ...this.defaultOptions, ...config };
     return model;
   }
 
-  /** A Chat Completions stream that ends without a finish_reason was cut short (the Responses API's streams say it elsewhere). */
+  /**
+   * A Chat Completions stream that ends without a finish_reason was cut short (the Responses API's
+   * streams say it elsewhere). The finish_reason is copied onto the message, where the client puts
+   * it on a reply that was not streamed: a reply cut at maxTokens (`length`) reads the same either way.
+   */
   override async *_streamResponseChunks(messages: BaseMessage[], options: this['ParsedCallOptions'], runManager?: CallbackManagerForLLMRun): AsyncGenerator<ChatGenerationChunk> {
     const chunks = super._streamResponseChunks(messages, options, runManager);
-    yield* this._useResponsesApi(options) ? chunks : endedStream(chunks, 'openai');
+    yield* this._useResponsesApi(options) ? chunks : endedStream(withFinishReason(chunks), 'openai');
   }
 
   override async invoke(input: BaseLanguageModelInput, options?: ChatOpenAICallOptions): Promise<AIMessageChunk> {
@@ -178,6 +188,38 @@ class CheckedChatOpenAI extends ChatOpenAI<ChatOpenAICallOptions> {
       throw replyError(error, 'openai');
     }
     return checkedReply(reply, 'openai');
+  }
+}
+
+/**
+ * Chat Completions with streamed text sent as content parts (`delta.content: [{ type: 'text', text }]`,
+ * as some OpenAI-compatible servers send it) read as the text they hold. LangChain's client takes
+ * only string content from a stream: it drops such a chunk with a console warning, so the reply
+ * was empty (EMPTY_REPLY) where the same reply unstreamed was read whole.
+ */
+class TextPartsCompletions extends ChatOpenAICompletions {
+  protected override _convertCompletionsDeltaToBaseMessageChunk(...[delta, ...rest]: Parameters<ChatOpenAICompletions['_convertCompletionsDeltaToBaseMessageChunk']>): BaseMessageChunk {
+    return super._convertCompletionsDeltaToBaseMessageChunk(withJoinedText(delta), ...rest);
+  }
+}
+
+/** A delta whose content is a list of parts, with the text of its text parts as its content (other parts have no text to show). */
+function withJoinedText(delta: Record<string, unknown>): Record<string, unknown> {
+  if (!Array.isArray(delta.content)) return delta;
+  let text = '';
+  for (const part of delta.content as unknown[]) {
+    if (typeof part === 'string') text += part;
+    else if (part !== null && typeof part === 'object' && (part as { type?: unknown }).type === 'text' && typeof (part as { text?: unknown }).text === 'string') text += (part as { text: string }).text;
+  }
+  return { ...delta, content: text };
+}
+
+/** The chunks, the one with the finish_reason (in its generation info) carrying it in its message's response_metadata too. */
+async function* withFinishReason(chunks: AsyncIterable<ChatGenerationChunk>): AsyncGenerator<ChatGenerationChunk> {
+  for await (const chunk of chunks) {
+    const reason = chunk.generationInfo?.finish_reason as unknown;
+    if (typeof reason === 'string' && reason !== '') chunk.message.response_metadata = { ...chunk.message.response_metadata, finish_reason: reason };
+    yield chunk;
   }
 }
 

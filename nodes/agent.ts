@@ -14,7 +14,8 @@ import type { AgentRuntime, TreeRuntime } from './context.js';
 import { emit } from './events.js';
 import { addUsage } from '../state/schema.js';
 import type { CallUsage, HandoffRecord, SwitchboardState, Turn, Usage } from '../state/schema.js';
-import { tokensUsed, usageOfTurn } from '../state/turn-usage.js';
+import { roundedCosts, tokensUsed, usageOfTurn } from '../state/turn-usage.js';
+import { cutAtMaxTokens } from '../models/reply-check.js';
 import { callModel, ModelCallFailure } from './model-call.js';
 import type { ModelCallResult, ModelTry } from './model-call.js';
 import { buildModelInput } from './prompt.js';
@@ -145,15 +146,18 @@ class AgentStep {
 
     let input = buildModelInput(this.agent, this.state);
     let result = await this.call(input);
+    // The calls sent for this answer: the error says how many were made, the re-ask included.
+    let attempts = result instanceof ModelCallFailure ? result.attempts : 0;
     if (result instanceof ModelCallFailure && result.kind === 'context-length') {
       // Once: retry with only the current turn, without earlier tool traffic. (No budget check
       // first: the failed call spent no tokens, so the check made before it still holds.)
       input = buildModelInput(this.agent, this.state, { turns: 1, toolCalls: false });
       result = await this.call(input);
+      if (result instanceof ModelCallFailure) attempts += result.attempts;
     }
     if (result instanceof ModelCallFailure) {
       const code = result.kind === 'context-length' ? 'CONTEXT_TOO_LONG' : 'MODEL_FAILED';
-      return this.failed(code, `the model failed (${result.kind}) after ${result.attempts} attempt(s): ${result.message}`);
+      return this.failed(code, `the model failed (${result.kind}) after ${attempts} attempt(s): ${result.message}`);
     }
     let message = result.message;
     if (isEmpty(message)) {
@@ -164,7 +168,8 @@ class AgentStep {
       const retry = await this.call([...input, new SystemMessage(EMPTY_REPLY_NUDGE)], result.modelId);
       if (retry instanceof ModelCallFailure) return this.failed('MODEL_FAILED', `the model failed (${retry.kind}): ${retry.message}`);
       message = retry.message;
-      if (isEmpty(message)) return this.failed('EMPTY_REPLY', 'the model replied with nothing, twice');
+      // A reply cut at maxTokens before any text (a reasoning model can spend them all thinking) is no model's silence.
+      if (isEmpty(message)) return this.failed('EMPTY_REPLY', `the model replied with nothing, twice${cutAtMaxTokens(message) ? ' (cut at its maxTokens before any text: raise the model\'s maxTokens)' : ''}`);
     }
     const refusal = refusalOf(message);
     if (refusal !== undefined && this.nextFallback() !== undefined) {
@@ -202,9 +207,13 @@ class AgentStep {
     // The thread's settled turns, plus this turn so far (and what an unsettled earlier turn used).
     const tokens = tokensUsed([this.state.usage, this.leftover.usage], this.turn.calls, this.agent.name);
     if (tokens.session < tokensPerSession && tokens.agent < this.agent.limits.tokensPerSession) return undefined;
-    const message = `the session used ${tokens.session} tokens; the limit is ${Math.min(tokensPerSession, this.agent.limits.tokensPerSession)}`;
+    const sessionSpent = tokens.session >= tokensPerSession;
+    // Which budget ran out: the tree's (the whole session's) or this agent's own share of it.
+    const message = sessionSpent
+      ? `the session used ${tokens.session} tokens; the limit is ${tokensPerSession}`
+      : `${this.agent.name} used ${tokens.agent} tokens of its own limit of ${this.agent.limits.tokensPerSession} in this session`;
     // With the session's own budget spent, no model agent can answer either: only a person can take it.
-    return this.limit('TOKEN_LIMIT', message, undefined, { personOnly: tokens.session >= tokensPerSession });
+    return this.limit('TOKEN_LIMIT', message, undefined, { personOnly: sessionSpent });
   }
 
   /**
@@ -412,7 +421,10 @@ class AgentStep {
   private reply(message: AIMessage): Command {
     this.messages.push(message);
     this.turn = { ...this.turn, status: 'done' };
-    this.emit({ type: 'message-end', agent: this.agent.name, text: textOf(message) });
+    // A reply cut at maxTokens is still the reply (asked again, it would be cut again), marked so
+    // the backend and the log see it (a warning) and can tell the user or raise the model's maxTokens.
+    const truncated = cutAtMaxTokens(message);
+    this.emit({ type: 'message-end', agent: this.agent.name, text: textOf(message), ...(truncated ? { truncated: true as const } : {}) });
     this.emitTurnEnd();
     // The replying agent owns the conversation (written only when that changed: one write fewer a step).
     return this.command(END, this.state.activeAgent === this.agent.name ? {} : { activeAgent: this.agent.name });
@@ -453,7 +465,7 @@ class AgentStep {
     const turnUsage = settled ? usageOfTurn(this.turn) : undefined;
     const usages = turnUsage ? [turnUsage] : [];
     if (this.leftover.usage) usages.unshift(this.leftover.usage);
-    return { ...(moves.length ? { handoffs: moves } : {}), ...(usages.length ? { usage: usages.reduce(addUsage) } : {}) };
+    return { ...(moves.length ? { handoffs: moves } : {}), ...(usages.length ? { usage: roundedCosts(usages.reduce(addUsage)) } : {}) };
   }
 
   private emitTurnEnd(): void {

@@ -48,7 +48,14 @@ export type SwitchboardEvent =
       /** To its last attempt's end. */
       durationMs: number;
     }
-  | { type: 'message-end'; agent: string; text: string }
+  | {
+      type: 'message-end';
+      agent: string;
+      /** The message's whole, final text: what the thread stores (see README, "Streaming"). */
+      text: string;
+      /** The provider stopped the reply at the model's `maxTokens`: `text` is only the start of an answer. */
+      truncated?: true | undefined;
+    }
   | { type: 'handoff-request'; from: string; to: string; tool: string; payload: unknown }
   | {
       type: 'handoff-accept';
@@ -212,10 +219,17 @@ export function emit(
   if (!OBSERVERS_ONLY.has(event.type)) config?.writer?.(event);
   if (observers.length > 0) notify(observers, config, logger, event);
   if (event.type === 'text-delta') return;
-  const level = event.type === 'turn-end' && event.status === 'error' ? 'error' : LOG_LEVELS[event.type];
+  const level = levelOf(event);
   // A record nobody logs is not built (the default logger is silent).
   if (!logger.isLevelEnabled(level)) return;
   logger[level]({ event: event.type, ...extra, ...logFieldsOf(event) }, event.type);
+}
+
+/** An event's log level: a turn that failed is an error, a reply cut at maxTokens a warning. */
+function levelOf(event: SwitchboardEvent): 'debug' | 'info' | 'warn' | 'error' {
+  if (event.type === 'turn-end' && event.status === 'error') return 'error';
+  if (event.type === 'message-end' && event.truncated) return 'warn';
+  return LOG_LEVELS[event.type];
 }
 
 /** Events for observers and the log, not the stream (a model call carries the whole prompt). */
@@ -247,6 +261,7 @@ function logFieldsOf(event: SwitchboardEvent): Record<string, unknown> {
     case 'turn-end':
       return { turn: event.turn, status: event.status, durationMs: event.durationMs, ...(event.error ? { error: { code: event.error.code } } : {}) };
     case 'message-end':
+      return event.truncated ? { truncated: true } : {};
     case 'text-delta':
       return {};
     case 'step-start':

@@ -21,7 +21,7 @@ import type { HandoffRecord, SwitchboardState } from '../state/schema.js';
 import { refusedText, runHandoffHook } from './hooks.js';
 import { pauseUntil } from './pause.js';
 import { incomingHandoff } from './prompt.js';
-import { currentTurn, lastUserMessage, logFields, threadIdOf, turnDurationMs } from './turn.js';
+import { currentTurn, lastUserMessage, logFields, overCharacterLimit, threadIdOf, turnDurationMs } from './turn.js';
 
 /** What an operator sees for a thread waiting for a person. */
 export interface EscalationRequest {
@@ -71,9 +71,9 @@ export function parseReply(raw: unknown): HumanReply {
  * user's message is), or handing the conversation back to an agent not in `targets`.
  */
 export function checkReply(agent: AgentRuntime, answer: HumanReply, targets: readonly string[]): void {
-  // Characters as a person counts them (code points), as a user's message is counted.
-  const length = [...answer.reply].length;
-  if (length > agent.limits.messageChars) throw new SwitchboardError('INVALID_REPLY', `The reply has ${length} characters; the limit is ${agent.limits.messageChars}.`);
+  // Characters as a person counts them (grapheme clusters), as a user's message is counted.
+  const over = overCharacterLimit(answer.reply, agent.limits.messageChars);
+  if (over !== undefined) throw new SwitchboardError('INVALID_REPLY', `The reply has ${over} characters; the limit is ${agent.limits.messageChars}.`);
   if (answer.handBackTo !== undefined && !targets.includes(answer.handBackTo)) {
     throw new SwitchboardError('INVALID_REPLY', `${agent.name} cannot hand the conversation to "${answer.handBackTo}". Allowed: ${targets.join(', ')}.`);
   }

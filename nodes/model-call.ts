@@ -80,20 +80,20 @@ export async function callModel(
   let lastFailure: ModelCallFailure | undefined;
   // Made when a retry or a fallback is logged, not on every call.
   const logger = () => runtime.logger.child({ agent, thread_id: threadIdOf(config) });
-  const log = options.turn ? logFields(options.turn) : {};
   for (const [index, model] of models.entries()) {
     if (index > 0 && lastFailure) {
-      emit(config, logger(), { type: 'model-fallback', agent, from: models[index - 1]?.id ?? '', to: model.id, reason: lastFailure.kind }, log, runtime.observers);
+      emit(config, logger(), { type: 'model-fallback', agent, from: models[index - 1]?.id ?? '', to: model.id, reason: lastFailure.kind }, options.turn ? logFields(options.turn) : {}, runtime.observers);
     }
     const tried = startTry(model.id);
     for (let retry = 0; ; retry += 1) {
       attempts += 1;
       tried.attempts += 1;
-      const started = performance.now();
       try {
         const ids = new MessageIds();
         const chunk = await invokeWithTimeout(model, messages, config, agent, options.stream ?? true, ids);
-        return { message: toMessage(chunk, agent, ids), modelId: model.id, latencyMs: performance.now() - started, attempts, answered: endTry(tried) };
+        const answered = endTry(tried);
+        // The answering model's whole try, its retries and their pauses included (as a failed try counts them).
+        return { message: toMessage(chunk, agent, ids), modelId: model.id, latencyMs: answered.durationMs, attempts, answered };
       } catch (error) {
         if (config.signal?.aborted) throw error;
         lastFailure = classify(error, attempts);
@@ -106,7 +106,7 @@ export async function callModel(
           lastFailure = new ModelCallFailure(lastFailure.kind, why, attempts, { cause: error });
           break;
         }
-        emit(config, logger(), { type: 'model-retry', agent, attempt: retry + 1, delayMs, reason: lastFailure.kind }, log, runtime.observers);
+        emit(config, logger(), { type: 'model-retry', agent, attempt: retry + 1, delayMs, reason: lastFailure.kind }, options.turn ? logFields(options.turn) : {}, runtime.observers);
         await runtime.sleep(delayMs);
       }
     }

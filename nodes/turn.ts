@@ -14,12 +14,62 @@ export function threadIdOf(config: LangGraphRunnableConfig): string {
 
 /**
  * Why a user's message is refused for the agent or person it goes to (`MESSAGE_TOO_LONG`), or
- * undefined. Characters as a person counts them (code points): an emoji is one, not two UTF-16 units.
+ * undefined. Characters as a person counts them: see {@link overCharacterLimit}.
  */
 export function messageTooLong(text: string, agent: { limits: { messageChars: number } }): string | undefined {
-  if (text.length <= agent.limits.messageChars) return undefined;
-  const length = [...text].length;
-  return length > agent.limits.messageChars ? `The message has ${length} characters; the limit is ${agent.limits.messageChars}.` : undefined;
+  const over = overCharacterLimit(text, agent.limits.messageChars);
+  return over === undefined ? undefined : `The message has ${over} characters; the limit is ${agent.limits.messageChars}.`;
+}
+
+const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+
+/**
+ * How many characters `text` has when that is more than `limit` (undefined when it is within it),
+ * counted as a person counts them: grapheme clusters, so an emoji is one (👨‍👩‍👧‍👦, a flag), and so
+ * is an accented letter however it is encoded (é, or e and a combining accent). Cheap: a text no
+ * longer than `limit` in UTF-16 units (a character is one or more) is not segmented, and counting
+ * stops past twice the limit (a megabyte's message is "more than" that, not counted to its end).
+ */
+export function overCharacterLimit(text: string, limit: number): number | string | undefined {
+  if (text.length <= limit) return undefined;
+  const cap = limit * 2;
+  const count = graphemeCount(text, cap);
+  if (count > cap) return `more than ${cap}`;
+  return count > limit ? count : undefined;
+}
+
+/** UTF-16 units segmented at a time (see {@link graphemeCount}). */
+const WINDOW = 512;
+
+/**
+ * The grapheme clusters of `text`, counted until there are more than `stopAbove`. V8's segmenter
+ * takes time in proportion to the whole string at every step (a megabyte took seconds for a few
+ * thousand clusters), so the text is segmented a window at a time: every cluster of a window but
+ * its last is whole, and the next window starts where that last one did.
+ */
+function graphemeCount(text: string, stopAbove: number): number {
+  let count = 0;
+  let start = 0;
+  let size = WINDOW;
+  while (start < text.length && count <= stopAbove) {
+    const end = start + size;
+    let last = 0;
+    let clusters = 0;
+    for (const { index } of graphemes.segment(text.slice(start, end))) {
+      clusters += 1;
+      last = index;
+    }
+    if (end >= text.length) return count + clusters;
+    if (clusters === 1) {
+      // One cluster longer than the window (a letter under hundreds of marks): look further.
+      size *= 2;
+      continue;
+    }
+    count += clusters - 1;
+    start += last;
+    size = WINDOW;
+  }
+  return count;
 }
 
 export function lastUserMessage(messages: readonly BaseMessage[]): BaseMessage | undefined {

@@ -9,6 +9,7 @@ import { runtimeOf } from '../graphs/compile.js';
 import { InputError } from '../errors/input-error.js';
 import type { UsageTotals } from '../state/schema.js';
 import { journalOf } from './transcript.js';
+import { roundUsd } from '../models/prices.js';
 
 /** What stats read of a turn's summary (the journal's `turn` entries). */
 export interface TurnFacts {
@@ -207,14 +208,14 @@ export function summarizeTurns(
     pingPongs += turn.pingPongs ?? 0;
     agentFallbacks += turn.fallbacks?.length ?? 0;
     modelFallbacks += turn.modelFallbacks?.length ?? 0;
-    totalUsd += turn.usage?.total?.costUsd ?? 0;
+    totalUsd = roundUsd(totalUsd + (turn.usage?.total?.costUsd ?? 0));
     for (const model of turn.unpricedModels ?? []) unpriced.add(model);
     for (const [path, usage] of Object.entries(turn.usage?.byPath ?? {})) {
       const sum = costs.get(path) ?? { path, modelCalls: 0, inputTokens: 0, outputTokens: 0, costUsd: 0, latencyMs: 0 };
       sum.modelCalls += usage.modelCalls;
       sum.inputTokens += usage.inputTokens;
       sum.outputTokens += usage.outputTokens;
-      sum.costUsd += usage.costUsd;
+      sum.costUsd = roundUsd(sum.costUsd + usage.costUsd);
       sum.latencyMs += usage.latencyMs;
       costs.set(path, sum);
     }
@@ -238,7 +239,7 @@ export function summarizeTurns(
     fallbacks: { agent: agentFallbacks, model: modelFallbacks },
     cost: {
       totalUsd,
-      perConversationUsd: perConversation(totalUsd),
+      perConversationUsd: conversations.size === 0 ? null : roundUsd(totalUsd / conversations.size),
       byPath: [...costs.values()].sort((a, b) => b.costUsd - a.costUsd || a.path.localeCompare(b.path)),
       unpricedModels: [...unpriced].sort(),
     },

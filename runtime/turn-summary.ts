@@ -4,6 +4,7 @@
  */
 import type { HandoffRecord, Usage } from '../state/schema.js';
 import { addUsage, emptyUsage } from '../state/schema.js';
+import { roundedCosts } from '../state/turn-usage.js';
 import type { RecordedEvent } from '../nodes/turn-recorder.js';
 import type { HandoffRefuseCode } from '../nodes/events.js';
 
@@ -43,6 +44,11 @@ export interface TurnSummary {
    * in `usage`, for want of a price, not as a real cost. Absent when every call had one.
    */
   unpricedModels?: string[] | undefined;
+  /**
+   * The turn's reply was cut at the model's `maxTokens` (the provider's finish reason `length`,
+   * `max_tokens`): it is only the start of an answer. Absent otherwise.
+   */
+  truncated?: true | undefined;
   /** Model call attempts (failed ones included). */
   modelCalls: number;
   /** Function tool calls. */
@@ -70,7 +76,7 @@ export interface TurnSummary {
 }
 
 /** The parts of a summary that come from the turn's events. */
-export type TurnTally = Pick<TurnSummary, 'refused' | 'limits' | 'fallbacks' | 'modelFallbacks' | 'escalations' | 'usage' | 'unpricedModels' | 'modelCalls' | 'toolCalls' | 'pingPongs'>;
+export type TurnTally = Pick<TurnSummary, 'refused' | 'limits' | 'fallbacks' | 'modelFallbacks' | 'escalations' | 'usage' | 'unpricedModels' | 'truncated' | 'modelCalls' | 'toolCalls' | 'pingPongs'>;
 
 export function emptyTally(): TurnTally {
   return { refused: [], limits: [], fallbacks: [], modelFallbacks: [], escalations: [], usage: emptyUsage(), modelCalls: 0, toolCalls: 0, pingPongs: 0 };
@@ -105,11 +111,14 @@ export function tallyOf(recorded: readonly RecordedEvent[]): TurnTally {
       case 'tool-call':
         tally.toolCalls += 1;
         break;
+      case 'message-end':
+        if (event.truncated) tally.truncated = true;
+        break;
       default:
         break;
     }
   }
-  return tally;
+  return { ...tally, usage: roundedCosts(tally.usage) };
 }
 
 /** Two parts of one turn (before and after a person's reply), as one. */
@@ -120,8 +129,9 @@ export function addTallies(a: TurnTally, b: TurnTally): TurnTally {
     fallbacks: [...a.fallbacks, ...b.fallbacks],
     modelFallbacks: [...a.modelFallbacks, ...b.modelFallbacks],
     escalations: [...a.escalations, ...b.escalations],
-    usage: addUsage(a.usage, b.usage),
+    usage: roundedCosts(addUsage(a.usage, b.usage)),
     ...(a.unpricedModels || b.unpricedModels ? { unpricedModels: modelsUnion(a.unpricedModels, b.unpricedModels ?? []) } : {}),
+    ...(a.truncated || b.truncated ? { truncated: true as const } : {}),
     modelCalls: a.modelCalls + b.modelCalls,
     toolCalls: a.toolCalls + b.toolCalls,
     pingPongs: a.pingPongs + b.pingPongs,

@@ -41,6 +41,7 @@ import { emptyTally } from './turn-summary.js';
 import type { TurnTally } from './turn-summary.js';
 import { isTrimmed, journaledUserMessage } from '../nodes/hot-window.js';
 import { earlierTurnResult } from './replay.js';
+import { cutAtMaxTokens } from '../models/reply-check.js';
 
 export interface TurnInput {
   threadId: string;
@@ -84,6 +85,8 @@ export interface TurnResult {
   usage: Usage;
   /** The thread's totals so far. */
   sessionUsage: Usage;
+  /** The reply was cut at the model's `maxTokens` (the provider's finish reason `length`, `max_tokens`): only the start of an answer. */
+  truncated?: true | undefined;
   state: SwitchboardState;
 }
 
@@ -895,6 +898,8 @@ function resultOf(threadId: string, state: SwitchboardState, waiting: Escalation
     // message after later turns says too.
     agent: waiting?.agent ?? (answered && last?.name ? last.name : state.activeAgent),
     reply: answered && !waiting ? textOf(last) : undefined,
+    // A reply the provider stopped at the model's maxTokens is only the start of an answer.
+    ...(answered && !waiting && cutAtMaxTokens(last) ? { truncated: true as const } : {}),
     status: waiting ? 'waiting' : turn.status,
     error: turn.error,
     // A turn still running (paused for an approval) keeps its moves on the turn until it settles.

@@ -8,6 +8,7 @@ import { fieldSchema } from '../config/field-schema.js';
 import { appendToTrail } from './trail.js';
 import { applyTurnWrite } from './turn-write.js';
 import type { NextTurnWrite, TurnWrite } from './turn-write.js';
+import { roundUsd } from '../models/prices.js';
 
 export const EDGE_KINDS = ['delegate', 'handback', 'sideways', 'escalate', 'fallback', 'limit', 'resume'] as const;
 
@@ -60,7 +61,7 @@ export function addUsage(a: Usage, b: Usage): Usage {
     modelCalls: (x?.modelCalls ?? 0) + y.modelCalls,
     inputTokens: (x?.inputTokens ?? 0) + y.inputTokens,
     outputTokens: (x?.outputTokens ?? 0) + y.outputTokens,
-    costUsd: (x?.costUsd ?? 0) + y.costUsd,
+    costUsd: roundUsd((x?.costUsd ?? 0) + y.costUsd),
     latencyMs: (x?.latencyMs ?? 0) + y.latencyMs,
   });
   const merge = (x: Record<string, UsageTotals>, y: Record<string, UsageTotals>) => {

@@ -2,6 +2,7 @@
  * A running turn's model calls, kept small (see `CallUsage`), and the `Usage` made from them: by
  * agent, and by handoff path (`triage→billing`, the path when the call was made).
  */
+import { roundUsd } from '../models/prices.js';
 import { addUsage, emptyUsage } from './schema.js';
 import type { CallUsage, Turn, Usage, UsageTotals } from './schema.js';
 
@@ -12,7 +13,7 @@ export function addCalls(calls: readonly CallUsage[] | undefined, added: readonl
     const index = result.findIndex(([agent, at]) => agent === call[0] && at === call[1]);
     const same = index === -1 ? undefined : result[index];
     if (!same) result.push(call);
-    else result[index] = [same[0], same[1], same[2] + call[2], same[3] + call[3], same[4] + call[4], same[5] + call[5], same[6] + call[6]];
+    else result[index] = [same[0], same[1], same[2] + call[2], same[3] + call[3], same[4] + call[4], roundUsd(same[5] + call[5]), same[6] + call[6]];
   }
   return result;
 }
@@ -28,7 +29,14 @@ export function usageOfCalls(calls: readonly CallUsage[], path: readonly string[
     const totals = totalsOf(call);
     usage = addUsage(usage, { total: totals, byAgent: { [call[0]]: totals }, byPath: { [path.slice(0, call[1]).join('→')]: totals } });
   }
-  return usage;
+  return roundedCosts(usage);
+}
+
+/** `usage` with every cost rounded (see {@link roundUsd}): for sums made with `addUsage`, which adds costs as they are. */
+export function roundedCosts(usage: Usage): Usage {
+  const round = (totals: UsageTotals): UsageTotals => ({ ...totals, costUsd: roundUsd(totals.costUsd) });
+  const each = (byKey: Record<string, UsageTotals>) => Object.fromEntries(Object.entries(byKey).map(([key, totals]) => [key, round(totals)]));
+  return { total: round(usage.total), byAgent: each(usage.byAgent), byPath: each(usage.byPath) };
 }
 
 /** A turn's usage so far (a running turn's; a settled turn's usage is in the thread's `usage`). */

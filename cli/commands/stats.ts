@@ -7,6 +7,7 @@ import type { RoutingStats } from '../../runtime/stats.js';
 import { common, EXIT, guard, openSession, UsageError } from '../setup.js';
 import type { CommonOptions } from '../setup.js';
 import { escapeControlCharacters, stringifyForTerminal } from '../../dev/control-characters.js';
+import { roundUsd } from '../../models/prices.js';
 
 interface StatsOptions extends CommonOptions {
   since?: string;
@@ -29,13 +30,27 @@ export function registerStats(program: Command): void {
         const session = await openSession(treePath, options);
         try {
           const stats = await routingStats(session.graph, { since, until });
-          process.stdout.write(options.json ? `${stringifyForTerminal(stats)}\n` : escapeControlCharacters(formatStats(stats)));
+          process.stdout.write(options.json ? `${stringifyForTerminal(withRoundedCosts(stats))}\n` : escapeControlCharacters(formatStats(stats)));
           return EXIT.ok;
         } finally {
           await session.checkpointer.close();
         }
       }, { json: options.json }),
     );
+}
+
+/** The stats with their dollar sums rounded (see roundUsd): added up turn by turn, they carry binary floating-point noise. */
+export function withRoundedCosts(stats: RoutingStats): RoutingStats {
+  const { cost } = stats;
+  return {
+    ...stats,
+    cost: {
+      ...cost,
+      totalUsd: roundUsd(cost.totalUsd),
+      perConversationUsd: cost.perConversationUsd === null ? null : roundUsd(cost.perConversationUsd),
+      byPath: cost.byPath.map((row) => ({ ...row, costUsd: roundUsd(row.costUsd) })),
+    },
+  };
 }
 
 const DURATION = /^(\d+)(m|h|d|w)$/;

@@ -214,9 +214,19 @@ export class Chat {
         this.delta(event.agent, event.delta);
         break;
       case 'message-end':
+        // The whole, final text, in place of the deltas streamed for it.
         this.agentMessage(event.agent, event.text);
         this.bubble = null;
         this.lastSpeaker = event.agent;
+        if (event.truncated) this.note('note', `✂ ${event.agent}'s reply was cut at its model's maxTokens: it is only the start of an answer.`);
+        break;
+      case 'model-retry':
+        this.discard(event.agent);
+        this.note('note', `↻ ${event.agent}: model retry ${event.attempt} (${event.reason})`);
+        break;
+      case 'model-fallback':
+        this.discard(event.agent);
+        this.note('note', `⤳ ${event.agent}: model ${event.from} failed (${event.reason}); trying ${event.to}`);
         break;
       case 'handoff-accept':
         this.bubble = null;
@@ -234,6 +244,7 @@ export class Chat {
         this.note('note', `${event.ok ? '✓' : '✕'} ${event.tool}: ${String(event.content).slice(0, 240)}`);
         break;
       case 'fallback-start':
+        this.discard(event.from);
         this.hop({ from: event.from, to: event.to, kind: 'fallback' });
         this.note('handoff', `⤳ ${event.from} failed (${event.reason}); ${event.to} takes over`);
         break;
@@ -260,6 +271,8 @@ export class Chat {
         this.note('handoff', `☎ ${event.to} (a person) is asked to take over. Answer under “Waiting for a person”.`);
         break;
       case 'turn-end':
+        // Text that has not ended as a message by now was never stored.
+        if (this.bubble) this.discard(this.bubbleAgent);
         if (event.status === 'error' && event.error) this.note('error', `${event.error.code}: ${event.error.message}`);
         break;
       default:
@@ -316,6 +329,18 @@ export class Chat {
     const text = this.bubble.querySelector('.text');
     if (text) text.textContent += delta;
     this.scroll();
+  }
+
+  /**
+   * Removes the agent's message still streaming: its model call failed part-way (or the agent fell
+   * back, or the turn ended) before the message ended, and the thread does not keep its text.
+   * @param {string} agent
+   */
+  discard(agent) {
+    if (!this.bubble || this.bubbleAgent !== agent) return;
+    this.bubble.remove();
+    this.bubble = null;
+    this.note('note', `✕ ${agent}'s unfinished text was discarded: the conversation does not keep it.`);
   }
 
   /** Writes (or completes) an agent's message. @param {string} agent @param {string} text */
