@@ -30,6 +30,8 @@ export type TraceItem =
       attempts: number;
       durationMs: number;
       usage: { inputTokens: number; outputTokens: number; costUsd: number } | null;
+      /** No price is known for `model`: `usage.costUsd` is 0 for want of one, not a real cost (left out when priced). */
+      unpriced?: true | undefined;
     }
   | {
       kind: 'tool-call';
@@ -116,6 +118,7 @@ export function buildTrace(threadId: string, turn: number, entries: readonly Jou
           attempts: number('attempts'),
           durationMs: number('durationMs'),
           usage: usage ? { inputTokens: usage.inputTokens ?? 0, outputTokens: usage.outputTokens ?? 0, costUsd: usage.costUsd ?? 0 } : null,
+          ...(event.unpriced === true ? { unpriced: true as const } : {}),
         });
         break;
       }

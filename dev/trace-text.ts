@@ -24,7 +24,23 @@ function countOf(items: readonly TraceItem[]): string {
   const tokensIn = calls.reduce((sum, call) => sum + (call.usage?.inputTokens ?? 0), 0);
   const tokensOut = calls.reduce((sum, call) => sum + (call.usage?.outputTokens ?? 0), 0);
   const cost = calls.reduce((sum, call) => sum + (call.usage?.costUsd ?? 0), 0);
-  return `${plural(calls.length, 'model call')} · ${plural(tools, 'tool call')} · ${plural(handoffs, 'handoff')} · ${tokensIn} in / ${tokensOut} out tokens · $${cost.toFixed(6)}`;
+  return `${callsOf(calls)} · ${plural(tools, 'tool call')} · ${plural(handoffs, 'handoff')} · ${tokensIn} in / ${tokensOut} out tokens · $${cost.toFixed(6)}${unpricedOf(calls)}`;
+}
+
+/**
+ * The model calls, and their attempts when retries made more: the turn summary and `switchboard
+ * stats` count attempts, so a call retried once is "1 model call (2 attempts)" here, not a
+ * figure that disagrees with theirs. A call from a trace without attempts counts as one.
+ */
+function callsOf(calls: readonly Extract<TraceItem, { kind: 'model-call' }>[]): string {
+  const attempts = calls.reduce((sum, call) => sum + Math.max(1, call.attempts), 0);
+  return `${plural(calls.length, 'model call')}${attempts > calls.length ? ` (${attempts} attempts)` : ''}`;
+}
+
+/** The models whose cost is 0 for want of a price, named beside the total: it leaves them out, never silently. */
+function unpricedOf(calls: readonly Extract<TraceItem, { kind: 'model-call' }>[]): string {
+  const models = [...new Set(calls.filter((call) => call.unpriced).map((call) => call.model))];
+  return models.length ? ` (no price for ${models.join(', ')})` : '';
 }
 
 function plural(count: number, noun: string): string {
@@ -36,7 +52,8 @@ function headline(item: TraceItem): string {
     case 'turn-start':
       return `turn ${item.turn} starts with ${item.agent}`;
     case 'model-call': {
-      const usage = item.usage ? ` · ${item.usage.inputTokens} in / ${item.usage.outputTokens} out tokens · $${item.usage.costUsd.toFixed(6)}` : '';
+      // A model with no price has a cost of 0 for want of one: said as such, not printed as $0.
+      const usage = item.usage ? ` · ${item.usage.inputTokens} in / ${item.usage.outputTokens} out tokens · ${item.unpriced ? 'no price' : `$${item.usage.costUsd.toFixed(6)}`}` : '';
       const attempts = item.attempts > 1 ? ` · ${item.attempts} attempts` : '';
       return `model call  ${item.agent} · ${item.model} · ${Math.round(item.durationMs)} ms${usage}${attempts}${item.error ? ` · failed (${item.error.kind})` : ''}`;
     }

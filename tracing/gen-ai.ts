@@ -71,6 +71,14 @@ export const SWITCHBOARD = {
   handoffRefuseEvent: 'switchboard.handoff.refuse',
   escalationStartEvent: 'switchboard.escalation.start',
   escalationEndEvent: 'switchboard.escalation.end',
+  approvalStartEvent: 'switchboard.approval.start',
+  approvalEndEvent: 'switchboard.approval.end',
+  /** On `switchboard.approval.end`: the person's decision, and whether nobody decided (the user wrote again first). */
+  approvalApproved: 'switchboard.approval.approved',
+  approvalWithdrawn: 'switchboard.approval.withdrawn',
+  /** Opt-in: who decided, and why, as given with the decision. */
+  approvalOperator: 'switchboard.approval.operator',
+  approvalReason: 'switchboard.approval.reason',
   fallbackEvent: 'switchboard.fallback',
   modelFallbackEvent: 'switchboard.model.fallback',
   modelRetryEvent: 'switchboard.model.retry',

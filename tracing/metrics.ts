@@ -4,9 +4,11 @@
  * counters and histograms, beside the spans of {@link openTelemetryObserver}.
  *
  * Instruments (attributes in brackets; only names the tree chose — never what a user or model wrote):
- * - `switchboard.turns` [switchboard.tree, switchboard.turn.status]: turns that stopped — ended (done, error)
- *   or waiting for a person; a turn that waited counts again when it ends after the person's reply
- * - `switchboard.turn.duration` histogram, s [switchboard.tree, switchboard.turn.status]
+ * - `switchboard.turns` [switchboard.tree, switchboard.turn.status, switchboard.turn.resumed]: turns that
+ *   stopped — ended (done, error) or waiting for a person (an escalation, an approval gate); a turn that
+ *   waited counts again, with `switchboard.turn.resumed=true`, when it stops after the person's reply or decision
+ * - `switchboard.turn.duration` histogram, s [switchboard.tree, switchboard.turn.status, switchboard.turn.resumed]:
+ *   a resumed turn is timed from the person's reply or decision (the wait for the person is no part of it)
  * - `switchboard.turn.handoffs` histogram: moves of control per turn, a person's reply turn (its hand-back) included [switchboard.tree]
  * - `switchboard.handoffs` [switchboard.tree, switchboard.handoff.from, .to, .kind]
  * - `switchboard.handoff.refusals` [switchboard.tree, switchboard.handoff.from, switchboard.handoff.refuse_code]
@@ -24,6 +26,14 @@
 import { metrics } from '@opentelemetry/api';
 import type { Attributes, Meter } from '@opentelemetry/api';
 import type { EventObserver } from '../nodes/events.js';
+
+/** A turn this process saw start or resume, until it stops. */
+interface RunningTurn {
+  /** Its turn-start, or the person's reply or decision that resumed it. */
+  startedAt: number;
+  moves: number;
+  resumed?: true | undefined;
+}
 
 export interface OpenTelemetryMetricsOptions {
   /** The meter to use. Default: `metrics.getMeter('switchboard')` from the globally registered provider. */
@@ -62,15 +72,24 @@ export function openTelemetryMetrics(options: OpenTelemetryMetricsOptions): Even
     unit: 's',
     advice: { explicitBucketBoundaries: [0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92] },
   });
-  // Each thread's running turn: when it started and its moves of control (a turn's events come in order on its thread).
-  const running = new Map<string, { startedAt: number; moves: number }>();
+  // Each thread's running turn: when it started (or resumed) and its moves of control (a turn's events come in order on its thread).
+  const running = new Map<string, RunningTurn>();
   const stopped = (threadId: string, status: string, durationMs: number | undefined) => {
-    const attributes: Attributes = { ...tree, 'switchboard.turn.status': status };
-    turns.add(1, attributes);
     const turn = running.get(threadId);
+    const attributes: Attributes = { ...tree, 'switchboard.turn.status': status, ...(turn?.resumed ? { 'switchboard.turn.resumed': true } : {}) };
+    turns.add(1, attributes);
     if (durationMs !== undefined) turnDuration.record(durationMs / 1000, attributes);
     if (turn) turnHandoffs.record(turn.moves, tree);
     running.delete(threadId);
+  };
+  /** How long the running turn has run: since its start, or since the reply or decision that resumed it. */
+  const sinceStart = (threadId: string, at: number) => {
+    const turn = running.get(threadId);
+    return turn ? at - turn.startedAt : undefined;
+  };
+  /** A person's reply or decision resumes the turn that waited (no turn-start): timed from here, its moves (a hand-back, the approved move) counted. */
+  const resumed = (threadId: string, at: number) => {
+    running.set(threadId, { startedAt: at, moves: running.get(threadId)?.moves ?? 0, resumed: true });
   };
 
   return (event, { threadId, at }) => {
@@ -79,18 +98,25 @@ export function openTelemetryMetrics(options: OpenTelemetryMetricsOptions): Even
         running.set(threadId, { startedAt: at, moves: 0 });
         return;
       case 'turn-end':
-        stopped(threadId, event.status, event.durationMs);
+        // A resumed turn's own `durationMs` counts from its start, the hours it waited for a person included.
+        stopped(threadId, event.status, running.get(threadId)?.resumed ? sinceStart(threadId, at) : event.durationMs);
+        return;
+      case 'escalation-start':
+        // The turn stops here to wait for a person (no turn-end until the person replies).
+        if (humans.has(event.to)) stopped(threadId, 'waiting', sinceStart(threadId, at));
+        return;
+      case 'approval-start':
+        // Likewise until a person decides (a decision may come in another process: nothing is left running
+        // here). A malformed decision pauses again, with no decision between: the turn already stopped.
+        if (running.has(threadId)) stopped(threadId, 'waiting', sinceStart(threadId, at));
         return;
       case 'escalation-end':
-        // A person's reply finishes the turn that waited (no turn-start): its moves (the hand-back) count too.
-        if (!running.has(threadId)) running.set(threadId, { startedAt: at, moves: 0 });
+        resumed(threadId, at);
         return;
-      case 'escalation-start': {
-        // The turn stops here to wait for a person (no turn-end until the person replies).
-        const turn = running.get(threadId);
-        if (humans.has(event.to)) stopped(threadId, 'waiting', turn ? at - turn.startedAt : undefined);
+      case 'approval-end':
+        // A withdrawn request resumes nothing: the user's new message is a turn of its own.
+        if (!event.withdrawn) resumed(threadId, at);
         return;
-      }
       case 'handoff-accept': {
         const turn = running.get(threadId);
         if (turn) turn.moves += 1;

@@ -4,7 +4,10 @@
  * `invoke_workflow {tree}` span per turn, an `invoke_agent {agent}` span per agent step under it,
  * a `chat {model}` span per model a model call went to (a failed model's own, before its fallback
  * model's) and an `execute_tool {tool}` span per tool call under the step; handoffs, refusals,
- * escalations, fallbacks, retries and limits are span events.
+ * escalations, approvals, fallbacks, retries and limits are span events. A turn that waits for a
+ * person (an escalation or an approval gate) ends its span as `waiting`; the person's answer or
+ * decision is a trace of its own, marked resumed and linked to the waiting span when this process
+ * saw it.
  *
  * Nothing a user or a model wrote goes on a span unless `recordContent` is set (the same rule as
  * the logs): no message text, tool arguments or results, payload values, refusal reasons, error
@@ -55,8 +58,14 @@ interface OpenTurn {
   tools: Map<string, { span: Span; startedAt: number }>;
   /** Set by turn-end: the turn span ends with its step. */
   endAt: number | undefined;
-  /** A handoff to a person: the turn span ends with this step, waiting. */
+  /** A handoff to a person, or one waiting for a person's approval: the turn span ends with this step, waiting. */
   waiting: boolean;
+}
+
+/** A turn that ended waiting for a person: the span its resume links to. */
+interface Wait {
+  context: SpanContext;
+  number: number | undefined;
 }
 
 /**
@@ -79,10 +88,26 @@ export function openTelemetryObserver(options: OpenTelemetryObserverOptions = {}
   const turns = new Map<string, OpenTurn>();
   /** The provider each agent's model last answered from (by tree and agent: bounded by the trees' agents), for its steps that call none. */
   const providers = new Map<string, string>();
-  /** The span of each turn that waits for a person, to link the person's answer to (bounded like `turns`). */
-  const waiting = new Map<string, SpanContext>();
+  /** The span of each turn that waits for a person, to link the person's answer or decision to (bounded like `turns`). */
+  const waiting = new Map<string, Wait>();
 
   const conversationIdOf = (threadId: string) => (hashKey === undefined ? threadId : hashThreadId(threadId, hashKey));
+
+  /**
+   * The link to this thread's turn `number` (any, when unknown) if this process saw it wait for a
+   * person: taken once, by the span that resumes it. The wait of an earlier turn is forgotten: it
+   * was answered or decided in another process (or withdrawn), and a later answer is not its resume.
+   */
+  const takeWait = (key: string, number: number | undefined): Link[] => {
+    const wait = waiting.get(key);
+    if (!wait) return [];
+    if (number === undefined || wait.number === undefined || wait.number === number) {
+      waiting.delete(key);
+      return [{ context: wait.context }];
+    }
+    if (wait.number < number) waiting.delete(key);
+    return [];
+  };
 
   const openTurn = (key: string, number: number | undefined, at: EventContext, links: Link[] = []): OpenTurn => {
     const previous = turns.get(key);
@@ -125,7 +150,8 @@ export function openTelemetryObserver(options: OpenTelemetryObserverOptions = {}
       }
       return open;
     }
-    return openTurn(key, number, at);
+    // A step of a turn this process saw wait: an approval decided here goes on with the turn.
+    return openTurn(key, number, at, takeWait(key, number));
   };
 
   /** Where an event of the turn goes: the open step's span, or the turn's. */
@@ -166,7 +192,7 @@ export function openTelemetryObserver(options: OpenTelemetryObserverOptions = {}
         turn.step = undefined;
         if (turn.endAt !== undefined) endTurn(key, turn, Math.max(turn.endAt, at.at));
         else if (turn.waiting) {
-          remember(waiting, key, turn.span.spanContext(), maxOpenTurns);
+          remember(waiting, key, { context: turn.span.spanContext(), number: turn.number }, maxOpenTurns);
           endTurn(key, turn, at.at, 'waiting');
         }
         return;
@@ -301,11 +327,54 @@ export function openTelemetryObserver(options: OpenTelemetryObserverOptions = {}
       }
       case 'escalation-end': {
         // A person answered: a new invocation, linked to the turn that waited for them (when this process saw it).
-        const linked = waiting.get(key);
-        waiting.delete(key);
-        const turn = turns.get(key) ?? openTurn(key, undefined, at, linked ? [{ context: linked }] : []);
+        const links = takeWait(key, undefined);
+        const turn = turns.get(key) ?? openTurn(key, undefined, at, links);
         // The hand-back itself follows as a handoff-accept, before the turn ends.
         turn.span.addEvent(SWITCHBOARD.escalationEndEvent, { [ATTRIBUTE.agentName]: event.agent, ...(event.handBackTo !== undefined ? { [SWITCHBOARD.handoffTo]: event.handBackTo } : {}) }, at.at);
+        return;
+      }
+      case 'approval-start': {
+        // Like an escalation: the turn stops here until a person decides, and its span ends with this step.
+        const turn = turns.get(key);
+        if (!turn) return;
+        turn.waiting = true;
+        // The agent whose handoff waits holds the conversation meanwhile (the turn's result names it too).
+        turn.span.setAttribute(SWITCHBOARD.turnAgent, event.from);
+        current(turn).span.addEvent(
+          SWITCHBOARD.approvalStartEvent,
+          {
+            [SWITCHBOARD.handoffFrom]: event.from,
+            [SWITCHBOARD.handoffTo]: event.to,
+            [SWITCHBOARD.handoffTool]: event.tool,
+            ...(content ? { [SWITCHBOARD.handoffPayload]: json(event.payload) } : {}),
+          },
+          at.at,
+        );
+        return;
+      }
+      case 'approval-end': {
+        const attributes: Attributes = {
+          [SWITCHBOARD.handoffFrom]: event.from,
+          [SWITCHBOARD.handoffTo]: event.to,
+          [SWITCHBOARD.handoffTool]: event.tool,
+          [SWITCHBOARD.approvalApproved]: event.approved,
+          ...(event.withdrawn ? { [SWITCHBOARD.approvalWithdrawn]: true } : {}),
+          ...(content && event.operator !== undefined ? { [SWITCHBOARD.approvalOperator]: event.operator } : {}),
+          ...(content && event.reason !== undefined ? { [SWITCHBOARD.approvalReason]: event.reason } : {}),
+        };
+        if (event.withdrawn) {
+          // Nobody decided: the waiting turn never goes on (the user's new message is a turn of its own).
+          waiting.delete(key);
+          const turn = turns.get(key);
+          if (turn) current(turn).span.addEvent(SWITCHBOARD.approvalEndEvent, attributes, at.at);
+          return;
+        }
+        // A person decided: the turn goes on in a new invocation. Its step opened the span already
+        // (linked, when this process saw the wait); a decision taken where the wait was not seen
+        // still marks the span as a resume.
+        const turn = turns.get(key) ?? openTurn(key, undefined, at, takeWait(key, undefined));
+        turn.span.setAttribute(SWITCHBOARD.turnResumed, true);
+        current(turn).span.addEvent(SWITCHBOARD.approvalEndEvent, attributes, at.at);
         return;
       }
       case 'fallback-start':

@@ -55,10 +55,13 @@ export class TracePanel {
     const start = trace.items[0].at;
     const calls = trace.items.filter((item) => item.kind === 'model-call');
     const sum = (/** @type {string} */ key) => calls.reduce((total, call) => total + (call.usage?.[key] ?? 0), 0);
+    // Attempts as the turn summary and stats count them; models with no price named, not shown as $0.
+    const attempts = calls.reduce((total, call) => total + Math.max(1, call.attempts ?? 1), 0);
+    const unpriced = [...new Set(calls.filter((call) => call.unpriced).map((call) => call.model))];
     const totals = element(
       'li',
       'trace-totals',
-      `${calls.length} model calls · ${trace.items.filter((item) => item.kind === 'tool-call').length} tool calls · ${trace.items.filter((item) => item.kind === 'handoff').length} handoffs · ${sum('inputTokens')} in / ${sum('outputTokens')} out tokens · $${sum('costUsd').toFixed(6)}`,
+      `${calls.length} model calls${attempts > calls.length ? ` (${attempts} attempts)` : ''} · ${trace.items.filter((item) => item.kind === 'tool-call').length} tool calls · ${trace.items.filter((item) => item.kind === 'handoff').length} handoffs · ${sum('inputTokens')} in / ${sum('outputTokens')} out tokens · $${sum('costUsd').toFixed(6)}${unpriced.length ? ` (no price for ${unpriced.join(', ')})` : ''}`,
     );
     this.elements.list.replaceChildren(totals, ...trace.items.map((item) => this.item(item, start)));
   }
@@ -76,7 +79,7 @@ export class TracePanel {
         break;
       case 'model-call': {
         row.dataset.agent = item.agent;
-        const usage = item.usage ? ` · ${item.usage.inputTokens} in / ${item.usage.outputTokens} out tokens · $${item.usage.costUsd.toFixed(6)}` : '';
+        const usage = item.usage ? ` · ${item.usage.inputTokens} in / ${item.usage.outputTokens} out tokens · ${item.unpriced ? 'no price' : `$${item.usage.costUsd.toFixed(6)}`}` : '';
         body.append(element('strong', '', `Model call · ${item.agent}`), ` · ${item.model} · ${Math.round(item.durationMs)} ms${usage}${item.attempts > 1 ? ` · ${item.attempts} attempts` : ''}`);
         const sent = element('details', 'sent');
         sent.append(element('summary', '', `${item.messages.length} messages sent`));

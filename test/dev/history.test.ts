@@ -123,7 +123,7 @@ describe('the step trace', () => {
     expect(trace.items[8]).toMatchObject({ kind: 'other', type: 'approval-start', fields: { agent: 'billing', tool: 'issue_refund' } });
 
     const text = formatTrace(trace).split('\n');
-    expect(text[0]).toBe('Thread t · turn 1 · 1 model call · 1 tool call · 1 handoff · 120 in / 9 out tokens · $0.000120');
+    expect(text[0]).toBe('Thread t · turn 1 · 1 model call (2 attempts) · 1 tool call · 1 handoff · 120 in / 9 out tokens · $0.000120');
     expect(text).toContain('    +1 ms  model call  triage · gpt-4.1-mini · 15 ms · 120 in / 9 out tokens · $0.000120 · 2 attempts');
     expect(text).toContain('           [1] system: You are triage.');
     expect(text).toContain('           ## Shared state');
