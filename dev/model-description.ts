@@ -24,6 +24,22 @@ type OfflinePlan = Extract<ModelPlan, { provider: 'offline' }>;
 export function describeModel(tree: Tree, option: ModelOption, env: Environment = process.env): string {
   if (typeof option !== 'string') return MODELS_SUPPLIED_BY_CODE;
   const plans = planModels(tree, { model: option, env });
+  return [firstModels(plans), ...offlineFallbacks(plans)].join('; ');
+}
+
+/**
+ * The model fallbacks that would run offline where the agent's first model does not (`auto`, their
+ * key variable not set): a failing provider would hand the customer to the keyword router, so the
+ * line says so, e.g. `model fallback claude on the offline model (ANTHROPIC_API_KEY is not set): triage`.
+ */
+function offlineFallbacks(plans: ReturnType<typeof planModels>): string[] {
+  const entries = plans.flatMap((entry) =>
+    entry.plan.provider === 'offline' ? [] : entry.fallbacks.flatMap((fallback) => (fallback.plan.provider === 'offline' && fallback.plan.reason === 'key-missing' ? [{ agent: entry.agent, fallback: fallback.modelName, plan: fallback.plan }] : [])),
+  );
+  return [...groupBy(entries, (entry) => `model fallback ${entry.fallback} on the offline model (${whyOffline(entry.plan)})`)].map(([what, agents]) => `${what}: ${agents.map((entry) => entry.agent).join(', ')}`);
+}
+
+function firstModels(plans: ReturnType<typeof planModels>): string {
   const offline = plans.flatMap((entry) => (entry.plan.provider === 'offline' ? [{ agent: entry.agent, plan: entry.plan }] : []));
   const online = plans.flatMap((entry) => (entry.plan.provider !== 'offline' ? [{ agent: entry.agent, plan: entry.plan }] : []));
   const endpoints = groupBy(online, (entry) => endpointOf(entry.plan));

@@ -133,6 +133,8 @@ export interface AgentModelPlan {
   /** The tree's name for the model (a key of `models:`), if any. */
   modelName: string | undefined;
   plan: ModelPlan;
+  /** The agent's model fallbacks (its later models), planned the same way: one may run offline where the first does not. */
+  fallbacks: { modelName: string; plan: ModelPlan }[];
 }
 
 /**
@@ -148,7 +150,9 @@ export function planModels(tree: Tree, options: { model?: ModelMode | undefined;
       const named = spec.model ?? tree.defaults?.model;
       const modelName = Array.isArray(named) ? named[0] : named;
       const config = modelName === undefined ? undefined : tree.models?.[modelName];
-      return { agent, modelName, plan: planProvider(modelName, config, options.model ?? 'auto', env) };
+      const mode = options.model ?? 'auto';
+      const fallbacks = (Array.isArray(named) ? named.slice(1) : []).map((name) => ({ modelName: name, plan: planProvider(name, tree.models?.[name], mode, env) }));
+      return { agent, modelName, plan: planProvider(modelName, config, mode, env), fallbacks };
     });
 }
 

@@ -63,6 +63,15 @@ describe('the dev page model label', () => {
     expect(agentModels(snapshot)).toEqual({ triage: 'Anthropic claude-haiku-4-5', billing: 'offline model (GROQ_API_KEY is not set)', person: null });
   });
 
+  it("says when an agent's model fallback would run offline in auto though its first model is online", async () => {
+    const tree = parseTree(
+      'version: 1\nname: d\nroot: triage\nmodels:\n  claude: { provider: anthropic, name: claude-haiku-4-5 }\n  gpt: { provider: openai, name: gpt-4o }\nagents:\n  triage: { description: Desk., prompt: Answer., model: [claude, gpt], escalate: [person] }\n  person: { kind: human, description: A person. }\n',
+      'tree.yaml',
+    );
+    expect(describeModel(tree.spec, 'auto', { ANTHROPIC_API_KEY: 'sk-ant-test' })).toBe('Anthropic; model fallback gpt on the offline model (OPENAI_API_KEY is not set): triage');
+    expect(describeModel(tree.spec, 'auto', { ANTHROPIC_API_KEY: 'sk-ant-test', OPENAI_API_KEY: 'sk-test' })).toBe('Anthropic');
+  });
+
   it('says what the terminal banner says, and follows a save that moves an agent to another provider', async () => {
     const { server, file } = await start(MIXED, 'online', BOTH_KEYS);
     const tree = parseTree(MIXED, 'tree.yaml').spec;

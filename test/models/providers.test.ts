@@ -121,7 +121,9 @@ describe('auto: each provider online where its key is set', () => {
     expect(plans({ ANTHROPIC_API_KEY: 'sk-ant' })).toEqual({ triage: 'anthropic', billing: 'offline (key-missing OPENAI_API_KEY)', technical: 'offline (key-missing OPENAI_API_KEY)' });
     expect(planModels(loaded.spec, { env: { ANTHROPIC_API_KEY: 'sk-ant', ANTHROPIC_BASE_URL: 'http://127.0.0.1:1' } })[0]?.plan).toEqual({ provider: 'anthropic', modelId: 'claude-haiku-4-5', baseURL: 'http://127.0.0.1:1', keyVariable: 'ANTHROPIC_API_KEY' });
     expect(describeModel(loaded.spec, 'auto', { OPENAI_API_KEY: 'sk', ANTHROPIC_API_KEY: 'sk-ant' })).toBe('Anthropic: triage; OpenAI: billing, technical');
-    expect(describeModel(loaded.spec, 'auto', { OPENAI_API_KEY: 'sk' })).toBe('OpenAI: billing, technical; offline model (ANTHROPIC_API_KEY is not set): triage');
+    expect(describeModel(loaded.spec, 'auto', { OPENAI_API_KEY: 'sk' })).toBe(
+      'OpenAI: billing, technical; offline model (ANTHROPIC_API_KEY is not set): triage; model fallback specialist_backup on the offline model (ANTHROPIC_API_KEY is not set): billing, technical',
+    );
   });
 
   it('refuses an online run without the provider key, naming the provider and its variable', async () => {
