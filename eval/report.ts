@@ -6,6 +6,7 @@ import { ERROR_AGENT } from './outcome.js';
 import type { CaseOutcome, TurnOutcome } from './outcome.js';
 import { percentile, routingMetrics, score } from './metrics.js';
 import type { AgentScore, ConfusionMatrix, Score } from './metrics.js';
+import { roundUsd } from '../models/prices.js';
 
 /** A scored turn whose expectation did not hold, with what actually happened. */
 export interface Mismatch {
@@ -118,7 +119,7 @@ export function buildReport(results: CaseOutcome[], context: ReportContext): Eva
       modelCalls: sum.modelCalls + turn.usage.modelCalls,
       inputTokens: sum.inputTokens + turn.usage.inputTokens,
       outputTokens: sum.outputTokens + turn.usage.outputTokens,
-      costUsd: sum.costUsd + turn.usage.costUsd,
+      costUsd: roundUsd(sum.costUsd + turn.usage.costUsd),
     }),
     { modelCalls: 0, inputTokens: 0, outputTokens: 0, costUsd: 0 },
   );
@@ -143,7 +144,7 @@ export function buildReport(results: CaseOutcome[], context: ReportContext): Eva
     mismatches: scored.flatMap(({ outcome, turn }) => mismatchOf(outcome, turn)),
     usage: {
       ...totals,
-      costPerCaseUsd: results.length === 0 ? 0 : totals.costUsd / results.length,
+      costPerCaseUsd: results.length === 0 ? 0 : roundUsd(totals.costUsd / results.length),
       turnLatencyMs: {
         p50: percentile(durations, 50),
         p95: percentile(durations, 95),
@@ -176,7 +177,7 @@ function addUsage(a: UsageSum, b: UsageSum): UsageSum {
     modelCalls: a.modelCalls + b.modelCalls,
     inputTokens: a.inputTokens + b.inputTokens,
     outputTokens: a.outputTokens + b.outputTokens,
-    costUsd: a.costUsd + b.costUsd,
+    costUsd: roundUsd(a.costUsd + b.costUsd),
   };
 }
 

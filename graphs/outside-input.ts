@@ -11,6 +11,7 @@
  * as they start a turn: they mark their input {@link trusted}.
  */
 import { CompiledStateGraph, isCommand } from '@langchain/langgraph';
+import type { BaseMessage } from '@langchain/core/messages';
 import type { Command } from '@langchain/langgraph';
 import { InputError } from '../errors/input-error.js';
 
@@ -96,4 +97,56 @@ export class GuardedGraph extends CompiledStateGraph<never, never, never> {
     checkOutsideInput(input);
     return super._validateInput(input as never) as Promise<never>;
   }
+}
+
+type StreamIterator = (this: GuardedGraph, input: unknown, options?: { configurable?: Record<string, unknown> }) => AsyncGenerator<unknown>;
+const streamIterator = (CompiledStateGraph.prototype as unknown as { _streamIterator: StreamIterator })._streamIterator;
+
+// Every run (invoke, stream, streamEvents) goes through LangGraph's _streamIterator, the one place
+// that has both the input and the thread: there a user message's id is checked against the thread.
+Object.defineProperty(GuardedGraph.prototype, '_streamIterator', {
+  configurable: true,
+  writable: true,
+  value: async function* (this: GuardedGraph, input: unknown, options?: { configurable?: Record<string, unknown> }) {
+    await checkMessageIds(this, input, options?.configurable?.thread_id);
+    yield* streamIterator.call(this, input, options);
+  },
+});
+
+/**
+ * LangGraph's messages reducer replaces the message of the same id: a user message from outside
+ * carrying the id of a message the thread has (an agent's, a tool's, another user message) would
+ * rewrite the conversation (and leave a tool call unanswered). Refused; the same message sent again
+ * (a resend with its own id) is not.
+ */
+async function checkMessageIds(graph: GuardedGraph, input: unknown, threadId: unknown): Promise<void> {
+  if (input === null || input === undefined || TRUSTED.has(input) || typeof threadId !== 'string' || !graph.checkpointer) return;
+  const update: unknown = isCommand(input) ? input.update : input;
+  const messages: unknown = update !== null && typeof update === 'object' && !Array.isArray(update) ? (update as { messages?: unknown }).messages : undefined;
+  const sent = (Array.isArray(messages) ? messages : [messages]).flatMap((message) => {
+    const id = idOf(message);
+    return id === undefined ? [] : [{ id, content: contentOf(message) }];
+  });
+  if (sent.length === 0) return;
+  const state = await graph.getState({ configurable: { thread_id: threadId } });
+  const held = new Map(((state.values as { messages?: BaseMessage[] }).messages ?? []).map((message) => [message.id, message]));
+  for (const { id, content } of sent) {
+    const same = held.get(id);
+    if (!same || (same.type === 'human' && JSON.stringify(same.content) === JSON.stringify(content))) continue;
+    throw new InputError(
+      `A message of the input has the id "${id.slice(0, 80)}", which ${same.type === 'human' ? 'another user message' : `a message of type "${same.type}"`} of the thread already has: a message cannot replace another. Send it with a new id, or none.`,
+    );
+  }
+}
+
+function idOf(message: unknown): string | undefined {
+  if (message === null || typeof message !== 'object' || Array.isArray(message)) return undefined;
+  const { id, kwargs } = message as { id?: unknown; kwargs?: { id?: unknown } };
+  const found = typeof id === 'string' ? id : kwargs?.id;
+  return typeof found === 'string' && found !== '' ? found : undefined;
+}
+
+function contentOf(message: unknown): unknown {
+  const { content, kwargs } = message as { content?: unknown; kwargs?: { content?: unknown } };
+  return content ?? kwargs?.content;
 }

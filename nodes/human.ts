@@ -73,7 +73,7 @@ export function parseReply(raw: unknown): HumanReply {
 export function checkReply(agent: AgentRuntime, answer: HumanReply, targets: readonly string[]): void {
   // Characters as a person counts them (grapheme clusters), as a user's message is counted.
   const over = overCharacterLimit(answer.reply, agent.limits.messageChars);
-  if (over !== undefined) throw new SwitchboardError('INVALID_REPLY', `The reply has ${over} characters; the limit is ${agent.limits.messageChars}.`);
+  if (over !== undefined) throw new SwitchboardError('INVALID_REPLY', `The reply has ${over}; the limit is ${agent.limits.messageChars}.`);
   if (answer.handBackTo !== undefined && !targets.includes(answer.handBackTo)) {
     throw new SwitchboardError('INVALID_REPLY', `${agent.name} cannot hand the conversation to "${answer.handBackTo}". Allowed: ${targets.join(', ')}.`);
   }

@@ -18,7 +18,7 @@ export function threadIdOf(config: LangGraphRunnableConfig): string {
  */
 export function messageTooLong(text: string, agent: { limits: { messageChars: number } }): string | undefined {
   const over = overCharacterLimit(text, agent.limits.messageChars);
-  return over === undefined ? undefined : `The message has ${over} characters; the limit is ${agent.limits.messageChars}.`;
+  return over === undefined ? undefined : `The message has ${over}; the limit is ${agent.limits.messageChars}.`;
 }
 
 const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
@@ -27,16 +27,23 @@ const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
  * How many characters `text` has when that is more than `limit` (undefined when it is within it),
  * counted as a person counts them: grapheme clusters, so an emoji is one (👨‍👩‍👧‍👦, a flag), and so
  * is an accented letter however it is encoded (é, or e and a combining accent). Cheap: a text no
- * longer than `limit` in UTF-16 units (a character is one or more) is not segmented, and counting
- * stops past twice the limit (a megabyte's message is "more than" that, not counted to its end).
+ * longer than `limit` in UTF-16 units (a character is one or more) is not segmented, one longer than
+ * 8 units a character is too long without counting, and counting stops past twice the limit.
  */
-export function overCharacterLimit(text: string, limit: number): number | string | undefined {
+export function overCharacterLimit(text: string, limit: number): string | undefined {
   if (text.length <= limit) return undefined;
+  // A character of many code units (a letter under a pile of combining marks) still costs the model
+  // all of them: past this many a character on average, the text is too long however it is counted.
+  // (Some room above a small limit: one family emoji takes 11.)
+  if (text.length > (limit + 16) * MAX_UNITS_PER_CHARACTER) return `${text.length} UTF-16 code units (more than ${MAX_UNITS_PER_CHARACTER} a character)`;
   const cap = limit * 2;
   const count = graphemeCount(text, cap);
-  if (count > cap) return `more than ${cap}`;
-  return count > limit ? count : undefined;
+  if (count > cap) return `more than ${cap} characters`;
+  return count > limit ? `${count} characters` : undefined;
 }
+
+/** UTF-16 code units a character may take on average (a family emoji takes 11, a flag 4, most letters 1). */
+const MAX_UNITS_PER_CHARACTER = 8;
 
 /** UTF-16 units segmented at a time (see {@link graphemeCount}). */
 const WINDOW = 512;

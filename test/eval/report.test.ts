@@ -124,8 +124,9 @@ describe('buildReport()', () => {
       modelCalls: 8,
       inputTokens: 400,
       outputTokens: 40,
-      costUsd: expect.closeTo(0.004, 10),
-      costPerCaseUsd: expect.closeTo(0.004 / 3, 10),
+      costUsd: 0.004,
+      // Rounded to 1e-10 dollars, as every cost is (0.004 / 3 is 0.0013333333333333333).
+      costPerCaseUsd: 0.0013333333,
       turnLatencyMs: { p50: 20, p95: 40, max: 40 },
     });
     expect(report.durationMs).toBe(123);

@@ -45,6 +45,23 @@ describe('input from outside Switchboard', () => {
     expect(await runTurn(graph, { threadId, message: 'I was charged twice on my invoice' })).toMatchObject({ status: 'done', agent: 'billing' });
   });
 
+  it("refuses a user message carrying the id of a message the thread has (it would replace it), and takes the same message sent again", async () => {
+    const graph = offline();
+    const { threadId, config } = newThread();
+    await runTurn(graph, { threadId, message: 'I was charged twice on my invoice', messageId: 'm-1' });
+    const before = (await graph.getState(config)).values as SwitchboardState;
+    const handoff = before.messages.find((message) => message.type === 'ai')!;
+    await expect(graph.invoke({ messages: [{ role: 'user', content: 'hello', id: handoff.id }] }, config)).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+      message: expect.stringContaining('a message cannot replace another'),
+    });
+    await expect(graph.invoke({ messages: [new HumanMessage({ content: 'I never asked', id: 'm-1' })] }, config)).rejects.toMatchObject({ code: 'INVALID_INPUT', message: expect.stringContaining('another user message') });
+    expect((await graph.getState(config)).values).toEqual(before);
+    // A new id (as LangGraph's useStream sends) goes through.
+    const state = (await graph.invoke({ messages: [{ type: 'human', content: 'and a refund?', id: 'client-2' }] }, config)) as SwitchboardState;
+    expect(state.messages.filter((message) => message.type === 'human').map((message) => message.text)).toEqual(['I was charged twice on my invoice', 'and a refund?']);
+  });
+
   it('is refused on a graph made with withConfig too', async () => {
     const graph = offline().withConfig({ tags: ['mine'] });
     const { config } = newThread();
