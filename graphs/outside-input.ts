@@ -75,7 +75,9 @@ function isUserMessage(message: unknown): boolean {
   const { role, type, lc, id } = message as { role?: unknown; type?: unknown; lc?: unknown; id?: unknown };
   // A LangChain message serialised as JSON: { lc: 1, type: 'constructor', id: [..., 'HumanMessage'], kwargs }.
   if (lc === 1 && type === 'constructor') return Array.isArray(id) && (id.at(-1) === 'HumanMessage' || id.at(-1) === 'HumanMessageChunk');
-  // A plain object with a role, or a message object (HumanMessage's type is 'human') or its JSON.
+  // A message object is what its type says (a ChatMessage with role "user" stays a "generic" message, which no turn takes as the user's).
+  if (typeof (message as { _getType?: unknown })._getType === 'function') return type === 'human';
+  // A plain object with a role, or a message's JSON with its type.
   const kind = role ?? type;
   return kind === 'user' || kind === 'human';
 }

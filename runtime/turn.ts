@@ -15,7 +15,7 @@ import { deltaTextOf, isBlank, textOf, wellFormed } from '../models/messages.js'
 import { trusted } from '../graphs/outside-input.js';
 import { ownerOf } from '../nodes/context.js';
 import type { TreeRuntime } from '../nodes/context.js';
-import { becameOther, escalationsOf, isPerson, nextOwner, waitingRequestsOf } from './waiting.js';
+import { askerGone, becameOther, escalationsOf, isPerson, nextOwner, waitingRequestsOf } from './waiting.js';
 import type { WaitingRequest, WaitingSnapshot } from './waiting.js';
 import type { EscalationRequest, HumanReply } from '../nodes/human.js';
 import type { ApprovalRequest } from '../nodes/approval.js';
@@ -396,6 +396,8 @@ async function* resumeEvents(
       if (!waiting || !person) {
         const approval = waitingRequestsOf(runtime, snapshot).find((request): request is ApprovalRequest => request.type === 'approval');
         if (approval) {
+          const asker = askerGone(runtime, approval);
+          if (asker) throw new SwitchboardError('NOTHING_PENDING', `Thread ${threadId} waits for approval of ${approval.from} → ${approval.to}, not for a reply, and it cannot be decided now: ${asker}. The thread's next message withdraws it and goes to ${nextOwner(runtime, approval.from)}.`);
           throw new SwitchboardError('NOTHING_PENDING', `Thread ${threadId} waits for a person to approve ${approval.from} → ${approval.to}, not for a reply: decide it with approveHandoff or denyHandoff (switchboard approve|deny).`);
         }
         // A person the YAML removed, renamed or made an agent or a helper while the thread waited for

@@ -122,4 +122,18 @@ agents:
     expect(await listWaitingThreads(after, opts.checkpointer, [threadId])).toEqual([]);
     expect((await getTranscript(after, threadId)).messages.filter((message) => message.type === 'human').map((message) => message.content)).toEqual(['I need the lead', 'hello?']);
   });
+
+  it('made a person: a reply is refused too, saying the approval cannot be decided', async () => {
+    const opts = options();
+    const before = compileTree(parseTree(GATED('billing'), 'desk.yaml'), opts);
+    const { threadId } = newThread();
+    server.enqueue({ toolCalls: [{ name: 'transfer_to_billing', arguments: {} }] }, { toolCalls: [{ name: 'transfer_to_lead', arguments: {} }] });
+    expect(await runTurn(before, { threadId, message: 'I need the lead' })).toMatchObject({ status: 'waiting' });
+
+    const after = compileTree(parseTree(GATED('billing').replace('    children: [billing]\n', '    children: []\n    escalate: [billing]\n').replace('  billing: { description: Billing., prompt: Billing., escalate: [lead] }', '  billing: { kind: human, description: Billing. }\n  spare: { description: Spare., prompt: Spare., escalate: [lead] }').replace('children: []\n', 'children: [spare]\n'), 'desk.yaml'), opts);
+    const cannot = expect.stringContaining('cannot be decided now: billing is not an agent any more (it is a person now)');
+    await expect(resumeThread(after, threadId, { reply: 'Dana here.' })).rejects.toMatchObject({ code: 'NOTHING_PENDING', message: cannot });
+    await expect(approveHandoff(after, threadId)).rejects.toMatchObject({ code: 'NOTHING_PENDING', message: cannot });
+    await expect(denyHandoff(after, threadId, { reason: 'no' })).rejects.toMatchObject({ code: 'NOTHING_PENDING', message: cannot });
+  });
 });
