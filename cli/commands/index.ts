@@ -17,7 +17,7 @@ export const COMMANDS: CommandEntry[] = [
   {
     name: 'init',
     usage: '[options] [file]',
-    summary: 'Write a starter tree (default tree.yaml) and a switchboard.config.json beside it; editors complete and check both through their $schema.',
+    summary: 'Write a starter tree (default tree.yaml) and a switchboard.config.json naming it (in the current folder when the tree is inside it, else beside the tree); editors complete and check both through their $schema.',
     load: async () => (await import('./init.js')).registerInit,
   },
   {
