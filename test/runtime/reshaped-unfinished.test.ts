@@ -73,17 +73,24 @@ const BILLING_AS_HELPER = `${TRIAGE}    helpers: [billing]
     tools: [issue_refund]
 `;
 
+
+/** A thread whose refund turn the caller abandoned while billing's refund ran (recorded once), on a new store; `greet` sends a first turn before it. */
+async function cutShortRefund(greet: boolean) {
+  server.fallback(model);
+  const store = await openCheckpointer('memory');
+  const hangUp: { controller?: AbortController | undefined } = {};
+  const before = await desk(store, DESK, hangUp);
+  const { threadId } = newThread();
+  if (greet) await runTurn(before, { threadId, message: 'hello' });
+  hangUp.controller = new AbortController();
+  await expect(runTurn(before, { threadId, message: 'refund please', signal: hangUp.controller.signal })).rejects.toThrow();
+  hangUp.controller = undefined;
+  return { store, hangUp, threadId };
+}
+
 describe('a turn cut short in a tool the YAML has since taken from its agent', () => {
   it('answers the call as not run now, saying an earlier attempt may have run it (never "there is no tool")', async () => {
-    server.fallback(model);
-    const store = await openCheckpointer('memory');
-    const hangUp: { controller?: AbortController | undefined } = {};
-    const before = await desk(store, DESK, hangUp);
-    const { threadId } = newThread();
-    hangUp.controller = new AbortController();
-    await expect(runTurn(before, { threadId, message: 'refund please', signal: hangUp.controller.signal })).rejects.toThrow();
-    hangUp.controller = undefined;
-
+    const { store, hangUp, threadId } = await cutShortRefund(false);
     const after = await desk(store, DESK.replace('    tools: [issue_refund]\n', ''), hangUp);
     expect(await recoverThread(after, threadId)).toMatchObject({ status: 'done', agent: 'billing' });
     const answers = (await getTranscript(after, threadId)).messages.filter((message) => message.type === 'tool' && message.name === 'issue_refund').map((message) => String(message.content));
@@ -96,16 +103,7 @@ describe('a turn cut short in a tool the YAML has since taken from its agent', (
 
 describe('a turn cut short in an agent the YAML has since lost', () => {
   it('is closed as AGENT_REMOVED when the YAML made that agent a helper (no node any more), and the root goes on', async () => {
-    server.fallback(model);
-    const store = await openCheckpointer('memory');
-    const hangUp: { controller?: AbortController | undefined } = {};
-    const before = await desk(store, DESK, hangUp);
-    const { threadId } = newThread();
-    await runTurn(before, { threadId, message: 'hello' });
-    hangUp.controller = new AbortController();
-    await expect(runTurn(before, { threadId, message: 'refund please', signal: hangUp.controller.signal })).rejects.toThrow();
-    hangUp.controller = undefined;
-
+    const { store, hangUp, threadId } = await cutShortRefund(true);
     const after = await desk(store, BILLING_AS_HELPER, hangUp);
     const closed = await recoverThread(after, threadId);
     expect(closed).toMatchObject({ turn: 2, status: 'error', error: { code: 'AGENT_REMOVED', message: expect.stringContaining('billing, which the tree no longer has as an agent') } });

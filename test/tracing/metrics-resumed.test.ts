@@ -17,6 +17,7 @@ import { openCheckpointer } from '../../store/checkpointer.js';
 import type { Checkpointer } from '../../store/checkpointer.js';
 import { openTelemetryMetrics } from '../../tracing/index.js';
 import { fakeOpenAIForFile, newThread, viaFakeOpenAI } from '../helpers.js';
+import { APPROVAL_DESK } from './approval-desk.js';
 
 const server = await fakeOpenAIForFile();
 
@@ -46,24 +47,12 @@ function metered(tree: string, humans: string[] = []) {
   return { observer, points, durations, turns };
 }
 
-const TREE = `version: 1
-name: desk
-root: desk
-retry: { attempts: 0 }
-agents:
-  desk: { description: Front desk., prompt: Route., children: [lead] }
-  lead:
-    description: The lead.
-    prompt: Lead.
-    approval: required
-    handoff: { payload: { reason: { type: string, description: Why. } } }
-`;
 
 /** A worker: the desk tree on the shared store, with its own metrics observer; `ends` keeps its turn-end events. */
 function worker(store: Checkpointer) {
   const metrics = metered('desk');
   const ends: Extract<SwitchboardEvent, { type: 'turn-end' }>[] = [];
-  const graph = compileTree(parseTree(TREE, 'desk.yaml'), {
+  const graph = compileTree(parseTree(APPROVAL_DESK, 'desk.yaml'), {
     ...viaFakeOpenAI(server),
     checkpointer: store.saver,
     threadLock: store.threadLock,

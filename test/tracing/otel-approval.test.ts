@@ -16,27 +16,16 @@ import type { Checkpointer } from '../../store/checkpointer.js';
 import { openTelemetryObserver } from '../../tracing/index.js';
 import type { OpenTelemetryObserverOptions } from '../../tracing/index.js';
 import { fakeOpenAIForFile, newThread, viaFakeOpenAI } from '../helpers.js';
+import { APPROVAL_DESK } from './approval-desk.js';
 
 const server = await fakeOpenAIForFile();
 
-const TREE = `version: 1
-name: desk
-root: desk
-retry: { attempts: 0 }
-agents:
-  desk: { description: Front desk., prompt: Route., children: [lead] }
-  lead:
-    description: The lead.
-    prompt: Lead.
-    approval: required
-    handoff: { payload: { reason: { type: string, description: Why. } } }
-`;
 
 /** A worker: the desk tree on the shared store, traced into its own exporter. */
 function worker(store: Checkpointer, options: OpenTelemetryObserverOptions = {}) {
   const exporter = new InMemorySpanExporter();
   const tracer = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] }).getTracer('test');
-  const graph = compileTree(parseTree(TREE, 'desk.yaml'), {
+  const graph = compileTree(parseTree(APPROVAL_DESK, 'desk.yaml'), {
     ...viaFakeOpenAI(server),
     checkpointer: store.saver,
     threadLock: store.threadLock,
