@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import { AIMessageChunk, HumanMessage, ToolMessage } from '@langchain/core/messages';
-import type { AIMessage, BaseMessage } from '@langchain/core/messages';
+import type { AIMessage, BaseMessage, ToolCall } from '@langchain/core/messages';
 import { Command } from '@langchain/langgraph';
 import type { CheckpointTuple } from '@langchain/langgraph';
 import type { SwitchboardGraph } from '../graphs/compile.js';
@@ -587,6 +587,8 @@ async function finishUnfinishedTurn(graph: SwitchboardGraph, threadId: string, l
   // worker died before the checkpoint that takes them in. The turn is unfinished all the same, and
   // running on applies those writes (the task does not run again) and goes to the next node.
   if (snapshot.tasks.length === 0) return await closeStrandedTurn(graph, threadId, lease, snapshot);
+  const madePersons = waiting ? [] : madePersonsMidCall(graph, snapshot);
+  if (madePersons.length > 0) return await closeStrandedTurn(graph, threadId, lease, snapshot, madePersons);
   const unsaved = waiting ? await unsavedInput(graph, threadId) : undefined;
   if (waiting && !unsaved) return undefined;
   const runtime = runtimeOf(graph);
@@ -603,16 +605,38 @@ async function finishUnfinishedTurn(graph: SwitchboardGraph, threadId: string, l
 }
 
 /**
+ * The nodes a running turn would go on in that the YAML has made persons since the turn was cut
+ * short while a model agent's calls were unanswered: a person's node cannot answer them (it waits
+ * for the person, and the calls stay unanswered), so the turn is closed as stranded instead. A turn
+ * cut short on its way to a person (no call left unanswered) goes on to wait for them.
+ */
+function madePersonsMidCall(graph: SwitchboardGraph, snapshot: Snapshot): string[] {
+  const state = snapshot.values as Partial<SwitchboardState>;
+  const runtime = runtimeOf(graph);
+  if (state.turn?.status !== 'running' || !snapshot.tasks.every((task) => isPerson(runtime, task.name))) return [];
+  return unansweredInTurn(state.messages ?? []).length > 0 ? snapshot.tasks.map((task) => task.name) : [];
+}
+
+/** The tool calls of the messages since the last user message that no tool message answers. */
+function unansweredInTurn(messages: readonly BaseMessage[]): ToolCall[] {
+  const ofTurn = messages.slice(messages.findLastIndex((message) => message.type === 'human') + 1);
+  const answered = new Set(ofTurn.flatMap((message) => (message.type === 'tool' ? [(message as ToolMessage).tool_call_id] : [])));
+  return ofTurn.filter((message): message is AIMessage => message.type === 'ai').flatMap((message) => unansweredCalls(message, answered));
+}
+
+/**
  * A turn cut short where the tree has changed since (the YAML lost the agent it was in, or the one
  * it was handing to): LangGraph finds nothing to run (it drops a task whose node the graph does not
  * have), so the turn could never finish, nor be journaled, and the next message would pass over it.
+ * The same for a turn cut short in a model agent's calls where the YAML made that agent a person
+ * (`madePersons`, see {@link madePersonsMidCall}).
  * It is closed as an error (`AGENT_REMOVED`): each call it left unanswered is answered as of unknown
  * outcome (it may have run: a tool's side effect is recorded by key, but a new call is a new key),
  * its moves and usage settle, the root takes the conversation, and the turn is journaled.
  */
-async function closeStrandedTurn(graph: SwitchboardGraph, threadId: string, lease: ThreadLease, snapshot: Snapshot): Promise<TurnResult | undefined> {
+async function closeStrandedTurn(graph: SwitchboardGraph, threadId: string, lease: ThreadLease, snapshot: Snapshot, madePersons: readonly string[] = []): Promise<TurnResult | undefined> {
   const state = snapshot.values as SwitchboardState;
-  if (snapshot.tasks.length > 0 || !state.turn) return undefined;
+  if ((snapshot.tasks.length > 0 && madePersons.length === 0) || !state.turn) return undefined;
   const runtime = runtimeOf(graph);
   const user = lastUserMessage(state.messages);
   // Cut short before its first step wrote anything: the message is in, the turn still the last one.
@@ -624,18 +648,14 @@ async function closeStrandedTurn(graph: SwitchboardGraph, threadId: string, leas
   const approval = unstarted ? undefined : await strandedApproval(graph, threadId);
   const involved = [...running.path, ...(running.moves ?? []).map((move) => move.to), ...(approval ? [approval.from] : [])];
   // A helper is no node: a turn cut short in an agent the YAML made a helper cannot go on either.
-  const gone = [...new Set(involved)].filter((agent) => !runtime.agents.has(agent) || runtime.tree.agents[agent]?.kind === 'helper');
+  const gone = [...new Set([...involved, ...madePersons])].filter((agent) => !runtime.agents.has(agent) || runtime.tree.agents[agent]?.kind === 'helper' || madePersons.includes(agent));
   // Nothing it involved left the tree: not a turn this closes (a message added by other means, say).
   if (gone.length === 0) return undefined;
-  const where = `in ${gone.join(', ')}, which the tree no longer has${gone.some((agent) => runtime.agents.has(agent)) ? ' as an agent (made a helper)' : ''}`;
+  const made = [...new Set(gone.flatMap((agent) => (!runtime.agents.has(agent) ? [] : isPerson(runtime, agent) ? ['a person'] : ['a helper'])))];
+  const where = `in ${gone.join(', ')}, which the tree no longer has${made.length > 0 ? ` as an agent (made ${made.join(', ')})` : ''}`;
   const what = approval ? `waited for a person to approve ${approval.from}'s handoff to ${approval.to}` : unstarted ? 'was cut short before it began' : 'was cut short';
   const error = { code: 'AGENT_REMOVED', message: `Turn ${running.number} ${what} ${where} (the YAML changed since): it cannot go on, so it ends here; ${runtime.tree.root} takes the conversation.` };
-  const ofTurn = state.messages.slice(state.messages.findLastIndex((message) => message.type === 'human') + 1);
-  const answered = new Set(ofTurn.flatMap((message) => (message.type === 'tool' ? [(message as ToolMessage).tool_call_id] : [])));
-  const answers = ofTurn
-    .filter((message): message is AIMessage => message.type === 'ai')
-    .flatMap((message) => unansweredCalls(message, answered))
-    .map((call) => new ToolMessage({ content: strandedAnswer(call.id === approval?.toolCallId, approval), id: randomUUID(), tool_call_id: call.id ?? '', name: call.name, status: 'error' }));
+  const answers = unansweredInTurn(state.messages).map((call) => new ToolMessage({ content: strandedAnswer(call.id === approval?.toolCallId, approval), id: randomUUID(), tool_call_id: call.id ?? '', name: call.name, status: 'error' }));
   const { moves = [], calls: _calls, usage: _legacy, ...counters } = running;
   const turn: Turn = { ...counters, status: 'error', error };
   const usage = usageOfTurn(running);

@@ -73,6 +73,13 @@ const BILLING_AS_HELPER = `${TRIAGE}    helpers: [billing]
     tools: [issue_refund]
 `;
 
+/** The same desk after an edit that made billing a person (refunds now taken by staff). */
+const BILLING_AS_PERSON = `${TRIAGE}    children: [billing]
+  billing:
+    kind: human
+    description: Refunds, by staff.
+`;
+
 
 /** A thread whose refund turn the caller abandoned while billing's refund ran (recorded once), on a new store; `greet` sends a first turn before it. */
 async function cutShortRefund(greet: boolean) {
@@ -110,6 +117,22 @@ describe('a turn cut short in an agent the YAML has since lost', () => {
     expect(await runTurn(after, { threadId, message: 'still there?' })).toMatchObject({ status: 'done', agent: 'triage', reply: 'answered: still there?' });
     expect((await getTurnSummaries(after, threadId)).map((summary) => `${summary.turn}:${summary.status}`)).toEqual(['1:done', '2:error', '3:done']);
     expect((await getTranscript(after, threadId)).messages.filter((message) => message.turn === 2).map((message) => message.type)).toEqual(['human', 'ai', 'tool', 'ai', 'tool']);
+    expectEveryCallAnswered((await after.getState({ configurable: { thread_id: threadId } })).values.messages);
+    expect(await store.ledger.list('refund')).toHaveLength(1);
+    await store.close();
+  });
+
+  it('is closed as AGENT_REMOVED when the YAML made that agent a person (the person never gets a half-done model turn), and the root goes on', async () => {
+    const { store, hangUp, threadId } = await cutShortRefund(true);
+    const after = await desk(store, BILLING_AS_PERSON, hangUp);
+    const closed = await recoverThread(after, threadId);
+    expect(closed).toMatchObject({ turn: 2, status: 'error', error: { code: 'AGENT_REMOVED', message: expect.stringContaining('billing, which the tree no longer has as an agent (made a person)') } });
+    expect((await after.getState({ configurable: { thread_id: threadId } })).tasks).toEqual([]);
+    expect(await runTurn(after, { threadId, message: 'still there?' })).toMatchObject({ status: 'done', agent: 'triage', reply: 'answered: still there?' });
+    expect((await getTurnSummaries(after, threadId)).map((summary) => `${summary.turn}:${summary.status}`)).toEqual(['1:done', '2:error', '3:done']);
+    const transcript = (await getTranscript(after, threadId)).messages;
+    expect(transcript.filter((message) => message.turn === 2).map((message) => message.type)).toEqual(['human', 'ai', 'tool', 'ai', 'tool']);
+    expect(transcript.find((message) => message.turn === 2 && message.type === 'tool' && String(message.content).startsWith('Outcome unknown'))).toBeDefined();
     expectEveryCallAnswered((await after.getState({ configurable: { thread_id: threadId } })).values.messages);
     expect(await store.ledger.list('refund')).toHaveLength(1);
     await store.close();
