@@ -21,6 +21,8 @@ export interface TurnFacts {
   startedAt?: string | undefined;
   endedAt?: string | undefined;
   handoffs?: readonly { from: string; to: string; kind: string }[] | undefined;
+  /** The moves to a person, as the tree was when the turn ran (older summaries lack it: the tree as it is now decides). */
+  escalations?: readonly { from: string; to: string }[] | undefined;
   refused?: readonly { code: string }[] | undefined;
   limits?: readonly { limit: string }[] | undefined;
   fallbacks?: readonly unknown[] | undefined;
@@ -157,6 +159,23 @@ function storedTime(date: Date | undefined): string | undefined {
 }
 
 /** Whether the turn ended in the period (its entry may have been appended later: a fork's copy, a recovered turn). */
+/**
+ * Tells a turn's moves to a person: those its summary recorded as escalations when it ran (a person
+ * the YAML has since removed or made an agent still counts as a person, an agent made a person since
+ * does not); for a summary without that record, the tree's persons as they are now.
+ */
+function personMoves(turn: TurnFacts, humans: ReadonlySet<string>): (move: { from: string; to: string }) => boolean {
+  if (turn.escalations === undefined) return (move) => humans.has(move.to);
+  const left = new Map<string, number>();
+  for (const { from, to } of turn.escalations) left.set(`${from}\u0000${to}`, (left.get(`${from}\u0000${to}`) ?? 0) + 1);
+  return (move) => {
+    const key = `${move.from}\u0000${move.to}`;
+    const count = left.get(key) ?? 0;
+    if (count > 0) left.set(key, count - 1);
+    return count > 0;
+  };
+}
+
 function endedIn(summary: TurnFacts, period: StatsPeriod): boolean {
   if (summary.endedAt === undefined) return true;
   const ended = Date.parse(summary.endedAt);
@@ -189,13 +208,14 @@ export function summarizeTurns(
     turnCount += 1;
     conversations.add(turn.threadId);
     statuses[turn.status] = (statuses[turn.status] ?? 0) + 1;
+    const toPersons = personMoves(turn, options.humans);
     for (const move of turn.handoffs ?? []) {
       handoffs += 1;
       const key = `${move.from}\u0000${move.to}\u0000${move.kind}`;
       const path = paths.get(key) ?? { from: move.from, to: move.to, kind: move.kind, count: 0 };
       path.count += 1;
       paths.set(key, path);
-      if (options.humans.has(move.to)) {
+      if (toPersons(move)) {
         toPerson += 1;
         withPerson.add(turn.threadId);
       } else if (move.kind === 'escalate' || move.kind === 'limit') {

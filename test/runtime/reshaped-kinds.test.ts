@@ -12,6 +12,7 @@ import { approveHandoff, denyHandoff } from '../../runtime/approval.js';
 import { listWaitingThreads } from '../../runtime/threads.js';
 import { getTranscript, getTurnSummaries } from '../../runtime/transcript.js';
 import { resumeThread, runTurn } from '../../runtime/turn.js';
+import { routingStats } from '../../runtime/stats.js';
 import { staleRequestReason } from '../../runtime/waiting.js';
 import { runtimeOf } from '../../graphs/compile.js';
 import { MemoryJournal } from '../../store/journal.js';
@@ -67,6 +68,8 @@ describe('a wait whose person the YAML made something else', () => {
     expect(await runTurn(after, { threadId, message: 'hello?' })).toMatchObject({ status: 'done', agent: 'person', reply: 'Lead here.' });
     expect(await listWaitingThreads(after, opts.checkpointer, [threadId])).toEqual([]);
     expect((await getTurnSummaries(after, threadId)).map((summary) => `${summary.turn}:${summary.status}`)).toEqual(['1:done', '2:done']);
+    // The move was to a person when it was made: stats count it so under the edited tree too.
+    expect((await routingStats(after)).escalations).toMatchObject({ toPerson: 1, toManager: 0 });
   });
 
   it('made a helper: the wait is still listed, the reply refused, and the next message goes to the root', async () => {

@@ -180,6 +180,17 @@ describe('routing analytics', () => {
     );
   });
 
+  it('summarizeTurns() tells moves to a person by what the turn recorded when it ran, not by the tree as it is now', () => {
+    const move = { from: 'manager', to: 'lead', kind: 'escalate' };
+    const facts = (escalations?: { from: string; to: string }[]) => [{ threadId: 't', tree: 'x', turn: 1, status: 'done', handoffs: [move, move], ...(escalations ? { escalations } : {}) }];
+    // lead was a person then (removed or made an agent since): both moves went to a person.
+    expect(summarizeTurns(facts([{ from: 'manager', to: 'lead' }, { from: 'manager', to: 'lead' }]), { tree: 'x', humans: new Set() }).escalations).toMatchObject({ toPerson: 2, toManager: 0 });
+    // lead was an agent then (made a person since): both were escalations to a manager.
+    expect(summarizeTurns(facts([]), { tree: 'x', humans: new Set(['lead']) }).escalations).toMatchObject({ toPerson: 0, toManager: 2 });
+    // A summary from before the record: the tree as it is now decides.
+    expect(summarizeTurns(facts(), { tree: 'x', humans: new Set(['lead']) }).escalations).toMatchObject({ toPerson: 2, toManager: 0 });
+  });
+
   it('--since and --until take ISO dates and durations back from now', () => {
     const now = new Date('2026-12-06T12:00:00Z');
     expect(parseWhen('24h', '--since', now).toISOString()).toBe('2026-12-05T12:00:00.000Z');
