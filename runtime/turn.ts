@@ -40,6 +40,7 @@ import type { JournalTurnOptions } from './turn-journal.js';
 import { emptyTally } from './turn-summary.js';
 import type { TurnTally } from './turn-summary.js';
 import { isTrimmed, journaledUserMessage } from '../nodes/hot-window.js';
+import type { JournalMessage } from '../state/journal-message.js';
 import { earlierTurnResult } from './replay.js';
 import { cutAtMaxTokens } from '../models/reply-check.js';
 
@@ -131,6 +132,7 @@ async function* turnEvents(graph: SwitchboardGraph, input: TurnInput, options: {
     if (head.values) await catchUpJournal(runtimeOf(graph), input.threadId, head.values, lease);
     if (head.seen !== undefined) {
       // The message was sent before: its turn's result, finished first if a failure cut it short.
+      await checkSentAgain(graph, input.threadId, messageId, input.message);
       details.saved = 'message';
       if (head.seen === 'latest' && head.maybeUnfinished) {
         const finished = await finishUnfinishedTurn(graph, input.threadId, lease, progress);
@@ -164,6 +166,7 @@ async function* turnEvents(graph: SwitchboardGraph, input: TurnInput, options: {
       // writes, which `seen` does not read) and before the checkpoint that takes it in. It is
       // answered now; running it again would answer it twice.
       if (head.seen !== undefined) {
+        await checkSentAgain(graph, input.threadId, messageId, input.message);
         details.saved = 'message';
         return await replayedResult(graph, input.threadId, messageId);
       }
@@ -343,6 +346,20 @@ async function readHead(
   const earlier = messages.some((message) => message.type === 'human' && message.id === messageId) || (turn !== undefined && isTrimmed(turn.number, messages) && (await journaledUserMessage(runtime, threadId, messageId)) !== undefined);
   const seen = user?.id === messageId ? 'latest' : earlier ? 'earlier' : undefined;
   return { owner: values.activeAgent ?? runtime.tree.root, maybeUnfinished: !settled || pending, seen, tree: values.tree, values };
+}
+
+/**
+ * A message sent again must be the one sent before: a different text under the same id is refused
+ * (`MESSAGE_ID_REUSED`, as payment APIs refuse a reused idempotency key), before anything is saved,
+ * rather than answered with the first message's answer or used to finish its turn.
+ */
+async function checkSentAgain(graph: SwitchboardGraph, threadId: string, messageId: string, text: string): Promise<void> {
+  const state = (await graph.getState({ configurable: { thread_id: threadId } })).values as Partial<SwitchboardState>;
+  const hot = state.messages?.find((message) => message.type === 'human' && message.id === messageId)?.content;
+  const sent = hot ?? ((await journaledUserMessage(runtimeOf(graph), threadId, messageId))?.data as JournalMessage | undefined)?.content;
+  if (typeof sent === 'string' && sent !== wellFormed(text)) {
+    throw new SwitchboardError('MESSAGE_ID_REUSED', `Message ${messageId} was sent on thread ${threadId} before, with a different text: send a new message with a new messageId (the same id is for sending the same message again).`);
+  }
 }
 
 /** The result of a message handled before: its turn's answer, read from the thread. */

@@ -45,6 +45,25 @@ describe.each(Object.keys(STORES) as (keyof typeof STORES)[])('on %s', (kind) =>
     });
   });
 
+  it('refuses a messageId sent again with a different text (MESSAGE_ID_REUSED), adding nothing; the same text is still replayed', async () => {
+    await withStore(STORES[kind], async (store) => {
+      const { graph, ledger } = await compileExample('support', { checkpointer: store.saver, threadLock: store.threadLock, model: 'offline' });
+      const { threadId } = newThread();
+      const first = await runTurn(graph, { threadId, messageId: 'msg-1', message: 'I want a refund for my invoice, I was charged twice \ud800' });
+      await runTurn(graph, { threadId, messageId: 'msg-2', message: 'thanks' });
+      const reused = { name: 'SwitchboardError', code: 'MESSAGE_ID_REUSED', message: expect.stringContaining('before, with a different text: send a new message with a new messageId') };
+      // The latest message and an earlier one.
+      await expect(runTurn(graph, { threadId, messageId: 'msg-2', message: 'thanks!' })).rejects.toMatchObject(reused);
+      await expect(runTurn(graph, { threadId, messageId: 'msg-1', message: 'refund me twice' })).rejects.toMatchObject(reused);
+      // The same text, its lone surrogate stored as U+FFFD, is the same message.
+      expect(await runTurn(graph, { threadId, messageId: 'msg-1', message: 'I want a refund for my invoice, I was charged twice \ud800' })).toMatchObject({ replayed: true, reply: first.reply });
+      const state = (await graph.getState({ configurable: { thread_id: threadId } })).values as typeof first.state;
+      expect(humanTexts(state.messages)).toEqual(['I want a refund for my invoice, I was charged twice \ufffd', 'thanks']);
+      expect(state.turn.number).toBe(2);
+      expect(await ledger.list('refund')).toHaveLength(1);
+    });
+  });
+
   it('refuses checkpoint writes and side-effect records under a stale fencing token', async () => {
     await withStore(STORES[kind], async (store) => {
       const { threadId } = newThread();

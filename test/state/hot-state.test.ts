@@ -102,10 +102,12 @@ async function supportTree() {
 }
 
 /** Turns `from`..`to` of the scripted conversation; a turn that waits for a person gets the person's reply. */
+const sentText = (n: number) => `message ${n}: ${'some words about the case '.repeat(4)}`;
+
 async function converse(graph: SwitchboardGraph, threadId: string, from: number, to: number, each?: (n: number, result: TurnResult) => void): Promise<TurnResult[]> {
   const results: TurnResult[] = [];
   for (let n = from; n <= to; n += 1) {
-    let result = await runTurn(graph, { threadId, messageId: `m${n}`, message: `message ${n}: ${'some words about the case '.repeat(4)}` });
+    let result = await runTurn(graph, { threadId, messageId: `m${n}`, message: sentText(n) });
     if (result.status === 'waiting') result = await resumeThread(graph, threadId, { reply: `A person answers message ${n}.`, handBackTo: 'triage' });
     expect(result, `turn ${n}`).toMatchObject({ status: 'done', turn: n });
     results.push(result);
@@ -253,7 +255,8 @@ describe.each(Object.keys(STORES) as (keyof typeof STORES)[])('on %s', (kind) =>
       // The same process (it knows the thread's head) and a new one (it reads the checkpoint).
       const { graph: restarted } = await compileExample('support', options);
       for (const [again, n] of [[graph, 1], [restarted, 2], [graph, 5]] as const) {
-        const replay = await runTurn(again, { threadId, messageId: `m${n}`, message: `message ${n}: sent again` });
+        await expect(runTurn(again, { threadId, messageId: `m${n}`, message: `message ${n}: another text` })).rejects.toMatchObject({ code: 'MESSAGE_ID_REUSED' });
+        const replay = await runTurn(again, { threadId, messageId: `m${n}`, message: sentText(n) });
         expect(replay).toMatchObject({ replayed: true, turn: n, status: 'done', reply: results[n - 1]!.reply, agent: results[n - 1]!.agent, handoffs: results[n - 1]!.handoffs });
       }
       expect(server.requests.length).toBe(calls);
