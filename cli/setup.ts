@@ -55,7 +55,7 @@ export { EXIT } from './exit-codes.js';
  * Error codes that mean the input was wrong (exit 2): retrying the same command cannot help.
  * Everything else Switchboard throws on purpose is a failed turn (exit 1).
  */
-const USAGE_ERROR_CODES: ReadonlySet<string> = new Set(['USAGE', 'NOTHING_PENDING', 'INVALID_REPLY', 'INVALID_DECISION', 'INVALID_FIELDS', 'INVALID_INPUT', 'THREAD_OF_ANOTHER_TREE', 'TOOLS_MODULE', 'INVALID_PROJECT_FILE', 'PROVIDER_PACKAGE_MISSING', 'STORE_PACKAGE_MISSING']);
+const USAGE_ERROR_CODES: ReadonlySet<string> = new Set(['USAGE', 'NOTHING_PENDING', 'INVALID_REPLY', 'INVALID_DECISION', 'INVALID_FIELDS', 'INVALID_INPUT', 'MESSAGE_ID_REUSED', 'THREAD_OF_ANOTHER_TREE', 'TOOLS_MODULE', 'INVALID_PROJECT_FILE', 'PROVIDER_PACKAGE_MISSING', 'STORE_PACKAGE_MISSING']);
 
 /** A mistake of the person running the command: printed as one line, exit code 2. */
 export class UsageError extends SwitchboardError {

@@ -64,6 +64,18 @@ describe('--json errors', () => {
     expect(stdoutObject(project).error).toMatchObject({ code: 'INVALID_PROJECT_FILE', message: expect.stringContaining('"tols" is not a setting') as string });
   });
 
+  it('run: a --message-id sent again with a different text is MESSAGE_ID_REUSED, exit 2; the same text replays', async () => {
+    const db = join(mkdtempSync(join(tmpdir(), 'switchboard-json-errors-')), 'threads.sqlite');
+    const first = await runCli(['run', SUPPORT, '--db', db, '--thread', 'r1', '--message-id', 'm1', '--json', '-m', 'hello']);
+    expect(first.code).toBe(0);
+    const reused = await runCli(['run', SUPPORT, '--db', db, '--thread', 'r1', '--message-id', 'm1', '--json', '-m', 'goodbye']);
+    expect(reused.code).toBe(2);
+    expect(stdoutObject(reused).error).toMatchObject({ code: 'MESSAGE_ID_REUSED', message: expect.stringContaining('Message m1 was sent on thread r1 before, with a different text') as string });
+    const again = await runCli(['run', SUPPORT, '--db', db, '--thread', 'r1', '--message-id', 'm1', '--json', '-m', 'hello']);
+    expect(again.code).toBe(0);
+    expect(JSON.parse(again.stdout.toString())).toMatchObject({ replayed: true, turn: 1 });
+  });
+
   it('without --json, stdout stays empty', async () => {
     const result = await runCli(['resume', SUPPORT, '--db', 'memory', '--thread', 'j2', '--reply', 'hi']);
     expect(result).toMatchObject({ code: 2, stderr: 'error NOTHING_PENDING: Thread j2 is not waiting for a person.\n' });
