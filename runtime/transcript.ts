@@ -68,11 +68,19 @@ export interface ThreadListing {
  */
 export async function getTranscript(graph: SwitchboardGraph, threadId: string, options: TranscriptOptions = {}): Promise<TranscriptPage> {
   checkId(threadId, 'threadId');
-  const read = { kinds: ['message'] as const, after: options.after, limit: options.limit };
+  const { after, limit } = optionsObject(options, 'getTranscript', '{ after?, limit? }');
+  const read = { kinds: ['message'] as const, after, limit };
   // Checked here too: a journal of the caller's own may not check them.
   checkReadOptions(read);
   const page = await journalOf(graph).read(threadId, read);
   return { messages: page.entries.map((entry) => ({ ...(entry.data as JournalMessage), turn: entry.turn, at: entry.at, seq: entry.seq })), next: page.next };
+}
+
+/** A function's options as plain JavaScript may pass them: `null` is none, as `undefined` is; anything else but an object is an input error. */
+function optionsObject<T extends object>(options: T | null | undefined, fn: string, shape: string): Partial<T> {
+  if (options === null || options === undefined) return {};
+  if (typeof options !== 'object') throw new InputError(`The options of ${fn} must be an object (${shape}).`);
+  return options;
 }
 
 /** The summary of each turn of the thread, oldest first (for a turn that waited for a person and went on, the final one). */
@@ -120,7 +128,8 @@ export async function getTrace(graph: SwitchboardGraph, threadId: string, turn: 
  * only thread ids containing this text. Threads of other trees in the same store are left out (and
  * not counted by `offset`).
  */
-export async function listThreads(graph: SwitchboardGraph, options: ListThreadsOptions = {}): Promise<ThreadListing[]> {
+export async function listThreads(graph: SwitchboardGraph, given: ListThreadsOptions = {}): Promise<ThreadListing[]> {
+  const options = optionsObject(given, 'listThreads', '{ limit?, offset?, search? }');
   const { limit, offset } = checkThreadsOptions(options);
   const search = options.search;
   // Ids hold no control character and no lone surrogate (see checkId): text with one matches none.

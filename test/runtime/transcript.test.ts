@@ -613,6 +613,11 @@ describe('turn summaries and traces', () => {
     expect(await getTrace(graph, threadId, 1)).toEqual([]);
     // A turn number that cannot be one is refused, as `forkThread` and `switchboard trace` refuse it.
     for (const turn of [0, -1, 1.5]) await expect(getTrace(graph, threadId, turn)).rejects.toMatchObject({ code: 'INVALID_INPUT', message: `The turn must be a whole number from 1 (got ${turn}).` });
+    // Options from plain JavaScript: null is none; a value that is not an object is an input error, not a TypeError.
+    expect((await getTranscript(graph, threadId, null as never)).messages.length).toBeGreaterThan(0);
+    await expect(getTranscript(graph, threadId, 5 as never)).rejects.toMatchObject({ code: 'INVALID_INPUT', message: 'The options of getTranscript must be an object ({ after?, limit? }).' });
+    expect((await listThreads(graph, null as never)).map((thread) => thread.threadId)).toContain(threadId);
+    await expect(listThreads(graph, 'x' as never)).rejects.toMatchObject({ code: 'INVALID_INPUT', message: 'The options of listThreads must be an object ({ limit?, offset?, search? }).' });
     // The person's reply is in the transcript, once.
     const transcript = await wholeTranscript(graph, threadId);
     expect(transcript.filter((message) => message.content === 'Dana here.')).toMatchObject([{ type: 'ai', name: 'person', turn: 1 }]);
