@@ -47,13 +47,19 @@ export function hiddenHandoffs(scope: ConditionScope, agent: AgentRuntime, state
   return hidden;
 }
 
+/** The code cel-js gives a condition that reads a variable with no value. */
+const UNSET_FIELD = 'unknown_variable';
+
 function holds(logger: Logger, agent: string, tool: string, condition: CompiledCondition, fields: Record<string, unknown>, now: Date): boolean {
   try {
     return condition.test(fields, now);
   } catch (error) {
     // Undecided is closed: the target is not offered. The log names the edge and the library's code, never a value.
     const code = (error as { code?: unknown }).code;
-    logger.warn({ event: 'condition-error', agent, tool, code: typeof code === 'string' ? code : 'error' }, 'a handoff condition could not be decided (a field without a value?); the handoff is not offered');
+    // A field with no value makes the condition false, as the README says: an everyday case (most
+    // callers are not VIPs), logged at debug; anything else is a warning.
+    const level = code === UNSET_FIELD ? 'debug' : 'warn';
+    logger[level]({ event: 'condition-error', agent, tool, code: typeof code === 'string' ? code : 'error' }, 'a handoff condition could not be decided (a field without a value?); the handoff is not offered');
     return false;
   }
 }
