@@ -30,7 +30,7 @@ export function registerStats(program: Command): void {
         const session = await openSession(treePath, options);
         try {
           const stats = await routingStats(session.graph, { since, until });
-          process.stdout.write(options.json ? `${stringifyForTerminal(withRoundedCosts(stats))}\n` : escapeControlCharacters(formatStats(stats)));
+          process.stdout.write(options.json ? `${stringifyForTerminal({ ...withRoundedCosts(stats), since: stats.since ?? null, until: stats.until ?? null })}\n` : escapeControlCharacters(formatStats(stats)));
           return EXIT.ok;
         } finally {
           await session.checkpointer.close();
@@ -60,10 +60,17 @@ const UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 } as co
 export function parseWhen(text: string, flag: string, now: Date): Date {
   const trimmed = text.trim();
   const duration = DURATION.exec(trimmed);
-  if (duration) return new Date(now.getTime() - Number(duration[1]) * UNIT_MS[duration[2] as keyof typeof UNIT_MS]);
-  const date = /^\d{4}-\d{2}-\d{2}/.test(trimmed) ? new Date(trimmed) : new Date(Number.NaN);
+  const date = duration ? new Date(now.getTime() - Number(duration[1]) * UNIT_MS[duration[2] as keyof typeof UNIT_MS]) : /^\d{4}-\d{2}-\d{2}/.test(trimmed) ? new Date(trimmed) : new Date(Number.NaN);
   if (Number.isNaN(date.getTime())) throw new UsageError(`${flag} takes an ISO date or time (2026-12-01, 2026-12-01T09:00Z) or a duration such as 24h or 7d (got "${text}").`);
+  if (!duration && !isCalendarDay(trimmed)) throw new UsageError(`${flag}: ${trimmed.slice(0, 10)} is not a day of the calendar (got "${text}").`);
   return date;
+}
+
+/** Whether an ISO text's date is a real day: `Date` rolls 2026-02-30 over to March 2 without a word. */
+function isCalendarDay(iso: string): boolean {
+  const [year, month, day] = iso.slice(0, 10).split('-').map(Number) as [number, number, number];
+  const date = new Date(Date.UTC(year, month - 1, day));
+  return date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
 }
 
 const count = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
@@ -94,7 +101,7 @@ export function formatStats(stats: RoutingStats): string {
   if (stats.refused.length > 0) lines.push('', 'Refused:', ...stats.refused.map((row) => `  ${String(row.count).padStart(5)}  ${row.code}`));
   if (stats.limits.length > 0) lines.push('', 'Limits:', ...stats.limits.map((row) => `  ${String(row.count).padStart(5)}  ${row.limit}`));
   if (stats.cost.byPath.length > 0) {
-    lines.push('', 'Cost per path:', ...stats.cost.byPath.map((row) => `  $${row.costUsd.toFixed(4).padStart(9)}  ${row.modelCalls} calls  ${row.inputTokens}+${row.outputTokens} tokens  ${row.path}`));
+    lines.push('', 'Cost per path:', ...stats.cost.byPath.map((row) => `  $${row.costUsd.toFixed(4).padStart(9)}  ${count(row.modelCalls, 'call')}  ${row.inputTokens}+${row.outputTokens} tokens  ${row.path}`));
   }
   return `${lines.join('\n')}\n`;
 }

@@ -143,7 +143,8 @@ describe('routing analytics', () => {
     const json = await runCli(['stats', 'config/support.yaml', '--db', db, '--json']);
     expect(json.code).toBe(0);
     const stats = JSON.parse(json.stdout.toString('utf8')) as RoutingStats;
-    expect(stats).toMatchObject({ tree: 'support', conversations: 2, turns: 3, handoffs: 2 });
+    // A period not given is there as null: a reader of --json finds every key.
+    expect(stats).toMatchObject({ tree: 'support', conversations: 2, turns: 3, handoffs: 2, since: null, until: null });
     expect(stats.paths.map((path) => `${path.from}>${path.to}`).sort()).toEqual(['triage>billing', 'triage>technical']);
     const text = await runCli(['stats', 'config/support.yaml', '--db', db, '--since', '1h']);
     expect(text.stdout.toString('utf8')).toContain('2 conversations, 3 turns (3 done)');
@@ -197,5 +198,11 @@ describe('routing analytics', () => {
     expect(parseWhen('7d', '--since', now).toISOString()).toBe('2026-11-29T12:00:00.000Z');
     expect(parseWhen('2026-12-01', '--since', now).toISOString()).toBe('2026-12-01T00:00:00.000Z');
     expect(() => parseWhen('yesterday', '--since', now)).toThrow('--since takes an ISO date or time');
+    // A day the calendar does not have is refused, not rolled over into the next month.
+    expect(() => parseWhen('2026-02-30', '--since', now)).toThrow('--since: 2026-02-30 is not a day of the calendar');
+    expect(() => parseWhen('2026-02-31T10:00Z', '--until', now)).toThrow('--until: 2026-02-31 is not a day of the calendar');
+    expect(parseWhen('2028-02-29', '--since', now).toISOString()).toBe('2028-02-29T00:00:00.000Z');
+    // A duration reaching before any date there is: the flag's own message, not the library's.
+    expect(() => parseWhen('99999999999d', '--since', now)).toThrow('--since takes an ISO date or time');
   });
 });
