@@ -95,9 +95,9 @@ describe('escalation to a person', () => {
     // The person answers once, for every message; the hand-back targets of the first wait still hold.
     const answered = await resumeThread(graph, threadId, { reply: 'Dana here, sorted.', handBackTo: escalated!.from });
     // Each message of the wait, sent again, gets that answer.
-    for (const earlier of [escalated!, again]) {
+    for (const [earlier, message] of [[escalated!, 'I need to speak to a real person'], [again, 'hello? anyone there?']] as const) {
       const messageId = earlier === again ? again.messageId : (await getTurnSummaries(graph, threadId))[earlier.turn - 1]!.messageId!;
-      expect(await runTurn(graph, { threadId, messageId, message: 'again' })).toMatchObject({ replayed: true, status: 'done', turn: earlier.turn, agent: 'human_agent', reply: 'Dana here, sorted.' });
+      expect(await runTurn(graph, { threadId, messageId, message })).toMatchObject({ replayed: true, status: 'done', turn: earlier.turn, agent: 'human_agent', reply: 'Dana here, sorted.' });
     }
     expect(answered).toMatchObject({ status: 'done', turn: third.turn, reply: 'Dana here, sorted.', state: { activeAgent: escalated!.from } });
     const last = (await getTurnSummaries(graph, threadId)).at(-1)!;
