@@ -88,15 +88,24 @@ function stringify(output: unknown): string {
   return JSON.stringify(output) ?? '(the tool returned nothing)';
 }
 
-/** What a thrown value says: an error's message, a string as it is, anything else as JSON (never "[object Object]"). */
+/**
+ * What a thrown value says: an error's message, a string as it is, anything else as JSON (never
+ * "[object Object]"). It never throws itself: a tool may throw anything (an error whose message is
+ * not text, a circular object without a prototype, one whose `toJSON` and `toString` throw), and a
+ * description that threw would end the turn instead of telling the model the tool failed.
+ */
 function errorText(error: unknown): string {
-  if (error instanceof Error) return error.message;
+  if (error instanceof Error && typeof error.message === 'string') return error.message;
   if (typeof error === 'string') return error;
-  try {
-    return JSON.stringify(error) ?? String(error);
-  } catch {
-    return String(error);
+  for (const print of [() => JSON.stringify(error instanceof Error ? error.message : error), () => String(error)]) {
+    try {
+      const text = print();
+      if (typeof text === 'string') return text;
+    } catch {
+      // The next way of printing it.
+    }
   }
+  return 'a value that cannot be printed';
 }
 
 /**

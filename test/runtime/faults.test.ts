@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ToolMessage } from '@langchain/core/messages';
+import { tool } from '@langchain/core/tools';
+import { z } from 'zod';
 import { compileTree } from '../../graphs/compile.js';
 import { runTurn } from '../../runtime/turn.js';
 import type { SwitchboardEvent } from '../../nodes/events.js';
@@ -291,6 +293,23 @@ describe('the fault matrix (real ChatOpenAI client, fake server)', () => {
     const failed = result.state.messages.find((message) => message.type === 'tool' && (message as ToolMessage).name === 'explode');
     expect(failed?.text).toBe('Error: explode failed: the invoice service is down');
     expectEveryCallAnswered(result.state.messages);
+  });
+
+  it('a tool that throws a value that cannot be printed fails as a tool, never ending the turn', async () => {
+    const circular: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
+    circular.self = circular;
+    const numbered = Object.assign(new Error('x'), { message: 42 as unknown as string });
+    for (const [thrown, said] of [[circular, 'a value that cannot be printed'], [numbered, '42']] as const) {
+      const { tree, tools } = await loadFaultsTree();
+      // eslint-disable-next-line @typescript-eslint/only-throw-error -- the point: a tool may throw anything
+      const explode = tool(async () => { throw thrown; }, { name: 'explode', description: 'Fails.', schema: z.object({}) });
+      const graph = compileTree(tree, { tools: { ...tools, explode }, logger: captureLogs().logger, model: 'openai', env: { OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: server.url }, sleep: async () => {} });
+      server.enqueue(toBilling, { toolCalls: [{ name: 'explode', arguments: {} }] }, { content: 'Backup desk here.' });
+      const result = await runTurn(graph, { threadId: newThread().threadId, message: 'invoice?' });
+      expect(result).toMatchObject({ status: 'done', agent: 'backup_desk' });
+      const failed = result.state.messages.find((message) => message.type === 'tool' && (message as ToolMessage).name === 'explode');
+      expect(failed?.text).toBe(`Error: explode failed: ${said}`);
+    }
   });
 
   it('with no fallback left, a failing model ends the turn with a clear error', async () => {
