@@ -220,6 +220,9 @@ export async function runHandoffHook(
   }
   const hookName = runtime.tree.agents[move.to]?.kind === 'human' ? 'onEscalation' : 'onHandoff';
   const { effect } = await hooks.ledger.record({ key, kind: 'handoff-hook', details: { hook: hookName, from: move.from, to: move.to, tool: move.tool, outcome } }, fenceOf(config));
+  // A turn stopped while the hook ran stops only now: the hook's side effect is done and its
+  // outcome recorded, so the message sent again reuses it instead of running the hook a second time.
+  config.signal?.throwIfAborted();
   // Another run recorded first (a worker that took the thread over): its outcome stands.
   return effect.details.outcome as HookOutcome;
 }
@@ -229,11 +232,84 @@ export function refusedText(outcome: Exclude<HookOutcome, { action: 'accept' }>)
   return outcome.action === 'refuse' ? `refused by a hook: ${outcome.reason}` : `not made: ${outcome.message}`;
 }
 
+/** How long a refusal's reason may be, in characters (grapheme clusters); a longer one is cut. */
+export const MAX_REFUSAL_CHARACTERS = 500;
+
+/**
+ * A hook's refusal as the clause the model is told ("…is not allowed: <reason>. triage keeps…"):
+ * trimmed, without its own final period (the sentence supplies one), and cut to
+ * {@link MAX_REFUSAL_CHARACTERS}: the reason goes to the model, into events and into the ledger, and
+ * a hook passing on an API's answer must not send megabytes. A blank reason is the policy's.
+ */
+function refusalReason(refuse: string): string {
+  const reason = truncate(refuse.trim().replace(/\.$/, '').trimEnd(), MAX_REFUSAL_CHARACTERS);
+  return reason !== '' ? reason : 'the handoff was refused by policy';
+}
+
+/** The first line of a thrown error's message, at most this many characters. */
+const MAX_THROWN_CHARACTERS = 500;
+
+/**
+ * What a hook threw, in one line ("Error: CRM down", "string: …", "an object"), never throwing
+ * itself: a hook may throw anything (an object without a prototype, one whose `toString` throws, an
+ * error whose message is not text), and a description that threw would crash the turn instead of
+ * failing the hook, leaving nothing recorded and the hook to run again on every message.
+ */
+function thrownText(error: unknown): string {
+  try {
+    if (error instanceof Error) {
+      const name = typeof error.name === 'string' && error.name !== '' ? error.name : 'Error';
+      const message = typeof error.message === 'string' ? firstLine(error.message) : `(a message that is ${describe(error.message)})`;
+      return `${name}: ${message}`;
+    }
+    if (typeof error === 'string') return `string: ${firstLine(error)}`;
+    if (typeof error === 'object' || typeof error === 'function') return describe(error);
+    return `${typeof error}: ${String(error)}`;
+  } catch {
+    return 'a value that cannot be described';
+  }
+}
+
+function firstLine(text: string): string {
+  return truncate(text.split('\n', 1)[0] ?? '', MAX_THROWN_CHARACTERS);
+}
+
+const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+
+/**
+ * UTF-16 code units a character may take when a text is cut (a family emoji takes 11, a flag 4): the
+ * cut segments at most this many a character (16,000 units for 500 characters, a few milliseconds).
+ */
+const UNITS_PER_CHARACTER = 32;
+
+/**
+ * `text` cut to at most `limit` characters, the last an ellipsis, between grapheme clusters (an
+ * emoji or an accented letter is never split). Only the start of the text is segmented (V8's
+ * segmenter is slow on long strings; see nodes/turn.ts): every cluster of that start but its last
+ * is whole, and a text longer than the start has too many code units a character to fit anyway.
+ */
+function truncate(text: string, limit: number): string {
+  if (text.length <= limit) return text;
+  const start = text.slice(0, (limit + 1) * UNITS_PER_CHARACTER);
+  let count = 0;
+  let last = 0;
+  for (const { index } of graphemes.segment(start)) {
+    // A character past the limit: cut before the last one that fits, for the ellipsis.
+    if (count === limit) return `${text.slice(0, last)}…`;
+    last = index;
+    count += 1;
+  }
+  return start.length === text.length ? text : `${text.slice(0, last)}…`;
+}
+
+/** What kind of value a hook gave ("an array", "a Map", "an object"), never the value itself. */
 function describe(value: unknown): string {
   if (Array.isArray(value)) return 'an array';
   if (value === null) return 'null';
-  if (typeof value === 'object') return `a ${(value.constructor as { name?: string } | undefined)?.name ?? 'object'}`;
-  return typeof value;
+  if (typeof value !== 'object') return typeof value;
+  const name = (value.constructor as { name?: unknown } | undefined)?.name;
+  const kind = typeof name === 'string' && name !== '' && name !== 'Object' ? name : 'object';
+  return `${/^[aeiou]/i.test(kind) ? 'an' : 'a'} ${kind}`;
 }
 
 async function recorded(ledger: SideEffectLedger, key: string): Promise<SideEffect | undefined> {
@@ -251,25 +327,35 @@ async function invoke(
   const controller = new AbortController();
   const stopWithTurn = () => controller.abort(turnSignal?.reason);
   turnSignal?.addEventListener('abort', stopWithTurn, { once: true });
+  const timeUp = () => controller.abort(new Error(`the hook took longer than ${timeoutMs} ms`));
+  const timeout: HookOutcome = { action: 'fail', kind: 'timeout', message: `the hook did not finish within ${timeoutMs} ms` };
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<'timeout'>((resolve) => {
     timer = setTimeout(() => {
-      controller.abort(new Error(`the hook took longer than ${timeoutMs} ms`));
+      timeUp();
       resolve('timeout');
     }, timeoutMs);
   });
+  const started = performance.now();
   try {
     const result = await Promise.race([Promise.resolve().then(() => hook({ ...context, signal: controller.signal })), timedOut]);
-    if (result === 'timeout') return { action: 'fail', kind: 'timeout', message: `the hook did not finish within ${timeoutMs} ms` };
-    turnSignal?.throwIfAborted();
+    if (result === 'timeout') return timeout;
+    // A hook that blocked the event loop (a busy loop, a synchronous call) returns before the timer
+    // can fire: past its limit, it failed all the same, as a slow asynchronous hook does.
+    if (performance.now() - started > timeoutMs) {
+      timeUp();
+      return timeout;
+    }
+    // The hook returned: its outcome is recorded even when the turn stopped meanwhile (the caller
+    // stops the turn once it is), so the hook does not run again when the message is sent again.
     return outcomeOf(runtime, result);
   } catch (error) {
-    // The turn lost the thread (or was aborted), or a store failed under the hook: the turn stops
-    // and the handoff replays under its key, as a tool call does.
+    // A hook that throws once the turn was stopped may be obeying its signal, and a store that
+    // failed under it leaves nothing decided: the turn stops unrecorded and the handoff replays
+    // under its key, as a tool call does.
     if (turnSignal?.aborted) throw turnSignal.reason;
     if (error instanceof StoreError) throw error;
-    const name = error instanceof Error ? error.name : typeof error;
-    return { action: 'fail', kind: 'threw', message: `the hook threw ${name}: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}` };
+    return { action: 'fail', kind: 'threw', message: `the hook threw ${thrownText(error)}` };
   } finally {
     clearTimeout(timer);
     turnSignal?.removeEventListener('abort', stopWithTurn);
@@ -292,8 +378,7 @@ function outcomeOf(runtime: TreeRuntime, result: HandoffHookResult): HookOutcome
   }
   if ('refuse' in result) {
     if (typeof result.refuse !== 'string') return { action: 'fail', kind: 'invalid-fields', message: `the hook's refuse is ${describe(result.refuse)}, not a reason in words; ${RESULT_SHAPE}` };
-    const reason = result.refuse.trim() !== '' ? result.refuse : 'the handoff was refused by policy';
-    return { action: 'refuse', reason };
+    return { action: 'refuse', reason: refusalReason(result.refuse) };
   }
   const fields = result.fields ?? {};
   const parsed = fieldsSchema(runtime.tree).safeParse(fields);
