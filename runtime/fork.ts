@@ -14,15 +14,18 @@ import type { SwitchboardGraph } from '../graphs/compile.js';
 import { InputError } from '../errors/input-error.js';
 import { SwitchboardError } from '../errors/switchboard-error.js';
 import { ThreadTreeError } from '../errors/thread-tree-error.js';
-import { ownerOf } from '../nodes/context.js';
+import { currentFields } from '../nodes/context.js';
+import type { AgentRuntime, TreeRuntime } from '../nodes/context.js';
 import { lastUserMessage } from '../nodes/turn.js';
 import { emptyUsage } from '../state/schema.js';
 import { checkFields, checkId, MAX_ID_BYTES } from './turn.js';
+import { nextOwner } from './waiting.js';
 import type { SwitchboardState } from '../state/schema.js';
 import { FENCE_KEY } from '../store/fences.js';
 import type { Fence } from '../store/fences.js';
 import { pairedJournal } from '../store/journal.js';
-import type { JournalEntryInput, ThreadJournal } from '../store/journal.js';
+import type { JournalEntry, JournalEntryInput, ThreadJournal } from '../store/journal.js';
+import type { JournalMessage } from '../state/journal-message.js';
 import type { TurnSummary } from './turn-summary.js';
 
 /** A turn the store still has the end of. */
@@ -70,25 +73,44 @@ export async function listTurnCheckpoints(graph: SwitchboardGraph, threadId: str
 
 /**
  * The thread as it was at the end of `turn`. Throws `INVALID_INPUT` (the id, the turn),
- * `UNKNOWN_THREAD`, `UNKNOWN_TURN` (the thread has fewer turns), or `TURN_NOT_KEPT` when the store no longer has that turn.
+ * `UNKNOWN_THREAD`, `UNKNOWN_TURN` (the thread has fewer turns), `TURN_UNFINISHED` (that turn was
+ * cut short and has no end yet), or `TURN_NOT_KEPT` when the store no longer has that turn.
  */
 export async function threadAtTurn(graph: SwitchboardGraph, threadId: string, turn: number): Promise<ThreadAtTurn> {
   // An empty id is no filter to LangGraph's savers: it would read another thread's checkpoints.
   checkId(threadId, 'threadId');
-  if (!Number.isInteger(turn) || turn < 1) throw new InputError(`The turn must be a whole number from 1 (got ${String(turn)}).`);
+  if (!Number.isInteger(turn) || turn < 1) throw new InputError(`The turn must be a whole number from 1 (got ${shown(turn)}).`);
   const saver = checkpointerOf(graph);
   const ends = await turnEnds(saver, threadId);
   const found = ends.get(turn);
   if (found) return { ...found, threadId };
   const latest = await saver.getTuple({ configurable: { thread_id: threadId, checkpoint_ns: '' } });
   if (!latest) throw new SwitchboardError('UNKNOWN_THREAD', `There is no thread ${threadId} in this store.`);
-  const turns = (latest.checkpoint.channel_values as Partial<SwitchboardState>).turn?.number ?? 0;
-  if (turn > turns) throw new SwitchboardError('UNKNOWN_TURN', `Thread ${threadId} has ${turns === 1 ? 'one turn' : `${turns} turns`}: there is no turn ${turn}.`);
+  const values = latest.checkpoint.channel_values as Partial<SwitchboardState>;
   const kept = [...ends.keys()].sort((a, b) => a - b).join(', ') || 'none';
+  if (turn === unfinishedTurn(values))
+    throw new SwitchboardError(
+      'TURN_UNFINISHED',
+      `Turn ${turn} of thread ${threadId} has not finished, so it has no end to fork from: it is still running, or it was cut short (its process stopped) and the thread's next message or recoverThread finishes it. Fork from an earlier turn (turns kept: ${kept}), or from this one once it has finished.`,
+    );
+  const turns = values.turn?.number ?? 0;
+  if (turn > turns) throw new SwitchboardError('UNKNOWN_TURN', `Thread ${threadId} has ${turns === 1 ? 'one turn' : `${turns} turns`}: there is no turn ${turn}.`);
   throw new SwitchboardError(
     'TURN_NOT_KEPT',
     `The store no longer has the end of turn ${turn} of thread ${threadId} (turns kept: ${kept}). Keep every turn with retention 'all' (the dev page's default).`,
   );
+}
+
+/**
+ * The number of the turn the thread's latest checkpoint is in the middle of: one running now, or one
+ * cut short (a dead worker, a dropped caller) that waits to be finished, or a user message taken in
+ * before its turn began. Undefined when the latest checkpoint is a turn's end.
+ */
+function unfinishedTurn(latest: Partial<SwitchboardState>): number | undefined {
+  if (settled(latest)) return undefined;
+  const turn = latest.turn;
+  if (!turn) return 1;
+  return turn.status === 'running' ? turn.number : turn.number + 1;
 }
 
 /**
@@ -120,9 +142,12 @@ async function turnEnds(saver: BaseCheckpointSaver, threadId: string): Promise<M
 /**
  * Forks a new thread from the end of one turn of another: the new thread has the same messages,
  * owner, handoff trail, fields (with `fields` changed) and usage, and its next message continues
- * from there. The old thread is not written. Errors: `INVALID_INPUT` (ids, turn), `INVALID_FIELDS`,
- * `THREAD_EXISTS` (the new id is taken), `UNKNOWN_THREAD`, `UNKNOWN_TURN`, `TURN_NOT_KEPT`, `FORK_WAITING` (that
- * turn waits for a person), `THREAD_OF_ANOTHER_TREE`.
+ * from there. The old thread is not written. The tree may have changed since that turn: the fork
+ * takes what the thread's next turn would (its fields as the tree declares them now, its owner the
+ * root when the agent that owned it is gone). Errors: `INVALID_INPUT` (ids, turn), `INVALID_FIELDS`,
+ * `THREAD_EXISTS` (the new id is taken), `UNKNOWN_THREAD`, `UNKNOWN_TURN`, `TURN_NOT_KEPT`,
+ * `TURN_UNFINISHED` (that turn was cut short), `FORK_WAITING` (that turn waits for a person),
+ * `THREAD_OF_ANOTHER_TREE`, `FORK_STATE_INVALID` (a state the tree cannot hold).
  */
 export async function forkThread(graph: SwitchboardGraph, options: ForkThreadOptions): Promise<ForkResult> {
   const runtime = runtimeOf(graph);
@@ -144,23 +169,53 @@ export async function forkThread(graph: SwitchboardGraph, options: ForkThreadOpt
       throw new SwitchboardError('THREAD_EXISTS', `Thread ${newThreadId} already exists: fork into a new thread id.`);
     const domain = runtime.threadLock.fences;
     const fence: Fence | undefined = domain ? { threadId: newThreadId, token: lease.fence, domain } : undefined;
-    const old = { ...source.state, activeAgent: source.state.activeAgent || runtime.tree.root };
+    const old = source.state;
+    const owner = nextOwner(runtime, old.activeAgent || runtime.tree.root);
     const values = {
       messages: old.messages,
-      activeAgent: old.activeAgent,
+      activeAgent: owner,
       handoffs: old.handoffs,
       turn: old.turn,
-      fields: { ...old.fields, ...options.fields },
+      fields: { ...fieldsNow(runtime, owner, old.fields), ...options.fields },
       usage: old.usage,
       tree: old.tree ?? treeName,
     };
     const config = { configurable: { thread_id: newThreadId, ...(domain ? { [FENCE_KEY]: { token: lease.fence, domain } } : {}) } };
     // As the owner's node: agent nodes route by Command, so nothing is left to run.
-    await graph.updateState(config, values, ownerOf(runtime, old.activeAgent));
+    await graph.updateState(config, values, owner).catch((error: unknown) => {
+      throw stateRefused(error, options.threadId, options.turn);
+    });
     await copyJournal(journalOf(graph, saver), options.threadId, newThreadId, options.turn, fence);
     const state = (await graph.getState({ configurable: { thread_id: newThreadId } })).values as SwitchboardState;
     return { threadId: newThreadId, from: { threadId: options.threadId, turn: options.turn, checkpointId: source.checkpointId }, state };
   });
+}
+
+/**
+ * The thread's fields as the tree declares them now, the way its next turn sees them
+ * ({@link currentFields}): a field removed from the YAML, or holding a value of a type it no longer
+ * has, is dropped (a retyped one takes its default), so the new thread holds only what the tree's
+ * state can. Every agent of the runtime knows the tree's fields; `owner` is one of them.
+ */
+function fieldsNow(runtime: TreeRuntime, owner: string, fields: SwitchboardState['fields']): SwitchboardState['fields'] {
+  return currentFields(runtime.agents.get(owner) as AgentRuntime, fields);
+}
+
+/**
+ * LangGraph refuses a write a channel's schema rejects with a plain `Error` ("Validation failed for
+ * field …"). The fork writes only what the tree declares now, so this is a thread state the tree
+ * cannot hold: said with a code, like every other refusal of the fork. Other errors pass unchanged.
+ */
+function stateRefused(error: unknown, threadId: string, turn: number): unknown {
+  if (!(error instanceof Error) || error instanceof SwitchboardError || !error.message.startsWith('Validation failed for field')) return error;
+  return new SwitchboardError('FORK_STATE_INVALID', `Turn ${turn} of thread ${threadId} holds a state the tree cannot take as it is now (${error.message}): fork from another turn.`, { cause: error });
+}
+
+/** A value as a message shows it: a number as itself, anything else as JSON (so "1", the text, is told from 1). */
+function shown(value: unknown): string {
+  if (typeof value === 'number') return String(value);
+  if (typeof value === 'bigint') return `${value}n`;
+  return JSON.stringify(value) ?? String(value);
 }
 
 /** A turn's end: it finished (or waits) and its user message is the thread's last. */
@@ -185,7 +240,8 @@ function journalOf(graph: SwitchboardGraph, saver: BaseCheckpointSaver): ThreadJ
 /**
  * The old thread's journal up to `turn` (transcript, turn summaries, step trace), appended to the
  * new thread; the turn summaries marked as copies (`copiedFrom`), so that routing analytics count
- * each turn once, in the thread that ran it.
+ * each turn once, in the thread that ran it; the messages keep their time (`at`: the end of their
+ * turn), which the journal would otherwise set to the time of the copy.
  */
 async function copyJournal(journal: ThreadJournal | undefined, from: string, to: string, turn: number, fence: Fence | undefined): Promise<void> {
   if (!journal) return;
@@ -194,10 +250,18 @@ async function copyJournal(journal: ThreadJournal | undefined, from: string, to:
     const page = await journal.read(from, { after, limit: 500 });
     const entries: JournalEntryInput[] = page.entries
       .filter((entry) => entry.turn <= turn)
-      .map(({ kind, turn: entryTurn, key, data }) => ({ kind, turn: entryTurn, key, data: kind === 'turn' ? { ...(data as TurnSummary), copiedFrom: from } : data }));
+      .map((entry) => ({ kind: entry.kind, turn: entry.turn, key: entry.key, data: copiedData(entry, from) }));
     if (entries.length > 0) await journal.append(to, entries, fence);
     after = page.next;
   } while (after !== undefined);
+}
+
+/** A journal entry's data as a fork copies it: a turn summary marked `copiedFrom`, a message with its own time. */
+function copiedData(entry: JournalEntry, from: string): unknown {
+  if (entry.kind === 'turn') return { ...(entry.data as TurnSummary), copiedFrom: from };
+  // A copy of a copy keeps the first time.
+  if (entry.kind === 'message') return { at: entry.at, ...(entry.data as JournalMessage) };
+  return entry.data;
 }
 
 /**

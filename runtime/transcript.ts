@@ -73,7 +73,8 @@ export async function getTranscript(graph: SwitchboardGraph, threadId: string, o
   // Checked here too: a journal of the caller's own may not check them.
   checkReadOptions(read);
   const page = await journalOf(graph).read(threadId, read);
-  return { messages: page.entries.map((entry) => ({ ...(entry.data as JournalMessage), turn: entry.turn, at: entry.at, seq: entry.seq })), next: page.next };
+  // A message a fork copied carries its time in the source thread (see `forkThread`).
+  return { messages: page.entries.map((entry) => ({ ...(entry.data as JournalMessage), turn: entry.turn, at: (entry.data as { at?: string }).at ?? entry.at, seq: entry.seq })), next: page.next };
 }
 
 /** A function's options as plain JavaScript may pass them: `null` is none, as `undefined` is; anything else but an object is an input error. */
