@@ -7,6 +7,7 @@ import { formatIssue } from '../errors/config-error.js';
 import type { EdgeKind } from '../config/edges.js';
 import type { TurnResult } from '../runtime/turn.js';
 import type { HandoffRecord, SwitchboardState } from '../state/schema.js';
+import { cutAtMaxTokens } from '../models/reply-check.js';
 import type { ModelOption } from '../models/resolve.js';
 import type { NodeRole } from '../viz/diagram.js';
 import { edgeElementId, nodeElementId } from '../viz/dot.js';
@@ -126,6 +127,8 @@ export interface PageMessage {
   /** The agent that wrote it. */
   agent?: string | undefined;
   text: string;
+  /** An agent's reply cut at its model's `maxTokens`: only the start of an answer (left out otherwise). */
+  truncated?: true | undefined;
 }
 
 export interface PageThreadState {
@@ -161,11 +164,15 @@ export function toPageMessages(messages: readonly BaseMessage[], turnsBefore = 0
   });
 }
 
-/** One message of user turn `turn` as the page shows it, or nothing for tool traffic. */
+/**
+ * One message of user turn `turn` as the page shows it, or nothing for tool traffic. A reply cut at
+ * maxTokens is marked when the message still has its finish reason (as the checkpoint keeps it; the
+ * journal does not, see whole-thread.ts).
+ */
 export function toPageMessage(message: BaseMessage, turn: number): PageMessage[] {
   const text = message.text;
   if (message.type === 'human') return [{ role: 'user', turn, text }];
-  if (message.type === 'ai' && text.trim() !== '') return [{ role: 'agent', turn, agent: message.name, text }];
+  if (message.type === 'ai' && text.trim() !== '') return [{ role: 'agent', turn, agent: message.name, text, ...(cutAtMaxTokens(message) ? { truncated: true as const } : {}) }];
   return [];
 }
 

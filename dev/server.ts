@@ -28,7 +28,7 @@ import { resolveApproval } from '../runtime/approval.js';
 import { ApprovalDecisionSchema } from '../nodes/approval.js';
 import { ChatRequestSchema, listEscalations, parseBody, readThread, ReplyRequestSchema, requireThread, threadRequestOf, ThreadRunner } from './threads.js';
 import type { ThreadRequest } from './threads.js';
-import { ForkRequestSchema, httpErrors, ThreadHistory } from './thread-history.js';
+import { ForkRequestSchema, httpErrors, ThreadHistory, turnNumber } from './thread-history.js';
 
 export interface DevServerOptions {
   /** The tree file to serve and watch. */
@@ -166,7 +166,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       requireGoodTree();
       sendJson(response, 200, await history.trace(threadId, url.searchParams.get('turn') ?? undefined));
     } else if (turn !== undefined) {
-      sendJson(response, 200, await history.atTurn(requireGoodTree().graph, threadId, Number(turn)));
+      sendJson(response, 200, await history.atTurn(requireGoodTree().graph, threadId, turnNumber(turn)));
     } else if (route === 'POST threads/fork') {
       const graph = requireGoodTree().graph;
       const body = parseBody(ForkRequestSchema, await readJson(request));

@@ -32,6 +32,8 @@ export type TraceItem =
       usage: { inputTokens: number; outputTokens: number; costUsd: number } | null;
       /** No price is known for `model`: `usage.costUsd` is 0 for want of one, not a real cost (left out when priced). */
       unpriced?: true | undefined;
+      /** The reply was cut at the model's `maxTokens` (its `message-end` said so): only the start of an answer (left out otherwise). */
+      truncated?: true | undefined;
     }
   | {
       kind: 'tool-call';
@@ -56,7 +58,10 @@ export type TraceItem =
   /** An event this timeline has no row of its own for (a newer kind), shown with its fields. */
   | { kind: 'other'; at: number; type: string; fields: Record<string, unknown> };
 
-/** Events shown inside other rows (a tool result in its call, a request in its handoff) or not at all (step bounds, usage, the text). */
+/**
+ * Events shown inside other rows (a tool result in its call, a request in its handoff, a reply's
+ * end in its model call) or not at all (step bounds, usage, the text).
+ */
 const FOLDED: ReadonlySet<string> = new Set(['tool-result', 'handoff-request', 'step-start', 'step-end', 'usage', 'message-end', 'text-delta', 'escalation-end']);
 
 export interface StepTrace {
@@ -89,10 +94,16 @@ export async function tracedTurns(journal: ThreadJournal, threadId: string): Pro
   return [...turns].sort((a, b) => a - b);
 }
 
-/** A turn's trace from its journal entries. */
+/**
+ * A turn's trace from its journal entries, in the order things happened. A model call is journaled
+ * when it ends (after its retries) but shown at its start, so the rows are put in time order: the
+ * call, then the retries within it.
+ */
 export function buildTrace(threadId: string, turn: number, entries: readonly JournalEntry[]): StepTrace {
   const items: TraceItem[] = [];
   const tools = new Map<string, Extract<TraceItem, { kind: 'tool-call' }>>();
+  /** Each agent's latest model call: the one whose reply a `message-end` ends. */
+  const calls = new Map<string, Extract<TraceItem, { kind: 'model-call' }>>();
   for (const entry of entries) {
     const data = entry.data as { at?: unknown; event?: unknown } | null;
     const event = (data && typeof data === 'object' && 'event' in data ? data.event : data) as Record<string, unknown> | null;
@@ -107,7 +118,7 @@ export function buildTrace(threadId: string, turn: number, entries: readonly Jou
       case 'model-call': {
         const usage = event.usage as { inputTokens?: number; outputTokens?: number; costUsd?: number } | undefined;
         const startedAt = typeof event.startedAt === 'number' ? event.startedAt : at;
-        items.push({
+        const call: Extract<TraceItem, { kind: 'model-call' }> = {
           kind: 'model-call',
           at: startedAt,
           agent: text('agent'),
@@ -119,7 +130,14 @@ export function buildTrace(threadId: string, turn: number, entries: readonly Jou
           durationMs: number('durationMs'),
           usage: usage ? { inputTokens: usage.inputTokens ?? 0, outputTokens: usage.outputTokens ?? 0, costUsd: usage.costUsd ?? 0 } : null,
           ...(event.unpriced === true ? { unpriced: true as const } : {}),
-        });
+        };
+        calls.set(call.agent, call);
+        items.push(call);
+        break;
+      }
+      case 'message-end': {
+        const call = calls.get(text('agent'));
+        if (event.truncated === true && call?.reply) call.truncated = true;
         break;
       }
       case 'tool-call': {
@@ -183,7 +201,12 @@ export function buildTrace(threadId: string, turn: number, entries: readonly Jou
         break;
     }
   }
-  return { threadId, turn, items };
+  return { threadId, turn, items: inTimeOrder(items) };
+}
+
+/** The items by time; items of the same time keep their journal order (a sort is stable). */
+function inTimeOrder(items: TraceItem[]): TraceItem[] {
+  return items.sort((a, b) => a.at - b.at);
 }
 
 /** The LangChain class names a serialized message may carry, as roles. */

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { SwitchboardError } from '../errors/switchboard-error.js';
 import type { SwitchboardGraph } from '../graphs/compile.js';
 import { forkThread, listTurnCheckpoints, threadAtTurn } from '../runtime/fork.js';
+import { MAX_JOURNAL_TURN } from '../store/journal.js';
 import type { ThreadJournal } from '../store/journal.js';
 import { HttpError } from './http.js';
 import { toPageState } from './page-data.js';
@@ -33,6 +34,7 @@ const STATUS_OF: Readonly<Record<string, number>> = {
   UNKNOWN_TURN: 404,
   THREAD_EXISTS: 409,
   FORK_WAITING: 409,
+  TURN_UNFINISHED: 409,
   THREAD_OF_ANOTHER_TREE: 409,
   INVALID_FIELDS: 400,
   INVALID_INPUT: 400,
@@ -53,10 +55,8 @@ export class ThreadHistory {
    * how many there are in all: the page asks for the next page until it has every one.
    */
   async list(search: string | undefined, limitText: string | undefined, offsetText: string | undefined) {
-    const limit = limitText === undefined ? 100 : Number(limitText);
-    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new HttpError(400, 'limit must be a whole number from 1 to 1000.');
-    const offset = offsetText === undefined ? 0 : Number(offsetText);
-    if (!Number.isInteger(offset) || offset < 0) throw new HttpError(400, 'offset must be a whole number from 0.');
+    const limit = limitText === undefined ? 100 : queryNumber('limit', limitText, { min: 1, max: 1000 });
+    const offset = offsetText === undefined ? 0 : queryNumber('offset', offsetText, { min: 0, max: Number.MAX_SAFE_INTEGER });
     if (search !== undefined && search.length > 100) throw new HttpError(400, 'search must be at most 100 characters.');
     const page = await listThreadPage(this.saver, { search: search || undefined, limit, offset });
     return { threads: page.rows, total: page.total, offset };
@@ -77,11 +77,10 @@ export class ThreadHistory {
 
   /** A turn's step trace (default: the thread's latest traced turn). */
   async trace(threadId: string, turnText: string | undefined): Promise<StepTrace> {
-    let turn = turnText === undefined ? undefined : Number(turnText);
-    if (turn !== undefined && (!Number.isInteger(turn) || turn < 1)) throw new HttpError(400, 'turn must be a whole number from 1.');
-    turn ??= (await tracedTurns(this.journal, threadId)).at(-1);
+    const turn = turnText === undefined ? (await tracedTurns(this.journal, threadId)).at(-1) : turnNumber(turnText);
     if (turn === undefined) return { threadId, turn: 0, items: [] };
-    return buildTrace(threadId, turn, await readTraceEvents(this.journal, threadId, turn));
+    const events = await httpErrors(() => readTraceEvents(this.journal, threadId, turn));
+    return buildTrace(threadId, turn, events);
   }
 
   /** Forks a new thread from the end of a turn, with fields edited; returns the new thread as the page shows threads. */
@@ -89,6 +88,23 @@ export class ThreadHistory {
     const forked = await httpErrors(() => forkThread(graph, { threadId, ...request }));
     return { from: forked.from, thread: { ...(await readThread(graph, forked.threadId)), ...(await this.turns(graph, forked.threadId)) } };
   }
+}
+
+/**
+ * The whole number a query parameter gives, from `min` to `max`. Digits only: `Number()` would also
+ * take an empty value (as 0), a sign, an exponent, hex or spaces; and a number beyond `max` is
+ * refused here, with the range, rather than failing in the store.
+ */
+function queryNumber(name: string, text: string, range: { min: number; max: number }): number {
+  const value = /^[0-9]{1,16}$/.test(text) ? Number(text) : Number.NaN;
+  if (!(value >= range.min && value <= range.max))
+    throw new HttpError(400, `${name} must be a whole number from ${range.min} to ${range.max} (not "${text.length > 40 ? `${text.slice(0, 40)}…` : text}").`);
+  return value;
+}
+
+/** The turn a request names (in its query or its path): a whole number from 1 to the largest a journal keeps. */
+export function turnNumber(text: string): number {
+  return queryNumber('turn', text, { min: 1, max: MAX_JOURNAL_TURN });
 }
 
 /** Runs `body`; a Switchboard error that is the request's mistake becomes an HTTP error with its message. */

@@ -55,7 +55,9 @@ function headline(item: TraceItem): string {
       // A model with no price has a cost of 0 for want of one: said as such, not printed as $0.
       const usage = item.usage ? ` · ${item.usage.inputTokens} in / ${item.usage.outputTokens} out tokens · ${item.unpriced ? 'no price' : `$${item.usage.costUsd.toFixed(6)}`}` : '';
       const attempts = item.attempts > 1 ? ` · ${item.attempts} attempts` : '';
-      return `model call  ${item.agent} · ${item.model} · ${Math.round(item.durationMs)} ms${usage}${attempts}${item.error ? ` · failed (${item.error.kind})` : ''}`;
+      // A reply cut at maxTokens is said to be one, as the live turn says it.
+      const cut = item.truncated ? ' · reply cut at maxTokens' : '';
+      return `model call  ${item.agent} · ${item.model} · ${Math.round(item.durationMs)} ms${usage}${attempts}${cut}${item.error ? ` · failed (${item.error.kind})` : ''}`;
     }
     case 'tool-call':
       return `tool call   ${item.agent} → ${item.tool} · ${item.ok === null ? 'no result' : item.ok ? 'ok' : 'failed'}${item.durationMs === null ? '' : ` · ${Math.round(item.durationMs)} ms`} · key ${item.idempotencyKey}`;

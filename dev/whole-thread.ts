@@ -8,6 +8,7 @@ import type { SwitchboardGraph } from '../graphs/compile.js';
 import { runtimeOf } from '../graphs/compile.js';
 import { getTranscript, getTurnSummaries } from '../runtime/transcript.js';
 import type { TranscriptMessage } from '../runtime/transcript.js';
+import type { TurnSummary } from '../runtime/turn-summary.js';
 import { messageFromJournal } from '../state/journal-message.js';
 import type { SwitchboardState } from '../state/schema.js';
 import { toPageHops, toPageMessage, toPageMessages } from './page-data.js';
@@ -28,10 +29,24 @@ export async function readWholeThread(graph: SwitchboardGraph, threadId: string,
   const lastTurn = journaled.at(-1)?.turn ?? 0;
   const notJournaled = state.messages.filter((message) => message.id === undefined || !ids.has(message.id));
   const summarised = summaries.at(-1)?.turn ?? 0;
+  const messages = [...journaled.flatMap((message) => toPageMessage(messageFromJournal(message), message.turn)), ...toPageMessages(notJournaled, lastTurn)];
   return {
-    messages: [...journaled.flatMap((message) => toPageMessage(messageFromJournal(message), message.turn)), ...toPageMessages(notJournaled, lastTurn)],
+    messages: markCutReplies(messages, summaries),
     path: [...summaries.flatMap((summary) => toPageHops(summary.handoffs)), ...toPageHops(state.handoffs.filter((record) => record.turn > summarised && record.turn <= upToTurn))],
   };
+}
+
+/**
+ * Marks the reply of each turn whose summary says it was cut at the model's maxTokens (the last
+ * agent message of the turn): the journal keeps a message's text, not the provider's finish reason,
+ * so a reopened thread would otherwise show the start of an answer as if it were whole.
+ */
+function markCutReplies(messages: PageMessage[], summaries: readonly TurnSummary[]): PageMessage[] {
+  const cut = new Set(summaries.filter((summary) => summary.truncated).map((summary) => summary.turn));
+  const replies = new Map<number, PageMessage>();
+  for (const message of messages) if (message.role === 'agent' && cut.has(message.turn)) replies.set(message.turn, message);
+  for (const reply of replies.values()) reply.truncated = true;
+  return messages;
 }
 
 async function readTranscript(graph: SwitchboardGraph, threadId: string): Promise<TranscriptMessage[]> {

@@ -100,6 +100,7 @@ export class Chat {
       if (message.role === 'user') this.note('user', message.text);
       else this.agentMessage(message.agent ?? 'agent', message.text);
       this.bubble = null;
+      if (message.truncated) this.cutNote(message.agent ?? 'agent');
       const next = messages[index + 1];
       if (!next || next.turn !== message.turn) this.marker(message.turn);
     });
@@ -218,7 +219,7 @@ export class Chat {
         this.agentMessage(event.agent, event.text);
         this.bubble = null;
         this.lastSpeaker = event.agent;
-        if (event.truncated) this.note('note', `✂ ${event.agent}'s reply was cut at its model's maxTokens: it is only the start of an answer.`);
+        if (event.truncated) this.cutNote(event.agent);
         break;
       case 'model-retry':
         this.discard(event.agent);
@@ -358,6 +359,11 @@ export class Chat {
     this.elements.transcript.append(item);
     this.scroll();
     return item;
+  }
+
+  /** Says that `agent`'s reply, just written, was cut at its model's maxTokens: live, and when the thread is shown again. @param {string} agent */
+  cutNote(agent) {
+    this.note('note', `✂ ${agent}'s reply was cut at its model's maxTokens: it is only the start of an answer.`);
   }
 
   /** @param {'user' | 'note' | 'handoff' | 'error'} kind @param {string} text @param {unknown} [details] */

@@ -69,6 +69,7 @@ export class TimeTravel {
     for (const message of at.messages) {
       const item = element('li', message.role);
       item.append(element('span', 'who', message.role === 'user' ? 'user' : (message.agent ?? 'agent')), ` ${message.text}`);
+      if (message.truncated) item.append(element('span', 'cut', " ✂ cut at its model's maxTokens"));
       messages.append(item);
     }
     const form = element('form', 'fork-form');

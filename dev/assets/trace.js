@@ -16,6 +16,9 @@ function element(tag, className, text) {
 /** @param {unknown} value */
 const json = (value) => visibleJson(value);
 
+/** `1 tool call`, `2 tool calls`: the totals read as `switchboard trace` prints them. @param {number} count @param {string} noun */
+const plural = (count, noun) => `${count} ${noun}${count === 1 ? '' : 's'}`;
+
 export class TracePanel {
   /** @param {{ panel: HTMLElement, title: HTMLElement, list: HTMLElement }} elements */
   constructor(elements) {
@@ -61,7 +64,7 @@ export class TracePanel {
     const totals = element(
       'li',
       'trace-totals',
-      `${calls.length} model calls${attempts > calls.length ? ` (${attempts} attempts)` : ''} · ${trace.items.filter((item) => item.kind === 'tool-call').length} tool calls · ${trace.items.filter((item) => item.kind === 'handoff').length} handoffs · ${sum('inputTokens')} in / ${sum('outputTokens')} out tokens · $${sum('costUsd').toFixed(6)}${unpriced.length ? ` (no price for ${unpriced.join(', ')})` : ''}`,
+      `${plural(calls.length, 'model call')}${attempts > calls.length ? ` (${attempts} attempts)` : ''} · ${plural(trace.items.filter((item) => item.kind === 'tool-call').length, 'tool call')} · ${plural(trace.items.filter((item) => item.kind === 'handoff').length, 'handoff')} · ${sum('inputTokens')} in / ${sum('outputTokens')} out tokens · $${sum('costUsd').toFixed(6)}${unpriced.length ? ` (no price for ${unpriced.join(', ')})` : ''}`,
     );
     this.elements.list.replaceChildren(totals, ...trace.items.map((item) => this.item(item, start)));
   }
@@ -80,7 +83,7 @@ export class TracePanel {
       case 'model-call': {
         row.dataset.agent = item.agent;
         const usage = item.usage ? ` · ${item.usage.inputTokens} in / ${item.usage.outputTokens} out tokens · ${item.unpriced ? 'no price' : `$${item.usage.costUsd.toFixed(6)}`}` : '';
-        body.append(element('strong', '', `Model call · ${item.agent}`), ` · ${item.model} · ${Math.round(item.durationMs)} ms${usage}${item.attempts > 1 ? ` · ${item.attempts} attempts` : ''}`);
+        body.append(element('strong', '', `Model call · ${item.agent}`), ` · ${item.model} · ${Math.round(item.durationMs)} ms${usage}${item.attempts > 1 ? ` · ${item.attempts} attempts` : ''}${item.truncated ? ' · reply cut at maxTokens' : ''}`);
         const sent = element('details', 'sent');
         sent.append(element('summary', '', `${item.messages.length} messages sent`));
         const messages = element('ol', 'messages');
@@ -91,6 +94,7 @@ export class TracePanel {
           const reply = element('div', 'reply');
           reply.append(element('span', 'label', 'returned'), this.message(item.reply));
           body.append(reply);
+          if (item.truncated) body.append(element('div', 'truncated', "✂ The reply was cut at its model's maxTokens: it is only the start of an answer."));
         }
         if (item.error) body.append(element('div', 'error', `${item.error.kind}: ${item.error.message}`));
         break;

@@ -6,11 +6,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { StepTrace } from '../../dev/step-trace.js';
-import { examplePath } from '../helpers.js';
+import { examplePath, fakeOpenAIForFile } from '../helpers.js';
 import { runCli } from './run-cli.js';
 
 let db: string;
 const tree = examplePath('support');
+const openai = await fakeOpenAIForFile();
 
 beforeAll(async () => {
   db = join(mkdtempSync(join(tmpdir(), 'switchboard-trace-')), 'threads.sqlite');
@@ -118,5 +119,25 @@ describe('switchboard trace', () => {
     // The escalation itself has its steps.
     const escalated = await runCli(['trace', desk, '--thread', 'trace-person', '--turn', '2', '--db', db]);
     expect(escalated.stdout.toString('utf8')).toMatch(/^Thread trace-person · turn 2 · 1 model call/);
+  });
+
+  it("says which model call's reply was cut at maxTokens, in the text and in --json", { timeout: 120_000 }, async () => {
+    const env = { OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: openai.url };
+    openai.enqueue(
+      { toolCalls: [{ name: 'transfer_to_technical', arguments: { reason: 'webhook fails' } }] },
+      { content: 'The webhook fails because the signing secret ', finishReason: 'length' },
+    );
+    expect((await runCli(['run', tree, '-m', 'My webhook is broken', '--thread', 'trace-cut', '--db', db], { env })).code).toBe(0);
+    const text = await runCli(['trace', tree, '--thread', 'trace-cut', '--db', db], { env });
+    expect(text).toMatchObject({ code: 0, stderr: '' });
+    const calls = text.stdout.toString('utf8').split('\n').filter((line) => line.includes('model call  '));
+    expect(calls).toEqual([expect.stringMatching(/model call {2}triage · gpt-4o-mini · /), expect.stringMatching(/model call {2}technical · gpt-4o · .* · reply cut at maxTokens$/)]);
+    expect(calls[0]).not.toContain('cut at maxTokens');
+    const json = await runCli(['trace', tree, '--thread', 'trace-cut', '--json', '--db', db], { env });
+    const items = (JSON.parse(json.stdout.toString('utf8')) as StepTrace).items.filter((item) => item.kind === 'model-call');
+    expect(items.map((item) => [item.agent, item.truncated ?? false])).toEqual([
+      ['triage', false],
+      ['technical', true],
+    ]);
   });
 });

@@ -8,8 +8,9 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import { startDevServer } from '../../dev/server.js';
+import { openCheckpointer } from '../../store/checkpointer.js';
 import type { DevServer, DevServerOptions } from '../../dev/server.js';
 import { captureLogs } from '../../testing/capture-logs.js';
 import type { CapturedLogs } from '../../testing/capture-logs.js';
@@ -94,6 +95,32 @@ describe('dev API: a fork or time travel that cannot be done', () => {
     expect(await request(server, 'GET', '/api/threads/k-1/turns/1')).toEqual(notKept);
     expect(await request(server, 'POST', '/api/threads/k-1/fork', { turn: 1 })).toEqual(notKept);
     expect(await request(server, 'GET', '/api/threads/k-1/turns/2')).toMatchObject({ status: 200, json: { turn: 2 } });
+    expect(logs.records.filter((record) => (record.level as number) >= 50)).toEqual([]);
+  });
+});
+
+describe('dev API: numbers in the query', () => {
+  it('are whole numbers in their range: an empty, signed, exponent or out-of-range one is 400 with the range, not 500 "datatype mismatch"', async () => {
+    // SQLite: the store that refused an offset beyond its integers with a 500 "datatype mismatch".
+    const store = await openCheckpointer(join(mkdtempSync(join(tmpdir(), 'switchboard-dev-numbers-')), 'threads.sqlite'));
+    onTestFinished(() => store.close());
+    const { server, logs } = await start({ checkpointer: store.saver, threadLock: store.threadLock });
+    await chat(server, 'n-1', 'I was charged twice');
+    const refused = (name: string, range: string, text: string) => ({ status: 400, json: { error: `${name} must be a whole number from ${range} (not "${text}").` } });
+    for (const offset of ['1e20', '9223372036854775807', '', '-1', '1.5', ' 1', '0x10']) {
+      expect(await request(server, 'GET', `/api/threads?offset=${encodeURIComponent(offset)}`), `offset=${offset}`).toEqual(refused('offset', '0 to 9007199254740991', offset));
+    }
+    for (const limit of ['', '0', '1001', '1e2']) {
+      expect(await request(server, 'GET', `/api/threads?limit=${encodeURIComponent(limit)}`), `limit=${limit}`).toEqual(refused('limit', '1 to 1000', limit));
+    }
+    expect(await request(server, 'GET', '/api/threads?offset=9007199254740991')).toEqual({ status: 200, json: { threads: [], total: 1, offset: 9007199254740991 } });
+    expect(await request(server, 'GET', '/api/threads?offset=0&limit=1000')).toMatchObject({ status: 200, json: { total: 1, offset: 0 } });
+    for (const turn of ['9999999999999999999', '2147483648', '', '0', '1e3']) {
+      expect(await request(server, 'GET', `/api/thread/trace?id=n-1&turn=${encodeURIComponent(turn)}`), `turn=${turn}`).toEqual(refused('turn', '1 to 2147483647', turn));
+    }
+    expect(await request(server, 'GET', '/api/thread/trace?id=n-1&turn=2147483647')).toEqual({ status: 200, json: { threadId: 'n-1', turn: 2147483647, items: [] } });
+    for (const turn of ['99999999999999999999', '0']) expect(await request(server, 'GET', `/api/threads/n-1/turns/${turn}`), `turns/${turn}`).toEqual(refused('turn', '1 to 2147483647', turn));
+    expect(await request(server, 'GET', '/api/threads/n-1/turns/2')).toEqual({ status: 404, json: { error: 'UNKNOWN_TURN: Thread n-1 has one turn: there is no turn 2.' } });
     expect(logs.records.filter((record) => (record.level as number) >= 50)).toEqual([]);
   });
 });
