@@ -29,6 +29,7 @@ import { createExampleTools } from '../tools/examples.js';
 import type { SideEffectLedger } from '../store/ledger.js';
 import { colorEnabled } from './color.js';
 import { importToolsModule, ToolsModuleError } from './tools-module.js';
+import { toolRegistryProblems } from '../graphs/tool-registry.js';
 import { chosenLogFormat, withProjectTrees } from './project.js';
 import { LOG_LEVELS } from './project-file.js';
 import type { LogFormat } from './project-file.js';
@@ -73,8 +74,12 @@ export async function loadTools(modulePath: string | undefined, ledger?: SideEff
   if (!existsSync(absolute)) throw new UsageError(`The tools module ${shown} does not exist.`);
   const module = (await importToolsModule(absolute, shown)) as { tools?: unknown; default?: unknown };
   const exported = module.tools ?? module.default;
-  if (Array.isArray(exported)) return Object.fromEntries((exported as StructuredToolInterface[]).map((tool) => [tool.name, tool]));
-  if (exported && typeof exported === 'object') return exported as Record<string, StructuredToolInterface>;
+  if (exported && typeof exported === 'object') {
+    const problems = toolRegistryProblems(exported);
+    if (problems.length > 0) throw new ToolsModuleError(`${shown} exports tools that are wrong: ${problems.join('; ')}.`);
+    if (Array.isArray(exported)) return Object.fromEntries((exported as StructuredToolInterface[]).map((tool) => [tool.name, tool]));
+    return exported as Record<string, StructuredToolInterface>;
+  }
   throw new ToolsModuleError(`${shown} must export \`tools\` (an object of tools by name, or a list of tools), e.g. export const tools = { lookup_invoice };`);
 }
 

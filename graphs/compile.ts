@@ -4,6 +4,7 @@
  * What comes back is LangGraph's own compiled graph: `invoke`, `stream`, `getState` and every
  * checkpointer work unchanged.
  */
+import { toolRegistryProblems } from './tool-registry.js';
 import { SwitchboardError } from '../errors/switchboard-error.js';
 import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
 import type { StructuredToolInterface } from '@langchain/core/tools';
@@ -181,6 +182,8 @@ function recursionLimitOf(runtime: TreeRuntime): number {
 }
 
 function toolMap(tools: ToolRegistry | undefined): Map<string, StructuredToolInterface> {
+  const problems = toolRegistryProblems(tools);
+  if (problems.length > 0) throw new SwitchboardError('INVALID_TOOLS', `The tools given to compileTree are wrong: ${problems.join('; ')}.`);
   if (!tools) return new Map();
   if (Array.isArray(tools)) return new Map((tools as readonly StructuredToolInterface[]).map((tool) => [tool.name, tool]));
   return new Map(Object.entries(tools as Record<string, StructuredToolInterface>));

@@ -47,6 +47,11 @@ beforeAll(() => {
   writeFileSync(join(dir, 'trees/missing-name.mjs'), "import { nothingHere } from './syntax-free.mjs';\nexport const tools = { nothingHere };\n");
   writeFileSync(join(dir, 'trees/syntax-free.mjs'), 'export const somethingElse = 1;\n');
   writeFileSync(join(dir, 'trees/tools.yaml'), 'tools: []\n');
+  writeFileSync(join(dir, 'trees/plain-function.mjs'), "export const tools = { typed_lookup: async () => 'found' };\n");
+  writeFileSync(
+    join(dir, 'trees/renamed.mjs'),
+    "import { tool } from '@langchain/core/tools';\nimport { z } from 'zod';\nexport const tools = { typed_lookup: tool(async () => 'found', { name: 'lookup', description: 'Looks up.', schema: z.object({}) }) };\n",
+  );
 });
 afterAll(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
@@ -113,6 +118,16 @@ describe('a tools module that does not load is one line naming the file and the 
     expect(await oneLine('trees/missing-package.ts')).toBe(
       'error TOOLS_MODULE: trees/missing-package.ts imports no-such-package-h17b, which is not installed: npm install no-such-package-h17b.',
     );
+  });
+
+  it('an entry that is a plain function, not a LangChain tool (lint says so too, as run does)', async () => {
+    expect(await oneLine('trees/plain-function.mjs')).toBe(
+      'error TOOLS_MODULE: trees/plain-function.mjs exports tools that are wrong: "typed_lookup" is a plain function, not a LangChain tool: wrap the function with tool() from @langchain/core/tools (a name, a description and a zod schema).',
+    );
+  });
+
+  it('a tool registered under a key other than its name (the model could never call it by the name the tree uses)', async () => {
+    expect(await oneLine('trees/renamed.mjs')).toMatch(/^error TOOLS_MODULE: trees\/renamed\.mjs exports tools that are wrong: "typed_lookup" holds the tool named "lookup" .*register it under its own name/);
   });
 
   it('a file that is not a module', async () => {

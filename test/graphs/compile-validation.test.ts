@@ -75,6 +75,26 @@ describe('compileTree() never returns a graph for an invalid tree', () => {
     );
   });
 
+  it('refuses tools that are not LangChain tools, or are registered under another name, naming each (INVALID_TOOLS), not a TypeError or a tool nobody can call', () => {
+    const tree = parseTree(DESK, 'desk.yaml');
+    const { lookup_invoice } = exampleTools;
+    const refused = (tools: unknown) => {
+      try {
+        compileTree(tree, { ...options, tools: tools as never });
+      } catch (error) {
+        expect(error).toMatchObject({ code: 'INVALID_TOOLS' });
+        return (error as Error).message;
+      }
+      throw new Error('compileTree returned a graph');
+    };
+    expect(refused({ lookup_invoice: async () => 'x', refund: null })).toBe(
+      'The tools given to compileTree are wrong: "lookup_invoice" is a plain function, not a LangChain tool: wrap the function with tool() from @langchain/core/tools (a name, a description and a zod schema); "refund" is null, not a LangChain tool: pass a tool made with tool() from @langchain/core/tools.',
+    );
+    expect(refused({ invoice: lookup_invoice })).toContain('"invoice" holds the tool named "lookup_invoice" (the model would be offered "lookup_invoice", the tree knows "invoice"): register it under its own name');
+    expect(refused([lookup_invoice, 42])).toBe('The tools given to compileTree are wrong: entry 1 of the list is a number, not a LangChain tool: pass a tool made with tool() from @langchain/core/tools.');
+    expect(refused('tools')).toContain('the tools are a string, not an object of tools by name or a list of tools');
+  });
+
   it('compiles the same tree when it is valid', () => {
     const graph = compileTree(parseTree(DESK, 'desk.yaml', { tools: exampleTools }), options);
     expect(Object.keys(graph.getGraph().nodes)).toEqual(expect.arrayContaining(['triage', 'billing', 'person']));
