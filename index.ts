@@ -12,7 +12,7 @@
  * `npm install pg @langchain/langgraph-checkpoint-postgres`), and the CLI loads each command when it runs.
  */
 export { loadTree, parseTree, lintTreeText } from './config/load.js';
-export type { LoadedTree, TreeRegistry } from './config/load.js';
+export type { LoadedTree, TreePolicy, TreeRegistry } from './config/load.js';
 export { TreeSchema, AgentSchema, FieldSchema, PayloadFieldSchema, DEFAULT_LIMITS, DEFAULT_HISTORY, DEFAULT_RETRY } from './config/schema.js';
 export type { Tree, TreeInput, Agent, Field, PayloadField, History, Limits, ResolvedLimits, ModelConfig, Retry } from './config/schema.js';
 export { CONFIG_ISSUE_CODES, ConfigError, formatIssue } from './errors/config-error.js';
@@ -28,14 +28,19 @@ export { OfflineChatModel, OFFLINE_MARK } from './models/offline.js';
 export { buildOfflineRules } from './models/offline-rules.js';
 export type { OfflineRules, OfflineRule } from './models/offline-rules.js';
 export { createOpenAIModel } from './models/resolve.js';
-export type { ModelOption, ModelRequest } from './models/resolve.js';
+export type { ModelMode, ModelOption, ModelRequest } from './models/resolve.js';
 export type { TurnErrorCode } from './nodes/agent.js';
 export { HumanReplySchema } from './nodes/human.js';
 export type { EscalationRequest, HumanReply } from './nodes/human.js';
 export { ApprovalDecisionSchema } from './nodes/approval.js';
 export type { ApprovalDecision, ApprovalRequest } from './nodes/approval.js';
 export { DEFAULT_HOOK_TIMEOUT_MS } from './nodes/hooks.js';
-export type { HandoffHook, HandoffHookContext, HandoffHookResult, HandoffHooks, HooksOptions } from './nodes/hooks.js';
+export type { HandoffHook, HandoffHookContext, HandoffHookResult, HandoffHooks, HookMoveKind, HooksOptions } from './nodes/hooks.js';
+// The types the public ones are made of.
+export type { FieldValue } from './eval/field-values.js';
+export type { TreeRuntime } from './nodes/context.js';
+export type { TraceEvent } from './runtime/turn-journal.js';
+export type { ExampleToolsOptions } from './tools/examples.js';
 export { approveHandoff, denyHandoff, pendingApprovals, resolveApproval, streamApproval } from './runtime/approval.js';
 export type { WaitingRequest } from './runtime/approval.js';
 export { openCheckpointer, DEFAULT_SQLITE_PATH, POSTGRES_POOL_DEFAULTS } from './store/checkpointer.js';

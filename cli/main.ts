@@ -105,7 +105,7 @@ for (const command of [program, ...program.commands]) {
   command.configureOutput({
     writeErr: (text) => process.stderr.write(text),
     outputError: (text, write) => {
-      const line = `${text.trimEnd().replace(/^error: /, 'error USAGE: ')} (${help} lists the options)`;
+      const line = `${text.trimEnd().replace(/^error: /, 'error USAGE: ').replace(/\s*\n\s*/g, ' ')} (${help} lists the ${command === program ? 'commands' : 'options'})`;
       write(`${line}\n`);
       if (json) process.stdout.write(jsonError('USAGE', line.replace(/^error USAGE: /, '')));
     },

@@ -37,7 +37,8 @@ describe('parser errors are usage errors', () => {
   });
 
   it('an unknown command exits 2; --help exits 0', async () => {
-    expect((await runCli(['runn', DESK])).code).toBe(2);
+    const unknown = await runCli(['runn', DESK]);
+    expect([unknown.code, unknown.stderr.toString()]).toEqual([2, "error USAGE: unknown command 'runn' (Did you mean run?) (npx switchboard --help lists the commands)\n"]);
     const help = await runCli(['run', '--help']);
     expect(help.code).toBe(0);
     expect(help.stdout.toString()).toContain('Usage: switchboard run [options] <tree>');
