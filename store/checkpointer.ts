@@ -19,6 +19,7 @@ import type { PostgresThreadLockOptions } from './postgres-thread-lock.js';
 import { createSqliteThreadLock, SqliteThreads } from './sqlite-thread-lock.js';
 import type { SqliteThreadLockOptions } from './sqlite-thread-lock.js';
 import { createMemoryThreadLock } from './thread-lock.js';
+import { StoreError } from '../errors/store-error.js';
 import { SwitchboardError } from '../errors/switchboard-error.js';
 import type { ThreadLock } from './thread-lock.js';
 
@@ -122,8 +123,8 @@ export async function openCheckpointer(target: string = DEFAULT_SQLITE_PATH, opt
 
 /**
  * The SQLite file at `path`, in WAL mode, with Switchboard's tables. A file that cannot be opened
- * (not a database, corrupt, not writable) is a `STORE_UNAVAILABLE` error in one line, and leaves no
- * handle open.
+ * (not a database, corrupt, not writable) is a `STORE_UNAVAILABLE` {@link StoreError} in one line,
+ * and leaves no handle open.
  */
 async function openSqlite(path: string): Promise<{ db: Database.Database; threads: SqliteThreads }> {
   let db: Database.Database | undefined;
@@ -135,8 +136,22 @@ async function openSqlite(path: string): Promise<{ db: Database.Database; thread
   } catch (error) {
     db?.close();
     const reason = (error instanceof Error ? error.message : String(error)).split('\n')[0]?.replace(/\.$/, '') || 'unknown error';
-    throw new SwitchboardError('STORE_UNAVAILABLE', `Cannot open the store ${path}: ${reason}. Check that the path names a SQLite file (or a new one) you can write.`, { cause: error });
+    throw storeUnavailable(`Cannot open the store ${path}: ${reason}. Check that the path names a SQLite file (or a new one) you can write.`, error);
   }
+}
+
+/**
+ * The error of a store that could not be opened: a {@link StoreError} with code `STORE_UNAVAILABLE`,
+ * like the store's failures during a turn, so one `catch` handles both whatever the backend. It
+ * names no thread (`threadId` is empty); `message` says what failed and what to do, `cause` is the
+ * driver's error.
+ */
+export function storeUnavailable(message: string, cause: unknown): StoreError {
+  const error = new StoreError('', cause);
+  error.message = message;
+  // The stack's first line was written with StoreError's own message (a turn's): write it again.
+  Error.captureStackTrace(error, storeUnavailable);
+  return error;
 }
 
 /**

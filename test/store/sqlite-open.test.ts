@@ -9,6 +9,7 @@ import { existsSync, mkdtempSync, readdirSync, readlinkSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { StoreError } from '../../errors/store-error.js';
 import { openCheckpointer } from '../../store/checkpointer.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'switchboard-sqlite-open-'));
@@ -69,7 +70,8 @@ describe('openCheckpointer on a file that is not a SQLite database', () => {
     const path = join(dir, `not-a-database-${Math.random().toString(36).slice(2)}.sqlite`);
     writeFileSync(path, content);
     const opening = openCheckpointer(path);
-    await expect(opening).rejects.toMatchObject({ name: 'SwitchboardError', code: 'STORE_UNAVAILABLE', message: expect.stringMatching(new RegExp(`^Cannot open the store ${path}: [^\\n]+\\. Check that the path names a SQLite file`)) as string });
+    await expect(opening).rejects.toBeInstanceOf(StoreError);
+    await expect(opening).rejects.toMatchObject({ name: 'StoreError', code: 'STORE_UNAVAILABLE', message: expect.stringMatching(new RegExp(`^Cannot open the store ${path}: [^\\n]+\\. Check that the path names a SQLite file`)) as string });
     if (existsSync('/proc/self/fd')) expect(openHandles(path)).toBe(0);
   });
 });
