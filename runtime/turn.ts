@@ -15,6 +15,7 @@ import { deltaTextOf, isBlank, textOf, wellFormed } from '../models/messages.js'
 import { trusted } from '../graphs/outside-input.js';
 import { ownerOf } from '../nodes/context.js';
 import type { TreeRuntime } from '../nodes/context.js';
+import { strandedRequests } from './threads.js';
 import { askerGone, becameOther, escalationsOf, isPerson, nextOwner, waitingRequestsOf } from './waiting.js';
 import type { WaitingRequest, WaitingSnapshot } from './waiting.js';
 import type { EscalationRequest, HumanReply } from '../nodes/human.js';
@@ -194,7 +195,10 @@ async function* turnEvents(graph: SwitchboardGraph, input: TurnInput, options: {
       return recovered ? { ...refused.result, recovered } : refused.result;
     }
     // A person's node cannot write before it waits: the turn it waits in is started here.
-    const personTurn = person ? { turn: nextPersonTurn(person.name, messageId, continued) } : {};
+    // A person's node writes no owner before it waits: one the message comes to first (the agent
+    // that asked for a withdrawn approval, made a person since) owns the conversation from here, so
+    // the next message goes on waiting for them instead of going to the previous owner.
+    const personTurn = person ? { turn: nextPersonTurn(person.name, messageId, continued), ...(person.name !== head.owner ? { activeAgent: person.name } : {}) } : {};
     // A new thread (or one from before trees were recorded) is marked as this tree's.
     const update = { ...payload, messages, ...personTurn, ...(head.tree === undefined ? { tree: treeName } : {}) };
     const run = to === undefined ? update : new Command({ goto: to, update });
@@ -396,6 +400,11 @@ export async function* streamResume(graph: SwitchboardGraph, threadId: string, r
   return yield* resumeEvents(graph, threadId, reply, { listening: true });
 }
 
+/** A reply sent to a thread that waits for an approval its asker can no longer take (`why`). */
+function undecidableNotAReply(runtime: TreeRuntime, threadId: string, approval: ApprovalRequest, why: string): SwitchboardError {
+  return new SwitchboardError('NOTHING_PENDING', `Thread ${threadId} waits for approval of ${approval.from} → ${approval.to}, not for a reply, and it cannot be decided now: ${why}. The thread's next message withdraws it and goes to ${nextOwner(runtime, approval.from)}.`);
+}
+
 async function* resumeEvents(
   graph: SwitchboardGraph,
   threadId: string,
@@ -403,6 +412,10 @@ async function* resumeEvents(
   options: { listening: boolean },
 ): AsyncGenerator<SwitchboardEvent, TurnResult> {
   const answer = parseReply(reply);
+  // An approval asked by an agent the YAML has removed or renamed since: LangGraph shows no wait for
+  // the lost node, but the request is there (pending lists it), and it is not a wait for a reply.
+  const stranded = (await strandedRequests(graph, threadId)).find((request): request is ApprovalRequest => request.type === 'approval');
+  if (stranded) throw undecidableNotAReply(runtimeOf(graph), threadId, stranded, askerGone(runtimeOf(graph), stranded) ?? `${stranded.from} is not an agent any more`);
   return yield* streamResumeWith(
     graph,
     threadId,
@@ -414,7 +427,7 @@ async function* resumeEvents(
         const approval = waitingRequestsOf(runtime, snapshot).find((request): request is ApprovalRequest => request.type === 'approval');
         if (approval) {
           const asker = askerGone(runtime, approval);
-          if (asker) throw new SwitchboardError('NOTHING_PENDING', `Thread ${threadId} waits for approval of ${approval.from} → ${approval.to}, not for a reply, and it cannot be decided now: ${asker}. The thread's next message withdraws it and goes to ${nextOwner(runtime, approval.from)}.`);
+          if (asker) throw undecidableNotAReply(runtime, threadId, approval, asker);
           throw new SwitchboardError('NOTHING_PENDING', `Thread ${threadId} waits for a person to approve ${approval.from} → ${approval.to}, not for a reply: decide it with approveHandoff or denyHandoff (switchboard approve|deny).`);
         }
         // A person the YAML removed, renamed or made an agent or a helper while the thread waited for

@@ -118,6 +118,11 @@ agents:
     const refused = { code: 'NOTHING_PENDING', message: `Thread ${threadId} waits for approval of billing → lead, which cannot be decided now: billing is not in the tree any more. The thread's next message withdraws it and goes to triage.` };
     await expect(approveHandoff(after, threadId)).rejects.toMatchObject(refused);
     await expect(denyHandoff(after, threadId, { reason: 'no' })).rejects.toMatchObject(refused);
+    // A reply is refused saying what the thread waits for, not that it waits for nobody.
+    await expect(resumeThread(after, threadId, { reply: 'Dana here.' })).rejects.toMatchObject({
+      code: 'NOTHING_PENDING',
+      message: `Thread ${threadId} waits for approval of billing → lead, not for a reply, and it cannot be decided now: billing is not in the tree any more. The thread's next message withdraws it and goes to triage.`,
+    });
 
     server.enqueue({ content: 'Triage here.' });
     const next = await runTurn(after, { threadId, message: 'hello?' });
@@ -138,5 +143,16 @@ agents:
     await expect(resumeThread(after, threadId, { reply: 'Dana here.' })).rejects.toMatchObject({ code: 'NOTHING_PENDING', message: cannot });
     await expect(approveHandoff(after, threadId)).rejects.toMatchObject({ code: 'NOTHING_PENDING', message: cannot });
     await expect(denyHandoff(after, threadId, { reason: 'no' })).rejects.toMatchObject({ code: 'NOTHING_PENDING', message: cannot });
+
+    // The next message withdraws it and waits for billing, who owns the conversation from then on:
+    // a message written meanwhile goes on waiting for billing, in a turn of its own.
+    const calls = server.requests.length;
+    expect(await runTurn(after, { threadId, message: 'anyone?' })).toMatchObject({ status: 'waiting', agent: 'billing', turn: 2, state: { activeAgent: 'billing' } });
+    expect(await runTurn(after, { threadId, message: 'still here' })).toMatchObject({ status: 'waiting', agent: 'billing', turn: 3 });
+    expect(server.requests.length).toBe(calls);
+    expect(await resumeThread(after, threadId, { reply: 'Billing here, sorted.' })).toMatchObject({ status: 'done', agent: 'billing', turn: 3, reply: 'Billing here, sorted.' });
+    expect((await getTurnSummaries(after, threadId)).map((summary) => `${summary.turn}:${summary.status}`)).toEqual(['1:done', '2:done', '3:done']);
+    const users = (await getTranscript(after, threadId)).messages.filter((message) => message.type === 'human').map((message) => `${message.turn}:${String(message.content)}`);
+    expect(users).toEqual(['1:I need the lead', '2:anyone?', '3:still here']);
   });
 });
