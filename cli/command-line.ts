@@ -17,18 +17,7 @@ export function suggestCommand(args: string[], literal?: string): string {
   return [COMMAND_PREFIX, ...args.map(shellQuote), ...(literal ? [literal] : [])].join(' ');
 }
 
-/** A postgres:// URL without its password (the driver reads it from $PGPASSWORD); anything else unchanged. */
-export function withoutPassword(target: string): string {
-  if (!/^postgres(ql)?:\/\//i.test(target)) return target;
-  try {
-    const url = new URL(target);
-    if (url.password === '') return target;
-    url.password = '';
-    return url.toString();
-  } catch {
-    return target;
-  }
-}
+export { withoutPassword } from '../store/url-password.js';
 
 /**
  * The candidate `word` is most likely a slip of (ignoring case): within two edits, a swap of two

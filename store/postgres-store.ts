@@ -10,6 +10,7 @@ import { PostgresLedger } from './ledger.js';
 import { PostgresJournal } from './postgres-journal.js';
 import { createPostgresThreadLock, fenceTableSql } from './postgres-thread-lock.js';
 import { POSTGRES_POOL_DEFAULTS, storeUnavailable } from './checkpointer.js';
+import { withoutPassword } from './url-password.js';
 import type { StoreError } from '../errors/store-error.js';
 import type { Checkpointer, OpenCheckpointerOptions } from './checkpointer.js';
 
@@ -168,14 +169,3 @@ function firstLine(error: unknown): string {
   return message || String((error as { code?: unknown } | undefined)?.code ?? 'unknown error');
 }
 
-/** `target` without the password a postgres:// URL may hold (the CLI shows URLs the same way). */
-function withoutPassword(target: string): string {
-  try {
-    const url = new URL(target);
-    if (url.password === '') return target;
-    url.password = '';
-    return url.toString();
-  } catch {
-    return target.replace(/^([a-z]+:\/\/[^:/@]*):[^@/]*@/i, '$1@');
-  }
-}
