@@ -11,6 +11,7 @@ import { randomUUID } from 'node:crypto';
 import type { BaseCheckpointSaver } from '@langchain/langgraph';
 import { runtimeOf } from '../graphs/compile.js';
 import type { SwitchboardGraph } from '../graphs/compile.js';
+import { INTERRUPT } from '@langchain/langgraph';
 import { InputError } from '../errors/input-error.js';
 import { SwitchboardError } from '../errors/switchboard-error.js';
 import { ThreadTreeError } from '../errors/thread-tree-error.js';
@@ -88,6 +89,11 @@ export async function threadAtTurn(graph: SwitchboardGraph, threadId: string, tu
   if (!latest) throw new SwitchboardError('UNKNOWN_THREAD', `There is no thread ${threadId} in this store.`);
   const values = latest.checkpoint.channel_values as Partial<SwitchboardState>;
   const kept = [...ends.keys()].sort((a, b) => a - b).join(', ') || 'none';
+  // A handoff waiting for approval pauses inside the agent's step, so its checkpoint still says
+  // `running`: the pause beside it says the turn waits for a person, not that it was cut short.
+  const paused = (latest.pendingWrites ?? []).some(([, channel]) => channel === INTERRUPT);
+  if (turn === unfinishedTurn(values) && paused && values.turn?.status === 'running')
+    throw new SwitchboardError('FORK_WAITING', `Turn ${turn} of thread ${threadId} waits for a person to approve a handoff: fork from an earlier turn (turns kept: ${kept}), or from this one once it is decided.`);
   if (turn === unfinishedTurn(values))
     throw new SwitchboardError(
       'TURN_UNFINISHED',

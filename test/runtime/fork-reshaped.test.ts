@@ -2,7 +2,7 @@
  * Forks of threads the tree has changed under (fields removed or retyped, the owner removed), of a
  * turn that never finished, and what a fork keeps of its source's transcript.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -173,6 +173,17 @@ describe('forkThread input and copies', () => {
     await runTurn(graph, { threadId, message: 'hello' });
     await expect(forkThread(graph, { threadId, turn: '1' as unknown as number })).rejects.toMatchObject({ code: 'INVALID_INPUT', message: 'The turn must be a whole number from 1 (got "1").' });
     await expect(forkThread(graph, { threadId, turn: 1.5 })).rejects.toMatchObject({ message: 'The turn must be a whole number from 1 (got 1.5).' });
+  });
+
+  it('says a turn waiting for a handoff approval waits for a person (FORK_WAITING), not that it was cut short', async () => {
+    const store = await openCheckpointer('memory');
+    stores.push(store);
+    const graph = compileTree(parseTree(readFileSync('test/fixtures/trees/gated-desk.yaml', 'utf8'), 'gated-desk.yaml'), { checkpointer: store.saver, threadLock: store.threadLock, model: 'offline', retention: 'all' });
+    const { threadId } = newThread();
+    await runTurn(graph, { threadId, message: 'hello' });
+    expect(await runTurn(graph, { threadId, message: 'I want to talk to a person' })).toMatchObject({ status: 'waiting', waitingFor: { type: 'approval' } });
+    await expect(forkThread(graph, { threadId, turn: 2 })).rejects.toMatchObject({ code: 'FORK_WAITING', message: expect.stringContaining('waits for a person to approve a handoff') });
+    expect(await forkThread(graph, { threadId, turn: 1 })).toMatchObject({ from: { turn: 1 } });
   });
 
   it("keeps with each copied message its time in the source (the end of its turn), in a fork's fork too", async () => {
