@@ -59,7 +59,7 @@ export async function runFunctionTool(
       turn: turn.number,
       fence: fenceOf(config),
       signal: controller.signal,
-    })).then((output: unknown): ToolRun => ({ ok: true, content: stringify(output) }));
+    })).then((output: unknown): ToolRun => ({ ok: true, content: outputText(output) }));
     return await Promise.race([run, timeout]);
   } catch (error) {
     // The turn lost the thread (or was aborted): it stops here, whatever the tool made of it.
@@ -81,11 +81,30 @@ export async function runFunctionTool(
   }
 }
 
-function stringify(output: unknown): string {
+/**
+ * What a tool that ran returned, as the model is told it. A value JSON cannot write (a circular
+ * object, a BigInt) is still the answer of a tool that ran (its side effect happened): it is
+ * printed another way, never reported as a failure the model might call the tool again for.
+ */
+function outputText(output: unknown): string {
   if (typeof output === 'string') return output;
   if (output && typeof output === 'object' && 'content' in output && typeof (output).content === 'string') return (output as { content: string }).content;
   // A tool that returns nothing (`undefined`, a function): the model is told it answered nothing, not handed an empty result.
-  return JSON.stringify(output) ?? '(the tool returned nothing)';
+  return printed(output, '(the tool returned nothing)', '(the tool answered with a value that cannot be printed)');
+}
+
+/** `value` as JSON, else as `String` gives it, else `unprintable`; `nothing` where JSON writes nothing. */
+function printed(value: unknown, nothing: string, unprintable: string): string {
+  try {
+    return JSON.stringify(value, (_key, item: unknown) => (typeof item === 'bigint' ? item.toString() : item)) ?? nothing;
+  } catch {
+    // Circular: the next way of printing it.
+  }
+  try {
+    return String(value);
+  } catch {
+    return unprintable;
+  }
 }
 
 /**
@@ -95,17 +114,15 @@ function stringify(output: unknown): string {
  * description that threw would end the turn instead of telling the model the tool failed.
  */
 function errorText(error: unknown): string {
-  if (error instanceof Error && typeof error.message === 'string') return error.message;
   if (typeof error === 'string') return error;
-  for (const print of [() => JSON.stringify(error instanceof Error ? error.message : error), () => String(error)]) {
-    try {
-      const text = print();
-      if (typeof text === 'string') return text;
-    } catch {
-      // The next way of printing it.
-    }
+  try {
+    // A getter may throw too.
+    const message: unknown = error instanceof Error ? error.message : error;
+    if (typeof message === 'string') return message;
+    return printed(message, String(message), 'a value that cannot be printed');
+  } catch {
+    return 'a value that cannot be printed';
   }
-  return 'a value that cannot be printed';
 }
 
 /**

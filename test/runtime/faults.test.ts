@@ -312,6 +312,20 @@ describe('the fault matrix (real ChatOpenAI client, fake server)', () => {
     }
   });
 
+  it('a tool that ran and returned what JSON cannot write (a circular object, a BigInt) answered: it is not reported as failed', async () => {
+    const circular: Record<string, unknown> = { ok: true };
+    circular.self = circular;
+    for (const [returned, said] of [[circular, '[object Object]'], [{ refunded: 10n }, '{"refunded":"10"}']] as const) {
+      const { tree, tools } = await loadFaultsTree();
+      const explode = tool(async () => returned, { name: 'explode', description: 'Answers.', schema: z.object({}) });
+      const graph = compileTree(tree, { tools: { ...tools, explode }, logger: captureLogs().logger, model: 'openai', env: { OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: server.url }, sleep: async () => {} });
+      server.enqueue(toBilling, { toolCalls: [{ name: 'explode', arguments: {} }] }, { content: 'Billing here.' });
+      const result = await runTurn(graph, { threadId: newThread().threadId, message: 'invoice?' });
+      expect(result).toMatchObject({ status: 'done', agent: 'billing', reply: 'Billing here.' });
+      expect(result.state.messages.find((message) => message.type === 'tool' && (message as ToolMessage).name === 'explode')?.text).toBe(said);
+    }
+  });
+
   it('with no fallback left, a failing model ends the turn with a clear error', async () => {
     const { graph } = await compileFaults();
     server.enqueue(...Array.from({ length: 3 }, () => ({ status: 503 })));
