@@ -8,13 +8,22 @@
 
 /** What is wrong with a tool registry, one sentence per entry; empty when nothing is. */
 export function toolRegistryProblems(tools: unknown): string[] {
-  if (tools === undefined) return [];
-  if (tools === null || typeof tools !== 'object') return [`the tools are ${kindOf(tools)}, not an object of tools by name or a list of tools`];
-  if (Array.isArray(tools)) return tools.flatMap((tool: unknown, index) => (isTool(tool) ? [] : [`entry ${index} of the list ${notATool(tool)}`]));
+  // Plain JavaScript may pass null for none, as undefined.
+  if (tools === undefined || tools === null) return [];
+  if (typeof tools !== 'object') return [`the tools are ${kindOf(tools)}, not an object of tools by name or a list of tools`];
+  if (Array.isArray(tools)) return [...tools.flatMap((tool: unknown, index) => (isTool(tool) ? [] : [`entry ${index} of the list ${notATool(tool)}`])), ...sameNames(tools)];
   return Object.entries(tools).flatMap(([key, tool]: [string, unknown]) => {
     if (!isTool(tool)) return [`"${key}" ${notATool(tool)}`];
     return tool.name === key ? [] : [`"${key}" holds the tool named "${tool.name}" (the model would be offered "${tool.name}", the tree knows "${key}"): register it under its own name, ${tool.name}: …, or name it "${key}"`];
   });
+}
+
+/** In a list, two tools of one name: the later would silently replace the earlier. */
+function sameNames(tools: readonly unknown[]): string[] {
+  const seen = new Set<string>();
+  const twice = new Set<string>();
+  for (const tool of tools) if (isTool(tool)) (seen.has(tool.name) ? twice : seen).add(tool.name);
+  return [...twice].map((name) => `two tools of the list are named "${name}": give each its own name`);
 }
 
 function isTool(value: unknown): value is { name: string; invoke: unknown } {

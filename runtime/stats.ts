@@ -158,7 +158,6 @@ function storedTime(date: Date | undefined): string | undefined {
   return new Date(Math.min(LAST_TIME, Math.max(FIRST_TIME, date.getTime()))).toISOString();
 }
 
-/** Whether the turn ended in the period (its entry may have been appended later: a fork's copy, a recovered turn). */
 /**
  * Tells a turn's moves to a person: those its summary recorded as escalations when it ran (a person
  * the YAML has since removed or made an agent still counts as a person, an agent made a person since
@@ -176,6 +175,7 @@ function personMoves(turn: TurnFacts, humans: ReadonlySet<string>): (move: { fro
   };
 }
 
+/** Whether the turn ended in the period (its entry may have been appended later: a fork's copy, a recovered turn). */
 function endedIn(summary: TurnFacts, period: StatsPeriod): boolean {
   if (summary.endedAt === undefined) return true;
   const ended = Date.parse(summary.endedAt);

@@ -93,6 +93,9 @@ describe('compileTree() never returns a graph for an invalid tree', () => {
     expect(refused({ invoice: lookup_invoice })).toContain('"invoice" holds the tool named "lookup_invoice" (the model would be offered "lookup_invoice", the tree knows "invoice"): register it under its own name');
     expect(refused([lookup_invoice, 42])).toBe('The tools given to compileTree are wrong: entry 1 of the list is a number, not a LangChain tool: pass a tool made with tool() from @langchain/core/tools.');
     expect(refused('tools')).toContain('the tools are a string, not an object of tools by name or a list of tools');
+    expect(refused([lookup_invoice, lookup_invoice])).toBe('The tools given to compileTree are wrong: two tools of the list are named "lookup_invoice": give each its own name.');
+    // null is no tools, as undefined is: the tree's tool is then unknown, as with none.
+    expect(compileError(() => compileTree(tree, { ...options, tools: null as never }))).toContain('UNKNOWN_TOOL');
   });
 
   it('compiles the same tree when it is valid', () => {
