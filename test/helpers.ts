@@ -3,6 +3,8 @@
  * or the offline model, with captured logs.
  */
 import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { loadTree } from '../config/load.js';
 import { compileTree } from '../graphs/compile.js';
 import type { CompileOptions, SwitchboardGraph } from '../graphs/compile.js';
@@ -98,4 +100,13 @@ export async function loadFaultsTree(ledger = new MemoryLedger()) {
   const tools = { ...createExampleTools({ ledger }), explode };
   const tree = await loadTree(new URL('./fixtures/trees/faults.yaml', import.meta.url).pathname, { tools });
   return { tree, tools, ledger };
+}
+
+/** A port nothing listens on (taken, then released). */
+export async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
 }

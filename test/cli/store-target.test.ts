@@ -4,27 +4,18 @@
  * trace; a URL scheme Switchboard has no store for is refused rather than taken for a file path.
  */
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { PG_URL } from '../postgres-url.js';
 import { REPO_ROOT, runCli } from './run-cli.js';
+import { closedPort } from '../helpers.js';
 
 // Each command is a separate Node process (a few seconds on a busy machine).
 vi.setConfig({ testTimeout: 120_000 });
 
 const DESK = 'examples/desk.yaml';
 
-/** A port nothing listens on (taken, then released). */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 function expectOneLine(result: { stderr: string; stdout: Buffer }): void {
   expect(result.stderr.trimEnd().split('\n')).toHaveLength(1);

@@ -15,6 +15,7 @@ import { recoverThread, runTurn } from '../../runtime/turn.js';
 import { openCheckpointer } from '../../store/checkpointer.js';
 import type { Checkpointer } from '../../store/checkpointer.js';
 import { captureLogs } from '../../testing/capture-logs.js';
+import type { SwitchboardEvent } from '../../nodes/events.js';
 import { compileExample, newThread } from '../helpers.js';
 
 const stores: Checkpointer[] = [];
@@ -119,21 +120,27 @@ describe('forkThread after the YAML changed', () => {
   });
 });
 
+/** A support thread whose second turn stopped (its worker "died") at the first event `stopAt` picks, retention 'all'. */
+async function turnCutShort(stopAt: (event: SwitchboardEvent) => boolean) {
+  const controller = new AbortController();
+  const store = await openCheckpointer('memory');
+  stores.push(store);
+  const { graph } = await compileExample('support', {
+    checkpointer: store.saver,
+    model: 'offline',
+    retention: 'all',
+    observers: [(event) => stopAt(event) && controller.abort(new Error('the worker died'))],
+  });
+  const { threadId } = newThread();
+  await runTurn(graph, { threadId, message: 'hello' });
+  await expect(runTurn(graph, { threadId, message: 'I was charged twice on my invoice', signal: controller.signal })).rejects.toThrow();
+  return { graph, threadId };
+}
+
 describe('forkThread of a turn that did not finish', () => {
   it('says the turn has not finished and how it is finished, not that the store dropped it; once recovered, it forks', async () => {
-    const controller = new AbortController();
-    const store = await openCheckpointer('memory');
-    stores.push(store);
     // The run stops as billing's step begins: triage's handoff is saved, the turn is left running.
-    const { graph } = await compileExample('support', {
-      checkpointer: store.saver,
-      model: 'offline',
-      retention: 'all',
-      observers: [(event) => event.type === 'step-start' && event.agent === 'billing' && controller.abort(new Error('the worker died'))],
-    });
-    const { threadId } = newThread();
-    await runTurn(graph, { threadId, message: 'hello' });
-    await expect(runTurn(graph, { threadId, message: 'I was charged twice on my invoice', signal: controller.signal })).rejects.toThrow();
+    const { graph, threadId } = await turnCutShort((event) => event.type === 'step-start' && event.agent === 'billing');
 
     const unfinished = {
       code: 'TURN_UNFINISHED',
@@ -148,18 +155,7 @@ describe('forkThread of a turn that did not finish', () => {
   });
 
   it('says so too when the message was taken in before its turn began', async () => {
-    const controller = new AbortController();
-    const store = await openCheckpointer('memory');
-    stores.push(store);
-    const { graph } = await compileExample('support', {
-      checkpointer: store.saver,
-      model: 'offline',
-      retention: 'all',
-      observers: [(event) => event.type === 'step-start' && event.turn === 2 && controller.abort(new Error('the worker died'))],
-    });
-    const { threadId } = newThread();
-    await runTurn(graph, { threadId, message: 'hello' });
-    await expect(runTurn(graph, { threadId, message: 'I was charged twice on my invoice', signal: controller.signal })).rejects.toThrow();
+    const { graph, threadId } = await turnCutShort((event) => event.type === 'step-start' && event.turn === 2);
     await expect(forkThread(graph, { threadId, turn: 2 })).rejects.toMatchObject({ code: 'TURN_UNFINISHED' });
   });
 });

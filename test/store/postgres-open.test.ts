@@ -6,13 +6,12 @@
  * setup is survived: the setup runs again.
  */
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StoreError } from '../../errors/store-error.js';
 import { openCheckpointer } from '../../store/checkpointer.js';
 import { PG_URL, withPool } from './workers.js';
+import { closedPort } from '../helpers.js';
 
 const suffix = randomBytes(4).toString('hex');
 /** A database of this file's own: its tests hold the migration lock, which must not hold up other files' stores. */
@@ -41,14 +40,6 @@ afterAll(async () => {
   });
 });
 
-/** A port nothing listens on (taken, then released). */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /** A name for the store's connections, so the test can find them on the server. */
 function applicationName(): string {
