@@ -34,6 +34,7 @@ import { createCheckpointAdapter } from '../store/retention.js';
 import type { Retention } from '../store/retention.js';
 import { createMemoryThreadLock } from '../store/thread-lock.js';
 import { pairedLock } from '../store/fences.js';
+import { graphShape, SHAPE_KEY } from '../store/graph-shape.js';
 import type { ThreadLock } from '../store/thread-lock.js';
 import { MemoryJournal, pairedJournal } from '../store/journal.js';
 import type { ThreadJournal } from '../store/journal.js';
@@ -151,7 +152,9 @@ export function compileTree(tree: LoadedTree | Tree, options: CompileOptions = {
   const graph = builder.compile({ ...(checkpointer ? { checkpointer } : {}), name: spec.name });
   // Input from outside may write only the user's messages and fields (graphs/outside-input.ts).
   Object.setPrototypeOf(graph, GuardedGraph.prototype);
-  const compiled = graph.withConfig({ recursionLimit: recursionLimitOf(runtime), durability: 'sync' } as never) as typeof graph;
+  // Its shape goes with every write, so the saver can forget a node a later YAML removed (store/graph-shape.ts).
+  const configurable = { [SHAPE_KEY]: graphShape(graph) };
+  const compiled = graph.withConfig({ recursionLimit: recursionLimitOf(runtime), durability: 'sync', configurable } as never) as typeof graph;
   Object.defineProperty(compiled, COMPILED, { value: runtime, enumerable: false });
   return compiled;
 }

@@ -6,7 +6,8 @@
  * fails as a whole, like the stock saver's transaction). The tables, the encoding and the reads are
  * the stock saver's, so either saver reads what the other wrote. A write made by a Switchboard turn
  * carries the turn's fencing token and is refused, in the same statement, when another worker has
- * taken the thread since (see `fences.ts`).
+ * taken the thread since (see `fences.ts`). A node the YAML removed is forgotten in the checkpoints
+ * a Switchboard graph writes (see `graph-shape.ts`).
  */
 import { PostgresSaver } from '@langchain/langgraph-checkpoint-postgres';
 import { WRITES_IDX_MAP } from '@langchain/langgraph-checkpoint';
@@ -14,6 +15,7 @@ import type { ChannelVersions, Checkpoint, CheckpointMetadata, PendingWrite, Ser
 import type { RunnableConfig } from '@langchain/core/runnables';
 import pg from 'pg';
 import { fenceOf, markSaved, staleWrite } from './fences.js';
+import { withoutRemovedNodes } from './graph-shape.js';
 import type { FenceDomain } from './fences.js';
 
 export class BatchedPostgresSaver extends PostgresSaver {
@@ -42,7 +44,7 @@ export class BatchedPostgresSaver extends PostgresSaver {
         namespace,
         checkpoint.id,
         parentId,
-        this._dumpCheckpoint(checkpoint),
+        this._dumpCheckpoint(withoutRemovedNodes(checkpoint, config)),
         dumpedMetadata,
         blobs.map((blob) => blob[2]),
         blobs.map((blob) => blob[3]),
