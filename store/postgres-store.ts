@@ -124,7 +124,8 @@ function adviceFor(url: URL, error: unknown): string {
   const { code, address, port } = (error ?? {}) as { code?: unknown; address?: unknown; port?: unknown };
   const server = typeof address === 'string' ? (port === undefined ? address : `${address}:${String(port)}`) : `${url.hostname || 'localhost'}:${url.port || '5432'}`;
   const user = decoded(url.username);
-  const role = user ? pg.escapeIdentifier(user) : 'the default role';
+  // With no user in the URL, the driver logs in as $PGUSER, else as the operating-system user.
+  const role = user ? `the role ${pg.escapeIdentifier(user)}` : `the default role (${process.env.PGUSER ? `$PGUSER, ${pg.escapeIdentifier(process.env.PGUSER)}` : 'your operating-system user, as no user is in the URL or $PGUSER'})`;
   const database = decoded(url.pathname.slice(1)) || user;
   switch (code) {
     case 'ECONNREFUSED':
@@ -139,9 +140,9 @@ function adviceFor(url: URL, error: unknown): string {
       return `Create it (CREATE DATABASE ${database ? pg.escapeIdentifier(database) : '<name>'}, or createdb), or name an existing database in the URL.`;
     case '28000':
     case '28P01':
-      return `The server refused the role ${role}: check the user and password in the URL (or $PGPASSWORD), that the role exists and may log in, and that pg_hba.conf lets it connect.`;
+      return `The server refused ${role}: check the user and password in the URL (or $PGPASSWORD), that the role exists and may log in, and that pg_hba.conf lets it connect.`;
     case '42501':
-      return `The role ${role} lacks a privilege Switchboard needs (to connect, and on first use to create its tables): grant it (e.g. GRANT CREATE ON SCHEMA public TO ${user ? role : '<role>'}), or open the store once as the database's owner.`;
+      return `${role[0]!.toUpperCase()}${role.slice(1)} lacks a privilege Switchboard needs (to connect, and on first use to create its tables): grant it (e.g. GRANT CREATE ON SCHEMA public TO ${user ? pg.escapeIdentifier(user) : '<role>'}), or open the store once as the database's owner.`;
     case '53300':
       return 'The server has no connection free: raise its max_connections, or lower the pool sizes (pool.max, lockConnections) of the workers.';
     case '57P03':

@@ -122,6 +122,20 @@ describe('openCheckpointer() on a PostgreSQL it cannot open', () => {
     expect(error.message).not.toContain('hunter2');
   });
 
+  it('no user in the URL: names the default role the driver logged in as', async () => {
+    const url = urlWith((url) => (url.username = ''));
+    const before = process.env.PGUSER;
+    process.env.PGUSER = 'switchboard_no_such_default_role';
+    try {
+      const error = (await openCheckpointer(url).catch((caught: unknown) => caught)) as StoreError;
+      expect(error).toMatchObject({ code: 'STORE_UNAVAILABLE', cause: { code: expect.stringMatching(/^28(000|P01)$/) as string } });
+      expect(error.message).toContain('. The server refused the default role ($PGUSER, "switchboard_no_such_default_role"): check the user and password in the URL');
+    } finally {
+      if (before === undefined) delete process.env.PGUSER;
+      else process.env.PGUSER = before;
+    }
+  });
+
   it('a role that may not create the tables: says which privilege, and closes the connections it made', async () => {
     const name = applicationName();
     const url = urlWith((url) => {
