@@ -41,6 +41,7 @@ import type { ThreadJournal } from '../store/journal.js';
 import { withFastSerializer } from '../store/serde.js';
 import { GuardedGraph } from './outside-input.js';
 import { TurnRecorder } from '../nodes/turn-recorder.js';
+import { hasWorkToDo } from '../nodes/turn.js';
 import type { PriceTable } from '../models/prices.js';
 import { createStateSchema } from '../state/schema.js';
 import type { SwitchboardState } from '../state/schema.js';
@@ -146,8 +147,9 @@ export function compileTree(tree: LoadedTree | Tree, options: CompileOptions = {
     builder.addNode(name, node as never, { ends: [...agent.ends, END] });
     nodes.push(name);
   }
-  const routeToOwner = (state: SwitchboardState): string => ownerOf(runtime, state.activeAgent);
-  (builder as unknown as { addConditionalEdges(from: string, route: typeof routeToOwner, targets: string[]): void }).addConditionalEdges(START, routeToOwner, nodes);
+  // A message goes to the owner; input that brings none (see hasWorkToDo) ends the run at once.
+  const routeToOwner = (state: SwitchboardState): string => (hasWorkToDo(state) ? ownerOf(runtime, state.activeAgent) : END);
+  (builder as unknown as { addConditionalEdges(from: string, route: typeof routeToOwner, targets: string[]): void }).addConditionalEdges(START, routeToOwner, [...nodes, END]);
 
   const graph = builder.compile({ ...(checkpointer ? { checkpointer } : {}), name: spec.name });
   // Input from outside may write only the user's messages and fields (graphs/outside-input.ts).

@@ -95,7 +95,7 @@ export function lastUserMessage(messages: readonly BaseMessage[]): BaseMessage |
 export function currentTurn(state: SwitchboardState, agent: string, now: Date): { turn: Turn; started: boolean } {
   const user = lastUserMessage(state.messages);
   const turn = state.turn;
-  if (user && (user.id !== turn.messageId || turn.error?.code === 'MESSAGE_TOO_LONG')) {
+  if (user && startsTurn(user, turn)) {
     return {
       started: true,
       turn: {
@@ -113,6 +113,24 @@ export function currentTurn(state: SwitchboardState, agent: string, now: Date): 
   }
   const path = turn.path.at(-1) === agent ? turn.path : [...turn.path, agent];
   return { started: false, turn: { ...turn, path, status: 'running' } };
+}
+
+/** Whether `user`, the thread's last user message, is one no turn has taken yet (see {@link currentTurn}). */
+function startsTurn(user: BaseMessage, turn: Turn): boolean {
+  return user.id !== turn.messageId || turn.error?.code === 'MESSAGE_TOO_LONG';
+}
+
+/**
+ * Whether a run from the graph's start has anything to do: a user message no turn has taken yet, a
+ * turn still running (cut short, and finished by this run), or a wait (a run from the start clears
+ * LangGraph's pending task, and the node that waits raises its wait again). Input from outside that
+ * brings no new message (`{}`, `{ messages: [] }`, fields alone, the last message sent again with
+ * its id) to a finished turn has nothing: the turn stands, and no agent answers a message twice.
+ */
+export function hasWorkToDo(state: SwitchboardState): boolean {
+  if (state.turn.status === 'running' || state.turn.status === 'waiting') return true;
+  const user = lastUserMessage(state.messages);
+  return user !== undefined && startsTurn(user, state.turn);
 }
 
 export type Counter = 'modelCalls' | 'toolCalls' | 'handoffs';
