@@ -1,5 +1,6 @@
 /**
- * The rules a schema cannot say: case ids are unique; every agent, state field and payload field a
+ * The rules a schema cannot say: case ids are unique; every message is one the runtime takes (not
+ * blank, within the tree's `messageChars`); every agent, state field and payload field a
  * dataset names exists in the tree it will run on, and every value it gives such a field is one the
  * field takes; every step of an expected path is a move the tree allows; every expected wait for
  * approval is a handoff the tree gates. Reported at the position of the name or value.
@@ -7,7 +8,10 @@
 import { HANDOFF_KINDS, handoffNeedsApproval, listEdges } from '../config/edges.js';
 import { narrowedTo } from '../config/field-schema.js';
 import type { LoadedTree } from '../config/load.js';
+import { DEFAULT_LIMITS } from '../config/schema.js';
 import type { Field, Tree } from '../config/schema.js';
+import { isBlank } from '../models/messages.js';
+import { messageTooLong } from '../nodes/turn.js';
 import { didYouMean, listNames } from '../config/suggest.js';
 import type { DatasetIssue } from './dataset-error.js';
 import type { DatasetCase, NormalizedTurn } from './dataset-schema.js';
@@ -74,8 +78,10 @@ export function checkCases(
     issues.push(...source.issues.slice(before));
   };
   checkUniqueIds(cases, report);
+  const specs = trees.map((tree) => ('spec' in tree ? tree.spec : tree));
+  for (const origin of cases) checkMessages(origin, specs, (input) => report(origin.source, { ...input, path: [...origin.prefix, ...input.path] }));
   if (trees.length > 0) {
-    const known = describeTrees(trees.map((tree) => ('spec' in tree ? tree.spec : tree)));
+    const known = describeTrees(specs);
     if (shared)
       for (const [field, value] of Object.entries(shared.fields)) checkField(field, value, ['fields', field], known, (input) => report(shared.source, input));
     for (const origin of [...cases, ...refused])
@@ -99,6 +105,53 @@ function checkUniqueIds(cases: readonly CaseOrigin[], report: (source: DatasetSo
       path: [...origin.prefix, 'id'],
     });
   }
+}
+
+/**
+ * Every message of a case is one the runtime takes: not blank (only spaces, control or invisible
+ * characters: `INVALID_INPUT` on every run, by the runtime's own rule), and within the tree's
+ * `messageChars` (`MESSAGE_TOO_LONG` on every run).
+ */
+function checkMessages(origin: CaseOrigin, trees: readonly Tree[], report: (input: IssueInput) => void): void {
+  const { id, turns } = origin.value;
+  const limits = trees.length > 0 ? messageLimits(trees) : undefined;
+  turns.forEach((turn, index) => {
+    const at: Path = origin.multiTurn ? ['turns', index, 'message'] : ['message'];
+    const which = origin.multiTurn ? `Turn ${index + 1} of case "${id}"` : `Case "${id}"`;
+    if (isBlank(turn.message)) {
+      report({
+        code: 'BLANK_MESSAGE',
+        message: `${which} has a blank message (only spaces, control or invisible characters): the runtime refuses it (INVALID_INPUT) on every run, so the case can only fail.`,
+        hint: 'Write what the user says.',
+        path: at,
+      });
+      return;
+    }
+    if (!limits) return;
+    // The first turn goes to the root on the case's fresh thread; a later one to whichever agent owns the conversation then.
+    const limit = index === 0 ? limits.first : limits.later;
+    const tooLong = messageTooLong(turn.message, { limits: { messageChars: limit } });
+    if (tooLong)
+      report({
+        code: 'MESSAGE_TOO_LONG',
+        message: `${which}: ${tooLong.replace(/^The /, 'the ')} The runtime refuses it (MESSAGE_TOO_LONG) on every run, so the case can only fail.`,
+        hint: `Shorten the message, or raise \`limits.messageChars\` in the tree (${index === 0 ? 'on the root, or for the whole tree' : 'on the agent it goes to, or for the whole tree'}).`,
+        path: at,
+      });
+  });
+}
+
+/**
+ * The longest message a turn can be given, in any of the trees: the root's `messageChars` for a
+ * case's first turn, the largest of any agent that can hold the conversation for a later one.
+ */
+function messageLimits(trees: readonly Tree[]): { first: number; later: number } {
+  const limitOf = (tree: Tree, agent: string) => tree.agents[agent]?.limits?.messageChars ?? tree.limits?.messageChars ?? DEFAULT_LIMITS.messageChars;
+  const answering = (tree: Tree) => Object.keys(tree.agents).filter((name) => tree.agents[name]?.kind !== 'helper');
+  return {
+    first: Math.max(...trees.map((tree) => limitOf(tree, tree.root))),
+    later: Math.max(...trees.flatMap((tree) => answering(tree).map((agent) => limitOf(tree, agent)))),
+  };
 }
 
 /** What the trees under test define, merged (a name is fine if any tree knows it). */

@@ -27,7 +27,9 @@ export type DatasetIssueCode =
   | 'UNKNOWN_AGENT'
   | 'HELPER_CANNOT_ANSWER'
   | 'UNKNOWN_FIELD'
-  | 'UNKNOWN_PAYLOAD_FIELD';
+  | 'UNKNOWN_PAYLOAD_FIELD'
+  | 'BLANK_MESSAGE'
+  | 'MESSAGE_TOO_LONG';
 
 /** One problem in a dataset file, positioned for editors (`file:line:column`, 1-based). */
 export interface DatasetIssue {

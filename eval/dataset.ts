@@ -13,7 +13,7 @@ import { DatasetSchema, EvalCaseSchema } from './dataset-schema.js';
 import type { DatasetCase } from './dataset-schema.js';
 import { checkCases, salvageNames } from './dataset-check.js';
 import type { CaseOrigin, SharedFields } from './dataset-check.js';
-import { DatasetSource } from './source.js';
+import { DatasetSource, forbiddenKeyIssue, forbiddenKeyPaths } from './source.js';
 
 /** Larger dataset files are refused before parsing. */
 export const MAX_DATASET_BYTES = 10_000_000;
@@ -182,6 +182,14 @@ function parseJsonLines(text: string, file: string): Parsed {
     const duplicates = source.issues.filter((issue) => issue.code === 'DUPLICATE_KEY');
     if (duplicates.length > 0) {
       issues.push(...duplicates);
+      return;
+    }
+    // Refused as in a YAML dataset: such a key would reach the state or the payload comparison as it is.
+    const forbidden = forbiddenKeyPaths(data);
+    if (forbidden.length > 0) {
+      const before = source.issues.length;
+      for (const path of forbidden) source.add(forbiddenKeyIssue(String(path.at(-1)), path));
+      issues.push(...source.issues.slice(before));
       return;
     }
     const result = EvalCaseSchema.safeParse(data);

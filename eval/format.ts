@@ -2,8 +2,14 @@
  * The report as a person reads it in a terminal: scores, per-agent precision and recall, the
  * confusion matrix, every mismatch with its actual path, usage; and the routing changes of a
  * comparison.
+ *
+ * Takes the report as it is (raw text, as `--json` prints it) and makes it safe to print itself:
+ * text shown bare has its control characters escaped ({@link escapeControlCharacters}), text shown
+ * quoted is JSON-encoded first ({@link stringifyForTerminal}). Escaping before quoting would show
+ * every escape's backslash twice (`"x\\x1b"`).
  */
 import { styleText } from 'node:util';
+import { escapeControlCharacters as bare, stringifyForTerminal as quoted } from '../dev/control-characters.js';
 import type { EvalComparison, RoutingChange } from './compare.js';
 import type { JudgeReport } from './judge.js';
 import type { Score } from './metrics.js';
@@ -22,9 +28,9 @@ export function formatReport(report: EvalReport, options: FormatOptions = {}): s
   const paint = painter(options.color ?? false);
   const lines: string[] = [];
   const { dataset, tree } = report;
-  lines.push(paint('bold', `Routing evaluation of ${tree.name}${tree.file ? ` (${tree.file})` : ''} on ${dataset.name} (${dataset.file})`));
+  lines.push(paint('bold', bare(`Routing evaluation of ${tree.name}${tree.file ? ` (${tree.file})` : ''} on ${dataset.name} (${dataset.file})`)));
   lines.push(
-    `${dataset.cases} cases, ${dataset.turns} turns (${dataset.scoredTurns} scored) · models: ${report.models.join(', ') || 'none'} · concurrency ${report.concurrency} · ${seconds(report.durationMs)}`,
+    bare(`${dataset.cases} cases, ${dataset.turns} turns (${dataset.scoredTurns} scored) · models: ${report.models.join(', ') || 'none'} · concurrency ${report.concurrency} · ${seconds(report.durationMs)}`),
   );
   lines.push('');
   lines.push(
@@ -47,7 +53,7 @@ export function formatReport(report: EvalReport, options: FormatOptions = {}): s
       [
         ['agent', 'expected', 'answered', 'precision', 'recall'],
         ...report.agents.map((agent) => [
-          agent.agent,
+          bare(agent.agent),
           String(agent.expected),
           String(agent.actual),
           percent(agent.precision),
@@ -65,7 +71,7 @@ export function formatReport(report: EvalReport, options: FormatOptions = {}): s
     lines.push(paint('bold', 'Routing accuracy by tag'));
     lines.push(
       ...table(
-        report.tags.map((tag) => [tag.tag, ...scoreCells(tag)]),
+        report.tags.map((tag) => [bare(tag.tag), ...scoreCells(tag)]),
         [false, true, true],
       ),
     );
@@ -79,11 +85,11 @@ export function formatReport(report: EvalReport, options: FormatOptions = {}): s
   lines.push(
     `Usage: ${describeUsage(usage)} (${dollars(usage.costPerCaseUsd)} a case) · turn latency p50 ${milliseconds(usage.turnLatencyMs.p50)}, p95 ${milliseconds(usage.turnLatencyMs.p95)}`,
   );
-  if (usage.judge) lines.push(`Judge: ${describeUsage(usage.judge)}${report.judge ? ` (${report.judge.model})` : ''}`);
+  if (usage.judge) lines.push(`Judge: ${describeUsage(usage.judge)}${report.judge ? bare(` (${report.judge.model})`) : ''}`);
   if (usage.total) lines.push(`Total: ${describeUsage(usage.total)}`);
   if (report.unpricedModels.length > 0)
     lines.push(
-      paint('yellow', `Cost leaves out ${report.unpricedModels.join(', ')}: no price is known for ${report.unpricedModels.length === 1 ? 'it' : 'them'}. Add ${report.unpricedModels.length === 1 ? 'it' : 'them'} to the tree's prices: (US dollars per million input and output tokens).`),
+      paint('yellow', bare(`Cost leaves out ${report.unpricedModels.join(', ')}: no price is known for ${report.unpricedModels.length === 1 ? 'it' : 'them'}. Add ${report.unpricedModels.length === 1 ? 'it' : 'them'} to the tree's prices: (US dollars per million input and output tokens).`)),
     );
   if (report.judge) lines.push('', ...formatJudge(report.judge, dataset.file, paint));
   return `${lines.join('\n')}\n`;
@@ -91,7 +97,7 @@ export function formatReport(report: EvalReport, options: FormatOptions = {}): s
 
 function formatJudge(judge: JudgeReport, file: string, paint: (style: Style, text: string) => string): string[] {
   const share = (value: number | null) => (value === null ? 'n/a' : percent(value));
-  const lines = [paint('bold', `Handoff reasons, graded by ${judge.model} (1–5)`)];
+  const lines = [paint('bold', bare(`Handoff reasons, graded by ${judge.model} (1–5)`))];
   lines.push(
     `Mean score ${judge.meanScore === null ? 'n/a' : judge.meanScore.toFixed(2)} over ${judge.scored} handoffs · specific ${share(judge.criteria.specific)} · topical ${share(judge.criteria.topical)} · consistent ${share(judge.criteria.consistent)}` +
       (judge.withoutReason > 0 ? ` · ${judge.withoutReason} without a reason` : '') +
@@ -100,8 +106,8 @@ function formatJudge(judge: JudgeReport, file: string, paint: (style: Style, tex
   if (judge.lowest.length > 0) lines.push('Lowest scored:');
   for (const graded of judge.lowest) {
     const score = graded.score === undefined ? paint('red', '  ?') : paint(graded.score <= 2 ? 'red' : graded.score === 3 ? 'yellow' : 'green', `${graded.score}/5`);
-    lines.push(`${score} ${file}:${graded.line} ${graded.case} turn ${graded.turn}: ${graded.from} → ${graded.to}, reason ${JSON.stringify(graded.reason)}`);
-    lines.push(`    ${graded.error ?? graded.explanation ?? ''}`);
+    lines.push(`${score} ${bare(`${file}:${graded.line} ${graded.case} turn ${graded.turn}: ${graded.from} → ${graded.to}, reason ${quoted(graded.reason)}`)}`);
+    lines.push(`    ${bare(graded.error ?? graded.explanation ?? '')}`);
   }
   return lines;
 }
@@ -111,7 +117,7 @@ export function formatComparison(comparison: EvalComparison, options: FormatOpti
   const paint = painter(options.color ?? false);
   const { before, after, changes } = comparison;
   const name = (report: EvalReport) => report.tree.file ?? report.tree.name;
-  const lines = [paint('bold', `Routing changes: ${name(before)} → ${name(after)}`)];
+  const lines = [paint('bold', bare(`Routing changes: ${name(before)} → ${name(after)}`))];
   lines.push(
     `Routing accuracy ${percent(before.routing.rate)} → ${percent(after.routing.rate)} · path match ${percent(before.path.rate)} → ${percent(after.path.rate)}`,
   );
@@ -123,10 +129,10 @@ export function formatComparison(comparison: EvalComparison, options: FormatOpti
   for (const change of changes) {
     const colour: Style = change.verdict === 'fixed' ? 'green' : change.verdict === 'broken' ? 'red' : 'yellow';
     lines.push(
-      `${paint(colour, change.verdict.padEnd(7))} ${after.dataset.file}:${change.line} ${change.case} turn ${change.turn}: ${asked(change.before)} → ${asked(change.after)}${change.expected ? ` (expected ${change.expected})` : ''}`,
+      `${paint(colour, change.verdict.padEnd(7))} ${bare(`${after.dataset.file}:${change.line} ${change.case} turn ${change.turn}: ${asked(change.before)} → ${asked(change.after)}${change.expected ? ` (expected ${change.expected})` : ''}`)}`,
     );
-    lines.push(`        ${JSON.stringify(change.message)}`);
-    lines.push(`        path was ${arrow(change.before.path)}, now ${arrow(change.after.path)}`);
+    lines.push(`        ${quoted(change.message)}`);
+    lines.push(bare(`        path was ${arrow(change.before.path)}, now ${arrow(change.after.path)}`));
   }
   return `${lines.join('\n')}\n`;
 }
@@ -139,18 +145,18 @@ function asked(routing: RoutingChange['before']): string {
 function formatMismatch(mismatch: Mismatch, file: string, paint: (style: Style, text: string) => string): string[] {
   const { expected, actual } = mismatch;
   const lines = [
-    `${paint('red', '✗')} ${file}:${mismatch.line} ${mismatch.case} turn ${mismatch.turn} (${mismatch.failed.join(', ')}): ${JSON.stringify(mismatch.message)}`,
+    `${paint('red', '✗')} ${bare(`${file}:${mismatch.line} ${mismatch.case} turn ${mismatch.turn} (${mismatch.failed.join(', ')}): ${quoted(mismatch.message)}`)}`,
   ];
   lines.push(
-    `    expected ${expected.agent}${expected.path ? ` via ${arrow(expected.path)}` : ''}, got ${actual.agent} via ${arrow(actual.path)}`,
+    bare(`    expected ${expected.agent}${expected.path ? ` via ${arrow(expected.path)}` : ''}, got ${actual.agent} via ${arrow(actual.path)}`),
   );
   if (mismatch.failed.includes('payload'))
-    lines.push(`    payload expected ${JSON.stringify(expected.payload)}, got ${JSON.stringify(actual.payload)}`);
+    lines.push(`    payload expected ${quoted(expected.payload)}, got ${quoted(actual.payload)}`);
   if (mismatch.failed.includes('approval'))
     lines.push(
-      `    expected ${expected.approval === undefined ? 'no approval' : `approval to ${expected.approval}`}, got ${actual.approval === undefined ? 'none' : `approval to ${actual.approval}`}`,
+      bare(`    expected ${expected.approval === undefined ? 'no approval' : `approval to ${expected.approval}`}, got ${actual.approval === undefined ? 'none' : `approval to ${actual.approval}`}`),
     );
-  if (actual.error) lines.push(`    ${actual.status}: ${actual.error.code} ${actual.error.message}`);
+  if (actual.error) lines.push(bare(`    ${actual.status}: ${actual.error.code} ${actual.error.message}`));
   return lines;
 }
 
@@ -165,7 +171,7 @@ function confusionTable(report: EvalReport): string[] {
     .map((label, index) => ({ label, row: counts[index] ?? [] }))
     .filter(({ label }) => label !== ERROR_AGENT)
     .map(({ label, row }) => [label, ...row.map((count) => (count === 0 ? '.' : String(count)))]);
-  return table([['expected \\ answered', ...labels], ...rows], [false, ...labels.map(() => true)]);
+  return table([['expected \\ answered', ...labels].map((cell) => bare(cell)), ...rows.map((row) => row.map((cell) => bare(cell)))], [false, ...labels.map(() => true)]);
 }
 
 /** Rows of cells → aligned lines (right-aligned where `right` says so). */

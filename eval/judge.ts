@@ -194,11 +194,22 @@ async function judgeOne(candidate: Candidate, tree: Tree, rubric: string, option
     usage = { inputTokens: metadata?.input_tokens ?? 0, outputTokens: metadata?.output_tokens ?? 0 };
   } catch (error) {
     if (options.signal?.aborted) throw error;
-    return { result: { ...candidate, ...unscored, error: `the judge failed: ${oneLine((error as Error).message ?? String(error))}` } };
+    return { result: { ...candidate, ...unscored, error: judgeFailure(error) } };
   }
   const verdict = readVerdict(answer);
   if (!verdict.success) return { result: { ...candidate, ...unscored, error: verdict.error }, usage };
   return { result: { ...candidate, ...verdict.data }, usage };
+}
+
+/**
+ * Why a judge call gave no answer, on one line. A 200 with no reply in it (`choices: []`, a `null`
+ * body) makes the client fail reading it with a TypeError: said as what happened, not as the
+ * client's JavaScript (nodes/model-call.ts reads an agent's call the same way).
+ */
+function judgeFailure(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  if (error instanceof TypeError && /Cannot read properties of (undefined|null)/.test(message)) return "the judge's reply held no answer (no choices in the response)";
+  return `the judge failed: ${oneLine(message)}`;
 }
 
 /** Provider errors come with blank lines and a troubleshooting link below: the report gives each handoff one line. */

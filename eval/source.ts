@@ -151,21 +151,48 @@ export class DatasetSource {
         return visit.BREAK;
       }
       if (isPair(node) && isScalar(node.key) && FORBIDDEN_KEYS.has(String(node.key.value))) {
-        this.addAt(
-          {
-            code: 'FORBIDDEN_KEY',
-            message: `The key "${String(node.key.value)}" is not allowed.`,
-            hint: 'Rename it: this key name is reserved by JavaScript.',
-            path: [],
-          },
-          startOf(node.key) ?? 0,
-        );
+        this.addAt(forbiddenKeyIssue(String(node.key.value), []), startOf(node.key) ?? 0);
         safe = false;
       }
       return undefined;
     });
     return safe;
   }
+}
+
+/** The issue of a key that touches object prototypes (`__proto__`, `constructor`, `prototype`). */
+export function forbiddenKeyIssue(key: string, path: Path): IssueInput {
+  return { code: 'FORBIDDEN_KEY', message: `The key "${key}" is not allowed.`, hint: 'Rename it: this key name is reserved by JavaScript.', path, at: 'key' };
+}
+
+/**
+ * The paths of the forbidden keys in parsed JSON (a JSONL line). JSON.parse makes `"__proto__"` an
+ * own key, so it is found here even where the line's YAML reading failed. Walked with a stack, each
+ * entry linked to its parent, not by recursion: a line may nest as deep as JSON.parse allows.
+ */
+export function forbiddenKeyPaths(data: unknown): Path[] {
+  interface Entry {
+    value: unknown;
+    key: string | number | undefined;
+    parent: Entry | undefined;
+  }
+  const pathOf = (entry: Entry): Path => {
+    const path: Path = [];
+    for (let at: Entry | undefined = entry; at?.key !== undefined; at = at.parent) path.unshift(at.key);
+    return path;
+  };
+  const found: Path[] = [];
+  const pending: Entry[] = [{ value: data, key: undefined, parent: undefined }];
+  for (let parent = pending.pop(); parent !== undefined; parent = pending.pop()) {
+    const { value } = parent;
+    if (value === null || typeof value !== 'object') continue;
+    const entries: [string | number, unknown][] = Array.isArray(value) ? value.map((entry, index) => [index, entry]) : Object.entries(value);
+    for (const [key, entry] of entries) {
+      if (typeof key === 'string' && FORBIDDEN_KEYS.has(key)) found.push(pathOf({ value: entry, key, parent }));
+      else pending.push({ value: entry, key, parent });
+    }
+  }
+  return found;
 }
 
 function startOf(node: unknown): number | undefined {
