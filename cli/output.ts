@@ -3,7 +3,7 @@
  * model or a tree wrote is printed with its control characters made visible (see
  * dev/control-characters.ts); only our own colours reach the terminal as escape sequences.
  */
-import { escapeControlCharacters, escapeControlCharactersIn } from '../dev/control-characters.js';
+import { escapeControlCharacters, escapeControlCharactersIn, stringifyForTerminal } from '../dev/control-characters.js';
 import { cutAtMaxTokens } from '../models/reply-check.js';
 import { roundedCosts } from '../state/turn-usage.js';
 import type { SwitchboardEvent } from '../nodes/events.js';
@@ -24,6 +24,11 @@ export interface TurnPrinterOptions {
   streaming: boolean;
   /** The lines that say how to answer a thread waiting for a person (they differ between `run` and `chat`). */
   howToAnswer: (result: TurnResult) => string[];
+  /**
+   * The lines under a failed turn's error, e.g. `run`'s message id, which its `--message-id` sends
+   * again with (only the command knows the option); none by default.
+   */
+  afterError?: (result: TurnResult) => string[];
 }
 
 export class TurnPrinter {
@@ -62,7 +67,8 @@ export class TurnPrinter {
         this.spoke = true;
         return;
       case 'handoff-accept':
-        this.line(this.handoffLine(event));
+        // The event as it came: handoffLine makes its text visible itself, once.
+        this.line(this.handoffLine(raw as typeof event));
         return;
       case 'handoff-refuse':
         this.line(this.paint('yellow', `✗ ${event.from}: ${event.tool} refused — ${event.reason}`));
@@ -114,25 +120,27 @@ export class TurnPrinter {
     this.discardText(this.speaking);
     const outcome = result.status === 'waiting' ? `is taken in now (it waits for ${result.agent})` : 'is finished now';
     this.line(this.paint('yellow', `↻ recovered: turn ${result.turn} was cut short by a failure and ${outcome}`));
-    for (const handoff of result.handoffs) this.line(this.handoffLine(escapeControlCharactersIn(handoff)));
+    for (const handoff of result.handoffs) this.line(this.handoffLine(handoff));
     // Followed by a newer turn's result: how to answer a wait is that turn's to say (a person
     // answers every message of a wait at once).
-    this.closing(options.followed ? { ...result, waitingFor: undefined } : result, true);
+    this.closing(options.followed ? { ...result, waitingFor: undefined } : result, true, false);
   }
 
   /** The closing lines of a turn. */
   result(result: TurnResult): void {
     this.discardText(this.speaking);
     if (result.replayed) this.line(this.paint('gray', '(this message was handled before: its answer, nothing ran again)'));
-    this.closing(result, !this.spoke);
+    this.closing(result, !this.spoke, true);
     this.spoke = false;
   }
 
-  private closing(result: TurnResult, withReply: boolean): void {
+  /** `own`: the turn of the command's own message (a recovered turn's message is another one). */
+  private closing(result: TurnResult, withReply: boolean, own: boolean): void {
     if (withReply && result.reply !== undefined)
       this.line(`${this.paint('bold', `${result.agent}:`)} ${escapeControlCharacters(result.reply)}`);
     if (result.status === 'error' && result.error) {
       this.line(this.paint('red', escapeControlCharacters(`error ${result.error.code}: ${result.error.message}`)));
+      if (own) for (const line of this.options.afterError?.(result) ?? []) this.line(escapeControlCharacters(line));
     }
     if (result.waitingFor) {
       const [first, ...rest] = this.options.howToAnswer(result).map((line) => escapeControlCharacters(line));
@@ -141,11 +149,13 @@ export class TurnPrinter {
     }
   }
 
+  /**
+   * A handoff as it came (not escaped yet): its payload is written as JSON first, then made
+   * visible, so an ESC in it shows as one `\u001b` (escaped first, JSON would double the backslash).
+   */
   private handoffLine(handoff: Pick<HandoffRecord, 'from' | 'to' | 'kind' | 'tool' | 'payload'>): string {
-    return this.paint(
-      'cyan',
-      `↪ ${handoff.from} → ${handoff.to} (${handoff.kind}${handoff.tool ? `, ${handoff.tool}` : ''}) ${JSON.stringify(handoff.payload)}`,
-    );
+    const move = escapeControlCharacters(`↪ ${handoff.from} → ${handoff.to} (${handoff.kind}${handoff.tool ? `, ${handoff.tool}` : ''})`);
+    return this.paint('cyan', `${move} ${stringifyForTerminal(handoff.payload)}`);
   }
 
   private line(text: string): void {

@@ -3,7 +3,7 @@
  * the logger, and turning user mistakes into one clear line on stderr (no stack traces).
  */
 import { existsSync, statSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import type { StructuredToolInterface } from '@langchain/core/tools';
 import { pino } from 'pino';
 import type { Logger } from 'pino';
@@ -53,10 +53,11 @@ export const LOG_HASH_KEY_ENV = 'SWITCHBOARD_LOG_HASH_KEY';
 export { EXIT } from './exit-codes.js';
 
 /**
- * Error codes that mean the input was wrong (exit 2): retrying the same command cannot help.
+ * Error codes that mean the input was wrong (exit 2): retrying the same command cannot help. A
+ * missing API key is a mistake in the setup, as `eval` says (refuseSetup), not a failed turn.
  * Everything else Switchboard throws on purpose is a failed turn (exit 1).
  */
-const USAGE_ERROR_CODES: ReadonlySet<string> = new Set(['USAGE', 'NOTHING_PENDING', 'INVALID_REPLY', 'INVALID_DECISION', 'INVALID_FIELDS', 'INVALID_INPUT', 'MESSAGE_ID_REUSED', 'THREAD_OF_ANOTHER_TREE', 'TOOLS_MODULE', 'INVALID_PROJECT_FILE', 'PROVIDER_PACKAGE_MISSING', 'STORE_PACKAGE_MISSING']);
+const USAGE_ERROR_CODES: ReadonlySet<string> = new Set(['USAGE', 'NOTHING_PENDING', 'INVALID_REPLY', 'INVALID_DECISION', 'INVALID_FIELDS', 'INVALID_INPUT', 'MODEL_KEY_MISSING', 'MESSAGE_ID_REUSED', 'THREAD_OF_ANOTHER_TREE', 'TOOLS_MODULE', 'INVALID_PROJECT_FILE', 'PROVIDER_PACKAGE_MISSING', 'STORE_PACKAGE_MISSING']);
 
 /** A mistake of the person running the command: printed as one line, exit code 2. */
 export class UsageError extends SwitchboardError {
@@ -70,7 +71,7 @@ export class UsageError extends SwitchboardError {
 export async function loadTools(modulePath: string | undefined, ledger?: SideEffectLedger): Promise<Record<string, StructuredToolInterface>> {
   if (!modulePath) return createExampleTools(ledger ? { ledger } : {});
   const absolute = resolve(modulePath);
-  const shown = relative(process.cwd(), absolute) || modulePath;
+  const shown = shownModulePath(modulePath, absolute);
   if (!existsSync(absolute)) throw new UsageError(`The tools module ${shown} does not exist.`);
   const module = (await importToolsModule(absolute, shown)) as { tools?: unknown; default?: unknown };
   const exported = module.tools ?? module.default;
@@ -81,6 +82,17 @@ export async function loadTools(modulePath: string | undefined, ledger?: SideEff
     return exported as Record<string, StructuredToolInterface>;
   }
   throw new ToolsModuleError(`${shown} must export \`tools\` (an object of tools by name, or a list of tools), e.g. export const tools = { lookup_invoice };`);
+}
+
+/**
+ * The tools module as messages name it: relative to the working folder, as typed, unless an
+ * absolute path lies outside that folder: then as given (`/x.js` from a folder two levels down is
+ * `/x.js`, not `../../x.js`).
+ */
+function shownModulePath(modulePath: string, absolute: string): string {
+  const shown = relative(process.cwd(), absolute);
+  const outside = shown === '' || shown.startsWith('..') || isAbsolute(shown);
+  return isAbsolute(modulePath) && outside ? modulePath : shown || modulePath;
 }
 
 export interface CreateLoggerOptions {
@@ -322,7 +334,9 @@ export function checkFieldOptions(tree: Tree, entries: Record<string, string> | 
   const fields: Record<string, string | number | boolean> = {};
   const problems: string[] = [];
   for (const [name, raw] of Object.entries(entries)) {
-    const type = Object.hasOwn(declared, name) ? declared[name]!.type : undefined;
+    // An undeclared name is refused below, never assigned (see undeclaredFields).
+    if (!Object.hasOwn(declared, name)) continue;
+    const type = declared[name]!.type;
     if (type === 'number') {
       const value = Number(raw);
       if (raw.trim() === '' || !Number.isFinite(value)) problems.push(`"${name}" is a number field: "${raw}" is not a number`);
@@ -332,23 +346,29 @@ export function checkFieldOptions(tree: Tree, entries: Record<string, string> | 
       else problems.push(`"${name}" is a boolean field: write true or false (not "${raw}")`);
     } else fields[name] = raw;
   }
+  const undeclared = undeclaredFields(declared, entries);
+  if (undeclared.length > 0) problems.push(`${undeclared.map((name) => `"${name}"`).join(', ')} ${undeclared.length === 1 ? 'is' : 'are'} not declared under the tree's state`);
   const parsed = fieldsSchema(tree).safeParse(fields);
-  if (!parsed.success)
-    problems.push(
-      ...parsed.error.issues.map((issue) =>
-        issue.code === 'unrecognized_keys'
-          ? `${issue.keys.map((key) => `"${key}"`).join(', ')} ${issue.keys.length === 1 ? 'is' : 'are'} not declared under the tree's state`
-          : `"${issue.path.join('.')}": ${issue.message}`,
-      ),
-    );
+  if (!parsed.success) problems.push(...parsed.error.issues.map((issue) => `"${issue.path.join('.')}": ${issue.message}`));
   if (problems.length === 0) return fields;
   throw new UsageError(`--field ${problems.join('; ')}. The tree's state fields: ${Object.keys(declared).join(', ') || '(none)'}.`);
+}
+
+/**
+ * The `--field` names the tree's `state:` does not declare, own names only: `__proto__`,
+ * `constructor` or `toString` are undeclared like any other (a tree cannot declare them:
+ * config/source.ts forbids those keys), rather than assigned to a plain object, where
+ * `__proto__` would be dropped without a word.
+ */
+function undeclaredFields(declared: NonNullable<Tree['state']>, entries: Record<string, string>): string[] {
+  return Object.keys(entries).filter((name) => !Object.hasOwn(declared, name));
 }
 
 /** `--field name=value` entries, as text: {@link checkFieldOptions} gives each the type its field declares. */
 export function parseFields(entries: string[] | undefined): Record<string, string> | undefined {
   if (!entries?.length) return undefined;
-  const fields: Record<string, string> = {};
+  // Without a prototype, so `__proto__=x` is a field name like any other (and refused as undeclared).
+  const fields: Record<string, string> = Object.create(null) as Record<string, string>;
   for (const entry of entries) {
     const index = entry.indexOf('=');
     if (index <= 0) throw new UsageError(`--field takes name=value (got "${entry}").`);

@@ -27,9 +27,10 @@ import type { JudgeReport } from '../../eval/judge.js';
 import type { ModelOption } from '../../models/resolve.js';
 import { createOpenAIModel } from '../../models/resolve.js';
 import type { ChatOpenAI } from '@langchain/openai';
-import { createLogger, describeModel, EXIT, guard, LOG_HASH_KEY_ENV, LOG_LEVEL_HELP, loadTools, logLevelOption, MODEL_HELP, modelOption, UsageError, TOOLS_HELP } from '../setup.js';
-import { colorEnabled } from '../color.js';
-import { escapeControlCharacters, escapeControlCharactersIn, stringifyForTerminal } from '../../dev/control-characters.js';
+import { createLogger, describeModel, EXIT, guard, LOG_HASH_KEY_ENV, LOG_LEVEL_HELP, loadTools, logLevelOption, MODEL_HELP, modelOption, SHOWN_BY_EVERY_COMMAND, UsageError, TOOLS_HELP } from '../setup.js';
+import { colorEnabled, paint } from '../color.js';
+import type { EvalReport } from '../../eval/report.js';
+import { escapeControlCharacters, stringifyForTerminal } from '../../dev/control-characters.js';
 import type { Logger } from 'pino';
 
 interface EvalOptions {
@@ -89,7 +90,8 @@ async function evaluate(treePath: string, options: EvalOptions): Promise<number>
     if (options.json) process.stdout.write(`${stringifyForTerminal({ error: { code: error.code, message: error.message, issues: error.issues } })}\n`);
     return EXIT.usage;
   }
-  const logger = createLogger(options.logLevel, { hashThreadIds: options.hashThreadIds });
+  // A failed turn is in the report (text: its mismatch or uncheckedFailures; --json: `results`): not logged again.
+  const logger = createLogger(options.logLevel, { hashThreadIds: options.hashThreadIds, shown: SHOWN_BY_EVERY_COMMAND });
   let graph: SwitchboardGraph;
   let otherGraph: SwitchboardGraph | undefined;
   try {
@@ -133,9 +135,11 @@ async function evaluate(treePath: string, options: EvalOptions): Promise<number>
     process.stdout.write(`${stringifyForTerminal({ ...report, ...changes }, 2)}\n`);
   } else {
     const color = colorEnabled(process.stdout);
-    // The report quotes datasets, trees and replies: their control characters are made visible before our colours go in.
-    process.stdout.write(formatReport(escapeControlCharactersIn(report), { color }));
-    if (comparison) process.stdout.write(`\n${formatComparison(escapeControlCharactersIn(comparison), { color })}`);
+    // The report quotes datasets, trees and replies: the formatters make their control characters visible (once) before our colours go in.
+    process.stdout.write(formatReport(report, { color }));
+    const unchecked = uncheckedFailures(report, color);
+    if (unchecked.length > 0) process.stdout.write(`\n${unchecked.join('\n')}\n`);
+    if (comparison) process.stdout.write(`\n${formatComparison(comparison, { color })}`);
   }
   if (minAccuracy !== undefined && (report.accuracy ?? 0) < minAccuracy) {
     process.stderr.write(`routing accuracy ${percent(report.accuracy ?? 0)} is below --min-accuracy ${percent(minAccuracy)}\n`);
@@ -147,6 +151,26 @@ async function evaluate(treePath: string, options: EvalOptions): Promise<number>
     return EXIT.turnFailed;
   }
   return EXIT.ok;
+}
+
+/**
+ * The turns that failed with no expectation to miss (a case's earlier turns): the report's
+ * mismatches never list them, and the failed turn is not logged either (see the logger's `shown`),
+ * so the text output says so here, as a mismatch shows its error. A turn skipped after a failure
+ * adds nothing to the failure's own line.
+ */
+function uncheckedFailures(report: EvalReport, color: boolean): string[] {
+  const failed = report.results.flatMap((outcome) =>
+    outcome.turns.filter((turn) => !turn.checks && turn.actual.error && turn.actual.status !== 'skipped').map((turn) => ({ outcome, turn })),
+  );
+  if (failed.length === 0) return [];
+  return [
+    `Failed turns without an expectation (${failed.length})`,
+    ...failed.flatMap(({ outcome, turn }) => [
+      `${paint(color, 'red', '✗')} ${escapeControlCharacters(`${report.dataset.file}:${turn.line} ${outcome.id} turn ${turn.turn}`)}: ${stringifyForTerminal(turn.message)}`,
+      `    ${escapeControlCharacters(`${turn.actual.status}: ${turn.actual.error?.code} ${turn.actual.error?.message}`)}`,
+    ]),
+  ];
 }
 
 /** More unusable judge answers than this share of the graded handoffs fail `--min-judge`, whatever the others scored. */

@@ -4,6 +4,7 @@
 import type { Command } from 'commander';
 import { randomUUID } from 'node:crypto';
 import { checkId, recoverThread, streamTurn } from '../../runtime/turn.js';
+import type { TurnResult } from '../../runtime/turn.js';
 import {
   checkFieldOptions,
   checkThreadOption,
@@ -32,7 +33,7 @@ export function registerRun(program: Command): void {
     .option('-t, --thread <id>', 'continue this thread (default: a new one)')
     .option(
       '--message-id <id>',
-      "the message's idempotency key: sent again, it is never added twice (default: a new one, printed on errors)",
+      "the message's idempotency key: sent again, it is never added twice (default: a new one, printed when the turn fails)",
     )
     .option('--field <name=value>', 'set a shared-state field (repeatable), e.g. customer_id=cus_42', collect)
     .option('--json', 'print one JSON object instead of text')
@@ -56,6 +57,7 @@ export function registerRun(program: Command): void {
               streaming: process.stdout.isTTY === true,
               howToAnswer: (result) =>
                 resumeHint(result, { ...typedOnCommandLine(), treePath: typedOnCommandLine().tree, store: session.checkpointer.describe }),
+              afterError: (result) => messageIdLines(result, session.checkpointer.describe === 'memory' ? undefined : threadId),
             });
             if (!options.json)
               process.stderr.write(
@@ -81,4 +83,15 @@ export function registerRun(program: Command): void {
           }
         }, { json: options.json }),
     );
+}
+
+/**
+ * The message id under a failed turn's error, as `--help` promises: the id `--message-id` sends
+ * the same message again with (`--json` has it as `messageId`). A thread kept in memory (no
+ * `threadId`) ends with the command, so there is no thread to send it to again.
+ */
+function messageIdLines(result: TurnResult, threadId: string | undefined): string[] {
+  const id = result.messageId;
+  if (id === undefined) return [];
+  return [threadId === undefined ? `message id ${id}` : `message id ${id}: sent again with --thread ${threadId} --message-id ${id}, it is never added twice`];
 }
