@@ -65,7 +65,7 @@ export type { JournalMessage } from './state/journal-message.js';
 export { SqliteJournal } from './store/sqlite-journal.js';
 export { routingStats, summarizeTurns } from './runtime/stats.js';
 export type { PathCost, PathCount, RoutingStats, StatsPeriod, TurnFacts } from './runtime/stats.js';
-export { runTurn, streamTurn, resumeThread, streamResume, pendingEscalations, recoverThread, TurnError } from './runtime/turn.js';
+export { runTurn, streamTurn, resumeThread, streamResume, pendingEscalations, recoverThread, TurnError, NothingPendingError } from './runtime/turn.js';
 export { createMemoryThreadLock, DEFAULT_LOCK_WAIT_MS } from './store/thread-lock.js';
 export type { ThreadLease, ThreadLock, ThreadLockOptions, ThreadLockPolicy } from './store/thread-lock.js';
 export { createPostgresThreadLock } from './store/postgres-thread-lock.js';

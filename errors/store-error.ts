@@ -8,6 +8,14 @@ export interface StoreErrorDetails {
   messageId?: string | undefined;
   /** Whether the user message reached the thread before the failure. */
   saved?: StoreErrorSaved | undefined;
+  /**
+   * What the failed call delivered when it was not a user message: a person's decision on an
+   * approval (`approveHandoff`, `denyHandoff`) or a person's reply (`resumeThread`). Their advice is
+   * to decide or reply again, not to resend a message the caller never sent.
+   */
+  answer?: 'decision' | 'reply' | undefined;
+  /** The failed call was `recoverThread`: its advice is to call it again, not to resend a message. */
+  recovering?: boolean | undefined;
 }
 
 /**
@@ -24,7 +32,7 @@ export class StoreError extends SwitchboardError {
   readonly saved: StoreErrorSaved | undefined;
 
   constructor(threadId: string, cause: unknown, details: StoreErrorDetails = {}, code: 'STORE_UNAVAILABLE' | 'LOCK_LOST' = 'STORE_UNAVAILABLE') {
-    super(code, `${headline(code, threadId, cause)} ${advice(details)}`, { cause });
+    super(code, `${headline(code, threadId, cause)} ${details.answer ? answerAdvice(details.answer, code) : details.recovering ? recoveryAdvice(code) : advice(details)}`, { cause });
     this.threadId = threadId;
     this.messageId = details.messageId;
     this.saved = details.saved;
@@ -71,6 +79,26 @@ function advice({ messageId, saved }: StoreErrorDetails): string {
         : 'The turn was not finished.';
   const resend = messageId === undefined ? 'Send the message again once the store is back.' : `Send the message again with the same messageId (${messageId}) once the store is back: it is never added twice, and an unfinished turn is finished.`;
   return `${what} ${resend}`;
+}
+
+/**
+ * What to do after a decision's or a reply's turn failed. The answer may have been saved before the
+ * failure: given again, a saved answer is carried out first (never twice) and that turn is the
+ * result; a different answer, or one the thread had already finished, is refused, saying what was
+ * taken. A lost lock says nothing of the store (another worker may hold the thread now): no need to
+ * wait for it.
+ */
+function answerAdvice(answer: 'decision' | 'reply', code: 'STORE_UNAVAILABLE' | 'LOCK_LOST'): string {
+  const again = answer === 'decision' ? 'Decide again (approveHandoff or denyHandoff; switchboard approve or deny)' : 'Reply again (resumeThread; switchboard resume)';
+  const when = code === 'LOCK_LOST' ? '' : ' once the store is back';
+  const taken = answer === 'decision' ? 'what was decided' : 'when the person answered';
+  return `The ${answer}'s turn was not finished. ${again}${when}: a ${answer} saved before the failure is carried out first, never twice, and that turn is the result; a different ${answer}, or one whose turn had finished, is refused (NOTHING_PENDING) saying ${taken}. The thread's next message, or recoverThread, also finishes that turn.`;
+}
+
+/** What to do after `recoverThread` failed: call it again (or send the thread's next message), which finishes the turn. */
+function recoveryAdvice(code: 'STORE_UNAVAILABLE' | 'LOCK_LOST'): string {
+  const when = code === 'LOCK_LOST' ? '' : ' once the store is back';
+  return `The turn it was finishing may not have finished. Call recoverThread again${when}: it finishes the turn if it still is unfinished, replaying its tool calls under their idempotency keys (a side effect is never repeated); the thread's next message does too.`;
 }
 
 function describe(cause: unknown): string {

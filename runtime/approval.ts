@@ -5,13 +5,18 @@
  * like `resumeThread`.
  */
 import type { SwitchboardGraph } from '../graphs/compile.js';
-import { ApprovalDecisionSchema } from '../nodes/approval.js';
+import { ApprovalDecisionSchema, requiresApproval } from '../nodes/approval.js';
+import type { AIMessage, BaseMessage, ToolMessage } from '@langchain/core/messages';
 import type { ApprovalDecision, ApprovalRequest } from '../nodes/approval.js';
+import type { TreeRuntime } from '../nodes/context.js';
+import type { SwitchboardState } from '../state/schema.js';
 import type { SwitchboardEvent } from '../nodes/events.js';
 import { SwitchboardError } from '../errors/switchboard-error.js';
 import { runtimeOf } from '../graphs/compile.js';
-import { checkId, streamResumeWith } from './turn.js';
+import { checkId, journaledTurnOf, streamResumeWith } from './turn.js';
+import type { SavedAnswer, SavedAnswerVerdict } from './turn.js';
 import { askerGone, nextOwner, staleRequestReason, waitingRequestsOf } from './waiting.js';
+import type { WaitingSnapshot } from './waiting.js';
 import { strandedRequests } from './threads.js';
 import type { TurnResult } from './turn.js';
 
@@ -27,7 +32,10 @@ export async function pendingApprovals(graph: SwitchboardGraph, threadId: string
 /**
  * Delivers a person's decision on the handoff a thread waits on, streaming the turn's events.
  * Throws `INVALID_DECISION` for a malformed decision, `NOTHING_PENDING` when the thread waits for no
- * approval (an escalation is answered with `resumeThread`).
+ * approval (an escalation is answered with `resumeThread`), saying what became of its latest one.
+ * A decision saved before a failure cut its run short is carried out first: the same decision
+ * (approved again, or denied again) returns that turn (`replayed: true`); the other is refused with
+ * it as the error's `recovered` (a `NothingPendingError`).
  */
 export async function* streamApproval(graph: SwitchboardGraph, threadId: string, decision: ApprovalDecision): AsyncGenerator<SwitchboardEvent, TurnResult> {
   return yield* decide(graph, threadId, decision, true);
@@ -64,7 +72,7 @@ async function* decide(graph: SwitchboardGraph, threadId: string, decision: Appr
   return yield* streamResumeWith(
     graph,
     threadId,
-    (snapshot) => {
+    async (snapshot) => {
       // Checked under the lock: of two concurrent decisions, the second finds nothing pending.
       const waiting = waitingRequestsOf(runtimeOf(graph), snapshot);
       const approval = waiting.find((request) => request.type === 'approval');
@@ -84,10 +92,95 @@ async function* decide(graph: SwitchboardGraph, threadId: string, decision: Appr
       if (escalation) {
         throw new SwitchboardError('NOTHING_PENDING', `Thread ${threadId} waits for ${escalation.agent} to answer, not for an approval: answer it with resumeThread (switchboard resume).`);
       }
-      throw new SwitchboardError('NOTHING_PENDING', `Thread ${threadId} is not waiting for an approval.`);
+      throw await notWaitingForApproval(graph, threadId, snapshot);
     },
-    { listening },
+    { listening, answer: 'decision', compare: (saved) => compareDecision(threadId, parsed.data, saved) },
   );
+}
+
+/**
+ * A decision against the one a failure had left saved and a recovery carried out: the same decision
+ * (approved again, or denied again), whoever gives it, or the other, refused with what was decided.
+ */
+function compareDecision(threadId: string, decision: ApprovalDecision, saved: SavedAnswer): SavedAnswerVerdict | undefined {
+  if (saved.request.type !== 'approval') return undefined;
+  // As `awaitApproval` reads it: LangGraph's own `Command({ resume: true })` is a decision too.
+  const given = (typeof saved.value === 'boolean' ? { approved: saved.value } : (saved.value ?? {})) as { approved?: unknown; operator?: unknown };
+  if (typeof given.approved !== 'boolean') return undefined;
+  if (given.approved === decision.approved) return { same: true };
+  const { from, to, turn } = saved.request;
+  const by = typeof given.operator === 'string' ? ` by ${given.operator}` : '';
+  return {
+    same: false,
+    message: `Thread ${threadId} is not waiting for an approval: ${from} → ${to} was ${given.approved ? 'approved' : 'denied'}${by} in turn ${turn}, a decision saved before a failure cut its run short and carried out first. That turn's result is the error's \`recovered\`.`,
+  };
+}
+
+/**
+ * The refusal of a decision on a thread that waits for no approval, saying what the thread records
+ * of its latest one: approved or denied (by whom, when the step trace kept it) and in which turn, or
+ * withdrawn by the user's next message; or that the thread has no turns. Only on this error's way.
+ */
+async function notWaitingForApproval(graph: SwitchboardGraph, threadId: string, snapshot: WaitingSnapshot): Promise<SwitchboardError> {
+  const runtime = runtimeOf(graph);
+  const { turn, messages = [], activeAgent } = snapshot.values as Partial<SwitchboardState>;
+  const refuse = (why: string) => new SwitchboardError('NOTHING_PENDING', `Thread ${threadId} is not waiting for an approval: ${why}.`);
+  if (!turn) return refuse('it has no turns (no thread of that id on this store)');
+  const owner = activeAgent === undefined ? '' : `; ${activeAgent} owns the conversation`;
+  const last = latestApproval(runtime, messages);
+  if (!last) return refuse(`no handoff asked for one in its latest turns (turn ${turn.number} is its latest${owner})`);
+  const asked = `${last.from} → ${last.to}`;
+  const at = await journaledTurnOf(runtime, threadId, last.answer.id);
+  if (last.outcome === 'withdrawn') return refuse(`the request for ${asked} was withdrawn by the user's message${at === undefined ? '' : ` in turn ${at + 1}`}, before anyone decided${owner}`);
+  const operator = at === undefined ? undefined : await operatorOf(runtime, threadId, at, last);
+  return refuse(`${asked} was ${last.outcome}${operator === undefined ? '' : ` by ${operator}`}${at === undefined ? '' : ` in turn ${at}`}${owner}`);
+}
+
+/** The thread's latest handoff that waited for approval and was answered, as its hot messages show it, with what became of it. */
+function latestApproval(runtime: TreeRuntime, messages: readonly BaseMessage[]): { from: string; to: string; tool: string; answer: ToolMessage; outcome: 'approved' | 'denied' | 'withdrawn' } | undefined {
+  const answers = new Map(messages.flatMap((message) => (message.type === 'tool' ? [[(message as ToolMessage).tool_call_id, message as ToolMessage] as const] : [])));
+  for (const message of [...messages].reverse()) {
+    const from = message.name;
+    if (message.type !== 'ai' || from === undefined) continue;
+    for (const call of [...((message as AIMessage).tool_calls ?? [])].reverse()) {
+      const to = runtime.agents.get(from)?.handoffs.get(call.name)?.to;
+      const answer = answers.get(call.id ?? '');
+      if (to === undefined || answer === undefined || !requiresApproval(runtime, from, to)) continue;
+      const outcome = outcomeOf(answer);
+      return outcome && { from, to, tool: call.name, answer, outcome };
+    }
+  }
+  return undefined;
+}
+
+/**
+ * What the answer to a gated handoff call says became of it (the runtime's own answers: see
+ * `deniedText` and the withdrawal in turn.ts); undefined for one never decided otherwise (the asker
+ * left the tree, or the call was not the one approved).
+ */
+function outcomeOf(answer: ToolMessage): 'approved' | 'denied' | 'withdrawn' | undefined {
+  const text = typeof answer.content === 'string' ? answer.content : '';
+  if (text.startsWith('Not decided: the user wrote again')) return 'withdrawn';
+  if (text.includes("needs a person's approval, and it was denied")) return 'denied';
+  if (text.startsWith('Not decided') || text.includes("needs a person's approval, and none was given")) return undefined;
+  // Moved, or approved and then refused by a hook or a limit: approved either way.
+  return 'approved';
+}
+
+/** Who decided on `approval` in turn `turn`, from the `approval-end` event of the turn's step trace (kept with `trace: true`). */
+async function operatorOf(runtime: TreeRuntime, threadId: string, turn: number, approval: { from: string; to: string; tool: string }): Promise<string | undefined> {
+  const journal = runtime.journal;
+  if (!journal) return undefined;
+  let after: number | undefined;
+  do {
+    const page = await journal.read(threadId, { kinds: ['event'], turn, after, limit: 1000 });
+    for (const entry of page.entries) {
+      const event = entry.data as SwitchboardEvent;
+      if (event.type === 'approval-end' && !event.withdrawn && event.from === approval.from && event.to === approval.to && event.tool === approval.tool) return event.operator;
+    }
+    after = page.next;
+  } while (after !== undefined);
+  return undefined;
 }
 
 /** An approval whose asker is gone: neither approving nor denying can reach it. */

@@ -36,7 +36,7 @@ import type { TurnProgress } from '../store/fences.js';
 import type { ThreadLease } from '../store/thread-lock.js';
 import type { NextTurnWrite } from '../state/turn-write.js';
 import type { SwitchboardEvent } from '../nodes/events.js';
-import { catchUpJournal, continuedTurnEntries, journalTurn, withdrawnTurnEntries } from './turn-journal.js';
+import { catchUpJournal, continuedTurnEntries, journalTurn, messageKey, withdrawnTurnEntries } from './turn-journal.js';
 import type { JournalTurnOptions } from './turn-journal.js';
 import { emptyTally } from './turn-summary.js';
 import type { TurnTally } from './turn-summary.js';
@@ -122,9 +122,11 @@ async function* turnEvents(graph: SwitchboardGraph, input: TurnInput, options: {
   if (typeof input.message !== 'string') throw new InputError('The message must be a string.');
   if (isBlank(input.message)) throw new InputError('The message is empty: there is nothing for an agent to answer.');
   if (input.fields) checkFields(runtimeOf(graph).tree, input.fields);
+  // Stopped before it began: nothing is saved (a message saved now would be answered, unasked, with the next one).
+  input.signal?.throwIfAborted();
   const payload = { messages: [new HumanMessage({ content: wellFormed(input.message), id: messageId })], ...(input.fields ? { fields: input.fields } : {}) };
   const details: StoreErrorDetails = { messageId, saved: 'nothing' };
-  return yield* underLock(graph, input.threadId, details, async function* (lease, progress) {
+  return yield* underLock(graph, input.threadId, details, input.signal, async function* (lease, progress) {
     let head = await readHead(graph, input.threadId, messageId, lease.fence);
     const treeName = runtimeOf(graph).tree.name;
     if (head.tree !== undefined && head.tree !== treeName) throw new ThreadTreeError(input.threadId, head.tree, treeName);
@@ -393,8 +395,11 @@ export async function pendingEscalations(graph: SwitchboardGraph, threadId: stri
 
 /**
  * Delivers a person's reply to the escalation a thread waits on. Throws `NOTHING_PENDING` when the
- * thread waits for nobody, `INVALID_REPLY` for a reply that cannot be delivered (empty, longer than
- * the person's `messageChars`, or handing back to an agent the person may not), before anything is saved.
+ * thread waits for nobody (saying who answered its last wait, and when), `INVALID_REPLY` for a reply
+ * that cannot be delivered (empty, longer than the person's `messageChars`, or handing back to an
+ * agent the person may not), before anything is saved. A reply saved before a failure cut its run
+ * short is carried out first: the same reply (text and hand-back) returns that turn (`replayed:
+ * true`); another is refused with it as the error's `recovered` ({@link NothingPendingError}).
  */
 export async function* streamResume(graph: SwitchboardGraph, threadId: string, reply: HumanReply): AsyncGenerator<SwitchboardEvent, TurnResult> {
   return yield* resumeEvents(graph, threadId, reply, { listening: true });
@@ -419,7 +424,7 @@ async function* resumeEvents(
   return yield* streamResumeWith(
     graph,
     threadId,
-    (snapshot) => {
+    async (snapshot) => {
       const runtime = runtimeOf(graph);
       const waiting = escalationsOf(runtime, snapshot)[0];
       const person = waiting && isPerson(runtime, waiting.agent) ? runtime.agents.get(waiting.agent) : undefined;
@@ -438,7 +443,7 @@ async function* resumeEvents(
         if (gone !== undefined && what !== undefined) {
           throw new SwitchboardError('NOTHING_PENDING', `Thread ${threadId} waited for ${gone}, who ${what}: its next message goes to ${nextOwner(runtime, gone)}.`);
         }
-        throw new SwitchboardError('NOTHING_PENDING', `Thread ${threadId} is not waiting for a person.`);
+        throw await notWaitingForPerson(graph, threadId, snapshot);
       }
       // Checked here, before anything is saved, as the person's node checks it when it runs on (the
       // hand-back choices are the tree's as it is now): a reply that node refused would stay the
@@ -446,8 +451,48 @@ async function* resumeEvents(
       checkReply(person, answer, waiting.handBackTargets);
       return answer;
     },
-    options,
+    { listening: options.listening, answer: 'reply', compare: (saved) => compareReply(threadId, answer, saved) },
   );
+}
+
+/**
+ * A reply against the one a failure had left saved and a recovery carried out: the same reply (its
+ * text and hand-back) given again, whoever sends it, or another, refused with who answered when.
+ */
+function compareReply(threadId: string, answer: HumanReply, saved: SavedAnswer): SavedAnswerVerdict | undefined {
+  if (saved.request.type !== 'escalation') return undefined;
+  const given = (saved.value ?? {}) as Partial<HumanReply>;
+  if (given.reply === answer.reply && given.handBackTo === answer.handBackTo) return { same: true };
+  const by = given.operator ? ` (${given.operator})` : '';
+  return {
+    same: false,
+    message: `Thread ${threadId} is not waiting for a person: ${saved.request.agent}${by} already answered in turn ${saved.request.turn}, with a reply saved before a failure cut its run short and carried out first. That turn's result is the error's \`recovered\`.`,
+  };
+}
+
+/**
+ * The refusal of a reply to a thread that waits for nobody, saying what the thread records: no turns
+ * (no thread of that id on this store), or the person who answered its last wait for one, and in
+ * which turn. Only on this error's way (a keyed journal read, for the turn).
+ */
+async function notWaitingForPerson(graph: SwitchboardGraph, threadId: string, snapshot: Snapshot): Promise<SwitchboardError> {
+  const runtime = runtimeOf(graph);
+  const { turn, messages = [], activeAgent } = snapshot.values as Partial<SwitchboardState>;
+  const refuse = (why: string) => new SwitchboardError('NOTHING_PENDING', `Thread ${threadId} is not waiting for a person: ${why}.`);
+  if (!turn) return refuse('it has no turns (no thread of that id on this store)');
+  const answered = messages.findLast((message) => message.type === 'ai' && message.name !== undefined && runtime.tree.agents[message.name]?.kind === 'human');
+  const owner = activeAgent === undefined ? '' : `; ${activeAgent} owns the conversation`;
+  if (!answered?.name) return refuse(`no person was asked for in its latest turns (turn ${turn.number} is its latest${owner})`);
+  const operator = (answered.additional_kwargs as { operator?: unknown } | undefined)?.operator;
+  const by = typeof operator === 'string' ? ` (${operator})` : '';
+  const at = await journaledTurnOf(runtime, threadId, answered.id);
+  return refuse(`its last wait for one ended when ${answered.name}${by} answered${at === undefined ? '' : ` in turn ${at}`}${owner}`);
+}
+
+/** The turn the journal files message `id` under (undefined without a journal, or for a message it does not have). */
+export async function journaledTurnOf(runtime: TreeRuntime, threadId: string, id: string | undefined): Promise<number | undefined> {
+  if (id === undefined || !runtime.journal) return undefined;
+  return (await runtime.journal.get(threadId, messageKey(id)))?.turn;
 }
 
 /**
@@ -469,7 +514,7 @@ export async function recoverThread(graph: SwitchboardGraph, threadId: string): 
       return result;
     });
   } catch (error) {
-    throw storeErrorOr(threadId, error, {});
+    throw storeErrorOr(threadId, error, { recovering: true });
   }
 }
 
@@ -503,12 +548,16 @@ function storeErrorOr(threadId: string, error: unknown, details: StoreErrorDetai
 
 /**
  * Runs `body` holding the thread's lock (released when the generator finishes or is abandoned).
- * The body's run stops when the hold is lost (the lease's signal aborts it).
+ * The body's run stops when the hold is lost (the lease's signal aborts it). A caller's `signal`
+ * aborted while the lock is awaited (another turn holds the thread) stops the wait at once, and one
+ * aborted by the time the lock is taken stops the turn before it reads or writes anything: either
+ * way it rejects with the signal's reason and nothing of it is saved.
  */
 async function* underLock(
   graph: SwitchboardGraph,
   threadId: string,
   details: StoreErrorDetails,
+  signal: AbortSignal | undefined,
   body: (lease: ThreadLease, progress: TurnProgress) => AsyncGenerator<SwitchboardEvent, TurnResult>,
 ): AsyncGenerator<SwitchboardEvent, TurnResult> {
   let release!: () => void;
@@ -521,10 +570,16 @@ async function* underLock(
       await released;
     })
     .catch((error: unknown) => signalAcquired({ error: error ?? new Error('lock failed') }));
-  const outcome = await acquired;
+  const outcome = await untilAborted(acquired, signal);
+  if (outcome === undefined) {
+    // Given up: the lock, once it comes, is let go at once (its holder's release is not waited for here).
+    release();
+    throw signal?.reason;
+  }
   if (!outcome.lease) throw storeErrorOr(threadId, outcome.error, details);
   const progress: TurnProgress = { saved: 0 };
   try {
+    signal?.throwIfAborted();
     const result = yield* body(outcome.lease, progress);
     await settle(graph, threadId, result, outcome.lease.fence);
     return result;
@@ -535,6 +590,20 @@ async function* underLock(
   } finally {
     release();
     await holding;
+  }
+}
+
+/** What `promise` gives, or undefined as soon as `signal` aborts (at once if it already has). */
+async function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T | undefined> {
+  if (!signal) return promise;
+  if (signal.aborted) return undefined;
+  let onAbort!: () => void;
+  const aborted = new Promise<undefined>((resolve) => (onAbort = () => resolve(undefined)));
+  signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    return await Promise.race([promise, aborted]);
+  } finally {
+    signal.removeEventListener('abort', onAbort);
   }
 }
 
@@ -868,18 +937,59 @@ async function readResult(graph: SwitchboardGraph, threadId: string, usage: Usag
 }
 
 /**
+ * An answer to a wait (a person's decision or reply) that a failure had left saved, carried out by
+ * the turn finished before the call that found it: the request it answered and the answer as saved.
+ */
+export interface SavedAnswer {
+  request: WaitingRequest;
+  value: unknown;
+}
+
+/** How the call's own answer compares with a {@link SavedAnswer}: the same given again, or another (the refusal's message). */
+export type SavedAnswerVerdict = { same: true } | { same: false; message: string };
+
+export interface ResumeOptions {
+  listening: boolean;
+  /** What the call delivers (for the advice of a store failure: decide or reply again). */
+  answer: 'decision' | 'reply';
+  /**
+   * Asked when the turn a failure had cut short, finished first, carried out an answer saved before
+   * the failure: whether it is this call's own answer given again (that turn is then the call's
+   * result, as a message sent again gets its turn's), else the refusal's message. Undefined when the
+   * saved answer was to a wait of another kind: the call goes on with what the thread waits for.
+   */
+  compare: (saved: SavedAnswer) => SavedAnswerVerdict | undefined;
+}
+
+/**
+ * `NOTHING_PENDING` from a decision or a reply that first finished a turn a failure had cut short:
+ * that turn's result is `recovered` (show its reply: it would be lost with the error otherwise).
+ */
+export class NothingPendingError extends SwitchboardError {
+  override readonly name = 'NothingPendingError';
+  constructor(
+    message: string,
+    readonly recovered: TurnResult,
+    options?: { cause?: unknown },
+  ) {
+    super('NOTHING_PENDING', message, options);
+  }
+}
+
+/**
  * Resumes a thread paused by an `interrupt()` (a person's reply, an approval decision) under the
- * thread's lock and fences. `decide` reads the thread's state under the lock and returns the value
- * to resume with (it throws when there is nothing to resume).
+ * thread's lock and fences. `decide` reads the thread's state under the lock and returns (or
+ * resolves to) the value to resume with; it throws when there is nothing to resume, reading what
+ * it needs to say why (only then).
  */
 export async function* streamResumeWith(
   graph: SwitchboardGraph,
   threadId: string,
   decide: (snapshot: Snapshot) => unknown,
-  options: { listening: boolean },
+  options: ResumeOptions,
 ): AsyncGenerator<SwitchboardEvent, TurnResult> {
   checkId(threadId, 'threadId');
-  return yield* underLock(graph, threadId, {}, async function* (lease, progress) {
+  return yield* underLock(graph, threadId, { answer: options.answer }, undefined, async function* (lease, progress) {
     // Checked under the lock: of two concurrent resumes, the second finds nothing pending.
     let snapshot = await graph.getState({ configurable: { thread_id: threadId } });
     const threadTree = (snapshot.values as Partial<SwitchboardState>).tree;
@@ -893,41 +1003,89 @@ export async function* streamResumeWith(
     const waits = snapshot.tasks.some((task) => task.interrupts.length > 0);
     const unsaved = snapshot.tasks.length > 0 && waits ? await unsavedInput(graph, threadId) : undefined;
     // The same answer sent again (a resend after the failure that left it saved) is that answer, not a later one: it goes on as it.
-    const resent = unsaved?.kind === 'reply' && sameAnswer(unsaved.run, decide, snapshot);
+    const resent = unsaved?.kind === 'reply' && (await sameAnswer(unsaved.run, decide, snapshot));
     const cutShort = snapshot.tasks.length === 0 ? undefined : !waits ? 'turn' : resent ? undefined : unsaved?.kind;
     const recovered = cutShort && (await finishUnfinishedTurn(graph, threadId, lease, progress, snapshot));
-    if (recovered) snapshot = await graph.getState({ configurable: { thread_id: threadId } });
-    const value = decideAfter(decide, snapshot, recovered && { turn: recovered.turn, kind: cutShort });
+    if (recovered) {
+      snapshot = await graph.getState({ configurable: { thread_id: threadId } });
+      // That turn carried out a decision or reply saved before the failure: this call's own, given
+      // again, gets that turn (it is not taken twice, nor taken on the thread's next wait); another
+      // is refused, with that turn.
+      const saved = await answerCarriedOut(graph, threadId, recovered.turn, snapshot);
+      const verdict = saved && options.compare(saved);
+      if (verdict?.same) return { ...recovered, replayed: true };
+      if (verdict) throw new NothingPendingError(verdict.message, recovered);
+    }
+    const value = await decideAfter(decide, snapshot, recovered ? { result: recovered, kind: cutShort } : undefined);
     // The waiting turn's part is journaled before its end is (its summary merges the two).
     await catchUpJournal(runtimeOf(graph), threadId, await checkpointedValues(graph, threadId), lease, waitingRequestsOf(runtimeOf(graph), snapshot)[0]);
-    const result = yield* streamRun(graph, threadId, new Command({ resume: value }), { ...options, lease, progress, resumed: true });
+    const result = yield* streamRun(graph, threadId, new Command({ resume: value }), { listening: options.listening, lease, progress, resumed: true });
     return recovered ? { ...result, recovered } : result;
   });
 }
 
 /** Whether the answer saved beside the checkpoint (`saved`, a resume) is the one `decide` gives now. */
-function sameAnswer(saved: Command, decide: (snapshot: Snapshot) => unknown, snapshot: Snapshot): boolean {
+async function sameAnswer(saved: Command, decide: (snapshot: Snapshot) => unknown, snapshot: Snapshot): Promise<boolean> {
   try {
     // As it was stored: JSON, without the keys an undefined value leaves out.
-    return isDeepStrictEqual(saved.resume, JSON.parse(JSON.stringify(decide(snapshot)) ?? 'null'));
+    return isDeepStrictEqual(saved.resume, JSON.parse(JSON.stringify(await decide(snapshot)) ?? 'null'));
   } catch {
     return false;
   }
 }
 
-/** `decide` on `snapshot`; when what a failure cut short, finished just before, changed what the thread waits for, its refusal says so. */
-function decideAfter(decide: (snapshot: Snapshot) => unknown, snapshot: Snapshot, recovered: { turn: number; kind: 'turn' | 'message' | 'reply' | undefined } | undefined): unknown {
+/**
+ * The answer (a decision or a reply) that turn `turn`, cut short by a failure and just finished,
+ * carried out: the newest resume saved beside one of the turn's checkpoints, with the request it
+ * answered, unless the thread (`now`) still waits on that request (a malformed answer, or one on
+ * another call, is asked for again). Only after a recovery: it lists the turn's checkpoints.
+ */
+async function answerCarriedOut(graph: SwitchboardGraph, threadId: string, turn: number, now: Snapshot): Promise<SavedAnswer | undefined> {
+  const saver = graph.checkpointer;
+  if (!saver || typeof saver === 'boolean') return undefined;
+  for await (const tuple of saver.list({ configurable: { thread_id: threadId, checkpoint_ns: '' } })) {
+    // Newest first: past the turn before this one, nothing of it is left to find.
+    const number = (tuple.checkpoint.channel_values as Partial<SwitchboardState>).turn?.number;
+    if (number !== undefined && number < turn - 1) return undefined;
+    const writes = tuple.pendingWrites ?? [];
+    const resume = writes.find(([task, channel]) => task === NULL_TASK_ID && channel === RESUME);
+    const request = pausesIn(writes).find((paused) => paused.turn === turn);
+    if (!resume || !request || readAndAskedAgain(writes)) continue;
+    return stillWaitedOn(graph, request, now) ? undefined : { request, value: resume[2] };
+  }
+  return undefined;
+}
+
+/** The requests a step paused on, from the interrupts saved beside a checkpoint. */
+function pausesIn(writes: readonly (readonly [string, string, unknown])[]): WaitingRequest[] {
+  const paused = writes.filter(([, channel]) => channel === INTERRUPT_KEY).flatMap(([, , value]) => [value].flat() as ({ value?: unknown } | undefined)[]);
+  return paused.map((entry) => entry?.value as WaitingRequest | undefined).filter((request): request is WaitingRequest => request?.type === 'approval' || request?.type === 'escalation');
+}
+
+/** Whether the thread still waits on `request` (the same handoff call, or the same person in the same turn). */
+function stillWaitedOn(graph: SwitchboardGraph, request: WaitingRequest, now: Snapshot): boolean {
+  return waitingRequestsOf(runtimeOf(graph), now).some((waiting) =>
+    waiting.type === 'approval' && request.type === 'approval' ? waiting.toolCallId === request.toolCallId : waiting.type === request.type && waiting.agent === request.agent && waiting.turn === request.turn,
+  );
+}
+
+/**
+ * `decide` on `snapshot`; when what a failure cut short, finished just before, changed what the
+ * thread waits for, its refusal says so and carries that turn's result (`error.recovered`).
+ */
+async function decideAfter(decide: (snapshot: Snapshot) => unknown, snapshot: Snapshot, recovered: { result: TurnResult; kind: 'turn' | 'message' | 'reply' | undefined } | undefined): Promise<unknown> {
   try {
-    return decide(snapshot);
+    return await decide(snapshot);
   } catch (error) {
     if (!recovered || !(error instanceof SwitchboardError) || error.code !== 'NOTHING_PENDING') throw error;
+    const turn = recovered.result.turn;
     const note =
       recovered.kind === 'message'
-        ? `The user's message of turn ${recovered.turn}, which a failure had left unsaved, was taken in first and ended that wait.`
+        ? `The user's message of turn ${turn}, which a failure had left unsaved, was taken in first and ended that wait.`
         : recovered.kind === 'reply'
-          ? `An earlier answer to that wait (a reply or a decision), saved before a failure cut its run short, was carried out first (turn ${recovered.turn}).`
-          : `Turn ${recovered.turn}, which a failure had cut short, was finished first.`;
-    throw new SwitchboardError('NOTHING_PENDING', `${error.message} ${note}`, { cause: error });
+          ? `An earlier answer to that wait (a reply or a decision), saved before a failure cut its run short, was carried out first (turn ${turn}).`
+          : `Turn ${turn}, which a failure had cut short, was finished first.`;
+    throw new NothingPendingError(`${error.message} ${note} Its result is the error's \`recovered\`.`, recovered.result, { cause: error });
   }
 }
 

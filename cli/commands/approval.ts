@@ -12,11 +12,13 @@ import type { SwitchboardGraph } from '../../graphs/compile.js';
 import { typedOnCommandLine } from '../project.js';
 import { suggestCommand, withoutPassword } from '../command-line.js';
 import { SwitchboardError } from '../../errors/switchboard-error.js';
-import { checkThreadOption, common, consume, guard, openSession, SHOWN_AS_TEXT, SHOWN_BY_EVERY_COMMAND, turnExitCode } from '../setup.js';
+import { checkThreadOption, common, consume, exitCodeOf, guard, openSession, SHOWN_AS_TEXT, SHOWN_BY_EVERY_COMMAND, turnExitCode } from '../setup.js';
 import type { CommonOptions } from '../setup.js';
 import { resumeHint, TurnPrinter, turnJson } from '../output.js';
 import { colorEnabled } from '../color.js';
-import { stringifyForTerminal } from '../../dev/control-characters.js';
+import { escapeControlCharacters, stringifyForTerminal } from '../../dev/control-characters.js';
+import { NothingPendingError } from '../../runtime/turn.js';
+import type { TurnResult } from '../../runtime/turn.js';
 
 type DecisionOptions = CommonOptions & { thread: string; reason?: string; operator?: string; json?: boolean };
 
@@ -59,15 +61,16 @@ function registerDecision(program: Command, approved: boolean): void {
               streaming: process.stdout.isTTY === true,
               howToAnswer: (result) => resumeHint(result, { treePath, db: options.db, tools: options.tools, store: session.checkpointer.describe }),
             });
-            const result = await consume(streamApproval(session.graph, options.thread, decision), (event) => {
-              if (!options.json) printer.event(event);
-            });
-            if (options.json) process.stdout.write(`${stringifyForTerminal(turnJson(result))}\n`);
-            else {
-              // A user message a failure had left unsaved was taken in first: shown before the reply's turn.
-              if (result.recovered) printer.recovered(result.recovered, { followed: true });
-              printer.result(result);
+            let result: TurnResult;
+            try {
+              result = await consume(streamApproval(session.graph, options.thread, decision), (event) => {
+                if (!options.json) printer.event(event);
+              });
+            } catch (error) {
+              return refusedAfterRecovery(error, printer, options.json);
             }
+            if (options.json) process.stdout.write(`${stringifyForTerminal(turnJson(result))}\n`);
+            else printAnswered(printer, result);
             // As `run`: the turn that followed the decision failed (e.g. the model after it).
             return turnExitCode(result);
           } finally {
@@ -75,6 +78,35 @@ function registerDecision(program: Command, approved: boolean): void {
           }
         }, { json: options.json }),
       );
+}
+
+/**
+ * The result of a decision or a reply: a turn a failure had cut short, finished first, is shown
+ * before it (`result.recovered`: a user message left unsaved, say); the same decision or reply given
+ * again after a failure cut its own run short (`result.replayed`) is that turn, finished now, shown
+ * as recovered.
+ */
+export function printAnswered(printer: TurnPrinter, result: TurnResult): void {
+  if (result.replayed) return printer.recovered(result);
+  if (result.recovered) printer.recovered(result.recovered, { followed: true });
+  printer.result(result);
+}
+
+/**
+ * A decision or reply refused (NOTHING_PENDING) after it finished a turn a failure had cut short:
+ * that turn (`error.recovered`) is not lost with the error. Text shows it before the error; `--json`
+ * prints one object with both (`error`, `recovered`), and the error's line on stderr, exit 2. Any
+ * other error is thrown on, to be reported as usual.
+ */
+export function refusedAfterRecovery(error: unknown, printer: TurnPrinter, json: boolean | undefined): number {
+  if (!(error instanceof NothingPendingError)) throw error;
+  if (!json) {
+    printer.recovered(error.recovered);
+    throw error;
+  }
+  process.stderr.write(`${escapeControlCharacters(`error ${error.code}: ${error.message}`)}\n`);
+  process.stdout.write(`${stringifyForTerminal({ error: { code: error.code, message: error.message }, recovered: turnJson(error.recovered) })}\n`);
+  return exitCodeOf(error);
 }
 
 /**

@@ -7,17 +7,19 @@ import { createInterface } from 'node:readline/promises';
 import { SwitchboardError } from '../../errors/switchboard-error.js';
 import { streamApproval } from '../../runtime/approval.js';
 import type { ApprovalDecision } from '../../nodes/approval.js';
-import { recoverThread, streamResume, streamTurn } from '../../runtime/turn.js';
+import { NothingPendingError, recoverThread, streamResume, streamTurn } from '../../runtime/turn.js';
 import { checkFieldOptions, checkThreadOption, collect, common, consume, describeModel, guard, openSession, parseFields, SHOWN_AS_TEXT } from '../setup.js';
 import type { CommonOptions, Session } from '../setup.js';
 import { chatReplyHint, TurnPrinter } from '../output.js';
-import { refuseStaleApproval } from './approval.js';
+import { printAnswered, refuseStaleApproval } from './approval.js';
 import { colorEnabled } from '../color.js';
 import { typedOnCommandLine } from '../project.js';
 import { nearest, suggestCommand, withoutPassword } from '../command-line.js';
 import { escapeControlCharacters } from '../../dev/control-characters.js';
 
 const REPLY_COMMAND = '/reply';
+/** What the chat shows before each line the user writes. */
+const PROMPT = 'you> ';
 /** As `resume`'s option: the agent that owns the conversation after the person's reply. */
 const HAND_BACK_OPTION = '--hand-back-to';
 
@@ -160,7 +162,7 @@ export function registerChat(program: Command): void {
             prompt = createInterface({ input: process.stdin, output: process.stdout, terminal: process.stdin.isTTY });
             prompt.on('close', () => (closed = true));
             prompt.on('SIGINT', interrupt);
-            prompt.setPrompt('you> ');
+            prompt.setPrompt(PROMPT);
             prompt.prompt();
           }
           // The async iterator buffers lines, so piped input is never lost while a turn runs.
@@ -187,10 +189,15 @@ export function registerChat(program: Command): void {
                       ? streamApproval(session.graph, threadId, decision)
                       : streamTurn(session.graph, { threadId, message, fields });
                   const result = await consume(events, (event) => printer.event(event));
-                  if (result.recovered) printer.recovered(result.recovered, { followed: true });
-                  printer.result(result);
+                  if (reply || decision) printAnswered(printer, result);
+                  else {
+                    if (result.recovered) printer.recovered(result.recovered, { followed: true });
+                    printer.result(result);
+                  }
                 } catch (error) {
                   if (!(error instanceof SwitchboardError)) throw error;
+                  // A turn a failure had cut short, finished before the answer was refused: shown, not lost.
+                  if (error instanceof NothingPendingError) printer.recovered(error.recovered);
                   process.stdout.write(`${escapeControlCharacters(`error ${error.code}: ${error.message}`)}\n`);
                 } finally {
                   inTurn = false;
@@ -198,9 +205,11 @@ export function registerChat(program: Command): void {
               }
             }
             // A closed prompt (Ctrl-C, or the end of the input, while the turn ran) is never shown
-            // again: that would resume stdin and keep the process waiting for input.
+            // again: that would resume stdin and keep the process waiting for input. At the end of
+            // the input, the lines read before it still get their prompt, written here.
             if (leaving) break;
             if (!closed) prompt?.prompt();
+            else if (prompt && process.stdin.readableEnded) process.stdout.write(PROMPT);
           }
         } finally {
           process.off('SIGINT', interrupt);

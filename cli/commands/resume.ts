@@ -3,6 +3,8 @@
  */
 import type { Command } from 'commander';
 import { streamResume } from '../../runtime/turn.js';
+import type { TurnResult } from '../../runtime/turn.js';
+import { printAnswered, refusedAfterRecovery } from './approval.js';
 import { ApprovalDecisionSchema } from '../../nodes/approval.js';
 import { SwitchboardError } from '../../errors/switchboard-error.js';
 import { common, consume, guard, openSession, requireReply, SHOWN_AS_TEXT, SHOWN_BY_EVERY_COMMAND, turnExitCode } from '../setup.js';
@@ -57,15 +59,16 @@ export function registerResume(program: Command): void {
               ...(options.handBackTo ? { handBackTo: options.handBackTo } : {}),
               ...(options.operator ? { operator: options.operator } : {}),
             };
-            const result = await consume(streamResume(session.graph, options.thread, reply), (event) => {
-              if (!options.json) printer.event(event);
-            });
-            if (options.json) process.stdout.write(`${stringifyForTerminal(turnJson(result))}\n`);
-            else {
-              // A user message a failure had left unsaved was taken in first: shown before the reply's turn.
-              if (result.recovered) printer.recovered(result.recovered, { followed: true });
-              printer.result(result);
+            let result: TurnResult;
+            try {
+              result = await consume(streamResume(session.graph, options.thread, reply), (event) => {
+                if (!options.json) printer.event(event);
+              });
+            } catch (error) {
+              return refusedAfterRecovery(error, printer, options.json);
             }
+            if (options.json) process.stdout.write(`${stringifyForTerminal(turnJson(result))}\n`);
+            else printAnswered(printer, result);
             return turnExitCode(result);
           } finally {
             await session.checkpointer.close();

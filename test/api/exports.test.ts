@@ -31,7 +31,7 @@ const MOVED: Record<string, { module: Record<string, unknown>; names: string[] }
 
 describe('the public entry points', () => {
   it('exports the backend-turn API from the entry', () => {
-    for (const name of ['loadTree', 'parseTree', 'lintTreeText', 'compileTree', 'runTurn', 'streamTurn', 'resumeThread', 'pendingEscalations', 'recoverThread', 'openCheckpointer', 'getToolContext', 'createExampleTools', 'ConfigError', 'TurnError', 'StoreError', 'ThreadBusyError', 'TreeSchema', 'escapeControlCharacters', 'createPostgresThreadLock', 'PostgresLedger', 'MemoryJournal']) {
+    for (const name of ['loadTree', 'parseTree', 'lintTreeText', 'compileTree', 'runTurn', 'streamTurn', 'resumeThread', 'pendingEscalations', 'recoverThread', 'openCheckpointer', 'getToolContext', 'createExampleTools', 'ConfigError', 'TurnError', 'NothingPendingError', 'StoreError', 'ThreadBusyError', 'TreeSchema', 'escapeControlCharacters', 'createPostgresThreadLock', 'PostgresLedger', 'MemoryJournal']) {
       expect(switchboard, name).toHaveProperty(name);
     }
   });

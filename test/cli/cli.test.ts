@@ -78,7 +78,11 @@ describe('switchboard chat, pending and resume', () => {
     expect(JSON.parse(after.stdout)).toMatchObject({ agent: 'escalation_manager', turn: 3 });
 
     const again = await cli(['resume', 'config/support.yaml', '--db', db, '--thread', 'c1', '--reply', 'twice']);
-    expect(again).toMatchObject({ code: 2, stdout: '', stderr: 'error NOTHING_PENDING: Thread c1 is not waiting for a person.\n' });
+    expect(again).toMatchObject({
+      code: 2,
+      stdout: '',
+      stderr: 'error NOTHING_PENDING: Thread c1 is not waiting for a person: its last wait for one ended when human_agent answered in turn 2; escalation_manager owns the conversation.\n',
+    });
   });
 });
 
@@ -113,6 +117,6 @@ describe('mistakes get one clear line on stderr, never a stack trace', () => {
 
   it('openai without a key', async () => {
     const result = await cli(['run', 'config/support.yaml', '--db', 'memory', '--model', 'openai', '-m', 'hi']);
-    expect(result).toMatchObject({ code: 1, stderr: 'error MODEL_KEY_MISSING: Agent "triage" uses OpenAI, but OPENAI_API_KEY is not set. Set it, or run with the offline model.\n' });
+    expect(result).toMatchObject({ code: 2, stderr: 'error MODEL_KEY_MISSING: Agent "triage" uses OpenAI, but OPENAI_API_KEY is not set. Set it, or run with the offline model.\n' });
   });
 });

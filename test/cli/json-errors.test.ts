@@ -29,12 +29,13 @@ describe('--json errors', () => {
   it('resume, approve and deny with nothing pending: the error as JSON on stdout, the line on stderr, exit 2', async () => {
     const db = join(mkdtempSync(join(tmpdir(), 'switchboard-json-errors-')), 'threads.sqlite');
     const resume = await runCli(['resume', SUPPORT, '--db', db, '--thread', 'j1', '--reply', 'hi', '--json']);
-    expect(resume).toMatchObject({ code: 2, stderr: 'error NOTHING_PENDING: Thread j1 is not waiting for a person.\n' });
-    expect(stdoutObject(resume)).toEqual({ error: { code: 'NOTHING_PENDING', message: 'Thread j1 is not waiting for a person.' } });
+    const noPerson = 'Thread j1 is not waiting for a person: it has no turns (no thread of that id on this store).';
+    expect(resume).toMatchObject({ code: 2, stderr: `error NOTHING_PENDING: ${noPerson}\n` });
+    expect(stdoutObject(resume)).toEqual({ error: { code: 'NOTHING_PENDING', message: noPerson } });
     for (const command of ['approve', 'deny']) {
       const decided = await runCli([command, GATED, '--db', db, '--thread', 'j1', '--json']);
       expect(decided.code).toBe(2);
-      expect(stdoutObject(decided)).toEqual({ error: { code: 'NOTHING_PENDING', message: 'Thread j1 is not waiting for an approval.' } });
+      expect(stdoutObject(decided)).toEqual({ error: { code: 'NOTHING_PENDING', message: 'Thread j1 is not waiting for an approval: it has no turns (no thread of that id on this store).' } });
     }
   });
 
@@ -78,7 +79,7 @@ describe('--json errors', () => {
 
   it('without --json, stdout stays empty', async () => {
     const result = await runCli(['resume', SUPPORT, '--db', 'memory', '--thread', 'j2', '--reply', 'hi']);
-    expect(result).toMatchObject({ code: 2, stderr: 'error NOTHING_PENDING: Thread j2 is not waiting for a person.\n' });
+    expect(result).toMatchObject({ code: 2, stderr: 'error NOTHING_PENDING: Thread j2 is not waiting for a person: it has no turns (no thread of that id on this store).\n' });
     expect(result.stdout.toString()).toBe('');
   });
 });

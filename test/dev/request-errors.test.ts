@@ -56,7 +56,7 @@ describe('dev API: a decision with nothing to decide', () => {
     await chat(server, 'd-1', 'I was charged twice');
     expect(await request(server, 'POST', '/api/escalations/d-1/decision', { approved: true })).toEqual({
       status: 409,
-      json: { error: 'NOTHING_PENDING: Thread d-1 is not waiting for an approval.' },
+      json: { error: 'NOTHING_PENDING: Thread d-1 is not waiting for an approval: no handoff asked for one in its latest turns (turn 1 is its latest; billing owns the conversation).' },
     });
     expect(await request(server, 'POST', '/api/escalations/nobody/decision', { approved: false })).toEqual({
       status: 404,

@@ -189,7 +189,10 @@ describe('the dev server API', () => {
     expect(await (await fetch(new URL('/api/escalations', server.url))).json()).toEqual([]);
     const again = await post(server, '/api/escalations/t-2/reply', { reply: 'Hello?' });
     expect(again.lines).toEqual([
-      { type: 'error', error: { code: 'NOTHING_PENDING', message: 'Thread t-2 is not waiting for a person.' } },
+      {
+        type: 'error',
+        error: { code: 'NOTHING_PENDING', message: 'Thread t-2 is not waiting for a person: its last wait for one ended when human_agent (dev page) answered in turn 2; escalation_manager owns the conversation.' },
+      },
     ]);
   });
 

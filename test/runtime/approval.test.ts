@@ -105,7 +105,10 @@ describe.each(Object.keys(STORES) as (keyof typeof STORES)[])('on %s', (kind) =>
       expect(events.filter((event) => event.type === 'approval-start')).toHaveLength(1);
       expect(events.find((event) => event.type === 'approval-end')).toMatchObject({ from: 'billing', to: 'escalation_manager', approved: true, operator: 'ana' });
       expect(await listWaitingThreads(graph, store.saver)).toEqual([]);
-      await expect(approveHandoff(graph, threadId)).rejects.toMatchObject({ code: 'NOTHING_PENDING', message: `Thread ${threadId} is not waiting for an approval.` });
+      await expect(approveHandoff(graph, threadId)).rejects.toMatchObject({
+        code: 'NOTHING_PENDING',
+        message: `Thread ${threadId} is not waiting for an approval: billing → escalation_manager was approved in turn 1; escalation_manager owns the conversation.`,
+      });
       expectEveryCallAnswered(approved.state.messages);
     } finally {
       await store.close();
@@ -359,11 +362,14 @@ describe('resolveApproval()', () => {
     await store.close();
   });
 
-  it('on a thread whose turn was cut short after the decision, finishes that turn first: a second decision is refused, the person answers', async () => {
+  it('on a thread whose turn was cut short after the decision, finishes that turn first: the same decision again gets that turn, the other is refused with it, the person answers', async () => {
     const { store, graph, threadId } = await cutShortAfterApproval();
-    const message = `Thread ${threadId} waits for person to answer, not for an approval: answer it with resumeThread (switchboard resume). Turn 2, which a failure had cut short, was finished first.`;
-    await expect(approveHandoff(graph, threadId)).rejects.toMatchObject({ code: 'NOTHING_PENDING', message });
+    const message = `Thread ${threadId} is not waiting for an approval: billing → person was approved in turn 2, a decision saved before a failure cut its run short and carried out first. That turn's result is the error's \`recovered\`.`;
+    await expect(denyHandoff(graph, threadId)).rejects.toMatchObject({ code: 'NOTHING_PENDING', message, recovered: { status: 'waiting', turn: 2, waitingFor: { type: 'escalation', agent: 'person' } } });
     expect(await recoverThread(graph, threadId)).toBeUndefined();
+    const again = await cutShortAfterApproval();
+    expect(await approveHandoff(again.graph, again.threadId)).toMatchObject({ status: 'waiting', turn: 2, replayed: true, waitingFor: { type: 'escalation', agent: 'person' } });
+    await again.store.close();
     expect(await resumeThread(graph, threadId, { reply: 'hello' })).toMatchObject({ status: 'done', turn: 2, reply: 'hello' });
     await store.close();
   });
@@ -425,7 +431,8 @@ agents:
 
     await expect(denyHandoff(graph, threadId, { reason: 'too late' })).rejects.toMatchObject({
       code: 'NOTHING_PENDING',
-      message: expect.stringContaining('An earlier answer to that wait (a reply or a decision), saved before a failure cut its run short, was carried out first'),
+      message: `Thread ${threadId} is not waiting for an approval: billing → lead was approved in turn 1, a decision saved before a failure cut its run short and carried out first. That turn's result is the error's \`recovered\`.`,
+      recovered: { status: 'done', agent: 'lead', reply: 'Lead here: refund done.' },
     });
     const state = (await graph.getState({ configurable: { thread_id: threadId } })).values as SwitchboardState;
     expect(state.activeAgent).toBe('lead');

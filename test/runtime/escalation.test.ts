@@ -130,7 +130,10 @@ describe('escalation to a person', () => {
     const { graph } = await compileExample('support', { model: 'offline' });
     const idle = newThread().threadId;
     await runTurn(graph, { threadId: idle, message: 'hello' });
-    await expect(resumeThread(graph, idle, { reply: 'hi' })).rejects.toMatchObject({ code: 'NOTHING_PENDING', message: `Thread ${idle} is not waiting for a person.` });
+    await expect(resumeThread(graph, idle, { reply: 'hi' })).rejects.toMatchObject({
+      code: 'NOTHING_PENDING',
+      message: `Thread ${idle} is not waiting for a person: no person was asked for in its latest turns (turn 1 is its latest; triage owns the conversation).`,
+    });
 
     const threadId = await waitingThread(graph);
     await expect(resumeThread(graph, threadId, { reply: 'hi', handBackTo: 'sales' })).rejects.toMatchObject({
