@@ -41,7 +41,7 @@ import type { ThreadJournal } from '../store/journal.js';
 import { withFastSerializer } from '../store/serde.js';
 import { GuardedGraph } from './outside-input.js';
 import { TurnRecorder } from '../nodes/turn-recorder.js';
-import { hasWorkToDo } from '../nodes/turn.js';
+import { workToDo } from '../nodes/turn.js';
 import type { PriceTable } from '../models/prices.js';
 import { createStateSchema } from '../state/schema.js';
 import type { SwitchboardState } from '../state/schema.js';
@@ -147,8 +147,13 @@ export function compileTree(tree: LoadedTree | Tree, options: CompileOptions = {
     builder.addNode(name, node as never, { ends: [...agent.ends, END] });
     nodes.push(name);
   }
-  // A message goes to the owner; input that brings none (see hasWorkToDo) ends the run at once.
-  const routeToOwner = (state: SwitchboardState): string => (hasWorkToDo(state) ? ownerOf(runtime, state.activeAgent) : END);
+  // A message goes to the owner; input that brings none (see workToDo) ends the run at once, as it
+  // does on a wait for a person the tree no longer has as one (the next message closes that wait).
+  const routeToOwner = (state: SwitchboardState): string => {
+    const work = workToDo(state);
+    if (work === undefined || (work === 'wait' && runtime.agents.get(state.activeAgent)?.spec.kind !== 'human')) return END;
+    return ownerOf(runtime, state.activeAgent);
+  };
   (builder as unknown as { addConditionalEdges(from: string, route: typeof routeToOwner, targets: string[]): void }).addConditionalEdges(START, routeToOwner, [...nodes, END]);
 
   const graph = builder.compile({ ...(checkpointer ? { checkpointer } : {}), name: spec.name });

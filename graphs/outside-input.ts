@@ -14,6 +14,7 @@ import { CompiledStateGraph, isCommand } from '@langchain/langgraph';
 import type { BaseMessage } from '@langchain/core/messages';
 import type { Command } from '@langchain/langgraph';
 import { InputError } from '../errors/input-error.js';
+import { SHAPE_KEY } from '../store/graph-shape.js';
 
 /** The state channels input from outside may write. */
 const OPEN_CHANNELS: ReadonlySet<string> = new Set(['messages', 'fields']);
@@ -99,6 +100,21 @@ export class GuardedGraph extends CompiledStateGraph<never, never, never> {
     checkOutsideInput(input);
     return super._validateInput(input as never) as Promise<never>;
   }
+
+  override async bulkUpdateState(startConfig: Parameters<CompiledStateGraph<never, never, never>['bulkUpdateState']>[0], supersteps: Parameters<CompiledStateGraph<never, never, never>['bulkUpdateState']>[1]) {
+    return super.bulkUpdateState(withoutCallersShape(startConfig), supersteps);
+  }
+}
+
+/**
+ * The config without a graph shape of the caller's (see store/graph-shape.ts): a config LangGraph
+ * handed out (a `checkpoints` or `debug` stream event carries the merged one) and passed to a graph
+ * of a newer YAML would make the saver forget that graph's new nodes. The graph's own shape applies.
+ */
+function withoutCallersShape<T extends { configurable?: Record<string, unknown> } | undefined>(config: T): T {
+  if (!config?.configurable || !(SHAPE_KEY in config.configurable)) return config;
+  const { [SHAPE_KEY]: _theirs, ...configurable } = config.configurable;
+  return { ...config, configurable };
 }
 
 type StreamIterator = (this: GuardedGraph, input: unknown, options?: { configurable?: Record<string, unknown> }) => AsyncGenerator<unknown>;
@@ -111,7 +127,7 @@ Object.defineProperty(GuardedGraph.prototype, '_streamIterator', {
   writable: true,
   value: async function* (this: GuardedGraph, input: unknown, options?: { configurable?: Record<string, unknown> }) {
     await checkMessageIds(this, input, options?.configurable?.thread_id);
-    yield* streamIterator.call(this, input, options);
+    yield* streamIterator.call(this, input, withoutCallersShape(options));
   },
 });
 

@@ -121,16 +121,18 @@ function startsTurn(user: BaseMessage, turn: Turn): boolean {
 }
 
 /**
- * Whether a run from the graph's start has anything to do: a user message no turn has taken yet, a
- * turn still running (cut short, and finished by this run), or a wait (a run from the start clears
- * LangGraph's pending task, and the node that waits raises its wait again). Input from outside that
- * brings no new message (`{}`, `{ messages: [] }`, fields alone, the last message sent again with
- * its id) to a finished turn has nothing: the turn stands, and no agent answers a message twice.
+ * What a run from the graph's start has to do: take a user message no turn has taken yet (the
+ * thread's last message: one a refused turn removed leaves the answered one before it last but one),
+ * finish a turn still running (cut short), or raise a person's wait again (a run from the start
+ * clears LangGraph's pending task; the person's node raises it again). Input from outside that brings
+ * no new message (`{}`, `{ messages: [] }`, fields alone, the last message sent again with its id) to
+ * a finished turn has nothing: the turn stands, and no agent answers a message twice.
  */
-export function hasWorkToDo(state: SwitchboardState): boolean {
-  if (state.turn.status === 'running' || state.turn.status === 'waiting') return true;
+export function workToDo(state: SwitchboardState): 'message' | 'turn' | 'wait' | undefined {
   const user = lastUserMessage(state.messages);
-  return user !== undefined && startsTurn(user, state.turn);
+  if (user && state.messages.at(-1) === user && startsTurn(user, state.turn)) return 'message';
+  if (state.turn.status === 'running') return 'turn';
+  return state.turn.status === 'waiting' ? 'wait' : undefined;
 }
 
 export type Counter = 'modelCalls' | 'toolCalls' | 'handoffs';

@@ -147,7 +147,8 @@ function latestApproval(runtime: TreeRuntime, messages: readonly BaseMessage[]):
       const answer = answers.get(call.id ?? '');
       if (to === undefined || answer === undefined || !requiresApproval(runtime, from, to)) continue;
       const outcome = outcomeOf(answer);
-      return outcome && { from, to, tool: call.name, answer, outcome };
+      // A gated call never put to a person (a second handoff of its response, an invalid payload…): an earlier one may have been.
+      if (outcome) return { from, to, tool: call.name, answer, outcome };
     }
   }
   return undefined;
@@ -155,16 +156,17 @@ function latestApproval(runtime: TreeRuntime, messages: readonly BaseMessage[]):
 
 /**
  * What the answer to a gated handoff call says became of it (the runtime's own answers: see
- * `deniedText` and the withdrawal in turn.ts); undefined for one never decided otherwise (the asker
- * left the tree, or the call was not the one approved).
+ * `deniedText`, the move's answer in nodes/agent.ts and the withdrawal in turn.ts); undefined for a
+ * call no person decided (refused before it was asked: a second handoff, an invalid payload, a
+ * false condition; the asker left the tree). Only a move counts as approved: a call approved and
+ * then refused by a hook is not told apart from one never asked, so it is not named.
  */
 function outcomeOf(answer: ToolMessage): 'approved' | 'denied' | 'withdrawn' | undefined {
   const text = typeof answer.content === 'string' ? answer.content : '';
   if (text.startsWith('Not decided: the user wrote again')) return 'withdrawn';
   if (text.includes("needs a person's approval, and it was denied")) return 'denied';
-  if (text.startsWith('Not decided') || text.includes("needs a person's approval, and none was given")) return undefined;
-  // Moved, or approved and then refused by a hook or a limit: approved either way.
-  return 'approved';
+  if (text.startsWith('Transferred to ')) return 'approved';
+  return undefined;
 }
 
 /** Who decided on `approval` in turn `turn`, from the `approval-end` event of the turn's step trace (kept with `trace: true`). */

@@ -1043,8 +1043,12 @@ async function sameAnswer(saved: Command, decide: (snapshot: Snapshot) => unknow
 async function answerCarriedOut(graph: SwitchboardGraph, threadId: string, turn: number, now: Snapshot): Promise<SavedAnswer | undefined> {
   const saver = graph.checkpointer;
   if (!saver || typeof saver === 'boolean') return undefined;
-  for await (const tuple of saver.list({ configurable: { thread_id: threadId, checkpoint_ns: '' } })) {
-    // Newest first: past the turn before this one, nothing of it is left to find.
+  // Newest first, and a bounded page: the stock savers read every checkpoint a list asks for before
+  // the first comes back, and a thread kept whole (retention 'all') can have thousands. Two turns'
+  // checkpoints fit in it; past them (or past the page) the answer is not found, and the call is
+  // refused as it was before this check.
+  for await (const tuple of saver.list({ configurable: { thread_id: threadId, checkpoint_ns: '' } }, { limit: ANSWER_SEARCH_CHECKPOINTS })) {
+    // Past the turn before this one, nothing of it is left to find.
     const number = (tuple.checkpoint.channel_values as Partial<SwitchboardState>).turn?.number;
     if (number !== undefined && number < turn - 1) return undefined;
     const writes = tuple.pendingWrites ?? [];
@@ -1055,6 +1059,9 @@ async function answerCarriedOut(graph: SwitchboardGraph, threadId: string, turn:
   }
   return undefined;
 }
+
+/** How many of a thread's newest checkpoints {@link answerCarriedOut} reads at most. */
+const ANSWER_SEARCH_CHECKPOINTS = 400;
 
 /** The requests a step paused on, from the interrupts saved beside a checkpoint. */
 function pausesIn(writes: readonly (readonly [string, string, unknown])[]): WaitingRequest[] {

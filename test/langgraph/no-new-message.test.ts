@@ -105,6 +105,36 @@ describe('input that brings no new user message', () => {
     expect(await approveHandoff(graph, threadId)).toMatchObject({ status: 'done', agent: 'lead', reply: 'Lead here.' });
   });
 
+  it('answers nothing after a message refused as too long (it left the thread): the answered one before it stands', async () => {
+    const graph = await desk();
+    const { threadId, config } = newThread();
+    server.enqueue({ content: 'Hi there.' });
+    await runTurn(graph, { threadId, message: 'hello', messageId: 'm-1' });
+    expect(await runTurn(graph, { threadId, message: 'x'.repeat(9_000), messageId: 'm-2' })).toMatchObject({ status: 'error', error: { code: 'MESSAGE_TOO_LONG' } });
+    const asked = requests();
+    await graph.invoke({}, config);
+    await graph.invoke({ messages: [] }, config);
+    expect(requests()).toBe(asked);
+    expect(((await graph.getState(config)).values as SwitchboardState).turn).toMatchObject({ number: 2, status: 'error' });
+  });
+
+  it('answers nothing on a wait for a person the tree no longer has (the next message closes it)', async () => {
+    const graph = await desk();
+    const { threadId, config } = newThread();
+    server.enqueue({ toolCalls: [{ name: 'transfer_to_person', arguments: {} }] });
+    expect(await runTurn(graph, { threadId, message: 'a person, please' })).toMatchObject({ status: 'waiting', agent: 'person' });
+    const store = { checkpointer: graph.checkpointer };
+    const withoutPerson = compileTree(parseTree(DESK.replace('    escalate: [person]\n', '').replace('  person: { kind: human, description: A person. }\n', ''), 'desk.yaml'), {
+      ...viaFakeOpenAI(server),
+      sleep: async () => {},
+      checkpointer: store.checkpointer as never,
+    });
+    const asked = requests();
+    await withoutPerson.invoke({}, config);
+    expect(requests()).toBe(asked);
+    expect(((await withoutPerson.getState(config)).values as SwitchboardState).turn.status).toBe('waiting');
+  });
+
   it('keeps fields sent alone, for the next turn', async () => {
     const graph = await desk();
     const { threadId, config } = newThread();

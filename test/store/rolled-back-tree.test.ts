@@ -15,7 +15,7 @@ import { recoverThread, runTurn } from '../../runtime/turn.js';
 import { getTranscript } from '../../runtime/transcript.js';
 import type { SwitchboardEvent } from '../../nodes/events.js';
 import { openCheckpointer } from '../../store/checkpointer.js';
-import { SHAPE_KEY, withoutRemovedNodes } from '../../store/graph-shape.js';
+import { graphShape, SHAPE_KEY, withoutRemovedNodes } from '../../store/graph-shape.js';
 import { fakeOpenAIForFile, newThread, viaFakeOpenAI } from '../helpers.js';
 import { PG_URL } from '../postgres-url.js';
 
@@ -121,6 +121,29 @@ describe.each(Object.entries(stores))('a tree rolled back after a node left it (
         ['human', undefined, 'still there?'],
         ['ai', 'triage', 'Triage again.'],
       ]);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe('a config of another graph passed to a graph', () => {
+  it('does not make the saver forget the nodes of the graph it is passed to (the graph uses its own shape)', async () => {
+    const store = await openCheckpointer(PG_URL);
+    try {
+      const options = { ...viaFakeOpenAI(server), sleep: async () => {}, checkpointer: store.saver, threadLock: store.threadLock, journal: store.journal };
+      const older = compileTree(parseTree(WITHOUT_PERSON, 'desk.yaml'), options);
+      const newer = compileTree(parseTree(WITH_PERSON, 'desk.yaml'), options);
+      const { threadId } = newThread();
+      // A config as LangGraph hands it out in a `checkpoints` stream event: the older graph's shape in it.
+      const handedOut = { configurable: { thread_id: threadId, [SHAPE_KEY]: graphShape(older) } };
+      server.enqueue({ toolCalls: [{ name: 'transfer_to_person', arguments: {} }] });
+      await newer.invoke({ messages: [{ role: 'user', content: 'a person, please' }] }, handedOut);
+      expect((await newer.getState({ configurable: { thread_id: threadId } })).next).toEqual(['person']);
+      // updateState too: the checkpoint it writes keeps the person's trigger.
+      await newer.updateState(handedOut, { fields: {} }, 'triage');
+      const saved = await store.saver.getTuple({ configurable: { thread_id: threadId } });
+      expect(Object.keys(saved?.checkpoint.channel_versions ?? {})).toContain('branch:to:person');
     } finally {
       await store.close();
     }
