@@ -11,45 +11,9 @@ import { pendingEscalations, resumeThread, runTurn } from '../../runtime/turn.js
 import { getTurnSummaries } from '../../runtime/transcript.js';
 import { MemoryJournal } from '../../store/journal.js';
 import { fakeOpenAIForFile, newThread, viaFakeOpenAI } from '../helpers.js';
+import { WITH_PERSON, WITHOUT_BILLING, WITHOUT_PERSON } from './reshaped-desks.js';
 
 const server = await fakeOpenAIForFile();
-
-const WITH_PERSON = `
-version: 1
-name: desk
-root: triage
-agents:
-  triage:
-    description: Front desk.
-    prompt: Route.
-    children: [billing]
-    escalate: [person]
-  billing: { description: Billing., prompt: Billing., escalate: [person] }
-  person: { kind: human, description: A person. }
-`;
-const WITHOUT_PERSON = `
-version: 1
-name: desk
-root: triage
-agents:
-  triage:
-    description: Front desk.
-    prompt: Route.
-    children: [billing]
-  billing: { description: Billing., prompt: Billing. }
-`;
-
-const WITHOUT_BILLING = `
-version: 1
-name: desk
-root: triage
-agents:
-  triage:
-    description: Front desk.
-    prompt: Route.
-    escalate: [person]
-  person: { kind: human, description: A person. }
-`;
 
 describe('a thread whose tree was reshaped', () => {
   it('says so when the person a thread waits for left the tree, and the next message goes to the root', async () => {

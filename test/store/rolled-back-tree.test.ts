@@ -18,45 +18,10 @@ import { openCheckpointer } from '../../store/checkpointer.js';
 import { graphShape, SHAPE_KEY, withoutRemovedNodes } from '../../store/graph-shape.js';
 import { fakeOpenAIForFile, newThread, viaFakeOpenAI } from '../helpers.js';
 import { PG_URL } from '../postgres-url.js';
+import { WITH_PERSON, WITHOUT_BILLING, WITHOUT_PERSON } from '../runtime/reshaped-desks.js';
 
 const server = await fakeOpenAIForFile();
 const dir = mkdtempSync(join(tmpdir(), 'switchboard-rolled-back-'));
-
-const WITH_PERSON = `
-version: 1
-name: desk
-root: triage
-agents:
-  triage:
-    description: Front desk.
-    prompt: Route.
-    children: [billing]
-    escalate: [person]
-  billing: { description: Billing., prompt: Billing., escalate: [person] }
-  person: { kind: human, description: A person. }
-`;
-const WITHOUT_PERSON = `
-version: 1
-name: desk
-root: triage
-agents:
-  triage:
-    description: Front desk.
-    prompt: Route.
-    children: [billing]
-  billing: { description: Billing., prompt: Billing. }
-`;
-const WITHOUT_BILLING = `
-version: 1
-name: desk
-root: triage
-agents:
-  triage:
-    description: Front desk.
-    prompt: Route.
-    escalate: [person]
-  person: { kind: human, description: A person. }
-`;
 
 const stores = {
   memory: () => openCheckpointer('memory'),
