@@ -9,8 +9,6 @@ export default defineConfig({
     hookTimeout: 60_000,
     // A test that prints to the console fails: output belongs in assertions or captured logs.
     onConsoleLog: (log) => {
-      // LangChain's own notice when a provider returns only malformed tool calls (not ours to silence).
-      if (log.startsWith('New LangChain packages are available that more efficiently handle')) return false;
       throw new Error(`A test printed to the console; capture output instead: ${log.slice(0, 200)}`);
     },
     typecheck: { enabled: true, include: ['test/**/*.test-d.ts'] },

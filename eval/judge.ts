@@ -6,13 +6,16 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { HumanMessage, SystemMessage } from '@langchain/core/messages';
+import type { AIMessage, BaseMessage } from '@langchain/core/messages';
 import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
+import { AsyncCaller } from '@langchain/core/utils/async_caller';
 import { z } from 'zod';
 import { HANDOFF_KINDS, listEdges } from '../config/edges.js';
 import type { Tree } from '../config/schema.js';
 import { textOf, usageOf } from '../models/messages.js';
 import { costOf, DEFAULT_PRICES, priceOf } from '../models/prices.js';
 import type { PriceTable } from '../models/prices.js';
+import { heldNoReply, ReplyWithoutChoicesError } from '../models/reply-check.js';
 import { mapConcurrently } from './pool.js';
 import type { EvalReport } from './report.js';
 
@@ -45,7 +48,8 @@ export interface JudgeOptions {
   /**
    * Retries of a failed call (default {@link DEFAULT_JUDGE_RETRIES}), by LangChain's retry policy: a
    * 429 waits as long as its Retry-After asks (up to a minute), other failures back off exponentially;
-   * a 4xx other than 429 is not retried.
+   * a 4xx other than 429 is not retried. A 200 that held no reply (no choices) is a failure too, and
+   * retried out of the same budget, as agents' model calls retry it.
    */
   maxRetries?: number | undefined;
   /** Prices per model id, for the judge's cost (default: the built-in table and the tree's `prices:`). */
@@ -184,11 +188,7 @@ async function judgeOne(candidate: Candidate, tree: Tree, rubric: string, option
   let answer: string;
   let usage: CallUsage;
   try {
-    const response = await options.model.invoke([new SystemMessage(`${rubric}\n\n${ANSWER_FORMAT}`), new HumanMessage(caseText(candidate, tree))], {
-      ...(options.signal ? { signal: options.signal } : {}),
-      maxRetries: options.maxRetries ?? DEFAULT_JUDGE_RETRIES,
-      runName: 'handoff-judge',
-    });
+    const response = await askJudge([new SystemMessage(`${rubric}\n\n${ANSWER_FORMAT}`), new HumanMessage(caseText(candidate, tree))], options);
     answer = textOf(response);
     const metadata = usageOf(response);
     usage = { inputTokens: metadata?.input_tokens ?? 0, outputTokens: metadata?.output_tokens ?? 0 };
@@ -202,14 +202,32 @@ async function judgeOne(candidate: Candidate, tree: Tree, rubric: string, option
 }
 
 /**
+ * The judge's reply, with the judge's retries (`maxRetries`) around the whole call, by LangChain's
+ * retry policy (the model's own retries are off for it): a failure reading the answer — a 200 that
+ * held no reply ({@link heldNoReply}) — is retried out of the same budget as a 429 or a 5xx, as an
+ * agent's call retries it (nodes/model-call.ts).
+ */
+async function askJudge(messages: BaseMessage[], options: JudgeOptions): Promise<AIMessage> {
+  const caller = new AsyncCaller({ maxRetries: options.maxRetries ?? DEFAULT_JUDGE_RETRIES });
+  const invoke = async () => {
+    try {
+      return await options.model.invoke(messages, { ...(options.signal ? { signal: options.signal } : {}), maxRetries: 0, runName: 'handoff-judge' });
+    } catch (error) {
+      // The retry policy gives up at once on a TypeError (a bug, to it): the client's failure to read an empty body is none.
+      throw heldNoReply(error) && !(error instanceof ReplyWithoutChoicesError) ? new ReplyWithoutChoicesError((error as Error).message, { cause: error }) : error;
+    }
+  };
+  return caller.callWithOptions(options.signal ? { signal: options.signal } : {}, invoke);
+}
+
+/**
  * Why a judge call gave no answer, on one line. A 200 with no reply in it (`choices: []`, a `null`
- * body) makes the client fail reading it with a TypeError: said as what happened, not as the
- * client's JavaScript (nodes/model-call.ts reads an agent's call the same way).
+ * body, a stream with no choice) is said as what happened, not as the client's JavaScript (the
+ * check agents' calls use: {@link heldNoReply}).
  */
 function judgeFailure(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  if (error instanceof TypeError && /Cannot read properties of (undefined|null)/.test(message)) return "the judge's reply held no answer (no choices in the response)";
-  return `the judge failed: ${oneLine(message)}`;
+  if (heldNoReply(error)) return "the judge's reply held no answer (no choices in the response)";
+  return `the judge failed: ${oneLine(error instanceof Error ? error.message : String(error))}`;
 }
 
 /** Provider errors come with blank lines and a troubleshooting link below: the report gives each handoff one line. */

@@ -21,6 +21,27 @@ export class ReplyCutShortError extends Error {
 }
 
 /**
+ * A reply the server finished with nothing in it: a stream whose chunks carried no choice (only
+ * its usage, before `[DONE]`), or a body with none that a caller rethrows as this (the eval judge).
+ * The server's malformed answer, as a 200 with `choices: []` that is not streamed is (see
+ * {@link heldNoReply}), not a dropped connection.
+ */
+export class ReplyWithoutChoicesError extends Error {
+  override readonly name = 'ReplyWithoutChoicesError';
+}
+
+/**
+ * Whether a model call failed because the provider's 200 answer held no reply: a finished stream
+ * with no choice ({@link ReplyWithoutChoicesError}), or a body with `choices: []` or `null`, which
+ * the client fails reading (a TypeError). The one check agents' calls (nodes/model-call.ts) and the
+ * eval judge share: both retry it as the server's failure.
+ */
+export function heldNoReply(error: unknown): boolean {
+  if (error instanceof ReplyWithoutChoicesError) return true;
+  return error instanceof TypeError && /Cannot read properties of (undefined|null)/.test(error.message);
+}
+
+/**
  * Where a provider's client puts the reason the reply ended, on the reply it returns (streamed or
  * not), by provider. OpenAI's client keeps its finish_reason off a streamed reply: its stream is
  * checked as it arrives instead ({@link endedStream}).
@@ -63,15 +84,24 @@ function wholeBlocks(reply: AIMessageChunk): AIMessageChunk['content'] {
 
 /**
  * A stream of generation chunks that throws {@link ReplyCutShortError} at its end when no chunk
- * carried a finish reason (`generationInfo.finish_reason`, where OpenAI's client puts it).
+ * carried a finish reason (`generationInfo.finish_reason`, where OpenAI's client puts it), or
+ * {@link ReplyWithoutChoicesError} when the stream came whole but no chunk carried a choice: OpenAI's
+ * client gives each choice's chunk its generation info, and the usage it adds at the end none.
  */
 export async function* endedStream<T extends { generationInfo?: Record<string, unknown> | undefined }>(chunks: AsyncIterable<T>, provider: string): AsyncGenerator<T> {
   let ended = false;
+  let chunkCount = 0;
+  let choiceCount = 0;
   for await (const chunk of chunks) {
+    chunkCount += 1;
+    if (chunk.generationInfo !== undefined) choiceCount += 1;
     if (!isMissing(chunk.generationInfo?.finish_reason)) ended = true;
     yield chunk;
   }
-  if (!ended) throw cutShort(provider);
+  if (ended) return;
+  // Its usage came (sent last, before `[DONE]`), its reply did not: the stream was whole, and empty.
+  if (chunkCount > 0 && choiceCount === 0) throw withoutChoices(provider);
+  throw cutShort(provider);
 }
 
 /**
@@ -85,6 +115,11 @@ export function replyError(error: unknown, provider: string): unknown {
 
 function cutShort(provider: string, options?: ErrorOptions): ReplyCutShortError {
   return new ReplyCutShortError(`${labelOf(provider)}'s reply was cut short: the stream ended before the provider said the reply was done (connection error)`, options);
+}
+
+function withoutChoices(provider: string): ReplyWithoutChoicesError {
+  const where = provider === 'openai' ? "the base URL (the model's baseURL, else $OPENAI_BASE_URL) is an OpenAI-compatible Chat Completions server and that it serves this model" : "the provider's endpoint serves this model";
+  return new ReplyWithoutChoicesError(`${labelOf(provider)}'s streamed reply ended with no choice in any chunk (only its usage): check that ${where}`);
 }
 
 function labelOf(provider: string): string {
@@ -108,7 +143,7 @@ function strictToolCalls(reply: AIMessageChunk): AIMessageChunk {
     const parsed = parseArguments(call.args);
     // A call the provider sent without an id is still a call: Switchboard gives every call its own id.
     if (parsed.ok) toolCalls.push({ name: call.name, args: parsed.args, ...(call.id ? { id: call.id } : {}), type: 'tool_call' });
-    else invalidToolCalls.push({ name: call.name, args: call.args, ...(call.id ? { id: call.id } : {}), error: `The arguments are not valid JSON.\nError: ${parsed.error}`, type: 'invalid_tool_call' });
+    else invalidToolCalls.push({ name: call.name, args: call.args, ...(call.id ? { id: call.id } : {}), error: parsed.error, type: 'invalid_tool_call' });
   }
   // Assigned, not passed to a new chunk: a chunk built from tool_call_chunks reads them leniently again.
   Object.assign(reply, { tool_calls: toolCalls, invalid_tool_calls: invalidToolCalls });
@@ -137,16 +172,29 @@ function callsOf(chunks: ToolCallChunk[]): { name: string; id: string | undefine
   return calls;
 }
 
-/** A call's arguments: blank means none (some servers send `""` for a call without parameters); otherwise one JSON object. */
+/**
+ * A call's arguments: blank means none (some servers send `""` for a call without parameters);
+ * otherwise one JSON object. The error of one that is not says which it is (as LangChain's client
+ * words broken JSON, `Error:` before the parser's complaint), JSON that is not an object apart.
+ */
 function parseArguments(text: string): { ok: true; args: Record<string, unknown> } | { ok: false; error: string } {
   if (text.trim() === '') return { ok: true, args: {} };
+  let value: unknown;
   try {
-    const value: unknown = JSON.parse(text);
-    if (value !== null && typeof value === 'object' && !Array.isArray(value)) return { ok: true, args: value as Record<string, unknown> };
-    return { ok: false, error: 'the arguments are not a JSON object' };
+    value = JSON.parse(text);
   } catch (error) {
-    return { ok: false, error: (error as Error).message };
+    return { ok: false, error: `The arguments are not valid JSON.\nError: ${(error as Error).message}` };
   }
+  if (value !== null && typeof value === 'object' && !Array.isArray(value)) return { ok: true, args: value as Record<string, unknown> };
+  return { ok: false, error: `The arguments are JSON but not an object (${jsonKindOf(value)}).` };
+}
+
+/** What a JSON value that is not an object is, in words: `an array`, `a string`, `a number`, `a boolean`, `null`. */
+export function jsonKindOf(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'object') return 'an object';
+  return typeof value === 'string' ? 'a string' : typeof value === 'number' ? 'a number' : typeof value === 'boolean' ? 'a boolean' : typeof value;
 }
 
 /**

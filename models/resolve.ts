@@ -7,7 +7,9 @@ import type { BaseChatModel } from '@langchain/core/language_models/chat_models'
 import { ChatOpenAI, ChatOpenAICompletions } from '@langchain/openai';
 import type { ChatOpenAICallOptions, ChatOpenAIFields } from '@langchain/openai';
 import type { BaseLanguageModelInput } from '@langchain/core/language_models/base';
-import type { AIMessageChunk, BaseMessage, BaseMessageChunk } from '@langchain/core/messages';
+import { AIMessage } from '@langchain/core/messages';
+import type { AIMessageChunk, BaseMessage, BaseMessageChunk, InvalidToolCall, ToolCall } from '@langchain/core/messages';
+import { makeInvalidToolCall, parseToolCall } from '@langchain/core/output_parsers/openai_tools';
 import type { CallbackManagerForLLMRun } from '@langchain/core/callbacks/manager';
 import type { ChatGenerationChunk } from '@langchain/core/outputs';
 import type { ModelConfig, Tree } from '../config/schema.js';
@@ -204,6 +206,31 @@ class CheckedChatOpenAI extends ChatOpenAI<ChatOpenAICallOptions> {
 class TextPartsCompletions extends ChatOpenAICompletions {
   protected override _convertCompletionsDeltaToBaseMessageChunk(...[delta, ...rest]: Parameters<ChatOpenAICompletions['_convertCompletionsDeltaToBaseMessageChunk']>): BaseMessageChunk {
     return super._convertCompletionsDeltaToBaseMessageChunk(withJoinedText(delta), ...rest);
+  }
+
+  /**
+   * An unstreamed reply's tool calls parsed here, not left in `additional_kwargs`: LangChain's
+   * `AIMessage` prints a console warning ("New LangChain packages are available…") for a reply whose
+   * every call is malformed (raw calls there, none parsed). Parsed as LangChain's converter does.
+   */
+  override _convertCompletionsMessageToBaseMessage(...[message, ...rest]: Parameters<ChatOpenAICompletions['_convertCompletionsMessageToBaseMessage']>): BaseMessage {
+    const raw = message.role === 'assistant' ? message.tool_calls : undefined;
+    if (!raw?.length) return super._convertCompletionsMessageToBaseMessage(message, ...rest);
+    const { tool_calls: _raw, ...withoutCalls } = message;
+    const converted = super._convertCompletionsMessageToBaseMessage(withoutCalls, ...rest);
+    if (!(converted instanceof AIMessage)) return converted;
+    const calls: ToolCall[] = [];
+    const invalid: InvalidToolCall[] = [];
+    for (const call of raw) {
+      try {
+        calls.push(parseToolCall(call as never, { returnId: true }));
+      } catch (error) {
+        invalid.push(makeInvalidToolCall(call as never, (error as Error).message));
+      }
+    }
+    converted.tool_calls = calls;
+    converted.invalid_tool_calls = invalid;
+    return converted;
   }
 }
 

@@ -20,7 +20,7 @@ import { callModel, ModelCallFailure } from './model-call.js';
 import type { ModelCallResult, ModelTry } from './model-call.js';
 import { buildModelInput } from './prompt.js';
 import { answerToolCalls, needsExecution, toolAnswer } from './tool-calls.js';
-import type { ChosenHandoff, ToolStep } from './tool-calls.js';
+import type { ChosenHandoff, LaterHandoff, ToolStep } from './tool-calls.js';
 import { agentCount, count, currentTurn, lastUserMessage, logFields, messageTooLong, threadIdOf, turnDurationMs } from './turn.js';
 import { accountFailedModel, accountUsage, modelPartEvents } from './usage.js';
 import { removalsBeforeWindow } from './hot-window.js';
@@ -91,6 +91,8 @@ class AgentStep {
   private readonly leftover: { moves: HandoffRecord[]; usage: Usage | undefined };
   /** The model calls of this step (helpers' included), in order: the step's write adds them to the turn's. */
   private readonly stepCalls: CallUsage[] = [];
+  /** Handoffs called after the response's chosen one: refused once that one is done or refused. */
+  private laterHandoffs: LaterHandoff[] = [];
 
   constructor(
     private readonly runtime: TreeRuntime,
@@ -254,6 +256,7 @@ class AgentStep {
 
   private async finishToolStep(step: ToolStep, approval?: DecidedApproval): Promise<Command> {
     this.messages.push(...step.messages);
+    this.laterHandoffs = step.laterHandoffs ?? [];
     // The step's turn carries the usage of the helpers it ran (see accountUsage).
     this.turn = step.turn;
     this.stepCalls.push(...step.calls);
@@ -318,7 +321,22 @@ class AgentStep {
   private refuseHandoff(call: ToolCall, to: string, code: HandoffRefuseCode, reason: string): undefined {
     this.emit({ type: 'handoff-refuse', from: this.agent.name, tool: call.name, to, reason, code });
     this.messages.push(toolAnswer(call, reason, 'error'));
+    this.refuseLaterHandoffs();
     return undefined;
+  }
+
+  /**
+   * The handoffs called after the response's chosen one, refused now that its outcome is out (its
+   * move, its refusal, or the turn's end): the stream, the thread and the journal show it first.
+   */
+  private refuseLaterHandoffs(): void {
+    const later = this.laterHandoffs;
+    this.laterHandoffs = [];
+    for (const { call, to, reason } of later) {
+      this.emit({ type: 'handoff-request', from: this.agent.name, to, tool: call.name, payload: call.args });
+      this.emit({ type: 'handoff-refuse', from: this.agent.name, tool: call.name, to, reason, code: 'SECOND_HANDOFF' });
+      this.messages.push(toolAnswer(call, reason, 'error'));
+    }
   }
 
   /**
@@ -413,6 +431,8 @@ class AgentStep {
     const toHuman = this.runtime.tree.agents[move.to]?.kind === 'human';
     this.turn = { ...this.turn, path: [...this.turn.path, move.to], moves: [...(this.turn.moves ?? []), record], status: toHuman ? 'waiting' : 'running' };
     this.emit({ type: 'handoff-accept', from: this.agent.name, to: move.to, kind: move.kind, tool: move.tool, payload: move.payload });
+    // Before a person's wait starts: a turn that waits ends its stream at `escalation-start`.
+    this.refuseLaterHandoffs();
     if (toHuman) this.emit({ type: 'escalation-start', from: this.agent.name, to: move.to, payload: move.payload });
     // The owner is written when the turn settles (here only when a person takes it): one write fewer a move.
     return this.command(move.to, { ...(toHuman ? { activeAgent: move.to } : {}), ...(Object.keys(fields).length ? { fields } : {}) });
@@ -431,6 +451,7 @@ class AgentStep {
   }
 
   private endWithError(code: TurnErrorCode, message: string): Command {
+    this.refuseLaterHandoffs();
     this.turn = { ...this.turn, status: 'error', error: { code, message } };
     this.emitTurnEnd();
     // After moves, the agent the turn ended in owns the conversation (as the last move made it).
@@ -443,6 +464,8 @@ class AgentStep {
   }
 
   private command(goto: string, update: Record<string, unknown>): Command {
+    // Every call gets its answer, whichever way the step ends.
+    this.refuseLaterHandoffs();
     return new Command({
       goto,
       update: {

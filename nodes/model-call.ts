@@ -10,6 +10,7 @@ import type { AIMessage, AIMessageChunk, BaseMessage } from '@langchain/core/mes
 import type { LLMResult } from '@langchain/core/outputs';
 import type { LangGraphRunnableConfig } from '@langchain/langgraph';
 import { aiMessage, usageOf } from '../models/messages.js';
+import { heldNoReply } from '../models/reply-check.js';
 import type { BoundModel, TreeRuntime } from './context.js';
 import { linkedAbort } from './abort.js';
 import { emit } from './events.js';
@@ -297,8 +298,8 @@ function classify(error: unknown, attempts: number): ModelCallFailure {
   if (status !== undefined) return new ModelCallFailure('rejected', message, attempts, { cause: error });
   // Anthropic's overloaded_error, or OpenAI's server_error event, inside a stream that began with 200: no status, a server failure all the same.
   if (/overloaded_error|\bapi_error\b/.test(message) || SERVER_ERROR_TYPES.has(http.error?.type ?? '')) return new ModelCallFailure('server', message, attempts, { cause: error });
-  // A 200 with no reply in it (`choices: []`, a `null` body): the client fails reading it. The server's fault, retried.
-  if (error instanceof TypeError && /Cannot read properties of (undefined|null)/.test(message)) {
+  // A 200 with no reply in it (`choices: []`, a `null` body, a stream with no choice): the server's fault, retried.
+  if (heldNoReply(error)) {
     return new ModelCallFailure('server', `the server's answer held no reply (${message})`, attempts, { cause: error });
   }
   // A 200 whose body is not JSON (a proxy's HTML page, a body cut short) is the server's failure, and is retried.

@@ -1,12 +1,13 @@
 /**
  * Answering the tool calls of one model response. Every call gets exactly one ToolMessage:
  * function tools and helpers run (in order); the first valid handoff is kept for last (a handoff is
- * the last action of a response); a second handoff, another agent's tool, an unknown tool, invalid
- * arguments or malformed JSON are refused with a ToolMessage that says why and what is allowed.
+ * the last action of a response); another agent's tool, an unknown tool, invalid arguments or
+ * malformed JSON are refused with a ToolMessage that says why and what is allowed. A second handoff
+ * is refused too, once the first is done or refused (see {@link LaterHandoff}).
  */
 import { randomUUID } from 'node:crypto';
 import { ToolMessage } from '@langchain/core/messages';
-import type { AIMessage, ToolCall } from '@langchain/core/messages';
+import type { AIMessage, InvalidToolCall, ToolCall } from '@langchain/core/messages';
 import type { StructuredToolInterface } from '@langchain/core/tools';
 import type { LangGraphRunnableConfig } from '@langchain/langgraph';
 import type { z } from 'zod';
@@ -19,6 +20,7 @@ import { runFunctionTool } from './function-tool.js';
 import { runHelper } from './helper.js';
 import { agentCount, count, logFields, threadIdOf } from './turn.js';
 import { hiddenHandoffs } from './conditions.js';
+import { jsonKindOf } from '../models/reply-check.js';
 
 /**
  * The answer to a tool call, with its own id, made here: LangGraph's reducer gives a message without
@@ -35,9 +37,22 @@ export interface ChosenHandoff {
   call: ToolCall;
 }
 
+/**
+ * A handoff called after the chosen one: refused (SECOND_HANDOFF) by the agent step once the chosen
+ * one is done or refused, so the stream and the thread show the first handoff's outcome first.
+ */
+export interface LaterHandoff {
+  call: ToolCall;
+  to: string;
+  /** The refusal the model is told. */
+  reason: string;
+}
+
 export interface ToolStep {
   messages: ToolMessage[];
   handoff?: ChosenHandoff;
+  /** Handoffs after the chosen one, in order: not answered yet (see {@link LaterHandoff}). */
+  laterHandoffs?: LaterHandoff[];
   /** A function tool that threw (not a refusal): the agent's fallback may take over. */
   toolFailure?: { tool: string; message: string };
   /** A function tool that did not answer in time: the turn ends (whether it took effect is not known). */
@@ -73,6 +88,7 @@ export async function answerToolCalls(
   const calls: CallUsage[] = [];
   let turn = startTurn;
   let handoff: ChosenHandoff | undefined;
+  const laterHandoffs: LaterHandoff[] = [];
   let toolFailure: ToolStep['toolFailure'];
   let toolTimeout: ToolStep['toolTimeout'];
   let limitHit = false;
@@ -88,27 +104,29 @@ export async function answerToolCalls(
   const hidden = hiddenHandoffs(runtime, agent, state);
   const invalid = new Map((message.invalid_tool_calls ?? []).map((call) => [call.id, call]));
   for (const call of message.tool_calls ?? []) {
-    const malformed = invalid.get(call.id);
-    if (malformed) {
-      const reason = `Refused: the arguments of ${call.name} are not valid JSON (${jsonError(malformed.error)}). Call it again with a JSON object.`;
-      if (agent.handoffs.has(call.name)) refuse(call, 'INVALID_JSON', reason);
-      else answer(call, reason, 'error');
-      continue;
-    }
     const target = agent.handoffs.get(call.name);
-    if ((target || agent.helpers.has(call.name)) && !isPlainObject(call.args)) {
-      const reason = `Refused: the arguments of ${call.name} must be a JSON object, not ${Array.isArray(call.args) ? 'a list' : call.args === null ? 'null' : typeof call.args}. Call it again with an object.`;
+    const malformed = invalid.get(call.id);
+    const notObject = notAnObject(agent, call, malformed);
+    if (notObject !== undefined) {
+      const reason = `Refused: the arguments of ${call.name} are JSON but not an object (${notObject}). Call it again with a JSON object.`;
       if (target) refuse(call, 'INVALID_PAYLOAD', reason, target.to);
       else answer(call, reason, 'error');
       continue;
     }
+    if (malformed) {
+      const reason = `Refused: the arguments of ${call.name} are not valid JSON (${jsonError(malformed.error)}). Call it again with a JSON object.`;
+      if (target) refuse(call, 'INVALID_JSON', reason);
+      else answer(call, reason, 'error');
+      continue;
+    }
     if (target) {
-      emit(config, logger, { type: 'handoff-request', from: agent.name, to: target.to, tool: call.name, payload: call.args }, logFields(turn), runtime.observers);
       if (handoff) {
-        // Whether the first one moves is not known yet (an approval, a hook or a limit may stop it).
-        refuse(call, 'SECOND_HANDOFF', `Refused: only one handoff per response, and ${handoff.call.name} (to ${handoff.target.to}) came first, so ${call.name} was not done. Call it again on its own if it is still needed.`, target.to);
+        // Whether the first one moves is not known yet (an approval, a hook or a limit may stop it):
+        // its request, and its refusal, come after the first one's outcome.
+        laterHandoffs.push({ call, to: target.to, reason: `Refused: only one handoff per response, and ${handoff.call.name} (to ${handoff.target.to}) came first, so ${call.name} was not done. Call it again on its own if it is still needed.` });
         continue;
       }
+      emit(config, logger, { type: 'handoff-request', from: agent.name, to: target.to, tool: call.name, payload: call.args }, logFields(turn), runtime.observers);
       if (hidden.has(call.name)) {
         const text = `Refused: ${call.name} is not available now (its condition is false), so ${agent.name} keeps the conversation. ${allowedText(agent, hidden)}`;
         refuse(call, 'CONDITION_FALSE', text, target.to);
@@ -157,7 +175,7 @@ export async function answerToolCalls(
     const result =
       helper !== undefined
         ? await runHelper(runtime, helper, request?.data?.request ?? '', state, turn, call.id ?? '', config)
-        : await runFunctionTool(agent.functionTools.get(call.name) as StructuredToolInterface, agent.name, call, currentFields(agent, state.fields), turn, config, runtime.toolTimeoutMs);
+        : await runFunctionTool(agent.functionTools.get(call.name) as StructuredToolInterface, agent.name, call, currentFields(agent, state.fields), turn, config, runtime);
     turn = result.turn ?? turn;
     if (result.calls) calls.push(...result.calls);
     const durationMs = Math.round(performance.now() - started);
@@ -166,7 +184,7 @@ export async function answerToolCalls(
     if (!result.ok && result.failed) toolFailure = { tool: call.name, message: result.content };
     if (result.timedOut) toolTimeout = { tool: call.name, message: result.content };
   }
-  return { messages, turn, calls, ...(handoff ? { handoff } : {}), ...(toolFailure ? { toolFailure } : {}), ...(toolTimeout ? { toolTimeout } : {}), ...(limitHit ? { limitHit } : {}) };
+  return { messages, turn, calls, ...(handoff ? { handoff } : {}), ...(laterHandoffs.length ? { laterHandoffs } : {}), ...(toolFailure ? { toolFailure } : {}), ...(toolTimeout ? { toolTimeout } : {}), ...(limitHit ? { limitHit } : {}) };
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -179,6 +197,25 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
  */
 export function withoutNulls(args: Record<string, unknown> | undefined): Record<string, unknown> {
   return Object.fromEntries(Object.entries(args ?? {}).filter(([, value]) => value !== null));
+}
+
+/**
+ * What a call's arguments are when they are JSON but not an object (`an array`, `null` …: see
+ * {@link jsonKindOf}), for one of the agent's tools or handoffs; undefined otherwise. A reply not
+ * streamed has them read by the client (a valid call with such `args`); a streamed one keeps them
+ * as an invalid call's raw text (models/reply-check.ts), as broken JSON is.
+ */
+function notAnObject(agent: AgentRuntime, call: ToolCall, malformed: InvalidToolCall | undefined): string | undefined {
+  if (malformed === undefined) {
+    const known = agent.handoffs.has(call.name) || agent.helpers.has(call.name) || agent.functionTools.has(call.name);
+    return known && !isPlainObject(call.args) ? jsonKindOf(call.args) : undefined;
+  }
+  try {
+    const value: unknown = JSON.parse(malformed.args ?? '');
+    return isPlainObject(value) ? undefined : jsonKindOf(value);
+  } catch {
+    return undefined;
+  }
 }
 
 /** The parser's complaint, without LangChain's troubleshooting boilerplate. */
