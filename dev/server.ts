@@ -139,7 +139,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     const { threadId } = target;
     const route = `${method} ${target.collection}/${target.action}`;
     if (route === 'POST escalations/decision') {
-      // A person's decision on a handoff waiting for approval: { approved, reason? }.
+      // A person's decision on a handoff waiting for approval: { approved, reason?, operator?, toolCallId? }.
       const body = parseBody(ApprovalDecisionSchema, await readJson(request));
       const graph = requireGoodTree().graph;
       // Deciding on a thread that is not there (404), or not waiting (decided already: 409), is the request's mistake.

@@ -161,5 +161,7 @@ export async function listEscalations(graph: SwitchboardGraph, saver: BaseCheckp
     message,
     transcript,
     handBackTargets,
+    // The request a decision names: one decided elsewhere in the meantime is refused, not applied to the next.
+    ...(request.type === 'approval' ? { toolCallId: request.toolCallId } : {}),
   }));
 }

@@ -23,6 +23,7 @@ import type { ConfigIssue } from '../errors/config-error.js';
 import type { ModelOption } from '../models/resolve.js';
 import { createAgentNode } from '../nodes/agent.js';
 import { createHumanNode } from '../nodes/human.js';
+import { tracked } from '../nodes/running.js';
 import { attachHooks } from '../nodes/hooks.js';
 import { pairedLedger } from '../store/ledger.js';
 import type { HooksOptions } from '../nodes/hooks.js';
@@ -131,6 +132,7 @@ export function compileTree(tree: LoadedTree | Tree, options: CompileOptions = {
     env: options.env,
     sleep: options.sleep,
     toolTimeoutMs: options.toolTimeoutMs,
+    ledger: pairedLedger(checkpointer),
     clock: options.clock,
     threadLock: options.threadLock ?? pairedLock<ThreadLock>(checkpointer) ?? createMemoryThreadLock(),
     checkpoints: createCheckpointAdapter(checkpointer, options.retention),
@@ -144,7 +146,8 @@ export function compileTree(tree: LoadedTree | Tree, options: CompileOptions = {
   for (const [name, agent] of runtime.agents) {
     if (agent.spec.kind === 'helper') continue;
     const node = agent.spec.kind === 'human' ? createHumanNode(runtime, agent) : createAgentNode(runtime, agent);
-    builder.addNode(name, node as never, { ends: [...agent.ends, END] });
+    // Tracked, so that a stopped run's node still going (a tool or hook ignoring its signal) holds the thread (nodes/running.ts).
+    builder.addNode(name, tracked(runtime, node) as never, { ends: [...agent.ends, END] });
     nodes.push(name);
   }
   // A message goes to the owner; input that brings none (see workToDo) ends the run at once, as it

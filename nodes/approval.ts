@@ -53,6 +53,18 @@ export const ApprovalDecisionSchema = z.strictObject({
   reason: z.string().max(2_000).optional(),
   /** Who decided. */
   operator: z.string().max(200).optional(),
+  /**
+   * The request decided on: its `toolCallId` (from `pendingApprovals`, `switchboard pending`). When
+   * the thread waits on another one by then (the named one was decided elsewhere, and the turn that
+   * followed asked again), the decision is refused instead of deciding a request nobody looked at.
+   */
+  toolCallId: z
+    .string()
+    .min(1, { error: 'is empty' })
+    .max(200)
+    // eslint-disable-next-line no-control-regex -- what it refuses
+    .refine((id) => !/[\u0000-\u001f\u007f]/.test(id), { error: 'holds a control character (a call id never does)' })
+    .optional(),
 });
 export type ApprovalDecision = z.output<typeof ApprovalDecisionSchema>;
 

@@ -3,6 +3,7 @@
  * tools, its handoff targets with their payload schemas, its limits and history policy.
  */
 import type { CheckpointAdapter } from '../store/retention.js';
+import type { SideEffectLedger } from '../store/ledger.js';
 import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
 import type { StructuredToolInterface } from '@langchain/core/tools';
 import { convertToOpenAITool } from '@langchain/core/utils/function_calling';
@@ -123,6 +124,10 @@ export interface TreeRuntime {
   trace: boolean;
   /** Records the events of running turns for the journal (present when `journal` is). */
   recorder: TurnRecorder | undefined;
+  /** The store's side-effect ledger: a tool call that timed out in a stopped run is recorded there (see nodes/function-tool.ts). */
+  ledger: SideEffectLedger | undefined;
+  /** The node runs in flight, by thread (see nodes/running.ts). */
+  running: Map<string, Set<Promise<unknown>>>;
 }
 
 export interface RuntimeOptions extends ResolveOptions {
@@ -132,6 +137,7 @@ export interface RuntimeOptions extends ResolveOptions {
   prices: PriceTable;
   sleep?: ((ms: number) => Promise<void>) | undefined;
   toolTimeoutMs?: number | undefined;
+  ledger?: SideEffectLedger | undefined;
   /** The time conditions (`when:`) read. Default: the system clock. */
   clock?: (() => Date) | undefined;
   threadLock: ThreadLock;
@@ -179,6 +185,8 @@ export function createTreeRuntime(tree: Tree, options: RuntimeOptions): TreeRunt
     threadLock: options.threadLock,
     checkpoints: options.checkpoints,
     heads: new Map(),
+    running: new Map(),
+    ledger: options.ledger,
     hotTurns: hotTurns(tree),
     journal: options.journal,
     trace: options.trace ?? false,

@@ -11,6 +11,8 @@ import { StoreError } from '../errors/store-error.js';
 import { fenceOf } from '../store/fences.js';
 import { linkedAbort } from './abort.js';
 import { toolConfig } from './tool-context.js';
+import type { SideEffectLedger } from '../store/ledger.js';
+import type { TreeRuntime } from './context.js';
 import { threadIdOf } from './turn.js';
 
 export interface ToolRun {
@@ -33,19 +35,34 @@ export async function runFunctionTool(
   fields: Readonly<Record<string, string | number | boolean>>,
   turn: Turn,
   config: LangGraphRunnableConfig,
-  timeoutMs: number,
+  runtime: Pick<TreeRuntime, 'toolTimeoutMs' | 'ledger'>,
   idempotencyKey?: string,
 ): Promise<ToolRun> {
   const threadId = threadIdOf(config);
   const toolCallId = call.id ?? '';
-  // The tool's signal aborts when the run is aborted or when the tool takes too long.
+  const key = idempotencyKey ?? `${threadId}:${toolCallId}`;
+  const timeoutMs = runtime.toolTimeoutMs;
+  // The tool's signal (its context's) aborts when the run is aborted or when the tool takes too long.
+  // LangChain's own `config.signal` aborts only when it takes too long: `tool()` rejects at once on
+  // that one, while the tool's work goes on unseen. A stopped turn waits for its tool (an answer, or
+  // the timeout) instead, and holds the thread until then (nodes/running.ts): a replay of the call
+  // under the same key never runs beside it.
   const outer = config.signal;
   const { controller, dispose } = linkedAbort(outer);
+  const tooLong = new AbortController();
   let timer: NodeJS.Timeout | undefined;
   const timedOut: ToolRun = { ok: false, failed: true, timedOut: true, content: `Error: ${call.name} did not answer within ${timeoutMs} ms, so whether it took effect is not known. Do not call it again: tell the user it is being checked.` };
+  // A call that timed out in a run stopped meanwhile is not run again by the replay: it may still be
+  // running (it ignored its signal), and whether it took effect is not known, as for a turn not stopped.
+  if (await timedOutBefore(runtime.ledger, key)) {
+    dispose();
+    return timedOut;
+  }
   const timeout = new Promise<ToolRun>((resolve) => {
     timer = setTimeout(() => {
-      controller.abort(new Error(`${call.name} timed out`));
+      const reason = new Error(`${call.name} timed out`);
+      controller.abort(reason);
+      tooLong.abort(reason);
       resolve(timedOut);
     }, timeoutMs);
   });
@@ -54,13 +71,20 @@ export async function runFunctionTool(
       threadId,
       agent: agentName,
       toolCallId,
-      idempotencyKey: idempotencyKey ?? `${threadId}:${toolCallId}`,
+      idempotencyKey: key,
       fields: { ...fields },
       turn: turn.number,
       fence: fenceOf(config),
       signal: controller.signal,
-    })).then((output: unknown): ToolRun => ({ ok: true, content: outputText(output) }));
-    return await Promise.race([run, timeout]);
+    }, tooLong.signal)).then((output: unknown): ToolRun => ({ ok: true, content: outputText(output) }));
+    const result = await Promise.race([run, timeout]);
+    if (outer?.aborted) {
+      // Stopped, then timed out: recorded, so that the replay answers the call as timed out.
+      if (result.timedOut) await runtime.ledger?.record({ key: timedOutKey(key), kind: 'tool-timeout', details: { tool: call.name, agent: agentName } }, fenceOf(config));
+      // The turn stopped while the tool ran: its answer is not this run's (the call replays under its key).
+      throw outer.reason;
+    }
+    return result;
   } catch (error) {
     // The turn lost the thread (or was aborted): it stops here, whatever the tool made of it.
     if (outer?.aborted) throw outer.reason;
@@ -79,6 +103,16 @@ export async function runFunctionTool(
     clearTimeout(timer);
     dispose();
   }
+}
+
+/** The ledger's key for a call that timed out in a stopped run (see {@link runFunctionTool}). */
+function timedOutKey(idempotencyKey: string): string {
+  return `${idempotencyKey}:timed-out`;
+}
+
+async function timedOutBefore(ledger: SideEffectLedger | undefined, idempotencyKey: string): Promise<boolean> {
+  if (!ledger?.get) return false;
+  return (await ledger.get(timedOutKey(idempotencyKey))) !== undefined;
 }
 
 /**

@@ -46,7 +46,7 @@ export async function runHelper(
     const started = performance.now();
     const toolCallId = call.id ?? '';
     emit(config, logger, { type: 'tool-call', agent: helperName, tool: call.name, toolCallId, args: call.args, idempotencyKey }, logFields(turn), runtime.observers);
-    const outcome = await runFunctionTool(tool, helperName, call, currentFields(helper, state.fields), turn, config, runtime.toolTimeoutMs, idempotencyKey);
+    const outcome = await runFunctionTool(tool, helperName, call, currentFields(helper, state.fields), turn, config, runtime, idempotencyKey);
     const durationMs = Math.round(performance.now() - started);
     emit(config, logger, { type: 'tool-result', agent: helperName, tool: call.name, toolCallId, ok: outcome.ok, content: outcome.content, durationMs }, logFields(turn), runtime.observers);
     return outcome;

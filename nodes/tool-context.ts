@@ -34,11 +34,16 @@ export interface ToolContext {
 
 const KEY = 'switchboard';
 
-/** Builds the config a tool is invoked with. */
-export function toolConfig(base: RunnableConfig, context: ToolContext): RunnableConfig {
+/**
+ * Builds the config a tool is invoked with. Its `signal` is `configSignal` when given (LangChain's
+ * `tool()` rejects at once when that one aborts, leaving the tool's work running unseen), else the
+ * context's.
+ */
+export function toolConfig(base: RunnableConfig, context: ToolContext, configSignal?: AbortSignal): RunnableConfig {
+  const signal = configSignal ?? context.signal ?? base.signal;
   return {
     ...(base.callbacks ? { callbacks: base.callbacks } : {}),
-    ...((context.signal ?? base.signal) ? { signal: context.signal ?? base.signal } : {}),
+    ...(signal ? { signal } : {}),
     ...(base.metadata ? { metadata: base.metadata } : {}),
     configurable: { thread_id: context.threadId, [KEY]: context },
   };

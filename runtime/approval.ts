@@ -14,7 +14,7 @@ import type { SwitchboardEvent } from '../nodes/events.js';
 import { SwitchboardError } from '../errors/switchboard-error.js';
 import { runtimeOf } from '../graphs/compile.js';
 import { checkId, journaledTurnOf, streamResumeWith } from './turn.js';
-import type { SavedAnswer, SavedAnswerVerdict } from './turn.js';
+import type { AnswerOptions, SavedAnswer, SavedAnswerVerdict } from './turn.js';
 import { askerGone, nextOwner, staleRequestReason, waitingRequestsOf } from './waiting.js';
 import type { WaitingSnapshot } from './waiting.js';
 import { strandedRequests } from './threads.js';
@@ -37,29 +37,38 @@ export async function pendingApprovals(graph: SwitchboardGraph, threadId: string
  * (approved again, or denied again) returns that turn (`replayed: true`); the other is refused with
  * it as the error's `recovered` (a `NothingPendingError`).
  */
-export async function* streamApproval(graph: SwitchboardGraph, threadId: string, decision: ApprovalDecision): AsyncGenerator<SwitchboardEvent, TurnResult> {
-  return yield* decide(graph, threadId, decision, true);
+export async function* streamApproval(graph: SwitchboardGraph, threadId: string, decision: ApprovalDecision, options: AnswerOptions = {}): AsyncGenerator<SwitchboardEvent, TurnResult> {
+  return yield* decide(graph, threadId, decision, { listening: true, signal: options?.signal });
 }
 
 /** Delivers a person's decision on the handoff a thread waits on; returns the turn's result. */
-export async function resolveApproval(graph: SwitchboardGraph, threadId: string, decision: ApprovalDecision): Promise<TurnResult> {
-  const stream = decide(graph, threadId, decision, false);
+export async function resolveApproval(graph: SwitchboardGraph, threadId: string, decision: ApprovalDecision, options: AnswerOptions = {}): Promise<TurnResult> {
+  const stream = decide(graph, threadId, decision, { listening: false, signal: options?.signal });
   let next = await stream.next();
   while (!next.done) next = await stream.next();
   return next.value;
 }
 
+/**
+ * Who decides and why; `toolCallId` names the request decided on (an item of `pendingApprovals`):
+ * pass it when a person decided on a request they were shown, so that a decision that lost a race
+ * with another person's is refused rather than applied to the next request the thread waits on.
+ */
+export type DecisionOptions = Omit<ApprovalDecision, 'approved'> & AnswerOptions;
+
 /** Approves the handoff a thread waits on: control moves, and the receiving agent answers in this call. */
-export function approveHandoff(graph: SwitchboardGraph, threadId: string, options: { operator?: string; reason?: string } = {}): Promise<TurnResult> {
-  return resolveApproval(graph, threadId, { approved: true, ...options });
+export function approveHandoff(graph: SwitchboardGraph, threadId: string, options: DecisionOptions = {}): Promise<TurnResult> {
+  const { signal, ...decision } = options ?? {};
+  return resolveApproval(graph, threadId, { approved: true, ...decision }, { signal });
 }
 
 /** Denies the handoff a thread waits on: the model that asked is told (with the reason) and goes on. */
-export function denyHandoff(graph: SwitchboardGraph, threadId: string, options: { reason?: string; operator?: string } = {}): Promise<TurnResult> {
-  return resolveApproval(graph, threadId, { approved: false, ...options });
+export function denyHandoff(graph: SwitchboardGraph, threadId: string, options: DecisionOptions = {}): Promise<TurnResult> {
+  const { signal, ...decision } = options ?? {};
+  return resolveApproval(graph, threadId, { approved: false, ...decision }, { signal });
 }
 
-async function* decide(graph: SwitchboardGraph, threadId: string, decision: ApprovalDecision, listening: boolean): AsyncGenerator<SwitchboardEvent, TurnResult> {
+async function* decide(graph: SwitchboardGraph, threadId: string, decision: ApprovalDecision, options: { listening: boolean; signal: AbortSignal | undefined }): AsyncGenerator<SwitchboardEvent, TurnResult> {
   const parsed = ApprovalDecisionSchema.safeParse(decision);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'decision'}: ${issue.message}`).join('; ');
@@ -76,6 +85,9 @@ async function* decide(graph: SwitchboardGraph, threadId: string, decision: Appr
       // Checked under the lock: of two concurrent decisions, the second finds nothing pending.
       const waiting = waitingRequestsOf(runtimeOf(graph), snapshot);
       const approval = waiting.find((request) => request.type === 'approval');
+      const named = parsed.data.toolCallId;
+      // The request the person decided on was decided by another, and the thread now waits on another one.
+      if (named !== undefined && approval?.toolCallId !== named) throw await notWaitingForApproval(graph, threadId, snapshot, named, approval);
       if (approval) {
         // The agent that asked is gone (removed, renamed, made a person or a helper): no decision can
         // reach it (its node would take the decision for something else and drop it).
@@ -94,7 +106,7 @@ async function* decide(graph: SwitchboardGraph, threadId: string, decision: Appr
       }
       throw await notWaitingForApproval(graph, threadId, snapshot);
     },
-    { listening, answer: 'decision', compare: (saved) => compareDecision(threadId, parsed.data, saved) },
+    { ...options, answer: 'decision', compare: (saved) => compareDecision(threadId, parsed.data, saved) },
   );
 }
 
@@ -104,6 +116,8 @@ async function* decide(graph: SwitchboardGraph, threadId: string, decision: Appr
  */
 function compareDecision(threadId: string, decision: ApprovalDecision, saved: SavedAnswer): SavedAnswerVerdict | undefined {
   if (saved.request.type !== 'approval') return undefined;
+  // A decision on another request than the one carried out is not that decision given again.
+  if (decision.toolCallId !== undefined && decision.toolCallId !== saved.request.toolCallId) return undefined;
   // As `awaitApproval` reads it: LangGraph's own `Command({ resume: true })` is a decision too.
   const given = (typeof saved.value === 'boolean' ? { approved: saved.value } : (saved.value ?? {})) as { approved?: unknown; operator?: unknown };
   if (typeof given.approved !== 'boolean') return undefined;
@@ -119,16 +133,19 @@ function compareDecision(threadId: string, decision: ApprovalDecision, saved: Sa
 /**
  * The refusal of a decision on a thread that waits for no approval, saying what the thread records
  * of its latest one: approved or denied (by whom, when the step trace kept it) and in which turn, or
- * withdrawn by the user's next message; or that the thread has no turns. Only on this error's way.
+ * withdrawn by the user's next message; or that the thread has no turns. A decision that names its
+ * request (`named`, a tool call id) is told what became of that one, and which request the thread
+ * waits on now (`waiting`). Only on this error's way.
  */
-async function notWaitingForApproval(graph: SwitchboardGraph, threadId: string, snapshot: WaitingSnapshot): Promise<SwitchboardError> {
+async function notWaitingForApproval(graph: SwitchboardGraph, threadId: string, snapshot: WaitingSnapshot, named?: string, waiting?: ApprovalRequest): Promise<SwitchboardError> {
   const runtime = runtimeOf(graph);
   const { turn, messages = [], activeAgent } = snapshot.values as Partial<SwitchboardState>;
-  const refuse = (why: string) => new SwitchboardError('NOTHING_PENDING', `Thread ${threadId} is not waiting for an approval: ${why}.`);
+  const now = waiting ? `; it waits for approval of ${waiting.from} → ${waiting.to} now (toolCallId ${waiting.toolCallId}): decide that one only once a person has looked at it` : '';
+  const refuse = (why: string) => new SwitchboardError('NOTHING_PENDING', `Thread ${threadId} is not waiting for ${named === undefined ? 'an approval' : `the approval this decision names (toolCallId ${named})`}: ${why}${now}.`);
   if (!turn) return refuse('it has no turns (no thread of that id on this store)');
-  const owner = activeAgent === undefined ? '' : `; ${activeAgent} owns the conversation`;
-  const last = latestApproval(runtime, messages);
-  if (!last) return refuse(`no handoff asked for one in its latest turns (turn ${turn.number} is its latest${owner})`);
+  const owner = activeAgent === undefined || waiting ? '' : `; ${activeAgent} owns the conversation`;
+  const last = latestApproval(runtime, messages, named);
+  if (!last) return refuse(named === undefined ? `no handoff asked for one in its latest turns (turn ${turn.number} is its latest${owner})` : `no request of that id is in its latest turns${owner}`);
   const asked = `${last.from} → ${last.to}`;
   const at = await journaledTurnOf(runtime, threadId, last.answer.id);
   if (last.outcome === 'withdrawn') return refuse(`the request for ${asked} was withdrawn by the user's message${at === undefined ? '' : ` in turn ${at + 1}`}, before anyone decided${owner}`);
@@ -136,8 +153,11 @@ async function notWaitingForApproval(graph: SwitchboardGraph, threadId: string, 
   return refuse(`${asked} was ${last.outcome}${operator === undefined ? '' : ` by ${operator}`}${at === undefined ? '' : ` in turn ${at}`}${owner}`);
 }
 
-/** The thread's latest handoff that waited for approval and was answered, as its hot messages show it, with what became of it. */
-function latestApproval(runtime: TreeRuntime, messages: readonly BaseMessage[]): { from: string; to: string; tool: string; answer: ToolMessage; outcome: 'approved' | 'denied' | 'withdrawn' } | undefined {
+/**
+ * The thread's latest handoff that waited for approval and was answered (or the one of call `named`),
+ * as its hot messages show it, with what became of it.
+ */
+function latestApproval(runtime: TreeRuntime, messages: readonly BaseMessage[], named?: string): { from: string; to: string; tool: string; answer: ToolMessage; outcome: 'approved' | 'denied' | 'withdrawn' } | undefined {
   const answers = new Map(messages.flatMap((message) => (message.type === 'tool' ? [[(message as ToolMessage).tool_call_id, message as ToolMessage] as const] : [])));
   for (const message of [...messages].reverse()) {
     const from = message.name;
@@ -145,6 +165,7 @@ function latestApproval(runtime: TreeRuntime, messages: readonly BaseMessage[]):
     for (const call of [...((message as AIMessage).tool_calls ?? [])].reverse()) {
       const to = runtime.agents.get(from)?.handoffs.get(call.name)?.to;
       const answer = answers.get(call.id ?? '');
+      if (named !== undefined && call.id !== named) continue;
       if (to === undefined || answer === undefined || !requiresApproval(runtime, from, to)) continue;
       const outcome = outcomeOf(answer);
       // A gated call never put to a person (a second handoff of its response, an invalid payload…): an earlier one may have been.

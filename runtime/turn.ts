@@ -44,6 +44,7 @@ import { isTrimmed, journaledUserMessage } from '../nodes/hot-window.js';
 import type { JournalMessage } from '../state/journal-message.js';
 import { earlierTurnResult } from './replay.js';
 import { cutAtMaxTokens } from '../models/reply-check.js';
+import { runsEnded } from '../nodes/running.js';
 
 export interface TurnInput {
   threadId: string;
@@ -401,8 +402,8 @@ export async function pendingEscalations(graph: SwitchboardGraph, threadId: stri
  * short is carried out first: the same reply (text and hand-back) returns that turn (`replayed:
  * true`); another is refused with it as the error's `recovered` ({@link NothingPendingError}).
  */
-export async function* streamResume(graph: SwitchboardGraph, threadId: string, reply: HumanReply): AsyncGenerator<SwitchboardEvent, TurnResult> {
-  return yield* resumeEvents(graph, threadId, reply, { listening: true });
+export async function* streamResume(graph: SwitchboardGraph, threadId: string, reply: HumanReply, options: AnswerOptions = {}): AsyncGenerator<SwitchboardEvent, TurnResult> {
+  return yield* resumeEvents(graph, threadId, reply, { listening: true, signal: options?.signal });
 }
 
 /** A reply sent to a thread that waits for an approval its asker can no longer take (`why`). */
@@ -414,7 +415,7 @@ async function* resumeEvents(
   graph: SwitchboardGraph,
   threadId: string,
   reply: HumanReply,
-  options: { listening: boolean },
+  options: { listening: boolean; signal: AbortSignal | undefined },
 ): AsyncGenerator<SwitchboardEvent, TurnResult> {
   const answer = parseReply(reply);
   // An approval asked by an agent the YAML has removed or renamed since: LangGraph shows no wait for
@@ -451,7 +452,7 @@ async function* resumeEvents(
       checkReply(person, answer, waiting.handBackTargets);
       return answer;
     },
-    { listening: options.listening, answer: 'reply', compare: (saved) => compareReply(threadId, answer, saved) },
+    { listening: options.listening, signal: options.signal, answer: 'reply', compare: (saved) => compareReply(threadId, answer, saved) },
   );
 }
 
@@ -509,17 +510,22 @@ export async function recoverThread(graph: SwitchboardGraph, threadId: string): 
       const treeName = runtimeOf(graph).tree.name;
       if (threadTree !== undefined && threadTree !== treeName) throw new ThreadTreeError(threadId, threadTree, treeName);
       await catchUpJournal(runtimeOf(graph), threadId, await checkpointedValues(graph, threadId), lease, waitingRequestsOf(runtimeOf(graph), snapshot)[0]);
-      const result = await finishUnfinishedTurn(graph, threadId, lease, { saved: 0 });
-      await settle(graph, threadId, result, lease.fence);
-      return result;
+      try {
+        const result = await finishUnfinishedTurn(graph, threadId, lease, { saved: 0 });
+        await settle(graph, threadId, result, lease.fence);
+        return result;
+      } finally {
+        // As under a turn's lock: a stopped run's tool or hook still going keeps the thread.
+        await runsEnded(runtimeOf(graph), threadId);
+      }
     });
   } catch (error) {
     throw storeErrorOr(threadId, error, { recovering: true });
   }
 }
 
-export async function resumeThread(graph: SwitchboardGraph, threadId: string, reply: HumanReply): Promise<TurnResult> {
-  const stream = resumeEvents(graph, threadId, reply, { listening: false });
+export async function resumeThread(graph: SwitchboardGraph, threadId: string, reply: HumanReply, options: AnswerOptions = {}): Promise<TurnResult> {
+  const stream = resumeEvents(graph, threadId, reply, { listening: false, signal: options?.signal });
   let next = await stream.next();
   while (!next.done) next = await stream.next();
   return next.value;
@@ -588,8 +594,14 @@ async function* underLock(
     const lost = outcome.lease.signal.aborted ? (outcome.lease.signal.reason as unknown) : undefined;
     throw storeErrorOr(threadId, lost instanceof LockLostError ? lost : error, details);
   } finally {
-    release();
-    await holding;
+    // A stopped run's node may still be running a tool or a hook that ignores its signal: the call
+    // returns now, and the thread is let go once that ends, so that the next turn (which finishes the
+    // stopped one under the same idempotency keys) never runs the side effect beside it.
+    if (runtimeOf(graph).running.has(threadId)) void runsEnded(runtimeOf(graph), threadId).then(release);
+    else {
+      release();
+      await holding;
+    }
   }
 }
 
@@ -948,8 +960,20 @@ export interface SavedAnswer {
 /** How the call's own answer compares with a {@link SavedAnswer}: the same given again, or another (the refusal's message). */
 export type SavedAnswerVerdict = { same: true } | { same: false; message: string };
 
+/** Options of a person's answer (a reply, a decision): `signal` stops it, as a turn's does ({@link TurnInput.signal}). */
+export interface AnswerOptions {
+  /**
+   * Aborted before the thread's lock is taken (or while another turn holds it), the call rejects
+   * with its reason and nothing is saved; aborted once the answer runs on, the run stops, and the
+   * answer, saved, is carried out by the thread's next call (a reply or decision given again then
+   * returns that turn).
+   */
+  signal?: AbortSignal | undefined;
+}
+
 export interface ResumeOptions {
   listening: boolean;
+  signal?: AbortSignal | undefined;
   /** What the call delivers (for the advice of a store failure: decide or reply again). */
   answer: 'decision' | 'reply';
   /**
@@ -989,7 +1013,8 @@ export async function* streamResumeWith(
   options: ResumeOptions,
 ): AsyncGenerator<SwitchboardEvent, TurnResult> {
   checkId(threadId, 'threadId');
-  return yield* underLock(graph, threadId, { answer: options.answer }, undefined, async function* (lease, progress) {
+  options.signal?.throwIfAborted();
+  return yield* underLock(graph, threadId, { answer: options.answer }, options.signal, async function* (lease, progress) {
     // Checked under the lock: of two concurrent resumes, the second finds nothing pending.
     let snapshot = await graph.getState({ configurable: { thread_id: threadId } });
     const threadTree = (snapshot.values as Partial<SwitchboardState>).tree;
@@ -1019,7 +1044,7 @@ export async function* streamResumeWith(
     const value = await decideAfter(decide, snapshot, recovered ? { result: recovered, kind: cutShort } : undefined);
     // The waiting turn's part is journaled before its end is (its summary merges the two).
     await catchUpJournal(runtimeOf(graph), threadId, await checkpointedValues(graph, threadId), lease, waitingRequestsOf(runtimeOf(graph), snapshot)[0]);
-    const result = yield* streamRun(graph, threadId, new Command({ resume: value }), { listening: options.listening, lease, progress, resumed: true });
+    const result = yield* streamRun(graph, threadId, new Command({ resume: value }), { signal: options.signal, listening: options.listening, lease, progress, resumed: true });
     return recovered ? { ...result, recovered } : result;
   });
 }

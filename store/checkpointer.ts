@@ -108,17 +108,42 @@ export async function openCheckpointer(target: string = DEFAULT_SQLITE_PATH, opt
   if (isPostgresUrl(target)) return paired(await (await loadPostgresStore()).openPostgresStore(target, options));
   const path = target.replace(/^sqlite:/, '');
   const { db, threads } = await openSqlite(path);
+  const threadLock = heldUntilClose(createSqliteThreadLock(threads, options.lock));
   return paired({
     saver: new FencedSqliteSaver(threads),
-    threadLock: createSqliteThreadLock(threads, options.lock),
+    threadLock,
     ledger: new SqliteLedger(threads),
     journal: new SqliteJournal(threads),
     describe: `sqlite:${path}`,
     close: async () => {
+      // A thread still held (a stopped turn's tool or hook still running holds it until it ends) is
+      // let go first: its lease row would otherwise stay in the file until it expired.
+      await threadLock.released();
       await threads.exclusive(() => undefined);
       db.close();
     },
   });
+}
+
+/** `lock`, counting the holds in progress; `released()` resolves once none is. */
+function heldUntilClose(lock: ThreadLock): ThreadLock & { released(): Promise<void> } {
+  const holds = new Set<Promise<unknown>>();
+  return {
+    ...lock,
+    withLock(threadId, body) {
+      const hold = lock.withLock(threadId, body);
+      const settled = hold.then(
+        () => undefined,
+        () => undefined,
+      );
+      holds.add(settled);
+      void settled.then(() => holds.delete(settled));
+      return hold;
+    },
+    async released() {
+      while (holds.size > 0) await Promise.all(holds);
+    },
+  };
 }
 
 /**

@@ -4,7 +4,7 @@ import { CHANGE_HEADERS, threadUrl } from './thread-url.js';
 import { visible, visibleJson } from './visible.js';
 
 /**
- * @typedef {{ type: 'escalation' | 'approval', threadId: string, agent: string, to: string, from: string, reason: string | null, payload: object, message: string, transcript: string, handBackTargets: string[] }} Escalation
+ * @typedef {{ type: 'escalation' | 'approval', threadId: string, agent: string, to: string, from: string, reason: string | null, payload: object, message: string, transcript: string, handBackTargets: string[], toolCallId?: string }} Escalation
  */
 
 export class Escalations {
@@ -92,7 +92,10 @@ export class Escalations {
     /** @param {boolean} approved */
     const decide = async (approved) => {
       form.querySelectorAll('button').forEach((button) => (button.disabled = true));
-      const body = JSON.stringify(why.value.trim() ? { approved, reason: why.value.trim() } : { approved });
+      // The request shown is the one decided: if another person decided it first and the thread now
+      // waits on another one, the server refuses this decision instead of applying it to that one.
+      const named = escalation.toolCallId ? { toolCallId: escalation.toolCallId } : {};
+      const body = JSON.stringify(why.value.trim() ? { approved, reason: why.value.trim(), ...named } : { approved, ...named });
       const error = await sendDecision(escalation.threadId, body);
       await this.onDecided(escalation, error === undefined ? { approved } : { approved, error });
       await this.refresh();

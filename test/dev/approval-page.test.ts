@@ -45,7 +45,11 @@ describe('a handoff waiting for approval on the dev page', () => {
     await page.click('#refresh-threads');
     await page.locator(`#threads li[data-thread="${threadId}"][data-status="waiting"]`).waitFor();
 
+    // The decision names the request the page shows: a late one (decided elsewhere first) cannot decide the next.
+    const listed = ((await (await fetch(new URL('/api/escalations', server.url))).json()) as { threadId: string; toolCallId: string }[]).find((request) => request.threadId === threadId);
+    const posted = page.waitForRequest((request) => new URL(request.url()).pathname === '/api/escalation/decision' && request.method() === 'POST');
     await waiting.locator('button', { hasText: 'Approve' }).click();
+    expect((await posted).postDataJSON()).toEqual({ approved: true, toolCallId: listed?.toolCallId });
     // The handoff happened: the conversation shows it, and the person's question now waits.
     await expectText(page.locator('#transcript li.note').last(), 'A person approved the handoff billing → person.');
     await page.locator('#drawing [data-from="billing"][data-to="person"].taken').waitFor();

@@ -218,6 +218,24 @@ describe('the dev server API', () => {
     expect(again.status).toBeGreaterThanOrEqual(400);
     const malformed = await post(server, '/api/escalations/a-2/decision', { approved: 'yes' });
     expect(malformed.status).toBe(400);
+
+    // A decision naming the request a page showed (its toolCallId): once that request was decided
+    // elsewhere and the thread asked again, the late decision is refused, and the new request waits.
+    const callOf = async () => ((await (await fetch(new URL('/api/escalations', server.url))).json()) as { threadId: string; toolCallId: string }[]).find((request) => request.threadId === 'a-3')?.toolCallId;
+    await post(server, '/api/chat', { threadId: 'a-3', message: 'I was charged twice' });
+    await post(server, '/api/chat', { threadId: 'a-3', message: 'This is unacceptable, get me a manager' });
+    const shown = await callOf();
+    expect(shown).toBeDefined();
+    expect((await post(server, '/api/escalations/a-3/decision', { approved: false, toolCallId: shown })).status).toBe(200);
+    await post(server, '/api/chat', { threadId: 'a-3', message: 'This is unacceptable, get me a manager now' });
+    const next = await callOf();
+    expect(next).toBeDefined();
+    expect(next).not.toBe(shown);
+    const late = await post(server, '/api/escalations/a-3/decision', { approved: true, toolCallId: shown });
+    expect(late.status).toBe(409);
+    expect(late.json).toMatchObject({ error: expect.stringContaining(`waits for approval of billing → escalation_manager now (toolCallId ${next})`) });
+    expect(await callOf()).toBe(next);
+    expect((await post(server, '/api/escalations/a-3/decision', { approved: true, toolCallId: next })).json).toMatchObject({ status: 'done', agent: 'escalation_manager' });
   });
 
   it('pushes a new tree to open pages when the file is saved, and keeps the last good one when it breaks', async () => {

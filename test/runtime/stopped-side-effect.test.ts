@@ -1,0 +1,199 @@
+/**
+ * A turn stopped by its signal while a tool or a handoff hook ignores that signal: the call rejects
+ * at once, but the thread stays held until the tool or hook ends, so the next call on the thread
+ * (which finishes the stopped turn, replaying the call under the same idempotency key) never runs the
+ * side effect beside the one still under way. On memory, SQLite and PostgreSQL.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { tool } from '@langchain/core/tools';
+import type { StructuredToolInterface } from '@langchain/core/tools';
+import { afterAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { parseTree } from '../../config/load.js';
+import { compileTree } from '../../graphs/compile.js';
+import type { SwitchboardGraph } from '../../graphs/compile.js';
+import { ScriptedChatModel } from '../../models/scripted.js';
+import type { HandoffHook } from '../../nodes/hooks.js';
+import { getToolContext } from '../../nodes/tool-context.js';
+import { recoverThread, runTurn } from '../../runtime/turn.js';
+import { openCheckpointer } from '../../store/checkpointer.js';
+import type { Checkpointer } from '../../store/checkpointer.js';
+import { storeKinds, withStore } from '../store/stores.js';
+import { expectEveryCallAnswered, newThread } from '../helpers.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'switchboard-stopped-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const STORES = storeKinds(dir);
+
+/** A side effect under way until `finish()`: it ignores its signal, and keeps its own record by idempotency key, read before it starts. */
+function slowSideEffect() {
+  let finish!: () => void;
+  const finished = new Promise<void>((resolve) => (finish = resolve));
+  let started!: () => void;
+  const begun = new Promise<void>((resolve) => (started = resolve));
+  const done = new Map<string, number>();
+  let runs = 0;
+  const run = async (key: string) => {
+    // Checked before the work and written after it, as a payment API without locks does.
+    const earlier = done.get(key);
+    if (earlier !== undefined) return earlier;
+    runs += 1;
+    started();
+    await finished;
+    done.set(key, runs);
+    return runs;
+  };
+  return { run, begun, finish, runs: () => runs };
+}
+
+const DESK = `
+version: 1
+name: stopped-desk
+root: triage
+agents:
+  triage: { description: Front desk., prompt: Route., children: [billing] }
+  billing: { description: Billing., prompt: Bill., tools: [pay_refund] }
+`;
+
+function compile(store: Checkpointer, options: { hook?: HandoffHook; pay?: StructuredToolInterface; script: ConstructorParameters<typeof ScriptedChatModel>[0]; toolTimeoutMs?: number }): SwitchboardGraph {
+  const tools: Record<string, StructuredToolInterface> = { pay_refund: options.pay ?? tool(async () => 'unused', { name: 'pay_refund', description: 'Pays a refund.', schema: z.object({}) }) };
+  return compileTree(parseTree(DESK, 'stopped-desk.yaml', { tools }), {
+    tools,
+    model: new ScriptedChatModel(options.script),
+    checkpointer: store.saver,
+    threadLock: store.threadLock,
+    journal: store.journal,
+    sleep: async () => {},
+    ...(options.toolTimeoutMs ? { toolTimeoutMs: options.toolTimeoutMs } : {}),
+    ...(options.hook ? { hooks: { onHandoff: { billing: options.hook } } } : {}),
+  });
+}
+
+describe.each(Object.keys(STORES) as (keyof typeof STORES)[])('a stopped turn whose side effect ignores its signal, on %s', (kind) => {
+  it('a handoff hook: the next message waits for it, and reuses its outcome (one run)', async () => {
+    await withStore(STORES[kind], async (store) => {
+      const effect = slowSideEffect();
+      const hook: HandoffHook = async (context) => {
+        await effect.run(context.idempotencyKey);
+        return { fields: {} };
+      };
+      const graph = compile(store, { hook, script: [{ toolCalls: [{ name: 'transfer_to_billing' }] }, 'Billing here.', 'Billing again.'] });
+      const { threadId } = newThread();
+      const hangUp = new AbortController();
+      const first = runTurn(graph, { threadId, message: 'I was charged twice', signal: hangUp.signal });
+      await effect.begun;
+      hangUp.abort(new Error('the caller hung up'));
+      await expect(first).rejects.toThrow('the caller hung up');
+
+      // The next message comes while the hook still works.
+      const next = runTurn(graph, { threadId, message: 'hello?' });
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      effect.finish();
+      const result = await next;
+      expect(result).toMatchObject({ status: 'done', agent: 'billing' });
+      expect(effect.runs()).toBe(1);
+      expectEveryCallAnswered(result.state.messages);
+    });
+  });
+
+  it('a tool: recoverThread waits for it, and the replay under the same key pays once', async () => {
+    await withStore(STORES[kind], async (store) => {
+      const effect = slowSideEffect();
+      const keys: string[] = [];
+      const pay = tool(
+        async (_input, config) => {
+          const { idempotencyKey } = getToolContext(config);
+          keys.push(idempotencyKey);
+          return `Refund ${await effect.run(idempotencyKey)} paid.`;
+        },
+        { name: 'pay_refund', description: 'Pays a refund.', schema: z.object({}) },
+      );
+      const graph = compile(store, { pay, script: [{ toolCalls: [{ name: 'transfer_to_billing' }] }, { toolCalls: [{ name: 'pay_refund' }] }, 'Refund paid.'] });
+      const { threadId } = newThread();
+      const hangUp = new AbortController();
+      const first = runTurn(graph, { threadId, message: 'refund me', signal: hangUp.signal });
+      await effect.begun;
+      hangUp.abort(new Error('the caller hung up'));
+      await expect(first).rejects.toThrow('the caller hung up');
+
+      const recovering = recoverThread(graph, threadId);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      effect.finish();
+      const result = await recovering;
+      expect(result).toMatchObject({ status: 'done', agent: 'billing', reply: 'Refund paid.' });
+      // Replayed under one key, one after the other: paid once.
+      expect(new Set(keys).size).toBe(1);
+      expect(effect.runs()).toBe(1);
+      expectEveryCallAnswered(result!.state.messages);
+    });
+  });
+
+  it('a tool that also runs past its timeout: the replay answers it as timed out, and does not run it again', async () => {
+    await withStore(STORES[kind], async (store) => {
+      const effect = slowSideEffect();
+      let running = 0;
+      let overlapped = false;
+      const pay = tool(
+        async (_input, config) => {
+          running += 1;
+          if (running > 1) overlapped = true;
+          try {
+            return `Refund ${await effect.run(getToolContext(config).idempotencyKey)} paid.`;
+          } finally {
+            running -= 1;
+          }
+        },
+        { name: 'pay_refund', description: 'Pays a refund.', schema: z.object({}) },
+      );
+      const graph = compile(store, { pay, toolTimeoutMs: 300, script: [{ toolCalls: [{ name: 'transfer_to_billing' }] }, { toolCalls: [{ name: 'pay_refund' }] }, 'Unused.'] });
+      const { threadId } = newThread();
+      const hangUp = new AbortController();
+      const first = runTurn(graph, { threadId, message: 'refund me', signal: hangUp.signal });
+      await effect.begun;
+      hangUp.abort(new Error('the caller hung up'));
+      await expect(first).rejects.toThrow('the caller hung up');
+
+      // The stopped run's tool times out (300 ms) while it still works; the next message finishes the
+      // stopped turn as a turn not stopped would have ended: the call answered as timed out, not run again.
+      const next = await runTurn(graph, { threadId, message: 'hello?' });
+      expect(next.recovered).toMatchObject({ status: 'error', error: { code: 'TOOL_TIMEOUT' } });
+      effect.finish();
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(effect.runs()).toBe(1);
+      expect(overlapped).toBe(false);
+      expectEveryCallAnswered(next.state.messages);
+    });
+  });
+});
+
+describe('closing a SQLite store right after a stopped turn', () => {
+  it('lets the thread go first: the file reopened takes the thread at once', async () => {
+    const file = join(dir, 'closed-early.sqlite');
+    const store = await openCheckpointer(file);
+    const effect = slowSideEffect();
+    const pay = tool(async (_input, config) => `Refund ${await effect.run(getToolContext(config).idempotencyKey)} paid.`, { name: 'pay_refund', description: 'Pays a refund.', schema: z.object({}) });
+    const graph = compile(store, { pay, script: [{ toolCalls: [{ name: 'transfer_to_billing' }] }, { toolCalls: [{ name: 'pay_refund' }] }] });
+    const { threadId } = newThread();
+    const hangUp = new AbortController();
+    const first = runTurn(graph, { threadId, message: 'refund me', signal: hangUp.signal });
+    await effect.begun;
+    hangUp.abort(new Error('the caller hung up'));
+    await expect(first).rejects.toThrow('the caller hung up');
+    const closing = store.close();
+    effect.finish();
+    await closing;
+
+    // Reopened with a short wait: a lease left behind would make the thread busy past it.
+    const reopened = await openCheckpointer(file, { lock: { waitMs: 1_000 } });
+    try {
+      const again = compile(reopened, { pay, script: ['Refund paid.', 'Hello.'] });
+      const result = await runTurn(again, { threadId, message: 'hello?' });
+      expect(result.status).toBe('done');
+      expect(effect.runs()).toBe(1);
+    } finally {
+      await reopened.close();
+    }
+  });
+});
