@@ -9,6 +9,8 @@
 import type { LangGraphRunnableConfig } from '@langchain/langgraph';
 import type { Logger } from 'pino';
 import type { HandoffKind } from '../config/edges.js';
+import { closestName, didYouMean } from '../config/suggest.js';
+import { isBlank, wellFormed } from '../models/messages.js';
 import { fieldsSchema } from '../state/schema.js';
 import type { SwitchboardState } from '../state/schema.js';
 import { MemoryLedger } from '../store/ledger.js';
@@ -19,7 +21,7 @@ import { StoreError } from '../errors/store-error.js';
 import { SwitchboardError } from '../errors/switchboard-error.js';
 import { currentFields } from './context.js';
 import type { TreeRuntime } from './context.js';
-import { threadIdOf } from './turn.js';
+import { overCharacterLimit, threadIdOf } from './turn.js';
 
 type FieldValue = string | number | boolean;
 
@@ -107,9 +109,20 @@ interface ResolvedHooks {
 
 const attached = new WeakMap<TreeRuntime, ResolvedHooks>();
 
+/** The options `hooks` takes: a key not among them (a typo such as `onhandoff`) would be a hook that never runs. */
+const HOOK_OPTIONS: readonly (keyof HooksOptions)[] = ['onHandoff', 'onEscalation', 'timeoutMs', 'onError', 'ledger'];
+
+/** What `onError` may be. */
+const ON_ERROR_VALUES: readonly NonNullable<HooksOptions['onError']>[] = ['refuse', 'fail-turn'];
+
 /** Checks the hooks against the tree and attaches them to a compiled tree's runtime. */
 export function attachHooks(runtime: TreeRuntime, options: HooksOptions | undefined): void {
   if (!options) return;
+  checkOptionKeys(options);
+  if (options.onError !== undefined && !ON_ERROR_VALUES.includes(options.onError)) {
+    // Read as the default, 'fail' (meant as 'fail-turn') would refuse handoffs instead of ending the turn.
+    throw new SwitchboardError('INVALID_HOOKS', `hooks.onError must be ${ON_ERROR_VALUES.map((value) => `'${value}'`).join(' or ')} (got ${shown(options.onError)}). ${didYouMean(String(options.onError), ON_ERROR_VALUES)}`.trimEnd());
+  }
   for (const name of ['onHandoff', 'onEscalation'] as const) {
     const hooks = options[name];
     if (hooks === undefined || typeof hooks === 'function') continue;
@@ -129,7 +142,7 @@ export function attachHooks(runtime: TreeRuntime, options: HooksOptions | undefi
   }
   const timeoutMs = options.timeoutMs ?? DEFAULT_HOOK_TIMEOUT_MS;
   if (!Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > 2_147_483_647) {
-    throw new SwitchboardError('INVALID_HOOKS', `hooks.timeoutMs must be a whole number of milliseconds from 1 to 2147483647 (got ${String(options.timeoutMs)}).`);
+    throw new SwitchboardError('INVALID_HOOKS', `hooks.timeoutMs must be a whole number of milliseconds from 1 to 2147483647 (got ${shown(options.timeoutMs)}).`);
   }
   attached.set(runtime, {
     onHandoff: options.onHandoff,
@@ -138,6 +151,27 @@ export function attachHooks(runtime: TreeRuntime, options: HooksOptions | undefi
     onError: options.onError ?? 'refuse',
     ledger: options.ledger ?? new MemoryLedger(),
   });
+}
+
+/**
+ * Refuses (`INVALID_HOOKS`) a key `hooks` does not take: a hook under `onhandoff` or `onEscalate`
+ * would never run, a veto that silently does not apply, and `timeout` would leave the default.
+ */
+function checkOptionKeys(options: HooksOptions): void {
+  const unknown = Object.keys(options).filter((key) => !(HOOK_OPTIONS as readonly string[]).includes(key));
+  if (unknown.length === 0) return;
+  const problems = unknown.map((key) => {
+    const meant = closestName(key, HOOK_OPTIONS);
+    return meant === undefined ? `"${key}"` : `"${key}" (did you mean "${meant}"?)`;
+  });
+  throw new SwitchboardError('INVALID_HOOKS', `hooks has ${unknown.length > 1 ? 'keys it does not take' : 'a key it does not take'}: ${problems.join(', ')}. The keys: ${HOOK_OPTIONS.join(', ')}.`);
+}
+
+/** A value an option was given, for an error message: `a string ("5000")`, `5000.5`, `an object`. */
+function shown(value: unknown): string {
+  if (typeof value === 'string') return `a string (${JSON.stringify(truncate(value, 40))})`;
+  if (typeof value === 'number') return String(value);
+  return describe(value);
 }
 
 /** The hook a move into `to` runs, if any. */
@@ -201,7 +235,7 @@ export async function runHandoffHook(
   const known = await recorded(hooks.ledger, key);
   if (known) return known.details.outcome as HookOutcome;
   config.signal?.throwIfAborted();
-  const outcome = await invoke(runtime, hook, hooks.timeoutMs, {
+  const { outcome, thrown } = await invoke(runtime, hook, hooks.timeoutMs, {
     from: move.from,
     to: move.to,
     kind: move.kind,
@@ -214,11 +248,12 @@ export async function runHandoffHook(
     idempotencyKey,
     fence: fenceOf(config),
   }, config.signal);
-  if (outcome.action === 'fail') {
-    // The kind and the hook's error name only: a hook's message may quote what the user wrote.
-    logger.warn({ event: 'hook-fail', hook: runtime.tree.agents[move.to]?.kind === 'human' ? 'onEscalation' : 'onHandoff', from: move.from, to: move.to, kind: outcome.kind, thread_id: threadId }, 'a handoff hook failed');
-  }
   const hookName = runtime.tree.agents[move.to]?.kind === 'human' ? 'onEscalation' : 'onHandoff';
+  if (outcome.action === 'fail') {
+    // What failed, never the hook's message: it may quote what the user wrote (the ledger keeps it).
+    const error = thrown === undefined ? {} : { error: errorFacts(thrown.error) };
+    logger.warn({ event: 'hook-fail', hook: hookName, from: move.from, to: move.to, kind: outcome.kind, ...error, thread_id: threadId }, 'a handoff hook failed');
+  }
   const { effect } = await hooks.ledger.record({ key, kind: 'handoff-hook', details: { hook: hookName, from: move.from, to: move.to, tool: move.tool, outcome } }, fenceOf(config));
   // A turn stopped while the hook ran stops only now: the hook's side effect is done and its
   // outcome recorded, so the message sent again reuses it instead of running the hook a second time.
@@ -239,11 +274,13 @@ export const MAX_REFUSAL_CHARACTERS = 500;
  * A hook's refusal as the clause the model is told ("…is not allowed: <reason>. triage keeps…"):
  * trimmed, without its own final period (the sentence supplies one), and cut to
  * {@link MAX_REFUSAL_CHARACTERS}: the reason goes to the model, into events and into the ledger, and
- * a hook passing on an API's answer must not send megabytes. A blank reason is the policy's.
+ * a hook passing on an API's answer must not send megabytes. Malformed UTF-16 (half an emoji) is
+ * shown as U+FFFD, as in a person's reply: providers refuse it with a 400, and every later model
+ * call of the thread sends the reason. A blank reason (nothing a model could read) is the policy's.
  */
 function refusalReason(refuse: string): string {
-  const reason = truncate(refuse.trim().replace(/\.$/, '').trimEnd(), MAX_REFUSAL_CHARACTERS);
-  return reason !== '' ? reason : 'the handoff was refused by policy';
+  const reason = wellFormed(truncate(refuse.trim().replace(/\.$/, '').trimEnd(), MAX_REFUSAL_CHARACTERS));
+  return isBlank(reason) ? 'the handoff was refused by policy' : reason;
 }
 
 /** The first line of a thrown error's message, at most this many characters. */
@@ -255,12 +292,12 @@ const MAX_THROWN_CHARACTERS = 500;
  * error whose message is not text), and a description that threw would crash the turn instead of
  * failing the hook, leaving nothing recorded and the hook to run again on every message.
  */
-function thrownText(error: unknown): string {
+function thrownText(error: unknown, depth = 0): string {
   try {
     if (error instanceof Error) {
       const name = typeof error.name === 'string' && error.name !== '' ? error.name : 'Error';
       const message = typeof error.message === 'string' ? firstLine(error.message) : `(a message that is ${describe(error.message)})`;
-      return `${name}: ${message}`;
+      return `${name}: ${message}${causeText(error, depth)}`;
     }
     if (typeof error === 'string') return `string: ${firstLine(error)}`;
     if (typeof error === 'object' || typeof error === 'function') return describe(error);
@@ -270,8 +307,68 @@ function thrownText(error: unknown): string {
   }
 }
 
+/** Causes followed from a thrown error (an error's cause may have its own). */
+const MAX_CAUSES = 2;
+
+/**
+ * ` (cause: SocketError: other side closed)` when `error` has a cause, else '': undici's
+ * `fetch failed` says only that, and its cause what happened (a socket closed mid-answer, a redirect loop).
+ */
+function causeText(error: Error, depth: number): string {
+  try {
+    return error.cause === undefined || depth >= MAX_CAUSES ? '' : ` (cause: ${thrownText(error.cause, depth + 1)})`;
+  } catch {
+    return '';
+  }
+}
+
+/** The first line, cut, with malformed UTF-16 shown as U+FFFD: the ledger stores it (PostgreSQL's jsonb refuses lone surrogates). */
 function firstLine(text: string): string {
-  return truncate(text.split('\n', 1)[0] ?? '', MAX_THROWN_CHARACTERS);
+  return wellFormed(truncate(text.split('\n', 1)[0] ?? '', MAX_THROWN_CHARACTERS));
+}
+
+/** An identifier-shaped error code (`ECONNRESET`, `UND_ERR_SOCKET`, `ERR_BAD_RESPONSE`); anything else may be prose. */
+const ERROR_CODE = /^[A-Za-z][\w.-]{0,63}$/;
+
+/** The longest error name logged, in characters. */
+const MAX_ERROR_NAME_CHARACTERS = 100;
+
+interface ErrorFacts {
+  name: string;
+  code?: string;
+  status?: number;
+  cause?: ErrorFacts;
+}
+
+/**
+ * What a hook threw, for the log: its kind (`TypeError`, `HTTPError`, `a string`), its code and
+ * HTTP status when it carries them, and the same of its cause (undici's `fetch failed` is a
+ * TypeError whose cause says a socket closed): enough to tell a service's 500 from a bug in the
+ * hook. Never the message: it may quote what the user wrote, and logs hold nothing a user wrote
+ * (the ledger's record of the outcome keeps it). Never throws, as {@link thrownText}.
+ */
+function errorFacts(error: unknown, depth = 0): ErrorFacts {
+  try {
+    if (!(error instanceof Error)) return { name: describe(error) };
+    const name = typeof error.name === 'string' ? truncate(wellFormed(error.name.replace(/[\p{Cc}\p{Cf}]/gu, '')), MAX_ERROR_NAME_CHARACTERS) : '';
+    const { code } = error as { code?: unknown };
+    const status = httpStatusOf(error);
+    return {
+      name: name !== '' ? name : 'Error',
+      ...(typeof code === 'string' && ERROR_CODE.test(code) ? { code } : {}),
+      ...(status !== undefined ? { status } : {}),
+      ...(error.cause !== undefined && depth < MAX_CAUSES ? { cause: errorFacts(error.cause, depth + 1) } : {}),
+    };
+  } catch {
+    return { name: 'a value that cannot be described' };
+  }
+}
+
+/** The HTTP status an error of an HTTP client carries (`status`, `statusCode`, or its `response`'s). */
+function httpStatusOf(error: Error): number | undefined {
+  const { status, statusCode, response } = error as { status?: unknown; statusCode?: unknown; response?: { status?: unknown; statusCode?: unknown } | null };
+  const candidates = [status, statusCode, typeof response === 'object' && response !== null ? response.status : undefined, typeof response === 'object' && response !== null ? response.statusCode : undefined];
+  return candidates.find((value): value is number => Number.isInteger(value) && (value as number) >= 100 && (value as number) <= 599);
 }
 
 const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
@@ -306,9 +403,14 @@ function truncate(text: string, limit: number): string {
 function describe(value: unknown): string {
   if (Array.isArray(value)) return 'an array';
   if (value === null) return 'null';
-  if (typeof value !== 'object') return typeof value;
+  if (value === undefined) return 'undefined';
+  // "a string", "a number", "a function": never the value itself.
+  if (typeof value !== 'object') return withArticle(typeof value);
   const name = (value.constructor as { name?: unknown } | undefined)?.name;
-  const kind = typeof name === 'string' && name !== '' && name !== 'Object' ? name : 'object';
+  return withArticle(typeof name === 'string' && name !== '' && name !== 'Object' ? name : 'object');
+}
+
+function withArticle(kind: string): string {
   return `${/^[aeiou]/i.test(kind) ? 'an' : 'a'} ${kind}`;
 }
 
@@ -323,7 +425,7 @@ async function invoke(
   timeoutMs: number,
   context: Omit<HandoffHookContext, 'signal'>,
   turnSignal: AbortSignal | undefined,
-): Promise<HookOutcome> {
+): Promise<{ outcome: HookOutcome; thrown?: { error: unknown } }> {
   const controller = new AbortController();
   const stopWithTurn = () => controller.abort(turnSignal?.reason);
   turnSignal?.addEventListener('abort', stopWithTurn, { once: true });
@@ -339,27 +441,31 @@ async function invoke(
   const started = performance.now();
   try {
     const result = await Promise.race([Promise.resolve().then(() => hook({ ...context, signal: controller.signal })), timedOut]);
-    if (result === 'timeout') return timeout;
+    if (result === 'timeout') return { outcome: timeout };
     // A hook that blocked the event loop (a busy loop, a synchronous call) returns before the timer
     // can fire: past its limit, it failed all the same, as a slow asynchronous hook does.
     if (performance.now() - started > timeoutMs) {
       timeUp();
-      return timeout;
+      return { outcome: timeout };
     }
     // The hook returned: its outcome is recorded even when the turn stopped meanwhile (the caller
     // stops the turn once it is), so the hook does not run again when the message is sent again.
-    return outcomeOf(runtime, result);
+    return { outcome: outcomeOf(runtime, result) };
   } catch (error) {
     // A hook that throws once the turn was stopped may be obeying its signal, and a store that
     // failed under it leaves nothing decided: the turn stops unrecorded and the handoff replays
     // under its key, as a tool call does.
     if (turnSignal?.aborted) throw turnSignal.reason;
     if (error instanceof StoreError) throw error;
-    return { action: 'fail', kind: 'threw', message: `the hook threw ${thrownText(error)}` };
+    return { outcome: { action: 'fail', kind: 'threw', message: `the hook threw ${thrownText(error)}` }, thrown: { error } };
   } finally {
     clearTimeout(timer);
     turnSignal?.removeEventListener('abort', stopWithTurn);
   }
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && [Object.prototype, null].includes(Object.getPrototypeOf(value) as object | null);
 }
 
 const RESULT_SHAPE = 'return nothing, { fields } or { refuse: "why" }';
@@ -368,8 +474,7 @@ function outcomeOf(runtime: TreeRuntime, result: HandoffHookResult): HookOutcome
   if (result === undefined || result === null) return { action: 'accept', fields: {} };
   // Anything else than the documented shapes (a typo such as { refused }, an API answer passed
   // through, an array) fails: read as "accept", a veto would silently let the move through.
-  const plain = typeof result === 'object' && !Array.isArray(result) && [Object.prototype, null].includes(Object.getPrototypeOf(result) as object | null);
-  if (!plain) return { action: 'fail', kind: 'invalid-fields', message: `the hook returned ${describe(result)}; ${RESULT_SHAPE}` };
+  if (!isPlainObject(result)) return { action: 'fail', kind: 'invalid-fields', message: `the hook returned ${describe(result)}; ${RESULT_SHAPE}` };
   const keys = Object.keys(result);
   const unknown = keys.filter((key) => key !== 'fields' && key !== 'refuse');
   if (unknown.length > 0 || keys.length > 1) {
@@ -380,16 +485,43 @@ function outcomeOf(runtime: TreeRuntime, result: HandoffHookResult): HookOutcome
     if (typeof result.refuse !== 'string') return { action: 'fail', kind: 'invalid-fields', message: `the hook's refuse is ${describe(result.refuse)}, not a reason in words; ${RESULT_SHAPE}` };
     return { action: 'refuse', reason: refusalReason(result.refuse) };
   }
-  const fields = result.fields ?? {};
+  const fields = wellFormedFields(result.fields ?? {});
   const parsed = fieldsSchema(runtime.tree).safeParse(fields);
+  const declared = Object.keys(runtime.tree.state ?? {});
+  const invalid = (problems: string[]): HookOutcome => ({ action: 'fail', kind: 'invalid-fields', message: `the hook returned invalid fields (${problems.join('; ')}); the tree's fields: ${declared.join(', ') || '(none)'}` });
   if (!parsed.success) {
-    const declared = Object.keys(runtime.tree.state ?? {});
-    const problems = parsed.error.issues.map((issue) =>
+    return invalid(parsed.error.issues.map((issue) =>
       issue.code === 'unrecognized_keys' ? `${issue.keys.map((key) => `"${key}"`).join(', ')} not declared under state:` : `${issue.path.join('.')}: ${issue.message}`,
-    );
-    return { action: 'fail', kind: 'invalid-fields', message: `the hook returned invalid fields (${problems.join('; ')}); the tree's fields: ${declared.join(', ') || '(none)'}` };
+    ));
   }
   // Only the keys the hook returned (a declared default must not overwrite what the state holds).
   const data = parsed.data as Record<string, FieldValue>;
-  return { action: 'accept', fields: Object.fromEntries(Object.keys(fields).filter((key) => data[key] !== undefined).map((key) => [key, data[key] as FieldValue])) };
+  const accepted = Object.fromEntries(Object.keys(fields).filter((key) => data[key] !== undefined).map((key) => [key, data[key] as FieldValue]));
+  const tooLong = overLongFields(accepted, runtime.limits.messageChars);
+  return tooLong.length > 0 ? invalid(tooLong) : { action: 'accept', fields: accepted };
+}
+
+/**
+ * The fields a hook returned, each string with malformed UTF-16 (a lone surrogate, half an emoji)
+ * shown as U+FFFD, as a person's reply is: every later model call of the thread shows the model the
+ * fields, and providers refuse malformed text with a 400. Anything but a plain object is left to
+ * the schema to refuse. Control characters stay, as in a user's message.
+ */
+function wellFormedFields(fields: Record<string, FieldValue>): Record<string, FieldValue> {
+  if (!isPlainObject(fields)) return fields;
+  return Object.fromEntries(Object.entries(fields).map(([key, value]) => [key, typeof value === 'string' ? wellFormed(value) : value]));
+}
+
+/**
+ * What is wrong with string fields longer than the tree's `limits.messageChars` (a field a hook
+ * returned without a `maxLength`): every later model call sends the fields, and the ledger stores
+ * them, so a hook passing on an API's answer must not put megabytes there. Refused, not cut: a field
+ * is data (an id, a plan), and a cut one would be wrong without anyone seeing it; a declared
+ * `maxLength` is refused the same way.
+ */
+function overLongFields(fields: Record<string, FieldValue>, limit: number): string[] {
+  return Object.entries(fields).flatMap(([key, value]) => {
+    const over = typeof value === 'string' ? overCharacterLimit(value, limit) : undefined;
+    return over === undefined ? [] : [`${key}: ${over}; a field a hook sets may have at most ${limit} characters (the tree's limits.messageChars)`];
+  });
 }

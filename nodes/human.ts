@@ -19,6 +19,7 @@ import { emit } from './events.js';
 import { PERSON_TRANSCRIPT_TURNS, transcript } from '../state/history.js';
 import type { HandoffRecord, SwitchboardState } from '../state/schema.js';
 import { refusedText, runHandoffHook } from './hooks.js';
+import type { HookOutcome } from './hooks.js';
 import { pauseUntil } from './pause.js';
 import { incomingHandoff } from './prompt.js';
 import { currentTurn, lastUserMessage, logFields, overCharacterLimit, threadIdOf, turnDurationMs } from './turn.js';
@@ -121,6 +122,17 @@ function awaitReply(agent: AgentRuntime, request: EscalationRequest, logger: Log
   );
 }
 
+/**
+ * The error of a turn whose reply was delivered but whose hand-back a hook refused (`HOOK_REFUSED`)
+ * or could not check (`HOOK_FAILED`, whatever `onError` says: the reply is already the person's).
+ */
+function handBackRefusal(person: string, to: string, hooked: Exclude<HookOutcome, { action: 'accept' }>): { code: 'HOOK_REFUSED' | 'HOOK_FAILED'; message: string } {
+  return {
+    code: hooked.action === 'refuse' ? 'HOOK_REFUSED' : 'HOOK_FAILED',
+    message: `the reply was delivered, but the hand-back to ${to} was ${refusedText(hooked)}; ${person} keeps the conversation`,
+  };
+}
+
 export function createHumanNode(runtime: TreeRuntime, agent: AgentRuntime) {
   const logger = runtime.logger.child({ agent: agent.name });
   return async function humanNode(state: SwitchboardState, config: LangGraphRunnableConfig): Promise<Command> {
@@ -155,19 +167,23 @@ export function createHumanNode(runtime: TreeRuntime, agent: AgentRuntime) {
     // the conversation with the person; the reply is delivered either way.
     const payload = answer.operator ? { operator: answer.operator } : {};
     const hooked = answer.handBackTo === undefined ? undefined : await runHandoffHook(runtime, { from: agent.name, to: answer.handBackTo, kind: 'resume', tool: '', toolCallId: '', payload }, state, turn.number, config, logger);
-    if (answer.handBackTo !== undefined && hooked && hooked.action !== 'accept') {
-      emit(config, logger, { type: 'handoff-refuse', from: agent.name, tool: '', to: answer.handBackTo, reason: refusedText(hooked), code: hooked.action === 'refuse' ? 'HOOK_REFUSED' : 'HOOK_FAILED' }, log, runtime.observers);
+    const notMade = hooked?.action === 'accept' ? undefined : hooked;
+    const refused = notMade && answer.handBackTo !== undefined ? handBackRefusal(agent.name, answer.handBackTo, notMade) : undefined;
+    if (refused && notMade && answer.handBackTo !== undefined) {
+      emit(config, logger, { type: 'handoff-refuse', from: agent.name, tool: '', to: answer.handBackTo, reason: refusedText(notMade), code: refused.code }, log, runtime.observers);
     }
     const handBackTo = hooked === undefined || hooked.action === 'accept' ? answer.handBackTo : undefined;
     emit(config, logger, { type: 'escalation-end', agent: agent.name, handBackTo }, log, runtime.observers);
     emit(config, logger, { type: 'message-end', agent: agent.name, text: answer.reply }, log, runtime.observers);
-    const done = { ...turn, status: 'done' as const };
+    // The turn is done (the reply is delivered) even when the hand-back was refused: its `error` says
+    // the person keeps the conversation, so that whoever resumed the thread is not told it moved.
+    const done = { ...turn, status: 'done' as const, ...(refused ? { error: refused } : {}) };
     const owner = handBackTo ?? agent.name;
     const handoffs: HandoffRecord[] = handBackTo === undefined ? [] : [{ from: agent.name, to: handBackTo, kind: 'resume', payload, turn: turn.number, at: now.toISOString() }];
     const fields = hooked?.action === 'accept' && Object.keys(hooked.fields).length > 0 ? { fields: hooked.fields } : {};
     // The hand-back is part of the turn: its event comes before the turn's end, as every move's does.
     if (handBackTo) emit(config, logger, { type: 'handoff-accept', from: agent.name, to: handBackTo, kind: 'resume', payload: {} }, log, runtime.observers);
-    emit(config, logger, { type: 'turn-end', threadId, turn: turn.number, agent: agent.name, status: 'done', durationMs: turnDurationMs(turn, new Date()) }, log, runtime.observers);
+    emit(config, logger, { type: 'turn-end', threadId, turn: turn.number, agent: agent.name, status: 'done', ...(refused ? { error: refused } : {}), durationMs: turnDurationMs(turn, new Date()) }, log, runtime.observers);
     return new Command({ goto: END, update: { messages: [message], activeAgent: owner, turn: done, ...fields, ...(handoffs.length ? { handoffs } : {}) } });
   };
 }

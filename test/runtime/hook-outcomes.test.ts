@@ -65,7 +65,7 @@ describe('a hook that throws something that cannot be printed', () => {
     expect(messages).toEqual([
       'the handoff hook for billing failed: the hook threw an object',
       'the handoff hook for billing failed: the hook threw an object',
-      'the handoff hook for billing failed: the hook threw Error: (a message that is number)',
+      'the handoff hook for billing failed: the hook threw Error: (a message that is a number)',
     ]);
   });
 
