@@ -4,8 +4,10 @@
  * shared-state fields edited, to continue with a different message. Turns can be travelled to as
  * far back as the store keeps checkpoints: compile with `retention: 'all'` to keep every turn.
  *
- * The thread forked from is only read. The new thread is written under its own lock and fencing
- * token, like a turn, and must not exist yet.
+ * The thread forked from is only read, but for its journal: a turn forked whose journal append has
+ * not happened (a crash between its checkpoint and the append, or a run that has not appended yet)
+ * is journaled there first, under its lock, as its own next turn would. The new thread is written
+ * under its own lock and fencing token, like a turn, and must not exist yet.
  */
 import { randomUUID } from 'node:crypto';
 import type { BaseCheckpointSaver } from '@langchain/langgraph';
@@ -20,11 +22,12 @@ import type { AgentRuntime, TreeRuntime } from '../nodes/context.js';
 import { lastUserMessage } from '../nodes/turn.js';
 import { emptyUsage } from '../state/schema.js';
 import { checkFields, checkId, MAX_ID_BYTES } from './turn.js';
+import { catchUpJournal, turnKey } from './turn-journal.js';
 import { nextOwner } from './waiting.js';
 import type { SwitchboardState } from '../state/schema.js';
 import { FENCE_KEY } from '../store/fences.js';
 import type { Fence } from '../store/fences.js';
-import { pairedJournal } from '../store/journal.js';
+import { pairedJournal, shownValue } from '../store/journal.js';
 import type { JournalEntry, JournalEntryInput, ThreadJournal } from '../store/journal.js';
 import type { JournalMessage } from '../state/journal-message.js';
 import type { TurnSummary } from './turn-summary.js';
@@ -69,24 +72,33 @@ export interface ForkResult {
 export async function listTurnCheckpoints(graph: SwitchboardGraph, threadId: string): Promise<TurnCheckpoint[]> {
   // An empty id is no filter to LangGraph's savers: it would list every thread's checkpoints.
   checkId(threadId, 'threadId');
-  return [...(await turnEnds(checkpointerOf(graph), threadId)).values()].map(({ state: _state, ...turn }) => turn).sort((a, b) => a.turn - b.turn);
+  return [...(await turnEnds(checkpointerOf(graph), threadId)).ends.values()].map(({ state: _state, ...turn }) => turn).sort((a, b) => a.turn - b.turn);
 }
 
 /**
  * The thread as it was at the end of `turn`. Throws `INVALID_INPUT` (the id, the turn),
  * `UNKNOWN_THREAD`, `UNKNOWN_TURN` (the thread has fewer turns), `TURN_UNFINISHED` (that turn was
- * cut short and has no end yet), or `TURN_NOT_KEPT` when the store no longer has that turn.
+ * cut short and has no end yet, or never had one: it waited for an approval the user's next message
+ * withdrew), or `TURN_NOT_KEPT` when the store no longer has that turn.
  */
 export async function threadAtTurn(graph: SwitchboardGraph, threadId: string, turn: number): Promise<ThreadAtTurn> {
   // An empty id is no filter to LangGraph's savers: it would read another thread's checkpoints.
   checkId(threadId, 'threadId');
-  if (!Number.isInteger(turn) || turn < 1) throw new InputError(`The turn must be a whole number from 1 (got ${shown(turn)}).`);
+  if (!Number.isInteger(turn) || turn < 1) throw new InputError(`The turn must be a whole number from 1 (got ${shownValue(turn)}).`);
   const saver = checkpointerOf(graph);
-  const ends = await turnEnds(saver, threadId);
-  const found = ends.get(turn);
+  let history = await turnEnds(saver, threadId);
+  const found = history.ends.get(turn);
   if (found) return { ...found, threadId };
   const latest = await saver.getTuple({ configurable: { thread_id: threadId, checkpoint_ns: '' } });
   if (!latest) throw new SwitchboardError('UNKNOWN_THREAD', `There is no thread ${threadId} in this store.`);
+  // Written since the list was read (the turn may have ended between the two reads): read it again,
+  // after the latest checkpoint, so that it holds at least what that checkpoint knows.
+  if (latest.checkpoint.id !== history.newest) {
+    history = await turnEnds(saver, threadId);
+    const ended = history.ends.get(turn);
+    if (ended) return { ...ended, threadId };
+  }
+  const { ends } = history;
   const values = latest.checkpoint.channel_values as Partial<SwitchboardState>;
   const kept = [...ends.keys()].sort((a, b) => a - b).join(', ') || 'none';
   // A handoff waiting for approval pauses inside the agent's step, so its checkpoint still says
@@ -101,10 +113,30 @@ export async function threadAtTurn(graph: SwitchboardGraph, threadId: string, tu
     );
   const turns = values.turn?.number ?? 0;
   if (turn > turns) throw new SwitchboardError('UNKNOWN_TURN', `Thread ${threadId} has ${turns === 1 ? 'one turn' : `${turns} turns`}: there is no turn ${turn}.`);
+  const unended = history.withoutEnd.get(turn);
+  if (unended) throw withoutEndError(threadId, turn, unended, [...ends.keys()]);
   throw new SwitchboardError(
     'TURN_NOT_KEPT',
     `The store no longer has the end of turn ${turn} of thread ${threadId} (turns kept: ${kept}). Keep every turn with retention 'all' (the dev page's default).`,
   );
+}
+
+/**
+ * A turn the store keeps checkpoints of but no end, and that is over (a later turn went on from
+ * it): it waited for an approval when the user wrote again before anyone decided, so the next turn
+ * closed it (`waitedForApproval`), or it ended some other way without an end of its own. Pruning
+ * cannot leave a turn so (a turn's end is newer than the rest of it), so it has nothing to fork
+ * from: said as such, with the nearest turns that do.
+ */
+function withoutEndError(threadId: string, turn: number, unended: { waitedForApproval: boolean }, kept: readonly number[]): SwitchboardError {
+  const later = Math.min(...kept.filter((number) => number > turn));
+  const earlier = Math.max(...kept.filter((number) => number < turn));
+  const nearest = [later, earlier].filter(Number.isFinite).map((number) => `turn ${number}`);
+  const fork = nearest.length === 0 ? 'another turn' : nearest.length === 1 ? nearest[0] : `${nearest[0]} (or ${nearest[1]})`;
+  const why = unended.waitedForApproval
+    ? 'it waited for a person to approve a handoff, and ended when the user wrote again before anyone decided (the request was withdrawn)'
+    : 'it did not end on its own, and the turn after it went on from where it stopped';
+  return new SwitchboardError('TURN_UNFINISHED', `Turn ${turn} of thread ${threadId} has no end to fork from: ${why}. Fork from ${fork}.`);
 }
 
 /**
@@ -119,18 +151,34 @@ function unfinishedTurn(latest: Partial<SwitchboardState>): number | undefined {
   return turn.status === 'running' ? turn.number : turn.number + 1;
 }
 
+/** What a thread's checkpoints say of its turns (see {@link turnEnds}). */
+interface TurnHistory {
+  /** The end of each turn the store still has, by turn. */
+  ends: Map<number, TurnCheckpoint & { state: SwitchboardState }>;
+  /** The turns the store has checkpoints of but no end, with whether one of them paused for an approval. */
+  withoutEnd: Map<number, { waitedForApproval: boolean }>;
+  /** The id of the newest checkpoint read. */
+  newest: string | undefined;
+}
+
 /**
  * The end of each turn the store still has, by turn: the newest checkpoint of the turn that is
  * settled. Read from the checkpoints as saved (not LangGraph's snapshots, whose values already
  * hold the next turn's message while it is a pending write).
  */
-async function turnEnds(saver: BaseCheckpointSaver, threadId: string): Promise<Map<number, TurnCheckpoint & { state: SwitchboardState }>> {
+async function turnEnds(saver: BaseCheckpointSaver, threadId: string): Promise<TurnHistory> {
   const ends = new Map<number, TurnCheckpoint & { state: SwitchboardState }>();
+  const seen = new Map<number, { waitedForApproval: boolean }>();
+  let newest: string | undefined;
   for await (const tuple of saver.list({ configurable: { thread_id: threadId, checkpoint_ns: '' } })) {
+    newest ??= tuple.checkpoint.id;
     const values = tuple.checkpoint.channel_values as Partial<SwitchboardState>;
     const turn = values.turn;
+    if (!turn || turn.number < 1) continue;
+    const paused = turn.status === 'running' && (tuple.pendingWrites ?? []).some(([, channel]) => channel === INTERRUPT);
+    seen.set(turn.number, { waitedForApproval: paused || (seen.get(turn.number)?.waitedForApproval ?? false) });
     // Newest first: the first settled checkpoint of a turn is its end.
-    if (!turn || turn.number < 1 || ends.has(turn.number) || !settled(values)) continue;
+    if (ends.has(turn.number) || !settled(values)) continue;
     const state: SwitchboardState = {
       messages: values.messages ?? [],
       activeAgent: values.activeAgent ?? '',
@@ -142,7 +190,8 @@ async function turnEnds(saver: BaseCheckpointSaver, threadId: string): Promise<M
     };
     ends.set(turn.number, { turn: turn.number, checkpointId: tuple.checkpoint.id, status: turn.status, createdAt: tuple.checkpoint.ts, state });
   }
-  return ends;
+  const withoutEnd = new Map([...seen].filter(([number]) => !ends.has(number)));
+  return { ends, withoutEnd, newest };
 }
 
 /**
@@ -153,7 +202,8 @@ async function turnEnds(saver: BaseCheckpointSaver, threadId: string): Promise<M
  * root when the agent that owned it is gone). Errors: `INVALID_INPUT` (ids, turn), `INVALID_FIELDS`,
  * `THREAD_EXISTS` (the new id is taken), `UNKNOWN_THREAD`, `UNKNOWN_TURN`, `TURN_NOT_KEPT`,
  * `TURN_UNFINISHED` (that turn was cut short), `FORK_WAITING` (that turn waits for a person),
- * `THREAD_OF_ANOTHER_TREE`, `FORK_STATE_INVALID` (a state the tree cannot hold).
+ * `THREAD_OF_ANOTHER_TREE`, `FORK_STATE_INVALID` (a state the tree cannot hold), `THREAD_BUSY` (the
+ * turn's journal append is still to come, and the old thread's lock could not be taken to wait for it).
  */
 export async function forkThread(graph: SwitchboardGraph, options: ForkThreadOptions): Promise<ForkResult> {
   const runtime = runtimeOf(graph);
@@ -168,6 +218,7 @@ export async function forkThread(graph: SwitchboardGraph, options: ForkThreadOpt
   if (source.state.tree !== undefined && source.state.tree !== treeName) throw new ThreadTreeError(options.threadId, source.state.tree, treeName);
   if (source.status === 'waiting')
     throw new SwitchboardError('FORK_WAITING', `Turn ${options.turn} of thread ${options.threadId} ended waiting for a person: fork from another turn.`);
+  await catchUpSource(runtime, source);
 
   return runtime.threadLock.withLock(newThreadId, async (lease) => {
     // Checked under the new thread's lock: of two forks to one id, the second finds it taken.
@@ -198,6 +249,21 @@ export async function forkThread(graph: SwitchboardGraph, options: ForkThreadOpt
 }
 
 /**
+ * Journals the turn forked in the old thread when its append never happened (a crash between the
+ * turn's checkpoint and its append) or has not happened yet (the fork landed between the two): under
+ * the old thread's lock, from the turn's checkpoint, as that thread's next turn would, with the same
+ * keys, so that thread does not journal it again and the fork copies it as that thread's turn
+ * (`copiedFrom`), not one of its own. One keyed read when the turn is journaled.
+ */
+async function catchUpSource(runtime: TreeRuntime, source: ThreadAtTurn): Promise<void> {
+  const journal = runtime.journal;
+  // The end of a turn forked (done or error: a turn ended waiting is not forked) has one key.
+  if (!journal || (await journal.get(source.threadId, turnKey(source.turn, 'done')))) return;
+  // Under the lock, a run still about to append has done so: catching up then finds the turn there.
+  await runtime.threadLock.withLock(source.threadId, (lease) => catchUpJournal(runtime, source.threadId, source.state, lease));
+}
+
+/**
  * The thread's fields as the tree declares them now, the way its next turn sees them
  * ({@link currentFields}): a field removed from the YAML, or holding a value of a type it no longer
  * has, is dropped (a retyped one takes its default), so the new thread holds only what the tree's
@@ -215,13 +281,6 @@ function fieldsNow(runtime: TreeRuntime, owner: string, fields: SwitchboardState
 function stateRefused(error: unknown, threadId: string, turn: number): unknown {
   if (!(error instanceof Error) || error instanceof SwitchboardError || !error.message.startsWith('Validation failed for field')) return error;
   return new SwitchboardError('FORK_STATE_INVALID', `Turn ${turn} of thread ${threadId} holds a state the tree cannot take as it is now (${error.message}): fork from another turn.`, { cause: error });
-}
-
-/** A value as a message shows it: a number as itself, anything else as JSON (so "1", the text, is told from 1). */
-function shown(value: unknown): string {
-  if (typeof value === 'number') return String(value);
-  if (typeof value === 'bigint') return `${value}n`;
-  return JSON.stringify(value) ?? String(value);
 }
 
 /** A turn's end: it finished (or waits) and its user message is the thread's last. */

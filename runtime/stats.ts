@@ -113,13 +113,15 @@ export async function routingStats(graph: SwitchboardGraph, period: StatsPeriod 
   const facts = new Map<string, TurnFacts & { threadId: string }>();
   // A forked thread starts with copies of its source's summaries (appended when it was forked): a
   // turn counts once, in the thread that ran it, and when it ended. Forks mark their copies; those
-  // made before they did are told by their content (the first thread to journal a turn ran it).
+  // made before they did are told by their content (the first thread to journal a turn ran it): the
+  // turn, its message and when it began, not when it ended (a fork made before forks caught up their
+  // source's journal could journal the source's last turn as its own, ended later).
   const ranIn = new Map<string, string>();
   const seqOf = new Map<string, number>();
   for await (const entry of journal.scan({ kinds: ['turn'], since: storedTime(period.since), until: storedTime(period.until) })) {
     const summary = entry.data as TurnFacts | undefined;
     if (summary?.tree !== runtime.tree.name || summary.copiedFrom !== undefined || !endedIn(summary, period)) continue;
-    const origin = JSON.stringify([summary.turn, summary.messageId, summary.startedAt, summary.endedAt]);
+    const origin = JSON.stringify([summary.turn, summary.messageId, summary.startedAt]);
     const thread = ranIn.get(origin) ?? entry.threadId;
     ranIn.set(origin, thread);
     if (thread !== entry.threadId) continue;

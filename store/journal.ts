@@ -109,7 +109,7 @@ export function jsonText(data: unknown, key: string): string {
 /** A page size: a positive whole number, at most what one read can sensibly return (every journal checks it alike). */
 export function pageLimit(limit: number | undefined): number {
   if (limit === undefined) return DEFAULT_JOURNAL_PAGE;
-  if (!Number.isInteger(limit) || limit < 1) throw new InputError(`A journal page limit must be a whole number of at least 1 (got ${shown(limit)}).`);
+  if (!Number.isInteger(limit) || limit < 1) throw new InputError(`A journal page limit must be a whole number of at least 1 (got ${shownValue(limit)}).`);
   return Math.min(limit, 10_000);
 }
 
@@ -124,32 +124,43 @@ export const MAX_JOURNAL_TURN = 2_147_483_647;
  */
 export function checkReadOptions(options: ReadJournalOptions): number {
   if (options.after !== undefined && !isWhole(options.after, 0, Number.MAX_SAFE_INTEGER))
-    throw new InputError(`A journal page's \`after\` must be a whole number from 0 (a page's \`next\`; got ${shown(options.after)}).`);
+    throw new InputError(`A journal page's \`after\` must be a whole number from 0 (a page's \`next\`; got ${shownValue(options.after)}).`);
   if (options.turn !== undefined) checkTurnNumber(options.turn);
   if (options.kinds !== undefined && (!Array.isArray(options.kinds) || options.kinds.some((kind) => typeof kind !== 'string')))
-    throw new InputError(`A journal read's \`kinds\` must be a list of kinds (got ${shown(options.kinds)}).`);
+    throw new InputError(`A journal read's \`kinds\` must be a list of kinds (got ${shownValue(options.kinds)}).`);
   return pageLimit(options.limit);
 }
 
 /** The options of a thread list, checked alike on every journal; returns the limit and the offset. */
 export function checkThreadsOptions(options: ListJournalThreadsOptions): { limit: number; offset: number } {
-  if (options.search !== undefined && typeof options.search !== 'string') throw new InputError(`A thread list's \`search\` must be text (got ${shown(options.search)}).`);
+  if (options.search !== undefined && typeof options.search !== 'string') throw new InputError(`A thread list's \`search\` must be text (got ${shownValue(options.search)}).`);
   if (options.offset !== undefined && !isWhole(options.offset, 0, Number.MAX_SAFE_INTEGER))
-    throw new InputError(`A thread list's \`offset\` must be a whole number from 0 (got ${shown(options.offset)}).`);
+    throw new InputError(`A thread list's \`offset\` must be a whole number from 0 (got ${shownValue(options.offset)}).`);
   return { limit: pageLimit(options.limit), offset: options.offset ?? 0 };
 }
 
 /** A turn number: a whole number from 1 (turns are numbered from 1), at most {@link MAX_JOURNAL_TURN}. */
 export function checkTurnNumber(turn: unknown): void {
-  if (!isWhole(turn, 1, MAX_JOURNAL_TURN)) throw new InputError(`The turn must be a whole number from 1 (got ${shown(turn)}).`);
+  if (!isWhole(turn, 1, MAX_JOURNAL_TURN)) throw new InputError(`The turn must be a whole number from 1 (got ${shownValue(turn)}).`);
 }
 
 function isWhole(value: unknown, min: number, max: number): value is number {
   return typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max;
 }
 
-function shown(value: unknown): string {
-  return typeof value === 'number' ? String(value) : (JSON.stringify(value) ?? String(value));
+/**
+ * A value as an error message shows it: a number as itself, a BigInt as itself with its `n`,
+ * anything else as JSON (so "1", the text, is told from 1), or as an object when JSON cannot hold
+ * it (a cycle, a BigInt inside): showing what was wrong must not fail in turn.
+ */
+export function shownValue(value: unknown): string {
+  if (typeof value === 'number') return String(value);
+  if (typeof value === 'bigint') return `${value}n`;
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return 'an object JSON cannot hold';
+  }
 }
 
 /** An entry as the memory journal keeps it: its data as JSON text, as the databases keep it. */

@@ -7,6 +7,7 @@ import { forkThread } from '../../runtime/fork.js';
 import { routingStats } from '../../runtime/stats.js';
 import { getTurnSummaries, journalOf } from '../../runtime/transcript.js';
 import { runTurn } from '../../runtime/turn.js';
+import type { TurnSummary } from '../../runtime/turn-summary.js';
 import { compileExample, fakeOpenAIForFile, viaFakeOpenAI } from '../helpers.js';
 
 const server = await fakeOpenAIForFile();
@@ -73,6 +74,24 @@ describe('routingStats() with forked threads', () => {
     // What an older fork appended: the source's summaries, unmarked.
     const originals = (await journal.read('fork-src', { kinds: ['turn'] })).entries;
     await journal.append('old-fork', originals.map(({ kind, turn, key, data }) => ({ kind, turn, key, data })));
+    const after = await routingStats(graph);
+    expect(after).toMatchObject({ conversations: 1, turns: 2, handoffs: 1 });
+    expect(after.cost.totalUsd).toBeCloseTo(before.cost.totalUsd, 12);
+  });
+
+  it('counts once a turn that a fork made before forks caught up their source journaled as its own', async () => {
+    const graph = await oneConversation();
+    const before = await routingStats(graph);
+    const journal = journalOf(graph);
+    // What such a fork appended: turn 1 copied, marked; turn 2 (missing from the source's journal
+    // then) caught up from its checkpoint as the fork's own, unmarked, ended when the fork ran on.
+    const originals = (await journal.read('fork-src', { kinds: ['turn'] })).entries;
+    const [first, second] = originals.map(({ kind, turn, key, data }) => ({ kind, turn, key, data: data as TurnSummary }));
+    if (!first || !second) throw new Error('the source has two turns');
+    await journal.append('early-fork', [
+      { ...first, data: { ...first.data, copiedFrom: 'fork-src' } },
+      { ...second, data: { ...second.data, endedAt: new Date(Date.parse(second.data.endedAt) + 60_000).toISOString(), recovered: true } },
+    ]);
     const after = await routingStats(graph);
     expect(after).toMatchObject({ conversations: 1, turns: 2, handoffs: 1 });
     expect(after.cost.totalUsd).toBeCloseTo(before.cost.totalUsd, 12);
