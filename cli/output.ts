@@ -204,8 +204,9 @@ export function resumeHint(
   if (result.waitingFor?.type === 'approval') {
     return [
       `waiting for a person to approve ${result.waitingFor.from} → ${result.waitingFor.to}. Decide with:`,
-      `  ${suggestCommand(['approve', ...tree, ...options, '--thread', result.threadId])}`,
-      `  ${suggestCommand(['deny', ...tree, ...options, '--thread', result.threadId], '--reason "…"')}`,
+      // Naming the request: a decision that comes after another person's is refused, not applied to the next request.
+      `  ${suggestCommand(['approve', ...tree, ...options, '--thread', result.threadId, '--call', result.waitingFor.toolCallId])}`,
+      `  ${suggestCommand(['deny', ...tree, ...options, '--thread', result.threadId, '--call', result.waitingFor.toolCallId], '--reason "…"')}`,
     ];
   }
   return [
@@ -259,6 +260,34 @@ export function turnJson(result: TurnResult): Record<string, unknown> {
     usage: roundedCosts(result.usage).total,
     sessionUsage: roundedCosts(result.sessionUsage).total,
   };
+}
+
+/**
+ * The library's words in an error message and what a person at the command line uses instead: the
+ * runtime's messages name its options and functions (`messageId`, `toolCallId`, `resumeThread`…),
+ * and the CLI's user typed flags and commands. Each pair is the exact text the runtime writes
+ * (runtime/turn.ts, runtime/approval.ts, errors/store-error.ts); test/cli/error-wording.test.ts
+ * pins them, so a rewording there is noticed here.
+ */
+const CLI_WORDS: readonly (readonly [RegExp, string])[] = [
+  [/send a new message with a new messageId \(/, 'send a new message with another --message-id, or without one ('],
+  [/with the same messageId \(([^)]*)\)/, 'with the same --message-id ($1) and --thread'],
+  // The request a decision names, and the one the thread waits on now (decided with `--call` that id).
+  [/\(toolCallId ([^)]*)\)/g, '(--call $1)'],
+  [/\(approveHandoff or denyHandoff; switchboard approve or deny\)/, `(${suggestCommand(['approve'])} or deny)`],
+  [/\(resumeThread; switchboard resume\)/, `(${suggestCommand(['resume'])})`],
+  [/with approveHandoff or denyHandoff \(switchboard approve\|deny\)/, `with ${suggestCommand(['approve'])} or deny`],
+  [/with resumeThread \(switchboard resume\)/, `with ${suggestCommand(['resume'])}`],
+  [/\(denyHandoff, switchboard deny\)/, `(${suggestCommand(['deny'])})`],
+  [/The thread's next message, or recoverThread, also finishes/, "The thread's next message also finishes"],
+  [/Call recoverThread again/, 'Run the command again'],
+  // Printed after the turn it names (see refusedAfterRecovery in commands/approval.ts).
+  [/(That turn's|Its) result is the error's `recovered`\./, '$1 result is printed above.'],
+];
+
+/** An error's message as the CLI prints it: with its flags and commands instead of the library's names (see {@link CLI_WORDS}). */
+export function cliErrorMessage(message: string): string {
+  return CLI_WORDS.reduce((text, [words, cli]) => text.replace(words, cli), message);
 }
 
 /** Whether the turn's reply is a message its provider stopped at the model's maxTokens. */

@@ -2,7 +2,7 @@
  * What every CLI command shares: loading the tree with the tool registry, opening the checkpointer,
  * the logger, and turning user mistakes into one clear line on stderr (no stack traces).
  */
-import { existsSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import type { StructuredToolInterface } from '@langchain/core/tools';
 import { pino } from 'pino';
@@ -28,9 +28,10 @@ import { escapeControlCharacters, stringifyForTerminal } from '../dev/control-ch
 import { createExampleTools } from '../tools/examples.js';
 import type { SideEffectLedger } from '../store/ledger.js';
 import { colorEnabled } from './color.js';
+import { cliErrorMessage } from './output.js';
 import { importToolsModule, ToolsModuleError } from './tools-module.js';
 import { toolRegistryProblems } from '../graphs/tool-registry.js';
-import { chosenLogFormat, withProjectTrees } from './project.js';
+import { chosenLogFormat, typedOnCommandLine, withProjectTrees } from './project.js';
 import { LOG_LEVELS } from './project-file.js';
 import type { LogFormat } from './project-file.js';
 import { nearest, withoutPassword } from './command-line.js';
@@ -186,14 +187,21 @@ export interface Session {
   model: ModelOption;
 }
 
-export async function openSession(treePath: string, options: CommonOptions, logging: { shown?: ReadonlySet<string> } = {}): Promise<Session> {
+export interface OpenSessionOptions {
+  /** Events the command's output shows itself (see {@link CreateLoggerOptions.shown}). */
+  shown?: ReadonlySet<string>;
+  /** The command only reads threads (`pending`, `trace`, `stats`): its store must exist already (see {@link openStore}). */
+  readsOnly?: boolean;
+}
+
+export async function openSession(treePath: string, options: CommonOptions, settings: OpenSessionOptions = {}): Promise<Session> {
   const model = modelOption(options.model);
   logLevelOption(options.logLevel);
-  const checkpointer = await openStore(options.db);
+  const checkpointer = await openStore(options.db, { existing: settings.readsOnly === true });
   try {
     const tools = await loadTools(options.tools, checkpointer.ledger);
     const tree = await loadTree(treePath, { tools });
-    const logger = createLogger(options.logLevel, { hashThreadIds: options.hashThreadIds, shown: logging.shown });
+    const logger = createLogger(options.logLevel, { hashThreadIds: options.hashThreadIds, shown: settings.shown });
     // The step trace is kept with each thread, for `switchboard trace` and the dev page.
     const graph = compileTree(tree, { tools, checkpointer: checkpointer.saver, threadLock: checkpointer.threadLock, logger, model, trace: true });
     return { tree, graph, checkpointer, logger, model };
@@ -230,10 +238,12 @@ export const URL_SCHEME = /^([a-z][a-z0-9+.-]+):\/\//i;
 
 /**
  * Opens the store `db` names (see {@link storeTarget}); a store that cannot be opened is one line,
- * `error STORE_UNAVAILABLE: …` (exit 1), never a driver's stack trace. A folder or an unknown URL
- * scheme is a mistake in the command (exit 2).
+ * `error STORE_UNAVAILABLE: …` (exit 1), never a driver's stack trace. A folder, a file that is not
+ * SQLite or an unknown URL scheme is a mistake in the command (exit 2); so is, with `existing` (a
+ * command that only reads threads), a SQLite file that is not there: opening it would make an
+ * empty store, and a mistyped path would read as "no threads".
  */
-export async function openStore(db: string | undefined): Promise<Checkpointer> {
+export async function openStore(db: string | undefined, options: { existing?: boolean } = {}): Promise<Checkpointer> {
   const target = storeTarget(db);
   const shown = withoutPassword(target);
   const scheme = URL_SCHEME.exec(target)?.[1];
@@ -243,6 +253,11 @@ export async function openStore(db: string | undefined): Promise<Checkpointer> {
     const path = target.replace(/^sqlite:/, '');
     if (existsSync(path) && statSync(path).isDirectory())
       throw new UsageError(`The store ${shown} is a folder, not a SQLite file: name a file, e.g. --db ${join(path, 'threads.sqlite')}.`);
+    if (options.existing && !existsSync(path)) throw missingStore(shown, storeOrigin(db));
+    if (!startsAsSqlite(path))
+      throw new UsageError(
+        `The store ${shown} is not a SQLite file (its first bytes are not SQLite's): name the SQLite file the threads are kept in${options.existing ? '' : ', or a new path for a new store'} (the default store is ${DEFAULT_SQLITE_PATH}).`,
+      );
   }
   try {
     return await openCheckpointer(target);
@@ -252,6 +267,46 @@ export async function openStore(db: string | undefined): Promise<Checkpointer> {
     const reason = (error instanceof Error ? error.message : String(error)).split('\n')[0]?.replace(/\.$/, '') || String((error as { code?: unknown }).code ?? 'unknown error');
     const where = isPostgresUrl(target) ? 'Check that PostgreSQL is running there and the URL names an existing database.' : 'Check that the path names a SQLite file (or a new one) you can write.';
     throw new SwitchboardError('STORE_UNAVAILABLE', `Cannot open the store ${shown}: ${reason}. ${where}`, { cause: error });
+  }
+}
+
+/** Where the store option came from, as a person would look for it; undefined for the default store. */
+function storeOrigin(db: string | undefined): string | undefined {
+  if (db !== undefined) return typedOnCommandLine().db !== undefined ? '--db' : 'the project file\'s "db"';
+  return process.env.SWITCHBOARD_DB ? '$SWITCHBOARD_DB' : undefined;
+}
+
+/** A store a command that only reads threads was given, that does not exist (see {@link openStore}). */
+function missingStore(shown: string, origin: string | undefined): UsageError {
+  if (origin === undefined)
+    return new UsageError(
+      `The default store ${DEFAULT_SQLITE_PATH} does not exist in this folder (${process.cwd()}): no turn has run from here. Run the command in the folder the turns ran in, or name their store with --db.`,
+    );
+  return new UsageError(
+    `The store ${shown} (from ${origin}) does not exist: this command only reads threads and makes no store. Check the path (the default store is ${DEFAULT_SQLITE_PATH}; run and chat make a new one).`,
+  );
+}
+
+/** The first 16 bytes of every SQLite database file. */
+const SQLITE_HEADER = Buffer.from('SQLite format 3\0', 'latin1');
+
+/**
+ * Whether the file at `path` can be a SQLite database: it is not there yet, it is empty (SQLite
+ * takes an empty file as a new database), or it begins with SQLite's header. A file that cannot be
+ * read is left to the driver, which says why.
+ */
+function startsAsSqlite(path: string): boolean {
+  let fd: number | undefined;
+  try {
+    if (!existsSync(path) || statSync(path).size === 0) return true;
+    fd = openSync(path, 'r');
+    const head = Buffer.alloc(SQLITE_HEADER.length);
+    const read = readSync(fd, head, 0, head.length, 0);
+    return read === head.length && head.equals(SQLITE_HEADER);
+  } catch {
+    return true;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }
 
@@ -272,8 +327,9 @@ export async function guard(body: () => Promise<number | void>, options: { json?
       if (options.json) process.stdout.write(`${stringifyForTerminal({ error: { code: error.code, message: error.message, issues } })}\n`);
       process.exitCode = EXIT.usage;
     } else if (error instanceof SwitchboardError) {
-      process.stderr.write(`${escapeControlCharacters(`error ${error.code}: ${error.message}`)}\n`);
-      if (options.json) process.stdout.write(`${stringifyForTerminal({ error: { code: error.code, message: error.message } })}\n`);
+      const message = cliErrorMessage(error.message);
+      process.stderr.write(`${escapeControlCharacters(`error ${error.code}: ${message}`)}\n`);
+      if (options.json) process.stdout.write(`${stringifyForTerminal({ error: { code: error.code, message } })}\n`);
       process.exitCode = exitCodeOf(error);
     } else {
       throw error;
@@ -298,6 +354,18 @@ export function common(command: Command): Command {
     .option('--tools <module>', TOOLS_HELP)
     .option('--log-level <level>', LOG_LEVEL_HELP)
     .option('--hash-thread-ids', `log thread ids as keyed hashes (HMAC-SHA256 with the key in $${LOG_HASH_KEY_ENV}; setting that key turns this on)`);
+}
+
+/**
+ * The options of a command that only reads threads (`pending`, `trace`, `stats`): where they are
+ * and the tools module the tree names. It calls no model and logs nothing, so `--model`,
+ * `--log-level` and `--hash-thread-ids` are unknown options there (a usage error), not silently
+ * ignored ones.
+ */
+export function readingCommon(command: Command): Command {
+  return command
+    .option('--db <target>', 'where the threads are: a SQLite file that exists, "memory" or a postgres:// URL (default: $SWITCHBOARD_DB, else the project file\'s "db", else .switchboard/threads.sqlite)')
+    .option('--tools <module>', TOOLS_HELP);
 }
 
 /** The help of `--tools`, shared by the commands that load tools. */

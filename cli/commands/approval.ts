@@ -20,7 +20,7 @@ import { escapeControlCharacters, stringifyForTerminal } from '../../dev/control
 import { NothingPendingError } from '../../runtime/turn.js';
 import type { TurnResult } from '../../runtime/turn.js';
 
-type DecisionOptions = CommonOptions & { thread: string; reason?: string; operator?: string; json?: boolean };
+type DecisionOptions = CommonOptions & { thread: string; reason?: string; operator?: string; call?: string; json?: boolean };
 
 export const APPROVE_SUMMARY = 'Approve the handoff a thread waits on (approval: required): the conversation moves, and the receiving agent answers.';
 export const DENY_SUMMARY = 'Deny the handoff a thread waits on (approval: required): the agent that asked is told, with --reason, and goes on.';
@@ -39,6 +39,7 @@ function registerDecision(program: Command, approved: boolean): void {
       .requiredOption('-t, --thread <id>', 'the waiting thread (see switchboard pending)')
       .option('--reason <text>', approved ? 'why (kept with the decision)' : 'why, told to the agent that asked')
       .option('--operator <name>', 'who decides')
+      .option('--call <toolCallId>', 'the request decided on (its call, from switchboard pending): refused when the thread waits on another one by then')
       .option('--json', 'print one JSON object instead of text')
       .action((treePath: string, options: DecisionOptions) =>
         guard(async () => {
@@ -54,7 +55,8 @@ function registerDecision(program: Command, approved: boolean): void {
                 ...(typed.db !== undefined ? ['--db', withoutPassword(typed.db)] : []),
                 ...(typed.tools !== undefined ? ['--tools', typed.tools] : []),
               ];
-              await refuseStaleApproval(session.graph, options.thread, suggestCommand(['deny', ...tree, ...rest, '--thread', options.thread], '--reason "…"'));
+              const call = options.call !== undefined ? ['--call', options.call] : [];
+              await refuseStaleApproval(session.graph, options.thread, suggestCommand(['deny', ...tree, ...rest, '--thread', options.thread, ...call], '--reason "…"'), options.call);
             }
             const printer = new TurnPrinter((output) => process.stdout.write(output), {
               color: colorEnabled(process.stdout),
@@ -115,8 +117,10 @@ export function refusedAfterRecovery(error: unknown, printer: TurnPrinter, json:
  * answered "no such tool", so it is a mistake in the command (NOTHING_PENDING, exit 2) that says
  * what to do instead. `deny` names the command that denies it (`/deny` in the chat).
  */
-export async function refuseStaleApproval(graph: SwitchboardGraph, threadId: string, deny: string): Promise<void> {
+export async function refuseStaleApproval(graph: SwitchboardGraph, threadId: string, deny: string, toolCallId?: string): Promise<void> {
   const approval = (await pendingApprovals(graph, threadId))[0];
+  // A decision on another request than the one waiting is refused as such when it is given.
+  if (toolCallId !== undefined && approval?.toolCallId !== toolCallId) return;
   const stale = approval && staleRequestReason(runtimeOf(graph), approval);
   // One whose asker is gone cannot be denied either: approveHandoff says so.
   if (!approval || stale === undefined || askerGone(runtimeOf(graph), approval)) return;
@@ -135,13 +139,15 @@ function requireDecision(approved: boolean, options: DecisionOptions): ApprovalD
     approved,
     ...(options.reason !== undefined ? { reason: options.reason } : {}),
     ...(options.operator !== undefined ? { operator: options.operator } : {}),
+    ...(options.call !== undefined ? { toolCallId: options.call } : {}),
   };
   const parsed = ApprovalDecisionSchema.safeParse(decision);
   if (parsed.success) return parsed.data;
   const problems = parsed.error.issues.map((issue) => {
-    const option = `--${issue.path.join('.')}`;
-    const given = issue.path[0] === 'reason' ? options.reason : options.operator;
-    return issue.code === 'too_big' && given !== undefined ? `${option} has ${given.length} characters; the limit is ${issue.maximum}` : `${option}: ${issue.message}`;
+    const option = issue.path[0] === 'toolCallId' ? '--call' : `--${issue.path.join('.')}`;
+    const given = issue.path[0] === 'reason' ? options.reason : issue.path[0] === 'toolCallId' ? options.call : options.operator;
+    return issue.code === 'too_big' && given !== undefined ? `${option} has ${given.length} characters; the limit is ${issue.maximum}` : `${option} ${issue.message}`;
   });
-  throw new SwitchboardError('INVALID_DECISION', `${problems.join('; ')}. Shorten ${problems.length === 1 ? 'it' : 'them'} and run ${approved ? 'approve' : 'deny'} again.`);
+  const fix = parsed.error.issues.every((issue) => issue.code === 'too_big') ? `Shorten ${problems.length === 1 ? 'it' : 'them'}` : 'Correct it (--call takes the call `switchboard pending` lists)';
+  throw new SwitchboardError('INVALID_DECISION', `${problems.join('; ')}. ${fix} and run ${approved ? 'approve' : 'deny'} again.`);
 }

@@ -4,7 +4,7 @@
 import type { Command } from 'commander';
 import { routingStats } from '../../runtime/stats.js';
 import type { RoutingStats } from '../../runtime/stats.js';
-import { common, EXIT, guard, openSession, UsageError } from '../setup.js';
+import { EXIT, guard, openSession, readingCommon, UsageError } from '../setup.js';
 import type { CommonOptions } from '../setup.js';
 import { escapeControlCharacters, stringifyForTerminal } from '../../dev/control-characters.js';
 import { roundUsd } from '../../models/prices.js';
@@ -16,7 +16,7 @@ interface StatsOptions extends CommonOptions {
 }
 
 export function registerStats(program: Command): void {
-  common(program.command('stats <tree>'))
+  readingCommon(program.command('stats <tree>'))
     .description('Routing analytics of the tree\'s conversations in the store: handoffs per conversation, escalation rates, paths, refusals, limits, fallbacks, cost per path.')
     .option('--since <when>', 'only turns that ended since then: an ISO date or time (2026-12-01, 2026-12-01T09:00Z) or a duration back from now (90m, 24h, 7d)')
     .option('--until <when>', 'only turns that ended before then (same forms as --since)')
@@ -27,7 +27,7 @@ export function registerStats(program: Command): void {
         const since = options.since === undefined ? undefined : parseWhen(options.since, '--since', now);
         const until = options.until === undefined ? undefined : parseWhen(options.until, '--until', now);
         if (since && until && since >= until) throw new UsageError(`--since (${since.toISOString()}) must be before --until (${until.toISOString()}).`);
-        const session = await openSession(treePath, options);
+        const session = await openSession(treePath, options, { readsOnly: true });
         try {
           const stats = await routingStats(session.graph, { since, until });
           process.stdout.write(options.json ? `${stringifyForTerminal({ ...withRoundedCosts(stats), since: stats.since ?? null, until: stats.until ?? null })}\n` : escapeControlCharacters(formatStats(stats)));

@@ -3,7 +3,6 @@
  * model call with the messages exactly as that model received them, tool calls, handoffs,
  * fallbacks and limits — read from the thread's journal in the store (see dev/step-trace.ts).
  */
-import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { escapeControlCharacters, stringifyForTerminal } from '../../dev/control-characters.js';
 import { buildTrace, readTraceEvents, tracedTurns } from '../../dev/step-trace.js';
@@ -14,7 +13,7 @@ import { pairedJournal } from '../../store/journal.js';
 import { getTurnSummaries } from '../../runtime/transcript.js';
 import type { TurnSummary } from '../../runtime/turn-summary.js';
 import type { SwitchboardState } from '../../state/schema.js';
-import { checkThreadOption, common, EXIT, guard, openSession, storeTarget, URL_SCHEME, UsageError } from '../setup.js';
+import { checkThreadOption, EXIT, guard, openSession, readingCommon, UsageError } from '../setup.js';
 import type { CommonOptions } from '../setup.js';
 import { suggestCommand, wholeNumber } from '../command-line.js';
 
@@ -31,7 +30,7 @@ function personOnly(graph: Parameters<typeof runtimeOf>[0], summary: TurnSummary
 }
 
 export function registerTrace(program: Command): void {
-  common(program.command('trace <tree>'))
+  readingCommon(program.command('trace <tree>'))
     .description("Print a turn's step trace: model calls with the messages each model received, tool calls, handoffs, fallbacks and limits.")
     .requiredOption('-t, --thread <id>', 'the thread')
     .option('--turn <n>', 'the turn (default: the last one traced)')
@@ -42,13 +41,7 @@ export function registerTrace(program: Command): void {
         if (turnOption !== undefined && (!Number.isInteger(turnOption) || turnOption < 1))
           throw new UsageError(`--turn must be a whole number from 1 (not "${options.turn}").`);
         checkThreadOption(options.thread);
-        // A command that only reads makes no store: a SQLite file that is not there holds no thread.
-        const target = storeTarget(options.db);
-        const file = target.replace(/^sqlite:/, '');
-        if (target !== 'memory' && !URL_SCHEME.test(target) && !existsSync(file)) {
-          throw new UsageError(`There is no thread ${options.thread} in sqlite:${file}: the file does not exist. Pass the store its turns ran in with --db.`);
-        }
-        const session = await openSession(treePath, options);
+        const session = await openSession(treePath, options, { readsOnly: true });
         try {
           const saver = session.checkpointer.saver;
           const tuple = await saver.getTuple({ configurable: { thread_id: options.thread, checkpoint_ns: '' } });

@@ -57,7 +57,7 @@ describe('a decision after its own run was cut short', () => {
     expect(denied.code).toBe(2);
     expect(denied.stdout.toString().split('\n')[0]).toBe(RECOVERED);
     expect(denied.stderr).toBe(
-      "error NOTHING_PENDING: Thread cut-deny is not waiting for an approval: billing → person was approved by ana in turn 2, a decision saved before a failure cut its run short and carried out first. That turn's result is the error's `recovered`.\n",
+      "error NOTHING_PENDING: Thread cut-deny is not waiting for an approval: billing → person was approved by ana in turn 2, a decision saved before a failure cut its run short and carried out first. That turn's result is printed above.\n",
     );
 
     const json = await runCli(['deny', TREE, '--db', await approvedThenCut('cut-json'), '--thread', 'cut-json', '--json']);

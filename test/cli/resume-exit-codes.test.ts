@@ -51,7 +51,7 @@ describe('switchboard resume when its turn fails', () => {
       ]),
     );
     const failure = (thread: string) =>
-      `error STORE_UNAVAILABLE: The thread store failed during a turn on ${thread} (database is locked). The reply's turn was not finished. Reply again (resumeThread; switchboard resume) once the store is back: a reply saved before the failure is carried out first, never twice, and that turn is the result; a different reply, or one whose turn had finished, is refused (NOTHING_PENDING) saying when the person answered. The thread's next message, or recoverThread, also finishes that turn.\n`;
+      `error STORE_UNAVAILABLE: The thread store failed during a turn on ${thread} (database is locked). The reply's turn was not finished. Reply again (npx switchboard resume) once the store is back: a reply saved before the failure is carried out first, never twice, and that turn is the result; a different reply, or one whose turn had finished, is refused (NOTHING_PENDING) saying when the person answered. The thread's next message also finishes that turn.\n`;
     expect(text).toMatchObject({ code: 1, stderr: failure('r1') });
     expect(text.stdout.toString()).toBe('');
     expect(json).toMatchObject({ code: 1, stderr: failure('r2') });

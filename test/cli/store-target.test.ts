@@ -3,7 +3,7 @@
  * not there or has no such database) is one line and a non-zero exit code, never a driver's stack
  * trace; a URL scheme Switchboard has no store for is refused rather than taken for a file path.
  */
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
@@ -34,12 +34,30 @@ describe('a store that cannot be opened', () => {
     expectOneLine(result);
   });
 
-  it('--db a file that is not SQLite: STORE_UNAVAILABLE (exit 1)', async () => {
+  it('--db a file that is not SQLite: a usage error (exit 2) that says so, for every command, and the file is left as it was', async () => {
     const file = join(mkdtempSync(join(tmpdir(), 'switchboard-store-')), 'notes.txt');
-    writeFileSync(file, 'these are my notes, not a database\n'.repeat(100));
-    const result = await runCli(['pending', DESK, '--db', file]);
-    expect(result).toMatchObject({ code: 1, stderr: expect.stringMatching(new RegExp(`^error STORE_UNAVAILABLE: Cannot open the store ${file}: file is not a database\\. `)) as string });
-    expectOneLine(result);
+    const notes = 'these are my notes, not a database\n'.repeat(100);
+    writeFileSync(file, notes);
+    const reading = `error USAGE: The store ${file} is not a SQLite file (its first bytes are not SQLite's): name the SQLite file the threads are kept in (the default store is .switchboard/threads.sqlite).\n`;
+    const writing = reading.replace('kept in (', 'kept in, or a new path for a new store (');
+    const commands: [string[], string][] = [
+      [['pending', DESK], reading],
+      [['stats', DESK], reading],
+      [['trace', DESK, '--thread', 't1'], reading],
+      [['run', DESK, '-m', 'hi'], writing],
+      [['chat', DESK], writing],
+      [['resume', DESK, '--thread', 't1', '-r', 'hi'], writing],
+      [['approve', DESK, '--thread', 't1'], writing],
+      [['deny', DESK, '--thread', 't1'], writing],
+      [['dev', DESK, '--port', '0'], writing],
+    ];
+    for (const [args, stderr] of commands) {
+      const result = await runCli([...args, '--db', file], { input: '' });
+      expect(result, args[0]).toMatchObject({ code: 2, stderr });
+      expectOneLine(result);
+    }
+    expect(readFileSync(file, 'utf8')).toBe(notes);
+    expect(existsSync(`${file}-wal`)).toBe(false);
   });
 
   it('a PostgreSQL that does not answer, or has no such database: STORE_UNAVAILABLE (exit 1)', async () => {

@@ -27,7 +27,7 @@ describe('switchboard trace, before it opens anything', () => {
     const none = join(cwd, 'none.sqlite');
     const missing = await runCli(['trace', tree, '--db', none, '--thread', 't1'], { cwd });
     expect(missing.code).toBe(2);
-    expect(missing.stderr.toString()).toContain(`There is no thread t1 in sqlite:${none}: the file does not exist.`);
+    expect(missing.stderr.toString()).toBe(`error USAGE: The store ${none} (from --db) does not exist: this command only reads threads and makes no store. Check the path (the default store is .switchboard/threads.sqlite; run and chat make a new one).\n`);
     expect(existsSync(none)).toBe(false);
     const empty = await runCli(['trace', tree, '--db', none, '--thread', ''], { cwd });
     expect(empty.code).toBe(2);
