@@ -21,12 +21,13 @@ type Path = (string | number)[];
 
 /**
  * Checks every condition of `tree`; `knownAgents` holds every agent name in the file (to tell a typo
- * from a broken agent), `gaps` the edges parts that failed the schema may hide (a condition on one is not blamed).
+ * from a broken agent), `gaps` the edges parts that failed the schema may hide (a condition on one is
+ * not blamed), `untypedFields` the state fields whose type failed the schema (a condition may read them).
  */
-export function lintConditions(tree: Tree, knownAgents: ReadonlySet<string>, report: Report, gaps = new GraphGaps()): void {
+export function lintConditions(tree: Tree, knownAgents: ReadonlySet<string>, report: Report, gaps = new GraphGaps(), untypedFields: ReadonlySet<string> = new Set()): void {
   let environment: ConditionEnvironment | undefined;
   const check = (text: string, path: Path) => {
-    environment ??= createConditionEnvironment(tree.state);
+    environment ??= createConditionEnvironment(tree.state, untypedFields);
     checkCondition(tree, environment, text, path, report);
   };
   let targets: Map<string, Set<string>> | undefined;
@@ -77,7 +78,7 @@ interface LibraryError {
 
 /** Checks one expression; reports at `path`, pointing inside the text. */
 export function checkCondition(tree: Pick<Tree, 'state'>, environment: ConditionEnvironment, text: string, path: Path, report: Report): void {
-  const fields = Object.keys(tree.state ?? {});
+  const fields = environment.fields;
   const at = (within: number | undefined) => (within === undefined ? {} : { within });
   let parsed: ReturnType<ConditionEnvironment['cel']['parse']>;
   try {
@@ -135,6 +136,21 @@ function typeIssue(problem: LibraryError, text: string, fields: readonly string[
   };
 }
 
+/**
+ * `has(vip)`: CEL's has() tests a key of a map (`has(m.key)`), never a variable. A condition needs no
+ * test: one that reads a field with no value is false.
+ */
+function hasOnAField(argument: ASTNode, path: Path): IssueInput {
+  const field = argument.op === 'id' ? String(argument.args) : undefined;
+  return {
+    code: 'CONDITION_TYPE',
+    message: `has() takes a key of a map, such as has(m.key); ${field === undefined ? 'its argument is not one' : `"${field}" is a state field, not a map key`}.`,
+    hint: `Drop has(): a condition that reads a field with no value is false, so write the field itself (a boolean) or a comparison on it${field === undefined ? '' : `, such as ${field} or ${field} > 3`}.`,
+    path,
+    within: argument.range.start,
+  };
+}
+
 /** Every node under `node` (itself included), depth first: the operand of `!` and `-` too. */
 function* nodesOf(node: ASTNode): Generator<ASTNode> {
   yield node;
@@ -173,6 +189,11 @@ function checkCalls(ast: ASTNode, path: Path, report: Report): boolean {
         path,
         within: node.range.start,
       });
+      continue;
+    }
+    if (name === 'has' && args[0] !== undefined && args[0].op !== '.') {
+      reported = true;
+      report(hasOnAField(args[0], path));
       continue;
     }
     if (!Object.hasOwn(CLOCK_FUNCTIONS, name)) continue;

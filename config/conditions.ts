@@ -47,16 +47,26 @@ const CEL_RESERVED = new Set(['true', 'false', 'null', 'in', 'as', 'break', 'con
 /** A tree's conditions environment: its fields as typed variables, the clock functions reading `now`. */
 export interface ConditionEnvironment {
   readonly cel: Environment;
+  /** The state fields a condition may read, by name. */
+  readonly fields: readonly string[];
   /** The moment the clock functions read, set for each evaluation (evaluation is synchronous). */
   now: Date;
 }
 
-/** The environment the conditions of a tree with these `state:` fields are checked and run in. */
-export function createConditionEnvironment(state: Tree['state']): ConditionEnvironment {
+/**
+ * The environment the conditions of a tree with these `state:` fields are checked and run in.
+ * `untyped`: fields declared with a type that failed the schema (lint only): a condition may read
+ * them, as values of any type, so that only the field itself is reported.
+ */
+export function createConditionEnvironment(state: Tree['state'], untyped: Iterable<string> = []): ConditionEnvironment {
   const holder: { now: Date } = { now: new Date(0) };
   const cel = new Environment({ limits: { maxAstNodes: 200, maxDepth: 32, maxListElements: 100, maxMapEntries: 100, maxCallArguments: 8 } });
+  const fields = [...Object.keys(state ?? {}), ...untyped];
   for (const [name, field] of Object.entries(state ?? {})) {
     if (isConditionName(name)) cel.registerVariable(name, celTypeOf(field));
+  }
+  for (const name of untyped) {
+    if (isConditionName(name)) cel.registerVariable(name, 'dyn');
   }
   const local = (timeZone: string) => localTime(holder.now, timeZone);
   cel
@@ -74,6 +84,7 @@ export function createConditionEnvironment(state: Tree['state']): ConditionEnvir
   cel.registerOperator('double == int', (left: number, right: bigint) => left === Number(right));
   return {
     cel,
+    fields,
     get now() {
       return holder.now;
     },

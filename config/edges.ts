@@ -31,11 +31,14 @@ export function agentOf(tree: Pick<Tree, 'agents'>, name: string): Agent | undef
   return Object.hasOwn(tree.agents, name) ? tree.agents[name] : undefined;
 }
 
-/** The parent of each agent that is someone's child (the first parent, if a tree lists two). */
+/**
+ * The parent of each agent that is someone's child (the first parent, if a tree lists two). An agent
+ * listed among its own children is not its own parent (lint reports it as SELF_REFERENCE).
+ */
 export function parentsOf(tree: Pick<Tree, 'agents'>): Map<string, string> {
   const parents = new Map<string, string>();
   for (const [name, agent] of Object.entries(tree.agents)) {
-    for (const child of agent.children ?? []) if (!parents.has(child)) parents.set(child, name);
+    for (const child of agent.children ?? []) if (child !== name && !parents.has(child)) parents.set(child, name);
   }
   return parents;
 }

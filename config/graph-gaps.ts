@@ -24,6 +24,8 @@ export class GraphGaps {
   readonly mayHandBack = new Set<string>();
   /** Agents whose handoff tool name is not known for sure (their `handoff:` failed the schema). */
   readonly unknownToolName = new Set<string>();
+  /** Agents whose `tools:` failed the schema: they may call function tools the checked tree does not list. */
+  readonly unknownTools = new Set<string>();
   /** True when the root is unknown: reachability is not checked, and dead ends only where an agent has no way out at all. */
   rootUnknown = false;
   /** Gaps of every agent (an unreadable `escalation:`) are kept under `null`. */

@@ -9,6 +9,7 @@ import type { Tree } from './schema.js';
 import type { Edge } from './edges.js';
 import { agentOf, fallbacksOf, handoffNeedsApproval, handoffTargets, incomingApproval, listEdges, parentsOf } from './edges.js';
 import { GraphGaps } from './graph-gaps.js';
+import { fileEntries } from './list-indices.js';
 import type { IssueInput } from './source.js';
 import { didYouMean, listNames } from './suggest.js';
 
@@ -70,7 +71,7 @@ function lintUngatedRoutes(tree: Tree, report: (issue: IssueInput) => void): voi
   const edges = listEdges(tree);
   for (const [name, agent] of Object.entries(tree.agents)) {
     if (agent.kind === 'helper') continue;
-    for (const [index, target] of fallbacksOf(agent).entries()) {
+    for (const [index, target] of fileEntries(fallbacksOf(agent))) {
       if (target === name || !handoffNeedsApproval(tree, name, target) || !askedByAHandoff(tree, edges, target)) continue;
       report({
         code: 'APPROVAL_BYPASSED',

@@ -12,6 +12,7 @@ import type { IssueInput } from './source.js';
 import { agentOf, fallbacksOf, HANDOFF_KINDS, listEdges, parentsOf } from './edges.js';
 import type { Edge } from './edges.js';
 import { GraphGaps } from './graph-gaps.js';
+import { fileEntries, originalIndex } from './list-indices.js';
 
 /** Beyond this many handoff targets, routing accuracy drops (the seeds' guideline). */
 export const MAX_HANDOFF_TARGETS = 5;
@@ -150,8 +151,10 @@ function agentsUnder(roots: ReadonlySet<string>, parents: Map<string, string>): 
 function checkParents(tree: Tree, parents: Map<string, string>, report: Report): Set<string> {
   const loops = new Set<string>();
   for (const [name, agent] of Object.entries(tree.agents)) {
-    for (const [index, child] of (agent.children ?? []).entries()) {
+    for (const [index, child] of fileEntries(agent.children ?? [])) {
       const path = ['agents', name, 'children', index];
+      // An agent listing itself is SELF_REFERENCE (lint.ts), not a loop of parents as well.
+      if (child === name) continue;
       if (child === tree.root) {
         loops.add(tree.root).add(name);
         report({
@@ -201,7 +204,8 @@ function checkParents(tree: Tree, parents: Map<string, string>, report: Report):
     loop.forEach((member) => loops.add(member));
     if (loop.includes(tree.root)) continue; // reported above: the root listed as a child
     const last = loop[loop.length - 1] as string;
-    const index = agentOf(tree, last)?.children?.indexOf(current) ?? 0;
+    const children = agentOf(tree, last)?.children ?? [];
+    const index = originalIndex(children, Math.max(children.indexOf(current), 0));
     report({
       code: 'TREE_CYCLE',
       message: `The agents ${[...loop, current].join(' → ')} are each other's parents, and none is under the root.`,
@@ -214,7 +218,7 @@ function checkParents(tree: Tree, parents: Map<string, string>, report: Report):
 
 function checkSideways(tree: Tree, parents: Map<string, string>, gaps: GraphGaps, report: Report): void {
   for (const [name, agent] of Object.entries(tree.agents)) {
-    for (const [index, target] of (agent.sideways ?? []).entries()) {
+    for (const [index, target] of fileEntries(agent.sideways ?? [])) {
       if (!agentOf(tree, target) || target === name) continue;
       const mine = parents.get(name);
       if (mine !== undefined && mine === parents.get(target)) continue;
@@ -283,7 +287,7 @@ function checkToolNames(tree: Tree, outgoing: Map<string, Edge[]>, gaps: GraphGa
         at: second.at,
       });
     };
-    for (const [index, tool] of (agent.tools ?? []).entries()) claim(tool, { owner: `function tool "${tool}"`, path: ['agents', name, 'tools', index], at: 'value' });
+    for (const [index, tool] of fileEntries(agent.tools ?? [])) claim(tool, { owner: `function tool "${tool}"`, path: ['agents', name, 'tools', index], at: 'value' });
     for (const edge of outgoing.get(name) ?? []) {
       // A target whose handoff: failed the schema may name its tool otherwise.
       if (edge.tool === undefined || gaps.unknownToolName.has(edge.to)) continue;

@@ -15,6 +15,7 @@ import { lintGraph } from './lint-graph.js';
 import type { Locate } from './lint-graph.js';
 import { GraphGaps } from './graph-gaps.js';
 import { agentOf, fallbacksOf, helperToolName } from './edges.js';
+import { fileEntries } from './list-indices.js';
 import { fieldSchema, narrowedTo } from './field-schema.js';
 import { unsupportedPattern } from './offline-pattern.js';
 import { describePath, unsafeTextIssue } from './schema-issues.js';
@@ -44,6 +45,8 @@ export interface LintContext {
   allowedKeyEnv?: ReadonlySet<string> | undefined;
   /** State fields backend code owns, besides those marked `owner: backend`: no handoff payload may `sets:` them. */
   backendFields?: ReadonlySet<string> | undefined;
+  /** State fields the file declares with a type that failed the schema: their names count as declared, their type as unknown. */
+  untypedFields?: ReadonlySet<string> | undefined;
 }
 
 /** The suffix of the environment variables a model may read its API key from, unless code allows others. */
@@ -94,15 +97,14 @@ export function lintTree(tree: Tree, context: LintContext, report: Report): void
     checkPayload(tree, name, agent, context, report);
     checkOffline(tree, name, agent, context, report);
   }
-  for (const [field, spec] of Object.entries(tree.state ?? {})) {
-    checkCollision(field, ['state', field], 'state field', Object.keys(tree.state ?? {}), report);
-    checkFieldDefault(spec, ['state', field], report);
-  }
+  const stateFields = [...Object.keys(tree.state ?? {}), ...(context.untypedFields ?? [])];
+  for (const field of stateFields) checkCollision(field, ['state', field], 'state field', stateFields, report);
+  for (const [field, spec] of Object.entries(tree.state ?? {})) checkFieldDefault(spec, ['state', field], report);
   const retry = tree.retry;
   if (retry?.initialDelayMs !== undefined && retry.maxDelayMs !== undefined && retry.initialDelayMs > retry.maxDelayMs) {
     report({ code: 'INVALID_RANGE', message: `retry.initialDelayMs (${retry.initialDelayMs}) is greater than retry.maxDelayMs (${retry.maxDelayMs}): every retry would wait the most.`, hint: 'Make initialDelayMs the smaller of the two.', path: ['retry', 'initialDelayMs'] });
   }
-  lintConditions(tree, context.knownAgents, report, gaps);
+  lintConditions(tree, context.knownAgents, report, gaps, context.untypedFields);
   lintApproval(tree, context.knownAgents, report, gaps);
   lintGraph(tree, { gaps, locate: context.locate }, report);
 }
@@ -293,7 +295,7 @@ function checkPrices(tree: Tree, context: LintContext, report: Report): void {
 function checkAgentReferences(name: string, agent: Agent, checkReference: (target: string, path: Path) => void, report: Report): void {
   for (const list of REFERENCE_LISTS) {
     const seen = new Set<string>();
-    for (const [index, target] of (agent[list] ?? []).entries()) {
+    for (const [index, target] of fileEntries(agent[list] ?? [])) {
       const path = ['agents', name, list, index];
       if (target === name) {
         report({ code: 'SELF_REFERENCE', message: `"${name}" lists itself in ${list}.`, hint: 'Remove it from the list.', path });
@@ -305,7 +307,7 @@ function checkAgentReferences(name: string, agent: Agent, checkReference: (targe
       seen.add(target);
     }
   }
-  for (const [index, target] of fallbacksOf(agent).entries()) {
+  for (const [index, target] of fileEntries(fallbacksOf(agent))) {
     const path = fallbackPath(name, agent, index);
     if (target === name) report({ code: 'SELF_REFERENCE', message: `"${name}" is its own fallback.`, hint: 'Name another agent.', path });
     else checkReference(target, path);
@@ -328,8 +330,8 @@ function checkKinds(tree: Tree, name: string, agent: Agent, report: Report): voi
     // A person hands the conversation back to an agent, never to another person (nodes/human.ts):
     // listEdges leaves such an edge out, and the person named is reached only if an agent leads there.
     const personTargets = [
-      ...(['children', 'sideways', 'escalate'] as const).flatMap((list) => (agent[list] ?? []).map((target, index) => ({ target, where: list, path: ['agents', name, list, index] }))),
-      ...fallbacksOf(agent).map((target, index) => ({ target, where: 'fallback', path: fallbackPath(name, agent, index) })),
+      ...(['children', 'sideways', 'escalate'] as const).flatMap((list) => fileEntries(agent[list] ?? []).map(([index, target]) => ({ target, where: list, path: ['agents', name, list, index] }))),
+      ...fileEntries(fallbacksOf(agent)).map(([index, target]) => ({ target, where: 'fallback', path: fallbackPath(name, agent, index) })),
     ];
     for (const { target, where, path } of personTargets) {
       if (target === name || kindOf(target) !== 'human') continue;
@@ -342,20 +344,20 @@ function checkKinds(tree: Tree, name: string, agent: Agent, report: Report): voi
     }
   }
   if (agent.kind === 'helper') checkHelperKeys(name, agent, report);
-  for (const [index, helper] of (agent.helpers ?? []).entries()) {
+  for (const [index, helper] of fileEntries(agent.helpers ?? [])) {
     const kind = kindOf(helper);
     if (kind !== undefined && kind !== 'helper') {
       report({ code: 'WRONG_AGENT_KIND', message: `"${helper}" is listed in agents.${name}.helpers but is ${kind === 'agent' ? 'an agent' : 'a person (kind: human)'}.`, hint: `Give "${helper}" kind: helper, or hand off to it instead.`, path: ['agents', name, 'helpers', index] });
     }
   }
   for (const list of ['children', 'sideways', 'escalate'] as const) {
-    for (const [index, target] of (agent[list] ?? []).entries()) {
+    for (const [index, target] of fileEntries(agent[list] ?? [])) {
       if (kindOf(target) === 'helper') {
         report({ code: 'WRONG_AGENT_KIND', message: `"${target}" is a helper; it cannot take over a conversation (agents.${name}.${list}).`, hint: 'List it under helpers: instead, or give it kind: agent.', path: ['agents', name, list, index] });
       }
     }
   }
-  for (const [index, target] of fallbacksOf(agent).entries()) {
+  for (const [index, target] of fileEntries(fallbacksOf(agent))) {
     if (kindOf(target) === 'helper') {
       report({ code: 'WRONG_AGENT_KIND', message: `"${target}" is a helper; it cannot take over as a fallback.`, hint: 'Name an agent or a human.', path: fallbackPath(name, agent, index) });
     }
@@ -402,7 +404,7 @@ function checkModelNames(declared: readonly string[], model: Agent['model'], pat
 function checkTools(name: string, agent: Agent, context: LintContext, report: Report): void {
   if (!context.tools) return;
   const known = [...context.tools];
-  for (const [index, tool] of (agent.tools ?? []).entries()) {
+  for (const [index, tool] of fileEntries(agent.tools ?? [])) {
     if (!context.tools.has(tool)) {
       report({ code: 'UNKNOWN_TOOL', message: `"${tool}" is not a registered tool.`, hint: `${didYouMean(tool, known)}Registered tools: ${listNames(known)}.`, path: ['agents', name, 'tools', index] });
     }
@@ -410,12 +412,13 @@ function checkTools(name: string, agent: Agent, context: LintContext, report: Re
 }
 
 function checkPayload(tree: Tree, name: string, agent: Agent, context: LintContext, report: Report): void {
-  const stateFields = Object.keys(tree.state ?? {});
+  const stateFields = [...Object.keys(tree.state ?? {}), ...(context.untypedFields ?? [])];
   for (const [field, spec] of Object.entries(agent.handoff?.payload ?? {})) {
     const path = ['agents', name, 'handoff', 'payload', field];
     checkCollision(field, path, 'payload field', Object.keys(agent.handoff?.payload ?? {}), report);
     checkFieldDefault(spec, path, report);
-    if (spec.sets === undefined) continue;
+    // A field whose type failed the schema is reported there; what it may hold is unknown.
+    if (spec.sets === undefined || context.untypedFields?.has(spec.sets)) continue;
     const target = Object.hasOwn(tree.state ?? {}, spec.sets) ? tree.state?.[spec.sets] : undefined;
     if (!target) {
       report({ code: 'UNKNOWN_STATE_FIELD', message: `"${spec.sets}" is not a state field.`, hint: `${didYouMean(spec.sets, stateFields)}Declare it under state:${stateFields.length ? ` (fields: ${listNames(stateFields)})` : ''}.`, path: [...path, 'sets'] });
@@ -528,7 +531,8 @@ function checkOffline(tree: Tree, name: string, agent: Agent, context: LintConte
   for (const [tool, hint] of Object.entries(offline.tools ?? {})) {
     checkPatterns(hint.patterns, ['agents', name, 'offline', 'tools', tool, 'patterns']);
     checkArgumentText(hint.args, ['agents', name, 'offline', 'tools', tool, 'args'], report);
-    if (!callable.includes(tool)) {
+    // An agent whose tools: failed the schema may list the tool among the names it lost.
+    if (!callable.includes(tool) && !context.gaps?.unknownTools.has(name)) {
       report({ code: 'UNUSED_OFFLINE_TOOL', message: `offline.tools names "${tool}", which "${name}" cannot call.`, hint: unusedOfflineToolHint(tree, name, tool, callable, context), path: ['agents', name, 'offline', 'tools', tool], at: 'key' });
     }
   }

@@ -3,6 +3,7 @@
  * Every problem comes back at once, positioned (`file:line:col`), as data on a {@link ConfigError}.
  */
 import { ConfigError } from '../errors/config-error.js';
+import { SwitchboardError } from '../errors/switchboard-error.js';
 import type { ConfigIssue } from '../errors/config-error.js';
 import { lintTree } from './lint.js';
 import { salvageTree } from './salvage.js';
@@ -52,13 +53,15 @@ export interface LoadedTree {
   locate(path: (string | number)[]): { line: number; column: number };
 }
 
-/** Every problem of a tree text, errors and warnings, sorted by position. Never throws. */
+/** Every problem of a tree text, errors and warnings, sorted by position. Throws only when `text` is no string. */
 export function lintTreeText(text: string, file: string, registry: TreeRegistry = {}): ConfigIssue[] {
+  checkText('lintTreeText', text);
   return analyse(text, file, registry).source.issues;
 }
 
 /** Parses and validates tree text; throws a {@link ConfigError} listing every error. */
 export function parseTree(text: string, file = '<tree>', registry: TreeRegistry = {}): LoadedTree {
+  checkText('parseTree', text);
   const { source, spec } = analyse(text, file, registry);
   if (!spec || source.issues.some((issue) => issue.severity === 'error')) throw new ConfigError(source.issues);
   return {
@@ -100,6 +103,14 @@ export function fileNotFound(path: string, error: unknown): ConfigIssue {
   return { code: 'FILE_NOT_FOUND', severity: 'error', message: `The tree file ${path} ${reason}.`, hint: 'Check the path (a relative path starts from the current folder).', path: [], file: path, line: 1, column: 1 };
 }
 
+/** A call given no text (`parseTree(undefined)`, a Buffer) is a mistake in the calling code: it says what to pass. */
+function checkText(caller: string, text: unknown): void {
+  if (typeof text === 'string') return;
+  const got = Buffer.isBuffer(text) ? 'a Buffer' : text === null || text === undefined ? String(text) : Array.isArray(text) ? 'an array' : `${/^[aeiou]/.test(typeof text) ? 'an' : 'a'} ${typeof text}`;
+  const fix = Buffer.isBuffer(text) ? ` Decode it first: ${caller}(buffer.toString('utf8')).` : ` To read a file, use loadTree(path).`;
+  throw new SwitchboardError('INVALID_OPTION', `${caller}() takes the tree's YAML text as a string; got ${got}.${fix}`);
+}
+
 function analyse(text: string, file: string, registry: TreeRegistry): { source: TreeSource; spec?: Tree } {
   // Of the guesses at a syntax mistake's fix, the one whose data has the fewest problems is checked.
   const judge = (data: unknown) => {
@@ -120,7 +131,7 @@ function check(data: unknown, lost: TreeSource['lost'], registry: TreeRegistry, 
   // What failed the schema (or a duplicate key hid) is salvaged around: the rules after the schema still run on the rest.
   const salvaged = salvageTree(data, lost, parsed.success ? parsed.data : undefined);
   if (salvaged) {
-    const context = { ...lintContext(salvaged.knownAgents, registry), agentKeys: new Set(salvaged.agentKeys), gaps: salvaged.gaps, locate };
+    const context = { ...lintContext(salvaged.knownAgents, registry), agentKeys: new Set(salvaged.agentKeys), gaps: salvaged.gaps, locate, untypedFields: new Set(salvaged.untypedFields) };
     lintTree(salvaged.tree, context, (issue) => (salvaged.rootMissing && issue.path[0] === 'root' ? undefined : report(issue)));
   }
   return parsed.success ? parsed.data : undefined;

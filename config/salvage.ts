@@ -5,16 +5,19 @@
  * A field that fails the schema is left out, or stood in for where leaving it out would make lint
  * report a problem that is not there (a missing prompt, an unknown model); the fields beside it
  * (of an agent, a model, the retry policy, the limits, the prices) are still checked. A list of agent names keeps
- * its entries that name agents. An agent whose `kind` is wrong is left out, but its name still counts
- * as known. Whatever the graph loses this way (an edge in a broken list, a misspelled `childern:`, an
+ * its entries that name agents, and `tools:` its valid tool names, each still reported at its index in
+ * the file (list-indices.ts). A state field keeps the fields of its type that pass; one whose type
+ * failed still counts as declared, of a type unknown. An agent whose `kind` is wrong is left out, but
+ * its name still counts as known. Whatever the graph loses this way (an edge in a broken list, a misspelled `childern:`, an
  * agent left out, a value a duplicate key hid) is recorded as a {@link GraphGaps}: the graph checks
  * count it as a possible edge, so it never makes an agent look unreachable or a dead end.
  */
 import type { z } from 'zod';
 import { closestName } from './suggest.js';
+import { keepIndices } from './list-indices.js';
 import { GraphGaps, isReferenceKey, KnownAgents, REFERENCE_KEYS } from './graph-gaps.js';
-import { AgentSchema, ApprovalSchema, ConditionSchema, DefaultsSchema, FieldSchema, HandoffSchema, LimitsSchema, MAX_WAIT_MS, ModelSchema, NAME_PATTERN, PayloadFieldSchema, PriceSchema, RetrySchema, TreeSchema } from './schema.js';
-import type { Agent, Handoff, ModelConfig, Tree } from './schema.js';
+import { AgentSchema, ApprovalSchema, ConditionSchema, DefaultsSchema, FieldSchema, HandoffSchema, LimitsSchema, MAX_WAIT_MS, ModelSchema, NAME_PATTERN, PayloadFieldSchema, PriceSchema, RetrySchema, TOOL_NAME_PATTERN, TreeSchema } from './schema.js';
+import type { Agent, Field, Handoff, ModelConfig, Tree } from './schema.js';
 import type { LostValue } from './source.js';
 
 export interface SalvagedTree {
@@ -27,6 +30,8 @@ export interface SalvagedTree {
   gaps: GraphGaps;
   /** True when `root` was missing or invalid: the stand-in root must not be reported on. */
   rootMissing: boolean;
+  /** The state fields that failed the schema with no usable type (`type: bool`): declared all the same, of a type unknown. */
+  untypedFields: string[];
 }
 
 const STAND_IN = '(invalid)';
@@ -49,12 +54,12 @@ export function salvageTree(data: unknown, lost: readonly LostValue[] = [], pars
   const lostAgents = lostDefinitions(lost).filter(({ name }) => !Object.hasOwn(rawAgents, name));
   const knownAgents = [...new Set([...Object.keys(rawAgents), ...lostAgents.map(({ name }) => name)])];
   const known = new KnownAgents(knownAgents);
-  const { tree, rootMissing } = parsed ? { tree: parsed, rootMissing: false } : salvageParts(data, rawAgents, known, gaps);
+  const { tree, rootMissing, untypedFields } = parsed ? { tree: parsed, rootMissing: false, untypedFields: [] } : salvageParts(data, rawAgents, known, gaps);
   for (const value of lost) addLostValue(gaps, value, rawAgents, known);
-  return { tree, knownAgents, agentKeys: Object.keys(rawAgents), gaps, rootMissing };
+  return { tree, knownAgents, agentKeys: Object.keys(rawAgents), gaps, rootMissing, untypedFields };
 }
 
-function salvageParts(data: Record<string, unknown>, rawAgents: Record<string, unknown>, known: KnownAgents, gaps: GraphGaps): { tree: Tree; rootMissing: boolean } {
+function salvageParts(data: Record<string, unknown>, rawAgents: Record<string, unknown>, known: KnownAgents, gaps: GraphGaps): { tree: Tree; rootMissing: boolean; untypedFields: string[] } {
   const agents: Record<string, Agent> = {};
   for (const [name, value] of Object.entries(rawAgents)) {
     const agent = salvageAgent(name, value, rawAgents, known, gaps);
@@ -82,10 +87,11 @@ function salvageParts(data: Record<string, unknown>, rawAgents: Record<string, u
   if (models) tree.models = models;
   const prices = modelIdsKnown(data.models) ? salvagePrices(data.prices) : undefined;
   if (prices) tree.prices = prices;
-  const state = entries(data.state, (value) => valid(FieldSchema, value));
+  const state = entries(data.state, (value) => valid(FieldSchema, value) ?? salvageField(value));
   if (state) tree.state = state;
-  dropUncheckableSets(agents, data.state, state);
-  return { tree, rootMissing: root === undefined };
+  const untypedFields = isRecord(data.state) ? Object.keys(data.state).filter((key) => !Object.hasOwn(state ?? {}, key)) : [];
+  dropUncheckableSets(agents, data.state);
+  return { tree, rootMissing: root === undefined, untypedFields };
 }
 
 function salvageAgent(name: string, value: unknown, rawAgents: Record<string, unknown>, known: KnownAgents, gaps: GraphGaps): Agent | undefined {
@@ -107,6 +113,11 @@ function salvageAgent(name: string, value: unknown, rawAgents: Record<string, un
     else if (key === 'handoff') {
       kept.handoff = salvageHandoff(value.handoff);
       if (!toolNameKnown(value.handoff)) gaps.unknownToolName.add(name);
+    } else if (key === 'tools') {
+      // Each valid tool name is still checked where the file has it; the others may be any tool.
+      gaps.unknownTools.add(name);
+      const tools = salvageToolNames(value.tools);
+      if (tools !== undefined) references.tools = tools;
     } else if (REFERENCE_KEYS.includes(key)) {
       const salvaged = salvageReferences(name, key, value[key], rawAgents, known, gaps);
       if (salvaged !== undefined) references[key] = salvaged;
@@ -124,7 +135,8 @@ function salvageAgent(name: string, value: unknown, rawAgents: Record<string, un
     loseAgent(gaps, name, value, known);
     return undefined;
   }
-  // Set after the schema: an entry may name an agent whose own name the schema refuses (`__start__`), and the edge is still there.
+  // Set after the schema: an entry may name an agent whose own name the schema refuses (`__start__`), and the edge is still there;
+  // and the lists keep the index in the file of each entry (list-indices.ts), which a copy would lose.
   return Object.assign(parsed.data, references);
 }
 
@@ -143,12 +155,33 @@ function salvageReferences(name: string, key: string, value: unknown, rawAgents:
     return undefined;
   }
   const kept: string[] = [];
-  for (const entry of value) {
+  const indices: number[] = [];
+  for (const [index, entry] of value.entries()) {
     const target = agentName(entry, rawAgents);
-    if (target !== undefined) kept.push(target);
-    else gaps.addMentions(name, entry, known, true);
+    if (target === undefined) {
+      gaps.addMentions(name, entry, known, true);
+      continue;
+    }
+    kept.push(target);
+    indices.push(index);
   }
+  // Lint points at each kept entry where the file has it, not where it stands in the shorter list.
+  keepIndices(kept, indices);
   return kept.length > 0 || key !== 'fallback' ? kept : undefined;
+}
+
+/** The valid names of a `tools:` list that failed the schema, each with its index in the file; undefined for a value that is no list. */
+function salvageToolNames(value: unknown): string[] | undefined {
+  if (!Array.isArray(value)) return undefined;
+  const kept: string[] = [];
+  const indices: number[] = [];
+  for (const [index, entry] of value.entries()) {
+    if (typeof entry !== 'string' || !TOOL_NAME_PATTERN.test(entry)) continue;
+    kept.push(entry);
+    indices.push(index);
+  }
+  keepIndices(kept, indices);
+  return kept;
 }
 
 /**
@@ -311,13 +344,29 @@ function salvagePrices(value: unknown): Tree['prices'] {
   return Object.fromEntries(keys.map((key) => [key, valid(PriceSchema, value[key]) ?? STAND_IN_PRICE]));
 }
 
-/** A payload field's `sets` cannot be checked against a state field that failed the schema. */
-function dropUncheckableSets(agents: Record<string, Agent>, rawState: unknown, state: Record<string, unknown> | undefined): void {
+/**
+ * A state field that failed the schema, with the fields of its type that pass on their own (`min`,
+ * `max`, `description` …), so that lint still checks them and conditions still know its type.
+ * Undefined when its type is unknown (`type: bool`), or an enum without valid values: its name
+ * still counts as declared (see untypedFields).
+ */
+function salvageField(value: unknown): Field | undefined {
+  if (!isRecord(value)) return undefined;
+  const variants: readonly z.ZodObject[] = FieldSchema.options;
+  const variant = variants.find((option) => option.shape.type?.safeParse(value.type).success);
+  return variant === undefined ? undefined : valid(FieldSchema, validFields(variant, value));
+}
+
+/**
+ * A payload field's `sets` cannot be checked against a state field that failed the schema: whose
+ * limits, owner and (for a salvaged field) keys are not all known.
+ */
+function dropUncheckableSets(agents: Record<string, Agent>, rawState: unknown): void {
   if (rawState === undefined) return;
   for (const agent of Object.values(agents)) {
     for (const field of Object.values(agent.handoff?.payload ?? {})) {
       if (field.sets === undefined) continue;
-      const failed = !isRecord(rawState) || (Object.hasOwn(rawState, field.sets) && !Object.hasOwn(state ?? {}, field.sets));
+      const failed = !isRecord(rawState) || (Object.hasOwn(rawState, field.sets) && !FieldSchema.safeParse(rawState[field.sets]).success);
       if (failed) delete field.sets;
     }
   }

@@ -3,7 +3,7 @@
  */
 import { z } from 'zod';
 import type { ConfigIssueCode } from '../errors/config-error.js';
-import { cleanName, didYouMean, isUsableName, suggestRename } from './suggest.js';
+import { cleanName, didYouMean, didYouMeanWord, isUsableName, suggestRename } from './suggest.js';
 import { REFERENCE_KEYS } from './graph-gaps.js';
 import { RESERVED_NAMES } from './reserved-names.js';
 import { MAX_TIMER_MS, NAME_PATTERN, TOOL_NAME_PATTERN } from './schema.js';
@@ -82,7 +82,7 @@ function convert(issue: ZodIssue, schema: z.ZodType, data: unknown): IssueInput[
         ];
       }
       const values = issue.values.map((value) => JSON.stringify(value));
-      const suggestion = typeof received === 'string' ? didYouMean(received, issue.values.map(String)).trim() : '';
+      const suggestion = typeof received === 'string' ? didYouMeanWord(received, issue.values.map(String)).trim() : '';
       return [{ code: 'INVALID_VALUE', message: `${where} is ${describeValue(received)}; it must be one of ${values.join(', ')}.`, hint: suggestion || 'Write one of these values.', path }];
     }
     case 'too_small':
@@ -109,7 +109,7 @@ function convert(issue: ZodIssue, schema: z.ZodType, data: unknown): IssueInput[
         const options = ('options' in issue ? (issue.options ?? []) : []).map(String);
         const value = valueAt(data, field);
         if (value === undefined) return [{ code: 'MISSING_FIELD', message: `${describePath(field)} is required.`, hint: `Add ${issue.discriminator}: with one of ${options.join(', ')}.`, path: field, at: 'key' }];
-        const suggestion = typeof value === 'string' ? didYouMean(value, options) : '';
+        const suggestion = typeof value === 'string' ? didYouMeanWord(value, options) : '';
         return [{ code: 'INVALID_VALUE', message: `${describePath(field)} is ${describeValue(value)}; it must be one of ${options.map((option) => JSON.stringify(option)).join(', ')}.`, hint: suggestion.trim() || `Write one of ${options.join(', ')}.`, path: field }];
       }
       // A name or a list of names: report the issues of the branch whose type fits. A number that is
@@ -201,6 +201,7 @@ function nameFault(name: string, length: number, tool: boolean): string {
 function missingField(path: Path, expected: string, schema: z.ZodType, data: unknown): IssueInput {
   const key = String(path[path.length - 1]);
   const where = describePath(path);
+  if (path.length === 0) return { code: 'MISSING_FIELD', message: 'The tree is missing (got undefined).', hint: "Pass a tree: what loadTree('tree.yaml') or parseTree(text) returns, or a tree object with version:, name:, root: and agents:.", path };
   if (path.length === 1 && key === 'version') return { code: 'MISSING_FIELD', message: 'version is required.', hint: 'Add version: 1 at the top of the file.', path, at: 'key' };
   const description = describedAt(schema, path, data);
   const placeholder = PLACEHOLDERS[expected] ?? `<${expected}>`;

@@ -13,6 +13,38 @@ export function didYouMean(name: string, known: readonly string[]): string {
   return match === undefined ? '' : `Did you mean "${match}"? `;
 }
 
+/** Words an author may write for a fixed word of the format (a field's `type:`, an agent's `kind:`), lowercase. */
+const SYNONYMS: Readonly<Record<string, string>> = {
+  bool: 'boolean',
+  flag: 'boolean',
+  int: 'number',
+  integer: 'number',
+  float: 'number',
+  double: 'number',
+  decimal: 'number',
+  str: 'string',
+  text: 'string',
+  choice: 'enum',
+  person: 'human',
+  people: 'human',
+  operator: 'human',
+  staff: 'human',
+  user: 'human',
+  bot: 'agent',
+  llm: 'agent',
+  tool: 'helper',
+};
+
+/**
+ * `Did you mean "boolean"? ` for a word of `options` that is close to `word`, or that it means
+ * (`bool`, `person`); else ''.
+ */
+export function didYouMeanWord(word: string, options: readonly string[]): string {
+  const synonym = Object.hasOwn(SYNONYMS, word.toLowerCase()) ? SYNONYMS[word.toLowerCase()] : undefined;
+  if (closestName(word, options) === undefined && synonym !== undefined && options.includes(synonym)) return `Did you mean "${synonym}"? `;
+  return didYouMean(word, options);
+}
+
 /** Past this many names, "did you mean" is skipped: a broken file with thousands of names would take minutes. */
 const MAX_CANDIDATES = 500;
 /** Lists in hints name this many entries at most. */

@@ -5,6 +5,8 @@
  */
 import { isCollection, isScalar, Scalar, visit } from 'yaml';
 import type { Document, ErrorCode, YAMLError } from 'yaml';
+import { quoted, unquotedFlowValues } from './syntax-repair.js';
+import type { UnquotedFlowValue } from './syntax-repair.js';
 
 const HINTS: Partial<Record<ErrorCode, string>> = {
   TAB_AS_INDENT: 'Indent with spaces, not tabs.',
@@ -51,6 +53,8 @@ export function describeSyntaxError(
       offset: start ?? offset,
     };
   }
+  const unquoted = source === undefined || !FLOW_CODES.has(error.code) ? undefined : unquotedFlowValues(lineAt(source, lineStart(source, offset)))[0];
+  if (unquoted !== undefined && source !== undefined) return unquotedValue(unquoted, lineStart(source, offset));
   if (/followed by map values/.test(text))
     return {
       message: 'This line has no ":" after its key.',
@@ -69,6 +73,30 @@ export function describeSyntaxError(
     if (misaligned) return misaligned;
   }
   return { message, hint: HINTS[error.code] ?? 'Fix the YAML syntax here.', offset };
+}
+
+/** The errors a plain value inside `{ }` that holds a comma, a ": " or brackets gets. */
+const FLOW_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['MISSING_CHAR', 'BLOCK_IN_FLOW', 'UNEXPECTED_TOKEN']);
+
+const CUT_SHORT: Readonly<Record<UnquotedFlowValue['cut'], string>> = {
+  comma: 'a comma ends a value (even one between the parentheses of a call)',
+  colon: '": " separates a key from its value',
+  bracket: 'a bracket starts a list or a mapping',
+  comment: '" #" starts a comment',
+};
+
+/** The problem of a plain value inside `{ }` that YAML cuts short, at the value's start (its line starts at `start`). */
+function unquotedValue(unquoted: UnquotedFlowValue, start: number): { message: string; hint: string; offset: number } {
+  return {
+    message: `Inside { }, ${CUT_SHORT[unquoted.cut]}: the value of "${unquoted.key}" is cut short.`,
+    hint: `Quote the whole value: ${unquoted.key}: ${quoted(unquoted.value)}`,
+    offset: start + unquoted.start,
+  };
+}
+
+/** The offset where the line holding `offset` starts. */
+function lineStart(source: string, offset: number): number {
+  return source.lastIndexOf('\n', offset - 1) + 1;
 }
 
 /** The errors a line indented unlike its siblings gets (a multi-line key: when a deeper line was read into the value above). */

@@ -1,7 +1,8 @@
 /**
  * Guesses at the fix of one YAML syntax mistake, so the rest of the file can still be checked: a
  * line re-indented (a tab, or a key or list item a space off), a quote or bracket closed at the end
- * of its line, a value holding ": " quoted. Each guess changes only the inside of a line, so lines
+ * of its line, a value holding ": " quoted, a value inside `{ }` that a comma (a call's), a ": " or a
+ * bracket cuts short quoted. Each guess changes only the inside of a line, so lines
  * keep their numbers and every other line its columns. {@link TreeSource} parses each guess and keeps
  * the one that leaves the fewest problems; what the mistake broke (the lines changed) is not checked.
  */
@@ -48,6 +49,9 @@ export function repairsFor(text: string, error: YAMLError, reported: number): Re
   }
   // The parser may place an error at the blank line before the line it is about.
   const errorLine = lines.significant(lines.indexOf(error.pos[0]), 1) ?? lines.indexOf(error.pos[0]);
+  // `when: { office: business_hours("UTC", "09:00-17:00") }`: each value a comma or ": " cut short, quoted.
+  const unquoted = unquotedFlowValues(lines.text(errorLine));
+  if (unquoted.length > 0) repairs.push(lines.replace(errorLine, quoteValues(lines.text(errorLine), unquoted)));
   if (error.code === 'BLOCK_AS_IMPLICIT_KEY' && /compact mappings/.test(message)) {
     // `description: Note: the front desk.`: the value quoted.
     const content = lines.text(errorLine);
@@ -92,6 +96,103 @@ export function repairsFor(text: string, error: YAMLError, reported: number): Re
     }
   }
   return repairs;
+}
+
+/** A plain value inside `{ }` that YAML cuts short: `key: value` at `start`…`end` of its line. */
+export interface UnquotedFlowValue {
+  key: string;
+  value: string;
+  start: number;
+  end: number;
+  /** What cuts it short: a comma (between brackets, as in a call), a ": ", a bracket, a " #". */
+  cut: 'comma' | 'colon' | 'bracket' | 'comment';
+}
+
+/**
+ * The plain values of the `{ }` mappings on a line that YAML cannot read as written: a condition
+ * calling a function with several arguments (a comma ends a value inside `{ }`), a text holding
+ * ": " or " #", a value holding brackets. Each value is taken to run to the `,` or `}` that closes
+ * it outside parentheses, brackets and quotes.
+ */
+export function unquotedFlowValues(line: string): UnquotedFlowValue[] {
+  const found: UnquotedFlowValue[] = [];
+  const entry = /(?:\{|,)\s*([A-Za-z_][\w-]*|"[^"]*"|'[^']*'):\s+/g;
+  for (let match = entry.exec(line); match !== null; match = entry.exec(line)) {
+    if (insideQuotes(line, match.index)) continue;
+    const start = match.index + match[0].length;
+    if (/^["'[{|>&*!%@`#]/.test(line.slice(start))) continue;
+    const end = valueEnd(line, start);
+    if (end === undefined) continue;
+    const value = line.slice(start, end).trimEnd();
+    const cut = cutOf(value);
+    if (cut !== undefined) found.push({ key: (match[1] as string).replace(/^["']|["']$/g, ''), value, start, end: start + value.length, cut });
+    entry.lastIndex = end;
+  }
+  return found;
+}
+
+/** What cuts a plain value short inside `{ }`, if anything. */
+function cutOf(value: string): UnquotedFlowValue['cut'] | undefined {
+  if (/\s#/.test(value)) return 'comment';
+  if (/:(?:\s|$)/.test(value)) return 'colon';
+  if (/,/.test(value)) return 'comma';
+  if (/[[\]{}]/.test(value)) return 'bracket';
+  return undefined;
+}
+
+/** Where the value starting at `start` ends: at the first `,` or `}` outside parentheses, brackets and quotes. */
+function valueEnd(line: string, start: number): number | undefined {
+  let depth = 0;
+  let quote: string | undefined;
+  for (let index = start; index < line.length; index += 1) {
+    const character = line[index] as string;
+    if (quote !== undefined) {
+      if (character === '\\' && quote === '"') index += 1;
+      else if (character === quote) quote = undefined;
+    } else if (opensQuote(line, index)) {
+      quote = character;
+    } else if ('([{'.includes(character)) {
+      depth += 1;
+    } else if (')]'.includes(character) || (character === '}' && depth > 0)) {
+      depth = Math.max(0, depth - 1);
+    } else if (depth === 0 && (character === ',' || character === '}')) {
+      return index;
+    }
+  }
+  return undefined;
+}
+
+/** Whether `offset` is inside a quoted text of the line (a `{` or `,` there is text). */
+function insideQuotes(line: string, offset: number): boolean {
+  let quote: string | undefined;
+  for (let index = 0; index < offset; index += 1) {
+    const character = line[index] as string;
+    if (quote !== undefined) {
+      if (character === '\\' && quote === '"') index += 1;
+      else if (character === quote) quote = undefined;
+    } else if (opensQuote(line, index)) {
+      quote = character;
+    }
+  }
+  return quote !== undefined;
+}
+
+/** Whether the character at `index` opens a quoted text: a quote that is no apostrophe (`customer's`). */
+function opensQuote(line: string, index: number): boolean {
+  const character = line[index];
+  return (character === '"' || character === "'") && !/[\p{L}\p{N}]/u.test(line[index - 1] ?? '');
+}
+
+/** A value in quotes YAML reads back as it is: single quotes, unless it holds one. */
+export function quoted(value: string): string {
+  return value.includes("'") ? JSON.stringify(value) : `'${value}'`;
+}
+
+/** The line with each of `values` quoted. */
+function quoteValues(line: string, values: readonly UnquotedFlowValue[]): string {
+  let result = line;
+  for (const { start, end, value } of [...values].reverse()) result = `${result.slice(0, start)}${quoted(value)}${result.slice(end)}`;
+  return result;
 }
 
 /**
