@@ -25,7 +25,7 @@ import { createAgentNode } from '../nodes/agent.js';
 import { createHumanNode } from '../nodes/human.js';
 import { tracked } from '../nodes/running.js';
 import { attachHooks } from '../nodes/hooks.js';
-import { pairedLedger } from '../store/ledger.js';
+import { MemoryLedger, pairedLedger } from '../store/ledger.js';
 import type { HooksOptions } from '../nodes/hooks.js';
 import { createTreeRuntime, ownerOf } from '../nodes/context.js';
 import type { TreeRuntime } from '../nodes/context.js';
@@ -132,7 +132,8 @@ export function compileTree(tree: LoadedTree | Tree, options: CompileOptions = {
     env: options.env,
     sleep: options.sleep,
     toolTimeoutMs: options.toolTimeoutMs,
-    ledger: pairedLedger(checkpointer),
+    // Another saver's, or none: this process's own, as hooks fall back to (a timed-out tool is then recorded for this process only).
+    ledger: pairedLedger(checkpointer) ?? new MemoryLedger(),
     clock: options.clock,
     threadLock: options.threadLock ?? pairedLock<ThreadLock>(checkpointer) ?? createMemoryThreadLock(),
     checkpoints: createCheckpointAdapter(checkpointer, options.retention),

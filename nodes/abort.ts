@@ -10,3 +10,26 @@ export function linkedAbort(outer: AbortSignal | undefined): { controller: Abort
   else outer?.addEventListener('abort', abort, { once: true });
   return { controller, dispose: () => outer?.removeEventListener('abort', abort) };
 }
+
+/**
+ * `promise`, or a rejection with `signal`'s reason as soon as it aborts: for a wait with nothing
+ * under way (a pause between retries), which a stopped run need not see to its end.
+ */
+export function unlessAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise;
+  if (signal.aborted) return Promise.reject(signal.reason as Error);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason as Error);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}

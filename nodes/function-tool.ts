@@ -111,8 +111,11 @@ function timedOutKey(idempotencyKey: string): string {
 }
 
 async function timedOutBefore(ledger: SideEffectLedger | undefined, idempotencyKey: string): Promise<boolean> {
-  if (!ledger?.get) return false;
-  return (await ledger.get(timedOutKey(idempotencyKey))) !== undefined;
+  if (!ledger) return false;
+  const key = timedOutKey(idempotencyKey);
+  // `get` is optional for a ledger of the app's own: the records of the kind, then.
+  if (!ledger.get) return (await ledger.list('tool-timeout')).some((effect) => effect.key === key);
+  return (await ledger.get(key)) !== undefined;
 }
 
 /**

@@ -12,7 +12,7 @@ import type { LangGraphRunnableConfig } from '@langchain/langgraph';
 import { aiMessage, usageOf } from '../models/messages.js';
 import { heldNoReply } from '../models/reply-check.js';
 import type { BoundModel, TreeRuntime } from './context.js';
-import { linkedAbort } from './abort.js';
+import { linkedAbort, unlessAborted } from './abort.js';
 import { emit } from './events.js';
 import { logFields, threadIdOf } from './turn.js';
 import type { Turn } from '../state/schema.js';
@@ -108,7 +108,8 @@ export async function callModel(
           break;
         }
         emit(config, logger(), { type: 'model-retry', agent, attempt: retry + 1, delayMs, reason: lastFailure.kind }, options.turn ? logFields(options.turn) : {}, runtime.observers);
-        await runtime.sleep(delayMs);
+        // A stopped run does not sit out the pause (it would hold the thread through it).
+        await unlessAborted(runtime.sleep(delayMs), config.signal);
       }
     }
     if (lastFailure) options.onModelFailed?.(endTry(tried), lastFailure);

@@ -1,7 +1,8 @@
 /**
  * A person's answer (a reply, a decision) takes a `signal`, as a turn does: aborted before it starts,
  * or while another call holds the thread, it rejects with the signal's reason and saves nothing (the
- * thread still waits); aborted while it runs, the answer was saved and the next call carries it out.
+ * thread still waits). (Aborted while it runs, the answer was saved: the next call carries it out, as
+ * after any run cut short; see decision-after-recovery.)
  */
 import { describe, expect, it } from 'vitest';
 import { parseTree } from '../../config/load.js';

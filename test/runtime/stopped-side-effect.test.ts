@@ -15,9 +15,10 @@ import { parseTree } from '../../config/load.js';
 import { compileTree } from '../../graphs/compile.js';
 import type { SwitchboardGraph } from '../../graphs/compile.js';
 import { ScriptedChatModel } from '../../models/scripted.js';
+import { FaultyChatModel } from '../../testing/faulty-model.js';
 import type { HandoffHook } from '../../nodes/hooks.js';
 import { getToolContext } from '../../nodes/tool-context.js';
-import { recoverThread, runTurn } from '../../runtime/turn.js';
+import { recoverThread, runTurn, streamTurn } from '../../runtime/turn.js';
 import { openCheckpointer } from '../../store/checkpointer.js';
 import type { Checkpointer } from '../../store/checkpointer.js';
 import { storeKinds, withStore } from '../store/stores.js';
@@ -195,5 +196,61 @@ describe('closing a SQLite store right after a stopped turn', () => {
     } finally {
       await reopened.close();
     }
+  });
+});
+
+describe('with the default store (no checkpointer given)', () => {
+  it('a tool that runs past its timeout in a stopped turn is answered as timed out, not run again', async () => {
+    const effect = slowSideEffect();
+    let running = 0;
+    let overlapped = false;
+    const pay = tool(
+      async (_input, config) => {
+        running += 1;
+        if (running > 1) overlapped = true;
+        try {
+          return `Refund ${await effect.run(getToolContext(config).idempotencyKey)} paid.`;
+        } finally {
+          running -= 1;
+        }
+      },
+      { name: 'pay_refund', description: 'Pays a refund.', schema: z.object({}) },
+    );
+    const tools = { pay_refund: pay };
+    const graph = compileTree(parseTree(DESK, 'stopped-desk.yaml', { tools }), { tools, toolTimeoutMs: 300, model: new ScriptedChatModel([{ toolCalls: [{ name: 'transfer_to_billing' }] }, { toolCalls: [{ name: 'pay_refund' }] }, 'Unused.']) });
+    const { threadId } = newThread();
+    const hangUp = new AbortController();
+    const first = runTurn(graph, { threadId, message: 'refund me', signal: hangUp.signal });
+    await effect.begun;
+    hangUp.abort(new Error('the caller hung up'));
+    await expect(first).rejects.toThrow('the caller hung up');
+    const next = await runTurn(graph, { threadId, message: 'hello?' });
+    expect(next.recovered).toMatchObject({ status: 'error', error: { code: 'TOOL_TIMEOUT' } });
+    effect.finish();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(effect.runs()).toBe(1);
+    expect(overlapped).toBe(false);
+  });
+});
+
+describe('a turn stopped during a pause between model retries', () => {
+  it('lets the thread go at once: the next message does not wait out the pause', async () => {
+    // The pause never ends by itself: only the stop ends it.
+    const model = new FaultyChatModel(new ScriptedChatModel(['Hello.', 'Hello again.']), { status: 500 }, { times: 1 });
+    const tools = { pay_refund: tool(async () => 'unused', { name: 'pay_refund', description: 'Pays a refund.', schema: z.object({}) }) };
+    const graph = compileTree(parseTree(DESK, 'stopped-desk.yaml', { tools }), { tools, model, sleep: () => new Promise<void>(() => {}) });
+    const { threadId } = newThread();
+    const hangUp = new AbortController();
+    const events: string[] = [];
+    const first = (async () => {
+      for await (const event of streamTurn(graph, { threadId, message: 'hello', signal: hangUp.signal })) {
+        events.push(event.type);
+        if (event.type === 'model-retry') hangUp.abort(new Error('the caller hung up'));
+      }
+    })();
+    await expect(first).rejects.toThrow('the caller hung up');
+    expect(events).toContain('model-retry');
+    const next = await runTurn(graph, { threadId, message: 'hello?' });
+    expect(next.status).toBe('done');
   });
 });
