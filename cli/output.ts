@@ -271,9 +271,9 @@ export function turnJson(result: TurnResult): Record<string, unknown> {
  */
 const CLI_WORDS: readonly (readonly [RegExp, string])[] = [
   [/send a new message with a new messageId \(/, 'send a new message with another --message-id, or without one ('],
-  [/with the same messageId \(([^)]*)\)/, 'with the same --message-id ($1) and --thread'],
+  [/with the same messageId \((.*?)\)(?= once the store is back)/, 'with the same --message-id ($1) and --thread'],
   // The request a decision names, and the one the thread waits on now (decided with `--call` that id).
-  [/\(toolCallId ([^)]*)\)/g, '(--call $1)'],
+  [/\(toolCallId (.*?)\)(?=:)/g, '(--call $1)'],
   [/\(approveHandoff or denyHandoff; switchboard approve or deny\)/, `(${suggestCommand(['approve'])} or deny)`],
   [/\(resumeThread; switchboard resume\)/, `(${suggestCommand(['resume'])})`],
   [/with approveHandoff or denyHandoff \(switchboard approve\|deny\)/, `with ${suggestCommand(['approve'])} or deny`],

@@ -83,4 +83,12 @@ describe('cliErrorMessage()', () => {
     expect(cliErrorMessage("… was finished first. Its result is the error's `recovered`.")).toBe('… was finished first. Its result is printed above.');
     expect(cliErrorMessage('The message has 9000 characters; the limit is 8000.')).toBe('The message has 9000 characters; the limit is 8000.');
   });
+
+  it('keeps an id with a parenthesis whole', () => {
+    const cause = new Error('connection lost');
+    expect(cliErrorMessage(new StoreError('t1', cause, { messageId: 'a)b', saved: 'message' }).message)).toContain('with the same --message-id (a)b) and --thread once the store is back');
+    expect(cliErrorMessage('Thread t1 is not waiting for the approval this decision names (toolCallId x)y): no request of that id is in its latest turns; it waits for approval of a → b now (toolCallId call_2): decide that one only once a person has looked at it.')).toBe(
+      'Thread t1 is not waiting for the approval this decision names (--call x)y): no request of that id is in its latest turns; it waits for approval of a → b now (--call call_2): decide that one only once a person has looked at it.',
+    );
+  });
 });

@@ -101,3 +101,16 @@ describe('lintTreeText(): a state field the schema refuses still counts as decla
     expect(unknown?.hint).toBe('Did you mean "customer"? Declare it under state: (fields: score, level, customer, vip).');
   });
 });
+
+describe('lintTreeText(): a condition reading a field whose type failed the schema', () => {
+  it('is not blamed for giving a value of unknown type: only the field is reported', () => {
+    const issues = found(
+      treeWith(['children: [billing]', 'escalate: [person]', 'when: { billing: vip }'], {
+        agents: ['billing: { description: Billing., prompt: Bill. }'],
+        state: ['vip: { type: bool }'],
+      }),
+    );
+    expect(issues.filter((issue) => issue.startsWith('CONDITION_'))).toEqual([]);
+    expect(issues.some((issue) => issue.includes('boolean'))).toBe(true);
+  });
+});

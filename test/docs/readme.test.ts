@@ -30,7 +30,9 @@ const readme = read('README.md');
 describe('README.md', () => {
   it('shows the two commands first', () => {
     const firstBlock = /```sh\n([\s\S]*?)```/.exec(readme)?.[1] ?? '';
-    expect(firstBlock).toContain('npm install && npx switchboard chat config/support.yaml');
+    // `npm start`, not `npx switchboard` (npm 9+ installs the package into its npx cache first, running its build again).
+    expect(firstBlock).toContain('npm install && npm start');
+    expect((JSON.parse(read('package.json')) as { scripts: Record<string, string> }).scripts.start).toBe('node bin/switchboard.js chat config/support.yaml');
     expect(firstBlock).toContain('npm test');
     expect(read('.ci/run')).toMatch(/^npm test$/m);
   });
