@@ -7,7 +7,7 @@ import type { ToolCall } from '@langchain/core/messages';
 import type { StructuredToolInterface } from '@langchain/core/tools';
 import type { LangGraphRunnableConfig } from '@langchain/langgraph';
 import type { CallUsage, Turn } from '../state/schema.js';
-import { StoreError } from '../errors/store-error.js';
+import { LockLostError, StoreError } from '../errors/store-error.js';
 import { fenceOf } from '../store/fences.js';
 import { linkedAbort } from './abort.js';
 import { toolConfig } from './tool-context.js';
@@ -47,9 +47,20 @@ export async function runFunctionTool(
   // that one, while the tool's work goes on unseen. A stopped turn waits for its tool (an answer, or
   // the timeout) instead, and holds the thread until then (nodes/running.ts): a replay of the call
   // under the same key never runs beside it.
+  // A hold on the thread lost is another matter: another worker takes the thread, fencing refuses this
+  // one's records, and the tool is let go at once, as LangChain does on that signal.
   const outer = config.signal;
-  const { controller, dispose } = linkedAbort(outer);
+  const { controller, dispose: unlink } = linkedAbort(outer);
   const tooLong = new AbortController();
+  const onLost = () => {
+    if (outer?.reason instanceof LockLostError) tooLong.abort(outer.reason);
+  };
+  if (outer?.aborted) onLost();
+  else outer?.addEventListener('abort', onLost, { once: true });
+  const dispose = () => {
+    unlink();
+    outer?.removeEventListener('abort', onLost);
+  };
   let timer: NodeJS.Timeout | undefined;
   const timedOut: ToolRun = { ok: false, failed: true, timedOut: true, content: `Error: ${call.name} did not answer within ${timeoutMs} ms, so whether it took effect is not known. Do not call it again: tell the user it is being checked.` };
   // A call that timed out in a run stopped meanwhile is not run again by the replay: it may still be
@@ -79,8 +90,9 @@ export async function runFunctionTool(
     }, tooLong.signal)).then((output: unknown): ToolRun => ({ ok: true, content: outputText(output) }));
     const result = await Promise.race([run, timeout]);
     if (outer?.aborted) {
-      // Stopped, then timed out: recorded, so that the replay answers the call as timed out.
-      if (result.timedOut) await runtime.ledger?.record({ key: timedOutKey(key), kind: 'tool-timeout', details: { tool: call.name, agent: agentName } }, fenceOf(config));
+      // Stopped, then timed out: recorded, so that the replay answers the call as timed out (not when
+      // the hold was lost: the worker taking the thread over replays the call under fencing).
+      if (result.timedOut && !(outer.reason instanceof LockLostError)) await runtime.ledger?.record({ key: timedOutKey(key), kind: 'tool-timeout', details: { tool: call.name, agent: agentName } }, fenceOf(config));
       // The turn stopped while the tool ran: its answer is not this run's (the call replays under its key).
       throw outer.reason;
     }
