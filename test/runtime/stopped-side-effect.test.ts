@@ -49,6 +49,34 @@ function slowSideEffect() {
   return { run, begun, finish, runs: () => runs };
 }
 
+/** A refund tool running `effect`, which notes whether two of its runs ever overlapped. */
+function watchedRefund(effect: ReturnType<typeof slowSideEffect>) {
+  let running = 0;
+  let overlapped = false;
+  const pay = tool(
+    async (_input, config) => {
+      running += 1;
+      if (running > 1) overlapped = true;
+      try {
+        return `Refund ${await effect.run(getToolContext(config).idempotencyKey)} paid.`;
+      } finally {
+        running -= 1;
+      }
+    },
+    { name: 'pay_refund', description: 'Pays a refund.', schema: z.object({}) },
+  );
+  return { pay, overlapped: () => overlapped };
+}
+
+/** Runs a turn with `message` and stops it (a caller hanging up) once `effect` is under way; the call rejects at once. */
+async function stopWhileItWorks(graph: SwitchboardGraph, threadId: string, effect: ReturnType<typeof slowSideEffect>, message: string): Promise<void> {
+  const hangUp = new AbortController();
+  const first = runTurn(graph, { threadId, message, signal: hangUp.signal });
+  await effect.begun;
+  hangUp.abort(new Error('the caller hung up'));
+  await expect(first).rejects.toThrow('the caller hung up');
+}
+
 const DESK = `
 version: 1
 name: stopped-desk
@@ -82,11 +110,7 @@ describe.each(Object.keys(STORES) as (keyof typeof STORES)[])('a stopped turn wh
       };
       const graph = compile(store, { hook, script: [{ toolCalls: [{ name: 'transfer_to_billing' }] }, 'Billing here.', 'Billing again.'] });
       const { threadId } = newThread();
-      const hangUp = new AbortController();
-      const first = runTurn(graph, { threadId, message: 'I was charged twice', signal: hangUp.signal });
-      await effect.begun;
-      hangUp.abort(new Error('the caller hung up'));
-      await expect(first).rejects.toThrow('the caller hung up');
+      await stopWhileItWorks(graph, threadId, effect, 'I was charged twice');
 
       // The next message comes while the hook still works.
       const next = runTurn(graph, { threadId, message: 'hello?' });
@@ -113,11 +137,7 @@ describe.each(Object.keys(STORES) as (keyof typeof STORES)[])('a stopped turn wh
       );
       const graph = compile(store, { pay, script: [{ toolCalls: [{ name: 'transfer_to_billing' }] }, { toolCalls: [{ name: 'pay_refund' }] }, 'Refund paid.'] });
       const { threadId } = newThread();
-      const hangUp = new AbortController();
-      const first = runTurn(graph, { threadId, message: 'refund me', signal: hangUp.signal });
-      await effect.begun;
-      hangUp.abort(new Error('the caller hung up'));
-      await expect(first).rejects.toThrow('the caller hung up');
+      await stopWhileItWorks(graph, threadId, effect, 'refund me');
 
       const recovering = recoverThread(graph, threadId);
       await new Promise((resolve) => setTimeout(resolve, 200));
@@ -134,27 +154,10 @@ describe.each(Object.keys(STORES) as (keyof typeof STORES)[])('a stopped turn wh
   it('a tool that also runs past its timeout: the replay answers it as timed out, and does not run it again', async () => {
     await withStore(STORES[kind], async (store) => {
       const effect = slowSideEffect();
-      let running = 0;
-      let overlapped = false;
-      const pay = tool(
-        async (_input, config) => {
-          running += 1;
-          if (running > 1) overlapped = true;
-          try {
-            return `Refund ${await effect.run(getToolContext(config).idempotencyKey)} paid.`;
-          } finally {
-            running -= 1;
-          }
-        },
-        { name: 'pay_refund', description: 'Pays a refund.', schema: z.object({}) },
-      );
+      const { pay, overlapped } = watchedRefund(effect);
       const graph = compile(store, { pay, toolTimeoutMs: 300, script: [{ toolCalls: [{ name: 'transfer_to_billing' }] }, { toolCalls: [{ name: 'pay_refund' }] }, 'Unused.'] });
       const { threadId } = newThread();
-      const hangUp = new AbortController();
-      const first = runTurn(graph, { threadId, message: 'refund me', signal: hangUp.signal });
-      await effect.begun;
-      hangUp.abort(new Error('the caller hung up'));
-      await expect(first).rejects.toThrow('the caller hung up');
+      await stopWhileItWorks(graph, threadId, effect, 'refund me');
 
       // The stopped run's tool times out (300 ms) while it still works; the next message finishes the
       // stopped turn as a turn not stopped would have ended: the call answered as timed out, not run again.
@@ -163,7 +166,7 @@ describe.each(Object.keys(STORES) as (keyof typeof STORES)[])('a stopped turn wh
       effect.finish();
       await new Promise((resolve) => setTimeout(resolve, 50));
       expect(effect.runs()).toBe(1);
-      expect(overlapped).toBe(false);
+      expect(overlapped()).toBe(false);
       expectEveryCallAnswered(next.state.messages);
     });
   });
@@ -177,11 +180,7 @@ describe('closing a SQLite store right after a stopped turn', () => {
     const pay = tool(async (_input, config) => `Refund ${await effect.run(getToolContext(config).idempotencyKey)} paid.`, { name: 'pay_refund', description: 'Pays a refund.', schema: z.object({}) });
     const graph = compile(store, { pay, script: [{ toolCalls: [{ name: 'transfer_to_billing' }] }, { toolCalls: [{ name: 'pay_refund' }] }] });
     const { threadId } = newThread();
-    const hangUp = new AbortController();
-    const first = runTurn(graph, { threadId, message: 'refund me', signal: hangUp.signal });
-    await effect.begun;
-    hangUp.abort(new Error('the caller hung up'));
-    await expect(first).rejects.toThrow('the caller hung up');
+    await stopWhileItWorks(graph, threadId, effect, 'refund me');
     const closing = store.close();
     effect.finish();
     await closing;
@@ -202,34 +201,17 @@ describe('closing a SQLite store right after a stopped turn', () => {
 describe('with the default store (no checkpointer given)', () => {
   it('a tool that runs past its timeout in a stopped turn is answered as timed out, not run again', async () => {
     const effect = slowSideEffect();
-    let running = 0;
-    let overlapped = false;
-    const pay = tool(
-      async (_input, config) => {
-        running += 1;
-        if (running > 1) overlapped = true;
-        try {
-          return `Refund ${await effect.run(getToolContext(config).idempotencyKey)} paid.`;
-        } finally {
-          running -= 1;
-        }
-      },
-      { name: 'pay_refund', description: 'Pays a refund.', schema: z.object({}) },
-    );
+    const { pay, overlapped } = watchedRefund(effect);
     const tools = { pay_refund: pay };
     const graph = compileTree(parseTree(DESK, 'stopped-desk.yaml', { tools }), { tools, toolTimeoutMs: 300, model: new ScriptedChatModel([{ toolCalls: [{ name: 'transfer_to_billing' }] }, { toolCalls: [{ name: 'pay_refund' }] }, 'Unused.']) });
     const { threadId } = newThread();
-    const hangUp = new AbortController();
-    const first = runTurn(graph, { threadId, message: 'refund me', signal: hangUp.signal });
-    await effect.begun;
-    hangUp.abort(new Error('the caller hung up'));
-    await expect(first).rejects.toThrow('the caller hung up');
+    await stopWhileItWorks(graph, threadId, effect, 'refund me');
     const next = await runTurn(graph, { threadId, message: 'hello?' });
     expect(next.recovered).toMatchObject({ status: 'error', error: { code: 'TOOL_TIMEOUT' } });
     effect.finish();
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(effect.runs()).toBe(1);
-    expect(overlapped).toBe(false);
+    expect(overlapped()).toBe(false);
   });
 });
 
