@@ -502,6 +502,8 @@ export async function journaledTurnOf(runtime: TreeRuntime, threadId: string, id
  */
 export async function recoverThread(graph: SwitchboardGraph, threadId: string): Promise<TurnResult | undefined> {
   checkId(threadId, 'threadId');
+  // Nothing to finish on a thread never written (see `threadWritten`).
+  if (!(await threadWritten(graph, threadId, { recovering: true }))) return undefined;
   try {
     return await runtimeOf(graph).threadLock.withLock(threadId, async (lease) => {
       // Another tree's thread is never finished with this tree's graph.
@@ -658,6 +660,22 @@ async function latestTuple(graph: SwitchboardGraph, threadId: string): Promise<C
   const saver = graph.checkpointer;
   if (!saver || typeof saver === 'boolean') return undefined;
   return saver.getTuple({ configurable: { thread_id: threadId, checkpoint_ns: '' } });
+}
+
+/**
+ * Whether the thread has a checkpoint (always true without a checkpointer: nothing to look at).
+ * Calls that only act on an existing thread (an answer, a recovery) look before taking its lock: a
+ * lock leaves the thread's fence behind (a lease row in a database), which every mistyped or
+ * made-up thread id would otherwise add for good.
+ */
+async function threadWritten(graph: SwitchboardGraph, threadId: string, details: StoreErrorDetails): Promise<boolean> {
+  const saver = graph.checkpointer;
+  if (!saver || typeof saver === 'boolean') return true;
+  try {
+    return (await latestTuple(graph, threadId)) !== undefined;
+  } catch (error) {
+    throw storeErrorOr(threadId, error, details);
+  }
 }
 
 /**
@@ -1014,6 +1032,9 @@ export async function* streamResumeWith(
 ): AsyncGenerator<SwitchboardEvent, TurnResult> {
   checkId(threadId, 'threadId');
   options.signal?.throwIfAborted();
+  // A thread never written waits for nothing: the answer is refused (as under the lock, by `decide`)
+  // before the lock is taken, which would leave the thread's fence behind in the store for good.
+  if (!(await threadWritten(graph, threadId, { answer: options.answer }))) await decide(await graph.getState({ configurable: { thread_id: threadId } }));
   return yield* underLock(graph, threadId, { answer: options.answer }, options.signal, async function* (lease, progress) {
     // Checked under the lock: of two concurrent resumes, the second finds nothing pending.
     let snapshot = await graph.getState({ configurable: { thread_id: threadId } });
