@@ -311,7 +311,25 @@ function classify(error: unknown, attempts: number): ModelCallFailure {
   if (/ECONNREFUSED|ECONNRESET|socket hang up|fetch failed|connection error|network/i.test(message)) {
     return new ModelCallFailure('connection', message, attempts, { cause: error });
   }
+  if (droppedConnection(error)) return new ModelCallFailure('connection', `the connection closed in the middle of the reply (${message})`, attempts, { cause: error });
   return new ModelCallFailure('rejected', message, attempts, { cause: error });
+}
+
+/** Socket-level error codes: Node's, and undici's (`UND_ERR_SOCKET`: "other side closed"). */
+const CONNECTION_CODES = /^(ECONNRESET|ECONNREFUSED|ECONNABORTED|EPIPE|ETIMEDOUT|EAI_AGAIN|UND_ERR_SOCKET|UND_ERR_CLOSED|UND_ERR_CONNECT_TIMEOUT|UND_ERR_HEADERS_TIMEOUT|UND_ERR_BODY_TIMEOUT)$/;
+
+/**
+ * Whether the error is a connection lost under the call: a socket error code anywhere in its cause
+ * chain, or undici's `TypeError: terminated` (a response body cut off mid-stream, which the
+ * clients rethrow as is, its socket error as its cause).
+ */
+function droppedConnection(error: unknown): boolean {
+  for (let current = error, depth = 0; current instanceof Error && depth < 5; current = current.cause, depth += 1) {
+    const { code } = current as { code?: unknown };
+    if (typeof code === 'string' && CONNECTION_CODES.test(code)) return true;
+    if (current instanceof TypeError && current.message === 'terminated') return true;
+  }
+  return false;
 }
 
 /**

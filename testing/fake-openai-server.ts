@@ -28,8 +28,12 @@ export interface FakeResponse {
   usage?: { prompt_tokens: number; completion_tokens: number };
   /** The finish_reason (default `tool_calls` or `stop`), e.g. `length` for a reply stopped at max_tokens. */
   finishReason?: string;
-  /** In a stream: the connection closes after the first delta of text or tool-call arguments (no finish_reason, no `[DONE]`). */
-  cut?: boolean;
+  /**
+   * In a stream: the connection closes after the first delta of text or tool-call arguments (no
+   * finish_reason, no `[DONE]`). `'reset'`: the socket is destroyed there instead, as when a proxy
+   * or the network drops it (the body never ends: the client fails with `terminated`).
+   */
+  cut?: boolean | 'reset';
 }
 
 export interface FakeRequest {
@@ -131,17 +135,19 @@ export async function startFakeOpenAI(options: { port?: number } = {}): Promise<
     outgoing.writeHead(200, { 'content-type': 'text/event-stream', ...response.headers });
     const event = (delta: Record<string, unknown>, finishReason: string | null = null) =>
       outgoing.write(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model: request.model, choices: [{ index: 0, delta, finish_reason: finishReason }] })}\n\n`);
+    // A reset once what was written has reached the client (destroyed at once, the client sees no reply at all).
+    const hangUp = () => (response.cut === 'reset' ? void outgoing.write('', () => setTimeout(() => outgoing.destroy(), 20)) : outgoing.end());
     event({ role: 'assistant', content: '' });
     if (response.refusal) event({ refusal: response.refusal });
     for (const word of (response.content ?? '').split(/(?<= )/)) {
       if (!word) continue;
       event({ content: word });
-      if (response.cut) return void outgoing.end();
+      if (response.cut) return void hangUp();
     }
     for (const [index, call] of toolCalls.entries()) {
       const half = Math.ceil(call.function.arguments.length / 2);
       event({ tool_calls: [{ index, id: call.id, type: 'function', function: { name: call.function.name, arguments: call.function.arguments.slice(0, half) } }] });
-      if (response.cut) return void outgoing.end();
+      if (response.cut) return void hangUp();
       event({ tool_calls: [{ index, function: { arguments: call.function.arguments.slice(half) } }] });
     }
     event({}, finish);
