@@ -70,7 +70,7 @@ describe.each(Object.entries(stored))('answers on a thread never written (%s)', 
       () => approveHandoff(graph, unknown),
       () => denyHandoff(graph, unknown, { reason: 'no' }),
       () => resolveApproval(graph, unknown, { approved: true }),
-      () => resumeThread(graph, unknown, 'hello'),
+      () => resumeThread(graph, unknown, { reply: 'hello' }),
     ];
     for (const refused of refusals) await expect(refused()).rejects.toMatchObject({ code: 'NOTHING_PENDING', message: expect.stringContaining('no thread of that id') });
     await expect(recoverThread(graph, unknown)).resolves.toBeUndefined();
