@@ -8,6 +8,7 @@ import { INTERRUPT } from '@langchain/langgraph';
 import type { BaseCheckpointSaver, CheckpointTuple } from '@langchain/langgraph';
 import { SqliteSaver } from '@langchain/langgraph-checkpoint-sqlite';
 import type pg from 'pg';
+import { threadIdMatcher } from '../runtime/threads.js';
 import type { SwitchboardState, Turn } from '../state/schema.js';
 
 export interface ThreadRow {
@@ -26,7 +27,7 @@ export interface ThreadRow {
 }
 
 export interface ListThreadRowsOptions {
-  /** Only threads whose id contains this text (case-insensitive, in every script: see {@link foldCase}). */
+  /** Only threads whose id contains this text (case-insensitive, NFKC-normalised, in every script: see {@link threadIdMatcher}). */
   search?: string | undefined;
   /** At most this many (default 100). */
   limit?: number | undefined;
@@ -55,13 +56,12 @@ export async function listThreadRows(saver: BaseCheckpointSaver, options: ListTh
  * {@link listThreadRows}, and how many threads there are in all: the page lists them a page at a
  * time. SQLite and PostgreSQL give every thread's newest checkpoint id in one query, and only the
  * page's checkpoints are read; any other store is scanned. The search is done here, on the ids,
- * the same way for every store (a database's `lower()` may fold ASCII only).
+ * the same way for every store (a database's `lower()` may fold ASCII only, SQLite normalises no Unicode).
  */
 export async function listThreadPage(saver: BaseCheckpointSaver, options: ListThreadRowsOptions = {}): Promise<ThreadPage> {
   const limit = options.limit ?? 100;
   const offset = options.offset ?? 0;
-  const search = foldCase(options.search ?? '');
-  const matches = (threadId: string) => search === '' || foldCase(threadId).includes(search);
+  const matches = threadIdMatcher(options.search);
   const indexed = indexedStore(saver);
   if (indexed) {
     const found = (await indexed.heads()).filter((head) => matches(head.threadId));
@@ -70,15 +70,6 @@ export async function listThreadPage(saver: BaseCheckpointSaver, options: ListTh
   }
   const scanned = await scannedHeads(saver, matches);
   return { rows: scanned.map(toRow).sort(newestFirst).slice(offset, offset + limit), total: scanned.length };
-}
-
-/**
- * `text` made comparable without regard to case, in every script: composed (NFC, so an `é` typed
- * matches one written as `e` and an accent), then upper- and lower-cased (so `ß` matches `SS`),
- * with the final sigma `ς` as `σ` (the lower case of `Σ` depends on where it stands).
- */
-function foldCase(text: string): string {
-  return text.normalize('NFC').toUpperCase().toLowerCase().replaceAll('ς', 'σ');
 }
 
 function newestFirst(a: ThreadRow, b: ThreadRow): number {

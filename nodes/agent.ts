@@ -33,7 +33,11 @@ import { hookFailureEndsTurn, refusedText, runHandoffHook } from './hooks.js';
 import type { HookOutcome } from './hooks.js';
 import type { HandoffRefuseCode } from './events.js';
 
-/** Stable codes of the errors that end a turn (`state.turn.error.code`). */
+/**
+ * Stable codes of a turn's `error` (`state.turn.error.code`, `result.error.code`, the `turn-end`
+ * event's and the turn summary's): the errors that end a turn, and what went wrong in a turn that
+ * is `done` all the same (a person's hand-back a hook refused).
+ */
 export type TurnErrorCode =
   | 'MESSAGE_TOO_LONG'
   /** A message `graph.invoke` was given that no model can be shown (not text, empty, malformed): it leaves the thread. */
@@ -50,8 +54,17 @@ export type TurnErrorCode =
   /** A function tool did not answer within `toolTimeoutMs`: the turn ends, since whether the tool took effect is not known. */
   | 'TOOL_TIMEOUT'
   | 'REFUSED'
-  /** A handoff hook threw, timed out or returned bad fields, and `hooks.onError` is `'fail-turn'`. */
-  | 'HOOK_FAILED';
+  /**
+   * A handoff hook threw, timed out or returned bad fields, and `hooks.onError` is `'fail-turn'`; or
+   * it did so for a person's hand-back (the turn is `done`: the reply was delivered, the person keeps the conversation).
+   */
+  | 'HOOK_FAILED'
+  /** The receiving agent's hook refused a person's hand-back: the turn is `done` (the reply was delivered), the person keeps the conversation. */
+  | 'HOOK_REFUSED'
+  /** A turn cut short in an agent the YAML has lost since, closed by whatever came next on the thread; the root takes the conversation. */
+  | 'AGENT_REMOVED'
+  /** A message handled before (`replayed: true`) whose turn gave no reply: on that result only, nothing ran again. */
+  | 'NO_REPLY';
 
 const EMPTY_REPLY_NUDGE = 'Your last reply was empty. Answer the user, call one of your tools, or hand off.';
 

@@ -113,18 +113,13 @@ export async function routingStats(graph: SwitchboardGraph, period: StatsPeriod 
   const facts = new Map<string, TurnFacts & { threadId: string }>();
   // A forked thread starts with copies of its source's summaries (appended when it was forked): a
   // turn counts once, in the thread that ran it, and when it ended. Forks mark their copies; those
-  // made before they did are told by their content (the first thread to journal a turn ran it): the
-  // turn, its message and when it began, not when it ended (a fork made before forks caught up their
-  // source's journal could journal the source's last turn as its own, ended later).
-  const ranIn = new Map<string, string>();
+  // made before they did are told by their content (the first thread to journal a turn ran it).
+  const origins = new TurnOrigins();
   const seqOf = new Map<string, number>();
   for await (const entry of journal.scan({ kinds: ['turn'], since: storedTime(period.since), until: storedTime(period.until) })) {
     const summary = entry.data as TurnFacts | undefined;
     if (summary?.tree !== runtime.tree.name || summary.copiedFrom !== undefined || !endedIn(summary, period)) continue;
-    const origin = JSON.stringify([summary.turn, summary.messageId, summary.startedAt]);
-    const thread = ranIn.get(origin) ?? entry.threadId;
-    ranIn.set(origin, thread);
-    if (thread !== entry.threadId) continue;
+    if (origins.ranIn(summary, entry.threadId) !== entry.threadId) continue;
     const key = `${entry.threadId}\u0000${summary.turn}`;
     facts.set(key, { ...summary, threadId: entry.threadId });
     seqOf.set(key, entry.seq);
@@ -137,6 +132,35 @@ export async function routingStats(graph: SwitchboardGraph, period: StatsPeriod 
     if (later.entries.length > 0) facts.delete(key);
   }
   return summarizeTurns(facts.values(), { tree: runtime.tree.name, humans, ...period });
+}
+
+/**
+ * Which thread ran a turn, told by the content of its summaries, for the copies forks made before
+ * they marked them: the turn, its message and when it began, and when it ended. A copy has its
+ * source's end time; but a fork made before forks caught up their source's journal could journal
+ * the source's last turn as its own, caught up from its checkpoint (`recovered`) and ended later:
+ * a recovered summary is the same turn as another thread's whatever their end times. Two threads
+ * whose turns share a caller-chosen message id, their number and their start (to the millisecond)
+ * are still two turns when neither was recovered: they ended at different times.
+ */
+class TurnOrigins {
+  /** By the turn, its message and its start: the threads that journaled it, in order, with their summaries' end times. */
+  readonly #seen = new Map<string, Map<string, { endedAt: Set<string | undefined>; recovered: boolean }>>();
+
+  /** The thread that ran the turn `summary` (journaled in `threadId`) is about: the first to journal it. */
+  ranIn(summary: TurnFacts & { recovered?: unknown }, threadId: string): string {
+    const start = JSON.stringify([summary.turn, summary.messageId, summary.startedAt]);
+    const recovered = summary.recovered === true;
+    const threads = this.#seen.get(start) ?? new Map<string, { endedAt: Set<string | undefined>; recovered: boolean }>();
+    this.#seen.set(start, threads);
+    const same = [...threads].find(([thread, seen]) => thread === threadId || recovered || seen.recovered || seen.endedAt.has(summary.endedAt));
+    const [ranIn, seen] = same ?? [threadId, { endedAt: new Set<string | undefined>(), recovered: false }];
+    // A turn that waited for a person has a summary per wait and a final one, each ended at its own time.
+    seen.endedAt.add(summary.endedAt);
+    if (ranIn === threadId) seen.recovered ||= recovered;
+    threads.set(ranIn, seen);
+    return ranIn;
+  }
 }
 
 /** `since` and `until`, when given, are valid dates: `INVALID_INPUT` naming the option otherwise. */

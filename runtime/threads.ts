@@ -1,5 +1,5 @@
 /**
- * Threads across a checkpointer: which ones wait for a person.
+ * Threads across a checkpointer: which ones wait for a person; and how a search finds a thread by its id.
  */
 import type { BaseCheckpointSaver } from '@langchain/langgraph';
 import type { SwitchboardGraph } from '../graphs/compile.js';
@@ -80,4 +80,26 @@ export async function listThreadIds(saver: BaseCheckpointSaver): Promise<string[
     if (typeof id === 'string') ids.add(id);
   }
   return [...ids];
+}
+
+/**
+ * Whether a thread id contains `search`, without regard to case or to how its text is encoded, in
+ * every script: both sides are folded ({@link foldForSearch}). No search (or an empty one) matches
+ * every id. Done in JS, the same for every store: a database's `lower()` may fold ASCII only, and
+ * SQLite cannot normalise Unicode.
+ */
+export function threadIdMatcher(search: string | undefined): (threadId: string) => boolean {
+  const folded = foldForSearch(search ?? '');
+  return (threadId) => folded === '' || foldForSearch(threadId).includes(folded);
+}
+
+/**
+ * `text` made comparable without regard to case or encoding: NFKC-normalised (so a `ü` written as
+ * `u` and an accent matches one typed as a single letter, and a full-width `ＲＥＦＵＮＤ` or a
+ * ligature `ﬁ` match `REFUND` and `fi`), then lower-, upper- and lower-cased (so `ß` and `ẞ` match
+ * `SS`), with the final sigma `ς` as `σ` (the lower case of `Σ` depends on where it stands), and
+ * normalised again (casing may leave a letter and its accent apart).
+ */
+export function foldForSearch(text: string): string {
+  return text.normalize('NFKC').toLowerCase().toUpperCase().toLowerCase().replaceAll('ς', 'σ').normalize('NFKC');
 }
