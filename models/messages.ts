@@ -42,6 +42,22 @@ export function usageOf(message: AIMessage | AIMessageChunk): UsageMetadata | un
 }
 
 /**
+ * The input tokens of a usage that the provider's prompt cache served (`read`) or stored (`write`),
+ * from LangChain's `input_token_details`: `cache_read` (OpenAI's `prompt_tokens_details.cached_tokens`,
+ * Anthropic's `cache_read_input_tokens`) and `cache_creation` (Anthropic's `cache_creation_input_tokens`).
+ * Both are among `input_tokens`. A count that is missing or not a count (OpenAI's client copies a
+ * `null`) is 0.
+ */
+export function cacheTokensOf(usage: UsageMetadata): { read: number; write: number } {
+  const details = usage.input_token_details;
+  return { read: tokenCount(details?.cache_read), write: tokenCount(details?.cache_creation) };
+}
+
+function tokenCount(value: unknown): number {
+  return typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : 0;
+}
+
+/**
  * The text of a message. The same as LangChain's `message.text`, which converts the content to
  * standard blocks on every read (most of the cost of a short message's bookkeeping): plain string
  * content, the usual case, is returned as it is.

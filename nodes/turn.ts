@@ -34,8 +34,9 @@ export function overCharacterLimit(text: string, limit: number): string | undefi
   if (text.length <= limit) return undefined;
   // A character of many code units (a letter under a pile of combining marks) still costs the model
   // all of them: past this many a character on average, the text is too long however it is counted.
-  // (Some room above a small limit: one family emoji takes 11.)
-  if (text.length > (limit + 16) * MAX_UNITS_PER_CHARACTER) return `${text.length} UTF-16 code units (more than ${MAX_UNITS_PER_CHARACTER} a character)`;
+  // (Some room above a small limit: one family emoji takes 11.) Said as the length a program gives
+  // (`text.length`): for most text, its characters.
+  if (text.length > (limit + 16) * MAX_UNITS_PER_CHARACTER) return `${text.length} characters (counted in UTF-16 code units)`;
   const cap = limit * 2;
   const count = graphemeCount(text, cap);
   if (count > cap) return `more than ${cap} characters`;

@@ -7,7 +7,7 @@
 import type { BaseMessage } from '@langchain/core/messages';
 import { convertToOpenAITool } from '@langchain/core/utils/function_calling';
 import { z } from 'zod';
-import { textOf, usageOf } from '../models/messages.js';
+import { cacheTokensOf, textOf, usageOf } from '../models/messages.js';
 import { HelperRequestSchema } from './context.js';
 import type { AgentRuntime, TreeRuntime } from './context.js';
 import { costOf, priceOf } from '../models/prices.js';
@@ -32,6 +32,8 @@ export interface AccountedCall {
  * received (about four a token), the tools' schemas included: counted as 0, a session would never
  * reach `tokensPerSession`. `result.attempts` are the model calls counted (the answering model's
  * own, when the models that failed before it are accounted by {@link accountFailedModel}).
+ * The input tokens are all the provider counted, those its prompt cache served or stored among
+ * them; only the cost tells them apart (at the price's cache rates, see `costOf`).
  */
 export function accountUsage(
   runtime: TreeRuntime,
@@ -43,7 +45,8 @@ export function accountUsage(
   const metadata = reportedUsage(result.message);
   const inputTokens = metadata ? (metadata.input_tokens ?? 0) : estimateTokens(input, toolSchemaChars(runtime, agent));
   const outputTokens = metadata ? (metadata.output_tokens ?? 0) : estimateTokens([result.message]);
-  const cost = costOf(result.modelId, inputTokens, outputTokens, runtime.prices);
+  // Input tokens the prompt cache served or stored cost less (or more) than the others: see `costOf`.
+  const cost = costOf(result.modelId, inputTokens, outputTokens, runtime.prices, metadata ? cacheTokensOf(metadata) : undefined);
   // Made where the turn's path now ends (see `CallUsage`).
   const call: CallUsage = [agent, turn.path.length, result.attempts, inputTokens, outputTokens, cost, Math.round(result.latencyMs)];
   const counted = count(turn, agent, 'modelCalls', result.attempts);

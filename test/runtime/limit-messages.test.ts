@@ -127,8 +127,8 @@ describe('messageChars counts characters as a person does', () => {
     expect(messageTooLong('a'.repeat(20_000), limits)).toBe('The message has more than 16000 characters; the limit is 8000.');
     expect(messageTooLong(`${FAMILY}${'a'.repeat(30_000)}`, limits)).toBe('The message has more than 16000 characters; the limit is 8000.');
     // Few characters, megabytes of text (a letter under a pile of combining marks): the model would be sent them all.
-    expect(messageTooLong(`e${'\u0301'.repeat(999_999)}`, limits)).toBe('The message has 1000000 UTF-16 code units (more than 8 a character); the limit is 8000.');
-    expect(messageTooLong(`a${'\u0301'.repeat(99)}`.repeat(7_000), limits)).toBe('The message has 700000 UTF-16 code units (more than 8 a character); the limit is 8000.');
+    expect(messageTooLong(`e${'\u0301'.repeat(999_999)}`, limits)).toBe('The message has 1000000 characters (counted in UTF-16 code units); the limit is 8000.');
+    expect(messageTooLong(`a${'\u0301'.repeat(99)}`.repeat(7_000), limits)).toBe('The message has 700000 characters (counted in UTF-16 code units); the limit is 8000.');
     expect(messageTooLong(FAMILY.repeat(1_000), limits)).toBeUndefined();
   });
 });
