@@ -53,7 +53,7 @@ export { MemoryJournal } from './store/journal.js';
 export type { JournalEntry, JournalEntryInput, JournalKind, JournalPage, JournalThread, ListJournalThreadsOptions, ReadJournalOptions, ScanJournalOptions, ThreadJournal } from './store/journal.js';
 export { escapeControlCharacters, escapeControlCharactersIn, stringifyForTerminal } from './dev/control-characters.js';
 export { DEFAULT_PRICES, costOf } from './models/prices.js';
-export type { Price, PriceTable } from './models/prices.js';
+export type { CacheTokens, Price, PriceTable } from './models/prices.js';
 export { listWaitingThreads, listThreadIds } from './runtime/threads.js';
 export { forkThread, threadAtTurn, listTurnCheckpoints } from './runtime/fork.js';
 export type { ForkThreadOptions, ForkResult, ThreadAtTurn, TurnCheckpoint } from './runtime/fork.js';
