@@ -9,7 +9,7 @@ import { packageVersion } from './package.js';
 import { EXIT } from './exit-codes.js';
 import { formatProjectIssue, PROJECT_FILE, ProjectFileError, readProjectSettings } from './project-file.js';
 import type { ProjectSettings } from './project-file.js';
-import { applyProject, prepareCommand, TREE_ARGUMENT_HELP } from './project.js';
+import { applyProject, prepareCommand, treeArgumentHelp } from './project.js';
 
 /** Program options that take a value (so the word after them is not the command). */
 const VALUE_OPTIONS = new Set(['--config']);
@@ -35,6 +35,24 @@ function configOption(args: string[]): string | undefined {
     else if (arg.startsWith('--config=')) value = arg.slice('--config='.length);
   }
   return value;
+}
+
+/**
+ * The project file's settings for the list of commands: none when there is no project file, or one
+ * that cannot be read (`switchboard --help` works beside a broken one; a command says what is wrong).
+ */
+function projectSettingsForHelp(explicit: string | undefined): ProjectSettings | undefined {
+  try {
+    return readProjectSettings(explicit);
+  } catch (error) {
+    if (error instanceof ProjectFileError) return undefined;
+    throw error;
+  }
+}
+
+/** A command's arguments as the list of commands shows them: `<tree>` is `[tree]` where the project file names a tree (as the command's own help shows it). */
+function listedUsage(usage: string, settings: ProjectSettings | undefined): string {
+  return settings?.tree === undefined ? usage : usage.replace('<tree>', '[tree]');
 }
 
 /** Whether the arguments ask for JSON output (`--json` before any `--`): errors are then printed as JSON on stdout too. */
@@ -70,7 +88,6 @@ const program = new Command('switchboard')
   .option('--config <file>', `the project file (default: the nearest ${PROJECT_FILE}, from here upward)`)
   // The list of commands shows each one's arguments even when its module is not loaded.
   .configureHelp({ subcommandTerm: (command) => `${command.name()} ${command.usage()}`.trim() })
-  .addHelpText('after', `\n${TREE_ARGUMENT_HELP}`)
   // Parser errors (an unknown option, a missing -m…) are usage errors like ours: exit 2, not 1.
   .exitOverride();
 
@@ -91,11 +108,14 @@ try {
   }
 }
 
+// The list of commands (no command chosen) shows `[tree]` where the project file names a tree, and says which.
+const listed = chosen ? settings : projectSettingsForHelp(configOption(args));
+program.addHelpText('after', `\n${treeArgumentHelp(listed)}`);
 for (const entry of COMMANDS) {
   if (entry === chosen) {
     (await entry.load())(program);
     prepareCommand(program.commands.at(-1)!, settings);
-  } else program.command(entry.name).usage(entry.usage).description(entry.summary);
+  } else program.command(entry.name).usage(listedUsage(entry.usage, listed)).description(entry.summary);
 }
 program.hook('preAction', (_program, command) => applyProject(command, settings));
 

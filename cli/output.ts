@@ -29,6 +29,11 @@ export interface TurnPrinterOptions {
    * again with (only the command knows the option); none by default.
    */
   afterError?: (result: TurnResult) => string[];
+  /**
+   * A failed turn's error message in the command's words (default: {@link cliErrorMessage}, the
+   * CLI's flags and commands instead of the library's names; the chat's: its own commands).
+   */
+  errorMessage?: (message: string) => string;
 }
 
 export class TurnPrinter {
@@ -139,7 +144,8 @@ export class TurnPrinter {
     if (withReply && result.reply !== undefined)
       this.line(`${this.paint('bold', `${result.agent}:`)} ${escapeControlCharacters(result.reply)}`);
     if (result.status === 'error' && result.error) {
-      this.line(this.paint('red', escapeControlCharacters(`error ${result.error.code}: ${result.error.message}`)));
+      const message = (this.options.errorMessage ?? cliErrorMessage)(result.error.message);
+      this.line(this.paint('red', escapeControlCharacters(`error ${result.error.code}: ${message}`)));
       if (own) for (const line of this.options.afterError?.(result) ?? []) this.line(escapeControlCharacters(line));
     }
     if (result.waitingFor) {
@@ -281,13 +287,46 @@ const CLI_WORDS: readonly (readonly [RegExp, string])[] = [
   [/\(denyHandoff, switchboard deny\)/, `(${suggestCommand(['deny'])})`],
   [/The thread's next message, or recoverThread, also finishes/, "The thread's next message also finishes"],
   [/Call recoverThread again/, 'Run the command again'],
-  // Printed after the turn it names (see refusedAfterRecovery in commands/approval.ts).
-  [/(That turn's|Its) result is the error's `recovered`\./, '$1 result is printed above.'],
 ];
 
-/** An error's message as the CLI prints it: with its flags and commands instead of the library's names (see {@link CLI_WORDS}). */
-export function cliErrorMessage(message: string): string {
-  return CLI_WORDS.reduce((text, [words, cli]) => text.replace(words, cli), message);
+/**
+ * Where the turn a refused decision or reply finished first is shown (see refusedAfterRecovery in
+ * commands/approval.ts): printed above the error in text, beside it under `recovered` with `--json`.
+ */
+export type RecoveredShown = 'above' | 'json';
+
+const RECOVERED_WORDS: Readonly<Record<RecoveredShown, string>> = {
+  above: '$1 result is printed above.',
+  json: '$1 result is the `recovered` printed with this error.',
+};
+
+/** The sentence that names where a refused answer's recovered turn is (the library: the error's `recovered`). */
+const RECOVERED_SENTENCE = /(That turn's|Its) result is the error's `recovered`\./;
+
+/**
+ * An error's message as the CLI prints it: with its flags and commands instead of the library's
+ * names (see {@link CLI_WORDS}), and a recovered turn said to be where the output shows it.
+ */
+export function cliErrorMessage(message: string, recovered: RecoveredShown = 'above'): string {
+  return CLI_WORDS.reduce((text, [words, cli]) => text.replace(words, cli), message).replace(RECOVERED_SENTENCE, RECOVERED_WORDS[recovered]);
+}
+
+/**
+ * What a person in `switchboard chat` types instead of the library's functions: the chat's own
+ * `/reply`, `/approve` and `/deny` (each pair the exact text the runtime writes, as in
+ * {@link CLI_WORDS}; what the chat has no command for keeps the CLI's words).
+ */
+const CHAT_WORDS: readonly (readonly [RegExp, string])[] = [
+  [/\(approveHandoff or denyHandoff; switchboard approve or deny\)/, '(/approve or /deny)'],
+  [/\(resumeThread; switchboard resume\)/, '(/reply)'],
+  [/with approveHandoff or denyHandoff \(switchboard approve\|deny\)/, 'with /approve or /deny'],
+  [/with resumeThread \(switchboard resume\)/, 'with /reply'],
+  [/\(denyHandoff, switchboard deny\)/, '(/deny)'],
+];
+
+/** An error's message as `switchboard chat` prints it: the chat's commands first, then the CLI's words (see {@link cliErrorMessage}). */
+export function chatErrorMessage(message: string): string {
+  return cliErrorMessage(CHAT_WORDS.reduce((text, [words, chat]) => text.replace(words, chat), message));
 }
 
 /** Whether the turn's reply is a message its provider stopped at the model's maxTokens. */

@@ -51,7 +51,8 @@ export function prepareCommand(command: Command, settings: ProjectSettings | und
     command.addOption(new Option('--log-format <format>', 'auto (pretty in a terminal, JSON lines otherwise), json or pretty').choices(LOG_FORMATS));
   for (const argument of command.registeredArguments)
     if (argument.name() === 'tree') {
-      argument.description = TREE_HELP;
+      argument.description = settings?.tree === undefined ? TREE_HELP : `${TREE_HELP}. Left out here, it is ${projectTreeSource(settings.tree, settings.file)}`;
+      // Shown as `[tree]` in the usage line.
       if (settings?.tree !== undefined) argument.required = false;
     }
 }
@@ -62,6 +63,20 @@ const TREE_HELP = `a tree file, or the name of one of the project file's "trees"
 /** What `<tree>` is, under the list of commands (`switchboard --help`). */
 export const TREE_ARGUMENT_HELP = `<tree> is a tree file, or the name of one of the "trees" in the project file
 (${PROJECT_FILE}); it may be left out where the project file names a "tree".`;
+
+/**
+ * The text under the list of commands: what `<tree>` is ({@link TREE_ARGUMENT_HELP}) and, in a
+ * project whose file names a tree (the commands then list `[tree]`), the tree a command given none uses.
+ */
+export function treeArgumentHelp(settings: ProjectSettings | undefined): string {
+  if (settings?.tree === undefined) return TREE_ARGUMENT_HELP;
+  return `${TREE_ARGUMENT_HELP}\nHere [tree] may be left out: it is then ${projectTreeSource(settings.tree, settings.file)}.`;
+}
+
+/** The tree a command given none uses, and where it comes from: `tree.yaml (the "tree" of switchboard.config.json)`. */
+function projectTreeSource(tree: string, file: string): string {
+  return `${shownPath(tree)} (the "tree" of ${shownPath(file)})`;
+}
 
 /** Fills in, before the command's action runs, what the command line left out and the project sets. */
 export function applyProject(command: Command, settings: ProjectSettings | undefined): void {

@@ -241,7 +241,8 @@ export const URL_SCHEME = /^([a-z][a-z0-9+.-]+):\/\//i;
  * `error STORE_UNAVAILABLE: …` (exit 1), never a driver's stack trace. A folder, a file that is not
  * SQLite or an unknown URL scheme is a mistake in the command (exit 2); so is, with `existing` (a
  * command that only reads threads), a SQLite file that is not there: opening it would make an
- * empty store, and a mistyped path would read as "no threads".
+ * empty store, and a mistyped path would read as "no threads". An empty file (0 bytes) it reads as
+ * the store with no threads that it is, without writing to it (see {@link emptyStore}).
  */
 export async function openStore(db: string | undefined, options: { existing?: boolean } = {}): Promise<Checkpointer> {
   const target = storeTarget(db);
@@ -254,6 +255,7 @@ export async function openStore(db: string | undefined, options: { existing?: bo
     if (existsSync(path) && statSync(path).isDirectory())
       throw new UsageError(`The store ${shown} is a folder, not a SQLite file: name a file, e.g. --db ${join(path, 'threads.sqlite')}.`);
     if (options.existing && !existsSync(path)) throw missingStore(shown, storeOrigin(db));
+    if (options.existing && isEmptyFile(path)) return await emptyStore(path);
     if (!startsAsSqlite(path))
       throw new UsageError(
         `The store ${shown} is not a SQLite file (its first bytes are not SQLite's): name the SQLite file the threads are kept in${options.existing ? '' : ', or a new path for a new store'} (the default store is ${DEFAULT_SQLITE_PATH}).`,
@@ -268,6 +270,26 @@ export async function openStore(db: string | undefined, options: { existing?: bo
     const where = isPostgresUrl(target) ? 'Check that PostgreSQL is running there and the URL names an existing database.' : 'Check that the path names a SQLite file (or a new one) you can write.';
     throw new SwitchboardError('STORE_UNAVAILABLE', `Cannot open the store ${shown}: ${reason}. ${where}`, { cause: error });
   }
+}
+
+/** Whether `path` is a file of 0 bytes (SQLite would take it as a new database, and write its tables there). */
+function isEmptyFile(path: string): boolean {
+  try {
+    const stat = statSync(path);
+    return stat.isFile() && stat.size === 0;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * An empty SQLite file, as a command that only reads threads sees it: a store with no threads.
+ * Opening the file would write SQLite's tables into it; an empty store in memory answers the same
+ * (no thread, no turn) and leaves the file as it was. Its messages name the file.
+ */
+async function emptyStore(path: string): Promise<Checkpointer> {
+  const store = await openCheckpointer('memory');
+  return { ...store, describe: `sqlite:${path} (an empty file)` };
 }
 
 /** Where the store option came from, as a person would look for it; undefined for the default store. */

@@ -14,7 +14,7 @@ import { suggestCommand, withoutPassword } from '../command-line.js';
 import { SwitchboardError } from '../../errors/switchboard-error.js';
 import { checkThreadOption, common, consume, exitCodeOf, guard, openSession, SHOWN_AS_TEXT, SHOWN_BY_EVERY_COMMAND, turnExitCode } from '../setup.js';
 import type { CommonOptions } from '../setup.js';
-import { resumeHint, TurnPrinter, turnJson } from '../output.js';
+import { cliErrorMessage, resumeHint, TurnPrinter, turnJson } from '../output.js';
 import { colorEnabled } from '../color.js';
 import { escapeControlCharacters, stringifyForTerminal } from '../../dev/control-characters.js';
 import { NothingPendingError } from '../../runtime/turn.js';
@@ -97,8 +97,9 @@ export function printAnswered(printer: TurnPrinter, result: TurnResult): void {
 /**
  * A decision or reply refused (NOTHING_PENDING) after it finished a turn a failure had cut short:
  * that turn (`error.recovered`) is not lost with the error. Text shows it before the error; `--json`
- * prints one object with both (`error`, `recovered`), and the error's line on stderr, exit 2. Any
- * other error is thrown on, to be reported as usual.
+ * prints one object with both (`error`, `recovered`), and the error's line on stderr, exit 2, the
+ * message in the CLI's words either way (see cliErrorMessage). Any other error is thrown on, to be
+ * reported as usual.
  */
 export function refusedAfterRecovery(error: unknown, printer: TurnPrinter, json: boolean | undefined): number {
   if (!(error instanceof NothingPendingError)) throw error;
@@ -106,8 +107,10 @@ export function refusedAfterRecovery(error: unknown, printer: TurnPrinter, json:
     printer.recovered(error.recovered);
     throw error;
   }
-  process.stderr.write(`${escapeControlCharacters(`error ${error.code}: ${error.message}`)}\n`);
-  process.stdout.write(`${stringifyForTerminal({ error: { code: error.code, message: error.message }, recovered: turnJson(error.recovered) })}\n`);
+  // In the CLI's words, as the text's error line (see guard): the recovered turn is beside it.
+  const message = cliErrorMessage(error.message, 'json');
+  process.stderr.write(`${escapeControlCharacters(`error ${error.code}: ${message}`)}\n`);
+  process.stdout.write(`${stringifyForTerminal({ error: { code: error.code, message }, recovered: turnJson(error.recovered) })}\n`);
   return exitCodeOf(error);
 }
 

@@ -10,7 +10,7 @@ import type { ApprovalDecision } from '../../nodes/approval.js';
 import { NothingPendingError, recoverThread, streamResume, streamTurn } from '../../runtime/turn.js';
 import { checkFieldOptions, checkThreadOption, collect, common, consume, describeModel, guard, openSession, parseFields, SHOWN_AS_TEXT } from '../setup.js';
 import type { CommonOptions, Session } from '../setup.js';
-import { chatReplyHint, TurnPrinter } from '../output.js';
+import { chatErrorMessage, chatReplyHint, TurnPrinter } from '../output.js';
 import { printAnswered, refuseStaleApproval } from './approval.js';
 import { colorEnabled } from '../color.js';
 import { typedOnCommandLine } from '../project.js';
@@ -144,6 +144,7 @@ export function registerChat(program: Command): void {
             color: colorEnabled(process.stdout),
             streaming: process.stdout.isTTY === true,
             howToAnswer: chatReplyHint,
+            errorMessage: chatErrorMessage,
           });
           process.stdout.write(
             `${escapeControlCharacters(`Switchboard · tree ${session.tree.spec.name} · thread ${threadId} · ${describeModel(session.tree.spec, session.model)}`)}\n`,
@@ -198,7 +199,8 @@ export function registerChat(program: Command): void {
                   if (!(error instanceof SwitchboardError)) throw error;
                   // A turn a failure had cut short, finished before the answer was refused: shown, not lost.
                   if (error instanceof NothingPendingError) printer.recovered(error.recovered);
-                  process.stdout.write(`${escapeControlCharacters(`error ${error.code}: ${error.message}`)}\n`);
+                  // In the chat's words, as every command's errors are in the CLI's (see guard).
+                  process.stdout.write(`${escapeControlCharacters(`error ${error.code}: ${chatErrorMessage(error.message)}`)}\n`);
                 } finally {
                   inTurn = false;
                 }

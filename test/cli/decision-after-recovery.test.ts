@@ -69,4 +69,12 @@ describe('a decision after its own run was cut short', () => {
       recovered: { turn: 2, status: 'waiting', agent: 'person', waitingFor: { type: 'escalation', agent: 'person' } },
     });
   });
+
+  it("--json words the refusal as the CLI does, saying where the recovered turn is, not the library's error's `recovered`", async () => {
+    const json = await runCli(['deny', TREE, '--db', await approvedThenCut('cut-words'), '--thread', 'cut-words', '--json']);
+    const message =
+      "Thread cut-words is not waiting for an approval: billing → person was approved by ana in turn 2, a decision saved before a failure cut its run short and carried out first. That turn's result is the `recovered` printed with this error.";
+    expect(json).toMatchObject({ code: 2, stderr: `error NOTHING_PENDING: ${message}\n` });
+    expect((JSON.parse(json.stdout.toString()) as { error: unknown }).error).toEqual({ code: 'NOTHING_PENDING', message });
+  });
 });

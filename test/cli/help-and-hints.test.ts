@@ -42,6 +42,22 @@ describe('help', () => {
     expect((await runCli(['run', '--help'], { cwd: dir })).stdout.toString()).toContain('Usage: switchboard run [options] [tree]');
   });
 
+  it('in a project that names a tree, shows [tree] in the list of commands too, and says which tree a command given none uses', async () => {
+    const flat = (text: string) => text.replace(/\s+/g, ' ');
+    const top = (await runCli(['--help'], { cwd: dir })).stdout.toString();
+    for (const command of ['lint', 'run', 'chat', 'pending', 'approve', 'stats']) expect(top, command).toContain(`  ${command} [options] [tree] `);
+    expect(top).not.toContain('<tree>  ');
+    expect(top).toContain('\nHere [tree] may be left out: it is then tree.yaml (the "tree" of switchboard.config.json).\n');
+    expect(flat((await runCli(['run', '--help'], { cwd: dir })).stdout.toString())).toContain('Left out here, it is tree.yaml (the "tree" of switchboard.config.json)');
+    // Without a project file, or beside a broken one, <tree> stays required and nothing is named.
+    const outside = (await runCli(['--help'], { cwd: tmpdir() })).stdout.toString();
+    expect(outside).toContain('  run [options] <tree> ');
+    expect(outside).not.toContain('Here [tree]');
+    const broken = await runCli(['--config', 'bad.json', '--help'], { cwd: dir });
+    expect(broken.code).toBe(0);
+    expect(broken.stdout.toString()).toContain('  run [options] <tree> ');
+  });
+
   it('dev describes --tools as the other commands do', async () => {
     const flat = (text: string) => text.replace(/\s+/g, ' ');
     const dev = flat((await runCli(['dev', '--help'], { cwd: tmpdir() })).stdout.toString());

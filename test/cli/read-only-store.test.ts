@@ -1,9 +1,10 @@
 /**
  * The commands that only read threads (`pending`, `trace`, `stats`): a store that is not there is a
- * mistake in the command (a mistyped `--db`, or the wrong folder), refused without making one; and
- * they have no options for models or logs, which they never use.
+ * mistake in the command (a mistyped `--db`, or the wrong folder), refused without making one; an
+ * empty file is a store with no threads, left as it is; and they have no options for models or
+ * logs, which they never use.
  */
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
@@ -58,10 +59,25 @@ describe('a command that only reads threads, given a store that does not exist',
     expect(existsSync(join(cwd, '.switchboard'))).toBe(false);
   });
 
-  it('reads a store that exists, even an empty file; a command that writes still makes a new store', async () => {
+  it('reads an empty file (0 bytes) as a store with no threads, and writes nothing to it', async () => {
     const cwd = folder();
     writeFileSync(join(cwd, 'empty.sqlite'), '');
-    expect(await runCli(['pending', DESK, '--db', 'empty.sqlite'], { cwd })).toMatchObject({ code: 0, stderr: '' });
+    const pending = await runCli(['pending', DESK, '--db', 'empty.sqlite'], { cwd });
+    expect(pending).toMatchObject({ code: 0, stderr: '' });
+    expect(pending.stdout.toString()).toBe('No thread is waiting for a person.\n');
+    expect((await runCli(['pending', DESK, '--db', 'empty.sqlite', '--json'], { cwd })).stdout.toString()).toBe('[]\n');
+    const stats = await runCli(['stats', DESK, '--db', 'empty.sqlite'], { cwd });
+    expect(stats).toMatchObject({ code: 0, stderr: '' });
+    expect(stats.stdout.toString()).toContain('No turn in the store for this tree.');
+    const trace = await runCli(['trace', DESK, '--db', 'sqlite:empty.sqlite', '--thread', 't1'], { cwd });
+    expect(trace).toMatchObject({ code: 2, stderr: 'error USAGE: There is no thread t1 in sqlite:empty.sqlite (an empty file). Pass the store its turns ran in with --db.\n' });
+    // Still 0 bytes, and SQLite left no journal beside it.
+    expect(statSync(join(cwd, 'empty.sqlite')).size).toBe(0);
+    expect(readdirSync(cwd)).toEqual(['empty.sqlite']);
+  });
+
+  it('reads a store that exists; a command that writes still makes a new store', async () => {
+    const cwd = folder();
     const run = await runCli(['run', DESK, '--db', 'new/threads.sqlite', '--thread', 'n1', '-m', 'hi'], { cwd });
     expect(run.code).toBe(0);
     expect(existsSync(join(cwd, 'new/threads.sqlite'))).toBe(true);
