@@ -148,3 +148,59 @@ export function inBusinessHours(now: Date, timeZone: string, hours: string, days
   const minute = local.hour * 60 + local.minute;
   return ranges.some((range) => minute >= range.start && minute < range.end);
 }
+
+const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'] as const;
+
+/** The days of a month (1–12) of the Gregorian calendar. */
+function daysInMonth(year: number, month: number): number {
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  return [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1] ?? 0;
+}
+
+/** Why year, month and day are no day of the calendar; undefined when they are one. */
+function calendarProblem(year: number, month: number, day: number): string | undefined {
+  if (year < 1) return 'there is no year 0000 (years run from 0001 to 9999)';
+  if (month < 1 || month > 12) return `there is no month ${pad(month)} (months run from 01 to 12)`;
+  const days = daysInMonth(year, month);
+  if (day < 1 || day > days) return `${MONTHS[month - 1]} ${year} has no day ${pad(day)} (it has ${days})`;
+  return undefined;
+}
+
+const pad = (value: number) => String(value).padStart(2, '0');
+
+/** Why `text` is no date as date() gives it (`2026-12-25`: YYYY-MM-DD, a day of the calendar); undefined when it is one. */
+export function dateProblem(text: string): string | undefined {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
+  if (!match) return 'it is not written YYYY-MM-DD';
+  return calendarProblem(Number(match[1]), Number(match[2]), Number(match[3]));
+}
+
+/** The most characters CEL's timestamp() reads (@marcbachmann/cel-js). */
+const MAX_TIMESTAMP_LENGTH = 30;
+/** The moments timestamp() accepts, in milliseconds: 0001-01-01T00:00:00Z to 9999-12-31T23:59:59.999Z. */
+const TIMESTAMP_RANGE = { first: -62_135_596_800_000, last: 253_402_300_799_999 } as const;
+
+/**
+ * Why `text` is no moment timestamp() reads: an RFC 3339 timestamp (`2026-12-25T09:00:00Z`,
+ * `2026-12-25T09:00:00.5+01:00`, a space for the T allowed) of a real day and time, in the years
+ * 0001 to 9999, at most 30 characters. One without Z or an offset is refused too: the platform
+ * would read it in the server's own time zone. Undefined when it is one.
+ */
+export function timestampProblem(text: string): string | undefined {
+  const match = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d+)?(?:[Zz]|([+-])(\d{2}):(\d{2}))$/.exec(text);
+  if (!match) {
+    const local = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?$/.test(text);
+    return local ? 'it has no Z or offset such as +01:00, so it would be read in the time zone of the server' : 'it is not written YYYY-MM-DDTHH:MM:SS with Z or an offset such as +01:00';
+  }
+  const [year, month, day, hour, minute, second] = match.slice(1, 7).map(Number) as [number, number, number, number, number, number];
+  const calendar = calendarProblem(year, month, day);
+  if (calendar) return calendar;
+  if (hour > 23 || minute > 59 || second > 59) return `there is no time ${match[4]}:${match[5]}:${match[6]} (times run from 00:00:00 to 23:59:59)`;
+  const [sign, offsetHours, offsetMinutes] = match.slice(8);
+  if (sign !== undefined && (Number(offsetHours) > 23 || Number(offsetMinutes) > 59)) return `there is no offset ${sign}${offsetHours}:${offsetMinutes} (offsets run from -23:59 to +23:59)`;
+  if (text.length > MAX_TIMESTAMP_LENGTH) return `it is longer than the ${MAX_TIMESTAMP_LENGTH} characters timestamp() reads (write fewer digits after the seconds)`;
+  const moment = Date.parse(text);
+  if (Number.isNaN(moment)) return 'it is not a moment timestamp() can read';
+  if (moment < TIMESTAMP_RANGE.first || moment > TIMESTAMP_RANGE.last) return 'it falls outside the years 0001 to 9999 once its offset is applied';
+  return undefined;
+}

@@ -13,7 +13,7 @@ import { GraphGaps } from './graph-gaps.js';
 import { closestName, didYouMean, listNames } from './suggest.js';
 import { CLOCK_FUNCTIONS, createConditionEnvironment, EXCLUDED_FUNCTIONS, isConditionName } from './conditions.js';
 import type { ConditionEnvironment } from './conditions.js';
-import { isTimeZone, parseDays, parseHours, timeZoneNames, WEEKDAYS } from './condition-clock.js';
+import { dateProblem, isTimeZone, parseDays, parseHours, timestampProblem, timeZoneNames, WEEKDAYS } from './condition-clock.js';
 import { checkClockRanges } from './condition-range.js';
 
 type Report = (issue: IssueInput) => void;
@@ -197,6 +197,14 @@ function checkCalls(ast: ASTNode, path: Path, report: Report): boolean {
       report(hasOnAField(args[0], path));
       continue;
     }
+    if (name === 'timestamp' && args[0] !== undefined) {
+      const problem = checkTimestamp(args[0], path);
+      if (problem) {
+        reported = true;
+        report(problem);
+      }
+      continue;
+    }
     if (!Object.hasOwn(CLOCK_FUNCTIONS, name)) continue;
     const zone = args[0];
     const zoneName = stringLiteral(zone);
@@ -221,6 +229,20 @@ function checkCalls(ast: ASTNode, path: Path, report: Report): boolean {
     }
   }
   return reported;
+}
+
+/** `timestamp("2026-13-45T00:00:00Z")`: a text written out that timestamp() refuses when the condition runs, or reads as another moment (02-30 as 2 March). */
+function checkTimestamp(argument: ASTNode, path: Path): IssueInput | undefined {
+  const text = stringLiteral(argument);
+  const problem = text === undefined ? undefined : timestampProblem(text);
+  if (problem === undefined) return undefined;
+  return {
+    code: 'INVALID_VALUE',
+    message: `timestamp("${text}") is no moment: ${problem}.`,
+    hint: 'Write a moment as "YYYY-MM-DDTHH:MM:SSZ" in UTC, or with an offset: timestamp("2026-12-25T09:00:00Z"), timestamp("2026-12-25T09:00:00+01:00").',
+    path,
+    within: argument.range.start + 1,
+  };
 }
 
 /** `Did you mean "Europe/Paris"? ` for a misspelt zone or a bare city. */
@@ -255,7 +277,27 @@ function checkValues(tree: Pick<Tree, 'state'>, ast: ASTNode, path: Path, report
       within: literal.range.start + 1,
     });
   };
+  const checkDate = (call: ASTNode | undefined, literal: ASTNode | undefined) => {
+    const value = stringLiteral(literal);
+    if (call?.op !== 'call' || call.args[0] !== 'date' || literal === undefined || value === undefined) return;
+    const problem = dateProblem(value);
+    if (problem === undefined) return;
+    report({
+      code: 'INVALID_VALUE',
+      message: `date() is compared with "${value}", which is no date: ${problem}.`,
+      hint: 'Write a date as "YYYY-MM-DD", a real day of the calendar with two digits for the month and the day: date("Europe/Paris") == "2026-12-25".',
+      path,
+      within: literal.range.start + 1,
+    });
+  };
   for (const node of nodesOf(ast)) {
+    if (DATE_COMPARISONS.has(node.op)) {
+      const [left, right] = node.args as [ASTNode, ASTNode];
+      checkDate(left, right);
+      checkDate(right, left);
+    } else if (node.op === 'in' && node.args[1].op === 'list') {
+      for (const entry of node.args[1].args) checkDate(node.args[0], entry);
+    }
     if (node.op === '==' || node.op === '!=') {
       const [left, right] = node.args;
       const leftAllowed = allowedOf(left);
@@ -269,6 +311,9 @@ function checkValues(tree: Pick<Tree, 'state'>, ast: ASTNode, path: Path, report
     }
   }
 }
+
+/** The comparisons whose literal side must be a date when the other reads date(). */
+const DATE_COMPARISONS: ReadonlySet<string> = new Set(['==', '!=', '<', '<=', '>', '>=']);
 
 /** CEL's own functions a condition may call (macros such as has() and all() included). */
 const CEL_FUNCTIONS: ReadonlySet<string> = new Set(['dyn', 'type', 'bool', 'size', 'bytes', 'double', 'int', 'uint', 'string', 'has', 'timestamp', 'duration']);

@@ -512,7 +512,8 @@ function checkOffline(tree: Tree, name: string, agent: Agent, context: LintConte
   const offline = agent.offline;
   if (!offline) return;
   const checkPatterns = (patterns: string[] | undefined, path: Path) => {
-    for (const [index, pattern] of (patterns ?? []).entries()) {
+    // A salvaged list keeps only its valid entries: each is still reported at its index in the file.
+    for (const [index, pattern] of fileEntries(patterns ?? [])) {
       try {
         // Never run: only whether the pattern is a regular expression at all.
         new RegExp(pattern, 'i');

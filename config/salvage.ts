@@ -16,8 +16,8 @@ import type { z } from 'zod';
 import { closestName } from './suggest.js';
 import { keepIndices } from './list-indices.js';
 import { GraphGaps, isReferenceKey, KnownAgents, REFERENCE_KEYS } from './graph-gaps.js';
-import { AgentSchema, ApprovalSchema, ConditionSchema, DefaultsSchema, FieldSchema, HandoffSchema, LimitsSchema, MAX_WAIT_MS, ModelSchema, NAME_PATTERN, PayloadFieldSchema, PriceSchema, RetrySchema, TOOL_NAME_PATTERN, TreeSchema } from './schema.js';
-import type { Agent, Field, Handoff, ModelConfig, Tree } from './schema.js';
+import { AgentSchema, ApprovalSchema, ConditionSchema, DefaultsSchema, FieldSchema, HandoffSchema, LimitsSchema, MAX_WAIT_MS, ModelSchema, NAME_PATTERN, OfflineSchema, PayloadFieldSchema, PriceSchema, RetrySchema, TOOL_NAME_PATTERN, TreeSchema } from './schema.js';
+import type { Agent, Field, Handoff, ModelConfig, Offline, Tree } from './schema.js';
 import type { LostValue } from './source.js';
 
 export interface SalvagedTree {
@@ -106,6 +106,7 @@ function salvageAgent(name: string, value: unknown, rawAgents: Record<string, un
   for (const key of unknownKeys) addLooseKey(gaps, name, key, value[key], known);
   const kept: Record<string, unknown> = { description: STAND_IN, ...(unknownKeys.length > 0 && value.kind !== 'human' ? { prompt: STAND_IN } : {}) };
   const references: Partial<Record<string, string | string[]>> = {};
+  let offline: Offline | undefined;
   for (const [key, schema] of Object.entries(AgentSchema.shape)) {
     if (!Object.hasOwn(value, key)) continue;
     if ((schema as z.ZodType).safeParse(value[key]).success) kept[key] = value[key];
@@ -125,11 +126,18 @@ function salvageAgent(name: string, value: unknown, rawAgents: Record<string, un
       // The targets are checked even when a value failed: `approval: { biling: maybe }` is two mistakes.
       const entries = key === 'when' ? salvageEntries(value.when, ConditionSchema, STAND_IN_CONDITION) : salvageEntries(value.approval, ApprovalSchema, 'none');
       if (entries !== undefined) kept[key] = entries;
-    } else if (key === 'handback') gaps.mayHandBack.add(name);
+    } else if (key === 'handback') {
+      gaps.mayHandBack.add(name);
+    } else if (key === 'offline') {
+      // One bad keyword does not hide the block: its other patterns, tool hints and payload are still checked.
+      offline = salvageOffline(value.offline);
+    }
   }
   // Without its payload fields, the offline payload would look wrong: leave it out too.
-  if (value.handoff !== undefined && kept.handoff === undefined && isRecord(kept.offline))
-    kept.offline = { ...kept.offline, payload: undefined };
+  if (value.handoff !== undefined && kept.handoff === undefined) {
+    if (isRecord(kept.offline)) kept.offline = { ...kept.offline, payload: undefined };
+    delete offline?.payload;
+  }
   const parsed = AgentSchema.safeParse(kept);
   if (!parsed.success) {
     loseAgent(gaps, name, value, known);
@@ -137,7 +145,7 @@ function salvageAgent(name: string, value: unknown, rawAgents: Record<string, un
   }
   // Set after the schema: an entry may name an agent whose own name the schema refuses (`__start__`), and the edge is still there;
   // and the lists keep the index in the file of each entry (list-indices.ts), which a copy would lose.
-  return Object.assign(parsed.data, references);
+  return Object.assign(parsed.data, references, offline && { offline });
 }
 
 /**
@@ -286,6 +294,66 @@ function salvageEntries(value: unknown, schema: z.ZodType<string>, standIn: stri
   for (const [target, entry] of Object.entries(value)) {
     if (NAME_PATTERN.test(target)) kept[target] = valid(schema, entry) ?? standIn;
   }
+  return kept;
+}
+
+const OFFLINE_TEXT = OfflineSchema.shape.keywords.unwrap().element;
+const OFFLINE_PAYLOAD = OfflineSchema.shape.payload.unwrap();
+const OFFLINE_TOOLS = OfflineSchema.shape.tools.unwrap();
+type OfflineToolHint = NonNullable<Offline['tools']>[string];
+
+/**
+ * An offline block that failed the schema, with its valid parts: the valid entries of its keywords
+ * and patterns (each still checked at its index in the file), its valid payload values and reply,
+ * and each tool hint under a valid tool name with its own valid parts. Undefined for a value that is
+ * not a mapping.
+ */
+function salvageOffline(value: unknown): Offline | undefined {
+  if (!isRecord(value)) return undefined;
+  const offline: Offline = salvageMatching(value);
+  const reply = valid(OfflineSchema.shape.reply, value.reply);
+  if (reply !== undefined) offline.reply = reply;
+  const payload = entries(value.payload, (entry) => valid(OFFLINE_PAYLOAD.valueType, entry));
+  if (payload !== undefined) offline.payload = Object.fromEntries(Object.entries(payload).filter(([key]) => OFFLINE_PAYLOAD.keyType.safeParse(key).success));
+  const tools = value.tools;
+  if (isRecord(tools)) {
+    const names = Object.keys(tools).filter((tool) => OFFLINE_TOOLS.keyType.safeParse(tool).success);
+    offline.tools = Object.fromEntries(names.map((tool) => [tool, salvageToolHint(tools[tool])]));
+  }
+  return offline;
+}
+
+/** The valid keywords and patterns of an offline hint (the agent's own, or a tool's). */
+function salvageMatching(value: Record<string, unknown>): Pick<Offline, 'keywords' | 'patterns'> {
+  const matching: Pick<Offline, 'keywords' | 'patterns'> = {};
+  const keywords = validEntries(value.keywords, OFFLINE_TEXT);
+  if (keywords !== undefined) matching.keywords = keywords;
+  const patterns = validEntries(value.patterns, OFFLINE_TEXT);
+  if (patterns !== undefined) matching.patterns = patterns;
+  return matching;
+}
+
+/** A tool hint of an offline block with its valid parts. */
+function salvageToolHint(value: unknown): OfflineToolHint {
+  if (!isRecord(value)) return {};
+  const hint: OfflineToolHint = salvageMatching(value);
+  const args = valid(OFFLINE_TOOLS.valueType.shape.args, value.args);
+  if (args !== undefined) hint.args = args;
+  return hint;
+}
+
+/** The entries of a list that pass `schema`, each with its index in the file (list-indices.ts); undefined for a value that is no list. */
+function validEntries<T>(value: unknown, schema: z.ZodType<T>): T[] | undefined {
+  if (!Array.isArray(value)) return undefined;
+  const kept: T[] = [];
+  const indices: number[] = [];
+  for (const [index, entry] of value.entries()) {
+    const parsed = schema.safeParse(entry);
+    if (!parsed.success) continue;
+    kept.push(parsed.data);
+    indices.push(index);
+  }
+  keepIndices(kept, indices);
   return kept;
 }
 

@@ -43,6 +43,7 @@ export function unsafeTextIssue(text: string, path: Path, at: 'key' | 'value' = 
     hint: 'Remove it: text in a tree may hold tabs and line breaks, but no other control character, no bidirectional override or isolate and no Unicode noncharacter such as U+FFFE (in double quotes, "\\e", "\\u202E" and "\\uFFFE" write them).',
     path,
     at,
+    character: found.index,
   };
 }
 

@@ -2,13 +2,13 @@
  * YAML text → plain data, keeping positions: every later problem (schema or semantic) is reported
  * at the `file:line:column` of the YAML node it is about.
  */
-import { Document, isAlias, isMap, isPair, isScalar, isSeq, parseDocument, visit } from 'yaml';
+import { Document, isAlias, isMap, isNode, isPair, isScalar, isSeq, parseDocument, visit } from 'yaml';
 import type { Alias, DocumentOptions, Node, Pair, ParseOptions, SchemaOptions, YAMLError, YAMLMap } from 'yaml';
 import type { ConfigIssue } from '../errors/config-error.js';
 import { describeSyntaxError } from './syntax-errors.js';
 import { repairsFor } from './syntax-repair.js';
 import type { Repair } from './syntax-repair.js';
-import { offsetWithin } from './condition-position.js';
+import { exactOffsetWithin, offsetWithin } from './condition-position.js';
 
 /** Larger tree files are refused before parsing. */
 export const MAX_FILE_BYTES = 1_000_000;
@@ -55,6 +55,11 @@ export type IssueInput = Omit<ConfigIssue, 'file' | 'line' | 'column' | 'severit
   at?: 'key' | 'value';
   /** A character of the string value at `path` to point at (an error inside a condition), rather than the value's start. */
   within?: number;
+  /**
+   * A character of the text at `path` (of its key, with `at: 'key'`) to point at where the file
+   * writes it, itself or its escape (an unsafe character); the text's start when that cannot be told.
+   */
+  character?: number;
 };
 
 /**
@@ -184,11 +189,19 @@ export class TreeSource {
    * whose path goes through an alias (`*team`) is placed by {@link settleAliases}.
    */
   add(input: IssueInput): void {
-    const { offset, alias } = this.find(input.path, input.at ?? 'value');
+    const { offset, alias, node } = this.find(input.path, input.at ?? 'value');
     if (this.fromGuess(alias ? (nodeStart(alias) ?? offset) : offset, input.path)) return;
-    const value = input.within === undefined ? undefined : valueAt(this.data, input.path);
-    this.addAtOffset(input, typeof value === 'string' && input.within !== undefined ? offsetWithin(this.text, offset, value, input.within) : offset);
+    this.addAtOffset(input, this.offsetInside(input, offset, node));
     if (alias) this.throughAlias.set(this.issues[this.issues.length - 1] as ConfigIssue, alias);
+  }
+
+  /** Where in the node at `offset` an issue points: at a character of its text when it names one, else at the node. */
+  private offsetInside(input: IssueInput, offset: number, node: Node | undefined): number {
+    if (input.character !== undefined) {
+      return isScalar(node) && typeof node.value === 'string' ? (exactOffsetWithin(this.text, node, node.value, input.character) ?? offset) : offset;
+    }
+    const value = input.within === undefined ? undefined : valueAt(this.data, input.path);
+    return typeof value === 'string' && input.within !== undefined ? offsetWithin(this.text, offset, value, input.within) : offset;
   }
 
   /**
@@ -237,7 +250,7 @@ export class TreeSource {
 
   private addAtOffset(input: IssueInput, offset: number): void {
     const { line, column } = this.position(Math.min(Math.max(offset, 0), this.text.length));
-    const { at: _at, within: _within, severity = 'error', message, hint, ...rest } = input;
+    const { at: _at, within: _within, character: _character, severity = 'error', message, hint, ...rest } = input;
     const issue: ConfigIssue = { ...rest, severity, message: printable(message), file: this.file, line, column };
     if (hint !== undefined) issue.hint = printable(hint);
     this.issues.push(issue);
@@ -245,9 +258,9 @@ export class TreeSource {
 
   /**
    * The offset of `path`, in the value an alias on the path stands for (a condition's characters are
-   * there), and the first alias on the path.
+   * there), the first alias on the path, and the node itself when the file has it (the key's, for `at: 'key'`).
    */
-  private find(path: (string | number)[], at: 'key' | 'value'): { offset: number; alias?: Alias } {
+  private find(path: (string | number)[], at: 'key' | 'value'): { offset: number; alias?: Alias; node?: Node } {
     let node: unknown = this.document?.contents;
     let offset = nodeStart(node) ?? 0;
     let keyOffset: number | undefined;
@@ -258,7 +271,8 @@ export class TreeSource {
       node = node.resolve(this.document);
       offset = nodeStart(node) ?? offset;
     };
-    const found = (at: number) => (alias ? { offset: at, alias } : { offset: at });
+    const found = (at: number, target?: unknown) => ({ offset: at, ...(alias && { alias }), ...(isNode(target) && { node: target }) });
+    let reached = true;
     for (const [index, segment] of path.entries()) {
       const last = index === path.length - 1;
       resolve();
@@ -266,21 +280,23 @@ export class TreeSource {
         const pair = this.pairsOf(node).get(String(segment));
         if (!pair) return found(at === 'key' ? (keyOffset ?? offset) : offset);
         keyOffset = nodeStart(pair.key) ?? offset;
-        if (last && at === 'key') return found(keyOffset);
+        if (last && at === 'key') return found(keyOffset, pair.key);
         node = pair.value;
         offset = nodeStart(pair.value) ?? keyOffset;
       } else if (isSeq(node) && typeof segment === 'number') {
         const item = node.items[segment];
-        if (item === undefined) break;
+        reached = item !== undefined;
+        if (!reached) break;
         node = item;
         offset = nodeStart(item) ?? offset;
       } else {
+        reached = false;
         break;
       }
     }
     // A path that ends at an alias (`when: { billing: *cond }`) is about the value it stands for.
     resolve();
-    return found(offset);
+    return found(offset, reached ? node : undefined);
   }
 
   /**

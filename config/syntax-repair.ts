@@ -143,38 +143,39 @@ function cutOf(value: string): UnquotedFlowValue['cut'] | undefined {
 /** Where the value starting at `start` ends: at the first `,` or `}` outside parentheses, brackets and quotes. */
 function valueEnd(line: string, start: number): number | undefined {
   let depth = 0;
-  let quote: string | undefined;
-  for (let index = start; index < line.length; index += 1) {
-    const character = line[index] as string;
-    if (quote !== undefined) {
-      if (character === '\\' && quote === '"') index += 1;
-      else if (character === quote) quote = undefined;
-    } else if (opensQuote(line, index)) {
-      quote = character;
-    } else if ('([{'.includes(character)) {
-      depth += 1;
-    } else if (')]'.includes(character) || (character === '}' && depth > 0)) {
-      depth = Math.max(0, depth - 1);
-    } else if (depth === 0 && (character === ',' || character === '}')) {
-      return index;
-    }
-  }
-  return undefined;
+  return scanQuotes(line, start, line.length, (character) => {
+    if ('([{'.includes(character)) depth += 1;
+    else if (')]'.includes(character) || (character === '}' && depth > 0)) depth = Math.max(0, depth - 1);
+    else if (depth === 0 && (character === ',' || character === '}')) return true;
+    return false;
+  }).stop;
 }
 
 /** Whether `offset` is inside a quoted text of the line (a `{` or `,` there is text). */
 function insideQuotes(line: string, offset: number): boolean {
+  return scanQuotes(line, 0, offset).open;
+}
+
+/**
+ * Reads `line` from `start` to `end`, stepping over quoted texts (in double quotes, `\` escapes the
+ * next character): `visit` sees each character outside them, quote marks excluded, and stops the
+ * scan by returning true. `stop`: the index it stopped at; `open`: whether a quote is still open
+ * where the scan ended.
+ */
+function scanQuotes(line: string, start: number, end: number, visit: (character: string) => boolean = () => false): { stop: number | undefined; open: boolean } {
   let quote: string | undefined;
-  for (let index = 0; index < offset; index += 1) {
+  for (let index = start; index < end; index += 1) {
     const character = line[index] as string;
     if (quote !== undefined) {
       if (character === '\\' && quote === '"') index += 1;
       else if (character === quote) quote = undefined;
     } else if (opensQuote(line, index)) {
       quote = character;
+    } else if (visit(character)) {
+      return { stop: index, open: false };
     }
   }
-  return quote !== undefined;
+  return { stop: undefined, open: quote !== undefined };
 }
 
 /** Whether the character at `index` opens a quoted text: a quote that is no apostrophe (`customer's`). */

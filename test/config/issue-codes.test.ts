@@ -157,9 +157,9 @@ describe('lintTreeText(): every issue code', () => {
 
   it('reports UNSAFE_CHARACTER at text with a terminal escape sequence, naming the character', () => {
     expect(lintFixture('unsafe-character')).toMatchInlineSnapshot(`
-      "test/fixtures/invalid/unsafe-character.yaml:10:18 error UNSAFE_CHARACTER agents.billing.description contains U+001B (ESC), a control character that can rewrite a terminal (character 21). Remove it: text in a tree may hold tabs and line breaks, but no other control character, no bidirectional override or isolate and no Unicode noncharacter such as U+FFFE (in double quotes, "\\e", "\\u202E" and "\\uFFFE" write them).
+      "test/fixtures/invalid/unsafe-character.yaml:10:39 error UNSAFE_CHARACTER agents.billing.description contains U+001B (ESC), a control character that can rewrite a terminal (character 21). Remove it: text in a tree may hold tabs and line breaks, but no other control character, no bidirectional override or isolate and no Unicode noncharacter such as U+FFFE (in double quotes, "\\e", "\\u202E" and "\\uFFFE" write them).
             description: "Charges and refunds.\\e]0;pwned\\a\\e[2J"
-                         ^"
+                                              ^"
     `);
   });
 

@@ -25,9 +25,9 @@ describe('Unicode noncharacters in a tree', () => {
   it('are reported as UNSAFE_CHARACTER, at their place, naming the character', () => {
     const text = treeWith('Front \\uFFFE desk');
     expect(showIssues(text, lintTreeText(text, 'desk.yaml', { tools: exampleTools }))).toMatchInlineSnapshot(`
-      "desk.yaml:6:18 error UNSAFE_CHARACTER agents.triage.description contains U+FFFE, a noncharacter, which Unicode reserves for use inside programs, never in text (character 7). Remove it: text in a tree may hold tabs and line breaks, but no other control character, no bidirectional override or isolate and no Unicode noncharacter such as U+FFFE (in double quotes, "\\e", "\\u202E" and "\\uFFFE" write them).
+      "desk.yaml:6:25 error UNSAFE_CHARACTER agents.triage.description contains U+FFFE, a noncharacter, which Unicode reserves for use inside programs, never in text (character 7). Remove it: text in a tree may hold tabs and line breaks, but no other control character, no bidirectional override or isolate and no Unicode noncharacter such as U+FFFE (in double quotes, "\\e", "\\u202E" and "\\uFFFE" write them).
             description: "Front \\uFFFE desk"
-                         ^"
+                                ^"
     `);
   });
 

@@ -101,6 +101,6 @@ describe('lintTreeText(): a schema error hides no other problem', () => {
 
   it('leaves the prices unchecked while a model id failed the schema: a price may be meant for it', () => {
     const prices = ['"gpt-4o\\u0007": { input: 1, output: 2 }'];
-    expect(found(treeWith({ models: ['main: { provider: openai, name: "gpt-4o\\u0007" }'], prices }))).toEqual(['UNSAFE_CHARACTER@5:35', 'UNSAFE_CHARACTER@7:3']);
+    expect(found(treeWith({ models: ['main: { provider: openai, name: "gpt-4o\\u0007" }'], prices }))).toEqual(['UNSAFE_CHARACTER@5:42', 'UNSAFE_CHARACTER@7:10']);
   });
 });
