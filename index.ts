@@ -79,7 +79,7 @@ export { ThreadTreeError } from './errors/thread-tree-error.js';
 export { LockLostError, StoreError } from './errors/store-error.js';
 export type { StoreErrorDetails, StoreErrorSaved } from './errors/store-error.js';
 export { InputError } from './errors/input-error.js';
-export type { AnswerOptions, TurnInput, TurnResult } from './runtime/turn.js';
+export type { AnswerOptions, RefusedCall, TurnInput, TurnResult } from './runtime/turn.js';
 export { createStateSchema } from './state/schema.js';
 export type { SwitchboardState, HandoffRecord, Turn, CallUsage, Usage, UsageTotals } from './state/schema.js';
 export { usageOfTurn } from './state/turn-usage.js';

@@ -51,7 +51,7 @@ function convert(issue: ZodIssue, data: unknown, root: IssueRoot): IssueInput[] 
         {
           code: 'INVALID_TYPE',
           message: `${where} must be ${nameOf(issue.expected)}, not ${describeValue(received)}.`,
-          hint: hintFor(issue.expected),
+          hint: hintFor(issue.expected, root),
           path,
         },
       ];
@@ -82,7 +82,7 @@ function convert(issue: ZodIssue, data: unknown, root: IssueRoot): IssueInput[] 
         {
           code: 'INVALID_TYPE',
           message: `${where} must be text, a number or true/false, not ${describeValue(valueAt(data, path))}.`,
-          hint: 'Write a plain value; quote text that YAML would read as something else.',
+          hint: root === 'case' ? 'Write a JSON string, number or true/false.' : 'Write a plain value; quote text that YAML would read as something else.',
           path,
         },
       ];
@@ -156,14 +156,16 @@ function nameOf(type: string): string {
   }
 }
 
-function hintFor(type: string): string {
+/** How to write a value of `type`: in YAML words for a YAML dataset, in JSON words for a JSONL line (a case). */
+function hintFor(type: string, root: IssueRoot): string {
+  const json = root === 'case';
   switch (type) {
     case 'array':
-      return 'Write a list, e.g. [triage, billing] or one "- item" per line.';
+      return json ? 'Write a JSON array, e.g. ["triage", "billing"].' : 'Write a list, e.g. [triage, billing] or one "- item" per line.';
     case 'object':
-      return 'Write a mapping of keys to values.';
+      return json ? 'Write a JSON object, e.g. {"amount": 99}.' : 'Write a mapping of keys to values.';
     case 'string':
-      return 'Write text; quote it if YAML reads it as something else (a number, true, null).';
+      return json ? 'Write a JSON string, in double quotes, e.g. "5" or "true".' : 'Write text; quote it if YAML reads it as something else (a number, true, null).';
     default:
       return `Write ${nameOf(type)}.`;
   }

@@ -93,6 +93,8 @@ export function parseDataset(source: string, file = '<dataset>', options: Datase
     ]);
   const format = options.format ?? datasetFormatOf(file);
   const parsed = format === 'jsonl' ? parseJsonLines(text, file) : parseYaml(text, file);
+  // One JSON object a line, read as one YAML document: its errors say nothing about the real mistake.
+  if (format === 'yaml' && parsed.issues.length > 0 && looksLikeJsonLines(text)) throw new DatasetError([jsonLinesAsYaml(file)]);
   const issues = [...parsed.issues, ...checkCases(parsed.cases, parsed.shared, options.trees ?? [], parsed.refused)];
   if (issues.length > 0) {
     issues.sort((a, b) => a.line - b.line || a.column - b.column || a.code.localeCompare(b.code));
@@ -220,6 +222,35 @@ function parseJsonLines(text: string, file: string): Parsed {
     });
   }
   return { name: undefined, cases, refused, issues };
+}
+
+/** Each line (but blank ones) a JSON object, and two or more of them or one that is a case: a JSONL dataset. */
+function looksLikeJsonLines(text: string): boolean {
+  const lines = text.split('\n').map((line) => line.trim()).filter((line) => line !== '');
+  if (!lines.every((line) => line.startsWith('{') && line.endsWith('}'))) return false;
+  return lines.length >= 2 || isCaseObject(lines[0] as string);
+}
+
+/** A JSON object with a case's `message` or `turns`, not a dataset's `cases`. */
+function isCaseObject(line: string): boolean {
+  try {
+    const data: unknown = JSON.parse(line);
+    return isRecord(data) && !Object.hasOwn(data, 'cases') && (Object.hasOwn(data, 'message') || Object.hasOwn(data, 'turns'));
+  } catch {
+    return false;
+  }
+}
+
+function jsonLinesAsYaml(file: string): DatasetIssue {
+  return {
+    code: 'INVALID_JSON',
+    message: 'The file holds JSON Lines (one case a line, as a JSON object), but its name does not end in .jsonl: it was read as one YAML or JSON document (version: 1, cases: …), which it is not.',
+    hint: 'Rename it to .jsonl (or .ndjson) to read one case a line, or write one document: version: 1 and cases: [ … ].',
+    path: [],
+    file,
+    line: 1,
+    column: 1,
+  };
 }
 
 function baseName(file: string): string {

@@ -150,6 +150,9 @@ function formatMismatch(mismatch: Mismatch, file: string, paint: (style: Style, 
   lines.push(
     bare(`    expected ${expected.agent}${expected.path ? ` via ${arrow(expected.path)}` : ''}, got ${actual.agent} via ${arrow(actual.path)}`),
   );
+  // Beside a wrong agent: a handoff the model chose but wrote badly is not a wrong routing decision.
+  for (const refusal of actual.refused ?? [])
+    lines.push(paint('yellow', bare(`    ✗ ${refusal.from}: ${refusal.tool || `move to ${refusal.to ?? '?'}`} refused (${refusal.code}${refusal.to && refusal.tool ? `, to ${refusal.to}` : ''}) — ${refusal.reason}`)));
   if (mismatch.failed.includes('payload'))
     lines.push(`    payload expected ${quoted(expected.payload)}, got ${quoted(actual.payload)}`);
   if (mismatch.failed.includes('approval'))

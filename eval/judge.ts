@@ -12,9 +12,9 @@ import { AsyncCaller } from '@langchain/core/utils/async_caller';
 import { z } from 'zod';
 import { HANDOFF_KINDS, listEdges } from '../config/edges.js';
 import type { Tree } from '../config/schema.js';
-import { textOf, usageOf } from '../models/messages.js';
+import { cacheTokensOf, textOf, usageOf } from '../models/messages.js';
 import { costOf, DEFAULT_PRICES, priceOf } from '../models/prices.js';
-import type { PriceTable } from '../models/prices.js';
+import type { CacheTokens, PriceTable } from '../models/prices.js';
 import { heldNoReply, ReplyWithoutChoicesError } from '../models/reply-check.js';
 import { mapConcurrently } from './pool.js';
 import type { EvalReport } from './report.js';
@@ -166,16 +166,18 @@ export async function judgeHandoffs(report: EvalReport, tree: Tree, options: Jud
   };
 }
 
-type CallUsage = { inputTokens: number; outputTokens: number };
+/** A judge call's tokens, with its input tokens the prompt cache served or stored (priced at its rates). */
+type CallUsage = { inputTokens: number; outputTokens: number; cache: CacheTokens };
 
 function sumUsage(calls: readonly CallUsage[], modelId: string, prices: PriceTable): JudgeUsage {
   const inputTokens = calls.reduce((sum, call) => sum + call.inputTokens, 0);
   const outputTokens = calls.reduce((sum, call) => sum + call.outputTokens, 0);
+  const cache = { read: calls.reduce((sum, call) => sum + call.cache.read, 0), write: calls.reduce((sum, call) => sum + call.cache.write, 0) };
   return {
     modelCalls: calls.length,
     inputTokens,
     outputTokens,
-    costUsd: costOf(modelId, inputTokens, outputTokens, prices),
+    costUsd: costOf(modelId, inputTokens, outputTokens, prices, cache),
     priced: priceOf(modelId, prices) !== undefined,
   };
 }
@@ -191,7 +193,7 @@ async function judgeOne(candidate: Candidate, tree: Tree, rubric: string, option
     const response = await askJudge([new SystemMessage(`${rubric}\n\n${ANSWER_FORMAT}`), new HumanMessage(caseText(candidate, tree))], options);
     answer = textOf(response);
     const metadata = usageOf(response);
-    usage = { inputTokens: metadata?.input_tokens ?? 0, outputTokens: metadata?.output_tokens ?? 0 };
+    usage = { inputTokens: metadata?.input_tokens ?? 0, outputTokens: metadata?.output_tokens ?? 0, cache: metadata ? cacheTokensOf(metadata) : { read: 0, write: 0 } };
   } catch (error) {
     if (options.signal?.aborted) throw error;
     return { result: { ...candidate, ...unscored, error: judgeFailure(error) } };

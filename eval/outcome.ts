@@ -1,6 +1,7 @@
 /**
  * What running a case produced: per turn, what was expected, what happened, and which checks held.
  */
+import type { HandoffRefuseCode } from '../nodes/events.js';
 import type { TurnResult } from '../runtime/turn.js';
 import type { HandoffRecord, UsageTotals } from '../state/schema.js';
 import type { NormalizedTurn } from './dataset-schema.js';
@@ -32,6 +33,12 @@ export interface TurnOutcome {
     /** When the turn stopped waiting for a person's approval of a handoff: the agent the handoff would move to. */
     approval: string | undefined;
     handoffs: Pick<HandoffRecord, 'from' | 'to' | 'kind' | 'tool' | 'payload'>[];
+    /**
+     * The handoffs (and other tool calls) the runtime refused in the turn, in order: arguments that
+     * were not JSON or not an object (`INVALID_JSON`, `INVALID_PAYLOAD`), a second handoff, a hook's
+     * refusal… Tells a wrong routing decision from a handoff the model chose but wrote badly.
+     */
+    refused: RefusedHandoff[];
     /** `failed`: the turn threw; `skipped`: an earlier turn of the case threw. */
     status: TurnResult['status'] | 'failed' | 'skipped';
     error?: { code: string; message: string } | undefined;
@@ -48,6 +55,27 @@ export interface TurnOutcome {
   durationMs: number;
 }
 
+/** A tool call the runtime refused (its `handoff-refuse` event). */
+export interface RefusedHandoff {
+  /** The agent whose model made the call. */
+  from: string;
+  /** The name the model called (empty for a move no model chose: a fallback, a person's hand-back). */
+  tool: string;
+  /** The agent the handoff aimed at, when the tool is one of the tree's handoffs. */
+  to?: string | undefined;
+  code: HandoffRefuseCode;
+  /** Why, as the model was told (the `run` command prints it too). */
+  reason: string;
+}
+
+/** The turn that failed and ended its case. */
+export interface CaseFailure {
+  /** 1-based turn of the case. */
+  turn: number;
+  code: string;
+  message: string;
+}
+
 /** One case, run. */
 export interface CaseOutcome {
   id: string;
@@ -56,6 +84,12 @@ export interface CaseOutcome {
   tags: string[];
   threadId: string;
   turns: TurnOutcome[];
-  /** Every expectation of every turn held. */
+  /**
+   * The first turn that failed (it threw, or ended with status `error`): the case did not pass, even
+   * when that turn had no expectation. After a throw the later turns are `skipped`; after a turn with
+   * status `error` they ran on a conversation that lacks its answer.
+   */
+  failure?: CaseFailure | undefined;
+  /** No turn failed, and every expectation of every turn held. */
   passed: boolean;
 }

@@ -19,8 +19,14 @@ export interface Mismatch {
   /** Which expectations failed. */
   failed: ('agent' | 'path' | 'payload' | 'approval')[];
   expected: NonNullable<TurnOutcome['expected']>;
-  /** `approval` only when the turn stopped waiting for approval of a handoff (to that agent). */
-  actual: Pick<TurnOutcome['actual'], 'agent' | 'path' | 'payload' | 'status' | 'error'> & { approval?: string | undefined };
+  /**
+   * `approval` only when the turn stopped waiting for approval of a handoff (to that agent); `refused`
+   * only when the runtime refused handoffs in the turn (e.g. arguments that were not valid JSON).
+   */
+  actual: Pick<TurnOutcome['actual'], 'agent' | 'path' | 'payload' | 'status' | 'error'> & {
+    approval?: string | undefined;
+    refused?: TurnOutcome['actual']['refused'] | undefined;
+  };
 }
 
 /** Model calls, tokens (from the providers' usage) and cost in US dollars. */
@@ -186,7 +192,7 @@ function mismatchOf(outcome: CaseOutcome, turn: TurnOutcome): Mismatch[] {
   if (!checks || !turn.expected) return [];
   const failed = (['agent', 'path', 'payload', 'approval'] as const).filter((check) => checks[check] === false);
   if (failed.length === 0) return [];
-  const { agent, path, payload, approval, status, error } = turn.actual;
+  const { agent, path, payload, approval, refused, status, error } = turn.actual;
   return [
     {
       case: outcome.id,
@@ -195,7 +201,15 @@ function mismatchOf(outcome: CaseOutcome, turn: TurnOutcome): Mismatch[] {
       message: turn.message,
       failed,
       expected: turn.expected,
-      actual: { agent, path, payload, ...(approval === undefined ? {} : { approval }), status, ...(error ? { error } : {}) },
+      actual: {
+        agent,
+        path,
+        payload,
+        ...(approval === undefined ? {} : { approval }),
+        ...(refused.length > 0 ? { refused } : {}),
+        status,
+        ...(error ? { error } : {}),
+      },
     },
   ];
 }

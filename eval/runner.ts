@@ -9,14 +9,14 @@ import type { SwitchboardGraph } from '../graphs/compile.js';
 import { runtimeOf } from '../graphs/compile.js';
 import { SwitchboardError } from '../errors/switchboard-error.js';
 import { runTurn } from '../runtime/turn.js';
-import type { TurnResult } from '../runtime/turn.js';
+import type { RefusedCall, TurnResult } from '../runtime/turn.js';
 import type { UsageTotals } from '../state/schema.js';
 import { emptyTotals } from '../state/schema.js';
 import { priceOf } from '../models/prices.js';
 import type { Dataset } from './dataset.js';
 import type { DatasetCase, NormalizedTurn } from './dataset-schema.js';
 import { ERROR_AGENT } from './outcome.js';
-import type { CaseOutcome, TurnOutcome } from './outcome.js';
+import type { CaseFailure, CaseOutcome, RefusedHandoff, TurnOutcome } from './outcome.js';
 import { mergePayloads, pathMatches, payloadMatches } from './match.js';
 import { mapConcurrently } from './pool.js';
 import { buildReport } from './report.js';
@@ -70,7 +70,13 @@ export async function runEval(graph: SwitchboardGraph, dataset: Dataset, options
   });
 }
 
-/** Runs one case on a fresh thread. A turn that throws ends the case: later turns are `skipped`. */
+/**
+ * Runs one case on a fresh thread. A turn that throws ends the case: its later turns are `skipped`
+ * (a scored one counts as routed to {@link ERROR_AGENT}). A turn that ends with status `error` (a
+ * model that failed, a limit that ended the turn) does not: the later turns run on, and are scored,
+ * on a conversation that lacks its answer. Either way the case fails with the reason (`failure`),
+ * whether or not the failed turn was scored.
+ */
 export async function runCase(
   graph: SwitchboardGraph,
   testCase: DatasetCase,
@@ -79,48 +85,48 @@ export async function runCase(
   const threadId = `${options.threadPrefix ?? 'eval-'}${testCase.id}-${randomUUID().slice(0, 8)}`;
   const fields = Object.keys(testCase.fields).length > 0 ? testCase.fields : undefined;
   const turns: TurnOutcome[] = [];
-  let failure: { code: string; message: string } | undefined;
+  let failure: CaseFailure | undefined;
+  let thrown: { code: string; message: string } | undefined;
   for (const [index, turn] of testCase.turns.entries()) {
-    if (failure) {
-      turns.push(
-        outcomeOf(
-          testCase,
-          index,
-          turn,
-          { agent: ERROR_AGENT, path: [], payload: {}, approval: undefined, handoffs: [], status: 'skipped', error: failure },
-          emptyTotals(),
-          0,
-        ),
-      );
+    if (thrown) {
+      turns.push(outcomeOf(testCase, index, turn, notRun('skipped', thrown), emptyTotals(), 0));
       continue;
     }
     const started = performance.now();
     try {
       const result = await runTurn(graph, { threadId, message: turn.message, fields, signal: options.signal });
-      turns.push(outcomeOf(testCase, index, turn, actualOf(result), result.usage.total, performance.now() - started));
+      const refused = (result.refused ?? []).map((call) => refusalOf(graph, call));
+      turns.push(outcomeOf(testCase, index, turn, actualOf(result, refused), result.usage.total, performance.now() - started));
+      if (result.status === 'error') failure ??= { turn: index + 1, code: result.error?.code ?? 'TURN_FAILED', message: result.error?.message ?? 'the turn failed' };
     } catch (error) {
-      failure = { code: error instanceof SwitchboardError ? error.code : 'TURN_THREW', message: (error as Error).message ?? String(error) };
-      turns.push(
-        outcomeOf(
-          testCase,
-          index,
-          turn,
-          { agent: ERROR_AGENT, path: [], payload: {}, approval: undefined, handoffs: [], status: 'failed', error: failure },
-          emptyTotals(),
-          performance.now() - started,
-        ),
-      );
+      thrown = { code: error instanceof SwitchboardError ? error.code : 'TURN_THREW', message: (error as Error).message ?? String(error) };
+      failure ??= { turn: index + 1, ...thrown };
+      turns.push(outcomeOf(testCase, index, turn, notRun('failed', thrown), emptyTotals(), performance.now() - started));
     }
   }
-  const passed = turns.every(
-    (outcome) =>
-      !outcome.checks ||
-      (outcome.checks.agent && outcome.checks.path !== false && outcome.checks.payload !== false && outcome.checks.approval !== false),
-  );
-  return { id: testCase.id, line: testCase.line, tags: testCase.tags, threadId, turns, passed };
+  const passed =
+    failure === undefined &&
+    turns.every(
+      (outcome) =>
+        !outcome.checks ||
+        (outcome.checks.agent && outcome.checks.path !== false && outcome.checks.payload !== false && outcome.checks.approval !== false),
+    );
+  return { id: testCase.id, line: testCase.line, tags: testCase.tags, threadId, turns, ...(failure ? { failure } : {}), passed };
 }
 
-function actualOf(result: TurnResult): TurnOutcome['actual'] {
+/** What a turn that threw, or was not run, did: nothing. */
+function notRun(status: 'failed' | 'skipped', error: { code: string; message: string }): TurnOutcome['actual'] {
+  return { agent: ERROR_AGENT, path: [], payload: {}, approval: undefined, handoffs: [], refused: [], status, error };
+}
+
+/** A refusal as the report keeps it; a malformed handoff's event names no target, its tool does. */
+function refusalOf(graph: SwitchboardGraph, call: RefusedCall): RefusedHandoff {
+  const { from, tool, code, reason } = call;
+  const to = call.to ?? runtimeOf(graph).agents.get(from)?.handoffs.get(tool)?.to;
+  return { from, tool, ...(to === undefined ? {} : { to }), code, reason };
+}
+
+function actualOf(result: TurnResult, refused: RefusedHandoff[]): TurnOutcome['actual'] {
   const answered = result.status === 'done' || result.status === 'waiting';
   const handoffs = result.handoffs.map(({ from, to, kind, tool, payload }) => ({
     from,
@@ -137,6 +143,7 @@ function actualOf(result: TurnResult): TurnOutcome['actual'] {
     payload: mergePayloads(pending ? [...handoffs, { kind: pending.kind, payload: pending.payload }] : handoffs),
     approval: pending?.to,
     handoffs,
+    refused,
     status: result.status,
     ...(result.error ? { error: result.error } : {}),
     ...(result.reply === undefined ? {} : { reply: result.reply }),

@@ -35,7 +35,7 @@ import { FENCE_KEY, PROGRESS_KEY } from '../store/fences.js';
 import type { TurnProgress } from '../store/fences.js';
 import type { ThreadLease } from '../store/thread-lock.js';
 import type { NextTurnWrite } from '../state/turn-write.js';
-import type { SwitchboardEvent } from '../nodes/events.js';
+import type { HandoffRefuseCode, SwitchboardEvent } from '../nodes/events.js';
 import { catchUpJournal, continuedTurnEntries, journalTurn, messageKey, withdrawnTurnEntries } from './turn-journal.js';
 import type { JournalTurnOptions } from './turn-journal.js';
 import { emptyTally } from './turn-summary.js';
@@ -90,7 +90,26 @@ export interface TurnResult {
   sessionUsage: Usage;
   /** The reply was cut at the model's `maxTokens` (the provider's finish reason `length`, `max_tokens`): only the start of an answer. */
   truncated?: true | undefined;
+  /**
+   * The tool calls of this turn's run that were refused (a handoff with malformed arguments or a bad
+   * payload, a second handoff, a tool the model invented…), as their `handoff-refuse` events say;
+   * absent when there were none. Tells a handoff the model chose but wrote badly from one it never chose.
+   */
+  refused?: RefusedCall[] | undefined;
   state: SwitchboardState;
+}
+
+/** A tool call refused in a turn (see {@link TurnResult.refused}). */
+export interface RefusedCall {
+  /** The agent whose call it was. */
+  from: string;
+  /** The name the model called. */
+  tool: string;
+  /** The agent the handoff would have gone to, when the event names it. */
+  to?: string | undefined;
+  code: HandoffRefuseCode;
+  /** Why, in the words the model was told (it may quote what the model wrote). */
+  reason: string;
 }
 
 /** A turn that ended with an error, as thrown by {@link runTurn} with `throwOnError`. */
@@ -854,8 +873,10 @@ async function* streamRun(
   // The turn's events, for its journal entries (summary, and trace when tracing is on).
   const recorded = runtime.recorder?.start(threadId);
   let usage = options.earlier?.usage ?? emptyUsage();
+  const refused: RefusedCall[] = [];
   const count = (event: SwitchboardEvent) => {
     if (event.type === 'usage') usage = addUsage(usage, { total: event.usage, byAgent: { [event.agent]: event.usage }, byPath: { [event.path]: event.usage } });
+    else if (event.type === 'handoff-refuse') refused.push({ from: event.from, tool: event.tool, ...(event.to !== undefined ? { to: event.to } : {}), code: event.code, reason: event.reason });
   };
   let last: SwitchboardState | undefined;
   let interrupted = false;
@@ -888,7 +909,8 @@ async function* streamRun(
   /** The turn's result, journaled (a turn that settled is taken from the stream; one waiting for a person is read back, with the interrupt it waits on). */
   const finish = async (): Promise<TurnResult> => {
     const settled = !interrupted && last !== undefined && (last.turn.status === 'done' || last.turn.status === 'error');
-    const result = settled && last ? resultOf(threadId, last, undefined, usage) : await readResult(graph, threadId, usage);
+    const read = settled && last ? resultOf(threadId, last, undefined, usage) : await readResult(graph, threadId, usage);
+    const result = refused.length > 0 ? { ...read, refused } : read;
     if (await journalTurn(runtime, threadId, result, recorded ?? [], options.lease, options)) journaled.add(result.state);
     return result;
   };

@@ -26,6 +26,7 @@ import { JUDGE_SCORE_RANGE, judgeHandoffs } from '../../eval/judge.js';
 import type { JudgeReport } from '../../eval/judge.js';
 import type { ModelOption } from '../../models/resolve.js';
 import { createOpenAIModel } from '../../models/resolve.js';
+import { PROVIDER_NAMES } from '../../config/providers.js';
 import type { ChatOpenAI } from '@langchain/openai';
 import { createLogger, describeModel, EXIT, guard, LOG_HASH_KEY_ENV, LOG_LEVEL_HELP, loadTools, logLevelOption, MODEL_HELP, modelOption, SHOWN_BY_EVERY_COMMAND, UsageError, TOOLS_HELP } from '../setup.js';
 import { colorEnabled, paint } from '../color.js';
@@ -58,7 +59,7 @@ export function registerEval(program: Command): void {
     .option('--against <tree>', 'also run the dataset on this other version of the tree and list the cases whose routing changed')
     .option('-c, --concurrency <n>', 'cases run at once', String(DEFAULT_CONCURRENCY))
     .option('--min-accuracy <x>', 'exit with code 1 when routing accuracy is below x (0.9 or 90%)')
-    .option('--judge <model>', 'grade each handoff\'s reason with this model as an LLM judge (OpenAI or a compatible server: OPENAI_API_KEY, OPENAI_BASE_URL)')
+    .option('--judge <model>', 'grade each handoff\'s reason with this model as an LLM judge: an OpenAI model id, gpt-4o or openai:gpt-4o (OpenAI or a compatible server: OPENAI_API_KEY, OPENAI_BASE_URL)')
     .option('--rubric <file>', 'with --judge: grade against this rubric (Markdown) instead of the built-in eval/rubrics/handoff-reason.md')
     .option('--min-judge <score>', 'with --judge: exit with code 1 when the mean judge score (1 to 5) is below this, or when more than half of the judge\'s answers were unusable')
     .option('--json', 'print the report as JSON')
@@ -156,8 +157,8 @@ async function evaluate(treePath: string, options: EvalOptions): Promise<number>
 /**
  * The turns that failed with no expectation to miss (a case's earlier turns): the report's
  * mismatches never list them, and the failed turn is not logged either (see the logger's `shown`),
- * so the text output says so here, as a mismatch shows its error. A turn skipped after a failure
- * adds nothing to the failure's own line.
+ * so the text output says so here, as a mismatch shows its error, and that the case fails for it
+ * (`failure` in --json). A turn skipped after a failure adds nothing to the failure's own line.
  */
 function uncheckedFailures(report: EvalReport, color: boolean): string[] {
   const failed = report.results.flatMap((outcome) =>
@@ -169,8 +170,17 @@ function uncheckedFailures(report: EvalReport, color: boolean): string[] {
     ...failed.flatMap(({ outcome, turn }) => [
       `${paint(color, 'red', '✗')} ${escapeControlCharacters(`${report.dataset.file}:${turn.line} ${outcome.id} turn ${turn.turn}`)}: ${stringifyForTerminal(turn.message)}`,
       `    ${escapeControlCharacters(`${turn.actual.status}: ${turn.actual.error?.code} ${turn.actual.error?.message}`)}`,
+      `    ${caseFailedText(outcome, turn.turn)}`,
     ]),
   ];
+}
+
+/** What a failed turn without an expectation does to its case: it fails, and its later turns ran on without the answer, or not at all. */
+function caseFailedText(outcome: EvalReport['results'][number], turn: number): string {
+  if (turn === outcome.turns.length) return 'the case fails';
+  return outcome.turns[turn]?.actual.status === 'skipped'
+    ? 'the case fails; its later turns were not run'
+    : "the case fails; its later turns ran on without this turn's answer";
 }
 
 /** More unusable judge answers than this share of the graded handoffs fail `--min-judge`, whatever the others scored. */
@@ -260,14 +270,22 @@ function parseMinJudge(text: string, judge: string | undefined): number {
 
 /**
  * The judge: an OpenAI (or OpenAI-compatible) model, `gpt-4o` or `openai:gpt-4o`. Its client retries
- * nothing (as for agents' models); judgeHandoffs retries each call (DEFAULT_JUDGE_RETRIES).
+ * nothing (as for agents' models); judgeHandoffs retries each call (DEFAULT_JUDGE_RETRIES). Another
+ * provider's prefix (`anthropic:…`) is refused: sent to OpenAI as a model id, every call would fail.
+ * A colon elsewhere stays part of the id (`llama3:8b` on an OpenAI-compatible server).
  */
-function judgeModel(name: string): { model: ChatOpenAI; modelId: string } {
+export function judgeModel(name: string, env: Record<string, string | undefined> = process.env): { model: ChatOpenAI; modelId: string } {
+  const provider = /^([\w-]+):/.exec(name)?.[1];
+  if (provider !== undefined && provider !== 'openai' && (PROVIDER_NAMES as readonly string[]).includes(provider)) {
+    throw new UsageError(
+      `--judge grades with OpenAI or an OpenAI-compatible server only, not ${provider} (got "${name}"). Give an OpenAI model id, e.g. gpt-4o or openai:gpt-4o; for another provider's model, point OPENAI_BASE_URL at an OpenAI-compatible endpoint that serves it and give its id without the prefix.`,
+    );
+  }
   const modelId = name.startsWith('openai:') ? name.slice('openai:'.length) : name;
   if (!/^[\w.:/-]{1,100}$/.test(modelId)) throw new UsageError(`--judge takes a model id such as gpt-4o (got "${name}").`);
-  const apiKey = process.env.OPENAI_API_KEY;
+  const apiKey = env.OPENAI_API_KEY;
   if (!apiKey) throw new UsageError('--judge needs OPENAI_API_KEY (and OPENAI_BASE_URL for an OpenAI-compatible server).');
-  return { model: createOpenAIModel(undefined, modelId, apiKey), modelId };
+  return { model: createOpenAIModel(undefined, modelId, apiKey, env), modelId };
 }
 
 function parseConcurrency(text: string): number {

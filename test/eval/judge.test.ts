@@ -137,6 +137,26 @@ describe('judgeHandoffs()', () => {
     expect(text).toContain('Total: 7 model calls · 2,700 input + 170 output tokens · $0.5060');
   });
 
+  it("prices the judge's input tokens its prompt cache served at the model's cached-input rate", async () => {
+    const { tree, report } = await offlineReport();
+    const body = (content: string) =>
+      JSON.stringify({
+        id: 'chatcmpl-cached',
+        object: 'chat.completion',
+        created: 1,
+        model: 'gpt-4o',
+        choices: [{ index: 0, finish_reason: 'stop', message: { role: 'assistant', content } }],
+        usage: { prompt_tokens: 1000, completion_tokens: 50, total_tokens: 1050, prompt_tokens_details: { cached_tokens: 800 } },
+      });
+    server.enqueue({ rawBody: body(verdict(4, 'fine')) }, { rawBody: body(verdict(5, 'precise')) });
+    const judge = createOpenAIModel(undefined, 'gpt-4o', 'test-key', { OPENAI_BASE_URL: server.url });
+    const graded = await judgeHandoffs(report, tree.spec, { model: judge, modelId: 'gpt-4o', concurrency: 1 });
+    // gpt-4o: $2.50 input, $1.25 cached input, $10 output per million tokens.
+    const cost = (2 * 200 * 2.5 + 2 * 800 * 1.25 + 2 * 50 * 10) / 1_000_000;
+    expect(graded.usage).toMatchObject({ modelCalls: 2, inputTokens: 2000, outputTokens: 100, priced: true });
+    expect(graded.usage.costUsd).toBeCloseTo(cost, 9);
+  });
+
   it('names a judge model with no known price among the unpriced models', async () => {
     const { tree, report } = await offlineReport();
     server.enqueue({ content: verdict(4, 'fine') }, { content: verdict(4, 'fine') });

@@ -9,7 +9,7 @@ function turn(overrides: Partial<TurnOutcome> & Pick<TurnOutcome, 'expected' | '
     turn: 1,
     line: 1,
     message: 'hi',
-    actual: { agent, path, payload: {}, approval: undefined, handoffs: [], status: 'done' },
+    actual: { agent, path, payload: {}, approval: undefined, handoffs: [], refused: [], status: 'done' },
     usage: { modelCalls: 2, inputTokens: 100, outputTokens: 10, costUsd: 0.001, latencyMs: 5 },
     durationMs: 10,
     ...rest,
