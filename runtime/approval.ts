@@ -13,11 +13,10 @@ import type { SwitchboardState } from '../state/schema.js';
 import type { SwitchboardEvent } from '../nodes/events.js';
 import { SwitchboardError } from '../errors/switchboard-error.js';
 import { runtimeOf } from '../graphs/compile.js';
-import { checkId, journaledTurnOf, streamResumeWith } from './turn.js';
+import { approvalOfLostAgent, checkId, journaledTurnOf, streamResumeWith } from './turn.js';
 import type { AnswerOptions, SavedAnswer, SavedAnswerVerdict } from './turn.js';
 import { askerGone, nextOwner, staleRequestReason, waitingRequestsOf } from './waiting.js';
 import type { WaitingSnapshot } from './waiting.js';
-import { strandedRequests } from './threads.js';
 import type { TurnResult } from './turn.js';
 
 export type { WaitingRequest } from './waiting.js';
@@ -76,7 +75,7 @@ async function* decide(graph: SwitchboardGraph, threadId: string, decision: Appr
   }
   // An approval asked by an agent the YAML has removed or renamed since: LangGraph shows no wait for
   // the lost node, but the request is there (pending lists it), and no decision can reach it.
-  const stranded = (await strandedRequests(graph, threadId)).find((request): request is ApprovalRequest => request.type === 'approval');
+  const stranded = await approvalOfLostAgent(graph, threadId, 'decision');
   if (stranded) throw cannotDecide(graph, threadId, stranded, askerGone(runtimeOf(graph), stranded) ?? `${stranded.from} is not an agent any more`);
   return yield* streamResumeWith(
     graph,

@@ -439,7 +439,7 @@ async function* resumeEvents(
   const answer = parseReply(reply);
   // An approval asked by an agent the YAML has removed or renamed since: LangGraph shows no wait for
   // the lost node, but the request is there (pending lists it), and it is not a wait for a reply.
-  const stranded = (await strandedRequests(graph, threadId)).find((request): request is ApprovalRequest => request.type === 'approval');
+  const stranded = await approvalOfLostAgent(graph, threadId, 'reply');
   if (stranded) throw undecidableNotAReply(runtimeOf(graph), threadId, stranded, askerGone(runtimeOf(graph), stranded) ?? `${stranded.from} is not an agent any more`);
   return yield* streamResumeWith(
     graph,
@@ -679,6 +679,27 @@ async function latestTuple(graph: SwitchboardGraph, threadId: string): Promise<C
   const saver = graph.checkpointer;
   if (!saver || typeof saver === 'boolean') return undefined;
   return saver.getTuple({ configurable: { thread_id: threadId, checkpoint_ns: '' } });
+}
+
+/**
+ * An approval asked by an agent the YAML has lost since, read before an answer takes the thread's
+ * lock (see {@link strandedRequests}); a store that fails is a `StoreError` with the answer's advice.
+ */
+export async function approvalOfLostAgent(graph: SwitchboardGraph, threadId: string, answer: 'decision' | 'reply'): Promise<ApprovalRequest | undefined> {
+  try {
+    return (await strandedRequests(graph, threadId)).find((request): request is ApprovalRequest => request.type === 'approval');
+  } catch (error) {
+    throw storeErrorOr(threadId, error, { answer });
+  }
+}
+
+/** The thread's state read outside its lock; a store that fails is a `StoreError` (with `details`' advice). */
+async function readOutsideLock(graph: SwitchboardGraph, threadId: string, details: StoreErrorDetails): Promise<Snapshot> {
+  try {
+    return await graph.getState({ configurable: { thread_id: threadId } });
+  } catch (error) {
+    throw storeErrorOr(threadId, error, details);
+  }
 }
 
 /**
@@ -1056,7 +1077,7 @@ export async function* streamResumeWith(
   options.signal?.throwIfAborted();
   // A thread never written waits for nothing: the answer is refused (as under the lock, by `decide`)
   // before the lock is taken, which would leave the thread's fence behind in the store for good.
-  if (!(await threadWritten(graph, threadId, { answer: options.answer }))) await decide(await graph.getState({ configurable: { thread_id: threadId } }));
+  if (!(await threadWritten(graph, threadId, { answer: options.answer }))) await decide(await readOutsideLock(graph, threadId, { answer: options.answer }));
   return yield* underLock(graph, threadId, { answer: options.answer }, options.signal, async function* (lease, progress) {
     // Checked under the lock: of two concurrent resumes, the second finds nothing pending.
     let snapshot = await graph.getState({ configurable: { thread_id: threadId } });

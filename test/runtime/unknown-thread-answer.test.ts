@@ -83,3 +83,17 @@ describe.each(Object.entries(stored))('answers on a thread never written (%s)', 
     await expect(approveHandoff(graph, written)).rejects.toMatchObject({ code: 'NOTHING_PENDING' });
   });
 });
+
+describe('answers when the store fails before the lock is taken (PostgreSQL closed)', () => {
+  it('are StoreError STORE_UNAVAILABLE with the advice for a decision or a reply, on a thread written or not', async () => {
+    const store = await openCheckpointer(PG_URL);
+    const graph = compileTree(parseTree(DESK, 'desk.yaml'), { ...viaFakeOpenAI(server), checkpointer: store.saver, threadLock: store.threadLock, journal: store.journal });
+    const written = newThread().threadId;
+    await runTurn(graph, { threadId: written, message: 'hi' });
+    await store.close();
+    for (const threadId of [written, newThread().threadId]) {
+      await expect(approveHandoff(graph, threadId)).rejects.toMatchObject({ name: 'StoreError', code: 'STORE_UNAVAILABLE', message: expect.stringContaining('Decide again') });
+      await expect(resumeThread(graph, threadId, { reply: 'hello' })).rejects.toMatchObject({ name: 'StoreError', code: 'STORE_UNAVAILABLE', message: expect.stringContaining('Reply again') });
+    }
+  });
+});
