@@ -1,8 +1,7 @@
 /**
  * What running a case produced: per turn, what was expected, what happened, and which checks held.
  */
-import type { HandoffRefuseCode } from '../nodes/events.js';
-import type { TurnResult } from '../runtime/turn.js';
+import type { RefusedCall, TurnResult } from '../runtime/turn.js';
 import type { HandoffRecord, UsageTotals } from '../state/schema.js';
 import type { NormalizedTurn } from './dataset-schema.js';
 
@@ -55,18 +54,8 @@ export interface TurnOutcome {
   durationMs: number;
 }
 
-/** A tool call the runtime refused (its `handoff-refuse` event). */
-export interface RefusedHandoff {
-  /** The agent whose model made the call. */
-  from: string;
-  /** The name the model called (empty for a move no model chose: a fallback, a person's hand-back). */
-  tool: string;
-  /** The agent the handoff aimed at, when the tool is one of the tree's handoffs. */
-  to?: string | undefined;
-  code: HandoffRefuseCode;
-  /** Why, as the model was told (the `run` command prints it too). */
-  reason: string;
-}
+/** A tool call the runtime refused in the turn (the turn result's `refused`). */
+export type RefusedHandoff = RefusedCall;
 
 /** The turn that failed and ended its case. */
 export interface CaseFailure {

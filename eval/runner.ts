@@ -9,7 +9,7 @@ import type { SwitchboardGraph } from '../graphs/compile.js';
 import { runtimeOf } from '../graphs/compile.js';
 import { SwitchboardError } from '../errors/switchboard-error.js';
 import { runTurn } from '../runtime/turn.js';
-import type { RefusedCall, TurnResult } from '../runtime/turn.js';
+import type { TurnResult } from '../runtime/turn.js';
 import type { UsageTotals } from '../state/schema.js';
 import { emptyTotals } from '../state/schema.js';
 import { priceOf } from '../models/prices.js';
@@ -95,8 +95,7 @@ export async function runCase(
     const started = performance.now();
     try {
       const result = await runTurn(graph, { threadId, message: turn.message, fields, signal: options.signal });
-      const refused = (result.refused ?? []).map((call) => refusalOf(graph, call));
-      turns.push(outcomeOf(testCase, index, turn, actualOf(result, refused), result.usage.total, performance.now() - started));
+      turns.push(outcomeOf(testCase, index, turn, actualOf(result, result.refused ?? []), result.usage.total, performance.now() - started));
       if (result.status === 'error') failure ??= { turn: index + 1, code: result.error?.code ?? 'TURN_FAILED', message: result.error?.message ?? 'the turn failed' };
     } catch (error) {
       thrown = { code: error instanceof SwitchboardError ? error.code : 'TURN_THREW', message: (error as Error).message ?? String(error) };
@@ -117,13 +116,6 @@ export async function runCase(
 /** What a turn that threw, or was not run, did: nothing. */
 function notRun(status: 'failed' | 'skipped', error: { code: string; message: string }): TurnOutcome['actual'] {
   return { agent: ERROR_AGENT, path: [], payload: {}, approval: undefined, handoffs: [], refused: [], status, error };
-}
-
-/** A refusal as the report keeps it; a malformed handoff's event names no target, its tool does. */
-function refusalOf(graph: SwitchboardGraph, call: RefusedCall): RefusedHandoff {
-  const { from, tool, code, reason } = call;
-  const to = call.to ?? runtimeOf(graph).agents.get(from)?.handoffs.get(tool)?.to;
-  return { from, tool, ...(to === undefined ? {} : { to }), code, reason };
 }
 
 function actualOf(result: TurnResult, refused: RefusedHandoff[]): TurnOutcome['actual'] {

@@ -115,7 +115,7 @@ export async function answerToolCalls(
     }
     if (malformed) {
       const reason = `Refused: the arguments of ${call.name} are not valid JSON (${jsonError(malformed.error)}). Call it again with a JSON object.`;
-      if (target) refuse(call, 'INVALID_JSON', reason);
+      if (target) refuse(call, 'INVALID_JSON', reason, target.to);
       else answer(call, reason, 'error');
       continue;
     }

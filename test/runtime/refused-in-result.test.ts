@@ -34,7 +34,7 @@ describe('result.refused', () => {
       server.enqueue({ toolCalls: [{ name: 'transfer_to_billing', arguments: '{"reason": "bill' }] }, { content: 'Let me help here.' });
       const result = await run(newThread().threadId);
       expect(result).toMatchObject({ status: 'done', agent: 'triage', reply: 'Let me help here.' });
-      expect(result.refused).toEqual([{ from: 'triage', tool: 'transfer_to_billing', code: 'INVALID_JSON', reason: expect.stringContaining('not valid JSON') }]);
+      expect(result.refused).toEqual([{ from: 'triage', tool: 'transfer_to_billing', to: 'billing', code: 'INVALID_JSON', reason: expect.stringContaining('not valid JSON') }]);
     }
   });
 

@@ -125,7 +125,7 @@ describe('logs carry no personal data', () => {
         { code: 'NOT_ALLOWED', tool: 'escalate_to_human', to: 'human_agent', toolLength: undefined },
         { code: 'INVALID_PAYLOAD', tool: 'transfer_to_billing', to: 'billing', toolLength: undefined },
         { code: 'INVALID_PAYLOAD', tool: 'transfer_to_billing', to: 'billing', toolLength: undefined },
-        { code: 'INVALID_JSON', tool: 'transfer_to_technical', to: undefined, toolLength: undefined },
+        { code: 'INVALID_JSON', tool: 'transfer_to_technical', to: 'technical', toolLength: undefined },
         { code: 'SECOND_HANDOFF', tool: 'transfer_to_sales', to: 'sales', toolLength: undefined },
       ]);
       expect(logs.records.find((record) => record.event === 'turn-end' && record.status === 'error')).toMatchObject({ error: { code: 'MODEL_FAILED' } });
