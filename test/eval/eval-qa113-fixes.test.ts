@@ -5,7 +5,7 @@
  * `.json` file got errors unrelated to the real mistake.
  */
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { parseTree } from '../../config/load.js';
 import { compileTree } from '../../graphs/compile.js';
 import { parseDataset } from '../../eval/dataset.js';
@@ -14,9 +14,7 @@ import { formatReport } from '../../eval/format.js';
 import { runEval } from '../../eval/runner.js';
 import { judgeModel } from '../../cli/commands/eval.js';
 import { UsageError } from '../../cli/setup.js';
-import { startFakeOpenAI } from '../../testing/fake-openai-server.js';
-import type { FakeOpenAIServer } from '../../testing/fake-openai-server.js';
-import { closedPort, viaFakeOpenAI } from '../helpers.js';
+import { closedPort, fakeOpenAIForFile, viaFakeOpenAI } from '../helpers.js';
 import { runCli } from '../cli/run-cli.js';
 import { writeTemp } from './helpers.js';
 
@@ -56,14 +54,9 @@ function issuesOf(text: string, file: string) {
   throw new Error('the dataset was accepted');
 }
 
+const server = await fakeOpenAIForFile();
+
 describe('runEval() on turns that fail or whose handoff is refused (fake server)', () => {
-  let server: FakeOpenAIServer;
-  beforeAll(async () => {
-    server = await startFakeOpenAI();
-  });
-  afterAll(async () => {
-    await server.close();
-  });
 
   it('fails a case whose unscored turn failed, though its later turns, run on, route right', async () => {
     // Turn 1 (no expectation): the model answers 500, the turn ends with MODEL_FAILED. Turn 2 routes to billing.
@@ -75,8 +68,6 @@ describe('runEval() on turns that fail or whose handoff is refused (fake server)
       compileTree(DESK, viaFakeOpenAI(server)),
       dataset('version: 1\ncases:\n  - id: context-fails\n    turns:\n      - message: first\n      - message: my bill\n        agent: billing\n'),
     );
-    server.fallback(undefined);
-    server.requests.length = 0;
 
     const [outcome] = report.results;
     expect(outcome?.turns.map((turn) => [turn.actual.status, turn.actual.agent])).toEqual([
@@ -113,8 +104,6 @@ describe('runEval() on turns that fail or whose handoff is refused (fake server)
     const run = (...extra: string[]) =>
       runCli(['eval', join(folder, 'desk.yaml'), '-d', join(folder, 'cases.yaml'), ...extra], { env: { OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: server.url } });
     const [text, json] = await Promise.all([run(), run('--json')]);
-    server.fallback(undefined);
-    server.requests.length = 0;
 
     expect(text.code).toBe(0);
     expect(text.stdout.toString()).toMatch(/Cases passed\s+0\/1/);
@@ -131,7 +120,6 @@ describe('runEval() on turns that fail or whose handoff is refused (fake server)
       { content: 'Let me help you myself.' },
     );
     const report = await runEval(compileTree(DESK, viaFakeOpenAI(server)), dataset('version: 1\ncases:\n  - { id: bad-args, message: my bill, agent: billing }\n'));
-    server.requests.length = 0;
 
     const turn = report.results[0]?.turns[0];
     expect(turn?.actual).toMatchObject({ agent: 'triage', handoffs: [] });
@@ -150,7 +138,6 @@ describe('runEval() on turns that fail or whose handoff is refused (fake server)
   it('lists no refusal for a turn that had none', async () => {
     server.enqueue({ toolCalls: [{ name: 'transfer_to_billing', arguments: { reason: 'a bill' } }] }, { content: 'Billing here.' });
     const report = await runEval(compileTree(DESK, viaFakeOpenAI(server)), dataset('version: 1\ncases:\n  - { message: my bill, agent: triage }\n'));
-    server.requests.length = 0;
 
     expect(report.results[0]?.turns[0]?.actual.refused).toEqual([]);
     expect(report.mismatches[0]?.actual).not.toHaveProperty('refused');
